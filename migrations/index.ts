@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-27T00-00-initial.js';
+
+/**
+ * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
+ * than read from the folder so the same list works from TypeScript sources (tests) and compiled output.
+ * To add one: copy the newest file with a later timestamp, write up/down, and add it below.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-27T00-00-initial': initial,
+};

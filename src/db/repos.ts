@@ -1,0 +1,300 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { AccessKey, AuditAction, AuditHead, AuditRecord, Role, StoredKeyStatus, User } from '../domain/model.js';
+import type { AuditSearch, Repos } from '../domain/ports.js';
+import type { AccessKeysTable, AuditLogTable, Database, RolesTable, UsersTable } from './tables.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const toRole = (row: Selectable<RolesTable>): Role => ({
+  id: row.id,
+  name: row.name,
+  maxKeys: Number(row.max_keys),
+  builtin: Number(row.builtin) === 1,
+  createdAt: row.created_at,
+});
+
+const toUser = (row: Selectable<UsersTable>): User => ({
+  id: row.id,
+  activeRoleId: row.active_role_id,
+  apiAccess: Number(row.api_access) === 1,
+  createdAt: row.created_at,
+});
+
+const toKey = (row: Selectable<AccessKeysTable>): AccessKey => ({
+  id: row.id,
+  name: row.name,
+  ownerId: row.owner_id,
+  roleId: row.role_id,
+  keyHash: row.key_hash,
+  hashVersion: Number(row.hash_version),
+  secretStart: row.secret_start,
+  status: row.status as StoredKeyStatus,
+  expiresAt: row.expires_at,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+  lastUsedAt: row.last_used_at,
+  lastUsedIp: row.last_used_ip,
+  requestId: row.request_id,
+});
+
+export const toAuditRecord = (row: Selectable<AuditLogTable>): AuditRecord => ({
+  seq: Number(row.seq),
+  at: row.at,
+  actorId: row.actor_id,
+  action: row.action as AuditAction,
+  keyId: row.key_id,
+  keyName: row.key_name,
+  ownerId: row.owner_id,
+  roleName: row.role_name,
+  expiresAt: row.expires_at,
+  details: JSON.parse(row.details) as AuditRecord['details'],
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});
+
+/** The repositories over one Kysely handle: the pool, or a transaction. */
+export class KyselyRepos implements Repos {
+  constructor(private readonly db: Db) {}
+
+  async findUser(id: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async insertUser(user: User): Promise<void> {
+    await this.db
+      .insertInto('users')
+      .values({ id: user.id, active_role_id: user.activeRoleId, api_access: user.apiAccess ? 1 : 0, created_at: user.createdAt })
+      .execute();
+  }
+
+  async updateUser(id: string, patch: Partial<Pick<User, 'activeRoleId' | 'apiAccess'>>): Promise<void> {
+    const values: { active_role_id?: string | null; api_access?: number } = {};
+    if (patch.activeRoleId !== undefined) values.active_role_id = patch.activeRoleId;
+    if (patch.apiAccess !== undefined) values.api_access = patch.apiAccess ? 1 : 0;
+    if (Object.keys(values).length === 0) return;
+    await this.db.updateTable('users').set(values).where('id', '=', id).execute();
+  }
+
+  async findRoleById(id: string): Promise<Role | undefined> {
+    const row = await this.db.selectFrom('roles').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRole(row);
+  }
+
+  async findRoleByName(name: string): Promise<Role | undefined> {
+    const row = await this.db.selectFrom('roles').selectAll().where('name_lower', '=', name.toLowerCase()).executeTakeFirst();
+    return row && toRole(row);
+  }
+
+  async listRoles(): Promise<Role[]> {
+    return (await this.db.selectFrom('roles').selectAll().orderBy('name_lower').execute()).map(toRole);
+  }
+
+  async insertRoleIfAbsent(role: Role): Promise<boolean> {
+    const result = await this.db
+      .insertInto('roles')
+      .values({
+        id: role.id,
+        name: role.name,
+        name_lower: role.name.toLowerCase(),
+        max_keys: role.maxKeys,
+        builtin: role.builtin ? 1 : 0,
+        created_at: role.createdAt,
+      })
+      .onConflict((oc) => oc.column('name_lower').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async deleteRole(id: string): Promise<void> {
+    await this.db.deleteFrom('roles').where('id', '=', id).execute();
+  }
+
+  async listRolesOfUser(userId: string): Promise<Role[]> {
+    const rows = await this.db
+      .selectFrom('user_roles')
+      .innerJoin('roles', 'roles.id', 'user_roles.role_id')
+      .selectAll('roles')
+      .where('user_roles.user_id', '=', userId)
+      .orderBy('roles.name_lower')
+      .execute();
+    return rows.map(toRole);
+  }
+
+  async hasRole(userId: string, roleId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('user_roles')
+      .select('role_id')
+      .where('user_id', '=', userId)
+      .where('role_id', '=', roleId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async addUserRole(userId: string, roleId: string, assignedBy: string, at: string): Promise<void> {
+    await this.db
+      .insertInto('user_roles')
+      .values({ user_id: userId, role_id: roleId, assigned_by: assignedBy, assigned_at: at })
+      .onConflict((oc) => oc.columns(['user_id', 'role_id']).doNothing())
+      .execute();
+  }
+
+  async removeUserRole(userId: string, roleId: string): Promise<void> {
+    await this.db.deleteFrom('user_roles').where('user_id', '=', userId).where('role_id', '=', roleId).execute();
+  }
+
+  async listRoleMemberIds(roleId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('user_roles').select('user_id').where('role_id', '=', roleId).orderBy('user_id').execute();
+    return rows.map((r) => r.user_id);
+  }
+
+  async countKeys(ownerId: string, roleId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('access_keys')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('owner_id', '=', ownerId)
+      .where('role_id', '=', roleId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async insertKey(key: AccessKey): Promise<void> {
+    await this.db
+      .insertInto('access_keys')
+      .values({
+        id: key.id,
+        name: key.name,
+        name_lower: key.name.toLowerCase(),
+        owner_id: key.ownerId,
+        role_id: key.roleId,
+        key_hash: key.keyHash,
+        hash_version: key.hashVersion,
+        secret_start: key.secretStart,
+        status: key.status,
+        expires_at: key.expiresAt,
+        created_at: key.createdAt,
+        created_by: key.createdBy,
+        last_used_at: key.lastUsedAt,
+        last_used_ip: key.lastUsedIp,
+        request_id: key.requestId,
+      })
+      .execute();
+  }
+
+  async findKeyById(id: string): Promise<AccessKey | undefined> {
+    const row = await this.db.selectFrom('access_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toKey(row);
+  }
+
+  async findKeyByHash(keyHash: string): Promise<AccessKey | undefined> {
+    const row = await this.db.selectFrom('access_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+    return row && toKey(row);
+  }
+
+  async findKeyByRequestId(requestId: string): Promise<AccessKey | undefined> {
+    const row = await this.db.selectFrom('access_keys').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+    return row && toKey(row);
+  }
+
+  async findKeysByName(ownerId: string, roleId: string | null, name: string): Promise<AccessKey[]> {
+    let query = this.db.selectFrom('access_keys').selectAll().where('owner_id', '=', ownerId).where('name_lower', '=', name.toLowerCase());
+    if (roleId !== null) query = query.where('role_id', '=', roleId);
+    return (await query.orderBy('created_at').execute()).map(toKey);
+  }
+
+  async listKeys(filter: { ownerId?: string; roleId?: string; limit?: number; offset?: number }): Promise<AccessKey[]> {
+    let query = this.db.selectFrom('access_keys').selectAll();
+    if (filter.ownerId !== undefined) query = query.where('owner_id', '=', filter.ownerId);
+    if (filter.roleId !== undefined) query = query.where('role_id', '=', filter.roleId);
+    query = query.orderBy('created_at').orderBy('id');
+    if (filter.limit !== undefined) query = query.limit(filter.limit).offset(filter.offset ?? 0);
+    return (await query.execute()).map(toKey);
+  }
+
+  async countAllKeys(filter: { ownerId?: string }): Promise<number> {
+    let query = this.db.selectFrom('access_keys').select((eb) => eb.fn.countAll().as('n'));
+    if (filter.ownerId !== undefined) query = query.where('owner_id', '=', filter.ownerId);
+    return Number((await query.executeTakeFirstOrThrow()).n);
+  }
+
+  async updateKey(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp'>>): Promise<void> {
+    const values: Partial<Pick<AccessKeysTable, 'status' | 'expires_at' | 'last_used_at' | 'last_used_ip'>> = {};
+    if (patch.status !== undefined) values.status = patch.status;
+    if (patch.expiresAt !== undefined) values.expires_at = patch.expiresAt;
+    if (patch.lastUsedAt !== undefined) values.last_used_at = patch.lastUsedAt;
+    if (patch.lastUsedIp !== undefined) values.last_used_ip = patch.lastUsedIp;
+    if (Object.keys(values).length === 0) return;
+    await this.db.updateTable('access_keys').set(values).where('id', '=', id).execute();
+  }
+
+  async deleteKey(id: string): Promise<void> {
+    await this.db.deleteFrom('access_keys').where('id', '=', id).execute();
+  }
+
+  async readAuditHead(): Promise<AuditHead> {
+    const row = await this.db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+    return { seq: Number(row.seq), hash: row.hash };
+  }
+
+  async insertAudit(record: AuditRecord): Promise<void> {
+    await this.db
+      .insertInto('audit_log')
+      .values({
+        seq: record.seq,
+        at: record.at,
+        actor_id: record.actorId,
+        action: record.action,
+        key_id: record.keyId,
+        key_name: record.keyName,
+        owner_id: record.ownerId,
+        role_name: record.roleName,
+        expires_at: record.expiresAt,
+        details: JSON.stringify(record.details),
+        prev_hash: record.prevHash,
+        hash: record.hash,
+      })
+      .execute();
+    await this.db
+      .insertInto('audit_outbox')
+      .values({ seq: record.seq, state: 'pending', attempts: 0, next_attempt_at: record.at, claimed_until: null, last_error: null, message_ts: null })
+      .execute();
+  }
+
+  async writeAuditHead(head: AuditHead): Promise<void> {
+    await this.db.updateTable('audit_head').set({ seq: head.seq, hash: head.hash }).where('id', '=', 1).execute();
+  }
+
+  async listAuditAscending(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    const rows = await this.db.selectFrom('audit_log').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+    return rows.map(toAuditRecord);
+  }
+
+  async searchAudit(filter: AuditSearch): Promise<AuditRecord[]> {
+    let query = this.db.selectFrom('audit_log').selectAll();
+    const userId = filter.userId;
+    if (userId !== undefined) query = query.where((eb) => eb.or([eb('actor_id', '=', userId), eb('owner_id', '=', userId)]));
+    if (filter.keyId !== undefined) query = query.where('key_id', '=', filter.keyId);
+    if (filter.sinceIso !== undefined) query = query.where('at', '>=', filter.sinceIso);
+    if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq);
+    const rows = await query.orderBy('seq', 'desc').limit(filter.limit).execute();
+    return rows.map(toAuditRecord);
+  }
+
+  async getSetting(name: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('app_settings').select('value').where('name', '=', name).executeTakeFirst();
+    return row?.value;
+  }
+
+  async setSetting(name: string, value: string): Promise<void> {
+    await this.db
+      .insertInto('app_settings')
+      .values({ name, value })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
+      .execute();
+  }
+}
+
+/** PostgreSQL: serialise audited writers on the chain head row. SQLite's BEGIN IMMEDIATE already does. */
+export async function lockAuditHead(trx: Transaction<Database>): Promise<void> {
+  await sql`select seq from audit_head where id = 1 for update`.execute(trx);
+}

@@ -1,0 +1,88 @@
+/** Row types as stored. Timestamps are ISO-8601 UTC strings; booleans are 0/1 (portable to SQLite). */
+export interface RolesTable {
+  id: string;
+  name: string;
+  name_lower: string;
+  max_keys: number;
+  builtin: number;
+  created_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  active_role_id: string | null;
+  api_access: number;
+  created_at: string;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role_id: string;
+  assigned_at: string;
+  assigned_by: string;
+}
+
+export interface AccessKeysTable {
+  id: string;
+  name: string;
+  name_lower: string;
+  owner_id: string;
+  role_id: string;
+  key_hash: string;
+  hash_version: number;
+  secret_start: string;
+  status: string;
+  expires_at: string | null;
+  created_at: string;
+  created_by: string;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  request_id: string | null;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor_id: string;
+  action: string;
+  key_id: string | null;
+  key_name: string | null;
+  owner_id: string | null;
+  role_name: string | null;
+  expires_at: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface AuditOutboxTable {
+  seq: number;
+  state: string;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_until: string | null;
+  last_error: string | null;
+  message_ts: string | null;
+}
+
+export interface AppSettingsTable {
+  name: string;
+  value: string;
+}
+
+export interface Database {
+  roles: RolesTable;
+  users: UsersTable;
+  user_roles: UserRolesTable;
+  access_keys: AccessKeysTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  audit_outbox: AuditOutboxTable;
+  app_settings: AppSettingsTable;
+}

@@ -1,0 +1,42 @@
+import { AppError } from '../errors.js';
+import { appendAudit } from './audit.js';
+import type { DomainDeps } from './deps.js';
+import { auditOf } from './keys.js';
+import type { AccessKey } from './model.js';
+import { contextIn, requireAdminIn } from './users.js';
+
+/** R1: an admin enables API access for a user. Keys made inactive by an earlier revoke stay inactive. */
+export async function grantApiAccess(deps: DomainDeps, actorId: string, userId: string, via: 'direct' | 'request' = 'direct'): Promise<{ changed: boolean }> {
+  return deps.store.write(async (tx) => {
+    await requireAdminIn(tx, deps, actorId);
+    const target = await contextIn(tx, deps, userId);
+    if (target.hasApiAccess) return { changed: false };
+    await tx.updateUser(userId, { apiAccess: true });
+    await appendAudit(tx, { actorId, action: via === 'request' ? 'api_access.approved' : 'api_access.granted', ownerId: userId }, deps.now());
+    return { changed: true };
+  });
+}
+
+/** R1: revoking API access makes every active key of the user inactive, each change audited. */
+export async function revokeApiAccess(deps: DomainDeps, actorId: string, userId: string): Promise<{ changed: boolean; deactivated: AccessKey[] }> {
+  return deps.store.write(async (tx) => {
+    await requireAdminIn(tx, deps, actorId);
+    const target = await contextIn(tx, deps, userId);
+    if (target.isAdmin) {
+      throw new AppError('INVALID_INPUT', `<@${userId}> holds System Admin, which always includes API access. Remove that role first.`);
+    }
+    if (!target.user.apiAccess) return { changed: false, deactivated: [] };
+    await tx.updateUser(userId, { apiAccess: false });
+    const now = deps.now();
+    await appendAudit(tx, { actorId, action: 'api_access.revoked', ownerId: userId }, now);
+    const deactivated: AccessKey[] = [];
+    for (const key of await tx.listKeys({ ownerId: userId })) {
+      if (key.status !== 'active') continue;
+      const updated: AccessKey = { ...key, status: 'inactive' };
+      await tx.updateKey(key.id, { status: 'inactive' });
+      await appendAudit(tx, auditOf(actorId, 'key.revoked', updated, await tx.findRoleById(key.roleId), { reason: 'api_access_revoked' }), now);
+      deactivated.push(updated);
+    }
+    return { changed: true, deactivated };
+  });
+}

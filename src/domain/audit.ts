@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import type { AuditEvent, AuditRecord } from './model.js';
+import type { Repos } from './ports.js';
+import { containsSecret } from './secrets.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+type ChainFields = Omit<AuditRecord, 'hash'>;
+
+/** The hash covers every field, in a fixed order, chained to the previous record's hash. */
+export function hashAuditRecord(record: ChainFields): string {
+  const canonical = JSON.stringify([
+    record.seq,
+    record.at,
+    record.actorId,
+    record.action,
+    record.keyId,
+    record.keyName,
+    record.ownerId,
+    record.roleName,
+    record.expiresAt,
+    Object.entries(record.details).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  ]);
+  return createHash('sha256').update(record.prevHash).update('\n').update(canonical).digest('hex');
+}
+
+/** Refuses anything that looks like a secret: no code path may put one into the append-only log. */
+function assertNoSecret(event: AuditEvent): void {
+  if (containsSecret(JSON.stringify(event))) throw new Error('refusing to write a secret-like value into the audit log');
+}
+
+/**
+ * Appends one record inside the caller's transaction. The store holds the write lock for the whole
+ * transaction, so reading the head and writing the next link cannot interleave with another writer.
+ */
+export async function appendAudit(tx: Repos, event: AuditEvent, at: Date): Promise<AuditRecord> {
+  assertNoSecret(event);
+  const head = await tx.readAuditHead();
+  const fields: ChainFields = {
+    seq: head.seq + 1,
+    at: at.toISOString(),
+    actorId: event.actorId,
+    action: event.action,
+    keyId: event.keyId ?? null,
+    keyName: event.keyName ?? null,
+    ownerId: event.ownerId ?? null,
+    roleName: event.roleName ?? null,
+    expiresAt: event.expiresAt ?? null,
+    details: event.details ?? {},
+    prevHash: head.hash,
+  };
+  const record: AuditRecord = { ...fields, hash: hashAuditRecord(fields) };
+  await tx.insertAudit(record);
+  await tx.writeAuditHead({ seq: record.seq, hash: record.hash });
+  return record;
+}
+
+export type ChainVerdict =
+  | { ok: true; records: number }
+  | { ok: false; seq: number; problem: 'edited' | 'missing' | 'relinked'; records: number };
+
+/**
+ * Walks the chain from the first record. Finds the first record whose content no longer matches its
+ * hash (edited), a gap in the sequence or a truncated tail (missing), or a broken link (relinked).
+ */
+export async function verifyAuditChain(repos: Repos, pageSize = 1000): Promise<ChainVerdict> {
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  let count = 0;
+  for (;;) {
+    const page = await repos.listAuditAscending(expectedSeq - 1, pageSize);
+    for (const record of page) {
+      if (record.seq !== expectedSeq) return { ok: false, seq: expectedSeq, problem: 'missing', records: count };
+      const { hash, ...fields } = record;
+      if (hashAuditRecord(fields) !== hash) return { ok: false, seq: record.seq, problem: 'edited', records: count };
+      if (record.prevHash !== prevHash) return { ok: false, seq: record.seq, problem: 'relinked', records: count };
+      prevHash = hash;
+      expectedSeq += 1;
+      count += 1;
+    }
+    if (page.length < pageSize) break;
+  }
+  const head = await repos.readAuditHead();
+  if (head.seq !== count) return { ok: false, seq: count + 1, problem: 'missing', records: count };
+  if (head.hash !== prevHash) return { ok: false, seq: count, problem: 'edited', records: count };
+  return { ok: true, records: count };
+}

@@ -1,0 +1,239 @@
+import { AppError } from '../errors.js';
+import { appendAudit } from './audit.js';
+import type { DomainDeps } from './deps.js';
+import type { AccessKey, AuditAction, Role } from './model.js';
+import type { Repos } from './ports.js';
+import { KEY_ID_PATTERN, SecretHasher, containsSecret, generateKeyId, generateSecret, isWellFormedSecret, secretStart } from './secrets.js';
+import { isExpired, iso, resolveExpiry, type ExpiryChoice } from './time.js';
+import { contextIn, userContext, type UserContext } from './users.js';
+
+const NAME_MAX = 64;
+// Control characters (C0, DEL, C1) and the invisible format characters that can disguise a name.
+const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+
+/** A key name: 1–64 characters after trimming, printable, not secret-shaped. Returns the trimmed name. */
+export function validateKeyName(raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0) throw new AppError('INVALID_NAME', 'Give the key a name.');
+  if ([...name].length > NAME_MAX) throw new AppError('INVALID_NAME', `A key name can be at most ${NAME_MAX} characters.`);
+  if (FORBIDDEN_IN_NAME.test(name)) throw new AppError('INVALID_NAME', 'A key name cannot contain control or invisible characters.');
+  if (containsSecret(name)) throw new AppError('INVALID_NAME', 'That name looks like a secret key. Never paste secrets into names.');
+  return name;
+}
+
+export interface Slots {
+  role: Role;
+  used: number;
+  max: number;
+}
+
+export function limitMessage(slots: Slots): string {
+  return `${slots.role.name}: ${slots.used} of ${slots.max} keys used — delete or rotate one first.`;
+}
+
+function requireCreatableRole(ctx: UserContext): Role {
+  if (!ctx.hasApiAccess) {
+    throw new AppError('NO_API_ACCESS', "You don't have API access yet, so you can't create access keys. Ask an admin for access with `/accesskey request-access`.");
+  }
+  if (ctx.activeRole === null) throw new AppError('NO_ACTIVE_ROLE', 'You have no active role. Pick one with `/accesskey role <name>`.');
+  return ctx.activeRole;
+}
+
+/** The active role's slots, for the create modal ("1 of 2") and the early refusal (R2). */
+export async function slotsFor(deps: DomainDeps, userId: string): Promise<Slots & { ctx: UserContext }> {
+  const ctx = await userContext(deps, userId);
+  const role = requireCreatableRole(ctx);
+  const used = await deps.store.read.countKeys(userId, role.id);
+  return { ctx, role, used, max: role.maxKeys };
+}
+
+export interface CreateKeyInput {
+  actorId: string;
+  name: string;
+  expiry: ExpiryChoice;
+  /** Identifies the request that asked (e.g. the Slack view id): a replay returns the first result. */
+  requestId?: string;
+}
+
+export type CreateKeyResult =
+  | { created: true; key: AccessKey; role: Role; secret: string }
+  | { created: false; key: AccessKey; role: Role };
+
+/**
+ * R1 API access, R2 limit per role, R3 tied to the active role, R5 expiry, R6 hash-only storage,
+ * R9 audit in the same transaction. The count and the insert run under the write lock, so two
+ * concurrent creates for the last slot make exactly one key.
+ */
+export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promise<CreateKeyResult> {
+  const name = validateKeyName(input.name);
+  const now = deps.now();
+  const expiresAt = resolveExpiry(input.expiry, now);
+  return deps.store.write(async (tx) => {
+    if (input.requestId !== undefined) {
+      const earlier = await tx.findKeyByRequestId(input.requestId);
+      if (earlier !== undefined) {
+        const role = await tx.findRoleById(earlier.roleId);
+        if (role !== undefined) return { created: false, key: earlier, role };
+      }
+    }
+    const ctx = await contextIn(tx, deps, input.actorId);
+    const role = requireCreatableRole(ctx);
+    const used = await tx.countKeys(input.actorId, role.id);
+    if (used >= role.maxKeys) {
+      const slots = { role, used, max: role.maxKeys };
+      throw new AppError('KEY_LIMIT_REACHED', limitMessage(slots), { details: { role: role.name, used, max: role.maxKeys } });
+    }
+    if ((await tx.findKeysByName(input.actorId, role.id, name)).length > 0) {
+      throw new AppError('DUPLICATE_NAME', `You already have a key called "${name}" in ${role.name}. Pick another name.`);
+    }
+    const secret = generateSecret();
+    const key: AccessKey = {
+      id: generateKeyId(),
+      name,
+      ownerId: input.actorId,
+      roleId: role.id,
+      keyHash: deps.hasher.hash(secret),
+      hashVersion: deps.hasher.version,
+      secretStart: secretStart(secret),
+      status: 'active',
+      expiresAt,
+      createdAt: iso(now),
+      createdBy: input.actorId,
+      lastUsedAt: null,
+      lastUsedIp: null,
+      requestId: input.requestId ?? null,
+    };
+    await tx.insertKey(key);
+    await appendAudit(tx, auditOf(input.actorId, 'key.created', key, role, { slotsUsed: used + 1, maxKeys: role.maxKeys }), now);
+    return { created: true, key, role, secret };
+  });
+}
+
+export function auditOf(actorId: string, action: AuditAction, key: AccessKey, role: Pick<Role, 'name'> | undefined, details: Record<string, string | number | boolean | null> = {}) {
+  return { actorId, action, keyId: key.id, keyName: key.name, ownerId: key.ownerId, roleName: role?.name ?? null, expiresAt: key.expiresAt, details };
+}
+
+/**
+ * Finds a key the actor may act on, by key ID or by name. Owners find their own keys (the active
+ * role's first); admins may name anyone's key by ID. Anything else is "not found", never "forbidden".
+ */
+export async function findKeyFor(tx: Repos, ctx: UserContext, reference: string): Promise<AccessKey> {
+  const ref = reference.trim();
+  const notFound = new AppError('KEY_NOT_FOUND', `No key of yours is called or has the ID "${ref}". Try \`/accesskey list --all-roles\`.`);
+  if (KEY_ID_PATTERN.test(ref)) {
+    const key = await tx.findKeyById(ref);
+    if (key === undefined || (key.ownerId !== ctx.user.id && !ctx.isAdmin)) throw notFound;
+    return key;
+  }
+  if (ref.length === 0 || ref.length > 64) throw notFound;
+  const inActive = ctx.activeRole === null ? [] : await tx.findKeysByName(ctx.user.id, ctx.activeRole.id, ref);
+  const [first] = inActive;
+  if (first !== undefined) return first;
+  const anywhere = await tx.findKeysByName(ctx.user.id, null, ref);
+  const [only, second] = anywhere;
+  if (only === undefined) throw notFound;
+  if (second !== undefined) throw new AppError('INVALID_INPUT', `Several of your keys are called "${ref}" (in different roles). Use the key ID instead.`);
+  return only;
+}
+
+export interface KeyView {
+  key: AccessKey;
+  role: Role | undefined;
+}
+
+/** Lists the user's keys for the active role (R3), or across all roles. */
+export async function listKeys(deps: DomainDeps, userId: string, options: { allRoles?: boolean } = {}): Promise<{ ctx: UserContext; keys: KeyView[] }> {
+  const ctx = await userContext(deps, userId);
+  if (!options.allRoles && ctx.activeRole === null) return { ctx, keys: [] };
+  const filter = options.allRoles || ctx.activeRole === null ? { ownerId: userId } : { ownerId: userId, roleId: ctx.activeRole.id };
+  const keys = await deps.store.read.listKeys(filter);
+  const roles = new Map((await deps.store.read.listRoles()).map((r) => [r.id, r]));
+  return { ctx, keys: keys.map((key) => ({ key, role: roles.get(key.roleId) })) };
+}
+
+
+export async function showKey(deps: DomainDeps, actorId: string, reference: string): Promise<KeyView> {
+  const ctx = await userContext(deps, actorId);
+  const key = await findKeyFor(deps.store.read, ctx, reference);
+  return { key, role: await deps.store.read.findRoleById(key.roleId) };
+}
+
+type KeyChange = { key: AccessKey; role: Role | undefined; changed: boolean };
+
+/** Runs a change on one key the actor may touch, inside one audited transaction. */
+async function changeKey(deps: DomainDeps, actorId: string, reference: string, change: (tx: Repos, ctx: UserContext, key: AccessKey, role: Role | undefined) => Promise<KeyChange>): Promise<KeyChange> {
+  return deps.store.write(async (tx) => {
+    const ctx = await contextIn(tx, deps, actorId);
+    const key = await findKeyFor(tx, ctx, reference);
+    return change(tx, ctx, key, await tx.findRoleById(key.roleId));
+  });
+}
+
+/** R5: a new expiry, in the future, or none. Allowed on expired keys; never changes active/inactive (E2). */
+export async function extendKey(deps: DomainDeps, actorId: string, reference: string, expiry: ExpiryChoice): Promise<KeyChange> {
+  const now = deps.now();
+  const expiresAt = resolveExpiry(expiry, now);
+  return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
+    const updated = { ...key, expiresAt };
+    await tx.updateKey(key.id, { expiresAt });
+    await appendAudit(tx, auditOf(actorId, 'key.expiry_extended', updated, role, { previousExpiresAt: key.expiresAt }), now);
+    return { key: updated, role, changed: true };
+  });
+}
+
+/** R8: make inactive at once. An admin doing it to someone else's key is a revocation. */
+export async function deactivateKey(deps: DomainDeps, actorId: string, reference: string): Promise<KeyChange> {
+  return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
+    if (key.status === 'inactive') return { key, role, changed: false };
+    const updated: AccessKey = { ...key, status: 'inactive' };
+    await tx.updateKey(key.id, { status: 'inactive' });
+    const action = key.ownerId === actorId ? 'key.deactivated' : 'key.revoked';
+    await appendAudit(tx, auditOf(actorId, action, updated, role), deps.now());
+    return { key: updated, role, changed: true };
+  });
+}
+
+/** Make active again: not when expired (R5), and only with API access (R1). */
+export async function activateKey(deps: DomainDeps, actorId: string, reference: string): Promise<KeyChange> {
+  return changeKey(deps, actorId, reference, async (tx, ctx, key, role) => {
+    if (isExpired(key, deps.now())) {
+      throw new AppError('KEY_EXPIRED', `"${key.name}" has expired and cannot be made active again. Extend its expiry first, or create a new key.`);
+    }
+    if (key.status === 'active') return { key, role, changed: false };
+    const owner = key.ownerId === actorId ? ctx : await contextIn(tx, deps, key.ownerId);
+    if (!owner.hasApiAccess) {
+      throw new AppError('NO_API_ACCESS', key.ownerId === actorId ? "You don't have API access, so your keys stay inactive. Ask an admin with `/accesskey request-access`." : 'The owner has no API access, so the key stays inactive.');
+    }
+    const updated: AccessKey = { ...key, status: 'active' };
+    await tx.updateKey(key.id, { status: 'active' });
+    await appendAudit(tx, auditOf(actorId, 'key.activated', updated, role), deps.now());
+    return { key: updated, role, changed: true };
+  });
+}
+
+export async function deleteKey(deps: DomainDeps, actorId: string, reference: string, reason?: string): Promise<KeyChange> {
+  return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
+    await tx.deleteKey(key.id);
+    await appendAudit(tx, auditOf(actorId, 'key.deleted', key, role, reason === undefined ? {} : { reason }), deps.now());
+    return { key, role, changed: true };
+  });
+}
+
+export type VerifyCode = 'MALFORMED' | 'NOT_FOUND' | 'INACTIVE' | 'EXPIRED';
+export type VerifyResult = { valid: true; key: AccessKey; role: Role | undefined } | { valid: false; code: VerifyCode };
+
+/**
+ * Cheap checks first (length, prefix, checksum: no hash, no I/O), then one hash and one indexed
+ * lookup per hash scheme, compared in constant time.
+ */
+export async function verifyKey(deps: DomainDeps, secret: unknown): Promise<VerifyResult> {
+  if (!isWellFormedSecret(secret)) return { valid: false, code: 'MALFORMED' };
+  for (const candidate of deps.hasher.lookupHashes(secret)) {
+    const key = await deps.store.read.findKeyByHash(candidate.hash);
+    if (key === undefined || key.hashVersion !== candidate.version || !SecretHasher.sameHash(key.keyHash, candidate.hash)) continue;
+    if (isExpired(key, deps.now())) return { valid: false, code: 'EXPIRED' };
+    if (key.status !== 'active') return { valid: false, code: 'INACTIVE' };
+    return { valid: true, key, role: await deps.store.read.findRoleById(key.roleId) };
+  }
+  return { valid: false, code: 'NOT_FOUND' };
+}

@@ -1,0 +1,112 @@
+/** The domain's own view of the data. Timestamps are ISO-8601 UTC strings, as stored. */
+
+export const SYSTEM_ADMIN_ROLE = 'System Admin';
+
+/** Prisma Cloud's default roles (the seed document): two keys each, one for Build and Deploy Security. */
+export const BUILTIN_ROLES: ReadonlyArray<{ name: string; maxKeys: number }> = [
+  { name: SYSTEM_ADMIN_ROLE, maxKeys: 2 },
+  { name: 'Account Group Admin', maxKeys: 2 },
+  { name: 'Account Group Read Only', maxKeys: 2 },
+  { name: 'Cloud Provisioning Admin', maxKeys: 2 },
+  { name: 'Account and Cloud Provisioning Admin', maxKeys: 2 },
+  { name: 'Build and Deploy Security', maxKeys: 1 },
+];
+
+/** Who did something when it was not a person (start-up bootstrap, the expiry job). */
+export const SYSTEM_ACTOR = 'system';
+
+export interface Role {
+  id: string;
+  name: string;
+  maxKeys: number;
+  builtin: boolean;
+  createdAt: string;
+}
+
+export interface User {
+  id: string;
+  activeRoleId: string | null;
+  /** Granted explicitly; System Admin holders have API access whatever this says (R1). */
+  apiAccess: boolean;
+  createdAt: string;
+}
+
+export type StoredKeyStatus = 'active' | 'inactive';
+export type KeyStatus = 'Active' | 'Inactive' | 'Expired';
+
+export interface AccessKey {
+  id: string;
+  name: string;
+  ownerId: string;
+  roleId: string;
+  keyHash: string;
+  hashVersion: number;
+  /** The first characters of the secret ("aks_AbCd"), so people can tell keys apart without the secret. */
+  secretStart: string;
+  status: StoredKeyStatus;
+  expiresAt: string | null;
+  createdAt: string;
+  createdBy: string;
+  lastUsedAt: string | null;
+  lastUsedIp: string | null;
+  requestId: string | null;
+}
+
+export const auditActions = [
+  'key.created',
+  'key.expiry_extended',
+  'key.deactivated',
+  'key.activated',
+  'key.revoked',
+  'key.deleted',
+  'key.deleted_by_role_deletion',
+  'key.expired',
+  'key.rotated',
+  'key.first_used',
+  'api_access.requested',
+  'api_access.approved',
+  'api_access.denied',
+  'api_access.granted',
+  'api_access.revoked',
+  'api_access.request_expired',
+  'api_access.decision_refused',
+  'role.created',
+  'role.deleted',
+  'role.assigned',
+  'role.removed',
+  'role.switched',
+  'auth.failed',
+] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+/** What a change says about itself; the chain fields are added when it is appended. */
+export interface AuditEvent {
+  actorId: string;
+  action: AuditAction;
+  keyId?: string | null;
+  keyName?: string | null;
+  ownerId?: string | null;
+  roleName?: string | null;
+  expiresAt?: string | null;
+  details?: Record<string, string | number | boolean | null>;
+}
+
+export interface AuditRecord {
+  seq: number;
+  at: string;
+  actorId: string;
+  action: AuditAction;
+  keyId: string | null;
+  keyName: string | null;
+  ownerId: string | null;
+  roleName: string | null;
+  expiresAt: string | null;
+  details: Record<string, string | number | boolean | null>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}

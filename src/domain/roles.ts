@@ -1,0 +1,143 @@
+import { AppError } from '../errors.js';
+import { appendAudit } from './audit.js';
+import type { DomainDeps } from './deps.js';
+import { auditOf } from './keys.js';
+import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from './model.js';
+import type { Repos } from './ports.js';
+import { iso } from './time.js';
+import { contextIn, newRoleId, requireAdminIn } from './users.js';
+
+const ROLE_NAME_MAX = 64;
+
+export function validateRoleName(raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0 || [...name].length > ROLE_NAME_MAX || /[\p{Cc}\p{Cf}<>&@]/u.test(name)) {
+    throw new AppError('INVALID_INPUT', `A role name needs 1–${ROLE_NAME_MAX} characters, without control characters or < > & @.`);
+  }
+  return name;
+}
+
+async function roleNamed(tx: Repos, name: string): Promise<Role> {
+  const role = await tx.findRoleByName(name.trim());
+  if (role === undefined) throw new AppError('ROLE_NOT_FOUND', `There is no role called "${name.trim()}". See \`/accesskey admin roles\`.`);
+  return role;
+}
+
+export async function listRoles(deps: DomainDeps): Promise<Array<Role & { members: number }>> {
+  const roles = await deps.store.read.listRoles();
+  return Promise.all(roles.map(async (role) => ({ ...role, members: (await deps.store.read.listRoleMemberIds(role.id)).length })));
+}
+
+export async function createRole(deps: DomainDeps, actorId: string, rawName: string, maxKeys = 2): Promise<Role> {
+  const name = validateRoleName(rawName);
+  if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 10) throw new AppError('INVALID_INPUT', 'max_keys must be a whole number from 1 to 10.');
+  return deps.store.write(async (tx) => {
+    await requireAdminIn(tx, deps, actorId);
+    const role: Role = { id: newRoleId(), name, maxKeys, builtin: false, createdAt: iso(deps.now()) };
+    if (!(await tx.insertRoleIfAbsent(role))) throw new AppError('ROLE_EXISTS', `A role called "${name}" already exists.`);
+    await appendAudit(tx, { actorId, action: 'role.created', roleName: name, details: { maxKeys } }, deps.now());
+    return role;
+  });
+}
+
+export interface DeletionImpact {
+  role: Role;
+  /** The keys that will be deleted, with their owners and last use (R4). */
+  keys: AccessKey[];
+  members: string[];
+}
+
+function assertDeletable(deps: DomainDeps, role: Role): void {
+  if (role.name === SYSTEM_ADMIN_ROLE) throw new AppError('PROTECTED_ROLE', 'System Admin cannot be deleted.');
+  if (role.name.toLowerCase() === deps.defaultRoleName.toLowerCase()) {
+    throw new AppError('PROTECTED_ROLE', `${role.name} is the default role every user holds, so it cannot be deleted.`);
+  }
+}
+
+async function impactIn(tx: Repos, role: Role, onlyUserId?: string): Promise<DeletionImpact> {
+  const keys = await tx.listKeys(onlyUserId === undefined ? { roleId: role.id } : { roleId: role.id, ownerId: onlyUserId });
+  const members = onlyUserId === undefined ? await tx.listRoleMemberIds(role.id) : [onlyUserId];
+  return { role, keys, members };
+}
+
+export async function previewRoleDeletion(deps: DomainDeps, actorId: string, roleName: string): Promise<DeletionImpact> {
+  const tx = deps.store.read;
+  await requireAdminIn(tx, deps, actorId);
+  const role = await roleNamed(tx, roleName);
+  assertDeletable(deps, role);
+  return impactIn(tx, role);
+}
+
+/** Drops a user's membership: their keys in the role go, and their active role falls back (R3, R4). */
+async function dropMembership(tx: Repos, deps: DomainDeps, actorId: string, userId: string, role: Role, keys: AccessKey[], action: 'key.deleted_by_role_deletion' | 'key.deleted'): Promise<void> {
+  const now = deps.now();
+  for (const key of keys.filter((k) => k.ownerId === userId)) {
+    await tx.deleteKey(key.id);
+    await appendAudit(tx, auditOf(actorId, action, key, role, { reason: action === 'key.deleted' ? 'role_removed_from_owner' : 'role_deleted' }), now);
+  }
+  await tx.removeUserRole(userId, role.id);
+  const user = await tx.findUser(userId);
+  if (user?.activeRoleId === role.id) {
+    const remaining = await tx.listRolesOfUser(userId);
+    const fallback = remaining.find((r) => r.name.toLowerCase() === deps.defaultRoleName.toLowerCase()) ?? remaining[0];
+    await tx.updateUser(userId, { activeRoleId: fallback?.id ?? null });
+  }
+}
+
+/** R4: every key tied to the role is deleted (each audited), members lose it, then the role goes. */
+export async function deleteRole(deps: DomainDeps, actorId: string, roleName: string): Promise<DeletionImpact> {
+  return deps.store.write(async (tx) => {
+    await requireAdminIn(tx, deps, actorId);
+    const role = await roleNamed(tx, roleName);
+    assertDeletable(deps, role);
+    const impact = await impactIn(tx, role);
+    const owners = new Set([...impact.members, ...impact.keys.map((k) => k.ownerId)]);
+    for (const userId of owners) await dropMembership(tx, deps, actorId, userId, role, impact.keys, 'key.deleted_by_role_deletion');
+    await tx.deleteRole(role.id);
+    await appendAudit(tx, { actorId, action: 'role.deleted', roleName: role.name, details: { keysDeleted: impact.keys.length, members: impact.members.length } }, deps.now());
+    return impact;
+  });
+}
+
+export async function assignRole(deps: DomainDeps, actorId: string, userId: string, roleName: string): Promise<{ role: Role; changed: boolean }> {
+  return deps.store.write(async (tx) => {
+    await requireAdminIn(tx, deps, actorId);
+    const role = await roleNamed(tx, roleName);
+    await contextIn(tx, deps, userId);
+    if (await tx.hasRole(userId, role.id)) return { role, changed: false };
+    await tx.addUserRole(userId, role.id, actorId, iso(deps.now()));
+    await appendAudit(tx, { actorId, action: 'role.assigned', ownerId: userId, roleName: role.name }, deps.now());
+    return { role, changed: true };
+  });
+}
+
+async function guardRemoval(tx: Repos, deps: DomainDeps, userId: string, role: Role): Promise<void> {
+  if (role.name.toLowerCase() === deps.defaultRoleName.toLowerCase()) {
+    throw new AppError('PROTECTED_ROLE', `${role.name} is the default role every user holds; it cannot be removed.`);
+  }
+  if (!(await tx.hasRole(userId, role.id))) throw new AppError('NOT_ROLE_MEMBER', `<@${userId}> doesn't hold ${role.name}.`);
+  if (role.name === SYSTEM_ADMIN_ROLE && (await tx.listRoleMemberIds(role.id)).length <= 1) {
+    throw new AppError('LAST_ADMIN', 'That is the last System Admin. Make someone else an admin first.');
+  }
+}
+
+export async function previewRoleRemoval(deps: DomainDeps, actorId: string, userId: string, roleName: string): Promise<DeletionImpact> {
+  const tx = deps.store.read;
+  await requireAdminIn(tx, deps, actorId);
+  const role = await roleNamed(tx, roleName);
+  await guardRemoval(tx, deps, userId, role);
+  return impactIn(tx, role, userId);
+}
+
+/** Removing a role from a user deletes that user's keys for the role (audited), like R4 for one person. */
+export async function removeRole(deps: DomainDeps, actorId: string, userId: string, roleName: string): Promise<DeletionImpact> {
+  return deps.store.write(async (tx) => {
+    await requireAdminIn(tx, deps, actorId);
+    const role = await roleNamed(tx, roleName);
+    await guardRemoval(tx, deps, userId, role);
+    const impact = await impactIn(tx, role, userId);
+    await dropMembership(tx, deps, actorId, userId, role, impact.keys, 'key.deleted');
+    await appendAudit(tx, { actorId, action: 'role.removed', ownerId: userId, roleName: role.name, details: { keysDeleted: impact.keys.length } }, deps.now());
+    return impact;
+  });
+}

@@ -1,0 +1,117 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+
+/**
+ * Key format (SPEC §7). A secret is `aks_` + 40 random base62 characters (≈238 bits) + a 6-character
+ * base62 CRC32 of everything before it, so scanners recognise real keys offline and we reject typos and
+ * junk without hashing or touching the database.
+ */
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const KEY_ID_PREFIX = 'ak_';
+export const SECRET_PREFIX = 'aks_';
+const KEY_ID_RANDOM_LENGTH = 20;
+const SECRET_RANDOM_LENGTH = 40;
+const CHECKSUM_LENGTH = 6;
+export const SECRET_LENGTH = SECRET_PREFIX.length + SECRET_RANDOM_LENGTH + CHECKSUM_LENGTH;
+/** Published in the README for secret scanners and DLP rules. */
+export const SECRET_PATTERN = /^aks_[0-9A-Za-z]{46}$/;
+const SECRET_ANYWHERE = /aks_[0-9A-Za-z]{46}/;
+/** True when text carries something shaped like a secret (used to keep secrets out of logs and audit). */
+export function containsSecret(text: string): boolean {
+  return SECRET_ANYWHERE.test(text);
+}
+export const KEY_ID_PATTERN = /^ak_[0-9A-Za-z]{16,64}$/;
+/** How much of a secret may be shown to tell keys apart: the prefix and four random characters. */
+const SECRET_START_LENGTH = SECRET_PREFIX.length + 4;
+
+/** Uniform base62 from a CSPRNG: bytes ≥ 248 are discarded so `% 62` has no bias. */
+export function randomBase62(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length + 8)) {
+      if (byte < 248) out += BASE62[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+function base62Fixed(value: number, width: number): string {
+  let out = '';
+  let rest = value;
+  for (let i = 0; i < width; i++) {
+    out = BASE62[rest % 62] + out;
+    rest = Math.floor(rest / 62);
+  }
+  return out;
+}
+
+export function checksumOf(text: string): string {
+  return base62Fixed(crc32(text), CHECKSUM_LENGTH);
+}
+
+export function generateKeyId(): string {
+  return KEY_ID_PREFIX + randomBase62(KEY_ID_RANDOM_LENGTH);
+}
+
+export function generateSecret(): string {
+  const body = SECRET_PREFIX + randomBase62(SECRET_RANDOM_LENGTH);
+  return body + checksumOf(body);
+}
+
+export function secretStart(secret: string): string {
+  return secret.slice(0, SECRET_START_LENGTH);
+}
+
+/** Length, prefix, alphabet, checksum — in that order, all without hashing or any I/O. */
+export function isWellFormedSecret(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length !== SECRET_LENGTH || !value.startsWith(SECRET_PREFIX)) return false;
+  if (!SECRET_PATTERN.test(value)) return false;
+  const split = SECRET_LENGTH - CHECKSUM_LENGTH;
+  return checksumOf(value.slice(0, split)) === value.slice(split);
+}
+
+export const HASH_SHA256 = 1;
+export const HASH_HMAC_SHA256 = 2;
+
+/**
+ * Only hashes are stored. A fast hash is right here (unlike passwords): secrets carry ≥190 random bits,
+ * so there is nothing to brute-force, and verification must stay in microseconds (checklist F5).
+ */
+export class SecretHasher {
+  readonly #pepper: string | undefined;
+
+  constructor(pepper: string | undefined) {
+    this.#pepper = pepper;
+  }
+
+  get version(): number {
+    return this.#pepper === undefined ? HASH_SHA256 : HASH_HMAC_SHA256;
+  }
+
+  hash(secret: string, version: number = this.version): string {
+    if (version === HASH_HMAC_SHA256) {
+      if (this.#pepper === undefined) throw new Error('KEY_HASH_PEPPER is needed to hash version-2 keys');
+      return createHmac('sha256', this.#pepper).update(secret).digest('hex');
+    }
+    return createHash('sha256').update(secret).digest('hex');
+  }
+
+  /** The hashes to look a presented secret up by: the current scheme first, then older ones still valid. */
+  lookupHashes(secret: string): Array<{ version: number; hash: string }> {
+    const current = { version: this.version, hash: this.hash(secret) };
+    return this.version === HASH_SHA256 ? [current] : [current, { version: HASH_SHA256, hash: this.hash(secret, HASH_SHA256) }];
+  }
+
+  /** Constant-time comparison of a stored hash with the one computed from a presented secret. */
+  static sameHash(a: string, b: string): boolean {
+    const left = Buffer.from(a, 'hex');
+    const right = Buffer.from(b, 'hex');
+    return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+  }
+
+  /** A value stored at start-up to notice a changed or missing pepper before any key silently fails. */
+  fingerprint(): string | undefined {
+    return this.#pepper === undefined ? undefined : createHmac('sha256', this.#pepper).update('access-key-bot:pepper-fingerprint').digest('hex').slice(0, 16);
+  }
+}

@@ -1,0 +1,55 @@
+import { grantApiAccess, revokeApiAccess } from './access.js';
+import { verifyAuditChain } from './audit.js';
+import type { DomainDeps } from './deps.js';
+import { activateKey, createKey, deactivateKey, deleteKey, extendKey, listKeys, showKey, slotsFor, verifyKey, type CreateKeyInput } from './keys.js';
+import type { AuditSearch } from './ports.js';
+import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
+import type { ExpiryChoice } from './time.js';
+import { bootstrapAdmins, ensureBaselineRoles, switchActiveRole, userContext } from './users.js';
+
+/**
+ * The one object every entry point (Slack listeners, cron jobs, the HTTP API) calls. It knows
+ * nothing of Slack or SQL; each method is a domain function with its dependencies bound.
+ */
+export function createServices(deps: DomainDeps) {
+  return {
+    deps,
+    now: deps.now,
+    users: {
+      context: (userId: string) => userContext(deps, userId),
+      switchRole: (userId: string, roleName: string) => switchActiveRole(deps, userId, roleName),
+      bootstrapAdmins: (userIds: readonly string[]) => bootstrapAdmins(deps, userIds),
+      ensureBaselineRoles: () => ensureBaselineRoles(deps),
+    },
+    keys: {
+      slots: (userId: string) => slotsFor(deps, userId),
+      create: (input: CreateKeyInput) => createKey(deps, input),
+      list: (userId: string, options?: { allRoles?: boolean }) => listKeys(deps, userId, options),
+      show: (actorId: string, reference: string) => showKey(deps, actorId, reference),
+      extend: (actorId: string, reference: string, expiry: ExpiryChoice) => extendKey(deps, actorId, reference, expiry),
+      deactivate: (actorId: string, reference: string) => deactivateKey(deps, actorId, reference),
+      activate: (actorId: string, reference: string) => activateKey(deps, actorId, reference),
+      delete: (actorId: string, reference: string, reason?: string) => deleteKey(deps, actorId, reference, reason),
+      verify: (secret: unknown) => verifyKey(deps, secret),
+    },
+    access: {
+      grant: (actorId: string, userId: string) => grantApiAccess(deps, actorId, userId),
+      revoke: (actorId: string, userId: string) => revokeApiAccess(deps, actorId, userId),
+    },
+    roles: {
+      list: () => listRoles(deps),
+      create: (actorId: string, name: string, maxKeys?: number) => createRole(deps, actorId, name, maxKeys),
+      previewDeletion: (actorId: string, name: string) => previewRoleDeletion(deps, actorId, name),
+      delete: (actorId: string, name: string) => deleteRole(deps, actorId, name),
+      assign: (actorId: string, userId: string, name: string) => assignRole(deps, actorId, userId, name),
+      previewRemoval: (actorId: string, userId: string, name: string) => previewRoleRemoval(deps, actorId, userId, name),
+      remove: (actorId: string, userId: string, name: string) => removeRole(deps, actorId, userId, name),
+    },
+    audit: {
+      verifyChain: () => verifyAuditChain(deps.store.read),
+      search: (filter: AuditSearch) => deps.store.read.searchAudit(filter),
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,61 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Services } from '../../src/domain/services.js';
+import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
+import { makeServices } from '../support/domain.js';
+
+describe.each(dialects)('the audit hash chain on %s', (dialect) => {
+  let db: TestDatabase;
+  let services: Services;
+
+  beforeEach(async () => {
+    db = await createTestDatabase(dialect);
+    ({ services } = await makeServices(db.store, { admins: ['UADMIN'] }));
+    await services.access.grant('UADMIN', 'UALICE');
+    for (const name of ['a', 'b']) await services.keys.create({ actorId: 'UALICE', name, expiry: { kind: 'never' } });
+    await services.keys.deactivate('UALICE', 'a');
+    await services.keys.delete('UALICE', 'b');
+  });
+  afterEach(async () => db.cleanup());
+
+  it('an untouched chain verifies, record by record', async () => {
+    expect(await services.audit.verifyChain()).toEqual({ ok: true, records: 6 });
+  });
+
+  it('the verifier finds an edited record', async () => {
+    await sql`update audit_log set actor_id = 'UMALLORY' where seq = 4`.execute(db.connection.db);
+    expect(await services.audit.verifyChain()).toMatchObject({ ok: false, seq: 4, problem: 'edited' });
+  });
+
+  it('the verifier finds a deleted record in the middle', async () => {
+    await sql`delete from audit_outbox where seq = 3`.execute(db.connection.db);
+    await sql`delete from audit_log where seq = 3`.execute(db.connection.db);
+    expect(await services.audit.verifyChain()).toMatchObject({ ok: false, seq: 3, problem: 'missing' });
+  });
+
+  it('the verifier finds a deleted last record', async () => {
+    await sql`delete from audit_outbox where seq = 6`.execute(db.connection.db);
+    await sql`delete from audit_log where seq = 6`.execute(db.connection.db);
+    expect(await services.audit.verifyChain()).toMatchObject({ ok: false, seq: 6, problem: 'missing' });
+  });
+
+  it('a change whose audit record cannot be written does not happen (fail closed)', async () => {
+    const before = await db.store.read.countAllKeys({ ownerId: 'UALICE' });
+    if (dialect === 'sqlite') {
+      await sql`create trigger refuse_audit before insert on audit_log begin select raise(abort, 'audit store full'); end`.execute(db.connection.db);
+    } else {
+      await sql`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit store full'; end $$`.execute(db.connection.db);
+      await sql`create trigger refuse_audit before insert on audit_log for each row execute function refuse_audit()`.execute(db.connection.db);
+    }
+    const error = await services.keys.create({ actorId: 'UALICE', name: 'never-made', expiry: { kind: 'never' } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'AppError' });
+    expect(String((error as Error).message)).toMatch(/nothing was changed/);
+    expect(await db.store.read.countAllKeys({ ownerId: 'UALICE' })).toBe(before);
+    expect((await services.keys.list('UALICE')).keys.map((k) => k.key.name)).toEqual(['a']);
+  });
+
+  it('each record is queued for the security channel in the same transaction', async () => {
+    const outbox = await db.connection.db.selectFrom('audit_outbox').select(['seq', 'state']).orderBy('seq').execute();
+    expect(outbox.map((r) => [Number(r.seq), r.state])).toEqual([1, 2, 3, 4, 5, 6].map((seq) => [seq, 'pending']));
+  });
+});

@@ -1,0 +1,41 @@
+import { createServices, type Services } from '../../src/domain/services.js';
+import { SecretHasher } from '../../src/domain/secrets.js';
+import type { Store } from '../../src/domain/ports.js';
+
+/** A clock tests move by hand: every expiry decision in the app reads it. */
+export class TestClock {
+  #now: number;
+  constructor(start: string | Date = '2026-01-15T12:00:00.000Z') {
+    this.#now = new Date(start).getTime();
+  }
+  now = (): Date => new Date(this.#now);
+  set(at: string | Date): void {
+    this.#now = new Date(at).getTime();
+  }
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+}
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface ServicesOptions {
+  clock?: TestClock;
+  pepper?: string;
+  defaultRoleName?: string;
+  admins?: string[];
+}
+
+/** Services over a store, with baseline roles and (optionally) bootstrap admins, as start-up does. */
+export async function makeServices(store: Store, options: ServicesOptions = {}): Promise<{ services: Services; clock: TestClock }> {
+  const clock = options.clock ?? new TestClock();
+  const services = createServices({
+    store,
+    now: clock.now,
+    hasher: new SecretHasher(options.pepper),
+    defaultRoleName: options.defaultRoleName ?? 'Account Group Read Only',
+  });
+  await services.users.ensureBaselineRoles();
+  await services.users.bootstrapAdmins(options.admins ?? ['UADMIN']);
+  return { services, clock };
+}
