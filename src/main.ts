@@ -1,0 +1,30 @@
+import { loadConfigFromProcess } from './config.js';
+import { isAppError } from './errors.js';
+import { createLogger } from './logger.js';
+import { startApp } from './runtime.js';
+
+/** Process entry: nothing runs at import time elsewhere; SIGTERM/SIGINT stop cleanly. */
+async function main(): Promise<void> {
+  const config = await loadConfigFromProcess();
+  const logger = createLogger({ level: config.logLevel });
+  const app = await startApp(config, { logger });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    app.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // Configuration and start-up errors are for an operator: say what is wrong, not where in the code.
+  console.error(isAppError(error) && error.code === 'CONFIG_INVALID' ? error.message : `Access Key Bot could not start: ${isAppError(error) ? error.message : String(error)}`);
+  if (isAppError(error) && error.cause !== undefined) console.error(String(error.cause));
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+import type { RequestListener } from 'node:http';
+import { App, HTTPReceiver } from '@slack/bolt';
+import type { WebClient, WebClientOptions } from '@slack/web-api';
+import type { Config } from '../config.js';
+import type { Services } from '../domain/services.js';
+import type { Logger } from '../logger.js';
+import { boltLogger } from './bolt-logger.js';
+import { registerListeners } from './listeners/index.js';
+import { rejectFutureTimestamps } from './request-guard.js';
+
+export interface SlackRuntime {
+  app: App;
+  client: WebClient;
+  /** HTTP mode only: answers POST /slack/events (signature checked by Bolt). */
+  requestListener?: RequestListener;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SlackAppOptions {
+  config: Config;
+  services: Services;
+  logger: Logger;
+  /** Extra web-api options (tests shorten retries). */
+  clientOptions?: Partial<WebClientOptions>;
+}
+
+/**
+ * User-facing calls retry briefly: a person is waiting, and web-api's default (ten retries over half
+ * an hour) would hold a listener long after it could still help.
+ */
+const USER_FACING_RETRIES = { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000 };
+
+export async function createSlackApp(options: SlackAppOptions): Promise<SlackRuntime> {
+  const { config, services, logger } = options;
+  const log = boltLogger(logger);
+  const clientOptions: WebClientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: USER_FACING_RETRIES, ...options.clientOptions };
+
+  let app: App;
+  let requestListener: RequestListener | undefined;
+  if (config.slack.socketMode) {
+    app = new App({ token: config.slack.botToken, appToken: config.slack.appToken, socketMode: true, logger: log, clientOptions, deferInitialization: true });
+  } else {
+    const signingSecret = config.slack.signingSecret;
+    if (signingSecret === undefined) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode'); // config validation already says so
+    const receiver = new HTTPReceiver({ signingSecret, endpoints: '/slack/events', logger: log });
+    app = new App({ token: config.slack.botToken, receiver, logger: log, clientOptions, deferInitialization: true });
+    requestListener = rejectFutureTimestamps(receiver.requestListener);
+  }
+  await app.init();
+  registerListeners(app, { services, config, logger: logger.child({ component: 'slack' }) });
+
+  return {
+    app,
+    client: app.client,
+    requestListener,
+    async start() {
+      // HTTP mode is served by our own server; only Socket Mode has a connection to open.
+      if (config.slack.socketMode) await app.start();
+    },
+    async stop() {
+      if (config.slack.socketMode) await app.stop();
+    },
+  };
+}

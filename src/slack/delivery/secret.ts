@@ -1,0 +1,90 @@
+import { stringify } from 'csv-stringify/sync';
+import type { WebClient } from '@slack/web-api';
+import type { AccessKey } from '../../domain/model.js';
+import type { Services } from '../../domain/services.js';
+import type { Logger } from '../../logger.js';
+import { escapeText } from '../views/format.js';
+import { csvDmComment, secretMessage } from '../views/messages.js';
+import { postToResponseUrl } from './response-url.js';
+
+export interface SecretDeliveryInput {
+  client: WebClient;
+  services: Services;
+  logger: Logger;
+  userId: string;
+  key: AccessKey;
+  roleName: string;
+  secret: string;
+  /** The slash command's response_url: ephemeral, and works where the bot is not a member. */
+  responseUrl?: string;
+}
+
+export type DeliveryOutcome = 'both' | 'message_only' | 'csv_only' | 'none';
+
+/** The CSV as Prisma Cloud offers it: a header and one row. Written by a CSV library, not by hand. */
+export function secretCsv(keyId: string, secret: string): string {
+  return stringify([
+    ['Access Key ID', 'Secret Key'],
+    [keyId, secret],
+  ]);
+}
+
+async function openDm(client: WebClient, userId: string): Promise<string> {
+  const opened = await client.conversations.open({ users: userId });
+  const channelId = opened.channel?.id;
+  if (channelId === undefined) throw new Error('conversations.open returned no channel');
+  return channelId;
+}
+
+/**
+ * R6, after the key is committed: a CSV in the creator's DM with the bot, and one ephemeral message.
+ * The CSV goes first so the message can say truthfully whether it arrived. If neither arrives the key
+ * is deleted (audited): a key whose secret nobody holds must not stay usable or hold a slot.
+ */
+export async function deliverSecret(input: SecretDeliveryInput): Promise<DeliveryOutcome> {
+  const { client, logger, userId, key } = input;
+  const log = logger.child({ keyId: key.id, userId });
+  let dmChannel: string | undefined;
+  let csvDelivered = false;
+  try {
+    dmChannel = await openDm(client, userId);
+    await client.filesUploadV2({
+      channel_id: dmChannel,
+      filename: `access-key-${key.id}.csv`,
+      title: `access-key-${key.id}.csv`,
+      content: secretCsv(key.id, input.secret),
+      initial_comment: csvDmComment(key, true),
+    });
+    csvDelivered = true;
+  } catch (error) {
+    log.warn('secret CSV could not be delivered', { error });
+  }
+
+  let messageDelivered = false;
+  const message = secretMessage({ key, roleName: input.roleName, secret: input.secret, csvDelivered });
+  try {
+    if (input.responseUrl !== undefined) {
+      await postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', replace_original: false, ...message });
+    } else {
+      dmChannel ??= await openDm(client, userId);
+      await client.chat.postEphemeral({ channel: dmChannel, user: userId, ...message });
+    }
+    messageDelivered = true;
+  } catch (error) {
+    log.warn('secret message could not be delivered', { error });
+  }
+
+  if (messageDelivered) return csvDelivered ? 'both' : 'message_only';
+  if (csvDelivered && dmChannel !== undefined) {
+    await client.chat
+      .postMessage({ channel: dmChannel, text: `The message with the secret of *${escapeText(key.name)}* (\`${key.id}\`) could not be shown, so the CSV above is the only copy. Store it now.` })
+      .catch((error: unknown) => log.warn('follow-up DM failed', { error }));
+    return 'csv_only';
+  }
+  await input.services.keys.delete(userId, key.id, 'secret_not_delivered');
+  log.warn('secret delivered nowhere; key deleted');
+  const text = `I couldn't deliver the secret of your new key *${escapeText(key.name)}*, so I deleted it again and nothing was kept. Please try \`/accesskey create\` again in a moment.`;
+  const told = input.responseUrl !== undefined ? postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', text, blocks: [] }) : client.chat.postMessage({ channel: dmChannel ?? userId, text });
+  await Promise.resolve(told).catch((error: unknown) => log.warn('could not tell the user about the failed delivery', { error }));
+  return 'none';
+}

@@ -1,0 +1,52 @@
+/**
+ * Every callback_id, action_id and block_id the app sends or listens for. Views, listeners and tests
+ * import these, so a renamed id cannot silently disconnect a button from its handler.
+ */
+export const COMMAND = '/accesskey';
+
+export const VIEW = {
+  createKey: 'create_key_modal',
+  extendKey: 'extend_key_modal',
+  denyRequest: 'deny_request_modal',
+} as const;
+
+export const ACTION = {
+  /** value: key ID. Opens the extend modal (from lists, details, home and expiry warnings). */
+  extendKey: 'key_extend',
+  /** value: key ID. */
+  deactivateKey: 'key_deactivate',
+  activateKey: 'key_activate',
+  deleteKey: 'key_delete',
+  showKey: 'key_show',
+  rotateKey: 'key_rotate',
+  /** An overflow menu per key whose option values are `<action>:<key ID>`. */
+  keyMenu: 'key_menu',
+  createKey: 'key_create',
+  /** Deletes the ephemeral message holding a secret once the user has copied it. */
+  hideSecret: 'secret_hide',
+  requestAccess: 'access_request',
+  approveRequest: 'access_approve',
+  denyRequest: 'access_deny',
+  confirmRoleDeletion: 'role_delete_confirm',
+  confirmRoleRemoval: 'role_remove_confirm',
+  cancel: 'cancel',
+  /** Expiry checkbox and picker inside the create / extend modals (dispatch_action is off). */
+  expiryToggle: 'expiry_toggle',
+} as const;
+
+export const BLOCK = {
+  name: 'name_block',
+  expiry: 'expiry_block',
+  expiryAt: 'expiry_at_block',
+  slots: 'slots_block',
+  extendChoice: 'extend_choice_block',
+  denyReason: 'deny_reason_block',
+} as const;
+
+export const INPUT = {
+  name: 'name_input',
+  expiryEnabled: 'expiry_enabled',
+  expiryAt: 'expiry_at',
+  extendChoice: 'extend_choice',
+  denyReason: 'deny_reason',
+} as const;

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/** `/accesskey …` text, parsed into one of the subcommands of SPEC §3.1. */
+export type ParsedCommand =
+  | { kind: 'help'; unknown?: string }
+  | { kind: 'create'; name?: string }
+  | { kind: 'list'; allRoles: boolean }
+  | { kind: 'show' | 'extend' | 'deactivate' | 'activate' | 'delete' | 'rotate'; key: string }
+  | { kind: 'role'; name?: string }
+  | { kind: 'request-access'; reason?: string }
+  | { kind: 'admin'; text: string }
+  | { kind: 'invalid'; message: string };
+
+const KEY_COMMANDS = ['show', 'extend', 'deactivate', 'activate', 'delete', 'rotate'] as const;
+const ALIASES: Record<string, string> = { ls: 'list', new: 'create', disable: 'deactivate', enable: 'activate', rm: 'delete', remove: 'delete', info: 'show' };
+
+/** Slack caps command text far below this; anything longer is not a person typing. */
+const commandText = z.string().max(4000, 'That command is too long.');
+const keyReference = z.string().trim().min(1).max(100, 'A key is named by its ID (ak_…) or its name (up to 64 characters).');
+const freeText = z.string().trim().max(500, 'Keep it under 500 characters.');
+
+/** Surrounding quotes are a common habit for names with spaces: accept "my key" and 'my key'. */
+function unquote(text: string): string {
+  const trimmed = text.trim();
+  const match = /^(["'“”‘’])(.*)(["'“”‘’])$/s.exec(trimmed);
+  return match?.[2] !== undefined ? match[2].trim() : trimmed;
+}
+
+export function parseCommand(raw: unknown): ParsedCommand {
+  const text = commandText.safeParse(typeof raw === 'string' ? raw : '');
+  if (!text.success) return { kind: 'invalid', message: text.error.issues[0]?.message ?? 'Invalid command.' };
+  const trimmed = text.data.trim();
+  if (trimmed === '') return { kind: 'help' };
+  const [first = '', ...restWords] = trimmed.split(/\s+/);
+  const word = first.toLowerCase();
+  const sub = ALIASES[word] ?? word;
+  const rest = trimmed.slice(first.length).trim();
+
+  switch (sub) {
+    case 'help':
+      return { kind: 'help' };
+    case 'create': {
+      const name = freeText.safeParse(unquote(rest));
+      if (!name.success) return { kind: 'invalid', message: 'A key name can be at most 64 characters.' };
+      return name.data === '' ? { kind: 'create' } : { kind: 'create', name: name.data };
+    }
+    case 'list': {
+      const flags = restWords.map((w) => w.toLowerCase());
+      const unknown = flags.find((f) => f !== '--all-roles' && f !== '--all' && f !== 'all');
+      if (unknown !== undefined) return { kind: 'invalid', message: `\`list\` takes only \`--all-roles\`, not \`${unknown}\`.` };
+      return { kind: 'list', allRoles: flags.length > 0 };
+    }
+    case 'role':
+      return rest === '' ? { kind: 'role' } : { kind: 'role', name: unquote(rest) };
+    case 'request-access': {
+      const reason = freeText.safeParse(rest);
+      if (!reason.success) return { kind: 'invalid', message: 'Keep the reason under 500 characters.' };
+      return reason.data === '' ? { kind: 'request-access' } : { kind: 'request-access', reason: reason.data };
+    }
+    case 'admin':
+      return { kind: 'admin', text: rest };
+    default: {
+      const keyCommand = KEY_COMMANDS.find((k) => k === sub);
+      if (keyCommand === undefined) return { kind: 'help', unknown: first };
+      const key = keyReference.safeParse(unquote(rest));
+      if (!key.success) {
+        return { kind: 'invalid', message: rest === '' ? `Which key? Use \`/accesskey ${keyCommand} <key ID or name>\`, or pick one from \`/accesskey list\`.` : (key.error.issues[0]?.message ?? 'Invalid key.') };
+      }
+      return { kind: keyCommand, key: key.data };
+    }
+  }
+}

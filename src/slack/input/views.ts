@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { ExpiryChoice } from '../../domain/time.js';
+import { BLOCK, INPUT } from '../ids.js';
+import { EXTEND_CHOICES } from '../views/modals.js';
+
+/** Per-block error texts, as `response_action: "errors"` wants them. */
+export type BlockErrors = Record<string, string>;
+export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: BlockErrors };
+
+const textValue = z.object({ value: z.string().nullish() });
+const selectedOptions = z.object({ selected_options: z.array(z.object({ value: z.string() })).nullish() });
+const selectedOption = z.object({ selected_option: z.object({ value: z.string() }).nullish() });
+// Slack sends Unix seconds; a picker left empty sends null.
+const dateTimeValue = z.object({ selected_date_time: z.number().int().nullish() });
+
+const stateValues = z.record(z.string(), z.record(z.string(), z.unknown()));
+
+function field<T extends z.ZodType>(values: z.infer<typeof stateValues>, blockId: string, actionId: string, schema: T): z.infer<T> | undefined {
+  const parsed = schema.safeParse(values[blockId]?.[actionId]);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function pickedInstant(values: z.infer<typeof stateValues>): Date | undefined {
+  const seconds = field(values, BLOCK.expiryAt, INPUT.expiryAt, dateTimeValue)?.selected_date_time;
+  return seconds === null || seconds === undefined ? undefined : new Date(seconds * 1000);
+}
+
+/** The create modal's state → name and R5 expiry choice, or errors on the offending blocks. */
+export function parseCreateKeyState(raw: unknown, now: Date): Parsed<{ name: string; expiry: ExpiryChoice }> {
+  const values = stateValues.safeParse(raw);
+  if (!values.success) return { ok: false, errors: { [BLOCK.name]: 'The form could not be read. Please open it again.' } };
+  const name = field(values.data, BLOCK.name, INPUT.name, textValue)?.value ?? '';
+  const expiryOn = (field(values.data, BLOCK.expiry, INPUT.expiryEnabled, selectedOptions)?.selected_options ?? []).some((o) => o.value === 'on');
+  const at = pickedInstant(values.data);
+  const errors: BlockErrors = {};
+  if (name.trim() === '') errors[BLOCK.name] = 'Give the key a name.';
+  else if ([...name.trim()].length > 64) errors[BLOCK.name] = 'A key name can be at most 64 characters.';
+  if (at !== undefined && !expiryOn) errors[BLOCK.expiryAt] = 'Tick "Set key expiry" to use this date, or clear it for a key that never expires.';
+  else if (at !== undefined && at.getTime() <= now.getTime()) errors[BLOCK.expiryAt] = 'The expiry must be in the future.';
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const expiry: ExpiryChoice = !expiryOn ? { kind: 'never' } : at === undefined ? { kind: 'default' } : { kind: 'at', at };
+  return { ok: true, value: { name, expiry } };
+}
+
+export function parseExtendKeyState(raw: unknown, now: Date): Parsed<ExpiryChoice> {
+  const values = stateValues.safeParse(raw);
+  if (!values.success) return { ok: false, errors: { [BLOCK.extendChoice]: 'The form could not be read. Please open it again.' } };
+  const choice = field(values.data, BLOCK.extendChoice, INPUT.extendChoice, selectedOption)?.selected_option?.value;
+  const at = pickedInstant(values.data);
+  if (choice === EXTEND_CHOICES.never) return { ok: true, value: { kind: 'never' } };
+  if (choice === EXTEND_CHOICES.month) return { ok: true, value: { kind: 'default' } };
+  if (choice !== EXTEND_CHOICES.at) return { ok: false, errors: { [BLOCK.extendChoice]: 'Pick a new expiry.' } };
+  if (at === undefined) return { ok: false, errors: { [BLOCK.expiryAt]: 'Pick the date and time the key should expire.' } };
+  if (at.getTime() <= now.getTime()) return { ok: false, errors: { [BLOCK.expiryAt]: 'The expiry must be in the future.' } };
+  return { ok: true, value: { kind: 'at', at } };
+}
+
+/** What a modal carries from where it was opened to its submission. */
+export const modalOrigin = z.object({
+  /** Where results go: the slash command's or message's response_url. */
+  responseUrl: z.url().optional(),
+  /** Where the modal was opened from, to refresh that surface afterwards. */
+  source: z.enum(['command', 'list', 'list_all', 'details', 'home', 'outcome', 'warning']).default('command'),
+  keyId: z.string().max(100).optional(),
+});
+export type ModalOrigin = z.infer<typeof modalOrigin>;
+
+export function parseModalOrigin(raw: unknown): ModalOrigin {
+  try {
+    const parsed = modalOrigin.safeParse(JSON.parse(typeof raw === 'string' && raw !== '' ? raw : '{}'));
+    return parsed.success ? parsed.data : { source: 'command' };
+  } catch {
+    return { source: 'command' };
+  }
+}

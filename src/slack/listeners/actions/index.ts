@@ -1,0 +1,22 @@
+import type { App } from '@slack/bolt';
+import { ACTION } from '../../ids.js';
+import type { ListenerContext } from '../context.js';
+import { activateKeyButton } from './activate-key.js';
+import { cancelButton } from './cancel.js';
+import { createKeyButton } from './create-key.js';
+import { deactivateKeyButton } from './deactivate-key.js';
+import { deleteKeyButton } from './delete-key.js';
+import { extendKeyButton } from './extend-key.js';
+import { hideSecretButton } from './hide-secret.js';
+import { showKeyButton } from './show-key.js';
+
+export function register(app: App, ctx: ListenerContext): void {
+  app.action(ACTION.extendKey, extendKeyButton(ctx));
+  app.action(ACTION.deactivateKey, deactivateKeyButton(ctx));
+  app.action(ACTION.activateKey, activateKeyButton(ctx));
+  app.action(ACTION.deleteKey, deleteKeyButton(ctx));
+  app.action(ACTION.showKey, showKeyButton(ctx));
+  app.action(ACTION.hideSecret, hideSecretButton(ctx));
+  app.action(ACTION.cancel, cancelButton(ctx));
+  app.action(ACTION.createKey, createKeyButton(ctx));
+}

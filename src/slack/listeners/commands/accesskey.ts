@@ -1,0 +1,77 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { parseCommand, type ParsedCommand } from '../../input/command.js';
+import { errorReply } from '../../replies.js';
+import type { Message } from '../../views/blocks.js';
+import { errorMessage, helpMessage } from '../../views/messages.js';
+import type { ListenerContext } from '../context.js';
+import { createSubcommand } from './accesskey/create.js';
+import { deleteSubcommand } from './accesskey/delete.js';
+import { extendSubcommand } from './accesskey/extend.js';
+import { listSubcommand } from './accesskey/list.js';
+import { roleSubcommand } from './accesskey/role.js';
+import { showSubcommand } from './accesskey/show.js';
+import { statusSubcommand } from './accesskey/status.js';
+import type { SubcommandArgs, SubcommandResult } from './accesskey/types.js';
+
+function route(args: SubcommandArgs, command: ParsedCommand): Promise<SubcommandResult> | SubcommandResult {
+  switch (command.kind) {
+    case 'help':
+      return helpMessage(command.unknown === undefined ? undefined : `I don't know \`${command.unknown.slice(0, 40).replace(/[`<>&]/g, '')}\`. Here is what I can do:`);
+    case 'invalid':
+      return errorMessage(command.message);
+    case 'create':
+      return createSubcommand(args, command.name);
+    case 'list':
+      return listSubcommand(args, command.allRoles);
+    case 'show':
+      return showSubcommand(args, command.key);
+    case 'extend':
+      return extendSubcommand(args, command.key);
+    case 'deactivate':
+      return statusSubcommand(args, command.key, 'inactive');
+    case 'activate':
+      return statusSubcommand(args, command.key, 'active');
+    case 'delete':
+      return deleteSubcommand(args, command.key);
+    case 'role':
+      return roleSubcommand(args, command.name);
+    case 'rotate':
+    case 'request-access':
+    case 'admin':
+      return errorMessage(`\`${command.kind}\` is not available yet.`);
+  }
+}
+
+/**
+ * `/accesskey`: parses the text, runs the subcommand and answers ephemerally. The reply goes in the
+ * acknowledgement when it is ready in time (it nearly always is: the domain answers in milliseconds),
+ * otherwise through the response_url after an empty ack.
+ */
+export function accesskeyCommand(ctx: ListenerContext) {
+  return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    let acked = false;
+    const ackNow = async () => {
+      if (acked) return;
+      acked = true;
+      await ack();
+    };
+    const reply = async (message: Message) => {
+      if (acked) {
+        await respond({ response_type: 'ephemeral', replace_original: false, ...message });
+        return;
+      }
+      acked = true;
+      await ack({ response_type: 'ephemeral', ...message });
+    };
+    const args: SubcommandArgs = { ctx, client, userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id, responseUrl: command.response_url, ackNow };
+    try {
+      const message = await route(args, parseCommand(command.text));
+      if (message === undefined) await ackNow();
+      else await reply(message);
+    } catch (error) {
+      await reply(errorReply(error, ctx.logger, { userId: command.user_id, command: 'accesskey' })).catch((replyError: unknown) =>
+        ctx.logger.error('could not tell the user about an error', { error: replyError }),
+      );
+    }
+  };
+}

@@ -1,0 +1,10 @@
+import type { Config } from '../../config.js';
+import type { Services } from '../../domain/services.js';
+import type { Logger } from '../../logger.js';
+
+/** What every listener is given: the domain, the configuration and a logger. No module state. */
+export interface ListenerContext {
+  services: Services;
+  config: Config;
+  logger: Logger;
+}

@@ -1,0 +1,48 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { isAppError, type ErrorCode } from '../../../errors.js';
+import { deliverSecret } from '../../delivery/secret.js';
+import { postToResponseUrl } from '../../delivery/response-url.js';
+import { BLOCK } from '../../ids.js';
+import { parseCreateKeyState, parseModalOrigin } from '../../input/views.js';
+import { errorText } from '../../replies.js';
+import { publishHome } from '../../surfaces.js';
+import { escapeText } from '../../views/format.js';
+import type { ListenerContext } from '../context.js';
+
+/** Domain refusals that belong next to a field of the modal, so the user fixes and resubmits. */
+const BLOCK_FOR_CODE: Partial<Record<ErrorCode, string>> = { INVALID_EXPIRY: BLOCK.expiryAt };
+
+/**
+ * Validates and creates before acknowledging, so every refusal (a past date, a duplicate name, the
+ * last slot taken meanwhile) appears inside the still-open modal. The key is committed before the
+ * ack; the secret goes out only after it.
+ */
+export function createKeySubmission(ctx: ListenerContext) {
+  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const { services, logger } = ctx;
+    const userId = body.user.id;
+    const origin = parseModalOrigin(view.private_metadata);
+    const parsed = parseCreateKeyState(view.state.values, services.now());
+    if (!parsed.ok) {
+      await ack({ response_action: 'errors', errors: parsed.errors });
+      return;
+    }
+    let result;
+    try {
+      // The view id makes a replayed submission (a double click, a Slack retry) find the first key.
+      result = await services.keys.create({ actorId: userId, name: parsed.value.name, expiry: parsed.value.expiry, requestId: view.id });
+    } catch (error) {
+      const blockId = (isAppError(error) && BLOCK_FOR_CODE[error.code]) || BLOCK.name;
+      await ack({ response_action: 'errors', errors: { [blockId]: errorText(error, logger, { userId, view: 'create' }) } });
+      return;
+    }
+    await ack();
+    if (!result.created) {
+      const text = `*${escapeText(result.key.name)}* was already created from this form; its secret was shown once and is not shown again.`;
+      if (origin.responseUrl !== undefined) await postToResponseUrl(origin.responseUrl, { response_type: 'ephemeral', text, blocks: [] }).catch(() => undefined);
+      return;
+    }
+    await deliverSecret({ client, services, logger, userId, key: result.key, roleName: result.role.name, secret: result.secret, responseUrl: origin.responseUrl });
+    if (origin.source === 'home') await publishHome(client, services, userId).catch((error: unknown) => logger.warn('home refresh failed', { error }));
+  };
+}

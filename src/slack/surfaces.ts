@@ -1,0 +1,71 @@
+import type { WebClient } from '@slack/web-api';
+import type { AccessKey, Role } from '../domain/model.js';
+import type { Services } from '../domain/services.js';
+import { keyStatus } from '../domain/time.js';
+import { postToResponseUrl } from './delivery/response-url.js';
+import type { Message } from './views/blocks.js';
+import { homeView } from './views/home.js';
+import { keyDetailsMessage, keyListMessage, keyOutcomeMessage, type KeyRow, type KeySurface } from './views/keys.js';
+
+export function keyRow(key: AccessKey, role: Pick<Role, 'name'> | undefined, now: Date): KeyRow {
+  return { key, roleName: role?.name ?? '(deleted role)', status: keyStatus(key, now) };
+}
+
+/** The list message for a user: the active role's keys with slots, or every role's. */
+export async function listMessage(services: Services, userId: string, allRoles: boolean, notice?: string): Promise<Message> {
+  const { ctx, keys } = await services.keys.list(userId, { allRoles });
+  const now = services.now();
+  const rows = keys.map((k) => keyRow(k.key, k.role, now));
+  const slots = allRoles || ctx.activeRole === null ? null : { roleName: ctx.activeRole.name, used: rows.length, max: ctx.activeRole.maxKeys };
+  return keyListMessage({ rows, slots, notice });
+}
+
+export async function publishHome(client: WebClient, services: Services, userId: string, notice?: string): Promise<void> {
+  const { ctx, keys } = await services.keys.list(userId);
+  const now = services.now();
+  const rows = keys.map((k) => keyRow(k.key, k.role, now));
+  await client.views.publish({
+    user_id: userId,
+    view: homeView({ roleName: ctx.activeRole?.name ?? null, used: rows.length, max: ctx.activeRole?.maxKeys ?? 0, hasApiAccess: ctx.hasApiAccess, rows, notice }),
+  });
+}
+
+/** What a surface shows about one key after a change; the key may be gone (deleted). */
+async function keyMessage(services: Services, userId: string, keyId: string, notice: string): Promise<Message> {
+  try {
+    const view = await services.keys.show(userId, keyId);
+    return keyDetailsMessage(keyRow(view.key, view.role, services.now()), notice);
+  } catch {
+    return keyOutcomeMessage(notice);
+  }
+}
+
+export interface RefreshInput {
+  services: Services;
+  client: WebClient;
+  surface: KeySurface;
+  userId: string;
+  keyId?: string;
+  notice: string;
+  /** The response_url of the message the click came from (messages only). */
+  responseUrl?: string;
+  /** Replace the message the click came from (default), or post the outcome as a new message. */
+  replaceOriginal?: boolean;
+}
+
+/** After a click, the surface it came from shows the fresh state with a line about what happened. */
+export async function refreshSurface(input: RefreshInput): Promise<void> {
+  const { services, client, surface, userId, notice } = input;
+  if (surface === 'home') {
+    await publishHome(client, services, userId, notice);
+    return;
+  }
+  if (input.responseUrl === undefined) return;
+  const message =
+    surface === 'list' || surface === 'list_all'
+      ? await listMessage(services, userId, surface === 'list_all', notice)
+      : input.keyId === undefined
+        ? keyOutcomeMessage(notice)
+        : await keyMessage(services, userId, input.keyId, notice);
+  await postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', replace_original: input.replaceOriginal ?? true, ...message });
+}

@@ -1,0 +1,18 @@
+import type { types } from '@slack/bolt';
+
+/** The Block Kit types we build with, re-exported by Bolt so nothing else imports @slack/types. */
+export type KnownBlock = types.KnownBlock;
+export type ModalView = types.ModalView;
+export type HomeView = types.HomeView;
+export type Button = types.Button;
+export type ActionsBlock = types.ActionsBlock;
+
+/** A message: fallback text (notifications, screen readers) plus blocks. */
+export interface Message {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** Slack's limits per surface (checked by the emulator as Slack does). */
+export const MAX_MESSAGE_BLOCKS = 50;
+export const MAX_VIEW_BLOCKS = 100;

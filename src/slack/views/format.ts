@@ -1,0 +1,36 @@
+import type { KeyStatus } from '../../domain/model.js';
+
+/**
+ * Slack's three control characters. Escaping them in everything a user typed means a key named
+ * `<!channel>` pings no one and `<@U123>` fakes no mention (SPEC §3).
+ */
+export function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A date every reader sees in their own time zone; the fallback is for clients that can't render it. */
+export function slackDate(isoTime: string, format = '{date_short_pretty} {time}'): string {
+  const ms = Date.parse(isoTime);
+  const fallback = new Date(ms).toUTCString();
+  return `<!date^${Math.floor(ms / 1000)}^${format}|${fallback}>`;
+}
+
+export const expiryText = (expiresAt: string | null): string => (expiresAt === null ? 'Never' : slackDate(expiresAt));
+export const lastUsedText = (lastUsedAt: string | null): string => (lastUsedAt === null ? 'Never' : slackDate(lastUsedAt));
+
+export const statusEmoji: Record<KeyStatus, string> = {
+  Active: ':large_green_circle: Active',
+  Inactive: ':white_circle: Inactive',
+  Expired: ':red_circle: Expired',
+};
+
+export const mention = (userId: string): string => (/^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeText(userId));
+
+/** plain_text objects take text as-is (no mrkdwn), but Slack caps their length. */
+export function plain(text: string, max = 75) {
+  return { type: 'plain_text' as const, text: text.length > max ? `${text.slice(0, max - 1)}…` : text, emoji: true };
+}
+
+export function mrkdwn(text: string) {
+  return { type: 'mrkdwn' as const, text: text.length > 3000 ? `${text.slice(0, 2999)}…` : text };
+}

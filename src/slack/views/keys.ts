@@ -1,0 +1,141 @@
+import type { AccessKey, KeyStatus } from '../../domain/model.js';
+import { ACTION } from '../ids.js';
+import type { ActionsBlock, Button, KnownBlock, Message } from './blocks.js';
+import { escapeText, expiryText, lastUsedText, mention, mrkdwn, plain, slackDate, statusEmoji } from './format.js';
+
+/** What a key view needs: the key, its role's name and its status at the time of rendering. */
+export interface KeyRow {
+  key: AccessKey;
+  roleName: string;
+  status: KeyStatus;
+}
+
+/** Keys per message: each takes three blocks and a message holds 50. */
+export const KEYS_PER_MESSAGE = 15;
+
+function confirmDialog(title: string, text: string, confirm: string) {
+  return { title: plain(title, 100), text: mrkdwn(text.slice(0, 300)), confirm: plain(confirm, 30), deny: plain('Cancel', 30), style: 'danger' as const };
+}
+
+export function deactivateButton(row: KeyRow): Button {
+  return {
+    type: 'button',
+    action_id: ACTION.deactivateKey,
+    text: plain('Make inactive'),
+    value: row.key.id,
+    confirm: confirmDialog('Make this key inactive?', `Integrations using *${escapeText(row.key.name)}* stop working at once. You can make it active again later.`, 'Make inactive'),
+  };
+}
+
+export function deleteButton(row: KeyRow): Button {
+  return {
+    type: 'button',
+    action_id: ACTION.deleteKey,
+    text: plain('Delete'),
+    value: row.key.id,
+    style: 'danger',
+    confirm: confirmDialog('Delete this key?', `*${escapeText(row.key.name)}* (\`${row.key.id}\`) is deleted for good. Integrations using it stop working.`, 'Delete'),
+  };
+}
+
+/**
+ * Where a key's buttons live. It rides in the actions block's block_id (`<surface>:<key ID>`) so a
+ * click can refresh the surface it came from.
+ */
+export type KeySurface = 'list' | 'list_all' | 'details' | 'home' | 'outcome';
+export const KEY_SURFACES: readonly KeySurface[] = ['list', 'list_all', 'details', 'home', 'outcome'];
+
+export function surfaceOfBlock(blockId: string | undefined): KeySurface {
+  const prefix = blockId?.split(':')[0];
+  return KEY_SURFACES.find((s) => s === prefix) ?? 'outcome';
+}
+
+export function keyActions(row: KeyRow, surface: KeySurface): ActionsBlock {
+  const elements: Button[] = [];
+  if (surface === 'list' || surface === 'list_all' || surface === 'home') elements.push({ type: 'button', action_id: ACTION.showKey, text: plain('Details'), value: row.key.id });
+  elements.push({ type: 'button', action_id: ACTION.extendKey, text: plain(row.status === 'Expired' ? 'Extend expiry' : 'Change expiry'), value: row.key.id });
+  if (row.status === 'Active') elements.push(deactivateButton(row));
+  if (row.status === 'Inactive') elements.push({ type: 'button', action_id: ACTION.activateKey, text: plain('Make active'), value: row.key.id, style: 'primary' });
+  elements.push(deleteButton(row));
+  return { type: 'actions', block_id: `${surface}:${row.key.id}`, elements };
+}
+
+/** The facts of R7: name, ID, role, status, created (when, by whom), expires, last used. */
+export function keyFields(row: KeyRow, options: { showRole?: boolean; showOwner?: boolean } = {}) {
+  const fields = [
+    mrkdwn(`*${escapeText(row.key.name)}*\n\`${row.key.id}\``),
+    mrkdwn(`*Status*\n${statusEmoji[row.status]}`),
+    mrkdwn(`*Expires*\n${expiryText(row.key.expiresAt)}`),
+    mrkdwn(`*Last used*\n${lastUsedText(row.key.lastUsedAt)}`),
+  ];
+  if (options.showRole) fields.push(mrkdwn(`*Role*\n${escapeText(row.roleName)}`));
+  if (options.showOwner) fields.push(mrkdwn(`*Owner*\n${mention(row.key.ownerId)}`));
+  return fields;
+}
+
+export interface KeyListInput {
+  rows: KeyRow[];
+  /** The active role and its slots; null when listing all roles. */
+  slots: { roleName: string; used: number; max: number } | null;
+  /** A line about what just happened (after a button click), shown above the list. */
+  notice?: string;
+}
+
+export function keyListMessage(input: KeyListInput): Message {
+  const heading = input.slots === null ? 'Your access keys in all roles' : `Your access keys for ${escapeText(input.slots.roleName)}`;
+  const blocks: KnownBlock[] = [];
+  if (input.notice !== undefined) blocks.push({ type: 'section', text: mrkdwn(input.notice) });
+  blocks.push({ type: 'section', text: mrkdwn(`*${heading}*`) });
+  if (input.slots !== null) {
+    blocks.push({ type: 'context', elements: [mrkdwn(`${input.slots.used} of ${input.slots.max} keys used · \`/accesskey list --all-roles\` shows every role`)] });
+  }
+  if (input.rows.length === 0) {
+    blocks.push({ type: 'section', text: mrkdwn('No keys yet. Create one with `/accesskey create <name>`.') });
+  }
+  for (const row of input.rows.slice(0, KEYS_PER_MESSAGE)) {
+    blocks.push({ type: 'divider' }, { type: 'section', fields: keyFields(row, { showRole: input.slots === null }) }, keyActions(row, input.slots === null ? 'list_all' : 'list'));
+  }
+  if (input.rows.length > KEYS_PER_MESSAGE) {
+    blocks.push({ type: 'context', elements: [mrkdwn(`…and ${input.rows.length - KEYS_PER_MESSAGE} more. Name one with \`/accesskey show <key>\`.`)] });
+  }
+  return { text: `${heading}: ${input.rows.length} key(s)`, blocks };
+}
+
+export function keyDetailsMessage(row: KeyRow, notice?: string): Message {
+  return {
+    text: `Access key ${row.key.name} (${row.key.id}): ${row.status}`,
+    blocks: [
+      ...(notice === undefined ? [] : [{ type: 'section' as const, text: mrkdwn(notice) }]),
+      { type: 'section', text: mrkdwn(`*${escapeText(row.key.name)}*  \`${row.key.id}\`  ${statusEmoji[row.status]}`) },
+      {
+        type: 'section',
+        fields: [
+          mrkdwn(`*Role*\n${escapeText(row.roleName)}`),
+          mrkdwn(`*Created*\n${slackDate(row.key.createdAt)} by ${mention(row.key.createdBy)}`),
+          mrkdwn(`*Expires*\n${expiryText(row.key.expiresAt)}`),
+          mrkdwn(`*Last used*\n${lastUsedText(row.key.lastUsedAt)}`),
+          mrkdwn(`*Secret*\n\`${row.key.secretStart}…\` (never shown again)`),
+        ],
+      },
+      keyActions(row, 'details'),
+    ],
+  };
+}
+
+/** `/accesskey delete <key>` asks first; the button carries Slack's own confirm dialog too. */
+export function deleteConfirmMessage(row: KeyRow): Message {
+  return {
+    text: `Delete ${row.key.name}?`,
+    blocks: [
+      { type: 'section', text: mrkdwn(`Delete *${escapeText(row.key.name)}* (\`${row.key.id}\`, ${escapeText(row.roleName)})? Integrations using it stop working.`) },
+      { type: 'actions', block_id: `outcome:${row.key.id}`, elements: [deleteButton(row), { type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), value: row.key.id }] },
+    ],
+  };
+}
+
+/** A one-line outcome, with the key's fresh state underneath when there is one. */
+export function keyOutcomeMessage(text: string, row?: KeyRow): Message {
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }];
+  if (row !== undefined) blocks.push({ type: 'section', fields: keyFields(row, { showRole: true }) }, keyActions(row, 'outcome'));
+  return { text: text.replace(/[*`]/g, ''), blocks };
+}

@@ -1,0 +1,70 @@
+import type { AccessKey } from '../../domain/model.js';
+import { SECRET_PATTERN } from '../../domain/secrets.js';
+import { ACTION, COMMAND } from '../ids.js';
+import type { KnownBlock, Message } from './blocks.js';
+import { escapeText, expiryText, mrkdwn, plain } from './format.js';
+
+export function helpMessage(prefix?: string): Message {
+  const lines = [
+    `\`${COMMAND} create [name]\` — create a key in your active role`,
+    `\`${COMMAND} list [--all-roles]\` — your keys, with buttons to extend, deactivate or delete`,
+    `\`${COMMAND} show <key>\` — details of one key (by name or ID)`,
+    `\`${COMMAND} extend <key>\` — change when a key expires`,
+    `\`${COMMAND} deactivate <key>\` / \`activate <key>\` — make a key inactive or active again`,
+    `\`${COMMAND} delete <key>\` — delete a key (asks first)`,
+    `\`${COMMAND} rotate <key>\` — create a successor key; the old one goes inactive after a grace period`,
+    `\`${COMMAND} role [name]\` — show your roles or switch the active one`,
+    `\`${COMMAND} request-access [reason]\` — ask an admin for API access`,
+    `\`${COMMAND} admin help\` — admin commands`,
+  ];
+  const blocks: KnownBlock[] = [];
+  if (prefix !== undefined) blocks.push({ type: 'section', text: mrkdwn(prefix) });
+  blocks.push({ type: 'section', text: mrkdwn(`*Access keys from Slack*\n${lines.join('\n')}`) });
+  return { text: `${prefix === undefined ? '' : `${prefix} `}Usage: ${COMMAND} create | list | show | extend | deactivate | activate | delete | rotate | role | request-access`, blocks };
+}
+
+export function errorMessage(text: string, options: { offerAccessRequest?: boolean } = {}): Message {
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(`:warning: ${text}`) }];
+  if (options.offerAccessRequest) {
+    blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: ACTION.requestAccess, text: plain('Request API access'), style: 'primary', value: 'request' }] });
+  }
+  return { text, blocks };
+}
+
+export interface SecretDelivery {
+  key: AccessKey;
+  roleName: string;
+  secret: string;
+  /** Whether the CSV copy reached the user's DM with the bot. */
+  csvDelivered: boolean;
+}
+
+/**
+ * The one message that carries a secret (R6): ephemeral, to its creator only. The fallback text,
+ * which notifications show, deliberately leaves the secret out.
+ */
+export function secretMessage(delivery: SecretDelivery): Message {
+  if (!SECRET_PATTERN.test(delivery.secret)) throw new Error('not a secret');
+  const { key } = delivery;
+  return {
+    text: `Your new access key ${key.name} (${key.id}) is ready. The secret is shown once, in this message.`,
+    blocks: [
+      { type: 'section', text: mrkdwn(`:key: *${escapeText(key.name)}* is ready in *${escapeText(delivery.roleName)}*. Expires: ${expiryText(key.expiresAt)}`) },
+      { type: 'section', fields: [mrkdwn(`*Access Key ID*\n\`${key.id}\``), mrkdwn(`*Secret Key*\n\`${delivery.secret}\``)] },
+      {
+        type: 'context',
+        elements: [
+          mrkdwn(
+            `:warning: This is the only time the secret is shown. ${delivery.csvDelivered ? 'A CSV copy is in your DM with me.' : '*The CSV copy could not be delivered — copy the secret now.*'} Lost it? Delete the key and create a new one (or rotate it).`,
+          ),
+        ],
+      },
+      { type: 'actions', elements: [{ type: 'button', action_id: ACTION.hideSecret, text: plain("I've saved it — hide this"), value: key.id }] },
+    ],
+  };
+}
+
+export function csvDmComment(key: AccessKey, ephemeralDelivered: boolean): string {
+  const base = `CSV for your new access key *${escapeText(key.name)}* (\`${key.id}\`). Keep it somewhere safe and delete this file once stored.`;
+  return ephemeralDelivered ? base : `${base} The in-channel message could not be shown, so this file is the only copy of the secret.`;
+}

@@ -1,0 +1,102 @@
+import { BLOCK, INPUT, VIEW } from '../ids.js';
+import type { KnownBlock, ModalView } from './blocks.js';
+import { escapeText, expiryText, mrkdwn, plain } from './format.js';
+
+export interface CreateModalInput {
+  roleName: string;
+  used: number;
+  max: number;
+  initialName?: string;
+  /** Carried through to the submission (where to deliver the secret). Opaque to the view. */
+  privateMetadata: string;
+}
+
+const expiryPicker = (hint: string): KnownBlock => ({
+  type: 'input',
+  block_id: BLOCK.expiryAt,
+  optional: true,
+  label: plain('Expires at', 2000),
+  hint: plain(hint, 2000),
+  element: { type: 'datetimepicker', action_id: INPUT.expiryAt },
+});
+
+/** SPEC §3.2: name, "Set key expiry", a date-and-time picker, and the active role with its slots. */
+export function createKeyModal(input: CreateModalInput): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW.createKey,
+    title: plain('New access key', 24),
+    submit: plain('Create key', 24),
+    close: plain('Cancel', 24),
+    private_metadata: input.privateMetadata,
+    blocks: [
+      { type: 'section', block_id: BLOCK.slots, text: mrkdwn(`*Role:* ${escapeText(input.roleName)} · ${input.used} of ${input.max} keys used`) },
+      {
+        type: 'input',
+        block_id: BLOCK.name,
+        label: plain('Name', 2000),
+        hint: plain('What uses this key, e.g. "ci-deploy". 1–64 characters.', 2000),
+        element: {
+          type: 'plain_text_input',
+          action_id: INPUT.name,
+          max_length: 64,
+          ...(input.initialName === undefined || input.initialName === '' ? {} : { initial_value: input.initialName.slice(0, 64) }),
+        },
+      },
+      {
+        type: 'input',
+        block_id: BLOCK.expiry,
+        optional: true,
+        label: plain('Expiry', 2000),
+        element: {
+          type: 'checkboxes',
+          action_id: INPUT.expiryEnabled,
+          options: [{ text: plain('Set key expiry'), value: 'on', description: plain('Without a date, the key expires one month after creation.') }],
+        },
+      },
+      expiryPicker('Only used with "Set key expiry". Without the checkbox the key never expires.'),
+      { type: 'context', elements: [mrkdwn('The secret is shown once, here in Slack and as a CSV in your DM with me. Nobody can view it again.')] },
+    ],
+  };
+}
+
+export interface ExtendModalInput {
+  keyName: string;
+  keyId: string;
+  expiresAt: string | null;
+  privateMetadata: string;
+}
+
+export const EXTEND_CHOICES = { never: 'never', month: 'month', at: 'at' } as const;
+
+export function extendKeyModal(input: ExtendModalInput): ModalView {
+  const options = [
+    { text: plain('Never expires'), value: EXTEND_CHOICES.never },
+    { text: plain('One month from now'), value: EXTEND_CHOICES.month },
+    { text: plain('At the date and time below'), value: EXTEND_CHOICES.at },
+  ];
+  return {
+    type: 'modal',
+    callback_id: VIEW.extendKey,
+    title: plain('Change key expiry', 24),
+    submit: plain('Save', 24),
+    close: plain('Cancel', 24),
+    private_metadata: input.privateMetadata,
+    blocks: [
+      { type: 'section', text: mrkdwn(`*${escapeText(input.keyName)}* \`${input.keyId}\`\nExpires now: ${expiryText(input.expiresAt)}`) },
+      {
+        type: 'input',
+        block_id: BLOCK.extendChoice,
+        label: plain('New expiry', 2000),
+        element: { type: 'radio_buttons', action_id: INPUT.extendChoice, options, initial_option: options[2] },
+      },
+      expiryPicker('Must be in the future.'),
+    ],
+  };
+}
+
+/** Shown in place of the modal's content when something outside the form went wrong. */
+export function messageModal(title: string, text: string): ModalView {
+  return { type: 'modal', title: plain(title, 24), close: plain('Close', 24), blocks: [{ type: 'section', text: mrkdwn(text) }] };
+}
+

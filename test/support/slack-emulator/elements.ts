@@ -1,0 +1,211 @@
+import { cloneJson, isObject, objectsIn, type JsonObject } from './json.js';
+
+/**
+ * Finding interactive elements in stored blocks and turning a simulated user gesture into the
+ * `actions[]` entry / `state.values` entry that Slack would send for that element type.
+ */
+
+export interface LocatedElement {
+  blockId: string;
+  block: JsonObject;
+  element: JsonObject;
+  actionId: string;
+}
+
+/** What the simulated user picked. A string picks an option by value, an array picks several. */
+export type UserInput = string | number | boolean | string[] | null;
+
+export function* interactiveElements(blocks: unknown): Generator<LocatedElement> {
+  for (const block of objectsIn(blocks)) {
+    const blockId = typeof block.block_id === 'string' ? block.block_id : '';
+    const candidates: JsonObject[] = [];
+    if (isObject(block.accessory)) candidates.push(block.accessory);
+    if (isObject(block.element)) candidates.push(block.element);
+    if (block.type === 'actions') candidates.push(...objectsIn(block.elements));
+    for (const element of candidates) {
+      if (typeof element.action_id === 'string') yield { blockId, block, element, actionId: element.action_id };
+    }
+  }
+}
+
+function allOptions(element: JsonObject): JsonObject[] {
+  const direct = objectsIn(element.options);
+  const grouped = objectsIn(element.option_groups).flatMap((g) => objectsIn(g.options));
+  return [...direct, ...grouped];
+}
+
+/** The option payload Slack sends: text and value (plus description when the app set one). */
+function optionPayload(option: JsonObject): JsonObject {
+  const out: JsonObject = { text: cloneJson(option.text), value: option.value };
+  if (option.description !== undefined) out.description = cloneJson(option.description);
+  return out;
+}
+
+function findOption(element: JsonObject, value: string): JsonObject {
+  const option = allOptions(element).find((o) => o.value === value);
+  if (option === undefined) {
+    const known = allOptions(element).map((o) => String(o.value));
+    throw new Error(`element ${String(element.action_id)} has no option with value "${value}" (options: ${known.join(', ')})`);
+  }
+  return optionPayload(option);
+}
+
+/** Whether an element matches a caller's `value` filter (a button's value, or one of its options). */
+export function elementOffers(element: JsonObject, value: string): boolean {
+  if (element.type === 'button') return element.value === value;
+  return allOptions(element).some((o) => o.value === value);
+}
+
+function asList(input: UserInput): string[] {
+  if (Array.isArray(input)) return input;
+  if (input === null || input === undefined) return [];
+  return [String(input)];
+}
+
+/**
+ * The type-specific part of a state value / action for an element. `input === undefined` means
+ * "whatever the element currently shows", i.e. its initial value, which is what Slack reports for
+ * untouched elements.
+ */
+function selection(element: JsonObject, input: UserInput | undefined): JsonObject {
+  const type = String(element.type);
+  const untouched = input === undefined;
+  switch (type) {
+    case 'plain_text_input':
+    case 'email_text_input':
+    case 'url_text_input':
+    case 'number_input':
+      return { value: untouched ? (element.initial_value ?? null) : input === null ? null : String(input) };
+    case 'rich_text_input':
+      return { rich_text_value: untouched ? (element.initial_value ?? null) : input };
+    case 'datepicker':
+      return { selected_date: untouched ? (element.initial_date ?? null) : input };
+    case 'timepicker': {
+      const out: JsonObject = { selected_time: untouched ? (element.initial_time ?? null) : input };
+      // Slack echoes the element's timezone back so the app can interpret the time (notes §2.3).
+      if (typeof element.timezone === 'string') out.timezone = element.timezone;
+      return out;
+    }
+    case 'datetimepicker':
+      return { selected_date_time: untouched ? (element.initial_date_time ?? null) : input === null ? null : Number(input) };
+    case 'checkboxes':
+    case 'multi_static_select':
+    case 'multi_external_select':
+      return {
+        selected_options: untouched
+          ? objectsIn(element.initial_options).map(optionPayload)
+          : asList(input).map((v) => (type === 'multi_external_select' ? { text: { type: 'plain_text', text: v }, value: v } : findOption(element, v))),
+      };
+    case 'static_select':
+    case 'radio_buttons':
+    case 'overflow':
+    case 'external_select': {
+      if (untouched) {
+        return { selected_option: isObject(element.initial_option) ? optionPayload(element.initial_option) : null };
+      }
+      if (input === null) return { selected_option: null };
+      const v = String(input);
+      return { selected_option: type === 'external_select' ? { text: { type: 'plain_text', text: v }, value: v } : findOption(element, v) };
+    }
+    case 'users_select':
+      return { selected_user: untouched ? (element.initial_user ?? null) : input };
+    case 'multi_users_select':
+      return { selected_users: untouched ? (element.initial_users ?? []) : asList(input) };
+    case 'conversations_select':
+      return { selected_conversation: untouched ? (element.initial_conversation ?? null) : input };
+    case 'multi_conversations_select':
+      return { selected_conversations: untouched ? (element.initial_conversations ?? []) : asList(input) };
+    case 'channels_select':
+      return { selected_channel: untouched ? (element.initial_channel ?? null) : input };
+    case 'multi_channels_select':
+      return { selected_channels: untouched ? (element.initial_channels ?? []) : asList(input) };
+    default:
+      return {};
+  }
+}
+
+const STATEFUL = new Set([
+  'plain_text_input', 'email_text_input', 'url_text_input', 'number_input', 'rich_text_input', 'datepicker',
+  'timepicker', 'datetimepicker', 'checkboxes', 'multi_static_select', 'multi_external_select', 'static_select',
+  'radio_buttons', 'external_select', 'users_select', 'multi_users_select', 'conversations_select',
+  'multi_conversations_select', 'channels_select', 'multi_channels_select',
+]);
+
+export type StateValues = Record<string, Record<string, JsonObject>>;
+
+/**
+ * Builds `state.values` for a surface: every stateful element, with its initial value unless the
+ * caller supplied one (by action_id, or as an already-shaped state value by block_id/action_id).
+ */
+export function buildStateValues(
+  blocks: unknown,
+  inputs: Record<string, UserInput> = {},
+  raw: StateValues = {},
+): StateValues {
+  const values: StateValues = {};
+  const usedInputs = new Set<string>();
+  for (const { blockId, element, actionId } of interactiveElements(blocks)) {
+    if (!STATEFUL.has(String(element.type))) continue;
+    const given = Object.hasOwn(inputs, actionId) ? inputs[actionId] : undefined;
+    if (given !== undefined) usedInputs.add(actionId);
+    const blockValues = values[blockId] ?? {};
+    blockValues[actionId] = { type: element.type, ...selection(element, given) };
+    values[blockId] = blockValues;
+  }
+  const unknownInputs = Object.keys(inputs).filter((k) => !usedInputs.has(k) && inputs[k] !== undefined);
+  if (unknownInputs.length > 0) {
+    throw new Error(`no stateful element with action_id ${unknownInputs.join(', ')} in these blocks`);
+  }
+  for (const [blockId, byAction] of Object.entries(raw)) {
+    const known = [...interactiveElements(blocks)].filter((e) => e.blockId === blockId);
+    for (const [actionId, value] of Object.entries(byAction)) {
+      if (!known.some((e) => e.actionId === actionId)) {
+        throw new Error(`no element ${blockId}/${actionId} in these blocks`);
+      }
+      const blockValues = values[blockId] ?? {};
+      blockValues[actionId] = cloneJson(value);
+      values[blockId] = blockValues;
+    }
+  }
+  return values;
+}
+
+/** The `actions[]` entry Slack sends when the user operates `element`. */
+export function buildAction(located: LocatedElement, input: UserInput | undefined, actionTs: string): JsonObject {
+  const { element, blockId, actionId } = located;
+  const base: JsonObject = { type: element.type, action_id: actionId, block_id: blockId, action_ts: actionTs };
+  if (element.type === 'button') {
+    base.text = cloneJson(element.text);
+    if (element.value !== undefined) base.value = element.value;
+    if (element.style !== undefined) base.style = element.style;
+    if (element.url !== undefined) base.url = element.url;
+    return base;
+  }
+  // An overflow/select click without a chosen value makes no sense to Slack; default to the first option
+  // so that "click the overflow" in a test still produces a well-formed payload.
+  const firstOption = allOptions(element)[0];
+  const effective =
+    input === undefined && (element.type === 'overflow' || element.type === 'static_select' || element.type === 'radio_buttons') && firstOption !== undefined
+      ? String(firstOption.value)
+      : input;
+  return { ...base, ...selection(element, effective) };
+}
+
+/**
+ * Slack assigns a random block_id / action_id to blocks and elements that have none, and those ids
+ * appear in stored messages and in interaction payloads. Doing the same keeps payloads realistic.
+ */
+export function withGeneratedIds(blocks: unknown, randomId: () => string): JsonObject[] {
+  const list = cloneJson(objectsIn(blocks));
+  for (const block of list) {
+    if (typeof block.block_id !== 'string') block.block_id = randomId();
+    const elements: JsonObject[] = [];
+    if (isObject(block.accessory)) elements.push(block.accessory);
+    if (isObject(block.element)) elements.push(block.element);
+    if (block.type === 'actions') elements.push(...objectsIn(block.elements));
+    for (const element of elements) {
+      if (typeof element.action_id !== 'string' && element.type !== 'image') element.action_id = randomId();
+    }
+  }
+  return list;
+}

@@ -1,0 +1,360 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EmulatorClock } from './clock.js';
+import type { EmulatorContext } from './context.js';
+import { FaultInjector } from './faults.js';
+import { sendText } from './http-body.js';
+import { IdMinter } from './ids.js';
+import { InboundSender, type Delivery } from './inbound.js';
+import { collectStrings, cloneJson } from './json.js';
+import { mintTrigger } from './payloads.js';
+import { handleResponseUrl } from './response-url.js';
+import { SocketModeServer } from './socket-mode.js';
+import { Store } from './store.js';
+import { handleUpload, handleWebApi } from './web-api.js';
+import type {
+  AckResult, AddChannelInput, AddUserInput, ApiCall, BlockActionInput, ClickInput, CommandAck, EmulatedChannel,
+  EmulatedMessage, EmulatedUser, EmulatorConfig, EmulatorOptions, FaultSpec, InteractionAck, JsonObject, LateAck,
+  RawRequest, RawResponse, ResponseUrlPost, SharedFile, SlackView, SlashCommandInput, ViewClickInput,
+  ViewSubmissionInput,
+} from './types.js';
+
+const DEFAULTS: EmulatorConfig = {
+  botToken: 'xoxb-test',
+  appToken: 'xapp-test',
+  signingSecret: 'test-signing-secret',
+  verificationToken: 'vtok',
+  teamId: 'T0001',
+  teamDomain: 'acme',
+  teamName: 'Acme',
+  appId: 'A0001',
+  botUserId: 'U0BOT',
+  botId: 'B0001',
+  botName: 'accesskeybot',
+  command: '/accesskey',
+  defaultChannel: { id: 'C0001', name: 'general' },
+  triggerTtlMs: 3_000,
+  ackDeadlineMs: 3_000,
+  ackTimeoutMs: 10_000,
+  responseUrlMaxUses: 5,
+  responseUrlTtlMs: 30 * 60 * 1000,
+};
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  message?: string;
+}
+
+/**
+ * A local stand-in for Slack: Web API, file uploads, response_url, Socket Mode, and a signed
+ * HTTP sender that delivers commands, interactions and events to the app. See README.md.
+ */
+export class SlackEmulator {
+  readonly config: EmulatorConfig;
+  readonly clock: EmulatorClock;
+  private readonly store: Store;
+  private readonly ctx: EmulatorContext;
+  private readonly faults = new FaultInjector();
+  private readonly socket: SocketModeServer;
+  private readonly inbound: InboundSender;
+  private server: Server | undefined;
+  private port = 0;
+
+  private constructor(options: EmulatorOptions) {
+    const { clock, ...rest } = options;
+    this.config = { ...DEFAULTS, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
+    this.clock = new EmulatorClock(clock);
+    const ids = new IdMinter(this.clock);
+    this.store = new Store(ids, this.config.botUserId);
+    this.ctx = { config: this.config, store: this.store, ids, clock: this.clock, baseUrl: () => this.baseUrl };
+    this.socket = new SocketModeServer(this.ctx);
+    this.inbound = new InboundSender(this.ctx, this.socket);
+    this.store.addChannel(this.config.defaultChannel);
+  }
+
+  static async start(options: EmulatorOptions = {}): Promise<SlackEmulator> {
+    const emulator = new SlackEmulator(options);
+    await emulator.listen();
+    return emulator;
+  }
+
+  private async listen(): Promise<void> {
+    const server = createServer((req, res) => {
+      this.route(req, res).catch((error: unknown) => {
+        const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        this.store.problems.push(`emulator bug while handling ${req.method ?? ''} ${req.url ?? ''}: ${reason}`);
+        if (!res.headersSent) sendText(res, 500, 'emulator error');
+      });
+    });
+    server.on('upgrade', (req, socket, head: Buffer) => this.socket.handleUpgrade(req, socket, head));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port; // listen() on a TCP port always yields AddressInfo
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const [, area, id] = /^\/([a-z]+)\/(.+)$/.exec(path) ?? [];
+    if (area === 'api' && id !== undefined) return handleWebApi(req, res, id, this.ctx, this.faults);
+    if (req.method === 'POST' && area === 'upload' && id !== undefined) return handleUpload(req, res, id, this.ctx, this.faults);
+    if (req.method === 'POST' && area === 'response' && id !== undefined) return handleResponseUrl(req, res, id, this.ctx, this.faults);
+    sendText(res, 404, 'Not Found');
+  }
+
+  async stop(): Promise<void> {
+    this.socket.close();
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  // ---- addresses -------------------------------------------------------------------------
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Pass as WebClient slackApiUrl / Bolt clientOptions.slackApiUrl. */
+  get apiUrl(): string {
+    return `${this.baseUrl}/api/`;
+  }
+
+  // ---- workspace setup -------------------------------------------------------------------
+
+  addUser(input: AddUserInput): EmulatedUser {
+    return this.store.addUser(input);
+  }
+
+  addChannel(input: AddChannelInput): EmulatedChannel {
+    return this.store.addChannel(input);
+  }
+
+  /**
+   * A trigger_id for a user, as if they had just interacted. Every payload the emulator sends
+   * already carries a fresh one; this is for driving views.open directly in tests.
+   */
+  mintTriggerId(userId: string): string {
+    return mintTrigger(this.ctx, userId);
+  }
+
+  // ---- time ------------------------------------------------------------------------------
+
+  /** Moves the emulator's clock (trigger and response_url expiry) forward without sleeping. */
+  advanceClock(ms: number): void {
+    this.clock.advance(ms);
+  }
+
+  // ---- records ---------------------------------------------------------------------------
+
+  get calls(): readonly ApiCall[] {
+    return this.store.calls;
+  }
+
+  callsTo(method: string): ApiCall[] {
+    return this.store.calls.filter((c) => c.method === method);
+  }
+
+  get responseUrlPosts(): readonly ResponseUrlPost[] {
+    return this.store.responseUrlPosts;
+  }
+
+  /** Posts to one response_url, given as the full URL or its id. */
+  responsesTo(responseUrlOrId: string): ResponseUrlPost[] {
+    const id = responseUrlOrId.split('/').pop() ?? responseUrlOrId;
+    return this.store.responseUrlPosts.filter((p) => p.id === id);
+  }
+
+  /** Acks that took longer than ackDeadlineMs (3 s) or never came. */
+  get lateAcks(): readonly LateAck[] {
+    return this.store.lateAcks;
+  }
+
+  /** Things real Slack would refuse that never reach the app as an API error (bad acks, ...). */
+  get problems(): readonly string[] {
+    return this.store.problems;
+  }
+
+  /** Everything the emulator delivered to the app, with the ack it got. */
+  get deliveries(): readonly Delivery[] {
+    return this.inbound.deliveries;
+  }
+
+  /** Live (not deleted) channel messages, oldest first. */
+  messagesIn(channelId: string, options: { includeDeleted?: boolean } = {}): EmulatedMessage[] {
+    return this.store.messages.filter((m) => m.kind === 'channel' && m.channel === channelId && (options.includeDeleted === true || !m.deleted));
+  }
+
+  /** Ephemeral messages shown to a user (chat.postEphemeral, respond(), command ack replies), oldest first. */
+  ephemeralsFor(userId: string, options: { channelId?: string; includeDeleted?: boolean } = {}): EmulatedMessage[] {
+    return this.store.messages.filter(
+      (m) =>
+        m.kind === 'ephemeral' &&
+        m.recipient === userId &&
+        (options.channelId === undefined || m.channel === options.channelId) &&
+        (options.includeDeleted === true || !m.deleted),
+    );
+  }
+
+  /** Every message the user can currently see that the app produced, oldest first. */
+  messagesVisibleTo(userId: string): EmulatedMessage[] {
+    return this.store.messages.filter((m) => {
+      if (m.deleted) return false;
+      if (m.kind === 'ephemeral') return m.recipient === userId;
+      const channel = this.store.channels.get(m.channel);
+      return channel !== undefined && this.store.isMember(channel, userId);
+    });
+  }
+
+  dmChannelOf(userId: string): string | undefined {
+    return this.store.dmByUser.get(userId);
+  }
+
+  /** Files shared into a channel (completeUploadExternal with channel_id), with their content. */
+  filesIn(channelId: string): SharedFile[] {
+    return [...this.store.files.values()]
+      .filter((f) => f.completed && f.channels.includes(channelId) && f.bytes !== undefined)
+      .map((f) => {
+        const bytes = f.bytes ?? Buffer.alloc(0);
+        return {
+          id: f.id, filename: f.filename, title: f.title, channel: channelId, content: bytes.toString('utf8'), bytes,
+          initialComment: f.initialComment, threadTs: f.threadTs,
+        };
+      });
+  }
+
+  /** The modal on top of the user's stack, or undefined when none is open. */
+  openViewFor(userId: string): SlackView | undefined {
+    const id = this.store.openStack(userId).at(-1);
+    const record = id === undefined ? undefined : this.store.views.get(id);
+    return record === undefined ? undefined : cloneJson(record.view);
+  }
+
+  /** The user's open modal stack, bottom first. */
+  viewStackOf(userId: string): SlackView[] {
+    return this.store.openStack(userId).flatMap((id) => {
+      const record = this.store.views.get(id);
+      return record === undefined ? [] : [cloneJson(record.view)];
+    });
+  }
+
+  view(viewId: string): (SlackView & { open: boolean }) | undefined {
+    const record = this.store.views.get(viewId);
+    return record === undefined ? undefined : { ...cloneJson(record.view), open: record.open };
+  }
+
+  homeViewOf(userId: string): SlackView | undefined {
+    const id = this.store.homeViews.get(userId);
+    const record = id === undefined ? undefined : this.store.views.get(id);
+    return record === undefined ? undefined : cloneJson(record.view);
+  }
+
+  /** Errors from the latest `response_action: errors` ack for a view that is still showing them. */
+  viewErrors(viewId: string): Record<string, string> | undefined {
+    return this.store.views.get(viewId)?.errors;
+  }
+
+  /** Every string the app sent to the emulator: API args, uploads, response_url bodies, ack bodies. */
+  allStrings(): string[] {
+    const strings: string[] = [];
+    for (const call of this.store.calls) collectStrings(call.args, strings);
+    for (const post of this.store.responseUrlPosts) collectStrings(post.body, strings);
+    for (const body of this.store.ackBodies) collectStrings(body, strings);
+    for (const file of this.store.files.values()) if (file.bytes !== undefined) strings.push(file.bytes.toString('utf8'));
+    return strings;
+  }
+
+  allText(): string {
+    return this.allStrings().join('\n');
+  }
+
+  /** Polls `predicate` until it returns something truthy, and returns that. */
+  async waitFor<T>(predicate: () => T | undefined | null | false, options: WaitOptions = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = predicate();
+      if (value !== undefined && value !== null && value !== false) return value;
+      if (Date.now() > deadline) throw new Error(`waitFor timed out after ${timeoutMs} ms${options.message === undefined ? '' : `: ${options.message}`}`);
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 10));
+    }
+  }
+
+  // ---- fault injection -------------------------------------------------------------------
+
+  fault(spec: FaultSpec): void {
+    this.faults.add(spec);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  // ---- sending to the app ----------------------------------------------------------------
+
+  useHttpTarget(url: string): void {
+    this.inbound.useHttpTarget(url);
+  }
+
+  useSocketMode(): void {
+    this.inbound.useSocketMode();
+  }
+
+  /** Number of Socket Mode connections that can receive envelopes. */
+  get socketConnections(): number {
+    return this.socket.connectionCount;
+  }
+
+  /** Resolves once the app holds a Socket Mode connection (after `hello`). */
+  async waitForSocket(timeoutMs = 5_000): Promise<void> {
+    await this.socket.waitForConnection(timeoutMs);
+  }
+
+  /** Sends `disconnect` to every connection; the app is expected to reconnect. */
+  disconnectSockets(reason = 'refresh_requested'): void {
+    this.socket.disconnectAll(reason);
+  }
+
+  sendSlashCommand(input: SlashCommandInput): Promise<CommandAck> {
+    return this.inbound.sendSlashCommand(input);
+  }
+
+  sendBlockAction(input: BlockActionInput): Promise<InteractionAck> {
+    return this.inbound.sendBlockAction(input);
+  }
+
+  clickButton(input: ClickInput): Promise<InteractionAck> {
+    return this.inbound.clickButton(input);
+  }
+
+  clickInView(input: ViewClickInput): Promise<InteractionAck> {
+    return this.inbound.clickInView(input);
+  }
+
+  /** The newest message visible to the user containing a matching element. */
+  findMessageWithAction(userId: string, filter: { actionId: string; blockId?: string; value?: string }): EmulatedMessage | undefined {
+    return this.inbound.findMessageWithAction(userId, filter);
+  }
+
+  sendViewSubmission(input: ViewSubmissionInput): Promise<InteractionAck> {
+    return this.inbound.sendViewSubmission(input);
+  }
+
+  sendViewClosed(input: { userId: string; viewId?: string }): Promise<AckResult | undefined> {
+    return this.inbound.sendViewClosed(input);
+  }
+
+  sendEvent(event: JsonObject): Promise<AckResult> {
+    return this.inbound.sendEvent(event);
+  }
+
+  /** A hand-built request to the HTTP target, e.g. with a bad or missing signature. */
+  sendRaw(request: RawRequest): Promise<RawResponse> {
+    return this.inbound.sendRaw(request);
+  }
+}

@@ -1,0 +1,56 @@
+import type { FaultSpec } from './types.js';
+
+interface ActiveFault {
+  spec: FaultSpec;
+  remaining: number;
+}
+
+export type FaultOutcome =
+  | { kind: 'ratelimited'; retryAfterSec: number }
+  | { kind: 'http500' }
+  | { kind: 'error'; error: string };
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Scripted failures for Web API methods, the upload URL ('upload') and response_url ('response_url'). */
+export class FaultInjector {
+  private faults: ActiveFault[] = [];
+
+  add(spec: FaultSpec): void {
+    if (spec.kind === 'error' && (spec.error === undefined || spec.error === '')) {
+      throw new Error("fault kind 'error' needs an error code, e.g. { kind: 'error', error: 'channel_not_found' }");
+    }
+    this.faults.push({ spec, remaining: spec.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  private takeMatching(method: string, delays: boolean): ActiveFault | undefined {
+    const match = this.faults.find(
+      (f) => f.remaining > 0 && (f.spec.method === method || f.spec.method === '*') && (f.spec.kind === 'delay') === delays,
+    );
+    if (match !== undefined) match.remaining -= 1;
+    return match;
+  }
+
+  /**
+   * Waits out any delay fault, then returns the failure to answer with, if one is armed.
+   * Delays combine with failures so a test can script "slow, then 429".
+   */
+  async apply(method: string): Promise<FaultOutcome | undefined> {
+    const delay = this.takeMatching(method, true);
+    if (delay !== undefined) await sleep(delay.spec.ms ?? 0);
+    const fault = this.takeMatching(method, false);
+    if (fault === undefined) return undefined;
+    switch (fault.spec.kind) {
+      case 'ratelimited':
+        return { kind: 'ratelimited', retryAfterSec: fault.spec.retryAfterSec ?? 1 };
+      case 'http500':
+        return { kind: 'http500' };
+      default:
+        return { kind: 'error', error: fault.spec.error ?? 'fatal_error' };
+    }
+  }
+}

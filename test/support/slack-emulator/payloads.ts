@@ -1,0 +1,150 @@
+import type { EmulatorContext } from './context.js';
+import { cloneJson, type JsonObject } from './json.js';
+import { messageJson } from './methods/chat.js';
+import type { StateValues } from './elements.js';
+import type { EmulatedMessage, SlackView } from './types.js';
+
+/** Payload builders: field names and shapes from notes §2 (bolt-js types and Slack fixtures). */
+
+export function mintTrigger(ctx: EmulatorContext, userId: string): string {
+  const id = ctx.ids.triggerId();
+  ctx.store.triggers.set(id, { id, userId, mintedAt: ctx.clock.now(), used: false });
+  return id;
+}
+
+export function userRef(ctx: EmulatorContext, userId: string): JsonObject {
+  const name = ctx.store.userName(userId);
+  return { id: userId, username: name, name, team_id: ctx.config.teamId };
+}
+
+function teamRef(ctx: EmulatorContext): JsonObject {
+  return { id: ctx.config.teamId, domain: ctx.config.teamDomain };
+}
+
+function channelName(ctx: EmulatorContext, channelId: string): string {
+  const channel = ctx.store.channels.get(channelId);
+  // Slack reports DMs as "directmessage" in slash command payloads.
+  if (channel?.isIm === true) return 'directmessage';
+  return channel?.name ?? channelId.toLowerCase();
+}
+
+/** Flat string fields, sent form-encoded over HTTP and as a JSON object over Socket Mode (§2.1). */
+export function slashCommandPayload(
+  ctx: EmulatorContext,
+  input: { userId: string; channelId: string; command: string; text: string },
+  responseUrl: string,
+  triggerId: string,
+): Record<string, string> {
+  return {
+    token: ctx.config.verificationToken,
+    team_id: ctx.config.teamId,
+    team_domain: ctx.config.teamDomain,
+    channel_id: input.channelId,
+    channel_name: channelName(ctx, input.channelId),
+    user_id: input.userId,
+    user_name: ctx.store.userName(input.userId),
+    command: input.command,
+    text: input.text,
+    api_app_id: ctx.config.appId,
+    is_enterprise_install: 'false',
+    response_url: responseUrl,
+    trigger_id: triggerId,
+  };
+}
+
+function interactiveBase(ctx: EmulatorContext, type: string, userId: string): JsonObject {
+  return {
+    type,
+    user: userRef(ctx, userId),
+    api_app_id: ctx.config.appId,
+    token: ctx.config.verificationToken,
+    team: teamRef(ctx),
+    enterprise: null,
+    is_enterprise_install: false,
+  };
+}
+
+export function viewJson(view: SlackView, values: StateValues): JsonObject {
+  const json: JsonObject = { ...cloneJson(view) };
+  json.state = { values: cloneJson(values) };
+  return json;
+}
+
+export function messageBlockActionsPayload(
+  ctx: EmulatorContext,
+  input: { userId: string; message: EmulatedMessage; action: JsonObject; values: StateValues; responseUrl: string; triggerId: string },
+): JsonObject {
+  const { message } = input;
+  const payload: JsonObject = {
+    ...interactiveBase(ctx, 'block_actions', input.userId),
+    container: {
+      type: 'message',
+      message_ts: message.ts,
+      channel_id: message.channel,
+      is_ephemeral: message.kind === 'ephemeral',
+    },
+    trigger_id: input.triggerId,
+    channel: { id: message.channel, name: channelName(ctx, message.channel) },
+    state: { values: input.values },
+    response_url: input.responseUrl,
+    actions: [input.action],
+  };
+  // Assumption (notes §8): ephemeral containers carry no `message`, so the app must not need it.
+  if (message.kind === 'channel') payload.message = messageJson(message, ctx);
+  return payload;
+}
+
+export function viewBlockActionsPayload(
+  ctx: EmulatorContext,
+  input: { userId: string; view: SlackView; action: JsonObject; values: StateValues; triggerId: string },
+): JsonObject {
+  return {
+    ...interactiveBase(ctx, 'block_actions', input.userId),
+    container: { type: 'view', view_id: input.view.id },
+    trigger_id: input.triggerId,
+    view: viewJson(input.view, input.values),
+    state: { values: input.values },
+    actions: [input.action],
+  };
+}
+
+export function viewSubmissionPayload(
+  ctx: EmulatorContext,
+  input: { userId: string; view: SlackView; values: StateValues; triggerId: string },
+): JsonObject {
+  return {
+    ...interactiveBase(ctx, 'view_submission', input.userId),
+    trigger_id: input.triggerId,
+    view: viewJson(input.view, input.values),
+    response_urls: [],
+  };
+}
+
+export function viewClosedPayload(
+  ctx: EmulatorContext,
+  input: { userId: string; view: SlackView; values: StateValues; isCleared: boolean },
+): JsonObject {
+  const base = interactiveBase(ctx, 'view_closed', input.userId);
+  return { ...base, user: { id: input.userId, name: ctx.store.userName(input.userId), team_id: ctx.config.teamId }, view: viewJson(input.view, input.values), is_cleared: input.isCleared };
+}
+
+/** Events API envelope (§1.3); the same object is the Socket Mode events_api payload. */
+export function eventEnvelope(ctx: EmulatorContext, event: JsonObject): JsonObject {
+  const nowSec = ctx.clock.now() / 1000;
+  return {
+    token: ctx.config.verificationToken,
+    team_id: ctx.config.teamId,
+    context_team_id: ctx.config.teamId,
+    context_enterprise_id: null,
+    api_app_id: ctx.config.appId,
+    event: { event_ts: nowSec.toFixed(6), ...event },
+    type: 'event_callback',
+    event_id: ctx.ids.id('Ev'),
+    event_time: Math.floor(nowSec),
+    authorizations: [
+      { enterprise_id: null, team_id: ctx.config.teamId, user_id: ctx.config.botUserId, is_bot: true, is_enterprise_install: false },
+    ],
+    is_ext_shared_channel: false,
+    event_context: ctx.ids.opaque(16),
+  };
+}

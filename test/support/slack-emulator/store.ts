@@ -1,0 +1,216 @@
+import type { JsonObject } from './json.js';
+import type {
+  AddChannelInput, AddUserInput, ApiCall, EmulatedChannel, EmulatedMessage, EmulatedUser, LateAck,
+  MessageSource, ResponseUrlPost, SlackView,
+} from './types.js';
+import type { IdMinter } from './ids.js';
+
+export interface TriggerRecord {
+  id: string;
+  userId: string;
+  mintedAt: number;
+  used: boolean;
+}
+
+export interface ViewRecord {
+  view: SlackView;
+  userId: string;
+  open: boolean;
+  errors: Record<string, string> | undefined;
+}
+
+export interface StoredFile {
+  id: string;
+  uploadId: string;
+  filename: string;
+  title: string;
+  declaredLength: number;
+  altText: string | undefined;
+  snippetType: string | undefined;
+  bytes: Buffer | undefined;
+  completed: boolean;
+  channels: string[];
+  initialComment: string | undefined;
+  threadTs: string | undefined;
+  createdAt: number;
+}
+
+export interface MessageOrigin {
+  kind: 'channel' | 'ephemeral';
+  channel: string;
+  ts: string;
+}
+
+export interface ResponseUrlRecord {
+  id: string;
+  url: string;
+  channelId: string;
+  userId: string;
+  createdAt: number;
+  uses: number;
+  /** The message replace_original/delete_original act on; for a command, the latest reply. */
+  origin: MessageOrigin | undefined;
+}
+
+export interface NewMessage {
+  kind: 'channel' | 'ephemeral';
+  channel: string;
+  recipient?: string;
+  text: string;
+  blocks: JsonObject[];
+  attachments?: unknown;
+  threadTs?: string;
+  metadata?: unknown;
+  files?: string[];
+  source: MessageSource;
+}
+
+/** All mutable emulator state. Web API handlers and inbound senders share one instance. */
+export class Store {
+  readonly users = new Map<string, EmulatedUser>();
+  readonly channels = new Map<string, EmulatedChannel>();
+  readonly dmByUser = new Map<string, string>();
+  readonly messages: EmulatedMessage[] = [];
+  readonly views = new Map<string, ViewRecord>();
+  /** Open modal stack per user, bottom first. */
+  readonly stacks = new Map<string, string[]>();
+  readonly homeViews = new Map<string, string>();
+  readonly files = new Map<string, StoredFile>();
+  readonly uploads = new Map<string, string>();
+  readonly triggers = new Map<string, TriggerRecord>();
+  readonly responseUrls = new Map<string, ResponseUrlRecord>();
+  readonly socketTickets = new Set<string>();
+  readonly calls: ApiCall[] = [];
+  readonly responseUrlPosts: ResponseUrlPost[] = [];
+  /** Every body the app sent back as an ack, for allText(). */
+  readonly ackBodies: unknown[] = [];
+  readonly lateAcks: LateAck[] = [];
+  /** Things real Slack would reject that do not surface as an API error (bad ack bodies, ...). */
+  readonly problems: string[] = [];
+
+  constructor(
+    private readonly ids: IdMinter,
+    private readonly botUserId: string,
+  ) {}
+
+  addUser(input: AddUserInput): EmulatedUser {
+    const user: EmulatedUser = {
+      id: input.id,
+      name: input.name,
+      realName: input.realName ?? input.name,
+      email: input.email ?? `${input.name}@example.com`,
+      tz: input.tz ?? 'UTC',
+      isAdmin: input.isAdmin ?? false,
+      isOwner: input.isOwner ?? false,
+      isBot: input.isBot ?? false,
+      deleted: input.deleted ?? false,
+    };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  userName(userId: string): string {
+    return this.users.get(userId)?.name ?? userId.toLowerCase();
+  }
+
+  addChannel(input: AddChannelInput): EmulatedChannel {
+    const channel: EmulatedChannel = {
+      id: input.id,
+      name: input.name,
+      members: input.members,
+      isPrivate: input.isPrivate ?? false,
+      botIsMember: input.botIsMember ?? true,
+      isIm: false,
+      imUser: undefined,
+    };
+    this.channels.set(channel.id, channel);
+    return channel;
+  }
+
+  /** The bot's DM with a user; Slack keeps one per user, so the id is stable. */
+  openDm(userId: string): EmulatedChannel {
+    const existing = this.dmByUser.get(userId);
+    const known = existing === undefined ? undefined : this.channels.get(existing);
+    if (known !== undefined) return known;
+    const channel: EmulatedChannel = {
+      id: this.ids.id('D'),
+      name: userId,
+      members: [userId],
+      isPrivate: true,
+      botIsMember: true,
+      isIm: true,
+      imUser: userId,
+    };
+    this.channels.set(channel.id, channel);
+    this.dmByUser.set(userId, channel.id);
+    return channel;
+  }
+
+  /** chat.postMessage accepts a user id as channel and posts into the DM with that user. */
+  resolveChannel(idOrUser: string): EmulatedChannel | undefined {
+    const channel = this.channels.get(idOrUser);
+    if (channel !== undefined) return channel;
+    if (this.users.has(idOrUser)) return this.openDm(idOrUser);
+    return undefined;
+  }
+
+  isMember(channel: EmulatedChannel, userId: string): boolean {
+    return channel.members === undefined || channel.members.includes(userId);
+  }
+
+  addMessage(input: NewMessage): EmulatedMessage {
+    const message: EmulatedMessage = {
+      kind: input.kind,
+      channel: input.channel,
+      ts: this.ids.messageTs(),
+      user: this.botUserId,
+      recipient: input.recipient,
+      text: input.text,
+      blocks: input.blocks,
+      attachments: input.attachments,
+      threadTs: input.threadTs,
+      metadata: input.metadata,
+      files: input.files ?? [],
+      source: input.source,
+      deleted: false,
+      revisions: [],
+    };
+    this.messages.push(message);
+    return message;
+  }
+
+  findMessage(origin: MessageOrigin): EmulatedMessage | undefined {
+    return this.messages.find((m) => m.kind === origin.kind && m.channel === origin.channel && m.ts === origin.ts && !m.deleted);
+  }
+
+  /** Any live message (channel or ephemeral) with this ts in this channel. */
+  findByTs(channel: string, ts: string): EmulatedMessage | undefined {
+    return this.messages.find((m) => m.channel === channel && m.ts === ts && !m.deleted);
+  }
+
+  reviseMessage(message: EmulatedMessage, change: { text: string; blocks: JsonObject[] }, via: string, at: number): void {
+    message.revisions.push({ text: message.text, blocks: message.blocks, at, via });
+    message.text = change.text;
+    message.blocks = change.blocks;
+  }
+
+  openStack(userId: string): string[] {
+    return (this.stacks.get(userId) ?? []).filter((id) => this.views.get(id)?.open === true);
+  }
+
+  closeView(viewId: string): void {
+    const record = this.views.get(viewId);
+    if (record === undefined) return;
+    record.open = false;
+    const stack = this.stacks.get(record.userId) ?? [];
+    this.stacks.set(record.userId, stack.filter((id) => id !== viewId));
+  }
+
+  clearStack(userId: string): void {
+    for (const id of this.stacks.get(userId) ?? []) {
+      const record = this.views.get(id);
+      if (record !== undefined) record.open = false;
+    }
+    this.stacks.set(userId, []);
+  }
+}
