@@ -49,12 +49,9 @@ const envSchema = z
     DEFAULT_ROLE: z.string().trim().min(1).max(64).default('Account Group Read Only'),
     KEY_HASH_PEPPER: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in HTTP mode (set SLACK_APP_TOKEN for Socket Mode instead)' });
-    }
   });
+
+const isBlank = (value: string | undefined) => value === undefined || value.trim() === '';
 
 export type Config = ReturnType<typeof toConfig>;
 
@@ -95,9 +92,13 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
 /** Parses an environment (process.env by default) or throws one AppError naming every wrong variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'} ${issue.message}`);
-    throw new AppError('CONFIG_INVALID', `Invalid configuration:\n${lines.join('\n')}`);
+  const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${String(issue.path[0] ?? '(environment)')} ${issue.message}`);
+  // Checked beside the schema (not as a refinement) so it is reported together with every other problem.
+  if (isBlank(env.SLACK_APP_TOKEN) && isBlank(env.SLACK_SIGNING_SECRET)) {
+    lines.push('  SLACK_SIGNING_SECRET is required in HTTP mode (set SLACK_APP_TOKEN for Socket Mode instead)');
+  }
+  if (!parsed.success || lines.length > 0) {
+    throw new AppError('CONFIG_INVALID', `Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
   }
   if (!cron.validate(parsed.data.EXPIRY_CHECK_CRON)) {
     throw new AppError('CONFIG_INVALID', 'Invalid configuration:\n  EXPIRY_CHECK_CRON must have 5 or 6 fields, e.g. */15 * * * *');
@@ -111,4 +112,13 @@ export async function loadConfigFromProcess(): Promise<Config> {
   const fromFile: Record<string, string> = {};
   loadDotenv({ processEnv: fromFile, quiet: true });
   return loadConfig({ ...fromFile, ...process.env });
+}
+
+/** `npm run migrate` needs only the database: Slack settings may not exist yet on a fresh machine. */
+export async function loadDatabaseConfigFromProcess(): Promise<DatabaseConfig> {
+  const { config: loadDotenv } = await import('dotenv');
+  const fromFile: Record<string, string> = {};
+  loadDotenv({ processEnv: fromFile, quiet: true });
+  const url = process.env.DATABASE_URL ?? fromFile.DATABASE_URL ?? 'file:./data/access-keys.sqlite';
+  return parseDatabaseUrl(url);
 }

@@ -1,12 +1,11 @@
-import { loadConfigFromProcess } from '../config.js';
+import { loadDatabaseConfigFromProcess } from '../config.js';
 import { isAppError } from '../errors.js';
 import { connect } from './connect.js';
 import { migrateToLatest } from './migrate.js';
 
 /** `npm run migrate`: applies pending migrations and says which. */
 async function main(): Promise<void> {
-  const config = await loadConfigFromProcess();
-  const { db } = connect(config.database);
+  const { db } = connect(await loadDatabaseConfigFromProcess());
   try {
     const applied = await migrateToLatest(db);
     console.log(applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`);

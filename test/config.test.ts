@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { AppError } from '../src/errors.js';
+
+const minimal = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret', AUDIT_CHANNEL_ID: 'C0AUDIT' };
+
+function errorOf(env: Record<string, string | undefined>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'CONFIG_INVALID') return error.message;
+    throw error;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('configuration', () => {
+  it('a minimal HTTP-mode environment gets the documented defaults', () => {
+    const config = loadConfig(minimal);
+    expect(config.slack.socketMode).toBe(false);
+    expect(config.slack.apiUrl).toBe('https://slack.com/api/');
+    expect(config.port).toBe(3000);
+    expect(config.database).toEqual({ kind: 'sqlite', path: './data/access-keys.sqlite' });
+    expect(config.approvalsChannelId).toBe('C0AUDIT');
+    expect(config.expiryCheckCron).toBe('*/15 * * * *');
+    expect(config.expiryWarningDays).toEqual([7, 1]);
+    expect(config.defaultRole).toBe('Account Group Read Only');
+    expect(config.bootstrapAdmins).toEqual([]);
+    expect(config.keyHashPepper).toBeUndefined();
+  });
+
+  it('every missing or wrong variable is named in one error', () => {
+    const message = errorOf({ SLACK_BOT_TOKEN: 'xoxp-user', PORT: 'eighty', EXPIRY_WARNING_DAYS: '7,soon', BOOTSTRAP_ADMINS: 'alice' });
+    expect(message).toContain('SLACK_BOT_TOKEN must start with xoxb-');
+    expect(message).toContain('AUDIT_CHANNEL_ID is required');
+    expect(message).toContain('SLACK_SIGNING_SECRET is required in HTTP mode');
+    expect(message).toContain('PORT');
+    expect(message).toContain('EXPIRY_WARNING_DAYS');
+    expect(message).toContain('BOOTSTRAP_ADMINS must be comma-separated Slack user IDs');
+  });
+
+  it('an invalid cron expression is refused at start-up', () => {
+    expect(errorOf({ ...minimal, EXPIRY_CHECK_CRON: 'every quarter hour' })).toContain('EXPIRY_CHECK_CRON');
+    expect(loadConfig({ ...minimal, EXPIRY_CHECK_CRON: '*/10 * * * * *' }).expiryCheckCron).toBe('*/10 * * * * *');
+  });
+
+  it('an app token switches to Socket Mode, where no signing secret is needed', () => {
+    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', AUDIT_CHANNEL_ID: 'C0AUDIT' });
+    expect(config.slack.socketMode).toBe(true);
+    expect(errorOf({ ...minimal, SLACK_APP_TOKEN: 'xoxb-wrong' })).toContain('SLACK_APP_TOKEN must start with xapp-');
+  });
+
+  it('DATABASE_URL picks SQLite for file: URLs and paths, PostgreSQL for postgres:// URLs', () => {
+    expect(loadConfig({ ...minimal, DATABASE_URL: 'file:/tmp/x.sqlite' }).database).toEqual({ kind: 'sqlite', path: '/tmp/x.sqlite' });
+    expect(loadConfig({ ...minimal, DATABASE_URL: 'keys.db' }).database).toEqual({ kind: 'sqlite', path: 'keys.db' });
+    expect(loadConfig({ ...minimal, DATABASE_URL: 'postgres://u@h/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+  });
+
+  it('lists are trimmed and de-duplicated; short secrets are refused', () => {
+    const config = loadConfig({ ...minimal, BOOTSTRAP_ADMINS: ' U01 , U02,', EXPIRY_WARNING_DAYS: '1, 7, 7, 30' });
+    expect(config.bootstrapAdmins).toEqual(['U01', 'U02']);
+    expect(config.expiryWarningDays).toEqual([30, 7, 1]);
+    expect(errorOf({ ...minimal, KEY_HASH_PEPPER: 'short' })).toContain('KEY_HASH_PEPPER must be at least 32 characters');
+    expect(errorOf({ ...minimal, TOKEN_SIGNING_SECRET: 'short' })).toContain('TOKEN_SIGNING_SECRET must be at least 32 characters');
+  });
+});

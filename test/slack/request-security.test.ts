@@ -1,0 +1,46 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
+
+const body = 'token=vtok&team_id=T0001&team_domain=acme&channel_id=C0001&channel_name=general&user_id=UALICE&user_name=alice&command=%2Faccesskey&text=list&api_app_id=A0001&is_enterprise_install=false&response_url=http%3A%2F%2F127.0.0.1%3A1%2Fresponse%2Fx&trigger_id=1.2.abc';
+const form = 'application/x-www-form-urlencoded';
+
+describe('requests that do not come from Slack', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await startTestApp();
+    await t.app.services.access.grant(ADMIN, 'UALICE');
+  });
+  afterEach(async () => t.stop());
+
+  async function auditCount() {
+    return (await t.app.services.audit.search({ limit: 1000 })).length;
+  }
+
+  it('unsigned, wrongly signed and header-less requests get 401 and run no listener', async () => {
+    const before = await auditCount();
+    const now = Math.floor(Date.now() / 1000);
+    const cases = [
+      await t.slack.sendRaw({ body, contentType: form, sign: false }),
+      await t.slack.sendRaw({ body, contentType: form, sign: { secret: 'not-the-signing-secret' } }),
+      await t.slack.sendRaw({ body, contentType: form, sign: false, headers: { 'x-slack-request-timestamp': String(now), 'x-slack-signature': 'v1=abc' } }),
+      await t.slack.sendRaw({ body, contentType: form, sign: false, headers: { 'x-slack-request-timestamp': 'yesterday', 'x-slack-signature': 'v0=abc' } }),
+    ];
+    expect(cases.map((c) => c.status)).toEqual([401, 401, 401, 401]);
+    // No listener ran: no user was created by first contact, nothing was answered, nothing audited.
+    expect(await t.app.services.deps.store.read.findUser('UALICE')).toBeDefined();
+    expect(t.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
+    expect(await auditCount()).toBe(before);
+  });
+
+  it('a signature 299 seconds old is accepted and one 301 seconds old is refused', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect((await t.slack.sendRaw({ body, contentType: form, sign: { timestamp: now - 299 } })).status).toBe(200);
+    expect((await t.slack.sendRaw({ body, contentType: form, sign: { timestamp: now - 301 } })).status).toBe(401);
+  });
+
+  it('a timestamp ten minutes in the future is refused (Bolt alone would accept it)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect((await t.slack.sendRaw({ body, contentType: form, sign: { timestamp: now + 600 } })).status).toBe(401);
+    expect((await t.slack.sendRaw({ body, contentType: form, sign: { timestamp: now + 60 } })).status).toBe(200);
+  });
+});

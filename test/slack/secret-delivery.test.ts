@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { INPUT } from '../../src/slack/ids.js';
+import { ADMIN, secretsIn, startTestApp, type TestApp } from '../support/app.js';
+import { until } from '../support/wait.js';
+
+const ALICE = 'UALICE';
+
+describe('when the secret cannot be delivered', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await startTestApp();
+    await t.app.services.access.grant(ADMIN, ALICE);
+  });
+  afterEach(async () => t.stop());
+
+  async function submitCreate(name: string) {
+    await t.slack.sendSlashCommand({ userId: ALICE, text: `create ${name}` });
+    const view = await t.slack.waitFor(() => t.slack.openViewFor(ALICE));
+    await t.slack.sendViewSubmission({ userId: ALICE, viewId: view.id, inputs: { [INPUT.name]: name } });
+  }
+
+  it('without the CSV, the key stays and the message says to copy the secret now', async () => {
+    t.slack.fault({ method: 'files.getUploadURLExternal', kind: 'error', error: 'file_uploads_disabled' });
+    await submitCreate('no-csv');
+    const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0));
+    expect(JSON.stringify(post.body)).toContain('The CSV copy could not be delivered');
+    const [secret] = secretsIn(JSON.stringify(post.body));
+    expect((await t.app.services.keys.verify(secret)).valid).toBe(true);
+  });
+
+  it('without the message, the key stays and the DM says the CSV is the only copy', async () => {
+    t.slack.fault({ method: 'response_url', kind: 'http500' });
+    await submitCreate('no-message');
+    const dm = await t.slack.waitFor(() => t.slack.dmChannelOf(ALICE));
+    await t.slack.waitFor(() => t.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('the CSV above is the only copy')));
+    const [file] = t.slack.filesIn(dm);
+    const [secret] = secretsIn(file?.content ?? '');
+    expect((await t.app.services.keys.verify(secret)).valid).toBe(true);
+  });
+
+  it('with neither, the key is deleted (audited), its secret never verifies, and the user is told to retry', async () => {
+    t.slack.fault({ method: 'files.getUploadURLExternal', kind: 'error', error: 'file_uploads_disabled' });
+    t.slack.fault({ method: 'response_url', kind: 'http500', times: 1 });
+    await submitCreate('lost');
+    await until(async () => (await t.app.services.audit.search({ userId: ALICE, limit: 1 }))[0]?.action === 'key.deleted', 'the undelivered key to be deleted');
+    expect((await t.app.services.keys.list(ALICE)).keys).toEqual([]);
+    const audit = await t.app.services.audit.search({ userId: ALICE, limit: 10 });
+    expect(audit.map((r) => r.action).slice(0, 2)).toEqual(['key.deleted', 'key.created']);
+    expect(audit[0]?.details).toMatchObject({ reason: 'secret_not_delivered' });
+    // The user hears about it without any secret (the second response_url use succeeds).
+    const told = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes('deleted it again')));
+    expect(secretsIn(JSON.stringify(told.body))).toEqual([]);
+    // The only place the secret went was the one (failed) ephemeral attempt: no Web API call carried it.
+    expect(t.slack.calls.filter((c) => secretsIn(JSON.stringify(c.args)).length > 0)).toEqual([]);
+  });
+});
