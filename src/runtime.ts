@@ -8,10 +8,13 @@ import type { DomainDeps } from './domain/deps.js';
 import { SecretHasher } from './domain/secrets.js';
 import { createServices, type Services } from './domain/services.js';
 import { checkPepper } from './domain/startup.js';
+import { createIntegrationApi } from './http/api.js';
 import { healthRoute } from './http/health.js';
 import { createHttpServer, listen, type Route } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
+import { startScheduler } from './scheduler/index.js';
 import { createSlackApp, type SlackRuntime } from './slack/app.js';
+import { createSlackOutbound } from './slack/outbound/index.js';
 
 export interface RunningApp {
   services: Services;
@@ -61,8 +64,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const slack = await createSlackApp({ config, services, logger, clientOptions: options.slackClientOptions });
     const routes: Route[] = [healthRoute(services)];
     // The integration API (SPEC §6) adds its routes here.
+    const api = createIntegrationApi({ services, logger, tokenSigningSecret: config.tokenSigningSecret });
+    routes.push(...api.routes);
+    // Pushed before the server's close step, so it runs after it: no request can add a use after the last flush.
+    stops.push(() => api.stop());
 
-    const server = createHttpServer({ routes, slackRequestListener: slack.requestListener, logger });
+    const server = createHttpServer({ routes, slackRequestListener: slack.requestListener, logger, observer: api.observer });
     const port = await listen(server, config.port);
     stops.push(async () => {
       server.closeAllConnections();
@@ -71,6 +78,24 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await slack.start();
     stops.push(() => slack.stop());
     // Background work (expiry warnings, the audit mirror) starts here when options.background !== false.
+    if (options.background !== false) {
+      const outbound = createSlackOutbound({ config, logger, clientOptions: options.slackClientOptions });
+      const scheduler = startScheduler({
+        store: deps.store,
+        now: deps.now,
+        logger,
+        expiryCheckCron: config.expiryCheckCron,
+        expiryWarningDays: config.expiryWarningDays,
+        auditChannel: outbound.auditChannel,
+        warningDm: outbound.warningDm,
+        accessRequests: {
+          expire: () => services.access.expireRequests(),
+          rolesOf: async (userId) => (await services.users.context(userId)).roles.map((r) => r.name),
+          notifier: outbound.accessRequests,
+        },
+      });
+      stops.push(() => scheduler.stop());
+    }
 
     logger.info('access key bot started', { port, mode: config.slack.socketMode ? 'socket' : 'http', database: config.database.kind });
     return { services, slack, server, port, logger, stop: stopAll };

@@ -13,6 +13,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
+import { withStatementCache } from './statement-cache.js';
 import type { Database } from './tables.js';
 
 /**
@@ -56,7 +57,7 @@ export function connect(config: DatabaseConfig, options: ConnectOptions = {}): C
     // better-sqlite3 is synchronous, so a long busy wait would freeze the event loop (and every Slack
     // ack with it). Wait only briefly here; the store retries BUSY asynchronously up to its deadline.
     sqlite.pragma('busy_timeout = 25');
-    return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+    return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' };
   }
   const pool = new pg.Pool({
     connectionString: config.url,

@@ -1,7 +1,7 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { AccessKey, AuditAction, AuditHead, AuditRecord, Role, StoredKeyStatus, User } from '../domain/model.js';
+import { createQueryId, sql, type CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { AccessKey, AccessRequest, AccessRequestStatus, AuditAction, AuditHead, AuditRecord, Role, StoredKeyStatus, User } from '../domain/model.js';
 import type { AuditSearch, Repos } from '../domain/ports.js';
-import type { AccessKeysTable, AuditLogTable, Database, RolesTable, UsersTable } from './tables.js';
+import type { AccessKeysTable, AccessRequestsTable, AuditLogTable, Database, RolesTable, UsersTable } from './tables.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -37,6 +37,20 @@ const toKey = (row: Selectable<AccessKeysTable>): AccessKey => ({
   requestId: row.request_id,
 });
 
+const toAccessRequest = (row: Selectable<AccessRequestsTable>): AccessRequest => ({
+  id: row.id,
+  userId: row.user_id,
+  reason: row.reason,
+  status: row.status as AccessRequestStatus,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  decidedAt: row.decided_at,
+  decidedBy: row.decided_by,
+  decisionReason: row.decision_reason,
+  cardChannel: row.card_channel,
+  cardTs: row.card_ts,
+});
+
 export const toAuditRecord = (row: Selectable<AuditLogTable>): AuditRecord => ({
   seq: Number(row.seq),
   at: row.at,
@@ -52,8 +66,20 @@ export const toAuditRecord = (row: Selectable<AuditLogTable>): AuditRecord => ({
   hash: row.hash,
 });
 
+/** A key row with its role's columns (null when the role is missing), as the verify lookup returns it. */
+type KeyAndRoleRow = Selectable<AccessKeysTable> & {
+  role_ref: string | null;
+  role_name: string | null;
+  role_name_lower: string | null;
+  role_max_keys: number | null;
+  role_builtin: number | null;
+  role_created_at: string | null;
+};
+
 /** The repositories over one Kysely handle: the pool, or a transaction. */
 export class KyselyRepos implements Repos {
+  #keyAndRoleByHash: CompiledQuery<KeyAndRoleRow> | undefined;
+
   constructor(private readonly db: Db) {}
 
   async findUser(id: string): Promise<User | undefined> {
@@ -148,6 +174,52 @@ export class KyselyRepos implements Repos {
     return rows.map((r) => r.user_id);
   }
 
+  async insertAccessRequest(request: AccessRequest): Promise<void> {
+    await this.db
+      .insertInto('access_requests')
+      .values({
+        id: request.id,
+        user_id: request.userId,
+        reason: request.reason,
+        status: request.status,
+        created_at: request.createdAt,
+        expires_at: request.expiresAt,
+        decided_at: request.decidedAt,
+        decided_by: request.decidedBy,
+        decision_reason: request.decisionReason,
+        card_channel: request.cardChannel,
+        card_ts: request.cardTs,
+      })
+      .execute();
+  }
+
+  async findAccessRequest(id: string): Promise<AccessRequest | undefined> {
+    const row = await this.db.selectFrom('access_requests').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toAccessRequest(row);
+  }
+
+  async findPendingAccessRequest(userId: string): Promise<AccessRequest | undefined> {
+    const row = await this.db.selectFrom('access_requests').selectAll().where('user_id', '=', userId).where('status', '=', 'pending').orderBy('created_at', 'desc').executeTakeFirst();
+    return row && toAccessRequest(row);
+  }
+
+  async updateAccessRequest(id: string, patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>): Promise<void> {
+    const values: Partial<Omit<AccessRequestsTable, 'id'>> = {};
+    if (patch.status !== undefined) values.status = patch.status;
+    if (patch.decidedAt !== undefined) values.decided_at = patch.decidedAt;
+    if (patch.decidedBy !== undefined) values.decided_by = patch.decidedBy;
+    if (patch.decisionReason !== undefined) values.decision_reason = patch.decisionReason;
+    if (patch.cardChannel !== undefined) values.card_channel = patch.cardChannel;
+    if (patch.cardTs !== undefined) values.card_ts = patch.cardTs;
+    if (Object.keys(values).length === 0) return;
+    await this.db.updateTable('access_requests').set(values).where('id', '=', id).execute();
+  }
+
+  async listPendingAccessRequestsExpiredBy(nowIso: string, limit: number): Promise<AccessRequest[]> {
+    const rows = await this.db.selectFrom('access_requests').selectAll().where('status', '=', 'pending').where('expires_at', '<=', nowIso).orderBy('expires_at').limit(limit).execute();
+    return rows.map(toAccessRequest);
+  }
+
   async countKeys(ownerId: string, roleId: string): Promise<number> {
     const row = await this.db
       .selectFrom('access_keys')
@@ -225,6 +297,80 @@ export class KyselyRepos implements Repos {
     if (patch.lastUsedIp !== undefined) values.last_used_ip = patch.lastUsedIp;
     if (Object.keys(values).length === 0) return;
     await this.db.updateTable('access_keys').set(values).where('id', '=', id).execute();
+  }
+
+  async touchKeyLastUsed(id: string, at: string, clientAddress: string | null): Promise<'first' | 'moved' | 'unchanged'> {
+    // Two guarded updates instead of read-then-write: each is atomic per row on both dialects, so two
+    // replicas flushing the same key cannot both see "never used", and an older time never wins.
+    const first = await this.db
+      .updateTable('access_keys')
+      .set({ last_used_at: at, last_used_ip: clientAddress })
+      .where('id', '=', id)
+      .where('last_used_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(first.numUpdatedRows) > 0) return 'first';
+    const moved = await this.db
+      .updateTable('access_keys')
+      .set({ last_used_at: at, last_used_ip: clientAddress })
+      .where('id', '=', id)
+      .where('last_used_at', '<', at)
+      .executeTakeFirst();
+    return Number(moved.numUpdatedRows) > 0 ? 'moved' : 'unchanged';
+  }
+
+  async touchUsedKeysLastUsed(uses: ReadonlyArray<{ keyId: string; at: string; clientAddress: string | null }>): Promise<number> {
+    if (uses.length === 0) return 0;
+    // UPDATE … FROM (VALUES …) works on both dialects (SQLite ≥ 3.33), whose VALUES columns are both
+    // named column1…n: one statement per batch instead of one per key keeps the write lock short.
+    const rows = sql.join(uses.map((use) => sql`(${use.keyId}, ${use.at}, ${use.clientAddress})`));
+    const result = await sql`
+      update access_keys set last_used_at = v.column2, last_used_ip = v.column3
+      from (values ${rows}) as v
+      where access_keys.id = v.column1 and access_keys.last_used_at is not null and access_keys.last_used_at < v.column2`.execute(this.db);
+    return Number(result.numAffectedRows ?? 0);
+  }
+
+  async findKeyAndRoleByHash(keyHash: string): Promise<{ key: AccessKey; role: Role | undefined } | undefined> {
+    // Built and compiled once per handle: on this hot path, building the query cost more than running it.
+    this.#keyAndRoleByHash ??= this.db
+      .selectFrom('access_keys')
+      .leftJoin('roles', 'roles.id', 'access_keys.role_id')
+      .selectAll('access_keys')
+      .select(['roles.id as role_ref', 'roles.name as role_name', 'roles.name_lower as role_name_lower', 'roles.max_keys as role_max_keys', 'roles.builtin as role_builtin', 'roles.created_at as role_created_at'])
+      .where('access_keys.key_hash', '=', '')
+      .compile();
+    const { rows } = await this.db.executeQuery<KeyAndRoleRow>({ ...this.#keyAndRoleByHash, queryId: createQueryId(), parameters: [keyHash] });
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const { role_ref, role_name, role_name_lower, role_max_keys, role_builtin, role_created_at, ...key } = row;
+    const role =
+      role_ref === null || role_name === null || role_name_lower === null || role_max_keys === null || role_builtin === null || role_created_at === null
+        ? undefined
+        : toRole({ id: role_ref, name: role_name, name_lower: role_name_lower, max_keys: role_max_keys, builtin: role_builtin, created_at: role_created_at });
+    return { key: toKey(key), role };
+  }
+
+  async countPendingAudit(): Promise<number> {
+    const row = await this.db
+      .selectFrom('audit_outbox')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('state', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async countKeysByStatus(nowIso: string): Promise<{ active: number; inactive: number; expired: number }> {
+    // ISO-8601 UTC text sorts chronologically on both dialects; expired is `now ≥ expires_at` (time.ts).
+    const expired = sql<boolean>`expires_at is not null and expires_at <= ${nowIso}`;
+    const row = await this.db
+      .selectFrom('access_keys')
+      .select([
+        sql<string | number | null>`sum(case when ${expired} then 1 else 0 end)`.as('expired'),
+        sql<string | number | null>`sum(case when not (${expired}) and status = 'active' then 1 else 0 end)`.as('active'),
+        sql<string | number | null>`sum(case when not (${expired}) and status <> 'active' then 1 else 0 end)`.as('inactive'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { active: Number(row.active ?? 0), inactive: Number(row.inactive ?? 0), expired: Number(row.expired ?? 0) };
   }
 
   async deleteKey(id: string): Promise<void> {

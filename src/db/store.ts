@@ -1,10 +1,13 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors.js';
 import type { Repos, Store } from '../domain/ports.js';
 import type { Connection } from './connect.js';
 import { classifyFault, faultToAppError } from './faults.js';
+import { KyselyAuditOutbox } from './audit-outbox-repo.js';
+import { KyselyExpiryWarnings } from './expiry-warnings-repo.js';
 import { KyselyRepos, lockAuditHead } from './repos.js';
+import type { Database } from './tables.js';
 
 /** How long a SQLite writer keeps retrying a held write lock before telling the user to try again. */
 const SQLITE_BUSY_DEADLINE_MS = 5000;
@@ -32,38 +35,45 @@ export function createStore(connection: Connection): Store {
   const { db, dialect } = connection;
   const read = withFaultMapping(new KyselyRepos(db));
 
-  async function attempt<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
+  async function attempt<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return db.transaction().execute(async (trx) => {
       if (dialect === 'postgres') await lockAuditHead(trx);
-      return fn(new KyselyRepos(trx));
+      return fn(trx);
     });
+  }
+
+  /** The audited write path (chain lock, retries); the expiry job writes its markers through it too. */
+  async function writeAudited<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    const busyDeadline = Date.now() + SQLITE_BUSY_DEADLINE_MS;
+    for (let tries = 0; ; tries++) {
+      try {
+        return await attempt(fn);
+      } catch (error) {
+        // Domain outcomes (limit reached, …) roll the transaction back and go straight to the caller.
+        if (error instanceof AppError) throw error;
+        const kind = classifyFault(error);
+        if (kind === 'busy' && Date.now() < busyDeadline) {
+          await sleep(5 + Math.random() * 20);
+          continue;
+        }
+        const wait = PG_RETRY_WAITS_MS[tries];
+        if (dialect === 'postgres' && (kind === 'transient' || kind === 'unavailable') && wait !== undefined) {
+          await sleep(wait);
+          continue;
+        }
+        throw faultToAppError(error);
+      }
+    }
   }
 
   return {
     dialect,
     read,
-    async write<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
-      const busyDeadline = Date.now() + SQLITE_BUSY_DEADLINE_MS;
-      for (let tries = 0; ; tries++) {
-        try {
-          return await attempt(fn);
-        } catch (error) {
-          // Domain outcomes (limit reached, …) roll the transaction back and go straight to the caller.
-          if (error instanceof AppError) throw error;
-          const kind = classifyFault(error);
-          if (kind === 'busy' && Date.now() < busyDeadline) {
-            await sleep(5 + Math.random() * 20);
-            continue;
-          }
-          const wait = PG_RETRY_WAITS_MS[tries];
-          if (dialect === 'postgres' && (kind === 'transient' || kind === 'unavailable') && wait !== undefined) {
-            await sleep(wait);
-            continue;
-          }
-          throw faultToAppError(error);
-        }
-      }
+    write<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
+      return writeAudited((trx) => fn(new KyselyRepos(trx)));
     },
+    auditOutbox: new KyselyAuditOutbox(connection),
+    expiryWarnings: new KyselyExpiryWarnings(connection, writeAudited),
     async ping(): Promise<void> {
       try {
         await sql`select 1`.execute(db);

@@ -69,6 +69,32 @@ export interface AuditOutboxTable {
   claimed_until: string | null;
   last_error: string | null;
   message_ts: string | null;
+  posted_at: string | null;
+}
+
+/** Expiry-warning markers and their DM queue (migration 2026-11-27T01-00). */
+export interface ExpiryWarningsTable {
+  id: string;
+  key_id: string;
+  threshold: string;
+  expires_at: string;
+  owner_id: string;
+  state: string;
+  created_at: string;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_until: string | null;
+  last_error: string | null;
+  channel_id: string | null;
+  message_ts: string | null;
+  done_at: string | null;
+}
+
+/** One row (id 1): when the audit mirror may next post, shared by every replica. */
+export interface AuditMirrorGateTable {
+  id: number;
+  not_before: string;
+  reason: string | null;
 }
 
 export interface AppSettingsTable {
@@ -76,7 +102,22 @@ export interface AppSettingsTable {
   value: string;
 }
 
+export interface AccessRequestsTable {
+  id: string;
+  user_id: string;
+  reason: string | null;
+  status: string;
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  decision_reason: string | null;
+  card_channel: string | null;
+  card_ts: string | null;
+}
+
 export interface Database {
+  access_requests: AccessRequestsTable;
   roles: RolesTable;
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -84,5 +125,7 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_outbox: AuditOutboxTable;
+  audit_mirror_gate: AuditMirrorGateTable;
+  expiry_warnings: ExpiryWarningsTable;
   app_settings: AppSettingsTable;
 }

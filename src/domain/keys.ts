@@ -229,11 +229,74 @@ export type VerifyResult = { valid: true; key: AccessKey; role: Role | undefined
 export async function verifyKey(deps: DomainDeps, secret: unknown): Promise<VerifyResult> {
   if (!isWellFormedSecret(secret)) return { valid: false, code: 'MALFORMED' };
   for (const candidate of deps.hasher.lookupHashes(secret)) {
-    const key = await deps.store.read.findKeyByHash(candidate.hash);
-    if (key === undefined || key.hashVersion !== candidate.version || !SecretHasher.sameHash(key.keyHash, candidate.hash)) continue;
+    // Key and role in one lookup: this is the hot path of the integration API (checklist F1).
+    const found = await deps.store.read.findKeyAndRoleByHash(candidate.hash);
+    if (found === undefined) continue;
+    const { key, role } = found;
+    if (key.hashVersion !== candidate.version || !SecretHasher.sameHash(key.keyHash, candidate.hash)) continue;
     if (isExpired(key, deps.now())) return { valid: false, code: 'EXPIRED' };
     if (key.status !== 'active') return { valid: false, code: 'INACTIVE' };
-    return { valid: true, key, role: await deps.store.read.findRoleById(key.roleId) };
+    return { valid: true, key, role };
   }
   return { valid: false, code: 'NOT_FOUND' };
+}
+
+/** How long a rotated-out key keeps working, so integrations can move to the successor. */
+export const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
+
+export type RotateKeyResult = { old: AccessKey; successor: AccessKey; role: Role; secret: string };
+
+function successorName(name: string, now: Date, attempt: number): string {
+  const suffix = ` (rotated ${now.toISOString().slice(0, 10)}${attempt > 1 ? ` #${attempt}` : ''})`;
+  return `${[...name].slice(0, 64 - suffix.length).join('')}${suffix}`;
+}
+
+/**
+ * SPEC §3.1 rotate: a successor in the same role (a free slot is needed: R2 holds), with the same
+ * lifetime as the old key; the old key keeps working for a grace period, then expires. Only the owner
+ * rotates (the new secret goes to whoever asked).
+ */
+export async function rotateKey(deps: DomainDeps, actorId: string, reference: string, graceMs = ROTATION_GRACE_MS): Promise<RotateKeyResult> {
+  const now = deps.now();
+  return deps.store.write(async (tx) => {
+    const ctx = await contextIn(tx, deps, actorId);
+    const old = await findKeyFor(tx, ctx, reference);
+    if (old.ownerId !== actorId) throw new AppError('KEY_NOT_FOUND', `No key of yours is called or has the ID "${reference.trim()}".`);
+    if (!ctx.hasApiAccess) throw new AppError('NO_API_ACCESS', "You don't have API access, so you can't create the new key. Ask an admin with `/accesskey request-access`.");
+    const role = ctx.roles.find((r) => r.id === old.roleId);
+    if (role === undefined) throw new AppError('NOT_ROLE_MEMBER', 'You no longer hold the role this key belongs to, so it cannot be rotated. Delete it instead.');
+    if (old.status !== 'active' || isExpired(old, now)) throw new AppError('KEY_EXPIRED', `"${old.name}" is not active; rotate an active key, or delete this one and create a new key.`);
+    const used = await tx.countKeys(actorId, role.id);
+    if (used >= role.maxKeys) {
+      throw new AppError('KEY_LIMIT_REACHED', `${role.name}: ${used} of ${role.maxKeys} keys used — rotation needs a free slot for the new key. Delete a key first.`, { details: { role: role.name, used, max: role.maxKeys } });
+    }
+    let name = successorName(old.name, now, 1);
+    for (let attempt = 2; (await tx.findKeysByName(actorId, role.id, name)).length > 0; attempt++) name = successorName(old.name, now, attempt);
+    const lifetime = old.expiresAt === null ? null : Date.parse(old.expiresAt) - Date.parse(old.createdAt);
+    const secret = generateSecret();
+    const successor: AccessKey = {
+      id: generateKeyId(),
+      name,
+      ownerId: actorId,
+      roleId: role.id,
+      keyHash: deps.hasher.hash(secret),
+      hashVersion: deps.hasher.version,
+      secretStart: secretStart(secret),
+      status: 'active',
+      expiresAt: lifetime === null ? null : iso(new Date(now.getTime() + lifetime)),
+      createdAt: iso(now),
+      createdBy: actorId,
+      lastUsedAt: null,
+      lastUsedIp: null,
+      requestId: null,
+    };
+    await tx.insertKey(successor);
+    await appendAudit(tx, auditOf(actorId, 'key.created', successor, role, { rotatedFrom: old.id }), now);
+    const graceEnd = now.getTime() + graceMs;
+    const oldExpiry = old.expiresAt === null || Date.parse(old.expiresAt) > graceEnd ? iso(new Date(graceEnd)) : old.expiresAt;
+    const retired: AccessKey = { ...old, expiresAt: oldExpiry };
+    await tx.updateKey(old.id, { expiresAt: oldExpiry });
+    await appendAudit(tx, auditOf(actorId, 'key.rotated', retired, role, { successorId: successor.id, previousExpiresAt: old.expiresAt }), now);
+    return { old: retired, successor, role, secret };
+  });
 }

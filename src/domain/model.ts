@@ -110,3 +110,21 @@ export interface AuditHead {
   seq: number;
   hash: string;
 }
+
+export type AccessRequestStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+/** A user's request for API access (R1), decided once by an admin in Slack (SPEC §3.4). */
+export interface AccessRequest {
+  id: string;
+  userId: string;
+  reason: string | null;
+  status: AccessRequestStatus;
+  createdAt: string;
+  expiresAt: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  decisionReason: string | null;
+  /** Where the approvals card was posted, to update it in place. */
+  cardChannel: string | null;
+  cardTs: string | null;
+}

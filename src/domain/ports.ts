@@ -1,4 +1,6 @@
-import type { AccessKey, AuditHead, AuditRecord, Role, User } from './model.js';
+import type { AuditOutbox } from './audit-outbox.js';
+import type { ExpiryWarningStore } from './expiry-ports.js';
+import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, User } from './model.js';
 
 /**
  * What the domain needs from storage. `src/db` implements it over Kysely; the domain never sees SQL.
@@ -21,6 +23,12 @@ export interface Repos {
   removeUserRole(userId: string, roleId: string): Promise<void>;
   listRoleMemberIds(roleId: string): Promise<string[]>;
 
+  insertAccessRequest(request: AccessRequest): Promise<void>;
+  findAccessRequest(id: string): Promise<AccessRequest | undefined>;
+  findPendingAccessRequest(userId: string): Promise<AccessRequest | undefined>;
+  updateAccessRequest(id: string, patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>): Promise<void>;
+  listPendingAccessRequestsExpiredBy(nowIso: string, limit: number): Promise<AccessRequest[]>;
+
   countKeys(ownerId: string, roleId: string): Promise<number>;
   insertKey(key: AccessKey): Promise<void>;
   findKeyById(id: string): Promise<AccessKey | undefined>;
@@ -31,6 +39,24 @@ export interface Repos {
   listKeys(filter: { ownerId?: string; roleId?: string; limit?: number; offset?: number }): Promise<AccessKey[]>;
   countAllKeys(filter: { ownerId?: string }): Promise<number>;
   updateKey(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp'>>): Promise<void>;
+  /**
+   * Moves a key's last use forward to `at` (never back: out-of-order flushes from several replicas are
+   * harmless). 'first' when it had never been used, so the caller audits the first use in the same
+   * transaction; 'unchanged' when the key is gone or already shows a later use.
+   */
+  touchKeyLastUsed(id: string, at: string, clientAddress: string | null): Promise<'first' | 'moved' | 'unchanged'>;
+  /**
+   * The same for many keys already used before, in one statement: moves each last use forward, never
+   * back, and never touches a key still at "never" (its first use must be audited, one by one, above).
+   * Returns how many keys moved.
+   */
+  touchUsedKeysLastUsed(uses: ReadonlyArray<{ keyId: string; at: string; clientAddress: string | null }>): Promise<number>;
+  /** The verify hot path: the key with its role in one indexed lookup (no second query for the role). */
+  findKeyAndRoleByHash(keyHash: string): Promise<{ key: AccessKey; role: Role | undefined } | undefined>;
+  /** Audit records still waiting to be mirrored to the security channel (the backlog metric). */
+  countPendingAudit(): Promise<number>;
+  /** Keys by the status a user sees at `nowIso` (expired wins over inactive), for the metrics endpoint. */
+  countKeysByStatus(nowIso: string): Promise<{ active: number; inactive: number; expired: number }>;
   deleteKey(id: string): Promise<void>;
 
   readAuditHead(): Promise<AuditHead>;
@@ -62,6 +88,10 @@ export interface Store {
    * PostgreSQL: the audit head row, FOR UPDATE). No network call may be awaited inside `fn`.
    */
   write<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  /** The security-channel mirror's queue (background work; short transactions of its own). */
+  readonly auditOutbox: AuditOutbox;
+  /** Expiry-warning markers and their DM queue. */
+  readonly expiryWarnings: ExpiryWarningStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,7 +1,9 @@
 import { grantApiAccess, revokeApiAccess } from './access.js';
+import { checkDecider, decideAccessRequest, expireAccessRequests, recordRequestCard, requestApiAccess } from './access-requests.js';
+import { exportAudit, listAllKeys, requireAdmin, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { activateKey, createKey, deactivateKey, deleteKey, extendKey, listKeys, showKey, slotsFor, verifyKey, type CreateKeyInput } from './keys.js';
+import { activateKey, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, verifyKey, type CreateKeyInput } from './keys.js';
 import type { AuditSearch } from './ports.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
@@ -31,10 +33,22 @@ export function createServices(deps: DomainDeps) {
       activate: (actorId: string, reference: string) => activateKey(deps, actorId, reference),
       delete: (actorId: string, reference: string, reason?: string) => deleteKey(deps, actorId, reference, reason),
       verify: (secret: unknown) => verifyKey(deps, secret),
+      rotate: (actorId: string, reference: string) => rotateKey(deps, actorId, reference),
     },
     access: {
       grant: (actorId: string, userId: string) => grantApiAccess(deps, actorId, userId),
       revoke: (actorId: string, userId: string) => revokeApiAccess(deps, actorId, userId),
+      request: (userId: string, reason: string | undefined, ttlDays: number) => requestApiAccess(deps, userId, reason, ttlDays),
+      recordCard: (requestId: string, channel: string, ts: string) => recordRequestCard(deps, requestId, channel, ts),
+      decide: (actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string) => decideAccessRequest(deps, actorId, requestId, decision, reason),
+      checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
+      expireRequests: () => expireAccessRequests(deps),
+    },
+    admin: {
+      require: (actorId: string) => requireAdmin(deps, actorId),
+      listKeys: (actorId: string, filter: { ownerId?: string; limit: number; offset: number }) => listAllKeys(deps, actorId, filter),
+      searchAudit: (actorId: string, filter: AuditSearch) => searchAuditAsAdmin(deps, actorId, filter),
+      exportAudit: (actorId: string, sinceIso?: string) => exportAudit(deps, actorId, sinceIso),
     },
     roles: {
       list: () => listRoles(deps),

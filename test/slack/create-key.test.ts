@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, INPUT } from '../../src/slack/ids.js';
 import { ADMIN, secretsIn, startTestApp, type TestApp } from '../support/app.js';
+import { dialects } from '../support/db.js';
 
 const ALICE = 'UALICE';
 
-describe('creating a key from Slack', () => {
+describe.each(dialects)('creating a key from Slack on %s', (dialect) => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ dialect });
     await t.app.services.access.grant(ADMIN, ALICE);
   });
   afterEach(async () => t.stop());

@@ -5,6 +5,7 @@ import type { Services } from '../../domain/services.js';
 import type { Logger } from '../../logger.js';
 import { escapeText } from '../views/format.js';
 import { csvDmComment, secretMessage } from '../views/messages.js';
+import { openDm, uploadToDm } from './dm.js';
 import { postToResponseUrl } from './response-url.js';
 
 export interface SecretDeliveryInput {
@@ -17,6 +18,7 @@ export interface SecretDeliveryInput {
   secret: string;
   /** The slash command's response_url: ephemeral, and works where the bot is not a member. */
   responseUrl?: string;
+  note?: string;
 }
 
 export type DeliveryOutcome = 'both' | 'message_only' | 'csv_only' | 'none';
@@ -27,13 +29,6 @@ export function secretCsv(keyId: string, secret: string): string {
     ['Access Key ID', 'Secret Key'],
     [keyId, secret],
   ]);
-}
-
-async function openDm(client: WebClient, userId: string): Promise<string> {
-  const opened = await client.conversations.open({ users: userId });
-  const channelId = opened.channel?.id;
-  if (channelId === undefined) throw new Error('conversations.open returned no channel');
-  return channelId;
 }
 
 /**
@@ -47,21 +42,14 @@ export async function deliverSecret(input: SecretDeliveryInput): Promise<Deliver
   let dmChannel: string | undefined;
   let csvDelivered = false;
   try {
-    dmChannel = await openDm(client, userId);
-    await client.filesUploadV2({
-      channel_id: dmChannel,
-      filename: `access-key-${key.id}.csv`,
-      title: `access-key-${key.id}.csv`,
-      content: secretCsv(key.id, input.secret),
-      initial_comment: csvDmComment(key, true),
-    });
+    dmChannel = await uploadToDm(client, userId, { filename: `access-key-${key.id}.csv`, content: secretCsv(key.id, input.secret), comment: csvDmComment(key) });
     csvDelivered = true;
   } catch (error) {
     log.warn('secret CSV could not be delivered', { error });
   }
 
   let messageDelivered = false;
-  const message = secretMessage({ key, roleName: input.roleName, secret: input.secret, csvDelivered });
+  const message = secretMessage({ key, roleName: input.roleName, secret: input.secret, csvDelivered, note: input.note });
   try {
     if (input.responseUrl !== undefined) {
       await postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', replace_original: false, ...message });

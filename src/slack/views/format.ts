@@ -34,3 +34,23 @@ export function plain(text: string, max = 75) {
 export function mrkdwn(text: string) {
   return { type: 'mrkdwn' as const, text: text.length > 3000 ? `${text.slice(0, 2999)}…` : text };
 }
+
+/**
+ * Lines packed into as few sections as Slack allows (3000 characters each), never cutting a line, so
+ * a long list never breaks a `<!date…>` or mention token in half.
+ */
+export function sectionsOf(lines: string[], maxSections = 20): Array<{ type: 'section'; text: { type: 'mrkdwn'; text: string } }> {
+  const sections: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    const next = current === '' ? line : `${current}\n${line}`;
+    if (next.length > 2900 && current !== '') {
+      sections.push(current);
+      current = line.slice(0, 2900);
+    } else {
+      current = next.slice(0, 2900);
+    }
+  }
+  if (current !== '') sections.push(current);
+  return sections.slice(0, maxSections).map((text) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text } }));
+}

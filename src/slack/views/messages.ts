@@ -37,6 +37,8 @@ export interface SecretDelivery {
   secret: string;
   /** Whether the CSV copy reached the user's DM with the bot. */
   csvDelivered: boolean;
+  /** A line about how the key came to be (e.g. the key it replaces), shown under the secret. */
+  note?: string;
 }
 
 /**
@@ -59,12 +61,12 @@ export function secretMessage(delivery: SecretDelivery): Message {
           ),
         ],
       },
+      ...(delivery.note === undefined ? [] : [{ type: 'context' as const, elements: [mrkdwn(delivery.note)] }]),
       { type: 'actions', elements: [{ type: 'button', action_id: ACTION.hideSecret, text: plain("I've saved it — hide this"), value: key.id }] },
     ],
   };
 }
 
-export function csvDmComment(key: AccessKey, ephemeralDelivered: boolean): string {
-  const base = `CSV for your new access key *${escapeText(key.name)}* (\`${key.id}\`). Keep it somewhere safe and delete this file once stored.`;
-  return ephemeralDelivered ? base : `${base} The in-channel message could not be shown, so this file is the only copy of the secret.`;
+export function csvDmComment(key: AccessKey): string {
+  return `CSV for your new access key *${escapeText(key.name)}* (\`${key.id}\`). Keep it somewhere safe and delete this file once stored.`;
 }

@@ -2,6 +2,11 @@ import type { App } from '@slack/bolt';
 import { ACTION } from '../../ids.js';
 import type { ListenerContext } from '../context.js';
 import { activateKeyButton } from './activate-key.js';
+import { approveRequestButton } from './approve-request.js';
+import { confirmRoleDeletionButton, confirmRoleRemovalButton } from './confirm-role-change.js';
+import { denyRequestButton } from './deny-request.js';
+import { requestAccessButton } from './request-access.js';
+import { rotateKeyButton } from './rotate-key.js';
 import { cancelButton } from './cancel.js';
 import { createKeyButton } from './create-key.js';
 import { deactivateKeyButton } from './deactivate-key.js';
@@ -19,4 +24,10 @@ export function register(app: App, ctx: ListenerContext): void {
   app.action(ACTION.hideSecret, hideSecretButton(ctx));
   app.action(ACTION.cancel, cancelButton(ctx));
   app.action(ACTION.createKey, createKeyButton(ctx));
+  app.action(ACTION.requestAccess, requestAccessButton(ctx));
+  app.action(ACTION.rotateKey, rotateKeyButton(ctx));
+  app.action(ACTION.approveRequest, approveRequestButton(ctx));
+  app.action(ACTION.denyRequest, denyRequestButton(ctx));
+  app.action(ACTION.confirmRoleDeletion, confirmRoleDeletionButton(ctx));
+  app.action(ACTION.confirmRoleRemoval, confirmRoleRemovalButton(ctx));
 }

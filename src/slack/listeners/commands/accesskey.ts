@@ -4,11 +4,14 @@ import { errorReply } from '../../replies.js';
 import type { Message } from '../../views/blocks.js';
 import { errorMessage, helpMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
+import { adminSubcommand } from './accesskey/admin.js';
 import { createSubcommand } from './accesskey/create.js';
 import { deleteSubcommand } from './accesskey/delete.js';
 import { extendSubcommand } from './accesskey/extend.js';
 import { listSubcommand } from './accesskey/list.js';
+import { requestAccessSubcommand } from './accesskey/request-access.js';
 import { roleSubcommand } from './accesskey/role.js';
+import { rotateSubcommand } from './accesskey/rotate.js';
 import { showSubcommand } from './accesskey/show.js';
 import { statusSubcommand } from './accesskey/status.js';
 import type { SubcommandArgs, SubcommandResult } from './accesskey/types.js';
@@ -35,10 +38,12 @@ function route(args: SubcommandArgs, command: ParsedCommand): Promise<Subcommand
       return deleteSubcommand(args, command.key);
     case 'role':
       return roleSubcommand(args, command.name);
-    case 'rotate':
     case 'request-access':
+      return requestAccessSubcommand(args, command.reason);
     case 'admin':
-      return errorMessage(`\`${command.kind}\` is not available yet.`);
+      return adminSubcommand(args, command.text);
+    case 'rotate':
+      return rotateSubcommand(args, command.key);
   }
 }
 

@@ -1,0 +1,131 @@
+import { AppError } from '../errors.js';
+import { appendAudit } from './audit.js';
+import type { DomainDeps } from './deps.js';
+import type { AccessRequest } from './model.js';
+import type { Repos } from './ports.js';
+import { randomBase62 } from './secrets.js';
+import { iso } from './time.js';
+import { contextIn } from './users.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const REASON_MAX = 500;
+
+/** R1 via Slack: a user without API access asks; the request waits for an admin, for a limited time. */
+export async function requestApiAccess(deps: DomainDeps, userId: string, rawReason: string | undefined, ttlDays: number): Promise<AccessRequest> {
+  const reason = rawReason?.trim() === '' ? undefined : rawReason?.trim();
+  if (reason !== undefined && ([...reason].length > REASON_MAX || /[\p{Cc}]/u.test(reason.replace(/\n/g, '')))) {
+    throw new AppError('INVALID_INPUT', `Keep the reason under ${REASON_MAX} characters, without control characters.`);
+  }
+  return deps.store.write(async (tx) => {
+    const ctx = await contextIn(tx, deps, userId);
+    if (ctx.hasApiAccess) throw new AppError('INVALID_INPUT', 'You already have API access. Create a key with `/accesskey create`.');
+    const now = deps.now();
+    const pending = await tx.findPendingAccessRequest(userId);
+    if (pending !== undefined && Date.parse(pending.expiresAt) > now.getTime()) {
+      throw new AppError('REQUEST_PENDING', 'You already asked for API access; an admin has not decided yet. You will get a DM either way.', { details: { requestId: pending.id } });
+    }
+    if (pending !== undefined) await expireIn(tx, deps, pending);
+    const request: AccessRequest = {
+      id: `req_${randomBase62(16)}`,
+      userId,
+      reason: reason ?? null,
+      status: 'pending',
+      createdAt: iso(now),
+      expiresAt: iso(new Date(now.getTime() + ttlDays * DAY_MS)),
+      decidedAt: null,
+      decidedBy: null,
+      decisionReason: null,
+      cardChannel: null,
+      cardTs: null,
+    };
+    await tx.insertAccessRequest(request);
+    await appendAudit(tx, { actorId: userId, action: 'api_access.requested', ownerId: userId, details: { requestId: request.id, reason: request.reason } }, now);
+    return request;
+  });
+}
+
+async function expireIn(tx: Repos, deps: DomainDeps, request: AccessRequest): Promise<AccessRequest> {
+  const now = deps.now();
+  await tx.updateAccessRequest(request.id, { status: 'expired', decidedAt: iso(now) });
+  await appendAudit(tx, { actorId: 'system', action: 'api_access.request_expired', ownerId: request.userId, details: { requestId: request.id } }, now);
+  return { ...request, status: 'expired', decidedAt: iso(now) };
+}
+
+/** Remembers where the approvals card is, so a decision can update it in place. */
+export async function recordRequestCard(deps: DomainDeps, requestId: string, channel: string, ts: string): Promise<void> {
+  await deps.store.read.updateAccessRequest(requestId, { cardChannel: channel, cardTs: ts });
+}
+
+export type DecisionOutcome =
+  /** This call decided it. */
+  | { outcome: 'decided'; request: AccessRequest }
+  /** Someone decided before (a double click, a replayed request): nothing changed. */
+  | { outcome: 'already'; request: AccessRequest }
+  /** It had expired; it is now marked so. */
+  | { outcome: 'expired'; request: AccessRequest };
+
+/**
+ * An admin approves or denies. The pending → decided transition happens once under the write lock, so
+ * a second click or a replayed request never decides twice. A non-admin's click changes nothing and is
+ * itself audited (checklist C4).
+ */
+export async function decideAccessRequest(deps: DomainDeps, actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string): Promise<DecisionOutcome> {
+  const cleanReason = reason?.trim() === '' ? null : (reason?.trim().slice(0, REASON_MAX) ?? null);
+  try {
+    return await deps.store.write(async (tx) => {
+      const actor = await contextIn(tx, deps, actorId);
+      if (!actor.isAdmin) throw new AppError('NOT_ADMIN', 'Only admins (holders of the System Admin role) can decide API-access requests.');
+      const request = await tx.findAccessRequest(requestId);
+      if (request === undefined) throw new AppError('REQUEST_NOT_FOUND', 'That request no longer exists.');
+      if (request.status !== 'pending') return { outcome: 'already', request };
+      const now = deps.now();
+      if (Date.parse(request.expiresAt) <= now.getTime()) return { outcome: 'expired', request: await expireIn(tx, deps, request) };
+      if (decision === 'approve') {
+        const target = await contextIn(tx, deps, request.userId);
+        if (!target.user.apiAccess) await tx.updateUser(request.userId, { apiAccess: true });
+      }
+      const decided: AccessRequest = { ...request, status: decision === 'approve' ? 'approved' : 'denied', decidedAt: iso(now), decidedBy: actorId, decisionReason: cleanReason };
+      await tx.updateAccessRequest(request.id, { status: decided.status, decidedAt: decided.decidedAt, decidedBy: actorId, decisionReason: cleanReason });
+      await appendAudit(tx, { actorId, action: decision === 'approve' ? 'api_access.approved' : 'api_access.denied', ownerId: request.userId, details: { requestId: request.id, reason: cleanReason } }, now);
+      return { outcome: 'decided', request: decided };
+    });
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'NOT_ADMIN') await auditRefusal(deps, actorId, requestId, decision);
+    throw error;
+  }
+}
+
+async function auditRefusal(deps: DomainDeps, actorId: string, requestId: string, attempted: 'approve' | 'deny'): Promise<void> {
+  await deps.store.write((tx) => appendAudit(tx, { actorId, action: 'api_access.decision_refused', details: { requestId, attempted } }, deps.now()));
+}
+
+/** Before the deny modal opens: only an admin may go on (a refusal is audited), and only while pending. */
+export async function checkDecider(deps: DomainDeps, actorId: string, requestId: string): Promise<AccessRequest> {
+  const actor = await contextIn(deps.store.read, deps, actorId);
+  if (!actor.isAdmin) {
+    await auditRefusal(deps, actorId, requestId, 'deny');
+    throw new AppError('NOT_ADMIN', 'Only admins (holders of the System Admin role) can decide API-access requests.');
+  }
+  const request = await deps.store.read.findAccessRequest(requestId);
+  if (request === undefined) throw new AppError('REQUEST_NOT_FOUND', 'That request no longer exists.');
+  return request;
+}
+
+/** Marks requests pending past their time as expired (audited); the caller updates their cards. */
+export async function expireAccessRequests(deps: DomainDeps, limit = 100): Promise<AccessRequest[]> {
+  const due = await deps.store.read.listPendingAccessRequestsExpiredBy(iso(deps.now()), limit);
+  const expired: AccessRequest[] = [];
+  for (const candidate of due) {
+    const done = await deps.store.write(async (tx) => {
+      const current = await tx.findAccessRequest(candidate.id);
+      return current?.status === 'pending' ? expireIn(tx, deps, current) : undefined;
+    });
+    if (done !== undefined) expired.push(done);
+  }
+  return expired;
+}
+
+/** Tells the approvals channel and the requester that a request expired (implemented in src/slack/outbound). */
+export interface AccessRequestNotifier {
+  requestExpired(request: AccessRequest, roleNames: string[]): Promise<void>;
+}

@@ -1,0 +1,295 @@
+import { appendAudit } from './audit.js';
+import type { DomainDeps } from './deps.js';
+import { auditOf } from './keys.js';
+import type { AuditEvent } from './model.js';
+import { iso } from './time.js';
+
+/**
+ * Last-used tracking and aggregated failed-authentication audit for the integration API (SPEC §6,
+ * checklist F4). Nothing here writes on the request path: uses and failures are coalesced in memory
+ * and written by a flusher, so a verify costs one indexed read and no write.
+ */
+
+/** Who acted in an `auth.failed` record: an unauthenticated caller of the HTTP API. */
+export const API_ACTOR = 'api';
+
+export interface KeyUse {
+  keyId: string;
+  /** ISO-8601 UTC. */
+  at: string;
+  clientAddress: string | null;
+  /**
+   * The key already showed a last use when it was read for this request. Last used is never cleared, so
+   * such a key cannot be on its first use and takes the cheap batched path; when false (or unknown) the
+   * flush checks and audits a first use.
+   */
+  usedBefore: boolean;
+}
+
+export interface KeyUsesWritten {
+  /** Keys whose last use moved forward. */
+  written: number;
+  /** Of those, keys used for the first time (each audited as `key.first_used`). */
+  firstUses: number;
+}
+
+/**
+ * Writes coalesced uses. Keys used before are moved forward in one statement; the others one by one, so
+ * that a key's first use is audited in the same transaction that sets it from "never". Last used only
+ * moves forward either way (the repository guards it in SQL).
+ */
+export async function recordKeyUses(deps: DomainDeps, uses: readonly KeyUse[]): Promise<KeyUsesWritten> {
+  const usedBefore = uses.filter((use) => use.usedBefore);
+  const maybeFirst = uses.filter((use) => !use.usedBefore);
+  let written = usedBefore.length === 0 ? 0 : await deps.store.write((tx) => tx.touchUsedKeysLastUsed(usedBefore));
+  let firstUses = 0;
+  if (maybeFirst.length > 0) {
+    const more = await deps.store.write(async (tx) => {
+      let moved = 0;
+      let first = 0;
+      for (const use of maybeFirst) {
+        const outcome = await tx.touchKeyLastUsed(use.keyId, use.at, use.clientAddress);
+        if (outcome === 'unchanged') continue;
+        moved += 1;
+        if (outcome !== 'first') continue;
+        const key = await tx.findKeyById(use.keyId);
+        if (key === undefined) continue;
+        first += 1;
+        const role = await tx.findRoleById(key.roleId);
+        // The key acted (an integration holding it), so it is the actor; no person is involved.
+        await appendAudit(tx, auditOf(key.id, 'key.first_used', key, role, { clientAddress: use.clientAddress }), new Date(use.at));
+      }
+      return { moved, first };
+    });
+    written += more.moved;
+    firstUses = more.first;
+  }
+  return { written, firstUses };
+}
+
+export type AuthFailureReason = 'malformed' | 'not_found' | 'inactive' | 'expired' | 'mismatch' | 'invalid_token';
+
+export interface AuthFailure {
+  endpoint: string;
+  /** The key ID the caller claimed (login) or the token named (extend); null when there is none. */
+  keyId: string | null;
+  clientAddress: string;
+  reason: AuthFailureReason;
+}
+
+export interface AuthFailureWindow {
+  endpoint: string;
+  keyId: string | null;
+  clientAddress: string;
+  firstAt: string;
+  lastAt: string;
+  count: number;
+  reasons: Partial<Record<AuthFailureReason, number>>;
+}
+
+/** One `auth.failed` record per window (key ID, client, endpoint, minute), with counts — never the secret. */
+export async function recordAuthFailures(deps: DomainDeps, windows: readonly AuthFailureWindow[]): Promise<number> {
+  if (windows.length === 0) return 0;
+  return deps.store.write(async (tx) => {
+    for (const window of windows) {
+      const reasons = Object.entries(window.reasons)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([reason, n]) => `${reason}:${n}`)
+        .join(',');
+      const details = { endpoint: window.endpoint, clientAddress: window.clientAddress, count: window.count, firstAt: window.firstAt, lastAt: window.lastAt, reasons };
+      const key = window.keyId === null ? undefined : await tx.findKeyById(window.keyId);
+      const event: AuditEvent =
+        key === undefined
+          ? { actorId: API_ACTOR, action: 'auth.failed', keyId: window.keyId, details }
+          : { ...auditOf(API_ACTOR, 'auth.failed', key, await tx.findRoleById(key.roleId), details) };
+      await appendAudit(tx, event, new Date(window.lastAt));
+    }
+    return windows.length;
+  });
+}
+
+export interface UsageRecorderOptions {
+  /** A key is written at most once per this many ms (its first use is written at the next flush). */
+  minWriteSpacingMs?: number;
+  /** Length of one aggregated failed-authentication window. */
+  failureWindowMs?: number;
+  /** Bounds on memory: beyond these, new keys / failure windows are dropped (counted) or pooled. */
+  maxPendingKeys?: number;
+  maxFailureWindows?: number;
+  /**
+   * Keys per write. On SQLite every query shares one connection, so a verify waits for the write in
+   * progress: small writes keep that wait to a few milliseconds.
+   */
+  batchSize?: number;
+}
+
+export interface FlushResult extends KeyUsesWritten {
+  failureRecords: number;
+}
+
+interface PendingUse {
+  atMs: number;
+  clientAddress: string | null;
+  usedBefore: boolean;
+}
+
+/** Failures from more distinct (endpoint, key, client) triples than memory allows share this bucket. */
+const OVERFLOW_CLIENT = 'other';
+
+/**
+ * Coalesces uses and failures in memory. `flush()` writes keys whose pending use is newer than what
+ * this process last wrote and whose last write is at least `minWriteSpacingMs` old; `flush({ all: true })`
+ * (on stop) writes everything. With a flush every 10 s and a 50 s spacing, a key in constant use is
+ * written about once a minute and its stored last use is never more than about a minute behind.
+ */
+export class UsageRecorder {
+  readonly #deps: DomainDeps;
+  readonly #spacingMs: number;
+  readonly #failureWindowMs: number;
+  readonly #maxPending: number;
+  readonly #maxFailureWindows: number;
+  readonly #batchSize: number;
+  readonly #pending = new Map<string, PendingUse>();
+  readonly #lastWrittenMs = new Map<string, number>();
+  readonly #failures = new Map<string, AuthFailureWindow & { startMs: number }>();
+  #flushing: Promise<FlushResult> | undefined;
+  /** Uses that could not be kept because too many keys were pending (a metric, never expected). */
+  droppedUses = 0;
+
+  constructor(deps: DomainDeps, options: UsageRecorderOptions = {}) {
+    this.#deps = deps;
+    this.#spacingMs = options.minWriteSpacingMs ?? 50_000;
+    this.#failureWindowMs = options.failureWindowMs ?? 60_000;
+    this.#maxPending = options.maxPendingKeys ?? 200_000;
+    this.#maxFailureWindows = options.maxFailureWindows ?? 10_000;
+    this.#batchSize = options.batchSize ?? 200;
+  }
+
+  get pendingKeys(): number {
+    return this.#pending.size;
+  }
+
+  get pendingFailureWindows(): number {
+    return this.#failures.size;
+  }
+
+  /**
+   * O(1), no I/O: called on the request path after a successful login or verify. `usedBefore`: the key
+   * as read for this request already had a last use (see KeyUse).
+   */
+  recordUse(keyId: string, clientAddress: string | null, usedBefore: boolean): void {
+    const atMs = this.#deps.now().getTime();
+    const earlier = this.#pending.get(keyId);
+    if (earlier === undefined) {
+      if (this.#pending.size >= this.#maxPending) {
+        this.droppedUses += 1;
+        return;
+      }
+      this.#pending.set(keyId, { atMs, clientAddress, usedBefore });
+      return;
+    }
+    earlier.usedBefore ||= usedBefore;
+    if (earlier.atMs <= atMs) {
+      earlier.atMs = atMs;
+      earlier.clientAddress = clientAddress;
+    }
+  }
+
+  /** O(1), no I/O: aggregated per (endpoint, key ID, client) and window. */
+  recordFailure(failure: AuthFailure): void {
+    const nowMs = this.#deps.now().getTime();
+    let bucketKey = `${failure.endpoint}\u0000${failure.keyId ?? ''}\u0000${failure.clientAddress}`;
+    let keyId = failure.keyId;
+    let clientAddress = failure.clientAddress;
+    if (!this.#failures.has(bucketKey) && this.#failures.size >= this.#maxFailureWindows) {
+      bucketKey = `${failure.endpoint}\u0000\u0000${OVERFLOW_CLIENT}`;
+      keyId = null;
+      clientAddress = OVERFLOW_CLIENT;
+    }
+    let window = this.#failures.get(bucketKey);
+    if (window === undefined) {
+      const at = iso(new Date(nowMs));
+      window = { endpoint: failure.endpoint, keyId, clientAddress, firstAt: at, lastAt: at, count: 0, reasons: {}, startMs: nowMs };
+      this.#failures.set(bucketKey, window);
+    }
+    window.count += 1;
+    window.lastAt = iso(new Date(Math.max(nowMs, Date.parse(window.lastAt))));
+    window.reasons[failure.reason] = (window.reasons[failure.reason] ?? 0) + 1;
+  }
+
+  /** Writes what is due; concurrent calls share one flush so writes never overlap. */
+  flush(options: { all?: boolean } = {}): Promise<FlushResult> {
+    const previous = this.#flushing ?? Promise.resolve(undefined);
+    const next = previous.catch(() => undefined).then(() => this.#flushOnce(options.all === true));
+    this.#flushing = next;
+    return next.finally(() => {
+      if (this.#flushing === next) this.#flushing = undefined;
+    });
+  }
+
+  async #flushOnce(all: boolean): Promise<FlushResult> {
+    const nowMs = this.#deps.now().getTime();
+    const due: KeyUse[] = [];
+    for (const [keyId, use] of this.#pending) {
+      const lastWritten = this.#lastWrittenMs.get(keyId);
+      if (!all && lastWritten !== undefined && nowMs - lastWritten < this.#spacingMs) continue;
+      due.push({ keyId, at: iso(new Date(use.atMs)), clientAddress: use.clientAddress, usedBefore: use.usedBefore });
+      this.#pending.delete(keyId);
+    }
+    // Forget spacing older than the spacing itself, so this map stays as small as the set of busy keys.
+    for (const [keyId, at] of this.#lastWrittenMs) if (nowMs - at >= this.#spacingMs) this.#lastWrittenMs.delete(keyId);
+
+    const result: FlushResult = { written: 0, firstUses: 0, failureRecords: 0 };
+    for (let start = 0; start < due.length; start += this.#batchSize) {
+      const batch = due.slice(start, start + this.#batchSize);
+      try {
+        const written = await recordKeyUses(this.#deps, batch);
+        result.written += written.written;
+        result.firstUses += written.firstUses;
+        for (const use of batch) this.#lastWrittenMs.set(use.keyId, nowMs);
+      } catch (error) {
+        // Nothing is lost: the uses go back (keeping any newer one recorded meanwhile) for the next flush.
+        for (const rest of due.slice(start)) this.#restore(rest);
+        throw error;
+      }
+    }
+
+    const windows: AuthFailureWindow[] = [];
+    for (const [bucketKey, window] of this.#failures) {
+      if (!all && nowMs - window.startMs < this.#failureWindowMs) continue;
+      const { startMs: _startMs, ...record } = window;
+      windows.push(record);
+      this.#failures.delete(bucketKey);
+    }
+    if (windows.length > 0) {
+      try {
+        result.failureRecords = await recordAuthFailures(this.#deps, windows);
+      } catch (error) {
+        for (const window of windows) this.#restoreFailures(window);
+        throw error;
+      }
+    }
+    return result;
+  }
+
+  #restoreFailures(window: AuthFailureWindow): void {
+    const bucketKey = `${window.endpoint}\u0000${window.keyId ?? ''}\u0000${window.clientAddress}`;
+    const newer = this.#failures.get(bucketKey);
+    if (newer === undefined) {
+      this.#failures.set(bucketKey, { ...window, startMs: Date.parse(window.firstAt) });
+      return;
+    }
+    // Failures recorded while the write was failing join the older window, so the count stays exact.
+    newer.count += window.count;
+    newer.firstAt = window.firstAt;
+    newer.startMs = Date.parse(window.firstAt);
+    for (const [reason, n] of Object.entries(window.reasons) as Array<[AuthFailureReason, number]>) newer.reasons[reason] = (newer.reasons[reason] ?? 0) + n;
+  }
+
+  #restore(use: KeyUse): void {
+    const atMs = Date.parse(use.at);
+    const newer = this.#pending.get(use.keyId);
+    if (newer === undefined) this.#pending.set(use.keyId, { atMs, clientAddress: use.clientAddress, usedBefore: use.usedBefore });
+    else if (newer.atMs < atMs) Object.assign(newer, { atMs, clientAddress: use.clientAddress });
+  }
+}

@@ -1,0 +1,110 @@
+import type { Registry } from 'prom-client';
+import type { Services } from '../domain/services.js';
+import { UsageRecorder, type FlushResult, type UsageRecorderOptions } from '../domain/usage.js';
+import type { Logger } from '../logger.js';
+import type { ApiContext } from './context.js';
+import { extendTokenRoute, loginRoute } from './login.js';
+import { createApiMetrics } from './metrics.js';
+import type { HttpObserver, Route } from './server.js';
+import { FailureCounter, KnownClients, type ThrottleRule } from './throttle.js';
+import { TokenIssuer } from './tokens.js';
+import { verifyRoute } from './verify.js';
+
+export interface ThrottleLimits {
+  /** Failed logins and invalid tokens per client. */
+  authPerClient: ThrottleRule;
+  /** Failed logins per claimed key ID (clients that logged in with the key recently are exempt). */
+  authPerKey: ThrottleRule;
+  /** Well-formed unknown keys sent to verify, per client. */
+  verifyMissesPerClient: ThrottleRule;
+}
+
+const MINUTE = 60_000;
+export const defaultLimits: ThrottleLimits = {
+  authPerClient: { limit: 10, windowMs: MINUTE },
+  authPerKey: { limit: 10, windowMs: MINUTE },
+  // Verify callers are usually backends relaying their own users' keys, so they get more room than a
+  // login, yet still far below 100 guesses a minute (checklist A9).
+  verifyMissesPerClient: { limit: 60, windowMs: MINUTE },
+};
+/** How long a client that logged in with a key stays exempt from that key's failure lock. */
+const KNOWN_CLIENT_TTL_MS = 24 * 60 * MINUTE;
+
+export interface IntegrationApiOptions {
+  services: Services;
+  logger: Logger;
+  /** Unset: /login and /auth_token/extend answer 503 and a warning is logged once, here. */
+  tokenSigningSecret: string | undefined;
+  /**
+   * Take the client address from the right-most X-Forwarded-For entry. Only behind a reverse proxy
+   * that sets it; otherwise clients could pick their own address and dodge throttling.
+   */
+  trustProxy?: boolean;
+  /** How often coalesced last-used times and auth failures are written; 0 = never by timer (tests). */
+  flushIntervalMs?: number;
+  limits?: Partial<ThrottleLimits>;
+  usage?: UsageRecorderOptions;
+}
+
+export interface IntegrationApi {
+  routes: Route[];
+  /** Pass to `createHttpServer` so every route (and Slack's) is counted and timed. */
+  observer: HttpObserver;
+  registry: Registry;
+  usage: UsageRecorder;
+  /** Writes what is due now (or everything); errors are logged and counted, never thrown. */
+  flushUsage(options?: { all?: boolean }): Promise<FlushResult | undefined>;
+  /** Stops the flusher and writes everything still pending. */
+  stop(): Promise<void>;
+}
+
+/** SPEC §6: POST /login, GET /auth_token/extend, POST /v1/keys/verify and GET /metrics. */
+export function createIntegrationApi(options: IntegrationApiOptions): IntegrationApi {
+  const { services, logger } = options;
+  const nowMs = () => services.now().getTime();
+  const limits = { ...defaultLimits, ...options.limits };
+  const usage = new UsageRecorder(services.deps, options.usage);
+  if (options.tokenSigningSecret === undefined) {
+    logger.warn('TOKEN_SIGNING_SECRET is unset: POST /login and GET /auth_token/extend will answer 503 until it is set (key verification works without it)');
+  }
+  const api: ApiContext = {
+    services,
+    usage,
+    tokens: options.tokenSigningSecret === undefined ? undefined : new TokenIssuer(options.tokenSigningSecret, services.now),
+    trustProxy: options.trustProxy ?? false,
+    authFailuresByClient: new FailureCounter(limits.authPerClient, nowMs),
+    authFailuresByKey: new FailureCounter(limits.authPerKey, nowMs),
+    knownClients: new KnownClients(KNOWN_CLIENT_TTL_MS, nowMs),
+    verifyMisses: new FailureCounter(limits.verifyMissesPerClient, nowMs),
+  };
+  const metrics = createApiMetrics(services, usage);
+
+  const flushUsage = async (flushOptions: { all?: boolean } = {}): Promise<FlushResult | undefined> => {
+    try {
+      const result = await usage.flush(flushOptions);
+      if (result.firstUses > 0 || result.failureRecords > 0) logger.info('key usage written', { ...result });
+      return result;
+    } catch (error) {
+      metrics.flushFailures.inc();
+      logger.error('writing key usage failed; it stays in memory for the next flush', { error });
+      return undefined;
+    }
+  };
+
+  const intervalMs = options.flushIntervalMs ?? 10_000;
+  // unref: a pending flush never keeps a stopping process alive; stop() does the final flush itself.
+  const timer = intervalMs > 0 ? setInterval(() => void flushUsage(), intervalMs).unref() : undefined;
+
+  return {
+    routes: [loginRoute(api), extendTokenRoute(api), verifyRoute(api), metrics.route],
+    observer: metrics.observer,
+    registry: metrics.registry,
+    usage,
+    flushUsage,
+    async stop() {
+      if (timer !== undefined) clearInterval(timer);
+      const result = await flushUsage({ all: true });
+      if (result === undefined) logger.error('key usage could not be written at stop', { pendingKeys: usage.pendingKeys, pendingFailureWindows: usage.pendingFailureWindows });
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { IncomingMessage } from 'node:http';
+
+/** Checklist A2: bodies above this are refused before parsing. */
+export const MAX_BODY_BYTES = 8 * 1024;
+
+export type BodyResult = { ok: true; value: unknown } | { ok: false; error: 'payload_too_large' | 'invalid_json' };
+
+/**
+ * Reads a JSON body of at most `limit` bytes. A declared Content-Length above the limit is refused
+ * without reading a byte; a chunked or lying body is counted while streaming and reading stops at the
+ * first byte over. The caller answers 413 with `Connection: close`, so the rest is never consumed.
+ */
+export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<BodyResult> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) return Promise.resolve({ ok: false, error: 'payload_too_large' });
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (result: BodyResult) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Stop pulling from the socket: the rest of an oversized body is never read into memory.
+        req.pause();
+        finish({ ok: false, error: 'payload_too_large' });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      const text = chunks.length === 1 ? (chunks[0] ?? Buffer.alloc(0)).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+      try {
+        finish({ ok: true, value: JSON.parse(text) as unknown });
+      } catch {
+        finish({ ok: false, error: 'invalid_json' });
+      }
+    };
+    // An aborted upload settles as invalid; the response then goes nowhere, which is fine.
+    const onError = () => finish({ ok: false, error: 'invalid_json' });
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}

@@ -1,0 +1,44 @@
+import type { ServerResponse } from 'node:http';
+import { isTransientFault, type AppError } from '../errors.js';
+
+/**
+ * Every error the HTTP API can answer, in one place: the code a program branches on, the status, and a
+ * short true message for a person. Bodies are `{"error", "message", "requestId"}`; nothing else (no
+ * stack, no hint which credential was wrong) ever goes out.
+ */
+export const httpErrors = {
+  invalid_request: { status: 400, message: 'The request body must be a JSON object with the documented fields.' },
+  secret_in_url: { status: 400, message: 'Never put a secret key in a URL: send it in the JSON body. Treat this key as exposed and rotate it.' },
+  unauthorized: { status: 401, message: 'Invalid access key ID or secret key.' },
+  invalid_token: { status: 401, message: 'The token is missing, invalid or expired, or its key is no longer usable. Log in again.' },
+  not_found: { status: 404, message: 'No such endpoint.' },
+  method_not_allowed: { status: 405, message: 'That method is not allowed on this endpoint.' },
+  payload_too_large: { status: 413, message: 'The request body is larger than 8 KB.' },
+  too_many_requests: { status: 429, message: 'Too many failed attempts. Wait for the time in Retry-After, then try again.' },
+  internal: { status: 500, message: 'Something went wrong on our side. Please try again.' },
+  unavailable: { status: 503, message: 'The key store cannot be reached right now. Please try again in a moment.' },
+  login_unavailable: { status: 503, message: 'Token login is not configured on this server (TOKEN_SIGNING_SECRET is unset).' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type HttpErrorCode = keyof typeof httpErrors;
+
+export interface ErrorBody {
+  error: HttpErrorCode;
+  message: string;
+  requestId: string;
+}
+
+/** Faults from the domain or database: retryable ones are 503 (with Retry-After), anything else 500. */
+export function httpErrorForFault(error: AppError): HttpErrorCode {
+  return isTransientFault(error) ? 'unavailable' : 'internal';
+}
+
+export function errorBody(code: HttpErrorCode, requestId: string): ErrorBody {
+  return { error: code, message: httpErrors[code].message, requestId };
+}
+
+export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}

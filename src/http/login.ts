@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { authenticateKey, revalidateKey, type LoginFailure } from '../domain/integration.js';
+import { KEY_ID_PATTERN } from '../domain/secrets.js';
+import type { AuthFailureReason } from '../domain/usage.js';
+import { MAX_BODY_BYTES, readJsonBody } from './body.js';
+import { clientAddress, throttleIdentity } from './client.js';
+import type { ApiContext } from './context.js';
+import { writeJson } from './errors.js';
+import { sendError, type Route } from './server.js';
+import { retryAfterSeconds } from './throttle.js';
+
+/** Prisma Cloud's login body: the access key ID as username, the secret key as password. */
+const LoginBody = z.object({
+  username: z.string().min(1).max(256),
+  password: z.string().min(1).max(1024),
+});
+
+export const TOKEN_HEADER = 'x-redlock-auth';
+
+const reasons: Record<LoginFailure, AuthFailureReason> = { MALFORMED: 'malformed', NOT_FOUND: 'not_found', INACTIVE: 'inactive', EXPIRED: 'expired', MISMATCH: 'mismatch' };
+
+// Tokens are credentials: no cache may keep a response that carries one.
+const TOKEN_HEADERS = { 'cache-control': 'no-store' };
+
+/**
+ * POST /login: one 401 for every kind of failure (no hint which part was wrong). Failures are counted
+ * per client and per claimed key ID; the per-key count does not lock out clients that logged in with
+ * that key recently, so a stranger who knows a (public) key ID cannot lock its integration out.
+ */
+export function loginRoute(api: ApiContext): Route {
+  return {
+    method: 'POST',
+    path: '/login',
+    async handle(req, res, ctx) {
+      const tokens = api.tokens;
+      if (tokens === undefined) {
+        sendError(res, ctx, 'login_unavailable');
+        return;
+      }
+      const body = await readJsonBody(req, MAX_BODY_BYTES);
+      if (!body.ok) {
+        if (body.error === 'payload_too_large') sendError(res, ctx, 'payload_too_large', { connection: 'close' });
+        else sendError(res, ctx, 'invalid_request');
+        return;
+      }
+      const parsed = LoginBody.safeParse(body.value);
+      if (!parsed.success) {
+        sendError(res, ctx, 'invalid_request');
+        return;
+      }
+      const { username, password } = parsed.data;
+      const client = clientAddress(req, api.trustProxy);
+      const subject = throttleIdentity(client);
+      // Only a plausible key ID gets a counter of its own, so junk usernames cannot fill memory.
+      const claimedKeyId = KEY_ID_PATTERN.test(username) ? username : null;
+      const wait = Math.max(
+        api.authFailuresByClient.retryAfterMs(subject),
+        claimedKeyId === null || api.knownClients.knows(claimedKeyId, subject) ? 0 : api.authFailuresByKey.retryAfterMs(claimedKeyId),
+      );
+      if (wait > 0) {
+        sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(wait) });
+        return;
+      }
+
+      const result = await authenticateKey(api.services.deps, username, password);
+      if (!result.ok) {
+        api.authFailuresByClient.fail(subject);
+        if (claimedKeyId !== null) api.authFailuresByKey.fail(claimedKeyId);
+        api.usage.recordFailure({ endpoint: '/login', keyId: claimedKeyId, clientAddress: client, reason: reasons[result.reason] });
+        sendError(res, ctx, 'unauthorized');
+        return;
+      }
+      api.knownClients.remember(result.key.id, subject);
+      api.usage.recordUse(result.key.id, client, result.key.lastUsedAt !== null);
+      const { token } = await tokens.issue({ keyId: result.key.id, ownerId: result.key.ownerId, roleName: result.role?.name ?? null });
+      writeJson(res, 200, { token }, TOKEN_HEADERS);
+    },
+  };
+}
+
+/**
+ * GET /auth_token/extend: a fresh token for a valid one, as long as its key is still usable — a key made
+ * inactive, expired or deleted after login is refused here.
+ */
+export function extendTokenRoute(api: ApiContext): Route {
+  return {
+    method: 'GET',
+    path: '/auth_token/extend',
+    async handle(req, res, ctx) {
+      const tokens = api.tokens;
+      if (tokens === undefined) {
+        sendError(res, ctx, 'login_unavailable');
+        return;
+      }
+      const client = clientAddress(req, api.trustProxy);
+      const subject = throttleIdentity(client);
+      const wait = api.authFailuresByClient.retryAfterMs(subject);
+      if (wait > 0) {
+        sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(wait) });
+        return;
+      }
+      const header = req.headers[TOKEN_HEADER];
+      const keyId = typeof header === 'string' ? await tokens.keyIdOf(header.trim()) : undefined;
+      if (keyId === undefined) {
+        api.authFailuresByClient.fail(subject);
+        api.usage.recordFailure({ endpoint: '/auth_token/extend', keyId: null, clientAddress: client, reason: 'invalid_token' });
+        sendError(res, ctx, 'invalid_token');
+        return;
+      }
+      const state = await revalidateKey(api.services.deps, keyId);
+      if (!state.valid) {
+        // A genuine token whose key was turned off is not a guess: audited, but not counted as one.
+        api.usage.recordFailure({ endpoint: '/auth_token/extend', keyId: KEY_ID_PATTERN.test(keyId) ? keyId : null, clientAddress: client, reason: reasons[state.code] });
+        ctx.outcome = 'key_unusable';
+        sendError(res, ctx, 'invalid_token');
+        return;
+      }
+      api.usage.recordUse(state.key.id, client, state.key.lastUsedAt !== null);
+      const { token } = await tokens.issue({ keyId: state.key.id, ownerId: state.key.ownerId, roleName: state.role?.name ?? null });
+      writeJson(res, 200, { token }, TOKEN_HEADERS);
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Services } from '../domain/services.js';
+import type { UsageRecorder } from '../domain/usage.js';
+import { iso } from '../domain/time.js';
+import type { HttpObserver, Route } from './server.js';
+
+export interface ApiMetrics {
+  /** Per app, never prom-client's global one: several apps in one test process must not collide. */
+  registry: Registry;
+  observer: HttpObserver;
+  flushFailures: Counter;
+  route: Route;
+}
+
+// Verify answers in well under a millisecond when healthy; the low buckets are where the interest is.
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/**
+ * Prometheus metrics (GET /metrics): requests by route and outcome, latency, the audit mirror's backlog,
+ * keys by status and last-used bookkeeping. Database-backed gauges are read when scraped, not kept up.
+ */
+export function createApiMetrics(services: Services, usage: UsageRecorder): ApiMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  // A database-backed gauge that cannot be read keeps its last value; akb_database_up says why.
+  const fromDatabase = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch {
+      return undefined;
+    }
+  };
+
+  const requests = new Counter({ name: 'akb_http_requests_total', help: 'HTTP requests by route and outcome.', labelNames: ['route', 'outcome'] as const, registers: [registry] });
+  const latency = new Histogram({ name: 'akb_http_request_duration_seconds', help: 'HTTP request latency by route.', labelNames: ['route'] as const, buckets: LATENCY_BUCKETS, registers: [registry] });
+  new Gauge({
+    name: 'akb_database_up',
+    help: '1 when the database answered this scrape, else 0.',
+    registers: [registry],
+    async collect() {
+      this.set((await fromDatabase(() => services.deps.store.ping().then(() => true))) === true ? 1 : 0);
+    },
+  });
+  const flushFailures = new Counter({ name: 'akb_usage_flush_failures_total', help: 'Failed writes of coalesced last-used times or auth failures (retried at the next flush).', registers: [registry] });
+
+  // Label children are cached: resolving labels on every request would cost more than the verify itself.
+  const requestChildren = new Map<string, Counter.Internal>();
+  const latencyChildren = new Map<string, Histogram.Internal<'route'>>();
+  const observer: HttpObserver = {
+    observe(route, outcome, seconds) {
+      const key = `${route}\u0000${outcome}`;
+      let counter = requestChildren.get(key);
+      if (counter === undefined) {
+        counter = requests.labels(route, outcome);
+        requestChildren.set(key, counter);
+      }
+      counter.inc();
+      let histogram = latencyChildren.get(route);
+      if (histogram === undefined) {
+        histogram = latency.labels(route);
+        latencyChildren.set(route, histogram);
+      }
+      histogram.observe(seconds);
+    },
+  };
+
+  new Gauge({
+    name: 'akb_audit_outbox_pending',
+    help: 'Audit records waiting to be mirrored to the security channel.',
+    registers: [registry],
+    async collect() {
+      const pending = await fromDatabase(() => services.deps.store.read.countPendingAudit());
+      if (pending !== undefined) this.set(pending);
+    },
+  });
+  new Gauge({
+    name: 'akb_keys',
+    help: 'Access keys by status (Active, Inactive, Expired as users see them).',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await fromDatabase(() => services.deps.store.read.countKeysByStatus(iso(services.now())));
+      if (counts === undefined) return;
+      this.set({ status: 'active' }, counts.active);
+      this.set({ status: 'inactive' }, counts.inactive);
+      this.set({ status: 'expired' }, counts.expired);
+    },
+  });
+  new Gauge({
+    name: 'akb_usage_pending_keys',
+    help: 'Keys whose latest use is held in memory, waiting for the next flush.',
+    registers: [registry],
+    collect() {
+      this.set(usage.pendingKeys);
+    },
+  });
+  new Gauge({
+    name: 'akb_usage_dropped_uses',
+    help: 'Uses not recorded because too many keys were pending (should stay 0).',
+    registers: [registry],
+    collect() {
+      this.set(usage.droppedUses);
+    },
+  });
+
+  const route: Route = {
+    method: 'GET',
+    path: '/metrics',
+    async handle(_req, res) {
+      const text = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+      res.end(text);
+    },
+  };
+  return { registry, observer, flushFailures, route };
+}

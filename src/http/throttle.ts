@@ -1,0 +1,102 @@
+/**
+ * Failed-attempt throttling (checklist A9, NIST 800-63B §5.2.2). Counters live in memory, per replica:
+ * a brute-forcer spread over N replicas gets N times the attempts, which is still far below anything
+ * that matters against 238-bit secrets. Memory is bounded; when full, the oldest windows go first.
+ */
+export interface ThrottleRule {
+  /** Failures allowed per window; the next attempt is refused until the window ends. */
+  limit: number;
+  windowMs: number;
+}
+
+interface Window {
+  startMs: number;
+  count: number;
+}
+
+export class FailureCounter {
+  readonly #rule: ThrottleRule;
+  readonly #nowMs: () => number;
+  readonly #maxEntries: number;
+  readonly #windows = new Map<string, Window>();
+
+  constructor(rule: ThrottleRule, nowMs: () => number, maxEntries = 100_000) {
+    this.#rule = rule;
+    this.#nowMs = nowMs;
+    this.#maxEntries = maxEntries;
+  }
+
+  /** 0 when the subject may try; otherwise how long until it may. */
+  retryAfterMs(subject: string): number {
+    const window = this.#windows.get(subject);
+    if (window === undefined || window.count < this.#rule.limit) return 0;
+    const left = window.startMs + this.#rule.windowMs - this.#nowMs();
+    if (left > 0) return left;
+    this.#windows.delete(subject);
+    return 0;
+  }
+
+  fail(subject: string): void {
+    const now = this.#nowMs();
+    const window = this.#windows.get(subject);
+    if (window !== undefined && now - window.startMs < this.#rule.windowMs) {
+      window.count += 1;
+      return;
+    }
+    this.#windows.delete(subject);
+    if (this.#windows.size >= this.#maxEntries) this.#evict(now);
+    this.#windows.set(subject, { startMs: now, count: 1 });
+  }
+
+  get size(): number {
+    return this.#windows.size;
+  }
+
+  #evict(now: number): void {
+    for (const [subject, window] of this.#windows) if (now - window.startMs >= this.#rule.windowMs) this.#windows.delete(subject);
+    // Still full: drop the oldest (Map keeps insertion order, and windows are re-inserted when renewed).
+    while (this.#windows.size >= this.#maxEntries) {
+      const oldest = this.#windows.keys().next();
+      if (oldest.done === true) break;
+      this.#windows.delete(oldest.value);
+    }
+  }
+}
+
+/**
+ * Clients that recently logged in with a key. Key IDs are public, so a per-key-ID lock would let anyone
+ * lock an integration out; the clients that proved they hold the secret keep logging in meanwhile
+ * (OWASP's "device cookie" idea, keyed on the client address instead of a cookie).
+ */
+export class KnownClients {
+  readonly #ttlMs: number;
+  readonly #nowMs: () => number;
+  readonly #maxEntries: number;
+  readonly #seen = new Map<string, number>();
+
+  constructor(ttlMs: number, nowMs: () => number, maxEntries = 100_000) {
+    this.#ttlMs = ttlMs;
+    this.#nowMs = nowMs;
+    this.#maxEntries = maxEntries;
+  }
+
+  remember(keyId: string, client: string): void {
+    const subject = `${keyId}\u0000${client}`;
+    this.#seen.delete(subject);
+    if (this.#seen.size >= this.#maxEntries) {
+      const oldest = this.#seen.keys().next();
+      if (oldest.done !== true) this.#seen.delete(oldest.value);
+    }
+    this.#seen.set(subject, this.#nowMs());
+  }
+
+  knows(keyId: string, client: string): boolean {
+    const at = this.#seen.get(`${keyId}\u0000${client}`);
+    return at !== undefined && this.#nowMs() - at < this.#ttlMs;
+  }
+}
+
+/** Retry-After in whole seconds, at least 1 (RFC 9110 §10.2.3). */
+export function retryAfterSeconds(ms: number): string {
+  return String(Math.max(1, Math.ceil(ms / 1000)));
+}

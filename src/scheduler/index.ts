@@ -1,0 +1,110 @@
+import cron, { type Logger as CronLogger } from 'node-cron';
+import type { AuditChannel } from '../domain/audit-outbox.js';
+import type { WarningDm } from '../domain/expiry-ports.js';
+import type { Store } from '../domain/ports.js';
+import type { Logger } from '../logger.js';
+import { createAuditMirror, type AuditMirrorTuning } from './jobs/audit-mirror.js';
+import { runExpireAccessRequests, type ExpireAccessRequestsInput } from './jobs/expire-access-requests.js';
+import { runExpiryCheck, type ExpiryCheckResult } from './jobs/expiry-check.js';
+import { createWarningSender, type WarningSenderTuning } from './jobs/expiry-warning-sender.js';
+import { startWorkerLoop } from './worker-loop.js';
+
+export interface SchedulerOptions {
+  store: Store;
+  /** The app's one clock, for every expiry decision (and the warning queue, whose rows it dates). */
+  now: () => Date;
+  /**
+   * Real elapsed time, for the audit mirror's pacing, leases and Retry-After holds: these are about
+   * Slack's clock and the process's, not about key expiry. Defaults to the system clock.
+   */
+  wallClock?: () => Date;
+  logger: Logger;
+  expiryCheckCron: string;
+  expiryWarningDays: readonly number[];
+  auditChannel: AuditChannel;
+  warningDm: WarningDm;
+  /** Expires API-access requests on the same schedule as the expiry check (optional in tests). */
+  accessRequests?: Omit<ExpireAccessRequestsInput, 'logger'>;
+  /** Run the expiry check once right away (catches up after downtime without waiting for the first tick). */
+  checkOnStart?: boolean;
+  tuning?: { mirror?: Partial<AuditMirrorTuning>; sender?: Partial<WarningSenderTuning> };
+}
+
+export interface Scheduler {
+  /** Runs the expiry check now unless one is running in this process (then resolves to undefined). */
+  runExpiryCheck(): Promise<ExpiryCheckResult | undefined>;
+  /** Stops cron and both workers, waiting for work in progress to finish. */
+  stop(): Promise<void>;
+}
+
+function cronLogger(logger: Logger): CronLogger {
+  const text = (message: string | Error) => (message instanceof Error ? message.message : message);
+  return {
+    info: (message) => logger.info(message),
+    warn: (message) => logger.warn(message),
+    error: (message, error) => logger.error(text(message), { error: error ?? (message instanceof Error ? message : undefined) }),
+    debug: (message) => logger.debug(text(message)),
+  };
+}
+
+/**
+ * Background work: the expiry check on EXPIRY_CHECK_CRON, the expiry-warning DM sender and the
+ * audit mirror as paced loops. Exactly-once across replicas comes from the database (markers, leases,
+ * SKIP LOCKED claims), not from cron; cron only decides when this process looks.
+ */
+export function startScheduler(options: SchedulerOptions): Scheduler {
+  const logger = options.logger.child({ component: 'scheduler' });
+  const { store, now } = options;
+
+  const wallClock = options.wallClock ?? (() => new Date());
+  const mirror = createAuditMirror({ outbox: store.auditOutbox, channel: options.auditChannel, now: wallClock, logger: logger.child({ job: 'audit-mirror' }), tuning: options.tuning?.mirror });
+  const mirrorLoop = startWorkerLoop({ name: 'audit mirror', logger, tick: () => mirror.tick() });
+
+  const sender = createWarningSender({ store, now, dm: options.warningDm, warningDays: options.expiryWarningDays, logger: logger.child({ job: 'expiry-warnings' }), tuning: options.tuning?.sender });
+  const senderLoop = startWorkerLoop({ name: 'expiry warning sender', logger, tick: (signal) => sender.tick(signal) });
+
+  let running: Promise<ExpiryCheckResult | undefined> | undefined;
+  const checkLogger = logger.child({ job: 'expiry-check' });
+  const runCheck = (trigger: string): Promise<ExpiryCheckResult | undefined> => {
+    // node-cron's noOverlap covers cron ticks; this covers the start-up run and manual runs as well.
+    if (running !== undefined) {
+      checkLogger.warn('expiry check skipped: the previous run in this process is still going', { trigger });
+      return Promise.resolve(undefined);
+    }
+    const run = (async () => {
+      try {
+        const result = await runExpiryCheck({ store, now, warningDays: options.expiryWarningDays, logger: checkLogger });
+        if (result.queued > 0) senderLoop.wake();
+        if (options.accessRequests !== undefined) {
+          await runExpireAccessRequests({ ...options.accessRequests, logger: logger.child({ job: 'access-request-expiry' }) }).catch((error: unknown) =>
+            checkLogger.error('access request expiry failed; the next run retries', { error }),
+          );
+        }
+        return result;
+      } catch (error) {
+        checkLogger.error('expiry check failed; the next run picks up where the markers stop', { error, trigger });
+        return undefined;
+      } finally {
+        running = undefined;
+      }
+    })();
+    running = run;
+    return run;
+  };
+
+  const task = cron.schedule(options.expiryCheckCron, () => runCheck('cron'), { name: 'expiry-check', noOverlap: true, logger: cronLogger(checkLogger) });
+  task.on('execution:overlap', (context) => {
+    checkLogger.warn('execution:overlap — expiry check tick skipped because the previous run is still going', { scheduledFor: context.date.toISOString() });
+  });
+  if (options.checkOnStart !== false) void runCheck('start');
+
+  return {
+    runExpiryCheck: () => runCheck('manual'),
+    async stop() {
+      await task.stop();
+      await task.destroy();
+      await running;
+      await Promise.all([mirrorLoop.stop(), senderLoop.stop()]);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import type { DeletionImpact } from '../../../domain/roles.js';
+import { postToResponseUrl } from '../../delivery/response-url.js';
+import { sendDm } from '../../delivery/dm.js';
+import { errorReply } from '../../replies.js';
+import { escapeText, mention, mrkdwn } from '../../views/format.js';
+import { keyOutcomeMessage } from '../../views/keys.js';
+import type { ListenerContext } from '../context.js';
+import { clickFacts, type ButtonArgs } from './button.js';
+
+/** R4: every owner whose keys went is told that integrations using them stop working. */
+async function tellOwners(args: ButtonArgs, ctx: ListenerContext, impact: DeletionImpact, why: string): Promise<void> {
+  const byOwner = new Map<string, string[]>();
+  for (const key of impact.keys) byOwner.set(key.ownerId, [...(byOwner.get(key.ownerId) ?? []), `*${escapeText(key.name)}* \`${key.id}\``]);
+  for (const [ownerId, names] of byOwner) {
+    const text = `:warning: ${why} Your key(s) ${names.join(', ')} were deleted. Integrations using them stop working now; create new keys in another role if you still need access.`;
+    await sendDm(args.client, ownerId, { text: text.replace(/[*`]/g, ''), blocks: [{ type: 'section', text: mrkdwn(text) }] }).catch((error: unknown) => ctx.logger.warn('could not tell a key owner', { error, ownerId }));
+  }
+}
+
+async function finish(args: ButtonArgs, ctx: ListenerContext, run: () => Promise<string>): Promise<void> {
+  await args.ack();
+  const click = clickFacts(args);
+  let text: string;
+  try {
+    text = await run();
+  } catch (error) {
+    text = `:warning: ${errorReply(error, ctx.logger, { userId: click.userId }).text}`;
+  }
+  if (click.responseUrl !== undefined) await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: true, ...keyOutcomeMessage(text) }).catch(() => undefined);
+}
+
+/** "Delete role" on the impact preview (value = role name); Slack's confirm dialog came first. */
+export const confirmRoleDeletionButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> =>
+  finish(args, ctx, async () => {
+    const impact = await ctx.services.roles.delete(clickFacts(args).userId, clickFacts(args).value);
+    await tellOwners(args, ctx, impact, `The role *${escapeText(impact.role.name)}* was deleted by an admin.`);
+    return `:wastebasket: Role *${escapeText(impact.role.name)}* deleted: ${impact.keys.length} key(s) deleted, ${impact.members.length} member(s) lost the role. Owners were told by DM.`;
+  });
+
+const removal = z.object({ userId: z.string().regex(/^[UW][A-Z0-9]+$/), role: z.string().min(1).max(64) });
+
+/** "Remove role" on the preview (value = {userId, role}). */
+export const confirmRoleRemovalButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> =>
+  finish(args, ctx, async () => {
+    const target = removal.parse(JSON.parse(clickFacts(args).value));
+    const impact = await ctx.services.roles.remove(clickFacts(args).userId, target.userId, target.role);
+    await tellOwners(args, ctx, impact, `An admin removed the role *${escapeText(impact.role.name)}* from you.`);
+    return `:white_check_mark: ${mention(target.userId)} no longer holds *${escapeText(impact.role.name)}*; ${impact.keys.length} key(s) deleted.`;
+  });

@@ -1,0 +1,26 @@
+import { postToResponseUrl } from '../../delivery/response-url.js';
+import { errorReply } from '../../replies.js';
+import { denyReasonModal } from '../../views/approvals.js';
+import { keyOutcomeMessage } from '../../views/keys.js';
+import type { ListenerContext } from '../context.js';
+import { clickFacts, type ButtonArgs } from './button.js';
+
+/** Deny opens a small modal for an optional reason; non-admins are refused before it opens. */
+export const denyRequestButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
+  await args.ack();
+  const click = clickFacts(args);
+  const container = args.body.container as { channel_id?: string; message_ts?: string };
+  let refusal: string;
+  try {
+    const request = await ctx.services.access.checkDecider(click.userId, click.value);
+    if (request.status === 'pending') {
+      const metadata = JSON.stringify({ requestId: request.id, channel: container.channel_id, ts: container.message_ts });
+      await args.client.views.open({ trigger_id: click.triggerId, view: denyReasonModal(metadata) });
+      return;
+    }
+    refusal = `That request was already ${request.status}. Nothing changed.`;
+  } catch (error) {
+    refusal = errorReply(error, ctx.logger, { userId: click.userId, action: 'deny' }).text;
+  }
+  if (click.responseUrl !== undefined) await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: false, ...keyOutcomeMessage(refusal) }).catch(() => undefined);
+};

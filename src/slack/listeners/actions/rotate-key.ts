@@ -1,0 +1,18 @@
+import { postToResponseUrl } from '../../delivery/response-url.js';
+import { errorReply } from '../../replies.js';
+import { deliverRotation } from '../../rotation.js';
+import type { ListenerContext } from '../context.js';
+import { clickFacts, type ButtonArgs } from './button.js';
+
+/** "Rotate" on a key (lists, details, expiry warnings): successor secret by ephemeral message and CSV. */
+export const rotateKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
+  await args.ack();
+  const click = clickFacts(args);
+  try {
+    const result = await ctx.services.keys.rotate(click.userId, click.value);
+    await deliverRotation({ client: args.client, services: ctx.services, logger: ctx.logger, userId: click.userId, result, responseUrl: click.responseUrl });
+  } catch (error) {
+    const message = errorReply(error, ctx.logger, { userId: click.userId, action: 'rotate' });
+    if (click.responseUrl !== undefined) await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: false, ...message }).catch(() => undefined);
+  }
+};

@@ -1,0 +1,30 @@
+import { escapeText, mention } from '../../../../views/format.js';
+import { impactMessage, rolesMessage } from '../../../../views/admin.js';
+import { keyOutcomeMessage } from '../../../../views/keys.js';
+import type { SubcommandArgs, SubcommandResult } from '../types.js';
+
+export async function listRoles(args: SubcommandArgs): Promise<SubcommandResult> {
+  await args.ctx.services.admin.require(args.userId);
+  return rolesMessage(await args.ctx.services.roles.list());
+}
+
+export async function createRole(args: SubcommandArgs, name: string, maxKeys: number): Promise<SubcommandResult> {
+  const role = await args.ctx.services.roles.create(args.userId, name, maxKeys);
+  return keyOutcomeMessage(`:white_check_mark: Role *${escapeText(role.name)}* created (up to ${role.maxKeys} key(s) per user).`);
+}
+
+/** Shows what deleting the role takes with it; the Delete button (with its own confirm) does it. */
+export async function previewRoleDeletion(args: SubcommandArgs, name: string): Promise<SubcommandResult> {
+  const impact = await args.ctx.services.roles.previewDeletion(args.userId, name);
+  return impactMessage(impact, 'delete', impact.role.name);
+}
+
+export async function assignRole(args: SubcommandArgs, userId: string, role: string): Promise<SubcommandResult> {
+  const result = await args.ctx.services.roles.assign(args.userId, userId, role);
+  return keyOutcomeMessage(result.changed ? `:white_check_mark: ${mention(userId)} now holds *${escapeText(result.role.name)}*.` : `${mention(userId)} already holds *${escapeText(result.role.name)}*.`);
+}
+
+export async function previewRoleRemoval(args: SubcommandArgs, userId: string, role: string): Promise<SubcommandResult> {
+  const impact = await args.ctx.services.roles.previewRemoval(args.userId, userId, role);
+  return impactMessage(impact, 'remove', JSON.stringify({ userId, role: impact.role.name }));
+}

@@ -1,0 +1,37 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { z } from 'zod';
+import { announceDecision } from '../../approvals.js';
+import { BLOCK, INPUT } from '../../ids.js';
+import { errorText } from '../../replies.js';
+import type { ListenerContext } from '../context.js';
+
+const metadata = z.object({ requestId: z.string().min(1).max(100), channel: z.string().optional(), ts: z.string().optional() });
+const reasonState = z.object({ [BLOCK.denyReason]: z.object({ [INPUT.denyReason]: z.object({ value: z.string().max(500).nullish() }) }) });
+
+/** The deny modal's submission: decided once; a second decision (double submit) changes nothing. */
+export function denyRequestSubmission(ctx: ListenerContext) {
+  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const userId = body.user.id;
+    let parsedMeta: z.infer<typeof metadata>;
+    try {
+      parsedMeta = metadata.parse(JSON.parse(view.private_metadata));
+    } catch {
+      await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: 'This form lost track of its request. Please press Deny again.' } });
+      return;
+    }
+    const state = reasonState.safeParse(view.state.values);
+    if (!state.success) {
+      await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: 'Keep the reason under 500 characters.' } });
+      return;
+    }
+    let result;
+    try {
+      result = await ctx.services.access.decide(userId, parsedMeta.requestId, 'deny', state.data[BLOCK.denyReason][INPUT.denyReason].value ?? undefined);
+    } catch (error) {
+      await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: errorText(error, ctx.logger, { userId, view: 'deny' }) } });
+      return;
+    }
+    await ack();
+    if (result.outcome !== 'already') await announceDecision(client, ctx.services, ctx.logger, result.request, { channel: parsedMeta.channel, ts: parsedMeta.ts });
+  };
+}

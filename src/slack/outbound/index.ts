@@ -1,0 +1,30 @@
+import type { WebClientOptions } from '@slack/web-api';
+import type { Config } from '../../config.js';
+import type { AccessRequestNotifier } from '../../domain/access-requests.js';
+import type { AuditChannel } from '../../domain/audit-outbox.js';
+import type { WarningDm } from '../../domain/expiry-ports.js';
+import type { Logger } from '../../logger.js';
+import { SlackAuditChannel } from './audit-channel.js';
+import { createBackgroundClient } from './client.js';
+import { SlackAccessRequestNotifier } from './request-expiry.js';
+import { SlackWarningDm } from './warning-dm.js';
+
+export interface SlackOutbound {
+  auditChannel: AuditChannel;
+  warningDm: WarningDm;
+  accessRequests: AccessRequestNotifier;
+}
+
+/**
+ * The Slack side of the background workers, one WebClient each: a 429 on the audit channel pauses
+ * the mirror only, never the warning DMs or the listeners' calls.
+ */
+export function createSlackOutbound(options: { config: Pick<Config, 'slack' | 'auditChannelId'>; logger: Logger; clientOptions?: Partial<WebClientOptions> }): SlackOutbound {
+  const { config, logger, clientOptions } = options;
+  const client = (name: string) => createBackgroundClient({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger, name, clientOptions });
+  return {
+    auditChannel: new SlackAuditChannel(client('audit-mirror'), config.auditChannelId),
+    warningDm: new SlackWarningDm(client('expiry-warnings')),
+    accessRequests: new SlackAccessRequestNotifier(client('access-requests')),
+  };
+}

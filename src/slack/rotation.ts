@@ -1,0 +1,23 @@
+import type { WebClient } from '@slack/web-api';
+import type { RotateKeyResult } from '../domain/keys.js';
+import type { Services } from '../domain/services.js';
+import type { Logger } from '../logger.js';
+import { deliverSecret } from './delivery/secret.js';
+import { escapeText, slackDate } from './views/format.js';
+
+/** Hands over a rotated key's successor exactly as a new key's secret (R6), saying what it replaces. */
+export async function deliverRotation(input: { client: WebClient; services: Services; logger: Logger; userId: string; result: RotateKeyResult; responseUrl?: string }): Promise<void> {
+  const { result } = input;
+  const until = result.old.expiresAt === null ? '' : ` until ${slackDate(result.old.expiresAt)}`;
+  await deliverSecret({
+    client: input.client,
+    services: input.services,
+    logger: input.logger,
+    userId: input.userId,
+    key: result.successor,
+    roleName: result.role.name,
+    secret: result.secret,
+    responseUrl: input.responseUrl,
+    note: `:arrows_counterclockwise: Replaces *${escapeText(result.old.name)}* (\`${result.old.id}\`), which keeps working${until}. Move your integrations to the new key before then.`,
+  });
+}

@@ -1,0 +1,79 @@
+import type { DeletionImpact } from '../../domain/roles.js';
+import type { AuditRecord, Role } from '../../domain/model.js';
+import { COMMAND, ACTION } from '../ids.js';
+import type { KnownBlock, Message } from './blocks.js';
+import { escapeText, lastUsedText, mention, mrkdwn, plain, sectionsOf, slackDate, statusEmoji } from './format.js';
+import type { KeyRow } from './keys.js';
+
+export function adminHelpMessage(prefix?: string): Message {
+  const lines = [
+    '`grant @user` / `revoke @user` — enable or disable API access (revoking makes their keys inactive)',
+    '`roles` — all roles with their key limits and members',
+    '`role create <name> [max_keys]` · `role delete <name>` (shows the impact first)',
+    '`role assign @user <role>` · `role remove @user <role>` (removal deletes their keys in it; asks first)',
+    '`keys [@user] [--page N]` — every key, paged',
+    '`revoke <key ID>` — make anyone\'s key inactive (recorded as a revocation)',
+    '`audit [@user|key ID] [--since YYYY-MM-DD] [--page N]` — latest audit records',
+    '`export-audit [--since YYYY-MM-DD]` — the audit log as CSV in your DM',
+  ];
+  const text = `${prefix === undefined ? '' : `${prefix}\n`}*Admin commands* (\`${COMMAND} admin …\`)\n${lines.map((l) => `• ${l}`).join('\n')}`;
+  return { text: 'Admin commands', blocks: [{ type: 'section', text: mrkdwn(text) }] };
+}
+
+export function rolesMessage(roles: Array<Role & { members: number }>): Message {
+  const lines = roles.map((r) => `• *${escapeText(r.name)}* — up to ${r.maxKeys} key(s) per user · ${r.members} member(s)${r.builtin ? ' · built-in' : ''}`);
+  return { text: `${roles.length} roles`, blocks: [{ type: 'section', text: mrkdwn(`*Roles*\n${lines.join('\n')}`) }] };
+}
+
+/** R4: before deleting, the admin sees which keys go, their owners and when each was last used. */
+export function impactMessage(impact: DeletionImpact, kind: 'delete' | 'remove', confirmValue: string): Message {
+  const role = escapeText(impact.role.name);
+  const subject = kind === 'delete' ? `Delete the role *${role}*?` : `Remove *${role}* from ${mention(impact.members[0] ?? '')}?`;
+  const keyLines = impact.keys.slice(0, 40).map((k) => `• *${escapeText(k.name)}* \`${k.id}\` — ${mention(k.ownerId)}, last used ${lastUsedText(k.lastUsedAt)}`);
+  const more = impact.keys.length > 40 ? `\n…and ${impact.keys.length - 40} more` : '';
+  const keysText = impact.keys.length === 0 ? 'No keys are tied to it.' : `These ${impact.keys.length} key(s) will be *deleted*; integrations using them stop working:\n${keyLines.join('\n')}${more}`;
+  const members = kind === 'delete' ? `\n${impact.members.length} member(s) lose the role.` : '';
+  const blocks: KnownBlock[] = [
+    ...sectionsOf(`${subject}\n${keysText}${members}`.split('\n'), 10),
+    {
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: kind === 'delete' ? ACTION.confirmRoleDeletion : ACTION.confirmRoleRemoval,
+          text: plain(kind === 'delete' ? 'Delete role' : 'Remove role'),
+          style: 'danger',
+          value: confirmValue,
+          confirm: {
+            title: plain('Are you sure?', 100),
+            text: mrkdwn(`${impact.keys.length} key(s) will be deleted. This cannot be undone.`),
+            confirm: plain(kind === 'delete' ? 'Delete' : 'Remove', 30),
+            deny: plain('Cancel', 30),
+            style: 'danger',
+          },
+        },
+        { type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), value: 'cancel' },
+      ],
+    },
+  ];
+  return { text: kind === 'delete' ? `Delete role ${impact.role.name}?` : `Remove role ${impact.role.name}?`, blocks };
+}
+
+export function adminKeysMessage(rows: KeyRow[], page: number, pages: number, total: number): Message {
+  const lines = rows.map((r) => `• *${escapeText(r.key.name)}* \`${r.key.id}\` — ${mention(r.key.ownerId)} · ${escapeText(r.roleName)} · ${statusEmoji[r.status]} · last used ${lastUsedText(r.key.lastUsedAt)}`);
+  const body = rows.length === 0 ? 'No keys.' : lines.join('\n');
+  const footer = pages > 1 ? `\nPage ${page} of ${pages} (${total} keys) · \`--page ${Math.min(page + 1, pages)}\` for more` : `\n${total} key(s)`;
+  return { text: `${total} keys`, blocks: [...sectionsOf(['*All keys*', ...body.split('\n')]), { type: 'context', elements: [mrkdwn(footer)] }] };
+}
+
+export function auditLine(record: AuditRecord): string {
+  const key = record.keyId === null ? '' : ` · *${escapeText(record.keyName ?? '')}* \`${record.keyId}\``;
+  const owner = record.ownerId === null ? '' : ` · owner ${mention(record.ownerId)}`;
+  const role = record.roleName === null ? '' : ` · ${escapeText(record.roleName)}`;
+  return `\`#${record.seq}\` ${slackDate(record.at)} · \`${record.action}\` by ${mention(record.actorId)}${key}${owner}${role}`;
+}
+
+export function auditMessage(records: AuditRecord[], page: number): Message {
+  const body = records.length === 0 ? 'No audit records match.' : records.map(auditLine).join('\n');
+  return { text: `${records.length} audit records`, blocks: sectionsOf([`*Audit log* (newest first, page ${page})`, ...body.split('\n')]) };
+}

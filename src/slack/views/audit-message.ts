@@ -1,0 +1,100 @@
+import type { AuditAction, AuditRecord } from '../../domain/model.js';
+import { containsSecret } from '../../domain/secrets.js';
+import type { KnownBlock, Message } from './blocks.js';
+import { escapeText, expiryText, mention, slackDate } from './format.js';
+
+/**
+ * Budgets that keep every digest inside Block Kit: ≤ 50 blocks, section text ≤ 3000 characters, and the
+ * undocumented aggregate limit (`msg_blocks_too_long`, observed near 13k characters of blocks).
+ * 15 records × 700 characters + the heading stay well under all three.
+ */
+export const AUDIT_DIGEST_MAX_RECORDS = 15;
+const RECORD_TEXT_MAX = 700;
+const DETAIL_VALUE_MAX = 120;
+
+const ICON: Partial<Record<AuditAction, string>> = {
+  'key.created': ':key:',
+  'key.expiry_extended': ':calendar:',
+  'key.deactivated': ':double_vertical_bar:',
+  'key.activated': ':arrow_forward:',
+  'key.revoked': ':no_entry:',
+  'key.deleted': ':wastebasket:',
+  'key.deleted_by_role_deletion': ':wastebasket:',
+  'key.expired': ':hourglass:',
+  'key.rotated': ':arrows_counterclockwise:',
+  'key.first_used': ':electric_plug:',
+  'auth.failed': ':warning:',
+};
+
+const person = (id: string | null): string => (id === null ? 'nobody' : id === 'system' ? 'system' : mention(id));
+
+function detailValue(name: string, value: string | number | boolean | null): string {
+  if (value === null) return 'none';
+  if (typeof value === 'string' && name.endsWith('At') && !Number.isNaN(Date.parse(value))) return slackDate(value);
+  const text = escapeText(String(value));
+  return text.length > DETAIL_VALUE_MAX ? `${text.slice(0, DETAIL_VALUE_MAX - 1)}…` : text;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * One record as compact mrkdwn: what happened, who did it, to which key (ID and name), whose key,
+ * which role, its expiry, when, and the record's seq and hash (to cross-check against the log later).
+ */
+export function auditRecordText(record: AuditRecord): string {
+  if (!Number.isInteger(record.seq) || typeof record.action !== 'string' || Number.isNaN(Date.parse(record.at))) {
+    throw new Error(`audit record ${String(record.seq)} is malformed`);
+  }
+  const icon = ICON[record.action] ?? ':memo:';
+  const lines = [`${icon} *#${record.seq}* \`${escapeText(record.action)}\` by ${person(record.actorId)} · ${slackDate(record.at)}`];
+  const subject: string[] = [];
+  if (record.keyId !== null) subject.push(`key \`${escapeText(record.keyId)}\`${record.keyName === null ? '' : ` “${escapeText(clip(record.keyName, 80))}”`}`);
+  if (record.ownerId !== null) subject.push(`owner ${person(record.ownerId)}`);
+  if (record.roleName !== null) subject.push(`role ${escapeText(clip(record.roleName, 80))}`);
+  if (record.keyId !== null) subject.push(`expires ${expiryText(record.expiresAt)}`);
+  if (subject.length > 0) lines.push(subject.join(' · '));
+  const details = Object.entries(record.details).map(([name, value]) => `${escapeText(name)}: ${detailValue(name, value)}`);
+  lines.push([...details, `hash \`${record.hash.slice(0, 12)}\``].join(' · '));
+  const text = clip(lines.join('\n'), RECORD_TEXT_MAX);
+  // Defence in depth: the audit log refuses secrets already; a channel post must never carry one either.
+  if (containsSecret(text)) throw new Error(`audit record ${record.seq} renders to something secret-shaped`);
+  return text;
+}
+
+export type AuditRendering =
+  | { ok: true; message: Message }
+  | { ok: false; failures: Array<{ seq: number; error: string }> };
+
+/**
+ * One record as a message, or up to AUDIT_DIGEST_MAX_RECORDS as one digest (oldest first). A record
+ * that cannot be rendered is reported, not thrown, so the caller can park it and go on.
+ */
+export function renderAuditMessage(records: readonly AuditRecord[]): AuditRendering {
+  if (records.length > AUDIT_DIGEST_MAX_RECORDS) throw new RangeError(`at most ${AUDIT_DIGEST_MAX_RECORDS} audit records fit one message`);
+  const sections: KnownBlock[] = [];
+  const failures: Array<{ seq: number; error: string }> = [];
+  for (const record of records) {
+    try {
+      sections.push({ type: 'section', block_id: `audit-${record.seq}`, text: { type: 'mrkdwn', text: auditRecordText(record) } });
+    } catch (error) {
+      failures.push({ seq: record.seq, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  if (failures.length > 0) return { ok: false, failures };
+  const [first] = records;
+  const last = records.at(-1);
+  if (first === undefined || last === undefined) return { ok: false, failures: [] };
+  if (records.length === 1) {
+    return { ok: true, message: { text: `Audit #${first.seq}: ${first.action} by ${first.actorId === 'system' ? 'system' : mention(first.actorId)}`, blocks: sections } };
+  }
+  const heading = `:scroll: *${sections.length} audit records* #${first.seq}–#${last.seq} (sent together while the channel catches up)`;
+  return {
+    ok: true,
+    message: {
+      text: `${sections.length} audit records #${first.seq}–#${last.seq}`,
+      blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: heading }] }, ...sections],
+    },
+  };
+}

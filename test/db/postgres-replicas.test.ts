@@ -1,0 +1,119 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { appendAudit } from '../../src/domain/audit.js';
+import { createServices, type Services } from '../../src/domain/services.js';
+import { AppError } from '../../src/errors.js';
+import { createTestDatabase, postgresAdminUrl, type TestDatabase } from '../support/db.js';
+import { makeServices } from '../support/domain.js';
+
+/** Several app replicas = several independent pools on one PostgreSQL database. */
+async function replicas(db: TestDatabase, base: Services, count: number, poolSize: number): Promise<Services[]> {
+  const out: Services[] = [];
+  for (let i = 0; i < count; i++) out.push(createServices({ ...base.deps, store: (await db.openAnother({ poolSize })).store }));
+  return out;
+}
+
+async function terminateBackends(database: string): Promise<number> {
+  const client = new pg.Client({ connectionString: postgresAdminUrl });
+  await client.connect();
+  try {
+    const result = await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
+    return result.rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('several replicas on one PostgreSQL', () => {
+  let db: TestDatabase;
+  afterEach(async () => db.cleanup());
+
+  it('the per-role key limit holds with 16 connections × 200 concurrent attempts, and no user sees a database error', async () => {
+    db = await createTestDatabase('postgres');
+    const { services } = await makeServices(db.store, { admins: ['UADMIN'] });
+    await services.access.grant('UADMIN', 'URACE');
+    const pool = await replicas(db, services, 16, 1);
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        (pool[i % pool.length] as Services).keys.create({ actorId: 'URACE', name: `k${i}`, expiry: { kind: 'never' } }).then(
+          () => 'created',
+          (error: unknown) => (error instanceof AppError ? error.code : `raw: ${String(error)}`),
+        ),
+      ),
+    );
+    const counts = outcomes.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o]: (acc[o] ?? 0) + 1 }), {});
+    expect(counts).toEqual({ created: 2, KEY_LIMIT_REACHED: 198 });
+    expect(await db.store.read.countAllKeys({ ownerId: 'URACE' })).toBe(2);
+  });
+
+  it('the audit hash chain stays one linear chain when two replicas append 500 records each at once', async () => {
+    db = await createTestDatabase('postgres');
+    const { services } = await makeServices(db.store, { admins: ['UADMIN'] });
+    const [left, right] = await replicas(db, services, 2, 5);
+    if (left === undefined || right === undefined) throw new Error('no replicas');
+    // Each replica appends 500 records with 8 writers at a time, both replicas at once.
+    const run = async (replica: Services, name: string) => {
+      let next = 0;
+      const writer = async () => {
+        while (next < 500) {
+          const n = next++;
+          await replica.deps.store.write((tx) => appendAudit(tx, { actorId: name, action: 'auth.failed', details: { n } }, new Date()));
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, writer));
+    };
+    await Promise.all([run(left, 'UREPLICAA'), run(right, 'UREPLICAB')]);
+    const verdict = await services.audit.verifyChain();
+    const before = 1; // the bootstrap admin's role.assigned record
+    expect(verdict).toEqual({ ok: true, records: 1000 + before });
+  });
+
+  it('when the database drops every connection, requests fail fast with a friendly message and recover by themselves', async () => {
+    db = await createTestDatabase('postgres');
+    const { services } = await makeServices(db.store, { admins: ['UADMIN'] });
+    await services.access.grant('UADMIN', 'UALICE');
+    const database = new URL(db.config.kind === 'postgres' ? db.config.url : '').pathname.slice(1);
+    // Warm the pool so there are connections to kill.
+    await Promise.all(Array.from({ length: 5 }, () => services.keys.list('UALICE')));
+    expect(await terminateBackends(database)).toBeGreaterThan(0);
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        services.keys.create({ actorId: 'UALICE', name: `after-${i}`, expiry: { kind: 'never' } }).then(
+          () => 'ok',
+          (error: unknown) => (error instanceof AppError ? error.code : 'raw'),
+        ),
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(results).not.toContain('raw');
+    expect(results.filter((r) => r === 'ok')).toHaveLength(2);
+    // Afterwards everything works again without a restart.
+    expect((await services.keys.list('UALICE')).keys).toHaveLength(2);
+    await services.deps.store.ping();
+  });
+
+  it('an exhausted pool answers within about a second with a friendly error, not a hang', async () => {
+    db = await createTestDatabase('postgres');
+    const { services: base } = await makeServices(db.store, { admins: ['UADMIN'] });
+    const [one] = await replicas(db, base, 1, 1);
+    if (one === undefined) throw new Error('no replica');
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Hold the pool's only connection in an open transaction.
+    const holding = one.deps.store.write(async () => held);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    const error = await one.keys.list('UADMIN').catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+    release();
+    await holding;
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('DB_UNAVAILABLE');
+    expect((error as AppError).message).toContain('try again');
+    expect(elapsed).toBeLessThan(2500);
+    expect((await one.keys.list('UADMIN')).keys).toEqual([]);
+  });
+});

@@ -1,0 +1,69 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACTION, INPUT } from '../../src/slack/ids.js';
+import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
+import type { AckResult } from '../support/slack-emulator/index.js';
+
+/** 100,000 keys of other people, inserted directly: the app must not slow down with table size. */
+async function seedKeys(t: TestApp, count: number): Promise<void> {
+  const { db } = t.db.connection;
+  const role = await db.selectFrom('roles').select('id').where('name', '=', 'Account Group Read Only').executeTakeFirstOrThrow();
+  const now = new Date().toISOString();
+  for (let start = 0; start < count; start += 1000) {
+    const users = Array.from({ length: 1000 }, (_, i) => ({ id: `USEED${start + i}`, active_role_id: role.id, api_access: 1, created_at: now }));
+    await db.insertInto('users').values(users).execute();
+    await db
+      .insertInto('access_keys')
+      .values(
+        users.map((u, i) => ({
+          id: `ak_seed${String(start + i).padStart(14, '0')}`,
+          name: `seed-${start + i}`,
+          name_lower: `seed-${start + i}`,
+          owner_id: u.id,
+          role_id: role.id,
+          key_hash: `${String(start + i).padStart(64, '0')}`,
+          hash_version: 1,
+          secret_start: 'aks_seed',
+          status: 'active',
+          expires_at: null,
+          created_at: now,
+          created_by: u.id,
+          last_used_at: null,
+          last_used_ip: null,
+          request_id: null,
+        })),
+      )
+      .execute();
+  }
+}
+
+describe('acknowledging within Slack\'s 3 seconds', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await startTestApp();
+    await t.app.services.access.grant(ADMIN, 'UALICE');
+    await seedKeys(t, 100_000);
+  }, 120_000);
+  afterEach(async () => t.stop());
+
+  it('with 100,000 keys and a Slack API that takes 2 s per call, every command and click is acked in under a second', async () => {
+    const key = await t.app.services.keys.create({ actorId: 'UALICE', name: 'mine', expiry: { kind: 'never' } });
+    for (const method of ['views.open', 'views.publish', 'chat.postMessage', 'chat.update', 'conversations.open', 'files.getUploadURLExternal', 'response_url']) {
+      t.slack.fault({ method, kind: 'delay', ms: 2000 });
+    }
+    const acks: AckResult[] = [
+      await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'list' }),
+      await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'show mine' }),
+      await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'create second' }),
+      await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'deactivate mine' }),
+      await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'admin keys', channelId: 'C0001' }),
+      await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin keys' }),
+    ];
+    const view = await t.slack.waitFor(() => t.slack.openViewFor('UALICE'), { timeoutMs: 10_000 });
+    acks.push(await t.slack.sendViewSubmission({ userId: 'UALICE', viewId: view.id, inputs: { [INPUT.name]: 'second' } }));
+    acks.push(await t.slack.clickButton({ userId: 'UALICE', actionId: ACTION.activateKey, value: key.key.id }));
+    const slowest = Math.max(...acks.map((a) => a.ackMs));
+    expect(acks.every((a) => a.status === 200)).toBe(true);
+    expect(slowest).toBeLessThan(1000);
+    expect(t.slack.lateAcks).toEqual([]);
+  }, 60_000);
+});

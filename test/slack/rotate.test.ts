@@ -1,0 +1,33 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/ids.js';
+import { ADMIN, secretsIn, startTestApp, type TestApp } from '../support/app.js';
+
+describe('/accesskey rotate', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await startTestApp();
+    await t.app.services.access.grant(ADMIN, 'UALICE');
+  });
+  afterEach(async () => t.stop());
+
+  it('delivers the successor\'s secret once (message + CSV) and says how long the old key keeps working', async () => {
+    await t.app.services.keys.create({ actorId: 'UALICE', name: 'svc', expiry: { kind: 'never' } });
+    await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate svc' });
+    const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0));
+    expect(JSON.stringify(post.body)).toContain('Replaces *svc*');
+    expect(JSON.stringify(post.body)).toContain('keeps working until');
+    const [secret] = secretsIn(JSON.stringify(post.body));
+    const dm = await t.slack.waitFor(() => t.slack.dmChannelOf('UALICE'));
+    await t.slack.waitFor(() => t.slack.filesIn(dm).some((f) => f.content?.includes(secret ?? '-')));
+    expect((await t.app.services.keys.list('UALICE')).keys).toHaveLength(2);
+  });
+
+  it('the Rotate button in the key list does the same, and a full role is refused with the reason', async () => {
+    const key = await t.app.services.keys.create({ actorId: 'UALICE', name: 'one', expiry: { kind: 'never' } });
+    await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'list' });
+    await t.slack.clickButton({ userId: 'UALICE', actionId: ACTION.rotateKey, value: key.key.id });
+    await t.slack.waitFor(() => t.slack.responseUrlPosts.some((p) => secretsIn(JSON.stringify(p.body)).length > 0));
+    const again = await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate one' });
+    expect(JSON.stringify(again.body)).toContain('rotation needs a free slot');
+  });
+});
