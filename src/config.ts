@@ -46,7 +46,14 @@ const envSchema = z
       .transform((days) => [...new Set(days)].sort((a, b) => b - a)),
     ACCESS_REQUEST_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
     TOKEN_SIGNING_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
-    DEFAULT_ROLE: z.string().trim().min(1).max(64).default('Account Group Read Only'),
+    DEFAULT_ROLE: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .default('Account Group Read Only')
+      // Everyone holds the default role from first contact: making it System Admin would make everyone an admin.
+      .refine((name) => name.toLowerCase() !== 'system admin', 'cannot be System Admin (every user holds the default role)'),
     KEY_HASH_PEPPER: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   });

@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import type { WebClientOptions } from '@slack/web-api';
 import type { Config } from './config.js';
 import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -13,7 +12,7 @@ import { healthRoute } from './http/health.js';
 import { createHttpServer, listen, type Route } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { startScheduler } from './scheduler/index.js';
-import { createSlackApp, type SlackRuntime } from './slack/app.js';
+import { createSlackApp, type SlackClientOverrides, type SlackRuntime } from './slack/app.js';
 import { createSlackOutbound } from './slack/outbound/index.js';
 
 export interface RunningApp {
@@ -30,7 +29,7 @@ export interface StartOptions {
   logger?: Logger;
   /** The clock for every expiry decision; tests pass their own. */
   now?: () => Date;
-  slackClientOptions?: Partial<WebClientOptions>;
+  slackClientOptions?: SlackClientOverrides;
   /** Background work (cron jobs, audit mirror); tests that drive jobs by hand turn it off. */
   background?: boolean;
 }

@@ -56,6 +56,10 @@ describe('configuration', () => {
     expect(loadConfig({ ...minimal, DATABASE_URL: 'postgres://u@h/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
   });
 
+  it('the default role cannot be System Admin, which would make every user an admin', () => {
+    expect(errorOf({ ...minimal, DEFAULT_ROLE: 'system admin' })).toContain('DEFAULT_ROLE cannot be System Admin');
+  });
+
   it('lists are trimmed and de-duplicated; short secrets are refused', () => {
     const config = loadConfig({ ...minimal, BOOTSTRAP_ADMINS: ' U01 , U02,', EXPIRY_WARNING_DAYS: '1, 7, 7, 30' });
     expect(config.bootstrapAdmins).toEqual(['U01', 'U02']);

@@ -11,12 +11,13 @@ import type { Database } from './tables.js';
 /** app_settings row: the instant up to which a finished run evaluated every threshold. */
 const EVALUATED_UNTIL = 'expiry_warnings.evaluated_until';
 
-const toDueKey = (row: { id: string; name: string; owner_id: string; role_id: string; status: string; expires_at: string | null; created_at: string }): DueKey[] =>
+// A rotated key counts as not active here: its owner already has the successor, so no warnings.
+const toDueKey = (row: { id: string; name: string; owner_id: string; role_id: string; status: string; expires_at: string | null; created_at: string; rotated_to: string | null }): DueKey[] =>
   row.expires_at === null
     ? []
-    : [{ id: row.id, name: row.name, ownerId: row.owner_id, roleId: row.role_id, status: row.status, expiresAt: row.expires_at, createdAt: row.created_at }];
+    : [{ id: row.id, name: row.name, ownerId: row.owner_id, roleId: row.role_id, status: row.rotated_to === null ? row.status : 'rotated', expiresAt: row.expires_at, createdAt: row.created_at }];
 
-const KEY_COLUMNS = ['id', 'name', 'owner_id', 'role_id', 'status', 'expires_at', 'created_at'] as const;
+const KEY_COLUMNS = ['id', 'name', 'owner_id', 'role_id', 'status', 'expires_at', 'created_at', 'rotated_to'] as const;
 
 type AuditedWrite = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
 
@@ -29,7 +30,7 @@ export function unmarkedKeysQuery(db: Kysely<Database>, threshold: string, range
   const after = range.after;
   return db
     .selectFrom('access_keys as k')
-    .select(['k.id', 'k.name', 'k.owner_id', 'k.role_id', 'k.status', 'k.expires_at', 'k.created_at'])
+    .select(['k.id', 'k.name', 'k.owner_id', 'k.role_id', 'k.status', 'k.expires_at', 'k.created_at', 'k.rotated_to'])
     .where('k.expires_at', '<=', range.until)
     .$if(after !== null, (q) => q.where('k.expires_at', '>', after ?? ''))
     .where(({ not, exists, selectFrom }) =>

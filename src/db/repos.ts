@@ -35,6 +35,7 @@ const toKey = (row: Selectable<AccessKeysTable>): AccessKey => ({
   lastUsedAt: row.last_used_at,
   lastUsedIp: row.last_used_ip,
   requestId: row.request_id,
+  rotatedTo: row.rotated_to,
 });
 
 const toAccessRequest = (row: Selectable<AccessRequestsTable>): AccessRequest => ({
@@ -249,6 +250,7 @@ export class KyselyRepos implements Repos {
         last_used_at: key.lastUsedAt,
         last_used_ip: key.lastUsedIp,
         request_id: key.requestId,
+        rotated_to: key.rotatedTo,
       })
       .execute();
   }
@@ -289,8 +291,9 @@ export class KyselyRepos implements Repos {
     return Number((await query.executeTakeFirstOrThrow()).n);
   }
 
-  async updateKey(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp'>>): Promise<void> {
-    const values: Partial<Pick<AccessKeysTable, 'status' | 'expires_at' | 'last_used_at' | 'last_used_ip'>> = {};
+  async updateKey(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo'>>): Promise<void> {
+    const values: Partial<Pick<AccessKeysTable, 'status' | 'expires_at' | 'last_used_at' | 'last_used_ip' | 'rotated_to'>> = {};
+    if (patch.rotatedTo !== undefined) values.rotated_to = patch.rotatedTo;
     if (patch.status !== undefined) values.status = patch.status;
     if (patch.expiresAt !== undefined) values.expires_at = patch.expiresAt;
     if (patch.lastUsedAt !== undefined) values.last_used_at = patch.lastUsedAt;

@@ -9,8 +9,11 @@ import { KyselyExpiryWarnings } from './expiry-warnings-repo.js';
 import { KyselyRepos, lockAuditHead } from './repos.js';
 import type { Database } from './tables.js';
 
-/** How long a SQLite writer keeps retrying a held write lock before telling the user to try again. */
-const SQLITE_BUSY_DEADLINE_MS = 5000;
+/**
+ * How long a SQLite writer keeps retrying a held write lock before telling the user to try again. Short,
+ * because a person is waiting and Slack wants its answer within 3 s (a modal submission waits for it).
+ */
+const SQLITE_BUSY_DEADLINE_MS = 2000;
 /** PostgreSQL transient faults: retried with these waits (Unkey's 50/100/200 ms), never unique violations. */
 const PG_RETRY_WAITS_MS = [50, 100, 200];
 

@@ -38,6 +38,7 @@ export interface AccessKeysTable {
   last_used_at: string | null;
   last_used_ip: string | null;
   request_id: string | null;
+  rotated_to: string | null;
 }
 
 export interface AuditLogTable {

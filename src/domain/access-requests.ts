@@ -5,7 +5,7 @@ import type { AccessRequest } from './model.js';
 import type { Repos } from './ports.js';
 import { randomBase62 } from './secrets.js';
 import { iso } from './time.js';
-import { contextIn } from './users.js';
+import { contextIn, userContext } from './users.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const REASON_MAX = 500;
@@ -22,6 +22,8 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
     const now = deps.now();
     const pending = await tx.findPendingAccessRequest(userId);
     if (pending !== undefined && Date.parse(pending.expiresAt) > now.getTime()) {
+      // Its card never reached the admins (Slack was down): hand it back so the caller posts it now.
+      if (pending.cardTs === null) return pending;
       throw new AppError('REQUEST_PENDING', 'You already asked for API access; an admin has not decided yet. You will get a DM either way.', { details: { requestId: pending.id } });
     }
     if (pending !== undefined) await expireIn(tx, deps, pending);
@@ -101,7 +103,7 @@ async function auditRefusal(deps: DomainDeps, actorId: string, requestId: string
 
 /** Before the deny modal opens: only an admin may go on (a refusal is audited), and only while pending. */
 export async function checkDecider(deps: DomainDeps, actorId: string, requestId: string): Promise<AccessRequest> {
-  const actor = await contextIn(deps.store.read, deps, actorId);
+  const actor = await userContext(deps, actorId);
   if (!actor.isAdmin) {
     await auditRefusal(deps, actorId, requestId, 'deny');
     throw new AppError('NOT_ADMIN', 'Only admins (holders of the System Admin role) can decide API-access requests.');

@@ -23,7 +23,7 @@ export async function revokeApiAccess(deps: DomainDeps, actorId: string, userId:
     await requireAdminIn(tx, deps, actorId);
     const target = await contextIn(tx, deps, userId);
     if (target.isAdmin) {
-      throw new AppError('INVALID_INPUT', `<@${userId}> holds System Admin, which always includes API access. Remove that role first.`);
+      throw new AppError('INVALID_INPUT', 'That user holds System Admin, which always includes API access. Remove that role first.');
     }
     if (!target.user.apiAccess) return { changed: false, deactivated: [] };
     await tx.updateUser(userId, { apiAccess: false });

@@ -2,12 +2,12 @@ import type { DomainDeps } from './deps.js';
 import type { AuditRecord } from './model.js';
 import type { AuditSearch } from './ports.js';
 import type { KeyView } from './keys.js';
-import { requireAdminIn } from './users.js';
+import { requireAdmin as requireAdminContext } from './users.js';
 
 /** Admin oversight (SPEC §1): every key, paged. */
 export async function listAllKeys(deps: DomainDeps, actorId: string, filter: { ownerId?: string; limit: number; offset: number }): Promise<{ keys: KeyView[]; total: number }> {
   const repos = deps.store.read;
-  await requireAdminIn(repos, deps, actorId);
+  await requireAdminContext(deps, actorId);
   const [keys, total, roles] = await Promise.all([
     repos.listKeys({ ownerId: filter.ownerId, limit: filter.limit, offset: filter.offset }),
     repos.countAllKeys({ ownerId: filter.ownerId }),
@@ -19,13 +19,13 @@ export async function listAllKeys(deps: DomainDeps, actorId: string, filter: { o
 
 /** The audit log, newest first, for admins only. */
 export async function searchAuditAsAdmin(deps: DomainDeps, actorId: string, filter: AuditSearch): Promise<AuditRecord[]> {
-  await requireAdminIn(deps.store.read, deps, actorId);
+  await requireAdminContext(deps, actorId);
   return deps.store.read.searchAudit(filter);
 }
 
 /** Everything since a date, oldest first, in pages (for the CSV export). */
 export async function exportAudit(deps: DomainDeps, actorId: string, sinceIso: string | undefined, maxRecords = 100_000): Promise<AuditRecord[]> {
-  await requireAdminIn(deps.store.read, deps, actorId);
+  await requireAdminContext(deps, actorId);
   const out: AuditRecord[] = [];
   let after = 0;
   for (;;) {
@@ -36,8 +36,4 @@ export async function exportAudit(deps: DomainDeps, actorId: string, sinceIso: s
     after = last.seq;
   }
   return out.slice(0, maxRecords);
-}
-
-export async function requireAdmin(deps: DomainDeps, actorId: string): Promise<void> {
-  await requireAdminIn(deps.store.read, deps, actorId);
 }

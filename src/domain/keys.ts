@@ -21,14 +21,41 @@ export function validateKeyName(raw: string): string {
   return name;
 }
 
+/** A new key and its one-time secret; only the hash is kept in the key. */
+function newKey(deps: DomainDeps, fields: { name: string; ownerId: string; roleId: string; expiresAt: string | null; now: Date; requestId?: string }): { key: AccessKey; secret: string } {
+  const secret = generateSecret();
+  const key: AccessKey = {
+    id: generateKeyId(),
+    name: fields.name,
+    ownerId: fields.ownerId,
+    roleId: fields.roleId,
+    keyHash: deps.hasher.hash(secret),
+    hashVersion: deps.hasher.version,
+    secretStart: secretStart(secret),
+    status: 'active',
+    expiresAt: fields.expiresAt,
+    createdAt: iso(fields.now),
+    createdBy: fields.ownerId,
+    lastUsedAt: null,
+    lastUsedIp: null,
+    requestId: fields.requestId ?? null,
+    rotatedTo: null,
+  };
+  return { key, secret };
+}
+
 export interface Slots {
   role: Role;
   used: number;
   max: number;
 }
 
-export function limitMessage(slots: Slots): string {
-  return `${slots.role.name}: ${slots.used} of ${slots.max} keys used — delete or rotate one first.`;
+export function limitMessage(slots: Slots, advice = 'delete or rotate one first.'): string {
+  return `${slots.role.name}: ${slots.used} of ${slots.max} keys used — ${advice}`;
+}
+
+function limitReached(slots: Slots, advice?: string): AppError {
+  return new AppError('KEY_LIMIT_REACHED', limitMessage(slots, advice), { details: { role: slots.role.name, used: slots.used, max: slots.max } });
 }
 
 function requireCreatableRole(ctx: UserContext): Role {
@@ -79,30 +106,11 @@ export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promis
     const ctx = await contextIn(tx, deps, input.actorId);
     const role = requireCreatableRole(ctx);
     const used = await tx.countKeys(input.actorId, role.id);
-    if (used >= role.maxKeys) {
-      const slots = { role, used, max: role.maxKeys };
-      throw new AppError('KEY_LIMIT_REACHED', limitMessage(slots), { details: { role: role.name, used, max: role.maxKeys } });
-    }
+    if (used >= role.maxKeys) throw limitReached({ role, used, max: role.maxKeys });
     if ((await tx.findKeysByName(input.actorId, role.id, name)).length > 0) {
       throw new AppError('DUPLICATE_NAME', `You already have a key called "${name}" in ${role.name}. Pick another name.`);
     }
-    const secret = generateSecret();
-    const key: AccessKey = {
-      id: generateKeyId(),
-      name,
-      ownerId: input.actorId,
-      roleId: role.id,
-      keyHash: deps.hasher.hash(secret),
-      hashVersion: deps.hasher.version,
-      secretStart: secretStart(secret),
-      status: 'active',
-      expiresAt,
-      createdAt: iso(now),
-      createdBy: input.actorId,
-      lastUsedAt: null,
-      lastUsedIp: null,
-      requestId: input.requestId ?? null,
-    };
+    const { key, secret } = newKey(deps, { name, ownerId: input.actorId, roleId: role.id, expiresAt, now, requestId: input.requestId });
     await tx.insertKey(key);
     await appendAudit(tx, auditOf(input.actorId, 'key.created', key, role, { slotsUsed: used + 1, maxKeys: role.maxKeys }), now);
     return { created: true, key, role, secret };
@@ -184,10 +192,13 @@ export async function extendKey(deps: DomainDeps, actorId: string, reference: st
 /** R8: make inactive at once. An admin doing it to someone else's key is a revocation. */
 export async function deactivateKey(deps: DomainDeps, actorId: string, reference: string): Promise<KeyChange> {
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
-    if (key.status === 'inactive') return { key, role, changed: false };
-    const updated: AccessKey = { ...key, status: 'inactive' };
-    await tx.updateKey(key.id, { status: 'inactive' });
-    const action = key.ownerId === actorId ? 'key.deactivated' : 'key.revoked';
+    if (key.status !== 'active') return { key, role, changed: false };
+    const byOwner = key.ownerId === actorId;
+    // An admin's revocation is remembered as such: the owner of a compromised key cannot undo it.
+    const status = byOwner ? 'inactive' : 'revoked';
+    const updated: AccessKey = { ...key, status };
+    await tx.updateKey(key.id, { status });
+    const action = byOwner ? 'key.deactivated' : 'key.revoked';
     await appendAudit(tx, auditOf(actorId, action, updated, role), deps.now());
     return { key: updated, role, changed: true };
   });
@@ -200,6 +211,9 @@ export async function activateKey(deps: DomainDeps, actorId: string, reference: 
       throw new AppError('KEY_EXPIRED', `"${key.name}" has expired and cannot be made active again. Extend its expiry first, or create a new key.`);
     }
     if (key.status === 'active') return { key, role, changed: false };
+    if (key.status === 'revoked' && !ctx.isAdmin) {
+      throw new AppError('NOT_ADMIN', `An admin revoked "${key.name}", so only an admin can make it active again. Create a new key, or ask an admin.`);
+    }
     const owner = key.ownerId === actorId ? ctx : await contextIn(tx, deps, key.ownerId);
     if (!owner.hasApiAccess) {
       throw new AppError('NO_API_ACCESS', key.ownerId === actorId ? "You don't have API access, so your keys stay inactive. Ask an admin with `/accesskey request-access`." : 'The owner has no API access, so the key stays inactive.');
@@ -244,7 +258,7 @@ export async function verifyKey(deps: DomainDeps, secret: unknown): Promise<Veri
 /** How long a rotated-out key keeps working, so integrations can move to the successor. */
 export const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
 
-export type RotateKeyResult = { old: AccessKey; successor: AccessKey; role: Role; secret: string };
+export type RotateKeyResult = { old: AccessKey; successor: AccessKey; role: Role; secret: string; previousExpiresAt: string | null };
 
 function successorName(name: string, now: Date, attempt: number): string {
   const suffix = ` (rotated ${now.toISOString().slice(0, 10)}${attempt > 1 ? ` #${attempt}` : ''})`;
@@ -265,38 +279,40 @@ export async function rotateKey(deps: DomainDeps, actorId: string, reference: st
     if (!ctx.hasApiAccess) throw new AppError('NO_API_ACCESS', "You don't have API access, so you can't create the new key. Ask an admin with `/accesskey request-access`.");
     const role = ctx.roles.find((r) => r.id === old.roleId);
     if (role === undefined) throw new AppError('NOT_ROLE_MEMBER', 'You no longer hold the role this key belongs to, so it cannot be rotated. Delete it instead.');
+    if (old.rotatedTo !== null) throw new AppError('INVALID_INPUT', `"${old.name}" was already rotated (its successor is ${old.rotatedTo}).`);
     if (old.status !== 'active' || isExpired(old, now)) throw new AppError('KEY_EXPIRED', `"${old.name}" is not active; rotate an active key, or delete this one and create a new key.`);
     const used = await tx.countKeys(actorId, role.id);
-    if (used >= role.maxKeys) {
-      throw new AppError('KEY_LIMIT_REACHED', `${role.name}: ${used} of ${role.maxKeys} keys used — rotation needs a free slot for the new key. Delete a key first.`, { details: { role: role.name, used, max: role.maxKeys } });
-    }
+    if (used >= role.maxKeys) throw limitReached({ role, used, max: role.maxKeys }, 'rotation needs a free slot for the new key. Delete a key first.');
     let name = successorName(old.name, now, 1);
     for (let attempt = 2; (await tx.findKeysByName(actorId, role.id, name)).length > 0; attempt++) name = successorName(old.name, now, attempt);
     const lifetime = old.expiresAt === null ? null : Date.parse(old.expiresAt) - Date.parse(old.createdAt);
-    const secret = generateSecret();
-    const successor: AccessKey = {
-      id: generateKeyId(),
-      name,
-      ownerId: actorId,
-      roleId: role.id,
-      keyHash: deps.hasher.hash(secret),
-      hashVersion: deps.hasher.version,
-      secretStart: secretStart(secret),
-      status: 'active',
-      expiresAt: lifetime === null ? null : iso(new Date(now.getTime() + lifetime)),
-      createdAt: iso(now),
-      createdBy: actorId,
-      lastUsedAt: null,
-      lastUsedIp: null,
-      requestId: null,
-    };
+    const { key: successor, secret } = newKey(deps, { name, ownerId: actorId, roleId: role.id, expiresAt: lifetime === null ? null : iso(new Date(now.getTime() + lifetime)), now });
     await tx.insertKey(successor);
     await appendAudit(tx, auditOf(actorId, 'key.created', successor, role, { rotatedFrom: old.id }), now);
     const graceEnd = now.getTime() + graceMs;
     const oldExpiry = old.expiresAt === null || Date.parse(old.expiresAt) > graceEnd ? iso(new Date(graceEnd)) : old.expiresAt;
-    const retired: AccessKey = { ...old, expiresAt: oldExpiry };
-    await tx.updateKey(old.id, { expiresAt: oldExpiry });
+    const retired: AccessKey = { ...old, expiresAt: oldExpiry, rotatedTo: successor.id };
+    await tx.updateKey(old.id, { expiresAt: oldExpiry, rotatedTo: successor.id });
     await appendAudit(tx, auditOf(actorId, 'key.rotated', retired, role, { successorId: successor.id, previousExpiresAt: old.expiresAt }), now);
-    return { old: retired, successor, role, secret };
+    return { old: retired, successor, role, secret, previousExpiresAt: old.expiresAt };
+  });
+}
+
+/**
+ * When a rotation's new secret reached the user nowhere (R6): the successor goes and the old key gets
+ * its expiry back, in one audited transaction, so the user keeps a working key and can try again.
+ */
+export async function undoRotation(deps: DomainDeps, actorId: string, result: RotateKeyResult): Promise<void> {
+  await deps.store.write(async (tx) => {
+    const successor = await tx.findKeyById(result.successor.id);
+    if (successor !== undefined) {
+      await tx.deleteKey(successor.id);
+      await appendAudit(tx, auditOf(actorId, 'key.deleted', successor, result.role, { reason: 'secret_not_delivered' }), deps.now());
+    }
+    const old = await tx.findKeyById(result.old.id);
+    if (old === undefined || old.rotatedTo !== result.successor.id) return;
+    const restored = result.previousExpiresAt;
+    await tx.updateKey(old.id, { expiresAt: restored, rotatedTo: null });
+    await appendAudit(tx, auditOf(actorId, 'key.expiry_extended', { ...old, expiresAt: restored }, result.role, { reason: 'rotation_undone', previousExpiresAt: old.expiresAt }), deps.now());
   });
 }

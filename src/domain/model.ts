@@ -31,7 +31,8 @@ export interface User {
   createdAt: string;
 }
 
-export type StoredKeyStatus = 'active' | 'inactive';
+/** `revoked`: made inactive by an admin (R8); only an admin can make it active again. */
+export type StoredKeyStatus = 'active' | 'inactive' | 'revoked';
 export type KeyStatus = 'Active' | 'Inactive' | 'Expired';
 
 export interface AccessKey {
@@ -50,6 +51,8 @@ export interface AccessKey {
   lastUsedAt: string | null;
   lastUsedIp: string | null;
   requestId: string | null;
+  /** Set when the key was rotated: its successor's ID. */
+  rotatedTo: string | null;
 }
 
 export const auditActions = [

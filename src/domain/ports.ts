@@ -38,7 +38,7 @@ export interface Repos {
   findKeysByName(ownerId: string, roleId: string | null, name: string): Promise<AccessKey[]>;
   listKeys(filter: { ownerId?: string; roleId?: string; limit?: number; offset?: number }): Promise<AccessKey[]>;
   countAllKeys(filter: { ownerId?: string }): Promise<number>;
-  updateKey(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp'>>): Promise<void>;
+  updateKey(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo'>>): Promise<void>;
   /**
    * Moves a key's last use forward to `at` (never back: out-of-order flushes from several replicas are
    * harmless). 'first' when it had never been used, so the caller audits the first use in the same

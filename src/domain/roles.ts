@@ -5,7 +5,7 @@ import { auditOf } from './keys.js';
 import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from './model.js';
 import type { Repos } from './ports.js';
 import { iso } from './time.js';
-import { contextIn, newRoleId, requireAdminIn } from './users.js';
+import { contextIn, newRoleId, requireAdmin, requireAdminIn, roleNamed } from './users.js';
 
 const ROLE_NAME_MAX = 64;
 
@@ -15,12 +15,6 @@ export function validateRoleName(raw: string): string {
     throw new AppError('INVALID_INPUT', `A role name needs 1–${ROLE_NAME_MAX} characters, without control characters or < > & @.`);
   }
   return name;
-}
-
-async function roleNamed(tx: Repos, name: string): Promise<Role> {
-  const role = await tx.findRoleByName(name.trim());
-  if (role === undefined) throw new AppError('ROLE_NOT_FOUND', `There is no role called "${name.trim()}". See \`/accesskey admin roles\`.`);
-  return role;
 }
 
 export async function listRoles(deps: DomainDeps): Promise<Array<Role & { members: number }>> {
@@ -62,7 +56,7 @@ async function impactIn(tx: Repos, role: Role, onlyUserId?: string): Promise<Del
 
 export async function previewRoleDeletion(deps: DomainDeps, actorId: string, roleName: string): Promise<DeletionImpact> {
   const tx = deps.store.read;
-  await requireAdminIn(tx, deps, actorId);
+  await requireAdmin(deps, actorId);
   const role = await roleNamed(tx, roleName);
   assertDeletable(deps, role);
   return impactIn(tx, role);
@@ -84,11 +78,27 @@ async function dropMembership(tx: Repos, deps: DomainDeps, actorId: string, user
   }
 }
 
+/**
+ * R1: System Admin implies API access. Losing it without an explicit grant is losing API access, so the
+ * user's remaining keys go inactive, as a revoke would make them.
+ */
+async function revokeIfAccessLost(tx: Repos, deps: DomainDeps, actorId: string, userId: string): Promise<void> {
+  const target = await contextIn(tx, deps, userId);
+  if (target.hasApiAccess) return;
+  for (const key of await tx.listKeys({ ownerId: userId })) {
+    if (key.status !== 'active') continue;
+    await tx.updateKey(key.id, { status: 'inactive' });
+    await appendAudit(tx, auditOf(actorId, 'key.revoked', { ...key, status: 'inactive' }, await tx.findRoleById(key.roleId), { reason: 'api_access_lost' }), deps.now());
+  }
+}
+
 /** R4: every key tied to the role is deleted (each audited), members lose it, then the role goes. */
-export async function deleteRole(deps: DomainDeps, actorId: string, roleName: string): Promise<DeletionImpact> {
+export async function deleteRole(deps: DomainDeps, actorId: string, roleName: string, expectedRoleId?: string): Promise<DeletionImpact> {
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
     const role = await roleNamed(tx, roleName);
+    // A preview's button names the role it previewed: a newer role of the same name is not it.
+    if (expectedRoleId !== undefined && role.id !== expectedRoleId) throw new AppError('ROLE_NOT_FOUND', `The role "${role.name}" changed since the preview. Run the command again.`);
     assertDeletable(deps, role);
     const impact = await impactIn(tx, role);
     const owners = new Set([...impact.members, ...impact.keys.map((k) => k.ownerId)]);
@@ -115,7 +125,7 @@ async function guardRemoval(tx: Repos, deps: DomainDeps, userId: string, role: R
   if (role.name.toLowerCase() === deps.defaultRoleName.toLowerCase()) {
     throw new AppError('PROTECTED_ROLE', `${role.name} is the default role every user holds; it cannot be removed.`);
   }
-  if (!(await tx.hasRole(userId, role.id))) throw new AppError('NOT_ROLE_MEMBER', `<@${userId}> doesn't hold ${role.name}.`);
+  if (!(await tx.hasRole(userId, role.id))) throw new AppError('NOT_ROLE_MEMBER', `That user doesn't hold ${role.name}.`);
   if (role.name === SYSTEM_ADMIN_ROLE && (await tx.listRoleMemberIds(role.id)).length <= 1) {
     throw new AppError('LAST_ADMIN', 'That is the last System Admin. Make someone else an admin first.');
   }
@@ -123,7 +133,7 @@ async function guardRemoval(tx: Repos, deps: DomainDeps, userId: string, role: R
 
 export async function previewRoleRemoval(deps: DomainDeps, actorId: string, userId: string, roleName: string): Promise<DeletionImpact> {
   const tx = deps.store.read;
-  await requireAdminIn(tx, deps, actorId);
+  await requireAdmin(deps, actorId);
   const role = await roleNamed(tx, roleName);
   await guardRemoval(tx, deps, userId, role);
   return impactIn(tx, role, userId);
@@ -137,6 +147,7 @@ export async function removeRole(deps: DomainDeps, actorId: string, userId: stri
     await guardRemoval(tx, deps, userId, role);
     const impact = await impactIn(tx, role, userId);
     await dropMembership(tx, deps, actorId, userId, role, impact.keys, 'key.deleted');
+    if (role.name === SYSTEM_ADMIN_ROLE) await revokeIfAccessLost(tx, deps, actorId, userId);
     await appendAudit(tx, { actorId, action: 'role.removed', ownerId: userId, roleName: role.name, details: { keysDeleted: impact.keys.length } }, deps.now());
     return impact;
   });

@@ -1,13 +1,13 @@
 import { grantApiAccess, revokeApiAccess } from './access.js';
 import { checkDecider, decideAccessRequest, expireAccessRequests, recordRequestCard, requestApiAccess } from './access-requests.js';
-import { exportAudit, listAllKeys, requireAdmin, searchAuditAsAdmin } from './admin.js';
+import { exportAudit, listAllKeys, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { activateKey, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, verifyKey, type CreateKeyInput } from './keys.js';
+import { activateKey, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, undoRotation, verifyKey, type CreateKeyInput, type RotateKeyResult } from './keys.js';
 import type { AuditSearch } from './ports.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
-import { bootstrapAdmins, ensureBaselineRoles, switchActiveRole, userContext } from './users.js';
+import { bootstrapAdmins, ensureBaselineRoles, requireAdmin, switchActiveRole, userContext } from './users.js';
 
 /**
  * The one object every entry point (Slack listeners, cron jobs, the HTTP API) calls. It knows
@@ -34,6 +34,7 @@ export function createServices(deps: DomainDeps) {
       delete: (actorId: string, reference: string, reason?: string) => deleteKey(deps, actorId, reference, reason),
       verify: (secret: unknown) => verifyKey(deps, secret),
       rotate: (actorId: string, reference: string) => rotateKey(deps, actorId, reference),
+      undoRotation: (actorId: string, result: RotateKeyResult) => undoRotation(deps, actorId, result),
     },
     access: {
       grant: (actorId: string, userId: string) => grantApiAccess(deps, actorId, userId),
@@ -45,7 +46,9 @@ export function createServices(deps: DomainDeps) {
       expireRequests: () => expireAccessRequests(deps),
     },
     admin: {
-      require: (actorId: string) => requireAdmin(deps, actorId),
+      require: async (actorId: string): Promise<void> => {
+        await requireAdmin(deps, actorId);
+      },
       listKeys: (actorId: string, filter: { ownerId?: string; limit: number; offset: number }) => listAllKeys(deps, actorId, filter),
       searchAudit: (actorId: string, filter: AuditSearch) => searchAuditAsAdmin(deps, actorId, filter),
       exportAudit: (actorId: string, sinceIso?: string) => exportAudit(deps, actorId, sinceIso),
@@ -54,7 +57,7 @@ export function createServices(deps: DomainDeps) {
       list: () => listRoles(deps),
       create: (actorId: string, name: string, maxKeys?: number) => createRole(deps, actorId, name, maxKeys),
       previewDeletion: (actorId: string, name: string) => previewRoleDeletion(deps, actorId, name),
-      delete: (actorId: string, name: string) => deleteRole(deps, actorId, name),
+      delete: (actorId: string, name: string, expectedRoleId?: string) => deleteRole(deps, actorId, name, expectedRoleId),
       assign: (actorId: string, userId: string, name: string) => assignRole(deps, actorId, userId, name),
       previewRemoval: (actorId: string, userId: string, name: string) => previewRoleRemoval(deps, actorId, userId, name),
       remove: (actorId: string, userId: string, name: string) => removeRole(deps, actorId, userId, name),

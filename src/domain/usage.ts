@@ -85,6 +85,8 @@ export interface AuthFailureWindow {
   lastAt: string;
   count: number;
   reasons: Partial<Record<AuthFailureReason, number>>;
+  /** Set on a record that stands for several windows (see `maxFailureRecordsPerFlush`). */
+  windows?: number;
 }
 
 /** One `auth.failed` record per window (key ID, client, endpoint, minute), with counts — never the secret. */
@@ -96,7 +98,15 @@ export async function recordAuthFailures(deps: DomainDeps, windows: readonly Aut
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([reason, n]) => `${reason}:${n}`)
         .join(',');
-      const details = { endpoint: window.endpoint, clientAddress: window.clientAddress, count: window.count, firstAt: window.firstAt, lastAt: window.lastAt, reasons };
+      const details = {
+        endpoint: window.endpoint,
+        clientAddress: window.clientAddress,
+        count: window.count,
+        firstAt: window.firstAt,
+        lastAt: window.lastAt,
+        reasons,
+        ...(window.windows === undefined ? {} : { windows: window.windows }),
+      };
       const key = window.keyId === null ? undefined : await tx.findKeyById(window.keyId);
       const event: AuditEvent =
         key === undefined
@@ -116,6 +126,11 @@ export interface UsageRecorderOptions {
   /** Bounds on memory: beyond these, new keys / failure windows are dropped (counted) or pooled. */
   maxPendingKeys?: number;
   maxFailureWindows?: number;
+  /**
+   * `auth.failed` records per flush. Beyond it, the smallest windows are merged into one record, so an
+   * attack from thousands of addresses cannot bury the security channel under one post per address.
+   */
+  maxFailureRecordsPerFlush?: number;
   /**
    * Keys per write. On SQLite every query shares one connection, so a verify waits for the write in
    * progress: small writes keep that wait to a few milliseconds.
@@ -148,6 +163,7 @@ export class UsageRecorder {
   readonly #failureWindowMs: number;
   readonly #maxPending: number;
   readonly #maxFailureWindows: number;
+  readonly #maxFailureRecords: number;
   readonly #batchSize: number;
   readonly #pending = new Map<string, PendingUse>();
   readonly #lastWrittenMs = new Map<string, number>();
@@ -162,6 +178,7 @@ export class UsageRecorder {
     this.#failureWindowMs = options.failureWindowMs ?? 60_000;
     this.#maxPending = options.maxPendingKeys ?? 200_000;
     this.#maxFailureWindows = options.maxFailureWindows ?? 10_000;
+    this.#maxFailureRecords = Math.max(2, options.maxFailureRecordsPerFlush ?? 20);
     this.#batchSize = options.batchSize ?? 200;
   }
 
@@ -254,13 +271,14 @@ export class UsageRecorder {
       }
     }
 
-    const windows: AuthFailureWindow[] = [];
+    const closed: AuthFailureWindow[] = [];
     for (const [bucketKey, window] of this.#failures) {
       if (!all && nowMs - window.startMs < this.#failureWindowMs) continue;
       const { startMs: _startMs, ...record } = window;
-      windows.push(record);
+      closed.push(record);
       this.#failures.delete(bucketKey);
     }
+    const windows = this.#capRecords(closed);
     if (windows.length > 0) {
       try {
         result.failureRecords = await recordAuthFailures(this.#deps, windows);
@@ -270,6 +288,26 @@ export class UsageRecorder {
       }
     }
     return result;
+  }
+
+  /** The biggest windows as they are, the rest merged into one record that says how many it holds. */
+  #capRecords(windows: AuthFailureWindow[]): AuthFailureWindow[] {
+    if (windows.length <= this.#maxFailureRecords) return windows;
+    const sorted = [...windows].sort((a, b) => b.count - a.count);
+    const kept = sorted.slice(0, this.#maxFailureRecords - 1);
+    const rest = sorted.slice(this.#maxFailureRecords - 1);
+    const merged: AuthFailureWindow = { endpoint: '', keyId: null, clientAddress: OVERFLOW_CLIENT, firstAt: '', lastAt: '', count: 0, reasons: {}, windows: 0 };
+    const endpoints = new Set<string>();
+    for (const window of rest) {
+      endpoints.add(window.endpoint);
+      merged.count += window.count;
+      merged.windows = (merged.windows ?? 0) + (window.windows ?? 1);
+      if (merged.firstAt === '' || window.firstAt < merged.firstAt) merged.firstAt = window.firstAt;
+      if (window.lastAt > merged.lastAt) merged.lastAt = window.lastAt;
+      for (const [reason, n] of Object.entries(window.reasons) as Array<[AuthFailureReason, number]>) merged.reasons[reason] = (merged.reasons[reason] ?? 0) + n;
+    }
+    merged.endpoint = [...endpoints].sort().join(',');
+    return [...kept, merged];
   }
 
   #restoreFailures(window: AuthFailureWindow): void {

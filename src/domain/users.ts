@@ -31,9 +31,9 @@ export async function ensureBaselineRoles(deps: DomainDeps): Promise<void> {
   });
 }
 
-async function roleNamed(tx: Repos, name: string): Promise<Role> {
-  const role = await tx.findRoleByName(name);
-  if (role === undefined) throw new AppError('ROLE_NOT_FOUND', `There is no role called "${name}".`);
+export async function roleNamed(tx: Repos, name: string): Promise<Role> {
+  const role = await tx.findRoleByName(name.trim());
+  if (role === undefined) throw new AppError('ROLE_NOT_FOUND', `There is no role called "${name.trim()}". See \`/accesskey admin roles\`.`);
   return role;
 }
 
@@ -62,6 +62,13 @@ export async function userContext(deps: DomainDeps, userId: string): Promise<Use
   const user = await deps.store.read.findUser(userId);
   if (user === undefined) return deps.store.write((tx) => contextIn(tx, deps, userId));
   return contextIn(deps.store.read, deps, userId);
+}
+
+/** Admin check for reads: a first-contact actor is created in a transaction, like any other. */
+export async function requireAdmin(deps: DomainDeps, actorId: string): Promise<UserContext> {
+  const ctx = await userContext(deps, actorId);
+  if (!ctx.isAdmin) throw new AppError('NOT_ADMIN', 'Only admins (holders of the System Admin role) can do that.');
+  return ctx;
 }
 
 export async function requireAdminIn(tx: Repos, deps: DomainDeps, actorId: string): Promise<UserContext> {

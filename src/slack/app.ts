@@ -17,6 +17,9 @@ export interface SlackRuntime {
   stop(): Promise<void>;
 }
 
+/** web-api options a caller may override (tests shorten retries); the type stays inside src/slack. */
+export type SlackClientOverrides = Partial<WebClientOptions>;
+
 export interface SlackAppOptions {
   config: Config;
   services: Services;

@@ -4,6 +4,9 @@
  */
 export const COMMAND = '/accesskey';
 
+/** A Slack user ID (U… or, on Enterprise Grid, W…). */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
 export const VIEW = {
   createKey: 'create_key_modal',
   extendKey: 'extend_key_modal',
@@ -19,8 +22,6 @@ export const ACTION = {
   deleteKey: 'key_delete',
   showKey: 'key_show',
   rotateKey: 'key_rotate',
-  /** An overflow menu per key whose option values are `<action>:<key ID>`. */
-  keyMenu: 'key_menu',
   createKey: 'key_create',
   /** Deletes the ephemeral message holding a secret once the user has copied it. */
   hideSecret: 'secret_hide',
@@ -30,8 +31,6 @@ export const ACTION = {
   confirmRoleDeletion: 'role_delete_confirm',
   confirmRoleRemoval: 'role_remove_confirm',
   cancel: 'cancel',
-  /** Expiry checkbox and picker inside the create / extend modals (dispatch_action is off). */
-  expiryToggle: 'expiry_toggle',
 } as const;
 
 export const BLOCK = {

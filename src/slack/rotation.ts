@@ -11,13 +11,14 @@ export async function deliverRotation(input: { client: WebClient; services: Serv
   const until = result.old.expiresAt === null ? '' : ` until ${slackDate(result.old.expiresAt)}`;
   await deliverSecret({
     client: input.client,
-    services: input.services,
     logger: input.logger,
     userId: input.userId,
     key: result.successor,
     roleName: result.role.name,
     secret: result.secret,
     responseUrl: input.responseUrl,
+    discard: () => input.services.keys.undoRotation(input.userId, result),
+    retryHint: `Your old key *${escapeText(result.old.name)}* keeps its previous expiry; try rotating again in a moment.`,
     note: `:arrows_counterclockwise: Replaces *${escapeText(result.old.name)}* (\`${result.old.id}\`), which keeps working${until}. Move your integrations to the new key before then.`,
   });
 }

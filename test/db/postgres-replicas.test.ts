@@ -99,15 +99,22 @@ describe('several replicas on one PostgreSQL', () => {
     const [one] = await replicas(db, base, 1, 1);
     if (one === undefined) throw new Error('no replica');
     let release: () => void = () => undefined;
+    let holdingStarted: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
+    const started = new Promise<void>((resolve) => {
+      holdingStarted = resolve;
+    });
     // Hold the pool's only connection in an open transaction.
-    const holding = one.deps.store.write(async () => held);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const started = Date.now();
+    const holding = one.deps.store.write(async () => {
+      holdingStarted();
+      await held;
+    });
+    await started;
+    const askedAt = Date.now();
     const error = await one.keys.list('UADMIN').catch((e: unknown) => e);
-    const elapsed = Date.now() - started;
+    const elapsed = Date.now() - askedAt;
     release();
     await holding;
     expect(error).toBeInstanceOf(AppError);

@@ -28,6 +28,9 @@ describe.each(dialects)('API access requests on %s', (dialect) => {
 
   it('a pending request blocks a second one until it expires; expiry is audited once', async () => {
     const first = await services.access.request('UBOB', undefined, 7);
+    // Until its card is in the approvals channel, asking again hands the same request back to post.
+    expect((await services.access.request('UBOB', 'again', 7)).id).toBe(first.id);
+    await services.access.recordCard(first.id, 'C0APPROVE', '1700000000.000100');
     await expect(services.access.request('UBOB', 'again', 7)).rejects.toMatchObject({ code: 'REQUEST_PENDING' });
     clock.advance(7 * DAY_MS);
     const expired = await services.access.expireRequests();

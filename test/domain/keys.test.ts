@@ -153,6 +153,25 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
     expect(latest?.ownerId).toBe(alice);
   });
 
+  it('a key an admin revoked stays inactive until an admin, not its owner, makes it active again (R8)', async () => {
+    const key = await create('compromised');
+    await services.keys.deactivate(admin, key.key.id);
+    expect(await codeOf(services.keys.activate(alice, key.key.id))).toBe('NOT_ADMIN');
+    expect((await services.keys.show(alice, key.key.id)).key.status).toBe('revoked');
+    expect(await codeOf(services.keys.activate(admin, key.key.id))).toBe('no error');
+    expect((await services.keys.show(alice, key.key.id)).key.status).toBe('active');
+  });
+
+  it('losing System Admin without an explicit grant makes the remaining keys inactive (R1)', async () => {
+    await services.roles.assign(admin, 'UOPS', 'System Admin');
+    const opsKey = await services.keys.create({ actorId: 'UOPS', name: 'ops', expiry: { kind: 'never' } });
+    await services.roles.remove(admin, 'UOPS', 'System Admin');
+    if (!opsKey.created) throw new Error('expected a new key');
+    expect(await services.keys.verify(opsKey.secret)).toEqual({ valid: false, code: 'INACTIVE' });
+    const [latest] = await services.audit.search({ keyId: opsKey.key.id, limit: 1 });
+    expect(latest).toMatchObject({ action: 'key.revoked', details: { reason: 'api_access_lost' } });
+  });
+
   it('verify: valid, inactive, expired at the exact instant, deleted, and a one-character change', async () => {
     const result = await services.keys.create({ actorId: alice, name: 'api', expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) } });
     if (!result.created) throw new Error('expected a new key');

@@ -182,6 +182,24 @@ describe.each(dialects)('POST /login and GET /auth_token/extend on %s', (dialect
     expect((await h.services.audit.verifyChain()).ok).toBe(true);
   });
 
+  it('failures from many addresses are capped at 20 records per flush, the smallest merged, no count lost', async () => {
+    let attempts = 0;
+    for (let i = 0; i < 50; i++) {
+      const keyId = generateKeyId();
+      for (let n = 0; n <= i % 3; n++) {
+        expect((await login(keyId, generateSecret(), `203.0.113.${i + 1}`)).status).toBe(401);
+        attempts += 1;
+      }
+    }
+    await h.api.flushUsage({ all: true });
+    const failed = (await h.services.audit.search({ limit: 200 })).filter((r) => r.action === 'auth.failed');
+    expect(failed).toHaveLength(20);
+    expect(failed.reduce((sum, r) => sum + Number(r.details.count), 0)).toBe(attempts);
+    const merged = failed.filter((r) => r.details.windows !== undefined);
+    expect(merged).toHaveLength(1);
+    expect(merged[0]?.details).toMatchObject({ clientAddress: 'other', windows: 31, endpoint: '/login' });
+  });
+
   it('a failure window is written once its minute is over, not before', async () => {
     await login(generateKeyId(), generateSecret(), '203.0.113.10');
     await h.api.flushUsage();

@@ -64,7 +64,8 @@ describe.each(dialects)('POST /v1/keys/verify on %s', (dialect) => {
       ['a key with a NUL character', { key: `${valid.slice(0, 10)}\u0000${valid.slice(11)}` }],
       ['a key with a trailing space', { key: `${valid} ` }],
       ['a key with a newline', { key: `${valid}\n` }],
-      ['a key with a Cyrillic look-alike letter', { key: valid.replace(/[a]/, '\u0430').replace(/^aks_/, 'aks_') }],
+      ['a key with a Cyrillic look-alike letter in its body', { key: `${valid.slice(0, 10)}\u0430${valid.slice(11)}` }],
+      ['a key with a Cyrillic look-alike letter in its prefix', { key: `\u0430${valid.slice(1)}` }],
       ['a key of non-base62 characters with a matching checksum', { key: `aks_${'-'.repeat(40)}${checksumOf(`aks_${'-'.repeat(40)}`)}` }],
     ];
     it.each(cases)('%s', async (_name, payload) => {
@@ -116,7 +117,8 @@ describe.each(dialects)('POST /v1/keys/verify on %s', (dialect) => {
     }
     const result = await rawRequest(h.base, { path: VERIFY, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, chunks: hundredMegabytes() });
     expect(result.status).toBe(413);
-    expect(result.bytesSent).toBeLessThan(100 * 1024 * 1024);
+    // The server stopped reading: what left the client is what fits in the sockets' buffers (≈4 MB here).
+    expect(result.bytesSent).toBeLessThan(16 * 1024 * 1024);
     // The server is still fine for everyone else.
     expect((await h.post(VERIFY, { key: 'aks_x' })).json).toEqual({ valid: false, code: 'MALFORMED' });
   });

@@ -53,7 +53,7 @@ describe('/accesskey admin', () => {
     expect(await t.app.services.keys.verify(a.secret)).toEqual({ valid: false, code: 'NOT_FOUND' });
     for (const user of [ALICE, BOB]) {
       const dm = await t.slack.waitFor(() => t.slack.dmChannelOf(user));
-      await t.slack.waitFor(() => t.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('Integrations using them stop working')));
+      await t.slack.waitFor(() => t.slack.messagesIn(dm).some((m) => text(m.blocks).includes('Integrations using them stop working now')));
       expect((await t.app.services.users.context(user)).activeRole?.name).toBe('Account Group Read Only');
     }
     const actions = (await t.app.services.audit.search({ limit: 50 })).map((r) => r.action);

@@ -43,4 +43,15 @@ describe('App Home', () => {
     await t.slack.waitFor(() => JSON.stringify(t.slack.homeViewOf(ALICE)?.blocks).includes('is now inactive'));
     expect((await t.app.services.keys.show(ALICE, key.key.id)).key.status).toBe('inactive');
   });
+
+  it('Details on App Home opens the key in a modal (Home clicks have no response_url)', async () => {
+    await t.app.services.access.grant(ADMIN, ALICE);
+    const key = await t.app.services.keys.create({ actorId: ALICE, name: 'detailed', expiry: { kind: 'never' } });
+    await t.slack.sendEvent({ type: 'app_home_opened', user: ALICE, tab: 'home' });
+    const home = await t.slack.waitFor(() => t.slack.homeViewOf(ALICE));
+    await t.slack.clickInView({ userId: ALICE, viewId: home.id, actionId: ACTION.showKey, value: key.key.id });
+    const modal = await t.slack.waitFor(() => t.slack.openViewFor(ALICE));
+    expect(JSON.stringify(modal.blocks)).toContain(key.key.id);
+    expect(JSON.stringify(modal.blocks)).toContain('never shown again');
+  });
 });

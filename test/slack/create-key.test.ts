@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addCalendarMonth } from '../../src/domain/time.js';
 import { ACTION, BLOCK, INPUT } from '../../src/slack/ids.js';
 import { ADMIN, secretsIn, startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
@@ -87,9 +88,7 @@ describe.each(dialects)('creating a key from Slack on %s', (dialect) => {
     await createThroughModal('monthly', { [INPUT.expiryEnabled]: ['on'] });
     await deliveredSecret();
     const [row] = (await t.app.services.keys.list(ALICE)).keys;
-    const expected = new Date(row?.key.createdAt ?? 0);
-    expected.setUTCMonth(expected.getUTCMonth() + 1);
-    expect(row?.key.expiresAt?.slice(0, 10)).toBe(expected.toISOString().slice(0, 10));
+    expect(row?.key.expiresAt).toBe(addCalendarMonth(new Date(row?.key.createdAt ?? 0)).toISOString());
   });
 
   it('a name too long or a duplicate name is answered on the name field', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
 
-const body = 'token=vtok&team_id=T0001&team_domain=acme&channel_id=C0001&channel_name=general&user_id=UALICE&user_name=alice&command=%2Faccesskey&text=list&api_app_id=A0001&is_enterprise_install=false&response_url=http%3A%2F%2F127.0.0.1%3A1%2Fresponse%2Fx&trigger_id=1.2.abc';
+const body = 'token=vtok&team_id=T0001&team_domain=acme&channel_id=C0001&channel_name=general&user_id=UMALLORY&user_name=mallory&command=%2Faccesskey&text=list&api_app_id=A0001&is_enterprise_install=false&response_url=http%3A%2F%2F127.0.0.1%3A1%2Fresponse%2Fx&trigger_id=1.2.abc';
 const form = 'application/x-www-form-urlencoded';
 
 describe('requests that do not come from Slack', () => {
@@ -26,8 +26,8 @@ describe('requests that do not come from Slack', () => {
       await t.slack.sendRaw({ body, contentType: form, sign: false, headers: { 'x-slack-request-timestamp': 'yesterday', 'x-slack-signature': 'v0=abc' } }),
     ];
     expect(cases.map((c) => c.status)).toEqual([401, 401, 401, 401]);
-    // No listener ran: no user was created by first contact, nothing was answered, nothing audited.
-    expect(await t.app.services.deps.store.read.findUser('UALICE')).toBeDefined();
+    // No listener ran: first contact never created the sender, nothing was answered, nothing audited.
+    expect(await t.app.services.deps.store.read.findUser('UMALLORY')).toBeUndefined();
     expect(t.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
     expect(await auditCount()).toBe(before);
   });

@@ -27,7 +27,28 @@ describe('/accesskey rotate', () => {
     await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'list' });
     await t.slack.clickButton({ userId: 'UALICE', actionId: ACTION.rotateKey, value: key.key.id });
     await t.slack.waitFor(() => t.slack.responseUrlPosts.some((p) => secretsIn(JSON.stringify(p.body)).length > 0));
-    const again = await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate one' });
+    const successor = (await t.app.services.keys.list('UALICE')).keys.find((k) => k.key.id !== key.key.id);
+    const again = await t.slack.sendSlashCommand({ userId: 'UALICE', text: `rotate ${successor?.key.id}` });
     expect(JSON.stringify(again.body)).toContain('rotation needs a free slot');
+  });
+
+  it('when the new secret reaches the user nowhere, the successor goes and the old key keeps its expiry', async () => {
+    const old = await t.app.services.keys.create({ actorId: 'UALICE', name: 'keep', expiry: { kind: 'never' } });
+    t.slack.fault({ method: 'files.getUploadURLExternal', kind: 'error', error: 'file_uploads_disabled' });
+    t.slack.fault({ method: 'response_url', kind: 'http500', times: 1 });
+    await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate keep' });
+    await t.slack.waitFor(() => t.slack.responseUrlPosts.some((p) => JSON.stringify(p.body).includes('keeps its previous expiry')));
+    const keys = (await t.app.services.keys.list('UALICE')).keys;
+    expect(keys.map((k) => [k.key.id, k.key.expiresAt, k.key.rotatedTo])).toEqual([[old.key.id, null, null]]);
+    if (!old.created) throw new Error('expected a new key');
+    expect((await t.app.services.keys.verify(old.secret)).valid).toBe(true);
+  });
+
+  it('a key cannot be rotated twice', async () => {
+    await t.app.services.keys.create({ actorId: 'UALICE', name: 'twice', expiry: { kind: 'never' } });
+    await t.app.services.keys.rotate('UALICE', 'twice');
+    await t.app.services.roles.create(ADMIN, 'Roomy', 5);
+    const again = await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate twice' });
+    expect(JSON.stringify(again.body)).toContain('was already rotated');
   });
 });

@@ -23,7 +23,9 @@ export interface WarningSenderTuning {
 }
 
 export const DEFAULT_SENDER_TUNING: WarningSenderTuning = {
-  leaseMs: 2 * 60 * 1000,
+  // Longer than a whole batch can take at worst (20 DMs × two Slack calls × 10 s timeout + spacing ≈
+  // 7 min): a lease that runs out mid-batch would let another replica send the same warnings again.
+  leaseMs: 10 * 60 * 1000,
   batchSize: 20,
   spacingMs: 250,
   maxAttempts: 5,

@@ -1,7 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { WebClient } from '@slack/web-api';
 import type { AccessKey } from '../../domain/model.js';
-import type { Services } from '../../domain/services.js';
 import type { Logger } from '../../logger.js';
 import { escapeText } from '../views/format.js';
 import { csvDmComment, secretMessage } from '../views/messages.js';
@@ -10,7 +9,6 @@ import { postToResponseUrl } from './response-url.js';
 
 export interface SecretDeliveryInput {
   client: WebClient;
-  services: Services;
   logger: Logger;
   userId: string;
   key: AccessKey;
@@ -19,6 +17,13 @@ export interface SecretDeliveryInput {
   /** The slash command's response_url: ephemeral, and works where the bot is not a member. */
   responseUrl?: string;
   note?: string;
+  /**
+   * Makes the key unusable when its secret reached the user nowhere (R6). Creation deletes the key;
+   * rotation deletes the successor and gives the old key its expiry back.
+   */
+  discard: () => Promise<void>;
+  /** What to tell the user to do after a discard. */
+  retryHint: string;
 }
 
 export type DeliveryOutcome = 'both' | 'message_only' | 'csv_only' | 'none';
@@ -69,9 +74,15 @@ export async function deliverSecret(input: SecretDeliveryInput): Promise<Deliver
       .catch((error: unknown) => log.warn('follow-up DM failed', { error }));
     return 'csv_only';
   }
-  await input.services.keys.delete(userId, key.id, 'secret_not_delivered');
-  log.warn('secret delivered nowhere; key deleted');
-  const text = `I couldn't deliver the secret of your new key *${escapeText(key.name)}*, so I deleted it again and nothing was kept. Please try \`/accesskey create\` again in a moment.`;
+  try {
+    await input.discard();
+    log.warn('secret delivered nowhere; key discarded');
+  } catch (error) {
+    // The key may still work while nobody holds its secret: an operator must remove it.
+    log.error('secret delivered nowhere and the key could not be discarded', { error, alert: 'undelivered_key_left_usable' });
+    throw error;
+  }
+  const text = `I couldn't deliver the secret of *${escapeText(key.name)}*, so I deleted it again and nothing was kept. ${input.retryHint}`;
   const told = input.responseUrl !== undefined ? postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', text, blocks: [] }) : client.chat.postMessage({ channel: dmChannel ?? userId, text });
   await Promise.resolve(told).catch((error: unknown) => log.warn('could not tell the user about the failed delivery', { error }));
   return 'none';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SLACK_USER_ID } from '../ids.js';
 
 /** `/accesskey admin …`, parsed. Mentions arrive escaped (`<@U123|name>`) because of should_escape. */
 export type AdminCommand =
@@ -15,11 +16,10 @@ export type AdminCommand =
   | { kind: 'invalid'; message: string };
 
 const MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
-const RAW_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
 export function parseUserRef(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
-  return MENTION.exec(token)?.[1] ?? (RAW_USER_ID.test(token) ? token : undefined);
+  return MENTION.exec(token)?.[1] ?? (SLACK_USER_ID.test(token) ? token : undefined);
 }
 
 const sinceDate = z

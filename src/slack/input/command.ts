@@ -19,6 +19,10 @@ const commandText = z.string().max(4000, 'That command is too long.');
 const keyReference = z.string().trim().min(1).max(100, 'A key is named by its ID (ak_…) or its name (up to 64 characters).');
 const freeText = z.string().trim().max(500, 'Keep it under 500 characters.');
 
+export function unescapeSlack(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
 /** Surrounding quotes are a common habit for names with spaces: accept "my key" and 'my key'. */
 function unquote(text: string): string {
   const trimmed = text.trim();
@@ -29,8 +33,11 @@ function unquote(text: string): string {
 export function parseCommand(raw: unknown): ParsedCommand {
   const text = commandText.safeParse(typeof raw === 'string' ? raw : '');
   if (!text.success) return { kind: 'invalid', message: text.error.issues[0]?.message ?? 'Invalid command.' };
-  const trimmed = text.data.trim();
-  if (trimmed === '') return { kind: 'help' };
+  const escaped = text.data.trim();
+  if (escaped === '') return { kind: 'help' };
+  const [firstWord = ''] = escaped.split(/\s+/);
+  // Slack sends &, < and > in command text as entities; admin commands keep them for <@U…> mentions.
+  const trimmed = firstWord.toLowerCase() === 'admin' ? escaped : unescapeSlack(escaped);
   const [first = '', ...restWords] = trimmed.split(/\s+/);
   const word = first.toLowerCase();
   const sub = ALIASES[word] ?? word;

@@ -56,7 +56,7 @@ export function impactMessage(impact: DeletionImpact, kind: 'delete' | 'remove',
       ],
     },
   ];
-  return { text: kind === 'delete' ? `Delete role ${impact.role.name}?` : `Remove role ${impact.role.name}?`, blocks };
+  return { text: `${kind === 'delete' ? 'Delete' : 'Remove'} role ${role}?`, blocks };
 }
 
 export function adminKeysMessage(rows: KeyRow[], page: number, pages: number, total: number): Message {
@@ -76,4 +76,11 @@ export function auditLine(record: AuditRecord): string {
 export function auditMessage(records: AuditRecord[], page: number): Message {
   const body = records.length === 0 ? 'No audit records match.' : records.map(auditLine).join('\n');
   return { text: `${records.length} audit records`, blocks: sectionsOf([`*Audit log* (newest first, page ${page})`, ...body.split('\n')]) };
+}
+
+/** R4: the DM to an owner whose keys went with a role. */
+export function keysDeletedDm(why: string, keys: Array<{ id: string; name: string }>): Message {
+  const names = keys.map((k) => `*${escapeText(k.name)}* \`${k.id}\``).join(', ');
+  const text = `:warning: ${why} Your key(s) ${names} were deleted. Integrations using them stop working now; create new keys in another role if you still need access.`;
+  return { text: `${why} ${keys.length} of your keys were deleted; integrations using them stop working.`.replace(/[*`]/g, ''), blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }

@@ -1,4 +1,5 @@
 import type { KeyStatus } from '../../domain/model.js';
+import { SLACK_USER_ID } from '../ids.js';
 
 /**
  * Slack's three control characters. Escaping them in everything a user typed means a key named
@@ -24,7 +25,7 @@ export const statusEmoji: Record<KeyStatus, string> = {
   Expired: ':red_circle: Expired',
 };
 
-export const mention = (userId: string): string => (/^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeText(userId));
+export const mention = (userId: string): string => (SLACK_USER_ID.test(userId) ? `<@${userId}>` : escapeText(userId));
 
 /** plain_text objects take text as-is (no mrkdwn), but Slack caps their length. */
 export function plain(text: string, max = 75) {

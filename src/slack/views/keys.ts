@@ -106,7 +106,7 @@ export function keyListMessage(input: KeyListInput): Message {
 
 export function keyDetailsMessage(row: KeyRow, notice?: string): Message {
   return {
-    text: `Access key ${row.key.name} (${row.key.id}): ${row.status}`,
+    text: `Access key ${escapeText(row.key.name)} (${row.key.id}): ${row.status}`,
     blocks: [
       ...(notice === undefined ? [] : [{ type: 'section' as const, text: mrkdwn(notice) }]),
       { type: 'section', text: mrkdwn(`*${escapeText(row.key.name)}*  \`${row.key.id}\`  ${statusEmoji[row.status]}`) },
@@ -128,7 +128,7 @@ export function keyDetailsMessage(row: KeyRow, notice?: string): Message {
 /** `/accesskey delete <key>` asks first; the button carries Slack's own confirm dialog too. */
 export function deleteConfirmMessage(row: KeyRow): Message {
   return {
-    text: `Delete ${row.key.name}?`,
+    text: `Delete ${escapeText(row.key.name)}?`,
     blocks: [
       { type: 'section', text: mrkdwn(`Delete *${escapeText(row.key.name)}* (\`${row.key.id}\`, ${escapeText(row.roleName)})? Integrations using it stop working.`) },
       { type: 'actions', block_id: `outcome:${row.key.id}`, elements: [deleteButton(row), { type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), value: row.key.id }] },

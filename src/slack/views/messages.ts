@@ -24,11 +24,12 @@ export function helpMessage(prefix?: string): Message {
 }
 
 export function errorMessage(text: string, options: { offerAccessRequest?: boolean } = {}): Message {
-  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(`:warning: ${text}`) }];
+  // Domain messages quote what users typed (key and role names): escaped here, once, for every refusal.
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(`:warning: ${escapeText(text)}`) }];
   if (options.offerAccessRequest) {
     blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: ACTION.requestAccess, text: plain('Request API access'), style: 'primary', value: 'request' }] });
   }
-  return { text, blocks };
+  return { text: escapeText(text), blocks };
 }
 
 export interface SecretDelivery {
@@ -49,7 +50,7 @@ export function secretMessage(delivery: SecretDelivery): Message {
   if (!SECRET_PATTERN.test(delivery.secret)) throw new Error('not a secret');
   const { key } = delivery;
   return {
-    text: `Your new access key ${key.name} (${key.id}) is ready. The secret is shown once, in this message.`,
+    text: `Your new access key ${escapeText(key.name)} (${key.id}) is ready. The secret is shown once, in this message.`,
     blocks: [
       { type: 'section', text: mrkdwn(`:key: *${escapeText(key.name)}* is ready in *${escapeText(delivery.roleName)}*. Expires: ${expiryText(key.expiresAt)}`) },
       { type: 'section', fields: [mrkdwn(`*Access Key ID*\n\`${key.id}\``), mrkdwn(`*Secret Key*\n\`${delivery.secret}\``)] },
@@ -69,4 +70,18 @@ export function secretMessage(delivery: SecretDelivery): Message {
 
 export function csvDmComment(key: AccessKey): string {
   return `CSV for your new access key *${escapeText(key.name)}* (\`${key.id}\`). Keep it somewhere safe and delete this file once stored.`;
+}
+
+export function activeRoleMessage(roleName: string): Message {
+  const text = `Your active role is now *${escapeText(roleName)}*. New keys are created in it, and \`/accesskey list\` shows its keys.`;
+  return { text: `Active role: ${escapeText(roleName)}`, blocks: [{ type: 'section', text: mrkdwn(text) }] };
+}
+
+export function userRolesMessage(input: { roles: Array<{ id: string; name: string; maxKeys: number }>; activeRoleId: string | null; hasApiAccess: boolean }): Message {
+  const lines = input.roles.map((r) => (r.id === input.activeRoleId ? `:white_check_mark: *${escapeText(r.name)}* (active)` : `• ${escapeText(r.name)}`) + ` — up to ${r.maxKeys} key(s)`);
+  const access = input.hasApiAccess ? 'You have API access.' : 'You have no API access yet: `/accesskey request-access` asks an admin.';
+  return {
+    text: `Your roles: ${input.roles.map((r) => escapeText(r.name)).join(', ')}`,
+    blocks: [{ type: 'section', text: mrkdwn(`*Your roles*\n${lines.join('\n')}\n\n${access}\nSwitch with \`/accesskey role <name>\`.`) }],
+  };
 }

@@ -1,14 +1,10 @@
 import { announceDecision } from '../../approvals.js';
-import { postToResponseUrl } from '../../delivery/response-url.js';
 import { errorReply } from '../../replies.js';
 import { mention } from '../../views/format.js';
 import { keyOutcomeMessage } from '../../views/keys.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
-
-const tell = async (responseUrl: string | undefined, text: string) => {
-  if (responseUrl !== undefined) await postToResponseUrl(responseUrl, { response_type: 'ephemeral', replace_original: false, ...keyOutcomeMessage(text) }).catch(() => undefined);
-};
+import { tellClicker } from './tell.js';
 
 /** Approve on the approvals card: admins only, decided once; the card and the requester learn the outcome. */
 export const approveRequestButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
@@ -18,12 +14,12 @@ export const approveRequestButton = (ctx: ListenerContext) => async (args: Butto
   try {
     const result = await ctx.services.access.decide(click.userId, click.value, 'approve');
     if (result.outcome === 'already') {
-      await tell(click.responseUrl, `That request was already ${result.request.status}${result.request.decidedBy === null ? '' : ` by ${mention(result.request.decidedBy)}`}. Nothing changed.`);
+      await tellClicker(args, ctx, keyOutcomeMessage(`That request was already ${result.request.status}${result.request.decidedBy === null ? '' : ` by ${mention(result.request.decidedBy)}`}. Nothing changed.`));
       return;
     }
     await announceDecision(args.client, ctx.services, ctx.logger, result.request, { channel: container.channel_id, ts: container.message_ts });
-    if (result.outcome === 'expired') await tell(click.responseUrl, 'That request had expired; the requester can ask again.');
+    if (result.outcome === 'expired') await tellClicker(args, ctx, keyOutcomeMessage('That request had expired; the requester can ask again.'));
   } catch (error) {
-    await tell(click.responseUrl, errorReply(error, ctx.logger, { userId: click.userId, action: 'approve' }).text);
+    await tellClicker(args, ctx, errorReply(error, ctx.logger, { userId: click.userId, action: 'approve' }));
   }
 };

@@ -3,18 +3,21 @@ import type { DeletionImpact } from '../../../domain/roles.js';
 import { postToResponseUrl } from '../../delivery/response-url.js';
 import { sendDm } from '../../delivery/dm.js';
 import { errorReply } from '../../replies.js';
-import { escapeText, mention, mrkdwn } from '../../views/format.js';
+import { SLACK_USER_ID } from '../../ids.js';
+import { keysDeletedDm } from '../../views/admin.js';
+import { escapeText, mention } from '../../views/format.js';
 import { keyOutcomeMessage } from '../../views/keys.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
 
+const deletion = z.object({ roleId: z.string().min(1).max(100), role: z.string().min(1).max(64) });
+
 /** R4: every owner whose keys went is told that integrations using them stop working. */
 async function tellOwners(args: ButtonArgs, ctx: ListenerContext, impact: DeletionImpact, why: string): Promise<void> {
-  const byOwner = new Map<string, string[]>();
-  for (const key of impact.keys) byOwner.set(key.ownerId, [...(byOwner.get(key.ownerId) ?? []), `*${escapeText(key.name)}* \`${key.id}\``]);
-  for (const [ownerId, names] of byOwner) {
-    const text = `:warning: ${why} Your key(s) ${names.join(', ')} were deleted. Integrations using them stop working now; create new keys in another role if you still need access.`;
-    await sendDm(args.client, ownerId, { text: text.replace(/[*`]/g, ''), blocks: [{ type: 'section', text: mrkdwn(text) }] }).catch((error: unknown) => ctx.logger.warn('could not tell a key owner', { error, ownerId }));
+  const byOwner = new Map<string, DeletionImpact['keys']>();
+  for (const key of impact.keys) byOwner.set(key.ownerId, [...(byOwner.get(key.ownerId) ?? []), key]);
+  for (const [ownerId, keys] of byOwner) {
+    await sendDm(args.client, ownerId, keysDeletedDm(why, keys)).catch((error: unknown) => ctx.logger.warn('could not tell a key owner', { error, ownerId }));
   }
 }
 
@@ -30,15 +33,16 @@ async function finish(args: ButtonArgs, ctx: ListenerContext, run: () => Promise
   if (click.responseUrl !== undefined) await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: true, ...keyOutcomeMessage(text) }).catch(() => undefined);
 }
 
-/** "Delete role" on the impact preview (value = role name); Slack's confirm dialog came first. */
+/** "Delete role" on the impact preview (value = role id and name); Slack's confirm dialog came first. */
 export const confirmRoleDeletionButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> =>
   finish(args, ctx, async () => {
-    const impact = await ctx.services.roles.delete(clickFacts(args).userId, clickFacts(args).value);
+    const target = deletion.parse(JSON.parse(clickFacts(args).value));
+    const impact = await ctx.services.roles.delete(clickFacts(args).userId, target.role, target.roleId);
     await tellOwners(args, ctx, impact, `The role *${escapeText(impact.role.name)}* was deleted by an admin.`);
     return `:wastebasket: Role *${escapeText(impact.role.name)}* deleted: ${impact.keys.length} key(s) deleted, ${impact.members.length} member(s) lost the role. Owners were told by DM.`;
   });
 
-const removal = z.object({ userId: z.string().regex(/^[UW][A-Z0-9]+$/), role: z.string().min(1).max(64) });
+const removal = z.object({ userId: z.string().regex(SLACK_USER_ID), role: z.string().min(1).max(64) });
 
 /** "Remove role" on the preview (value = {userId, role}). */
 export const confirmRoleRemovalButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> =>

@@ -1,16 +1,16 @@
-import { postToResponseUrl } from '../../delivery/response-url.js';
 import { errorReply } from '../../replies.js';
 import { denyReasonModal } from '../../views/approvals.js';
 import { keyOutcomeMessage } from '../../views/keys.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
+import { tellClicker } from './tell.js';
 
 /** Deny opens a small modal for an optional reason; non-admins are refused before it opens. */
 export const denyRequestButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
   await args.ack();
   const click = clickFacts(args);
   const container = args.body.container as { channel_id?: string; message_ts?: string };
-  let refusal: string;
+  let refusal;
   try {
     const request = await ctx.services.access.checkDecider(click.userId, click.value);
     if (request.status === 'pending') {
@@ -18,9 +18,9 @@ export const denyRequestButton = (ctx: ListenerContext) => async (args: ButtonAr
       await args.client.views.open({ trigger_id: click.triggerId, view: denyReasonModal(metadata) });
       return;
     }
-    refusal = `That request was already ${request.status}. Nothing changed.`;
+    refusal = keyOutcomeMessage(`That request was already ${request.status}. Nothing changed.`);
   } catch (error) {
-    refusal = errorReply(error, ctx.logger, { userId: click.userId, action: 'deny' }).text;
+    refusal = errorReply(error, ctx.logger, { userId: click.userId, action: 'deny' });
   }
-  if (click.responseUrl !== undefined) await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: false, ...keyOutcomeMessage(refusal) }).catch(() => undefined);
+  await tellClicker(args, ctx, refusal);
 };

@@ -1,10 +1,10 @@
 import type { ModalOrigin } from '../../input/views.js';
 import { errorReply } from '../../replies.js';
-import { postToResponseUrl } from '../../delivery/response-url.js';
 import { surfaceOfBlock } from '../../views/keys.js';
 import { extendKeyModal } from '../../views/modals.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
+import { tellClicker } from './tell.js';
 
 /** Opens the extend modal for the clicked key: from lists, details, App Home and expiry warnings. */
 export const extendKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
@@ -20,7 +20,6 @@ export const extendKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs
       view: extendKeyModal({ keyName: key.name, keyId: key.id, expiresAt: key.expiresAt, privateMetadata: JSON.stringify(origin) }),
     });
   } catch (error) {
-    const message = errorReply(error, ctx.logger, { userId: click.userId, action: 'extend' });
-    if (click.responseUrl !== undefined) await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: false, ...message }).catch(() => undefined);
+    await tellClicker(args, ctx, errorReply(error, ctx.logger, { userId: click.userId, action: 'extend' }));
   }
 };

@@ -1,8 +1,8 @@
-import { postToResponseUrl } from '../../delivery/response-url.js';
 import { errorReply } from '../../replies.js';
 import { deliverRotation } from '../../rotation.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
+import { tellClicker } from './tell.js';
 
 /** "Rotate" on a key (lists, details, expiry warnings): successor secret by ephemeral message and CSV. */
 export const rotateKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
@@ -12,7 +12,6 @@ export const rotateKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs
     const result = await ctx.services.keys.rotate(click.userId, click.value);
     await deliverRotation({ client: args.client, services: ctx.services, logger: ctx.logger, userId: click.userId, result, responseUrl: click.responseUrl });
   } catch (error) {
-    const message = errorReply(error, ctx.logger, { userId: click.userId, action: 'rotate' });
-    if (click.responseUrl !== undefined) await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: false, ...message }).catch(() => undefined);
+    await tellClicker(args, ctx, errorReply(error, ctx.logger, { userId: click.userId, action: 'rotate' }));
   }
 };

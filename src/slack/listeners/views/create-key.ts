@@ -42,7 +42,20 @@ export function createKeySubmission(ctx: ListenerContext) {
       if (origin.responseUrl !== undefined) await postToResponseUrl(origin.responseUrl, { response_type: 'ephemeral', text, blocks: [] }).catch(() => undefined);
       return;
     }
-    await deliverSecret({ client, services, logger, userId, key: result.key, roleName: result.role.name, secret: result.secret, responseUrl: origin.responseUrl });
+    const key = result.key;
+    await deliverSecret({
+      client,
+      logger,
+      userId,
+      key,
+      roleName: result.role.name,
+      secret: result.secret,
+      responseUrl: origin.responseUrl,
+      discard: async () => {
+        await services.keys.delete(userId, key.id, 'secret_not_delivered');
+      },
+      retryHint: 'Please try `/accesskey create` again in a moment.',
+    });
     if (origin.source === 'home') await publishHome(client, services, userId).catch((error: unknown) => logger.warn('home refresh failed', { error }));
   };
 }

@@ -31,7 +31,11 @@ export function denyRequestSubmission(ctx: ListenerContext) {
       await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: errorText(error, ctx.logger, { userId, view: 'deny' }) } });
       return;
     }
+    if (result.outcome === 'already') {
+      await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: `Another admin already decided: the request is ${result.request.status}.` } });
+      return;
+    }
     await ack();
-    if (result.outcome !== 'already') await announceDecision(client, ctx.services, ctx.logger, result.request, { channel: parsedMeta.channel, ts: parsedMeta.ts });
+    await announceDecision(client, ctx.services, ctx.logger, result.request, { channel: parsedMeta.channel, ts: parsedMeta.ts });
   };
 }

@@ -6,6 +6,8 @@ import type { SubcommandArgs, SubcommandResult } from './types.js';
 export async function requestAccessSubcommand(args: SubcommandArgs, reason: string | undefined): Promise<SubcommandResult> {
   const { services, config, logger } = args.ctx;
   const request = await services.access.request(args.userId, reason, config.accessRequestTtlDays);
+  // Refusals (already has access, already asked) came back in the ack; Slack calls come after it.
+  await args.ackNow();
   try {
     await postRequestCard(args.client, services, config.approvalsChannelId, request);
   } catch (error) {

@@ -16,7 +16,7 @@ export async function createRole(args: SubcommandArgs, name: string, maxKeys: nu
 /** Shows what deleting the role takes with it; the Delete button (with its own confirm) does it. */
 export async function previewRoleDeletion(args: SubcommandArgs, name: string): Promise<SubcommandResult> {
   const impact = await args.ctx.services.roles.previewDeletion(args.userId, name);
-  return impactMessage(impact, 'delete', impact.role.name);
+  return impactMessage(impact, 'delete', JSON.stringify({ roleId: impact.role.id, role: impact.role.name }));
 }
 
 export async function assignRole(args: SubcommandArgs, userId: string, role: string): Promise<SubcommandResult> {
