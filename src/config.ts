@@ -56,6 +56,11 @@ const envSchema = z
       .refine((name) => name.toLowerCase() !== 'system admin', 'cannot be System Admin (every user holds the default role)'),
     KEY_HASH_PEPPER: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    // Behind a load balancer every client shares its address: only then is X-Forwarded-For the client.
+    TRUST_PROXY: z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+      .default('false')
+      .transform((value) => value === 'true' || value === '1' || value === 'yes'),
   });
 
 const isBlank = (value: string | undefined) => value === undefined || value.trim() === '';
@@ -84,6 +89,7 @@ function toConfig(env: z.output<typeof envSchema>) {
     defaultRole: env.DEFAULT_ROLE,
     keyHashPepper: env.KEY_HASH_PEPPER,
     logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY,
   };
 }
 

@@ -27,6 +27,9 @@ describe('configuration', () => {
     expect(config.defaultRole).toBe('Account Group Read Only');
     expect(config.bootstrapAdmins).toEqual([]);
     expect(config.keyHashPepper).toBeUndefined();
+    expect(config.trustProxy).toBe(false);
+    expect(loadConfig({ ...minimal, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(errorOf({ ...minimal, TRUST_PROXY: 'maybe' })).toContain('TRUST_PROXY must be true or false');
   });
 
   it('every missing or wrong variable is named in one error', () => {

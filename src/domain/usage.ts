@@ -57,7 +57,8 @@ export async function recordKeyUses(deps: DomainDeps, uses: readonly KeyUse[]): 
         first += 1;
         const role = await tx.findRoleById(key.roleId);
         // The key acted (an integration holding it), so it is the actor; no person is involved.
-        await appendAudit(tx, auditOf(key.id, 'key.first_used', key, role, { clientAddress: use.clientAddress }), new Date(use.at));
+        // Stamped when written, like every record, so `at` never runs backwards against `seq`; the use's own time is a detail.
+        await appendAudit(tx, auditOf(key.id, 'key.first_used', key, role, { clientAddress: use.clientAddress, usedAt: use.at }), deps.now());
       }
       return { moved, first };
     });
@@ -319,6 +320,7 @@ export class UsageRecorder {
     }
     // Failures recorded while the write was failing join the older window, so the count stays exact.
     newer.count += window.count;
+    newer.windows = (newer.windows ?? 1) + (window.windows ?? 1);
     newer.firstAt = window.firstAt;
     newer.startMs = Date.parse(window.firstAt);
     for (const [reason, n] of Object.entries(window.reasons) as Array<[AuthFailureReason, number]>) newer.reasons[reason] = (newer.reasons[reason] ?? 0) + n;
