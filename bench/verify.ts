@@ -58,6 +58,8 @@ async function runServer(path: string): Promise<void> {
     process.send?.({ cpuMicros: user + system });
   });
   process.send?.({ port });
+  // A clean exit on SIGTERM, so an optional CPU profile is written.
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
 /** Seeds 100,000 active keys in bulk and returns a sample of their secrets. */
@@ -147,7 +149,9 @@ async function main(): Promise<void> {
   try {
     const secrets = await seed(path);
     const seededIn = (Date.now() - started) / 1000;
-    const child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG, path], { execArgv: [] });
+    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server (open it in Chrome DevTools).
+    const profileDir = process.env.BENCH_CPU_PROF;
+    const child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG, path], { execArgv: profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
     server = child;
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (message: { port: number }) => resolve(message.port));
