@@ -1,7 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from './connect.js';
-import { classifyFault, faultToAppError } from './faults.js';
+import { withFaultRetries } from './faults.js';
 import type { Database } from './tables.js';
 
 /**
@@ -9,27 +8,10 @@ import type { Database } from './tables.js';
  * busy database only delays them, and their next tick tries again anyway.
  */
 const BUSY_DEADLINE_MS = 2000;
-const PG_RETRY_WAITS_MS = [50, 100, 200];
 
-async function retrying<T>(dialect: Connection['dialect'], fn: () => Promise<T>): Promise<T> {
-  const busyDeadline = Date.now() + BUSY_DEADLINE_MS;
-  for (let tries = 0; ; tries++) {
-    try {
-      return await fn();
-    } catch (error) {
-      const kind = classifyFault(error);
-      if (kind === 'busy' && Date.now() < busyDeadline) {
-        await sleep(5 + Math.random() * 20);
-        continue;
-      }
-      const wait = PG_RETRY_WAITS_MS[tries];
-      if (dialect === 'postgres' && kind === 'transient' && wait !== undefined) {
-        await sleep(wait);
-        continue;
-      }
-      throw faultToAppError(error);
-    }
-  }
+function retrying<T>(dialect: Connection['dialect'], fn: () => Promise<T>): Promise<T> {
+  // A lost connection is not retried here: the worker's next tick tries again anyway.
+  return withFaultRetries({ dialect, busyDeadlineMs: BUSY_DEADLINE_MS, retryUnavailable: false }, fn);
 }
 
 /**

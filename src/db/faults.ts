@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors.js';
 
 /** How a database error should be treated: retried inside the store, or turned into a user-facing fault. */
@@ -40,5 +41,43 @@ export function faultToAppError(error: unknown): AppError {
       return new AppError('DB_UNAVAILABLE', 'The key store cannot be reached right now, so nothing was changed. Please try again in a moment.', { cause: error });
     case 'other':
       return new AppError('INTERNAL', 'Something went wrong on our side, so nothing was changed. Please try again.', { cause: error });
+  }
+}
+
+/** PostgreSQL transient faults are retried with these waits (Unkey's 50/100/200 ms); unique violations never. */
+const PG_RETRY_WAITS_MS = [50, 100, 200];
+
+export interface RetryPolicy {
+  dialect: 'sqlite' | 'postgres';
+  /** How long to keep retrying a held SQLite write lock (better-sqlite3 waits only briefly itself). */
+  busyDeadlineMs: number;
+  /** Whether a lost PostgreSQL connection is retried too, not only serialization failures. */
+  retryUnavailable: boolean;
+}
+
+/**
+ * Runs `fn` again on faults worth retrying; everything else becomes an AppError for the user. Domain
+ * outcomes (an AppError thrown inside) are not faults: they go straight to the caller.
+ */
+export async function withFaultRetries<T>(policy: RetryPolicy, fn: () => Promise<T>): Promise<T> {
+  const busyDeadline = Date.now() + policy.busyDeadlineMs;
+  for (let tries = 0; ; tries++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      const kind = classifyFault(error);
+      if (kind === 'busy' && Date.now() < busyDeadline) {
+        await sleep(5 + Math.random() * 20);
+        continue;
+      }
+      const wait = PG_RETRY_WAITS_MS[tries];
+      const retryable = kind === 'transient' || (policy.retryUnavailable && kind === 'unavailable');
+      if (policy.dialect === 'postgres' && retryable && wait !== undefined) {
+        await sleep(wait);
+        continue;
+      }
+      throw faultToAppError(error);
+    }
   }
 }

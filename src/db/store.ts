@@ -1,9 +1,7 @@
 import { sql, type Transaction } from 'kysely';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError } from '../errors.js';
 import type { Repos, Store } from '../domain/ports.js';
 import type { Connection } from './connect.js';
-import { classifyFault, faultToAppError } from './faults.js';
+import { faultToAppError, withFaultRetries } from './faults.js';
 import { KyselyAuditOutbox } from './audit-outbox-repo.js';
 import { KyselyExpiryWarnings } from './expiry-warnings-repo.js';
 import { KyselyRepos, lockAuditHead } from './repos.js';
@@ -14,8 +12,6 @@ import type { Database } from './tables.js';
  * because a person is waiting and Slack wants its answer within 3 s (a modal submission waits for it).
  */
 const SQLITE_BUSY_DEADLINE_MS = 2000;
-/** PostgreSQL transient faults: retried with these waits (Unkey's 50/100/200 ms), never unique violations. */
-const PG_RETRY_WAITS_MS = [50, 100, 200];
 
 /** Maps every fault of every repository call to an AppError, so no raw database error reaches a user. */
 function withFaultMapping(repos: Repos): Repos {
@@ -46,27 +42,8 @@ export function createStore(connection: Connection): Store {
   }
 
   /** The audited write path (chain lock, retries); the expiry job writes its markers through it too. */
-  async function writeAudited<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    const busyDeadline = Date.now() + SQLITE_BUSY_DEADLINE_MS;
-    for (let tries = 0; ; tries++) {
-      try {
-        return await attempt(fn);
-      } catch (error) {
-        // Domain outcomes (limit reached, …) roll the transaction back and go straight to the caller.
-        if (error instanceof AppError) throw error;
-        const kind = classifyFault(error);
-        if (kind === 'busy' && Date.now() < busyDeadline) {
-          await sleep(5 + Math.random() * 20);
-          continue;
-        }
-        const wait = PG_RETRY_WAITS_MS[tries];
-        if (dialect === 'postgres' && (kind === 'transient' || kind === 'unavailable') && wait !== undefined) {
-          await sleep(wait);
-          continue;
-        }
-        throw faultToAppError(error);
-      }
-    }
+  function writeAudited<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return withFaultRetries({ dialect, busyDeadlineMs: SQLITE_BUSY_DEADLINE_MS, retryUnavailable: true }, () => attempt(fn));
   }
 
   return {
