@@ -59,6 +59,33 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     );
   const expiredAudits = async (keyId: string) => (await services.audit.search({ keyId, limit: 50 })).filter((r) => r.action === 'key.expired');
 
+  it('a wall-clock jump of an hour forward and back warns nobody twice, and an extension across it warns for the new date only', async () => {
+    const expiresAt = T0 + 2 * DAY_MS;
+    const { key } = await createKey('UALICE', 'jumpy', expiresAt);
+    clock.set(new Date(expiresAt - DAY_MS + MINUTE)); // inside the 1-day threshold
+    await check();
+    await deliver();
+    expect(sent()).toEqual([`${key.id}:1d`]);
+    clock.advance(HOUR); // the clock jumps forward…
+    await check();
+    await deliver();
+    clock.advance(-HOUR); // …and back again
+    await check();
+    await deliver();
+    expect(sent()).toEqual([`${key.id}:1d`]);
+    // Extended across the jump: the old date's markers no longer apply, the new date's fire once.
+    const newExpiry = expiresAt + 10 * DAY_MS;
+    await services.keys.extend('UALICE', key.id, { kind: 'at', at: new Date(newExpiry) });
+    clock.set(new Date(newExpiry - DAY_MS + MINUTE));
+    await check();
+    await deliver();
+    clock.advance(HOUR);
+    await check();
+    await deliver();
+    expect(sent()).toEqual([`${key.id}:1d`, `${key.id}:1d`]);
+    expect((await markers(key.id)).filter((m) => m.state === 'sent').map((m) => m.expiresAt)).toEqual([new Date(expiresAt).toISOString(), new Date(newExpiry).toISOString()]);
+  });
+
   it('warns 7 days and 1 day before and at expiry, each exactly once across repeated runs and a restart', async () => {
     const expiresAt = T0 + 10 * DAY_MS;
     const { key } = await createKey('UALICE', 'deploy-bot', expiresAt);
