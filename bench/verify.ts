@@ -20,6 +20,24 @@ import { createServices } from '../src/domain/services.js';
 import { createIntegrationApi } from '../src/http/api.js';
 import { createHttpServer, listen, sendJson, type Route } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
+import type { DatabaseConfig } from '../src/config.js';
+import pg from 'pg';
+
+async function adminQuery(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
 
 const KEYS = 100_000;
 /** Secrets kept from seeding, spread evenly over the whole table. */
@@ -32,15 +50,15 @@ const RUN_SECONDS = 10;
 const OWNER = 'UBENCH';
 const SERVER_FLAG = '--server';
 
-function servicesOver(path: string) {
-  const connection = connect({ kind: 'sqlite', path });
+function servicesOver(database: DatabaseConfig) {
+  const connection = connect(database, { poolSize: 10 });
   const store = createStore(connection);
   return { connection, services: createServices({ store, now: () => new Date(), hasher: new SecretHasher(undefined), defaultRoleName: 'Account Group Read Only' }) };
 }
 
 /** Child: the app's HTTP server with the integration API (as runtime.ts wires it), plus a no-op route. */
-async function runServer(path: string): Promise<void> {
-  const { services } = servicesOver(path);
+async function runServer(database: DatabaseConfig): Promise<void> {
+  const { services } = servicesOver(database);
   const logger = createLogger({ level: 'error' });
   const api = createIntegrationApi({ services, logger, tokenSigningSecret: undefined });
   const noop: Route = {
@@ -63,8 +81,8 @@ async function runServer(path: string): Promise<void> {
 }
 
 /** Seeds 100,000 active keys in bulk and returns a sample of their secrets. */
-async function seed(path: string): Promise<string[]> {
-  const { connection, services } = servicesOver(path);
+async function seed(database: DatabaseConfig): Promise<string[]> {
+  const { connection, services } = servicesOver(database);
   await migrateToLatest(connection.db);
   await services.users.ensureBaselineRoles();
   await services.users.bootstrapAdmins([OWNER]);
@@ -144,14 +162,18 @@ function line(name: string, { result, serverMicros }: Measured): string {
 async function main(): Promise<void> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'akb-bench-'));
-  const path = join(dir, 'bench.sqlite');
+  // BENCH_POSTGRES_URL=postgres://…/db runs the same bench on a throw-away PostgreSQL database (pool 10).
+  const postgresUrl = process.env.BENCH_POSTGRES_URL;
+  const benchDb = `akb_bench_${Date.now()}`;
+  const database: DatabaseConfig = postgresUrl === undefined ? { kind: 'sqlite', path: join(dir, 'bench.sqlite') } : { kind: 'postgres', url: withDatabase(postgresUrl, benchDb) };
+  if (postgresUrl !== undefined) await adminQuery(postgresUrl, `create database ${benchDb}`);
   let server: ChildProcess | undefined;
   try {
-    const secrets = await seed(path);
+    const secrets = await seed(database);
     const seededIn = (Date.now() - started) / 1000;
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server (open it in Chrome DevTools).
     const profileDir = process.env.BENCH_CPU_PROF;
-    const child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG, path], { execArgv: profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
+    const child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG, JSON.stringify(database)], { execArgv: profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
     server = child;
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (message: { port: number }) => resolve(message.port));
@@ -169,7 +191,7 @@ async function main(): Promise<void> {
 
     const ratio = valid.result.requests.average / ceiling.result.requests.average;
     const malformedRatio = malformed.result.requests.average / valid.result.requests.average;
-    console.log(`verify benchmark: ${KEYS.toLocaleString('en')} keys (SQLite, WAL), ${CONNECTIONS} connections, ${RUN_SECONDS} s per run after ${WARMUP_SECONDS} s warm-up; seeded in ${seededIn.toFixed(1)} s`);
+    console.log(`verify benchmark: ${KEYS.toLocaleString('en')} keys (${database.kind === 'sqlite' ? 'SQLite, WAL' : 'PostgreSQL, pool 10'}), ${CONNECTIONS} connections, ${RUN_SECONDS} s per run after ${WARMUP_SECONDS} s warm-up; seeded in ${seededIn.toFixed(1)} s`);
     console.log(line('no-op route (ceiling)', ceiling));
     console.log(line('verify, valid keys', valid));
     console.log(line('verify, malformed keys', malformed));
@@ -180,12 +202,14 @@ async function main(): Promise<void> {
     if (failures > 0) process.exitCode = 1;
   } finally {
     server?.kill();
+    if (server !== undefined && server.exitCode === null) await new Promise((resolve) => server?.once('exit', resolve));
     rmSync(dir, { recursive: true, force: true });
+    if (postgresUrl !== undefined) await adminQuery(postgresUrl, `drop database if exists ${benchDb} with (force)`);
   }
 }
 
 const serverPath = process.argv[2] === SERVER_FLAG ? process.argv[3] : undefined;
-(serverPath === undefined ? main() : runServer(serverPath)).catch((error: unknown) => {
+(serverPath === undefined ? main() : runServer(JSON.parse(serverPath) as DatabaseConfig)).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
