@@ -3,6 +3,7 @@ import { addCalendarMonth } from '../../src/domain/time.js';
 import { ACTION, BLOCK, INPUT } from '../../src/slack/ids.js';
 import { ADMIN, secretsIn, startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
+import { dumpAllRows } from '../support/dump.js';
 
 const ALICE = 'UALICE';
 
@@ -58,6 +59,8 @@ describe.each(dialects)('creating a key from Slack on %s', (dialect) => {
     expect(apiCallsWithSecret).toEqual([]);
     expect(t.slack.filesIn(dm).filter((f) => f.content?.includes(secret))).toHaveLength(1);
     expect(t.logs.filter((line) => line.includes(secret.slice(4, 30)))).toEqual([]);
+    const dump = await dumpAllRows(t.db);
+    expect(dump.text).not.toContain(secret.slice(4, 44));
     expect((await t.app.services.keys.verify(secret)).valid).toBe(true);
     expect(t.slack.lateAcks).toEqual([]);
     expect(t.slack.problems).toEqual([]);
