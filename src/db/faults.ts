@@ -22,7 +22,8 @@ export function classifyFault(error: unknown): FaultKind {
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'busy';
     if (PG_RETRYABLE.has(code)) return 'transient';
     if (NODE_NET_CODES.has(code) || PG_UNAVAILABLE_PREFIXES.some((p) => code.startsWith(p))) return 'unavailable';
-    if (code.startsWith('SQLITE_')) return 'unavailable';
+    // Only the file being unusable is "unavailable"; a constraint or a bad statement is a bug, not an outage.
+    if (/^SQLITE_(IOERR|CANTOPEN|FULL|READONLY|CORRUPT|NOTADB|PROTOCOL)/.test(code)) return 'unavailable';
   }
   const message = error instanceof Error ? error.message : '';
   if (/timeout exceeded when trying to connect|Connection terminated|connection is closed|Client has encountered a connection error/i.test(message)) {

@@ -380,6 +380,10 @@ export class KyselyRepos implements Repos {
     await this.db.deleteFrom('access_keys').where('id', '=', id).execute();
   }
 
+  async clearRotationsTo(successorId: string): Promise<void> {
+    await this.db.updateTable('access_keys').set({ rotated_to: null }).where('rotated_to', '=', successorId).execute();
+  }
+
   async readAuditHead(): Promise<AuditHead> {
     const row = await this.db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
     return { seq: Number(row.seq), hash: row.hash };

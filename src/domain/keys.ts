@@ -182,8 +182,9 @@ export async function extendKey(deps: DomainDeps, actorId: string, reference: st
   const now = deps.now();
   const expiresAt = resolveExpiry(expiry, now);
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
-    const updated = { ...key, expiresAt };
-    await tx.updateKey(key.id, { expiresAt });
+    // Extending a rotated-out key means its owner keeps it: it is no longer on its way out.
+    const updated = { ...key, expiresAt, rotatedTo: null };
+    await tx.updateKey(key.id, { expiresAt, rotatedTo: null });
     await appendAudit(tx, auditOf(actorId, 'key.expiry_extended', updated, role, { previousExpiresAt: key.expiresAt }), now);
     return { key: updated, role, changed: true };
   });
@@ -192,8 +193,9 @@ export async function extendKey(deps: DomainDeps, actorId: string, reference: st
 /** R8: make inactive at once. An admin doing it to someone else's key is a revocation. */
 export async function deactivateKey(deps: DomainDeps, actorId: string, reference: string): Promise<KeyChange> {
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
-    if (key.status !== 'active') return { key, role, changed: false };
     const byOwner = key.ownerId === actorId;
+    // Already off, unless an admin now revokes what its owner only switched off (the owner could undo that).
+    if (key.status === 'revoked' || (key.status === 'inactive' && byOwner)) return { key, role, changed: false };
     // An admin's revocation is remembered as such: the owner of a compromised key cannot undo it.
     const status = byOwner ? 'inactive' : 'revoked';
     const updated: AccessKey = { ...key, status };
@@ -228,6 +230,7 @@ export async function activateKey(deps: DomainDeps, actorId: string, reference: 
 export async function deleteKey(deps: DomainDeps, actorId: string, reference: string, reason?: string): Promise<KeyChange> {
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
     await tx.deleteKey(key.id);
+    await tx.clearRotationsTo(key.id);
     await appendAudit(tx, auditOf(actorId, 'key.deleted', key, role, reason === undefined ? {} : { reason }), deps.now());
     return { key, role, changed: true };
   });
@@ -280,9 +283,11 @@ export async function rotateKey(deps: DomainDeps, actorId: string, reference: st
     const role = ctx.roles.find((r) => r.id === old.roleId);
     if (role === undefined) throw new AppError('NOT_ROLE_MEMBER', 'You no longer hold the role this key belongs to, so it cannot be rotated. Delete it instead.');
     if (old.rotatedTo !== null) throw new AppError('INVALID_INPUT', `"${old.name}" was already rotated (its successor is ${old.rotatedTo}).`);
-    if (old.status !== 'active' || isExpired(old, now)) throw new AppError('KEY_EXPIRED', `"${old.name}" is not active; rotate an active key, or delete this one and create a new key.`);
+    if (old.status !== 'active') throw new AppError('INVALID_INPUT', `"${old.name}" is inactive; make it active first, or delete it and create a new key.`);
+    // The successor replaces the old key, which stops working after the grace period: a full role can
+    // still rotate ("delete or rotate one first", R2). Only a role already over its limit cannot.
     const used = await tx.countKeys(actorId, role.id);
-    if (used >= role.maxKeys) throw limitReached({ role, used, max: role.maxKeys }, 'rotation needs a free slot for the new key. Delete a key first.');
+    if (used > role.maxKeys) throw limitReached({ role, used, max: role.maxKeys }, 'finish an earlier rotation first: delete the old key.');
     let name = successorName(old.name, now, 1);
     for (let attempt = 2; (await tx.findKeysByName(actorId, role.id, name)).length > 0; attempt++) name = successorName(old.name, now, attempt);
     const lifetime = old.expiresAt === null ? null : Date.parse(old.expiresAt) - Date.parse(old.createdAt);

@@ -58,6 +58,8 @@ export interface Repos {
   /** Keys by the status a user sees at `nowIso` (expired wins over inactive), for the metrics endpoint. */
   countKeysByStatus(nowIso: string): Promise<{ active: number; inactive: number; expired: number }>;
   deleteKey(id: string): Promise<void>;
+  /** A deleted successor no longer stands for its predecessor: the predecessor is an ordinary key again. */
+  clearRotationsTo(successorId: string): Promise<void>;
 
   readAuditHead(): Promise<AuditHead>;
   /** Appends the record and queues it for the security-channel mirror, in the caller's transaction. */

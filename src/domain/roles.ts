@@ -67,6 +67,7 @@ async function dropMembership(tx: Repos, deps: DomainDeps, actorId: string, user
   const now = deps.now();
   for (const key of keys.filter((k) => k.ownerId === userId)) {
     await tx.deleteKey(key.id);
+    await tx.clearRotationsTo(key.id);
     await appendAudit(tx, auditOf(actorId, action, key, role, { reason: action === 'key.deleted' ? 'role_removed_from_owner' : 'role_deleted' }), now);
   }
   await tx.removeUserRole(userId, role.id);

@@ -113,7 +113,7 @@ export async function recordAuthFailures(deps: DomainDeps, windows: readonly Aut
         key === undefined
           ? { actorId: API_ACTOR, action: 'auth.failed', keyId: window.keyId, details }
           : { ...auditOf(API_ACTOR, 'auth.failed', key, await tx.findRoleById(key.roleId), details) };
-      await appendAudit(tx, event, new Date(window.lastAt));
+      await appendAudit(tx, event, deps.now());
     }
     return windows.length;
   });

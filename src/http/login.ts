@@ -53,21 +53,22 @@ export function loginRoute(api: ApiContext): Route {
       const subject = throttleIdentity(client);
       // Only a plausible key ID gets a counter of its own, so junk usernames cannot fill memory.
       const claimedKeyId = KEY_ID_PATTERN.test(username) ? username : null;
-      const wait = Math.max(
-        api.authFailuresByClient.retryAfterMs(subject),
-        claimedKeyId === null || api.knownClients.knows(claimedKeyId, subject) ? 0 : api.authFailuresByKey.retryAfterMs(claimedKeyId),
-      );
-      if (wait > 0) {
-        sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(wait) });
+      const clientWait = api.authFailuresByClient.retryAfterMs(subject);
+      if (clientWait > 0) {
+        sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(clientWait) });
         return;
       }
 
       const result = await authenticateKey(api.services.deps, username, password);
       if (!result.ok) {
+        // The per-key lock only ever answers failures: whoever holds the real secret always gets in, so
+        // a stranger who knows a (public) key ID cannot lock its integration out from anywhere.
+        const keyWait = claimedKeyId === null || api.knownClients.knows(claimedKeyId, subject) ? 0 : api.authFailuresByKey.retryAfterMs(claimedKeyId);
         api.authFailuresByClient.fail(subject);
         if (claimedKeyId !== null) api.authFailuresByKey.fail(claimedKeyId);
         api.usage.recordFailure({ endpoint: '/login', keyId: claimedKeyId, clientAddress: client, reason: reasons[result.reason] });
-        sendError(res, ctx, 'unauthorized');
+        if (keyWait > 0) sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(keyWait) });
+        else sendError(res, ctx, 'unauthorized');
         return;
       }
       api.knownClients.remember(result.key.id, subject);

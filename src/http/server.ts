@@ -55,6 +55,7 @@ export function sendError(res: ServerResponse, ctx: RequestContext, code: HttpEr
 }
 
 const SLACK_PATH = '/slack/events';
+const SLACK_MAX_BODY_BYTES = 1024 * 1024;
 const UNMATCHED = 'unmatched';
 
 /** OWASP REST: keys never travel in URLs (they end up in proxy logs and browser history). */
@@ -87,6 +88,14 @@ export function createHttpServer(options: HttpServerOptions): Server {
     if (path === SLACK_PATH && options.slackRequestListener !== undefined) {
       if (observer !== undefined) {
         res.once('finish', () => observer.observe(SLACK_PATH, res.statusCode < 400 ? 'ok' : `http_${res.statusCode}`, (performance.now() - started) / 1000));
+      }
+      // Bolt buffers the whole body before it checks the signature: unsigned giants stop here. Slack's
+      // largest payloads (a modal's state) are tens of kilobytes, and Slack always sends Content-Length.
+      const length = Number(req.headers['content-length'] ?? Number.NaN);
+      if (!Number.isFinite(length) || length > SLACK_MAX_BODY_BYTES) {
+        res.writeHead(Number.isFinite(length) ? 413 : 411).end();
+        req.resume();
+        return;
       }
       options.slackRequestListener(req, res);
       return;

@@ -163,6 +163,15 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
     expect((await services.keys.show(alice, key.key.id)).key.status).toBe('active');
   });
 
+  it('an admin revoking a key its owner only made inactive turns it into a revocation the owner cannot undo', async () => {
+    const key = await create('switched-off');
+    await services.keys.deactivate(alice, key.key.id);
+    const revoked = await services.keys.deactivate(admin, key.key.id);
+    expect(revoked.changed).toBe(true);
+    expect(revoked.key.status).toBe('revoked');
+    expect(await codeOf(services.keys.activate(alice, key.key.id))).toBe('NOT_ADMIN');
+  });
+
   it('losing System Admin without an explicit grant makes the remaining keys inactive (R1)', async () => {
     await services.roles.assign(admin, 'UOPS', 'System Admin');
     const opsKey = await services.keys.create({ actorId: 'UOPS', name: 'ops', expiry: { kind: 'never' } });

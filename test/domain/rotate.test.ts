@@ -29,11 +29,31 @@ describe.each(dialects)('rotating a key on %s', (dialect) => {
     expect(actions[0]).toBe('key.rotated');
   });
 
-  it('needs a free slot, and only the owner can rotate', async () => {
+  it('works in a full role ("delete or rotate one first"), but not twice over the limit; only the owner rotates', async () => {
     await services.keys.create({ actorId: 'UALICE', name: 'a', expiry: { kind: 'never' } });
     await services.keys.create({ actorId: 'UALICE', name: 'b', expiry: { kind: 'never' } });
-    await expect(services.keys.rotate('UALICE', 'a')).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+    const rotated = await services.keys.rotate('UALICE', 'a');
+    await expect(services.keys.rotate('UALICE', rotated.successor.id)).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+    await expect(services.keys.rotate('UALICE', 'a')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     const [first] = (await services.keys.list('UALICE')).keys;
     await expect(services.keys.rotate('UADMIN', first?.key.id ?? '')).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
+  });
+
+  it('extending a rotated-out key keeps it (no longer on its way out); deleting a successor frees its predecessor', async () => {
+    await services.keys.create({ actorId: 'UALICE', name: 'kept', expiry: { kind: 'never' } });
+    const first = await services.keys.rotate('UALICE', 'kept');
+    await services.keys.extend('UALICE', first.old.id, { kind: 'never' });
+    expect((await services.keys.show('UALICE', first.old.id)).key).toMatchObject({ rotatedTo: null, expiresAt: null });
+    await services.keys.delete('UALICE', first.successor.id);
+    const second = await services.keys.rotate('UALICE', 'kept');
+    await services.keys.delete('UALICE', second.successor.id);
+    expect((await services.keys.show('UALICE', second.old.id)).key.rotatedTo).toBeNull();
+  });
+
+  it('an expired key can be rotated: its successor is the way out', async () => {
+    await services.keys.create({ actorId: 'UALICE', name: 'late', expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) } });
+    clock.advance(2 * DAY_MS);
+    const rotated = await services.keys.rotate('UALICE', 'late');
+    expect((await services.keys.verify(rotated.secret)).valid).toBe(true);
   });
 });

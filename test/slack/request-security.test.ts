@@ -44,3 +44,27 @@ describe('requests that do not come from Slack', () => {
     expect((await t.slack.sendRaw({ body, contentType: form, sign: { timestamp: now + 60 } })).status).toBe(200);
   });
 });
+
+describe('oversized requests to the Slack endpoint', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await startTestApp();
+  });
+  afterEach(async () => t.stop());
+
+  it('a body over 1 MB or one without a length is refused before Bolt buffers it', async () => {
+    const url = `http://127.0.0.1:${t.app.port}/slack/events`;
+    const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'x'.repeat(1024 * 1024 + 1) });
+    expect(big.status).toBe(413);
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('token=x'));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(url, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(411);
+    // A normal signed request still goes through.
+    expect((await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'help' })).status).toBe(200);
+  });
+});

@@ -22,14 +22,13 @@ describe('/accesskey rotate', () => {
     expect((await t.app.services.keys.list('UALICE')).keys).toHaveLength(2);
   });
 
-  it('the Rotate button in the key list does the same, and a full role is refused with the reason', async () => {
+  it('the Rotate button in the key list does the same, and the old key shows no Rotate button afterwards', async () => {
     const key = await t.app.services.keys.create({ actorId: 'UALICE', name: 'one', expiry: { kind: 'never' } });
     await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'list' });
     await t.slack.clickButton({ userId: 'UALICE', actionId: ACTION.rotateKey, value: key.key.id });
     await t.slack.waitFor(() => t.slack.responseUrlPosts.some((p) => secretsIn(JSON.stringify(p.body)).length > 0));
-    const successor = (await t.app.services.keys.list('UALICE')).keys.find((k) => k.key.id !== key.key.id);
-    const again = await t.slack.sendSlashCommand({ userId: 'UALICE', text: `rotate ${successor?.key.id}` });
-    expect(JSON.stringify(again.body)).toContain('rotation needs a free slot');
+    const shown = await t.slack.sendSlashCommand({ userId: 'UALICE', text: `show ${key.key.id}` });
+    expect(JSON.stringify(shown.body)).not.toContain(ACTION.rotateKey);
   });
 
   it('when the new secret reaches the user nowhere, the successor goes and the old key keeps its expiry', async () => {
@@ -47,7 +46,6 @@ describe('/accesskey rotate', () => {
   it('a key cannot be rotated twice', async () => {
     await t.app.services.keys.create({ actorId: 'UALICE', name: 'twice', expiry: { kind: 'never' } });
     await t.app.services.keys.rotate('UALICE', 'twice');
-    await t.app.services.roles.create(ADMIN, 'Roomy', 5);
     const again = await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate twice' });
     expect(JSON.stringify(again.body)).toContain('was already rotated');
   });

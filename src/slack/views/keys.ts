@@ -55,10 +55,11 @@ export function keyActions(row: KeyRow, surface: KeySurface): ActionsBlock {
   if (surface === 'list' || surface === 'list_all' || surface === 'home') elements.push({ type: 'button', action_id: ACTION.showKey, text: plain('Details'), value: row.key.id });
   elements.push({ type: 'button', action_id: ACTION.extendKey, text: plain(row.status === 'Expired' ? 'Extend expiry' : 'Change expiry'), value: row.key.id });
   if (row.status === 'Active') {
-    elements.push({ type: 'button', action_id: ACTION.rotateKey, text: plain('Rotate'), value: row.key.id });
+    if (row.key.rotatedTo === null) elements.push({ type: 'button', action_id: ACTION.rotateKey, text: plain('Rotate'), value: row.key.id });
     elements.push(deactivateButton(row));
   }
-  if (row.status === 'Inactive') elements.push({ type: 'button', action_id: ACTION.activateKey, text: plain('Make active'), value: row.key.id, style: 'primary' });
+  // A key an admin revoked can only be reactivated by an admin: its owner is not offered the button.
+  if (row.status === 'Inactive' && row.key.status !== 'revoked') elements.push({ type: 'button', action_id: ACTION.activateKey, text: plain('Make active'), value: row.key.id, style: 'primary' });
   elements.push(deleteButton(row));
   return { type: 'actions', block_id: `${surface}:${row.key.id}`, elements };
 }

@@ -58,7 +58,8 @@ export function accesskeyCommand(ctx: ListenerContext) {
     const ackNow = async () => {
       if (acked) return;
       acked = true;
-      await ack();
+      // Work after this point may already be committed (a rotation): a failed ack must not stop it.
+      await ack().catch((error: unknown) => ctx.logger.warn('ack failed; carrying on', { error, userId: command.user_id }));
     };
     const reply = async (message: Message) => {
       if (acked) {

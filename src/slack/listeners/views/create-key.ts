@@ -36,7 +36,8 @@ export function createKeySubmission(ctx: ListenerContext) {
       await ack({ response_action: 'errors', errors: { [blockId]: errorText(error, logger, { userId, view: 'create' }) } });
       return;
     }
-    await ack();
+    // The key is committed: a failed ack (a dropped socket) must not stop its secret from going out.
+    await ack().catch((error: unknown) => logger.warn('ack failed after the key was created; delivering anyway', { error, userId }));
     if (!result.created) {
       const text = `*${escapeText(result.key.name)}* was already created from this form; its secret was shown once and is not shown again.`;
       if (origin.responseUrl !== undefined) await postToResponseUrl(origin.responseUrl, { response_type: 'ephemeral', text, blocks: [] }).catch(() => undefined);
