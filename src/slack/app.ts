@@ -6,6 +6,7 @@ import type { Services } from '../domain/services.js';
 import type { Logger } from '../logger.js';
 import { boltLogger } from './bolt-logger.js';
 import { registerListeners } from './listeners/index.js';
+import { InFlight } from './in-flight.js';
 import { rejectFutureTimestamps } from './request-guard.js';
 
 export interface SlackRuntime {
@@ -32,6 +33,9 @@ export interface SlackAppOptions {
  * User-facing calls retry briefly: a person is waiting, and web-api's default (ten retries over half
  * an hour) would hold a listener long after it could still help.
  */
+/** Longer than a delivery can take with USER_FACING_RETRIES; shorter than an orchestrator's kill grace (30 s). */
+const SHUTDOWN_DRAIN_MS = 20_000;
+
 const USER_FACING_RETRIES = { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000 };
 
 export async function createSlackApp(options: SlackAppOptions): Promise<SlackRuntime> {
@@ -51,7 +55,8 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRun
     requestListener = rejectFutureTimestamps(receiver.requestListener);
   }
   await app.init();
-  registerListeners(app, { services, config, logger: logger.child({ component: 'slack' }) });
+  const inFlight = new InFlight();
+  registerListeners(app, { services, config, logger: logger.child({ component: 'slack' }), inFlight });
 
   return {
     app,
@@ -62,6 +67,9 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRun
       if (config.slack.socketMode) await app.start();
     },
     async stop() {
+      // Secrets being handed over finish first (the database is closed only after this).
+      await inFlight.drain(SHUTDOWN_DRAIN_MS);
+      if (inFlight.size > 0) logger.error('shutdown did not wait for every secret delivery', { pending: inFlight.size, alert: 'delivery_cut_short' });
       if (config.slack.socketMode) await app.stop();
     },
   };

@@ -54,3 +54,26 @@ describe('when the secret cannot be delivered', () => {
     expect(t.slack.calls.filter((c) => secretsIn(JSON.stringify(c.args)).length > 0)).toEqual([]);
   });
 });
+
+describe('shutting down while a secret is on its way', () => {
+  it('stop waits for the delivery to finish, so the committed key\'s secret still reaches its owner', async () => {
+    const t = await startTestApp();
+    try {
+      await t.app.services.access.grant(ADMIN, ALICE);
+      t.slack.fault({ method: 'files.getUploadURLExternal', kind: 'delay', ms: 1500 });
+      await t.slack.sendSlashCommand({ userId: ALICE, text: 'create in-flight' });
+      const view = await t.slack.waitFor(() => t.slack.openViewFor(ALICE));
+      await t.slack.sendViewSubmission({ userId: ALICE, viewId: view.id, inputs: { [INPUT.name]: 'in-flight' } });
+      // The key is committed and the (slow) delivery has started; now the process is told to stop.
+      await until(async () => (await t.app.services.keys.list(ALICE)).keys.length === 1, 'the key to be committed');
+      expect(t.slack.responseUrlPosts.filter((p) => secretsIn(JSON.stringify(p.body)).length > 0)).toEqual([]);
+      await t.app.stop();
+      expect(t.slack.responseUrlPosts.filter((p) => secretsIn(JSON.stringify(p.body)).length > 0)).toHaveLength(1);
+      const dm = t.slack.dmChannelOf(ALICE) ?? 'none';
+      expect(t.slack.filesIn(dm).filter((f) => secretsIn(f.content ?? '').length > 0)).toHaveLength(1);
+    } finally {
+      await t.slack.stop();
+      await t.db.cleanup();
+    }
+  });
+});

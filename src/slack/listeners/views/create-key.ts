@@ -44,7 +44,7 @@ export function createKeySubmission(ctx: ListenerContext) {
       return;
     }
     const key = result.key;
-    await deliverSecret({
+    await ctx.inFlight.track(deliverSecret({
       client,
       logger,
       userId,
@@ -56,7 +56,7 @@ export function createKeySubmission(ctx: ListenerContext) {
         await services.keys.delete(userId, key.id, 'secret_not_delivered');
       },
       retryHint: 'Please try `/accesskey create` again in a moment.',
-    });
+    }));
     if (origin.source === 'home') await publishHome(client, services, userId).catch((error: unknown) => logger.warn('home refresh failed', { error }));
   };
 }
