@@ -27,16 +27,19 @@ const TOKEN_HEADERS = { 'cache-control': 'no-store' };
  * per client and per claimed key ID; the per-key count does not lock out clients that logged in with
  * that key recently, so a stranger who knows a (public) key ID cannot lock its integration out.
  */
+/** Both token routes need TOKEN_SIGNING_SECRET; without it they answer 503 login_unavailable. */
+function tokensOrRefuse(api: ApiContext, res: Parameters<Route['handle']>[1], ctx: Parameters<Route['handle']>[2]): ApiContext['tokens'] {
+  if (api.tokens === undefined) sendError(res, ctx, 'login_unavailable');
+  return api.tokens;
+}
+
 export function loginRoute(api: ApiContext): Route {
   return {
     method: 'POST',
     path: '/login',
     async handle(req, res, ctx) {
-      const tokens = api.tokens;
-      if (tokens === undefined) {
-        sendError(res, ctx, 'login_unavailable');
-        return;
-      }
+      const tokens = tokensOrRefuse(api, res, ctx);
+      if (tokens === undefined) return;
       const body = await readJsonBody(req, MAX_BODY_BYTES);
       if (!body.ok) {
         if (body.error === 'payload_too_large') sendError(res, ctx, 'payload_too_large', { connection: 'close' });
@@ -88,11 +91,8 @@ export function extendTokenRoute(api: ApiContext): Route {
     method: 'GET',
     path: '/auth_token/extend',
     async handle(req, res, ctx) {
-      const tokens = api.tokens;
-      if (tokens === undefined) {
-        sendError(res, ctx, 'login_unavailable');
-        return;
-      }
+      const tokens = tokensOrRefuse(api, res, ctx);
+      if (tokens === undefined) return;
       const client = clientAddress(req, api.trustProxy);
       const subject = throttleIdentity(client);
       const wait = api.authFailuresByClient.retryAfterMs(subject);

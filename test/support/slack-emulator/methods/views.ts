@@ -108,32 +108,25 @@ export function replaceView(record: ViewRecord, input: JsonObject, ctx: Emulator
 
 const MAX_STACK = 3;
 
-const viewsOpen: MethodSpec = {
-  token: 'bot',
-  handle(args, ctx) {
-    const trigger = checkTrigger(args, ctx);
-    if (!trigger.ok) return trigger.response;
-    const checked = checkViewArg(args.view, 'modal');
-    if (!checked.ok) return checked.response;
-    if (duplicateExternalId(checked.view, ctx)) return fail('duplicate_external_id');
-    consumeTrigger(args, ctx);
-    return ok({ view: cloneJson(pushModal(trigger.userId, checked.view, ctx, true)) });
-  },
-};
+/** views.open starts a new stack; views.push adds to the open one (at most 3 views deep). */
+function openModal(push: boolean): MethodSpec {
+  return {
+    token: 'bot',
+    handle(args, ctx) {
+      const trigger = checkTrigger(args, ctx);
+      if (!trigger.ok) return trigger.response;
+      const checked = checkViewArg(args.view, 'modal');
+      if (!checked.ok) return checked.response;
+      if (push && ctx.store.openStack(trigger.userId).length >= MAX_STACK) return fail('push_limit_reached');
+      if (duplicateExternalId(checked.view, ctx)) return fail('duplicate_external_id');
+      consumeTrigger(args, ctx);
+      return ok({ view: cloneJson(pushModal(trigger.userId, checked.view, ctx, !push)) });
+    },
+  };
+}
 
-const viewsPush: MethodSpec = {
-  token: 'bot',
-  handle(args, ctx) {
-    const trigger = checkTrigger(args, ctx);
-    if (!trigger.ok) return trigger.response;
-    const checked = checkViewArg(args.view, 'modal');
-    if (!checked.ok) return checked.response;
-    if (ctx.store.openStack(trigger.userId).length >= MAX_STACK) return fail('push_limit_reached');
-    if (duplicateExternalId(checked.view, ctx)) return fail('duplicate_external_id');
-    consumeTrigger(args, ctx);
-    return ok({ view: cloneJson(pushModal(trigger.userId, checked.view, ctx, false)) });
-  },
-};
+const viewsOpen = openModal(false);
+const viewsPush = openModal(true);
 
 const viewsUpdate: MethodSpec = {
   token: 'bot',
