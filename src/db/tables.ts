@@ -117,6 +117,27 @@ export interface AccessRequestsTable {
   card_ts: string | null;
 }
 
+/** Owner DMs of the Prisma-compatible key API, queued with the change (migration 2026-12-01T04-00). */
+export interface OwnerNoticesTable {
+  id: string;
+  owner_id: string;
+  kind: string;
+  key_id: string;
+  key_name: string;
+  role_name: string | null;
+  via_key_id: string;
+  actor_id: string;
+  created_at: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_until: string | null;
+  last_error: string | null;
+  channel_id: string | null;
+  message_ts: string | null;
+  done_at: string | null;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -129,4 +150,5 @@ export interface Database {
   audit_mirror_gate: AuditMirrorGateTable;
   expiry_warnings: ExpiryWarningsTable;
   app_settings: AppSettingsTable;
+  owner_notices: OwnerNoticesTable;
 }

@@ -1,7 +1,8 @@
 import { AppError } from '../errors.js';
 import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import type { AccessKey, AuditAction, Role } from './model.js';
+import { SYSTEM_ADMIN_ROLE, type AccessKey, type AuditAction, type Role } from './model.js';
+import { ownerNoticeOf, queueOwnerNotice, type ViaKey } from './owner-notices.js';
 import type { Repos } from './ports.js';
 import { KEY_ID_PATTERN, SecretHasher, containsSecret, generateKeyId, generateSecret, isWellFormedSecret, secretStart } from './secrets.js';
 import { isExpired, iso, resolveExpiry, type ExpiryChoice } from './time.js';
@@ -14,8 +15,9 @@ const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 /** A key name: 1–64 characters after trimming, printable, not secret-shaped. Returns the trimmed name. */
 export function validateKeyName(raw: string): string {
   const name = raw.trim();
-  if (name.length === 0) throw new AppError('INVALID_NAME', 'Give the key a name.');
-  if ([...name].length > NAME_MAX) throw new AppError('INVALID_NAME', `A key name can be at most ${NAME_MAX} characters.`);
+  // `rule: 'length'` lets the key API answer Prisma's invalid_access_key_name_length for these two.
+  if (name.length === 0) throw new AppError('INVALID_NAME', 'Give the key a name.', { details: { rule: 'length' } });
+  if ([...name].length > NAME_MAX) throw new AppError('INVALID_NAME', `A key name can be at most ${NAME_MAX} characters.`, { details: { rule: 'length' } });
   if (FORBIDDEN_IN_NAME.test(name)) throw new AppError('INVALID_NAME', 'A key name cannot contain control or invisible characters.');
   if (containsSecret(name)) throw new AppError('INVALID_NAME', 'That name looks like a secret key. Never paste secrets into names.');
   return name;
@@ -80,6 +82,8 @@ export interface CreateKeyInput {
   expiry: ExpiryChoice;
   /** Identifies the request that asked (e.g. the Slack view id): a replay returns the first result. */
   requestId?: string;
+  /** Asked through the key API with this key: the new key goes into that key's role, and the owner is told. */
+  via?: ViaKey;
 }
 
 export type CreateKeyResult =
@@ -103,7 +107,7 @@ export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promis
         if (role !== undefined) return { created: false, key: earlier, role };
       }
     }
-    const ctx = await contextIn(tx, deps, input.actorId);
+    const ctx = narrowToKey(await contextIn(tx, deps, input.actorId), input.via);
     const role = requireCreatableRole(ctx);
     const used = await tx.countKeys(input.actorId, role.id);
     if (used >= role.maxKeys) throw limitReached({ role, used, max: role.maxKeys });
@@ -112,7 +116,10 @@ export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promis
     }
     const { key, secret } = newKey(deps, { name, ownerId: input.actorId, roleId: role.id, expiresAt, now, requestId: input.requestId });
     await tx.insertKey(key);
-    await appendAudit(tx, auditOf(input.actorId, 'key.created', key, role, { slotsUsed: used + 1, maxKeys: role.maxKeys }), now);
+    // Through the key API, the response that carries the secret is its delivery (R6).
+    const viaDetails: Record<string, string> = input.via === undefined ? {} : { via: input.via.keyId, delivery: 'api_response' };
+    await appendAudit(tx, auditOf(input.actorId, 'key.created', key, role, { slotsUsed: used + 1, maxKeys: role.maxKeys, ...viaDetails }), now);
+    if (input.via !== undefined) await queueOwnerNotice(tx, ownerNoticeOf('key_created', key, role, input.via, input.actorId, now));
     return { created: true, key, role, secret };
   });
 }
@@ -122,15 +129,29 @@ export function auditOf(actorId: string, action: AuditAction, key: AccessKey, ro
 }
 
 /**
+ * Through a key (SPEC §9), its owner acts in the key's role only, and has admin powers only when that
+ * role is System Admin — a member's second key in another role never borrows them.
+ */
+export function narrowToKey(ctx: UserContext, via: ViaKey | undefined): UserContext {
+  if (via === undefined) return ctx;
+  const activeRole = ctx.roles.find((r) => r.id === via.roleId) ?? null;
+  return { ...ctx, activeRole, isAdmin: ctx.isAdmin && activeRole?.name === SYSTEM_ADMIN_ROLE };
+}
+
+const viaDetail = (via: ViaKey | undefined): Record<string, string> => (via === undefined ? {} : { via: via.keyId });
+
+/**
  * Finds a key the actor may act on, by key ID or by name. Owners find their own keys (the active
  * role's first); admins may name anyone's key by ID. Anything else is "not found", never "forbidden".
  */
-export async function findKeyFor(tx: Repos, ctx: UserContext, reference: string): Promise<AccessKey> {
+export async function findKeyFor(tx: Repos, ctx: UserContext, reference: string, via?: ViaKey): Promise<AccessKey> {
   const ref = reference.trim();
   const notFound = new AppError('KEY_NOT_FOUND', `No key of yours is called or has the ID "${ref}". Try \`/accesskey list --all-roles\`.`);
   if (KEY_ID_PATTERN.test(ref)) {
     const key = await tx.findKeyById(ref);
     if (key === undefined || (key.ownerId !== ctx.user.id && !ctx.isAdmin)) throw notFound;
+    // Through a key, only its own role's keys exist for a non-admin (as Prisma shows them).
+    if (via !== undefined && !ctx.isAdmin && key.roleId !== via.roleId) throw notFound;
     return key;
   }
   if (ref.length === 0 || ref.length > 64) throw notFound;
@@ -150,8 +171,8 @@ export interface KeyView {
 }
 
 /** Lists the user's keys for the active role (R3), or across all roles. */
-export async function listKeys(deps: DomainDeps, userId: string, options: { allRoles?: boolean } = {}): Promise<{ ctx: UserContext; keys: KeyView[] }> {
-  const ctx = await userContext(deps, userId);
+export async function listKeys(deps: DomainDeps, userId: string, options: { allRoles?: boolean; via?: ViaKey } = {}): Promise<{ ctx: UserContext; keys: KeyView[] }> {
+  const ctx = narrowToKey(await userContext(deps, userId), options.via);
   if (!options.allRoles && ctx.activeRole === null) return { ctx, keys: [] };
   const filter = options.allRoles || ctx.activeRole === null ? { ownerId: userId } : { ownerId: userId, roleId: ctx.activeRole.id };
   const keys = await deps.store.read.listKeys(filter);
@@ -160,19 +181,19 @@ export async function listKeys(deps: DomainDeps, userId: string, options: { allR
 }
 
 
-export async function showKey(deps: DomainDeps, actorId: string, reference: string): Promise<KeyView> {
-  const ctx = await userContext(deps, actorId);
-  const key = await findKeyFor(deps.store.read, ctx, reference);
+export async function showKey(deps: DomainDeps, actorId: string, reference: string, via?: ViaKey): Promise<KeyView> {
+  const ctx = narrowToKey(await userContext(deps, actorId), via);
+  const key = await findKeyFor(deps.store.read, ctx, reference, via);
   return { key, role: await deps.store.read.findRoleById(key.roleId) };
 }
 
 type KeyChange = { key: AccessKey; role: Role | undefined; changed: boolean };
 
 /** Runs a change on one key the actor may touch, inside one audited transaction. */
-async function changeKey(deps: DomainDeps, actorId: string, reference: string, change: (tx: Repos, ctx: UserContext, key: AccessKey, role: Role | undefined) => Promise<KeyChange>): Promise<KeyChange> {
+async function changeKey(deps: DomainDeps, actorId: string, reference: string, change: (tx: Repos, ctx: UserContext, key: AccessKey, role: Role | undefined) => Promise<KeyChange>, via?: ViaKey): Promise<KeyChange> {
   return deps.store.write(async (tx) => {
-    const ctx = await contextIn(tx, deps, actorId);
-    const key = await findKeyFor(tx, ctx, reference);
+    const ctx = narrowToKey(await contextIn(tx, deps, actorId), via);
+    const key = await findKeyFor(tx, ctx, reference, via);
     return change(tx, ctx, key, await tx.findRoleById(key.roleId));
   });
 }
@@ -191,7 +212,7 @@ export async function extendKey(deps: DomainDeps, actorId: string, reference: st
 }
 
 /** R8: make inactive at once. An admin doing it to someone else's key is a revocation. */
-export async function deactivateKey(deps: DomainDeps, actorId: string, reference: string): Promise<KeyChange> {
+export async function deactivateKey(deps: DomainDeps, actorId: string, reference: string, via?: ViaKey): Promise<KeyChange> {
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
     const byOwner = key.ownerId === actorId;
     // Already off, unless an admin now revokes what its owner only switched off (the owner could undo that).
@@ -201,13 +222,14 @@ export async function deactivateKey(deps: DomainDeps, actorId: string, reference
     const updated: AccessKey = { ...key, status };
     await tx.updateKey(key.id, { status });
     const action = byOwner ? 'key.deactivated' : 'key.revoked';
-    await appendAudit(tx, auditOf(actorId, action, updated, role), deps.now());
+    await appendAudit(tx, auditOf(actorId, action, updated, role, viaDetail(via)), deps.now());
+    if (via !== undefined) await queueOwnerNotice(tx, ownerNoticeOf(byOwner ? 'key_deactivated' : 'key_revoked', updated, role, via, actorId, deps.now()));
     return { key: updated, role, changed: true };
-  });
+  }, via);
 }
 
 /** Make active again: not when expired (R5), and only with API access (R1). */
-export async function activateKey(deps: DomainDeps, actorId: string, reference: string): Promise<KeyChange> {
+export async function activateKey(deps: DomainDeps, actorId: string, reference: string, via?: ViaKey): Promise<KeyChange> {
   return changeKey(deps, actorId, reference, async (tx, ctx, key, role) => {
     if (isExpired(key, deps.now())) {
       throw new AppError('KEY_EXPIRED', `"${key.name}" has expired and cannot be made active again. Extend its expiry first, or create a new key.`);
@@ -222,18 +244,19 @@ export async function activateKey(deps: DomainDeps, actorId: string, reference: 
     }
     const updated: AccessKey = { ...key, status: 'active' };
     await tx.updateKey(key.id, { status: 'active' });
-    await appendAudit(tx, auditOf(actorId, 'key.activated', updated, role), deps.now());
+    await appendAudit(tx, auditOf(actorId, 'key.activated', updated, role, viaDetail(via)), deps.now());
     return { key: updated, role, changed: true };
-  });
+  }, via);
 }
 
-export async function deleteKey(deps: DomainDeps, actorId: string, reference: string, reason?: string): Promise<KeyChange> {
+export async function deleteKey(deps: DomainDeps, actorId: string, reference: string, reason?: string, via?: ViaKey): Promise<KeyChange> {
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
     await tx.deleteKey(key.id);
     await tx.clearRotationsTo(key.id);
-    await appendAudit(tx, auditOf(actorId, 'key.deleted', key, role, reason === undefined ? {} : { reason }), deps.now());
+    await appendAudit(tx, auditOf(actorId, 'key.deleted', key, role, { ...(reason === undefined ? {} : { reason }), ...viaDetail(via) }), deps.now());
+    if (via !== undefined) await queueOwnerNotice(tx, ownerNoticeOf('key_deleted', key, role, via, actorId, deps.now()));
     return { key, role, changed: true };
-  });
+  }, via);
 }
 
 export type VerifyCode = 'MALFORMED' | 'NOT_FOUND' | 'INACTIVE' | 'EXPIRED';

@@ -1,6 +1,7 @@
 import type { AuditOutbox } from './audit-outbox.js';
 import type { ExpiryWarningStore } from './expiry-ports.js';
 import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, User } from './model.js';
+import type { OwnerNotice } from './owner-notices.js';
 
 /**
  * What the domain needs from storage. `src/db` implements it over Kysely; the domain never sees SQL.
@@ -67,6 +68,9 @@ export interface Repos {
   writeAuditHead(head: AuditHead): Promise<void>;
   listAuditAscending(afterSeq: number, limit: number): Promise<AuditRecord[]>;
   searchAudit(filter: AuditSearch): Promise<AuditRecord[]>;
+
+  /** Queues a DM to a key's owner about a change made through the key API, in the caller's transaction. */
+  queueOwnerNotice(notice: OwnerNotice): Promise<void>;
 
   getSetting(name: string): Promise<string | undefined>;
   setSetting(name: string, value: string): Promise<void>;

@@ -4,6 +4,7 @@ import { exportAudit, listAllKeys, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { activateKey, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, undoRotation, verifyKey, type CreateKeyInput, type RotateKeyResult } from './keys.js';
+import type { ViaKey } from './owner-notices.js';
 import type { AuditSearch } from './ports.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
@@ -26,12 +27,12 @@ export function createServices(deps: DomainDeps) {
     keys: {
       slots: (userId: string) => slotsFor(deps, userId),
       create: (input: CreateKeyInput) => createKey(deps, input),
-      list: (userId: string, options?: { allRoles?: boolean }) => listKeys(deps, userId, options),
-      show: (actorId: string, reference: string) => showKey(deps, actorId, reference),
+      list: (userId: string, options?: { allRoles?: boolean; via?: ViaKey }) => listKeys(deps, userId, options),
+      show: (actorId: string, reference: string, via?: ViaKey) => showKey(deps, actorId, reference, via),
       extend: (actorId: string, reference: string, expiry: ExpiryChoice) => extendKey(deps, actorId, reference, expiry),
-      deactivate: (actorId: string, reference: string) => deactivateKey(deps, actorId, reference),
-      activate: (actorId: string, reference: string) => activateKey(deps, actorId, reference),
-      delete: (actorId: string, reference: string, reason?: string) => deleteKey(deps, actorId, reference, reason),
+      deactivate: (actorId: string, reference: string, via?: ViaKey) => deactivateKey(deps, actorId, reference, via),
+      activate: (actorId: string, reference: string, via?: ViaKey) => activateKey(deps, actorId, reference, via),
+      delete: (actorId: string, reference: string, reason?: string, via?: ViaKey) => deleteKey(deps, actorId, reference, reason, via),
       verify: (secret: unknown) => verifyKey(deps, secret),
       rotate: (actorId: string, reference: string) => rotateKey(deps, actorId, reference),
       undoRotation: (actorId: string, result: RotateKeyResult) => undoRotation(deps, actorId, result),
