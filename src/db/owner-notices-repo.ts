@@ -21,7 +21,7 @@ export class KyselyOwnerNotices implements OwnerNoticeQueue {
         // A fresh notice is due at once whatever this worker's clock says; only retries wait.
         .where((eb) => eb.or([eb('attempts', '=', 0), eb('next_attempt_at', '<=', nowIso)]))
         .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', nowIso)]))
-        .orderBy('created_at')
+        // Ids sort in queueing order (see noticeId).
         .orderBy('id')
         .limit(request.maxItems)
         .$if(postgres, (q) => q.forUpdate().skipLocked())

@@ -36,8 +36,19 @@ export interface ViaKey {
   roleId: string;
 }
 
+let sequence = 0;
+
+/**
+ * Ids sort in the order this process queued them (wall-clock milliseconds, then a counter), so one
+ * owner's notices about one key arrive in the order things happened: created, made inactive, deleted.
+ */
+function noticeId(): string {
+  sequence = (sequence + 1) % 1_000_000;
+  return `ntc_${String(Date.now()).padStart(15, '0')}${String(sequence).padStart(6, '0')}${randomBase62(8)}`;
+}
+
 export function ownerNoticeOf(kind: OwnerNoticeKind, key: AccessKey, role: Pick<Role, 'name'> | undefined, via: ViaKey, actorId: string, now: Date): OwnerNotice {
-  return { id: `ntc_${randomBase62(20)}`, ownerId: key.ownerId, kind, keyId: key.id, keyName: key.name, roleName: role?.name ?? null, viaKeyId: via.keyId, actorId, createdAt: iso(now) };
+  return { id: noticeId(), ownerId: key.ownerId, kind, keyId: key.id, keyName: key.name, roleName: role?.name ?? null, viaKeyId: via.keyId, actorId, createdAt: iso(now) };
 }
 
 /** Queues the owner's DM inside the change's own transaction. */

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { ApiContext } from './context.js';
 import { extendTokenRoute, loginRoute } from './login.js';
 import { createApiMetrics } from './metrics.js';
+import { prismaKeyRoutes } from './prisma/routes.js';
 import type { HttpObserver, Route } from './server.js';
 import { FailureCounter, KnownClients, type ThrottleRule } from './throttle.js';
 import { TokenIssuer } from './tokens.js';
@@ -96,7 +97,8 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
   const timer = intervalMs > 0 ? setInterval(() => void flushUsage(), intervalMs).unref() : undefined;
 
   return {
-    routes: [loginRoute(api), extendTokenRoute(api), verifyRoute(api), metrics.route],
+    // SPEC §9, Prisma Cloud's key API (src/http/prisma/).
+    routes: [loginRoute(api), extendTokenRoute(api), verifyRoute(api), metrics.route, ...prismaKeyRoutes(api)],
     observer: metrics.observer,
     registry: metrics.registry,
     usage,

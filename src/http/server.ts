@@ -26,8 +26,11 @@ export class RequestContext {
 }
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** The exact path, or with `pattern` the path's template (e.g. `/access_keys/{id}`), the metrics label. */
   path: string;
+  /** Matches paths with parameters (tried after exact paths); the route parses them from the path itself. */
+  pattern?: RegExp;
   handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>;
 }
 
@@ -77,6 +80,8 @@ function urlCarriesSecret(url: string): boolean {
 export function createHttpServer(options: HttpServerOptions): Server {
   const table = new Map(options.routes.map((route) => [`${route.method} ${route.path}`, route]));
   const paths = new Set(options.routes.map((route) => route.path));
+  const patterned = options.routes.filter((route) => route.pattern !== undefined);
+  const templateOf = (path: string): string | undefined => patterned.find((route) => route.pattern?.test(path) === true)?.path;
   const { logger, observer } = options;
 
   const server = createServer((req, res) => {
@@ -101,9 +106,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
       return;
     }
 
-    const route = table.get(`${req.method ?? 'GET'} ${path}`);
+    const route = table.get(`${req.method ?? 'GET'} ${path}`) ?? patterned.find((candidate) => candidate.method === req.method && candidate.pattern?.test(path) === true);
+    const template = paths.has(path) ? path : templateOf(path);
     // Unknown paths share one label, so scanners cannot blow up the metrics' cardinality.
-    const ctx = new RequestContext(randomUUID(), route?.path ?? (paths.has(path) ? path : UNMATCHED), logger);
+    const ctx = new RequestContext(randomUUID(), route?.path ?? template ?? UNMATCHED, logger);
     res.setHeader('x-request-id', ctx.requestId);
     if (observer !== undefined) {
       res.once('finish', () => observer.observe(ctx.route, ctx.outcome ?? (res.statusCode < 400 ? 'ok' : `http_${res.statusCode}`), (performance.now() - started) / 1000));
@@ -115,7 +121,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       return;
     }
     if (route === undefined) {
-      sendError(res, ctx, paths.has(path) ? 'method_not_allowed' : 'not_found');
+      sendError(res, ctx, template !== undefined ? 'method_not_allowed' : 'not_found');
       return;
     }
     route.handle(req, res, ctx).catch((error: unknown) => {
