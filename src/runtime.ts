@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
+import { KyselyOwnerNotices } from './db/owner-notices-repo.js';
 import { createStore } from './db/store.js';
 import type { DomainDeps } from './domain/deps.js';
 import { SecretHasher } from './domain/secrets.js';
@@ -92,6 +93,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
           rolesOf: async (userId) => (await services.users.context(userId)).roles.map((r) => r.name),
           notifier: outbound.accessRequests,
         },
+        ownerNotices: { queue: new KyselyOwnerNotices(connection), dm: outbound.ownerNotices },
       });
       stops.push(() => scheduler.stop());
     }

@@ -1,12 +1,14 @@
 import cron, { type Logger as CronLogger } from 'node-cron';
 import type { AuditChannel } from '../domain/audit-outbox.js';
 import type { WarningDm } from '../domain/expiry-ports.js';
+import type { OwnerNoticeDm, OwnerNoticeQueue } from '../domain/owner-notices.js';
 import type { Store } from '../domain/ports.js';
 import type { Logger } from '../logger.js';
 import { createAuditMirror, type AuditMirrorTuning } from './jobs/audit-mirror.js';
 import { runExpireAccessRequests, type ExpireAccessRequestsInput } from './jobs/expire-access-requests.js';
 import { runExpiryCheck, type ExpiryCheckResult } from './jobs/expiry-check.js';
 import { createWarningSender, type WarningSenderTuning } from './jobs/expiry-warning-sender.js';
+import { createOwnerNoticeSender, type OwnerNoticeSenderTuning } from './jobs/owner-notice-sender.js';
 import { startWorkerLoop } from './worker-loop.js';
 
 export interface SchedulerOptions {
@@ -25,6 +27,8 @@ export interface SchedulerOptions {
   warningDm: WarningDm;
   /** Expires API-access requests on the same schedule as the expiry check (optional in tests). */
   accessRequests?: Omit<ExpireAccessRequestsInput, 'logger'>;
+  /** Owner DMs about changes made through the key API (SPEC §9), drained by their own loop. */
+  ownerNotices?: { queue: OwnerNoticeQueue; dm: OwnerNoticeDm; tuning?: Partial<OwnerNoticeSenderTuning> };
   /** Run the expiry check once right away (catches up after downtime without waiting for the first tick). */
   checkOnStart?: boolean;
   tuning?: { mirror?: Partial<AuditMirrorTuning>; sender?: Partial<WarningSenderTuning> };
@@ -62,6 +66,12 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   const sender = createWarningSender({ store, now, dm: options.warningDm, warningDays: options.expiryWarningDays, logger: logger.child({ job: 'expiry-warnings' }), tuning: options.tuning?.sender });
   const senderLoop = startWorkerLoop({ name: 'expiry warning sender', logger, tick: (signal) => sender.tick(signal) });
+
+  const notices = options.ownerNotices;
+  const noticeLoop =
+    notices === undefined
+      ? undefined
+      : startWorkerLoop({ name: 'owner notice sender', logger, tick: createOwnerNoticeSender({ queue: notices.queue, dm: notices.dm, now: wallClock, logger: logger.child({ job: 'owner-notices' }), tuning: notices.tuning }).tick });
 
   let running: Promise<ExpiryCheckResult | undefined> | undefined;
   const checkLogger = logger.child({ job: 'expiry-check' });
@@ -104,7 +114,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       await task.stop();
       await task.destroy();
       await running;
-      await Promise.all([mirrorLoop.stop(), senderLoop.stop()]);
+      await Promise.all([mirrorLoop.stop(), senderLoop.stop(), noticeLoop?.stop()]);
     },
   };
 }

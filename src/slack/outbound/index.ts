@@ -3,9 +3,11 @@ import type { Config } from '../../config.js';
 import type { AccessRequestNotifier } from '../../domain/access-requests.js';
 import type { AuditChannel } from '../../domain/audit-outbox.js';
 import type { WarningDm } from '../../domain/expiry-ports.js';
+import type { OwnerNoticeDm } from '../../domain/owner-notices.js';
 import type { Logger } from '../../logger.js';
 import { SlackAuditChannel } from './audit-channel.js';
 import { createBackgroundClient } from './client.js';
+import { SlackOwnerNoticeDm } from './owner-notice-dm.js';
 import { SlackAccessRequestNotifier } from './request-expiry.js';
 import { SlackWarningDm } from './warning-dm.js';
 
@@ -13,6 +15,8 @@ export interface SlackOutbound {
   auditChannel: AuditChannel;
   warningDm: WarningDm;
   accessRequests: AccessRequestNotifier;
+  /** DMs to key owners about changes made through the key API. */
+  ownerNotices: OwnerNoticeDm;
 }
 
 /**
@@ -26,5 +30,6 @@ export function createSlackOutbound(options: { config: Pick<Config, 'slack' | 'a
     auditChannel: new SlackAuditChannel(client('audit-mirror'), config.auditChannelId),
     warningDm: new SlackWarningDm(client('expiry-warnings')),
     accessRequests: new SlackAccessRequestNotifier(client('access-requests')),
+    ownerNotices: new SlackOwnerNoticeDm(client('owner-notices')),
   };
 }

@@ -1,0 +1,31 @@
+import type { OwnerNotice, OwnerNoticeKind } from '../../domain/owner-notices.js';
+import type { Message } from './blocks.js';
+import { escapeText, mention, slackDate } from './format.js';
+
+const verbs: Record<OwnerNoticeKind, string> = {
+  key_created: 'was created',
+  key_deleted: 'was deleted',
+  key_deactivated: 'was made inactive',
+  key_revoked: 'was revoked (made inactive by an admin)',
+};
+
+const advice: Record<OwnerNoticeKind, string> = {
+  key_created: 'Its secret went to the automation that asked for it. If you did not expect this, make the key inactive with `/accesskey deactivate`.',
+  key_deleted: 'Integrations using it can no longer authenticate.',
+  key_deactivated: 'Integrations using it can no longer authenticate until it is made active again.',
+  key_revoked: 'Integrations using it can no longer authenticate. Only an admin can make it active again.',
+};
+
+/** The DM a key's owner gets when automation changed the key through the key API (SPEC §9). */
+export function ownerNoticeMessage(notice: OwnerNotice): Message {
+  const role = notice.roleName === null ? '' : ` in *${escapeText(notice.roleName)}*`;
+  const actor = notice.actorId === notice.ownerId ? '' : ` on behalf of ${mention(notice.actorId)}`;
+  const text = `Your access key *${escapeText(notice.keyName)}*${role} ${verbs[notice.kind]} ${slackDate(notice.createdAt)} by automation using key \`${escapeText(notice.viaKeyId)}\`${actor}.`;
+  return {
+    text: `Your access key ${escapeText(notice.keyName)} ${verbs[notice.kind]} by automation using key ${escapeText(notice.viaKeyId)}.`,
+    blocks: [
+      { type: 'section', block_id: `owner_notice_${notice.kind}`, text: { type: 'mrkdwn', text: `${text}\n${advice[notice.kind]}` } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Key ID \`${escapeText(notice.keyId)}\`` }] },
+    ],
+  };
+}
