@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyId } from '../../src/domain/secrets.js';
 import { KyselyOwnerNotices } from '../../src/db/owner-notices-repo.js';
 import { dialects } from '../support/db.js';
+import { dumpAllRows } from '../support/dump.js';
 import { DAY_MS } from '../support/domain.js';
 import { ADMIN, ALICE, BOB, rawRequest, startApi, type ApiHarness } from './harness.js';
 import { adminKeyInSystemAdmin, call, loginAs, redlockCode, type KeyReply } from './prisma-support.js';
@@ -55,6 +56,11 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       await loginAs(h.base, { id: created.id, secret: created.secretKey });
       const listed = keysOf(await api.get(`/access_keys`)).find((k) => k.id === created.id);
       expect(JSON.stringify(listed)).not.toContain(created.secretKey);
+      const dump = await dumpAllRows(h.db);
+      expect(dump.tables).toContain('owner_notices');
+      expect(dump.text).toContain(created.id);
+      expect(dump.text).not.toContain(created.secretKey);
+      expect(h.logs.join('\n')).not.toContain(created.secretKey);
     });
 
     it('writes the same key.created audit record as Slack, made by the owner via the calling key and marked as delivered by the response', async () => {
