@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, secretsIn, startTestApp, type TestApp } from '../support/app.js';
@@ -58,6 +59,23 @@ describe('examples/rotate-key.sh against the running app', () => {
     expect(result.stderr).toContain('already_have_two_access_keys');
     expect(await app.app.services.deps.store.read.countAllKeys({ ownerId: ALICE })).toBe(2);
     expect(await app.app.services.deps.store.read.findKeyById(old.key.id)).toBeDefined();
+  }, 40_000);
+
+  it('the by-hand rotation in the README works as written', async () => {
+    const { app, old, base } = await start();
+    const readme = await readFile(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const snippet = /By hand:\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(snippet).toBeDefined();
+    const script = (snippet ?? '').replace(/^BASE=.*$/m, `BASE=${base}`);
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const child = execFile('bash', ['-euo', 'pipefail', '-s'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OLD_KEY_ID: old.key.id, OLD_SECRET: old.secret }, timeout: 30_000 }, (error, _stdout, stderr) =>
+        resolve({ code: error === null ? 0 : 1, stderr }),
+      );
+      child.stdin?.end(script);
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await app.app.services.deps.store.read.findKeyById(old.key.id)).toBeUndefined();
+    expect((await app.app.services.keys.list(ALICE)).keys.map((k) => k.key.name)).toEqual(['ci-2027']);
   }, 40_000);
 
   it('stops at the login when the old secret is wrong', async () => {
