@@ -13,7 +13,9 @@ export async function readNoBody(req: IncomingMessage): Promise<'ok' | 'payload_
     return 'ok';
   }
   const text = await readText(req, MAX_BODY_BYTES);
-  if (text === undefined) return 'payload_too_large';
+  if (text === TOO_LARGE) return 'payload_too_large';
+  // An aborted upload must not go on to change anything; its answer goes nowhere anyway.
+  if (text === ABORTED) return 'unexpected_body';
   const trimmed = text.trim();
   return trimmed === '' || trimmed === 'null' || /^\{\s*\}$/.test(trimmed) ? 'ok' : 'unexpected_body';
 }
@@ -23,13 +25,16 @@ export function readBody(req: IncomingMessage): Promise<BodyResult> {
   return readJsonBody(req, MAX_BODY_BYTES);
 }
 
-function readText(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(undefined);
+const TOO_LARGE = Symbol('too large');
+const ABORTED = Symbol('aborted');
+
+function readText(req: IncomingMessage, limit: number): Promise<string | typeof TOO_LARGE | typeof ABORTED> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(TOO_LARGE);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
-    const settle = (value: string | undefined) => {
+    const settle = (value: string | typeof TOO_LARGE | typeof ABORTED) => {
       if (settled) return;
       settled = true;
       resolve(value);
@@ -38,12 +43,12 @@ function readText(req: IncomingMessage, limit: number): Promise<string | undefin
       size += chunk.length;
       if (size > limit) {
         req.pause();
-        settle(undefined);
+        settle(TOO_LARGE);
         return;
       }
       chunks.push(chunk);
     });
     req.on('end', () => settle(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => settle(''));
+    req.on('error', () => settle(ABORTED));
   });
 }
