@@ -39,6 +39,7 @@ export interface AccessKeysTable {
   last_used_ip: string | null;
   request_id: string | null;
   rotated_to: string | null;
+  delivered_at: string | null;
 }
 
 export interface AuditLogTable {
@@ -117,6 +118,13 @@ export interface AccessRequestsTable {
   card_ts: string | null;
 }
 
+/** One row per Slack interaction that changed something: a replay finds it and changes nothing. */
+export interface ProcessedRequestsTable {
+  id: string;
+  actor_id: string;
+  at: string;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -129,4 +137,5 @@ export interface Database {
   audit_mirror_gate: AuditMirrorGateTable;
   expiry_warnings: ExpiryWarningsTable;
   app_settings: AppSettingsTable;
+  processed_requests: ProcessedRequestsTable;
 }

@@ -3,7 +3,7 @@ import { checkDecider, decideAccessRequest, expireAccessRequests, recordRequestC
 import { exportAudit, listAllKeys, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { activateKey, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, undoRotation, verifyKey, type CreateKeyInput, type RotateKeyResult } from './keys.js';
+import { activateKey, confirmDelivery, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, sweepUndeliveredKeys, undoRotation, verifyKey, type CreateKeyInput, type RotateKeyResult, type RotateOptions } from './keys.js';
 import type { AuditSearch } from './ports.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
@@ -28,12 +28,15 @@ export function createServices(deps: DomainDeps) {
       create: (input: CreateKeyInput) => createKey(deps, input),
       list: (userId: string, options?: { allRoles?: boolean }) => listKeys(deps, userId, options),
       show: (actorId: string, reference: string) => showKey(deps, actorId, reference),
-      extend: (actorId: string, reference: string, expiry: ExpiryChoice) => extendKey(deps, actorId, reference, expiry),
-      deactivate: (actorId: string, reference: string) => deactivateKey(deps, actorId, reference),
-      activate: (actorId: string, reference: string) => activateKey(deps, actorId, reference),
-      delete: (actorId: string, reference: string, reason?: string) => deleteKey(deps, actorId, reference, reason),
+      // `once`: the Slack interaction that asked (view or button press); a replay of it changes nothing.
+      extend: (actorId: string, reference: string, expiry: ExpiryChoice, once?: string) => extendKey(deps, actorId, reference, expiry, once),
+      deactivate: (actorId: string, reference: string, once?: string) => deactivateKey(deps, actorId, reference, once),
+      activate: (actorId: string, reference: string, once?: string) => activateKey(deps, actorId, reference, once),
+      delete: (actorId: string, reference: string, reason?: string, once?: string) => deleteKey(deps, actorId, reference, reason, once),
       verify: (secret: unknown) => verifyKey(deps, secret),
-      rotate: (actorId: string, reference: string) => rotateKey(deps, actorId, reference),
+      rotate: (actorId: string, reference: string, options?: RotateOptions) => rotateKey(deps, actorId, reference, options),
+      confirmDelivery: (keyId: string) => confirmDelivery(deps, keyId),
+      sweepUndelivered: (options?: { ttlMs?: number; limit?: number }) => sweepUndeliveredKeys(deps, options),
       undoRotation: (actorId: string, result: RotateKeyResult) => undoRotation(deps, actorId, result),
     },
     access: {
