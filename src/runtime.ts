@@ -92,6 +92,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
           rolesOf: async (userId) => (await services.users.context(userId)).roles.map((r) => r.name),
           notifier: outbound.accessRequests,
         },
+        undelivered: { sweep: () => services.keys.sweepUndelivered(), forgetReplays: () => services.keys.forgetOldReplays(), notifier: outbound.undeliveredKeys },
       });
       stops.push(() => scheduler.stop());
     }

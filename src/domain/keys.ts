@@ -375,16 +375,23 @@ export async function confirmDelivery(deps: DomainDeps, keyId: string, graceMs =
 /** How long a key may wait for its secret to be delivered before the sweep removes it. */
 export const UNDELIVERED_TTL_MS = 2 * 60 * 1000;
 
+/** Replay markers are kept well past Slack's 5-minute signature window, then forgotten. */
+export const REPLAY_MEMORY_MS = 24 * 60 * 60 * 1000;
+
+export async function forgetOldReplays(deps: DomainDeps): Promise<number> {
+  return deps.store.read.forgetRequestsBefore(iso(new Date(deps.now().getTime() - REPLAY_MEMORY_MS)));
+}
+
 /**
  * Deletes keys whose secret never reached their owner (a crash or kill between commit and delivery),
  * each in its own audited transaction (`key.deleted_undelivered`), which frees its slot; a rotation it
  * belonged to is undone (the old key never started its grace period). Returns the keys it removed, so
  * the caller tells their owners. Safe on several replicas: each key is re-read under the write lock.
  */
-export async function sweepUndeliveredKeys(deps: DomainDeps, options: { ttlMs?: number; limit?: number } = {}): Promise<Array<{ key: AccessKey; role: Role | undefined }>> {
+export async function sweepUndeliveredKeys(deps: DomainDeps, options: { ttlMs?: number; limit?: number } = {}): Promise<Array<{ key: AccessKey; role: Role | undefined; rotatedFrom: string | null }>> {
   const cutoff = iso(new Date(deps.now().getTime() - (options.ttlMs ?? UNDELIVERED_TTL_MS)));
   const candidates = await deps.store.read.listUndeliveredKeys(cutoff, options.limit ?? 100);
-  const removed: Array<{ key: AccessKey; role: Role | undefined }> = [];
+  const removed: Array<{ key: AccessKey; role: Role | undefined; rotatedFrom: string | null }> = [];
   for (const candidate of candidates) {
     const done = await deps.store.write(async (tx) => {
       const key = await tx.findKeyById(candidate.id);
@@ -394,7 +401,7 @@ export async function sweepUndeliveredKeys(deps: DomainDeps, options: { ttlMs?: 
       await tx.deleteKey(key.id);
       await tx.clearRotationsTo(key.id);
       await appendAudit(tx, auditOf(SYSTEM_ACTOR, 'key.deleted_undelivered', key, role, { reason: 'secret_not_delivered', createdAt: key.createdAt, ...(predecessor === undefined ? {} : { rotatedFrom: predecessor.id }) }), deps.now());
-      return { key, role };
+      return { key, role, rotatedFrom: predecessor?.id ?? null };
     });
     if (done !== undefined) removed.push(done);
   }

@@ -3,7 +3,7 @@ import { checkDecider, decideAccessRequest, expireAccessRequests, recordRequestC
 import { exportAudit, listAllKeys, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { activateKey, confirmDelivery, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, sweepUndeliveredKeys, undoRotation, verifyKey, type CreateKeyInput, type RotateKeyResult, type RotateOptions } from './keys.js';
+import { activateKey, confirmDelivery, forgetOldReplays, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, sweepUndeliveredKeys, undoRotation, verifyKey, type CreateKeyInput, type RotateKeyResult, type RotateOptions } from './keys.js';
 import type { AuditSearch } from './ports.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
@@ -37,6 +37,7 @@ export function createServices(deps: DomainDeps) {
       rotate: (actorId: string, reference: string, options?: RotateOptions) => rotateKey(deps, actorId, reference, options),
       confirmDelivery: (keyId: string) => confirmDelivery(deps, keyId),
       sweepUndelivered: (options?: { ttlMs?: number; limit?: number }) => sweepUndeliveredKeys(deps, options),
+      forgetOldReplays: () => forgetOldReplays(deps),
       undoRotation: (actorId: string, result: RotateKeyResult) => undoRotation(deps, actorId, result),
     },
     access: {

@@ -7,6 +7,7 @@ import { createAuditMirror, type AuditMirrorTuning } from './jobs/audit-mirror.j
 import { runExpireAccessRequests, type ExpireAccessRequestsInput } from './jobs/expire-access-requests.js';
 import { runExpiryCheck, type ExpiryCheckResult } from './jobs/expiry-check.js';
 import { createWarningSender, type WarningSenderTuning } from './jobs/expiry-warning-sender.js';
+import { runUndeliveredSweep, type UndeliveredSweepInput } from './jobs/undelivered-sweep.js';
 import { startWorkerLoop } from './worker-loop.js';
 
 export interface SchedulerOptions {
@@ -25,6 +26,10 @@ export interface SchedulerOptions {
   warningDm: WarningDm;
   /** Expires API-access requests on the same schedule as the expiry check (optional in tests). */
   accessRequests?: Omit<ExpireAccessRequestsInput, 'logger'>;
+  /** Removes keys whose secret never reached their owner, every `undeliveredSweepMs` (optional in tests). */
+  undelivered?: Omit<UndeliveredSweepInput, 'logger'>;
+  /** How often the undelivered sweep runs; default 30 s, so a stranded key goes within about 2.5 minutes. */
+  undeliveredSweepMs?: number;
   /** Run the expiry check once right away (catches up after downtime without waiting for the first tick). */
   checkOnStart?: boolean;
   tuning?: { mirror?: Partial<AuditMirrorTuning>; sender?: Partial<WarningSenderTuning> };
@@ -62,6 +67,20 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   const sender = createWarningSender({ store, now, dm: options.warningDm, warningDays: options.expiryWarningDays, logger: logger.child({ job: 'expiry-warnings' }), tuning: options.tuning?.sender });
   const senderLoop = startWorkerLoop({ name: 'expiry warning sender', logger, tick: (signal) => sender.tick(signal) });
+
+  // Not on the expiry cron (15 minutes by default): a stranded key holds a slot, so it goes within minutes.
+  const undelivered = options.undelivered;
+  const sweepLoop =
+    undelivered === undefined
+      ? undefined
+      : startWorkerLoop({
+          name: 'undelivered sweep',
+          logger,
+          tick: async () => {
+            await runUndeliveredSweep({ ...undelivered, logger: logger.child({ job: 'undelivered-sweep' }) });
+            return options.undeliveredSweepMs ?? 30_000;
+          },
+        });
 
   let running: Promise<ExpiryCheckResult | undefined> | undefined;
   const checkLogger = logger.child({ job: 'expiry-check' });
@@ -104,7 +123,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       await task.stop();
       await task.destroy();
       await running;
-      await Promise.all([mirrorLoop.stop(), senderLoop.stop()]);
+      await Promise.all([mirrorLoop.stop(), senderLoop.stop(), sweepLoop?.stop()]);
     },
   };
 }

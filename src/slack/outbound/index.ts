@@ -7,12 +7,15 @@ import type { Logger } from '../../logger.js';
 import { SlackAuditChannel } from './audit-channel.js';
 import { createBackgroundClient } from './client.js';
 import { SlackAccessRequestNotifier } from './request-expiry.js';
+import { SlackUndeliveredDm } from './undelivered-dm.js';
 import { SlackWarningDm } from './warning-dm.js';
+import type { UndeliveredKeyNotifier } from '../../domain/undelivered.js';
 
 export interface SlackOutbound {
   auditChannel: AuditChannel;
   warningDm: WarningDm;
   accessRequests: AccessRequestNotifier;
+  undeliveredKeys: UndeliveredKeyNotifier;
 }
 
 /**
@@ -26,5 +29,6 @@ export function createSlackOutbound(options: { config: Pick<Config, 'slack' | 'a
     auditChannel: new SlackAuditChannel(client('audit-mirror'), config.auditChannelId),
     warningDm: new SlackWarningDm(client('expiry-warnings')),
     accessRequests: new SlackAccessRequestNotifier(client('access-requests')),
+    undeliveredKeys: new SlackUndeliveredDm(client('undelivered-keys')),
   };
 }

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { isAppError } from '../../../errors.js';
 import { BLOCK } from '../../ids.js';
 import { parseExtendKeyState, parseModalOrigin } from '../../input/views.js';
+import { onceForView } from '../../replay.js';
 import { errorText } from '../../replies.js';
 import { refreshSurface } from '../../surfaces.js';
 import { escapeText, expiryText } from '../../views/format.js';
@@ -23,7 +24,7 @@ export function extendKeySubmission(ctx: ListenerContext) {
     }
     let result;
     try {
-      result = await services.keys.extend(userId, origin.keyId, parsed.value);
+      result = await services.keys.extend(userId, origin.keyId, parsed.value, onceForView(view));
     } catch (error) {
       const blockId = isAppError(error, 'INVALID_EXPIRY') ? BLOCK.expiryAt : BLOCK.extendChoice;
       await ack({ response_action: 'errors', errors: { [blockId]: errorText(error, logger, { userId, view: 'extend' }) } });
