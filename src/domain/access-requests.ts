@@ -5,6 +5,7 @@ import type { AccessRequest } from './model.js';
 import type { Repos } from './ports.js';
 import { randomBase62 } from './secrets.js';
 import { iso } from './time.js';
+import { firstTime } from './keys.js';
 import { contextIn, userContext } from './users.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -64,14 +65,16 @@ export type DecisionOutcome =
   /** Someone decided before (a double click, a replayed request): nothing changed. */
   | { outcome: 'already'; request: AccessRequest }
   /** It had expired; it is now marked so. */
-  | { outcome: 'expired'; request: AccessRequest };
+  | { outcome: 'expired'; request: AccessRequest }
+  /** The same interaction (`once`) was acted on before: a Slack retry or a replayed request. Nothing changed. */
+  | { outcome: 'replayed'; request: AccessRequest };
 
 /**
  * An admin approves or denies. The pending → decided transition happens once under the write lock, so
  * a second click or a replayed request never decides twice. A non-admin's click changes nothing and is
  * itself audited (checklist C4).
  */
-export async function decideAccessRequest(deps: DomainDeps, actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string): Promise<DecisionOutcome> {
+export async function decideAccessRequest(deps: DomainDeps, actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string, once?: string): Promise<DecisionOutcome> {
   const cleanReason = reason?.trim() === '' ? null : (reason?.trim().slice(0, REASON_MAX) ?? null);
   try {
     return await deps.store.write(async (tx) => {
@@ -79,6 +82,7 @@ export async function decideAccessRequest(deps: DomainDeps, actorId: string, req
       if (!actor.isAdmin) throw new AppError('NOT_ADMIN', 'Only admins (holders of the System Admin role) can decide API-access requests.');
       const request = await tx.findAccessRequest(requestId);
       if (request === undefined) throw new AppError('REQUEST_NOT_FOUND', 'That request no longer exists.');
+      if (!(await firstTime(tx, deps, actorId, once))) return { outcome: 'replayed', request };
       if (request.status !== 'pending') return { outcome: 'already', request };
       const now = deps.now();
       if (Date.parse(request.expiresAt) <= now.getTime()) return { outcome: 'expired', request: await expireIn(tx, deps, request) };

@@ -12,7 +12,9 @@ export const approveRequestButton = (ctx: ListenerContext) => async (args: Butto
   const click = clickFacts(args);
   const container = args.body.container as { channel_id?: string; message_ts?: string };
   try {
-    const result = await ctx.services.access.decide(click.userId, click.value, 'approve');
+    const result = await ctx.services.access.decide(click.userId, click.value, 'approve', undefined, click.once);
+    // A Slack retry or a replayed request: the first delivery of this press already answered.
+    if (result.outcome === 'replayed') return;
     if (result.outcome === 'already') {
       await tellClicker(args, ctx, keyOutcomeMessage(`That request was already ${result.request.status}${result.request.decidedBy === null ? '' : ` by ${mention(result.request.decidedBy)}`}. Nothing changed.`));
       return;

@@ -31,6 +31,8 @@ export function extendKeySubmission(ctx: ListenerContext) {
       return;
     }
     await ack();
+    // A replay of this submission (a Slack retry): the first one already changed and told.
+    if (!result.changed) return;
     const notice = `:white_check_mark: *${escapeText(result.key.name)}* now expires: ${expiryText(result.key.expiresAt)}.`;
     // Opened by a slash command or a warning DM, nothing of ours is on screen to replace: post anew.
     const fromCommand = origin.source === 'command' || origin.source === 'warning';
