@@ -65,6 +65,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // The integration API (SPEC §6) adds its routes here.
     const api = createIntegrationApi({ services, logger, tokenSigningSecret: config.tokenSigningSecret, trustProxy: config.trustProxy });
     routes.push(...api.routes);
+    // Refused Slack actions share the API's aggregated failure windows and flusher (one mechanism).
+    deps.refusals = api.usage;
     // Pushed before the server's close step, so it runs after it: no request can add a use after the last flush.
     stops.push(() => api.stop());
 

@@ -101,8 +101,11 @@ export async function decideAccessRequest(deps: DomainDeps, actorId: string, req
   }
 }
 
+/** Aggregated like failed authentications (usage.ts): at most two records per actor, attempt and minute. */
 async function auditRefusal(deps: DomainDeps, actorId: string, requestId: string, attempted: 'approve' | 'deny'): Promise<void> {
-  await deps.store.write((tx) => appendAudit(tx, { actorId, action: 'api_access.decision_refused', details: { requestId, attempted } }, deps.now()));
+  const verdict = deps.refusals?.recordRefusal({ actorId, action: 'api_access.decision_refused', attempted, details: { requestId } }) ?? 'write_now';
+  if (verdict === 'aggregated') return;
+  await deps.store.write((tx) => appendAudit(tx, { actorId, action: 'api_access.decision_refused', details: { requestId, attempted, count: 1 } }, deps.now()));
 }
 
 /** Before the deny modal opens: only an admin may go on (a refusal is audited), and only while pending. */

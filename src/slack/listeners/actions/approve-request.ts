@@ -13,9 +13,8 @@ export const approveRequestButton = (ctx: ListenerContext) => async (args: Butto
   const container = args.body.container as { channel_id?: string; message_ts?: string };
   try {
     const result = await ctx.services.access.decide(click.userId, click.value, 'approve', undefined, click.once);
-    // A Slack retry or a replayed request: the first delivery of this press already answered.
-    if (result.outcome === 'replayed') return;
-    if (result.outcome === 'already') {
+    // A second click, a Slack retry or a replayed request: nothing changed, and the clicker hears the same answer.
+    if (result.outcome === 'already' || result.outcome === 'replayed') {
       await tellClicker(args, ctx, keyOutcomeMessage(`That request was already ${result.request.status}${result.request.decidedBy === null ? '' : ` by ${mention(result.request.decidedBy)}`}. Nothing changed.`));
       return;
     }
