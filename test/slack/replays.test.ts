@@ -125,6 +125,33 @@ describe('a replayed Slack request takes effect once', () => {
     expect(t.slack.problems).toEqual([]);
   });
 
+  it('the role-deletion confirmation: one role.deleted, one key.deleted_by_role_deletion per key', async () => {
+    await t.app.services.roles.create(ADMIN, 'Reporting');
+    await t.app.services.roles.assign(ADMIN, ALICE, 'Reporting');
+    await t.app.services.users.switchRole(ALICE, 'Reporting');
+    const key = await make('report-job');
+    await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin role delete Reporting' });
+    const click = await t.slack.clickButton({ userId: ADMIN, actionId: ACTION.confirmRoleDeletion });
+    const press = lastDelivery('block_actions');
+    await replay(press);
+    await replay(press);
+    await t.slack.waitFor(() => t.slack.responsesTo(click.responseUrl ?? '').length >= 3);
+    expect(await records('role.deleted', { userId: ADMIN })).toHaveLength(1);
+    expect(await records('key.deleted_by_role_deletion', { keyId: key.id })).toHaveLength(1);
+  });
+
+  it('a slash command (deactivate): replayed after the key was made active again, it does not switch it off again', async () => {
+    const key = await make('by-command');
+    await t.slack.sendSlashCommand({ userId: ALICE, text: 'deactivate by-command' });
+    const command = [...t.slack.deliveries].reverse().find((d) => d.kind === 'slash_commands');
+    if (command === undefined) throw new Error('no command delivered');
+    await t.app.services.keys.activate(ALICE, key.id);
+    const body = new URLSearchParams(Object.entries(command.payload).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    for (let i = 0; i < 2; i++) expect((await t.slack.sendRaw({ body, contentType: 'application/x-www-form-urlencoded' })).status).toBe(200);
+    expect((await t.app.services.keys.show(ALICE, key.id)).key.status).toBe('active');
+    expect(await records('key.deactivated', { keyId: key.id })).toHaveLength(1);
+  });
+
   it('the role-removal confirmation: one role.removed; a replay after the role was given back does not remove it again', async () => {
     await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin role assign <@UALICE> Account Group Admin' });
     await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin role remove <@UALICE> Account Group Admin' });
