@@ -173,7 +173,8 @@ export async function showKey(deps: DomainDeps, actorId: string, reference: stri
   return { key, role: await deps.store.read.findRoleById(key.roleId) };
 }
 
-type KeyChange = { key: AccessKey; role: Role | undefined; changed: boolean };
+/** `replayed`: the interaction was acted on before (a Slack retry or a replayed request); nothing changed now. */
+type KeyChange = { key: AccessKey; role: Role | undefined; changed: boolean; replayed?: boolean };
 
 /**
  * Records the interaction `once` (a Slack view or button press) in the caller's transaction. False:
@@ -193,7 +194,7 @@ async function changeKey(deps: DomainDeps, actorId: string, reference: string, c
     const fresh = await firstTime(tx, deps, actorId, once);
     const key = await findKeyFor(tx, ctx, reference);
     const role = await tx.findRoleById(key.roleId);
-    if (!fresh) return { key, role, changed: false };
+    if (!fresh) return { key, role, changed: false, replayed: true };
     return change(tx, ctx, key, role);
   });
 }

@@ -70,6 +70,8 @@ describe('a replayed Slack request takes effect once', () => {
     const press = await pressThreeTimes(ACTION.deactivateKey, key.id);
     expect((await t.app.services.keys.show(ALICE, key.id)).key.status).toBe('inactive');
     expect(await records('key.deactivated', { keyId: key.id })).toHaveLength(1);
+    // The replays are answered truthfully: nothing changed.
+    expect(t.slack.responsesTo(String(press.payload.response_url)).filter((p) => text(p.body).includes('already handled'))).toHaveLength(2);
     await t.app.services.keys.activate(ALICE, key.id);
     await replay(press);
     await replay(press);
