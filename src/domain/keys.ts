@@ -191,11 +191,14 @@ export async function firstTime(tx: Repos, deps: DomainDeps, actorId: string, on
 async function changeKey(deps: DomainDeps, actorId: string, reference: string, change: (tx: Repos, ctx: UserContext, key: AccessKey, role: Role | undefined) => Promise<KeyChange>, once?: string): Promise<KeyChange> {
   return deps.store.write(async (tx) => {
     const ctx = await contextIn(tx, deps, actorId);
-    const fresh = await firstTime(tx, deps, actorId, once);
+    if (!(await firstTime(tx, deps, actorId, once))) {
+      // A replay of a delete finds no key: still an answer about the request, not about a missing key.
+      const key = await findKeyFor(tx, ctx, reference).catch(() => undefined);
+      if (key === undefined) throw new AppError('INVALID_INPUT', 'That request was already handled; nothing changed.');
+      return { key, role: await tx.findRoleById(key.roleId), changed: false, replayed: true };
+    }
     const key = await findKeyFor(tx, ctx, reference);
-    const role = await tx.findRoleById(key.roleId);
-    if (!fresh) return { key, role, changed: false, replayed: true };
-    return change(tx, ctx, key, role);
+    return change(tx, ctx, key, await tx.findRoleById(key.roleId));
   });
 }
 

@@ -92,8 +92,9 @@ describe('a replayed Slack request takes effect once', () => {
 
   it('Delete: the key goes once, with one key.deleted', async () => {
     const key = await make('doomed');
-    await pressThreeTimes(ACTION.deleteKey, key.id);
+    const press = await pressThreeTimes(ACTION.deleteKey, key.id);
     expect((await t.app.services.keys.list(ALICE)).keys).toEqual([]);
+    expect(t.slack.responsesTo(String(press.payload.response_url)).filter((p) => text(p.body).includes('already handled'))).toHaveLength(2);
     expect(await records('key.deleted', { keyId: key.id })).toHaveLength(1);
   });
 
