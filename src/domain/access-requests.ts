@@ -12,7 +12,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const REASON_MAX = 500;
 
 /** R1 via Slack: a user without API access asks; the request waits for an admin, for a limited time. */
-export async function requestApiAccess(deps: DomainDeps, userId: string, rawReason: string | undefined, ttlDays: number): Promise<AccessRequest> {
+export async function requestApiAccess(deps: DomainDeps, userId: string, rawReason: string | undefined, ttlDays: number, once?: string): Promise<AccessRequest> {
   const reason = rawReason?.trim() === '' ? undefined : rawReason?.trim();
   if (reason !== undefined && ([...reason].length > REASON_MAX || /[\p{Cc}]/u.test(reason.replace(/\n/g, '')))) {
     throw new AppError('INVALID_INPUT', `Keep the reason under ${REASON_MAX} characters, without control characters.`);
@@ -20,6 +20,8 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
   return deps.store.write(async (tx) => {
     const ctx = await contextIn(tx, deps, userId);
     if (ctx.hasApiAccess) throw new AppError('INVALID_INPUT', 'You already have API access. Create a key with `/accesskey create`.');
+    // A replay of the same press must not post the card a second time while the first post is under way.
+    if (!(await firstTime(tx, deps, userId, once))) throw new AppError('REQUEST_PENDING', 'You already asked for API access; an admin has not decided yet. You will get a DM either way.');
     const now = deps.now();
     const pending = await tx.findPendingAccessRequest(userId);
     if (pending !== undefined && Date.parse(pending.expiresAt) > now.getTime()) {

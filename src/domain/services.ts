@@ -43,7 +43,7 @@ export function createServices(deps: DomainDeps) {
     access: {
       grant: (actorId: string, userId: string) => grantApiAccess(deps, actorId, userId),
       revoke: (actorId: string, userId: string) => revokeApiAccess(deps, actorId, userId),
-      request: (userId: string, reason: string | undefined, ttlDays: number) => requestApiAccess(deps, userId, reason, ttlDays),
+      request: (userId: string, reason: string | undefined, ttlDays: number, once?: string) => requestApiAccess(deps, userId, reason, ttlDays, once),
       recordCard: (requestId: string, channel: string, ts: string) => recordRequestCard(deps, requestId, channel, ts),
       decide: (actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string, once?: string) => decideAccessRequest(deps, actorId, requestId, decision, reason, once),
       checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),

@@ -155,6 +155,20 @@ describe('a replayed Slack request takes effect once', () => {
     expect(await records('key.deactivated', { keyId: key.id })).toHaveLength(1);
   });
 
+  it('the Request API access button: one request, one card, one api_access.requested', async () => {
+    await t.slack.sendSlashCommand({ userId: BOB, text: 'create x' });
+    // The card post is slow, so the replays arrive while the first press is still posting it.
+    t.slack.fault({ method: 'chat.postMessage', kind: 'delay', ms: 500, times: 1 });
+    const click = await t.slack.clickButton({ userId: BOB, actionId: ACTION.requestAccess });
+    const press = lastDelivery('block_actions');
+    await replay(press);
+    await replay(press);
+    await t.slack.waitFor(() => t.slack.responsesTo(click.responseUrl ?? '').length >= 3, { message: 'three answers' });
+    await t.slack.waitFor(() => t.slack.messagesIn(APPROVALS_CHANNEL).length >= 1);
+    expect(t.slack.messagesIn(APPROVALS_CHANNEL)).toHaveLength(1);
+    expect(await records('api_access.requested', { userId: BOB })).toHaveLength(1);
+  });
+
   it('the role-removal confirmation: one role.removed; a replay after the role was given back does not remove it again', async () => {
     await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin role assign <@UALICE> Account Group Admin' });
     await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin role remove <@UALICE> Account Group Admin' });
