@@ -4,6 +4,7 @@ import * as expiryWarnings from './2026-11-27T01-00-expiry-warnings.js';
 import * as accessRequests from './2026-11-27T02-00-access-requests.js';
 import * as keyRotation from './2026-11-27T03-00-key-rotation.js';
 import * as prismaApi from './2026-12-01T04-00-prisma-api.js';
+import * as secretDelivery from './2026-12-01T01-00-secret-delivery.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T02-00-access-requests': accessRequests,
   '2026-11-27T03-00-key-rotation': keyRotation,
   '2026-12-01T04-00-prisma-api': prismaApi,
+  '2026-12-01T01-00-secret-delivery': secretDelivery,
 };

@@ -66,6 +66,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // The integration API (SPEC §6) adds its routes here.
     const api = createIntegrationApi({ services, logger, tokenSigningSecret: config.tokenSigningSecret, trustProxy: config.trustProxy });
     routes.push(...api.routes);
+    // Refused Slack actions share the API's aggregated failure windows and flusher (one mechanism).
+    deps.refusals = api.usage;
     // Pushed before the server's close step, so it runs after it: no request can add a use after the last flush.
     stops.push(() => api.stop());
 
@@ -94,6 +96,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
           notifier: outbound.accessRequests,
         },
         ownerNotices: { queue: new KyselyOwnerNotices(connection), dm: outbound.ownerNotices },
+        undelivered: { sweep: () => services.keys.sweepUndelivered(), forgetReplays: () => services.keys.forgetOldReplays(), notifier: outbound.undeliveredKeys },
       });
       stops.push(() => scheduler.stop());
     }

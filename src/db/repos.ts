@@ -37,6 +37,7 @@ const toKey = (row: Selectable<AccessKeysTable>): AccessKey => ({
   lastUsedIp: row.last_used_ip,
   requestId: row.request_id,
   rotatedTo: row.rotated_to,
+  deliveredAt: row.delivered_at,
 });
 
 const toAccessRequest = (row: Selectable<AccessRequestsTable>): AccessRequest => ({
@@ -252,6 +253,7 @@ export class KyselyRepos implements Repos {
         last_used_ip: key.lastUsedIp,
         request_id: key.requestId,
         rotated_to: key.rotatedTo,
+        delivered_at: key.deliveredAt,
       })
       .execute();
   }
@@ -292,8 +294,9 @@ export class KyselyRepos implements Repos {
     return Number((await query.executeTakeFirstOrThrow()).n);
   }
 
-  async updateKey(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo'>>): Promise<void> {
-    const values: Partial<Pick<AccessKeysTable, 'status' | 'expires_at' | 'last_used_at' | 'last_used_ip' | 'rotated_to'>> = {};
+  async updateKey(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo' | 'deliveredAt'>>): Promise<void> {
+    const values: Partial<Pick<AccessKeysTable, 'status' | 'expires_at' | 'last_used_at' | 'last_used_ip' | 'rotated_to' | 'delivered_at'>> = {};
+    if (patch.deliveredAt !== undefined) values.delivered_at = patch.deliveredAt;
     if (patch.rotatedTo !== undefined) values.rotated_to = patch.rotatedTo;
     if (patch.status !== undefined) values.status = patch.status;
     if (patch.expiresAt !== undefined) values.expires_at = patch.expiresAt;
@@ -383,6 +386,26 @@ export class KyselyRepos implements Repos {
 
   async clearRotationsTo(successorId: string): Promise<void> {
     await this.db.updateTable('access_keys').set({ rotated_to: null }).where('rotated_to', '=', successorId).execute();
+  }
+
+  async listUndeliveredKeys(createdBefore: string, limit: number): Promise<AccessKey[]> {
+    const rows = await this.db.selectFrom('access_keys').selectAll().where('delivered_at', 'is', null).where('created_at', '<=', createdBefore).orderBy('created_at').limit(limit).execute();
+    return rows.map(toKey);
+  }
+
+  async findKeyRotatedTo(successorId: string): Promise<AccessKey | undefined> {
+    const row = await this.db.selectFrom('access_keys').selectAll().where('rotated_to', '=', successorId).executeTakeFirst();
+    return row && toKey(row);
+  }
+
+  async claimRequest(id: string, actorId: string, at: string): Promise<boolean> {
+    const result = await this.db.insertInto('processed_requests').values({ id, actor_id: actorId, at }).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async forgetRequestsBefore(at: string): Promise<number> {
+    const result = await this.db.deleteFrom('processed_requests').where('at', '<', at).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async readAuditHead(): Promise<AuditHead> {

@@ -39,6 +39,7 @@ export interface AccessKeysTable {
   last_used_ip: string | null;
   request_id: string | null;
   rotated_to: string | null;
+  delivered_at: string | null;
 }
 
 export interface AuditLogTable {
@@ -138,6 +139,13 @@ export interface OwnerNoticesTable {
   done_at: string | null;
 }
 
+/** One row per Slack interaction that changed something: a replay finds it and changes nothing. */
+export interface ProcessedRequestsTable {
+  id: string;
+  actor_id: string;
+  at: string;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -151,4 +159,5 @@ export interface Database {
   expiry_warnings: ExpiryWarningsTable;
   app_settings: AppSettingsTable;
   owner_notices: OwnerNoticesTable;
+  processed_requests: ProcessedRequestsTable;
 }

@@ -5,13 +5,14 @@ import type { AccessRequest } from './model.js';
 import type { Repos } from './ports.js';
 import { randomBase62 } from './secrets.js';
 import { iso } from './time.js';
+import { firstTime } from './keys.js';
 import { contextIn, userContext } from './users.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const REASON_MAX = 500;
 
 /** R1 via Slack: a user without API access asks; the request waits for an admin, for a limited time. */
-export async function requestApiAccess(deps: DomainDeps, userId: string, rawReason: string | undefined, ttlDays: number): Promise<AccessRequest> {
+export async function requestApiAccess(deps: DomainDeps, userId: string, rawReason: string | undefined, ttlDays: number, once?: string): Promise<AccessRequest> {
   const reason = rawReason?.trim() === '' ? undefined : rawReason?.trim();
   if (reason !== undefined && ([...reason].length > REASON_MAX || /[\p{Cc}]/u.test(reason.replace(/\n/g, '')))) {
     throw new AppError('INVALID_INPUT', `Keep the reason under ${REASON_MAX} characters, without control characters.`);
@@ -19,6 +20,8 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
   return deps.store.write(async (tx) => {
     const ctx = await contextIn(tx, deps, userId);
     if (ctx.hasApiAccess) throw new AppError('INVALID_INPUT', 'You already have API access. Create a key with `/accesskey create`.');
+    // A replay of the same press must not post the card a second time while the first post is under way.
+    if (!(await firstTime(tx, deps, userId, once))) throw new AppError('REQUEST_PENDING', 'You already asked for API access; an admin has not decided yet. You will get a DM either way.');
     const now = deps.now();
     const pending = await tx.findPendingAccessRequest(userId);
     if (pending !== undefined && Date.parse(pending.expiresAt) > now.getTime()) {
@@ -64,14 +67,16 @@ export type DecisionOutcome =
   /** Someone decided before (a double click, a replayed request): nothing changed. */
   | { outcome: 'already'; request: AccessRequest }
   /** It had expired; it is now marked so. */
-  | { outcome: 'expired'; request: AccessRequest };
+  | { outcome: 'expired'; request: AccessRequest }
+  /** The same interaction (`once`) was acted on before: a Slack retry or a replayed request. Nothing changed. */
+  | { outcome: 'replayed'; request: AccessRequest };
 
 /**
  * An admin approves or denies. The pending → decided transition happens once under the write lock, so
  * a second click or a replayed request never decides twice. A non-admin's click changes nothing and is
  * itself audited (checklist C4).
  */
-export async function decideAccessRequest(deps: DomainDeps, actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string): Promise<DecisionOutcome> {
+export async function decideAccessRequest(deps: DomainDeps, actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string, once?: string): Promise<DecisionOutcome> {
   const cleanReason = reason?.trim() === '' ? null : (reason?.trim().slice(0, REASON_MAX) ?? null);
   try {
     return await deps.store.write(async (tx) => {
@@ -79,6 +84,7 @@ export async function decideAccessRequest(deps: DomainDeps, actorId: string, req
       if (!actor.isAdmin) throw new AppError('NOT_ADMIN', 'Only admins (holders of the System Admin role) can decide API-access requests.');
       const request = await tx.findAccessRequest(requestId);
       if (request === undefined) throw new AppError('REQUEST_NOT_FOUND', 'That request no longer exists.');
+      if (!(await firstTime(tx, deps, actorId, once))) return { outcome: 'replayed', request };
       if (request.status !== 'pending') return { outcome: 'already', request };
       const now = deps.now();
       if (Date.parse(request.expiresAt) <= now.getTime()) return { outcome: 'expired', request: await expireIn(tx, deps, request) };
@@ -97,8 +103,11 @@ export async function decideAccessRequest(deps: DomainDeps, actorId: string, req
   }
 }
 
+/** Aggregated like failed authentications (usage.ts): at most two records per actor, attempt and minute. */
 async function auditRefusal(deps: DomainDeps, actorId: string, requestId: string, attempted: 'approve' | 'deny'): Promise<void> {
-  await deps.store.write((tx) => appendAudit(tx, { actorId, action: 'api_access.decision_refused', details: { requestId, attempted } }, deps.now()));
+  const verdict = deps.refusals?.recordRefusal({ actorId, action: 'api_access.decision_refused', attempted, details: { requestId } }) ?? 'write_now';
+  if (verdict === 'aggregated') return;
+  await deps.store.write((tx) => appendAudit(tx, { actorId, action: 'api_access.decision_refused', details: { requestId, attempted, count: 1 } }, deps.now()));
 }
 
 /** Before the deny modal opens: only an admin may go on (a refusal is audited), and only while pending. */

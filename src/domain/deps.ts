@@ -1,5 +1,6 @@
 import type { Store } from './ports.js';
 import type { SecretHasher } from './secrets.js';
+import type { RefusalSink } from './usage.js';
 
 /** What every domain function is given by the entry point that calls it. */
 export interface DomainDeps {
@@ -8,4 +9,9 @@ export interface DomainDeps {
   now: () => Date;
   hasher: SecretHasher;
   defaultRoleName: string;
+  /**
+   * Aggregates refused attempts (a non-admin pressing Approve) into one audit record per actor, action
+   * and minute. The runtime sets it to the integration API's UsageRecorder; unset, each is written.
+   */
+  refusals?: RefusalSink;
 }

@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { SYSTEM_ADMIN_ROLE, type AccessKey, type AuditAction, type Role } from './model.js';
+import { SYSTEM_ACTOR, SYSTEM_ADMIN_ROLE, type AccessKey, type AuditAction, type Role } from './model.js';
 import { ownerNoticeOf, queueOwnerNotice, type ViaKey } from './owner-notices.js';
 import type { Repos } from './ports.js';
 import { KEY_ID_PATTERN, SecretHasher, containsSecret, generateKeyId, generateSecret, isWellFormedSecret, secretStart } from './secrets.js';
@@ -24,7 +24,7 @@ export function validateKeyName(raw: string): string {
 }
 
 /** A new key and its one-time secret; only the hash is kept in the key. */
-function newKey(deps: DomainDeps, fields: { name: string; ownerId: string; roleId: string; expiresAt: string | null; now: Date; requestId?: string }): { key: AccessKey; secret: string } {
+function newKey(deps: DomainDeps, fields: { name: string; ownerId: string; roleId: string; expiresAt: string | null; now: Date; requestId?: string; deliverLater?: boolean }): { key: AccessKey; secret: string } {
   const secret = generateSecret();
   const key: AccessKey = {
     id: generateKeyId(),
@@ -42,6 +42,7 @@ function newKey(deps: DomainDeps, fields: { name: string; ownerId: string; roleI
     lastUsedIp: null,
     requestId: fields.requestId ?? null,
     rotatedTo: null,
+    deliveredAt: fields.deliverLater === true ? null : iso(fields.now),
   };
   return { key, secret };
 }
@@ -84,6 +85,12 @@ export interface CreateKeyInput {
   requestId?: string;
   /** Asked through the key API with this key: the new key goes into that key's role, and the owner is told. */
   via?: ViaKey;
+  /**
+   * The secret is handed over after the commit (Slack): the key authenticates only once
+   * `confirmDelivery` records that it arrived, and the undelivered sweep removes it otherwise. Without
+   * it the caller returns the secret in its own answer, and the key is delivered as it commits.
+   */
+  deliverLater?: boolean;
 }
 
 export type CreateKeyResult =
@@ -114,7 +121,7 @@ export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promis
     if ((await tx.findKeysByName(input.actorId, role.id, name)).length > 0) {
       throw new AppError('DUPLICATE_NAME', `You already have a key called "${name}" in ${role.name}. Pick another name.`);
     }
-    const { key, secret } = newKey(deps, { name, ownerId: input.actorId, roleId: role.id, expiresAt, now, requestId: input.requestId });
+    const { key, secret } = newKey(deps, { name, ownerId: input.actorId, roleId: role.id, expiresAt, now, requestId: input.requestId, deliverLater: input.deliverLater });
     await tx.insertKey(key);
     // Through the key API, the response that carries the secret is its delivery (R6).
     const viaDetails: Record<string, string> = input.via === undefined ? {} : { via: input.via.keyId, delivery: 'api_response' };
@@ -187,19 +194,47 @@ export async function showKey(deps: DomainDeps, actorId: string, reference: stri
   return { key, role: await deps.store.read.findRoleById(key.roleId) };
 }
 
-type KeyChange = { key: AccessKey; role: Role | undefined; changed: boolean };
+/** `replayed`: the interaction was acted on before (a Slack retry or a replayed request); nothing changed now. */
+type KeyChange = { key: AccessKey; role: Role | undefined; changed: boolean; replayed?: boolean };
 
-/** Runs a change on one key the actor may touch, inside one audited transaction. */
-async function changeKey(deps: DomainDeps, actorId: string, reference: string, change: (tx: Repos, ctx: UserContext, key: AccessKey, role: Role | undefined) => Promise<KeyChange>, via?: ViaKey): Promise<KeyChange> {
+/**
+ * How a change was asked for. `once`: the Slack interaction (view or button press) — a replay of it
+ * changes nothing. `via`: the key that called the key API — it scopes what the caller may touch.
+ */
+export interface ChangeOptions {
+  once?: string;
+  via?: ViaKey;
+}
+
+/**
+ * Records the interaction `once` (a Slack view or button press) in the caller's transaction. False:
+ * it was acted on before, so this is a replay and must change nothing. No id: always acts.
+ */
+export async function firstTime(tx: Repos, deps: DomainDeps, actorId: string, once: string | undefined): Promise<boolean> {
+  return once === undefined || tx.claimRequest(once, actorId, iso(deps.now()));
+}
+
+/**
+ * Runs a change on one key the actor may touch, inside one audited transaction. `once` names the
+ * interaction that asked: a replay of it finds the key and changes nothing (`changed: false`).
+ */
+async function changeKey(deps: DomainDeps, actorId: string, reference: string, change: (tx: Repos, ctx: UserContext, key: AccessKey, role: Role | undefined) => Promise<KeyChange>, options: ChangeOptions = {}): Promise<KeyChange> {
+  const { once, via } = options;
   return deps.store.write(async (tx) => {
     const ctx = narrowToKey(await contextIn(tx, deps, actorId), via);
+    if (!(await firstTime(tx, deps, actorId, once))) {
+      // A replay of a delete finds no key: still an answer about the request, not about a missing key.
+      const key = await findKeyFor(tx, ctx, reference, via).catch(() => undefined);
+      if (key === undefined) throw new AppError('INVALID_INPUT', 'That request was already handled; nothing changed.');
+      return { key, role: await tx.findRoleById(key.roleId), changed: false, replayed: true };
+    }
     const key = await findKeyFor(tx, ctx, reference, via);
     return change(tx, ctx, key, await tx.findRoleById(key.roleId));
   });
 }
 
 /** R5: a new expiry, in the future, or none. Allowed on expired keys; never changes active/inactive (E2). */
-export async function extendKey(deps: DomainDeps, actorId: string, reference: string, expiry: ExpiryChoice): Promise<KeyChange> {
+export async function extendKey(deps: DomainDeps, actorId: string, reference: string, expiry: ExpiryChoice, options: ChangeOptions = {}): Promise<KeyChange> {
   const now = deps.now();
   const expiresAt = resolveExpiry(expiry, now);
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
@@ -208,11 +243,12 @@ export async function extendKey(deps: DomainDeps, actorId: string, reference: st
     await tx.updateKey(key.id, { expiresAt, rotatedTo: null });
     await appendAudit(tx, auditOf(actorId, 'key.expiry_extended', updated, role, { previousExpiresAt: key.expiresAt }), now);
     return { key: updated, role, changed: true };
-  });
+  }, options);
 }
 
 /** R8: make inactive at once. An admin doing it to someone else's key is a revocation. */
-export async function deactivateKey(deps: DomainDeps, actorId: string, reference: string, via?: ViaKey): Promise<KeyChange> {
+export async function deactivateKey(deps: DomainDeps, actorId: string, reference: string, options: ChangeOptions = {}): Promise<KeyChange> {
+  const { via } = options;
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
     const byOwner = key.ownerId === actorId;
     // Already off, unless an admin now revokes what its owner only switched off (the owner could undo that).
@@ -225,11 +261,12 @@ export async function deactivateKey(deps: DomainDeps, actorId: string, reference
     await appendAudit(tx, auditOf(actorId, action, updated, role, viaDetail(via)), deps.now());
     if (via !== undefined) await queueOwnerNotice(tx, ownerNoticeOf(byOwner ? 'key_deactivated' : 'key_revoked', updated, role, via, actorId, deps.now()));
     return { key: updated, role, changed: true };
-  }, via);
+  }, options);
 }
 
 /** Make active again: not when expired (R5), and only with API access (R1). */
-export async function activateKey(deps: DomainDeps, actorId: string, reference: string, via?: ViaKey): Promise<KeyChange> {
+export async function activateKey(deps: DomainDeps, actorId: string, reference: string, options: ChangeOptions = {}): Promise<KeyChange> {
+  const { via } = options;
   return changeKey(deps, actorId, reference, async (tx, ctx, key, role) => {
     if (isExpired(key, deps.now())) {
       throw new AppError('KEY_EXPIRED', `"${key.name}" has expired and cannot be made active again. Extend its expiry first, or create a new key.`);
@@ -246,17 +283,18 @@ export async function activateKey(deps: DomainDeps, actorId: string, reference: 
     await tx.updateKey(key.id, { status: 'active' });
     await appendAudit(tx, auditOf(actorId, 'key.activated', updated, role, viaDetail(via)), deps.now());
     return { key: updated, role, changed: true };
-  }, via);
+  }, options);
 }
 
-export async function deleteKey(deps: DomainDeps, actorId: string, reference: string, reason?: string, via?: ViaKey): Promise<KeyChange> {
+export async function deleteKey(deps: DomainDeps, actorId: string, reference: string, reason?: string, options: ChangeOptions = {}): Promise<KeyChange> {
+  const { via } = options;
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
     await tx.deleteKey(key.id);
     await tx.clearRotationsTo(key.id);
     await appendAudit(tx, auditOf(actorId, 'key.deleted', key, role, { ...(reason === undefined ? {} : { reason }), ...viaDetail(via) }), deps.now());
     if (via !== undefined) await queueOwnerNotice(tx, ownerNoticeOf('key_deleted', key, role, via, actorId, deps.now()));
     return { key, role, changed: true };
-  }, via);
+  }, options);
 }
 
 export type VerifyCode = 'MALFORMED' | 'NOT_FOUND' | 'INACTIVE' | 'EXPIRED';
@@ -274,6 +312,8 @@ export async function verifyKey(deps: DomainDeps, secret: unknown): Promise<Veri
     if (found === undefined) continue;
     const { key, role } = found;
     if (key.hashVersion !== candidate.version || !SecretHasher.sameHash(key.keyHash, candidate.hash)) continue;
+    // A key whose secret never reached its owner does not exist yet for anyone outside (docs/http-api.md).
+    if (key.deliveredAt === null) return { valid: false, code: 'NOT_FOUND' };
     if (isExpired(key, deps.now())) return { valid: false, code: 'EXPIRED' };
     if (key.status !== 'active') return { valid: false, code: 'INACTIVE' };
     return { valid: true, key, role };
@@ -291,15 +331,46 @@ function successorName(name: string, now: Date, attempt: number): string {
   return `${[...name].slice(0, 64 - suffix.length).join('')}${suffix}`;
 }
 
+export interface RotateOptions {
+  graceMs?: number;
+  /** As for `createKey`: the successor's secret is handed over after the commit. */
+  deliverLater?: boolean;
+  /** The interaction that asked (a Slack button press or command): a replay rotates nothing. */
+  once?: string;
+}
+
+/** The old key's expiry once its successor is in the owner's hands: the grace period, or sooner if it expired sooner anyway. */
+function retiredExpiry(expiresAt: string | null, deliveredAt: Date, graceMs: number): string {
+  const graceEnd = deliveredAt.getTime() + graceMs;
+  return expiresAt === null || Date.parse(expiresAt) > graceEnd ? iso(new Date(graceEnd)) : expiresAt;
+}
+
+/**
+ * The successor reached its owner: the old key starts its grace period now (audited as the rotation).
+ * Until then it keeps its expiry, so an undelivered successor never makes the old key expire.
+ */
+async function retirePredecessor(tx: Repos, deps: DomainDeps, actorId: string, successor: AccessKey, role: Role | undefined, graceMs: number): Promise<AccessKey | undefined> {
+  const old = await tx.findKeyRotatedTo(successor.id);
+  if (old === undefined) return undefined;
+  const now = deps.now();
+  const expiresAt = retiredExpiry(old.expiresAt, now, graceMs);
+  await tx.updateKey(old.id, { expiresAt });
+  const retired: AccessKey = { ...old, expiresAt };
+  await appendAudit(tx, auditOf(actorId, 'key.rotated', retired, role, { successorId: successor.id, previousExpiresAt: old.expiresAt }), now);
+  return retired;
+}
+
 /**
  * SPEC §3.1 rotate: a successor in the same role (a free slot is needed: R2 holds), with the same
  * lifetime as the old key; the old key keeps working for a grace period, then expires. Only the owner
  * rotates (the new secret goes to whoever asked).
  */
-export async function rotateKey(deps: DomainDeps, actorId: string, reference: string, graceMs = ROTATION_GRACE_MS): Promise<RotateKeyResult> {
+export async function rotateKey(deps: DomainDeps, actorId: string, reference: string, options: RotateOptions = {}): Promise<RotateKeyResult> {
   const now = deps.now();
+  const graceMs = options.graceMs ?? ROTATION_GRACE_MS;
   return deps.store.write(async (tx) => {
     const ctx = await contextIn(tx, deps, actorId);
+    if (!(await firstTime(tx, deps, actorId, options.once))) throw new AppError('INVALID_INPUT', 'That rotation was already done from this button; its new secret was shown once and is not shown again.');
     const old = await findKeyFor(tx, ctx, reference);
     if (old.ownerId !== actorId) throw new AppError('KEY_NOT_FOUND', `No key of yours is called or has the ID "${reference.trim()}".`);
     if (!ctx.hasApiAccess) throw new AppError('NO_API_ACCESS', "You don't have API access, so you can't create the new key. Ask an admin with `/accesskey request-access`.");
@@ -314,16 +385,67 @@ export async function rotateKey(deps: DomainDeps, actorId: string, reference: st
     let name = successorName(old.name, now, 1);
     for (let attempt = 2; (await tx.findKeysByName(actorId, role.id, name)).length > 0; attempt++) name = successorName(old.name, now, attempt);
     const lifetime = old.expiresAt === null ? null : Date.parse(old.expiresAt) - Date.parse(old.createdAt);
-    const { key: successor, secret } = newKey(deps, { name, ownerId: actorId, roleId: role.id, expiresAt: lifetime === null ? null : iso(new Date(now.getTime() + lifetime)), now });
+    const { key: successor, secret } = newKey(deps, { name, ownerId: actorId, roleId: role.id, expiresAt: lifetime === null ? null : iso(new Date(now.getTime() + lifetime)), now, deliverLater: options.deliverLater });
     await tx.insertKey(successor);
     await appendAudit(tx, auditOf(actorId, 'key.created', successor, role, { rotatedFrom: old.id }), now);
-    const graceEnd = now.getTime() + graceMs;
-    const oldExpiry = old.expiresAt === null || Date.parse(old.expiresAt) > graceEnd ? iso(new Date(graceEnd)) : old.expiresAt;
-    const retired: AccessKey = { ...old, expiresAt: oldExpiry, rotatedTo: successor.id };
-    await tx.updateKey(old.id, { expiresAt: oldExpiry, rotatedTo: successor.id });
-    await appendAudit(tx, auditOf(actorId, 'key.rotated', retired, role, { successorId: successor.id, previousExpiresAt: old.expiresAt }), now);
-    return { old: retired, successor, role, secret, previousExpiresAt: old.expiresAt };
+    // The link comes first (a key is rotated once); the grace period starts when the successor is delivered.
+    await tx.updateKey(old.id, { rotatedTo: successor.id });
+    const linked: AccessKey = { ...old, rotatedTo: successor.id };
+    const retired = options.deliverLater === true ? { ...linked, expiresAt: retiredExpiry(old.expiresAt, now, graceMs) } : await retirePredecessor(tx, deps, actorId, successor, role, graceMs);
+    return { old: retired ?? linked, successor, role, secret, previousExpiresAt: old.expiresAt };
   });
+}
+
+/**
+ * The secret of a key created with `deliverLater` reached its owner (the ephemeral message or the CSV
+ * was confirmed sent): from now on it authenticates, and a rotation it completes starts its predecessor's
+ * grace period. False when the key is gone (the sweep or a delete came first).
+ */
+export async function confirmDelivery(deps: DomainDeps, keyId: string, graceMs = ROTATION_GRACE_MS): Promise<boolean> {
+  return deps.store.write(async (tx) => {
+    const key = await tx.findKeyById(keyId);
+    if (key === undefined) return false;
+    if (key.deliveredAt !== null) return true;
+    await tx.updateKey(key.id, { deliveredAt: iso(deps.now()) });
+    await retirePredecessor(tx, deps, key.ownerId, key, await tx.findRoleById(key.roleId), graceMs);
+    return true;
+  });
+}
+
+/** How long a key may wait for its secret to be delivered before the sweep removes it. */
+export const UNDELIVERED_TTL_MS = 2 * 60 * 1000;
+
+/** Replay markers are kept well past Slack's 5-minute signature window, then forgotten. */
+export const REPLAY_MEMORY_MS = 24 * 60 * 60 * 1000;
+
+export async function forgetOldReplays(deps: DomainDeps): Promise<number> {
+  return deps.store.read.forgetRequestsBefore(iso(new Date(deps.now().getTime() - REPLAY_MEMORY_MS)));
+}
+
+/**
+ * Deletes keys whose secret never reached their owner (a crash or kill between commit and delivery),
+ * each in its own audited transaction (`key.deleted_undelivered`), which frees its slot; a rotation it
+ * belonged to is undone (the old key never started its grace period). Returns the keys it removed, so
+ * the caller tells their owners. Safe on several replicas: each key is re-read under the write lock.
+ */
+export async function sweepUndeliveredKeys(deps: DomainDeps, options: { ttlMs?: number; limit?: number } = {}): Promise<Array<{ key: AccessKey; role: Role | undefined; rotatedFrom: string | null }>> {
+  const cutoff = iso(new Date(deps.now().getTime() - (options.ttlMs ?? UNDELIVERED_TTL_MS)));
+  const candidates = await deps.store.read.listUndeliveredKeys(cutoff, options.limit ?? 100);
+  const removed: Array<{ key: AccessKey; role: Role | undefined; rotatedFrom: string | null }> = [];
+  for (const candidate of candidates) {
+    const done = await deps.store.write(async (tx) => {
+      const key = await tx.findKeyById(candidate.id);
+      if (key === undefined || key.deliveredAt !== null) return undefined;
+      const role = await tx.findRoleById(key.roleId);
+      const predecessor = await tx.findKeyRotatedTo(key.id);
+      await tx.deleteKey(key.id);
+      await tx.clearRotationsTo(key.id);
+      await appendAudit(tx, auditOf(SYSTEM_ACTOR, 'key.deleted_undelivered', key, role, { reason: 'secret_not_delivered', createdAt: key.createdAt, ...(predecessor === undefined ? {} : { rotatedFrom: predecessor.id }) }), deps.now());
+      return { key, role, rotatedFrom: predecessor?.id ?? null };
+    });
+    if (done !== undefined) removed.push(done);
+  }
+  return removed;
 }
 
 /**
@@ -341,6 +463,8 @@ export async function undoRotation(deps: DomainDeps, actorId: string, result: Ro
     if (old === undefined || old.rotatedTo !== result.successor.id) return;
     const restored = result.previousExpiresAt;
     await tx.updateKey(old.id, { expiresAt: restored, rotatedTo: null });
+    // An undelivered successor never started the grace period: then only the link goes, with nothing to audit.
+    if (old.expiresAt === restored) return;
     await appendAudit(tx, auditOf(actorId, 'key.expiry_extended', { ...old, expiresAt: restored }, result.role, { reason: 'rotation_undone', previousExpiresAt: old.expiresAt }), deps.now());
   });
 }

@@ -53,6 +53,8 @@ export interface AccessKey {
   requestId: string | null;
   /** Set when the key was rotated: its successor's ID. */
   rotatedTo: string | null;
+  /** When its secret reached its owner; null until then, and only a delivered key authenticates. */
+  deliveredAt: string | null;
 }
 
 export const auditActions = [
@@ -63,6 +65,7 @@ export const auditActions = [
   'key.revoked',
   'key.deleted',
   'key.deleted_by_role_deletion',
+  'key.deleted_undelivered',
   'key.expired',
   'key.rotated',
   'key.first_used',

@@ -39,7 +39,7 @@ export interface Repos {
   findKeysByName(ownerId: string, roleId: string | null, name: string): Promise<AccessKey[]>;
   listKeys(filter: { ownerId?: string; roleId?: string; limit?: number; offset?: number }): Promise<AccessKey[]>;
   countAllKeys(filter: { ownerId?: string }): Promise<number>;
-  updateKey(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo'>>): Promise<void>;
+  updateKey(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo' | 'deliveredAt'>>): Promise<void>;
   /**
    * Moves a key's last use forward to `at` (never back: out-of-order flushes from several replicas are
    * harmless). 'first' when it had never been used, so the caller audits the first use in the same
@@ -61,6 +61,18 @@ export interface Repos {
   deleteKey(id: string): Promise<void>;
   /** A deleted successor no longer stands for its predecessor: the predecessor is an ordinary key again. */
   clearRotationsTo(successorId: string): Promise<void>;
+
+  /** Keys whose secret never reached their owner, created at or before `createdBefore`, oldest first. */
+  listUndeliveredKeys(createdBefore: string, limit: number): Promise<AccessKey[]>;
+  /** The key a rotation retires in favour of `successorId`, if any. */
+  findKeyRotatedTo(successorId: string): Promise<AccessKey | undefined>;
+  /**
+   * Records that the interaction `id` (a Slack view or button press) is being acted on, in the caller's
+   * transaction. False when it was recorded before: the caller changes nothing (a replay).
+   */
+  claimRequest(id: string, actorId: string, at: string): Promise<boolean>;
+  /** Forgets interactions recorded before `at` (Slack replays older than its 5-minute window fail their signature). */
+  forgetRequestsBefore(at: string): Promise<number>;
 
   readAuditHead(): Promise<AuditHead>;
   /** Appends the record and queues it for the security-channel mirror, in the caller's transaction. */

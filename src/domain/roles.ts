@@ -1,13 +1,16 @@
 import { AppError } from '../errors.js';
 import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { auditOf } from './keys.js';
+import { auditOf, firstTime } from './keys.js';
 import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from './model.js';
 import type { Repos } from './ports.js';
 import { iso } from './time.js';
 import { contextIn, newRoleId, requireAdmin, requireAdminIn, roleNamed } from './users.js';
 
 const ROLE_NAME_MAX = 64;
+
+/** A replay of a confirmation already acted on (a Slack retry, a replayed request): nothing changes. */
+const alreadyDone = () => new AppError('INVALID_INPUT', 'That was already done from this button; nothing changed.');
 
 export function validateRoleName(raw: string): string {
   const name = raw.trim();
@@ -94,9 +97,10 @@ async function revokeIfAccessLost(tx: Repos, deps: DomainDeps, actorId: string, 
 }
 
 /** R4: every key tied to the role is deleted (each audited), members lose it, then the role goes. */
-export async function deleteRole(deps: DomainDeps, actorId: string, roleName: string, expectedRoleId?: string): Promise<DeletionImpact> {
+export async function deleteRole(deps: DomainDeps, actorId: string, roleName: string, expectedRoleId?: string, once?: string): Promise<DeletionImpact> {
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
+    if (!(await firstTime(tx, deps, actorId, once))) throw alreadyDone();
     const role = await roleNamed(tx, roleName);
     // A preview's button names the role it previewed: a newer role of the same name is not it.
     if (expectedRoleId !== undefined && role.id !== expectedRoleId) throw new AppError('ROLE_NOT_FOUND', `The role "${role.name}" changed since the preview. Run the command again.`);
@@ -141,9 +145,10 @@ export async function previewRoleRemoval(deps: DomainDeps, actorId: string, user
 }
 
 /** Removing a role from a user deletes that user's keys for the role (audited), like R4 for one person. */
-export async function removeRole(deps: DomainDeps, actorId: string, userId: string, roleName: string): Promise<DeletionImpact> {
+export async function removeRole(deps: DomainDeps, actorId: string, userId: string, roleName: string, once?: string): Promise<DeletionImpact> {
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
+    if (!(await firstTime(tx, deps, actorId, once))) throw alreadyDone();
     const role = await roleNamed(tx, roleName);
     await guardRemoval(tx, deps, userId, role);
     const impact = await impactIn(tx, role, userId);

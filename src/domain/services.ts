@@ -3,7 +3,7 @@ import { checkDecider, decideAccessRequest, expireAccessRequests, recordRequestC
 import { exportAudit, listAllKeys, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { activateKey, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, undoRotation, verifyKey, type CreateKeyInput, type RotateKeyResult } from './keys.js';
+import { activateKey, confirmDelivery, forgetOldReplays, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, sweepUndeliveredKeys, undoRotation, verifyKey, type ChangeOptions, type CreateKeyInput, type RotateKeyResult, type RotateOptions } from './keys.js';
 import type { ViaKey } from './owner-notices.js';
 import type { AuditSearch } from './ports.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
@@ -29,20 +29,24 @@ export function createServices(deps: DomainDeps) {
       create: (input: CreateKeyInput) => createKey(deps, input),
       list: (userId: string, options?: { allRoles?: boolean; via?: ViaKey }) => listKeys(deps, userId, options),
       show: (actorId: string, reference: string, via?: ViaKey) => showKey(deps, actorId, reference, via),
-      extend: (actorId: string, reference: string, expiry: ExpiryChoice) => extendKey(deps, actorId, reference, expiry),
-      deactivate: (actorId: string, reference: string, via?: ViaKey) => deactivateKey(deps, actorId, reference, via),
-      activate: (actorId: string, reference: string, via?: ViaKey) => activateKey(deps, actorId, reference, via),
-      delete: (actorId: string, reference: string, reason?: string, via?: ViaKey) => deleteKey(deps, actorId, reference, reason, via),
+      // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).
+      extend: (actorId: string, reference: string, expiry: ExpiryChoice, options?: ChangeOptions) => extendKey(deps, actorId, reference, expiry, options),
+      deactivate: (actorId: string, reference: string, options?: ChangeOptions) => deactivateKey(deps, actorId, reference, options),
+      activate: (actorId: string, reference: string, options?: ChangeOptions) => activateKey(deps, actorId, reference, options),
+      delete: (actorId: string, reference: string, reason?: string, options?: ChangeOptions) => deleteKey(deps, actorId, reference, reason, options),
       verify: (secret: unknown) => verifyKey(deps, secret),
-      rotate: (actorId: string, reference: string) => rotateKey(deps, actorId, reference),
+      rotate: (actorId: string, reference: string, options?: RotateOptions) => rotateKey(deps, actorId, reference, options),
+      confirmDelivery: (keyId: string) => confirmDelivery(deps, keyId),
+      sweepUndelivered: (options?: { ttlMs?: number; limit?: number }) => sweepUndeliveredKeys(deps, options),
+      forgetOldReplays: () => forgetOldReplays(deps),
       undoRotation: (actorId: string, result: RotateKeyResult) => undoRotation(deps, actorId, result),
     },
     access: {
       grant: (actorId: string, userId: string) => grantApiAccess(deps, actorId, userId),
       revoke: (actorId: string, userId: string) => revokeApiAccess(deps, actorId, userId),
-      request: (userId: string, reason: string | undefined, ttlDays: number) => requestApiAccess(deps, userId, reason, ttlDays),
+      request: (userId: string, reason: string | undefined, ttlDays: number, once?: string) => requestApiAccess(deps, userId, reason, ttlDays, once),
       recordCard: (requestId: string, channel: string, ts: string) => recordRequestCard(deps, requestId, channel, ts),
-      decide: (actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string) => decideAccessRequest(deps, actorId, requestId, decision, reason),
+      decide: (actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string, once?: string) => decideAccessRequest(deps, actorId, requestId, decision, reason, once),
       checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
       expireRequests: () => expireAccessRequests(deps),
     },
@@ -58,10 +62,10 @@ export function createServices(deps: DomainDeps) {
       list: () => listRoles(deps),
       create: (actorId: string, name: string, maxKeys?: number) => createRole(deps, actorId, name, maxKeys),
       previewDeletion: (actorId: string, name: string) => previewRoleDeletion(deps, actorId, name),
-      delete: (actorId: string, name: string, expectedRoleId?: string) => deleteRole(deps, actorId, name, expectedRoleId),
+      delete: (actorId: string, name: string, expectedRoleId?: string, once?: string) => deleteRole(deps, actorId, name, expectedRoleId, once),
       assign: (actorId: string, userId: string, name: string) => assignRole(deps, actorId, userId, name),
       previewRemoval: (actorId: string, userId: string, name: string) => previewRoleRemoval(deps, actorId, userId, name),
-      remove: (actorId: string, userId: string, name: string) => removeRole(deps, actorId, userId, name),
+      remove: (actorId: string, userId: string, name: string, once?: string) => removeRole(deps, actorId, userId, name, once),
     },
     audit: {
       verifyChain: () => verifyAuditChain(deps.store.read),

@@ -1,7 +1,7 @@
 import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { auditOf } from './keys.js';
-import type { AuditEvent } from './model.js';
+import type { AuditAction, AuditEvent } from './model.js';
 import { iso } from './time.js';
 
 /**
@@ -88,6 +88,34 @@ export interface AuthFailureWindow {
   reasons: Partial<Record<AuthFailureReason, number>>;
   /** Set on a record that stands for several windows (see `maxFailureRecordsPerFlush`). */
   windows?: number;
+  /** Set when the window counts refused Slack actions (see `recordRefusal`) rather than failed API logins. */
+  refusal?: RefusalKind;
+}
+
+/**
+ * A refused attempt by a signed-in Slack user, such as a non-admin pressing Approve. Refusals go through
+ * the same windows as failed authentications: one audit record per (actor, action, attempt) and minute,
+ * with a count, so a burst of forged presses cannot flood the audit log and the security channel.
+ */
+export interface RefusalKind {
+  actorId: string;
+  action: AuditAction;
+  /** What was attempted ('approve', 'deny'): each kind gets its own window, seen at once. */
+  attempted: string;
+  /** Facts of the first refusal in the window (e.g. the request ID); never a secret. */
+  details: Record<string, string | number | boolean | null>;
+}
+
+/**
+ * What a caller does with a refusal. `write_now`: the first in its window, audited at once by the
+ * caller (count 1), so the security channel hears of an attempt without waiting a minute;
+ * `aggregated`: counted in the window, written as one record when the window closes.
+ */
+export type RefusalVerdict = 'write_now' | 'aggregated';
+
+/** Where the domain hands refusals (the UsageRecorder); without one, each refusal is written at once. */
+export interface RefusalSink {
+  recordRefusal(refusal: RefusalKind): RefusalVerdict;
 }
 
 /** One `auth.failed` record per window (key ID, client, endpoint, minute), with counts — never the secret. */
@@ -108,6 +136,12 @@ export async function recordAuthFailures(deps: DomainDeps, windows: readonly Aut
         reasons,
         ...(window.windows === undefined ? {} : { windows: window.windows }),
       };
+      if (window.refusal !== undefined) {
+        const { actorId, action, attempted, details: first } = window.refusal;
+        // The first refusal of the window was written on its own when it happened; this counts the rest.
+        await appendAudit(tx, { actorId, action, details: { ...first, attempted, count: window.count, firstAt: window.firstAt, lastAt: window.lastAt, aggregated: true } }, deps.now());
+        continue;
+      }
       const key = window.keyId === null ? undefined : await tx.findKeyById(window.keyId);
       const event: AuditEvent =
         key === undefined
@@ -158,7 +192,12 @@ const OVERFLOW_CLIENT = 'other';
  * (on stop) writes everything. With a flush every 10 s and a 50 s spacing, a key in constant use is
  * written about once a minute and its stored last use is never more than about a minute behind.
  */
-export class UsageRecorder {
+const bucketOf = (window: Pick<AuthFailureWindow, 'endpoint' | 'keyId' | 'clientAddress' | 'refusal'>): string =>
+  window.refusal === undefined
+    ? `${window.endpoint}\u0000${window.keyId ?? ''}\u0000${window.clientAddress}`
+    : `refusal\u0000${window.refusal.action}\u0000${window.refusal.actorId}\u0000${window.refusal.attempted}`;
+
+export class UsageRecorder implements RefusalSink {
   readonly #deps: DomainDeps;
   readonly #spacingMs: number;
   readonly #failureWindowMs: number;
@@ -216,7 +255,7 @@ export class UsageRecorder {
   /** O(1), no I/O: aggregated per (endpoint, key ID, client) and window. */
   recordFailure(failure: AuthFailure): void {
     const nowMs = this.#deps.now().getTime();
-    let bucketKey = `${failure.endpoint}\u0000${failure.keyId ?? ''}\u0000${failure.clientAddress}`;
+    let bucketKey = bucketOf(failure);
     let keyId = failure.keyId;
     let clientAddress = failure.clientAddress;
     if (!this.#failures.has(bucketKey) && this.#failures.size >= this.#maxFailureWindows) {
@@ -233,6 +272,28 @@ export class UsageRecorder {
     window.count += 1;
     window.lastAt = iso(new Date(Math.max(nowMs, Date.parse(window.lastAt))));
     window.reasons[failure.reason] = (window.reasons[failure.reason] ?? 0) + 1;
+  }
+
+  /**
+   * O(1), no I/O. The first refusal of an (actor, action, attempt) window is for the caller to write at
+   * once; the rest are counted here and written as one record when the window closes (at the latest at
+   * stop). With memory full, every refusal is written at once (bounded by the windows already held).
+   */
+  recordRefusal(refusal: RefusalKind): RefusalVerdict {
+    const nowMs = this.#deps.now().getTime();
+    const bucketKey = bucketOf({ endpoint: '', keyId: null, clientAddress: '', refusal });
+    const window = this.#failures.get(bucketKey);
+    if (window === undefined) {
+      if (this.#failures.size >= this.#maxFailureWindows) return 'write_now';
+      const at = iso(new Date(nowMs));
+      // Count 0: the first one is the caller's record. A window that stays at 0 is dropped at close.
+      this.#failures.set(bucketKey, { endpoint: 'slack', keyId: null, clientAddress: refusal.actorId, firstAt: at, lastAt: at, count: 0, reasons: {}, refusal, startMs: nowMs });
+      return 'write_now';
+    }
+    if (window.count === 0) window.firstAt = iso(new Date(nowMs));
+    window.count += 1;
+    window.lastAt = iso(new Date(Math.max(nowMs, Date.parse(window.lastAt))));
+    return 'aggregated';
   }
 
   /** Writes what is due; concurrent calls share one flush so writes never overlap. */
@@ -273,13 +334,16 @@ export class UsageRecorder {
     }
 
     const closed: AuthFailureWindow[] = [];
+    const refusals: AuthFailureWindow[] = [];
     for (const [bucketKey, window] of this.#failures) {
       if (!all && nowMs - window.startMs < this.#failureWindowMs) continue;
       const { startMs: _startMs, ...record } = window;
-      closed.push(record);
       this.#failures.delete(bucketKey);
+      // Refusal windows are per signed-in actor, so there are few; they are never merged across actors.
+      if (record.refusal === undefined) closed.push(record);
+      else if (record.count > 0) refusals.push(record);
     }
-    const windows = this.#capRecords(closed);
+    const windows = [...this.#capRecords(closed), ...refusals];
     if (windows.length > 0) {
       try {
         result.failureRecords = await recordAuthFailures(this.#deps, windows);
@@ -312,7 +376,7 @@ export class UsageRecorder {
   }
 
   #restoreFailures(window: AuthFailureWindow): void {
-    const bucketKey = `${window.endpoint}\u0000${window.keyId ?? ''}\u0000${window.clientAddress}`;
+    const bucketKey = bucketOf(window);
     const newer = this.#failures.get(bucketKey);
     if (newer === undefined) {
       this.#failures.set(bucketKey, { ...window, startMs: Date.parse(window.firstAt) });

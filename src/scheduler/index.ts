@@ -9,6 +9,7 @@ import { runExpireAccessRequests, type ExpireAccessRequestsInput } from './jobs/
 import { runExpiryCheck, type ExpiryCheckResult } from './jobs/expiry-check.js';
 import { createWarningSender, type WarningSenderTuning } from './jobs/expiry-warning-sender.js';
 import { createOwnerNoticeSender, type OwnerNoticeSenderTuning } from './jobs/owner-notice-sender.js';
+import { runUndeliveredSweep, type UndeliveredSweepInput } from './jobs/undelivered-sweep.js';
 import { startWorkerLoop } from './worker-loop.js';
 
 export interface SchedulerOptions {
@@ -29,6 +30,10 @@ export interface SchedulerOptions {
   accessRequests?: Omit<ExpireAccessRequestsInput, 'logger'>;
   /** Owner DMs about changes made through the key API (SPEC §9), drained by their own loop. */
   ownerNotices?: { queue: OwnerNoticeQueue; dm: OwnerNoticeDm; tuning?: Partial<OwnerNoticeSenderTuning> };
+  /** Removes keys whose secret never reached their owner, every `undeliveredSweepMs` (optional in tests). */
+  undelivered?: Omit<UndeliveredSweepInput, 'logger'>;
+  /** How often the undelivered sweep runs; default 30 s, so a stranded key goes within about 2.5 minutes. */
+  undeliveredSweepMs?: number;
   /** Run the expiry check once right away (catches up after downtime without waiting for the first tick). */
   checkOnStart?: boolean;
   tuning?: { mirror?: Partial<AuditMirrorTuning>; sender?: Partial<WarningSenderTuning> };
@@ -72,6 +77,19 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     notices === undefined
       ? undefined
       : startWorkerLoop({ name: 'owner notice sender', logger, tick: createOwnerNoticeSender({ queue: notices.queue, dm: notices.dm, now: wallClock, logger: logger.child({ job: 'owner-notices' }), tuning: notices.tuning }).tick });
+  // Not on the expiry cron (15 minutes by default): a stranded key holds a slot, so it goes within minutes.
+  const undelivered = options.undelivered;
+  const sweepLoop =
+    undelivered === undefined
+      ? undefined
+      : startWorkerLoop({
+          name: 'undelivered sweep',
+          logger,
+          tick: async () => {
+            await runUndeliveredSweep({ ...undelivered, logger: logger.child({ job: 'undelivered-sweep' }) });
+            return options.undeliveredSweepMs ?? 30_000;
+          },
+        });
 
   let running: Promise<ExpiryCheckResult | undefined> | undefined;
   const checkLogger = logger.child({ job: 'expiry-check' });
@@ -114,7 +132,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       await task.stop();
       await task.destroy();
       await running;
-      await Promise.all([mirrorLoop.stop(), senderLoop.stop(), noticeLoop?.stop()]);
+      await Promise.all([mirrorLoop.stop(), senderLoop.stop(), noticeLoop?.stop(), sweepLoop?.stop()]);
     },
   };
 }

@@ -38,10 +38,17 @@ const SHUTDOWN_DRAIN_MS = 20_000;
 
 const USER_FACING_RETRIES = { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000 };
 
+/**
+ * Each Web API call gives up after this long (then retries, as above). Without it a Slack that never
+ * answers would hold a secret's delivery, and the listener, forever; with it a delivery ends within
+ * about 3 × 4 s, inside SHUTDOWN_DRAIN_MS.
+ */
+export const SLACK_CALL_TIMEOUT_MS = 4000;
+
 export async function createSlackApp(options: SlackAppOptions): Promise<SlackRuntime> {
   const { config, services, logger } = options;
   const log = boltLogger(logger);
-  const clientOptions: WebClientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: USER_FACING_RETRIES, ...options.clientOptions };
+  const clientOptions: WebClientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: USER_FACING_RETRIES, timeout: SLACK_CALL_TIMEOUT_MS, ...options.clientOptions };
 
   let app: App;
   let requestListener: RequestListener | undefined;

@@ -17,6 +17,7 @@ export async function deliverRotation(input: { client: WebClient; services: Serv
     roleName: result.role.name,
     secret: result.secret,
     responseUrl: input.responseUrl,
+    confirmDelivered: () => input.services.keys.confirmDelivery(result.successor.id),
     discard: () => input.services.keys.undoRotation(input.userId, result),
     retryHint: `Your old key *${escapeText(result.old.name)}* keeps its previous expiry; try rotating again in a moment.`,
     note: `:arrows_counterclockwise: Replaces *${escapeText(result.old.name)}* (\`${result.old.id}\`), which keeps working${until}. Move your integrations to the new key before then.`,

@@ -65,6 +65,20 @@ describe('API access requests approved in Slack', () => {
     expect(refusals.map((r) => r.details.attempted).sort()).toEqual(['approve', 'deny']);
   });
 
+  it('50 forged Approve presses by a non-admin: each gets its ephemeral refusal, and at most 2 audit records count all 50', async () => {
+    const card = await requestAccess();
+    const clicks = await Promise.all(Array.from({ length: 50 }, () => t.slack.clickButton({ userId: 'UCAROL', actionId: ACTION.approveRequest, message: card })));
+    await t.slack.waitFor(() => clicks.every((c) => t.slack.responsesTo(c.responseUrl ?? '').some((p) => text(p.body).includes('Only admins'))), { timeoutMs: 15_000, message: 'every press to be refused' });
+    // Stopping flushes the aggregated window (a running app writes it once the minute is over).
+    await t.restart();
+    const refusals = (await t.app.services.audit.search({ userId: 'UCAROL', limit: 100 })).filter((r) => r.action === 'api_access.decision_refused');
+    expect(refusals.length).toBeGreaterThanOrEqual(1);
+    expect(refusals.length).toBeLessThanOrEqual(2);
+    expect(refusals.reduce((sum, r) => sum + Number(r.details.count), 0)).toBe(50);
+    expect(refusals.every((r) => r.details.attempted === 'approve')).toBe(true);
+    expect((await t.app.services.users.context(BOB)).hasApiAccess).toBe(false);
+  }, 30_000);
+
   it('a double click (or a replayed request) decides once and DMs the requester once', async () => {
     const card = await requestAccess();
     await Promise.all([t.slack.clickButton({ userId: ADMIN, actionId: ACTION.approveRequest, message: card }), t.slack.clickButton({ userId: ADMIN, actionId: ACTION.approveRequest, message: card })]);

@@ -19,14 +19,30 @@ describe('when the secret cannot be delivered', () => {
     await t.slack.sendViewSubmission({ userId: ALICE, viewId: view.id, inputs: { [INPUT.name]: name } });
   }
 
-  it('without the CSV, the key stays and the message says to copy the secret now', async () => {
+  it('without the CSV, the key stays and a follow-up (without the secret) says to copy it from the message now', async () => {
     t.slack.fault({ method: 'files.getUploadURLExternal', kind: 'error', error: 'file_uploads_disabled' });
     await submitCreate('no-csv');
     const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0));
-    expect(JSON.stringify(post.body)).toContain('The CSV copy could not be delivered');
+    const followUp = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes('could not be delivered')));
+    expect(JSON.stringify(followUp.body)).toContain('copy the secret from the message above now');
+    expect(secretsIn(JSON.stringify(followUp.body))).toEqual([]);
     const [secret] = secretsIn(JSON.stringify(post.body));
     expect((await t.app.services.keys.verify(secret)).valid).toBe(true);
   });
+
+  it('a hanging CSV upload (files.completeUploadExternal never answers) does not delay the ephemeral secret, and the key works at once', async () => {
+    t.slack.fault({ method: 'files.completeUploadExternal', kind: 'delay', ms: 60_000 });
+    const started = Date.now();
+    await submitCreate('slow-csv');
+    const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0), { message: 'the secret message while the upload hangs' });
+    const [secret] = secretsIn(JSON.stringify(post.body));
+    await until(async () => (await t.app.services.keys.verify(secret)).valid, 'the key to count as delivered', 3000);
+    // The upload is still hanging: the message did not wait for it.
+    expect(t.slack.filesIn(t.slack.dmChannelOf(ALICE) ?? 'none').filter((f) => secretsIn(f.content ?? '').length > 0)).toEqual([]);
+    // The client's timeout ends the hang (well before the emulator's 60 s), and the user hears the CSV is not coming.
+    await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes('could not be delivered')), { timeoutMs: 15_000, message: 'the upload to time out' });
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 40_000);
 
   it('without the message, the key stays and the DM says the CSV is the only copy', async () => {
     t.slack.fault({ method: 'response_url', kind: 'http500' });

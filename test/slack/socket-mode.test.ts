@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION, INPUT } from '../../src/slack/ids.js';
 import { ADMIN, secretsIn, startTestApp, type TestApp } from '../support/app.js';
+import { until } from '../support/wait.js';
 
 const ALICE = 'UALICE';
 
@@ -19,7 +20,8 @@ describe('the whole flow in Socket Mode', () => {
     await t.slack.sendViewSubmission({ userId: ALICE, viewId: view.id, inputs: { [INPUT.name]: 'socket-key' } });
     const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0));
     const [secret] = secretsIn(JSON.stringify(post.body));
-    expect((await t.app.services.keys.verify(secret)).valid).toBe(true);
+    // The key works once the app has recorded the delivery, a moment after Slack showed the message.
+    await until(async () => (await t.app.services.keys.verify(secret)).valid, 'the key to count as delivered');
     const dm = await t.slack.waitFor(() => t.slack.dmChannelOf(ALICE));
     await t.slack.waitFor(() => t.slack.filesIn(dm).find((f) => f.content?.includes(secret ?? '-')));
 

@@ -88,7 +88,7 @@ export function prismaKeyRoutes(api: ApiContext): Route[] {
     writeJson(res, 200, wireKey(await services.keys.show(caller.ownerId, id, caller.via), services.now()));
   };
   const remove: Handler = async (caller, [id = ''], res) => {
-    await services.keys.delete(caller.ownerId, id, undefined, caller.via);
+    await services.keys.delete(caller.ownerId, id, undefined, { via: caller.via });
     sendEmpty(res);
   };
   const setStatus: Handler = async (caller, [id = '', status = ''], res, ctx) => {
@@ -96,8 +96,8 @@ export function prismaKeyRoutes(api: ApiContext): Route[] {
       sendPrismaError(res, ctx, 'empty_access_key_status_provided', 'status');
       return;
     }
-    if (status === 'true') await services.keys.activate(caller.ownerId, id, caller.via);
-    else await services.keys.deactivate(caller.ownerId, id, caller.via);
+    if (status === 'true') await services.keys.activate(caller.ownerId, id, { via: caller.via });
+    else await services.keys.deactivate(caller.ownerId, id, { via: caller.via });
     sendEmpty(res);
   };
   const me: Handler = async (caller, _params, res) => {

@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AccessKey } from '../../domain/model.js';
 import type { Logger } from '../../logger.js';
 import { escapeText } from '../views/format.js';
-import { csvDmComment, secretMessage } from '../views/messages.js';
+import { csvDmComment, csvMissingMessage, secretMessage } from '../views/messages.js';
 import { openDm, uploadToDm } from './dm.js';
 import { postToResponseUrl } from './response-url.js';
 
@@ -17,6 +17,11 @@ export interface SecretDeliveryInput {
   /** The slash command's response_url: ephemeral, and works where the bot is not a member. */
   responseUrl?: string;
   note?: string;
+  /**
+   * Records that the secret reached its owner: only then does the key authenticate (keys are created
+   * with `deliverLater`). Called once, as soon as the first of the two copies is confirmed sent.
+   */
+  confirmDelivered: () => Promise<unknown>;
   /**
    * Makes the key unusable when its secret reached the user nowhere (R6). Creation deletes the key;
    * rotation deletes the successor and gives the old key its expiry back.
@@ -36,38 +41,60 @@ export function secretCsv(keyId: string, secret: string): string {
   ]);
 }
 
+const settled = (work: Promise<unknown>): Promise<boolean> => work.then(
+  () => true,
+  () => false,
+);
+
 /**
- * R6, after the key is committed: a CSV in the creator's DM with the bot, and one ephemeral message.
- * The CSV goes first so the message can say truthfully whether it arrived. If neither arrives the key
- * is deleted (audited): a key whose secret nobody holds must not stay usable or hold a slot.
+ * R6, after the key is committed: one ephemeral message and a CSV in the creator's DM with the bot,
+ * sent side by side so a slow or hanging upload never holds the message back (each Slack call has a
+ * timeout: `SLACK_CALL_TIMEOUT_MS` in app.ts). The first copy confirmed sent marks the key delivered;
+ * until then it does not authenticate, and if the process dies first the undelivered sweep removes it.
+ * If neither arrives the key is deleted at once (audited) and the user is told to retry.
  */
 export async function deliverSecret(input: SecretDeliveryInput): Promise<DeliveryOutcome> {
   const { client, logger, userId, key } = input;
   const log = logger.child({ keyId: key.id, userId });
-  let dmChannel: string | undefined;
-  let csvDelivered = false;
-  try {
-    dmChannel = await uploadToDm(client, userId, { filename: `access-key-${key.id}.csv`, content: secretCsv(key.id, input.secret), comment: csvDmComment(key) });
-    csvDelivered = true;
-  } catch (error) {
-    log.warn('secret CSV could not be delivered', { error });
-  }
+  let confirmation: Promise<void> | undefined;
+  // Once, for whichever copy lands first. A failure here leaves the key unusable (the sweep removes it).
+  const confirm = () =>
+    (confirmation ??= input.confirmDelivered().then(
+      () => undefined,
+      (error: unknown) => log.error('the secret was delivered but could not be recorded; the key stays unusable and the sweep will remove it', { error, alert: 'delivery_not_recorded' }),
+    ));
 
-  let messageDelivered = false;
-  const message = secretMessage({ key, roleName: input.roleName, secret: input.secret, csvDelivered, note: input.note });
-  try {
+  let dmChannel: string | undefined;
+  const csv = (async () => {
+    dmChannel = await uploadToDm(client, userId, { filename: `access-key-${key.id}.csv`, content: secretCsv(key.id, input.secret), comment: csvDmComment(key) });
+    await confirm();
+  })();
+  csv.catch((error: unknown) => log.warn('secret CSV could not be delivered', { error }));
+
+  const message = secretMessage({ key, roleName: input.roleName, secret: input.secret, note: input.note });
+  const ephemeral = (async () => {
     if (input.responseUrl !== undefined) {
       await postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', replace_original: false, ...message });
     } else {
-      dmChannel ??= await openDm(client, userId);
-      await client.chat.postEphemeral({ channel: dmChannel, user: userId, ...message });
+      await client.chat.postEphemeral({ channel: await openDm(client, userId), user: userId, ...message });
     }
-    messageDelivered = true;
-  } catch (error) {
-    log.warn('secret message could not be delivered', { error });
-  }
+    await confirm();
+  })();
+  ephemeral.catch((error: unknown) => log.warn('secret message could not be delivered', { error }));
 
-  if (messageDelivered) return csvDelivered ? 'both' : 'message_only';
+  const [messageDelivered, csvDelivered] = await Promise.all([settled(ephemeral), settled(csv)]);
+
+  if (messageDelivered && csvDelivered) return 'both';
+  if (messageDelivered) {
+    // The message promised a CSV copy: say it is not coming, without repeating the secret.
+    const missing = csvMissingMessage(key);
+    const told =
+      input.responseUrl !== undefined
+        ? postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', replace_original: false, ...missing })
+        : openDm(client, userId).then((channel) => client.chat.postEphemeral({ channel, user: userId, ...missing }));
+    await Promise.resolve(told).catch((error: unknown) => log.warn('could not say that the CSV is missing', { error }));
+    return 'message_only';
+  }
   if (csvDelivered && dmChannel !== undefined) {
     await client.chat
       .postMessage({ channel: dmChannel, text: `The message with the secret of *${escapeText(key.name)}* (\`${key.id}\`) could not be shown, so the CSV above is the only copy. Store it now.` })
@@ -78,9 +105,8 @@ export async function deliverSecret(input: SecretDeliveryInput): Promise<Deliver
     await input.discard();
     log.warn('secret delivered nowhere; key discarded');
   } catch (error) {
-    // The key may still work while nobody holds its secret: an operator must remove it.
-    log.error('secret delivered nowhere and the key could not be discarded', { error, alert: 'undelivered_key_left_usable' });
-    throw error;
+    // Never delivered, so the key does not authenticate; the undelivered sweep deletes it shortly.
+    log.warn('secret delivered nowhere and the key could not be discarded now; the sweep will remove it', { error });
   }
   const text = `I couldn't deliver the secret of *${escapeText(key.name)}*, so I deleted it again and nothing was kept. ${input.retryHint}`;
   const told = input.responseUrl !== undefined ? postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', text, blocks: [] }) : client.chat.postMessage({ channel: dmChannel ?? userId, text });

@@ -23,7 +23,8 @@ export interface BackgroundClientOptions {
 export function createBackgroundClient(options: BackgroundClientOptions): WebClient {
   return new WebClient(options.token, {
     slackApiUrl: options.apiUrl,
-    timeout: 10_000,
+    // A few seconds: a worker holding a lease must not wait on a Slack that never answers.
+    timeout: 5_000,
     ...options.clientOptions,
     logger: boltLogger(options.logger, options.name),
     rejectRateLimitedCalls: true,

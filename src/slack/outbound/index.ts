@@ -9,7 +9,9 @@ import { SlackAuditChannel } from './audit-channel.js';
 import { createBackgroundClient } from './client.js';
 import { SlackOwnerNoticeDm } from './owner-notice-dm.js';
 import { SlackAccessRequestNotifier } from './request-expiry.js';
+import { SlackUndeliveredDm } from './undelivered-dm.js';
 import { SlackWarningDm } from './warning-dm.js';
+import type { UndeliveredKeyNotifier } from '../../domain/undelivered.js';
 
 export interface SlackOutbound {
   auditChannel: AuditChannel;
@@ -17,6 +19,7 @@ export interface SlackOutbound {
   accessRequests: AccessRequestNotifier;
   /** DMs to key owners about changes made through the key API. */
   ownerNotices: OwnerNoticeDm;
+  undeliveredKeys: UndeliveredKeyNotifier;
 }
 
 /**
@@ -31,5 +34,6 @@ export function createSlackOutbound(options: { config: Pick<Config, 'slack' | 'a
     warningDm: new SlackWarningDm(client('expiry-warnings')),
     accessRequests: new SlackAccessRequestNotifier(client('access-requests')),
     ownerNotices: new SlackOwnerNoticeDm(client('owner-notices')),
+    undeliveredKeys: new SlackUndeliveredDm(client('undelivered-keys')),
   };
 }

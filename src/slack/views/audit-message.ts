@@ -20,6 +20,7 @@ const ICON: Partial<Record<AuditAction, string>> = {
   'key.revoked': ':no_entry:',
   'key.deleted': ':wastebasket:',
   'key.deleted_by_role_deletion': ':wastebasket:',
+  'key.deleted_undelivered': ':wastebasket:',
   'key.expired': ':hourglass:',
   'key.rotated': ':arrows_counterclockwise:',
   'key.first_used': ':electric_plug:',

@@ -36,8 +36,6 @@ export interface SecretDelivery {
   key: AccessKey;
   roleName: string;
   secret: string;
-  /** Whether the CSV copy reached the user's DM with the bot. */
-  csvDelivered: boolean;
   /** A line about how the key came to be (e.g. the key it replaces), shown under the secret. */
   note?: string;
 }
@@ -58,7 +56,7 @@ export function secretMessage(delivery: SecretDelivery): Message {
         type: 'context',
         elements: [
           mrkdwn(
-            `:warning: This is the only time the secret is shown. ${delivery.csvDelivered ? 'A CSV copy is in your DM with me.' : '*The CSV copy could not be delivered — copy the secret now.*'} Lost it? Delete the key and create a new one (or rotate it).`,
+            `:warning: This is the only time the secret is shown. A CSV copy goes to your DM with me. Lost it? Delete the key and create a new one (or rotate it).`,
           ),
         ],
       },
@@ -66,6 +64,12 @@ export function secretMessage(delivery: SecretDelivery): Message {
       { type: 'actions', elements: [{ type: 'button', action_id: ACTION.hideSecret, text: plain("I've saved it — hide this"), value: key.id }] },
     ],
   };
+}
+
+/** Follows the secret message when its CSV copy could not be delivered; never repeats the secret. */
+export function csvMissingMessage(key: AccessKey): Message {
+  const text = `:warning: The CSV copy of *${escapeText(key.name)}* (\`${key.id}\`) could not be delivered — copy the secret from the message above now; it is not shown again.`;
+  return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
 export function csvDmComment(key: AccessKey): string {

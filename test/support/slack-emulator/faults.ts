@@ -10,7 +10,8 @@ export type FaultOutcome =
   | { kind: 'http500' }
   | { kind: 'error'; error: string };
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// unref: a long scripted hang must not keep the test process alive after the test is done.
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /** Scripted failures for Web API methods, the upload URL ('upload') and response_url ('response_url'). */
 export class FaultInjector {

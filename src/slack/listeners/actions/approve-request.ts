@@ -12,8 +12,9 @@ export const approveRequestButton = (ctx: ListenerContext) => async (args: Butto
   const click = clickFacts(args);
   const container = args.body.container as { channel_id?: string; message_ts?: string };
   try {
-    const result = await ctx.services.access.decide(click.userId, click.value, 'approve');
-    if (result.outcome === 'already') {
+    const result = await ctx.services.access.decide(click.userId, click.value, 'approve', undefined, click.once);
+    // A second click, a Slack retry or a replayed request: nothing changed, and the clicker hears the same answer.
+    if (result.outcome === 'already' || result.outcome === 'replayed') {
       await tellClicker(args, ctx, keyOutcomeMessage(`That request was already ${result.request.status}${result.request.decidedBy === null ? '' : ` by ${mention(result.request.decidedBy)}`}. Nothing changed.`));
       return;
     }

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { onceForClick } from '../../replay.js';
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -13,5 +14,7 @@ export function clickFacts(args: ButtonArgs) {
     responseUrl: body.response_url,
     triggerId: body.trigger_id,
     inHome: container?.type === 'view' && body.view?.type === 'home',
+    /** This press, for the domain's `once`: a replay of it changes nothing. */
+    once: onceForClick(body.user.id, action.action_id, action.action_ts),
   };
 }

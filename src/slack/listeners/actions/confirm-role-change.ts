@@ -37,7 +37,8 @@ async function finish(args: ButtonArgs, ctx: ListenerContext, run: () => Promise
 export const confirmRoleDeletionButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> =>
   finish(args, ctx, async () => {
     const target = deletion.parse(JSON.parse(clickFacts(args).value));
-    const impact = await ctx.services.roles.delete(clickFacts(args).userId, target.role, target.roleId);
+    const click = clickFacts(args);
+    const impact = await ctx.services.roles.delete(click.userId, target.role, target.roleId, click.once);
     await tellOwners(args, ctx, impact, `The role *${escapeText(impact.role.name)}* was deleted by an admin.`);
     return `:wastebasket: Role *${escapeText(impact.role.name)}* deleted: ${impact.keys.length} key(s) deleted, ${impact.members.length} member(s) lost the role. Owners were told by DM.`;
   });
@@ -48,7 +49,8 @@ const removal = z.object({ userId: z.string().regex(SLACK_USER_ID), role: z.stri
 export const confirmRoleRemovalButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> =>
   finish(args, ctx, async () => {
     const target = removal.parse(JSON.parse(clickFacts(args).value));
-    const impact = await ctx.services.roles.remove(clickFacts(args).userId, target.userId, target.role);
+    const click = clickFacts(args);
+    const impact = await ctx.services.roles.remove(click.userId, target.userId, target.role, click.once);
     await tellOwners(args, ctx, impact, `An admin removed the role *${escapeText(impact.role.name)}* from you.`);
     return `:white_check_mark: ${mention(target.userId)} no longer holds *${escapeText(impact.role.name)}*; ${impact.keys.length} key(s) deleted.`;
   });

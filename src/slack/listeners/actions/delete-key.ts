@@ -4,7 +4,7 @@ import { keyChangeButton } from './key-change.js';
 
 /** The button carries Slack's confirm dialog, so a click here has already been confirmed. */
 export const deleteKeyButton = (ctx: ListenerContext) =>
-  keyChangeButton(ctx, async (userId, keyId) => {
-    const result = await ctx.services.keys.delete(userId, keyId);
+  keyChangeButton(ctx, async (userId, keyId, once) => {
+    const result = await ctx.services.keys.delete(userId, keyId, undefined, { once });
     return `:wastebasket: *${escapeText(result.key.name)}* (\`${result.key.id}\`) is deleted. Integrations using it no longer authenticate.`;
   });

@@ -8,14 +8,14 @@ import { clickFacts, type ButtonArgs } from './button.js';
  * A button that changes one key (value = key ID): acknowledge at once, change it through the domain,
  * then show the surface the click came from with the fresh state and a line about what happened.
  */
-export function keyChangeButton(ctx: ListenerContext, change: (userId: string, keyId: string) => Promise<string>) {
+export function keyChangeButton(ctx: ListenerContext, change: (userId: string, keyId: string, once: string) => Promise<string>) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickFacts(args);
     const surface = click.inHome ? 'home' : surfaceOfBlock(click.blockId);
     let notice: string;
     try {
-      notice = await change(click.userId, click.value);
+      notice = await change(click.userId, click.value, click.once);
     } catch (error) {
       notice = errorReply(error, ctx.logger, { userId: click.userId, action: args.action.action_id }).text;
       notice = `:warning: ${notice}`;

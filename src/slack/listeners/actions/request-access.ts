@@ -10,7 +10,7 @@ export const requestAccessButton = (ctx: ListenerContext) => async (args: Button
   await args.ack();
   const click = clickFacts(args);
   try {
-    const request = await ctx.services.access.request(click.userId, undefined, ctx.config.accessRequestTtlDays);
+    const request = await ctx.services.access.request(click.userId, undefined, ctx.config.accessRequestTtlDays, click.once);
     await postRequestCard(args.client, ctx.services, ctx.config.approvalsChannelId, request);
     await tellClicker(args, ctx, keyOutcomeMessage(':incoming_envelope: Your request for API access went to the admins. You will get a DM when one of them decides.'));
   } catch (error) {

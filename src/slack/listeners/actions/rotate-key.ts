@@ -9,7 +9,7 @@ export const rotateKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs
   await args.ack();
   const click = clickFacts(args);
   try {
-    const result = await ctx.services.keys.rotate(click.userId, click.value);
+    const result = await ctx.services.keys.rotate(click.userId, click.value, { deliverLater: true, once: click.once });
     await ctx.inFlight.track(deliverRotation({ client: args.client, services: ctx.services, logger: ctx.logger, userId: click.userId, result, responseUrl: click.responseUrl }));
   } catch (error) {
     await tellClicker(args, ctx, errorReply(error, ctx.logger, { userId: click.userId, action: 'rotate' }));

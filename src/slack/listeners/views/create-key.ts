@@ -30,7 +30,7 @@ export function createKeySubmission(ctx: ListenerContext) {
     let result;
     try {
       // The view id makes a replayed submission (a double click, a Slack retry) find the first key.
-      result = await services.keys.create({ actorId: userId, name: parsed.value.name, expiry: parsed.value.expiry, requestId: view.id });
+      result = await services.keys.create({ actorId: userId, name: parsed.value.name, expiry: parsed.value.expiry, requestId: view.id, deliverLater: true });
     } catch (error) {
       const blockId = (isAppError(error) && BLOCK_FOR_CODE[error.code]) || BLOCK.name;
       await ack({ response_action: 'errors', errors: { [blockId]: errorText(error, logger, { userId, view: 'create' }) } });
@@ -52,6 +52,7 @@ export function createKeySubmission(ctx: ListenerContext) {
       roleName: result.role.name,
       secret: result.secret,
       responseUrl: origin.responseUrl,
+      confirmDelivered: () => services.keys.confirmDelivery(key.id),
       discard: async () => {
         await services.keys.delete(userId, key.id, 'secret_not_delivered');
       },

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { z } from 'zod';
 import { announceDecision } from '../../approvals.js';
 import { BLOCK, INPUT } from '../../ids.js';
+import { onceForView } from '../../replay.js';
 import { errorText } from '../../replies.js';
 import type { ListenerContext } from '../context.js';
 
@@ -26,9 +27,14 @@ export function denyRequestSubmission(ctx: ListenerContext) {
     }
     let result;
     try {
-      result = await ctx.services.access.decide(userId, parsedMeta.requestId, 'deny', state.data[BLOCK.denyReason][INPUT.denyReason].value ?? undefined);
+      result = await ctx.services.access.decide(userId, parsedMeta.requestId, 'deny', state.data[BLOCK.denyReason][INPUT.denyReason].value ?? undefined, onceForView(view));
     } catch (error) {
       await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: errorText(error, ctx.logger, { userId, view: 'deny' }) } });
+      return;
+    }
+    if (result.outcome === 'replayed') {
+      // The first delivery of this submission decided and closed the modal; the replay changes nothing.
+      await ack();
       return;
     }
     if (result.outcome === 'already') {

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { isAppError } from '../../../errors.js';
 import { BLOCK } from '../../ids.js';
 import { parseExtendKeyState, parseModalOrigin } from '../../input/views.js';
+import { onceForView } from '../../replay.js';
 import { errorText } from '../../replies.js';
 import { refreshSurface } from '../../surfaces.js';
 import { escapeText, expiryText } from '../../views/format.js';
@@ -23,13 +24,15 @@ export function extendKeySubmission(ctx: ListenerContext) {
     }
     let result;
     try {
-      result = await services.keys.extend(userId, origin.keyId, parsed.value);
+      result = await services.keys.extend(userId, origin.keyId, parsed.value, { once: onceForView(view) });
     } catch (error) {
       const blockId = isAppError(error, 'INVALID_EXPIRY') ? BLOCK.expiryAt : BLOCK.extendChoice;
       await ack({ response_action: 'errors', errors: { [blockId]: errorText(error, logger, { userId, view: 'extend' }) } });
       return;
     }
     await ack();
+    // A replay of this submission (a Slack retry): the first one already changed and told.
+    if (!result.changed) return;
     const notice = `:white_check_mark: *${escapeText(result.key.name)}* now expires: ${expiryText(result.key.expiresAt)}.`;
     // Opened by a slash command or a warning DM, nothing of ours is on screen to replace: post anew.
     const fromCommand = origin.source === 'command' || origin.source === 'warning';

@@ -1,11 +1,12 @@
 import { postRequestCard } from '../../../approvals.js';
+import { onceForCommand } from '../../../replay.js';
 import { keyOutcomeMessage } from '../../../views/keys.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
 /** Files an API-access request and puts its card in front of the admins. */
 export async function requestAccessSubcommand(args: SubcommandArgs, reason: string | undefined): Promise<SubcommandResult> {
   const { services, config, logger } = args.ctx;
-  const request = await services.access.request(args.userId, reason, config.accessRequestTtlDays);
+  const request = await services.access.request(args.userId, reason, config.accessRequestTtlDays, onceForCommand(args.triggerId));
   // Refusals (already has access, already asked) came back in the ack; Slack calls come after it.
   await args.ackNow();
   try {

@@ -1,0 +1,28 @@
+import { Migrator } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrations } from '../../migrations/index.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
+import { makeServices } from '../support/domain.js';
+
+describe.each(dialects)('the secret-delivery migration (%s)', (dialect) => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await createTestDatabase(dialect);
+  });
+  afterEach(async () => db.cleanup());
+
+  it('rolls back and forward, and keys that existed before it count as delivered (at their creation)', async () => {
+    const { services } = await makeServices(db.store, { admins: ['UADMIN'] });
+    const created = await services.keys.create({ actorId: 'UADMIN', name: 'older', expiry: { kind: 'never' } });
+    if (!created.created) throw new Error('not created');
+    const migrator = new Migrator({ db: db.connection.db, provider: { getMigrations: async () => migrations } });
+    const down = await migrator.migrateDown();
+    expect(down.error).toBeUndefined();
+    expect(down.results?.[0]?.migrationName).toBe('2026-12-01T01-00-secret-delivery');
+    expect(await migrateToLatest(db.connection.db)).toEqual(['2026-12-01T01-00-secret-delivery']);
+    const key = await db.store.read.findKeyById(created.key.id);
+    expect(key?.deliveredAt).toBe(key?.createdAt);
+    expect((await services.keys.verify(created.secret)).valid).toBe(true);
+  });
+});
