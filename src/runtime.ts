@@ -90,7 +90,6 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         accessRequests: {
           expire: () => services.access.expireRequests(),
           rolesOf: async (userId) => (await services.users.context(userId)).roles.map((r) => r.name),
-          notifier: outbound.accessRequests,
         },
       });
       stops.push(() => scheduler.stop());

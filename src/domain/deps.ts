@@ -1,3 +1,4 @@
+import type { OutboxSignal } from './notifications.js';
 import type { Store } from './ports.js';
 import type { SecretHasher } from './secrets.js';
 
@@ -8,4 +9,6 @@ export interface DomainDeps {
   now: () => Date;
   hasher: SecretHasher;
   defaultRoleName: string;
+  /** Wakes the notification worker after a change queued something (optional: tests may drive it). */
+  outbox?: OutboxSignal;
 }

@@ -1,13 +1,21 @@
 import { grantApiAccess, revokeApiAccess } from './access.js';
-import { checkDecider, decideAccessRequest, expireAccessRequests, recordRequestCard, requestApiAccess } from './access-requests.js';
+import { checkDecider, decideAccessRequest, expireAccessRequests, listOpenRequests, recordRequestCard, requestApiAccess } from './access-requests.js';
 import { exportAudit, listAllKeys, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { activateKey, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, undoRotation, verifyKey, type CreateKeyInput, type RotateKeyResult } from './keys.js';
 import type { AuditSearch } from './ports.js';
+import { keepKey } from './stale-keys.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
 import { bootstrapAdmins, ensureBaselineRoles, requireAdmin, switchActiveRole, userContext } from './users.js';
+
+/** Runs a change that may have queued notifications, then wakes the worker so they go out at once. */
+async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>): Promise<T> {
+  const result = await change;
+  deps.outbox?.wake();
+  return result;
+}
 
 /**
  * The one object every entry point (Slack listeners, cron jobs, the HTTP API) calls. It knows
@@ -41,9 +49,10 @@ export function createServices(deps: DomainDeps) {
       revoke: (actorId: string, userId: string) => revokeApiAccess(deps, actorId, userId),
       request: (userId: string, reason: string | undefined, ttlDays: number) => requestApiAccess(deps, userId, reason, ttlDays),
       recordCard: (requestId: string, channel: string, ts: string) => recordRequestCard(deps, requestId, channel, ts),
-      decide: (actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string) => decideAccessRequest(deps, actorId, requestId, decision, reason),
+      decide: (actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string, card?: { channel?: string; ts?: string }) => notifyAfter(deps, decideAccessRequest(deps, actorId, requestId, decision, reason, card)),
+      listOpen: (actorId: string) => listOpenRequests(deps, actorId),
       checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
-      expireRequests: () => expireAccessRequests(deps),
+      expireRequests: () => notifyAfter(deps, expireAccessRequests(deps)),
     },
     admin: {
       require: async (actorId: string): Promise<void> => {
@@ -57,10 +66,21 @@ export function createServices(deps: DomainDeps) {
       list: () => listRoles(deps),
       create: (actorId: string, name: string, maxKeys?: number) => createRole(deps, actorId, name, maxKeys),
       previewDeletion: (actorId: string, name: string) => previewRoleDeletion(deps, actorId, name),
-      delete: (actorId: string, name: string, expectedRoleId?: string) => deleteRole(deps, actorId, name, expectedRoleId),
+      delete: (actorId: string, name: string, expectedRoleId?: string) => notifyAfter(deps, deleteRole(deps, actorId, name, expectedRoleId)),
       assign: (actorId: string, userId: string, name: string) => assignRole(deps, actorId, userId, name),
       previewRemoval: (actorId: string, userId: string, name: string) => previewRoleRemoval(deps, actorId, userId, name),
-      remove: (actorId: string, userId: string, name: string) => removeRole(deps, actorId, userId, name),
+      remove: (actorId: string, userId: string, name: string) => notifyAfter(deps, removeRole(deps, actorId, userId, name)),
+    },
+    notifications: {
+      /** "Keep" on a stale-key notice (audited `key.kept`). */
+      keepKey: (actorId: string, keyId: string) => keepKey(deps, actorId, keyId),
+      /** The secret's CSV is deleted from Slack once `ttlMs` has passed (queued now, due then). */
+      scheduleSecretFileDeletion: async (file: { fileId: string; keyId: string; ownerId: string }, ttlMs: number): Promise<Date> => {
+        const now = deps.now();
+        const until = new Date(now.getTime() + ttlMs);
+        await deps.store.read.enqueueNotification({ kind: 'secret_file.delete', ...file }, now.toISOString(), until.toISOString());
+        return until;
+      },
     },
     audit: {
       verifyChain: () => verifyAuditChain(deps.store.read),

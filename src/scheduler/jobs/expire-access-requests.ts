@@ -6,15 +6,17 @@ export interface ExpireAccessRequestsInput {
   /** Marks due requests expired; each is returned by exactly one replica (the transition is locked). */
   expire: () => Promise<AccessRequest[]>;
   rolesOf: (userId: string) => Promise<string[]>;
-  notifier: AccessRequestNotifier;
+  /** Optional: expiry queues the card update and the DM in the notification outbox already. */
+  notifier?: AccessRequestNotifier;
   logger: Logger;
 }
 
 /** Requests pending past ACCESS_REQUEST_TTL_DAYS expire, and their cards say so (SPEC §3.4). */
 export async function runExpireAccessRequests(input: ExpireAccessRequestsInput): Promise<{ expired: number }> {
   const expired = await input.expire();
-  for (const request of expired) {
-    await input.notifier
+  const notifier = input.notifier;
+  if (notifier !== undefined) for (const request of expired) {
+    await notifier
       .requestExpired(request, await input.rolesOf(request.userId))
       .catch((error: unknown) => input.logger.warn('could not announce an expired access request', { error, requestId: request.id }));
   }
