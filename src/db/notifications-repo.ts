@@ -38,7 +38,7 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
     private readonly connection: Connection,
     private readonly writeAudited: AuditedWrite,
   ) {
-    this.queue = new LeaseQueue(connection, 'notification_outbox', ['payload'], (row) => ({ id: String(row.id), attempts: Number(row.attempts), ...parsePayload(row.payload) }));
+    this.queue = new LeaseQueue(connection, 'notification_outbox', ['payload', 'created_at'], (row) => ({ id: String(row.id), attempts: Number(row.attempts), createdAt: String(row.created_at), ...parsePayload(row.payload) }));
   }
 
   claim(request: { now: Date; leaseMs: number; maxItems: number }): Promise<QueuedNotification[]> {

@@ -39,6 +39,8 @@ export type NotificationKind = Notification['kind'];
 export interface QueuedNotification {
   id: string;
   attempts: number;
+  /** When it was queued (the change it announces happened then). */
+  createdAt: string;
   /** Undefined when the stored payload no longer parses (it is parked, never guessed at). */
   notification: Notification | undefined;
   unreadable?: string;

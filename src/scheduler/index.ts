@@ -7,7 +7,11 @@ import { createAuditMirror, type AuditMirrorTuning } from './jobs/audit-mirror.j
 import { runExpireAccessRequests, type ExpireAccessRequestsInput } from './jobs/expire-access-requests.js';
 import { runExpiryCheck, type ExpiryCheckResult } from './jobs/expiry-check.js';
 import { createWarningSender, type WarningSenderTuning } from './jobs/expiry-warning-sender.js';
-import { startWorkerLoop } from './worker-loop.js';
+import { startWorkerLoop, type WorkerLoop } from './worker-loop.js';
+import type { NotificationChannel } from '../domain/notifications.js';
+import { createNotificationSender, type NotificationSenderTuning } from './jobs/notification-sender.js';
+import { runOutboxPrune } from './jobs/outbox-prune.js';
+import { runStaleKeyCheck } from './jobs/stale-keys.js';
 
 export interface SchedulerOptions {
   store: Store;
@@ -25,9 +29,48 @@ export interface SchedulerOptions {
   warningDm: WarningDm;
   /** Expires API-access requests on the same schedule as the expiry check (optional in tests). */
   accessRequests?: Omit<ExpireAccessRequestsInput, 'logger'>;
+  /** Stale keys, approval reminders and outbox pruning, run with the expiry check (optional in tests). */
+  periodic?: PeriodicNotificationChecks;
   /** Run the expiry check once right away (catches up after downtime without waiting for the first tick). */
   checkOnStart?: boolean;
   tuning?: { mirror?: Partial<AuditMirrorTuning>; sender?: Partial<WarningSenderTuning> };
+}
+
+export interface PeriodicNotificationChecks {
+  staleKeyAfterMs: number;
+  staleKeyAutoInactiveAfterMs?: number;
+  accessRequestRemindAfterMs: number;
+  outboxRetentionMs: number;
+  /** Wakes the notification worker when a run queued something. */
+  wake?: () => void;
+}
+
+/** The notification outbox's worker: runs in every process (also with background work off), like a listener's own Slack calls did. */
+export function startNotificationWorker(options: { store: Store; now: () => Date; logger: Logger; channel: NotificationChannel; staleKeyAutoInactiveAfterMs?: number; tuning?: Partial<NotificationSenderTuning> }): WorkerLoop {
+  const logger = options.logger.child({ component: 'scheduler', job: 'notifications' });
+  const sender = createNotificationSender({ store: options.store, now: options.now, channel: options.channel, logger, staleKeyAutoInactiveAfterMs: options.staleKeyAutoInactiveAfterMs, tuning: options.tuning });
+  return startWorkerLoop({ name: 'notification sender', logger, tick: (signal) => sender.tick(signal) });
+}
+
+/** Stale keys, approval reminders and pruning; each failure is logged and left to the next run. */
+async function runPeriodicChecks(store: Store, now: () => Date, logger: Logger, checks: PeriodicNotificationChecks): Promise<void> {
+  const attempt = async (job: string, fn: (log: Logger) => Promise<unknown>) => {
+    const log = logger.child({ job });
+    await fn(log).catch((error: unknown) => log.error(`${job} failed; the next run retries`, { error }));
+  };
+  let queued = 0;
+  await attempt('stale-keys', async (log) => {
+    const result = await runStaleKeyCheck({ store, now, logger: log, staleAfterMs: checks.staleKeyAfterMs, autoInactiveAfterMs: checks.staleKeyAutoInactiveAfterMs });
+    queued += result.noticed + result.inactivated;
+  });
+  await attempt('approval-reminders', async (log) => {
+    const at = now();
+    const reminded = await store.notifications.queueReminders(new Date(at.getTime() - checks.accessRequestRemindAfterMs), at, 100);
+    if (reminded > 0) log.info('approval reminders queued', { count: reminded });
+    queued += reminded;
+  });
+  if (queued > 0) checks.wake?.();
+  await attempt('outbox-prune', (log) => runOutboxPrune({ store, now, logger: log, retentionMs: checks.outboxRetentionMs }));
 }
 
 export interface Scheduler {
@@ -80,6 +123,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
             checkLogger.error('access request expiry failed; the next run retries', { error }),
           );
         }
+        if (options.periodic !== undefined) await runPeriodicChecks(store, now, logger, options.periodic);
         return result;
       } catch (error) {
         checkLogger.error('expiry check failed; the next run picks up where the markers stop', { error, trigger });

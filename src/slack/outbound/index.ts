@@ -8,23 +8,28 @@ import { SlackAuditChannel } from './audit-channel.js';
 import { createBackgroundClient } from './client.js';
 import { SlackAccessRequestNotifier } from './request-expiry.js';
 import { SlackWarningDm } from './warning-dm.js';
+import { SlackNotificationChannel } from './notification-channel.js';
+import type { NotificationChannel } from '../../domain/notifications.js';
 
 export interface SlackOutbound {
   auditChannel: AuditChannel;
   warningDm: WarningDm;
   accessRequests: AccessRequestNotifier;
+  /** The user-facing notification outbox's Slack side. */
+  notifications: NotificationChannel;
 }
 
 /**
  * The Slack side of the background workers, one WebClient each: a 429 on the audit channel pauses
  * the mirror only, never the warning DMs or the listeners' calls.
  */
-export function createSlackOutbound(options: { config: Pick<Config, 'slack' | 'auditChannelId'>; logger: Logger; clientOptions?: Partial<WebClientOptions> }): SlackOutbound {
+export function createSlackOutbound(options: { config: Pick<Config, 'slack' | 'auditChannelId'> & Partial<Pick<Config, 'approvalsChannelId'>>; logger: Logger; clientOptions?: Partial<WebClientOptions> }): SlackOutbound {
   const { config, logger, clientOptions } = options;
   const client = (name: string) => createBackgroundClient({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger, name, clientOptions });
   return {
     auditChannel: new SlackAuditChannel(client('audit-mirror'), config.auditChannelId),
     warningDm: new SlackWarningDm(client('expiry-warnings')),
     accessRequests: new SlackAccessRequestNotifier(client('access-requests')),
+    notifications: new SlackNotificationChannel(client('notifications'), config.approvalsChannelId ?? config.auditChannelId),
   };
 }
