@@ -74,12 +74,9 @@ export function createServices(deps: DomainDeps) {
     notifications: {
       /** "Keep" on a stale-key notice (audited `key.kept`). */
       keepKey: (actorId: string, keyId: string) => keepKey(deps, actorId, keyId),
-      /** The secret's CSV is deleted from Slack once `ttlMs` has passed (queued now, due then). */
-      scheduleSecretFileDeletion: async (file: { fileId: string; keyId: string; ownerId: string }, ttlMs: number): Promise<Date> => {
-        const now = deps.now();
-        const until = new Date(now.getTime() + ttlMs);
-        await deps.store.read.enqueueNotification({ kind: 'secret_file.delete', ...file }, now.toISOString(), until.toISOString());
-        return until;
+      /** The secret's CSV is deleted from Slack at `dueAt` (SECRET_FILE_TTL after the upload; queued now, due then). */
+      scheduleSecretFileDeletion: async (file: { fileId: string; keyId: string; ownerId: string }, dueAt: Date): Promise<void> => {
+        await deps.store.read.enqueueNotification({ kind: 'secret_file.delete', ...file }, deps.now().toISOString(), dueAt.toISOString());
       },
     },
     audit: {
