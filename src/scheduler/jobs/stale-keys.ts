@@ -45,8 +45,11 @@ export async function runStaleKeyCheck(input: StaleKeyCheckInput): Promise<Stale
     if (found.length < batchSize || noticed === 0) break;
   }
 
-  if (input.autoInactiveAfterMs !== undefined) {
-    const due = await store.noticesDue(new Date(now.getTime() - input.autoInactiveAfterMs), batchSize);
+  const autoAfter = input.autoInactiveAfterMs;
+  // Replicas read the same oldest notices; each closed one drops out of the next read, so looping on
+  // goes through the rest without anyone acting twice (the close is the once-only step).
+  for (let batch = 0; autoAfter !== undefined && batch < maxBatches; batch++) {
+    const due = await store.noticesDue(new Date(now.getTime() - autoAfter), batchSize);
     for (const notice of due) {
       const outcome = await store.write(async (tx, notices) => {
         const at = input.now();
@@ -70,6 +73,7 @@ export async function runStaleKeyCheck(input: StaleKeyCheckInput): Promise<Stale
       if (outcome === 'inactivated') result.inactivated += 1;
       if (outcome === 'resolved') result.resolved += 1;
     }
+    if (due.length < batchSize) break;
   }
   const log = result.noticed + result.inactivated > 0 ? input.logger.info : input.logger.debug;
   log('stale key check finished', { ...result });
