@@ -99,7 +99,6 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         warningDm: outbound.warningDm,
         accessRequests: {
           expire: () => services.access.expireRequests(),
-          rolesOf: async (userId) => (await services.users.context(userId)).roles.map((r) => r.name),
         },
         periodic: { ...config.notifications, wake: () => notificationWorker.wake() },
       });

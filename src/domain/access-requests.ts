@@ -159,10 +159,3 @@ export async function expireAccessRequests(deps: DomainDeps, limit = 100): Promi
   return expired;
 }
 
-/**
- * Tells the approvals channel and the requester that a request expired. Expiry now queues both in the
- * notification outbox (in `expireIn`), so the scheduler no longer passes one; kept for callers that do.
- */
-export interface AccessRequestNotifier {
-  requestExpired(request: AccessRequest, roleNames: string[]): Promise<void>;
-}

@@ -1,12 +1,10 @@
 import type { WebClientOptions } from '@slack/web-api';
 import type { Config } from '../../config.js';
-import type { AccessRequestNotifier } from '../../domain/access-requests.js';
 import type { AuditChannel } from '../../domain/audit-outbox.js';
 import type { WarningDm } from '../../domain/expiry-ports.js';
 import type { Logger } from '../../logger.js';
 import { SlackAuditChannel } from './audit-channel.js';
 import { createBackgroundClient } from './client.js';
-import { SlackAccessRequestNotifier } from './request-expiry.js';
 import { SlackWarningDm } from './warning-dm.js';
 import { SlackNotificationChannel } from './notification-channel.js';
 import type { NotificationChannel } from '../../domain/notifications.js';
@@ -14,7 +12,6 @@ import type { NotificationChannel } from '../../domain/notifications.js';
 export interface SlackOutbound {
   auditChannel: AuditChannel;
   warningDm: WarningDm;
-  accessRequests: AccessRequestNotifier;
   /** The user-facing notification outbox's Slack side. */
   notifications: NotificationChannel;
 }
@@ -29,7 +26,6 @@ export function createSlackOutbound(options: { config: Pick<Config, 'slack' | 'a
   return {
     auditChannel: new SlackAuditChannel(client('audit-mirror'), config.auditChannelId),
     warningDm: new SlackWarningDm(client('expiry-warnings')),
-    accessRequests: new SlackAccessRequestNotifier(client('access-requests')),
     notifications: new SlackNotificationChannel(client('notifications'), config.approvalsChannelId ?? config.auditChannelId),
   };
 }
