@@ -63,7 +63,7 @@ export type NotificationMessage =
   | { kind: 'request.card_update'; request: AccessRequest; roleNames: string[]; channel: string; ts: string }
   | { kind: 'request.reminder'; request: AccessRequest; roleNames: string[]; ageMs: number }
   | { kind: 'keys_deleted.dm'; ownerId: string; cause: 'role_deleted' | 'role_removed'; roleName: string; keys: Array<{ id: string; name: string }> }
-  | { kind: 'stale_key.notice'; key: AccessKey; roleName: string | null; unusedSince: string; autoInactiveAt: string | null }
+  | { kind: 'stale_key.notice'; key: AccessKey; roleName: string | null; unusedSince: string; autoInactiveAt: string | null; now: string }
   | { kind: 'stale_key.inactivated_dm'; ownerId: string; keyId: string; keyName: string }
   | { kind: 'secret_file.delete'; fileId: string };
 

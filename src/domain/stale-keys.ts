@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
+import type { Repos } from './ports.js';
 import { iso } from './time.js';
 import { userContext } from './users.js';
 
@@ -36,7 +37,7 @@ export interface StaleKeyStore {
   findStaleUnnoticed(cutoff: Date, now: Date, limit: number): Promise<StaleCandidate[]>;
   notice(candidates: readonly StaleCandidate[], now: Date): Promise<number>;
   noticesDue(before: Date, limit: number): Promise<StaleNotice[]>;
-  write<T>(fn: (tx: import('./ports.js').Repos, notices: StaleNotices) => Promise<T>): Promise<T>;
+  write<T>(fn: (tx: Repos, notices: StaleNotices) => Promise<T>): Promise<T>;
   pruneNotices(cutoff: Date, limit: number): Promise<number>;
 }
 

@@ -88,7 +88,7 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
         if (key.lastUsedAt !== null && key.lastUsedAt > n.clockFrom) return { cancel: 'key_used' };
         const role = await store.read.findRoleById(key.roleId);
         const auto = input.staleKeyAutoInactiveAfterMs;
-        return { message: { kind: n.kind, key, roleName: role?.name ?? null, unusedSince: n.clockFrom, autoInactiveAt: auto === undefined ? null : new Date(Date.parse(queuedAt) + auto).toISOString() } };
+        return { message: { kind: n.kind, key, roleName: role?.name ?? null, unusedSince: n.clockFrom, autoInactiveAt: auto === undefined ? null : new Date(Date.parse(queuedAt) + auto).toISOString(), now: input.now().toISOString() } };
       }
       case 'stale_key.inactivated_dm':
         return { message: { kind: n.kind, ownerId: n.ownerId, keyId: n.keyId, keyName: n.keyName } };

@@ -60,7 +60,7 @@ export class SlackNotificationChannel implements NotificationChannel {
         case 'keys_deleted.dm':
           return await this.dm(message.ownerId, keysDeletedByRoleMessage(message.cause, message.roleName, message.keys));
         case 'stale_key.notice': {
-          const row = keyRow(message.key, message.roleName === null ? undefined : { name: message.roleName }, new Date());
+          const row = keyRow(message.key, message.roleName === null ? undefined : { name: message.roleName }, new Date(message.now));
           return await this.dm(message.key.ownerId, staleKeyNoticeMessage(row, message.unusedSince, message.autoInactiveAt));
         }
         case 'stale_key.inactivated_dm':
