@@ -26,7 +26,8 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
       if (pending.cardTs === null) return pending;
       throw new AppError('REQUEST_PENDING', 'You already asked for API access; an admin has not decided yet. You will get a DM either way.', { details: { requestId: pending.id } });
     }
-    if (pending !== undefined) await expireIn(tx, deps, pending);
+    // The old card shows it expired; no DM, since the requester is asking again right now.
+    if (pending !== undefined) await expireIn(tx, deps, pending, { dm: false });
     const request: AccessRequest = {
       id: `req_${randomBase62(16)}`,
       userId,
@@ -46,11 +47,11 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
   });
 }
 
-async function expireIn(tx: Repos, deps: DomainDeps, request: AccessRequest): Promise<AccessRequest> {
+async function expireIn(tx: Repos, deps: DomainDeps, request: AccessRequest, tell: { dm: boolean } = { dm: true }): Promise<AccessRequest> {
   const now = deps.now();
   await tx.updateAccessRequest(request.id, { status: 'expired', decidedAt: iso(now) });
   await appendAudit(tx, { actorId: 'system', action: 'api_access.request_expired', ownerId: request.userId, details: { requestId: request.id } }, now);
-  await queueOutcomeNotices(tx, request, iso(now));
+  await queueOutcomeNotices(tx, request, iso(now), undefined, tell.dm);
   return { ...request, status: 'expired', decidedAt: iso(now) };
 }
 
@@ -58,11 +59,11 @@ async function expireIn(tx: Repos, deps: DomainDeps, request: AccessRequest): Pr
  * The card shows the outcome in place and the requester gets a DM, through the notification outbox in
  * the deciding transaction: a Slack outage delays both and loses neither.
  */
-async function queueOutcomeNotices(tx: Repos, request: AccessRequest, at: string, card?: { channel?: string; ts?: string }): Promise<void> {
+async function queueOutcomeNotices(tx: Repos, request: AccessRequest, at: string, card?: { channel?: string; ts?: string }, dm = true): Promise<void> {
   const channel = request.cardChannel ?? card?.channel;
   const ts = request.cardTs ?? card?.ts;
   if (channel !== undefined && ts !== undefined) await tx.enqueueNotification({ kind: 'request.card_update', requestId: request.id, channel, ts }, at);
-  await tx.enqueueNotification({ kind: 'request.decision_dm', requestId: request.id }, at);
+  if (dm) await tx.enqueueNotification({ kind: 'request.decision_dm', requestId: request.id }, at);
 }
 
 const SELF_DECISION = 'Nobody can decide their own API-access request, admins included. Another admin has to.';
