@@ -5,6 +5,7 @@ import * as accessRequests from './2026-11-27T02-00-access-requests.js';
 import * as keyRotation from './2026-11-27T03-00-key-rotation.js';
 import * as prismaApi from './2026-12-01T04-00-prisma-api.js';
 import * as secretDelivery from './2026-12-01T01-00-secret-delivery.js';
+import * as notifications from './2026-12-01T02-00-notifications.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T03-00-key-rotation': keyRotation,
   '2026-12-01T04-00-prisma-api': prismaApi,
   '2026-12-01T01-00-secret-delivery': secretDelivery,
+  '2026-12-01T02-00-notifications': notifications,
 };

@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { parseDuration } from './domain/duration.js';
 import { AppError } from './errors.js';
 
 /**
@@ -18,6 +19,17 @@ const optionalString = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+/** A duration setting (`90d`, `12h`, `30m`, `30s`) → milliseconds; a bad value is named in the start-up error. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined) ctx.addIssue({ code: 'custom', message: `must be a duration such as 90d, 12h, 30m or 30s (got "${value}")` });
+      return ms ?? 0;
+    });
 
 const envSchema = z
   .object({
@@ -55,6 +67,17 @@ const envSchema = z
       // Everyone holds the default role from first contact: making it System Admin would make everyone an admin.
       .refine((name) => name.toLowerCase() !== 'system admin', 'cannot be System Admin (every user holds the default role)'),
     KEY_HASH_PEPPER: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+    // Background notifications (stale keys, approval reminders, secret file lifetime, outbox retention).
+    STALE_KEY_AFTER: duration('90d'),
+    STALE_KEY_AUTO_INACTIVE_AFTER: optionalString.pipe(z.string().optional()).transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const ms = parseDuration(value);
+      if (ms === undefined) ctx.addIssue({ code: 'custom', message: `must be a duration such as 30d or 12h, or unset (got "${value}")` });
+      return ms;
+    }),
+    ACCESS_REQUEST_REMIND_AFTER: duration('24h'),
+    SECRET_FILE_TTL: duration('1h'),
+    OUTBOX_RETENTION: duration('30d'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     // Behind a load balancer every client shares its address: only then is X-Forwarded-For the client.
     TRUST_PROXY: z
@@ -90,6 +113,13 @@ function toConfig(env: z.output<typeof envSchema>) {
     keyHashPepper: env.KEY_HASH_PEPPER,
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY,
+    notifications: {
+      staleKeyAfterMs: env.STALE_KEY_AFTER,
+      staleKeyAutoInactiveAfterMs: env.STALE_KEY_AUTO_INACTIVE_AFTER,
+      accessRequestRemindAfterMs: env.ACCESS_REQUEST_REMIND_AFTER,
+      secretFileTtlMs: env.SECRET_FILE_TTL,
+      outboxRetentionMs: env.OUTBOX_RETENTION,
+    },
   };
 }
 

@@ -12,7 +12,9 @@ import { createIntegrationApi } from './http/api.js';
 import { healthRoute } from './http/health.js';
 import { createHttpServer, listen, type Route } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
-import { startScheduler } from './scheduler/index.js';
+import { startNotificationWorker, startScheduler } from './scheduler/index.js';
+import type { NotificationSenderTuning } from './scheduler/jobs/notification-sender.js';
+import { OutboxSignal } from './domain/notifications.js';
 import { createSlackApp, type SlackClientOverrides, type SlackRuntime } from './slack/app.js';
 import { createSlackOutbound } from './slack/outbound/index.js';
 
@@ -33,6 +35,8 @@ export interface StartOptions {
   slackClientOptions?: SlackClientOverrides;
   /** Background work (cron jobs, audit mirror); tests that drive jobs by hand turn it off. */
   background?: boolean;
+  /** The notification outbox's worker runs even with background work off (user-facing); tests may tune it. */
+  notificationTuning?: Partial<NotificationSenderTuning>;
 }
 
 /**
@@ -49,11 +53,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   try {
     const applied = await migrateToLatest(connection.db);
     if (applied.length > 0) logger.info('database migrated', { applied });
+    const outboxSignal = new OutboxSignal();
     const deps: DomainDeps = {
       store: createStore(connection),
       now: options.now ?? (() => new Date()),
       hasher: new SecretHasher(config.keyHashPepper),
       defaultRoleName: config.defaultRole,
+      outbox: outboxSignal,
     };
     await checkPepper(deps);
     const services = createServices(deps);
@@ -79,9 +85,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     await slack.start();
     stops.push(() => slack.stop());
+    const outbound = createSlackOutbound({ config, logger, clientOptions: options.slackClientOptions });
+    // User-facing notifications (decision DMs, cards, role-deletion DMs, stale notices, secret-file deletion).
+    const notificationWorker = startNotificationWorker({ store: deps.store, now: deps.now, logger, channel: outbound.notifications, staleKeyAutoInactiveAfterMs: config.notifications.staleKeyAutoInactiveAfterMs, tuning: options.notificationTuning });
+    outboxSignal.onWake(() => notificationWorker.wake());
+    stops.push(() => notificationWorker.stop());
     // Background work (expiry warnings, the audit mirror) starts here when options.background !== false.
     if (options.background !== false) {
-      const outbound = createSlackOutbound({ config, logger, clientOptions: options.slackClientOptions });
       const scheduler = startScheduler({
         store: deps.store,
         now: deps.now,
@@ -92,11 +102,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         warningDm: outbound.warningDm,
         accessRequests: {
           expire: () => services.access.expireRequests(),
-          rolesOf: async (userId) => (await services.users.context(userId)).roles.map((r) => r.name),
-          notifier: outbound.accessRequests,
         },
         ownerNotices: { queue: new KyselyOwnerNotices(connection), dm: outbound.ownerNotices },
         undelivered: { sweep: () => services.keys.sweepUndelivered(), forgetReplays: () => services.keys.forgetOldReplays(), notifier: outbound.undeliveredKeys },
+        periodic: { ...config.notifications, wake: () => notificationWorker.wake() },
       });
       stops.push(() => scheduler.stop());
     }

@@ -131,3 +131,17 @@ export class KyselyAuditOutbox implements AuditOutbox {
     });
   }
 }
+
+/**
+ * Deletes audit_outbox rows posted before `cutoff` (OUTBOX_RETENTION). The audit records themselves
+ * stay in audit_log for good; only the delivery bookkeeping goes. Pending and parked rows are kept.
+ */
+export async function pruneAuditOutbox(connection: Connection, cutoff: Date, limit: number): Promise<number> {
+  const cutoffIso = cutoff.toISOString();
+  return backgroundTransaction(connection, async (trx) => {
+    const victims = await trx.selectFrom('audit_outbox').select('seq').where('state', '=', 'posted').where('posted_at', '<', cutoffIso).orderBy('seq').limit(limit).execute();
+    if (victims.length === 0) return 0;
+    await trx.deleteFrom('audit_outbox').where('seq', 'in', victims.map((v) => Number(v.seq))).execute();
+    return victims.length;
+  });
+}

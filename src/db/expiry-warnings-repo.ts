@@ -3,7 +3,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DueKey } from '../domain/expiry.js';
 import type { ExpiryWarningStore, QueuedWarning, WarningMarker, WarningMarks } from '../domain/expiry-ports.js';
 import type { Repos } from '../domain/ports.js';
-import { backgroundStatement, backgroundTransaction } from './background-tx.js';
+import { backgroundStatement } from './background-tx.js';
+import { LeaseQueue } from './lease-queue.js';
 import type { Connection } from './connect.js';
 import { KyselyRepos } from './repos.js';
 import type { Database } from './tables.js';
@@ -103,10 +104,22 @@ class KyselyWarningMarks implements WarningMarks {
 
 /** Expiry-warning markers and the DM queue they double as (table `expiry_warnings`). */
 export class KyselyExpiryWarnings implements ExpiryWarningStore {
+  /** The DM queue half of the table, on the shared lease-queue implementation. */
+  private readonly queue: LeaseQueue<QueuedWarning>;
+
   constructor(
     private readonly connection: Connection,
     private readonly writeAudited: AuditedWrite,
-  ) {}
+  ) {
+    this.queue = new LeaseQueue(connection, 'expiry_warnings', ['key_id', 'threshold', 'expires_at', 'owner_id'], (row) => ({
+      id: String(row.id),
+      keyId: String(row.key_id),
+      threshold: String(row.threshold),
+      expiresAt: String(row.expires_at),
+      ownerId: String(row.owner_id),
+      attempts: Number(row.attempts),
+    }));
+  }
 
   async evaluatedUntil(): Promise<string | undefined> {
     const row = await backgroundStatement(this.connection, (db) => db.selectFrom('app_settings').select('value').where('name', '=', EVALUATED_UNTIL).executeTakeFirst());
@@ -133,77 +146,34 @@ export class KyselyExpiryWarnings implements ExpiryWarningStore {
   }
 
   async claim(request: { now: Date; leaseMs: number; maxItems: number }): Promise<QueuedWarning[]> {
-    const nowIso = request.now.toISOString();
-    return backgroundTransaction(this.connection, async (trx) => {
-      const rows = await trx
-        .selectFrom('expiry_warnings')
-        .select(['id', 'key_id', 'threshold', 'expires_at', 'owner_id', 'attempts'])
-        .where('state', '=', 'pending')
-        .where('next_attempt_at', '<=', nowIso)
-        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', nowIso)]))
-        .orderBy('next_attempt_at')
-        .orderBy('id')
-        .limit(request.maxItems)
-        .$if(this.connection.dialect === 'postgres', (q) => q.forUpdate().skipLocked())
-        .execute();
-      if (rows.length === 0) return [];
-      const until = new Date(request.now.getTime() + request.leaseMs).toISOString();
-      await trx.updateTable('expiry_warnings').set({ claimed_until: until }).where('id', 'in', rows.map((row) => row.id)).execute();
-      return rows.map((row) => ({ id: row.id, keyId: row.key_id, threshold: row.threshold, expiresAt: row.expires_at, ownerId: row.owner_id, attempts: Number(row.attempts) }));
-    });
+    return this.queue.claim(request);
   }
 
   async markSent(id: string, delivery: { channelId: string; ts: string }, now: Date): Promise<void> {
-    await backgroundStatement(this.connection, (db) =>
-      db
-        .updateTable('expiry_warnings')
-        .set({ state: 'sent', channel_id: delivery.channelId, message_ts: delivery.ts, done_at: now.toISOString(), claimed_until: null })
-        .where('id', '=', id)
-        .execute(),
-    );
+    await this.queue.complete(id, 'sent', now, { channel_id: delivery.channelId, message_ts: delivery.ts });
   }
 
   async cancel(id: string, reason: string, now: Date): Promise<void> {
-    await backgroundStatement(this.connection, (db) =>
-      db.updateTable('expiry_warnings').set({ state: 'cancelled', last_error: reason, done_at: now.toISOString(), claimed_until: null }).where('id', '=', id).execute(),
-    );
+    await this.queue.complete(id, 'cancelled', now, { last_error: reason });
   }
 
   async release(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await backgroundStatement(this.connection, (db) =>
-      db.updateTable('expiry_warnings').set({ claimed_until: null }).where('id', 'in', [...ids]).where('state', '=', 'pending').execute(),
-    );
+    await this.queue.release(ids);
   }
 
   async recordFailure(id: string, failure: { error: string; retryAt: Date | null }, now: Date): Promise<void> {
-    const parked = failure.retryAt === null;
-    await backgroundStatement(this.connection, (db) =>
-      db
-        .updateTable('expiry_warnings')
-        .set((eb) => ({
-          attempts: eb('attempts', '+', 1),
-          last_error: failure.error,
-          claimed_until: null,
-          state: parked ? 'parked' : 'pending',
-          next_attempt_at: (failure.retryAt ?? now).toISOString(),
-          done_at: parked ? now.toISOString() : null,
-        }))
-        .where('id', '=', id)
-        .execute(),
-    );
+    await this.queue.recordFailure(id, failure, now);
   }
 
   async backlog(): Promise<{ pending: number; parked: number }> {
-    const rows = await backgroundStatement(this.connection, (db) =>
-      db
-        .selectFrom('expiry_warnings')
-        .select(['state', (eb) => eb.fn.countAll().as('n')])
-        .where('state', 'in', ['pending', 'parked'])
-        .groupBy('state')
-        .execute(),
-    );
-    const count = (state: string) => Number(rows.find((row) => row.state === state)?.n ?? 0);
-    return { pending: count('pending'), parked: count('parked') };
+    return this.queue.backlog();
+  }
+
+  /**
+   * Markers finished before `cutoff` for an expiry also before it: no later run scans that expiry
+   * again, so the marker guards nothing any more. Markers of expiries still ahead are kept.
+   */
+  async prune(cutoff: Date, limit: number): Promise<number> {
+    return this.queue.prune(cutoff, limit, sql`expires_at >= ${cutoff.toISOString()}`);
   }
 }

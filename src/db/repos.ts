@@ -1,7 +1,9 @@
 import { createQueryId, sql, type CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { AccessKey, AccessRequest, AccessRequestStatus, AuditAction, AuditHead, AuditRecord, Role, StoredKeyStatus, User } from '../domain/model.js';
 import type { OwnerNotice } from '../domain/owner-notices.js';
+import type { Notification } from '../domain/notifications.js';
 import type { AuditSearch, Repos } from '../domain/ports.js';
+import { insertNotification } from './notification-insert.js';
 import type { AccessKeysTable, AccessRequestsTable, AuditLogTable, Database, RolesTable, UsersTable } from './tables.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -475,6 +477,14 @@ export class KyselyRepos implements Repos {
         next_attempt_at: notice.createdAt,
       })
       .execute();
+  }
+
+  async enqueueNotification(notification: Notification, at: string, notBefore?: string): Promise<void> {
+    await insertNotification(this.db, notification, at, notBefore);
+  }
+
+  async markKeyKept(id: string, at: string): Promise<void> {
+    await this.db.updateTable('access_keys').set({ kept_at: at }).where('id', '=', id).execute();
   }
 
   async getSetting(name: string): Promise<string | undefined> {

@@ -4,6 +4,8 @@ import type { Connection } from './connect.js';
 import { faultToAppError, withFaultRetries } from './faults.js';
 import { KyselyAuditOutbox } from './audit-outbox-repo.js';
 import { KyselyExpiryWarnings } from './expiry-warnings-repo.js';
+import { KyselyNotificationStore } from './notifications-repo.js';
+import { pruneAuditOutbox } from './audit-outbox-repo.js';
 import { KyselyRepos, lockAuditHead } from './repos.js';
 import type { Database } from './tables.js';
 
@@ -54,6 +56,8 @@ export function createStore(connection: Connection): Store {
     },
     auditOutbox: new KyselyAuditOutbox(connection),
     expiryWarnings: new KyselyExpiryWarnings(connection, writeAudited),
+    notifications: new KyselyNotificationStore(connection, writeAudited),
+    pruneAuditOutbox: (cutoff, limit) => pruneAuditOutbox(connection, cutoff, limit),
     async ping(): Promise<void> {
       try {
         await sql`select 1`.execute(db);

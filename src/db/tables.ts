@@ -40,6 +40,8 @@ export interface AccessKeysTable {
   request_id: string | null;
   rotated_to: string | null;
   delivered_at: string | null;
+  /** When the owner last pressed Keep on a stale-key notice: the stale clock restarts there. */
+  kept_at?: string | null;
 }
 
 export interface AuditLogTable {
@@ -116,6 +118,31 @@ export interface AccessRequestsTable {
   decision_reason: string | null;
   card_channel: string | null;
   card_ts: string | null;
+  reminded_at?: string | null;
+}
+
+/** The user-facing notification outbox and stale-key markers (migration 2026-12-01T02-00). */
+export interface NotificationOutboxTable {
+  id: string;
+  kind: string;
+  payload: string;
+  state: string;
+  created_at: string;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_until: string | null;
+  last_error: string | null;
+  done_at: string | null;
+}
+
+export interface StaleKeyNoticesTable {
+  id: string;
+  key_id: string;
+  clock_from: string;
+  owner_id: string;
+  state: string;
+  created_at: string;
+  done_at: string | null;
 }
 
 /** Owner DMs of the Prisma-compatible key API, queued with the change (migration 2026-12-01T04-00). */
@@ -160,4 +187,6 @@ export interface Database {
   app_settings: AppSettingsTable;
   owner_notices: OwnerNoticesTable;
   processed_requests: ProcessedRequestsTable;
+  notification_outbox: NotificationOutboxTable;
+  stale_key_notices: StaleKeyNoticesTable;
 }

@@ -29,7 +29,8 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
       if (pending.cardTs === null) return pending;
       throw new AppError('REQUEST_PENDING', 'You already asked for API access; an admin has not decided yet. You will get a DM either way.', { details: { requestId: pending.id } });
     }
-    if (pending !== undefined) await expireIn(tx, deps, pending);
+    // The old card shows it expired; no DM, since the requester is asking again right now.
+    if (pending !== undefined) await expireIn(tx, deps, pending, { dm: false });
     const request: AccessRequest = {
       id: `req_${randomBase62(16)}`,
       userId,
@@ -49,12 +50,26 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
   });
 }
 
-async function expireIn(tx: Repos, deps: DomainDeps, request: AccessRequest): Promise<AccessRequest> {
+async function expireIn(tx: Repos, deps: DomainDeps, request: AccessRequest, tell: { dm: boolean } = { dm: true }): Promise<AccessRequest> {
   const now = deps.now();
   await tx.updateAccessRequest(request.id, { status: 'expired', decidedAt: iso(now) });
   await appendAudit(tx, { actorId: 'system', action: 'api_access.request_expired', ownerId: request.userId, details: { requestId: request.id } }, now);
+  await queueOutcomeNotices(tx, request, iso(now), undefined, tell.dm);
   return { ...request, status: 'expired', decidedAt: iso(now) };
 }
+
+/**
+ * The card shows the outcome in place and the requester gets a DM, through the notification outbox in
+ * the deciding transaction: a Slack outage delays both and loses neither.
+ */
+async function queueOutcomeNotices(tx: Repos, request: AccessRequest, at: string, card?: { channel?: string; ts?: string }, dm = true): Promise<void> {
+  const channel = request.cardChannel ?? card?.channel;
+  const ts = request.cardTs ?? card?.ts;
+  if (channel !== undefined && ts !== undefined) await tx.enqueueNotification({ kind: 'request.card_update', requestId: request.id, channel, ts }, at);
+  if (dm) await tx.enqueueNotification({ kind: 'request.decision_dm', requestId: request.id }, at);
+}
+
+const SELF_DECISION = 'Nobody can decide their own API-access request, admins included. Another admin has to.';
 
 /** Remembers where the approvals card is, so a decision can update it in place. */
 export async function recordRequestCard(deps: DomainDeps, requestId: string, channel: string, ts: string): Promise<void> {
@@ -76,7 +91,7 @@ export type DecisionOutcome =
  * a second click or a replayed request never decides twice. A non-admin's click changes nothing and is
  * itself audited (checklist C4).
  */
-export async function decideAccessRequest(deps: DomainDeps, actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string, once?: string): Promise<DecisionOutcome> {
+export async function decideAccessRequest(deps: DomainDeps, actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string, once?: string, card?: { channel?: string; ts?: string }): Promise<DecisionOutcome> {
   const cleanReason = reason?.trim() === '' ? null : (reason?.trim().slice(0, REASON_MAX) ?? null);
   try {
     return await deps.store.write(async (tx) => {
@@ -86,8 +101,9 @@ export async function decideAccessRequest(deps: DomainDeps, actorId: string, req
       if (request === undefined) throw new AppError('REQUEST_NOT_FOUND', 'That request no longer exists.');
       if (!(await firstTime(tx, deps, actorId, once))) return { outcome: 'replayed', request };
       if (request.status !== 'pending') return { outcome: 'already', request };
+      if (request.userId === actorId) throw new AppError('SELF_DECISION', SELF_DECISION);
       const now = deps.now();
-      if (Date.parse(request.expiresAt) <= now.getTime()) return { outcome: 'expired', request: await expireIn(tx, deps, request) };
+      if (Date.parse(request.expiresAt) <= now.getTime()) return { outcome: 'expired', request: await expireIn(tx, deps, { ...request, cardChannel: request.cardChannel ?? card?.channel ?? null, cardTs: request.cardTs ?? card?.ts ?? null }) };
       if (decision === 'approve') {
         const target = await contextIn(tx, deps, request.userId);
         if (!target.user.apiAccess) await tx.updateUser(request.userId, { apiAccess: true });
@@ -95,12 +111,18 @@ export async function decideAccessRequest(deps: DomainDeps, actorId: string, req
       const decided: AccessRequest = { ...request, status: decision === 'approve' ? 'approved' : 'denied', decidedAt: iso(now), decidedBy: actorId, decisionReason: cleanReason };
       await tx.updateAccessRequest(request.id, { status: decided.status, decidedAt: decided.decidedAt, decidedBy: actorId, decisionReason: cleanReason });
       await appendAudit(tx, { actorId, action: decision === 'approve' ? 'api_access.approved' : 'api_access.denied', ownerId: request.userId, details: { requestId: request.id, reason: cleanReason } }, now);
+      await queueOutcomeNotices(tx, decided, iso(now), card);
       return { outcome: 'decided', request: decided };
     });
   } catch (error) {
     if (error instanceof AppError && error.code === 'NOT_ADMIN') await auditRefusal(deps, actorId, requestId, decision);
+    if (error instanceof AppError && error.code === 'SELF_DECISION') await auditSelfDecision(deps, actorId, requestId, decision);
     throw error;
   }
+}
+
+async function auditSelfDecision(deps: DomainDeps, actorId: string, requestId: string, attempted: 'approve' | 'deny'): Promise<void> {
+  await deps.store.write((tx) => appendAudit(tx, { actorId, action: 'api_access.self_decision_refused', ownerId: actorId, details: { requestId, attempted } }, deps.now()));
 }
 
 /** Aggregated like failed authentications (usage.ts): at most two records per actor, attempt and minute. */
@@ -119,7 +141,18 @@ export async function checkDecider(deps: DomainDeps, actorId: string, requestId:
   }
   const request = await deps.store.read.findAccessRequest(requestId);
   if (request === undefined) throw new AppError('REQUEST_NOT_FOUND', 'That request no longer exists.');
+  if (request.status === 'pending' && request.userId === actorId) {
+    await auditSelfDecision(deps, actorId, requestId, 'deny');
+    throw new AppError('SELF_DECISION', SELF_DECISION);
+  }
   return request;
+}
+
+/** `/accesskey admin requests`: open requests, oldest first, for admins only. */
+export async function listOpenRequests(deps: DomainDeps, actorId: string, limit = 50): Promise<AccessRequest[]> {
+  const actor = await userContext(deps, actorId);
+  if (!actor.isAdmin) throw new AppError('NOT_ADMIN', 'Only admins (holders of the System Admin role) can list API-access requests.');
+  return deps.store.notifications.listOpenRequests(deps.now(), limit);
 }
 
 /** Marks requests pending past their time as expired (audited); the caller updates their cards. */
@@ -136,7 +169,3 @@ export async function expireAccessRequests(deps: DomainDeps, limit = 100): Promi
   return expired;
 }
 
-/** Tells the approvals channel and the requester that a request expired (implemented in src/slack/outbound). */
-export interface AccessRequestNotifier {
-  requestExpired(request: AccessRequest, roleNames: string[]): Promise<void>;
-}

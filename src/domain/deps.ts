@@ -1,3 +1,4 @@
+import type { OutboxSignal } from './notifications.js';
 import type { Store } from './ports.js';
 import type { SecretHasher } from './secrets.js';
 import type { RefusalSink } from './usage.js';
@@ -14,4 +15,6 @@ export interface DomainDeps {
    * and minute. The runtime sets it to the integration API's UsageRecorder; unset, each is written.
    */
   refusals?: RefusalSink;
+  /** Wakes the notification worker after a change queued something (optional: tests may drive it). */
+  outbox?: OutboxSignal;
 }

@@ -60,6 +60,8 @@ export interface ExpiryWarningStore {
   /** Charges one failed attempt; `retryAt: null` parks the warning for good. */
   recordFailure(id: string, failure: { error: string; retryAt: Date | null }, now: Date): Promise<void>;
   backlog(): Promise<{ pending: number; parked: number }>;
+  /** Deletes finished markers whose expiry is before `cutoff` (OUTBOX_RETENTION); returns how many. */
+  prune(cutoff: Date, limit: number): Promise<number>;
 }
 
 /** What the owner is told. Dates are ISO strings; the Slack side formats them for the reader. */

@@ -82,6 +82,11 @@ export const auditActions = [
   'role.removed',
   'role.switched',
   'auth.failed',
+  // Background notifications: stale keys, self-decisions, the secret CSV's lifetime.
+  'key.kept',
+  'key.deactivated_as_stale',
+  'api_access.self_decision_refused',
+  'secret_file.deleted',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -1,5 +1,7 @@
 import type { AuditOutbox } from './audit-outbox.js';
 import type { ExpiryWarningStore } from './expiry-ports.js';
+import type { Notification, NotificationOutbox } from './notifications.js';
+import type { StaleKeyStore } from './stale-keys.js';
 import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, User } from './model.js';
 import type { OwnerNotice } from './owner-notices.js';
 
@@ -83,6 +85,10 @@ export interface Repos {
 
   /** Queues a DM to a key's owner about a change made through the key API, in the caller's transaction. */
   queueOwnerNotice(notice: OwnerNotice): Promise<void>;
+  /** Queues a user-facing notification in the caller's transaction (README "Background work"); `notBefore` delays it. */
+  enqueueNotification(notification: Notification, at: string, notBefore?: string): Promise<void>;
+  /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */
+  markKeyKept(id: string, at: string): Promise<void>;
 
   getSetting(name: string): Promise<string | undefined>;
   setSetting(name: string, value: string): Promise<void>;
@@ -110,6 +116,13 @@ export interface Store {
   readonly auditOutbox: AuditOutbox;
   /** Expiry-warning markers and their DM queue. */
   readonly expiryWarnings: ExpiryWarningStore;
+  /** The user-facing notification outbox, approval reminders and stale-key markers. */
+  readonly notifications: NotificationOutbox & StaleKeyStore & {
+    queueReminders(openSince: Date, now: Date, limit: number): Promise<number>;
+    listOpenRequests(now: Date, limit: number): Promise<AccessRequest[]>;
+  };
+  /** Deletes audit_outbox rows posted before `cutoff` (OUTBOX_RETENTION); returns how many. */
+  pruneAuditOutbox(cutoff: Date, limit: number): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -97,6 +97,13 @@ async function revokeIfAccessLost(tx: Repos, deps: DomainDeps, actorId: string, 
 }
 
 /** R4: every key tied to the role is deleted (each audited), members lose it, then the role goes. */
+/** R4: each owner is told, through the notification outbox in the same transaction, which keys went. */
+async function queueKeysDeletedDms(tx: Repos, keys: DeletionImpact['keys'], cause: 'role_deleted' | 'role_removed', roleName: string, at: string): Promise<void> {
+  const byOwner = new Map<string, Array<{ id: string; name: string }>>();
+  for (const key of keys) byOwner.set(key.ownerId, [...(byOwner.get(key.ownerId) ?? []), { id: key.id, name: key.name }]);
+  for (const [ownerId, owned] of byOwner) await tx.enqueueNotification({ kind: 'keys_deleted.dm', ownerId, cause, roleName, keys: owned }, at);
+}
+
 export async function deleteRole(deps: DomainDeps, actorId: string, roleName: string, expectedRoleId?: string, once?: string): Promise<DeletionImpact> {
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
@@ -109,6 +116,7 @@ export async function deleteRole(deps: DomainDeps, actorId: string, roleName: st
     const owners = new Set([...impact.members, ...impact.keys.map((k) => k.ownerId)]);
     for (const userId of owners) await dropMembership(tx, deps, actorId, userId, role, impact.keys, 'key.deleted_by_role_deletion');
     await tx.deleteRole(role.id);
+    await queueKeysDeletedDms(tx, impact.keys, 'role_deleted', role.name, iso(deps.now()));
     await appendAudit(tx, { actorId, action: 'role.deleted', roleName: role.name, details: { keysDeleted: impact.keys.length, members: impact.members.length } }, deps.now());
     return impact;
   });
@@ -153,6 +161,7 @@ export async function removeRole(deps: DomainDeps, actorId: string, userId: stri
     await guardRemoval(tx, deps, userId, role);
     const impact = await impactIn(tx, role, userId);
     await dropMembership(tx, deps, actorId, userId, role, impact.keys, 'key.deleted');
+    await queueKeysDeletedDms(tx, impact.keys, 'role_removed', role.name, iso(deps.now()));
     if (role.name === SYSTEM_ADMIN_ROLE) await revokeIfAccessLost(tx, deps, actorId, userId);
     await appendAudit(tx, { actorId, action: 'role.removed', ownerId: userId, roleName: role.name, details: { keysDeleted: impact.keys.length } }, deps.now());
     return impact;

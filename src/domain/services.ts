@@ -1,14 +1,22 @@
 import { grantApiAccess, revokeApiAccess } from './access.js';
-import { checkDecider, decideAccessRequest, expireAccessRequests, recordRequestCard, requestApiAccess } from './access-requests.js';
+import { checkDecider, decideAccessRequest, expireAccessRequests, listOpenRequests, recordRequestCard, requestApiAccess } from './access-requests.js';
 import { exportAudit, listAllKeys, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { activateKey, confirmDelivery, forgetOldReplays, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, sweepUndeliveredKeys, undoRotation, verifyKey, type ChangeOptions, type CreateKeyInput, type RotateKeyResult, type RotateOptions } from './keys.js';
 import type { ViaKey } from './owner-notices.js';
 import type { AuditSearch } from './ports.js';
+import { keepKey } from './stale-keys.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
 import { bootstrapAdmins, ensureBaselineRoles, requireAdmin, switchActiveRole, userContext } from './users.js';
+
+/** Runs a change that may have queued notifications, then wakes the worker so they go out at once. */
+async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>): Promise<T> {
+  const result = await change;
+  deps.outbox?.wake();
+  return result;
+}
 
 /**
  * The one object every entry point (Slack listeners, cron jobs, the HTTP API) calls. It knows
@@ -46,9 +54,10 @@ export function createServices(deps: DomainDeps) {
       revoke: (actorId: string, userId: string) => revokeApiAccess(deps, actorId, userId),
       request: (userId: string, reason: string | undefined, ttlDays: number, once?: string) => requestApiAccess(deps, userId, reason, ttlDays, once),
       recordCard: (requestId: string, channel: string, ts: string) => recordRequestCard(deps, requestId, channel, ts),
-      decide: (actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string, once?: string) => decideAccessRequest(deps, actorId, requestId, decision, reason, once),
+      decide: (actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string, once?: string, card?: { channel?: string; ts?: string }) => notifyAfter(deps, decideAccessRequest(deps, actorId, requestId, decision, reason, once, card)),
+      listOpen: (actorId: string) => listOpenRequests(deps, actorId),
       checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
-      expireRequests: () => expireAccessRequests(deps),
+      expireRequests: () => notifyAfter(deps, expireAccessRequests(deps)),
     },
     admin: {
       require: async (actorId: string): Promise<void> => {
@@ -62,10 +71,18 @@ export function createServices(deps: DomainDeps) {
       list: () => listRoles(deps),
       create: (actorId: string, name: string, maxKeys?: number) => createRole(deps, actorId, name, maxKeys),
       previewDeletion: (actorId: string, name: string) => previewRoleDeletion(deps, actorId, name),
-      delete: (actorId: string, name: string, expectedRoleId?: string, once?: string) => deleteRole(deps, actorId, name, expectedRoleId, once),
+      delete: (actorId: string, name: string, expectedRoleId?: string, once?: string) => notifyAfter(deps, deleteRole(deps, actorId, name, expectedRoleId, once)),
       assign: (actorId: string, userId: string, name: string) => assignRole(deps, actorId, userId, name),
       previewRemoval: (actorId: string, userId: string, name: string) => previewRoleRemoval(deps, actorId, userId, name),
-      remove: (actorId: string, userId: string, name: string, once?: string) => removeRole(deps, actorId, userId, name, once),
+      remove: (actorId: string, userId: string, name: string, once?: string) => notifyAfter(deps, removeRole(deps, actorId, userId, name, once)),
+    },
+    notifications: {
+      /** "Keep" on a stale-key notice (audited `key.kept`). */
+      keepKey: (actorId: string, keyId: string) => keepKey(deps, actorId, keyId),
+      /** The secret's CSV is deleted from Slack at `dueAt` (SECRET_FILE_TTL after the upload; queued now, due then). */
+      scheduleSecretFileDeletion: async (file: { fileId: string; keyId: string; ownerId: string }, dueAt: Date): Promise<void> => {
+        await deps.store.read.enqueueNotification({ kind: 'secret_file.delete', ...file }, deps.now().toISOString(), dueAt.toISOString());
+      },
     },
     audit: {
       verifyChain: () => verifyAuditChain(deps.store.read),

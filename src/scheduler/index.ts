@@ -10,7 +10,11 @@ import { runExpiryCheck, type ExpiryCheckResult } from './jobs/expiry-check.js';
 import { createWarningSender, type WarningSenderTuning } from './jobs/expiry-warning-sender.js';
 import { createOwnerNoticeSender, type OwnerNoticeSenderTuning } from './jobs/owner-notice-sender.js';
 import { runUndeliveredSweep, type UndeliveredSweepInput } from './jobs/undelivered-sweep.js';
-import { startWorkerLoop } from './worker-loop.js';
+import { startWorkerLoop, type WorkerLoop } from './worker-loop.js';
+import type { NotificationChannel } from '../domain/notifications.js';
+import { createNotificationSender, type NotificationSenderTuning } from './jobs/notification-sender.js';
+import { runOutboxPrune } from './jobs/outbox-prune.js';
+import { runStaleKeyCheck } from './jobs/stale-keys.js';
 
 export interface SchedulerOptions {
   store: Store;
@@ -34,9 +38,48 @@ export interface SchedulerOptions {
   undelivered?: Omit<UndeliveredSweepInput, 'logger'>;
   /** How often the undelivered sweep runs; default 30 s, so a stranded key goes within about 2.5 minutes. */
   undeliveredSweepMs?: number;
+  /** Stale keys, approval reminders and outbox pruning, run with the expiry check (optional in tests). */
+  periodic?: PeriodicNotificationChecks;
   /** Run the expiry check once right away (catches up after downtime without waiting for the first tick). */
   checkOnStart?: boolean;
   tuning?: { mirror?: Partial<AuditMirrorTuning>; sender?: Partial<WarningSenderTuning> };
+}
+
+export interface PeriodicNotificationChecks {
+  staleKeyAfterMs: number;
+  staleKeyAutoInactiveAfterMs?: number;
+  accessRequestRemindAfterMs: number;
+  outboxRetentionMs: number;
+  /** Wakes the notification worker when a run queued something. */
+  wake?: () => void;
+}
+
+/** The notification outbox's worker: runs in every process (also with background work off), like a listener's own Slack calls did. */
+export function startNotificationWorker(options: { store: Store; now: () => Date; logger: Logger; channel: NotificationChannel; staleKeyAutoInactiveAfterMs?: number; tuning?: Partial<NotificationSenderTuning> }): WorkerLoop {
+  const logger = options.logger.child({ component: 'scheduler', job: 'notifications' });
+  const sender = createNotificationSender({ store: options.store, now: options.now, channel: options.channel, logger, staleKeyAutoInactiveAfterMs: options.staleKeyAutoInactiveAfterMs, tuning: options.tuning });
+  return startWorkerLoop({ name: 'notification sender', logger, tick: (signal) => sender.tick(signal) });
+}
+
+/** Stale keys, approval reminders and pruning; each failure is logged and left to the next run. */
+async function runPeriodicChecks(store: Store, now: () => Date, logger: Logger, checks: PeriodicNotificationChecks): Promise<void> {
+  const attempt = async (job: string, fn: (log: Logger) => Promise<unknown>) => {
+    const log = logger.child({ job });
+    await fn(log).catch((error: unknown) => log.error(`${job} failed; the next run retries`, { error }));
+  };
+  let queued = 0;
+  await attempt('stale-keys', async (log) => {
+    const result = await runStaleKeyCheck({ store, now, logger: log, staleAfterMs: checks.staleKeyAfterMs, autoInactiveAfterMs: checks.staleKeyAutoInactiveAfterMs });
+    queued += result.noticed + result.inactivated;
+  });
+  await attempt('approval-reminders', async (log) => {
+    const at = now();
+    const reminded = await store.notifications.queueReminders(new Date(at.getTime() - checks.accessRequestRemindAfterMs), at, 100);
+    if (reminded > 0) log.info('approval reminders queued', { count: reminded });
+    queued += reminded;
+  });
+  if (queued > 0) checks.wake?.();
+  await attempt('outbox-prune', (log) => runOutboxPrune({ store, now, logger: log, retentionMs: checks.outboxRetentionMs }));
 }
 
 export interface Scheduler {
@@ -108,6 +151,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
             checkLogger.error('access request expiry failed; the next run retries', { error }),
           );
         }
+        if (options.periodic !== undefined) await runPeriodicChecks(store, now, logger, options.periodic);
         return result;
       } catch (error) {
         checkLogger.error('expiry check failed; the next run picks up where the markers stop', { error, trigger });

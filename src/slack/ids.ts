@@ -31,6 +31,8 @@ export const ACTION = {
   confirmRoleDeletion: 'role_delete_confirm',
   confirmRoleRemoval: 'role_remove_confirm',
   cancel: 'cancel',
+  /** value: key ID. "Keep" on a stale-key notice: restarts the key's stale clock. */
+  keepKey: 'key_keep',
 } as const;
 
 export const BLOCK = {

@@ -3,10 +3,11 @@ import type { RotateKeyResult } from '../domain/keys.js';
 import type { Services } from '../domain/services.js';
 import type { Logger } from '../logger.js';
 import { deliverSecret } from './delivery/secret.js';
+import { secretFileLifetime } from './delivery/secret-file.js';
 import { escapeText, slackDate } from './views/format.js';
 
 /** Hands over a rotated key's successor exactly as a new key's secret (R6), saying what it replaces. */
-export async function deliverRotation(input: { client: WebClient; services: Services; logger: Logger; userId: string; result: RotateKeyResult; responseUrl?: string }): Promise<void> {
+export async function deliverRotation(input: { client: WebClient; services: Services; logger: Logger; userId: string; result: RotateKeyResult; responseUrl?: string; secretFileTtlMs?: number }): Promise<void> {
   const { result } = input;
   const until = result.old.expiresAt === null ? '' : ` until ${slackDate(result.old.expiresAt)}`;
   await deliverSecret({
@@ -20,6 +21,7 @@ export async function deliverRotation(input: { client: WebClient; services: Serv
     confirmDelivered: () => input.services.keys.confirmDelivery(result.successor.id),
     discard: () => input.services.keys.undoRotation(input.userId, result),
     retryHint: `Your old key *${escapeText(result.old.name)}* keeps its previous expiry; try rotating again in a moment.`,
+    csvLifetime: input.secretFileTtlMs === undefined ? undefined : secretFileLifetime(input.services, input.secretFileTtlMs, result.successor.id, input.userId),
     note: `:arrows_counterclockwise: Replaces *${escapeText(result.old.name)}* (\`${result.old.id}\`), which keeps working${until}. Move your integrations to the new key before then.`,
   });
 }

@@ -289,6 +289,7 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
         release: (ids) => real.release(ids),
         recordFailure: (id, failure, now) => real.recordFailure(id, failure, now),
         backlog: () => real.backlog(),
+        prune: (cutoff, limit) => real.prune(cutoff, limit),
       },
     };
     await expect(runExpiryCheck({ store: crashing, now: clock.now, warningDays: [7, 1], logger, batchSize: 100 })).rejects.toThrow(/killed/);

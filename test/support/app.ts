@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from '../../src/config.js';
 import { createMemoryLogger } from '../../src/logger.js';
+import type { NotificationSenderTuning } from '../../src/scheduler/jobs/notification-sender.js';
 import { startApp, type RunningApp } from '../../src/runtime.js';
 import { createTestDatabase, type DialectName, type TestDatabase } from './db.js';
 import { TestClock } from './domain.js';
@@ -29,6 +30,8 @@ export interface TestAppOptions {
   /** Background jobs (cron, audit mirror) are off unless a test wants them. */
   background?: boolean;
   users?: string[];
+  /** The notification outbox worker's pacing (it runs even with background work off). */
+  notificationTuning?: Partial<NotificationSenderTuning>;
 }
 
 /**
@@ -58,7 +61,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const memory = createMemoryLogger();
   const launch = async () => {
-    const app = await startApp(config, { logger: memory, now: clock.now, background: options.background ?? false, slackClientOptions: { retryConfig: { retries: 0 } } });
+    const app = await startApp(config, { logger: memory, now: clock.now, background: options.background ?? false, notificationTuning: options.notificationTuning, slackClientOptions: { retryConfig: { retries: 0 } } });
     if (options.socketMode) {
       slack.useSocketMode();
       await slack.waitForSocket(5000);

@@ -4,7 +4,8 @@ import type { AccessKey } from '../../domain/model.js';
 import type { Logger } from '../../logger.js';
 import { escapeText } from '../views/format.js';
 import { csvDmComment, csvMissingMessage, secretMessage } from '../views/messages.js';
-import { openDm, uploadToDm } from './dm.js';
+import { openDm, uploadFileToDm } from './dm.js';
+import type { SecretFileLifetime } from './secret-file.js';
 import { postToResponseUrl } from './response-url.js';
 
 export interface SecretDeliveryInput {
@@ -29,6 +30,8 @@ export interface SecretDeliveryInput {
   discard: () => Promise<void>;
   /** What to tell the user to do after a discard. */
   retryHint: string;
+  /** SECRET_FILE_TTL: the CSV says until when it can be downloaded, and its deletion is queued after upload. */
+  csvLifetime?: SecretFileLifetime;
 }
 
 export type DeliveryOutcome = 'both' | 'message_only' | 'csv_only' | 'none';
@@ -66,8 +69,14 @@ export async function deliverSecret(input: SecretDeliveryInput): Promise<Deliver
 
   let dmChannel: string | undefined;
   const csv = (async () => {
-    dmChannel = await uploadToDm(client, userId, { filename: `access-key-${key.id}.csv`, content: secretCsv(key.id, input.secret), comment: csvDmComment(key) });
+    const uploaded = await uploadFileToDm(client, userId, { filename: `access-key-${key.id}.csv`, content: secretCsv(key.id, input.secret), comment: csvDmComment(key, input.csvLifetime?.until) });
+    dmChannel = uploaded.channel;
     await confirm();
+    if (input.csvLifetime !== undefined) {
+      const fileId = uploaded.fileId;
+      if (fileId === undefined) log.error('ALERT the secret CSV was uploaded but Slack named no file id; it cannot be deleted automatically', { alert: 'secret_file_untracked' });
+      else await input.csvLifetime.schedule(fileId).catch((error: unknown) => log.error('ALERT could not queue the secret CSV for deletion', { error, alert: 'secret_file_untracked', fileId }));
+    }
   })();
   csv.catch((error: unknown) => log.warn('secret CSV could not be delivered', { error }));
 

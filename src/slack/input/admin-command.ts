@@ -13,6 +13,7 @@ export type AdminCommand =
   | { kind: 'revoke-key'; key: string }
   | { kind: 'audit'; userId?: string; keyId?: string; since?: string; page: number }
   | { kind: 'export-audit'; since?: string }
+  | { kind: 'requests' }
   | { kind: 'invalid'; message: string };
 
 const MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
@@ -116,6 +117,8 @@ export function parseAdminCommand(text: string): AdminCommand {
       if (subject === undefined) return base;
       return userId !== undefined ? { ...base, userId } : { ...base, keyId: subject };
     }
+    case 'requests':
+      return args.length === 0 ? { kind: 'requests' } : { kind: 'invalid', message: 'Use `/accesskey admin requests` (it takes no options).' };
     case 'export-audit': {
       const parsed = options(args);
       if (parsed.error !== undefined) return { kind: 'invalid', message: parsed.error };

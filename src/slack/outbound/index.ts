@@ -1,6 +1,5 @@
 import type { WebClientOptions } from '@slack/web-api';
 import type { Config } from '../../config.js';
-import type { AccessRequestNotifier } from '../../domain/access-requests.js';
 import type { AuditChannel } from '../../domain/audit-outbox.js';
 import type { WarningDm } from '../../domain/expiry-ports.js';
 import type { OwnerNoticeDm } from '../../domain/owner-notices.js';
@@ -8,32 +7,34 @@ import type { Logger } from '../../logger.js';
 import { SlackAuditChannel } from './audit-channel.js';
 import { createBackgroundClient } from './client.js';
 import { SlackOwnerNoticeDm } from './owner-notice-dm.js';
-import { SlackAccessRequestNotifier } from './request-expiry.js';
 import { SlackUndeliveredDm } from './undelivered-dm.js';
 import { SlackWarningDm } from './warning-dm.js';
 import type { UndeliveredKeyNotifier } from '../../domain/undelivered.js';
+import { SlackNotificationChannel } from './notification-channel.js';
+import type { NotificationChannel } from '../../domain/notifications.js';
 
 export interface SlackOutbound {
   auditChannel: AuditChannel;
   warningDm: WarningDm;
-  accessRequests: AccessRequestNotifier;
   /** DMs to key owners about changes made through the key API. */
   ownerNotices: OwnerNoticeDm;
   undeliveredKeys: UndeliveredKeyNotifier;
+  /** The user-facing notification outbox's Slack side. */
+  notifications: NotificationChannel;
 }
 
 /**
  * The Slack side of the background workers, one WebClient each: a 429 on the audit channel pauses
  * the mirror only, never the warning DMs or the listeners' calls.
  */
-export function createSlackOutbound(options: { config: Pick<Config, 'slack' | 'auditChannelId'>; logger: Logger; clientOptions?: Partial<WebClientOptions> }): SlackOutbound {
+export function createSlackOutbound(options: { config: Pick<Config, 'slack' | 'auditChannelId'> & Partial<Pick<Config, 'approvalsChannelId'>>; logger: Logger; clientOptions?: Partial<WebClientOptions> }): SlackOutbound {
   const { config, logger, clientOptions } = options;
   const client = (name: string) => createBackgroundClient({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger, name, clientOptions });
   return {
     auditChannel: new SlackAuditChannel(client('audit-mirror'), config.auditChannelId),
     warningDm: new SlackWarningDm(client('expiry-warnings')),
-    accessRequests: new SlackAccessRequestNotifier(client('access-requests')),
     ownerNotices: new SlackOwnerNoticeDm(client('owner-notices')),
     undeliveredKeys: new SlackUndeliveredDm(client('undelivered-keys')),
+    notifications: new SlackNotificationChannel(client('notifications'), config.approvalsChannelId ?? config.auditChannelId),
   };
 }

@@ -15,6 +15,7 @@ export function adminHelpMessage(prefix?: string): Message {
     '`revoke <key ID>` — make anyone\'s key inactive (recorded as a revocation)',
     '`audit [@user|key ID] [--since YYYY-MM-DD] [--page N]` — latest audit records',
     '`export-audit [--since YYYY-MM-DD]` — the audit log as CSV in your DM',
+    '`requests` — open API-access requests with their age',
   ];
   const text = `${prefix === undefined ? '' : `${prefix}\n`}*Admin commands* (\`${COMMAND} admin …\`)\n${lines.map((l) => `• ${l}`).join('\n')}`;
   return { text: 'Admin commands', blocks: [{ type: 'section', text: mrkdwn(text) }] };

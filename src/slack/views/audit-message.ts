@@ -25,6 +25,10 @@ const ICON: Partial<Record<AuditAction, string>> = {
   'key.rotated': ':arrows_counterclockwise:',
   'key.first_used': ':electric_plug:',
   'auth.failed': ':warning:',
+  'key.kept': ':pushpin:',
+  'key.deactivated_as_stale': ':zzz:',
+  'api_access.self_decision_refused': ':no_entry_sign:',
+  'secret_file.deleted': ':put_litter_in_its_place:',
 };
 
 const person = (id: string | null): string => (id === null ? 'nobody' : id === 'system' ? 'system' : mention(id));

@@ -2,7 +2,7 @@ import type { AccessKey } from '../../domain/model.js';
 import { SECRET_PATTERN } from '../../domain/secrets.js';
 import { ACTION, COMMAND } from '../ids.js';
 import type { KnownBlock, Message } from './blocks.js';
-import { escapeText, expiryText, mrkdwn, plain } from './format.js';
+import { escapeText, expiryText, mrkdwn, plain, slackDate } from './format.js';
 
 export function helpMessage(prefix?: string): Message {
   const lines = [
@@ -72,8 +72,9 @@ export function csvMissingMessage(key: AccessKey): Message {
   return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
-export function csvDmComment(key: AccessKey): string {
-  return `CSV for your new access key *${escapeText(key.name)}* (\`${key.id}\`). Keep it somewhere safe and delete this file once stored.`;
+export function csvDmComment(key: AccessKey, availableUntil?: Date): string {
+  const until = availableUntil === undefined ? ' and delete this file once stored' : `; this file is deleted from Slack ${slackDate(availableUntil.toISOString())}, download it before then`;
+  return `CSV for your new access key *${escapeText(key.name)}* (\`${key.id}\`). Keep it somewhere safe${until}.`;
 }
 
 export function activeRoleMessage(roleName: string): Message {

@@ -1,4 +1,3 @@
-import { announceDecision } from '../../approvals.js';
 import { errorReply } from '../../replies.js';
 import { mention } from '../../views/format.js';
 import { keyOutcomeMessage } from '../../views/keys.js';
@@ -12,13 +11,13 @@ export const approveRequestButton = (ctx: ListenerContext) => async (args: Butto
   const click = clickFacts(args);
   const container = args.body.container as { channel_id?: string; message_ts?: string };
   try {
-    const result = await ctx.services.access.decide(click.userId, click.value, 'approve', undefined, click.once);
+    // The card update and the requester's DM are queued with the decision (notification outbox).
+    const result = await ctx.services.access.decide(click.userId, click.value, 'approve', undefined, click.once, { channel: container.channel_id, ts: container.message_ts });
     // A second click, a Slack retry or a replayed request: nothing changed, and the clicker hears the same answer.
     if (result.outcome === 'already' || result.outcome === 'replayed') {
       await tellClicker(args, ctx, keyOutcomeMessage(`That request was already ${result.request.status}${result.request.decidedBy === null ? '' : ` by ${mention(result.request.decidedBy)}`}. Nothing changed.`));
       return;
     }
-    await announceDecision(args.client, ctx.services, ctx.logger, result.request, { channel: container.channel_id, ts: container.message_ts });
     if (result.outcome === 'expired') await tellClicker(args, ctx, keyOutcomeMessage('That request had expired; the requester can ask again.'));
   } catch (error) {
     await tellClicker(args, ctx, errorReply(error, ctx.logger, { userId: click.userId, action: 'approve' }));

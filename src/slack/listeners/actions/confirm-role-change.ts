@@ -1,25 +1,13 @@
 import { z } from 'zod';
-import type { DeletionImpact } from '../../../domain/roles.js';
 import { postToResponseUrl } from '../../delivery/response-url.js';
-import { sendDm } from '../../delivery/dm.js';
 import { errorReply } from '../../replies.js';
 import { SLACK_USER_ID } from '../../ids.js';
-import { keysDeletedDm } from '../../views/admin.js';
 import { escapeText, mention } from '../../views/format.js';
 import { keyOutcomeMessage } from '../../views/keys.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
 
 const deletion = z.object({ roleId: z.string().min(1).max(100), role: z.string().min(1).max(64) });
-
-/** R4: every owner whose keys went is told that integrations using them stop working. */
-async function tellOwners(args: ButtonArgs, ctx: ListenerContext, impact: DeletionImpact, why: string): Promise<void> {
-  const byOwner = new Map<string, DeletionImpact['keys']>();
-  for (const key of impact.keys) byOwner.set(key.ownerId, [...(byOwner.get(key.ownerId) ?? []), key]);
-  for (const [ownerId, keys] of byOwner) {
-    await sendDm(args.client, ownerId, keysDeletedDm(why, keys)).catch((error: unknown) => ctx.logger.warn('could not tell a key owner', { error, ownerId }));
-  }
-}
 
 async function finish(args: ButtonArgs, ctx: ListenerContext, run: () => Promise<string>): Promise<void> {
   await args.ack();
@@ -39,7 +27,7 @@ export const confirmRoleDeletionButton = (ctx: ListenerContext) => async (args: 
     const target = deletion.parse(JSON.parse(clickFacts(args).value));
     const click = clickFacts(args);
     const impact = await ctx.services.roles.delete(click.userId, target.role, target.roleId, click.once);
-    await tellOwners(args, ctx, impact, `The role *${escapeText(impact.role.name)}* was deleted by an admin.`);
+    // Owners are told through the notification outbox, queued in the deleting transaction (R4).
     return `:wastebasket: Role *${escapeText(impact.role.name)}* deleted: ${impact.keys.length} key(s) deleted, ${impact.members.length} member(s) lost the role. Owners were told by DM.`;
   });
 
@@ -51,6 +39,5 @@ export const confirmRoleRemovalButton = (ctx: ListenerContext) => async (args: B
     const target = removal.parse(JSON.parse(clickFacts(args).value));
     const click = clickFacts(args);
     const impact = await ctx.services.roles.remove(click.userId, target.userId, target.role, click.once);
-    await tellOwners(args, ctx, impact, `An admin removed the role *${escapeText(impact.role.name)}* from you.`);
     return `:white_check_mark: ${mention(target.userId)} no longer holds *${escapeText(impact.role.name)}*; ${impact.keys.length} key(s) deleted.`;
   });

@@ -14,6 +14,7 @@ import { deleteKeyButton } from './delete-key.js';
 import { extendKeyButton } from './extend-key.js';
 import { hideSecretButton } from './hide-secret.js';
 import { showKeyButton } from './show-key.js';
+import { keepKeyButton } from './keep-key.js';
 
 export function register(app: App, ctx: ListenerContext): void {
   app.action(ACTION.extendKey, extendKeyButton(ctx));
@@ -30,4 +31,5 @@ export function register(app: App, ctx: ListenerContext): void {
   app.action(ACTION.denyRequest, denyRequestButton(ctx));
   app.action(ACTION.confirmRoleDeletion, confirmRoleDeletionButton(ctx));
   app.action(ACTION.confirmRoleRemoval, confirmRoleRemovalButton(ctx));
+  app.action(ACTION.keepKey, keepKeyButton(ctx));
 }

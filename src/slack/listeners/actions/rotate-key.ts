@@ -10,7 +10,7 @@ export const rotateKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs
   const click = clickFacts(args);
   try {
     const result = await ctx.services.keys.rotate(click.userId, click.value, { deliverLater: true, once: click.once });
-    await ctx.inFlight.track(deliverRotation({ client: args.client, services: ctx.services, logger: ctx.logger, userId: click.userId, result, responseUrl: click.responseUrl }));
+    await ctx.inFlight.track(deliverRotation({ client: args.client, services: ctx.services, logger: ctx.logger, userId: click.userId, result, responseUrl: click.responseUrl, secretFileTtlMs: ctx.config.notifications.secretFileTtlMs }));
   } catch (error) {
     await tellClicker(args, ctx, errorReply(error, ctx.logger, { userId: click.userId, action: 'rotate' }));
   }

@@ -1,3 +1,4 @@
+import { secretFileLifetime } from '../../delivery/secret-file.js';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { isAppError, type ErrorCode } from '../../../errors.js';
 import { deliverSecret } from '../../delivery/secret.js';
@@ -57,6 +58,7 @@ export function createKeySubmission(ctx: ListenerContext) {
         await services.keys.delete(userId, key.id, 'secret_not_delivered');
       },
       retryHint: 'Please try `/accesskey create` again in a moment.',
+      csvLifetime: secretFileLifetime(services, ctx.config.notifications.secretFileTtlMs, key.id, userId),
     }));
     if (origin.source === 'home') await publishHome(client, services, userId).catch((error: unknown) => logger.warn('home refresh failed', { error }));
   };

@@ -1,6 +1,5 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
-import { announceDecision } from '../../approvals.js';
 import { BLOCK, INPUT } from '../../ids.js';
 import { onceForView } from '../../replay.js';
 import { errorText } from '../../replies.js';
@@ -11,7 +10,7 @@ const reasonState = z.object({ [BLOCK.denyReason]: z.object({ [INPUT.denyReason]
 
 /** The deny modal's submission: decided once; a second decision (double submit) changes nothing. */
 export function denyRequestSubmission(ctx: ListenerContext) {
-  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const userId = body.user.id;
     let parsedMeta: z.infer<typeof metadata>;
     try {
@@ -27,7 +26,7 @@ export function denyRequestSubmission(ctx: ListenerContext) {
     }
     let result;
     try {
-      result = await ctx.services.access.decide(userId, parsedMeta.requestId, 'deny', state.data[BLOCK.denyReason][INPUT.denyReason].value ?? undefined, onceForView(view));
+      result = await ctx.services.access.decide(userId, parsedMeta.requestId, 'deny', state.data[BLOCK.denyReason][INPUT.denyReason].value ?? undefined, onceForView(view), { channel: parsedMeta.channel, ts: parsedMeta.ts });
     } catch (error) {
       await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: errorText(error, ctx.logger, { userId, view: 'deny' }) } });
       return;
@@ -41,7 +40,7 @@ export function denyRequestSubmission(ctx: ListenerContext) {
       await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: `Another admin already decided: the request is ${result.request.status}.` } });
       return;
     }
+    // The card update and the requester's DM went into the notification outbox with the decision.
     await ack();
-    await announceDecision(client, ctx.services, ctx.logger, result.request, { channel: parsedMeta.channel, ts: parsedMeta.ts });
   };
 }

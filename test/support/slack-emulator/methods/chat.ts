@@ -115,7 +115,18 @@ const remove: MethodSpec = {
   },
 };
 
+/** chat.getPermalink: Slack's documented archive link for a message the bot can see. */
+const getPermalink: MethodSpec = {
+  token: 'bot',
+  handle(args, ctx) {
+    const found = liveChannelMessage({ channel: args.channel, ts: args.message_ts }, ctx);
+    if (!isMessage(found)) return found;
+    return ok({ channel: found.channel, permalink: `https://${ctx.config.teamDomain}.slack.com/archives/${found.channel}/p${found.ts.replace('.', '')}` });
+  },
+};
+
 export const chatMethods: Record<string, MethodSpec> = {
+  'chat.getPermalink': getPermalink,
   'chat.postMessage': postMessage,
   'chat.postEphemeral': postEphemeral,
   'chat.update': update,

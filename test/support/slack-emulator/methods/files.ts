@@ -105,7 +105,28 @@ const completeUpload: MethodSpec = {
   },
 };
 
+/**
+ * files.delete: the file is gone (downloads answer 404, files.* answer file_not_found) and the messages
+ * that carried it no longer list it, as Slack shows "This file was deleted".
+ */
+const deleteFile: MethodSpec = {
+  token: 'bot',
+  handle(args, ctx) {
+    const id = nonEmptyString(args.file);
+    if (id === undefined) return missingField('file');
+    const file = ctx.store.files.get(id);
+    if (file === undefined || !file.completed) return fail('file_not_found');
+    ctx.store.files.delete(id);
+    ctx.store.uploads.delete(file.uploadId);
+    for (const message of ctx.store.messages) {
+      if (message.files.includes(id)) message.files = message.files.filter((f) => f !== id);
+    }
+    return ok({});
+  },
+};
+
 export const fileMethods: Record<string, MethodSpec> = {
+  'files.delete': deleteFile,
   'files.getUploadURLExternal': getUploadUrl,
   'files.completeUploadExternal': completeUpload,
 };

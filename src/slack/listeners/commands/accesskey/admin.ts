@@ -1,6 +1,7 @@
 import { parseAdminCommand } from '../../../input/admin-command.js';
 import { adminHelpMessage } from '../../../views/admin.js';
 import { errorMessage } from '../../../views/messages.js';
+import { openRequestsMessage } from '../../../views/notifications.js';
 import { grantAccess, revokeAccess } from './admin/access.js';
 import { exportAuditCsv, showAudit } from './admin/audit.js';
 import { listAllKeys, revokeKey } from './admin/keys.js';
@@ -39,5 +40,7 @@ export async function adminSubcommand(args: SubcommandArgs, text: string): Promi
       return showAudit(args, command);
     case 'export-audit':
       return exportAuditCsv(args, command.since);
+    case 'requests':
+      return openRequestsMessage(await args.ctx.services.access.listOpen(args.userId), args.ctx.services.now());
   }
 }

@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import { errorText } from '../domain/delivery.js';
+import type { AccessRequest } from '../domain/model.js';
+import { notificationSchema, type NotificationOutbox, type QueuedNotification } from '../domain/notifications.js';
+import type { Repos } from '../domain/ports.js';
+import type { StaleCandidate, StaleKeyStore, StaleNotice, StaleNotices } from '../domain/stale-keys.js';
+import { backgroundStatement, backgroundTransaction } from './background-tx.js';
+import type { Connection } from './connect.js';
+import { LeaseQueue } from './lease-queue.js';
+import { insertNotification } from './notification-insert.js';
+import { KyselyRepos } from './repos.js';
+import type { Database } from './tables.js';
+
+type AuditedWrite = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
+
+function parsePayload(raw: unknown): Pick<QueuedNotification, 'notification' | 'unreadable'> {
+  try {
+    const parsed = notificationSchema.safeParse(JSON.parse(String(raw)));
+    return parsed.success ? { notification: parsed.data } : { notification: undefined, unreadable: `unreadable notification: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  } catch (error) {
+    return { notification: undefined, unreadable: `unreadable notification: ${errorText(error)}` };
+  }
+}
+
+/**
+ * When a key's stale clock started: its last use, or its creation if never used, or the owner's last
+ * "Keep" if that is later. ISO-8601 UTC strings compare in time order, so CASE and comparisons work the
+ * same on SQLite and PostgreSQL.
+ */
+const CLOCK_FROM = sql<string>`case when k.kept_at is not null and k.kept_at > coalesce(k.last_used_at, k.created_at) then k.kept_at else coalesce(k.last_used_at, k.created_at) end`;
+
+/** The `notification_outbox` queue (on the shared lease queue), stale-key markers and approval reminders. */
+export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStore {
+  private readonly queue: LeaseQueue<QueuedNotification>;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly writeAudited: AuditedWrite,
+  ) {
+    this.queue = new LeaseQueue(connection, 'notification_outbox', ['payload', 'created_at'], (row) => ({ id: String(row.id), attempts: Number(row.attempts), createdAt: String(row.created_at), ...parsePayload(row.payload) }));
+  }
+
+  claim(request: { now: Date; leaseMs: number; maxItems: number }): Promise<QueuedNotification[]> {
+    return this.queue.claim(request);
+  }
+
+  complete(id: string, state: 'sent' | 'cancelled', now: Date, note?: string): Promise<void> {
+    return this.queue.complete(id, state, now, note === undefined ? {} : { last_error: note });
+  }
+
+  release(ids: readonly string[]): Promise<void> {
+    return this.queue.release(ids);
+  }
+
+  recordFailure(id: string, failure: { error: string; retryAt: Date | null }, now: Date): Promise<void> {
+    return this.queue.recordFailure(id, failure, now);
+  }
+
+  backlog(): Promise<{ pending: number; parked: number }> {
+    return this.queue.backlog();
+  }
+
+  prune(cutoff: Date, limit: number): Promise<number> {
+    return this.queue.prune(cutoff, limit);
+  }
+
+  // ---- approval reminders ----
+
+  /**
+   * Marks requests pending since before `openSince` (and not yet expired) as reminded, and queues one
+   * reminder each, in one short transaction: `reminded_at` goes from null once, so replicas that race
+   * remind each request once.
+   */
+  async queueReminders(openSince: Date, now: Date, limit: number): Promise<number> {
+    const nowIso = now.toISOString();
+    return backgroundTransaction(this.connection, async (trx) => {
+      const due = await trx
+        .selectFrom('access_requests')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('reminded_at', 'is', null)
+        .where('created_at', '<=', openSince.toISOString())
+        .where('expires_at', '>', nowIso)
+        .orderBy('created_at')
+        .limit(limit)
+        .$if(this.connection.dialect === 'postgres', (q) => q.forUpdate().skipLocked())
+        .execute();
+      let queued = 0;
+      for (const { id } of due) {
+        const marked = await trx.updateTable('access_requests').set({ reminded_at: nowIso }).where('id', '=', id).where('reminded_at', 'is', null).executeTakeFirst();
+        if (Number(marked.numUpdatedRows) !== 1) continue;
+        await insertNotification(trx, { kind: 'request.reminder', requestId: id }, nowIso);
+        queued += 1;
+      }
+      return queued;
+    });
+  }
+
+  /** Open (pending, unexpired) requests, oldest first, for `/accesskey admin requests`. */
+  async listOpenRequests(now: Date, limit: number): Promise<AccessRequest[]> {
+    const ids = await backgroundStatement(this.connection, (db) =>
+      db.selectFrom('access_requests').select('id').where('status', '=', 'pending').where('expires_at', '>', now.toISOString()).orderBy('created_at').limit(limit).execute(),
+    );
+    const repos = new KyselyRepos(this.connection.db);
+    const found = await Promise.all(ids.map((row) => repos.findAccessRequest(row.id)));
+    return found.filter((r): r is AccessRequest => r !== undefined);
+  }
+
+  // ---- stale keys ----
+
+  /**
+   * Active, unexpired, unrotated keys whose stale clock started at or before `cutoff` and that have no
+   * notice for that clock start yet. A scan of active keys (no index serves a computed clock), bounded
+   * by `limit`; the marker probe uses its unique index.
+   */
+  async findStaleUnnoticed(cutoff: Date, now: Date, limit: number): Promise<StaleCandidate[]> {
+    const cutoffIso = cutoff.toISOString();
+    const rows = await backgroundStatement(this.connection, (db) =>
+      db
+        .selectFrom('access_keys as k')
+        .select(['k.id', 'k.name', 'k.owner_id', 'k.role_id', CLOCK_FROM.as('clock_from')])
+        .where('k.status', '=', 'active')
+        .where('k.rotated_to', 'is', null)
+        .where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now.toISOString())]))
+        .where(CLOCK_FROM, '<=', cutoffIso)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('stale_key_notices as n').select(sql<number>`1`.as('one')).whereRef('n.key_id', '=', 'k.id').where('n.clock_from', '=', CLOCK_FROM))),
+        )
+        .orderBy('k.id')
+        .limit(limit)
+        .execute(),
+    );
+    return rows.map((row) => ({ id: row.id, name: row.name, ownerId: row.owner_id, roleId: row.role_id, clockFrom: String(row.clock_from) }));
+  }
+
+  /**
+   * Inserts a notice marker per candidate whose clock is still where the scan saw it, and queues its DM
+   * in the same transaction. The unique (key_id, clock_from) index decides between replicas: only the
+   * insert that returns the row queues a DM.
+   */
+  async notice(candidates: readonly StaleCandidate[], now: Date): Promise<number> {
+    if (candidates.length === 0) return 0;
+    const nowIso = now.toISOString();
+    return backgroundTransaction(this.connection, async (trx) => {
+      const current = await trx
+        .selectFrom('access_keys as k')
+        .select(['k.id', CLOCK_FROM.as('clock_from')])
+        .where('k.id', 'in', candidates.map((c) => c.id))
+        .where('k.status', '=', 'active')
+        .execute();
+      const clockOf = new Map(current.map((row) => [row.id, String(row.clock_from)]));
+      const still = candidates.filter((c) => clockOf.get(c.id) === c.clockFrom);
+      if (still.length === 0) return 0;
+      const inserted = await trx
+        .insertInto('stale_key_notices')
+        .values(still.map((c) => ({ id: randomUUID(), key_id: c.id, clock_from: c.clockFrom, owner_id: c.ownerId, state: 'notified', created_at: nowIso, done_at: null })))
+        .onConflict((oc) => oc.columns(['key_id', 'clock_from']).doNothing())
+        .returning(['key_id', 'clock_from'])
+        .execute();
+      for (const row of inserted) await insertNotification(trx, { kind: 'stale_key.notice', keyId: row.key_id, clockFrom: row.clock_from }, nowIso);
+      return inserted.length;
+    });
+  }
+
+  /** Notices still open (`notified`) that were written at or before `before`: due for auto-inactivation. */
+  async noticesDue(before: Date, limit: number): Promise<StaleNotice[]> {
+    const rows = await backgroundStatement(this.connection, (db) =>
+      db.selectFrom('stale_key_notices').select(['id', 'key_id', 'clock_from', 'created_at']).where('state', '=', 'notified').where('created_at', '<=', before.toISOString()).orderBy('created_at').limit(limit).execute(),
+    );
+    return rows.map((row) => ({ id: row.id, keyId: row.key_id, clockFrom: row.clock_from, noticedAt: row.created_at }));
+  }
+
+  /** One audited write with the notice markers in the same transaction (the audit chain's lock). */
+  write<T>(fn: (tx: Repos, notices: StaleNotices) => Promise<T>): Promise<T> {
+    return this.writeAudited((trx) =>
+      fn(new KyselyRepos(trx), {
+        currentClock: async (keyId) => {
+          const row = await trx.selectFrom('access_keys as k').select(CLOCK_FROM.as('clock_from')).where('k.id', '=', keyId).executeTakeFirst();
+          return row === undefined ? undefined : String(row.clock_from);
+        },
+        close: async (id, state, at) => {
+          const done = await trx.updateTable('stale_key_notices').set({ state, done_at: at }).where('id', '=', id).where('state', '=', 'notified').executeTakeFirst();
+          return Number(done.numUpdatedRows) === 1;
+        },
+      }),
+    );
+  }
+
+  /**
+   * Closed notices finished before `cutoff` whose key no longer exists or has moved on to a later clock
+   * start: such a marker can never be matched again. A marker still matching its key's clock is kept,
+   * or the key would be noticed twice for the same stale period.
+   */
+  async pruneNotices(cutoff: Date, limit: number): Promise<number> {
+    const cutoffIso = cutoff.toISOString();
+    return backgroundTransaction(this.connection, async (trx) => {
+      const victims = await trx
+        .selectFrom('stale_key_notices as n')
+        .leftJoin('access_keys as k', 'k.id', 'n.key_id')
+        .select('n.id')
+        .where('n.state', '!=', 'notified')
+        .where('n.done_at', '<', cutoffIso)
+        .where((eb) => eb.or([eb('k.id', 'is', null), eb(CLOCK_FROM, '!=', eb.ref('n.clock_from'))]))
+        .limit(limit)
+        .execute();
+      if (victims.length === 0) return 0;
+      await trx.deleteFrom('stale_key_notices').where('id', 'in', victims.map((v) => v.id)).execute();
+      return victims.length;
+    });
+  }
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { DeliveryOutcome } from './delivery.js';
+import type { AccessRequest, AccessKey } from './model.js';
+
+/**
+ * The user-facing notification outbox (README "Background work"). Nothing a person is told in the
+ * background is best effort: each notification is a row written in the same transaction as the change
+ * it announces, and a worker sends it after, with retries, backoff and parking. A Slack outage delays
+ * them and loses none.
+ */
+const keyRef = z.object({ id: z.string().min(1).max(100), name: z.string().max(200) });
+
+export const notificationSchema = z.discriminatedUnion('kind', [
+  /** The requester learns the decision (approved, denied or expired). */
+  z.object({ kind: z.literal('request.decision_dm'), requestId: z.string().min(1).max(100) }),
+  /** The approvals card shows the decision in place. */
+  z.object({ kind: z.literal('request.card_update'), requestId: z.string().min(1).max(100), channel: z.string().min(1).max(50), ts: z.string().min(1).max(50) }),
+  /** A request still open after ACCESS_REQUEST_REMIND_AFTER is re-posted once, linking its card. */
+  z.object({ kind: z.literal('request.reminder'), requestId: z.string().min(1).max(100) }),
+  /** R4: an owner whose keys went with a role (deleted, or removed from them). */
+  z.object({
+    kind: z.literal('keys_deleted.dm'),
+    ownerId: z.string().min(1).max(50),
+    cause: z.enum(['role_deleted', 'role_removed']),
+    roleName: z.string().max(200),
+    keys: z.array(keyRef).max(200),
+  }),
+  /** One DM per stale period of a key, with Keep / Make inactive / Delete. */
+  z.object({ kind: z.literal('stale_key.notice'), keyId: z.string().min(1).max(100), clockFrom: z.string().max(40) }),
+  /** STALE_KEY_AUTO_INACTIVE_AFTER made the key inactive. */
+  z.object({ kind: z.literal('stale_key.inactivated_dm'), keyId: z.string().min(1).max(100), ownerId: z.string().min(1).max(50), keyName: z.string().max(200) }),
+  /** The secret's CSV leaves Slack after SECRET_FILE_TTL (queued at upload, due then). */
+  z.object({ kind: z.literal('secret_file.delete'), fileId: z.string().min(1).max(100), keyId: z.string().min(1).max(100), ownerId: z.string().min(1).max(50) }),
+]);
+
+export type Notification = z.infer<typeof notificationSchema>;
+export type NotificationKind = Notification['kind'];
+
+export interface QueuedNotification {
+  id: string;
+  attempts: number;
+  /** When it was queued (the change it announces happened then). */
+  createdAt: string;
+  /** Undefined when the stored payload no longer parses (it is parked, never guessed at). */
+  notification: Notification | undefined;
+  unreadable?: string;
+}
+
+/** The worker's side of the outbox (table `notification_outbox`, on the shared lease queue). */
+export interface NotificationOutbox {
+  claim(request: { now: Date; leaseMs: number; maxItems: number }): Promise<QueuedNotification[]>;
+  complete(id: string, state: 'sent' | 'cancelled', now: Date, note?: string): Promise<void>;
+  release(ids: readonly string[]): Promise<void>;
+  recordFailure(id: string, failure: { error: string; retryAt: Date | null }, now: Date): Promise<void>;
+  backlog(): Promise<{ pending: number; parked: number }>;
+  /** Deletes delivered (or cancelled) rows finished before `cutoff`; returns how many. */
+  prune(cutoff: Date, limit: number): Promise<number>;
+}
+
+/** What the Slack side needs to say each thing; the worker looks it up fresh when it sends. */
+export type NotificationMessage =
+  | { kind: 'request.decision_dm'; request: AccessRequest }
+  | { kind: 'request.card_update'; request: AccessRequest; roleNames: string[]; channel: string; ts: string }
+  | { kind: 'request.reminder'; request: AccessRequest; roleNames: string[]; ageMs: number }
+  | { kind: 'keys_deleted.dm'; ownerId: string; cause: 'role_deleted' | 'role_removed'; roleName: string; keys: Array<{ id: string; name: string }> }
+  | { kind: 'stale_key.notice'; key: AccessKey; roleName: string | null; unusedSince: string; autoInactiveAt: string | null; now: string }
+  | { kind: 'stale_key.inactivated_dm'; ownerId: string; keyId: string; keyName: string }
+  | { kind: 'secret_file.delete'; fileId: string };
+
+/** Implemented in src/slack/outbound with a WebClient of its own (no retries: the worker decides). */
+export interface NotificationChannel {
+  send(message: NotificationMessage): Promise<DeliveryOutcome | { kind: 'gone' }>;
+}
+
+/** Lets an entry point wake the worker right after its transaction committed (no wait for the poll). */
+export class OutboxSignal {
+  private listeners: Array<() => void> = [];
+
+  onWake(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  wake(): void {
+    for (const listener of this.listeners) listener();
+  }
+}

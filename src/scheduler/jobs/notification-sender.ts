@@ -1,0 +1,186 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { appendAudit } from '../../domain/audit.js';
+import { backoffDelay, type DeliveryOutcome } from '../../domain/delivery.js';
+import { SYSTEM_ACTOR } from '../../domain/model.js';
+import type { Notification, NotificationChannel, NotificationMessage, QueuedNotification } from '../../domain/notifications.js';
+import type { Store } from '../../domain/ports.js';
+import type { Logger } from '../../logger.js';
+
+export interface NotificationSenderTuning {
+  /** Longer than a whole batch can take at worst (batch × 2 Slack calls × 10 s + spacing). */
+  leaseMs: number;
+  batchSize: number;
+  /** Pause between two sends (Slack's ~1 message/s per channel, and DMs workspace-wide). */
+  spacingMs: number;
+  /** Refusals charged to one notification before it is parked (a secret file's deletion is never parked). */
+  maxAttempts: number;
+  retryDelaysMs: number[];
+  /** Waits after consecutive 5xx / network failures. */
+  unavailableBackoffMs: number[];
+  blockedRetryMs: number;
+  idlePollMs: number;
+}
+
+export const DEFAULT_NOTIFICATION_TUNING: NotificationSenderTuning = {
+  leaseMs: 5 * 60 * 1000,
+  batchSize: 10,
+  spacingMs: 100,
+  maxAttempts: 5,
+  retryDelaysMs: [30_000, 2 * 60_000, 10 * 60_000, 60 * 60_000],
+  unavailableBackoffMs: [1000, 2000, 5000, 10_000, 30_000, 60_000],
+  blockedRetryMs: 5 * 60_000,
+  idlePollMs: 2000,
+};
+
+export interface NotificationSenderInput {
+  store: Store;
+  now: () => Date;
+  channel: NotificationChannel;
+  logger: Logger;
+  /** STALE_KEY_AUTO_INACTIVE_AFTER, so a stale-key notice can say when the key will be made inactive. */
+  staleKeyAutoInactiveAfterMs?: number;
+  tuning?: Partial<NotificationSenderTuning>;
+}
+
+export interface NotificationSender {
+  tick(signal?: AbortSignal): Promise<number>;
+}
+
+type Resolved = { message: NotificationMessage } | { cancel: string };
+
+/**
+ * Delivers the notification outbox. Each row is leased, looked up afresh (a decided request's reminder,
+ * or a stale notice for a key already made inactive, is cancelled rather than sent), sent, and marked
+ * sent at once: a crash costs at most the one message in flight. Rate limits and outages pause the
+ * sender without charging rows; refusals are charged and park the row after `maxAttempts`.
+ */
+export function createNotificationSender(input: NotificationSenderInput): NotificationSender {
+  const tuning: NotificationSenderTuning = { ...DEFAULT_NOTIFICATION_TUNING, ...input.tuning };
+  const { store, logger: log } = input;
+  const queue = store.notifications;
+  let holdUntil = 0;
+  let failures = 0;
+  let blocked = false;
+  const hold = (ms: number): number => {
+    holdUntil = performance.now() + ms;
+    return ms;
+  };
+
+  async function resolve(n: Notification, queuedAt: string): Promise<Resolved> {
+    switch (n.kind) {
+      case 'request.decision_dm':
+      case 'request.card_update':
+      case 'request.reminder': {
+        const request = await store.read.findAccessRequest(n.requestId);
+        if (request === undefined) return { cancel: 'request_gone' };
+        if (n.kind === 'request.decision_dm') return { message: { kind: n.kind, request } };
+        const roleNames = (await store.read.listRolesOfUser(request.userId)).map((r) => r.name);
+        if (n.kind === 'request.card_update') return { message: { kind: n.kind, request, roleNames, channel: n.channel, ts: n.ts } };
+        if (request.status !== 'pending') return { cancel: `request_${request.status}` };
+        return { message: { kind: n.kind, request, roleNames, ageMs: input.now().getTime() - Date.parse(request.createdAt) } };
+      }
+      case 'keys_deleted.dm':
+        return { message: { kind: n.kind, ownerId: n.ownerId, cause: n.cause, roleName: n.roleName, keys: n.keys } };
+      case 'stale_key.notice': {
+        const key = await store.read.findKeyById(n.keyId);
+        if (key === undefined) return { cancel: 'key_deleted' };
+        if (key.status !== 'active') return { cancel: 'key_inactive' };
+        if (key.lastUsedAt !== null && key.lastUsedAt > n.clockFrom) return { cancel: 'key_used' };
+        const role = await store.read.findRoleById(key.roleId);
+        const auto = input.staleKeyAutoInactiveAfterMs;
+        return { message: { kind: n.kind, key, roleName: role?.name ?? null, unusedSince: n.clockFrom, autoInactiveAt: auto === undefined ? null : new Date(Date.parse(queuedAt) + auto).toISOString(), now: input.now().toISOString() } };
+      }
+      case 'stale_key.inactivated_dm':
+        return { message: { kind: n.kind, ownerId: n.ownerId, keyId: n.keyId, keyName: n.keyName } };
+      case 'secret_file.delete':
+        return { message: { kind: n.kind, fileId: n.fileId } };
+    }
+  }
+
+  /** A secret file's deletion is recorded in the audit log (never the file's content). */
+  async function recordFileDeleted(n: Extract<Notification, { kind: 'secret_file.delete' }>, already: boolean): Promise<void> {
+    const key = await store.read.findKeyById(n.keyId);
+    await store.write((tx) =>
+      appendAudit(tx, { actorId: SYSTEM_ACTOR, action: 'secret_file.deleted', keyId: n.keyId, keyName: key?.name ?? null, ownerId: n.ownerId, details: { fileId: n.fileId, alreadyGone: already } }, input.now()),
+    );
+  }
+
+  async function deliver(item: QueuedNotification): Promise<'sent' | 'cancelled' | 'failed' | { pauseMs: number }> {
+    const now = input.now();
+    const n = item.notification;
+    if (n === undefined) {
+      await queue.recordFailure(item.id, { error: item.unreadable ?? 'unreadable notification', retryAt: null }, now);
+      log.error('ALERT notification parked: its stored payload is unreadable', { alert: 'notification_parked', notification: item.id, error: item.unreadable });
+      return 'failed';
+    }
+    const resolved = await resolve(n, item.createdAt);
+    if ('cancel' in resolved) {
+      await queue.complete(item.id, 'cancelled', now, resolved.cancel);
+      return 'cancelled';
+    }
+    const outcome: DeliveryOutcome | { kind: 'gone' } = await input.channel.send(resolved.message);
+    if (outcome.kind === 'posted' || outcome.kind === 'gone') {
+      if (n.kind === 'secret_file.delete') await recordFileDeleted(n, outcome.kind === 'gone');
+      await queue.complete(item.id, 'sent', input.now(), outcome.kind === 'gone' ? 'already_gone' : undefined);
+      if (failures > 0 || blocked) log.info('notifications flowing again', { after: blocked ? 'blocked' : 'unavailable' });
+      failures = 0;
+      blocked = false;
+      return 'sent';
+    }
+    if (outcome.kind === 'rate_limited') {
+      log.warn('notification rate limited by Slack; pausing', { retryAfterMs: outcome.retryAfterMs, kind: n.kind });
+      return { pauseMs: hold(outcome.retryAfterMs) };
+    }
+    const attempts = item.attempts + 1;
+    if (n.kind === 'secret_file.delete') {
+      // The CSV holds a secret: its deletion is never given up. Every failure counts, and once it keeps
+      // failing an operator is alerted (and again each further `maxAttempts`), while retries go on.
+      const retryAt = new Date(now.getTime() + backoffDelay(tuning.retryDelaysMs, attempts));
+      await queue.recordFailure(item.id, { error: outcome.error, retryAt }, now);
+      if (attempts % tuning.maxAttempts === 0) {
+        log.error('ALERT a secret file could not be deleted from Slack; still retrying', { alert: 'secret_file_delete_failing', fileId: n.fileId, keyId: n.keyId, error: outcome.error, attempts });
+      } else log.warn('secret file deletion failed; will retry', { fileId: n.fileId, error: outcome.error, attempts });
+      if (outcome.kind === 'rejected') return 'failed';
+    }
+    switch (outcome.kind) {
+      case 'unavailable':
+        failures += 1;
+        log.warn('Slack unavailable for notifications; backing off', { error: outcome.error, failures });
+        return { pauseMs: hold(backoffDelay(tuning.unavailableBackoffMs, failures)) };
+      case 'blocked':
+        if (!blocked) log.error('ALERT notifications cannot be delivered until an operator acts (token, scopes or channel)', { alert: 'notifications_blocked', error: outcome.error });
+        blocked = true;
+        return { pauseMs: hold(tuning.blockedRetryMs) };
+      case 'rejected': {
+        const park = attempts >= tuning.maxAttempts;
+        await queue.recordFailure(item.id, { error: outcome.error, retryAt: park ? null : new Date(now.getTime() + backoffDelay(tuning.retryDelaysMs, attempts)) }, now);
+        if (park) log.error('ALERT notification parked after repeated refusals', { alert: 'notification_parked', notification: item.id, kind: n.kind, error: outcome.error, attempts });
+        else log.warn('notification refused by Slack; will retry', { notification: item.id, kind: n.kind, error: outcome.error, attempts });
+        return 'failed';
+      }
+    }
+  }
+
+  return {
+    async tick(signal?: AbortSignal): Promise<number> {
+      const held = holdUntil - performance.now();
+      if (held > 0) return held;
+      const items = await queue.claim({ now: input.now(), leaseMs: tuning.leaseMs, maxItems: tuning.batchSize });
+      if (items.length === 0) return tuning.idlePollMs;
+      for (const [index, item] of items.entries()) {
+        if (signal?.aborted === true) {
+          await queue.release(items.slice(index).map((i) => i.id));
+          return 0;
+        }
+        const done = await deliver(item);
+        if (typeof done === 'object') {
+          // The row that met the outage keeps its place (handed back, not charged), and so do the rest.
+          await queue.release(items.slice(index).map((i) => i.id));
+          return done.pauseMs;
+        }
+        if (done === 'sent' && tuning.spacingMs > 0 && index < items.length - 1) await sleep(tuning.spacingMs, undefined, { signal }).catch(() => undefined);
+      }
+      return items.length === tuning.batchSize ? 0 : tuning.spacingMs;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { appendAudit } from '../../domain/audit.js';
+import { SYSTEM_ACTOR } from '../../domain/model.js';
+import type { Store } from '../../domain/ports.js';
+import type { Logger } from '../../logger.js';
+
+export interface StaleKeyCheckInput {
+  store: Store;
+  now: () => Date;
+  logger: Logger;
+  /** STALE_KEY_AFTER. */
+  staleAfterMs: number;
+  /** STALE_KEY_AUTO_INACTIVE_AFTER (unset: never automatic). */
+  autoInactiveAfterMs?: number;
+  batchSize?: number;
+  /** Upper bound of batches per run, so one run over a huge backlog still ends; the next run goes on. */
+  maxBatches?: number;
+}
+
+export interface StaleKeyCheckResult {
+  noticed: number;
+  inactivated: number;
+  resolved: number;
+}
+
+/**
+ * Runs with the expiry check. (1) Each key whose stale clock (last use, creation, or last Keep) is older
+ * than STALE_KEY_AFTER gets one marker and one queued DM, in one transaction: the unique marker makes
+ * it once across replicas and restarts. (2) With STALE_KEY_AUTO_INACTIVE_AFTER, a notice still open that
+ * long later, for a key whose clock has not moved, makes the key inactive (audited) and tells the owner.
+ */
+export async function runStaleKeyCheck(input: StaleKeyCheckInput): Promise<StaleKeyCheckResult> {
+  const now = input.now();
+  const batchSize = input.batchSize ?? 100;
+  const maxBatches = input.maxBatches ?? 50;
+  const store = input.store.notifications;
+  const result: StaleKeyCheckResult = { noticed: 0, inactivated: 0, resolved: 0 };
+
+  const cutoff = new Date(now.getTime() - input.staleAfterMs);
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const found = await store.findStaleUnnoticed(cutoff, now, batchSize);
+    if (found.length === 0) break;
+    const noticed = await store.notice(found, now);
+    result.noticed += noticed;
+    // Nothing inserted means other replicas took them all (or their clocks moved): the next scan proves it.
+    if (found.length < batchSize || noticed === 0) break;
+  }
+
+  const autoAfter = input.autoInactiveAfterMs;
+  // Replicas read the same oldest notices; each closed one drops out of the next read, so looping on
+  // goes through the rest without anyone acting twice (the close is the once-only step).
+  for (let batch = 0; autoAfter !== undefined && batch < maxBatches; batch++) {
+    const due = await store.noticesDue(new Date(now.getTime() - autoAfter), batchSize);
+    for (const notice of due) {
+      const outcome = await store.write(async (tx, notices) => {
+        const at = input.now();
+        const key = await tx.findKeyById(notice.keyId);
+        const clock = await notices.currentClock(notice.keyId);
+        // Used, kept, deleted, made inactive or expired since the notice: the notice has done its job.
+        const stillStale = key !== undefined && key.status === 'active' && key.rotatedTo === null && clock === notice.clockFrom && (key.expiresAt === null || Date.parse(key.expiresAt) > at.getTime());
+        if (!stillStale) return (await notices.close(notice.id, 'resolved', at.toISOString())) ? 'resolved' : 'raced';
+        // Closing the notice is the once-only step: of two replicas, only one gets true and acts.
+        if (!(await notices.close(notice.id, 'inactivated', at.toISOString()))) return 'raced';
+        await tx.updateKey(key.id, { status: 'inactive' });
+        const role = await tx.findRoleById(key.roleId);
+        await appendAudit(
+          tx,
+          { actorId: SYSTEM_ACTOR, action: 'key.deactivated_as_stale', keyId: key.id, keyName: key.name, ownerId: key.ownerId, roleName: role?.name ?? null, expiresAt: key.expiresAt, details: { unusedSince: notice.clockFrom, noticedAt: notice.noticedAt } },
+          at,
+        );
+        await tx.enqueueNotification({ kind: 'stale_key.inactivated_dm', keyId: key.id, ownerId: key.ownerId, keyName: key.name }, at.toISOString());
+        return 'inactivated';
+      });
+      if (outcome === 'inactivated') result.inactivated += 1;
+      if (outcome === 'resolved') result.resolved += 1;
+    }
+    if (due.length < batchSize) break;
+  }
+  const log = result.noticed + result.inactivated > 0 ? input.logger.info : input.logger.debug;
+  log('stale key check finished', { ...result });
+  return result;
+}
