@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from './errors.js';
 
 /**
- * The only reader of process.env. Every variable of SPEC §4 is parsed here, and every wrong one is
+ * The only reader of process.env. Every variable of the README's Configuration table is parsed here, and every wrong one is
  * named in a single start-up error so an operator fixes them all in one go.
  */
 const slackUserId = /^[UW][A-Z0-9]{2,}$/;

@@ -1,6 +1,6 @@
 /**
  * Structured JSON-lines logger. Every line passes through `redact`, so even a secret that slipped into an
- * error message or a library's debug output never reaches the log (SPEC R9, checklist B1).
+ * error message or a library's debug output never reaches the log (docs/rules.md: R9 audit, R6 secret-once).
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;

@@ -62,7 +62,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     const slack = await createSlackApp({ config, services, logger, clientOptions: options.slackClientOptions });
     const routes: Route[] = [healthRoute(services)];
-    // The integration API (SPEC §6) adds its routes here.
+    // The integration API (docs/http-api.md) adds its routes here.
     const api = createIntegrationApi({ services, logger, tokenSigningSecret: config.tokenSigningSecret, trustProxy: config.trustProxy });
     routes.push(...api.routes);
     // Pushed before the server's close step, so it runs after it: no request can add a use after the last flush.

@@ -69,7 +69,7 @@ export type DecisionOutcome =
 /**
  * An admin approves or denies. The pending → decided transition happens once under the write lock, so
  * a second click or a replayed request never decides twice. A non-admin's click changes nothing and is
- * itself audited (checklist C4).
+ * itself audited (a forged admin click must leave a trace).
  */
 export async function decideAccessRequest(deps: DomainDeps, actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string): Promise<DecisionOutcome> {
   const cleanReason = reason?.trim() === '' ? null : (reason?.trim().slice(0, REASON_MAX) ?? null);

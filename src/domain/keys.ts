@@ -246,7 +246,7 @@ export type VerifyResult = { valid: true; key: AccessKey; role: Role | undefined
 export async function verifyKey(deps: DomainDeps, secret: unknown): Promise<VerifyResult> {
   if (!isWellFormedSecret(secret)) return { valid: false, code: 'MALFORMED' };
   for (const candidate of deps.hasher.lookupHashes(secret)) {
-    // Key and role in one lookup: this is the hot path of the integration API (checklist F1).
+    // Key and role in one lookup: this is the hot path of the integration API (verify under load).
     const found = await deps.store.read.findKeyAndRoleByHash(candidate.hash);
     if (found === undefined) continue;
     const { key, role } = found;
@@ -269,7 +269,7 @@ function successorName(name: string, now: Date, attempt: number): string {
 }
 
 /**
- * SPEC §3.1 rotate: a successor in the same role (a free slot is needed: R2 holds), with the same
+ * `/accesskey rotate` (README): a successor in the same role (a free slot is needed: R2 holds), with the same
  * lifetime as the old key; the old key keeps working for a grace period, then expires. Only the owner
  * rotates (the new secret goes to whoever asked).
  */

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { crc32 } from 'node:zlib';
 
 /**
- * Key format (SPEC §7). A secret is `aks_` + 40 random base62 characters (≈238 bits) + a 6-character
+ * Key format (docs/rules.md: key-format). A secret is `aks_` + 40 random base62 characters (≈238 bits) + a 6-character
  * base62 CRC32 of everything before it, so scanners recognise real keys offline and we reject typos and
  * junk without hashing or touching the database.
  */
@@ -77,7 +77,7 @@ export const HASH_HMAC_SHA256 = 2;
 
 /**
  * Only hashes are stored. A fast hash is right here (unlike passwords): secrets carry ≥190 random bits,
- * so there is nothing to brute-force, and verification must stay in microseconds (checklist F5).
+ * so there is nothing to brute-force, and verification must stay in microseconds (a password KDF would cost 100 ms or more per call).
  */
 export class SecretHasher {
   readonly #pepper: string | undefined;

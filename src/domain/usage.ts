@@ -5,8 +5,8 @@ import type { AuditEvent } from './model.js';
 import { iso } from './time.js';
 
 /**
- * Last-used tracking and aggregated failed-authentication audit for the integration API (SPEC §6,
- * checklist F4). Nothing here writes on the request path: uses and failures are coalesced in memory
+ * Last-used tracking and aggregated failed-authentication audit for the integration API (docs/http-api.md).
+ * Nothing here writes on the request path: uses and failures are coalesced in memory
  * and written by a flusher, so a verify costs one indexed read and no write.
  */
 

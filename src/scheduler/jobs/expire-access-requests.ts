@@ -10,7 +10,7 @@ export interface ExpireAccessRequestsInput {
   logger: Logger;
 }
 
-/** Requests pending past ACCESS_REQUEST_TTL_DAYS expire, and their cards say so (SPEC §3.4). */
+/** Requests pending past ACCESS_REQUEST_TTL_DAYS expire, and their cards say so (docs/rules.md: approvals). */
 export async function runExpireAccessRequests(input: ExpireAccessRequestsInput): Promise<{ expired: number }> {
   const expired = await input.expire();
   for (const request of expired) {

@@ -9,7 +9,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface ExpiryCheckInput {
   store: Store;
-  /** The app's one clock (checklist G4). */
+  /** The app's one clock, so every expiry decision agrees on "now". */
   now: () => Date;
   /** EXPIRY_WARNING_DAYS, e.g. [7, 1]. */
   warningDays: readonly number[];

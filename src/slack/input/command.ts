@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** `/accesskey …` text, parsed into one of the subcommands of SPEC §3.1. */
+/** `/accesskey …` text, parsed into one of the subcommands in docs/rules.md (commands) and the README. */
 export type ParsedCommand =
   | { kind: 'help'; unknown?: string }
   | { kind: 'create'; name?: string }

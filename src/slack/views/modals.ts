@@ -20,7 +20,7 @@ const expiryPicker = (hint: string): KnownBlock => ({
   element: { type: 'datetimepicker', action_id: INPUT.expiryAt },
 });
 
-/** SPEC §3.2: name, "Set key expiry", a date-and-time picker, and the active role with its slots. */
+/** docs/rules.md, create-modal: name, "Set key expiry", a date-and-time picker, and the active role with its slots. */
 export function createKeyModal(input: CreateModalInput): ModalView {
   return {
     type: 'modal',

@@ -1,7 +1,7 @@
 import { isObject, type JsonObject } from './json.js';
 
 /**
- * Block Kit limits from notes §6.2. Slack has no offline schema, so these are the documented limits
+ * Block Kit limits from Slack's Block Kit reference. Slack has no offline schema, so these are the documented limits
  * that real Slack enforces; we check the ones an app can plausibly hit, not the whole grammar.
  */
 
