@@ -1,7 +1,6 @@
 import { announceDecision } from '../../approvals.js';
-import { errorReply } from '../../replies.js';
 import { mention } from '../../views/format.js';
-import { keyOutcomeMessage } from '../../views/keys.js';
+import { noticeMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
 import { tellClicker } from './tell.js';
@@ -11,15 +10,11 @@ export const approveRequestButton = (ctx: ListenerContext) => async (args: Butto
   await args.ack();
   const click = clickFacts(args);
   const container = args.body.container as { channel_id?: string; message_ts?: string };
-  try {
-    const result = await ctx.services.access.decide(click.userId, click.value, 'approve');
-    if (result.outcome === 'already') {
-      await tellClicker(args, ctx, keyOutcomeMessage(`That request was already ${result.request.status}${result.request.decidedBy === null ? '' : ` by ${mention(result.request.decidedBy)}`}. Nothing changed.`));
-      return;
-    }
-    await announceDecision(args.client, ctx.services, ctx.logger, result.request, { channel: container.channel_id, ts: container.message_ts });
-    if (result.outcome === 'expired') await tellClicker(args, ctx, keyOutcomeMessage('That request had expired; the requester can ask again.'));
-  } catch (error) {
-    await tellClicker(args, ctx, errorReply(error, ctx.logger, { userId: click.userId, action: 'approve' }));
+  const result = await ctx.services.access.decide(click.userId, click.value, 'approve');
+  if (result.outcome === 'already') {
+    await tellClicker(args, ctx, noticeMessage(`That request was already ${result.request.status}${result.request.decidedBy === null ? '' : ` by ${mention(result.request.decidedBy)}`}. Nothing changed.`));
+    return;
   }
+  await announceDecision(args.client, ctx.services, ctx.logger, result.request, { channel: container.channel_id, ts: container.message_ts });
+  if (result.outcome === 'expired') await tellClicker(args, ctx, noticeMessage('That request had expired; the requester can ask again.'));
 };

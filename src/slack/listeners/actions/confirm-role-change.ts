@@ -2,11 +2,10 @@ import { z } from 'zod';
 import type { DeletionImpact } from '../../../domain/roles.js';
 import { postToResponseUrl } from '../../delivery/response-url.js';
 import { sendDm } from '../../delivery/dm.js';
-import { errorReply } from '../../replies.js';
 import { SLACK_USER_ID } from '../../ids.js';
 import { keysDeletedDm } from '../../views/admin.js';
 import { escapeText, mention } from '../../views/format.js';
-import { keyOutcomeMessage } from '../../views/keys.js';
+import { noticeMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
 
@@ -21,16 +20,16 @@ async function tellOwners(args: ButtonArgs, ctx: ListenerContext, impact: Deleti
   }
 }
 
+/** The preview is replaced by the outcome; registered with `onError: 'replace-message'`, so by a refusal too. */
 async function finish(args: ButtonArgs, ctx: ListenerContext, run: () => Promise<string>): Promise<void> {
   await args.ack();
   const click = clickFacts(args);
-  let text: string;
-  try {
-    text = await run();
-  } catch (error) {
-    text = `:warning: ${errorReply(error, ctx.logger, { userId: click.userId }).text}`;
-  }
-  if (click.responseUrl !== undefined) await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: true, ...keyOutcomeMessage(text) }).catch(() => undefined);
+  const text = await run();
+  if (click.responseUrl === undefined) return;
+  // The change is committed: a lost confirmation is logged, not retried (the audit channel shows it).
+  await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: true, ...noticeMessage(text) }).catch((error: unknown) =>
+    ctx.logger.warn('could not show a role change outcome', { error, userId: click.userId }),
+  );
 }
 
 /** "Delete role" on the impact preview (value = role id and name); Slack's confirm dialog came first. */
