@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { AppError } from './errors.js';
+import { ROLE_NAME_MAX_CHARS } from './domain/limits.js';
 
 /**
  * The only reader of process.env. Every variable of the README's Configuration table is parsed here, and every wrong one is
@@ -50,7 +51,7 @@ const envSchema = z
       .string()
       .trim()
       .min(1)
-      .max(64)
+      .max(ROLE_NAME_MAX_CHARS)
       .default('Account Group Read Only')
       // Everyone holds the default role from first contact: making it System Admin would make everyone an admin.
       .refine((name) => name.toLowerCase() !== 'system admin', 'cannot be System Admin (every user holds the default role)'),

@@ -4,10 +4,9 @@ import type { DomainDeps } from './deps.js';
 import type { AccessRequest } from './model.js';
 import type { Repos } from './ports.js';
 import { randomBase62 } from './secrets.js';
-import { iso } from './time.js';
+import { DAY_MS, iso } from './time.js';
 import { contextIn, userContext } from './users.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const REASON_MAX = 500;
 
 /** R1 via Slack: a user without API access asks; the request waits for an admin, for a limited time. */

@@ -4,10 +4,10 @@ import type { DomainDeps } from './deps.js';
 import type { AccessKey, AuditAction, Role } from './model.js';
 import type { Repos } from './ports.js';
 import { KEY_ID_PATTERN, SecretHasher, containsSecret, generateKeyId, generateSecret, isWellFormedSecret, secretStart } from './secrets.js';
-import { isExpired, iso, resolveExpiry, type ExpiryChoice } from './time.js';
+import { DAY_MS, isExpired, iso, resolveExpiry, type ExpiryChoice } from './time.js';
 import { contextIn, userContext, type UserContext } from './users.js';
+import { KEY_NAME_MAX_CHARS } from './limits.js';
 
-const NAME_MAX = 64;
 // Control characters (C0, DEL, C1) and the invisible format characters that can disguise a name.
 const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
@@ -15,7 +15,7 @@ const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 export function validateKeyName(raw: string): string {
   const name = raw.trim();
   if (name.length === 0) throw new AppError('INVALID_NAME', 'Give the key a name.');
-  if ([...name].length > NAME_MAX) throw new AppError('INVALID_NAME', `A key name can be at most ${NAME_MAX} characters.`);
+  if ([...name].length > KEY_NAME_MAX_CHARS) throw new AppError('INVALID_NAME', `A key name can be at most ${KEY_NAME_MAX_CHARS} characters.`);
   if (FORBIDDEN_IN_NAME.test(name)) throw new AppError('INVALID_NAME', 'A key name cannot contain control or invisible characters.');
   if (containsSecret(name)) throw new AppError('INVALID_NAME', 'That name looks like a secret key. Never paste secrets into names.');
   return name;
@@ -133,7 +133,7 @@ export async function findKeyFor(tx: Repos, ctx: UserContext, reference: string)
     if (key === undefined || (key.ownerId !== ctx.user.id && !ctx.isAdmin)) throw notFound;
     return key;
   }
-  if (ref.length === 0 || ref.length > 64) throw notFound;
+  if (ref.length === 0 || ref.length > KEY_NAME_MAX_CHARS) throw notFound;
   const inActive = ctx.activeRole === null ? [] : await tx.findKeysByName(ctx.user.id, ctx.activeRole.id, ref);
   const [first] = inActive;
   if (first !== undefined) return first;
@@ -259,13 +259,13 @@ export async function verifyKey(deps: DomainDeps, secret: unknown): Promise<Veri
 }
 
 /** How long a rotated-out key keeps working, so integrations can move to the successor. */
-export const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
+export const ROTATION_GRACE_MS = DAY_MS;
 
 export type RotateKeyResult = { old: AccessKey; successor: AccessKey; role: Role; secret: string; previousExpiresAt: string | null };
 
 function successorName(name: string, now: Date, attempt: number): string {
   const suffix = ` (rotated ${now.toISOString().slice(0, 10)}${attempt > 1 ? ` #${attempt}` : ''})`;
-  return `${[...name].slice(0, 64 - suffix.length).join('')}${suffix}`;
+  return `${[...name].slice(0, KEY_NAME_MAX_CHARS - suffix.length).join('')}${suffix}`;
 }
 
 /**

@@ -21,6 +21,12 @@ const SECRET_ANYWHERE = /aks_[0-9A-Za-z]{30,}/;
 export function containsSecret(text: string): boolean {
   return SECRET_ANYWHERE.test(text);
 }
+// A whole secret, or any fragment long enough to be part of one: what logs and stored errors never keep.
+const SECRET_FRAGMENT = /aks_[0-9A-Za-z]{8,}/g;
+/** Text with every secret (or secret fragment) replaced by `aks_[REDACTED]`. */
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_FRAGMENT, 'aks_[REDACTED]');
+}
 export const KEY_ID_PATTERN = /^ak_[0-9A-Za-z]{16,64}$/;
 /** How much of a secret may be shown to tell keys apart: the prefix and four random characters. */
 const SECRET_START_LENGTH = SECRET_PREFIX.length + 4;

@@ -238,6 +238,7 @@ export class UsageRecorder {
   /** Writes what is due; concurrent calls share one flush so writes never overlap. */
   flush(options: { all?: boolean } = {}): Promise<FlushResult> {
     const previous = this.#flushing ?? Promise.resolve(undefined);
+    // The previous flush's failure belongs to its own caller (who awaits it); here it only orders the writes.
     const next = previous.catch(() => undefined).then(() => this.#flushOnce(options.all === true));
     this.#flushing = next;
     return next.finally(() => {

@@ -104,7 +104,10 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
       const surface = click.inHome ? 'home' : surfaceOfBlock(click.blockId);
       const refreshed = await refreshSurface({ services: ctx.services, client: args.client, surface, userId: click.userId, keyId: click.value, notice, responseUrl: click.responseUrl })
         .then(() => true)
-        .catch(() => false);
+        .catch((error: unknown) => {
+          logger.warn('could not show an error on the key surface; replying instead', { reference: described.reference, error });
+          return false;
+        });
       if (refreshed) return;
     }
     if (how === 'replace-message' && click.responseUrl !== undefined) {
@@ -112,7 +115,8 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
       return;
     }
     if (click.inHome) {
-      // Home needs the user's keys; when they cannot be read (the fault itself), the error alone is shown.
+      // Home needs the user's keys. When they cannot be read, that is the fault already logged above,
+      // so the failure is not logged again: the error alone is shown instead.
       await publishHome(args.client, ctx.services, click.userId, notice).catch(() => args.client.views.publish({ user_id: click.userId, view: errorHomeView(described.text) }));
       return;
     }

@@ -26,7 +26,7 @@ export interface SecretDeliveryInput {
   retryHint: string;
 }
 
-export type DeliveryOutcome = 'both' | 'message_only' | 'csv_only' | 'none';
+export type SecretDeliveryOutcome = 'both' | 'message_only' | 'csv_only' | 'none';
 
 /** The CSV as Prisma Cloud offers it: a header and one row. Written by a CSV library, not by hand. */
 export function secretCsv(keyId: string, secret: string): string {
@@ -41,7 +41,7 @@ export function secretCsv(keyId: string, secret: string): string {
  * The CSV goes first so the message can say truthfully whether it arrived. If neither arrives the key
  * is deleted (audited): a key whose secret nobody holds must not stay usable or hold a slot.
  */
-export async function deliverSecret(input: SecretDeliveryInput): Promise<DeliveryOutcome> {
+export async function deliverSecret(input: SecretDeliveryInput): Promise<SecretDeliveryOutcome> {
   const { client, logger, userId, key } = input;
   const log = logger.child({ keyId: key.id, userId });
   let dmChannel: string | undefined;

@@ -8,8 +8,9 @@ import { escapeText, mention } from '../../views/format.js';
 import { noticeMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
+import { ROLE_NAME_MAX_CHARS } from '../../../domain/limits.js';
 
-const deletion = z.object({ roleId: z.string().min(1).max(100), role: z.string().min(1).max(64) });
+const deletion = z.object({ roleId: z.string().min(1).max(100), role: z.string().min(1).max(ROLE_NAME_MAX_CHARS) });
 
 /** R4: every owner whose keys went is told that integrations using them stop working. */
 async function tellOwners(args: ButtonArgs, ctx: ListenerContext, impact: DeletionImpact, why: string): Promise<void> {
@@ -41,7 +42,7 @@ export const confirmRoleDeletionButton = (ctx: ListenerContext) => async (args: 
     return `:wastebasket: Role *${escapeText(impact.role.name)}* deleted: ${impact.keys.length} key(s) deleted, ${impact.members.length} member(s) lost the role. Owners were told by DM.`;
   });
 
-const removal = z.object({ userId: z.string().regex(SLACK_USER_ID), role: z.string().min(1).max(64) });
+const removal = z.object({ userId: z.string().regex(SLACK_USER_ID), role: z.string().min(1).max(ROLE_NAME_MAX_CHARS) });
 
 /** "Remove role" on the preview (value = {userId, role}). */
 export const confirmRoleRemovalButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> =>
