@@ -30,7 +30,11 @@ const envSchema = z
       .default('https://slack.com/api/')
       .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
-    DATABASE_URL: z.string().min(1).default('file:./data/access-keys.sqlite'),
+    DATABASE_URL: z
+      .string()
+      .min(1)
+      .default('file:./data/access-keys.sqlite')
+      .refine((url) => url !== 'file:', 'file: needs a path'),
     AUDIT_CHANNEL_ID: z.string({ error: 'is required (the security channel for audit posts)' }).regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD'),
     APPROVALS_CHANNEL_ID: optionalString.refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,}$/.test(v), 'must be a Slack channel ID such as C0123ABCD'),
     BOOTSTRAP_ADMINS: z
@@ -38,7 +42,10 @@ const envSchema = z
       .optional()
       .transform(csvList)
       .refine((ids) => ids.every((id) => slackUserId.test(id)), 'must be comma-separated Slack user IDs such as U0123ABCD'),
-    EXPIRY_CHECK_CRON: z.string().default('*/15 * * * *'),
+    EXPIRY_CHECK_CRON: z
+      .string()
+      .default('*/15 * * * *')
+      .refine((expression) => cron.validate(expression), 'must have 5 or 6 fields, e.g. */15 * * * *'),
     EXPIRY_WARNING_DAYS: z
       .string()
       .default('7,1')
@@ -113,9 +120,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   if (!parsed.success || lines.length > 0) {
     throw new AppError('CONFIG_INVALID', `Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
-  }
-  if (!cron.validate(parsed.data.EXPIRY_CHECK_CRON)) {
-    throw new AppError('CONFIG_INVALID', 'Invalid configuration:\n  EXPIRY_CHECK_CRON must have 5 or 6 fields, e.g. */15 * * * *');
   }
   return toConfig(parsed.data);
 }
