@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Proves the repository stands alone: a fresh clone into an empty temporary folder (nothing beside it,
-# so no ../shared or other neighbour can be read) type-checks and passes the tests that read files
+# Proves the repository stands alone: a fresh clone into an empty temporary folder (nothing beside it
+# to read) type-checks and passes the tests that read files
 # (the manifest against Slack's schema, the configuration), and no tracked file mentions a path outside.
 # Exits non-zero on any failure. Uses the committed HEAD, as CI does.
 set -euo pipefail
