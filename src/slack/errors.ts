@@ -41,6 +41,8 @@ export interface DescribedError {
   message: Message;
   /** Short, true, escaped for mrkdwn; for faults it ends with "(ref err_…)". */
   text: string;
+  /** The same, unescaped, for plain-text places (a modal's inline field error). */
+  plainText: string;
 }
 
 /**
@@ -52,12 +54,13 @@ export function describeError(error: unknown, logger: Logger, context: Record<st
   if (appError.code !== 'INTERNAL' && !isTransientFault(appError)) {
     logger.debug('request refused', { code: appError.code, ...context });
     const message = errorMessage(appError.message, { offerAccessRequest: appError.code === 'NO_API_ACCESS' });
-    return { error: appError, message, text: message.text };
+    return { error: appError, message, text: message.text, plainText: appError.message };
   }
   const reference = newErrorReference();
   logger[appError.code === 'INTERNAL' ? 'error' : 'warn']('request failed', { reference, code: appError.code, error: appError.cause ?? appError, ...context });
-  const message = errorMessage(`${appError.message} (ref ${reference})`);
-  return { error: appError, reference, message, text: message.text };
+  const plainText = `${appError.message} (ref ${reference})`;
+  const message = errorMessage(plainText);
+  return { error: appError, reference, message, text: message.text, plainText };
 }
 
 /** How a failed click is answered when the clicked message should show it (default: an ephemeral reply). */
@@ -84,10 +87,13 @@ export interface SlackListeners {
 
 /** An ack that remembers it was called (even if the call itself failed), so the boundary knows what is still open. */
 function tracked<T>(ack: (response?: T) => Promise<void>) {
-  const state = { done: false, ack: async (response?: T) => {
-    state.done = true;
-    await ack(response);
-  } };
+  const state = {
+    done: false,
+    ack: async (response?: T) => {
+      state.done = true;
+      await ack(response);
+    },
+  };
   return state;
 }
 
@@ -171,7 +177,7 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
             answered =
               field === undefined
                 ? args.ack({ response_action: 'update', view: errorModal(described.text) })
-                : args.ack({ response_action: 'errors', errors: { [field]: described.text } });
+                : args.ack({ response_action: 'errors', errors: { [field]: described.plainText } });
           }
           await answered.catch(unanswered(described, context));
         }
