@@ -1,5 +1,5 @@
 /**
- * `npm run bench:verify` — checklist F1/F2: POST /v1/keys/verify against 100,000 keys with 50
+ * `npm run bench:verify` — POST /v1/keys/verify against 100,000 keys with 50
  * concurrent connections, next to a route on the same server that does no work (the ceiling), and
  * with malformed keys only. The server runs in a child process so it and the load generator each get
  * a core of a 2-core machine, and so its own CPU time per request can be read: on a shared machine,

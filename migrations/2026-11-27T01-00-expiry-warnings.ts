@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Frozen in time (no app types). Background delivery state for SPEC R9 (audit mirror) and §3.5
+ * Frozen in time (no app types). Background delivery state for R9 audit (the mirror) and the expiry warnings (docs/rules.md)
  * (expiry warnings), portable on SQLite and PostgreSQL.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

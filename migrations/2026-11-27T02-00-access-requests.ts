@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-/** API-access requests (R1, SPEC §3.4): one row per request, decided once. */
+/** API-access requests (R1, docs/rules.md: approvals): one row per request, decided once. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('access_requests')

@@ -2,9 +2,10 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
 import { AppError } from './errors.js';
+import { ROLE_NAME_MAX_CHARS } from './domain/limits.js';
 
 /**
- * The only reader of process.env. Every variable of SPEC §4 is parsed here, and every wrong one is
+ * The only reader of process.env. Every variable of the README's Configuration table is parsed here, and every wrong one is
  * named in a single start-up error so an operator fixes them all in one go.
  */
 const slackUserId = /^[UW][A-Z0-9]{2,}$/;
@@ -41,7 +42,11 @@ const envSchema = z
       .default('https://slack.com/api/')
       .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
-    DATABASE_URL: z.string().min(1).default('file:./data/access-keys.sqlite'),
+    DATABASE_URL: z
+      .string()
+      .min(1)
+      .default('file:./data/access-keys.sqlite')
+      .refine((url) => url !== 'file:', 'file: needs a path'),
     AUDIT_CHANNEL_ID: z.string({ error: 'is required (the security channel for audit posts)' }).regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD'),
     APPROVALS_CHANNEL_ID: optionalString.refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,}$/.test(v), 'must be a Slack channel ID such as C0123ABCD'),
     BOOTSTRAP_ADMINS: z
@@ -49,7 +54,10 @@ const envSchema = z
       .optional()
       .transform(csvList)
       .refine((ids) => ids.every((id) => slackUserId.test(id)), 'must be comma-separated Slack user IDs such as U0123ABCD'),
-    EXPIRY_CHECK_CRON: z.string().default('*/15 * * * *'),
+    EXPIRY_CHECK_CRON: z
+      .string()
+      .default('*/15 * * * *')
+      .refine((expression) => cron.validate(expression), 'must have 5 or 6 fields, e.g. */15 * * * *'),
     EXPIRY_WARNING_DAYS: z
       .string()
       .default('7,1')
@@ -62,7 +70,7 @@ const envSchema = z
       .string()
       .trim()
       .min(1)
-      .max(64)
+      .max(ROLE_NAME_MAX_CHARS)
       .default('Account Group Read Only')
       // Everyone holds the default role from first contact: making it System Admin would make everyone an admin.
       .refine((name) => name.toLowerCase() !== 'system admin', 'cannot be System Admin (every user holds the default role)'),
@@ -142,9 +150,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   if (!parsed.success || lines.length > 0) {
     throw new AppError('CONFIG_INVALID', `Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
-  }
-  if (!cron.validate(parsed.data.EXPIRY_CHECK_CRON)) {
-    throw new AppError('CONFIG_INVALID', 'Invalid configuration:\n  EXPIRY_CHECK_CRON must have 5 or 6 fields, e.g. */15 * * * *');
   }
   return toConfig(parsed.data);
 }

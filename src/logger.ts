@@ -1,6 +1,8 @@
+import { redactSecrets } from './domain/secrets.js';
+
 /**
  * Structured JSON-lines logger. Every line passes through `redact`, so even a secret that slipped into an
- * error message or a library's debug output never reaches the log (SPEC R9, checklist B1).
+ * error message or a library's debug output never reaches the log (docs/rules.md: R9 audit, R6 secret-once).
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
@@ -14,12 +16,10 @@ export interface Logger {
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-// Whole secrets and anything long enough after the prefix to be part of one.
-const SECRET_LIKE = /aks_[0-9A-Za-z]{8,}/g;
 const BEARER_LIKE = /\b(xox[abp]|xapp)-[0-9A-Za-z-]{6,}/g;
 
 export function redact(text: string): string {
-  return text.replace(SECRET_LIKE, 'aks_[REDACTED]').replace(BEARER_LIKE, '$1-[REDACTED]');
+  return redactSecrets(text).replace(BEARER_LIKE, '$1-[REDACTED]');
 }
 
 function describeError(error: unknown): unknown {

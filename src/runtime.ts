@@ -69,7 +69,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     const slack = await createSlackApp({ config, services, logger, clientOptions: options.slackClientOptions });
     const routes: Route[] = [healthRoute(services)];
-    // The integration API (SPEC §6) adds its routes here.
+    // The integration API (docs/http-api.md) adds its routes here.
     const api = createIntegrationApi({ services, logger, tokenSigningSecret: config.tokenSigningSecret, trustProxy: config.trustProxy });
     routes.push(...api.routes);
     // Refused Slack actions share the API's aggregated failure windows and flusher (one mechanism).

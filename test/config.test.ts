@@ -42,6 +42,13 @@ describe('configuration', () => {
     expect(message).toContain('BOOTSTRAP_ADMINS must be comma-separated Slack user IDs');
   });
 
+  it('a wrong cron expression and a path-less DATABASE_URL are named in the same error as the others', () => {
+    const message = errorOf({ ...minimal, EXPIRY_CHECK_CRON: 'every quarter hour', DATABASE_URL: 'file:', PORT: 'eighty' });
+    expect(message).toContain('EXPIRY_CHECK_CRON must have 5 or 6 fields');
+    expect(message).toContain('DATABASE_URL file: needs a path');
+    expect(message).toContain('PORT');
+  });
+
   it('an invalid cron expression is refused at start-up', () => {
     expect(errorOf({ ...minimal, EXPIRY_CHECK_CRON: 'every quarter hour' })).toContain('EXPIRY_CHECK_CRON');
     expect(loadConfig({ ...minimal, EXPIRY_CHECK_CRON: '*/10 * * * * *' }).expiryCheckCron).toBe('*/10 * * * * *');

@@ -3,7 +3,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-const schemaPath = new URL('../../shared/slack/manifest.schema.1.0.0.json', import.meta.url);
+const schemaPath = new URL('./fixtures/slack/manifest.schema.1.0.0.json', import.meta.url);
 const manifest = parse(readFileSync(new URL('../manifest.yml', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 describe('manifest.yml', () => {

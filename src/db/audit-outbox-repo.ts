@@ -1,6 +1,6 @@
 import type { AuditOutbox, OutboxBacklog, OutboxClaim, OutboxClaimRequest, OutboxItem } from '../domain/audit-outbox.js';
 import { takeForNextMessage } from '../domain/audit-outbox.js';
-import { errorText } from '../domain/delivery.js';
+import { lastErrorText } from '../domain/delivery.js';
 import { backgroundStatement, backgroundTransaction } from './background-tx.js';
 import type { Connection } from './connect.js';
 import { toAuditRecord } from './repos.js';
@@ -62,7 +62,7 @@ export class KyselyAuditOutbox implements AuditOutbox {
           return { seq, attempts, record: toAuditRecord(stored) };
         } catch (error) {
           // A corrupt row (e.g. details that are not JSON) is this record's problem only.
-          return { seq, attempts, record: undefined, unreadable: `unreadable audit record: ${errorText(error)}` };
+          return { seq, attempts, record: undefined, unreadable: `unreadable audit record: ${lastErrorText(error)}` };
         }
       });
       return { kind: 'claimed', items };

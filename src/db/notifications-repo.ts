@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { errorText } from '../domain/delivery.js';
+import { lastErrorText } from '../domain/delivery.js';
 import type { AccessRequest } from '../domain/model.js';
 import { notificationSchema, type NotificationOutbox, type QueuedNotification } from '../domain/notifications.js';
 import type { Repos } from '../domain/ports.js';
@@ -19,7 +19,7 @@ function parsePayload(raw: unknown): Pick<QueuedNotification, 'notification' | '
     const parsed = notificationSchema.safeParse(JSON.parse(String(raw)));
     return parsed.success ? { notification: parsed.data } : { notification: undefined, unreadable: `unreadable notification: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
   } catch (error) {
-    return { notification: undefined, unreadable: `unreadable notification: ${errorText(error)}` };
+    return { notification: undefined, unreadable: `unreadable notification: ${lastErrorText(error)}` };
   }
 }
 

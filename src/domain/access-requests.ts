@@ -4,11 +4,10 @@ import type { DomainDeps } from './deps.js';
 import type { AccessRequest } from './model.js';
 import type { Repos } from './ports.js';
 import { randomBase62 } from './secrets.js';
-import { iso } from './time.js';
+import { DAY_MS, iso } from './time.js';
 import { firstTime } from './keys.js';
 import { contextIn, userContext } from './users.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const REASON_MAX = 500;
 
 /** R1 via Slack: a user without API access asks; the request waits for an admin, for a limited time. */
@@ -89,7 +88,7 @@ export type DecisionOutcome =
 /**
  * An admin approves or denies. The pending → decided transition happens once under the write lock, so
  * a second click or a replayed request never decides twice. A non-admin's click changes nothing and is
- * itself audited (checklist C4).
+ * itself audited (a forged admin click must leave a trace).
  */
 export async function decideAccessRequest(deps: DomainDeps, actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string, once?: string, card?: { channel?: string; ts?: string }): Promise<DecisionOutcome> {
   const cleanReason = reason?.trim() === '' ? null : (reason?.trim().slice(0, REASON_MAX) ?? null);

@@ -4,7 +4,7 @@ import type { AuditSearch } from './ports.js';
 import type { KeyView } from './keys.js';
 import { requireAdmin as requireAdminContext } from './users.js';
 
-/** Admin oversight (SPEC §1): every key, paged. */
+/** Admin oversight (docs/rules.md: admin-oversight): every key, paged. */
 export async function listAllKeys(deps: DomainDeps, actorId: string, filter: { ownerId?: string; limit: number; offset: number }): Promise<{ keys: KeyView[]; total: number }> {
   const repos = deps.store.read;
   await requireAdminContext(deps, actorId);

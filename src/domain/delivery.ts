@@ -1,3 +1,5 @@
+import { redactSecrets } from './secrets.js';
+
 /**
  * What happened when a background worker handed something to the outside world (the audit channel, a
  * DM). The Slack side classifies its errors into these; the workers decide what each means for the
@@ -28,8 +30,8 @@ export function backoffDelay(delaysMs: readonly number[], failures: number): num
  * Short, single-line, bounded error text for a queue row's `last_error`. Anything secret-shaped is
  * cut out first: these rows are read by operators and must never hold a secret (R9).
  */
-export function errorText(error: unknown, max = 300): string {
+export function lastErrorText(error: unknown, max = 300): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  const line = text.replace(/aks_[0-9A-Za-z]{8,}/g, 'aks_[REDACTED]').replace(/\s+/g, ' ').trim();
+  const line = redactSecrets(text).replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

@@ -1,12 +1,13 @@
+import { DAY_MS } from './time.js';
+
 /**
- * Expiry warnings (SPEC §3.5): pure rules about which warning a key is due for. A key is warned when it
+ * Expiry warnings (docs/rules.md: expiry-warnings): pure rules about which warning a key is due for. A key is warned when it
  * *enters* a threshold ("7 days before expiry", "1 day before", "expired"), once per (key, threshold,
  * expiry). An extended key has a new expiry, so its old markers no longer apply and the thresholds of
  * the new expiry fire in their time.
  */
 
 export const EXPIRED_THRESHOLD = 'expired';
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface Threshold {
   /** Stored in markers: '7d', '1d', or 'expired'. */

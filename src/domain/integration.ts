@@ -5,7 +5,7 @@ import { KEY_ID_PATTERN } from './secrets.js';
 import { isExpired } from './time.js';
 
 /**
- * What the integration API (SPEC §6) asks of the domain: exchange a key ID and secret for an identity,
+ * What the integration API (docs/http-api.md) asks of the domain: exchange a key ID and secret for an identity,
  * and re-check a key named by a token. Transport, tokens and throttling stay in src/http.
  */
 

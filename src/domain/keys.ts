@@ -5,10 +5,10 @@ import { SYSTEM_ACTOR, SYSTEM_ADMIN_ROLE, type AccessKey, type AuditAction, type
 import { ownerNoticeOf, queueOwnerNotice, type ViaKey } from './owner-notices.js';
 import type { Repos } from './ports.js';
 import { KEY_ID_PATTERN, SecretHasher, containsSecret, generateKeyId, generateSecret, isWellFormedSecret, secretStart } from './secrets.js';
-import { isExpired, iso, resolveExpiry, type ExpiryChoice } from './time.js';
+import { DAY_MS, isExpired, iso, resolveExpiry, type ExpiryChoice } from './time.js';
 import { contextIn, userContext, type UserContext } from './users.js';
+import { KEY_NAME_MAX_CHARS } from './limits.js';
 
-const NAME_MAX = 64;
 // Control characters (C0, DEL, C1) and the invisible format characters that can disguise a name.
 const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
@@ -17,7 +17,7 @@ export function validateKeyName(raw: string): string {
   const name = raw.trim();
   // `rule: 'length'` lets the key API answer Prisma's invalid_access_key_name_length for these two.
   if (name.length === 0) throw new AppError('INVALID_NAME', 'Give the key a name.', { details: { rule: 'length' } });
-  if ([...name].length > NAME_MAX) throw new AppError('INVALID_NAME', `A key name can be at most ${NAME_MAX} characters.`, { details: { rule: 'length' } });
+  if ([...name].length > KEY_NAME_MAX_CHARS) throw new AppError('INVALID_NAME', `A key name can be at most ${KEY_NAME_MAX_CHARS} characters.`, { details: { rule: 'length' } });
   if (FORBIDDEN_IN_NAME.test(name)) throw new AppError('INVALID_NAME', 'A key name cannot contain control or invisible characters.');
   if (containsSecret(name)) throw new AppError('INVALID_NAME', 'That name looks like a secret key. Never paste secrets into names.');
   return name;
@@ -161,7 +161,7 @@ export async function findKeyFor(tx: Repos, ctx: UserContext, reference: string,
     if (via !== undefined && !ctx.isAdmin && key.roleId !== via.roleId) throw notFound;
     return key;
   }
-  if (ref.length === 0 || ref.length > 64) throw notFound;
+  if (ref.length === 0 || ref.length > KEY_NAME_MAX_CHARS) throw notFound;
   const inActive = ctx.activeRole === null ? [] : await tx.findKeysByName(ctx.user.id, ctx.activeRole.id, ref);
   const [first] = inActive;
   if (first !== undefined) return first;
@@ -307,7 +307,7 @@ export type VerifyResult = { valid: true; key: AccessKey; role: Role | undefined
 export async function verifyKey(deps: DomainDeps, secret: unknown): Promise<VerifyResult> {
   if (!isWellFormedSecret(secret)) return { valid: false, code: 'MALFORMED' };
   for (const candidate of deps.hasher.lookupHashes(secret)) {
-    // Key and role in one lookup: this is the hot path of the integration API (checklist F1).
+    // Key and role in one lookup: this is the hot path of the integration API (verify under load).
     const found = await deps.store.read.findKeyAndRoleByHash(candidate.hash);
     if (found === undefined) continue;
     const { key, role } = found;
@@ -322,13 +322,13 @@ export async function verifyKey(deps: DomainDeps, secret: unknown): Promise<Veri
 }
 
 /** How long a rotated-out key keeps working, so integrations can move to the successor. */
-export const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
+export const ROTATION_GRACE_MS = DAY_MS;
 
 export type RotateKeyResult = { old: AccessKey; successor: AccessKey; role: Role; secret: string; previousExpiresAt: string | null };
 
 function successorName(name: string, now: Date, attempt: number): string {
   const suffix = ` (rotated ${now.toISOString().slice(0, 10)}${attempt > 1 ? ` #${attempt}` : ''})`;
-  return `${[...name].slice(0, 64 - suffix.length).join('')}${suffix}`;
+  return `${[...name].slice(0, KEY_NAME_MAX_CHARS - suffix.length).join('')}${suffix}`;
 }
 
 export interface RotateOptions {
@@ -361,7 +361,7 @@ async function retirePredecessor(tx: Repos, deps: DomainDeps, actorId: string, s
 }
 
 /**
- * SPEC §3.1 rotate: a successor in the same role (a free slot is needed: R2 holds), with the same
+ * `/accesskey rotate` (README): a successor in the same role (a free slot is needed: R2 holds), with the same
  * lifetime as the old key; the old key keeps working for a grace period, then expires. Only the owner
  * rotates (the new secret goes to whoever asked).
  */

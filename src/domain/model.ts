@@ -124,7 +124,7 @@ export interface AuditHead {
 
 export type AccessRequestStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
-/** A user's request for API access (R1), decided once by an admin in Slack (SPEC §3.4). */
+/** A user's request for API access (R1), decided once by an admin in Slack (docs/rules.md: approvals). */
 export interface AccessRequest {
   id: string;
   userId: string;

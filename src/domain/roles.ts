@@ -6,16 +6,15 @@ import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from './model.js';
 import type { Repos } from './ports.js';
 import { iso } from './time.js';
 import { contextIn, newRoleId, requireAdmin, requireAdminIn, roleNamed } from './users.js';
-
-const ROLE_NAME_MAX = 64;
+import { ROLE_NAME_MAX_CHARS } from './limits.js';
 
 /** A replay of a confirmation already acted on (a Slack retry, a replayed request): nothing changes. */
 const alreadyDone = () => new AppError('INVALID_INPUT', 'That was already done from this button; nothing changed.');
 
 export function validateRoleName(raw: string): string {
   const name = raw.trim();
-  if (name.length === 0 || [...name].length > ROLE_NAME_MAX || /[\p{Cc}\p{Cf}<>&@]/u.test(name)) {
-    throw new AppError('INVALID_INPUT', `A role name needs 1–${ROLE_NAME_MAX} characters, without control characters or < > & @.`);
+  if (name.length === 0 || [...name].length > ROLE_NAME_MAX_CHARS || /[\p{Cc}\p{Cf}<>&@]/u.test(name)) {
+    throw new AppError('INVALID_INPUT', `A role name needs 1–${ROLE_NAME_MAX_CHARS} characters, without control characters or < > & @.`);
   }
   return name;
 }
@@ -58,11 +57,11 @@ async function impactIn(tx: Repos, role: Role, onlyUserId?: string): Promise<Del
 }
 
 export async function previewRoleDeletion(deps: DomainDeps, actorId: string, roleName: string): Promise<DeletionImpact> {
-  const tx = deps.store.read;
+  const repos = deps.store.read;
   await requireAdmin(deps, actorId);
-  const role = await roleNamed(tx, roleName);
+  const role = await roleNamed(repos, roleName);
   assertDeletable(deps, role);
-  return impactIn(tx, role);
+  return impactIn(repos, role);
 }
 
 /** Drops a user's membership: their keys in the role go, and their active role falls back (R3, R4). */
@@ -145,11 +144,11 @@ async function guardRemoval(tx: Repos, deps: DomainDeps, userId: string, role: R
 }
 
 export async function previewRoleRemoval(deps: DomainDeps, actorId: string, userId: string, roleName: string): Promise<DeletionImpact> {
-  const tx = deps.store.read;
+  const repos = deps.store.read;
   await requireAdmin(deps, actorId);
-  const role = await roleNamed(tx, roleName);
-  await guardRemoval(tx, deps, userId, role);
-  return impactIn(tx, role, userId);
+  const role = await roleNamed(repos, roleName);
+  await guardRemoval(repos, deps, userId, role);
+  return impactIn(repos, role, userId);
 }
 
 /** Removing a role from a user deletes that user's keys for the role (audited), like R4 for one person. */

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { crc32 } from 'node:zlib';
 
 /**
- * Key format (SPEC §7). A secret is `aks_` + 40 random base62 characters (≈238 bits) + a 6-character
+ * Key format (docs/rules.md: key-format). A secret is `aks_` + 40 random base62 characters (≈238 bits) + a 6-character
  * base62 CRC32 of everything before it, so scanners recognise real keys offline and we reject typos and
  * junk without hashing or touching the database.
  */
@@ -20,6 +20,12 @@ const SECRET_ANYWHERE = /aks_[0-9A-Za-z]{30,}/;
 /** True when text carries something shaped like a secret (used to keep secrets out of logs and audit). */
 export function containsSecret(text: string): boolean {
   return SECRET_ANYWHERE.test(text);
+}
+// A whole secret, or any fragment long enough to be part of one: what logs and stored errors never keep.
+const SECRET_FRAGMENT = /aks_[0-9A-Za-z]{8,}/g;
+/** Text with every secret (or secret fragment) replaced by `aks_[REDACTED]`. */
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_FRAGMENT, 'aks_[REDACTED]');
 }
 export const KEY_ID_PATTERN = /^ak_[0-9A-Za-z]{16,64}$/;
 /** How much of a secret may be shown to tell keys apart: the prefix and four random characters. */
@@ -77,7 +83,7 @@ export const HASH_HMAC_SHA256 = 2;
 
 /**
  * Only hashes are stored. A fast hash is right here (unlike passwords): secrets carry ≥190 random bits,
- * so there is nothing to brute-force, and verification must stay in microseconds (checklist F5).
+ * so there is nothing to brute-force, and verification must stay in microseconds (a password KDF would cost 100 ms or more per call).
  */
 export class SecretHasher {
   readonly #pepper: string | undefined;

@@ -5,7 +5,7 @@ const PEPPER_SETTING = 'key_hash_pepper_fingerprint';
 
 /**
  * Refuses to start when KEY_HASH_PEPPER is missing or different from the one keys were hashed with:
- * otherwise every peppered key would silently fail to verify (checklist B4).
+ * otherwise every peppered key would silently fail to verify.
  */
 export async function checkPepper(deps: DomainDeps): Promise<void> {
   const stored = await deps.store.read.getSetting(PEPPER_SETTING);

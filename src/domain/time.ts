@@ -1,6 +1,9 @@
 import { AppError } from '../errors.js';
 import type { AccessKey, KeyStatus } from './model.js';
 
+/** One day in milliseconds: warning lead times, request lifetimes and the rotation grace period count in days. */
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
 export const iso = (date: Date): string => date.toISOString();
 
 /**

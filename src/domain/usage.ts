@@ -5,8 +5,8 @@ import type { AuditAction, AuditEvent } from './model.js';
 import { iso } from './time.js';
 
 /**
- * Last-used tracking and aggregated failed-authentication audit for the integration API (SPEC §6,
- * checklist F4). Nothing here writes on the request path: uses and failures are coalesced in memory
+ * Last-used tracking and aggregated failed-authentication audit for the integration API (docs/http-api.md).
+ * Nothing here writes on the request path: uses and failures are coalesced in memory
  * and written by a flusher, so a verify costs one indexed read and no write.
  */
 
@@ -299,6 +299,7 @@ export class UsageRecorder implements RefusalSink {
   /** Writes what is due; concurrent calls share one flush so writes never overlap. */
   flush(options: { all?: boolean } = {}): Promise<FlushResult> {
     const previous = this.#flushing ?? Promise.resolve(undefined);
+    // The previous flush's failure belongs to its own caller (who awaits it); here it only orders the writes.
     const next = previous.catch(() => undefined).then(() => this.#flushOnce(options.all === true));
     this.#flushing = next;
     return next.finally(() => {

@@ -25,7 +25,7 @@ export const defaultLimits: ThrottleLimits = {
   authPerClient: { limit: 10, windowMs: MINUTE },
   authPerKey: { limit: 10, windowMs: MINUTE },
   // Verify callers are usually backends relaying their own users' keys, so they get more room than a
-  // login, yet still far below 100 guesses a minute (checklist A9).
+  // login, yet still far below 100 guesses a minute: brute force must be throttled long before that.
   verifyMissesPerClient: { limit: 60, windowMs: MINUTE },
 };
 /** How long a client that logged in with a key stays exempt from that key's failure lock. */
@@ -59,7 +59,7 @@ export interface IntegrationApi {
   stop(): Promise<void>;
 }
 
-/** SPEC §6: POST /login, GET /auth_token/extend, POST /v1/keys/verify and GET /metrics. */
+/** docs/http-api.md: POST /login, GET /auth_token/extend, POST /v1/keys/verify and GET /metrics. */
 export function createIntegrationApi(options: IntegrationApiOptions): IntegrationApi {
   const { services, logger } = options;
   const nowMs = () => services.now().getTime();

@@ -22,17 +22,17 @@ const reasons: Record<LoginFailure, AuthFailureReason> = { MALFORMED: 'malformed
 // Tokens are credentials: no cache may keep a response that carries one.
 const TOKEN_HEADERS = { 'cache-control': 'no-store' };
 
-/**
- * POST /login: one 401 for every kind of failure (no hint which part was wrong). Failures are counted
- * per client and per claimed key ID; the per-key count does not lock out clients that logged in with
- * that key recently, so a stranger who knows a (public) key ID cannot lock its integration out.
- */
 /** Both token routes need TOKEN_SIGNING_SECRET; without it they answer 503 login_unavailable. */
 function tokensOrRefuse(api: ApiContext, res: Parameters<Route['handle']>[1], ctx: Parameters<Route['handle']>[2]): ApiContext['tokens'] {
   if (api.tokens === undefined) sendError(res, ctx, 'login_unavailable');
   return api.tokens;
 }
 
+/**
+ * POST /login: one 401 for every kind of failure (no hint which part was wrong). Failures are counted
+ * per client and per claimed key ID; the per-key count does not lock out clients that logged in with
+ * that key recently, so a stranger who knows a (public) key ID cannot lock its integration out.
+ */
 export function loginRoute(api: ApiContext): Route {
   return {
     method: 'POST',

@@ -1,5 +1,5 @@
 /**
- * Failed-attempt throttling (checklist A9, NIST 800-63B §5.2.2). Counters live in memory, per replica:
+ * Failed-attempt throttling, well below 100 consecutive failures per client (NIST 800-63B, section 5.2.2). Counters live in memory, per replica:
  * a brute-forcer spread over N replicas gets N times the attempts, which is still far below anything
  * that matters against 238-bit secrets. Memory is bounded; when full, the oldest windows go first.
  */
@@ -96,7 +96,7 @@ export class KnownClients {
   }
 }
 
-/** Retry-After in whole seconds, at least 1 (RFC 9110 §10.2.3). */
+/** Retry-After in whole seconds, at least 1 (RFC 9110, section 10.2.3). */
 export function retryAfterSeconds(ms: number): string {
   return String(Math.max(1, Math.ceil(ms / 1000)));
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 
-/** Tokens from /login and /auth_token/extend live this long (SPEC §6, as Prisma Cloud's do). */
+/** Tokens from /login and /auth_token/extend live this long (docs/http-api.md, as Prisma Cloud's do). */
 export const TOKEN_TTL_SECONDS = 10 * 60;
 const ISSUER = 'access-key-bot';
 const AUDIENCE = 'access-key-bot:integration-api';

@@ -37,7 +37,7 @@ export function verifyRoute(api: ApiContext): Route {
         return;
       }
       const parsed = VerifyBody.safeParse(body.value);
-      // A malformed key is answered from the string alone: no hash, no database (checklist A3).
+      // A malformed key is answered from the string alone: no hash, no database, so garbage costs nothing.
       const result = parsed.success ? await api.services.keys.verify(parsed.data.key) : ({ valid: false, code: 'MALFORMED' } as const);
       if (result.valid) {
         ctx.outcome = 'valid';

@@ -29,13 +29,13 @@ export interface SlackAppOptions {
   clientOptions?: Partial<WebClientOptions>;
 }
 
+/** Longer than a delivery can take with USER_FACING_RETRIES; shorter than an orchestrator's kill grace (30 s). */
+const SHUTDOWN_DRAIN_MS = 20_000;
+
 /**
  * User-facing calls retry briefly: a person is waiting, and web-api's default (ten retries over half
  * an hour) would hold a listener long after it could still help.
  */
-/** Longer than a delivery can take with USER_FACING_RETRIES; shorter than an orchestrator's kill grace (30 s). */
-const SHUTDOWN_DRAIN_MS = 20_000;
-
 const USER_FACING_RETRIES = { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000 };
 
 /**

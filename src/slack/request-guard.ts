@@ -6,7 +6,7 @@ const MAX_SKEW_SECONDS = 300;
 /**
  * Bolt rejects timestamps older than five minutes but accepts any in the future, so a captured request
  * signed with a far-future timestamp could be replayed for as long as that timestamp lies ahead. We
- * close that half of the window here, before Bolt sees the request (checklist C2).
+ * close that half of the window here, before Bolt sees the request (Bolt itself accepts timestamps from the future).
  */
 export function rejectFutureTimestamps(next: RequestListener, nowSeconds = () => Math.floor(Date.now() / 1000)): RequestListener {
   return (req, res) => {

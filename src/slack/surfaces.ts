@@ -5,7 +5,8 @@ import { keyStatus } from '../domain/time.js';
 import { postToResponseUrl } from './delivery/response-url.js';
 import type { Message } from './views/blocks.js';
 import { homeView } from './views/home.js';
-import { keyDetailsMessage, keyListMessage, keyOutcomeMessage, type KeyRow, type KeySurface } from './views/keys.js';
+import { keyDetailsMessage, keyListMessage, type KeyRow, type KeySurface } from './views/keys.js';
+import { noticeMessage } from './views/messages.js';
 
 export function keyRow(key: AccessKey, role: Pick<Role, 'name'> | undefined, now: Date): KeyRow {
   return { key, roleName: role?.name ?? '(deleted role)', status: keyStatus(key, now) };
@@ -36,7 +37,7 @@ async function keyMessage(services: Services, userId: string, keyId: string, not
     const view = await services.keys.show(userId, keyId);
     return keyDetailsMessage(keyRow(view.key, view.role, services.now()), notice);
   } catch {
-    return keyOutcomeMessage(notice);
+    return noticeMessage(notice);
   }
 }
 
@@ -65,7 +66,7 @@ export async function refreshSurface(input: RefreshInput): Promise<void> {
     surface === 'list' || surface === 'list_all'
       ? await listMessage(services, userId, surface === 'list_all', notice)
       : input.keyId === undefined
-        ? keyOutcomeMessage(notice)
+        ? noticeMessage(notice)
         : await keyMessage(services, userId, input.keyId, notice);
   await postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', replace_original: input.replaceOriginal ?? true, ...message });
 }

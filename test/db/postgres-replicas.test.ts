@@ -41,7 +41,8 @@ describe('several replicas on one PostgreSQL', () => {
         ),
       ),
     );
-    const counts = outcomes.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o]: (acc[o] ?? 0) + 1 }), {});
+    const counts: Record<string, number> = {};
+    for (const o of outcomes) counts[o] = (counts[o] ?? 0) + 1;
     expect(counts).toEqual({ created: 2, KEY_LIMIT_REACHED: 198 });
     expect(await db.store.read.countAllKeys({ ownerId: 'URACE' })).toBe(2);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { takeForNextMessage } from '../../src/domain/audit-outbox.js';
-import { backoffDelay, errorText } from '../../src/domain/delivery.js';
+import { backoffDelay, lastErrorText } from '../../src/domain/delivery.js';
 import { expiryThresholds, planWarnings, reasonToCancel } from '../../src/domain/expiry.js';
 import { isExpired } from '../../src/domain/time.js';
 
@@ -72,6 +72,6 @@ describe('the audit mirror rules', () => {
 
   it('keeps secret-shaped text out of stored errors', () => {
     const secret = `aks_${'A'.repeat(46)}`;
-    expect(errorText(new Error(`boom ${secret}`))).not.toContain(secret);
+    expect(lastErrorText(new Error(`boom ${secret}`))).not.toContain(secret);
   });
 });

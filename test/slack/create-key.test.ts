@@ -72,7 +72,8 @@ describe.each(dialects)('creating a key from Slack on %s', (dialect) => {
     await createThroughModal('notify');
     const secret = await deliveredSecret();
     const post = t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes(secret));
-    expect((post?.body as { text: string }).text).not.toContain(secret);
+    expect(post).toBeDefined();
+    expect((post?.body as { text: string } | undefined)?.text).not.toContain(secret);
   });
 
   it('a past expiry is answered inside the modal, which stays open, and nothing is created', async () => {

@@ -82,6 +82,7 @@ export async function createTestDatabase(dialect: DialectName, options: { poolSi
       return { connection: another, store: anotherStore };
     },
     async cleanup() {
+      // A test may have closed a store itself already; cleanup only has to make sure none stays open.
       for (const other of others) await other.close().catch(() => undefined);
       await store.close().catch(() => undefined);
       await dropAfter();

@@ -43,7 +43,7 @@ const modal = (overrides: Partial<types.ModalView> = {}): types.ModalView => ({
 });
 
 describe('request signing', () => {
-  it('signs the form-encoded test vector from the notes exactly like Slack', () => {
+  it('signs a known form-encoded test vector exactly like Slack', () => {
     const body =
       'token=vtok&team_id=T0001&team_domain=acme&channel_id=C0001&channel_name=general&user_id=U0001&user_name=alice&command=%2Faccesskey&text=create&api_app_id=A0001&is_enterprise_install=false&response_url=http%3A%2F%2F127.0.0.1%3A4100%2Fresponse%2Fr1&trigger_id=1111.2222.abcd';
     expect(slackSignature('test-signing-secret', 1700000000, body)).toBe(
@@ -51,7 +51,7 @@ describe('request signing', () => {
     );
   });
 
-  it('signs the JSON test vector from the notes exactly like Slack', () => {
+  it('signs a known JSON test vector exactly like Slack', () => {
     const body = '{"token":"vtok","challenge":"abc123","type":"url_verification"}';
     expect(slackSignature('test-signing-secret', '1700000000', body)).toBe(
       'v0=27ad7921aebe6753e6720d042cbc8266bb8a554e9fee87299f0fc93ce53676a9',

@@ -10,7 +10,7 @@ export interface ExpireAccessRequestsInput {
   logger: Logger;
 }
 
-/** Requests pending past ACCESS_REQUEST_TTL_DAYS expire; their cards and requesters are told via the outbox. */
+/** Requests pending past ACCESS_REQUEST_TTL_DAYS expire; their cards and requesters are told via the outbox (docs/rules.md: approvals). */
 export async function runExpireAccessRequests(input: ExpireAccessRequestsInput): Promise<{ expired: number }> {
   const expired = await input.expire();
   if (expired.length > 0) input.logger.info('access requests expired', { count: expired.length });

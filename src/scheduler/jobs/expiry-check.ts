@@ -3,13 +3,13 @@ import { EXPIRED_THRESHOLD, expiryThresholds, planWarnings, type DueKey, type Th
 import type { WarningMarker, WarningMarks } from '../../domain/expiry-ports.js';
 import { SYSTEM_ACTOR, type Role } from '../../domain/model.js';
 import type { Repos, Store } from '../../domain/ports.js';
+import { DAY_MS } from '../../domain/time.js';
 import type { Logger } from '../../logger.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface ExpiryCheckInput {
   store: Store;
-  /** The app's one clock (checklist G4). */
+  /** The app's one clock, so every expiry decision agrees on "now". */
   now: () => Date;
   /** EXPIRY_WARNING_DAYS, e.g. [7, 1]. */
   warningDays: readonly number[];

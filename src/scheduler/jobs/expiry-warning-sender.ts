@@ -141,6 +141,7 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
           return done.pauseMs;
         }
         if (done === 'sent' && tuning.spacingMs > 0 && index < items.length - 1) {
+          // The only rejection is the abort of a stop(): the loop then ends at its next check, nothing is lost.
           await sleep(tuning.spacingMs, undefined, { signal }).catch(() => undefined);
         }
       }

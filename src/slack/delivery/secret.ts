@@ -34,7 +34,7 @@ export interface SecretDeliveryInput {
   csvLifetime?: SecretFileLifetime;
 }
 
-export type DeliveryOutcome = 'both' | 'message_only' | 'csv_only' | 'none';
+export type SecretDeliveryOutcome = 'both' | 'message_only' | 'csv_only' | 'none';
 
 /** The CSV as Prisma Cloud offers it: a header and one row. Written by a CSV library, not by hand. */
 export function secretCsv(keyId: string, secret: string): string {
@@ -56,7 +56,7 @@ const settled = (work: Promise<unknown>): Promise<boolean> => work.then(
  * until then it does not authenticate, and if the process dies first the undelivered sweep removes it.
  * If neither arrives the key is deleted at once (audited) and the user is told to retry.
  */
-export async function deliverSecret(input: SecretDeliveryInput): Promise<DeliveryOutcome> {
+export async function deliverSecret(input: SecretDeliveryInput): Promise<SecretDeliveryOutcome> {
   const { client, logger, userId, key } = input;
   const log = logger.child({ keyId: key.id, userId });
   let confirmation: Promise<void> | undefined;

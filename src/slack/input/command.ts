@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { KEY_NAME_MAX_CHARS } from '../../domain/limits.js';
 
-/** `/accesskey …` text, parsed into one of the subcommands of SPEC §3.1. */
+/** `/accesskey …` text, parsed into one of the subcommands in docs/rules.md (commands) and the README. */
 export type ParsedCommand =
   | { kind: 'help'; unknown?: string }
   | { kind: 'create'; name?: string }
@@ -16,7 +17,7 @@ const ALIASES: Record<string, string> = { ls: 'list', new: 'create', disable: 'd
 
 /** Slack caps command text far below this; anything longer is not a person typing. */
 const commandText = z.string().max(4000, 'That command is too long.');
-const keyReference = z.string().trim().min(1).max(100, 'A key is named by its ID (ak_…) or its name (up to 64 characters).');
+const keyReference = z.string().trim().min(1).max(100, `A key is named by its ID (ak_…) or its name (up to ${KEY_NAME_MAX_CHARS} characters).`);
 const freeText = z.string().trim().max(500, 'Keep it under 500 characters.');
 
 export function unescapeSlack(text: string): string {
@@ -48,7 +49,7 @@ export function parseCommand(raw: unknown): ParsedCommand {
       return { kind: 'help' };
     case 'create': {
       const name = freeText.safeParse(unquote(rest));
-      if (!name.success) return { kind: 'invalid', message: 'A key name can be at most 64 characters.' };
+      if (!name.success) return { kind: 'invalid', message: `A key name can be at most ${KEY_NAME_MAX_CHARS} characters.` };
       return name.data === '' ? { kind: 'create' } : { kind: 'create', name: name.data };
     }
     case 'list': {

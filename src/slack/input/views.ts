@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ExpiryChoice } from '../../domain/time.js';
 import { BLOCK, INPUT } from '../ids.js';
 import { EXTEND_CHOICES } from '../views/modals.js';
+import { KEY_NAME_MAX_CHARS } from '../../domain/limits.js';
 
 /** Per-block error texts, as `response_action: "errors"` wants them. */
 export type BlockErrors = Record<string, string>;
@@ -34,7 +35,7 @@ export function parseCreateKeyState(raw: unknown, now: Date): Parsed<{ name: str
   const at = pickedInstant(values.data);
   const errors: BlockErrors = {};
   if (name.trim() === '') errors[BLOCK.name] = 'Give the key a name.';
-  else if ([...name.trim()].length > 64) errors[BLOCK.name] = 'A key name can be at most 64 characters.';
+  else if ([...name.trim()].length > KEY_NAME_MAX_CHARS) errors[BLOCK.name] = `A key name can be at most ${KEY_NAME_MAX_CHARS} characters.`;
   if (at !== undefined && !expiryOn) errors[BLOCK.expiryAt] = 'Tick "Set key expiry" to use this date, or clear it for a key that never expires.';
   else if (at !== undefined && at.getTime() <= now.getTime()) errors[BLOCK.expiryAt] = 'The expiry must be in the future.';
   if (Object.keys(errors).length > 0) return { ok: false, errors };

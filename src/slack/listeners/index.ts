@@ -1,18 +1,20 @@
 import type { App } from '@slack/bolt';
+import { errorBoundary, newErrorReference } from '../errors.js';
 import { register as registerActions } from './actions/index.js';
 import { register as registerCommands } from './commands/index.js';
 import type { ListenerContext } from './context.js';
 import { register as registerEvents } from './events/index.js';
 import { register as registerViews } from './views/index.js';
 
-/** Registers every listener, grouped by Slack surface. */
+/** Registers every listener, grouped by Slack surface, each through the one error boundary. */
 export function registerListeners(app: App, ctx: ListenerContext): void {
-  registerCommands(app, ctx);
-  registerViews(app, ctx);
-  registerActions(app, ctx);
-  registerEvents(app, ctx);
+  const listeners = errorBoundary(app, ctx);
+  registerCommands(listeners, ctx);
+  registerViews(listeners, ctx);
+  registerActions(listeners, ctx);
+  registerEvents(listeners, ctx);
   app.error(async (error) => {
-    // Listeners answer users themselves; this catches what slipped past them (a bug), for the log.
-    ctx.logger.error('unhandled listener error', { error });
+    // Listener errors never get here (the boundary answers them); this is Bolt's own middleware failing.
+    ctx.logger.error('slack request failed outside a listener', { reference: newErrorReference(), error });
   });
 }

@@ -1,5 +1,5 @@
 import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
-import { errorText, type DeliveryOutcome } from '../../domain/delivery.js';
+import { lastErrorText, type DeliveryOutcome } from '../../domain/delivery.js';
 
 /** The token or the app's installation is unusable: nothing will work until an operator acts. */
 const AUTH_ERRORS = new Set([
@@ -38,10 +38,10 @@ export function outcomeOfError(error: unknown, destinationErrors: ReadonlySet<st
     return { kind: 'rejected', error: code };
   }
   if (error instanceof WebAPIHTTPError) return { kind: 'unavailable', error: `HTTP ${error.statusCode}` };
-  if (error instanceof WebAPIRequestError) return { kind: 'unavailable', error: errorText(error.original) };
+  if (error instanceof WebAPIRequestError) return { kind: 'unavailable', error: lastErrorText(error.original) };
   if (error instanceof Error && /retry header did not contain a valid timeout/i.test(error.message)) {
     return { kind: 'rate_limited', retryAfterMs: UNKNOWN_RETRY_AFTER_MS };
   }
   // Anything else is a transport surprise, not the message's fault: back off rather than park it.
-  return { kind: 'unavailable', error: errorText(error) };
+  return { kind: 'unavailable', error: lastErrorText(error) };
 }

@@ -18,7 +18,7 @@ function decisionLine(request: AccessRequest): string {
 }
 
 /**
- * The card in the approvals channel (SPEC §3.4). Pending: Approve / Deny buttons (value = request id).
+ * The card in the approvals channel (docs/rules.md: approvals). Pending: Approve / Deny buttons (value = request id).
  * Decided: the buttons are gone and the card says who decided and when.
  */
 export function accessRequestCard(request: AccessRequest, roleNames: string[]): Message {

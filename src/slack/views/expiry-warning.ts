@@ -1,11 +1,11 @@
 import type { ExpiryWarningNotice } from '../../domain/expiry-ports.js';
+import { DAY_MS } from '../../domain/time.js';
 import { ACTION } from '../ids.js';
 import type { KnownBlock, Message } from './blocks.js';
 import { escapeText, plain, slackDate } from './format.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
 
 /**
  * "in 7 days", "in 23 hours", "in 5 minutes", to the nearest unit: a warning sent a minute after the

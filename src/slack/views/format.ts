@@ -3,7 +3,7 @@ import { SLACK_USER_ID } from '../ids.js';
 
 /**
  * Slack's three control characters. Escaping them in everything a user typed means a key named
- * `<!channel>` pings no one and `<@U123>` fakes no mention (SPEC §3).
+ * `<!channel>` pings no one and `<@U123>` fakes no mention (docs/rules.md: escaping).
  */
 export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

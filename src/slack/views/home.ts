@@ -12,7 +12,7 @@ export interface HomeInput {
   notice?: string;
 }
 
-/** SPEC §3.6: the active role's keys, slots used, and actions. */
+/** docs/rules.md, app-home: the active role's keys, slots used, and actions. */
 export function homeView(input: HomeInput): HomeView {
   const blocks: KnownBlock[] = [{ type: 'header', text: plain('Your access keys', 150) }];
   if (input.notice !== undefined) blocks.push({ type: 'section', text: mrkdwn(input.notice) });

@@ -137,9 +137,8 @@ export function deleteConfirmMessage(row: KeyRow): Message {
   };
 }
 
-/** A one-line outcome, with the key's fresh state underneath when there is one. */
-export function keyOutcomeMessage(text: string, row?: KeyRow): Message {
-  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }];
-  if (row !== undefined) blocks.push({ type: 'section', fields: keyFields(row, { showRole: true }) }, keyActions(row, 'outcome'));
+/** A one-line outcome of a change to one key, with the key's fresh state underneath (text alone: noticeMessage). */
+export function keyOutcomeMessage(text: string, row: KeyRow): Message {
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }, { type: 'section', fields: keyFields(row, { showRole: true }) }, keyActions(row, 'outcome')];
   return { text: text.replace(/[*`]/g, ''), blocks };
 }

@@ -23,6 +23,11 @@ export function helpMessage(prefix?: string): Message {
   return { text: `${prefix === undefined ? '' : `${prefix} `}Usage: ${COMMAND} create | list | show | extend | deactivate | activate | delete | rotate | role | request-access`, blocks };
 }
 
+/** A one-line notice (mrkdwn the caller built and escaped): outcomes that are not about one key. */
+export function noticeMessage(text: string): Message {
+  return { text: text.replace(/[*`]/g, ''), blocks: [{ type: 'section', text: mrkdwn(text) }] };
+}
+
 export function errorMessage(text: string, options: { offerAccessRequest?: boolean } = {}): Message {
   // Domain messages quote what users typed (key and role names): escaped here, once, for every refusal.
   const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(`:warning: ${escapeText(text)}`) }];
@@ -83,7 +88,7 @@ export function activeRoleMessage(roleName: string): Message {
 }
 
 export function userRolesMessage(input: { roles: Array<{ id: string; name: string; maxKeys: number }>; activeRoleId: string | null; hasApiAccess: boolean }): Message {
-  const lines = input.roles.map((r) => (r.id === input.activeRoleId ? `:white_check_mark: *${escapeText(r.name)}* (active)` : `• ${escapeText(r.name)}`) + ` — up to ${r.maxKeys} key(s)`);
+  const lines = input.roles.map((r) => `${r.id === input.activeRoleId ? `:white_check_mark: *${escapeText(r.name)}* (active)` : `• ${escapeText(r.name)}`} — up to ${r.maxKeys} key(s)`);
   const access = input.hasApiAccess ? 'You have API access.' : 'You have no API access yet: `/accesskey request-access` asks an admin.';
   return {
     text: `Your roles: ${input.roles.map((r) => escapeText(r.name)).join(', ')}`,

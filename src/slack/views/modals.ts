@@ -1,6 +1,7 @@
 import { BLOCK, INPUT, VIEW } from '../ids.js';
 import type { KnownBlock, ModalView } from './blocks.js';
 import { escapeText, expiryText, mrkdwn, plain } from './format.js';
+import { KEY_NAME_MAX_CHARS } from '../../domain/limits.js';
 
 export interface CreateModalInput {
   roleName: string;
@@ -20,7 +21,7 @@ const expiryPicker = (hint: string): KnownBlock => ({
   element: { type: 'datetimepicker', action_id: INPUT.expiryAt },
 });
 
-/** SPEC §3.2: name, "Set key expiry", a date-and-time picker, and the active role with its slots. */
+/** docs/rules.md, create-modal: name, "Set key expiry", a date-and-time picker, and the active role with its slots. */
 export function createKeyModal(input: CreateModalInput): ModalView {
   return {
     type: 'modal',
@@ -35,12 +36,12 @@ export function createKeyModal(input: CreateModalInput): ModalView {
         type: 'input',
         block_id: BLOCK.name,
         label: plain('Name', 2000),
-        hint: plain('What uses this key, e.g. "ci-deploy". 1–64 characters.', 2000),
+        hint: plain(`What uses this key, e.g. "ci-deploy". 1–${KEY_NAME_MAX_CHARS} characters.`, 2000),
         element: {
           type: 'plain_text_input',
           action_id: INPUT.name,
-          max_length: 64,
-          ...(input.initialName === undefined || input.initialName === '' ? {} : { initial_value: input.initialName.slice(0, 64) }),
+          max_length: KEY_NAME_MAX_CHARS,
+          ...(input.initialName === undefined || input.initialName === '' ? {} : { initial_value: input.initialName.slice(0, KEY_NAME_MAX_CHARS) }),
         },
       },
       {

@@ -10,7 +10,7 @@ import type { ResponseUrlRecord, ViewRecord } from './store.js';
  * `problems` (the user would see an error), because it never reaches the app as an API error.
  */
 
-/** A slash command ack with a message body is shown like a response_url reply (notes §2.1). */
+/** A slash command ack with a message body is shown like a response_url reply (Slack: responding to slash commands). */
 export function applyCommandAck(ctx: EmulatorContext, body: unknown, responseUrl: ResponseUrlRecord): void {
   if (body === undefined || body === '') return;
   const message = typeof body === 'string' ? { text: body } : body;
@@ -25,7 +25,7 @@ export function applyCommandAck(ctx: EmulatorContext, body: unknown, responseUrl
 
 const MAX_STACK = 3;
 
-/** Ack semantics for view_submission (notes §2.3): close, errors, update, push, clear. */
+/** Ack semantics for view_submission (Slack: modal submissions, response_action): close, errors, update, push, clear. */
 export function applyViewSubmissionAck(ctx: EmulatorContext, record: ViewRecord, rawBody: unknown): void {
   const store = ctx.store;
   let body = rawBody;

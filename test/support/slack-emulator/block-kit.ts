@@ -1,7 +1,7 @@
 import { isObject, type JsonObject } from './json.js';
 
 /**
- * Block Kit limits from notes §6.2. Slack has no offline schema, so these are the documented limits
+ * Block Kit limits from Slack's Block Kit reference. Slack has no offline schema, so these are the documented limits
  * that real Slack enforces; we check the ones an app can plausibly hit, not the whole grammar.
  */
 
@@ -114,7 +114,7 @@ function checkOptions(c: Checker, pointer: string, element: JsonObject, type: st
   const limits = OPTION_LIST_LIMITS[type];
   if (limits !== undefined) {
     const options = c.count(`${pointer}/options`, element.options, limits.max, limits.min);
-    options.forEach((o, i) => checkOption(c, `${pointer}/options/${i}`, o, plainOnly));
+    for (const [i, o] of options.entries()) checkOption(c, `${pointer}/options/${i}`, o, plainOnly);
     return;
   }
   if (!SELECTS_WITH_OPTIONS.has(type)) return;
@@ -122,13 +122,16 @@ function checkOptions(c: Checker, pointer: string, element: JsonObject, type: st
     c.add(`${pointer}/options`, 'must provide options or option_groups');
     return;
   }
-  c.count(`${pointer}/options`, element.options, 100).forEach((o, i) => checkOption(c, `${pointer}/options/${i}`, o, true));
-  c.count(`${pointer}/option_groups`, element.option_groups, 100).forEach((g, gi) => {
+  for (const [i, o] of c.count(`${pointer}/options`, element.options, 100).entries()) checkOption(c, `${pointer}/options/${i}`, o, true);
+  for (const [gi, g] of c.count(`${pointer}/option_groups`, element.option_groups, 100).entries()) {
     const gp = `${pointer}/option_groups/${gi}`;
-    if (!isObject(g)) return c.add(gp, 'must be an option group');
+    if (!isObject(g)) {
+      c.add(gp, 'must be an option group');
+      continue;
+    }
     c.text(`${gp}/label`, g.label, { max: 75, required: true, plainOnly: true });
-    c.count(`${gp}/options`, g.options, 100, 1).forEach((o, i) => checkOption(c, `${gp}/options/${i}`, o, true));
-  });
+    for (const [i, o] of c.count(`${gp}/options`, g.options, 100, 1).entries()) checkOption(c, `${gp}/options/${i}`, o, true);
+  }
 }
 
 function checkElement(c: Checker, pointer: string, element: unknown): void {
@@ -208,7 +211,7 @@ function checkBlock(c: Checker, pointer: string, block: unknown): void {
     case 'section': {
       c.text(`${pointer}/text`, block.text, { max: 3000 });
       const fields = c.count(`${pointer}/fields`, block.fields, 10);
-      fields.forEach((f, i) => c.text(`${pointer}/fields/${i}`, f, { max: 2000, required: true }));
+      for (const [i, f] of fields.entries()) c.text(`${pointer}/fields/${i}`, f, { max: 2000, required: true });
       if (block.text === undefined && block.fields === undefined) c.add(pointer, 'must provide text or fields');
       if (block.accessory !== undefined) checkElement(c, `${pointer}/accessory`, block.accessory);
       break;
@@ -225,7 +228,7 @@ function checkBlock(c: Checker, pointer: string, block: unknown): void {
       break;
     case 'actions': {
       const elements = c.count(`${pointer}/elements`, block.elements, 25, 1);
-      elements.forEach((e, i) => checkElement(c, `${pointer}/elements/${i}`, e));
+      for (const [i, e] of elements.entries()) checkElement(c, `${pointer}/elements/${i}`, e);
       checkUniqueActionIds(c, `${pointer}/elements`, elements);
       break;
     }

@@ -82,7 +82,7 @@ function selection(element: JsonObject, input: UserInput | undefined): JsonObjec
       return { selected_date: untouched ? (element.initial_date ?? null) : input };
     case 'timepicker': {
       const out: JsonObject = { selected_time: untouched ? (element.initial_time ?? null) : input };
-      // Slack echoes the element's timezone back so the app can interpret the time (notes §2.3).
+      // Slack echoes the element's timezone back so the app can interpret the time.
       if (typeof element.timezone === 'string') out.timezone = element.timezone;
       return out;
     }

@@ -3,7 +3,7 @@ import { signedHeaders, slackSignature } from './signing.js';
 import { tryParseJson } from './json.js';
 import type { RawRequest, RawResponse } from './types.js';
 
-/** Slack's exact content types (notes §1.2): Bolt compares the form type as an exact string. */
+/** Slack's exact content types (as Slack sends them): Bolt compares the form type as an exact string. */
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 export const JSON_CONTENT_TYPE = 'application/json';
 

@@ -4,7 +4,7 @@ import { messageJson } from './methods/chat.js';
 import type { StateValues } from './elements.js';
 import type { EmulatedMessage, SlackView } from './types.js';
 
-/** Payload builders: field names and shapes from notes §2 (bolt-js types and Slack fixtures). */
+/** Payload builders: field names and shapes from bolt-js's types and Slack's documented payloads. */
 
 export function mintTrigger(ctx: EmulatorContext, userId: string): string {
   const id = ctx.ids.triggerId();
@@ -28,7 +28,7 @@ function channelName(ctx: EmulatorContext, channelId: string): string {
   return channel?.name ?? channelId.toLowerCase();
 }
 
-/** Flat string fields, sent form-encoded over HTTP and as a JSON object over Socket Mode (§2.1). */
+/** Flat string fields, sent form-encoded over HTTP and as a JSON object over Socket Mode. */
 export function slashCommandPayload(
   ctx: EmulatorContext,
   input: { userId: string; channelId: string; command: string; text: string },
@@ -89,7 +89,7 @@ export function messageBlockActionsPayload(
     response_url: input.responseUrl,
     actions: [input.action],
   };
-  // Assumption (notes §8): ephemeral containers carry no `message`, so the app must not need it.
+  // Assumption (README, "Assumptions and deliberate deviations"): ephemeral containers carry no `message`, so the app must not need it.
   if (message.kind === 'channel') payload.message = messageJson(message, ctx);
   return payload;
 }
@@ -128,7 +128,7 @@ export function viewClosedPayload(
   return { ...base, user: { id: input.userId, name: ctx.store.userName(input.userId), team_id: ctx.config.teamId }, view: viewJson(input.view, input.values), is_cleared: input.isCleared };
 }
 
-/** Events API envelope (§1.3); the same object is the Socket Mode events_api payload. */
+/** Events API envelope; the same object is the Socket Mode events_api payload. */
 export function eventEnvelope(ctx: EmulatorContext, event: JsonObject): JsonObject {
   const nowSec = ctx.clock.now() / 1000;
   return {

@@ -104,7 +104,7 @@ async function answerFor(
   if (fault?.kind === 'http500') return { status: 500, text: 'Internal Server Error', headers: {} };
   if (fault?.kind === 'error') return { status: 400, text: fault.error, headers: {} };
   if (record === undefined) return { status: 404, text: 'invalid_url', headers: {} };
-  // Assumed answers (notes §8): Slack's exact wording for an exhausted or old response_url is unconfirmed.
+  // Assumed answers (README, "Assumptions and deliberate deviations"): Slack's exact wording for an exhausted or old response_url is unconfirmed.
   if (ctx.clock.now() - record.createdAt > ctx.config.responseUrlTtlMs) return { status: 404, text: 'expired_url', headers: {} };
   if (record.uses >= ctx.config.responseUrlMaxUses) return { status: 404, text: 'used_url', headers: {} };
   if (!isObject(body)) return { status: 400, text: 'invalid_payload', headers: {} };

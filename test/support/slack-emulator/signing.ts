@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * Slack's request signature (notes §1.1):
+ * Slack's request signature (Slack: verifying requests from Slack):
  * `v0=` + hex(HMAC-SHA256(signingSecret, "v0:" + timestamp + ":" + rawBody)).
  */
 export function slackSignature(signingSecret: string, timestamp: number | string, rawBody: string): string {

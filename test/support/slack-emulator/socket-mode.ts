@@ -20,7 +20,7 @@ interface PendingAck {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Socket Mode per notes §5: apps.connections.open hands out one-time tickets for ws://…/link,
+ * Socket Mode as Slack documents it: apps.connections.open hands out one-time tickets for ws://…/link,
  * the server greets with `hello`, sends envelopes, and correlates `{envelope_id, payload}` acks.
  */
 export class SocketModeServer {
@@ -107,7 +107,7 @@ export class SocketModeServer {
     const envelope: JsonObject = {
       envelope_id: envelopeId,
       type,
-      // Unconfirmed which interactive types set this; the client ignores it (notes §5).
+      // Unconfirmed which interactive types set this; the client ignores it.
       accepts_response_payload: type === 'slash_commands' || payload.type === 'view_submission',
       payload,
     };

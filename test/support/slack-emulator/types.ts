@@ -265,7 +265,7 @@ export interface ViewSubmissionInput {
   userId: string;
   /** Defaults to the user's top open modal. */
   viewId?: string;
-  /** Fully shaped state values, block_id -> action_id -> value object, as in notes §2.3. */
+  /** Fully shaped state values, block_id -> action_id -> value object, as Slack sends view state. */
   values?: StateValues;
   /** Friendly input by action_id; the emulator shapes it for the element type. */
   inputs?: Record<string, UserInput>;

@@ -1,6 +1,5 @@
-import { errorReply } from '../../replies.js';
 import { mention } from '../../views/format.js';
-import { keyOutcomeMessage } from '../../views/keys.js';
+import { noticeMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
 import { tellClicker } from './tell.js';
@@ -10,16 +9,12 @@ export const approveRequestButton = (ctx: ListenerContext) => async (args: Butto
   await args.ack();
   const click = clickFacts(args);
   const container = args.body.container as { channel_id?: string; message_ts?: string };
-  try {
-    // The card update and the requester's DM are queued with the decision (notification outbox).
-    const result = await ctx.services.access.decide(click.userId, click.value, 'approve', undefined, click.once, { channel: container.channel_id, ts: container.message_ts });
-    // A second click, a Slack retry or a replayed request: nothing changed, and the clicker hears the same answer.
-    if (result.outcome === 'already' || result.outcome === 'replayed') {
-      await tellClicker(args, ctx, keyOutcomeMessage(`That request was already ${result.request.status}${result.request.decidedBy === null ? '' : ` by ${mention(result.request.decidedBy)}`}. Nothing changed.`));
-      return;
-    }
-    if (result.outcome === 'expired') await tellClicker(args, ctx, keyOutcomeMessage('That request had expired; the requester can ask again.'));
-  } catch (error) {
-    await tellClicker(args, ctx, errorReply(error, ctx.logger, { userId: click.userId, action: 'approve' }));
+  // The card update and the requester's DM are queued with the decision (notification outbox).
+  const result = await ctx.services.access.decide(click.userId, click.value, 'approve', undefined, click.once, { channel: container.channel_id, ts: container.message_ts });
+  // A second click, a Slack retry or a replayed request: nothing changed, and the clicker hears the same answer.
+  if (result.outcome === 'already' || result.outcome === 'replayed') {
+    await tellClicker(args, ctx, noticeMessage(`That request was already ${result.request.status}${result.request.decidedBy === null ? '' : ` by ${mention(result.request.decidedBy)}`}. Nothing changed.`));
+    return;
   }
+  if (result.outcome === 'expired') await tellClicker(args, ctx, noticeMessage('That request had expired; the requester can ask again.'));
 };

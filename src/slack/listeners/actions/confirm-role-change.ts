@@ -1,24 +1,24 @@
 import { z } from 'zod';
 import { postToResponseUrl } from '../../delivery/response-url.js';
-import { errorReply } from '../../replies.js';
 import { SLACK_USER_ID } from '../../ids.js';
 import { escapeText, mention } from '../../views/format.js';
-import { keyOutcomeMessage } from '../../views/keys.js';
+import { noticeMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
+import { ROLE_NAME_MAX_CHARS } from '../../../domain/limits.js';
 
-const deletion = z.object({ roleId: z.string().min(1).max(100), role: z.string().min(1).max(64) });
+const deletion = z.object({ roleId: z.string().min(1).max(100), role: z.string().min(1).max(ROLE_NAME_MAX_CHARS) });
 
+/** The preview is replaced by the outcome; registered with `onError: 'replace-message'`, so by a refusal too. */
 async function finish(args: ButtonArgs, ctx: ListenerContext, run: () => Promise<string>): Promise<void> {
   await args.ack();
   const click = clickFacts(args);
-  let text: string;
-  try {
-    text = await run();
-  } catch (error) {
-    text = `:warning: ${errorReply(error, ctx.logger, { userId: click.userId }).text}`;
-  }
-  if (click.responseUrl !== undefined) await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: true, ...keyOutcomeMessage(text) }).catch(() => undefined);
+  const text = await run();
+  if (click.responseUrl === undefined) return;
+  // The change is committed: a lost confirmation is logged, not retried (the audit channel shows it).
+  await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: true, ...noticeMessage(text) }).catch((error: unknown) =>
+    ctx.logger.warn('could not show a role change outcome', { error, userId: click.userId }),
+  );
 }
 
 /** "Delete role" on the impact preview (value = role id and name); Slack's confirm dialog came first. */
@@ -31,7 +31,7 @@ export const confirmRoleDeletionButton = (ctx: ListenerContext) => async (args: 
     return `:wastebasket: Role *${escapeText(impact.role.name)}* deleted: ${impact.keys.length} key(s) deleted, ${impact.members.length} member(s) lost the role. Owners were told by DM.`;
   });
 
-const removal = z.object({ userId: z.string().regex(SLACK_USER_ID), role: z.string().min(1).max(64) });
+const removal = z.object({ userId: z.string().regex(SLACK_USER_ID), role: z.string().min(1).max(ROLE_NAME_MAX_CHARS) });
 
 /** "Remove role" on the preview (value = {userId, role}). */
 export const confirmRoleRemovalButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> =>

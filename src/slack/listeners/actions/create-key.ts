@@ -1,6 +1,5 @@
 import { limitMessage } from '../../../domain/keys.js';
 import type { ModalOrigin } from '../../input/views.js';
-import { errorReply } from '../../replies.js';
 import { publishHome } from '../../surfaces.js';
 import { createKeyModal } from '../../views/modals.js';
 import type { ListenerContext } from '../context.js';
@@ -10,15 +9,11 @@ import { clickFacts, type ButtonArgs } from './button.js';
 export const createKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
   await args.ack();
   const click = clickFacts(args);
-  try {
-    const slots = await ctx.services.keys.slots(click.userId);
-    if (slots.used >= slots.max) {
-      await publishHome(args.client, ctx.services, click.userId, `:warning: ${limitMessage(slots)}`);
-      return;
-    }
-    const origin: ModalOrigin = { source: 'home', responseUrl: click.responseUrl };
-    await args.client.views.open({ trigger_id: click.triggerId, view: createKeyModal({ roleName: slots.role.name, used: slots.used, max: slots.max, privateMetadata: JSON.stringify(origin) }) });
-  } catch (error) {
-    await publishHome(args.client, ctx.services, click.userId, `:warning: ${errorReply(error, ctx.logger, { userId: click.userId }).text}`).catch(() => undefined);
+  const slots = await ctx.services.keys.slots(click.userId);
+  if (slots.used >= slots.max) {
+    await publishHome(args.client, ctx.services, click.userId, `:warning: ${limitMessage(slots)}`);
+    return;
   }
+  const origin: ModalOrigin = { source: 'home', responseUrl: click.responseUrl };
+  await args.client.views.open({ trigger_id: click.triggerId, view: createKeyModal({ roleName: slots.role.name, used: slots.used, max: slots.max, privateMetadata: JSON.stringify(origin) }) });
 };

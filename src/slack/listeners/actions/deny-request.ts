@@ -1,6 +1,5 @@
-import { errorReply } from '../../replies.js';
 import { denyReasonModal } from '../../views/approvals.js';
-import { keyOutcomeMessage } from '../../views/keys.js';
+import { noticeMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
 import { tellClicker } from './tell.js';
@@ -10,17 +9,11 @@ export const denyRequestButton = (ctx: ListenerContext) => async (args: ButtonAr
   await args.ack();
   const click = clickFacts(args);
   const container = args.body.container as { channel_id?: string; message_ts?: string };
-  let refusal;
-  try {
-    const request = await ctx.services.access.checkDecider(click.userId, click.value);
-    if (request.status === 'pending') {
-      const metadata = JSON.stringify({ requestId: request.id, channel: container.channel_id, ts: container.message_ts });
-      await args.client.views.open({ trigger_id: click.triggerId, view: denyReasonModal(metadata) });
-      return;
-    }
-    refusal = keyOutcomeMessage(`That request was already ${request.status}. Nothing changed.`);
-  } catch (error) {
-    refusal = errorReply(error, ctx.logger, { userId: click.userId, action: 'deny' });
+  const request = await ctx.services.access.checkDecider(click.userId, click.value);
+  if (request.status === 'pending') {
+    const metadata = JSON.stringify({ requestId: request.id, channel: container.channel_id, ts: container.message_ts });
+    await args.client.views.open({ trigger_id: click.triggerId, view: denyReasonModal(metadata) });
+    return;
   }
-  await tellClicker(args, ctx, refusal);
+  await tellClicker(args, ctx, noticeMessage(`That request was already ${request.status}. Nothing changed.`));
 };

@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { SlackListeners } from '../../errors.js';
 import { ACTION } from '../../ids.js';
 import type { ListenerContext } from '../context.js';
 import { activateKeyButton } from './activate-key.js';
@@ -16,11 +16,11 @@ import { hideSecretButton } from './hide-secret.js';
 import { showKeyButton } from './show-key.js';
 import { keepKeyButton } from './keep-key.js';
 
-export function register(app: App, ctx: ListenerContext): void {
+export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.extendKey, extendKeyButton(ctx));
-  app.action(ACTION.deactivateKey, deactivateKeyButton(ctx));
-  app.action(ACTION.activateKey, activateKeyButton(ctx));
-  app.action(ACTION.deleteKey, deleteKeyButton(ctx));
+  app.action(ACTION.deactivateKey, deactivateKeyButton(ctx), { onError: 'refresh-key' });
+  app.action(ACTION.activateKey, activateKeyButton(ctx), { onError: 'refresh-key' });
+  app.action(ACTION.deleteKey, deleteKeyButton(ctx), { onError: 'refresh-key' });
   app.action(ACTION.showKey, showKeyButton(ctx));
   app.action(ACTION.hideSecret, hideSecretButton(ctx));
   app.action(ACTION.cancel, cancelButton(ctx));
@@ -29,7 +29,7 @@ export function register(app: App, ctx: ListenerContext): void {
   app.action(ACTION.rotateKey, rotateKeyButton(ctx));
   app.action(ACTION.approveRequest, approveRequestButton(ctx));
   app.action(ACTION.denyRequest, denyRequestButton(ctx));
-  app.action(ACTION.confirmRoleDeletion, confirmRoleDeletionButton(ctx));
-  app.action(ACTION.confirmRoleRemoval, confirmRoleRemovalButton(ctx));
+  app.action(ACTION.confirmRoleDeletion, confirmRoleDeletionButton(ctx), { onError: 'replace-message' });
+  app.action(ACTION.confirmRoleRemoval, confirmRoleRemovalButton(ctx), { onError: 'replace-message' });
   app.action(ACTION.keepKey, keepKeyButton(ctx));
 }

@@ -1,4 +1,3 @@
-import { errorReply } from '../../replies.js';
 import { refreshSurface } from '../../surfaces.js';
 import { surfaceOfBlock } from '../../views/keys.js';
 import type { ListenerContext } from '../context.js';
@@ -7,19 +6,14 @@ import { clickFacts, type ButtonArgs } from './button.js';
 /**
  * A button that changes one key (value = key ID): acknowledge at once, change it through the domain,
  * then show the surface the click came from with the fresh state and a line about what happened.
+ * Registered with `onError: 'refresh-key'`, so a refusal is shown the same way, as that line.
  */
 export function keyChangeButton(ctx: ListenerContext, change: (userId: string, keyId: string, once: string) => Promise<string>) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickFacts(args);
     const surface = click.inHome ? 'home' : surfaceOfBlock(click.blockId);
-    let notice: string;
-    try {
-      notice = await change(click.userId, click.value, click.once);
-    } catch (error) {
-      notice = errorReply(error, ctx.logger, { userId: click.userId, action: args.action.action_id }).text;
-      notice = `:warning: ${notice}`;
-    }
+    const notice = await change(click.userId, click.value, click.once);
     await refreshSurface({ services: ctx.services, client: args.client, surface, userId: click.userId, keyId: click.value, notice, responseUrl: click.responseUrl }).catch((error: unknown) =>
       ctx.logger.warn('could not refresh after a key change', { error }),
     );

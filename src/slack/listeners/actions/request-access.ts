@@ -1,6 +1,5 @@
 import { postRequestCard } from '../../approvals.js';
-import { errorReply } from '../../replies.js';
-import { keyOutcomeMessage } from '../../views/keys.js';
+import { noticeMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
 import { tellClicker } from './tell.js';
@@ -9,11 +8,7 @@ import { tellClicker } from './tell.js';
 export const requestAccessButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
   await args.ack();
   const click = clickFacts(args);
-  try {
-    const request = await ctx.services.access.request(click.userId, undefined, ctx.config.accessRequestTtlDays, click.once);
-    await postRequestCard(args.client, ctx.services, ctx.config.approvalsChannelId, request);
-    await tellClicker(args, ctx, keyOutcomeMessage(':incoming_envelope: Your request for API access went to the admins. You will get a DM when one of them decides.'));
-  } catch (error) {
-    await tellClicker(args, ctx, errorReply(error, ctx.logger, { userId: click.userId }));
-  }
+  const request = await ctx.services.access.request(click.userId, undefined, ctx.config.accessRequestTtlDays, click.once);
+  await postRequestCard(args.client, ctx.services, ctx.config.approvalsChannelId, request);
+  await tellClicker(args, ctx, noticeMessage(':incoming_envelope: Your request for API access went to the admins. You will get a DM when one of them decides.'));
 };

@@ -1,17 +1,11 @@
-import { errorReply } from '../../replies.js';
 import { deliverRotation } from '../../rotation.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
-import { tellClicker } from './tell.js';
 
 /** "Rotate" on a key (lists, details, expiry warnings): successor secret by ephemeral message and CSV. */
 export const rotateKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
   await args.ack();
   const click = clickFacts(args);
-  try {
-    const result = await ctx.services.keys.rotate(click.userId, click.value, { deliverLater: true, once: click.once });
-    await ctx.inFlight.track(deliverRotation({ client: args.client, services: ctx.services, logger: ctx.logger, userId: click.userId, result, responseUrl: click.responseUrl, secretFileTtlMs: ctx.config.notifications.secretFileTtlMs }));
-  } catch (error) {
-    await tellClicker(args, ctx, errorReply(error, ctx.logger, { userId: click.userId, action: 'rotate' }));
-  }
+  const result = await ctx.services.keys.rotate(click.userId, click.value, { deliverLater: true, once: click.once });
+  await ctx.inFlight.track(deliverRotation({ client: args.client, services: ctx.services, logger: ctx.logger, userId: click.userId, result, responseUrl: click.responseUrl, secretFileTtlMs: ctx.config.notifications.secretFileTtlMs }));
 };

@@ -1,4 +1,3 @@
-import { errorReply } from '../../replies.js';
 import { keyRow } from '../../surfaces.js';
 import { keyDetailsMessage } from '../../views/keys.js';
 import { keyDetailsModal } from '../../views/modals.js';
@@ -10,12 +9,8 @@ import { tellClicker } from './tell.js';
 export const showKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
   await args.ack();
   const click = clickFacts(args);
-  try {
-    const view = await ctx.services.keys.show(click.userId, click.value);
-    const details = keyDetailsMessage(keyRow(view.key, view.role, ctx.services.now()));
-    if (click.inHome) await args.client.views.open({ trigger_id: click.triggerId, view: keyDetailsModal(details.blocks) });
-    else await tellClicker(args, ctx, details);
-  } catch (error) {
-    await tellClicker(args, ctx, errorReply(error, ctx.logger, { userId: click.userId }));
-  }
+  const view = await ctx.services.keys.show(click.userId, click.value);
+  const details = keyDetailsMessage(keyRow(view.key, view.role, ctx.services.now()));
+  if (click.inHome) await args.client.views.open({ trigger_id: click.triggerId, view: keyDetailsModal(details.blocks) });
+  else await tellClicker(args, ctx, details);
 };

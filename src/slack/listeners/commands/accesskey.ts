@@ -1,6 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseCommand, type ParsedCommand } from '../../input/command.js';
-import { errorReply } from '../../replies.js';
 import type { Message } from '../../views/blocks.js';
 import { errorMessage, helpMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
@@ -70,14 +69,9 @@ export function accesskeyCommand(ctx: ListenerContext) {
       await ack({ response_type: 'ephemeral', ...message });
     };
     const args: SubcommandArgs = { ctx, client, userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id, responseUrl: command.response_url, ackNow };
-    try {
-      const message = await route(args, parseCommand(command.text));
-      if (message === undefined) await ackNow();
-      else await reply(message);
-    } catch (error) {
-      await reply(errorReply(error, ctx.logger, { userId: command.user_id, command: 'accesskey' })).catch((replyError: unknown) =>
-        ctx.logger.error('could not tell the user about an error', { error: replyError }),
-      );
-    }
+    // Errors go to the error boundary (src/slack/errors.ts): it answers in the ack or through respond().
+    const message = await route(args, parseCommand(command.text));
+    if (message === undefined) await ackNow();
+    else await reply(message);
   };
 }

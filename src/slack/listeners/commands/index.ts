@@ -1,8 +1,8 @@
-import type { App } from '@slack/bolt';
+import type { SlackListeners } from '../../errors.js';
 import { COMMAND } from '../../ids.js';
 import type { ListenerContext } from '../context.js';
 import { accesskeyCommand } from './accesskey.js';
 
-export function register(app: App, ctx: ListenerContext): void {
+export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.command(COMMAND, accesskeyCommand(ctx));
 }

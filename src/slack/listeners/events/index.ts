@@ -1,7 +1,7 @@
-import type { App } from '@slack/bolt';
+import type { SlackListeners } from '../../errors.js';
 import type { ListenerContext } from '../context.js';
 import { appHomeOpened } from './app-home-opened.js';
 
-export function register(app: App, ctx: ListenerContext): void {
+export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.event('app_home_opened', appHomeOpened(ctx));
 }

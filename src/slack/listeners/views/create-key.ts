@@ -1,17 +1,19 @@
 import { secretFileLifetime } from '../../delivery/secret-file.js';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { isAppError, type ErrorCode } from '../../../errors.js';
+import type { AppError, ErrorCode } from '../../../errors.js';
 import { deliverSecret } from '../../delivery/secret.js';
 import { postToResponseUrl } from '../../delivery/response-url.js';
 import { BLOCK } from '../../ids.js';
 import { parseCreateKeyState, parseModalOrigin } from '../../input/views.js';
-import { errorText } from '../../replies.js';
 import { publishHome } from '../../surfaces.js';
 import { escapeText } from '../../views/format.js';
 import type { ListenerContext } from '../context.js';
 
 /** Domain refusals that belong next to a field of the modal, so the user fixes and resubmits. */
 const BLOCK_FOR_CODE: Partial<Record<ErrorCode, string>> = { INVALID_EXPIRY: BLOCK.expiryAt };
+
+/** Where the error boundary shows a refusal of this modal: by the field it is about, else by the name. */
+export const createKeyErrorField = (error: AppError): string => BLOCK_FOR_CODE[error.code] ?? BLOCK.name;
 
 /**
  * Validates and creates before acknowledging, so every refusal (a past date, a duplicate name, the
@@ -28,20 +30,17 @@ export function createKeySubmission(ctx: ListenerContext) {
       await ack({ response_action: 'errors', errors: parsed.errors });
       return;
     }
-    let result;
-    try {
-      // The view id makes a replayed submission (a double click, a Slack retry) find the first key.
-      result = await services.keys.create({ actorId: userId, name: parsed.value.name, expiry: parsed.value.expiry, requestId: view.id, deliverLater: true });
-    } catch (error) {
-      const blockId = (isAppError(error) && BLOCK_FOR_CODE[error.code]) || BLOCK.name;
-      await ack({ response_action: 'errors', errors: { [blockId]: errorText(error, logger, { userId, view: 'create' }) } });
-      return;
-    }
+    // The view id makes a replayed submission (a double click, a Slack retry) find the first key.
+    // A refusal (a past date, a duplicate name, the last slot taken meanwhile) is thrown before the ack,
+    // so the error boundary shows it inside the still-open modal (createKeyErrorField).
+    const result = await services.keys.create({ actorId: userId, name: parsed.value.name, expiry: parsed.value.expiry, requestId: view.id, deliverLater: true });
     // The key is committed: a failed ack (a dropped socket) must not stop its secret from going out.
     await ack().catch((error: unknown) => logger.warn('ack failed after the key was created; delivering anyway', { error, userId }));
     if (!result.created) {
       const text = `*${escapeText(result.key.name)}* was already created from this form; its secret was shown once and is not shown again.`;
-      if (origin.responseUrl !== undefined) await postToResponseUrl(origin.responseUrl, { response_type: 'ephemeral', text, blocks: [] }).catch(() => undefined);
+      if (origin.responseUrl !== undefined) {
+        await postToResponseUrl(origin.responseUrl, { response_type: 'ephemeral', text, blocks: [] }).catch((error: unknown) => logger.warn('could not answer a replayed create', { error, userId }));
+      }
       return;
     }
     const key = result.key;

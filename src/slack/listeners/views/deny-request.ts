@@ -2,11 +2,13 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { z } from 'zod';
 import { BLOCK, INPUT } from '../../ids.js';
 import { onceForView } from '../../replay.js';
-import { errorText } from '../../replies.js';
 import type { ListenerContext } from '../context.js';
 
 const metadata = z.object({ requestId: z.string().min(1).max(100), channel: z.string().optional(), ts: z.string().optional() });
 const reasonState = z.object({ [BLOCK.denyReason]: z.object({ [INPUT.denyReason]: z.object({ value: z.string().max(500).nullish() }) }) });
+
+/** The deny modal has one field: every refusal is shown by it. */
+export const denyRequestErrorField = (): string => BLOCK.denyReason;
 
 /** The deny modal's submission: decided once; a second decision (double submit) changes nothing. */
 export function denyRequestSubmission(ctx: ListenerContext) {
@@ -24,13 +26,7 @@ export function denyRequestSubmission(ctx: ListenerContext) {
       await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: 'Keep the reason under 500 characters.' } });
       return;
     }
-    let result;
-    try {
-      result = await ctx.services.access.decide(userId, parsedMeta.requestId, 'deny', state.data[BLOCK.denyReason][INPUT.denyReason].value ?? undefined, onceForView(view), { channel: parsedMeta.channel, ts: parsedMeta.ts });
-    } catch (error) {
-      await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: errorText(error, ctx.logger, { userId, view: 'deny' }) } });
-      return;
-    }
+    const result = await ctx.services.access.decide(userId, parsedMeta.requestId, 'deny', state.data[BLOCK.denyReason][INPUT.denyReason].value ?? undefined, onceForView(view), { channel: parsedMeta.channel, ts: parsedMeta.ts });
     if (result.outcome === 'replayed') {
       // The first delivery of this submission decided and closed the modal; the replay changes nothing.
       await ack();

@@ -1,12 +1,14 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { isAppError } from '../../../errors.js';
+import type { AppError } from '../../../errors.js';
 import { BLOCK } from '../../ids.js';
 import { parseExtendKeyState, parseModalOrigin } from '../../input/views.js';
 import { onceForView } from '../../replay.js';
-import { errorText } from '../../replies.js';
 import { refreshSurface } from '../../surfaces.js';
 import { escapeText, expiryText } from '../../views/format.js';
 import type { ListenerContext } from '../context.js';
+
+/** Where the error boundary shows a refusal: a bad date by the date picker, anything else by the choice. */
+export const extendKeyErrorField = (error: AppError): string => (error.code === 'INVALID_EXPIRY' ? BLOCK.expiryAt : BLOCK.extendChoice);
 
 export function extendKeySubmission(ctx: ListenerContext) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
@@ -22,14 +24,7 @@ export function extendKeySubmission(ctx: ListenerContext) {
       await ack({ response_action: 'errors', errors: { [BLOCK.extendChoice]: 'This form lost track of its key. Please open it again.' } });
       return;
     }
-    let result;
-    try {
-      result = await services.keys.extend(userId, origin.keyId, parsed.value, { once: onceForView(view) });
-    } catch (error) {
-      const blockId = isAppError(error, 'INVALID_EXPIRY') ? BLOCK.expiryAt : BLOCK.extendChoice;
-      await ack({ response_action: 'errors', errors: { [blockId]: errorText(error, logger, { userId, view: 'extend' }) } });
-      return;
-    }
+    const result = await services.keys.extend(userId, origin.keyId, parsed.value, { once: onceForView(view) });
     await ack();
     // A replay of this submission (a Slack retry): the first one already changed and told.
     if (!result.changed) return;

@@ -1,12 +1,12 @@
-import type { App } from '@slack/bolt';
+import type { SlackListeners } from '../../errors.js';
 import { VIEW } from '../../ids.js';
 import type { ListenerContext } from '../context.js';
-import { createKeySubmission } from './create-key.js';
-import { denyRequestSubmission } from './deny-request.js';
-import { extendKeySubmission } from './extend-key.js';
+import { createKeyErrorField, createKeySubmission } from './create-key.js';
+import { denyRequestErrorField, denyRequestSubmission } from './deny-request.js';
+import { extendKeyErrorField, extendKeySubmission } from './extend-key.js';
 
-export function register(app: App, ctx: ListenerContext): void {
-  app.view(VIEW.createKey, createKeySubmission(ctx));
-  app.view(VIEW.extendKey, extendKeySubmission(ctx));
-  app.view(VIEW.denyRequest, denyRequestSubmission(ctx));
+export function register(app: SlackListeners, ctx: ListenerContext): void {
+  app.view(VIEW.createKey, createKeySubmission(ctx), { fieldOf: createKeyErrorField });
+  app.view(VIEW.extendKey, extendKeySubmission(ctx), { fieldOf: extendKeyErrorField });
+  app.view(VIEW.denyRequest, denyRequestSubmission(ctx), { fieldOf: denyRequestErrorField });
 }

@@ -81,7 +81,7 @@ function liveChannelMessage(args: JsonObject, ctx: EmulatorContext): EmulatedMes
   const channel = channelArg === undefined ? undefined : ctx.store.resolveChannel(channelArg);
   if (channel === undefined) return fail('channel_not_found');
   const ts = nonEmptyString(args.ts);
-  // Ephemeral messages cannot be edited through chat.* (notes §2.2): Slack does not find them.
+  // Ephemeral messages cannot be edited through chat.* (Slack documents this): Slack does not find them.
   const message = ts === undefined ? undefined : ctx.store.findMessage({ kind: 'channel', channel: channel.id, ts });
   return message ?? fail('message_not_found');
 }

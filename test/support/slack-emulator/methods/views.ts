@@ -56,7 +56,7 @@ export function checkViewArg(raw: unknown, expectedType: 'modal' | 'home'): View
 
 type TriggerCheck = { ok: true; userId: string } | { ok: false; response: JsonObject };
 
-/** trigger_ids are single use and live 3 s (notes §2.3). */
+/** trigger_ids are single use and live 3 s, as Slack documents. */
 function checkTrigger(args: JsonObject, ctx: EmulatorContext): TriggerCheck {
   const triggerId = nonEmptyString(args.trigger_id) ?? nonEmptyString(args.interactivity_pointer);
   if (triggerId === undefined) return { ok: false, response: missingField('trigger_id') };

@@ -1,6 +1,6 @@
 import { postRequestCard } from '../../../approvals.js';
 import { onceForCommand } from '../../../replay.js';
-import { keyOutcomeMessage } from '../../../views/keys.js';
+import { noticeMessage } from '../../../views/messages.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
 /** Files an API-access request and puts its card in front of the admins. */
@@ -13,7 +13,7 @@ export async function requestAccessSubcommand(args: SubcommandArgs, reason: stri
     await postRequestCard(args.client, services, config.approvalsChannelId, request);
   } catch (error) {
     logger.warn('could not post the approvals card', { error, requestId: request.id });
-    return keyOutcomeMessage(":warning: Your request is recorded, but I couldn't post it to the admins' channel. Please tell an admin directly.");
+    return noticeMessage(":warning: Your request is recorded, but I couldn't post it to the admins' channel. Please tell an admin directly.");
   }
-  return keyOutcomeMessage(':incoming_envelope: Your request for API access went to the admins. You will get a DM when one of them decides.');
+  return noticeMessage(':incoming_envelope: Your request for API access went to the admins. You will get a DM when one of them decides.');
 }

@@ -2,7 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { AuditRecord } from '../../../../../domain/model.js';
 import { uploadToDm } from '../../../../delivery/dm.js';
 import { auditMessage } from '../../../../views/admin.js';
-import { keyOutcomeMessage } from '../../../../views/keys.js';
+import { noticeMessage } from '../../../../views/messages.js';
 import type { SubcommandArgs, SubcommandResult } from '../types.js';
 
 const PAGE_SIZE = 20;
@@ -42,5 +42,5 @@ export async function exportAuditCsv(args: SubcommandArgs, since: string | undef
     content: auditCsv(records),
     comment: `Audit log export: ${records.length} record(s)${since === undefined ? '' : ` since ${since}`}. Each row carries its chain hash.`,
   });
-  return keyOutcomeMessage(`:page_facing_up: ${records.length} audit record(s) sent to your DM with me as CSV.`);
+  return noticeMessage(`:page_facing_up: ${records.length} audit record(s) sent to your DM with me as CSV.`);
 }

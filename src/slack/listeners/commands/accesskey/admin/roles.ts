@@ -1,6 +1,6 @@
 import { escapeText, mention } from '../../../../views/format.js';
 import { impactMessage, rolesMessage } from '../../../../views/admin.js';
-import { keyOutcomeMessage } from '../../../../views/keys.js';
+import { noticeMessage } from '../../../../views/messages.js';
 import type { SubcommandArgs, SubcommandResult } from '../types.js';
 
 export async function listRoles(args: SubcommandArgs): Promise<SubcommandResult> {
@@ -10,7 +10,7 @@ export async function listRoles(args: SubcommandArgs): Promise<SubcommandResult>
 
 export async function createRole(args: SubcommandArgs, name: string, maxKeys: number): Promise<SubcommandResult> {
   const role = await args.ctx.services.roles.create(args.userId, name, maxKeys);
-  return keyOutcomeMessage(`:white_check_mark: Role *${escapeText(role.name)}* created (up to ${role.maxKeys} key(s) per user).`);
+  return noticeMessage(`:white_check_mark: Role *${escapeText(role.name)}* created (up to ${role.maxKeys} key(s) per user).`);
 }
 
 /** Shows what deleting the role takes with it; the Delete button (with its own confirm) does it. */
@@ -21,7 +21,7 @@ export async function previewRoleDeletion(args: SubcommandArgs, name: string): P
 
 export async function assignRole(args: SubcommandArgs, userId: string, role: string): Promise<SubcommandResult> {
   const result = await args.ctx.services.roles.assign(args.userId, userId, role);
-  return keyOutcomeMessage(result.changed ? `:white_check_mark: ${mention(userId)} now holds *${escapeText(result.role.name)}*.` : `${mention(userId)} already holds *${escapeText(result.role.name)}*.`);
+  return noticeMessage(result.changed ? `:white_check_mark: ${mention(userId)} now holds *${escapeText(result.role.name)}*.` : `${mention(userId)} already holds *${escapeText(result.role.name)}*.`);
 }
 
 export async function previewRoleRemoval(args: SubcommandArgs, userId: string, role: string): Promise<SubcommandResult> {
