@@ -73,10 +73,10 @@ export class InboundSender {
     const at = this.ctx.clock.now();
     const label = kind === 'interactive' ? String(payload.type) : kind;
     if (result.ackMs > this.ctx.config.ackDeadlineMs || result.status === 0) {
-      this.ctx.store.lateAcks.push({ kind: label, ackMs: result.ackMs, at });
+      this.ctx.store.record(this.ctx.store.lateAcks, { kind: label, ackMs: result.ackMs, at });
     }
-    if (result.body !== undefined) this.ctx.store.ackBodies.push(result.body);
-    this.deliveries.push({ kind, payload, status: result.status, body: result.body, ackMs: result.ackMs, at });
+    if (result.body !== undefined) this.ctx.store.record(this.ctx.store.ackBodies, result.body);
+    this.ctx.store.record(this.deliveries, { kind, payload, status: result.status, body: result.body, ackMs: result.ackMs, at });
     return { ...result, transport: this.target.mode === 'socket' ? 'socket' : 'http', payload };
   }
 
