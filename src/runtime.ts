@@ -9,7 +9,7 @@ import { createServices, type Services } from './domain/services.js';
 import { checkPepper } from './domain/startup.js';
 import { createIntegrationApi } from './http/api.js';
 import { healthRoute } from './http/health.js';
-import { createHttpServer, listen, type Route } from './http/server.js';
+import { createHttpServer, listen, type PathMount, type Route } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { startScheduler } from './scheduler/index.js';
 import { createSlackApp, type SlackClientOverrides, type SlackRuntime } from './slack/app.js';
@@ -32,6 +32,8 @@ export interface StartOptions {
   slackClientOptions?: SlackClientOverrides;
   /** Background work (cron jobs, audit mirror); tests that drive jobs by hand turn it off. */
   background?: boolean;
+  /** Extra listeners on the app's port by path prefix (the local sandbox mounts itself at /sandbox). */
+  mounts?: PathMount[];
 }
 
 /**
@@ -68,8 +70,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // Pushed before the server's close step, so it runs after it: no request can add a use after the last flush.
     stops.push(() => api.stop());
 
-    const server = createHttpServer({ routes, slackRequestListener: slack.requestListener, logger, observer: api.observer });
-    const port = await listen(server, config.port);
+    const server = createHttpServer({ routes, slackRequestListener: slack.requestListener, logger, observer: api.observer, mounts: options.mounts });
+    const port = await listen(server, config.port, config.host);
     stops.push(async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -96,7 +98,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       stops.push(() => scheduler.stop());
     }
 
-    logger.info('access key bot started', { port, mode: config.slack.socketMode ? 'socket' : 'http', database: config.database.kind });
+    logger.info('access key bot started', { port, mode: config.sandbox ? 'sandbox' : config.slack.socketMode ? 'socket' : 'http', database: config.database.kind });
     return { services, slack, server, port, logger, stop: stopAll };
   } catch (error) {
     await stopAll();

@@ -278,6 +278,37 @@ export class SlackEmulator {
     return this.store.dmByUser.get(userId);
   }
 
+  /** The bot's DM with a user, opened now if needed (Slack keeps one per user). */
+  openDm(userId: string): string {
+    return this.store.openDm(userId).id;
+  }
+
+  users(): EmulatedUser[] {
+    return [...this.store.users.values()].map((user) => ({ ...user }));
+  }
+
+  channels(): EmulatedChannel[] {
+    return [...this.store.channels.values()].map((channel) => ({ ...channel, members: channel.members === undefined ? undefined : [...channel.members] }));
+  }
+
+  /** A file's name and bytes, if it was shared somewhere the user can see. */
+  fileFor(userId: string, fileId: string): { filename: string; bytes: Buffer } | undefined {
+    const file = this.store.files.get(fileId);
+    if (file === undefined || !file.completed || file.bytes === undefined) return undefined;
+    const visible = file.channels.some((id) => {
+      const channel = this.store.channels.get(id);
+      return channel !== undefined && this.store.isMember(channel, userId);
+    });
+    return visible ? { filename: file.filename, bytes: file.bytes } : undefined;
+  }
+
+  /** Metadata of a shared file (no bytes), for showing it in a conversation. */
+  fileInfo(fileId: string): { id: string; filename: string; title: string; size: number } | undefined {
+    const file = this.store.files.get(fileId);
+    if (file === undefined || !file.completed) return undefined;
+    return { id: file.id, filename: file.filename, title: file.title, size: file.bytes?.length ?? file.declaredLength };
+  }
+
   /** Files shared into a channel (completeUploadExternal with channel_id), with their content. */
   filesIn(channelId: string): SharedFile[] {
     return [...this.store.files.values()]

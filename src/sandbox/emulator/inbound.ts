@@ -177,7 +177,7 @@ export class InboundSender {
     const record = input.viewId === undefined ? this.openRecord(input.userId, undefined) : this.openRecord(input.userId, input.viewId);
     const located = this.locate(record.view.blocks, { actionId: input.actionId, blockId: input.blockId, value: input.value }, `view ${record.view.id}`);
     const choice = input.input ?? (located.element.type === 'button' ? undefined : input.value);
-    const values = buildStateValues(record.view.blocks, input.inputs ?? {});
+    const values = buildStateValues(record.view.blocks, input.inputs ?? {}, input.values ?? {});
     const triggerId = mintTrigger(this.ctx, input.userId);
     const action = buildAction(located, choice, this.ctx.ids.actionTs());
     const payload = viewBlockActionsPayload(this.ctx, { userId: input.userId, view: record.view, action, values, triggerId });

@@ -4,3 +4,4 @@ export { slackSignature, signedHeaders } from './signing.js';
 export { checkBlocks, checkView, type BlockKitProblem } from './block-kit.js';
 export type { Delivery } from './inbound.js';
 export type * from './types.js';
+export { stateValuesFromForm } from './elements.js';

@@ -247,6 +247,8 @@ export interface ViewClickInput {
   input?: UserInput;
   /** Current user input in the view's other elements, by action_id. */
   inputs?: Record<string, UserInput>;
+  /** The same as ready-made state values, block_id → action_id. */
+  values?: StateValues;
 }
 
 export interface ViewSubmissionInput {
