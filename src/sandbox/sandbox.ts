@@ -329,7 +329,8 @@ export class Sandbox {
   }
 
   private sendState(res: ServerResponse, query: URLSearchParams): void {
-    const as = query.get('as') ?? '';
+    // Without `as` the page is new: it acts as the first person (the admin).
+    const as = query.get('as') ?? SANDBOX_PEOPLE[0]?.id;
     const person = SANDBOX_PEOPLE.find((p) => p.id === as);
     if (person === undefined) return sendJsonBody(res, 400, { error: 'as must be one of the sandbox people' });
     const channelId = query.get('channel') ?? SANDBOX_CHANNELS.general.id;
