@@ -16,6 +16,7 @@ export async function launchBrowser(): Promise<Browser> {
 
 export interface SandboxUnderTest {
   running: RunningSandbox;
+  databasePath: string;
   logs: string[];
   stop(): Promise<void>;
 }
@@ -26,11 +27,13 @@ export interface SandboxUnderTest {
  */
 export async function startSandbox(env: Record<string, string> = {}): Promise<SandboxUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'akb-sandbox-'));
-  const config = loadConfig({ PORT: '0', DATABASE_URL: `file:${join(dir, 'sandbox.sqlite')}`, ...env });
+  const databasePath = join(dir, 'sandbox.sqlite');
+  const config = loadConfig({ PORT: '0', DATABASE_URL: `file:${databasePath}`, ...env });
   const logger = createMemoryLogger();
   const running = await startSandboxApp(config, { logger, ownsDatabase: true });
   return {
     running,
+    databasePath,
     logs: logger.lines,
     async stop() {
       await running.stop();
