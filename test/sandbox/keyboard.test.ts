@@ -22,7 +22,12 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-const isFocused = (target: Locator) => target.evaluate((node) => node === document.activeElement).catch(() => false);
+/** What these callbacks see inside the page (the project compiles without the DOM library). */
+type InPage = { document: { activeElement: unknown } };
+type SelectInPage = { selectedOptions: ArrayLike<{ textContent: string | null }> };
+
+const isFocused = (target: Locator) => target.evaluate((node) => node === (globalThis as unknown as InPage).document.activeElement).catch(() => false);
+const selectedLabel = (select: Locator) => select.evaluate((node) => (node as unknown as SelectInPage).selectedOptions[0]?.textContent);
 
 /** Presses Tab (or Shift+Tab) until `target` has focus. */
 async function tabTo(target: Locator, options: { back?: boolean; max?: number } = {}): Promise<void> {
@@ -43,11 +48,11 @@ async function typeCommand(text: string): Promise<void> {
 async function chooseWithArrows(select: Locator, label: string): Promise<void> {
   await tabTo(select, { back: true });
   for (let i = 0; i < 6; i += 1) {
-    if ((await select.evaluate((node) => (node as HTMLSelectElement).selectedOptions[0]?.textContent)) === label) return;
+    if ((await selectedLabel(select)) === label) return;
     await page.keyboard.press('ArrowDown');
   }
   for (let i = 0; i < 6; i += 1) {
-    if ((await select.evaluate((node) => (node as HTMLSelectElement).selectedOptions[0]?.textContent)) === label) return;
+    if ((await selectedLabel(select)) === label) return;
     await page.keyboard.press('ArrowUp');
   }
   throw new Error(`no option ${label}`);
