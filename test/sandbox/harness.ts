@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { createMemoryLogger } from '../../src/logger.js';
 import { startSandboxApp, type RunningSandbox } from '../../src/sandbox-runtime.js';
 
@@ -16,6 +16,8 @@ export async function launchBrowser(): Promise<Browser> {
 
 export interface SandboxUnderTest {
   running: RunningSandbox;
+  /** As loadConfig made it: the app's (sandbox-made) bot token is what the sandbox's Web API accepts. */
+  config: Config;
   databasePath: string;
   logs: string[];
   stop(): Promise<void>;
@@ -33,6 +35,7 @@ export async function startSandbox(env: Record<string, string> = {}): Promise<Sa
   const running = await startSandboxApp(config, { logger, ownsDatabase: true });
   return {
     running,
+    config,
     databasePath,
     logs: logger.lines,
     async stop() {
