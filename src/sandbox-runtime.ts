@@ -38,6 +38,10 @@ function reachableHost(host: string): string {
  */
 export async function startSandboxApp(config: Config, options: SandboxStartOptions = {}): Promise<RunningSandbox> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
+  if (!['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
+    // The page has no sign-in: anyone who reaches it can act as the sandbox's admin.
+    logger.warn('the sandbox is reachable beyond this machine (HOST); anyone who can reach it can act as its admin', { host: config.host });
+  }
   const ownDatabase = JSON.stringify(parseDatabaseUrl(SANDBOX_DATABASE_URL)) === JSON.stringify(config.database);
   const deletesDatabase = config.database.kind === 'sqlite' && (options.ownsDatabase ?? ownDatabase);
 

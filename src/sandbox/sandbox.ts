@@ -20,6 +20,7 @@ export interface SandboxOptions {
 
 const COMMAND = '/accesskey';
 const MAX_BODY_BYTES = 64 * 1024;
+const MAX_MESSAGES_SHOWN = 200;
 const userId = z.string().refine((id) => SANDBOX_PEOPLE.some((person) => person.id === id), 'must be one of the sandbox people');
 const slackId = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be an ID');
 /** What a person entered in one element: text, a date, a timestamp, options by value. */
@@ -270,11 +271,15 @@ export class Sandbox {
       const problem = result.status === 200 || result.status === 202 ? undefined : appFailure(result.status);
       sendJsonBody(res, 200, { status: result.status, problem });
     } catch (error) {
-      // The emulator throws for gestures that make no sense (a button that is gone): tell the page.
-      const message = error instanceof UserFacing ? error.message : 'That is no longer there. The page has been refreshed.';
-      if (!(error instanceof UserFacing)) this.options.logger.info('sandbox: gesture on something that changed', { error });
       this.scheduleChange();
-      sendJsonBody(res, 409, { error: message });
+      if (error instanceof UserFacing) return sendJsonBody(res, 409, { error: error.message });
+      // The app's port refused the request: it is restarting (a reset) or has stopped.
+      if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
+        return sendJsonBody(res, 503, { error: 'The app is not answering (restarting?). Try again in a moment.' });
+      }
+      // The emulator throws for gestures that make no sense any more (a button that is gone).
+      this.options.logger.info('sandbox: gesture on something that changed', { error });
+      sendJsonBody(res, 409, { error: 'That is no longer there. The page has been refreshed.' });
     }
   }
 
@@ -337,7 +342,8 @@ export class Sandbox {
     const emulator = this.emulator;
     const channels = emulator.channels();
     const named = channels.filter((c) => !c.isIm).map((c) => ({ id: c.id, name: c.name }));
-    const visible = emulator.messagesVisibleTo(person.id).filter((m) => m.channel === channelId);
+    // The newest ones are enough for a page, and keep a long-running sandbox's answers small.
+    const visible = emulator.messagesVisibleTo(person.id).filter((m) => m.channel === channelId).slice(-MAX_MESSAGES_SHOWN);
     const state: PageState = {
       team: emulator.config.teamName,
       botName: emulator.config.botName,

@@ -143,6 +143,18 @@ describe('the sandbox page, driven in Chromium by role and name', () => {
     await audit.close();
   });
 
+  it('changes the expiry of a key in the extend modal with its radio buttons', async () => {
+    await send('/accesskey extend ci-deploy');
+    const modal = page.getByRole('dialog', { name: 'Change key expiry' });
+    expect(await modal.getByRole('radio', { name: 'At the date and time below' }).isChecked()).toBe(true);
+    await modal.getByRole('radio', { name: 'Never expires' }).check();
+    await modal.getByRole('button', { name: 'Save' }).click();
+    await modal.waitFor({ state: 'detached' });
+    await send('/accesskey show ci-deploy');
+    const details = messages().getByRole('listitem').filter({ hasText: 'Last used' }).last();
+    await expect.poll(() => details.textContent()).toMatch(/Expires\s*Never/);
+  });
+
   it('rotates a key: a successor secret is delivered like a new key', async () => {
     await send('/accesskey rotate ci-deploy');
     const rotated = messages().getByRole('listitem').filter({ hasText: 'is ready' }).filter({ hasText: 'ci-deploy' });

@@ -172,6 +172,11 @@ function fileCard(file) {
 
 function renderMessages() {
   const list = $('messages');
+  // Most changes are elsewhere (another channel, another person): leave this list, its focus and any
+  // open menu alone unless what it shows changed.
+  const signature = JSON.stringify([page.as, page.conversation, page.state.messages]);
+  if (list.dataset.signature === signature) return;
+  list.dataset.signature = signature;
   const focusKey = focusKeyOf(document.activeElement);
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   const items = page.state.messages.map((message) => {
@@ -207,9 +212,13 @@ function renderHome() {
   }
   const focusKey = focusKeyOf(document.activeElement);
   if (home === null) {
+    delete section.dataset.signature;
     section.replaceChildren(el('p', { class: 'empty', text: 'Loading App Home…' }));
     return;
   }
+  const signature = JSON.stringify([page.as, home]);
+  if (section.dataset.signature === signature) return;
+  section.dataset.signature = signature;
   const before = readForm(section);
   const surface = { id: `v${home.id}`, ctx: ctx(), confirm, onAction: (gesture) => act({ type: 'view', viewId: home.id }, gesture, readForm(section)) };
   section.replaceChildren(renderBlocks(home.blocks, surface));
@@ -242,7 +251,9 @@ function renderModal() {
   if (page.modal?.id === top.id && page.modal.hash === top.hash && page.modal.errorsKey === errorsKey) return;
   const sameView = page.modal?.id === top.id;
   const before = sameView ? readForm(page.modal.body) : {};
-  const focusKey = sameView ? document.activeElement?.id : undefined;
+  // Where the person was, by Block Kit ids (element ids are new on every render).
+  const focused = sameView ? document.activeElement?.closest?.('[data-action-id]') : null;
+  const focusIds = focused ? [focused.dataset.blockId, focused.dataset.actionId] : undefined;
   if (!sameView) closeModalElement();
 
   const titleId = `modal-title-${top.id}`;
@@ -283,7 +294,10 @@ function renderModal() {
   if (!dialog.open) dialog.showModal();
   const invalid = body.querySelector('[aria-invalid="true"]');
   if (invalid !== null) invalid.focus();
-  else if (focusKey) document.getElementById(focusKey)?.focus();
+  else if (focusIds !== undefined) {
+    const again = [...body.querySelectorAll('[data-action-id]')].find((n) => n.dataset.blockId === focusIds[0] && n.dataset.actionId === focusIds[1]);
+    (again?.matches('input, select, textarea') ? again : again?.querySelector('input'))?.focus();
+  }
 }
 
 async function dismiss(record, viewId) {
