@@ -52,12 +52,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   browser = await launchBrowser();
   page = await (await browser.newContext({ locale: 'en-US', timezoneId: 'UTC' })).newPage();
-  const posted = await fetch(`${sandbox.running.sandbox.apiUrl}chat.postMessage`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${sandbox.config.slack.botToken}` },
-    body: JSON.stringify({ channel: 'C0SANDGENERAL', text: 'Every element', blocks }),
-  });
-  expect(await posted.json()).toMatchObject({ ok: true });
+  expect(await webApi('chat.postMessage', { channel: 'C0SANDGENERAL', text: 'Every element', blocks })).toMatchObject({ ok: true });
   await page.goto(sandbox.running.url);
   await page.getByRole('heading', { name: 'Every element' }).waitFor();
 });
@@ -66,6 +61,15 @@ afterAll(async () => {
   await browser?.close();
   await sandbox?.stop();
 });
+
+async function webApi(method: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const response = await fetch(`${sandbox.running.sandbox.apiUrl}${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${sandbox.config.slack.botToken}` },
+    body: JSON.stringify(args),
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
 
 describe('Block Kit in the sandbox page', () => {
   it('draws mrkdwn: bold, italic, strike, code, links, mentions as names, dates in local time, emoji, quotes', async () => {
@@ -114,5 +118,31 @@ describe('Block Kit in the sandbox page', () => {
     expect(await page.getByRole('radio', { name: 'Small' }).isChecked()).toBe(false);
     expect(await page.getByRole('checkbox', { name: 'Olives' }).isChecked()).toBe(true);
     expect(await page.getByRole('checkbox', { name: 'Cheese' }).isChecked()).toBe(false);
+  });
+
+  it('a modal updated by the app (views.update) changes in place, live, and keeps what the person typed', async () => {
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await box.fill('/accesskey create');
+    await box.press('Enter');
+    const modal = page.getByRole('dialog', { name: 'New access key' });
+    await modal.getByRole('textbox', { name: 'Name' }).fill('typed by hand');
+    const state = (await (await fetch(`${new URL(sandbox.running.url).origin}/sandbox/state?as=U0SANDADA`)).json()) as { modals: Array<{ id: string }> };
+    const viewId = state.modals[0]?.id;
+    const updated = await webApi('views.update', {
+      view_id: viewId,
+      view: {
+        type: 'modal', title: plain('Updated in place'), submit: plain('Create key'), close: plain('Cancel'), callback_id: 'create_key_modal',
+        blocks: [
+          { type: 'section', text: { type: 'mrkdwn', text: 'A *new* line' } },
+          { type: 'input', block_id: 'name_block', label: plain('Name'), element: { type: 'plain_text_input', action_id: 'name_input' } },
+        ],
+      },
+    });
+    expect(updated).toMatchObject({ ok: true });
+    const again = page.getByRole('dialog', { name: 'Updated in place' });
+    await expect.poll(() => again.locator('strong').textContent()).toBe('new');
+    expect(await again.getByRole('textbox', { name: 'Name' }).inputValue()).toBe('typed by hand');
+    await again.getByRole('button', { name: 'Cancel' }).click();
+    await again.waitFor({ state: 'detached' });
   });
 });
