@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createMemoryLogger } from '../../src/logger.js';
 import { startSandboxApp, type RunningSandbox } from '../../src/sandbox-runtime.js';
@@ -43,11 +43,4 @@ export async function startSandbox(env: Record<string, string> = {}): Promise<Sa
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Opens the page as someone, in a conversation, and waits until it has drawn its first state. */
-export async function openAs(page: Page, url: string, person: string): Promise<void> {
-  await page.goto(url);
-  await page.getByRole('combobox', { name: 'Acting as' }).selectOption({ label: person });
-  await page.getByRole('link', { name: 'general' }).waitFor();
 }

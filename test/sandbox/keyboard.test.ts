@@ -155,4 +155,23 @@ describe('the sandbox page with the keyboard only', () => {
     await openByKeyboard('Access Key Bot');
     await expect.poll(() => messages().textContent()).toContain('@Ada approved your API access');
   });
+
+  it('App Home opens from the keyboard, and a key is rotated from its button there', async () => {
+    await chooseWithArrows(page.getByRole('combobox', { name: 'Acting as' }), 'Ada (admin)');
+    await openByKeyboard('general');
+    await typeCommand('/accesskey create home-key');
+    const modal = page.getByRole('dialog', { name: 'New access key' });
+    await tabTo(modal.getByRole('button', { name: 'Create key' }));
+    await page.keyboard.press('Enter');
+    await modal.waitFor({ state: 'detached' });
+
+    await openByKeyboard('App Home');
+    const home = page.getByRole('region', { name: 'App Home' });
+    await expect.poll(() => home.textContent()).toContain('home-key');
+    await tabTo(home.getByRole('button', { name: 'Rotate' }).first());
+    await page.keyboard.press('Enter');
+    // The successor's secret arrives like a new key's: a third CSV (kb-key, home-key, its successor) in the DM.
+    await openByKeyboard('Access Key Bot');
+    await expect.poll(() => page.getByRole('link', { name: /^Download access-key-/ }).count()).toBe(3);
+  });
 });
