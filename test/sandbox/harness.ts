@@ -27,12 +27,12 @@ export interface SandboxUnderTest {
  * `npm start` with no Slack settings, as main.ts runs it: the sandbox configuration from loadConfig,
  * a fresh SQLite file, background jobs on (the audit mirror posts live), on a free loopback port.
  */
-export async function startSandbox(env: Record<string, string> = {}): Promise<SandboxUnderTest> {
+export async function startSandbox(env: Record<string, string> = {}, options: { ownsDatabase?: boolean } = {}): Promise<SandboxUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'akb-sandbox-'));
   const databasePath = join(dir, 'sandbox.sqlite');
   const config = loadConfig({ PORT: '0', DATABASE_URL: `file:${databasePath}`, ...env });
   const logger = createMemoryLogger();
-  const running = await startSandboxApp(config, { logger, ownsDatabase: true });
+  const running = await startSandboxApp(config, { logger, ownsDatabase: options.ownsDatabase ?? true });
   return {
     running,
     config,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { isAppError } from '../../src/errors.js';
+import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
 import { until } from '../support/wait.js';
 import { startSandbox, type SandboxUnderTest } from './harness.js';
 
@@ -107,5 +108,40 @@ describe('the running sandbox', () => {
     expect(await verify()).toMatchObject({ valid: false, code: 'NOT_FOUND' });
     expect((await state()).messages).toEqual([]);
     expect(existsSync(sandbox.databasePath)).toBe(true);
+  });
+});
+
+describe.each(dialects)('the sandbox on an explicit DATABASE_URL (%s)', (dialect) => {
+  let db: TestDatabase;
+  let sandbox: SandboxUnderTest;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(dialect);
+    const url = db.config.kind === 'sqlite' ? `file:${db.config.path}` : db.config.url;
+    sandbox = await startSandbox({ DATABASE_URL: url }, { ownsDatabase: false });
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+    await db?.cleanup();
+  });
+
+  it('keeps its keys there, and reset clears only Slack’s side', async () => {
+    const origin = new URL(sandbox.running.url).origin;
+    const post = (path: string, body: unknown) => fetch(`${origin}/sandbox/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const state = async () => (await (await fetch(`${origin}/sandbox/state?as=U0SANDADA`)).json()) as { messages: unknown[]; modals: Array<{ id: string }>; resetClears: string };
+    expect((await state()).resetClears).toBe('slack');
+    await post('command', { as: 'U0SANDADA', channel: 'C0SANDGENERAL', text: '/accesskey create kept' });
+    const modal = await until(async () => (await state()).modals[0], 'the create modal');
+    await post('submit', { as: 'U0SANDADA', viewId: modal.id, form: {} });
+    const secret = await until(async () => /aks_[0-9A-Za-z]{46}/.exec(JSON.stringify((await state()).messages))?.[0], 'the secret message');
+    const keys = await db.store.read.listKeys({ ownerId: 'U0SANDADA' });
+    expect(keys.map((k) => k.name)).toEqual(['kept']);
+
+    const before = sandbox.running.app;
+    await post('reset', {});
+    await until(async () => sandbox.running.app !== before && (await fetch(`${origin}/healthz`).then((r) => r.ok, () => false)), 'the app to restart', 15_000);
+    expect((await state()).messages).toEqual([]);
+    const verify = await fetch(`${origin}/v1/keys/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: secret }) });
+    expect(await verify.json()).toMatchObject({ valid: true });
   });
 });
