@@ -182,6 +182,26 @@ describe('the sandbox page, driven in Chromium by role and name', () => {
     await expect.poll(() => messages().textContent()).toContain('@Ada approved your API access');
   });
 
+  it('the admin denies a request with a reason typed in the modal; the card quotes it and the member is told', async () => {
+    await actAs('Cleo');
+    await openConversation('general');
+    await send('/accesskey request-access please');
+    await actAs('Ada (admin)');
+    await openConversation('key-approvals');
+    const card = messages().getByRole('listitem').filter({ hasText: '@Cleo asks for API access' });
+    await card.getByRole('button', { name: 'Deny' }).click();
+    const modal = page.getByRole('dialog', { name: 'Deny API access' });
+    await modal.getByRole('textbox', { name: 'Reason (sent to the requester)' }).fill('Use the shared\nreporting key');
+    await modal.getByRole('button', { name: 'Deny' }).click();
+    await modal.waitFor({ state: 'detached' });
+    await expect.poll(() => card.textContent()).toContain('Denied by @Ada');
+    expect(await card.locator('blockquote').textContent()).toContain('Use the shared');
+
+    await actAs('Cleo');
+    await openConversation('Access Key Bot');
+    await expect.poll(() => messages().textContent()).toContain('@Ada denied your API access request');
+  });
+
   it('App Home shows the keys of the active role and its slots', async () => {
     await actAs('Ada (admin)');
     await openConversation('App Home');
