@@ -170,36 +170,57 @@ function fileCard(file) {
   );
 }
 
+function renderMessage(message) {
+  const surface = messageSurface(message);
+  const content = message.blocks.length > 0 ? renderBlocks(message.blocks, surface) : el('div', { class: 'bk-text' }, renderMrkdwn(message.text, surface.ctx));
+  return el(
+    'li',
+    { class: `message${message.ephemeral ? ' ephemeral' : ''}` },
+    el('div', { class: 'avatar', 'aria-hidden': 'true', text: '🔑' }),
+    el(
+      'div',
+      { class: 'message-body' },
+      el('div', { class: 'message-meta' }, el('span', { class: 'author', text: page.state.botName }), el('span', { class: 'app-badge', text: 'APP' }), el('span', { class: 'time', text: timeOf(message.ts) }), message.edited ? el('span', { class: 'edited', text: '(edited)' }) : undefined),
+      message.ephemeral ? el('p', { class: 'only-you' }, el('span', { 'aria-hidden': 'true', text: '👁 ' }), 'Only visible to you') : undefined,
+      content,
+      ...message.files.map(fileCard),
+    ),
+  );
+}
+
+/**
+ * Updates the list in place: a message that did not change keeps its node (and with it focus, an
+ * open menu, and silence for screen readers, which hear only what is new or changed).
+ */
 function renderMessages() {
   const list = $('messages');
-  // Most changes are elsewhere (another channel, another person): leave this list, its focus and any
-  // open menu alone unless what it shows changed.
-  const signature = JSON.stringify([page.as, page.conversation, page.state.messages]);
-  if (list.dataset.signature === signature) return;
-  list.dataset.signature = signature;
+  const scope = `${page.as}|${page.conversation}`;
+  if (list.dataset.scope !== scope) {
+    list.replaceChildren();
+    list.dataset.scope = scope;
+  }
   const focusKey = focusKeyOf(document.activeElement);
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  const items = page.state.messages.map((message) => {
-    const surface = messageSurface(message);
-    const content = message.blocks.length > 0 ? renderBlocks(message.blocks, surface) : el('div', { class: 'bk-text' }, renderMrkdwn(message.text, surface.ctx));
-    return el(
-      'li',
-      { class: `message${message.ephemeral ? ' ephemeral' : ''}` },
-      el('div', { class: 'avatar', 'aria-hidden': 'true', text: '🔑' }),
-      el(
-        'div',
-        { class: 'message-body' },
-        el('div', { class: 'message-meta' }, el('span', { class: 'author', text: page.state.botName }), el('span', { class: 'app-badge', text: 'APP' }), el('span', { class: 'time', text: timeOf(message.ts) }), message.edited ? el('span', { class: 'edited', text: '(edited)' }) : undefined),
-        message.ephemeral ? el('p', { class: 'only-you' }, el('span', { 'aria-hidden': 'true', text: '👁 ' }), 'Only visible to you') : undefined,
-        content,
-        ...message.files.map(fileCard),
-      ),
-    );
+  const existing = new Map([...list.children].filter((n) => n.dataset.ts !== undefined).map((n) => [n.dataset.ts, n]));
+  const wanted = page.state.messages.map((message) => {
+    const signature = JSON.stringify(message);
+    const old = existing.get(message.ts);
+    if (old !== undefined && old.dataset.signature === signature) return old;
+    const node = renderMessage(message);
+    node.dataset.ts = message.ts;
+    node.dataset.signature = signature;
+    return node;
   });
-  if (items.length === 0) items.push(el('li', { class: 'empty', text: 'No messages yet. Type /accesskey help below.' }));
-  list.replaceChildren(...items);
-  if (atBottom || focusKey === undefined) list.scrollTop = list.scrollHeight;
-  refocus(focusKey);
+  if (wanted.length === 0) wanted.push(list.querySelector('li.empty') ?? el('li', { class: 'empty', text: 'No messages yet. Type /accesskey help below.' }));
+  let added = false;
+  wanted.forEach((node, index) => {
+    if (list.children[index] === node) return;
+    added = added || !node.isConnected;
+    list.insertBefore(node, list.children[index] ?? null);
+  });
+  while (list.children.length > wanted.length) list.lastElementChild.remove();
+  if ((added && atBottom) || focusKey === undefined) list.scrollTop = list.scrollHeight;
+  if (focusKeyOf(document.activeElement) !== focusKey) refocus(focusKey);
 }
 
 function renderHome() {
