@@ -165,8 +165,12 @@ function fileCard(file) {
     'div',
     { class: 'file' },
     el('span', { class: 'file-icon', 'aria-hidden': 'true', text: file.filename.endsWith('.csv') ? 'CSV' : 'FILE' }),
-    el('div', { class: 'file-meta' }, el('span', { class: 'file-name', text: file.title || file.filename }), el('span', { class: 'file-size', text: `${file.size} bytes` })),
-    el('a', { class: 'file-download', href, download: file.filename, text: `Download ${file.filename}` }),
+    el(
+      'div',
+      { class: 'file-meta' },
+      el('span', { class: 'file-name', text: file.title || file.filename }),
+      el('span', { class: 'file-size' }, `${file.size} bytes · `, el('a', { class: 'file-download', href, download: file.filename, text: `Download ${file.filename}` })),
+    ),
   );
 }
 
@@ -415,7 +419,9 @@ function wire() {
     const text = message.value.trim();
     if (text === '') return;
     message.value = '';
-    await post('command', { as: page.as, channel: page.conversation, text });
+    const answer = await post('command', { as: page.as, channel: page.conversation, text });
+    // Refused (not a command, say): the text comes back so it can be fixed.
+    if (answer?.error !== undefined && message.value === '') message.value = text;
     refresh();
   });
   $('reset').addEventListener('click', async () => {
