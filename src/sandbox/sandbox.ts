@@ -105,6 +105,9 @@ export class Sandbox {
       if (sandbox === undefined || !isSlackEndpoint(path)) return sendJsonBody(res, 404, { error: 'not found' });
       sandbox.emulator.handle(req, res, path);
     });
+    // Only the app talks to this port, but a stuck client must still not hold a socket for ever.
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
