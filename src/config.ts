@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
 import { AppError } from './errors.js';
 import { ROLE_NAME_MAX_CHARS } from './domain/limits.js';
+import { SANDBOX_ADMIN_IDS, SANDBOX_CHANNELS, SANDBOX_DATABASE_URL, SANDBOX_PATH } from './sandbox/workspace.js';
 
 /**
  * The only reader of process.env. Every variable of the README's Configuration table is parsed here, and every wrong one is
@@ -92,15 +94,20 @@ const envSchema = z
       .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
       .default('false')
       .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+    // Unset: every interface, except in the sandbox, which only this machine should reach.
+    HOST: optionalString.refine((v) => v === undefined || /^[0-9A-Za-z.:-]+$/.test(v), 'must be an address such as 127.0.0.1 or 0.0.0.0'),
   });
 
 const isBlank = (value: string | undefined) => value === undefined || value.trim() === '';
 
 export type Config = ReturnType<typeof toConfig>;
 
-function toConfig(env: z.output<typeof envSchema>) {
+function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
   const database = parseDatabaseUrl(env.DATABASE_URL);
   return {
+    /** No Slack settings at all: the app runs against the local Slack sandbox (README, "The two commands"). */
+    sandbox,
+    host: env.HOST ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
     slack: {
       botToken: env.SLACK_BOT_TOKEN,
       appToken: env.SLACK_APP_TOKEN,
@@ -140,8 +147,35 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
   return { kind: 'sqlite', path };
 }
 
+const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'] as const;
+
+/**
+ * Without any Slack variable the app runs against the local sandbox. Its tokens and secrets are made
+ * here, fresh at every start, and the channels and admins default to the sandbox's own. Any one Slack
+ * variable set means a real workspace, so a half-set configuration stays an error.
+ */
+function sandboxEnvironment(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const fresh = () => randomBytes(24).toString('hex');
+  const port = isBlank(env.PORT) ? '3000' : (env.PORT ?? '3000').trim();
+  return {
+    ...env,
+    SLACK_BOT_TOKEN: `xoxb-sandbox-${fresh()}`,
+    SLACK_SIGNING_SECRET: fresh(),
+    // Final once the port is bound (PORT=0 picks one): the sandbox starter rewrites it then.
+    SLACK_API_URL: `http://127.0.0.1:${/^\d+$/.test(port) ? port : '3000'}${SANDBOX_PATH}/api/`,
+    DATABASE_URL: isBlank(env.DATABASE_URL) ? SANDBOX_DATABASE_URL : env.DATABASE_URL,
+    AUDIT_CHANNEL_ID: isBlank(env.AUDIT_CHANNEL_ID) ? SANDBOX_CHANNELS.audit.id : env.AUDIT_CHANNEL_ID,
+    APPROVALS_CHANNEL_ID: isBlank(env.APPROVALS_CHANNEL_ID) ? SANDBOX_CHANNELS.approvals.id : env.APPROVALS_CHANNEL_ID,
+    BOOTSTRAP_ADMINS: isBlank(env.BOOTSTRAP_ADMINS) ? SANDBOX_ADMIN_IDS.join(',') : env.BOOTSTRAP_ADMINS,
+    // So /login works at once with a key made in the sandbox.
+    TOKEN_SIGNING_SECRET: isBlank(env.TOKEN_SIGNING_SECRET) ? fresh() : env.TOKEN_SIGNING_SECRET,
+  };
+}
+
 /** Parses an environment (process.env by default) or throws one AppError naming every wrong variable. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(rawEnv: Record<string, string | undefined>): Config {
+  const sandbox = SLACK_VARIABLES.every((name) => isBlank(rawEnv[name]));
+  const env = sandbox ? sandboxEnvironment(rawEnv) : rawEnv;
   const parsed = envSchema.safeParse(env);
   const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${String(issue.path[0] ?? '(environment)')} ${issue.message}`);
   // Checked beside the schema (not as a refinement) so it is reported together with every other problem.
@@ -151,7 +185,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success || lines.length > 0) {
     throw new AppError('CONFIG_INVALID', `Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
   }
-  return toConfig(parsed.data);
+  return toConfig(parsed.data, sandbox);
 }
 
 /** Loads `.env` (if present) into a copy of process.env; real environment variables win. */

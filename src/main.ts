@@ -2,12 +2,25 @@ import { loadConfigFromProcess } from './config.js';
 import { isAppError } from './errors.js';
 import { createLogger } from './logger.js';
 import { startApp } from './runtime.js';
+import { startSandboxApp } from './sandbox-runtime.js';
 
 /** Process entry: nothing runs at import time elsewhere; SIGTERM/SIGINT stop cleanly. */
 async function main(): Promise<void> {
   const config = await loadConfigFromProcess();
   const logger = createLogger({ level: config.logLevel });
-  const app = await startApp(config, { logger });
+  // No Slack settings at all: the local sandbox stands in for Slack (README, "The two commands").
+  const app = config.sandbox
+    ? await startSandboxApp(config, {
+        logger,
+        onFatal: (error) => {
+          console.error(`Access Key Bot sandbox could not restart after a reset: ${String(error)}`);
+          process.exit(1);
+        },
+      })
+    : await startApp(config, { logger });
+  if ('url' in app) {
+    process.stdout.write(`Access Key Bot sandbox (no Slack workspace needed): open ${app.url}\n`);
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -10,7 +10,7 @@ import { createServices, type Services } from './domain/services.js';
 import { checkPepper } from './domain/startup.js';
 import { createIntegrationApi } from './http/api.js';
 import { healthRoute } from './http/health.js';
-import { createHttpServer, listen, type Route } from './http/server.js';
+import { createHttpServer, listen, type PathMount, type Route } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { startNotificationWorker, startScheduler } from './scheduler/index.js';
 import type { NotificationSenderTuning } from './scheduler/jobs/notification-sender.js';
@@ -37,6 +37,8 @@ export interface StartOptions {
   background?: boolean;
   /** The notification outbox's worker runs even with background work off (user-facing); tests may tune it. */
   notificationTuning?: Partial<NotificationSenderTuning>;
+  /** Extra listeners on the app's port by path prefix (the local sandbox mounts itself at /sandbox). */
+  mounts?: PathMount[];
 }
 
 /**
@@ -77,8 +79,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // Pushed before the server's close step, so it runs after it: no request can add a use after the last flush.
     stops.push(() => api.stop());
 
-    const server = createHttpServer({ routes, slackRequestListener: slack.requestListener, logger, observer: api.observer });
-    const port = await listen(server, config.port);
+    const server = createHttpServer({ routes, slackRequestListener: slack.requestListener, logger, observer: api.observer, mounts: options.mounts });
+    const port = await listen(server, config.port, config.host);
     stops.push(async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -110,7 +112,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       stops.push(() => scheduler.stop());
     }
 
-    logger.info('access key bot started', { port, mode: config.slack.socketMode ? 'socket' : 'http', database: config.database.kind });
+    logger.info('access key bot started', { port, mode: config.sandbox ? 'sandbox' : config.slack.socketMode ? 'socket' : 'http', database: config.database.kind });
     return { services, slack, server, port, logger, stop: stopAll };
   } catch (error) {
     await stopAll();

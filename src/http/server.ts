@@ -45,6 +45,14 @@ export interface HttpServerOptions {
   slackRequestListener?: RequestListener;
   logger: Logger;
   observer?: HttpObserver;
+  /** Whole path prefixes handed to another listener (the local sandbox serves its page and API this way). */
+  mounts?: PathMount[];
+}
+
+export interface PathMount {
+  /** e.g. '/sandbox': matches '/sandbox' and everything below it. */
+  prefix: string;
+  listener: RequestListener;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -89,6 +97,12 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     const started = performance.now();
+
+    const mount = options.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+    if (mount !== undefined) {
+      mount.listener(req, res);
+      return;
+    }
 
     if (path === SLACK_PATH && options.slackRequestListener !== undefined) {
       if (observer !== undefined) {

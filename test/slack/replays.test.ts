@@ -4,7 +4,7 @@ import { ACTION, INPUT } from '../../src/slack/ids.js';
 import { EXTEND_CHOICES } from '../../src/slack/views/modals.js';
 import { ADMIN, APPROVALS_CHANNEL, startTestApp, type TestApp } from '../support/app.js';
 import { TestClock } from '../support/domain.js';
-import type { Delivery } from '../support/slack-emulator/inbound.js';
+import type { Delivery } from '../../src/sandbox/emulator/inbound.js';
 
 const ALICE = 'UALICE';
 const BOB = 'UBOB';

@@ -1,20 +1,27 @@
-import type { FaultSpec } from './types.js';
+import type { CallInterceptor, InterceptOutcome } from '../../../src/sandbox/emulator/interceptor.js';
+
+export type FaultKind = 'ratelimited' | 'http500' | 'error' | 'delay';
+
+export interface FaultSpec {
+  /** Web API method name, 'upload', 'response_url', or '*' for everything. */
+  method: string;
+  kind: FaultKind;
+  retryAfterSec?: number;
+  error?: string;
+  ms?: number;
+  times?: number;
+}
 
 interface ActiveFault {
   spec: FaultSpec;
   remaining: number;
 }
 
-export type FaultOutcome =
-  | { kind: 'ratelimited'; retryAfterSec: number }
-  | { kind: 'http500' }
-  | { kind: 'error'; error: string };
-
 // unref: a long scripted hang must not keep the test process alive after the test is done.
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /** Scripted failures for Web API methods, the upload URL ('upload') and response_url ('response_url'). */
-export class FaultInjector {
+export class FaultInjector implements CallInterceptor {
   private faults: ActiveFault[] = [];
 
   add(spec: FaultSpec): void {
@@ -40,7 +47,7 @@ export class FaultInjector {
    * Waits out any delay fault, then returns the failure to answer with, if one is armed.
    * Delays combine with failures so a test can script "slow, then 429".
    */
-  async apply(method: string): Promise<FaultOutcome | undefined> {
+  async before(method: string): Promise<InterceptOutcome | undefined> {
     const delay = this.takeMatching(method, true);
     if (delay !== undefined) await sleep(delay.spec.ms ?? 0);
     const fault = this.takeMatching(method, false);

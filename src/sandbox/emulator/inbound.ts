@@ -73,10 +73,10 @@ export class InboundSender {
     const at = this.ctx.clock.now();
     const label = kind === 'interactive' ? String(payload.type) : kind;
     if (result.ackMs > this.ctx.config.ackDeadlineMs || result.status === 0) {
-      this.ctx.store.lateAcks.push({ kind: label, ackMs: result.ackMs, at });
+      this.ctx.store.record(this.ctx.store.lateAcks, { kind: label, ackMs: result.ackMs, at });
     }
-    if (result.body !== undefined) this.ctx.store.ackBodies.push(result.body);
-    this.deliveries.push({ kind, payload, status: result.status, body: result.body, ackMs: result.ackMs, at });
+    if (result.body !== undefined) this.ctx.store.record(this.ctx.store.ackBodies, result.body);
+    this.ctx.store.record(this.deliveries, { kind, payload, status: result.status, body: result.body, ackMs: result.ackMs, at });
     return { ...result, transport: this.target.mode === 'socket' ? 'socket' : 'http', payload };
   }
 
@@ -177,7 +177,7 @@ export class InboundSender {
     const record = input.viewId === undefined ? this.openRecord(input.userId, undefined) : this.openRecord(input.userId, input.viewId);
     const located = this.locate(record.view.blocks, { actionId: input.actionId, blockId: input.blockId, value: input.value }, `view ${record.view.id}`);
     const choice = input.input ?? (located.element.type === 'button' ? undefined : input.value);
-    const values = buildStateValues(record.view.blocks, input.inputs ?? {});
+    const values = buildStateValues(record.view.blocks, input.inputs ?? {}, input.values ?? {});
     const triggerId = mintTrigger(this.ctx, input.userId);
     const action = buildAction(located, choice, this.ctx.ids.actionTs());
     const payload = viewBlockActionsPayload(this.ctx, { userId: input.userId, view: record.view, action, values, triggerId });

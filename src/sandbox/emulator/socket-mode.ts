@@ -74,12 +74,12 @@ export class SocketModeServer {
         : data.toString('utf8');
     const parsed = tryParseJson(text);
     if (!parsed.ok || !isObject(parsed.value) || typeof parsed.value.envelope_id !== 'string') {
-      this.ctx.store.problems.push(`socket mode: unexpected message from app: ${text.slice(0, 200)}`);
+      this.ctx.store.problem(`socket mode: unexpected message from app: ${text.slice(0, 200)}`);
       return;
     }
     const pending = this.pending.get(parsed.value.envelope_id);
     if (pending === undefined) {
-      this.ctx.store.problems.push(`socket mode: ack for unknown or already answered envelope ${parsed.value.envelope_id}`);
+      this.ctx.store.problem(`socket mode: ack for unknown or already answered envelope ${parsed.value.envelope_id}`);
       return;
     }
     this.pending.delete(parsed.value.envelope_id);

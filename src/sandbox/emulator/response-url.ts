@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from './context.js';
-import type { FaultInjector } from './faults.js';
+import type { CallInterceptor } from './interceptor.js';
 import { readRawBody, sendText } from './http-body.js';
 import { isObject, tryParseJson, type JsonObject } from './json.js';
 import { messageContent } from './methods/message-content.js';
@@ -42,7 +42,7 @@ export function applyResponseMessage(ctx: EmulatorContext, record: ResponseUrlRe
   const original = record.origin === undefined ? undefined : store.findMessage(record.origin);
   if (body.delete_original === true || body.delete_original === 'true') {
     if (original === undefined) {
-      store.problems.push(`${via} ${record.id}: delete_original but there is no message to delete`);
+      store.problem(`${via} ${record.id}: delete_original but there is no message to delete`);
       return { status: 404, text: 'message_not_found' };
     }
     original.deleted = true;
@@ -51,7 +51,7 @@ export function applyResponseMessage(ctx: EmulatorContext, record: ResponseUrlRe
   const checked = messageContent(body, 40_000, ctx.ids);
   if (!checked.ok) {
     const error = String(checked.response.error);
-    store.problems.push(`${via} ${record.id}: Slack would reject this message (${error}) ${JSON.stringify(checked.response.response_metadata ?? '')}`);
+    store.problem(`${via} ${record.id}: Slack would reject this message (${error}) ${JSON.stringify(checked.response.response_metadata ?? '')}`);
     return { status: 400, text: error };
   }
   const replace = body.replace_original === true || body.replace_original === 'true';
@@ -82,24 +82,24 @@ export async function handleResponseUrl(
   res: ServerResponse,
   id: string,
   ctx: EmulatorContext,
-  faults: FaultInjector,
+  interceptor: CallInterceptor,
 ): Promise<void> {
   const raw = (await readRawBody(req)).toString('utf8');
   const parsed = tryParseJson(raw);
   const body: unknown = parsed.ok ? parsed.value : raw;
   const record = ctx.store.responseUrls.get(id);
-  const answer = await answerFor(ctx, faults, record, body);
-  ctx.store.responseUrlPosts.push({ id, url: record?.url ?? `${ctx.baseUrl()}/response/${id}`, body, status: answer.status, at: ctx.clock.now() });
+  const answer = await answerFor(ctx, interceptor, record, body);
+  ctx.store.record(ctx.store.responseUrlPosts, { id, url: record?.url ?? `${ctx.baseUrl()}/response/${id}`, body, status: answer.status, at: ctx.clock.now() });
   sendText(res, answer.status, answer.text, answer.headers);
 }
 
 async function answerFor(
   ctx: EmulatorContext,
-  faults: FaultInjector,
+  interceptor: CallInterceptor,
   record: ResponseUrlRecord | undefined,
   body: unknown,
 ): Promise<Answer & { headers: Record<string, string> }> {
-  const fault = await faults.apply('response_url');
+  const fault = await interceptor.before('response_url');
   if (fault?.kind === 'ratelimited') return { status: 429, text: 'ratelimited', headers: { 'retry-after': String(fault.retryAfterSec) } };
   if (fault?.kind === 'http500') return { status: 500, text: 'Internal Server Error', headers: {} };
   if (fault?.kind === 'error') return { status: 400, text: fault.error, headers: {} };

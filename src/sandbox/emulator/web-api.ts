@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fail, type EmulatorContext, type MethodSpec } from './context.js';
-import type { FaultInjector } from './faults.js';
+import type { CallInterceptor } from './interceptor.js';
 import { isMultipart, parseBody, readRawBody, sendJson, sendText } from './http-body.js';
 import { tryParseJson, type JsonObject } from './json.js';
 import { chatMethods } from './methods/chat.js';
@@ -46,13 +46,13 @@ function authorize(token: string | undefined, spec: MethodSpec, ctx: EmulatorCon
   return undefined;
 }
 
-/** POST {apiUrl}<method>: always HTTP 200 with {ok, ...} except for injected 429/500 faults. */
+/** POST {apiUrl}<method>: always HTTP 200 with {ok, ...} except when an interceptor answers 429/500 in its place. */
 export async function handleWebApi(
   req: IncomingMessage,
   res: ServerResponse,
   method: string,
   ctx: EmulatorContext,
-  faults: FaultInjector,
+  interceptor: CallInterceptor,
 ): Promise<void> {
   const raw = await readRawBody(req);
   const parsed = await parseBody(raw, req.headers['content-type']);
@@ -60,10 +60,10 @@ export async function handleWebApi(
   const args = decodeArgs({ ...query, ...parsed.fields });
   for (const [name, bytes] of parsed.files) args[name] = bytes.toString('utf8');
   const record = (status: number, response: unknown): void => {
-    ctx.store.calls.push({ method, args, response, status, at: ctx.clock.now() });
+    ctx.store.record(ctx.store.calls, { method, args, response, status, at: ctx.clock.now() });
   };
 
-  const fault = await faults.apply(method);
+  const fault = await interceptor.before(method);
   if (fault?.kind === 'ratelimited') {
     const body = { ok: false, error: 'ratelimited' };
     record(429, body);
@@ -102,7 +102,7 @@ export async function handleUpload(
   res: ServerResponse,
   uploadId: string,
   ctx: EmulatorContext,
-  faults: FaultInjector,
+  interceptor: CallInterceptor,
 ): Promise<void> {
   const raw = await readRawBody(req);
   const contentType = req.headers['content-type'];
@@ -116,10 +116,10 @@ export async function handleUpload(
   const file = fileId === undefined ? undefined : ctx.store.files.get(fileId);
   const args: JsonObject = { file_id: fileId ?? null, filename: file?.filename ?? null, content: bytes.toString('utf8'), size: bytes.length };
   const record = (status: number, response: unknown): void => {
-    ctx.store.calls.push({ method: 'upload', args, response, status, at: ctx.clock.now() });
+    ctx.store.record(ctx.store.calls, { method: 'upload', args, response, status, at: ctx.clock.now() });
   };
 
-  const fault = await faults.apply('upload');
+  const fault = await interceptor.before('upload');
   if (fault !== undefined) {
     const status = fault.kind === 'ratelimited' ? 429 : fault.kind === 'http500' ? 500 : 400;
     const text = fault.kind === 'error' ? fault.error : fault.kind === 'ratelimited' ? 'ratelimited' : 'Internal Server Error';
@@ -133,7 +133,7 @@ export async function handleUpload(
     return;
   }
   if (bytes.length !== file.declaredLength) {
-    ctx.store.problems.push(`upload ${file.id}: getUploadURLExternal declared length ${file.declaredLength} but ${bytes.length} bytes arrived`);
+    ctx.store.problem(`upload ${file.id}: getUploadURLExternal declared length ${file.declaredLength} but ${bytes.length} bytes arrived`);
   }
   file.bytes = bytes;
   const answer = `OK - ${bytes.length}`;

@@ -15,7 +15,7 @@ export function applyCommandAck(ctx: EmulatorContext, body: unknown, responseUrl
   if (body === undefined || body === '') return;
   const message = typeof body === 'string' ? { text: body } : body;
   if (!isObject(message)) {
-    ctx.store.problems.push(`slash command ack is neither text nor a JSON object: ${JSON.stringify(body)}`);
+    ctx.store.problem(`slash command ack is neither text nor a JSON object: ${JSON.stringify(body)}`);
     return;
   }
   const hasContent = message.text !== undefined || message.blocks !== undefined || message.attachments !== undefined;
@@ -32,7 +32,7 @@ export function applyViewSubmissionAck(ctx: EmulatorContext, record: ViewRecord,
   if (typeof body === 'string' && body !== '') {
     const parsed = tryParseJson(body);
     if (!parsed.ok) {
-      store.problems.push(`view_submission ack for ${record.view.id} is text, not JSON: ${body.slice(0, 200)}`);
+      store.problem(`view_submission ack for ${record.view.id} is text, not JSON: ${body.slice(0, 200)}`);
       return;
     }
     body = parsed.value;
@@ -43,21 +43,21 @@ export function applyViewSubmissionAck(ctx: EmulatorContext, record: ViewRecord,
     return;
   }
   if (!isObject(body)) {
-    store.problems.push(`view_submission ack for ${record.view.id} is not an object: ${JSON.stringify(body)}`);
+    store.problem(`view_submission ack for ${record.view.id} is not an object: ${JSON.stringify(body)}`);
     return;
   }
   switch (body.response_action) {
     case 'errors': {
       const errors = body.errors;
       if (!isObject(errors) || Object.keys(errors).length === 0) {
-        store.problems.push(`response_action errors without an errors object for ${record.view.id}`);
+        store.problem(`response_action errors without an errors object for ${record.view.id}`);
         return;
       }
       const inputBlockIds = new Set(record.view.blocks.filter((b) => b.type === 'input').map((b) => String(b.block_id)));
       const unknown = Object.keys(errors).filter((blockId) => !inputBlockIds.has(blockId));
       if (unknown.length > 0) {
         // Slack rejects errors that do not name input blocks of the view.
-        store.problems.push(`response_action errors name non-input block_ids ${unknown.join(', ')} in ${record.view.id}`);
+        store.problem(`response_action errors name non-input block_ids ${unknown.join(', ')} in ${record.view.id}`);
       }
       record.errors = Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, String(v)]));
       return;
@@ -65,7 +65,7 @@ export function applyViewSubmissionAck(ctx: EmulatorContext, record: ViewRecord,
     case 'update': {
       const checked = checkViewArg(body.view, 'modal');
       if (!checked.ok) {
-        store.problems.push(`response_action update with an invalid view: ${JSON.stringify(checked.response)}`);
+        store.problem(`response_action update with an invalid view: ${JSON.stringify(checked.response)}`);
         return;
       }
       replaceView(record, checked.view, ctx);
@@ -74,11 +74,11 @@ export function applyViewSubmissionAck(ctx: EmulatorContext, record: ViewRecord,
     case 'push': {
       const checked = checkViewArg(body.view, 'modal');
       if (!checked.ok) {
-        store.problems.push(`response_action push with an invalid view: ${JSON.stringify(checked.response)}`);
+        store.problem(`response_action push with an invalid view: ${JSON.stringify(checked.response)}`);
         return;
       }
       if (store.openStack(record.userId).length >= MAX_STACK) {
-        store.problems.push(`response_action push beyond the stack limit of ${MAX_STACK} (push_limit_reached)`);
+        store.problem(`response_action push beyond the stack limit of ${MAX_STACK} (push_limit_reached)`);
         return;
       }
       record.errors = undefined;
@@ -89,7 +89,7 @@ export function applyViewSubmissionAck(ctx: EmulatorContext, record: ViewRecord,
       store.clearStack(record.userId);
       return;
     default:
-      store.problems.push(`unknown response_action ${JSON.stringify(body.response_action)} for ${record.view.id}`);
+      store.problem(`unknown response_action ${JSON.stringify(body.response_action)} for ${record.view.id}`);
   }
 }
 

@@ -91,7 +91,31 @@ export class Store {
   constructor(
     private readonly ids: IdMinter,
     private readonly botUserId: string,
+    /** How many entries each record list keeps (a long-running sandbox must not grow without end). */
+    private readonly recordLimit = Number.POSITIVE_INFINITY,
+    /** Told about every problem as it happens (the sandbox logs them). */
+    private readonly onProblem: (problem: string) => void = () => undefined,
   ) {}
+
+  /** Appends to a record list, dropping the oldest entries beyond the limit. */
+  record<T>(list: T[], entry: T): void {
+    list.push(entry);
+    if (list.length > this.recordLimit) list.splice(0, list.length - this.recordLimit);
+  }
+
+  problem(text: string): void {
+    this.record(this.problems, text);
+    this.onProblem(text);
+  }
+
+  /**
+   * Forgets trigger_ids and response_urls too old to be used (a sandbox that runs for days). Tests keep
+   * them, so an expired one still answers `expired_*` rather than `invalid_*`.
+   */
+  pruneExpired(now: number, triggerTtlMs: number, responseUrlTtlMs: number): void {
+    for (const [id, trigger] of this.triggers) if (now - trigger.mintedAt > triggerTtlMs * 10) this.triggers.delete(id);
+    for (const [id, url] of this.responseUrls) if (now - url.createdAt > responseUrlTtlMs * 2) this.responseUrls.delete(id);
+  }
 
   addUser(input: AddUserInput): EmulatedUser {
     const user: EmulatedUser = {

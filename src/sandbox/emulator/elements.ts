@@ -170,6 +170,24 @@ export function buildStateValues(
   return values;
 }
 
+/**
+ * State values for what a person entered, keyed block_id → action_id (a browser form knows both).
+ * Elements left out keep their initial value; unknown ids are ignored, as Slack ignores them.
+ */
+export function stateValuesFromForm(blocks: unknown, form: Record<string, Record<string, UserInput>>): StateValues {
+  const values: StateValues = {};
+  for (const { blockId, element, actionId } of interactiveElements(blocks)) {
+    if (!STATEFUL.has(String(element.type))) continue;
+    const byAction = Object.hasOwn(form, blockId) ? form[blockId] : undefined;
+    const given = byAction !== undefined && Object.hasOwn(byAction, actionId) ? byAction[actionId] : undefined;
+    if (given === undefined) continue;
+    const blockValues = values[blockId] ?? {};
+    blockValues[actionId] = { type: element.type, ...selection(element, given) };
+    values[blockId] = blockValues;
+  }
+  return values;
+}
+
 /** The `actions[]` entry Slack sends when the user operates `element`. */
 export function buildAction(located: LocatedElement, input: UserInput | undefined, actionTs: string): JsonObject {
   const { element, blockId, actionId } = located;

@@ -179,18 +179,6 @@ export interface LateAck {
   at: number;
 }
 
-export type FaultKind = 'ratelimited' | 'http500' | 'error' | 'delay';
-
-export interface FaultSpec {
-  /** Web API method name, 'upload', 'response_url', or '*' for everything. */
-  method: string;
-  kind: FaultKind;
-  retryAfterSec?: number;
-  error?: string;
-  ms?: number;
-  times?: number;
-}
-
 export interface AckResult {
   /** HTTP status of the app's answer; 200 for a Socket Mode ack; 0 when nothing came back in time. */
   status: number;
@@ -259,6 +247,8 @@ export interface ViewClickInput {
   input?: UserInput;
   /** Current user input in the view's other elements, by action_id. */
   inputs?: Record<string, UserInput>;
+  /** The same as ready-made state values, block_id → action_id. */
+  values?: StateValues;
 }
 
 export interface ViewSubmissionInput {

@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { EmulatorClock } from './clock.js';
 import type { EmulatorContext } from './context.js';
-import { FaultInjector } from './faults.js';
 import { sendText } from './http-body.js';
 import { IdMinter } from './ids.js';
 import { InboundSender, type Delivery } from './inbound.js';
+import { NO_INTERCEPTOR, type CallInterceptor } from './interceptor.js';
 import { collectStrings, cloneJson } from './json.js';
 import { mintTrigger } from './payloads.js';
 import { handleResponseUrl } from './response-url.js';
@@ -14,7 +14,7 @@ import { Store } from './store.js';
 import { handleUpload, handleWebApi } from './web-api.js';
 import type {
   AckResult, AddChannelInput, AddUserInput, ApiCall, BlockActionInput, ClickInput, CommandAck, EmulatedChannel,
-  EmulatedMessage, EmulatedUser, EmulatorConfig, EmulatorOptions, FaultSpec, InteractionAck, JsonObject, LateAck,
+  EmulatedMessage, EmulatedUser, EmulatorConfig, EmulatorOptions, InteractionAck, JsonObject, LateAck,
   RawRequest, RawResponse, ResponseUrlPost, SharedFile, SlackView, SlashCommandInput, ViewClickInput,
   ViewSubmissionInput,
 } from './types.js';
@@ -40,6 +40,24 @@ const DEFAULTS: EmulatorConfig = {
   responseUrlTtlMs: 30 * 60 * 1000,
 };
 
+/** How the emulator runs, beside what it emulates. */
+export interface EmulatorRuntimeOptions {
+  /** Answers in place of endpoints (the test suite's fault injection); none by default. */
+  interceptor?: CallInterceptor;
+  /**
+   * 'all' keeps every record (tests read them). 'bounded' keeps the latest few hundred and forgets
+   * expired trigger_ids and response_urls, for a sandbox that runs for days.
+   */
+  retention?: 'all' | 'bounded';
+  /** Told about every problem (something real Slack would refuse) as it happens. */
+  onProblem?: (problem: string) => void;
+}
+
+const BOUNDED_RECORDS = 300;
+
+/** What changed, so a live view (the sandbox page) knows when to refresh. */
+export type ChangeListener = () => void;
+
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;
@@ -55,57 +73,101 @@ export class SlackEmulator {
   readonly clock: EmulatorClock;
   private readonly store: Store;
   private readonly ctx: EmulatorContext;
-  private readonly faults = new FaultInjector();
+  private readonly interceptor: CallInterceptor;
+  private readonly retention: 'all' | 'bounded';
   private readonly socket: SocketModeServer;
   private readonly inbound: InboundSender;
+  private readonly changeListeners = new Set<ChangeListener>();
   private server: Server | undefined;
-  private port = 0;
+  private base = '';
 
-  private constructor(options: EmulatorOptions) {
-    const { clock, ...rest } = options;
+  protected constructor(options: EmulatorOptions & EmulatorRuntimeOptions) {
+    const { clock, interceptor, retention, onProblem, ...rest } = options;
     this.config = { ...DEFAULTS, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
     this.clock = new EmulatorClock(clock);
+    this.interceptor = interceptor ?? NO_INTERCEPTOR;
+    this.retention = retention ?? 'all';
     const ids = new IdMinter(this.clock);
-    this.store = new Store(ids, this.config.botUserId);
+    this.store = new Store(ids, this.config.botUserId, this.retention === 'bounded' ? BOUNDED_RECORDS : Number.POSITIVE_INFINITY, onProblem);
     this.ctx = { config: this.config, store: this.store, ids, clock: this.clock, baseUrl: () => this.baseUrl };
     this.socket = new SocketModeServer(this.ctx);
     this.inbound = new InboundSender(this.ctx, this.socket);
     this.store.addChannel(this.config.defaultChannel);
   }
 
-  static async start(options: EmulatorOptions = {}): Promise<SlackEmulator> {
+  /** An emulator on its own loopback port (what the test suite uses). */
+  static async start(options: EmulatorOptions & EmulatorRuntimeOptions = {}): Promise<SlackEmulator> {
     const emulator = new SlackEmulator(options);
     await emulator.listen();
     return emulator;
   }
 
-  private async listen(): Promise<void> {
-    const server = createServer((req, res) => {
-      this.route(req, res).catch((error: unknown) => {
-        const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        this.store.problems.push(`emulator bug while handling ${req.method ?? ''} ${req.url ?? ''}: ${reason}`);
-        if (!res.headersSent) sendText(res, 500, 'emulator error');
-      });
-    });
+  /**
+   * An emulator served by someone else's HTTP server under `baseUrl` (e.g. http://127.0.0.1:3000/sandbox):
+   * that server passes requests below it to `handle()`.
+   */
+  static mounted(baseUrl: string, options: EmulatorOptions & EmulatorRuntimeOptions = {}): SlackEmulator {
+    const emulator = new SlackEmulator(options);
+    emulator.base = baseUrl.replace(/\/+$/, '');
+    return emulator;
+  }
+
+  protected async listen(): Promise<void> {
+    const server = createServer((req, res) => this.handle(req, res, new URL(req.url ?? '/', 'http://x').pathname));
     server.on('upgrade', (req, socket, head: Buffer) => this.socket.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
     this.server = server;
-    this.port = (server.address() as AddressInfo).port; // listen() on a TCP port always yields AddressInfo
+    const port = (server.address() as AddressInfo).port; // listen() on a TCP port always yields AddressInfo
+    this.base = `http://127.0.0.1:${port}`;
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+  /**
+   * Serves one request for the emulator's own endpoints: `/api/<method>`, `/upload/<id>`,
+   * `/response/<id>`. `path` is relative to the base URL.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): void {
+    this.route(req, res, path)
+      .catch((error: unknown) => {
+        const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        this.store.problem(`emulator bug while handling ${req.method ?? ''} ${path}: ${reason}`);
+        if (!res.headersSent) sendText(res, 500, 'emulator error');
+      })
+      .finally(() => this.changed());
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const [, area, id] = /^\/([a-z]+)\/(.+)$/.exec(path) ?? [];
-    if (area === 'api' && id !== undefined) return handleWebApi(req, res, id, this.ctx, this.faults);
-    if (req.method === 'POST' && area === 'upload' && id !== undefined) return handleUpload(req, res, id, this.ctx, this.faults);
-    if (req.method === 'POST' && area === 'response' && id !== undefined) return handleResponseUrl(req, res, id, this.ctx, this.faults);
+    if (area === 'api' && id !== undefined) return handleWebApi(req, res, id, this.ctx, this.interceptor);
+    if (req.method === 'POST' && area === 'upload' && id !== undefined) return handleUpload(req, res, id, this.ctx, this.interceptor);
+    if (req.method === 'POST' && area === 'response' && id !== undefined) return handleResponseUrl(req, res, id, this.ctx, this.interceptor);
     sendText(res, 404, 'Not Found');
   }
 
+  /** Called after anything that may have changed what a user sees. */
+  private changed(): void {
+    if (this.retention === 'bounded') this.store.pruneExpired(this.clock.now(), this.config.triggerTtlMs, this.config.responseUrlTtlMs);
+    for (const listener of this.changeListeners) listener();
+  }
+
+  /** Runs `listener` after every Web API call, response_url post and delivery to the app. */
+  onChange(listener: ChangeListener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private async afterDelivery<T>(delivery: Promise<T>): Promise<T> {
+    try {
+      return await delivery;
+    } finally {
+      this.changed();
+    }
+  }
+
   async stop(): Promise<void> {
+    this.changeListeners.clear();
     this.socket.close();
     const server = this.server;
     this.server = undefined;
@@ -116,8 +178,9 @@ export class SlackEmulator {
 
   // ---- addresses -------------------------------------------------------------------------
 
+  /** e.g. http://127.0.0.1:4100, or http://127.0.0.1:3000/sandbox when mounted (no trailing slash). */
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.base;
   }
 
   /** Pass as WebClient slackApiUrl / Bolt clientOptions.slackApiUrl. */
@@ -215,6 +278,37 @@ export class SlackEmulator {
     return this.store.dmByUser.get(userId);
   }
 
+  /** The bot's DM with a user, opened now if needed (Slack keeps one per user). */
+  openDm(userId: string): string {
+    return this.store.openDm(userId).id;
+  }
+
+  users(): EmulatedUser[] {
+    return [...this.store.users.values()].map((user) => ({ ...user }));
+  }
+
+  channels(): EmulatedChannel[] {
+    return [...this.store.channels.values()].map((channel) => ({ ...channel, members: channel.members === undefined ? undefined : [...channel.members] }));
+  }
+
+  /** A file's name and bytes, if it was shared somewhere the user can see. */
+  fileFor(userId: string, fileId: string): { filename: string; bytes: Buffer } | undefined {
+    const file = this.store.files.get(fileId);
+    if (file === undefined || !file.completed || file.bytes === undefined) return undefined;
+    const visible = file.channels.some((id) => {
+      const channel = this.store.channels.get(id);
+      return channel !== undefined && this.store.isMember(channel, userId);
+    });
+    return visible ? { filename: file.filename, bytes: file.bytes } : undefined;
+  }
+
+  /** Metadata of a shared file (no bytes), for showing it in a conversation. */
+  fileInfo(fileId: string): { id: string; filename: string; title: string; size: number } | undefined {
+    const file = this.store.files.get(fileId);
+    if (file === undefined || !file.completed) return undefined;
+    return { id: file.id, filename: file.filename, title: file.title, size: file.bytes?.length ?? file.declaredLength };
+  }
+
   /** Files shared into a channel (completeUploadExternal with channel_id), with their content. */
   filesIn(channelId: string): SharedFile[] {
     return [...this.store.files.values()]
@@ -285,16 +379,6 @@ export class SlackEmulator {
     }
   }
 
-  // ---- fault injection -------------------------------------------------------------------
-
-  fault(spec: FaultSpec): void {
-    this.faults.add(spec);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
   // ---- sending to the app ----------------------------------------------------------------
 
   useHttpTarget(url: string): void {
@@ -321,19 +405,19 @@ export class SlackEmulator {
   }
 
   sendSlashCommand(input: SlashCommandInput): Promise<CommandAck> {
-    return this.inbound.sendSlashCommand(input);
+    return this.afterDelivery(this.inbound.sendSlashCommand(input));
   }
 
   sendBlockAction(input: BlockActionInput): Promise<InteractionAck> {
-    return this.inbound.sendBlockAction(input);
+    return this.afterDelivery(this.inbound.sendBlockAction(input));
   }
 
   clickButton(input: ClickInput): Promise<InteractionAck> {
-    return this.inbound.clickButton(input);
+    return this.afterDelivery(this.inbound.clickButton(input));
   }
 
   clickInView(input: ViewClickInput): Promise<InteractionAck> {
-    return this.inbound.clickInView(input);
+    return this.afterDelivery(this.inbound.clickInView(input));
   }
 
   /** The newest message visible to the user containing a matching element. */
@@ -342,15 +426,15 @@ export class SlackEmulator {
   }
 
   sendViewSubmission(input: ViewSubmissionInput): Promise<InteractionAck> {
-    return this.inbound.sendViewSubmission(input);
+    return this.afterDelivery(this.inbound.sendViewSubmission(input));
   }
 
   sendViewClosed(input: { userId: string; viewId?: string }): Promise<AckResult | undefined> {
-    return this.inbound.sendViewClosed(input);
+    return this.afterDelivery(this.inbound.sendViewClosed(input));
   }
 
   sendEvent(event: JsonObject): Promise<AckResult> {
-    return this.inbound.sendEvent(event);
+    return this.afterDelivery(this.inbound.sendEvent(event));
   }
 
   /** A hand-built request to the HTTP target, e.g. with a bad or missing signature. */

@@ -1,0 +1,101 @@
+import { rm } from 'node:fs/promises';
+import { parseDatabaseUrl, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { startApp, type RunningApp, type StartOptions } from './runtime.js';
+import { Sandbox } from './sandbox/sandbox.js';
+import { SANDBOX_DATABASE_URL, SANDBOX_PATH } from './sandbox/workspace.js';
+
+export interface RunningSandbox {
+  /** The app as it runs now (a reset replaces it). */
+  readonly app: RunningApp;
+  readonly sandbox: Sandbox;
+  /** The page, e.g. http://127.0.0.1:3000/sandbox. */
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export interface SandboxStartOptions extends Omit<StartOptions, 'mounts'> {
+  /**
+   * Whether reset may delete the SQLite file. By default only the sandbox's own file
+   * (data/sandbox.sqlite) is deleted; any other database is left alone and only Slack's side is cleared.
+   */
+  ownsDatabase?: boolean;
+  /** Called when a reset could not bring the app back (the process should end). */
+  onFatal?: (error: unknown) => void;
+}
+
+/** The address this machine reaches the server on (a wildcard bind is reached on loopback). */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Sandbox mode (no Slack settings): the real app, unchanged, against a Slack stand-in served on the
+ * same port under /sandbox. The stand-in is Slack to the app: it signs requests to /slack/events and
+ * answers the app's Web API calls (SLACK_API_URL points at it).
+ */
+export async function startSandboxApp(config: Config, options: SandboxStartOptions = {}): Promise<RunningSandbox> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  if (!['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
+    // The page has no sign-in: anyone who reaches it can act as the sandbox's admin.
+    logger.warn('the sandbox is reachable beyond this machine (HOST); anyone who can reach it can act as its admin', { host: config.host });
+  }
+  const ownDatabase = JSON.stringify(parseDatabaseUrl(SANDBOX_DATABASE_URL)) === JSON.stringify(config.database);
+  const deletesDatabase = config.database.kind === 'sqlite' && (options.ownsDatabase ?? ownDatabase);
+
+  let app: RunningApp | undefined;
+  const sandbox: Sandbox = await Sandbox.start({
+    botToken: config.slack.botToken,
+    signingSecret: config.slack.signingSecret ?? '',
+    auditChannelId: config.auditChannelId,
+    approvalsChannelId: config.approvalsChannelId,
+    resetClears: deletesDatabase ? 'everything' : 'slack',
+    logger: logger.child({ component: 'sandbox' }),
+    onReset: async () => {
+      await app?.stop();
+      app = undefined;
+      if (deletesDatabase && config.database.kind === 'sqlite') {
+        const path = config.database.path;
+        await Promise.all(['', '-wal', '-shm', '-journal'].map((suffix) => rm(`${path}${suffix}`, { force: true })));
+      }
+      sandbox.clear();
+      try {
+        app = await launch();
+        logger.info('sandbox reset', { database: deletesDatabase ? 'deleted' : 'kept' });
+      } catch (error) {
+        options.onFatal?.(error);
+        throw error;
+      }
+    },
+  });
+  let sandboxConfig: Config = { ...config, slack: { ...config.slack, apiUrl: sandbox.apiUrl, socketMode: false } };
+  const launch = async () => {
+    const started = await startApp(sandboxConfig, { ...options, logger, mounts: [{ prefix: SANDBOX_PATH, listener: sandbox.listener }] });
+    sandbox.connect(`http://${reachableHost(config.host)}:${started.port}`);
+    // PORT=0 picked a port: a reset comes back on the same one, so the open page finds the app again.
+    sandboxConfig = { ...sandboxConfig, port: started.port };
+    return started;
+  };
+  try {
+    app = await launch();
+  } catch (error) {
+    await sandbox.stop();
+    throw error;
+  }
+  const first = app;
+  return {
+    get app() {
+      return app ?? first;
+    },
+    sandbox,
+    url: sandbox.pageUrl,
+    port: first.port,
+    async stop() {
+      await app?.stop();
+      app = undefined;
+      await sandbox.stop();
+    },
+  };
+}

@@ -1,0 +1,456 @@
+// The sandbox page: a small Slack client for one app. It shows what the emulator holds (messages,
+// modals, App Home) for the person it is acting as, and turns clicks and typing into the requests Slack
+// would send the app. Live: the server says "change" over server-sent events and the page refetches.
+
+import { el, readForm, renderBlocks, restoreForm } from './blocks.js';
+import { renderMrkdwn } from './mrkdwn.js';
+
+const $ = (id) => document.getElementById(id);
+const HOME = 'home';
+
+const page = {
+  state: undefined,
+  as: undefined,
+  /** A channel id, a DM id, or 'home'. */
+  conversation: undefined,
+  /** viewId → { dialog, hash, errors } for the modal on top. */
+  modal: undefined,
+  homeRequestedFor: undefined,
+};
+
+// ---- talking to the sandbox ---------------------------------------------------------------------
+
+async function post(path, body) {
+  let response;
+  try {
+    response = await fetch(`/sandbox/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  } catch {
+    toast('The sandbox is not reachable. Is the app still running?');
+    return undefined;
+  }
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) toast(answer.error ?? `The sandbox answered ${response.status}.`);
+  else if (answer.problem) toast(answer.problem);
+  return answer;
+}
+
+let refreshing;
+let again = false;
+/** One fetch at a time; changes during a fetch cause exactly one more. */
+async function refresh() {
+  if (refreshing !== undefined) {
+    again = true;
+    return refreshing;
+  }
+  refreshing = (async () => {
+    do {
+      again = false;
+      await load();
+    } while (again);
+  })().finally(() => (refreshing = undefined));
+  return refreshing;
+}
+
+async function load() {
+  const channel = page.conversation === HOME || page.conversation === undefined ? '' : page.conversation;
+  const query = new URLSearchParams({ ...(page.as === undefined ? {} : { as: page.as }), ...(channel === '' ? {} : { channel }) });
+  let response;
+  try {
+    response = await fetch(`/sandbox/state?${query}`);
+  } catch {
+    return;
+  }
+  if (!response.ok) {
+    // An unknown person or conversation in the URL (say, after a reset): start over.
+    if (page.as !== undefined || page.conversation !== undefined) {
+      page.as = undefined;
+      page.conversation = undefined;
+      again = true;
+    }
+    return;
+  }
+  page.state = await response.json();
+  if (page.as === undefined) page.as = page.state.people[0].id;
+  if (page.conversation === undefined) page.conversation = page.state.channels[0].id;
+  render();
+}
+
+// ---- names for mrkdwn ---------------------------------------------------------------------------
+
+function ctx() {
+  const state = page.state;
+  return {
+    people: state.people,
+    channels: state.channels,
+    personName: (id) => (id === state.botUserId ? state.botName : state.people.find((p) => p.id === id)?.realName),
+    channelName: (id) => state.channels.find((c) => c.id === id)?.name,
+  };
+}
+
+function me() {
+  return page.state.people.find((p) => p.id === page.as);
+}
+
+function personLabel(person) {
+  return person.admin ? `${person.realName} (admin)` : person.realName;
+}
+
+// ---- rendering ----------------------------------------------------------------------------------
+
+function render() {
+  renderSidebar();
+  const atHome = page.conversation === HOME;
+  const channel = page.state.channels.find((c) => c.id === page.conversation);
+  const title = atHome ? 'App Home' : channel !== undefined ? channel.name : page.state.botName;
+  $('title').textContent = atHome || channel === undefined ? title : `# ${title}`;
+  document.title = `${title} · Slack sandbox`;
+  $('messages').hidden = atHome;
+  $('composer').hidden = atHome;
+  $('home').hidden = !atHome;
+  $('message').placeholder = channel !== undefined ? `Message #${channel.name}` : `Message ${page.state.botName}`;
+  $('messages').setAttribute('aria-label', `Messages in ${channel !== undefined ? `#${channel.name}` : page.state.botName}`);
+  if (atHome) renderHome();
+  else renderMessages();
+  renderModal();
+}
+
+function conversationLink(id, label, prefix) {
+  const current = page.conversation === id;
+  const link = el('a', { href: `#as=${page.as}&c=${id}`, class: `sidebar-link${current ? ' current' : ''}`, 'aria-current': current ? 'page' : undefined }, prefix === undefined ? undefined : el('span', { class: 'prefix', 'aria-hidden': 'true', text: prefix }), label);
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    go(id);
+  });
+  return el('li', {}, link);
+}
+
+function renderSidebar() {
+  const state = page.state;
+  $('team').textContent = state.team;
+  const select = $('acting-as');
+  if (select.options.length !== state.people.length) {
+    select.replaceChildren(...state.people.map((p) => el('option', { value: p.id, text: personLabel(p) })));
+  }
+  select.value = page.as;
+  $('channels').replaceChildren(...state.channels.map((c) => conversationLink(c.id, c.name, '#')));
+  $('apps').replaceChildren(conversationLink(me().dm, state.botName, '🔑'), conversationLink(HOME, 'App Home', '🏠'));
+}
+
+function focusKeyOf(node) {
+  return node instanceof HTMLElement ? node.dataset.focusKey : undefined;
+}
+
+function refocus(key) {
+  if (key === undefined) return;
+  const target = [...document.querySelectorAll('[data-focus-key]')].find((n) => n.dataset.focusKey === key);
+  target?.focus();
+}
+
+function messageSurface(message) {
+  return {
+    id: `m${message.ts}`,
+    ctx: ctx(),
+    confirm,
+    onAction: (gesture) => act({ type: 'message', channel: page.conversation, ts: message.ts }, gesture, {}),
+  };
+}
+
+function timeOf(ts) {
+  return new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' }).format(new Date(Number(ts) * 1000));
+}
+
+function fileCard(file) {
+  const href = `/sandbox/files/${encodeURIComponent(file.id)}?as=${encodeURIComponent(page.as)}`;
+  return el(
+    'div',
+    { class: 'file' },
+    el('span', { class: 'file-icon', 'aria-hidden': 'true', text: file.filename.endsWith('.csv') ? 'CSV' : 'FILE' }),
+    el(
+      'div',
+      { class: 'file-meta' },
+      el('span', { class: 'file-name', text: file.title || file.filename }),
+      el('span', { class: 'file-size' }, `${file.size} bytes · `, el('a', { class: 'file-download', href, download: file.filename, text: `Download ${file.filename}` })),
+    ),
+  );
+}
+
+function renderMessage(message) {
+  const surface = messageSurface(message);
+  const content = message.blocks.length > 0 ? renderBlocks(message.blocks, surface) : el('div', { class: 'bk-text' }, renderMrkdwn(message.text, surface.ctx));
+  return el(
+    'li',
+    { class: `message${message.ephemeral ? ' ephemeral' : ''}` },
+    el('div', { class: 'avatar', 'aria-hidden': 'true', text: '🔑' }),
+    el(
+      'div',
+      { class: 'message-body' },
+      el('div', { class: 'message-meta' }, el('span', { class: 'author', text: page.state.botName }), el('span', { class: 'app-badge', text: 'APP' }), el('span', { class: 'time', text: timeOf(message.ts) }), message.edited ? el('span', { class: 'edited', text: '(edited)' }) : undefined),
+      message.ephemeral ? el('p', { class: 'only-you' }, el('span', { 'aria-hidden': 'true', text: '👁 ' }), 'Only visible to you') : undefined,
+      content,
+      ...message.files.map(fileCard),
+    ),
+  );
+}
+
+/**
+ * Updates the list in place: a message that did not change keeps its node (and with it focus, an
+ * open menu, and silence for screen readers, which hear only what is new or changed).
+ */
+function renderMessages() {
+  const list = $('messages');
+  const scope = `${page.as}|${page.conversation}`;
+  if (list.dataset.scope !== scope) {
+    list.replaceChildren();
+    list.dataset.scope = scope;
+  }
+  const focusKey = focusKeyOf(document.activeElement);
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  const existing = new Map([...list.children].filter((n) => n.dataset.ts !== undefined).map((n) => [n.dataset.ts, n]));
+  const wanted = page.state.messages.map((message) => {
+    const signature = JSON.stringify(message);
+    const old = existing.get(message.ts);
+    if (old !== undefined && old.dataset.signature === signature) return old;
+    const node = renderMessage(message);
+    node.dataset.ts = message.ts;
+    node.dataset.signature = signature;
+    return node;
+  });
+  if (wanted.length === 0) wanted.push(list.querySelector('li.empty') ?? el('li', { class: 'empty', text: 'No messages yet. Type /accesskey help below.' }));
+  let added = false;
+  wanted.forEach((node, index) => {
+    if (list.children[index] === node) return;
+    added = added || !node.isConnected;
+    list.insertBefore(node, list.children[index] ?? null);
+  });
+  while (list.children.length > wanted.length) list.lastElementChild.remove();
+  if ((added && atBottom) || focusKey === undefined) list.scrollTop = list.scrollHeight;
+  if (focusKeyOf(document.activeElement) !== focusKey) refocus(focusKey);
+}
+
+function renderHome() {
+  const section = $('home');
+  const home = page.state.home;
+  if (page.homeRequestedFor !== page.as) {
+    page.homeRequestedFor = page.as;
+    // Slack tells the app each time someone opens the tab; the app then publishes it.
+    post('home', { as: page.as });
+  }
+  const focusKey = focusKeyOf(document.activeElement);
+  if (home === null) {
+    delete section.dataset.signature;
+    section.replaceChildren(el('p', { class: 'empty', text: 'Loading App Home…' }));
+    return;
+  }
+  const signature = JSON.stringify([page.as, home]);
+  if (section.dataset.signature === signature) return;
+  section.dataset.signature = signature;
+  const before = readForm(section);
+  const surface = { id: `v${home.id}`, ctx: ctx(), confirm, onAction: (gesture) => act({ type: 'view', viewId: home.id }, gesture, readForm(section)) };
+  section.replaceChildren(renderBlocks(home.blocks, surface));
+  restoreForm(section, before);
+  refocus(focusKey);
+}
+
+// ---- modals -------------------------------------------------------------------------------------
+
+function closeModalElement() {
+  const current = page.modal;
+  page.modal = undefined;
+  if (current !== undefined) {
+    current.closing = true;
+    current.dialog.close();
+    current.dialog.remove();
+  }
+}
+
+function renderModal() {
+  const top = page.state.modals.at(-1);
+  if (top === undefined) {
+    if (page.modal !== undefined) {
+      closeModalElement();
+      $('message').focus();
+    }
+    return;
+  }
+  const errorsKey = JSON.stringify(top.errors);
+  if (page.modal?.id === top.id && page.modal.hash === top.hash && page.modal.errorsKey === errorsKey) return;
+  const sameView = page.modal?.id === top.id;
+  const before = sameView ? readForm(page.modal.body) : {};
+  // Where the person was, by Block Kit ids (element ids are new on every render).
+  const focused = sameView ? document.activeElement?.closest?.('[data-action-id]') : null;
+  const focusIds = focused ? [focused.dataset.blockId, focused.dataset.actionId] : undefined;
+  if (!sameView) closeModalElement();
+
+  const titleId = `modal-title-${top.id}`;
+  const surface = { id: `v${top.id}`, ctx: ctx(), errors: top.errors ?? undefined, confirm, onAction: (gesture) => act({ type: 'view', viewId: top.id }, gesture, readForm(body)) };
+  const body = el('div', { class: 'modal-body' }, renderBlocks(top.blocks, surface));
+  restoreForm(body, before);
+  const submit = top.submit === null ? undefined : el('button', { type: 'submit', class: 'bk-button primary', text: top.submit.text });
+  const closeText = top.close?.text ?? 'Cancel';
+  const cancel = el('button', { type: 'button', class: 'bk-button', text: closeText });
+  const form = el('form', { class: 'modal-form', novalidate: true }, el('header', { class: 'modal-header' }, el('h2', { id: titleId, text: top.title?.text ?? '' })), body, el('footer', { class: 'modal-footer' }, cancel, submit));
+
+  let dialog = sameView ? page.modal.dialog : undefined;
+  if (dialog === undefined) {
+    dialog = el('dialog', { class: 'modal', 'aria-labelledby': titleId });
+    $('modals').append(dialog);
+  }
+  dialog.replaceChildren(form);
+  const record = { id: top.id, hash: top.hash, errorsKey, dialog, body, closing: false };
+  page.modal = record;
+
+  const viewId = top.id;
+  cancel.addEventListener('click', () => dismiss(record, viewId));
+  dialog.oncancel = (event) => {
+    // Escape closes the modal the way the close button does (Slack tells the app if it asked to know).
+    event.preventDefault();
+    dismiss(record, viewId);
+  };
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (submit === undefined || submit.disabled) return;
+    submit.disabled = true;
+    submit.setAttribute('aria-busy', 'true');
+    await post('submit', { as: page.as, viewId, form: readForm(body) });
+    submit.disabled = false;
+    submit.removeAttribute('aria-busy');
+    refresh();
+  });
+  if (!dialog.open) dialog.showModal();
+  const invalid = body.querySelector('[aria-invalid="true"]');
+  if (invalid !== null) invalid.focus();
+  else if (focusIds !== undefined) {
+    const again = [...body.querySelectorAll('[data-action-id]')].find((n) => n.dataset.blockId === focusIds[0] && n.dataset.actionId === focusIds[1]);
+    (again?.matches('input, select, textarea') ? again : again?.querySelector('input'))?.focus();
+  }
+}
+
+async function dismiss(record, viewId) {
+  if (record.closing) return;
+  record.closing = true;
+  await post('close', { as: page.as, viewId });
+  refresh();
+}
+
+/** Block Kit's confirm object as a dialog of its own. Resolves true when the person confirms. */
+function confirm(object) {
+  return new Promise((resolve) => {
+    const titleId = `confirm-${Math.random().toString(36).slice(2)}`;
+    const yes = el('button', { type: 'button', class: `bk-button ${object.style === 'danger' ? 'danger' : 'primary'}`, text: object.confirm?.text ?? 'Yes' });
+    const no = el('button', { type: 'button', class: 'bk-button', text: object.deny?.text ?? 'Cancel' });
+    const dialog = el(
+      'dialog',
+      { class: 'modal confirm', 'aria-labelledby': titleId },
+      el('header', { class: 'modal-header' }, el('h2', { id: titleId, text: object.title?.text ?? 'Are you sure?' })),
+      el('div', { class: 'modal-body' }, el('div', { class: 'bk-text' }, object.text?.type === 'mrkdwn' ? renderMrkdwn(object.text.text, ctx()) : object.text?.text ?? '')),
+      el('footer', { class: 'modal-footer' }, no, yes),
+    );
+    const opener = document.activeElement;
+    const finish = (answer) => {
+      dialog.close();
+      dialog.remove();
+      if (opener instanceof HTMLElement) opener.focus();
+      resolve(answer);
+    };
+    yes.addEventListener('click', () => finish(true));
+    no.addEventListener('click', () => finish(false));
+    dialog.addEventListener('cancel', (event) => {
+      event.preventDefault();
+      finish(false);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    no.focus();
+  });
+}
+
+// ---- gestures -----------------------------------------------------------------------------------
+
+async function act(container, gesture, form) {
+  await post('action', { as: page.as, container, blockId: gesture.blockId, actionId: gesture.actionId, value: gesture.value, input: gesture.input, form });
+  refresh();
+}
+
+let toastTimer;
+function toast(text) {
+  const node = $('toast');
+  node.textContent = text;
+  node.classList.add('visible');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    node.classList.remove('visible');
+    node.textContent = '';
+  }, 8000);
+}
+
+function go(conversation) {
+  page.conversation = conversation;
+  if (conversation === HOME) page.homeRequestedFor = undefined;
+  history.replaceState(null, '', `#as=${page.as}&c=${conversation}`);
+  refresh();
+}
+
+function readHash() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  page.as = params.get('as') ?? undefined;
+  page.conversation = params.get('c') ?? undefined;
+}
+
+function wire() {
+  $('acting-as').addEventListener('change', (event) => {
+    const previous = page.state?.people.find((p) => p.id === page.as);
+    page.as = event.target.value;
+    const next = page.state.people.find((p) => p.id === page.as);
+    // In a DM with the bot, switching person opens the new person's DM.
+    if (previous !== undefined && page.conversation === previous.dm) page.conversation = next.dm;
+    if (page.conversation === HOME) page.homeRequestedFor = undefined;
+    closeModalElement();
+    go(page.conversation);
+  });
+  const message = $('message');
+  message.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey) {
+      event.preventDefault();
+      $('composer').requestSubmit();
+    }
+  });
+  $('composer').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const text = message.value.trim();
+    if (text === '') return;
+    message.value = '';
+    const answer = await post('command', { as: page.as, channel: page.conversation, text });
+    // Refused (not a command, say): the text comes back so it can be fixed.
+    if (answer?.error !== undefined && message.value === '') message.value = text;
+    refresh();
+  });
+  $('reset').addEventListener('click', async () => {
+    const everything = page.state?.resetClears === 'everything';
+    const sure = await confirm({
+      title: { type: 'plain_text', text: 'Reset the sandbox?' },
+      text: { type: 'mrkdwn', text: everything ? 'Every key, role, request and message is deleted, and the app restarts with an empty database.' : 'Every message is cleared. The database (DATABASE_URL) is kept.' },
+      confirm: { type: 'plain_text', text: 'Reset' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+      style: 'danger',
+    });
+    if (!sure) return;
+    closeModalElement();
+    await post('reset', {});
+    toast('Resetting the sandbox…');
+  });
+  const events = new EventSource('/sandbox/events');
+  events.addEventListener('change', () => refresh());
+  events.addEventListener('reset', () => {
+    page.homeRequestedFor = undefined;
+    refresh();
+  });
+  // Also after a reconnect (the app restarted): whatever happened meanwhile is fetched.
+  events.addEventListener('open', () => {
+    page.homeRequestedFor = undefined;
+    refresh();
+  });
+}
+
+readHash();
+wire();
+refresh();

@@ -1,0 +1,229 @@
+// Slack's mrkdwn as DOM nodes (never as HTML strings, so nothing the app sends can inject markup):
+// *bold*, _italic_, ~strike~, `code`, ```code blocks```, > quotes, <links|text>, <@U…> as names,
+// <#C…> as channel names, <!date^…> in the browser's local time, and the :emoji: the app uses.
+
+const EMOJI = {
+  arrow_forward: '▶️', arrows_counterclockwise: '🔄', calendar: '📅', double_vertical_bar: '⏸️',
+  electric_plug: '🔌', hourglass: '⌛', hourglass_flowing_sand: '⏳', incoming_envelope: '📨', key: '🔑',
+  large_green_circle: '🟢', memo: '📝', no_entry: '⛔', page_facing_up: '📄', red_circle: '🔴', scroll: '📜',
+  warning: '⚠️', wastebasket: '🗑️', white_check_mark: '✅', white_circle: '⚪', lock: '🔒', tada: '🎉',
+  x: '❌', information_source: 'ℹ️', bell: '🔔', clock3: '🕒', shield: '🛡️', eyes: '👀', wave: '👋',
+};
+
+/** Slack escapes exactly these three in text. */
+export function decodeEntities(text) {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+export function emojify(text) {
+  return text.replace(/:([a-z0-9_+-]+):/g, (whole, name) => EMOJI[name] ?? whole);
+}
+
+const ORDINAL = (n) => {
+  const s = ['th', 'st', 'nd', 'rd'];
+  const v = n % 100;
+  return n + (s[(v - 20) % 10] ?? s[v] ?? s[0]);
+};
+
+function sameDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+function relativeDay(date) {
+  const today = new Date();
+  const tomorrow = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 1);
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  if (sameDay(date, today)) return 'today';
+  if (sameDay(date, tomorrow)) return 'tomorrow';
+  if (sameDay(date, yesterday)) return 'yesterday';
+  return undefined;
+}
+
+function ago(date) {
+  const seconds = Math.round((date.getTime() - Date.now()) / 1000);
+  const units = [['year', 31536000], ['month', 2592000], ['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
+  const format = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  for (const [unit, size] of units) {
+    if (Math.abs(seconds) >= size || unit === 'second') return format.format(Math.round(seconds / size), unit);
+  }
+  return '';
+}
+
+/** Slack's date tokens, in the reader's own time zone and locale. */
+export function formatSlackDate(seconds, format) {
+  const date = new Date(seconds * 1000);
+  const month = (style) => new Intl.DateTimeFormat(undefined, { month: style }).format(date);
+  const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'long' }).format(date);
+  const dateLong = `${weekday}, ${month('long')} ${ORDINAL(date.getDate())}, ${date.getFullYear()}`;
+  const dateMid = `${month('long')} ${ORDINAL(date.getDate())}, ${date.getFullYear()}`;
+  const dateShort = `${month('short')} ${date.getDate()}, ${date.getFullYear()}`;
+  const pad = (n) => String(n).padStart(2, '0');
+  const tokens = {
+    date_num: `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`,
+    date: dateMid,
+    date_short: dateShort,
+    date_long: dateLong,
+    date_pretty: relativeDay(date) ?? dateMid,
+    date_short_pretty: relativeDay(date) ?? dateShort,
+    date_long_pretty: relativeDay(date) ?? dateLong,
+    time: new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' }).format(date),
+    time_secs: new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', second: '2-digit' }).format(date),
+    ago: ago(date),
+  };
+  return format.replace(/\{([a-z_]+)\}/g, (whole, name) => tokens[name] ?? whole);
+}
+
+function safeHref(url) {
+  return /^(https?:|mailto:)/i.test(url) ? url : undefined;
+}
+
+/** One `<…>` token as a node. */
+function specialToken(inner, ctx) {
+  if (inner.startsWith('@')) {
+    const [id, label] = inner.slice(1).split('|');
+    const span = document.createElement('span');
+    span.className = 'mention';
+    span.textContent = `@${ctx.personName(id) ?? label ?? id}`;
+    return span;
+  }
+  if (inner.startsWith('#')) {
+    const [id, label] = inner.slice(1).split('|');
+    const span = document.createElement('span');
+    span.className = 'mention';
+    span.textContent = `#${ctx.channelName(id) ?? label ?? id}`;
+    return span;
+  }
+  if (inner.startsWith('!date^')) {
+    const pipe = inner.indexOf('|');
+    const fallback = pipe === -1 ? '' : inner.slice(pipe + 1);
+    const [, seconds, format, link] = (pipe === -1 ? inner : inner.slice(0, pipe)).split('^');
+    const value = Number(seconds);
+    if (!Number.isFinite(value)) return document.createTextNode(decodeEntities(fallback));
+    const time = document.createElement('time');
+    time.dateTime = new Date(value * 1000).toISOString();
+    time.textContent = formatSlackDate(value, format ?? '{date_short} {time}');
+    time.title = new Date(value * 1000).toString();
+    if (link !== undefined && safeHref(link) !== undefined) {
+      const a = document.createElement('a');
+      a.href = link;
+      a.append(time);
+      return a;
+    }
+    return time;
+  }
+  if (inner.startsWith('!')) {
+    const span = document.createElement('span');
+    span.className = 'mention';
+    span.textContent = `@${inner.slice(1).split('|')[0].replace(/^subteam\^/, '')}`;
+    return span;
+  }
+  const [url, label] = inner.split('|');
+  const href = safeHref(url);
+  if (href === undefined) return document.createTextNode(decodeEntities(label ?? url));
+  const a = document.createElement('a');
+  a.href = href;
+  a.target = '_blank';
+  a.rel = 'noopener noreferrer';
+  a.textContent = decodeEntities(label ?? url);
+  return a;
+}
+
+const MARK = '\u0000';
+const EMPHASIS = [
+  { char: '*', tag: 'strong' },
+  { char: '_', tag: 'em' },
+  { char: '~', tag: 's' },
+];
+
+/** Emphasis over a line in which code spans and `<…>` tokens were replaced by placeholders. */
+function emphasis(text, atoms) {
+  let best;
+  for (const { char, tag } of EMPHASIS) {
+    const c = char === '*' ? '\\*' : char;
+    const re = new RegExp(`(^|[^A-Za-z0-9${c}])${c}([^${c}\\n]*[^${c}\\s\\n])${c}(?=$|[^A-Za-z0-9${c}])`);
+    const match = re.exec(text);
+    if (match !== null && match[2].trim() !== '' && !/^\s/.test(match[2]) && (best === undefined || match.index < best.match.index)) best = { match, tag };
+  }
+  if (best === undefined) return plainWithAtoms(text, atoms);
+  const { match, tag } = best;
+  const start = match.index + match[1].length;
+  const end = start + match[2].length + 2;
+  const el = document.createElement(tag);
+  el.append(...emphasis(match[2], atoms));
+  return [...plainWithAtoms(text.slice(0, start), atoms), el, ...emphasis(text.slice(end), atoms)];
+}
+
+function plainWithAtoms(text, atoms) {
+  const nodes = [];
+  const parts = text.split(MARK);
+  parts.forEach((part, i) => {
+    // Odd parts are placeholders' indexes.
+    if (i % 2 === 1) nodes.push(atoms[Number(part)].cloneNode(true));
+    else if (part !== '') nodes.push(document.createTextNode(emojify(decodeEntities(part))));
+  });
+  return nodes;
+}
+
+function inline(line, ctx) {
+  const atoms = [];
+  const hold = (node) => {
+    atoms.push(node);
+    return `${MARK}${atoms.length - 1}${MARK}`;
+  };
+  let text = line.replace(/`([^`\n]+)`/g, (_, code) => {
+    const el = document.createElement('code');
+    el.textContent = decodeEntities(code);
+    return hold(el);
+  });
+  text = text.replace(/<([^<>\s][^<>]*)>/g, (_, inner) => hold(specialToken(inner, ctx)));
+  return emphasis(text, atoms);
+}
+
+/**
+ * `ctx` resolves ids to names: { personName(id), channelName(id) }.
+ * Returns a fragment to append into a block element.
+ */
+export function renderMrkdwn(source, ctx) {
+  const fragment = document.createDocumentFragment();
+  const pieces = String(source).split(/```/);
+  pieces.forEach((piece, index) => {
+    if (index % 2 === 1) {
+      const pre = document.createElement('pre');
+      pre.textContent = decodeEntities(piece.replace(/^\n/, ''));
+      fragment.append(pre);
+      return;
+    }
+    const lines = piece.split('\n');
+    let quote;
+    lines.forEach((line, i) => {
+      const quoted = /^(>|&gt;)\s?/.exec(line);
+      if (quoted !== null) {
+        if (quote === undefined) {
+          quote = document.createElement('blockquote');
+          fragment.append(quote);
+        } else {
+          quote.append(document.createElement('br'));
+        }
+        quote.append(...inline(line.slice(quoted[0].length), ctx));
+        return;
+      }
+      quote = undefined;
+      fragment.append(...inline(line, ctx));
+      if (i < lines.length - 1 && /^(>|&gt;)/.test(lines[i + 1]) === false) fragment.append(document.createElement('br'));
+    });
+  });
+  return fragment;
+}
+
+/** plain_text objects: no formatting, but `emoji: true` turns :codes: into emoji. */
+export function renderPlain(textObject) {
+  const text = textObject?.text ?? '';
+  return textObject?.emoji === false ? text : emojify(text);
+}
+
+/** A text object of either type. */
+export function renderText(textObject, ctx) {
+  if (textObject === undefined || textObject === null) return document.createDocumentFragment();
+  if (textObject.type === 'mrkdwn') return renderMrkdwn(textObject.text, ctx);
+  return document.createTextNode(renderPlain(textObject));
+}

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createMemoryLogger } from '../../src/logger.js';
+import { startSandboxApp, type RunningSandbox } from '../../src/sandbox-runtime.js';
+
+/** Chromium from the system (CI installs it with apt); playwright-core downloads nothing. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+}
+
+export interface SandboxUnderTest {
+  running: RunningSandbox;
+  /** As loadConfig made it: the app's (sandbox-made) bot token is what the sandbox's Web API accepts. */
+  config: Config;
+  databasePath: string;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * `npm start` with no Slack settings, as main.ts runs it: the sandbox configuration from loadConfig,
+ * a fresh SQLite file, background jobs on (the audit mirror posts live), on a free loopback port.
+ */
+export async function startSandbox(env: Record<string, string> = {}, options: { ownsDatabase?: boolean } = {}): Promise<SandboxUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'akb-sandbox-'));
+  const databasePath = join(dir, 'sandbox.sqlite');
+  const config = loadConfig({ PORT: '0', DATABASE_URL: `file:${databasePath}`, ...env });
+  const logger = createMemoryLogger();
+  const running = await startSandboxApp(config, { logger, ownsDatabase: options.ownsDatabase ?? true });
+  return {
+    running,
+    config,
+    databasePath,
+    logs: logger.lines,
+    async stop() {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
