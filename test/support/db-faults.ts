@@ -58,7 +58,7 @@ export function watchForCrashes(): { errors: unknown[]; stop(): void } {
 /** GET /healthz with how long the answer took. */
 export async function health(port: number): Promise<{ status: number; ms: number }> {
   const started = performance.now();
-  const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+  const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(10_000) });
   await response.text();
   return { status: response.status, ms: performance.now() - started };
 }
