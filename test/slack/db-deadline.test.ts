@@ -43,10 +43,18 @@ const databaseRefuses: Fault = async ({ proxy }) => {
   return () => proxy.forward();
 };
 
+/** Accepts connections and never answers, like a host gone from the network (the slow way down). */
+const databaseSilent: Fault = async ({ proxy }) => {
+  if (proxy === undefined) throw new Error('needs the proxy');
+  await proxy.blackhole();
+  return () => proxy.forward();
+};
+
 const scenarios: Array<{ dialect: DialectName; fault: string; start: Fault }> = [
   { dialect: 'sqlite' as const, fault: 'the write lock held by another process', start: lockedByAnotherProcess },
   { dialect: 'postgres' as const, fault: 'every pooled connection taken', start: poolExhausted },
   { dialect: 'postgres' as const, fault: 'the database refusing connections', start: databaseRefuses },
+  { dialect: 'postgres' as const, fault: 'the database accepting connections and never answering', start: databaseSilent },
 ].filter((s) => dialects.includes(s.dialect));
 
 function text(body: unknown): string {
