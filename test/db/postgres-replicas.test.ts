@@ -93,7 +93,7 @@ describe('several replicas on one PostgreSQL', () => {
     await services.deps.store.ping();
   });
 
-  it('an exhausted pool answers within about a second with a friendly error, not a hang', async () => {
+  it('an exhausted pool answers within the 2-second request budget with a friendly error, not a hang', async () => {
     db = await createTestDatabase('postgres');
     const { services: base } = await makeServices(db.store, { admins: ['UADMIN'] });
     const [one] = await replicas(db, base, 1, 1);
