@@ -8,11 +8,11 @@ import { until } from '../support/wait.js';
 const ALICE = 'UALICE';
 const FRIENDLY = /try again in a moment/;
 
-/** The real app reaching PostgreSQL only through a proxy the test can break. */
+/** The real app, background workers included, reaching PostgreSQL only through a proxy the test can break. */
 async function appBehindProxy(): Promise<{ t: TestApp; proxy: TcpProxy }> {
   const admin = new URL(postgresAdminUrl);
   const proxy = await TcpProxy.start({ host: admin.hostname, port: Number(admin.port || 5432) });
-  const t = await startTestApp({ dialect: 'postgres', databaseUrl: (url) => proxy.rewrite(url) });
+  const t = await startTestApp({ dialect: 'postgres', background: true, databaseUrl: (url) => proxy.rewrite(url) });
   await t.app.services.access.grant(ADMIN, ALICE);
   await t.app.services.keys.create({ actorId: ALICE, name: 'ci', expiry: { kind: 'never' } });
   return { t, proxy };
