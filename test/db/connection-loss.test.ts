@@ -9,13 +9,20 @@ const ALICE = 'UALICE';
 const FRIENDLY = /try again in a moment/;
 
 /** The real app, background workers included, reaching PostgreSQL only through a proxy the test can break. */
-async function appBehindProxy(): Promise<{ t: TestApp; proxy: TcpProxy }> {
+async function appBehindProxy(): Promise<{ t: TestApp; proxy: TcpProxy; secret: string }> {
   const admin = new URL(postgresAdminUrl);
   const proxy = await TcpProxy.start({ host: admin.hostname, port: Number(admin.port || 5432) });
   const t = await startTestApp({ dialect: 'postgres', background: true, databaseUrl: (url) => proxy.rewrite(url) });
   await t.app.services.access.grant(ADMIN, ALICE);
-  await t.app.services.keys.create({ actorId: ALICE, name: 'ci', expiry: { kind: 'never' } });
-  return { t, proxy };
+  const created = await t.app.services.keys.create({ actorId: ALICE, name: 'ci', expiry: { kind: 'never' } });
+  if (!created.created) throw new Error('setup');
+  return { t, proxy, secret: created.secret };
+}
+
+/** POST /v1/keys/verify: the integration API's answer while the database is away. */
+async function verify(t: TestApp, secret: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(`http://127.0.0.1:${t.app.port}/v1/keys/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: secret }), signal: AbortSignal.timeout(10_000) });
+  return { status: response.status, body: await response.text() };
 }
 
 async function command(t: TestApp, text: string): Promise<{ text: string; ackMs: number }> {
@@ -36,7 +43,8 @@ describe('a lost PostgreSQL connection', () => {
   });
 
   it('reset under requests that hold connections leaves the app up: 503 and friendly errors while the database refuses, then it recovers by itself', async () => {
-    ({ t, proxy } = await appBehindProxy());
+    let secret: string;
+    ({ t, proxy, secret } = await appBehindProxy());
     const crashesBefore = crashes.errors.length;
     // Writes queue behind a foreign lock, so the app's pool has connections checked out mid-query.
     const lock = await holdAuditChainLock(t.db);
@@ -54,6 +62,9 @@ describe('a lost PostgreSQL connection', () => {
     expect(down.status).toBe(503);
     const list = await command(t, 'list');
     expect(list.text).toMatch(FRIENDLY);
+    const refused = await verify(t, secret);
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatch(FRIENDLY);
     await lock.release();
 
     await proxy.forward();
