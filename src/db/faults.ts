@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors.js';
-import { runWithDeadline } from './deadline.js';
+import { msLeft, runWithDeadline } from './deadline.js';
 
 /** How a database error should be treated: retried inside the store, or turned into a user-facing fault. */
 export type FaultKind = 'busy' | 'transient' | 'unavailable' | 'other';
@@ -73,7 +73,8 @@ export interface RetryPolicy {
  * timer, never a busy wait, so the event loop keeps serving while a lock is held elsewhere.
  */
 export async function withFaultRetries<T>(policy: RetryPolicy, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + policy.deadlineMs;
+  // Inside another bounded call (a read within a write), the outer budget is the one that counts.
+  const deadline = Date.now() + Math.min(policy.deadlineMs, msLeft() ?? policy.deadlineMs);
   const once = policy.bounded && policy.dialect === 'postgres' ? () => runWithDeadline(deadline, fn) : fn;
   for (let tries = 0; ; tries++) {
     try {

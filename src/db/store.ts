@@ -13,7 +13,7 @@ import type { Database } from './tables.js';
  * call): every attempt, back-off and wait for a pooled connection ends within it. Slack wants its answer
  * within 3 s, and a modal submission waits for the write, so this leaves a second for the rest.
  */
-export const INTERACTIVE_DEADLINE_MS = 2000;
+const INTERACTIVE_DEADLINE_MS = 2000;
 /** /healthz answers within this even when the database accepts connections and never replies. */
 const PING_DEADLINE_MS = 1000;
 
