@@ -64,6 +64,7 @@ function text(body: unknown): string {
 describe.each(scenarios)('Slack writes on $dialect with $fault', ({ dialect, start }) => {
   let running: Running | undefined;
   afterEach(async () => {
+    await running?.proxy?.forward();
     await running?.t.stop();
     await running?.proxy?.stop();
     running = undefined;
