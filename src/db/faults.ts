@@ -75,6 +75,7 @@ export interface RetryPolicy {
 export async function withFaultRetries<T>(policy: RetryPolicy, fn: () => Promise<T>): Promise<T> {
   // Inside another bounded call (a read within a write), the outer budget is the one that counts.
   const deadline = Date.now() + Math.min(policy.deadlineMs, msLeft() ?? policy.deadlineMs);
+  // Only PostgreSQL's pool reads the deadline (pg-pool.ts); SQLite never waits inside a call anyway.
   const once = policy.bounded && policy.dialect === 'postgres' ? () => runWithDeadline(deadline, fn) : fn;
   for (let tries = 0; ; tries++) {
     try {

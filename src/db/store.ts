@@ -60,7 +60,10 @@ export function createStore(connection: Connection): Store {
     expiryWarnings: new KyselyExpiryWarnings(connection, writeAudited),
     async ping(): Promise<void> {
       try {
-        await runWithDeadline(Date.now() + PING_DEADLINE_MS, () => sql`select 1`.execute(db));
+        const ping = () => sql`select 1`.execute(db);
+        // Only PostgreSQL's pool reads the deadline; on Node 20 AsyncLocalStorage slows every promise
+        // once used, so SQLite never turns it on.
+        await (dialect === 'postgres' ? runWithDeadline(Date.now() + PING_DEADLINE_MS, ping) : ping());
       } catch (error) {
         throw faultToAppError(error);
       }
