@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
 import { postgresAdminUrl } from '../support/db.js';
 import { awaitLockWaiters, health, holdAuditChainLock, watchForCrashes } from '../support/db-faults.js';
@@ -34,6 +34,7 @@ describe('a lost PostgreSQL connection', () => {
   let t: TestApp | undefined;
   let proxy: TcpProxy | undefined;
   const crashes = watchForCrashes();
+  afterAll(() => crashes.stop());
   afterEach(async () => {
     await proxy?.forward();
     await t?.stop();
