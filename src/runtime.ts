@@ -47,7 +47,8 @@ export interface StartOptions {
  */
 export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const connection = connect(config.database);
+  // A lost PostgreSQL connection fails only the request using it (and is replaced); operators see it here.
+  const connection = connect(config.database, { onConnectionError: (error) => logger.warn('database connection lost', { error }) });
   const stops: Array<() => Promise<void>> = [async () => connection.db.destroy()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => logger.error('shutdown step failed', { error }));

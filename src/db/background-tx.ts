@@ -10,8 +10,9 @@ import type { Database } from './tables.js';
 const BUSY_DEADLINE_MS = 2000;
 
 function retrying<T>(dialect: Connection['dialect'], fn: () => Promise<T>): Promise<T> {
-  // A lost connection is not retried here: the worker's next tick tries again anyway.
-  return withFaultRetries({ dialect, busyDeadlineMs: BUSY_DEADLINE_MS, retryUnavailable: false }, fn);
+  // A lost connection is not retried here: the worker's next tick tries again anyway. No request is
+  // waiting, so the pool's own (longer) limits apply rather than an interactive deadline.
+  return withFaultRetries({ dialect, deadlineMs: BUSY_DEADLINE_MS, retryUnavailable: false, bounded: false }, fn);
 }
 
 /**

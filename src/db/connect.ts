@@ -13,6 +13,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
+import { GuardedPool } from './pg-pool.js';
 import { withStatementCache } from './statement-cache.js';
 import type { Database } from './tables.js';
 
@@ -45,29 +46,42 @@ export interface Connection {
 export interface ConnectOptions {
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** Told about a lost PostgreSQL connection (the request using it fails on its own). */
+  onConnectionError?: (error: Error) => void;
 }
+
+/** Background work waits this long at most; interactive requests less (their deadline). */
+const PG_LIMITS = { connectMs: 1000, queryMs: 6000 };
+const SQLITE_OPEN_BUSY_WAIT_MS = 5000;
 
 export function connect(config: DatabaseConfig, options: ConnectOptions = {}): Connection {
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
     const sqlite = new SqliteDatabase(config.path);
+    // Opening happens once, before anything is served, so it may wait for another process's lock.
+    sqlite.pragma(`busy_timeout = ${SQLITE_OPEN_BUSY_WAIT_MS}`);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    // better-sqlite3 is synchronous, so a long busy wait would freeze the event loop (and every Slack
-    // ack with it). Wait only briefly here; the store retries BUSY asynchronously up to its deadline.
-    sqlite.pragma('busy_timeout = 25');
+    // better-sqlite3 is synchronous: any busy wait inside SQLite freezes the event loop (every Slack ack
+    // and verify with it). So SQLite never waits: a held write lock fails BEGIN IMMEDIATE at once and
+    // the store backs off asynchronously (faults.ts) up to its deadline. Reads never need the lock in WAL.
+    sqlite.pragma('busy_timeout = 0');
     return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' };
   }
   const pool = new pg.Pool({
     connectionString: config.url,
     max: options.poolSize ?? 10,
     // An exhausted pool or a database that is down must fail fast with a friendly message, not hang.
-    connectionTimeoutMillis: 1000,
+    // Interactive requests bound these waits further by their own deadline (pg-pool.ts, store.ts).
+    connectionTimeoutMillis: PG_LIMITS.connectMs,
     idleTimeoutMillis: 10_000,
     statement_timeout: 5000,
+    // A database that accepts and never answers (a black-holed network) is noticed by these, not by TCP.
+    query_timeout: PG_LIMITS.queryMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5000,
   });
-  // A backend killed while idle emits 'error' on the pool; without a listener it would crash the process.
-  pool.on('error', () => undefined);
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+  const guarded = new GuardedPool(pool, PG_LIMITS, (error) => options.onConnectionError?.(error));
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) }), dialect: 'postgres' };
 }

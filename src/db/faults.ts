@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors.js';
+import { msLeft, runWithDeadline } from './deadline.js';
 
 /** How a database error should be treated: retried inside the store, or turned into a user-facing fault. */
 export type FaultKind = 'busy' | 'transient' | 'unavailable' | 'other';
@@ -26,7 +27,7 @@ export function classifyFault(error: unknown): FaultKind {
     if (/^SQLITE_(IOERR|CANTOPEN|FULL|READONLY|CORRUPT|NOTADB|PROTOCOL)/.test(code)) return 'unavailable';
   }
   const message = error instanceof Error ? error.message : '';
-  if (/timeout exceeded when trying to connect|Connection terminated|connection is closed|Client has encountered a connection error/i.test(message)) {
+  if (/timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection is closed|Client has encountered a connection error/i.test(message)) {
     return 'unavailable';
   }
   return 'other';
@@ -47,34 +48,53 @@ export function faultToAppError(error: unknown): AppError {
 
 /** PostgreSQL transient faults are retried with these waits (Unkey's 50/100/200 ms); unique violations never. */
 const PG_RETRY_WAITS_MS = [50, 100, 200];
+/** A retry that could not get this long before the deadline is not worth starting. */
+const MIN_ATTEMPT_MS = 100;
 
 export interface RetryPolicy {
   dialect: 'sqlite' | 'postgres';
-  /** How long to keep retrying a held SQLite write lock (better-sqlite3 waits only briefly itself). */
-  busyDeadlineMs: number;
+  /**
+   * The whole budget, from the first attempt: a held SQLite write lock is retried until then, and no
+   * PostgreSQL retry starts that could not finish by then.
+   */
+  deadlineMs: number;
   /** Whether a lost PostgreSQL connection is retried too, not only serialization failures. */
   retryUnavailable: boolean;
+  /**
+   * Interactive requests: every attempt runs under the deadline, so the pool's wait for a connection and
+   * each query end by then too (pg-pool.ts). Background work keeps the pool's longer limits.
+   */
+  bounded: boolean;
 }
 
 /**
  * Runs `fn` again on faults worth retrying; everything else becomes an AppError for the user. Domain
- * outcomes (an AppError thrown inside) are not faults: they go straight to the caller.
+ * outcomes (an AppError thrown inside) are not faults: they go straight to the caller. Every wait is a
+ * timer, never a busy wait, so the event loop keeps serving while a lock is held elsewhere.
  */
 export async function withFaultRetries<T>(policy: RetryPolicy, fn: () => Promise<T>): Promise<T> {
-  const busyDeadline = Date.now() + policy.busyDeadlineMs;
+  // Inside another bounded call (a read within a write), the outer budget is the one that counts.
+  const deadline = Date.now() + Math.min(policy.deadlineMs, msLeft() ?? policy.deadlineMs);
+  // Only PostgreSQL's pool reads the deadline (pg-pool.ts); SQLite never waits inside a call anyway.
+  const once = policy.bounded && policy.dialect === 'postgres' ? () => runWithDeadline(deadline, fn) : fn;
   for (let tries = 0; ; tries++) {
     try {
-      return await fn();
+      return await once();
     } catch (error) {
       if (error instanceof AppError) throw error;
       const kind = classifyFault(error);
-      if (kind === 'busy' && Date.now() < busyDeadline) {
-        await sleep(5 + Math.random() * 20);
-        continue;
+      if (kind === 'busy') {
+        const wait = 5 + Math.random() * 20;
+        if (Date.now() + wait < deadline) {
+          await sleep(wait);
+          continue;
+        }
+        throw faultToAppError(error);
       }
       const wait = PG_RETRY_WAITS_MS[tries];
       const retryable = kind === 'transient' || (policy.retryUnavailable && kind === 'unavailable');
-      if (policy.dialect === 'postgres' && retryable && wait !== undefined) {
+      const inTime = wait !== undefined && (!policy.bounded || Date.now() + wait + MIN_ATTEMPT_MS <= deadline);
+      if (policy.dialect === 'postgres' && retryable && wait !== undefined && inTime) {
         await sleep(wait);
         continue;
       }

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Repos, Store } from '../domain/ports.js';
 import type { Connection } from './connect.js';
+import { runWithDeadline } from './deadline.js';
 import { faultToAppError, withFaultRetries } from './faults.js';
 import { KyselyAuditOutbox } from './audit-outbox-repo.js';
 import { KyselyExpiryWarnings } from './expiry-warnings-repo.js';
@@ -10,31 +11,34 @@ import { KyselyRepos, lockAuditHead } from './repos.js';
 import type { Database } from './tables.js';
 
 /**
- * How long a SQLite writer keeps retrying a held write lock before telling the user to try again. Short,
- * because a person is waiting and Slack wants its answer within 3 s (a modal submission waits for it).
+ * The whole database budget of an interactive request (a Slack command, click or submission, an API
+ * call): every attempt, back-off and wait for a pooled connection ends within it. Slack wants its answer
+ * within 3 s, and a modal submission waits for the write, so this leaves a second for the rest.
  */
-const SQLITE_BUSY_DEADLINE_MS = 2000;
+const INTERACTIVE_DEADLINE_MS = 2000;
+/** /healthz answers within this even when the database accepts connections and never replies. */
+const PING_DEADLINE_MS = 1000;
 
-/** Maps every fault of every repository call to an AppError, so no raw database error reaches a user. */
-function withFaultMapping(repos: Repos): Repos {
+/**
+ * Maps every fault of every repository call to an AppError, so no raw database error reaches a user,
+ * and retries the ones worth it (a reconnect; a stray write meeting another process's lock) in time.
+ */
+function withFaultMapping(repos: Repos, dialect: Connection['dialect']): Repos {
   return new Proxy(repos, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        try {
-          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        } catch (error) {
-          throw faultToAppError(error);
-        }
-      };
+      return (...args: unknown[]) =>
+        withFaultRetries({ dialect, deadlineMs: INTERACTIVE_DEADLINE_MS, retryUnavailable: true, bounded: true }, () =>
+          (value as (...a: unknown[]) => Promise<unknown>).apply(target, args),
+        );
     },
   });
 }
 
 export function createStore(connection: Connection): Store {
   const { db, dialect } = connection;
-  const read = withFaultMapping(new KyselyRepos(db));
+  const read = withFaultMapping(new KyselyRepos(db), dialect);
 
   async function attempt<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return db.transaction().execute(async (trx) => {
@@ -45,7 +49,7 @@ export function createStore(connection: Connection): Store {
 
   /** The audited write path (chain lock, retries); the expiry job writes its markers through it too. */
   function writeAudited<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return withFaultRetries({ dialect, busyDeadlineMs: SQLITE_BUSY_DEADLINE_MS, retryUnavailable: true }, () => attempt(fn));
+    return withFaultRetries({ dialect, deadlineMs: INTERACTIVE_DEADLINE_MS, retryUnavailable: true, bounded: true }, () => attempt(fn));
   }
 
   return {
@@ -60,7 +64,10 @@ export function createStore(connection: Connection): Store {
     pruneAuditOutbox: (cutoff, limit) => pruneAuditOutbox(connection, cutoff, limit),
     async ping(): Promise<void> {
       try {
-        await sql`select 1`.execute(db);
+        const ping = () => sql`select 1`.execute(db);
+        // Only PostgreSQL's pool reads the deadline; on Node 20 AsyncLocalStorage slows every promise
+        // once used, so SQLite never turns it on.
+        await (dialect === 'postgres' ? runWithDeadline(Date.now() + PING_DEADLINE_MS, ping) : ping());
       } catch (error) {
         throw faultToAppError(error);
       }

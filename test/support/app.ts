@@ -32,6 +32,8 @@ export interface TestAppOptions {
   users?: string[];
   /** The notification outbox worker's pacing (it runs even with background work off). */
   notificationTuning?: Partial<NotificationSenderTuning>;
+  /** Rewrites the app's DATABASE_URL, e.g. to go through a fault-injecting proxy (`tcp-proxy.ts`). */
+  databaseUrl?: (url: string) => string;
 }
 
 /**
@@ -45,7 +47,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   slack.addChannel({ id: APPROVALS_CHANNEL, name: 'key-approvals' });
   const db = await createTestDatabase(options.dialect ?? 'sqlite');
   const clock = options.clock ?? new TestClock(new Date());
-  const databaseUrl = db.config.kind === 'sqlite' ? `file:${db.config.path}` : db.config.url;
+  const directUrl = db.config.kind === 'sqlite' ? `file:${db.config.path}` : db.config.url;
+  const databaseUrl = options.databaseUrl?.(directUrl) ?? directUrl;
   const config = loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-test',
     SLACK_SIGNING_SECRET: 'test-signing-secret',

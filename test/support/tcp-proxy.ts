@@ -1,0 +1,134 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+export type ProxyMode = 'forward' | 'refuse' | 'blackhole';
+
+interface Pair {
+  client: Socket;
+  upstream: Socket | undefined;
+  /** Accepted while black-holed: bytes go nowhere and nothing comes back. */
+  silent: boolean;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 between the app and a database, to stage what failovers and bad networks do:
+ * `forward` (normal), `resetAll()` (every connection gets a RST), `refuse()` (nothing listens: new
+ * connections get ECONNREFUSED), `blackhole()` (connections are accepted and never answered; the ones
+ * already open go silent too).
+ */
+export class TcpProxy {
+  private server: Server;
+  private readonly pairs = new Set<Pair>();
+  private mode: ProxyMode = 'forward';
+
+  private constructor(
+    private readonly target: { host: string; port: number },
+    public readonly port: number,
+    server: Server,
+  ) {
+    this.server = server;
+  }
+
+  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
+    const holder: { proxy?: TcpProxy } = {};
+    const server = createServer((socket) => holder.proxy?.accept(socket));
+    const port = await listenOn(server, 0);
+    holder.proxy = new TcpProxy(target, port, server);
+    return holder.proxy;
+  }
+
+  /** `postgres://…` with host and port replaced by the proxy's. */
+  rewrite(url: string): string {
+    const parsed = new URL(url);
+    parsed.hostname = '127.0.0.1';
+    parsed.port = String(this.port);
+    return parsed.toString();
+  }
+
+  get openConnections(): number {
+    return this.pairs.size;
+  }
+
+  private accept(client: Socket): void {
+    const pair: Pair = { client, upstream: undefined, silent: this.mode !== 'forward' };
+    this.pairs.add(pair);
+    client.on('error', () => undefined);
+    client.on('close', () => this.drop(pair));
+    if (pair.silent) {
+      client.on('data', () => undefined);
+      return;
+    }
+    const upstream = createConnection(this.target);
+    pair.upstream = upstream;
+    upstream.on('error', () => undefined);
+    upstream.on('close', () => this.drop(pair));
+    client.on('data', (chunk) => {
+      if (!pair.silent) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (!pair.silent) client.write(chunk);
+    });
+  }
+
+  private drop(pair: Pair): void {
+    if (!this.pairs.delete(pair)) return;
+    pair.client.destroy();
+    pair.upstream?.destroy();
+  }
+
+  /** Every open connection is reset (RST), as a failover or a network blip does. */
+  resetAll(): void {
+    for (const pair of [...this.pairs]) {
+      this.pairs.delete(pair);
+      pair.client.resetAndDestroy();
+      pair.upstream?.destroy();
+    }
+  }
+
+  /** Stops listening: connects are refused until `forward()`. Open connections stay as they are. */
+  async refuse(): Promise<void> {
+    if (this.mode === 'refuse') return;
+    this.mode = 'refuse';
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Accepts and never answers; open connections go silent too. */
+  async blackhole(): Promise<void> {
+    if (this.mode === 'refuse') await this.relisten();
+    this.mode = 'blackhole';
+    for (const pair of this.pairs) pair.silent = true;
+  }
+
+  /** Back to normal. Connections that went silent are reset: the bytes they swallowed are gone. */
+  async forward(): Promise<void> {
+    if (this.mode === 'refuse') await this.relisten();
+    this.mode = 'forward';
+    for (const pair of [...this.pairs]) {
+      if (!pair.silent) continue;
+      this.pairs.delete(pair);
+      pair.client.resetAndDestroy();
+      pair.upstream?.destroy();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.resetAll();
+    if (this.mode !== 'refuse') await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.mode = 'refuse';
+  }
+
+  private async relisten(): Promise<void> {
+    this.server = createServer((socket) => this.accept(socket));
+    await listenOn(this.server, this.port);
+  }
+}
+
+function listenOn(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
+}
