@@ -1,6 +1,6 @@
 import type { AuditOutbox } from './audit-outbox.js';
 import type { ExpiryWarningStore } from './expiry-ports.js';
-import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, User } from './model.js';
+import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, RolePolicy, User } from './model.js';
 
 /**
  * What the domain needs from storage. `src/db` implements it over Kysely; the domain never sees SQL.
@@ -67,6 +67,10 @@ export interface Repos {
   writeAuditHead(head: AuditHead): Promise<void>;
   listAuditAscending(afterSeq: number, limit: number): Promise<AuditRecord[]>;
   searchAudit(filter: AuditSearch): Promise<AuditRecord[]>;
+
+  /** Security-team controls (SPEC §10): a role's lifetime policy; one chain record by seq. */
+  setRolePolicy(roleId: string, policy: RolePolicy): Promise<void>;
+  findAuditRecord(seq: number): Promise<AuditRecord | undefined>;
 
   getSetting(name: string): Promise<string | undefined>;
   setSetting(name: string, value: string): Promise<void>;

@@ -5,6 +5,9 @@ import { verifyAuditChain } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { activateKey, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, undoRotation, verifyKey, type CreateKeyInput, type RotateKeyResult } from './keys.js';
 import type { AuditSearch } from './ports.js';
+import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
+import { reportCompromised } from './keys.js';
+import { setRolePolicy, type PolicyChange } from './policy.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
 import { bootstrapAdmins, ensureBaselineRoles, requireAdmin, switchActiveRole, userContext } from './users.js';
@@ -35,6 +38,7 @@ export function createServices(deps: DomainDeps) {
       verify: (secret: unknown) => verifyKey(deps, secret),
       rotate: (actorId: string, reference: string) => rotateKey(deps, actorId, reference),
       undoRotation: (actorId: string, result: RotateKeyResult) => undoRotation(deps, actorId, result),
+      reportCompromised: (actorId: string, reference: string) => reportCompromised(deps, actorId, reference),
     },
     access: {
       grant: (actorId: string, userId: string) => grantApiAccess(deps, actorId, userId),
@@ -61,10 +65,18 @@ export function createServices(deps: DomainDeps) {
       assign: (actorId: string, userId: string, name: string) => assignRole(deps, actorId, userId, name),
       previewRemoval: (actorId: string, userId: string, name: string) => previewRoleRemoval(deps, actorId, userId, name),
       remove: (actorId: string, userId: string, name: string) => removeRole(deps, actorId, userId, name),
+      setPolicy: (actorId: string, name: string, change: PolicyChange) => setRolePolicy(deps, actorId, name, change),
     },
     audit: {
       verifyChain: () => verifyAuditChain(deps.store.read),
       search: (filter: AuditSearch) => deps.store.read.searchAudit(filter),
+      /** `/accesskey admin verify-audit`: the chain walk plus, when given, the security-channel cross-check. */
+      verifyAsAdmin: async (actorId: string, history?: MirrorHistory) => {
+        await requireAdmin(deps, actorId);
+        return verifyAudit(deps.store.read, history);
+      },
+      checkTail: (witness: AuditWitness) => checkAuditTail(deps, witness),
+      advanceWitness: (witness: AuditWitness) => advanceAuditWitness(deps, witness),
     },
   };
 }

@@ -1,0 +1,29 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parseWitness, type AuditWitness } from '../domain/audit-verify.js';
+
+/**
+ * The audit tail witness as a small JSON file on the app's host. It helps against someone who can
+ * write the database but not this file (a DBA, a leaked database password, a restored old backup);
+ * it does not help against someone who controls the host. Written atomically (temp file + rename),
+ * so a crash never leaves half a witness.
+ */
+export function fileWitness(path: string): AuditWitness {
+  return {
+    where: `file ${path}`,
+    async read() {
+      try {
+        return parseWitness(await readFile(path, 'utf8'));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+    async write(head) {
+      await mkdir(dirname(path), { recursive: true });
+      const temp = `${path}.${process.pid}.tmp`;
+      await writeFile(temp, `${JSON.stringify({ seq: head.seq, hash: head.hash })}\n`, { mode: 0o600 });
+      await rename(temp, path);
+    },
+  };
+}
