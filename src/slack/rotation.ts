@@ -19,6 +19,9 @@ export async function deliverRotation(input: { client: WebClient; services: Serv
     responseUrl: input.responseUrl,
     discard: () => input.services.keys.undoRotation(input.userId, result),
     retryHint: `Your old key *${escapeText(result.old.name)}* keeps its previous expiry; try rotating again in a moment.`,
-    note: `:arrows_counterclockwise: Replaces *${escapeText(result.old.name)}* (\`${result.old.id}\`), which keeps working${until}. Move your integrations to the new key before then.`,
+    note:
+      result.old.status === 'compromised'
+        ? `:arrows_counterclockwise: Replaces *${escapeText(result.old.name)}* (\`${result.old.id}\`), which was reported compromised and stays inactive. Move your integrations to the new key now.`
+        : `:arrows_counterclockwise: Replaces *${escapeText(result.old.name)}* (\`${result.old.id}\`), which keeps working${until}. Move your integrations to the new key before then.`,
   });
 }

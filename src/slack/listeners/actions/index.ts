@@ -7,6 +7,7 @@ import { confirmRoleDeletionButton, confirmRoleRemovalButton } from './confirm-r
 import { denyRequestButton } from './deny-request.js';
 import { requestAccessButton } from './request-access.js';
 import { rotateKeyButton } from './rotate-key.js';
+import { reportCompromisedButton } from './report-compromised.js';
 import { cancelButton } from './cancel.js';
 import { createKeyButton } from './create-key.js';
 import { deactivateKeyButton } from './deactivate-key.js';
@@ -30,4 +31,5 @@ export function register(app: App, ctx: ListenerContext): void {
   app.action(ACTION.denyRequest, denyRequestButton(ctx));
   app.action(ACTION.confirmRoleDeletion, confirmRoleDeletionButton(ctx));
   app.action(ACTION.confirmRoleRemoval, confirmRoleRemovalButton(ctx));
+  app.action(ACTION.reportCompromised, reportCompromisedButton(ctx));
 }
