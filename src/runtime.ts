@@ -14,6 +14,9 @@ import { createLogger, type Logger } from './logger.js';
 import { startScheduler } from './scheduler/index.js';
 import { createSlackApp, type SlackClientOverrides, type SlackRuntime } from './slack/app.js';
 import { createSlackOutbound } from './slack/outbound/index.js';
+import { fileWitness } from './db/audit-witness-file.js';
+import { settingsWitness } from './domain/audit-verify.js';
+import { watchAuditTail } from './scheduler/jobs/audit-tail.js';
 
 export interface RunningApp {
   services: Services;
@@ -59,6 +62,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await services.users.ensureBaselineRoles();
     const admins = await services.users.bootstrapAdmins(config.bootstrapAdmins);
     if (admins.length > 0) logger.info('bootstrap admins given System Admin', { users: admins });
+    // The audit tail witness (README "Audit verification"): checked now, moved forward while running.
+    stops.push(await watchAuditTail(services, config.auditWitnessFile === undefined ? settingsWitness(deps.store.read) : fileWitness(config.auditWitnessFile), logger));
 
     const slack = await createSlackApp({ config, services, logger, clientOptions: options.slackClientOptions });
     const routes: Route[] = [healthRoute(services)];

@@ -169,3 +169,27 @@ export function parseWitness(raw: string | undefined): AuditHead | undefined {
     return undefined;
   }
 }
+
+/** The result in plain sentences, for the CLI and for Slack: what was checked, how far it holds. */
+export function describeVerification(result: AuditVerification): string[] {
+  const lines: string[] = [];
+  const { chain } = result;
+  if (chain.ok) lines.push(`Hash chain intact: ${chain.records} record(s), head #${result.head.seq}.`);
+  else {
+    const what = chain.problem === 'edited' ? 'was edited (its content no longer matches its hash)' : chain.problem === 'missing' ? 'is missing' : 'was relinked (it no longer points at the record before it)';
+    lines.push(`Hash chain BROKEN: record #${chain.seq} ${what}. ${chain.records} record(s) before it verify.`);
+  }
+  if (result.mirrorError !== undefined) lines.push(`Security-channel cross-check could not run: ${result.mirrorError}`);
+  else if (result.mirror === undefined) lines.push('Security-channel cross-check not run (no Slack token and channel given).');
+  else {
+    const m = result.mirror;
+    if (m.posted === 0) lines.push('Security channel: no mirrored records found to compare with.');
+    else if (m.firstMismatch === undefined) lines.push(`Security channel: all ${m.posted} posted record hash(es) match the chain, through #${m.matchedThrough ?? 0}.`);
+    else {
+      const why = m.firstMismatch.problem === 'hash_differs' ? 'has a different hash in the database than the channel shows' : 'was posted to the channel but is not in the database';
+      lines.push(`Security channel MISMATCH: record #${m.firstMismatch.seq} ${why}. ${m.matched} of ${m.posted} posted record(s) match${m.matchedThrough === null ? '' : `; everything through #${m.matchedThrough} matches`}.`);
+    }
+    if (m.lastPostedSeq !== null && m.lastPostedSeq < result.head.seq) lines.push(`Records after #${m.lastPostedSeq} are not in the channel yet (mirror backlog or older history), so only the chain vouches for them.`);
+  }
+  return lines;
+}

@@ -1,4 +1,4 @@
-import type { WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import type { MirroredHash, MirrorHistory } from '../../domain/audit-verify.js';
 import { auditHashesInMessage } from '../views/audit-message.js';
 
@@ -36,4 +36,9 @@ export function slackMirrorHistory(client: WebClient, channelId: string): Mirror
     }
     return found;
   };
+}
+
+/** For `npm run audit:verify`, which has a token but no running app. */
+export function mirrorHistoryWithToken(slack: { botToken: string; channelId: string; apiUrl: string }): MirrorHistory {
+  return slackMirrorHistory(new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 2 } }), slack.channelId);
 }

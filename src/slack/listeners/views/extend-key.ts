@@ -25,7 +25,7 @@ export function extendKeySubmission(ctx: ListenerContext) {
     try {
       result = await services.keys.extend(userId, origin.keyId, parsed.value);
     } catch (error) {
-      const blockId = isAppError(error, 'INVALID_EXPIRY') ? BLOCK.expiryAt : BLOCK.extendChoice;
+      const blockId = isAppError(error, 'INVALID_EXPIRY') || isAppError(error, 'POLICY_VIOLATION') ? BLOCK.expiryAt : BLOCK.extendChoice;
       await ack({ response_action: 'errors', errors: { [blockId]: errorText(error, logger, { userId, view: 'extend' }) } });
       return;
     }

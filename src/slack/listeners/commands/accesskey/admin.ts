@@ -5,6 +5,8 @@ import { grantAccess, revokeAccess } from './admin/access.js';
 import { exportAuditCsv, showAudit } from './admin/audit.js';
 import { listAllKeys, revokeKey } from './admin/keys.js';
 import { assignRole, createRole, listRoles, previewRoleDeletion, previewRoleRemoval } from './admin/roles.js';
+import { setRolePolicy } from './admin/policy.js';
+import { verifyAuditCommand } from './admin/verify-audit.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
 /** `/accesskey admin …`: every action checks the System Admin role in the domain, not here. */
@@ -39,5 +41,9 @@ export async function adminSubcommand(args: SubcommandArgs, text: string): Promi
       return showAudit(args, command);
     case 'export-audit':
       return exportAuditCsv(args, command.since);
+    case 'role-policy':
+      return setRolePolicy(args, command.role, command.change);
+    case 'verify-audit':
+      return verifyAuditCommand(args);
   }
 }
