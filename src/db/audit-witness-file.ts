@@ -1,4 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { parseWitness, type AuditWitness } from '../domain/audit-verify.js';
 
@@ -21,7 +22,8 @@ export function fileWitness(path: string): AuditWitness {
     },
     async write(head) {
       await mkdir(dirname(path), { recursive: true });
-      const temp = `${path}.${process.pid}.tmp`;
+      // Unique per write: two app instances in one process (tests, a restart) may write at once.
+      const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
       await writeFile(temp, `${JSON.stringify({ seq: head.seq, hash: head.hash })}\n`, { mode: 0o600 });
       await rename(temp, path);
     },

@@ -24,7 +24,14 @@ function report(logger: Logger, check: TailCheck, witness: AuditWitness): void {
  */
 export async function watchAuditTail(services: Services, witness: AuditWitness, logger: Logger, everyMs = WITNESS_EVERY_MS): Promise<() => Promise<void>> {
   const log = logger.child({ job: 'audit-tail' });
-  report(log, await services.audit.checkTail(witness), witness);
+  try {
+    const first = await services.audit.checkTail(witness);
+    log.info('audit tail witness checked', { witness: witness.where, ok: first.ok, headSeq: first.head.seq, seenSeq: first.seen?.seq ?? null });
+    report(log, first, witness);
+  } catch (error) {
+    // An unreadable or unwritable witness must not keep the app from serving; it must be seen, though.
+    log.error('ALERT audit tail witness unavailable: the start-up tail check did not run', { alert: 'audit_witness_unavailable', error, witness: witness.where });
+  }
   let running: Promise<void> = Promise.resolve();
   const advance = () => {
     running = running
