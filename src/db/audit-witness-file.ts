@@ -13,12 +13,17 @@ export function fileWitness(path: string): AuditWitness {
   return {
     where: `file ${path}`,
     async read() {
+      let raw: string;
       try {
-        return parseWitness(await readFile(path, 'utf8'));
+        raw = await readFile(path, 'utf8');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw error;
       }
+      const head = parseWitness(raw);
+      // A garbled witness is not "first run": someone may have tampered with it. Say so; never overwrite it silently.
+      if (head === undefined) throw new Error(`the audit witness ${path} is not a valid {seq, hash}; remove it to start afresh`);
+      return head;
     },
     async write(head) {
       await mkdir(dirname(path), { recursive: true });

@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crossCheckMirror, describeVerification, settingsWitness, verifyAudit, type MirroredHash } from '../../src/domain/audit-verify.js';
 import type { Services } from '../../src/domain/services.js';
+import { fileWitness } from '../../src/db/audit-witness-file.js';
 import { dropTailAfter, rewriteChainFrom } from '../support/audit-tamper.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
 import { makeServices } from '../support/domain.js';
@@ -73,5 +77,22 @@ describe.each(dialects)('audit verification beyond the chain walk on %s', (diale
     await services.keys.create({ actorId: 'UALICE', name: 'c', expiry: { kind: 'never' } });
     expect(await services.audit.advanceWitness(witness)).toMatchObject({ ok: true });
     expect(await witness.read()).toEqual(await db.store.read.readAuditHead());
+  });
+});
+
+describe('the file witness', () => {
+  it('keeps the head in a file, reads nothing when there is none, and refuses a garbled one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akb-witness-'));
+    try {
+      const witness = fileWitness(join(dir, 'sub', 'w.json'));
+      expect(await witness.read()).toBeUndefined();
+      const head = { seq: 7, hash: 'ab'.repeat(32) };
+      await witness.write(head);
+      expect(await witness.read()).toEqual(head);
+      writeFileSync(join(dir, 'sub', 'w.json'), '{"seq": "x"}');
+      await expect(witness.read()).rejects.toThrow(/not a valid/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
