@@ -10,7 +10,8 @@ import { mirrorHistoryWithToken } from './slack/outbound/audit-history.js';
  * `npm run audit:verify`: walks the audit hash chain and, when SLACK_BOT_TOKEN and AUDIT_CHANNEL_ID are
  * set, cross-checks it against the record hashes the mirror posted to the security channel. Exit 0
  * when everything checked holds; 1 when the chain or the cross-check found a problem (the first bad
- * record's seq is printed); 2 when the check could not run. It only reads: no migration, no writes.
+ * record's seq is printed); 2 when a check could not run (no database, or Slack refused the history
+ * read). It only reads: no migration, no writes.
  */
 async function main(): Promise<number> {
   const config = await loadAuditVerifyConfigFromProcess();
@@ -24,7 +25,9 @@ async function main(): Promise<number> {
     for (const line of describeVerification(result)) console.log(line);
     if (!result.chain.ok) console.log(`FIRST BAD RECORD: #${result.chain.seq}`);
     else if (result.mirror?.firstMismatch !== undefined) console.log(`FIRST BAD RECORD: #${result.mirror.firstMismatch.seq}`);
-    return verificationPassed(result) ? 0 : 1;
+    if (!verificationPassed(result)) return 1;
+    // Asked for a cross-check that could not run (missing scope, bot not in the channel): not a pass.
+    return result.mirrorError === undefined ? 0 : 2;
   } finally {
     await db.destroy();
   }

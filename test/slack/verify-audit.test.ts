@@ -77,6 +77,14 @@ describe.each(dialects)('audit verification people can run, on %s', (dialect) =>
     expect(edited.stdout).toContain('cross-check not run');
   });
 
+  it('npm run audit:verify exits 2 when the cross-check it was asked for cannot read the channel', async () => {
+    const result = await runVerifyCli({ DATABASE_URL: databaseUrl(), SLACK_BOT_TOKEN: 'xoxb-test', AUDIT_CHANNEL_ID: 'C0NOPE', SLACK_API_URL: t.slack.apiUrl });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('Hash chain intact');
+    expect(result.stdout).toContain('cross-check could not run');
+    expect(result.stdout).toContain('channel_not_found');
+  });
+
   it('at start-up, a chain cut short while the app was down raises an alert log line and a security-channel post', async () => {
     const head = await t.app.services.deps.store.read.readAuditHead();
     await t.restart(async () => dropTailAfter(t.db, head.seq - 2));

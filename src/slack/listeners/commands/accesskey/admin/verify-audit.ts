@@ -12,6 +12,6 @@ export async function verifyAuditCommand(args: SubcommandArgs): Promise<Subcomma
   await args.ctx.services.admin.require(args.userId);
   await args.ackNow();
   const result = await args.ctx.services.audit.verifyAsAdmin(args.userId, slackMirrorHistory(args.client, args.ctx.config.auditChannelId));
-  const icon = verificationPassed(result) ? ':white_check_mark:' : ':rotating_light:';
+  const icon = !verificationPassed(result) ? ':rotating_light:' : result.mirrorError === undefined ? ':white_check_mark:' : ':warning:';
   return keyOutcomeMessage(`${icon} *Audit verification*\n${describeVerification(result).map((line) => `• ${escapeText(line)}`).join('\n')}`);
 }
