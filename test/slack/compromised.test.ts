@@ -83,3 +83,25 @@ describe.each(dialects)('report compromised from Slack on %s', (dialect) => {
     expect(record).toMatchObject({ action: 'key.reported_compromised', actorId: ADMIN, ownerId: ALICE });
   });
 });
+
+describe.each(dialects)('report compromised from an expiry warning DM on %s', (dialect) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    // The expiry check runs every second so the warning DM arrives without waiting for the default cron.
+    t = await startTestApp({ dialect, background: true, env: { EXPIRY_CHECK_CRON: '* * * * * *' } });
+    await t.app.services.access.grant(ADMIN, ALICE);
+  });
+  afterEach(async () => t.stop());
+
+  it('the warning carries the button, and pressing it reports the key and offers Rotate in its place', async () => {
+    const created = await t.app.services.keys.create({ actorId: ALICE, name: 'soon', expiry: { kind: 'at', at: new Date(t.clock.now().getTime() + 8 * 86_400_000) } });
+    // Two days later the key is inside its 7-day window.
+    t.clock.advance(2 * 86_400_000);
+    const dm = await t.slack.waitFor(() => t.slack.dmChannelOf(ALICE), { timeoutMs: 15_000 });
+    const warning = await t.slack.waitFor(() => t.slack.messagesIn(dm).find((m) => m.text.includes('expires in')), { timeoutMs: 15_000 });
+    await t.slack.clickButton({ userId: ALICE, actionId: ACTION.reportCompromised, value: created.key.id, message: warning });
+    const outcome = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes('is reported compromised')));
+    expect(JSON.stringify(outcome.body)).toContain(ACTION.rotateKey);
+    expect((await t.app.services.keys.show(ALICE, created.key.id)).key.status).toBe('compromised');
+  });
+});
