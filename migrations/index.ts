@@ -6,6 +6,7 @@ import * as keyRotation from './2026-11-27T03-00-key-rotation.js';
 import * as prismaApi from './2026-12-01T04-00-prisma-api.js';
 import * as secretDelivery from './2026-12-01T01-00-secret-delivery.js';
 import * as notifications from './2026-12-01T02-00-notifications.js';
+import * as policies from './2026-12-01T03-00-policies.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T04-00-prisma-api': prismaApi,
   '2026-12-01T01-00-secret-delivery': secretDelivery,
   '2026-12-01T02-00-notifications': notifications,
+  '2026-12-01T03-00-policies': policies,
 };

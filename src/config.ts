@@ -89,6 +89,8 @@ const envSchema = z
     SECRET_FILE_TTL: duration('1h'),
     OUTBOX_RETENTION: duration('30d'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    // Where the app keeps the last audit chain head it saw (README "Audit verification"); see auditWitnessFile.
+    AUDIT_WITNESS_FILE: optionalString,
     // Behind a load balancer every client shares its address: only then is X-Forwarded-For the client.
     TRUST_PROXY: z
       .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -135,6 +137,8 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
       secretFileTtlMs: env.SECRET_FILE_TTL,
       outboxRetentionMs: env.OUTBOX_RETENTION,
     },
+    /** Default: next to the SQLite file; on PostgreSQL unset (the witness then lives in app_settings). */
+    auditWitnessFile: env.AUDIT_WITNESS_FILE ?? (database.kind === 'sqlite' ? `${database.path}.audit-witness.json` : undefined),
   };
 }
 
@@ -203,4 +207,26 @@ export async function loadDatabaseConfigFromProcess(): Promise<DatabaseConfig> {
   loadDotenv({ processEnv: fromFile, quiet: true });
   const url = process.env.DATABASE_URL ?? fromFile.DATABASE_URL ?? 'file:./data/access-keys.sqlite';
   return parseDatabaseUrl(url);
+}
+
+/**
+ * `npm run audit:verify`: the database, plus (optionally) the bot token and security channel to
+ * cross-check the chain against the hashes the mirror posted there.
+ */
+export async function loadAuditVerifyConfigFromProcess(): Promise<{ database: DatabaseConfig; slack?: { botToken: string; channelId: string; apiUrl: string } }> {
+  const { config: loadDotenv } = await import('dotenv');
+  const fromFile: Record<string, string> = {};
+  loadDotenv({ processEnv: fromFile, quiet: true });
+  const env = { ...fromFile, ...process.env };
+  const database = parseDatabaseUrl(env.DATABASE_URL ?? 'file:./data/access-keys.sqlite');
+  const slack = z
+    .object({
+      SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'SLACK_BOT_TOKEN must start with xoxb-'),
+      AUDIT_CHANNEL_ID: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'AUDIT_CHANNEL_ID must be a Slack channel ID'),
+      SLACK_API_URL: z.url().default('https://slack.com/api/'),
+    })
+    .safeParse(env);
+  if (isBlank(env.SLACK_BOT_TOKEN) && isBlank(env.AUDIT_CHANNEL_ID)) return { database };
+  if (!slack.success) throw new AppError('CONFIG_INVALID', `Invalid configuration: ${slack.error.issues.map((i) => i.message).join('; ')}`);
+  return { database, slack: { botToken: slack.data.SLACK_BOT_TOKEN, channelId: slack.data.AUDIT_CHANNEL_ID, apiUrl: slack.data.SLACK_API_URL } };
 }

@@ -7,6 +7,7 @@ export const errorCodes = [
   'INVALID_INPUT',
   'INVALID_NAME',
   'INVALID_EXPIRY',
+  'POLICY_VIOLATION',
   'DUPLICATE_NAME',
   'KEY_LIMIT_REACHED',
   'KEY_NOT_FOUND',

@@ -17,6 +17,9 @@ import type { NotificationSenderTuning } from './scheduler/jobs/notification-sen
 import { OutboxSignal } from './domain/notifications.js';
 import { createSlackApp, type SlackClientOverrides, type SlackRuntime } from './slack/app.js';
 import { createSlackOutbound } from './slack/outbound/index.js';
+import { fileWitness } from './db/audit-witness-file.js';
+import { settingsWitness } from './domain/audit-verify.js';
+import { watchAuditTail } from './scheduler/jobs/audit-tail.js';
 
 export interface RunningApp {
   services: Services;
@@ -69,6 +72,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await services.users.ensureBaselineRoles();
     const admins = await services.users.bootstrapAdmins(config.bootstrapAdmins);
     if (admins.length > 0) logger.info('bootstrap admins given System Admin', { users: admins });
+    // The audit tail witness (README "Audit verification"): checked now, moved forward while running.
+    stops.push(await watchAuditTail(services, config.auditWitnessFile === undefined ? settingsWitness(deps.store.read) : fileWitness(config.auditWitnessFile), logger));
 
     const slack = await createSlackApp({ config, services, logger, clientOptions: options.slackClientOptions });
     const routes: Route[] = [healthRoute(services)];

@@ -27,7 +27,7 @@ describe('manifest.yml', () => {
     expect(features.slash_commands).toEqual([expect.objectContaining({ command: '/accesskey', should_escape: true, usage_hint: expect.any(String) })]);
     expect(features.app_home.home_tab_enabled).toBe(true);
     const scopes = (manifest.oauth_config as { scopes: { bot: string[] } }).scopes.bot;
-    expect(scopes.sort()).toEqual(['chat:write', 'commands', 'files:write', 'im:write', 'users:read']);
+    expect(scopes.sort()).toEqual(['channels:history', 'chat:write', 'commands', 'files:write', 'groups:history', 'im:write', 'users:read']);
     const settings = manifest.settings as { interactivity: { is_enabled: boolean }; event_subscriptions: { bot_events: string[] }; socket_mode_enabled: boolean };
     expect(settings.interactivity.is_enabled).toBe(true);
     expect(settings.event_subscriptions.bot_events).toContain('app_home_opened');

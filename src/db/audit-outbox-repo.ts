@@ -32,18 +32,23 @@ export class KyselyAuditOutbox implements AuditOutbox {
         .executeTakeFirst();
       if (gate !== undefined && gate.not_before > nowIso) return { kind: 'gated', notBefore: gate.not_before, reason: gate.reason };
 
-      const due = await trx
-        .selectFrom('audit_outbox')
-        .select(['seq', 'attempts'])
-        .where('state', '=', 'pending')
-        // A fresh record is due at once whatever this worker's clock says; only retries wait for their time.
-        .where((eb) => eb.or([eb('attempts', '=', 0), eb('next_attempt_at', '<=', nowIso)]))
-        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', nowIso)]))
-        .orderBy('seq')
-        .limit(request.maxItems)
-        .$if(this.postgres, (q) => q.forUpdate().skipLocked())
-        .execute();
-      const take = takeForNextMessage(due.map((row) => Number(row.attempts)), request.maxItems);
+      const dueRows = (priorityOnly: boolean, limit: number) =>
+        trx
+          .selectFrom('audit_outbox')
+          .select(['seq', 'attempts'])
+          .where('state', '=', 'pending')
+          // A fresh record is due at once whatever this worker's clock says; only retries wait for their time.
+          .where((eb) => eb.or([eb('attempts', '=', 0), eb('next_attempt_at', '<=', nowIso)]))
+          .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', nowIso)]))
+          .$if(priorityOnly, (q) => q.where('priority', '>', 0))
+          .orderBy('seq')
+          .limit(limit)
+          .$if(this.postgres, (q) => q.forUpdate().skipLocked())
+          .execute();
+      // A priority record (a key reported compromised) jumps any backlog and goes out alone.
+      const urgent = await dueRows(true, 1);
+      const due = urgent.length > 0 ? urgent : await dueRows(false, request.maxItems);
+      const take = urgent.length > 0 ? 1 : takeForNextMessage(due.map((row) => Number(row.attempts)), request.maxItems);
       if (take === 0) return { kind: 'idle' };
       const chosen = due.slice(0, take);
       const seqs = chosen.map((row) => Number(row.seq));

@@ -1,19 +1,25 @@
 import { createQueryId, sql, type CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { AccessKey, AccessRequest, AccessRequestStatus, AuditAction, AuditHead, AuditRecord, Role, StoredKeyStatus, User } from '../domain/model.js';
+import type { AccessKey, AccessRequest, AccessRequestStatus, AuditAction, AuditHead, AuditRecord, Role, RolePolicy, StoredKeyStatus, User } from '../domain/model.js';
 import type { OwnerNotice } from '../domain/owner-notices.js';
 import type { Notification } from '../domain/notifications.js';
 import type { AuditSearch, Repos } from '../domain/ports.js';
 import { insertNotification } from './notification-insert.js';
+import { isPriorityAudit } from '../domain/audit-outbox.js';
 import type { AccessKeysTable, AccessRequestsTable, AuditLogTable, Database, RolesTable, UsersTable } from './tables.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-const toRole = (row: Selectable<RolesTable>): Role => ({
+type PolicyColumns = 'policy_max_days' | 'policy_expiry_required';
+/** The verify hot path selects a role without its policy (it needs none): then `policy` stays unset. */
+const toRole = (row: Omit<Selectable<RolesTable>, PolicyColumns> & Partial<Pick<Selectable<RolesTable>, PolicyColumns>>): Role => ({
   id: row.id,
   name: row.name,
   maxKeys: Number(row.max_keys),
   builtin: Number(row.builtin) === 1,
   createdAt: row.created_at,
+  ...(row.policy_expiry_required === undefined
+    ? {}
+    : { policy: { maxDays: row.policy_max_days === null || row.policy_max_days === undefined ? null : Number(row.policy_max_days), expiryRequired: Number(row.policy_expiry_required) === 1 } }),
 });
 
 const toUser = (row: Selectable<UsersTable>): User => ({
@@ -131,6 +137,8 @@ export class KyselyRepos implements Repos {
         max_keys: role.maxKeys,
         builtin: role.builtin ? 1 : 0,
         created_at: role.createdAt,
+        policy_max_days: role.policy?.maxDays ?? null,
+        policy_expiry_required: role.policy?.expiryRequired === true ? 1 : 0,
       })
       .onConflict((oc) => oc.column('name_lower').doNothing())
       .executeTakeFirst();
@@ -435,7 +443,7 @@ export class KyselyRepos implements Repos {
       .execute();
     await this.db
       .insertInto('audit_outbox')
-      .values({ seq: record.seq, state: 'pending', attempts: 0, next_attempt_at: record.at, claimed_until: null, last_error: null, message_ts: null })
+      .values({ seq: record.seq, state: 'pending', attempts: 0, next_attempt_at: record.at, claimed_until: null, last_error: null, message_ts: null, priority: isPriorityAudit(record.action) ? 1 : 0 })
       .execute();
   }
 
@@ -485,6 +493,15 @@ export class KyselyRepos implements Repos {
 
   async markKeyKept(id: string, at: string): Promise<void> {
     await this.db.updateTable('access_keys').set({ kept_at: at }).where('id', '=', id).execute();
+  }
+
+  async setRolePolicy(roleId: string, policy: RolePolicy): Promise<void> {
+    await this.db.updateTable('roles').set({ policy_max_days: policy.maxDays, policy_expiry_required: policy.expiryRequired ? 1 : 0 }).where('id', '=', roleId).execute();
+  }
+
+  async findAuditRecord(seq: number): Promise<AuditRecord | undefined> {
+    const row = await this.db.selectFrom('audit_log').selectAll().where('seq', '=', seq).executeTakeFirst();
+    return row && toAuditRecord(row);
   }
 
   async getSetting(name: string): Promise<string | undefined> {

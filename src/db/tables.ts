@@ -6,6 +6,9 @@ export interface RolesTable {
   max_keys: number;
   builtin: number;
   created_at: string;
+  /** Lifetime policy (migration 2026-12-01T03-00): longest allowed expiry in days, and whether one is required. */
+  policy_max_days: number | null;
+  policy_expiry_required: number;
 }
 
 export interface UsersTable {
@@ -74,6 +77,8 @@ export interface AuditOutboxTable {
   last_error: string | null;
   message_ts: string | null;
   posted_at: string | null;
+  /** 1 for records the security channel must see before any backlog (a key reported compromised). */
+  priority: number;
 }
 
 /** Expiry-warning markers and their DM queue (migration 2026-11-27T01-00). */

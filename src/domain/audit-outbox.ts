@@ -1,5 +1,5 @@
 import type { DeliveryOutcome } from './delivery.js';
-import type { AuditRecord } from './model.js';
+import type { AuditAction, AuditRecord } from './model.js';
 
 /**
  * Ports of the security-channel mirror (R9). Every audit record is queued in `audit_outbox` by the
@@ -77,4 +77,14 @@ export function takeForNextMessage(attempts: readonly number[], max: number): nu
   let count = 0;
   while (count < attempts.length && count < max && attempts[count] === 0) count += 1;
   return count;
+}
+
+/**
+ * Records the security channel must see before any backlog, each in a message of its own: a key
+ * reported compromised, and an audit chain that does not continue from what the app last saw.
+ */
+export const PRIORITY_AUDIT_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>(['key.reported_compromised', 'audit.tail_mismatch']);
+
+export function isPriorityAudit(action: AuditAction): boolean {
+  return PRIORITY_AUDIT_ACTIONS.has(action);
 }

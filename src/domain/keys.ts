@@ -5,6 +5,7 @@ import { SYSTEM_ACTOR, SYSTEM_ADMIN_ROLE, type AccessKey, type AuditAction, type
 import { ownerNoticeOf, queueOwnerNotice, type ViaKey } from './owner-notices.js';
 import type { Repos } from './ports.js';
 import { KEY_ID_PATTERN, SecretHasher, containsSecret, generateKeyId, generateSecret, isWellFormedSecret, secretStart } from './secrets.js';
+import { assertExpiryAllowed } from './policy.js';
 import { DAY_MS, isExpired, iso, resolveExpiry, type ExpiryChoice } from './time.js';
 import { contextIn, userContext, type UserContext } from './users.js';
 import { KEY_NAME_MAX_CHARS } from './limits.js';
@@ -118,6 +119,7 @@ export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promis
     const role = requireCreatableRole(ctx);
     const used = await tx.countKeys(input.actorId, role.id);
     if (used >= role.maxKeys) throw limitReached({ role, used, max: role.maxKeys });
+    assertExpiryAllowed(role, expiresAt, now);
     if ((await tx.findKeysByName(input.actorId, role.id, name)).length > 0) {
       throw new AppError('DUPLICATE_NAME', `You already have a key called "${name}" in ${role.name}. Pick another name.`);
     }
@@ -136,7 +138,7 @@ export function auditOf(actorId: string, action: AuditAction, key: AccessKey, ro
 }
 
 /**
- * Through a key (SPEC §9), its owner acts in the key's role only, and has admin powers only when that
+ * Through a key (docs/http-api.md, "Prisma-compatible key API"), its owner acts in the key's role only, and has admin powers only when that
  * role is System Admin — a member's second key in another role never borrows them.
  */
 export function narrowToKey(ctx: UserContext, via: ViaKey | undefined): UserContext {
@@ -238,6 +240,7 @@ export async function extendKey(deps: DomainDeps, actorId: string, reference: st
   const now = deps.now();
   const expiresAt = resolveExpiry(expiry, now);
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
+    if (role !== undefined) assertExpiryAllowed(role, expiresAt, now);
     // Extending a rotated-out key means its owner keeps it: it is no longer on its way out.
     const updated = { ...key, expiresAt, rotatedTo: null };
     await tx.updateKey(key.id, { expiresAt, rotatedTo: null });
@@ -252,7 +255,7 @@ export async function deactivateKey(deps: DomainDeps, actorId: string, reference
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
     const byOwner = key.ownerId === actorId;
     // Already off, unless an admin now revokes what its owner only switched off (the owner could undo that).
-    if (key.status === 'revoked' || (key.status === 'inactive' && byOwner)) return { key, role, changed: false };
+    if (key.status === 'revoked' || key.status === 'compromised' || (key.status === 'inactive' && byOwner)) return { key, role, changed: false };
     // An admin's revocation is remembered as such: the owner of a compromised key cannot undo it.
     const status = byOwner ? 'inactive' : 'revoked';
     const updated: AccessKey = { ...key, status };
@@ -274,6 +277,9 @@ export async function activateKey(deps: DomainDeps, actorId: string, reference: 
     if (key.status === 'active') return { key, role, changed: false };
     if (key.status === 'revoked' && !ctx.isAdmin) {
       throw new AppError('NOT_ADMIN', `An admin revoked "${key.name}", so only an admin can make it active again. Create a new key, or ask an admin.`);
+    }
+    if (key.status === 'compromised' && !ctx.isAdmin) {
+      throw new AppError('NOT_ADMIN', `"${key.name}" was reported compromised, so only an admin can make it active again. Rotate it or create a new key instead.`);
     }
     const owner = key.ownerId === actorId ? ctx : await contextIn(tx, deps, key.ownerId);
     if (!owner.hasApiAccess) {
@@ -340,9 +346,11 @@ export interface RotateOptions {
 }
 
 /** The old key's expiry once its successor is in the owner's hands: the grace period, or sooner if it expired sooner anyway. */
-function retiredExpiry(expiresAt: string | null, deliveredAt: Date, graceMs: number): string {
+function retiredExpiry(old: AccessKey, deliveredAt: Date, graceMs: number): string | null {
+  // A compromised key is already refused everywhere: no grace period, its expiry stays as it was.
+  if (old.status === 'compromised') return old.expiresAt;
   const graceEnd = deliveredAt.getTime() + graceMs;
-  return expiresAt === null || Date.parse(expiresAt) > graceEnd ? iso(new Date(graceEnd)) : expiresAt;
+  return old.expiresAt === null || Date.parse(old.expiresAt) > graceEnd ? iso(new Date(graceEnd)) : old.expiresAt;
 }
 
 /**
@@ -353,7 +361,7 @@ async function retirePredecessor(tx: Repos, deps: DomainDeps, actorId: string, s
   const old = await tx.findKeyRotatedTo(successor.id);
   if (old === undefined) return undefined;
   const now = deps.now();
-  const expiresAt = retiredExpiry(old.expiresAt, now, graceMs);
+  const expiresAt = retiredExpiry(old, now, graceMs);
   await tx.updateKey(old.id, { expiresAt });
   const retired: AccessKey = { ...old, expiresAt };
   await appendAudit(tx, auditOf(actorId, 'key.rotated', retired, role, { successorId: successor.id, previousExpiresAt: old.expiresAt }), now);
@@ -377,7 +385,9 @@ export async function rotateKey(deps: DomainDeps, actorId: string, reference: st
     const role = ctx.roles.find((r) => r.id === old.roleId);
     if (role === undefined) throw new AppError('NOT_ROLE_MEMBER', 'You no longer hold the role this key belongs to, so it cannot be rotated. Delete it instead.');
     if (old.rotatedTo !== null) throw new AppError('INVALID_INPUT', `"${old.name}" was already rotated (its successor is ${old.rotatedTo}).`);
-    if (old.status !== 'active') throw new AppError('INVALID_INPUT', `"${old.name}" is inactive; make it active first, or delete it and create a new key.`);
+    // A compromised key is rotated at once (its successor takes over); other inactive keys are not.
+    const compromised = old.status === 'compromised';
+    if (old.status !== 'active' && !compromised) throw new AppError('INVALID_INPUT', `"${old.name}" is inactive; make it active first, or delete it and create a new key.`);
     // The successor replaces the old key, which stops working after the grace period: a full role can
     // still rotate ("delete or rotate one first", R2). Only a role already over its limit cannot.
     const used = await tx.countKeys(actorId, role.id);
@@ -385,13 +395,15 @@ export async function rotateKey(deps: DomainDeps, actorId: string, reference: st
     let name = successorName(old.name, now, 1);
     for (let attempt = 2; (await tx.findKeysByName(actorId, role.id, name)).length > 0; attempt++) name = successorName(old.name, now, attempt);
     const lifetime = old.expiresAt === null ? null : Date.parse(old.expiresAt) - Date.parse(old.createdAt);
-    const { key: successor, secret } = newKey(deps, { name, ownerId: actorId, roleId: role.id, expiresAt: lifetime === null ? null : iso(new Date(now.getTime() + lifetime)), now, deliverLater: options.deliverLater });
+    const successorExpiry = lifetime === null ? null : iso(new Date(now.getTime() + lifetime));
+    assertExpiryAllowed(role, successorExpiry, now, `The successor keeps the old key's lifetime: change "${old.name}"'s expiry to fit first, then rotate.`);
+    const { key: successor, secret } = newKey(deps, { name, ownerId: actorId, roleId: role.id, expiresAt: successorExpiry, now, deliverLater: options.deliverLater });
     await tx.insertKey(successor);
     await appendAudit(tx, auditOf(actorId, 'key.created', successor, role, { rotatedFrom: old.id }), now);
     // The link comes first (a key is rotated once); the grace period starts when the successor is delivered.
     await tx.updateKey(old.id, { rotatedTo: successor.id });
     const linked: AccessKey = { ...old, rotatedTo: successor.id };
-    const retired = options.deliverLater === true ? { ...linked, expiresAt: retiredExpiry(old.expiresAt, now, graceMs) } : await retirePredecessor(tx, deps, actorId, successor, role, graceMs);
+    const retired = options.deliverLater === true ? { ...linked, expiresAt: retiredExpiry(old, now, graceMs) } : await retirePredecessor(tx, deps, actorId, successor, role, graceMs);
     return { old: retired ?? linked, successor, role, secret, previousExpiresAt: old.expiresAt };
   });
 }
@@ -466,5 +478,29 @@ export async function undoRotation(deps: DomainDeps, actorId: string, result: Ro
     // An undelivered successor never started the grace period: then only the link goes, with nothing to audit.
     if (old.expiresAt === restored) return;
     await appendAudit(tx, auditOf(actorId, 'key.expiry_extended', { ...old, expiresAt: restored }, result.role, { reason: 'rotation_undone', previousExpiresAt: old.expiresAt }), deps.now());
+  });
+}
+
+/**
+ * README "Security-team controls", report compromised: the key is refused from this instant (only an admin can make it
+ * active again), and the audit record is queued with priority for the security channel. The owner
+ * or any admin may report it. Reporting twice changes nothing more.
+ */
+export async function reportCompromised(deps: DomainDeps, actorId: string, reference: string): Promise<KeyChange> {
+  return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
+    if (key.status === 'compromised') return { key, role, changed: false };
+    const updated: AccessKey = { ...key, status: 'compromised' };
+    await tx.updateKey(key.id, { status: 'compromised' });
+    await appendAudit(
+      tx,
+      auditOf(actorId, 'key.reported_compromised', updated, role, {
+        previousStatus: key.status,
+        lastUsedAt: key.lastUsedAt,
+        lastUsedFrom: key.lastUsedIp,
+        expired: isExpired(key, deps.now()),
+      }),
+      deps.now(),
+    );
+    return { key: updated, role, changed: true };
   });
 }

@@ -21,6 +21,14 @@ export interface Role {
   maxKeys: number;
   builtin: boolean;
   createdAt: string;
+  /** Lifetime policy set by the security team (README, "Security-team controls"); absent fields mean no policy. */
+  policy?: RolePolicy;
+}
+
+/** `maxDays`: a key's expiry may be at most this many days after the change that sets it. */
+export interface RolePolicy {
+  maxDays: number | null;
+  expiryRequired: boolean;
 }
 
 export interface User {
@@ -31,8 +39,11 @@ export interface User {
   createdAt: string;
 }
 
-/** `revoked`: made inactive by an admin (R8); only an admin can make it active again. */
-export type StoredKeyStatus = 'active' | 'inactive' | 'revoked';
+/**
+ * `revoked`: made inactive by an admin (R8); `compromised`: reported compromised (README, "Security-team controls"). Either way
+ * only an admin can make it active again.
+ */
+export type StoredKeyStatus = 'active' | 'inactive' | 'revoked' | 'compromised';
 export type KeyStatus = 'Active' | 'Inactive' | 'Expired';
 
 export interface AccessKey {
@@ -69,6 +80,7 @@ export const auditActions = [
   'key.expired',
   'key.rotated',
   'key.first_used',
+  'key.reported_compromised',
   'api_access.requested',
   'api_access.approved',
   'api_access.denied',
@@ -81,6 +93,8 @@ export const auditActions = [
   'role.assigned',
   'role.removed',
   'role.switched',
+  'role.policy_changed',
+  'audit.tail_mismatch',
   'auth.failed',
   // Background notifications: stale keys, self-decisions, the secret CSV's lifetime.
   'key.kept',

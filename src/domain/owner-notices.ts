@@ -5,7 +5,7 @@ import { randomBase62 } from './secrets.js';
 import { iso } from './time.js';
 
 /**
- * SPEC §9: when automation changes a key through the Prisma-compatible API, the key's owner is told by
+ * docs/http-api.md, "Prisma-compatible key API": when automation changes a key through the Prisma-compatible API, the key's owner is told by
  * DM. The notice is queued by the transaction that made the change (so it exists exactly when the change
  * does) and sent after commit by `src/scheduler/jobs/owner-notice-sender.ts`.
  */

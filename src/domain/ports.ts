@@ -2,7 +2,7 @@ import type { AuditOutbox } from './audit-outbox.js';
 import type { ExpiryWarningStore } from './expiry-ports.js';
 import type { Notification, NotificationOutbox } from './notifications.js';
 import type { StaleKeyStore } from './stale-keys.js';
-import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, User } from './model.js';
+import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, RolePolicy, User } from './model.js';
 import type { OwnerNotice } from './owner-notices.js';
 
 /**
@@ -89,6 +89,9 @@ export interface Repos {
   enqueueNotification(notification: Notification, at: string, notBefore?: string): Promise<void>;
   /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */
   markKeyKept(id: string, at: string): Promise<void>;
+  /** Security-team controls (README, "Security-team controls"): a role's lifetime policy; one chain record by seq. */
+  setRolePolicy(roleId: string, policy: RolePolicy): Promise<void>;
+  findAuditRecord(seq: number): Promise<AuditRecord | undefined>;
 
   getSetting(name: string): Promise<string | undefined>;
   setSetting(name: string, value: string): Promise<void>;

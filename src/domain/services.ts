@@ -7,6 +7,9 @@ import { activateKey, confirmDelivery, forgetOldReplays, createKey, deactivateKe
 import type { ViaKey } from './owner-notices.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
+import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
+import { reportCompromised } from './keys.js';
+import { setRolePolicy, type PolicyChange } from './policy.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
 import { bootstrapAdmins, ensureBaselineRoles, requireAdmin, switchActiveRole, userContext } from './users.js';
@@ -48,6 +51,7 @@ export function createServices(deps: DomainDeps) {
       sweepUndelivered: (options?: { ttlMs?: number; limit?: number }) => sweepUndeliveredKeys(deps, options),
       forgetOldReplays: () => forgetOldReplays(deps),
       undoRotation: (actorId: string, result: RotateKeyResult) => undoRotation(deps, actorId, result),
+      reportCompromised: (actorId: string, reference: string) => reportCompromised(deps, actorId, reference),
     },
     access: {
       grant: (actorId: string, userId: string) => grantApiAccess(deps, actorId, userId),
@@ -75,6 +79,7 @@ export function createServices(deps: DomainDeps) {
       assign: (actorId: string, userId: string, name: string) => assignRole(deps, actorId, userId, name),
       previewRemoval: (actorId: string, userId: string, name: string) => previewRoleRemoval(deps, actorId, userId, name),
       remove: (actorId: string, userId: string, name: string, once?: string) => notifyAfter(deps, removeRole(deps, actorId, userId, name, once)),
+      setPolicy: (actorId: string, name: string, change: PolicyChange) => setRolePolicy(deps, actorId, name, change),
     },
     notifications: {
       /** "Keep" on a stale-key notice (audited `key.kept`). */
@@ -87,6 +92,13 @@ export function createServices(deps: DomainDeps) {
     audit: {
       verifyChain: () => verifyAuditChain(deps.store.read),
       search: (filter: AuditSearch) => deps.store.read.searchAudit(filter),
+      /** `/accesskey admin verify-audit`: the chain walk plus, when given, the security-channel cross-check. */
+      verifyAsAdmin: async (actorId: string, history?: MirrorHistory) => {
+        await requireAdmin(deps, actorId);
+        return verifyAudit(deps.store.read, history);
+      },
+      checkTail: (witness: AuditWitness) => checkAuditTail(deps, witness),
+      advanceWitness: (witness: AuditWitness) => advanceAuditWitness(deps, witness),
     },
   };
 }

@@ -97,7 +97,7 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
   const timer = intervalMs > 0 ? setInterval(() => void flushUsage(), intervalMs).unref() : undefined;
 
   return {
-    // SPEC §9, Prisma Cloud's key API (src/http/prisma/).
+    // Prisma Cloud's key API (src/http/prisma/).
     routes: [loginRoute(api), extendTokenRoute(api), verifyRoute(api), metrics.route, ...prismaKeyRoutes(api)],
     observer: metrics.observer,
     registry: metrics.registry,

@@ -32,7 +32,7 @@ export interface SchedulerOptions {
   warningDm: WarningDm;
   /** Expires API-access requests on the same schedule as the expiry check (optional in tests). */
   accessRequests?: Omit<ExpireAccessRequestsInput, 'logger'>;
-  /** Owner DMs about changes made through the key API (SPEC §9), drained by their own loop. */
+  /** Owner DMs about changes made through the key API (docs/http-api.md, "Prisma-compatible key API"), drained by their own loop. */
   ownerNotices?: { queue: OwnerNoticeQueue; dm: OwnerNoticeDm; tuning?: Partial<OwnerNoticeSenderTuning> };
   /** Removes keys whose secret never reached their owner, every `undeliveredSweepMs` (optional in tests). */
   undelivered?: Omit<UndeliveredSweepInput, 'logger'>;

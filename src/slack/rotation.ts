@@ -22,6 +22,9 @@ export async function deliverRotation(input: { client: WebClient; services: Serv
     discard: () => input.services.keys.undoRotation(input.userId, result),
     retryHint: `Your old key *${escapeText(result.old.name)}* keeps its previous expiry; try rotating again in a moment.`,
     csvLifetime: input.secretFileTtlMs === undefined ? undefined : secretFileLifetime(input.services, input.secretFileTtlMs, result.successor.id, input.userId),
-    note: `:arrows_counterclockwise: Replaces *${escapeText(result.old.name)}* (\`${result.old.id}\`), which keeps working${until}. Move your integrations to the new key before then.`,
+    note:
+      result.old.status === 'compromised'
+        ? `:arrows_counterclockwise: Replaces *${escapeText(result.old.name)}* (\`${result.old.id}\`), which was reported compromised and stays inactive. Move your integrations to the new key now.`
+        : `:arrows_counterclockwise: Replaces *${escapeText(result.old.name)}* (\`${result.old.id}\`), which keeps working${until}. Move your integrations to the new key before then.`,
   });
 }

@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { AccessKey, Role } from '../domain/model.js';
 import type { Services } from '../domain/services.js';
+import { policyIssue } from '../domain/policy.js';
 import { keyStatus } from '../domain/time.js';
 import { postToResponseUrl } from './delivery/response-url.js';
 import type { Message } from './views/blocks.js';
@@ -8,8 +9,9 @@ import { homeView } from './views/home.js';
 import { keyDetailsMessage, keyListMessage, type KeyRow, type KeySurface } from './views/keys.js';
 import { noticeMessage } from './views/messages.js';
 
-export function keyRow(key: AccessKey, role: Pick<Role, 'name'> | undefined, now: Date): KeyRow {
-  return { key, roleName: role?.name ?? '(deleted role)', status: keyStatus(key, now) };
+export function keyRow(key: AccessKey, role: Pick<Role, 'name' | 'policy'> | undefined, now: Date): KeyRow {
+  const issue = policyIssue(key, role, now);
+  return { key, roleName: role?.name ?? '(deleted role)', status: keyStatus(key, now), ...(issue === undefined ? {} : { policyIssue: issue }) };
 }
 
 /** The list message for a user: the active role's keys with slots, or every role's. */

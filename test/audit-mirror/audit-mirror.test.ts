@@ -71,7 +71,7 @@ describe.each(dialects)('the audit mirror on %s', (dialect) => {
 
     expect(postedSeqs(slack)).toEqual(upTo(head.seq));
     const [createdRecord] = await services.audit.search({ keyId: created.key.id, limit: 10 }).then((r) => r.filter((x) => x.action === 'key.created'));
-    const block = slack.messagesIn(AUDIT_CHANNEL).flatMap((m) => m.blocks).find((b) => b.block_id === `audit-${createdRecord?.seq ?? -1}`);
+    const block = slack.messagesIn(AUDIT_CHANNEL).flatMap((m) => m.blocks).find((b) => b.block_id === `audit-${createdRecord?.seq ?? -1}-${createdRecord?.hash ?? ''}`);
     const text = JSON.stringify(block);
     for (const part of ['`key.created`', 'by <@UALICE>', created.key.id, '&lt;!channel&gt; prod &amp; ci', 'owner <@UALICE>', 'role Account Group Read Only', 'expires <!date^', `#${createdRecord?.seq}`]) {
       expect(text).toContain(part);

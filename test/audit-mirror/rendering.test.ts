@@ -61,7 +61,7 @@ describe('the expiry warning DM', () => {
   const [, oneDay] = expiryThresholds([7, 1]);
   if (oneDay === undefined) throw new Error('threshold missing');
 
-  it('escapes the key name, formats the date for the reader, and offers Extend and Rotate for that key', () => {
+  it('escapes the key name, formats the date for the reader, and offers Extend, Rotate and Report compromised for that key', () => {
     const message = expiryWarningMessage({ ownerId: 'UALICE', keyId: 'ak_x1234567890123456', keyName: '<!channel>', roleName: 'Ops', expiresAt: '2026-03-01T10:00:00.000Z', threshold: oneDay, now: '2026-02-28T10:05:00.000Z' });
     const text = JSON.stringify(message);
     expect(text).not.toContain('<!channel>');
@@ -69,7 +69,13 @@ describe('the expiry warning DM', () => {
     expect(text).toContain('<!date^1772359200^{date_short_pretty} {time}|');
     expect(message.text).toContain('in 1 day');
     const actions = message.blocks.find((b) => b.type === 'actions');
-    expect(actions).toMatchObject({ elements: [{ action_id: ACTION.extendKey, value: 'ak_x1234567890123456' }, { action_id: ACTION.rotateKey, value: 'ak_x1234567890123456' }] });
+    expect(actions).toMatchObject({
+      elements: [
+        { action_id: ACTION.extendKey, value: 'ak_x1234567890123456' },
+        { action_id: ACTION.rotateKey, value: 'ak_x1234567890123456' },
+        { action_id: ACTION.reportCompromised, value: 'ak_x1234567890123456', confirm: { confirm: { text: 'Report' } } },
+      ],
+    });
     expect(checkBlocks(message.blocks, 'message', '/blocks')).toEqual([]);
   });
 

@@ -18,7 +18,7 @@ export interface TestApp {
   config: Config;
   logs: string[];
   /** Starts another app instance on the same database and emulator (a restart, or a second replica). */
-  restart(): Promise<void>;
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,8 +80,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     clock,
     config,
     logs: memory.lines,
-    async restart() {
+    async restart(whileStopped) {
       await handle.app.stop();
+      // E.g. someone editing the database while no app runs.
+      if (whileStopped !== undefined) await whileStopped();
       handle.app = await launch();
     },
     async stop() {

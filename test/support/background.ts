@@ -78,7 +78,8 @@ export function postedSeqs(slack: SlackEmulator, channel = AUDIT_CHANNEL): numbe
 
 export function seqsOf(message: EmulatedMessage): number[] {
   return message.blocks.flatMap((block) => {
-    const id = typeof block.block_id === 'string' ? /^audit-(\d+)$/.exec(block.block_id) : null;
+    // block_id is audit-<seq>-<full hash> (the cross-check reads the hash from it).
+    const id = typeof block.block_id === 'string' ? /^audit-(\d+)-[0-9a-f]{64}$/.exec(block.block_id) : null;
     return id?.[1] === undefined ? [] : [Number(id[1])];
   });
 }

@@ -113,9 +113,20 @@ describe('the Web API, called through a real @slack/web-api WebClient', () => {
   });
 
   it('answers unknown_method for a method it does not emulate', async () => {
-    await expect(client.apiCall('conversations.history', { channel: 'C0AUDIT' })).rejects.toMatchObject({
+    await expect(client.apiCall('conversations.replies', { channel: 'C0AUDIT' })).rejects.toMatchObject({
       data: { error: 'unknown_method' },
     });
+  });
+
+  it('conversations.history returns the channel\'s messages newest first, paged by cursor', async () => {
+    for (const n of [1, 2, 3]) await client.chat.postMessage({ channel: 'C0AUDIT', text: `m${n}` });
+    const first = await client.conversations.history({ channel: 'C0AUDIT', limit: 2 });
+    expect(first.messages?.map((m) => m.text)).toEqual(['m3', 'm2']);
+    expect(first.has_more).toBe(true);
+    const rest = await client.conversations.history({ channel: 'C0AUDIT', limit: 2, cursor: first.response_metadata?.next_cursor });
+    expect(rest.messages?.map((m) => m.text)).toEqual(['m1']);
+    expect(rest.has_more).toBe(false);
+    await expect(client.conversations.history({ channel: 'CNOPE' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
   });
 
   it('stores a posted message and records the call with JSON arguments parsed back into objects', async () => {

@@ -71,7 +71,7 @@ const ONE_KEY = /^\/access_keys\/([^/]+)$/;
 const KEY_STATUS = /^\/access_keys\/([^/]+)\/status\/([^/]*)$/;
 
 /**
- * SPEC §9, Prisma Cloud's CSPM key API over the same domain operations as Slack: every rule (R1 API
+ * Prisma Cloud's CSPM key API over the same domain operations as Slack: every rule (R1 API
  * access, R2 limit, R3 the calling key's role, R5 expiry, R8, R9 audit) is the domain's, and every
  * change is recorded as made by the key's owner `via` the key, with a DM to the changed key's owner.
  */

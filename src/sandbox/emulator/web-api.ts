@@ -4,6 +4,7 @@ import type { CallInterceptor } from './interceptor.js';
 import { isMultipart, parseBody, readRawBody, sendJson, sendText } from './http-body.js';
 import { tryParseJson, type JsonObject } from './json.js';
 import { chatMethods } from './methods/chat.js';
+import { conversationMethods } from './methods/conversations.js';
 import { fileMethods } from './methods/files.js';
 import { miscMethods } from './methods/misc.js';
 import { viewMethods } from './methods/views.js';
@@ -14,6 +15,7 @@ export const METHODS: Record<string, MethodSpec> = {
   ...miscMethods,
   ...viewMethods,
   ...fileMethods,
+  ...conversationMethods,
 };
 
 /** Arguments that web-api JSON-stringifies into form fields; we parse them back for checks and records. */

@@ -47,7 +47,7 @@ export interface OwnerNoticeSender {
 }
 
 /**
- * Delivers the owner DMs the key API queued with its changes (SPEC §9). Each notice is leased, sent and
+ * Delivers the owner DMs the key API queued with its changes (docs/http-api.md, "Prisma-compatible key API"). Each notice is leased, sent and
  * marked sent at once, so a crash repeats at most the one DM in flight (after its lease). Rate limits and
  * outages pause the sender without charging the notices; Slack refusing one notice charges only it.
  */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PolicyChange } from '../../domain/policy.js';
 import { SLACK_USER_ID } from '../ids.js';
 
 /** `/accesskey admin …`, parsed. Mentions arrive escaped (`<@U123|name>`) because of should_escape. */
@@ -14,6 +15,8 @@ export type AdminCommand =
   | { kind: 'audit'; userId?: string; keyId?: string; since?: string; page: number }
   | { kind: 'export-audit'; since?: string }
   | { kind: 'requests' }
+  | { kind: 'role-policy'; role: string; change: PolicyChange }
+  | { kind: 'verify-audit' }
   | { kind: 'invalid'; message: string };
 
 const MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
@@ -58,6 +61,27 @@ function options(words: string[]): { rest: string[]; since?: string; page: numbe
   return { rest, since, page };
 }
 
+const POLICY_USAGE = 'Use `/accesskey admin role policy <role> max-days <N|off>` or `/accesskey admin role policy <role> expiry-required on|off`.';
+const policyDays = z.coerce.number().int().min(1).max(3650);
+
+/** `<role words…> max-days <N|off>` / `<role words…> expiry-required on|off`: the setting is the last two words. */
+function parseRolePolicy(words: string[]): AdminCommand {
+  if (words.length < 3) return { kind: 'invalid', message: POLICY_USAGE };
+  const value = (words.at(-1) ?? '').toLowerCase();
+  const setting = (words.at(-2) ?? '').toLowerCase();
+  const role = words.slice(0, -2).join(' ');
+  if (setting === 'max-days') {
+    if (value === 'off' || value === 'none') return { kind: 'role-policy', role, change: { setting: 'max-days', value: null } };
+    const days = policyDays.safeParse(value);
+    return days.success ? { kind: 'role-policy', role, change: { setting: 'max-days', value: days.data } } : { kind: 'invalid', message: 'max-days takes a whole number of days from 1 to 3650, or `off`.' };
+  }
+  if (setting === 'expiry-required') {
+    if (value === 'on' || value === 'off') return { kind: 'role-policy', role, change: { setting: 'expiry-required', value: value === 'on' } };
+    return { kind: 'invalid', message: 'expiry-required takes `on` or `off`.' };
+  }
+  return { kind: 'invalid', message: POLICY_USAGE };
+}
+
 const needUser = (usage: string): AdminCommand => ({ kind: 'invalid', message: `Name the user with a mention: \`/accesskey admin ${usage}\`.` });
 
 export function parseAdminCommand(text: string): AdminCommand {
@@ -88,6 +112,8 @@ export function parseAdminCommand(text: string): AdminCommand {
           if (nameWords.length === 0) return { kind: 'invalid', message: 'Use `/accesskey admin role create <name> [max_keys]`.' };
           return { kind: 'role-create', name: nameWords.join(' '), maxKeys: limit?.data ?? 2 };
         }
+        case 'policy':
+          return parseRolePolicy(rest);
         case 'delete':
           return rest.length === 0 ? { kind: 'invalid', message: 'Use `/accesskey admin role delete <name>`.' } : { kind: 'role-delete', name: rest.join(' ') };
         case 'assign':
@@ -97,7 +123,7 @@ export function parseAdminCommand(text: string): AdminCommand {
           return { kind: action.toLowerCase() === 'assign' ? 'role-assign' : 'role-remove', userId, role: rest.slice(1).join(' ') };
         }
         default:
-          return { kind: 'invalid', message: 'Use `role create|delete|assign|remove …`; see `/accesskey admin help`.' };
+          return { kind: 'invalid', message: 'Use `role create|delete|assign|remove|policy …`; see `/accesskey admin help`.' };
       }
     }
     case 'keys': {
@@ -125,6 +151,8 @@ export function parseAdminCommand(text: string): AdminCommand {
       if (parsed.rest.length > 0) return { kind: 'invalid', message: 'Use `/accesskey admin export-audit [--since YYYY-MM-DD]`.' };
       return parsed.since === undefined ? { kind: 'export-audit' } : { kind: 'export-audit', since: parsed.since };
     }
+    case 'verify-audit':
+      return args.length === 0 ? { kind: 'verify-audit' } : { kind: 'invalid', message: 'Use `/accesskey admin verify-audit` (no options).' };
     default:
       return { kind: 'help', unknown: verb };
   }

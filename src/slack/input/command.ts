@@ -6,13 +6,13 @@ export type ParsedCommand =
   | { kind: 'help'; unknown?: string }
   | { kind: 'create'; name?: string }
   | { kind: 'list'; allRoles: boolean }
-  | { kind: 'show' | 'extend' | 'deactivate' | 'activate' | 'delete' | 'rotate'; key: string }
+  | { kind: 'show' | 'extend' | 'deactivate' | 'activate' | 'delete' | 'rotate' | 'compromised'; key: string }
   | { kind: 'role'; name?: string }
   | { kind: 'request-access'; reason?: string }
   | { kind: 'admin'; text: string }
   | { kind: 'invalid'; message: string };
 
-const KEY_COMMANDS = ['show', 'extend', 'deactivate', 'activate', 'delete', 'rotate'] as const;
+const KEY_COMMANDS = ['show', 'extend', 'deactivate', 'activate', 'delete', 'rotate', 'compromised'] as const;
 const ALIASES: Record<string, string> = { ls: 'list', new: 'create', disable: 'deactivate', enable: 'activate', rm: 'delete', remove: 'delete', info: 'show' };
 
 /** Slack caps command text far below this; anything longer is not a person typing. */

@@ -1,9 +1,10 @@
+import { describePolicy, hasPolicy, policyOf } from '../../domain/policy.js';
 import type { DeletionImpact } from '../../domain/roles.js';
 import type { AuditRecord, Role } from '../../domain/model.js';
 import { COMMAND, ACTION } from '../ids.js';
 import type { KnownBlock, Message } from './blocks.js';
-import { escapeText, lastUsedText, mention, mrkdwn, plain, sectionsOf, slackDate, statusEmoji } from './format.js';
-import type { KeyRow } from './keys.js';
+import { escapeText, lastUsedText, mention, mrkdwn, plain, sectionsOf, slackDate } from './format.js';
+import { statusText, type KeyRow } from './keys.js';
 
 export function adminHelpMessage(prefix?: string): Message {
   const lines = [
@@ -11,18 +12,24 @@ export function adminHelpMessage(prefix?: string): Message {
     '`roles` — all roles with their key limits and members',
     '`role create <name> [max_keys]` · `role delete <name>` (shows the impact first)',
     '`role assign @user <role>` · `role remove @user <role>` (removal deletes their keys in it; asks first)',
+    '`role policy <role> max-days <N|off>` · `role policy <role> expiry-required on|off` — lifetime policy for new and extended keys',
     '`keys [@user] [--page N]` — every key, paged',
     '`revoke <key ID>` — make anyone\'s key inactive (recorded as a revocation)',
     '`audit [@user|key ID] [--since YYYY-MM-DD] [--page N]` — latest audit records',
     '`export-audit [--since YYYY-MM-DD]` — the audit log as CSV in your DM',
     '`requests` — open API-access requests with their age',
+    '`verify-audit` — walk the audit hash chain and cross-check it with the security channel',
   ];
   const text = `${prefix === undefined ? '' : `${prefix}\n`}*Admin commands* (\`${COMMAND} admin …\`)\n${lines.map((l) => `• ${l}`).join('\n')}`;
   return { text: 'Admin commands', blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
 export function rolesMessage(roles: Array<Role & { members: number }>): Message {
-  const lines = roles.map((r) => `• *${escapeText(r.name)}* — up to ${r.maxKeys} key(s) per user · ${r.members} member(s)${r.builtin ? ' · built-in' : ''}`);
+  const lines = roles.map((r) => {
+    const policy = policyOf(r);
+    const policyText = hasPolicy(policy) ? ` · policy: ${describePolicy(policy)}` : '';
+    return `• *${escapeText(r.name)}* — up to ${r.maxKeys} key(s) per user · ${r.members} member(s)${r.builtin ? ' · built-in' : ''}${policyText}`;
+  });
   return { text: `${roles.length} roles`, blocks: [{ type: 'section', text: mrkdwn(`*Roles*\n${lines.join('\n')}`) }] };
 }
 
@@ -61,7 +68,10 @@ export function impactMessage(impact: DeletionImpact, kind: 'delete' | 'remove',
 }
 
 export function adminKeysMessage(rows: KeyRow[], page: number, pages: number, total: number): Message {
-  const lines = rows.map((r) => `• *${escapeText(r.key.name)}* \`${r.key.id}\` — ${mention(r.key.ownerId)} · ${escapeText(r.roleName)} · ${statusEmoji[r.status]} · last used ${lastUsedText(r.key.lastUsedAt)}`);
+  const lines = rows.map(
+    (r) =>
+      `• *${escapeText(r.key.name)}* \`${r.key.id}\` — ${mention(r.key.ownerId)} · ${escapeText(r.roleName)} · ${statusText(r)} · last used ${lastUsedText(r.key.lastUsedAt)}${r.policyIssue === undefined ? '' : ` · :warning: out of policy: ${escapeText(r.policyIssue)}`}`,
+  );
   const body = rows.length === 0 ? 'No keys.' : lines.join('\n');
   const footer = pages > 1 ? `\nPage ${page} of ${pages} (${total} keys) · \`--page ${Math.min(page + 1, pages)}\` for more` : `\n${total} key(s)`;
   return { text: `${total} keys`, blocks: [...sectionsOf(['*All keys*', ...body.split('\n')]), { type: 'context', elements: [mrkdwn(footer)] }] };

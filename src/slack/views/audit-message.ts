@@ -24,12 +24,81 @@ const ICON: Partial<Record<AuditAction, string>> = {
   'key.expired': ':hourglass:',
   'key.rotated': ':arrows_counterclockwise:',
   'key.first_used': ':electric_plug:',
+  'key.reported_compromised': ':rotating_light:',
+  'role.policy_changed': ':scales:',
+  'audit.tail_mismatch': ':rotating_light:',
   'auth.failed': ':warning:',
   'key.kept': ':pushpin:',
   'key.deactivated_as_stale': ':zzz:',
   'api_access.self_decision_refused': ':no_entry_sign:',
   'secret_file.deleted': ':put_litter_in_its_place:',
 };
+
+/**
+ * Where a posted record names its seq and full hash for the cross-check (`npm run audit:verify`): the
+ * section's block_id, which no clipping of the visible text can cut and which readers never see.
+ */
+export const auditBlockId = (record: Pick<AuditRecord, 'seq' | 'hash'>): string => `audit-${record.seq}-${record.hash}`;
+const BLOCK_ID_HASH = /^audit-(\d+)-([0-9a-f]{64})$/;
+// Posts from before the block_id carried the hash show its first 12 characters in the text.
+const TEXT_HASH = /\*#(\d+)\*[^\n]*(?:\n[^\n]*)*?hash `([0-9a-f]{12})`/g;
+
+/** The (seq, hash) pairs one channel message vouches for, however old its format. */
+export function auditHashesInMessage(message: { blocks?: unknown[]; text?: string }): Array<{ seq: number; hash: string }> {
+  const out = new Map<number, string>();
+  for (const block of message.blocks ?? []) {
+    if (typeof block !== 'object' || block === null) continue;
+    const { block_id: blockId, text } = block as { block_id?: unknown; text?: { text?: unknown } };
+    const match = typeof blockId === 'string' ? BLOCK_ID_HASH.exec(blockId) : null;
+    if (match?.[1] !== undefined && match[2] !== undefined) {
+      out.set(Number(match[1]), match[2]);
+      continue;
+    }
+    if (typeof text?.text === 'string') for (const m of text.text.matchAll(TEXT_HASH)) if (m[1] !== undefined && m[2] !== undefined && !out.has(Number(m[1]))) out.set(Number(m[1]), m[2]);
+  }
+  return [...out].map(([seq, hash]) => ({ seq, hash }));
+}
+
+const str = (value: string | number | boolean | null | undefined): string | null => (value === null || value === undefined ? null : String(value));
+
+/**
+ * The high-priority posts (README, "Security-team controls"): a header the channel cannot mistake for an ordinary mirror
+ * line, then the facts a responder needs first.
+ */
+function alertBlocks(record: AuditRecord): KnownBlock[] {
+  if (record.action === 'key.reported_compromised') {
+    const lastUsed = str(record.details.lastUsedAt);
+    const from = str(record.details.lastUsedFrom);
+    return [
+      { type: 'header', text: { type: 'plain_text', text: ':rotating_light: Access key reported compromised', emoji: true } },
+      {
+        type: 'section',
+        fields: [
+          { type: 'mrkdwn', text: `*Key*\n\`${escapeText(record.keyId ?? '?')}\` “${escapeText(clip(record.keyName ?? '', 80))}”` },
+          { type: 'mrkdwn', text: `*Owner*\n${person(record.ownerId)}` },
+          { type: 'mrkdwn', text: `*Role*\n${escapeText(clip(record.roleName ?? '(none)', 80))}` },
+          { type: 'mrkdwn', text: `*Reported by*\n${person(record.actorId)}` },
+          { type: 'mrkdwn', text: `*Last used*\n${lastUsed === null || Number.isNaN(Date.parse(lastUsed)) ? 'Never' : slackDate(lastUsed)}` },
+          { type: 'mrkdwn', text: `*Last client address*\n${from === null ? 'unknown' : `\`${escapeText(clip(from, 60))}\``}` },
+        ],
+      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'The key is inactive from now on; only an admin can make it active again. Its owner was offered a rotation.' }] },
+    ];
+  }
+  if (record.action === 'audit.tail_mismatch') {
+    return [
+      { type: 'header', text: { type: 'plain_text', text: ':rotating_light: Audit log does not continue from what the app last saw', emoji: true } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `At start-up the chain no longer held record *#${escapeText(String(record.details.seenSeq ?? '?'))}* as last seen (${record.details.foundHash === null ? 'it is gone' : 'its hash changed'}). Someone may have rewritten or cut the audit log in the database. Run \`npm run audit:verify\` and compare with this channel.`,
+        },
+      },
+    ];
+  }
+  return [];
+}
 
 const person = (id: string | null): string => (id === null ? 'nobody' : id === 'system' ? 'system' : mention(id));
 
@@ -82,7 +151,7 @@ export function renderAuditMessage(records: readonly AuditRecord[]): AuditRender
   const failures: Array<{ seq: number; error: string }> = [];
   for (const record of records) {
     try {
-      sections.push({ type: 'section', block_id: `audit-${record.seq}`, text: { type: 'mrkdwn', text: auditRecordText(record) } });
+      sections.push({ type: 'section', block_id: auditBlockId(record), text: { type: 'mrkdwn', text: auditRecordText(record) } });
     } catch (error) {
       failures.push({ seq: record.seq, error: error instanceof Error ? error.message : String(error) });
     }
@@ -92,13 +161,16 @@ export function renderAuditMessage(records: readonly AuditRecord[]): AuditRender
   const last = records.at(-1);
   if (first === undefined || last === undefined) return { ok: false, failures: [] };
   if (records.length === 1) {
-    return { ok: true, message: { text: `Audit #${first.seq}: ${first.action} by ${first.actorId === 'system' ? 'system' : mention(first.actorId)}`, blocks: sections } };
+    // Priority records are claimed alone (audit-outbox-repo), so their alert header never has to fit a digest.
+    const alert = alertBlocks(first);
+    const urgent = alert.length > 0 ? ':rotating_light: ' : '';
+    return { ok: true, message: { text: `${urgent}Audit #${first.seq}: ${first.action} by ${first.actorId === 'system' ? 'system' : mention(first.actorId)}`, blocks: [...alert, ...sections] } };
   }
-  const heading = `:scroll: *${sections.length} audit records* #${first.seq}–#${last.seq} (sent together while the channel catches up)`;
+  const heading = `:scroll: *${records.length} audit records* #${first.seq}–#${last.seq} (sent together while the channel catches up)`;
   return {
     ok: true,
     message: {
-      text: `${sections.length} audit records #${first.seq}–#${last.seq}`,
+      text: `${records.length} audit records #${first.seq}–#${last.seq}`,
       blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: heading }] }, ...sections],
     },
   };

@@ -3,6 +3,7 @@ import { DAY_MS } from '../../domain/time.js';
 import { ACTION } from '../ids.js';
 import type { KnownBlock, Message } from './blocks.js';
 import { escapeText, plain, slackDate } from './format.js';
+import { compromisedButton } from './keys.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -40,6 +41,7 @@ export function expiryWarningMessage(notice: ExpiryWarningNotice): Message {
       elements: [
         { type: 'button', action_id: ACTION.extendKey, text: plain('Extend expiry'), style: 'primary', value: notice.keyId },
         { type: 'button', action_id: ACTION.rotateKey, text: plain('Rotate'), value: notice.keyId },
+        compromisedButton({ id: notice.keyId, name: notice.keyName }),
       ],
     },
   ];

@@ -8,6 +8,8 @@ export interface KeyRow {
   key: AccessKey;
   roleName: string;
   status: KeyStatus;
+  /** Set when the key is outside its role's lifetime policy (made before the policy): shown, never fixed silently. */
+  policyIssue?: string;
 }
 
 /** Keys per message: each takes three blocks and a message holds 50. */
@@ -38,6 +40,20 @@ export function deleteButton(row: KeyRow): Button {
   };
 }
 
+/** README, "Security-team controls": one confirmation (Slack's dialog), then the key is refused and the security channel alerted. */
+export function compromisedButton(key: Pick<AccessKey, 'id' | 'name'>, withDialog = true): Button {
+  return {
+    type: 'button',
+    action_id: ACTION.reportCompromised,
+    text: plain('Report compromised'),
+    value: key.id,
+    style: 'danger',
+    ...(withDialog
+      ? { confirm: confirmDialog('Report this key compromised?', `*${escapeText(key.name)}* stops working at once, the security channel is alerted, and only an admin can make it active again. You can rotate it straight after.`, 'Report') }
+      : {}),
+  };
+}
+
 /**
  * Where a key's buttons live. It rides in the actions block's block_id (`<surface>:<key ID>`) so a
  * click can refresh the surface it came from.
@@ -58,20 +74,36 @@ export function keyActions(row: KeyRow, surface: KeySurface): ActionsBlock {
     if (row.key.rotatedTo === null) elements.push({ type: 'button', action_id: ACTION.rotateKey, text: plain('Rotate'), value: row.key.id });
     elements.push(deactivateButton(row));
   }
+  // A compromised key is replaced by rotating it: the successor takes its slot.
+  if (row.status === 'Inactive' && row.key.status === 'compromised' && row.key.rotatedTo === null) {
+    elements.push({ type: 'button', action_id: ACTION.rotateKey, text: plain('Rotate'), value: row.key.id, style: 'primary' });
+  }
   // A key an admin revoked can only be reactivated by an admin: its owner is not offered the button.
-  if (row.status === 'Inactive' && row.key.status !== 'revoked') elements.push({ type: 'button', action_id: ACTION.activateKey, text: plain('Make active'), value: row.key.id, style: 'primary' });
+  if (row.status === 'Inactive' && row.key.status !== 'revoked' && row.key.status !== 'compromised') elements.push({ type: 'button', action_id: ACTION.activateKey, text: plain('Make active'), value: row.key.id, style: 'primary' });
+  if (row.key.status !== 'compromised') elements.push(compromisedButton(row.key));
   elements.push(deleteButton(row));
   return { type: 'actions', block_id: `${surface}:${row.key.id}`, elements };
 }
+
+/** R7's three statuses, with why an inactive key is off when only an admin can turn it back on. */
+export function statusText(row: KeyRow): string {
+  if (row.status === 'Inactive' && row.key.status === 'compromised') return `${statusEmoji.Inactive} · :rotating_light: reported compromised`;
+  if (row.status === 'Inactive' && row.key.status === 'revoked') return `${statusEmoji.Inactive} · revoked by an admin`;
+  return statusEmoji[row.status];
+}
+
+/** The flag on a key outside its role's lifetime policy. */
+export const policyFlag = (issue: string): string => `*:warning: Out of policy*\n${escapeText(issue)}`;
 
 /** The facts of R7: name, ID, role, status, created (when, by whom), expires, last used. */
 export function keyFields(row: KeyRow, options: { showRole?: boolean; showOwner?: boolean } = {}) {
   const fields = [
     mrkdwn(`*${escapeText(row.key.name)}*\n\`${row.key.id}\``),
-    mrkdwn(`*Status*\n${statusEmoji[row.status]}`),
+    mrkdwn(`*Status*\n${statusText(row)}`),
     mrkdwn(`*Expires*\n${expiryText(row.key.expiresAt)}`),
     mrkdwn(`*Last used*\n${lastUsedText(row.key.lastUsedAt)}`),
   ];
+  if (row.policyIssue !== undefined) fields.push(mrkdwn(policyFlag(row.policyIssue)));
   if (options.showRole) fields.push(mrkdwn(`*Role*\n${escapeText(row.roleName)}`));
   if (options.showOwner) fields.push(mrkdwn(`*Owner*\n${mention(row.key.ownerId)}`));
   return fields;
@@ -110,7 +142,7 @@ export function keyDetailsMessage(row: KeyRow, notice?: string): Message {
     text: `Access key ${escapeText(row.key.name)} (${row.key.id}): ${row.status}`,
     blocks: [
       ...(notice === undefined ? [] : [{ type: 'section' as const, text: mrkdwn(notice) }]),
-      { type: 'section', text: mrkdwn(`*${escapeText(row.key.name)}*  \`${row.key.id}\`  ${statusEmoji[row.status]}`) },
+      { type: 'section', text: mrkdwn(`*${escapeText(row.key.name)}*  \`${row.key.id}\`  ${statusText(row)}`) },
       {
         type: 'section',
         fields: [
@@ -119,6 +151,7 @@ export function keyDetailsMessage(row: KeyRow, notice?: string): Message {
           mrkdwn(`*Expires*\n${expiryText(row.key.expiresAt)}`),
           mrkdwn(`*Last used*\n${lastUsedText(row.key.lastUsedAt)}`),
           mrkdwn(`*Secret*\n\`${row.key.secretStart}…\` (never shown again)`),
+          ...(row.policyIssue === undefined ? [] : [mrkdwn(policyFlag(row.policyIssue))]),
         ],
       },
       keyActions(row, 'details'),
@@ -141,4 +174,18 @@ export function deleteConfirmMessage(row: KeyRow): Message {
 export function keyOutcomeMessage(text: string, row: KeyRow): Message {
   const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }, { type: 'section', fields: keyFields(row, { showRole: true }) }, keyActions(row, 'outcome')];
   return { text: text.replace(/[*`]/g, ''), blocks };
+}
+
+/** `/accesskey compromised <key>` asks once: this message is the confirmation, so its button has no second dialog. */
+export function compromisedConfirmMessage(row: KeyRow): Message {
+  return {
+    text: `Report ${escapeText(row.key.name)} compromised?`,
+    blocks: [
+      {
+        type: 'section',
+        text: mrkdwn(`:rotating_light: Report *${escapeText(row.key.name)}* (\`${row.key.id}\`, ${escapeText(row.roleName)}) compromised? It stops working at once, the security channel is alerted, and only an admin can make it active again. You can rotate it straight after.`),
+      },
+      { type: 'actions', block_id: `outcome:${row.key.id}`, elements: [compromisedButton(row.key, false), { type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), value: row.key.id }] },
+    ],
+  };
 }

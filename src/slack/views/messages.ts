@@ -13,6 +13,7 @@ export function helpMessage(prefix?: string): Message {
     `\`${COMMAND} deactivate <key>\` / \`activate <key>\` — make a key inactive or active again`,
     `\`${COMMAND} delete <key>\` — delete a key (asks first)`,
     `\`${COMMAND} rotate <key>\` — create a successor key; the old one goes inactive after a grace period`,
+    `\`${COMMAND} compromised <key>\` — report a key compromised: it stops working at once and the security channel is alerted`,
     `\`${COMMAND} role [name]\` — show your roles or switch the active one`,
     `\`${COMMAND} request-access [reason]\` — ask an admin for API access`,
     `\`${COMMAND} admin help\` — admin commands`,
@@ -20,7 +21,7 @@ export function helpMessage(prefix?: string): Message {
   const blocks: KnownBlock[] = [];
   if (prefix !== undefined) blocks.push({ type: 'section', text: mrkdwn(prefix) });
   blocks.push({ type: 'section', text: mrkdwn(`*Access keys from Slack*\n${lines.join('\n')}`) });
-  return { text: `${prefix === undefined ? '' : `${prefix} `}Usage: ${COMMAND} create | list | show | extend | deactivate | activate | delete | rotate | role | request-access`, blocks };
+  return { text: `${prefix === undefined ? '' : `${prefix} `}Usage: ${COMMAND} create | list | show | extend | deactivate | activate | delete | rotate | compromised | role | request-access`, blocks };
 }
 
 /** A one-line notice (mrkdwn the caller built and escaped): outcomes that are not about one key. */

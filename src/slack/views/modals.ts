@@ -1,3 +1,6 @@
+import type { RolePolicy } from '../../domain/model.js';
+import { describePolicy, hasPolicy, longestAllowedExpiry, requiresExpiry } from '../../domain/policy.js';
+import { addCalendarMonth } from '../../domain/time.js';
 import { BLOCK, INPUT, VIEW } from '../ids.js';
 import type { KnownBlock, ModalView } from './blocks.js';
 import { escapeText, expiryText, mrkdwn, plain } from './format.js';
@@ -10,19 +13,43 @@ export interface CreateModalInput {
   initialName?: string;
   /** Carried through to the submission (where to deliver the secret). Opaque to the view. */
   privateMetadata: string;
+  /** The role's lifetime policy (README, "Security-team controls") and the time the modal opens, to pre-fill the longest allowed expiry. */
+  policy?: RolePolicy;
+  now?: Date;
 }
 
-const expiryPicker = (hint: string): KnownBlock => ({
+/** What a policy does to the modals: the expiry is required, the picker starts at the latest allowed instant. */
+function policyHints(roleName: string, policy: RolePolicy | undefined, now: Date | undefined): { required: boolean; latest: Date | null; text: string } | undefined {
+  if (policy === undefined || !hasPolicy(policy)) return undefined;
+  return { required: requiresExpiry(policy), latest: now === undefined ? null : longestAllowedExpiry(policy, now), text: `${roleName} policy: ${describePolicy(policy)}.` };
+}
+
+const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+
+const expiryPicker = (hint: string, initial?: Date | null): KnownBlock => ({
   type: 'input',
   block_id: BLOCK.expiryAt,
   optional: true,
   label: plain('Expires at', 2000),
   hint: plain(hint, 2000),
-  element: { type: 'datetimepicker', action_id: INPUT.expiryAt },
+  element: { type: 'datetimepicker', action_id: INPUT.expiryAt, ...(initial === undefined || initial === null ? {} : { initial_date_time: seconds(initial) }) },
 });
+
+/** "Set key expiry"; under a policy that requires one it is ticked and required, so "never" is not on offer. */
+function expiryCheckbox(policy: { required: boolean; text: string } | undefined): KnownBlock {
+  const option = { text: plain('Set key expiry'), value: 'on', description: plain(policy?.required === true ? policy.text : 'Without a date, the key expires one month after creation.') };
+  return {
+    type: 'input',
+    block_id: BLOCK.expiry,
+    optional: policy?.required !== true,
+    label: plain('Expiry', 2000),
+    element: { type: 'checkboxes', action_id: INPUT.expiryEnabled, options: [option], ...(policy?.required === true ? { initial_options: [option] } : {}) },
+  };
+}
 
 /** docs/rules.md, create-modal: name, "Set key expiry", a date-and-time picker, and the active role with its slots. */
 export function createKeyModal(input: CreateModalInput): ModalView {
+  const policy = policyHints(input.roleName, input.policy, input.now);
   return {
     type: 'modal',
     callback_id: VIEW.createKey,
@@ -44,18 +71,10 @@ export function createKeyModal(input: CreateModalInput): ModalView {
           ...(input.initialName === undefined || input.initialName === '' ? {} : { initial_value: input.initialName.slice(0, KEY_NAME_MAX_CHARS) }),
         },
       },
-      {
-        type: 'input',
-        block_id: BLOCK.expiry,
-        optional: true,
-        label: plain('Expiry', 2000),
-        element: {
-          type: 'checkboxes',
-          action_id: INPUT.expiryEnabled,
-          options: [{ text: plain('Set key expiry'), value: 'on', description: plain('Without a date, the key expires one month after creation.') }],
-        },
-      },
-      expiryPicker('Only used with "Set key expiry". Without the checkbox the key never expires.'),
+      expiryCheckbox(policy),
+      policy === undefined
+        ? expiryPicker('Only used with "Set key expiry". Without the checkbox the key never expires.')
+        : expiryPicker(`${policy.text}${policy.latest === null ? ' Without a date, the key expires one month after creation.' : ' Pre-filled with the latest expiry allowed; pick an earlier one if you like.'}`, policy.latest),
       { type: 'context', elements: [mrkdwn('The secret is shown once, here in Slack and as a CSV in your DM with me. Nobody can view it again.')] },
     ],
   };
@@ -66,14 +85,20 @@ export interface ExtendModalInput {
   keyId: string;
   expiresAt: string | null;
   privateMetadata: string;
+  /** The key's role: its policy decides which choices are offered (and the picker's pre-fill). */
+  roleName?: string;
+  policy?: RolePolicy;
+  now?: Date;
 }
 
 export const EXTEND_CHOICES = { never: 'never', month: 'month', at: 'at' } as const;
 
 export function extendKeyModal(input: ExtendModalInput): ModalView {
+  const policy = policyHints(input.roleName ?? 'Role', input.policy, input.now);
+  const monthAllowed = policy?.latest === null || policy === undefined || input.now === undefined || addCalendarMonth(input.now).getTime() <= policy.latest.getTime();
   const options = [
-    { text: plain('Never expires'), value: EXTEND_CHOICES.never },
-    { text: plain('One month from now'), value: EXTEND_CHOICES.month },
+    ...(policy?.required === true ? [] : [{ text: plain('Never expires'), value: EXTEND_CHOICES.never }]),
+    ...(monthAllowed ? [{ text: plain('One month from now'), value: EXTEND_CHOICES.month }] : []),
     { text: plain('At the date and time below'), value: EXTEND_CHOICES.at },
   ];
   return {
@@ -89,9 +114,9 @@ export function extendKeyModal(input: ExtendModalInput): ModalView {
         type: 'input',
         block_id: BLOCK.extendChoice,
         label: plain('New expiry', 2000),
-        element: { type: 'radio_buttons', action_id: INPUT.extendChoice, options, initial_option: options[2] },
+        element: { type: 'radio_buttons', action_id: INPUT.extendChoice, options, initial_option: options[options.length - 1] },
       },
-      expiryPicker('Must be in the future.'),
+      expiryPicker(policy === undefined ? 'Must be in the future.' : `Must be in the future. ${policy.text}`, policy?.latest),
     ],
   };
 }

@@ -16,7 +16,7 @@ const advice: Record<OwnerNoticeKind, string> = {
   key_revoked: 'Integrations using it can no longer authenticate. Only an admin can make it active again.',
 };
 
-/** The DM a key's owner gets when automation changed the key through the key API (SPEC §9). */
+/** The DM a key's owner gets when automation changed the key through the key API (docs/http-api.md, "Prisma-compatible key API"). */
 export function ownerNoticeMessage(notice: OwnerNotice): Message {
   const role = notice.roleName === null ? '' : ` in *${escapeText(notice.roleName)}*`;
   const actor = notice.actorId === notice.ownerId ? '' : ` on behalf of ${mention(notice.actorId)}`;

@@ -15,5 +15,5 @@ export const createKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs
     return;
   }
   const origin: ModalOrigin = { source: 'home', responseUrl: click.responseUrl };
-  await args.client.views.open({ trigger_id: click.triggerId, view: createKeyModal({ roleName: slots.role.name, used: slots.used, max: slots.max, privateMetadata: JSON.stringify(origin) }) });
+  await args.client.views.open({ trigger_id: click.triggerId, view: createKeyModal({ roleName: slots.role.name, used: slots.used, max: slots.max, privateMetadata: JSON.stringify(origin), policy: slots.role.policy, now: ctx.services.now() }) });
 };

@@ -8,12 +8,12 @@ import { clickFacts, type ButtonArgs } from './button.js';
 export const extendKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
   await args.ack();
   const click = clickFacts(args);
-  const { key } = await ctx.services.keys.show(click.userId, click.value);
+  const { key, role } = await ctx.services.keys.show(click.userId, click.value);
   const blockSurface = surfaceOfBlock(click.blockId);
   const source: ModalOrigin['source'] = click.inHome ? 'home' : click.blockId?.includes(':') === true ? blockSurface : 'warning';
   const origin: ModalOrigin = { responseUrl: click.responseUrl, source, keyId: key.id };
   await args.client.views.open({
     trigger_id: click.triggerId,
-    view: extendKeyModal({ keyName: key.name, keyId: key.id, expiresAt: key.expiresAt, privateMetadata: JSON.stringify(origin) }),
+    view: extendKeyModal({ keyName: key.name, keyId: key.id, expiresAt: key.expiresAt, privateMetadata: JSON.stringify(origin), roleName: role?.name, policy: role?.policy, now: ctx.services.now() }),
   });
 };

@@ -7,6 +7,7 @@ import { confirmRoleDeletionButton, confirmRoleRemovalButton } from './confirm-r
 import { denyRequestButton } from './deny-request.js';
 import { requestAccessButton } from './request-access.js';
 import { rotateKeyButton } from './rotate-key.js';
+import { reportCompromisedButton } from './report-compromised.js';
 import { cancelButton } from './cancel.js';
 import { createKeyButton } from './create-key.js';
 import { deactivateKeyButton } from './deactivate-key.js';
@@ -32,4 +33,5 @@ export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.confirmRoleDeletion, confirmRoleDeletionButton(ctx), { onError: 'replace-message' });
   app.action(ACTION.confirmRoleRemoval, confirmRoleRemovalButton(ctx), { onError: 'replace-message' });
   app.action(ACTION.keepKey, keepKeyButton(ctx));
+  app.action(ACTION.reportCompromised, reportCompromisedButton(ctx), { onError: 'refresh-key' });
 }

@@ -4,6 +4,7 @@ import type { Message } from '../../views/blocks.js';
 import { errorMessage, helpMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 import { adminSubcommand } from './accesskey/admin.js';
+import { compromisedSubcommand } from './accesskey/compromised.js';
 import { createSubcommand } from './accesskey/create.js';
 import { deleteSubcommand } from './accesskey/delete.js';
 import { extendSubcommand } from './accesskey/extend.js';
@@ -43,6 +44,8 @@ function route(args: SubcommandArgs, command: ParsedCommand): Promise<Subcommand
       return adminSubcommand(args, command.text);
     case 'rotate':
       return rotateSubcommand(args, command.key);
+    case 'compromised':
+      return compromisedSubcommand(args, command.key);
   }
 }
 

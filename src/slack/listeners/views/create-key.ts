@@ -10,7 +10,7 @@ import { escapeText } from '../../views/format.js';
 import type { ListenerContext } from '../context.js';
 
 /** Domain refusals that belong next to a field of the modal, so the user fixes and resubmits. */
-const BLOCK_FOR_CODE: Partial<Record<ErrorCode, string>> = { INVALID_EXPIRY: BLOCK.expiryAt };
+const BLOCK_FOR_CODE: Partial<Record<ErrorCode, string>> = { INVALID_EXPIRY: BLOCK.expiryAt, POLICY_VIOLATION: BLOCK.expiryAt };
 
 /** Where the error boundary shows a refusal of this modal: by the field it is about, else by the name. */
 export const createKeyErrorField = (error: AppError): string => BLOCK_FOR_CODE[error.code] ?? BLOCK.name;

@@ -8,7 +8,7 @@ import { escapeText, expiryText } from '../../views/format.js';
 import type { ListenerContext } from '../context.js';
 
 /** Where the error boundary shows a refusal: a bad date by the date picker, anything else by the choice. */
-export const extendKeyErrorField = (error: AppError): string => (error.code === 'INVALID_EXPIRY' ? BLOCK.expiryAt : BLOCK.extendChoice);
+export const extendKeyErrorField = (error: AppError): string => (error.code === 'INVALID_EXPIRY' || error.code === 'POLICY_VIOLATION' ? BLOCK.expiryAt : BLOCK.extendChoice);
 
 export function extendKeySubmission(ctx: ListenerContext) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {

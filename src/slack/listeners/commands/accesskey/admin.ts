@@ -6,6 +6,8 @@ import { grantAccess, revokeAccess } from './admin/access.js';
 import { exportAuditCsv, showAudit } from './admin/audit.js';
 import { listAllKeys, revokeKey } from './admin/keys.js';
 import { assignRole, createRole, listRoles, previewRoleDeletion, previewRoleRemoval } from './admin/roles.js';
+import { setRolePolicy } from './admin/policy.js';
+import { verifyAuditCommand } from './admin/verify-audit.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
 /** `/accesskey admin …`: every action checks the System Admin role in the domain, not here. */
@@ -42,5 +44,9 @@ export async function adminSubcommand(args: SubcommandArgs, text: string): Promi
       return exportAuditCsv(args, command.since);
     case 'requests':
       return openRequestsMessage(await args.ctx.services.access.listOpen(args.userId), args.ctx.services.now());
+    case 'role-policy':
+      return setRolePolicy(args, command.role, command.change);
+    case 'verify-audit':
+      return verifyAuditCommand(args);
   }
 }

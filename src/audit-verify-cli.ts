@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { loadAuditVerifyConfigFromProcess } from './config.js';
+import { connect } from './db/connect.js';
+import { createStore } from './db/store.js';
+import { describeVerification, verificationPassed, verifyAudit } from './domain/audit-verify.js';
+import { AppError, isAppError } from './errors.js';
+import { mirrorHistoryWithToken } from './slack/outbound/audit-history.js';
+
+/**
+ * `npm run audit:verify`: walks the audit hash chain and, when SLACK_BOT_TOKEN and AUDIT_CHANNEL_ID are
+ * set, cross-checks it against the record hashes the mirror posted to the security channel. Exit 0
+ * when everything checked holds; 1 when the chain or the cross-check found a problem (the first bad
+ * record's seq is printed); 2 when a check could not run (no database, or Slack refused the history
+ * read). It only reads: no migration, no writes.
+ */
+async function main(): Promise<number> {
+  const config = await loadAuditVerifyConfigFromProcess();
+  // Opening a missing SQLite file would create an empty database and "verify" that.
+  if (config.database.kind === 'sqlite' && !existsSync(config.database.path)) throw new AppError('CONFIG_INVALID', `No SQLite database at ${config.database.path} (check DATABASE_URL).`);
+  const { db } = connect(config.database);
+  const store = createStore({ db, dialect: config.database.kind });
+  try {
+    const history = config.slack === undefined ? undefined : mirrorHistoryWithToken(config.slack);
+    const result = await verifyAudit(store.read, history);
+    for (const line of describeVerification(result)) console.log(line);
+    if (!result.chain.ok) console.log(`FIRST BAD RECORD: #${result.chain.seq}`);
+    else if (result.mirror?.firstMismatch !== undefined) console.log(`FIRST BAD RECORD: #${result.mirror.firstMismatch.seq}`);
+    if (!verificationPassed(result)) return 1;
+    // Asked for a cross-check that could not run (missing scope, bot not in the channel): not a pass.
+    return result.mirrorError === undefined ? 0 : 2;
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(isAppError(error) ? error.message : error);
+    process.exit(2);
+  },
+);
