@@ -61,6 +61,11 @@ const envSchema = z
       .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
       .default('false')
       .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+    // /metrics is kept off the public PORT: its own port, on loopback unless METRICS_HOST says otherwise,
+    // and on PORT only behind METRICS_TOKEN (a bearer token).
+    METRICS_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(9464),
+    METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   });
 
 const isBlank = (value: string | undefined) => value === undefined || value.trim() === '';
@@ -90,6 +95,7 @@ function toConfig(env: z.output<typeof envSchema>) {
     keyHashPepper: env.KEY_HASH_PEPPER,
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY,
+    metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
   };
 }
 

@@ -21,6 +21,8 @@ export interface RunningApp {
   server: Server;
   /** The port actually bound (PORT=0 picks a free one, as tests do). */
   port: number;
+  /** The metrics port actually bound (METRICS_PORT=0 picks a free one). */
+  metricsPort: number;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -63,7 +65,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const slack = await createSlackApp({ config, services, logger, clientOptions: options.slackClientOptions });
     const routes: Route[] = [healthRoute(services)];
     // The integration API (SPEC §6) adds its routes here.
-    const api = createIntegrationApi({ services, logger, tokenSigningSecret: config.tokenSigningSecret, trustProxy: config.trustProxy });
+    const api = createIntegrationApi({ services, logger, tokenSigningSecret: config.tokenSigningSecret, trustProxy: config.trustProxy, metricsToken: config.metrics.token });
     routes.push(...api.routes);
     // Pushed before the server's close step, so it runs after it: no request can add a use after the last flush.
     stops.push(() => api.stop());
@@ -73,6 +75,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     stops.push(async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    // /metrics on its own port (loopback by default), through the same dispatcher.
+    const metricsServer = createHttpServer({ routes: [api.metricsRoute], logger });
+    const metricsPort = await listen(metricsServer, config.metrics.port, config.metrics.host);
+    stops.push(async () => {
+      metricsServer.closeAllConnections();
+      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     });
     await slack.start();
     stops.push(() => slack.stop());
@@ -96,8 +105,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       stops.push(() => scheduler.stop());
     }
 
-    logger.info('access key bot started', { port, mode: config.slack.socketMode ? 'socket' : 'http', database: config.database.kind });
-    return { services, slack, server, port, logger, stop: stopAll };
+    logger.info('access key bot started', { port, metricsPort, mode: config.slack.socketMode ? 'socket' : 'http', database: config.database.kind });
+    return { services, slack, server, port, metricsPort, logger, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -4,7 +4,7 @@ import { UsageRecorder, type FlushResult, type UsageRecorderOptions } from '../d
 import type { Logger } from '../logger.js';
 import type { ApiContext } from './context.js';
 import { extendTokenRoute, loginRoute } from './login.js';
-import { createApiMetrics } from './metrics.js';
+import { bearerProtected, createApiMetrics } from './metrics.js';
 import type { HttpObserver, Route } from './server.js';
 import { FailureCounter, KnownClients, type ThrottleRule } from './throttle.js';
 import { TokenIssuer } from './tokens.js';
@@ -44,10 +44,15 @@ export interface IntegrationApiOptions {
   flushIntervalMs?: number;
   limits?: Partial<ThrottleLimits>;
   usage?: UsageRecorderOptions;
+  /** Set: GET /metrics is also served among `routes` (the public port), behind this bearer token. */
+  metricsToken?: string;
 }
 
 export interface IntegrationApi {
+  /** The public port's routes. /metrics is among them only with a metrics token. */
   routes: Route[];
+  /** GET /metrics without any guard, for the metrics port (loopback by default). */
+  metricsRoute: Route;
   /** Pass to `createHttpServer` so every route (and Slack's) is counted and timed. */
   observer: HttpObserver;
   registry: Registry;
@@ -96,7 +101,8 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
   const timer = intervalMs > 0 ? setInterval(() => void flushUsage(), intervalMs).unref() : undefined;
 
   return {
-    routes: [loginRoute(api), extendTokenRoute(api), verifyRoute(api), metrics.route],
+    routes: [loginRoute(api), extendTokenRoute(api), verifyRoute(api), ...(options.metricsToken === undefined ? [] : [bearerProtected(metrics.route, options.metricsToken)])],
+    metricsRoute: metrics.route,
     observer: metrics.observer,
     registry: metrics.registry,
     usage,

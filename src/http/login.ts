@@ -5,7 +5,7 @@ import type { AuthFailureReason } from '../domain/usage.js';
 import { MAX_BODY_BYTES, readJsonBody } from './body.js';
 import { clientAddress, throttleIdentity } from './client.js';
 import type { ApiContext } from './context.js';
-import { writeJson } from './errors.js';
+import { bodyErrorCode, writeJson } from './errors.js';
 import { sendError, type Route } from './server.js';
 import { retryAfterSeconds } from './throttle.js';
 
@@ -42,8 +42,8 @@ export function loginRoute(api: ApiContext): Route {
       if (tokens === undefined) return;
       const body = await readJsonBody(req, MAX_BODY_BYTES);
       if (!body.ok) {
-        if (body.error === 'payload_too_large') sendError(res, ctx, 'payload_too_large', { connection: 'close' });
-        else sendError(res, ctx, 'invalid_request');
+        const refusal = bodyErrorCode(body.error);
+        sendError(res, ctx, refusal.code, refusal.headers);
         return;
       }
       const parsed = LoginBody.safeParse(body.value);

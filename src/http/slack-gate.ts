@@ -1,0 +1,83 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * Bolt buffers a whole body before it checks the signature, so anyone can make it hold a megabyte per
+ * request. This gate runs before Bolt reads a byte: it refuses what can never be a Slack request (no
+ * length, too long, no signature headers, a timestamp outside the replay window) and caps how many
+ * bytes of not-yet-verified bodies are held at once. Real Slack requests are a few kilobytes and are
+ * answered in well under 3 s, so the cap only ever bites a flood.
+ */
+export interface SlackGateOptions {
+  /** Slack's largest payloads (a modal's state) are tens of kilobytes; 1 MB is ample. */
+  maxBodyBytes: number;
+  /** Declared bytes of unverified bodies admitted at once, across all requests. */
+  maxPendingBytes: number;
+  /** Unverified requests admitted at once (many tiny drip-fed ones hold sockets, not bytes). */
+  maxPendingRequests: number;
+  /** Slack's replay window, both ways (Bolt itself only refuses old timestamps). */
+  maxSkewSeconds: number;
+  nowSeconds: () => number;
+}
+
+export const defaultSlackGateOptions: SlackGateOptions = {
+  maxBodyBytes: 1024 * 1024,
+  maxPendingBytes: 4 * 1024 * 1024,
+  maxPendingRequests: 64,
+  maxSkewSeconds: 300,
+  nowSeconds: () => Math.floor(Date.now() / 1000),
+};
+
+export type GateVerdict = { admitted: true; release: () => void } | { admitted: false; status: 401 | 411 | 413 | 503; reason: string };
+
+const SIGNATURE = /^v0=[0-9a-f]{64}$/;
+const TIMESTAMP = /^[0-9]{1,12}$/;
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export class SlackGate {
+  readonly #options: SlackGateOptions;
+  #pendingBytes = 0;
+  #pendingRequests = 0;
+
+  constructor(options: Partial<SlackGateOptions> = {}) {
+    this.#options = { ...defaultSlackGateOptions, ...options };
+  }
+
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /** Decides from the headers alone; an admitted request holds its share until `release` (idempotent). */
+  admit(req: IncomingMessage): GateVerdict {
+    const options = this.#options;
+    const declared = header(req, 'content-length');
+    const length = declared === undefined ? Number.NaN : Number(declared);
+    // Slack always sends Content-Length; without it the size is unknown until it has been read.
+    if (!Number.isSafeInteger(length) || length < 0) return { admitted: false, status: 411, reason: 'no_length' };
+    if (length > options.maxBodyBytes) return { admitted: false, status: 413, reason: 'too_large' };
+    const signature = header(req, 'x-slack-signature');
+    const timestamp = header(req, 'x-slack-request-timestamp');
+    if (signature === undefined || !SIGNATURE.test(signature) || timestamp === undefined || !TIMESTAMP.test(timestamp)) {
+      return { admitted: false, status: 401, reason: 'unsigned' };
+    }
+    if (Math.abs(options.nowSeconds() - Number(timestamp)) > options.maxSkewSeconds) return { admitted: false, status: 401, reason: 'stale' };
+    if (this.#pendingRequests >= options.maxPendingRequests || this.#pendingBytes + length > options.maxPendingBytes) {
+      return { admitted: false, status: 503, reason: 'busy' };
+    }
+    this.#pendingBytes += length;
+    this.#pendingRequests += 1;
+    let held = true;
+    return {
+      admitted: true,
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.#pendingBytes -= length;
+        this.#pendingRequests -= 1;
+      },
+    };
+  }
+}
