@@ -3,6 +3,7 @@ import * as initial from './2026-11-27T00-00-initial.js';
 import * as expiryWarnings from './2026-11-27T01-00-expiry-warnings.js';
 import * as accessRequests from './2026-11-27T02-00-access-requests.js';
 import * as keyRotation from './2026-11-27T03-00-key-rotation.js';
+import * as loginThrottle from './2026-12-01T05-00-login-throttle.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T01-00-expiry-warnings': expiryWarnings,
   '2026-11-27T02-00-access-requests': accessRequests,
   '2026-11-27T03-00-key-rotation': keyRotation,
+  '2026-12-01T05-00-login-throttle': loginThrottle,
 };

@@ -5,6 +5,7 @@ import { faultToAppError, withFaultRetries } from './faults.js';
 import { KyselyAuditOutbox } from './audit-outbox-repo.js';
 import { KyselyExpiryWarnings } from './expiry-warnings-repo.js';
 import { KyselyRepos, lockAuditHead } from './repos.js';
+import { KyselyThrottleCounters } from './throttle-repo.js';
 import type { Database } from './tables.js';
 
 /**
@@ -54,6 +55,7 @@ export function createStore(connection: Connection): Store {
     },
     auditOutbox: new KyselyAuditOutbox(connection),
     expiryWarnings: new KyselyExpiryWarnings(connection, writeAudited),
+    throttle: new KyselyThrottleCounters(connection),
     async ping(): Promise<void> {
       try {
         await sql`select 1`.execute(db);

@@ -117,6 +117,15 @@ export interface AccessRequestsTable {
   card_ts: string | null;
 }
 
+/** Integration API throttle counters (migration 2026-12-01T05-00). */
+export interface AuthThrottleTable {
+  scope: string;
+  subject: string;
+  window_index: number;
+  count: number;
+  expires_ms: number;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -129,4 +138,5 @@ export interface Database {
   audit_mirror_gate: AuditMirrorGateTable;
   expiry_warnings: ExpiryWarningsTable;
   app_settings: AppSettingsTable;
+  auth_throttle: AuthThrottleTable;
 }

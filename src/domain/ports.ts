@@ -1,6 +1,7 @@
 import type { AuditOutbox } from './audit-outbox.js';
 import type { ExpiryWarningStore } from './expiry-ports.js';
 import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, User } from './model.js';
+import type { ThrottleCounters } from './throttle-ports.js';
 
 /**
  * What the domain needs from storage. `src/db` implements it over Kysely; the domain never sees SQL.
@@ -94,6 +95,8 @@ export interface Store {
   readonly auditOutbox: AuditOutbox;
   /** Expiry-warning markers and their DM queue. */
   readonly expiryWarnings: ExpiryWarningStore;
+  /** The integration API's failed-attempt counters, shared by every replica. */
+  readonly throttle: ThrottleCounters;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import type { ApiContext } from './context.js';
 import { extendTokenRoute, loginRoute } from './login.js';
 import { bearerProtected, createApiMetrics } from './metrics.js';
 import type { HttpObserver, Route } from './server.js';
-import { FailureCounter, KnownClients, type ThrottleRule } from './throttle.js';
+import { FailureCounter, KnownClients, SharedThrottle, type ThrottleRule } from './throttle.js';
 import { TokenIssuer } from './tokens.js';
 import { verifyRoute } from './verify.js';
 
@@ -77,8 +77,8 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     usage,
     tokens: options.tokenSigningSecret === undefined ? undefined : new TokenIssuer(options.tokenSigningSecret, services.now),
     trustProxy: options.trustProxy ?? false,
-    authFailuresByClient: new FailureCounter(limits.authPerClient, nowMs),
-    authFailuresByKey: new FailureCounter(limits.authPerKey, nowMs),
+    authFailuresByClient: new SharedThrottle('auth:client', limits.authPerClient, services.deps.store.throttle, nowMs),
+    authFailuresByKey: new SharedThrottle('auth:key', limits.authPerKey, services.deps.store.throttle, nowMs),
     knownClients: new KnownClients(KNOWN_CLIENT_TTL_MS, nowMs),
     verifyMisses: new FailureCounter(limits.verifyMissesPerClient, nowMs),
   };
@@ -96,9 +96,24 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     }
   };
 
+  /** Ended throttle windows are deleted on the flusher's beat; a failure only leaves rows for the next one. */
+  const pruneThrottle = async (): Promise<void> => {
+    try {
+      await services.deps.store.throttle.prune(nowMs());
+    } catch (error) {
+      logger.warn('pruning ended throttle windows failed; the next flush tries again', { error });
+    }
+  };
+
   const intervalMs = options.flushIntervalMs ?? 10_000;
   // unref: a pending flush never keeps a stopping process alive; stop() does the final flush itself.
-  const timer = intervalMs > 0 ? setInterval(() => void flushUsage(), intervalMs).unref() : undefined;
+  const timer =
+    intervalMs > 0
+      ? setInterval(() => {
+          void flushUsage();
+          void pruneThrottle();
+        }, intervalMs).unref()
+      : undefined;
 
   return {
     routes: [loginRoute(api), extendTokenRoute(api), verifyRoute(api), ...(options.metricsToken === undefined ? [] : [bearerProtected(metrics.route, options.metricsToken)])],

@@ -1,7 +1,13 @@
+import type { ThrottleCounters } from '../domain/throttle-ports.js';
+
 /**
- * Failed-attempt throttling (checklist A9, NIST 800-63B §5.2.2). Counters live in memory, per replica:
- * a brute-forcer spread over N replicas gets N times the attempts, which is still far below anything
- * that matters against 238-bit secrets. Memory is bounded; when full, the oldest windows go first.
+ * Failed-attempt throttling (checklist A9, NIST 800-63B §5.2.2), in fixed windows: window n covers
+ * [n·windowMs, (n+1)·windowMs) of the clock, the same on every replica.
+ *
+ * Login and token failures use `SharedThrottle`: counters in the database, shared by all replicas, and
+ * each attempt is *reserved* (counted) before the awaited lookup and refunded if it succeeds, so 500
+ * concurrent guesses cannot all pass a check made before any of them was counted. Verify misses use the
+ * in-memory `FailureCounter` (per replica): a verify must not cost a database write.
  */
 export interface ThrottleRule {
   /** Failures allowed per window; the next attempt is refused until the window ends. */
@@ -60,6 +66,43 @@ export class FailureCounter {
       if (oldest.done === true) break;
       this.#windows.delete(oldest.value);
     }
+  }
+}
+
+export interface Reservation {
+  /** False once this attempt is over the limit: answer 429 without doing the work. */
+  allowed: boolean;
+  /** Until the window ends. */
+  retryAfterMs: number;
+  /** The attempt was no failure after all (a right secret, a genuine token): take it back. */
+  refund(): Promise<void>;
+}
+
+export class SharedThrottle {
+  readonly #scope: string;
+  readonly #rule: ThrottleRule;
+  readonly #counters: ThrottleCounters;
+  readonly #nowMs: () => number;
+
+  constructor(scope: string, rule: ThrottleRule, counters: ThrottleCounters, nowMs: () => number) {
+    this.#scope = scope;
+    this.#rule = rule;
+    this.#counters = counters;
+    this.#nowMs = nowMs;
+  }
+
+  /** Counts one attempt for `subject` now, atomically, and says whether it is within the limit. */
+  async reserve(subject: string): Promise<Reservation> {
+    const now = this.#nowMs();
+    const { windowMs, limit } = this.#rule;
+    const windowIndex = Math.floor(now / windowMs);
+    const endsMs = (windowIndex + 1) * windowMs;
+    const count = await this.#counters.hit(this.#scope, subject, windowIndex, endsMs);
+    return {
+      allowed: count <= limit,
+      retryAfterMs: endsMs - now,
+      refund: () => this.#counters.refund(this.#scope, subject, windowIndex),
+    };
   }
 }
 
