@@ -10,19 +10,23 @@ import type { IncomingMessage } from 'node:http';
 export interface SlackGateOptions {
   /** Slack's largest payloads (a modal's state) are tens of kilobytes; 1 MB is ample. */
   maxBodyBytes: number;
-  /** Declared bytes of unverified bodies admitted at once, across all requests. */
-  maxPendingBytes: number;
-  /** Unverified requests admitted at once (many tiny drip-fed ones hold sockets, not bytes). */
-  maxPendingRequests: number;
+  /** Bodies up to this size are "small": every real Slack request but the rarest. */
+  smallBodyBytes: number;
+  /** Small unverified requests admitted at once. */
+  maxPendingSmall: number;
+  /** Declared bytes of large unverified bodies admitted at once: a few large slow clients cannot shut out the small ones. */
+  maxPendingLargeBytes: number;
   /** Slack's replay window, both ways (Bolt itself only refuses old timestamps). */
   maxSkewSeconds: number;
   nowSeconds: () => number;
 }
 
+/** At most 64 × 64 KB + 6 MB ≈ 10 MB of unverified bodies are held at any moment. */
 export const defaultSlackGateOptions: SlackGateOptions = {
   maxBodyBytes: 1024 * 1024,
-  maxPendingBytes: 4 * 1024 * 1024,
-  maxPendingRequests: 64,
+  smallBodyBytes: 64 * 1024,
+  maxPendingSmall: 64,
+  maxPendingLargeBytes: 6 * 1024 * 1024,
   maxSkewSeconds: 300,
   nowSeconds: () => Math.floor(Date.now() / 1000),
 };
@@ -39,15 +43,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 export class SlackGate {
   readonly #options: SlackGateOptions;
-  #pendingBytes = 0;
-  #pendingRequests = 0;
+  #pendingSmall = 0;
+  #pendingLargeBytes = 0;
 
   constructor(options: Partial<SlackGateOptions> = {}) {
     this.#options = { ...defaultSlackGateOptions, ...options };
-  }
-
-  get pendingBytes(): number {
-    return this.#pendingBytes;
   }
 
   /** Decides from the headers alone; an admitted request holds its share until `release` (idempotent). */
@@ -64,19 +64,20 @@ export class SlackGate {
       return { admitted: false, status: 401, reason: 'unsigned' };
     }
     if (Math.abs(options.nowSeconds() - Number(timestamp)) > options.maxSkewSeconds) return { admitted: false, status: 401, reason: 'stale' };
-    if (this.#pendingRequests >= options.maxPendingRequests || this.#pendingBytes + length > options.maxPendingBytes) {
+    const small = length <= options.smallBodyBytes;
+    if (small ? this.#pendingSmall >= options.maxPendingSmall : this.#pendingLargeBytes + length > options.maxPendingLargeBytes) {
       return { admitted: false, status: 503, reason: 'busy' };
     }
-    this.#pendingBytes += length;
-    this.#pendingRequests += 1;
+    if (small) this.#pendingSmall += 1;
+    else this.#pendingLargeBytes += length;
     let held = true;
     return {
       admitted: true,
       release: () => {
         if (!held) return;
         held = false;
-        this.#pendingBytes -= length;
-        this.#pendingRequests -= 1;
+        if (small) this.#pendingSmall -= 1;
+        else this.#pendingLargeBytes -= length;
       },
     };
   }
