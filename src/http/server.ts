@@ -57,8 +57,8 @@ export interface HttpDeadlines {
   checkIntervalMs: number;
 }
 
-/** Slow clients (slowloris) are closed within 10 s: 9 s deadlines, checked every 0.5 s. */
-export const DEFAULT_DEADLINES: HttpDeadlines = { headersMs: 9_000, requestMs: 9_000, checkIntervalMs: 500 };
+/** Slow clients (slowloris) are closed within 10 s: 8 s deadlines, checked every 0.5 s, leave room for a busy event loop. */
+export const DEFAULT_DEADLINES: HttpDeadlines = { headersMs: 8_000, requestMs: 8_000, checkIntervalMs: 500 };
 
 export interface HttpServerOptions {
   routes: Route[];

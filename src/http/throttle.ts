@@ -78,31 +78,74 @@ export interface Reservation {
   refund(): Promise<void>;
 }
 
+/** What this replica knows of one subject's current window: the last count the database gave, and reservations in flight. */
+interface LocalWindow {
+  windowIndex: number;
+  known: number;
+  inFlight: number;
+}
+
+const refused = async (): Promise<void> => undefined;
+
 export class SharedThrottle {
   readonly #scope: string;
   readonly #rule: ThrottleRule;
   readonly #counters: ThrottleCounters;
   readonly #nowMs: () => number;
+  readonly #maxEntries: number;
+  readonly #local = new Map<string, LocalWindow>();
 
-  constructor(scope: string, rule: ThrottleRule, counters: ThrottleCounters, nowMs: () => number) {
+  constructor(scope: string, rule: ThrottleRule, counters: ThrottleCounters, nowMs: () => number, maxEntries = 100_000) {
     this.#scope = scope;
     this.#rule = rule;
     this.#counters = counters;
     this.#nowMs = nowMs;
+    this.#maxEntries = maxEntries;
   }
 
-  /** Counts one attempt for `subject` now, atomically, and says whether it is within the limit. */
+  /**
+   * Counts one attempt for `subject` now, atomically in the database, and says whether it is within the
+   * limit. The database alone decides what is allowed; this replica only refuses early, without a
+   * database round trip, once what it already knows (the last count plus its own reservations in
+   * flight) reaches the limit — so a burst of 500 costs about `limit` upserts, not 500 queued on one row.
+   */
   async reserve(subject: string): Promise<Reservation> {
     const now = this.#nowMs();
     const { windowMs, limit } = this.#rule;
     const windowIndex = Math.floor(now / windowMs);
     const endsMs = (windowIndex + 1) * windowMs;
-    const count = await this.#counters.hit(this.#scope, subject, windowIndex, endsMs);
+    const local = this.#localWindow(subject, windowIndex);
+    if (local.known + local.inFlight >= limit) return { allowed: false, retryAfterMs: endsMs - now, refund: refused };
+    local.inFlight += 1;
+    let count: number;
+    try {
+      count = await this.#counters.hit(this.#scope, subject, windowIndex, endsMs);
+    } finally {
+      local.inFlight -= 1;
+    }
+    local.known = Math.max(local.known, count);
     return {
       allowed: count <= limit,
       retryAfterMs: endsMs - now,
-      refund: () => this.#counters.refund(this.#scope, subject, windowIndex),
+      refund: async () => {
+        await this.#counters.refund(this.#scope, subject, windowIndex);
+        local.known = Math.max(0, local.known - 1);
+      },
     };
+  }
+
+  #localWindow(subject: string, windowIndex: number): LocalWindow {
+    const existing = this.#local.get(subject);
+    if (existing !== undefined && existing.windowIndex === windowIndex) return existing;
+    // A new window starts from nothing; memory stays bounded (oldest entries go first when full).
+    this.#local.delete(subject);
+    if (this.#local.size >= this.#maxEntries) {
+      const oldest = this.#local.keys().next();
+      if (oldest.done !== true) this.#local.delete(oldest.value);
+    }
+    const fresh: LocalWindow = { windowIndex, known: 0, inFlight: 0 };
+    this.#local.set(subject, fresh);
+    return fresh;
   }
 }
 
