@@ -11,6 +11,7 @@ export const httpErrors = {
   secret_in_url: { status: 400, message: 'Never put a secret key in a URL: send it in the JSON body. Treat this key as exposed and rotate it.' },
   unauthorized: { status: 401, message: 'Invalid access key ID or secret key.' },
   invalid_token: { status: 401, message: 'The token is missing, invalid or expired, or its key is no longer usable. Log in again.' },
+  metrics_token_required: { status: 401, message: 'GET /metrics on this port needs Authorization: Bearer <METRICS_TOKEN>.' },
   not_found: { status: 404, message: 'No such endpoint.' },
   method_not_allowed: { status: 405, message: 'That method is not allowed on this endpoint.' },
   payload_too_large: { status: 413, message: 'The request body is larger than 8 KB.' },

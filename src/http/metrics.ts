@@ -119,7 +119,7 @@ export function createApiMetrics(services: Services, usage: UsageRecorder): ApiM
 
 /**
  * GET /metrics on the public port, for deployments that cannot reach a separate metrics port: only with
- * `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time), otherwise 401 like a bad token.
+ * `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time), otherwise 401 metrics_token_required.
  */
 export function bearerProtected(route: Route, token: string): Route {
   const expected = Buffer.from(`Bearer ${token}`);
@@ -129,7 +129,7 @@ export function bearerProtected(route: Route, token: string): Route {
     async handle(req, res, ctx) {
       const presented = Buffer.from(req.headers.authorization ?? '');
       if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
-        sendError(res, ctx, 'invalid_token', { 'www-authenticate': 'Bearer' });
+        sendError(res, ctx, 'metrics_token_required', { 'www-authenticate': 'Bearer' });
         return;
       }
       await route.handle(req, res, ctx);

@@ -33,7 +33,7 @@ describe('where /metrics is served', () => {
     const url = `http://127.0.0.1:${t.app.port}/metrics`;
     const missing = await fetch(url);
     expect(missing.status).toBe(401);
-    expect(await missing.json()).toMatchObject({ error: 'invalid_token' });
+    expect(await missing.json()).toMatchObject({ error: 'metrics_token_required' });
     expect((await fetch(url, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } })).status).toBe(401);
     expect((await fetch(url, { headers: { authorization: METRICS_TOKEN } })).status).toBe(401);
     const allowed = await fetch(url, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
