@@ -106,8 +106,8 @@ export class SharedThrottle {
   /**
    * Counts one attempt for `subject` now, atomically in the database, and says whether it is within the
    * limit. The database alone decides what is allowed; this replica only refuses early, without a
-   * database round trip, once what it already knows (the last count plus its own reservations in
-   * flight) reaches the limit — so a burst of 500 costs about `limit` upserts, not 500 queued on one row.
+   * database round trip, once the last count it saw, or its own reservations in flight, reach the
+   * limit — so a burst of 500 costs about `limit` upserts, not 500 queued on one row.
    */
   async reserve(subject: string): Promise<Reservation> {
     const now = this.#nowMs();
@@ -115,7 +115,9 @@ export class SharedThrottle {
     const windowIndex = Math.floor(now / windowMs);
     const endsMs = (windowIndex + 1) * windowMs;
     const local = this.#localWindow(subject, windowIndex);
-    if (local.known + local.inFlight >= limit) return { allowed: false, retryAfterMs: endsMs - now, refund: refused };
+    // Either the database already said the window is full, or `limit` attempts are on their way and
+    // will fill it (their sum is not taken: a known count may already include ones still in flight).
+    if (local.known >= limit || local.inFlight >= limit) return { allowed: false, retryAfterMs: endsMs - now, refund: refused };
     local.inFlight += 1;
     let count: number;
     try {
