@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -9,7 +10,7 @@ import { DEFAULT_DEADLINES, createHttpServer, listen } from '../../src/http/serv
 import { createMemoryLogger } from '../../src/logger.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { until } from '../support/wait.js';
-import { startApi, type ApiHarness } from './harness.js';
+import { rawRequest, startApi, type ApiHarness } from './harness.js';
 
 /**
  * Opens a connection, sends `head`, then one more byte every 100 ms, as a slowloris client does.
@@ -162,6 +163,24 @@ function percentile(sorted: number[], p: number): number {
 describe('a flood of unsigned 1 MB posts to /slack/events (the real app in HTTP mode)', () => {
   let t: TestApp | undefined;
   afterEach(async () => t?.stop());
+
+  it('an unsigned, a stale and an undated post announcing 1 MB are answered from the headers, before the body is sent', async () => {
+    t = await startTestApp();
+    const base = `http://127.0.0.1:${t.app.port}`;
+    const now = Math.floor(Date.now() / 1000);
+    const forged = `v0=${randomBytes(32).toString('hex')}`;
+    const cases: Array<[string, Record<string, string>, number]> = [
+      ['unsigned', {}, 401],
+      ['stale', { 'x-slack-signature': forged, 'x-slack-request-timestamp': String(now - 301) }, 401],
+      ['from the future', { 'x-slack-signature': forged, 'x-slack-request-timestamp': String(now + 301) }, 401],
+      ['a signature of the wrong shape', { 'x-slack-signature': 'v1=abc', 'x-slack-request-timestamp': String(now) }, 401],
+    ];
+    for (const [name, headers, status] of cases) {
+      // Only 10 of the announced 1,048,576 bytes are ever sent: an answer proves nothing was waited for.
+      const result = await rawRequest(base, { path: '/slack/events', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(1024 * 1024), ...headers }, chunks: ['token=abcd'], keepOpen: true });
+      expect(result.status, name).toBe(status);
+    }
+  });
 
   it('200 unsigned or forged 1 MB posts held open grow memory by under 50 MB, and verify p99 meanwhile stays under 20 ms (or 3× the quiet p99 of a loaded machine)', async () => {
     t = await startTestApp();
