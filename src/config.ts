@@ -98,6 +98,11 @@ const envSchema = z
       .transform((value) => value === 'true' || value === '1' || value === 'yes'),
     // Unset: every interface, except in the sandbox, which only this machine should reach.
     HOST: optionalString.refine((v) => v === undefined || /^[0-9A-Za-z.:-]+$/.test(v), 'must be an address such as 127.0.0.1 or 0.0.0.0'),
+    // /metrics is kept off the public PORT: its own port, on loopback unless METRICS_HOST says otherwise,
+    // and on PORT only behind METRICS_TOKEN (a bearer token).
+    METRICS_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(9464),
+    METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   });
 
 const isBlank = (value: string | undefined) => value === undefined || value.trim() === '';
@@ -139,6 +144,7 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
     },
     /** Default: next to the SQLite file; on PostgreSQL unset (the witness then lives in app_settings). */
     auditWitnessFile: env.AUDIT_WITNESS_FILE ?? (database.kind === 'sqlite' ? `${database.path}.audit-witness.json` : undefined),
+    metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
   };
 }
 

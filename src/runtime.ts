@@ -27,6 +27,8 @@ export interface RunningApp {
   server: Server;
   /** The port actually bound (PORT=0 picks a free one, as tests do). */
   port: number;
+  /** The metrics port actually bound (METRICS_PORT=0 picks a free one). */
+  metricsPort: number;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -78,7 +80,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const slack = await createSlackApp({ config, services, logger, clientOptions: options.slackClientOptions });
     const routes: Route[] = [healthRoute(services)];
     // The integration API (docs/http-api.md) adds its routes here.
-    const api = createIntegrationApi({ services, logger, tokenSigningSecret: config.tokenSigningSecret, trustProxy: config.trustProxy });
+    const api = createIntegrationApi({ services, logger, tokenSigningSecret: config.tokenSigningSecret, trustProxy: config.trustProxy, metricsToken: config.metrics.token });
     routes.push(...api.routes);
     // Refused Slack actions share the API's aggregated failure windows and flusher (one mechanism).
     deps.refusals = api.usage;
@@ -90,6 +92,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     stops.push(async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    // /metrics on its own port (loopback by default), through the same dispatcher.
+    const metricsServer = createHttpServer({ routes: [api.metricsRoute], logger });
+    const metricsPort = await listen(metricsServer, config.metrics.port, config.metrics.host);
+    stops.push(async () => {
+      metricsServer.closeAllConnections();
+      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     });
     await slack.start();
     stops.push(() => slack.stop());
@@ -118,8 +127,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       stops.push(() => scheduler.stop());
     }
 
-    logger.info('access key bot started', { port, mode: config.sandbox ? 'sandbox' : config.slack.socketMode ? 'socket' : 'http', database: config.database.kind });
-    return { services, slack, server, port, logger, stop: stopAll };
+    logger.info('access key bot started', { port, metricsPort, mode: config.sandbox ? 'sandbox' : config.slack.socketMode ? 'socket' : 'http', database: config.database.kind });
+    return { services, slack, server, port, metricsPort, logger, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

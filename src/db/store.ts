@@ -8,6 +8,7 @@ import { KyselyExpiryWarnings } from './expiry-warnings-repo.js';
 import { KyselyNotificationStore } from './notifications-repo.js';
 import { pruneAuditOutbox } from './audit-outbox-repo.js';
 import { KyselyRepos, lockAuditHead } from './repos.js';
+import { KyselyThrottleCounters } from './throttle-repo.js';
 import type { Database } from './tables.js';
 
 /**
@@ -62,6 +63,7 @@ export function createStore(connection: Connection): Store {
     expiryWarnings: new KyselyExpiryWarnings(connection, writeAudited),
     notifications: new KyselyNotificationStore(connection, writeAudited),
     pruneAuditOutbox: (cutoff, limit) => pruneAuditOutbox(connection, cutoff, limit),
+    throttle: new KyselyThrottleCounters(connection),
     async ping(): Promise<void> {
       try {
         const ping = () => sql`select 1`.execute(db);

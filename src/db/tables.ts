@@ -178,6 +178,15 @@ export interface ProcessedRequestsTable {
   at: string;
 }
 
+/** Integration API throttle counters (migration 2026-12-01T05-00). */
+export interface AuthThrottleTable {
+  scope: string;
+  subject: string;
+  window_index: number;
+  count: number;
+  expires_ms: number;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -194,4 +203,5 @@ export interface Database {
   processed_requests: ProcessedRequestsTable;
   notification_outbox: NotificationOutboxTable;
   stale_key_notices: StaleKeyNoticesTable;
+  auth_throttle: AuthThrottleTable;
 }

@@ -4,6 +4,7 @@ import type { Notification, NotificationOutbox } from './notifications.js';
 import type { StaleKeyStore } from './stale-keys.js';
 import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, RolePolicy, User } from './model.js';
 import type { OwnerNotice } from './owner-notices.js';
+import type { ThrottleCounters } from './throttle-ports.js';
 
 /**
  * What the domain needs from storage. `src/db` implements it over Kysely; the domain never sees SQL.
@@ -126,6 +127,8 @@ export interface Store {
   };
   /** Deletes audit_outbox rows posted before `cutoff` (OUTBOX_RETENTION); returns how many. */
   pruneAuditOutbox(cutoff: Date, limit: number): Promise<number>;
+  /** The integration API's failed-attempt counters, shared by every replica. */
+  readonly throttle: ThrottleCounters;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

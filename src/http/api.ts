@@ -4,10 +4,10 @@ import { UsageRecorder, type FlushResult, type UsageRecorderOptions } from '../d
 import type { Logger } from '../logger.js';
 import type { ApiContext } from './context.js';
 import { extendTokenRoute, loginRoute } from './login.js';
-import { createApiMetrics } from './metrics.js';
+import { bearerProtected, createApiMetrics } from './metrics.js';
 import { prismaKeyRoutes } from './prisma/routes.js';
 import type { HttpObserver, Route } from './server.js';
-import { FailureCounter, KnownClients, type ThrottleRule } from './throttle.js';
+import { FailureCounter, KnownClients, SharedThrottle, type ThrottleRule } from './throttle.js';
 import { TokenIssuer } from './tokens.js';
 import { verifyRoute } from './verify.js';
 
@@ -45,10 +45,15 @@ export interface IntegrationApiOptions {
   flushIntervalMs?: number;
   limits?: Partial<ThrottleLimits>;
   usage?: UsageRecorderOptions;
+  /** Set: GET /metrics is also served among `routes` (the public port), behind this bearer token. */
+  metricsToken?: string;
 }
 
 export interface IntegrationApi {
+  /** The public port's routes. /metrics is among them only with a metrics token. */
   routes: Route[];
+  /** GET /metrics without any guard, for the metrics port (loopback by default). */
+  metricsRoute: Route;
   /** Pass to `createHttpServer` so every route (and Slack's) is counted and timed. */
   observer: HttpObserver;
   registry: Registry;
@@ -73,8 +78,8 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     usage,
     tokens: options.tokenSigningSecret === undefined ? undefined : new TokenIssuer(options.tokenSigningSecret, services.now),
     trustProxy: options.trustProxy ?? false,
-    authFailuresByClient: new FailureCounter(limits.authPerClient, nowMs),
-    authFailuresByKey: new FailureCounter(limits.authPerKey, nowMs),
+    authFailuresByClient: new SharedThrottle('auth:client', limits.authPerClient, services.deps.store.throttle, nowMs),
+    authFailuresByKey: new SharedThrottle('auth:key', limits.authPerKey, services.deps.store.throttle, nowMs),
     knownClients: new KnownClients(KNOWN_CLIENT_TTL_MS, nowMs),
     verifyMisses: new FailureCounter(limits.verifyMissesPerClient, nowMs),
   };
@@ -92,13 +97,29 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     }
   };
 
+  /** Ended throttle windows are deleted on the flusher's beat; a failure only leaves rows for the next one. */
+  const pruneThrottle = async (): Promise<void> => {
+    try {
+      await services.deps.store.throttle.prune(nowMs());
+    } catch (error) {
+      logger.warn('pruning ended throttle windows failed; the next flush tries again', { error });
+    }
+  };
+
   const intervalMs = options.flushIntervalMs ?? 10_000;
   // unref: a pending flush never keeps a stopping process alive; stop() does the final flush itself.
-  const timer = intervalMs > 0 ? setInterval(() => void flushUsage(), intervalMs).unref() : undefined;
+  const timer =
+    intervalMs > 0
+      ? setInterval(() => {
+          void flushUsage();
+          void pruneThrottle();
+        }, intervalMs).unref()
+      : undefined;
 
   return {
     // Prisma Cloud's key API (src/http/prisma/).
-    routes: [loginRoute(api), extendTokenRoute(api), verifyRoute(api), metrics.route, ...prismaKeyRoutes(api)],
+    routes: [loginRoute(api), extendTokenRoute(api), verifyRoute(api), ...prismaKeyRoutes(api), ...(options.metricsToken === undefined ? [] : [bearerProtected(metrics.route, options.metricsToken)])],
+    metricsRoute: metrics.route,
     observer: metrics.observer,
     registry: metrics.registry,
     usage,

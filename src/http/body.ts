@@ -3,14 +3,26 @@ import type { IncomingMessage } from 'node:http';
 /** Checklist A2: bodies above this are refused before parsing. */
 export const MAX_BODY_BYTES = 8 * 1024;
 
-export type BodyResult = { ok: true; value: unknown } | { ok: false; error: 'payload_too_large' | 'invalid_json' };
+export type BodyResult = { ok: true; value: unknown } | { ok: false; error: 'payload_too_large' | 'invalid_json' | 'unsupported_media_type' };
+
+/**
+ * Only `application/json` (any parameters, e.g. charset) is read as JSON. A body without a Content-Type
+ * is refused too: a form post or a text/plain one (what browsers send cross-site without a preflight)
+ * must never be taken for JSON. An empty body needs no type; it simply is not a JSON document.
+ */
+function isJsonRequest(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  if (type === undefined) return req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
+  return (type.split(';')[0] ?? '').trim().toLowerCase() === 'application/json';
+}
 
 /**
  * Reads a JSON body of at most `limit` bytes. A declared Content-Length above the limit is refused
  * without reading a byte; a chunked or lying body is counted while streaming and reading stops at the
- * first byte over. The caller answers 413 with `Connection: close`, so the rest is never consumed.
+ * first byte over. The caller answers 413 (or 415) with `Connection: close`, so the rest is never consumed.
  */
 export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<BodyResult> {
+  if (!isJsonRequest(req)) return Promise.resolve({ ok: false, error: 'unsupported_media_type' });
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) return Promise.resolve({ ok: false, error: 'payload_too_large' });
   return new Promise((resolve) => {

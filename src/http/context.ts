@@ -1,6 +1,6 @@
 import type { Services } from '../domain/services.js';
 import type { UsageRecorder } from '../domain/usage.js';
-import type { FailureCounter, KnownClients } from './throttle.js';
+import type { FailureCounter, KnownClients, SharedThrottle } from './throttle.js';
 import type { TokenIssuer } from './tokens.js';
 
 /** What the integration API's routes share: built once by `createIntegrationApi`. */
@@ -10,11 +10,11 @@ export interface ApiContext {
   /** Undefined when TOKEN_SIGNING_SECRET is unset: /login and /auth_token/extend then answer 503. */
   tokens: TokenIssuer | undefined;
   trustProxy: boolean;
-  /** Failed logins and invalid tokens, per client (IPv4 address or IPv6 /64). */
-  authFailuresByClient: FailureCounter;
-  /** Failed logins per claimed key ID, from clients not known to hold that key. */
-  authFailuresByKey: FailureCounter;
+  /** Failed logins and invalid tokens, per client (IPv4 address or IPv6 /64); shared by replicas. */
+  authFailuresByClient: SharedThrottle;
+  /** Failed logins per claimed key ID; shared by replicas. Known clients are not refused by it. */
+  authFailuresByKey: SharedThrottle;
   knownClients: KnownClients;
-  /** Well-formed unknown keys sent to verify, per client. */
+  /** Well-formed unknown keys sent to verify, per client (in memory, per replica). */
   verifyMisses: FailureCounter;
 }

@@ -11,9 +11,11 @@ export const httpErrors = {
   secret_in_url: { status: 400, message: 'Never put a secret key in a URL: send it in the JSON body. Treat this key as exposed and rotate it.' },
   unauthorized: { status: 401, message: 'Invalid access key ID or secret key.' },
   invalid_token: { status: 401, message: 'The token is missing, invalid or expired, or its key is no longer usable. Log in again.' },
+  metrics_token_required: { status: 401, message: 'GET /metrics on this port needs Authorization: Bearer <METRICS_TOKEN>.' },
   not_found: { status: 404, message: 'No such endpoint.' },
   method_not_allowed: { status: 405, message: 'That method is not allowed on this endpoint.' },
   payload_too_large: { status: 413, message: 'The request body is larger than 8 KB.' },
+  unsupported_media_type: { status: 415, message: 'Send the body as JSON, with Content-Type: application/json.' },
   too_many_requests: { status: 429, message: 'Too many failed attempts. Wait for the time in Retry-After, then try again.' },
   internal: { status: 500, message: 'Something went wrong on our side. Please try again.' },
   unavailable: { status: 503, message: 'The key store cannot be reached right now. Please try again in a moment.' },
@@ -35,6 +37,12 @@ export function httpErrorForFault(error: AppError): HttpErrorCode {
 
 export function errorBody(code: HttpErrorCode, requestId: string): ErrorBody {
   return { error: code, message: httpErrors[code].message, requestId };
+}
+
+/** The answer to a body readJsonBody refused; a body left unread closes the connection. */
+export function bodyErrorCode(error: 'payload_too_large' | 'invalid_json' | 'unsupported_media_type'): { code: HttpErrorCode; headers: Record<string, string> } {
+  if (error === 'invalid_json') return { code: 'invalid_request', headers: {} };
+  return { code: error, headers: { connection: 'close' } };
 }
 
 export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -5,7 +5,7 @@ import type { AuthFailureReason } from '../domain/usage.js';
 import { MAX_BODY_BYTES, readJsonBody } from './body.js';
 import { clientAddress, throttleIdentity } from './client.js';
 import type { ApiContext } from './context.js';
-import { writeJson } from './errors.js';
+import { bodyErrorCode, writeJson } from './errors.js';
 import { sendError, type Route } from './server.js';
 import { retryAfterSeconds } from './throttle.js';
 
@@ -42,8 +42,8 @@ export function loginRoute(api: ApiContext): Route {
       if (tokens === undefined) return;
       const body = await readJsonBody(req, MAX_BODY_BYTES);
       if (!body.ok) {
-        if (body.error === 'payload_too_large') sendError(res, ctx, 'payload_too_large', { connection: 'close' });
-        else sendError(res, ctx, 'invalid_request');
+        const refusal = bodyErrorCode(body.error);
+        sendError(res, ctx, refusal.code, refusal.headers);
         return;
       }
       const parsed = LoginBody.safeParse(body.value);
@@ -56,9 +56,11 @@ export function loginRoute(api: ApiContext): Route {
       const subject = throttleIdentity(client);
       // Only a plausible key ID gets a counter of its own, so junk usernames cannot fill memory.
       const claimedKeyId = KEY_ID_PATTERN.test(username) ? username : null;
-      const clientWait = api.authFailuresByClient.retryAfterMs(subject);
-      if (clientWait > 0) {
-        sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(clientWait) });
+      // Counted before the lookup, refunded on success: concurrent guesses each take a slot first, so no
+      // more than the limit are ever judged, on this replica or any other.
+      const attempt = await api.authFailuresByClient.reserve(subject);
+      if (!attempt.allowed) {
+        sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(attempt.retryAfterMs) });
         return;
       }
 
@@ -66,14 +68,14 @@ export function loginRoute(api: ApiContext): Route {
       if (!result.ok) {
         // The per-key lock only ever answers failures: whoever holds the real secret always gets in, so
         // a stranger who knows a (public) key ID cannot lock its integration out from anywhere.
-        const keyWait = claimedKeyId === null || api.knownClients.knows(claimedKeyId, subject) ? 0 : api.authFailuresByKey.retryAfterMs(claimedKeyId);
-        api.authFailuresByClient.fail(subject);
-        if (claimedKeyId !== null) api.authFailuresByKey.fail(claimedKeyId);
+        const keyAttempt = claimedKeyId === null ? undefined : await api.authFailuresByKey.reserve(claimedKeyId);
+        const keyRefused = keyAttempt !== undefined && claimedKeyId !== null && !keyAttempt.allowed && !api.knownClients.knows(claimedKeyId, subject);
         api.usage.recordFailure({ endpoint: '/login', keyId: claimedKeyId, clientAddress: client, reason: reasons[result.reason] });
-        if (keyWait > 0) sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(keyWait) });
+        if (keyRefused) sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(keyAttempt.retryAfterMs) });
         else sendError(res, ctx, 'unauthorized');
         return;
       }
+      await attempt.refund();
       api.knownClients.remember(result.key.id, subject);
       api.usage.recordUse(result.key.id, client, result.key.lastUsedAt !== null);
       const { token } = await tokens.issue({ keyId: result.key.id, ownerId: result.key.ownerId, roleName: result.role?.name ?? null });
@@ -95,19 +97,20 @@ export function extendTokenRoute(api: ApiContext): Route {
       if (tokens === undefined) return;
       const client = clientAddress(req, api.trustProxy);
       const subject = throttleIdentity(client);
-      const wait = api.authFailuresByClient.retryAfterMs(subject);
-      if (wait > 0) {
-        sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(wait) });
+      // Reserved before the token is checked, refunded for a genuine one (as for /login).
+      const attempt = await api.authFailuresByClient.reserve(subject);
+      if (!attempt.allowed) {
+        sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(attempt.retryAfterMs) });
         return;
       }
       const header = req.headers[TOKEN_HEADER];
       const keyId = typeof header === 'string' ? await tokens.keyIdOf(header.trim()) : undefined;
       if (keyId === undefined) {
-        api.authFailuresByClient.fail(subject);
         api.usage.recordFailure({ endpoint: '/auth_token/extend', keyId: null, clientAddress: client, reason: 'invalid_token' });
         sendError(res, ctx, 'invalid_token');
         return;
       }
+      await attempt.refund();
       const state = await revalidateKey(api.services.deps, keyId);
       if (!state.valid) {
         // A genuine token whose key was turned off is not a guess: audited, but not counted as one.

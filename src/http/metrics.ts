@@ -1,8 +1,9 @@
+import { timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Services } from '../domain/services.js';
 import type { UsageRecorder } from '../domain/usage.js';
 import { iso } from '../domain/time.js';
-import type { HttpObserver, Route } from './server.js';
+import { sendError, type HttpObserver, type Route } from './server.js';
 
 export interface ApiMetrics {
   /** Per app, never prom-client's global one: several apps in one test process must not collide. */
@@ -114,4 +115,24 @@ export function createApiMetrics(services: Services, usage: UsageRecorder): ApiM
     },
   };
   return { registry, observer, flushFailures, route };
+}
+
+/**
+ * GET /metrics on the public port, for deployments that cannot reach a separate metrics port: only with
+ * `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time), otherwise 401 metrics_token_required.
+ */
+export function bearerProtected(route: Route, token: string): Route {
+  const expected = Buffer.from(`Bearer ${token}`);
+  return {
+    method: route.method,
+    path: route.path,
+    async handle(req, res, ctx) {
+      const presented = Buffer.from(req.headers.authorization ?? '');
+      if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
+        sendError(res, ctx, 'metrics_token_required', { 'www-authenticate': 'Bearer' });
+        return;
+      }
+      await route.handle(req, res, ctx);
+    },
+  };
 }

@@ -1,9 +1,18 @@
+/**
+ * Why hand-written node:http and not a framework such as Fastify: the verify benchmark compares verify
+ * with a no-op ceiling route on this very server (bench/verify.ts), and the performance work wants the
+ * thinnest path from socket to handler. So the hardening lives in one central dispatcher below, which
+ * every route goes through — Slack's endpoint and the bench's ceiling route included: the secret-in-URL
+ * refusal, 404/405 (with Allow) and OPTIONS, the Slack body gate, and one catch around every handler.
+ */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { asAppError } from '../errors.js';
 import type { LogFields, Logger } from '../logger.js';
 import { errorBody, httpErrorForFault, httpErrors, writeJson, type HttpErrorCode } from './errors.js';
+import { SlackGate, type SlackGateOptions } from './slack-gate.js';
+import { urlCarriesSecret } from './url-secrets.js';
 
 /** Per-request facts every route gets: the id shown in logs and error bodies, and the outcome for metrics. */
 export class RequestContext {
@@ -27,9 +36,9 @@ export class RequestContext {
 
 export interface Route {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** The exact path, or with `pattern` the path's template (e.g. `/access_keys/{id}`), the metrics label. */
+  /** The path, or with `pattern` a template such as `/access_keys/{id}` (the metrics label). */
   path: string;
-  /** Matches paths with parameters (tried after exact paths); the route parses them from the path itself. */
+  /** Matches the paths this route serves when `path` is a template (the key API's path parameters). */
   pattern?: RegExp;
   handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>;
 }
@@ -39,12 +48,31 @@ export interface HttpObserver {
   observe(route: string, outcome: string, seconds: number): void;
 }
 
+export interface HttpDeadlines {
+  /** Time a client has to send all request headers. */
+  headersMs: number;
+  /** Time a client has to send the whole request, body included. */
+  requestMs: number;
+  /**
+   * How often Node looks for connections past those deadlines (its default is 30 s, so a deadline of
+   * 10 s would really be up to 40 s). A deadline is enforced within `…Ms + checkIntervalMs`.
+   */
+  checkIntervalMs: number;
+}
+
+/** Slow clients (slowloris) are closed within 10 s: 8 s deadlines, checked every 0.5 s, leave room for a busy event loop. */
+export const DEFAULT_DEADLINES: HttpDeadlines = { headersMs: 8_000, requestMs: 8_000, checkIntervalMs: 500 };
+
 export interface HttpServerOptions {
   routes: Route[];
   /** In HTTP mode, Bolt's receiver answers Slack's requests on POST /slack/events. */
   slackRequestListener?: RequestListener;
   logger: Logger;
   observer?: HttpObserver;
+  /** Tests shorten these; production uses DEFAULT_DEADLINES. */
+  deadlines?: Partial<HttpDeadlines>;
+  /** Tests tighten these; production uses the gate's defaults. */
+  slackGate?: Partial<SlackGateOptions>;
   /** Whole path prefixes handed to another listener (the local sandbox serves its page and API this way). */
   mounts?: PathMount[];
 }
@@ -65,20 +93,60 @@ export function sendError(res: ServerResponse, ctx: RequestContext, code: HttpEr
   writeJson(res, httpErrors[code].status, errorBody(code, ctx.requestId), headers);
 }
 
-const SLACK_PATH = '/slack/events';
-const SLACK_MAX_BODY_BYTES = 1024 * 1024;
+export const SLACK_PATH = '/slack/events';
 const UNMATCHED = 'unmatched';
 
-/** OWASP REST: keys never travel in URLs (they end up in proxy logs and browser history). */
-function urlCarriesSecret(url: string): boolean {
-  if (url.includes('aks_')) return true;
-  if (!url.includes('%')) return false;
-  try {
-    return decodeURIComponent(url).includes('aks_');
-  } catch {
-    // Undecodable escapes: look for the prefix with any of its letters escaped.
-    return /(a|%61)(k|%6b)(s|%73)(_|%5f)/i.test(url);
+/** One path's routes by method, and the Allow header that lists them (HEAD comes with GET). */
+interface PathEntry {
+  byMethod: Map<string, Route>;
+  allow: string;
+}
+
+function buildTable(routes: Route[]): Map<string, PathEntry> {
+  const table = new Map<string, PathEntry>();
+  for (const route of routes) {
+    const entry = table.get(route.path) ?? { byMethod: new Map<string, Route>(), allow: '' };
+    entry.byMethod.set(route.method, route);
+    table.set(route.path, entry);
   }
+  for (const entry of table.values()) {
+    const methods = [...entry.byMethod.keys()];
+    if (entry.byMethod.has('GET')) methods.push('HEAD');
+    entry.allow = [...methods, 'OPTIONS'].join(', ');
+  }
+  return table;
+}
+
+/** A body the handler did not read is not drained: the connection is closed after the answer instead. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function closeIfBody(req: IncomingMessage): Record<string, string> {
+  return hasBody(req) ? { connection: 'close' } : {};
+}
+
+/**
+ * POST /slack/events as a route like any other: the gate decides from the headers before Bolt reads a
+ * byte; an admitted request holds its share of the gate until its response is done.
+ */
+function slackRoute(listener: RequestListener, gate: SlackGate): Route {
+  return {
+    method: 'POST',
+    path: SLACK_PATH,
+    async handle(req, res, ctx) {
+      const verdict = gate.admit(req);
+      if (!verdict.admitted) {
+        ctx.outcome = `refused_${verdict.reason}`;
+        res.writeHead(verdict.status, verdict.status === 503 ? { connection: 'close', 'retry-after': '1' } : { connection: 'close' }).end();
+        return;
+      }
+      res.once('close', verdict.release);
+      // Bolt answers asynchronously; a synchronous throw lands in the dispatcher's catch.
+      listener(req, res);
+    },
+  };
 }
 
 /**
@@ -86,69 +154,97 @@ function urlCarriesSecret(url: string): boolean {
  * transport only; the work is done by the same domain services the Slack listeners call.
  */
 export function createHttpServer(options: HttpServerOptions): Server {
-  const table = new Map(options.routes.map((route) => [`${route.method} ${route.path}`, route]));
-  const paths = new Set(options.routes.map((route) => route.path));
-  const patterned = options.routes.filter((route) => route.pattern !== undefined);
-  const templateOf = (path: string): string | undefined => patterned.find((route) => route.pattern?.test(path) === true)?.path;
+  const routes = [...options.routes];
+  if (options.slackRequestListener !== undefined) routes.push(slackRoute(options.slackRequestListener, new SlackGate(options.slackGate)));
+  const table = buildTable(routes.filter((route) => route.pattern === undefined));
+  // Templated paths (`/access_keys/{id}`) are matched by their patterns, after the exact paths.
+  const templated = [...buildTable(routes.filter((route) => route.pattern !== undefined)).entries()].map(([template, entry]) => ({
+    template,
+    pattern: routes.find((route) => route.path === template)?.pattern,
+    entry,
+  }));
+  const lookup = (path: string): { label: string; entry: PathEntry } | undefined => {
+    const exact = table.get(path);
+    if (exact !== undefined) return { label: path, entry: exact };
+    const match = templated.find((candidate) => candidate.pattern?.test(path) === true);
+    return match === undefined ? undefined : { label: match.template, entry: match.entry };
+  };
   const { logger, observer } = options;
+  const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
 
-  const server = createServer((req, res) => {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    const started = performance.now();
-
-    const mount = options.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
-    if (mount !== undefined) {
-      mount.listener(req, res);
-      return;
-    }
-
-    if (path === SLACK_PATH && options.slackRequestListener !== undefined) {
-      if (observer !== undefined) {
-        res.once('finish', () => observer.observe(SLACK_PATH, res.statusCode < 400 ? 'ok' : `http_${res.statusCode}`, (performance.now() - started) / 1000));
-      }
-      // Bolt buffers the whole body before it checks the signature: unsigned giants stop here. Slack's
-      // largest payloads (a modal's state) are tens of kilobytes, and Slack always sends Content-Length.
-      const length = Number(req.headers['content-length'] ?? Number.NaN);
-      if (!Number.isFinite(length) || length > SLACK_MAX_BODY_BYTES) {
-        res.writeHead(Number.isFinite(length) ? 413 : 411).end();
-        req.resume();
-        return;
-      }
-      options.slackRequestListener(req, res);
-      return;
-    }
-
-    const route = table.get(`${req.method ?? 'GET'} ${path}`) ?? patterned.find((candidate) => candidate.method === req.method && candidate.pattern?.test(path) === true);
-    const template = paths.has(path) ? path : templateOf(path);
-    // Unknown paths share one label, so scanners cannot blow up the metrics' cardinality.
-    const ctx = new RequestContext(randomUUID(), route?.path ?? template ?? UNMATCHED, logger);
-    res.setHeader('x-request-id', ctx.requestId);
-    if (observer !== undefined) {
-      res.once('finish', () => observer.observe(ctx.route, ctx.outcome ?? (res.statusCode < 400 ? 'ok' : `http_${res.statusCode}`), (performance.now() - started) / 1000));
-    }
-
+  async function dispatch(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: string, entry: PathEntry | undefined): Promise<void> {
     if (urlCarriesSecret(url)) {
       ctx.log('warn', 'refused a request with a secret key in its URL');
       sendError(res, ctx, 'secret_in_url', { connection: 'close' });
       return;
     }
-    if (route === undefined) {
-      sendError(res, ctx, template !== undefined ? 'method_not_allowed' : 'not_found');
+    if (entry === undefined) {
+      sendError(res, ctx, 'not_found', closeIfBody(req));
       return;
     }
-    route.handle(req, res, ctx).catch((error: unknown) => {
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      ctx.outcome = 'options';
+      res.writeHead(204, { allow: entry.allow, ...closeIfBody(req) }).end();
+      return;
+    }
+    // HEAD is GET without a body; Node leaves the body out of HEAD responses by itself.
+    const route = entry.byMethod.get(method === 'HEAD' ? 'GET' : method);
+    if (route === undefined) {
+      sendError(res, ctx, 'method_not_allowed', { allow: entry.allow, ...closeIfBody(req) });
+      return;
+    }
+    await route.handle(req, res, ctx);
+  }
+
+  /** The one catch: whatever a handler (or Bolt) throws is logged and answered, never left to the process. */
+  function failed(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, error: unknown): void {
+    try {
       const appError = asAppError(error);
       const code = httpErrorForFault(appError);
       ctx.log('error', 'http route failed', { error: appError.cause ?? appError });
-      if (!res.headersSent) sendError(res, ctx, code, code === 'unavailable' ? { 'retry-after': '1' } : {});
-      else res.destroy();
-    });
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const headers: Record<string, string> = { ...closeIfBody(req), ...(code === 'unavailable' ? { 'retry-after': '1' } : {}) };
+      ctx.outcome = code;
+      sendError(res, ctx, code, headers);
+    } catch (secondary) {
+      logger.error('answering a failed request failed', { requestId: ctx.requestId, error: secondary });
+      res.destroy();
+    }
+  }
+
+  const server = createServer({ headersTimeout: deadlines.headersMs, requestTimeout: deadlines.requestMs, connectionsCheckingInterval: deadlines.checkIntervalMs }, (req, res) => {
+    const started = performance.now();
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const mount = options.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+    if (mount !== undefined) {
+      try {
+        mount.listener(req, res);
+      } catch (error) {
+        logger.error('a mounted listener failed', { error, prefix: mount.prefix });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+        else res.destroy();
+      }
+      return;
+    }
+    const found = lookup(path);
+    const entry = found?.entry;
+    // Unknown paths share one label, so scanners cannot blow up the metrics' cardinality; templates label their paths.
+    const ctx = new RequestContext(randomUUID(), found?.label ?? UNMATCHED, logger);
+    res.setHeader('x-request-id', ctx.requestId);
+    // An aborted upload or a reset socket is the client's business: noted, never thrown.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    if (observer !== undefined) {
+      res.once('finish', () => observer.observe(ctx.route, ctx.outcome ?? (res.statusCode < 400 ? 'ok' : `http_${res.statusCode}`), (performance.now() - started) / 1000));
+    }
+    dispatch(req, res, ctx, url, entry).catch((error: unknown) => failed(req, res, ctx, error));
   });
-  // Slow clients must not hold sockets open (slowloris): headers and whole requests are bounded.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
   return server;
 }

@@ -1,7 +1,13 @@
+import type { ThrottleCounters } from '../domain/throttle-ports.js';
+
 /**
- * Failed-attempt throttling, well below 100 consecutive failures per client (NIST 800-63B, section 5.2.2). Counters live in memory, per replica:
- * a brute-forcer spread over N replicas gets N times the attempts, which is still far below anything
- * that matters against 238-bit secrets. Memory is bounded; when full, the oldest windows go first.
+ * Failed-attempt throttling, well below 100 consecutive failures per client (NIST 800-63B, section
+ * 5.2.2), in fixed windows: window n covers [n·windowMs, (n+1)·windowMs) of the clock, the same on every replica.
+ *
+ * Login and token failures use `SharedThrottle`: counters in the database, shared by all replicas, and
+ * each attempt is *reserved* (counted) before the awaited lookup and refunded if it succeeds, so 500
+ * concurrent guesses cannot all pass a check made before any of them was counted. Verify misses use the
+ * in-memory `FailureCounter` (per replica): a verify must not cost a database write.
  */
 export interface ThrottleRule {
   /** Failures allowed per window; the next attempt is refused until the window ends. */
@@ -60,6 +66,88 @@ export class FailureCounter {
       if (oldest.done === true) break;
       this.#windows.delete(oldest.value);
     }
+  }
+}
+
+export interface Reservation {
+  /** False once this attempt is over the limit: answer 429 without doing the work. */
+  allowed: boolean;
+  /** Until the window ends. */
+  retryAfterMs: number;
+  /** The attempt was no failure after all (a right secret, a genuine token): take it back. */
+  refund(): Promise<void>;
+}
+
+/** What this replica knows of one subject's current window: the last count the database gave, and reservations in flight. */
+interface LocalWindow {
+  windowIndex: number;
+  known: number;
+  inFlight: number;
+}
+
+const refused = async (): Promise<void> => undefined;
+
+export class SharedThrottle {
+  readonly #scope: string;
+  readonly #rule: ThrottleRule;
+  readonly #counters: ThrottleCounters;
+  readonly #nowMs: () => number;
+  readonly #maxEntries: number;
+  readonly #local = new Map<string, LocalWindow>();
+
+  constructor(scope: string, rule: ThrottleRule, counters: ThrottleCounters, nowMs: () => number, maxEntries = 100_000) {
+    this.#scope = scope;
+    this.#rule = rule;
+    this.#counters = counters;
+    this.#nowMs = nowMs;
+    this.#maxEntries = maxEntries;
+  }
+
+  /**
+   * Counts one attempt for `subject` now, atomically in the database, and says whether it is within the
+   * limit. The database alone decides what is allowed; this replica only refuses early, without a
+   * database round trip, once the last count it saw, or its own reservations in flight, reach the
+   * limit — so a burst of 500 costs about `limit` upserts, not 500 queued on one row.
+   */
+  async reserve(subject: string): Promise<Reservation> {
+    const now = this.#nowMs();
+    const { windowMs, limit } = this.#rule;
+    const windowIndex = Math.floor(now / windowMs);
+    const endsMs = (windowIndex + 1) * windowMs;
+    const local = this.#localWindow(subject, windowIndex);
+    // Either the database already said the window is full, or `limit` attempts are on their way and
+    // will fill it (their sum is not taken: a known count may already include ones still in flight).
+    if (local.known >= limit || local.inFlight >= limit) return { allowed: false, retryAfterMs: endsMs - now, refund: refused };
+    local.inFlight += 1;
+    let count: number;
+    try {
+      count = await this.#counters.hit(this.#scope, subject, windowIndex, endsMs);
+    } finally {
+      local.inFlight -= 1;
+    }
+    local.known = Math.max(local.known, count);
+    return {
+      allowed: count <= limit,
+      retryAfterMs: endsMs - now,
+      refund: async () => {
+        await this.#counters.refund(this.#scope, subject, windowIndex);
+        local.known = Math.max(0, local.known - 1);
+      },
+    };
+  }
+
+  #localWindow(subject: string, windowIndex: number): LocalWindow {
+    const existing = this.#local.get(subject);
+    if (existing !== undefined && existing.windowIndex === windowIndex) return existing;
+    // A new window starts from nothing; memory stays bounded (oldest entries go first when full).
+    this.#local.delete(subject);
+    if (this.#local.size >= this.#maxEntries) {
+      const oldest = this.#local.keys().next();
+      if (oldest.done !== true) this.#local.delete(oldest.value);
+    }
+    const fresh: LocalWindow = { windowIndex, known: 0, inFlight: 0 };
+    this.#local.set(subject, fresh);
+    return fresh;
   }
 }
 

@@ -4,7 +4,7 @@ import type { AuthFailureReason } from '../domain/usage.js';
 import { MAX_BODY_BYTES, readJsonBody } from './body.js';
 import { clientAddress, throttleIdentity } from './client.js';
 import type { ApiContext } from './context.js';
-import { writeJson } from './errors.js';
+import { bodyErrorCode, writeJson } from './errors.js';
 import { sendError, type Route } from './server.js';
 import { retryAfterSeconds } from './throttle.js';
 
@@ -25,8 +25,8 @@ export function verifyRoute(api: ApiContext): Route {
       // The body is read (at most 8 KB) before anything is answered, so the connection stays usable.
       const body = await readJsonBody(req, MAX_BODY_BYTES);
       if (!body.ok) {
-        if (body.error === 'payload_too_large') sendError(res, ctx, 'payload_too_large', { connection: 'close' });
-        else sendError(res, ctx, 'invalid_request');
+        const refusal = bodyErrorCode(body.error);
+        sendError(res, ctx, refusal.code, refusal.headers);
         return;
       }
       const client = clientAddress(req, api.trustProxy);

@@ -50,11 +50,14 @@ export interface ApiHarness {
   api: IntegrationApi;
   server: Server;
   base: string;
+  metricsBase: string;
   queries: QueryLog;
   logs: string[];
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Reply>;
   postRaw(path: string, body: string, headers?: Record<string, string>): Promise<Reply>;
   get(path: string, headers?: Record<string, string>): Promise<Reply>;
+  /** GET /metrics from the metrics port. */
+  metrics(): Promise<Reply>;
   /** A key (alice's unless another owner with API access is named), with its secret. */
   createKey(name: string, options?: { expiresAt?: Date; owner?: string }): Promise<{ id: string; secret: string; ownerId: string }>;
   close(): Promise<void>;
@@ -83,6 +86,9 @@ export async function startApi(dialect: DialectName, options: Partial<Omit<Integ
   const server = createHttpServer({ routes: [healthRoute(services), ...api.routes], logger, observer: api.observer });
   const port = await listen(server, 0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
+  // /metrics lives on its own (loopback) port, as runtime.ts serves it.
+  const metricsServer = createHttpServer({ routes: [api.metricsRoute], logger });
+  const metricsBase = `http://127.0.0.1:${await listen(metricsServer, 0, '127.0.0.1')}`;
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) =>
     toReply(await fetch(base + path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }));
   const postRaw = async (path: string, body: string, headers: Record<string, string> = {}) =>
@@ -96,11 +102,13 @@ export async function startApi(dialect: DialectName, options: Partial<Omit<Integ
     api,
     server,
     base,
+    metricsBase,
     queries,
     logs: logger.lines,
     post,
     postRaw,
     get,
+    metrics: async () => toReply(await fetch(`${metricsBase}/metrics`)),
     async createKey(name, keyOptions = {}) {
       const owner = keyOptions.owner ?? ALICE;
       const expiry = keyOptions.expiresAt === undefined ? ({ kind: 'never' } as const) : ({ kind: 'at', at: keyOptions.expiresAt } as const);
@@ -111,8 +119,10 @@ export async function startApi(dialect: DialectName, options: Partial<Omit<Integ
     async close() {
       if (closed) return;
       closed = true;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const each of [server, metricsServer]) {
+        each.closeAllConnections();
+        await new Promise<void>((resolve) => each.close(() => resolve()));
+      }
       await api.stop();
       await db.cleanup();
     },

@@ -24,7 +24,7 @@ describe.each(dialects)('GET /metrics and GET /healthz on %s', (dialect) => {
     await h.post('/v1/keys/verify', { key: generateSecret() });
     await h.post('/login', { username: key.id, password: generateSecret() });
     await h.get('/no/such/path');
-    const reply = await h.get('/metrics');
+    const reply = await h.metrics();
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = reply.text;
@@ -46,7 +46,7 @@ describe.each(dialects)('GET /metrics and GET /healthz on %s', (dialect) => {
     h.clock.advance(1000);
     const pending = await h.services.deps.store.read.countPendingAudit();
     expect(pending).toBeGreaterThan(0);
-    const text = (await h.get('/metrics')).text;
+    const text = (await h.metrics()).text;
     expect(sample(text, 'akb_audit_outbox_pending')).toBe(pending);
     expect(sample(text, 'akb_keys{status="active"}')).toBe(1);
     expect(sample(text, 'akb_keys{status="inactive"}')).toBe(1);
@@ -57,14 +57,14 @@ describe.each(dialects)('GET /metrics and GET /healthz on %s', (dialect) => {
   it('shows pending last-used writes until they are flushed', async () => {
     const key = await h.createKey('ci');
     await h.post('/v1/keys/verify', { key: key.secret });
-    expect(sample((await h.get('/metrics')).text, 'akb_usage_pending_keys')).toBe(1);
+    expect(sample((await h.metrics()).text, 'akb_usage_pending_keys')).toBe(1);
     await h.api.flushUsage();
-    expect(sample((await h.get('/metrics')).text, 'akb_usage_pending_keys')).toBe(0);
+    expect(sample((await h.metrics()).text, 'akb_usage_pending_keys')).toBe(0);
   });
 
   it('keeps answering with the database down, saying so in akb_database_up; /healthz says 503', async () => {
     await h.db.store.close();
-    const metrics = await h.get('/metrics');
+    const metrics = await h.metrics();
     expect(metrics.status).toBe(200);
     expect(sample(metrics.text, 'akb_database_up')).toBe(0);
     const health = await h.get('/healthz');
@@ -76,8 +76,8 @@ describe.each(dialects)('GET /metrics and GET /healthz on %s', (dialect) => {
     const other = await startApi(dialect);
     try {
       await other.post('/v1/keys/verify', { key: 'aks_nope' });
-      expect(sample((await other.get('/metrics')).text, 'akb_http_requests_total{route="/v1/keys/verify",outcome="malformed"}')).toBe(1);
-      expect(sample((await h.get('/metrics')).text, 'akb_http_requests_total{route="/v1/keys/verify",outcome="malformed"}')).toBeUndefined();
+      expect(sample((await other.metrics()).text, 'akb_http_requests_total{route="/v1/keys/verify",outcome="malformed"}')).toBe(1);
+      expect(sample((await h.metrics()).text, 'akb_http_requests_total{route="/v1/keys/verify",outcome="malformed"}')).toBeUndefined();
     } finally {
       await other.close();
     }

@@ -18,11 +18,14 @@ describe.each(dialects)('the integration API inside the real app on %s', (dialec
     const created = await services.keys.create({ actorId: 'UALICE', name: 'ci', expiry: { kind: 'never' } });
     if (!created.created) throw new Error('no key');
 
-    const login = await fetch(url('/login'), { method: 'POST', body: JSON.stringify({ username: created.key.id, password: created.secret }) });
+    const json = { 'content-type': 'application/json' };
+    const login = await fetch(url('/login'), { method: 'POST', headers: json, body: JSON.stringify({ username: created.key.id, password: created.secret }) });
     expect(login.status).toBe(200);
-    const verify = await fetch(url('/v1/keys/verify'), { method: 'POST', body: JSON.stringify({ key: created.secret }) });
+    const verify = await fetch(url('/v1/keys/verify'), { method: 'POST', headers: json, body: JSON.stringify({ key: created.secret }) });
     expect(await verify.json()).toMatchObject({ valid: true, keyId: created.key.id });
-    const metrics = await (await fetch(url('/metrics'))).text();
+    // /metrics is not on the public port; it is on the metrics port (loopback).
+    expect((await fetch(url('/metrics'))).status).toBe(404);
+    const metrics = await (await fetch(`http://127.0.0.1:${t.app.metricsPort}/metrics`)).text();
     expect(metrics).toContain('akb_http_requests_total{route="/v1/keys/verify",outcome="valid"} 1');
 
     // Stop the app as SIGTERM does: its last flush must write the use it still held in memory.

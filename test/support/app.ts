@@ -55,6 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.socketMode ? { SLACK_APP_TOKEN: 'xapp-test' } : {}),
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
+    METRICS_PORT: '0',
     DATABASE_URL: databaseUrl,
     AUDIT_CHANNEL_ID: AUDIT_CHANNEL,
     APPROVALS_CHANNEL_ID: APPROVALS_CHANNEL,
