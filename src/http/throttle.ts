@@ -136,6 +136,19 @@ export class SharedThrottle {
     };
   }
 
+  /**
+   * How long `subject` must wait, from what this replica last saw, without counting an attempt (0: go
+   * on). For callers whose check is offline and cheap (a signed token), so honest concurrent calls are
+   * never refused for being concurrent; their failures are counted afterwards with `reserve`.
+   */
+  waitMs(subject: string): number {
+    const now = this.#nowMs();
+    const { windowMs, limit } = this.#rule;
+    const windowIndex = Math.floor(now / windowMs);
+    const local = this.#local.get(subject);
+    return local !== undefined && local.windowIndex === windowIndex && local.known >= limit ? (windowIndex + 1) * windowMs - now : 0;
+  }
+
   #localWindow(subject: string, windowIndex: number): LocalWindow {
     const existing = this.#local.get(subject);
     if (existing !== undefined && existing.windowIndex === windowIndex) return existing;

@@ -36,6 +36,8 @@ describe.each(dialects)('the secret CSV’s lifetime in Slack on %s', (dialect) 
     const until1h = Math.floor((created + HOUR_MS) / 1000);
     expect(file.initialComment).toContain(`deleted from Slack <!date^${until1h}^`);
 
+    // The deletion is queued once the upload returned its file id, right after the DM appeared.
+    await until(async () => (await app.db.connection.db.selectFrom('notification_outbox').select('kind').execute()).length > 0, 'the deletion to be queued');
     clock.advance(HOUR_MS - 60_000);
     // Not yet due: the worker leaves it.
     expect((await app.db.connection.db.selectFrom('notification_outbox').select(['kind', 'state']).execute())).toEqual([{ kind: 'secret_file.delete', state: 'pending' }]);

@@ -27,7 +27,9 @@ export async function authenticateCaller(api: ApiContext, req: IncomingMessage, 
   }
   const client = clientAddress(req, api.trustProxy);
   const subject = throttleIdentity(client);
-  const wait = api.authFailuresByClient.retryAfterMs(subject);
+  // A token is checked offline (its signature), so a guess costs the guesser as much as us: honest
+  // clients making many calls at once are not held up by a reservation; bad tokens are counted after.
+  const wait = api.authFailuresByClient.waitMs(subject);
   if (wait > 0) {
     sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(wait) });
     return undefined;
@@ -35,7 +37,7 @@ export async function authenticateCaller(api: ApiContext, req: IncomingMessage, 
   const header = req.headers[TOKEN_HEADER];
   const keyId = typeof header === 'string' ? await api.tokens.keyIdOf(header.trim()) : undefined;
   if (keyId === undefined) {
-    api.authFailuresByClient.fail(subject);
+    await api.authFailuresByClient.reserve(subject);
     api.usage.recordFailure({ endpoint: ctx.route, keyId: null, clientAddress: client, reason: 'invalid_token' });
     sendError(res, ctx, 'invalid_token');
     return undefined;
