@@ -83,6 +83,22 @@ describe.each(dialects)('the notification sender on %s', (dialect) => {
     expect(logger.entries.filter((e) => e.alert === 'notification_parked')).toEqual([expect.objectContaining({ kind: 'key_api.owner_dm', attempts: 3 })]);
   }, 40_000);
 
+  it('one owner\'s DMs about one key arrive in the order things happened through the key API: created, made inactive, deleted', async () => {
+    const [owner = 'UAAAA'] = OWNERS;
+    const { test, services, start, dmsFor } = await setUp([owner]);
+    await services.access.grant(ADMIN, owner);
+    const caller = await services.keys.create({ actorId: owner, name: 'ci', expiry: { kind: 'never' } });
+    const via: ViaKey = { keyId: caller.key.id, roleId: caller.key.roleId };
+    const made = await services.keys.create({ actorId: owner, name: 'made', expiry: { kind: 'never' }, via });
+    await services.keys.deactivate(owner, made.key.id, { via });
+    await services.keys.activate(owner, made.key.id, { via });
+    await services.keys.delete(owner, made.key.id, undefined, { via });
+    start(test.store, 'sender');
+    const dms = await until(async () => dmsFor(owner).length >= 3 && dmsFor(owner), 'three DMs', 20_000);
+    expect(dms.map((m) => /was (created|made inactive|deleted)/.exec(m.text ?? '')?.[0])).toEqual(['was created', 'was made inactive', 'was deleted']);
+    expect(dms.every((m) => JSON.stringify(m.blocks).includes(made.key.id))).toBe(true);
+  }, 40_000);
+
   it('an admin reporting someone else\'s key queues the owner\'s DM with Rotate; reporting one\'s own key queues none', async () => {
     const [owner = 'UAAAA'] = OWNERS;
     const { test, services, start, dmsFor } = await setUp([owner]);
