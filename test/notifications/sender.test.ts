@@ -26,8 +26,10 @@ describe.each(dialects)('the notification sender on %s', (dialect) => {
   });
 
   async function setUp(knownOwners: readonly string[]) {
-    const test = (db = await createTestDatabase(dialect));
-    const emulator = (slack = await SlackEmulator.start());
+    const test = await createTestDatabase(dialect);
+    db = test;
+    const emulator = await SlackEmulator.start();
+    slack = emulator;
     for (const owner of knownOwners) emulator.addUser({ id: owner, name: owner.toLowerCase() });
     const { services } = await makeServices(test.store, { admins: [ADMIN] });
     const logger = createRecordingLogger();
