@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
-import { KyselyOwnerNotices } from './db/owner-notices-repo.js';
 import { createStore } from './db/store.js';
 import type { DomainDeps } from './domain/deps.js';
 import { SecretHasher } from './domain/secrets.js';
@@ -103,7 +102,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await slack.start();
     stops.push(() => slack.stop());
     const outbound = createSlackOutbound({ config, logger, clientOptions: options.slackClientOptions });
-    // User-facing notifications (decision DMs, cards, role-deletion DMs, stale notices, secret-file deletion).
+    // User-facing notifications (decision DMs, cards, role-deletion DMs, stale notices, secret-file deletion,
+    // key API owner DMs, undelivered-key DMs, compromised-key DMs).
     const notificationWorker = startNotificationWorker({ store: deps.store, now: deps.now, logger, channel: outbound.notifications, staleKeyAutoInactiveAfterMs: config.notifications.staleKeyAutoInactiveAfterMs, tuning: options.notificationTuning });
     outboxSignal.onWake(() => notificationWorker.wake());
     stops.push(() => notificationWorker.stop());
@@ -120,8 +120,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         accessRequests: {
           expire: () => services.access.expireRequests(),
         },
-        ownerNotices: { queue: new KyselyOwnerNotices(connection), dm: outbound.ownerNotices },
-        undelivered: { sweep: () => services.keys.sweepUndelivered(), forgetReplays: () => services.keys.forgetOldReplays(), notifier: outbound.undeliveredKeys },
+        undelivered: { sweep: () => services.keys.sweepUndelivered(), forgetReplays: () => services.keys.forgetOldReplays() },
         periodic: { ...config.notifications, wake: () => notificationWorker.wake() },
       });
       stops.push(() => scheduler.stop());

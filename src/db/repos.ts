@@ -1,6 +1,5 @@
 import { createQueryId, sql, type CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { AccessKey, AccessRequest, AccessRequestStatus, AuditAction, AuditHead, AuditRecord, Role, RolePolicy, StoredKeyStatus, User } from '../domain/model.js';
-import type { OwnerNotice } from '../domain/owner-notices.js';
 import type { Notification } from '../domain/notifications.js';
 import type { AuditSearch, Repos } from '../domain/ports.js';
 import { insertNotification } from './notification-insert.js';
@@ -465,26 +464,6 @@ export class KyselyRepos implements Repos {
     if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq);
     const rows = await query.orderBy('seq', 'desc').limit(filter.limit).execute();
     return rows.map(toAuditRecord);
-  }
-
-  async queueOwnerNotice(notice: OwnerNotice): Promise<void> {
-    await this.db
-      .insertInto('owner_notices')
-      .values({
-        id: notice.id,
-        owner_id: notice.ownerId,
-        kind: notice.kind,
-        key_id: notice.keyId,
-        key_name: notice.keyName,
-        role_name: notice.roleName,
-        via_key_id: notice.viaKeyId,
-        actor_id: notice.actorId,
-        created_at: notice.createdAt,
-        state: 'pending',
-        attempts: 0,
-        next_attempt_at: notice.createdAt,
-      })
-      .execute();
   }
 
   async enqueueNotification(notification: Notification, at: string, notBefore?: string): Promise<void> {

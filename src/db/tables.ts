@@ -150,27 +150,6 @@ export interface StaleKeyNoticesTable {
   done_at: string | null;
 }
 
-/** Owner DMs of the Prisma-compatible key API, queued with the change (migration 2026-12-01T04-00). */
-export interface OwnerNoticesTable {
-  id: string;
-  owner_id: string;
-  kind: string;
-  key_id: string;
-  key_name: string;
-  role_name: string | null;
-  via_key_id: string;
-  actor_id: string;
-  created_at: string;
-  state: string;
-  attempts: number;
-  next_attempt_at: string;
-  claimed_until: string | null;
-  last_error: string | null;
-  channel_id: string | null;
-  message_ts: string | null;
-  done_at: string | null;
-}
-
 /** One row per Slack interaction that changed something: a replay finds it and changes nothing. */
 export interface ProcessedRequestsTable {
   id: string;
@@ -199,7 +178,6 @@ export interface Database {
   audit_mirror_gate: AuditMirrorGateTable;
   expiry_warnings: ExpiryWarningsTable;
   app_settings: AppSettingsTable;
-  owner_notices: OwnerNoticesTable;
   processed_requests: ProcessedRequestsTable;
   notification_outbox: NotificationOutboxTable;
   stale_key_notices: StaleKeyNoticesTable;

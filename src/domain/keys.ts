@@ -2,13 +2,30 @@ import { AppError } from '../errors.js';
 import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { SYSTEM_ACTOR, SYSTEM_ADMIN_ROLE, type AccessKey, type AuditAction, type Role } from './model.js';
-import { ownerNoticeOf, queueOwnerNotice, type ViaKey } from './owner-notices.js';
+import type { KeyApiChange, Notification } from './notifications.js';
 import type { Repos } from './ports.js';
 import { KEY_ID_PATTERN, SecretHasher, containsSecret, generateKeyId, generateSecret, isWellFormedSecret, secretStart } from './secrets.js';
 import { assertExpiryAllowed } from './policy.js';
 import { DAY_MS, isExpired, iso, resolveExpiry, type ExpiryChoice } from './time.js';
 import { contextIn, userContext, type UserContext } from './users.js';
 import { KEY_NAME_MAX_CHARS } from './limits.js';
+
+/** An integration acting through one of its owner's keys (the key API), rather than the owner in Slack. */
+export interface ViaKey {
+  keyId: string;
+  /** The calling key's role: through a key, its owner acts in that role only (R3). */
+  roleId: string;
+}
+
+/**
+ * docs/http-api.md, "Prisma-compatible key API": when automation changes a key through the key API, its
+ * owner is told by DM. The notification is queued by the transaction that made the change, so it exists
+ * exactly when the change does, and the notification outbox sends it after commit.
+ */
+async function queueKeyApiNotice(tx: Repos, change: KeyApiChange, key: AccessKey, role: Pick<Role, 'name'> | undefined, via: ViaKey, actorId: string, now: Date): Promise<void> {
+  const notice: Notification = { kind: 'key_api.owner_dm', change, ownerId: key.ownerId, keyId: key.id, keyName: key.name, roleName: role?.name ?? null, viaKeyId: via.keyId, actorId };
+  await tx.enqueueNotification(notice, iso(now));
+}
 
 // Control characters (C0, DEL, C1) and the invisible format characters that can disguise a name.
 const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
@@ -128,7 +145,7 @@ export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promis
     // Through the key API, the response that carries the secret is its delivery (R6).
     const viaDetails: Record<string, string> = input.via === undefined ? {} : { via: input.via.keyId, delivery: 'api_response' };
     await appendAudit(tx, auditOf(input.actorId, 'key.created', key, role, { slotsUsed: used + 1, maxKeys: role.maxKeys, ...viaDetails }), now);
-    if (input.via !== undefined) await queueOwnerNotice(tx, ownerNoticeOf('key_created', key, role, input.via, input.actorId, now));
+    if (input.via !== undefined) await queueKeyApiNotice(tx, 'key_created', key, role, input.via, input.actorId, now);
     return { created: true, key, role, secret };
   });
 }
@@ -262,7 +279,7 @@ export async function deactivateKey(deps: DomainDeps, actorId: string, reference
     await tx.updateKey(key.id, { status });
     const action = byOwner ? 'key.deactivated' : 'key.revoked';
     await appendAudit(tx, auditOf(actorId, action, updated, role, viaDetail(via)), deps.now());
-    if (via !== undefined) await queueOwnerNotice(tx, ownerNoticeOf(byOwner ? 'key_deactivated' : 'key_revoked', updated, role, via, actorId, deps.now()));
+    if (via !== undefined) await queueKeyApiNotice(tx, byOwner ? 'key_deactivated' : 'key_revoked', updated, role, via, actorId, deps.now());
     return { key: updated, role, changed: true };
   }, options);
 }
@@ -298,7 +315,7 @@ export async function deleteKey(deps: DomainDeps, actorId: string, reference: st
     await tx.deleteKey(key.id);
     await tx.clearRotationsTo(key.id);
     await appendAudit(tx, auditOf(actorId, 'key.deleted', key, role, { ...(reason === undefined ? {} : { reason }), ...viaDetail(via) }), deps.now());
-    if (via !== undefined) await queueOwnerNotice(tx, ownerNoticeOf('key_deleted', key, role, via, actorId, deps.now()));
+    if (via !== undefined) await queueKeyApiNotice(tx, 'key_deleted', key, role, via, actorId, deps.now());
     return { key, role, changed: true };
   }, options);
 }
@@ -437,8 +454,8 @@ export async function forgetOldReplays(deps: DomainDeps): Promise<number> {
 /**
  * Deletes keys whose secret never reached their owner (a crash or kill between commit and delivery),
  * each in its own audited transaction (`key.deleted_undelivered`), which frees its slot; a rotation it
- * belonged to is undone (the old key never started its grace period). Returns the keys it removed, so
- * the caller tells their owners. Safe on several replicas: each key is re-read under the write lock.
+ * belonged to is undone (the old key never started its grace period). Each owner's DM is queued in the
+ * same transaction (notification outbox). Returns the keys it removed. Safe on several replicas: each key is re-read under the write lock.
  */
 export async function sweepUndeliveredKeys(deps: DomainDeps, options: { ttlMs?: number; limit?: number } = {}): Promise<Array<{ key: AccessKey; role: Role | undefined; rotatedFrom: string | null }>> {
   const cutoff = iso(new Date(deps.now().getTime() - (options.ttlMs ?? UNDELIVERED_TTL_MS)));
@@ -453,6 +470,8 @@ export async function sweepUndeliveredKeys(deps: DomainDeps, options: { ttlMs?: 
       await tx.deleteKey(key.id);
       await tx.clearRotationsTo(key.id);
       await appendAudit(tx, auditOf(SYSTEM_ACTOR, 'key.deleted_undelivered', key, role, { reason: 'secret_not_delivered', createdAt: key.createdAt, ...(predecessor === undefined ? {} : { rotatedFrom: predecessor.id }) }), deps.now());
+      // The owner's DM is queued with the deletion, so it exists exactly when the deletion does.
+      await tx.enqueueNotification({ kind: 'undelivered_key.dm', ownerId: key.ownerId, keyId: key.id, keyName: key.name, roleName: role?.name ?? null, rotatedFrom: predecessor?.id ?? null }, iso(deps.now()));
       return { key, role, rotatedFrom: predecessor?.id ?? null };
     });
     if (done !== undefined) removed.push(done);
@@ -484,7 +503,8 @@ export async function undoRotation(deps: DomainDeps, actorId: string, result: Ro
 /**
  * README "Security-team controls", report compromised: the key is refused from this instant (only an admin can make it
  * active again), and the audit record is queued with priority for the security channel. The owner
- * or any admin may report it. Reporting twice changes nothing more.
+ * or any admin may report it; an admin's report queues the owner's DM in the same transaction.
+ * Reporting twice changes nothing more.
  */
 export async function reportCompromised(deps: DomainDeps, actorId: string, reference: string): Promise<KeyChange> {
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
@@ -501,6 +521,8 @@ export async function reportCompromised(deps: DomainDeps, actorId: string, refer
       }),
       deps.now(),
     );
+    // An admin reported someone else's key: its owner is the one who can rotate it, so they are told.
+    if (actorId !== key.ownerId) await tx.enqueueNotification({ kind: 'key_compromised.owner_dm', keyId: key.id, reporterId: actorId }, iso(deps.now()));
     return { key: updated, role, changed: true };
   });
 }

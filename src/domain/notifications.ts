@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeliveryOutcome } from './delivery.js';
-import type { AccessRequest, AccessKey } from './model.js';
+import type { AccessRequest, AccessKey, Role } from './model.js';
 
 /**
  * The user-facing notification outbox (README "Background work"). Nothing a person is told in the
@@ -31,10 +31,40 @@ export const notificationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('stale_key.inactivated_dm'), keyId: z.string().min(1).max(100), ownerId: z.string().min(1).max(50), keyName: z.string().max(200) }),
   /** The secret's CSV leaves Slack after SECRET_FILE_TTL (queued at upload, due then). */
   z.object({ kind: z.literal('secret_file.delete'), fileId: z.string().min(1).max(100), keyId: z.string().min(1).max(100), ownerId: z.string().min(1).max(50) }),
+  /** Automation changed the owner's key through the key API ("… by automation using key ak_…"). */
+  z.object({
+    kind: z.literal('key_api.owner_dm'),
+    change: z.enum(['key_created', 'key_deleted', 'key_deactivated', 'key_revoked']),
+    ownerId: z.string().min(1).max(50),
+    keyId: z.string().min(1).max(100),
+    keyName: z.string().max(200),
+    roleName: z.string().max(200).nullable(),
+    /** The key the automation authenticated with. */
+    viaKeyId: z.string().min(1).max(100),
+    /** On whose behalf it acted: the calling key's owner (an admin when it is someone else's key). */
+    actorId: z.string().min(1).max(50),
+  }),
+  /** The undelivered sweep deleted a key whose secret never reached its owner. */
+  z.object({
+    kind: z.literal('undelivered_key.dm'),
+    ownerId: z.string().min(1).max(50),
+    keyId: z.string().min(1).max(100),
+    keyName: z.string().max(200),
+    roleName: z.string().max(200).nullable(),
+    /** It was the successor of a rotation; the old key keeps its expiry. */
+    rotatedFrom: z.string().max(100).nullable(),
+  }),
+  /** An admin reported someone else's key compromised: its owner is told, and offered Rotate. */
+  z.object({ kind: z.literal('key_compromised.owner_dm'), keyId: z.string().min(1).max(100), reporterId: z.string().min(1).max(50) }),
 ]);
 
 export type Notification = z.infer<typeof notificationSchema>;
 export type NotificationKind = Notification['kind'];
+/** A key API change as its owner is told about it; `at` is when it happened. */
+export type KeyApiNotice = Omit<Extract<Notification, { kind: 'key_api.owner_dm' }>, 'kind'> & { at: string };
+export type KeyApiChange = KeyApiNotice['change'];
+/** A key removed because its secret never reached its owner, as the owner is told about it. */
+export type UndeliveredKeyNotice = Omit<Extract<Notification, { kind: 'undelivered_key.dm' }>, 'kind'>;
 
 export interface QueuedNotification {
   id: string;
@@ -65,7 +95,10 @@ export type NotificationMessage =
   | { kind: 'keys_deleted.dm'; ownerId: string; cause: 'role_deleted' | 'role_removed'; roleName: string; keys: Array<{ id: string; name: string }> }
   | { kind: 'stale_key.notice'; key: AccessKey; roleName: string | null; unusedSince: string; autoInactiveAt: string | null; now: string }
   | { kind: 'stale_key.inactivated_dm'; ownerId: string; keyId: string; keyName: string }
-  | { kind: 'secret_file.delete'; fileId: string };
+  | { kind: 'secret_file.delete'; fileId: string }
+  | { kind: 'key_api.owner_dm'; notice: KeyApiNotice }
+  | { kind: 'undelivered_key.dm'; notice: UndeliveredKeyNotice }
+  | { kind: 'key_compromised.owner_dm'; key: AccessKey; role: Role | undefined; reporterId: string; now: string };
 
 /** Implemented in src/slack/outbound with a WebClient of its own (no retries: the worker decides). */
 export interface NotificationChannel {

@@ -3,7 +3,6 @@ import type { ExpiryWarningStore } from './expiry-ports.js';
 import type { Notification, NotificationOutbox } from './notifications.js';
 import type { StaleKeyStore } from './stale-keys.js';
 import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, RolePolicy, User } from './model.js';
-import type { OwnerNotice } from './owner-notices.js';
 import type { ThrottleCounters } from './throttle-ports.js';
 
 /**
@@ -84,8 +83,6 @@ export interface Repos {
   listAuditAscending(afterSeq: number, limit: number): Promise<AuditRecord[]>;
   searchAudit(filter: AuditSearch): Promise<AuditRecord[]>;
 
-  /** Queues a DM to a key's owner about a change made through the key API, in the caller's transaction. */
-  queueOwnerNotice(notice: OwnerNotice): Promise<void>;
   /** Queues a user-facing notification in the caller's transaction (README "Background work"); `notBefore` delays it. */
   enqueueNotification(notification: Notification, at: string, notBefore?: string): Promise<void>;
   /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */

@@ -3,8 +3,7 @@ import { checkDecider, decideAccessRequest, expireAccessRequests, listOpenReques
 import { exportAudit, listAllKeys, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { activateKey, confirmDelivery, forgetOldReplays, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, sweepUndeliveredKeys, undoRotation, verifyKey, type ChangeOptions, type CreateKeyInput, type RotateKeyResult, type RotateOptions } from './keys.js';
-import type { ViaKey } from './owner-notices.js';
+import { activateKey, confirmDelivery, forgetOldReplays, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, sweepUndeliveredKeys, undoRotation, verifyKey, type ChangeOptions, type CreateKeyInput, type RotateKeyResult, type RotateOptions, type ViaKey } from './keys.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
 import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
@@ -15,9 +14,9 @@ import type { ExpiryChoice } from './time.js';
 import { bootstrapAdmins, ensureBaselineRoles, requireAdmin, switchActiveRole, userContext } from './users.js';
 
 /** Runs a change that may have queued notifications, then wakes the worker so they go out at once. */
-async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>): Promise<T> {
+async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>, queued = true): Promise<T> {
   const result = await change;
-  deps.outbox?.wake();
+  if (queued) deps.outbox?.wake();
   return result;
 }
 
@@ -37,21 +36,26 @@ export function createServices(deps: DomainDeps) {
     },
     keys: {
       slots: (userId: string) => slotsFor(deps, userId),
-      create: (input: CreateKeyInput) => createKey(deps, input),
+      // Through the key API (`via`), a change queues its owner's DM (docs/http-api.md).
+      create: (input: CreateKeyInput) => notifyAfter(deps, createKey(deps, input), input.via !== undefined),
       list: (userId: string, options?: { allRoles?: boolean; via?: ViaKey }) => listKeys(deps, userId, options),
       show: (actorId: string, reference: string, via?: ViaKey) => showKey(deps, actorId, reference, via),
       // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).
       extend: (actorId: string, reference: string, expiry: ExpiryChoice, options?: ChangeOptions) => extendKey(deps, actorId, reference, expiry, options),
-      deactivate: (actorId: string, reference: string, options?: ChangeOptions) => deactivateKey(deps, actorId, reference, options),
+      deactivate: (actorId: string, reference: string, options?: ChangeOptions) => notifyAfter(deps, deactivateKey(deps, actorId, reference, options), options?.via !== undefined),
       activate: (actorId: string, reference: string, options?: ChangeOptions) => activateKey(deps, actorId, reference, options),
-      delete: (actorId: string, reference: string, reason?: string, options?: ChangeOptions) => deleteKey(deps, actorId, reference, reason, options),
+      delete: (actorId: string, reference: string, reason?: string, options?: ChangeOptions) => notifyAfter(deps, deleteKey(deps, actorId, reference, reason, options), options?.via !== undefined),
       verify: (secret: unknown) => verifyKey(deps, secret),
       rotate: (actorId: string, reference: string, options?: RotateOptions) => rotateKey(deps, actorId, reference, options),
       confirmDelivery: (keyId: string) => confirmDelivery(deps, keyId),
-      sweepUndelivered: (options?: { ttlMs?: number; limit?: number }) => sweepUndeliveredKeys(deps, options),
+      sweepUndelivered: async (options?: { ttlMs?: number; limit?: number }) => {
+        const removed = await sweepUndeliveredKeys(deps, options);
+        if (removed.length > 0) deps.outbox?.wake();
+        return removed;
+      },
       forgetOldReplays: () => forgetOldReplays(deps),
       undoRotation: (actorId: string, result: RotateKeyResult) => undoRotation(deps, actorId, result),
-      reportCompromised: (actorId: string, reference: string) => reportCompromised(deps, actorId, reference),
+      reportCompromised: (actorId: string, reference: string) => notifyAfter(deps, reportCompromised(deps, actorId, reference)),
     },
     access: {
       grant: (actorId: string, userId: string) => grantApiAccess(deps, actorId, userId),

@@ -1,14 +1,12 @@
 import cron, { type Logger as CronLogger } from 'node-cron';
 import type { AuditChannel } from '../domain/audit-outbox.js';
 import type { WarningDm } from '../domain/expiry-ports.js';
-import type { OwnerNoticeDm, OwnerNoticeQueue } from '../domain/owner-notices.js';
 import type { Store } from '../domain/ports.js';
 import type { Logger } from '../logger.js';
 import { createAuditMirror, type AuditMirrorTuning } from './jobs/audit-mirror.js';
 import { runExpireAccessRequests, type ExpireAccessRequestsInput } from './jobs/expire-access-requests.js';
 import { runExpiryCheck, type ExpiryCheckResult } from './jobs/expiry-check.js';
 import { createWarningSender, type WarningSenderTuning } from './jobs/expiry-warning-sender.js';
-import { createOwnerNoticeSender, type OwnerNoticeSenderTuning } from './jobs/owner-notice-sender.js';
 import { runUndeliveredSweep, type UndeliveredSweepInput } from './jobs/undelivered-sweep.js';
 import { startWorkerLoop, type WorkerLoop } from './worker-loop.js';
 import type { NotificationChannel } from '../domain/notifications.js';
@@ -32,8 +30,6 @@ export interface SchedulerOptions {
   warningDm: WarningDm;
   /** Expires API-access requests on the same schedule as the expiry check (optional in tests). */
   accessRequests?: Omit<ExpireAccessRequestsInput, 'logger'>;
-  /** Owner DMs about changes made through the key API (docs/http-api.md, "Prisma-compatible key API"), drained by their own loop. */
-  ownerNotices?: { queue: OwnerNoticeQueue; dm: OwnerNoticeDm; tuning?: Partial<OwnerNoticeSenderTuning> };
   /** Removes keys whose secret never reached their owner, every `undeliveredSweepMs` (optional in tests). */
   undelivered?: Omit<UndeliveredSweepInput, 'logger'>;
   /** How often the undelivered sweep runs; default 30 s, so a stranded key goes within about 2.5 minutes. */
@@ -115,11 +111,6 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const sender = createWarningSender({ store, now, dm: options.warningDm, warningDays: options.expiryWarningDays, logger: logger.child({ job: 'expiry-warnings' }), tuning: options.tuning?.sender });
   const senderLoop = startWorkerLoop({ name: 'expiry warning sender', logger, tick: (signal) => sender.tick(signal) });
 
-  const notices = options.ownerNotices;
-  const noticeLoop =
-    notices === undefined
-      ? undefined
-      : startWorkerLoop({ name: 'owner notice sender', logger, tick: createOwnerNoticeSender({ queue: notices.queue, dm: notices.dm, now: wallClock, logger: logger.child({ job: 'owner-notices' }), tuning: notices.tuning }).tick });
   // Not on the expiry cron (15 minutes by default): a stranded key holds a slot, so it goes within minutes.
   const undelivered = options.undelivered;
   const sweepLoop =
@@ -176,7 +167,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       await task.stop();
       await task.destroy();
       await running;
-      await Promise.all([mirrorLoop.stop(), senderLoop.stop(), noticeLoop?.stop(), sweepLoop?.stop()]);
+      await Promise.all([mirrorLoop.stop(), senderLoop.stop(), sweepLoop?.stop()]);
     },
   };
 }

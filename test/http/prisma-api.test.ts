@@ -1,7 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyId } from '../../src/domain/secrets.js';
-import { KyselyOwnerNotices } from '../../src/db/owner-notices-repo.js';
 import { dialects } from '../support/db.js';
 import { dumpAllRows } from '../support/dump.js';
 import { DAY_MS } from '../support/domain.js';
@@ -39,7 +38,9 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
   });
   const aliceToken = async () => loginAs(h.base, await h.createKey('ci'));
   const audit = async (action: string) => (await h.services.audit.search({ limit: 100 })).filter((r) => r.action === action);
-  const pendingNotices = async () => new KyselyOwnerNotices(h.db.connection).claim({ now: new Date(h.clock.now().getTime() + DAY_MS), leaseMs: 1000, maxItems: 100 });
+  /** The key API's owner DMs waiting in the notification outbox, in the order they go out. */
+  const pendingNotices = async () =>
+    (await h.db.store.notifications.claim({ now: new Date(h.clock.now().getTime() + DAY_MS), leaseMs: 1000, maxItems: 100 })).flatMap((item) => (item.notification?.kind === 'key_api.owner_dm' ? [item.notification] : []));
 
   describe('POST /access_keys', () => {
     it('creates a key in the calling key\'s role for its owner, shows the secret once, stores only its hash, and the new key logs in', async () => {
@@ -57,7 +58,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const listed = keysOf(await api.get(`/access_keys`)).find((k) => k.id === created.id);
       expect(JSON.stringify(listed)).not.toContain(created.secretKey);
       const dump = await dumpAllRows(h.db);
-      expect(dump.tables).toContain('owner_notices');
+      expect(dump.tables).toContain('notification_outbox');
       expect(dump.text).toContain(created.id);
       expect(dump.text).not.toContain(created.secretKey);
       expect(h.logs.join('\n')).not.toContain(created.secretKey);
@@ -291,7 +292,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       await api.status(created.id, 'true');
       await api.del(created.id);
       const notices = await pendingNotices();
-      expect(notices.map((n) => [n.kind, n.keyId, n.ownerId, n.viaKeyId])).toEqual([
+      expect(notices.map((n) => [n.change, n.keyId, n.ownerId, n.viaKeyId])).toEqual([
         ['key_created', created.id, ALICE, caller.id],
         ['key_deactivated', created.id, ALICE, caller.id],
         ['key_deleted', created.id, ALICE, caller.id],

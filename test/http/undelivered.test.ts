@@ -10,6 +10,10 @@ describe.each(dialects)('a key whose secret has not reached its owner yet (%s)',
   });
   afterEach(async () => h.close());
 
+  /** The owner DMs the sweep queued in the notification outbox (with the deletion, not after it). */
+  const queuedDms = async () =>
+    (await h.db.store.notifications.claim({ now: h.clock.now(), leaseMs: 1000, maxItems: 100 })).flatMap((item) => (item.notification?.kind === 'undelivered_key.dm' ? [item.notification] : []));
+
   async function undeliveredKey(name: string) {
     const result = await h.services.keys.create({ actorId: ALICE, name, expiry: { kind: 'never' }, deliverLater: true });
     if (!result.created) throw new Error('not created');
@@ -48,6 +52,8 @@ describe.each(dialects)('a key whose secret has not reached its owner yet (%s)',
     const records = await h.services.audit.search({ keyId: stranded.id, limit: 5 });
     expect(records.map((r) => r.action)).toEqual(['key.deleted_undelivered', 'key.created']);
     expect(records[0]?.actorId).toBe('system');
+    // One owner DM, queued by the deletion's transaction (three sweeps, one deletion, one DM).
+    expect(await queuedDms()).toEqual([{ kind: 'undelivered_key.dm', ownerId: ALICE, keyId: stranded.id, keyName: 'stranded', roleName: 'Account Group Read Only', rotatedFrom: null }]);
     // Delivery confirmed too late changes nothing: the key is gone.
     expect(await h.services.keys.confirmDelivery(stranded.id)).toBe(false);
     expect((await h.post('/v1/keys/verify', { key: delivered.secret })).json).toMatchObject({ valid: true });
@@ -61,6 +67,7 @@ describe.each(dialects)('a key whose secret has not reached its owner yet (%s)',
     expect(stored?.rotatedTo).toBe(rotated.successor.id);
     h.clock.advance(3 * 60_000);
     await h.services.keys.sweepUndelivered();
+    expect(await queuedDms()).toEqual([expect.objectContaining({ keyId: rotated.successor.id, rotatedFrom: old.id })]);
     const after = await h.db.store.read.findKeyById(old.id);
     expect(after).toMatchObject({ expiresAt: null, rotatedTo: null, status: 'active' });
     expect((await h.post('/v1/keys/verify', { key: old.secret })).json).toMatchObject({ valid: true });

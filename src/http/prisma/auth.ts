@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { revalidateKey } from '../../domain/integration.js';
-import type { ViaKey } from '../../domain/owner-notices.js';
+import type { ViaKey } from '../../domain/keys.js';
 import { KEY_ID_PATTERN } from '../../domain/secrets.js';
 import { clientAddress, throttleIdentity } from '../client.js';
 import type { ApiContext } from '../context.js';

@@ -94,6 +94,21 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
         return { message: { kind: n.kind, ownerId: n.ownerId, keyId: n.keyId, keyName: n.keyName } };
       case 'secret_file.delete':
         return { message: { kind: n.kind, fileId: n.fileId } };
+      case 'key_api.owner_dm': {
+        const { kind, ...notice } = n;
+        return { message: { kind, notice: { ...notice, at: queuedAt } } };
+      }
+      case 'undelivered_key.dm': {
+        const { kind, ...notice } = n;
+        return { message: { kind, notice } };
+      }
+      case 'key_compromised.owner_dm': {
+        // Shown with the key's state now (and Rotate); gone or made active again by an admin: nothing left to tell.
+        const key = await store.read.findKeyById(n.keyId);
+        if (key === undefined) return { cancel: 'key_deleted' };
+        if (key.status !== 'compromised') return { cancel: 'key_no_longer_compromised' };
+        return { message: { kind: n.kind, key, role: await store.read.findRoleById(key.roleId), reporterId: n.reporterId, now: input.now().toISOString() } };
+      }
     }
   }
 

@@ -2,23 +2,16 @@ import type { WebClientOptions } from '@slack/web-api';
 import type { Config } from '../../config.js';
 import type { AuditChannel } from '../../domain/audit-outbox.js';
 import type { WarningDm } from '../../domain/expiry-ports.js';
-import type { OwnerNoticeDm } from '../../domain/owner-notices.js';
 import type { Logger } from '../../logger.js';
 import { SlackAuditChannel } from './audit-channel.js';
 import { createBackgroundClient } from './client.js';
-import { SlackOwnerNoticeDm } from './owner-notice-dm.js';
-import { SlackUndeliveredDm } from './undelivered-dm.js';
 import { SlackWarningDm } from './warning-dm.js';
-import type { UndeliveredKeyNotifier } from '../../domain/undelivered.js';
 import { SlackNotificationChannel } from './notification-channel.js';
 import type { NotificationChannel } from '../../domain/notifications.js';
 
 export interface SlackOutbound {
   auditChannel: AuditChannel;
   warningDm: WarningDm;
-  /** DMs to key owners about changes made through the key API. */
-  ownerNotices: OwnerNoticeDm;
-  undeliveredKeys: UndeliveredKeyNotifier;
   /** The user-facing notification outbox's Slack side. */
   notifications: NotificationChannel;
 }
@@ -33,8 +26,6 @@ export function createSlackOutbound(options: { config: Pick<Config, 'slack' | 'a
   return {
     auditChannel: new SlackAuditChannel(client('audit-mirror'), config.auditChannelId),
     warningDm: new SlackWarningDm(client('expiry-warnings')),
-    ownerNotices: new SlackOwnerNoticeDm(client('owner-notices')),
-    undeliveredKeys: new SlackUndeliveredDm(client('undelivered-keys')),
     notifications: new SlackNotificationChannel(client('notifications'), config.approvalsChannelId ?? config.auditChannelId),
   };
 }

@@ -4,7 +4,9 @@ import type { NotificationChannel, NotificationMessage } from '../../domain/noti
 import type { Message } from '../views/blocks.js';
 import { accessRequestCard, decisionDm } from '../views/approvals.js';
 import { keyRow } from '../surfaces.js';
-import { keysDeletedByRoleMessage, messageLink, requestReminderMessage, staleKeyInactivatedMessage, staleKeyNoticeMessage } from '../views/notifications.js';
+import { keyReportedCompromisedMessage, keysDeletedByRoleMessage, messageLink, requestReminderMessage, staleKeyInactivatedMessage, staleKeyNoticeMessage } from '../views/notifications.js';
+import { ownerNoticeMessage } from '../views/owner-notice.js';
+import { undeliveredKeyDm } from '../views/undelivered.js';
 import { outcomeOfError } from './outcome.js';
 
 /** For the approvals channel these mean "misconfigured destination": hold everything and alert. */
@@ -14,7 +16,7 @@ const GONE_ERRORS = new Set(['message_not_found', 'file_not_found', 'file_delete
 
 /**
  * Sends the notification outbox's messages (decision DMs, card updates, reminders, role-deletion DMs,
- * stale-key notices) and deletes secret files, through its own WebClient (no retries: the worker decides).
+ * stale-key notices, key API owner DMs, undelivered-key DMs, compromised-key DMs) and deletes secret files, through its own WebClient (no retries: the worker decides).
  */
 export class SlackNotificationChannel implements NotificationChannel {
   constructor(
@@ -68,6 +70,12 @@ export class SlackNotificationChannel implements NotificationChannel {
         case 'secret_file.delete':
           await this.client.files.delete({ file: message.fileId });
           return { kind: 'posted', channelId: '', ts: '' };
+        case 'key_api.owner_dm':
+          return await this.dm(message.notice.ownerId, ownerNoticeMessage(message.notice));
+        case 'undelivered_key.dm':
+          return await this.dm(message.notice.ownerId, undeliveredKeyDm(message.notice));
+        case 'key_compromised.owner_dm':
+          return await this.dm(message.key.ownerId, keyReportedCompromisedMessage(keyRow(message.key, message.role, new Date(message.now)), message.reporterId));
       }
     } catch (error) {
       if (error instanceof WebAPIPlatformError && GONE_ERRORS.has(error.data.error)) return { kind: 'gone' };

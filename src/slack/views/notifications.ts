@@ -3,7 +3,7 @@ import type { AccessRequest } from '../../domain/model.js';
 import { ACTION } from '../ids.js';
 import type { KnownBlock, Message } from './blocks.js';
 import { escapeText, lastUsedText, mention, mrkdwn, plain, slackDate } from './format.js';
-import { deactivateButton, deleteButton, type KeyRow } from './keys.js';
+import { deactivateButton, deleteButton, keyOutcomeMessage, type KeyRow } from './keys.js';
 import { keysDeletedDm } from './admin.js';
 
 /** block_id of a stale-key notice's buttons: the "outcome" surface, so a click replaces the DM with the result. */
@@ -71,4 +71,10 @@ export function staleKeyInactivatedMessage(keyId: string, keyName: string): Mess
 export function keysDeletedByRoleMessage(cause: 'role_deleted' | 'role_removed', roleName: string, keys: Array<{ id: string; name: string }>): Message {
   const why = cause === 'role_deleted' ? `The role *${escapeText(roleName)}* was deleted by an admin.` : `An admin removed the role *${escapeText(roleName)}* from you.`;
   return keysDeletedDm(why, keys);
+}
+
+/** An admin reported the owner's key compromised: the owner is the one who can rotate it (the key's fresh state, with Rotate). */
+export function keyReportedCompromisedMessage(row: KeyRow, reporterId: string): Message {
+  const text = `:rotating_light: ${mention(reporterId)} reported your access key *${escapeText(row.key.name)}* (\`${row.key.id}\`) compromised. It no longer works, and only an admin can make it active again. *Rotate* it to get a replacement in its place.`;
+  return keyOutcomeMessage(text, row);
 }

@@ -1,15 +1,15 @@
-import type { OwnerNotice, OwnerNoticeKind } from '../../domain/owner-notices.js';
+import type { KeyApiChange, KeyApiNotice } from '../../domain/notifications.js';
 import type { Message } from './blocks.js';
 import { escapeText, mention, slackDate } from './format.js';
 
-const verbs: Record<OwnerNoticeKind, string> = {
+const verbs: Record<KeyApiChange, string> = {
   key_created: 'was created',
   key_deleted: 'was deleted',
   key_deactivated: 'was made inactive',
   key_revoked: 'was revoked (made inactive by an admin)',
 };
 
-const advice: Record<OwnerNoticeKind, string> = {
+const advice: Record<KeyApiChange, string> = {
   key_created: 'Its secret went to the automation that asked for it. If you did not expect this, make the key inactive with `/accesskey deactivate`.',
   key_deleted: 'Integrations using it can no longer authenticate.',
   key_deactivated: 'Integrations using it can no longer authenticate until it is made active again.',
@@ -17,14 +17,14 @@ const advice: Record<OwnerNoticeKind, string> = {
 };
 
 /** The DM a key's owner gets when automation changed the key through the key API (docs/http-api.md, "Prisma-compatible key API"). */
-export function ownerNoticeMessage(notice: OwnerNotice): Message {
+export function ownerNoticeMessage(notice: KeyApiNotice): Message {
   const role = notice.roleName === null ? '' : ` in *${escapeText(notice.roleName)}*`;
   const actor = notice.actorId === notice.ownerId ? '' : ` on behalf of ${mention(notice.actorId)}`;
-  const text = `Your access key *${escapeText(notice.keyName)}*${role} ${verbs[notice.kind]} ${slackDate(notice.createdAt)} by automation using key \`${escapeText(notice.viaKeyId)}\`${actor}.`;
+  const text = `Your access key *${escapeText(notice.keyName)}*${role} ${verbs[notice.change]} ${slackDate(notice.at)} by automation using key \`${escapeText(notice.viaKeyId)}\`${actor}.`;
   return {
-    text: `Your access key ${escapeText(notice.keyName)} ${verbs[notice.kind]} by automation using key ${escapeText(notice.viaKeyId)}.`,
+    text: `Your access key ${escapeText(notice.keyName)} ${verbs[notice.change]} by automation using key ${escapeText(notice.viaKeyId)}.`,
     blocks: [
-      { type: 'section', block_id: `owner_notice_${notice.kind}`, text: { type: 'mrkdwn', text: `${text}\n${advice[notice.kind]}` } },
+      { type: 'section', block_id: `owner_notice_${notice.change}`, text: { type: 'mrkdwn', text: `${text}\n${advice[notice.change]}` } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Key ID \`${escapeText(notice.keyId)}\`` }] },
     ],
   };

@@ -1,4 +1,4 @@
-import type { UndeliveredKeyNotice } from '../../domain/undelivered.js';
+import type { UndeliveredKeyNotice } from '../../domain/notifications.js';
 import type { Message } from './blocks.js';
 import { escapeText, mrkdwn } from './format.js';
 

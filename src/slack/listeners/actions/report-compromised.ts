@@ -1,24 +1,18 @@
-import type { WebClient } from '@slack/web-api';
-import { sendDm } from '../../delivery/dm.js';
-import { keyRow, refreshSurface } from '../../surfaces.js';
+import { refreshSurface } from '../../surfaces.js';
 import { escapeText, mention } from '../../views/format.js';
-import { keyOutcomeMessage, surfaceOfBlock } from '../../views/keys.js';
+import { surfaceOfBlock } from '../../views/keys.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
 
-async function report(ctx: ListenerContext, client: WebClient, userId: string, keyId: string): Promise<string> {
+async function report(ctx: ListenerContext, userId: string, keyId: string): Promise<string> {
   const result = await ctx.services.keys.reportCompromised(userId, keyId);
   const name = `*${escapeText(result.key.name)}*`;
   if (!result.changed) return `${name} was already reported compromised; it stays inactive.`;
   if (result.key.ownerId === userId) {
     return `:rotating_light: ${name} is reported compromised: it stopped working just now and the security channel has been alerted. *Rotate* it to get a replacement in its place; only an admin can make it active again.`;
   }
-  // An admin reported someone else's key: its owner is the one who can rotate it.
-  const text = `:rotating_light: ${mention(userId)} reported your access key ${name} (\`${result.key.id}\`) compromised. It no longer works, and only an admin can make it active again. *Rotate* it to get a replacement in its place.`;
-  await sendDm(client, result.key.ownerId, keyOutcomeMessage(text, keyRow(result.key, result.role, ctx.services.now()))).catch((error: unknown) =>
-    ctx.logger.warn('could not tell the owner about a compromised key', { error, keyId: result.key.id }),
-  );
-  return `:rotating_light: ${name} (owner ${mention(result.key.ownerId)}) is reported compromised and inactive; the security channel has been alerted and the owner was offered a rotation by DM.`;
+  // An admin reported someone else's key: the domain queued the owner's DM (with Rotate) with the change.
+  return `:rotating_light: ${name} (owner ${mention(result.key.ownerId)}) is reported compromised and inactive; the security channel has been alerted and the owner is offered a rotation by DM.`;
 }
 
 /**
@@ -31,7 +25,7 @@ export const reportCompromisedButton = (ctx: ListenerContext) => async (args: Bu
   const click = clickFacts(args);
   const surface = click.inHome ? 'home' : surfaceOfBlock(click.blockId);
   // Registered with `onError: 'refresh-key'`: a refusal is shown on the same surface, as its notice line.
-  const notice = await report(ctx, args.client, click.userId, click.value);
+  const notice = await report(ctx, click.userId, click.value);
   await refreshSurface({ services: ctx.services, client: args.client, surface, userId: click.userId, keyId: click.value, notice, responseUrl: click.responseUrl }).catch((error: unknown) =>
     ctx.logger.warn('could not refresh after reporting a key compromised', { error }),
   );
