@@ -1,25 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay } from '../../domain/delivery.js';
 import { expiryThresholds, reasonToCancel } from '../../domain/expiry.js';
 import type { QueuedWarning, WarningDm } from '../../domain/expiry-ports.js';
 import type { Store } from '../../domain/ports.js';
 import type { Logger } from '../../logger.js';
+import { createLeaseSender, type LeaseSender, type LeaseSenderTuning, type SendStep } from '../lease-sender.js';
 
-export interface WarningSenderTuning {
-  /** How long claimed warnings belong to this sender; a crash is recovered after it. */
-  leaseMs: number;
-  batchSize: number;
-  /** Pause between two DMs (Slack's workspace-wide limit for chat.postMessage). */
-  spacingMs: number;
+export interface WarningSenderTuning extends LeaseSenderTuning {
   /** Attempts charged to one warning (user_not_found, …) before it is parked. */
   maxAttempts: number;
   retryDelaysMs: number[];
-  /** Waits after consecutive 5xx / network failures. */
-  unavailableBackoffMs: number[];
-  /** Retry interval while the token is revoked or the app lacks a scope. */
-  blockedRetryMs: number;
-  /** Pause when nothing is queued (other replicas may queue, and retries come due). */
-  idlePollMs: number;
 }
 
 export const DEFAULT_SENDER_TUNING: WarningSenderTuning = {
@@ -44,10 +33,7 @@ export interface WarningSenderInput {
   tuning?: Partial<WarningSenderTuning>;
 }
 
-export interface WarningSender {
-  /** Sends one claimed batch; resolves to how long to pause before the next call. */
-  tick(signal?: AbortSignal): Promise<number>;
-}
+export type WarningSender = LeaseSender;
 
 /**
  * Delivers the DMs the expiry check queued. Each warning is leased, re-checked against the key (nothing
@@ -60,17 +46,8 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
   const thresholds = expiryThresholds(input.warningDays);
   const queue = input.store.expiryWarnings;
   const log = input.logger;
-  // Holds are kept in monotonic time, so neither wake() nor a wall-clock jump shortens a Retry-After.
-  let holdUntil = 0;
-  let failures = 0;
-  let blocked = false;
 
-  const hold = (ms: number): number => {
-    holdUntil = performance.now() + ms;
-    return ms;
-  };
-
-  async function deliver(item: QueuedWarning): Promise<'sent' | 'cancelled' | 'failed' | { pauseMs: number }> {
+  async function deliver(item: QueuedWarning): Promise<SendStep> {
     const now = input.now();
     const key = await input.store.read.findKeyById(item.keyId);
     const threshold = thresholds.find((t) => t.id === item.threshold);
@@ -97,21 +74,7 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
     switch (outcome.kind) {
       case 'posted':
         await queue.markSent(item.id, outcome, input.now());
-        if (failures > 0 || blocked) log.info('expiry warnings flowing again', { after: blocked ? 'blocked' : 'unavailable' });
-        failures = 0;
-        blocked = false;
         return 'sent';
-      case 'rate_limited':
-        log.warn('expiry warning DM rate limited by Slack; pausing', { retryAfterMs: outcome.retryAfterMs });
-        return { pauseMs: hold(outcome.retryAfterMs) };
-      case 'unavailable':
-        failures += 1;
-        log.warn('Slack unavailable for expiry warnings; backing off', { error: outcome.error, failures });
-        return { pauseMs: hold(backoffDelay(tuning.unavailableBackoffMs, failures)) };
-      case 'blocked':
-        if (!blocked) log.error('ALERT expiry warnings cannot be delivered until an operator acts (token or scopes)', { alert: 'expiry_warnings_blocked', error: outcome.error });
-        blocked = true;
-        return { pauseMs: hold(tuning.blockedRetryMs) };
       case 'rejected': {
         const attempts = item.attempts + 1;
         const park = attempts >= tuning.maxAttempts;
@@ -120,32 +83,19 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
         else log.warn('expiry warning refused by Slack; will retry', { warning: item.id, error: outcome.error, attempts });
         return 'failed';
       }
+      default:
+        return outcome;
     }
   }
 
-  return {
-    async tick(signal?: AbortSignal): Promise<number> {
-      const held = holdUntil - performance.now();
-      if (held > 0) return held;
-      const items = await queue.claim({ now: input.now(), leaseMs: tuning.leaseMs, maxItems: tuning.batchSize });
-      if (items.length === 0) return tuning.idlePollMs;
-      for (const [index, item] of items.entries()) {
-        // Stopping or pausing hands the rest back at once instead of letting their lease run out.
-        if (signal?.aborted === true) {
-          await queue.release(items.slice(index).map((i) => i.id));
-          return 0;
-        }
-        const done = await deliver(item);
-        if (typeof done === 'object') {
-          await queue.release(items.slice(index).map((i) => i.id));
-          return done.pauseMs;
-        }
-        if (done === 'sent' && tuning.spacingMs > 0 && index < items.length - 1) {
-          // The only rejection is the abort of a stop(): the loop then ends at its next check, nothing is lost.
-          await sleep(tuning.spacingMs, undefined, { signal }).catch(() => undefined);
-        }
-      }
-      return items.length === tuning.batchSize ? 0 : tuning.spacingMs;
-    },
-  };
+  return createLeaseSender({
+    name: 'expiry warnings',
+    blockedAlert: 'expiry_warnings_blocked',
+    claim: (now, leaseMs, maxItems) => queue.claim({ now, leaseMs, maxItems }),
+    release: (ids) => queue.release(ids),
+    deliver,
+    now: input.now,
+    logger: log,
+    tuning,
+  });
 }

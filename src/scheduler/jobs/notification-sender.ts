@@ -1,24 +1,15 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { appendAudit } from '../../domain/audit.js';
 import { backoffDelay, type DeliveryOutcome } from '../../domain/delivery.js';
 import { SYSTEM_ACTOR } from '../../domain/model.js';
 import type { Notification, NotificationChannel, NotificationMessage, QueuedNotification } from '../../domain/notifications.js';
 import type { Store } from '../../domain/ports.js';
 import type { Logger } from '../../logger.js';
+import { createLeaseSender, type LeaseSender, type LeaseSenderTuning, type SendStep } from '../lease-sender.js';
 
-export interface NotificationSenderTuning {
-  /** Longer than a whole batch can take at worst (batch × 2 Slack calls × 10 s + spacing). */
-  leaseMs: number;
-  batchSize: number;
-  /** Pause between two sends (Slack's ~1 message/s per channel, and DMs workspace-wide). */
-  spacingMs: number;
+export interface NotificationSenderTuning extends LeaseSenderTuning {
   /** Refusals charged to one notification before it is parked (a secret file's deletion is never parked). */
   maxAttempts: number;
   retryDelaysMs: number[];
-  /** Waits after consecutive 5xx / network failures. */
-  unavailableBackoffMs: number[];
-  blockedRetryMs: number;
-  idlePollMs: number;
 }
 
 export const DEFAULT_NOTIFICATION_TUNING: NotificationSenderTuning = {
@@ -42,9 +33,7 @@ export interface NotificationSenderInput {
   tuning?: Partial<NotificationSenderTuning>;
 }
 
-export interface NotificationSender {
-  tick(signal?: AbortSignal): Promise<number>;
-}
+export type NotificationSender = LeaseSender;
 
 type Resolved = { message: NotificationMessage } | { cancel: string };
 
@@ -58,13 +47,6 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
   const tuning: NotificationSenderTuning = { ...DEFAULT_NOTIFICATION_TUNING, ...input.tuning };
   const { store, logger: log } = input;
   const queue = store.notifications;
-  let holdUntil = 0;
-  let failures = 0;
-  let blocked = false;
-  const hold = (ms: number): number => {
-    holdUntil = performance.now() + ms;
-    return ms;
-  };
 
   async function resolve(n: Notification, queuedAt: string): Promise<Resolved> {
     switch (n.kind) {
@@ -120,7 +102,7 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
     );
   }
 
-  async function deliver(item: QueuedNotification): Promise<'sent' | 'cancelled' | 'failed' | { pauseMs: number }> {
+  async function deliver(item: QueuedNotification): Promise<SendStep> {
     const now = input.now();
     const n = item.notification;
     if (n === undefined) {
@@ -137,15 +119,9 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
     if (outcome.kind === 'posted' || outcome.kind === 'gone') {
       if (n.kind === 'secret_file.delete') await recordFileDeleted(n, outcome.kind === 'gone');
       await queue.complete(item.id, 'sent', input.now(), outcome.kind === 'gone' ? 'already_gone' : undefined);
-      if (failures > 0 || blocked) log.info('notifications flowing again', { after: blocked ? 'blocked' : 'unavailable' });
-      failures = 0;
-      blocked = false;
       return 'sent';
     }
-    if (outcome.kind === 'rate_limited') {
-      log.warn('notification rate limited by Slack; pausing', { retryAfterMs: outcome.retryAfterMs, kind: n.kind });
-      return { pauseMs: hold(outcome.retryAfterMs) };
-    }
+    if (outcome.kind === 'rate_limited') return outcome;
     const attempts = item.attempts + 1;
     if (n.kind === 'secret_file.delete') {
       // The CSV holds a secret: its deletion is never given up. Every failure counts, and once it keeps
@@ -157,45 +133,22 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
       } else log.warn('secret file deletion failed; will retry', { fileId: n.fileId, error: outcome.error, attempts });
       if (outcome.kind === 'rejected') return 'failed';
     }
-    switch (outcome.kind) {
-      case 'unavailable':
-        failures += 1;
-        log.warn('Slack unavailable for notifications; backing off', { error: outcome.error, failures });
-        return { pauseMs: hold(backoffDelay(tuning.unavailableBackoffMs, failures)) };
-      case 'blocked':
-        if (!blocked) log.error('ALERT notifications cannot be delivered until an operator acts (token, scopes or channel)', { alert: 'notifications_blocked', error: outcome.error });
-        blocked = true;
-        return { pauseMs: hold(tuning.blockedRetryMs) };
-      case 'rejected': {
-        const park = attempts >= tuning.maxAttempts;
-        await queue.recordFailure(item.id, { error: outcome.error, retryAt: park ? null : new Date(now.getTime() + backoffDelay(tuning.retryDelaysMs, attempts)) }, now);
-        if (park) log.error('ALERT notification parked after repeated refusals', { alert: 'notification_parked', notification: item.id, kind: n.kind, error: outcome.error, attempts });
-        else log.warn('notification refused by Slack; will retry', { notification: item.id, kind: n.kind, error: outcome.error, attempts });
-        return 'failed';
-      }
-    }
+    if (outcome.kind !== 'rejected') return outcome;
+    const park = attempts >= tuning.maxAttempts;
+    await queue.recordFailure(item.id, { error: outcome.error, retryAt: park ? null : new Date(now.getTime() + backoffDelay(tuning.retryDelaysMs, attempts)) }, now);
+    if (park) log.error('ALERT notification parked after repeated refusals', { alert: 'notification_parked', notification: item.id, kind: n.kind, error: outcome.error, attempts });
+    else log.warn('notification refused by Slack; will retry', { notification: item.id, kind: n.kind, error: outcome.error, attempts });
+    return 'failed';
   }
 
-  return {
-    async tick(signal?: AbortSignal): Promise<number> {
-      const held = holdUntil - performance.now();
-      if (held > 0) return held;
-      const items = await queue.claim({ now: input.now(), leaseMs: tuning.leaseMs, maxItems: tuning.batchSize });
-      if (items.length === 0) return tuning.idlePollMs;
-      for (const [index, item] of items.entries()) {
-        if (signal?.aborted === true) {
-          await queue.release(items.slice(index).map((i) => i.id));
-          return 0;
-        }
-        const done = await deliver(item);
-        if (typeof done === 'object') {
-          // The row that met the outage keeps its place (handed back, not charged), and so do the rest.
-          await queue.release(items.slice(index).map((i) => i.id));
-          return done.pauseMs;
-        }
-        if (done === 'sent' && tuning.spacingMs > 0 && index < items.length - 1) await sleep(tuning.spacingMs, undefined, { signal }).catch(() => undefined);
-      }
-      return items.length === tuning.batchSize ? 0 : tuning.spacingMs;
-    },
-  };
+  return createLeaseSender({
+    name: 'notifications',
+    blockedAlert: 'notifications_blocked',
+    claim: (now, leaseMs, maxItems) => queue.claim({ now, leaseMs, maxItems }),
+    release: (ids) => queue.release(ids),
+    deliver,
+    now: input.now,
+    logger: log,
+    tuning,
+  });
 }
