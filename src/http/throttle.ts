@@ -136,6 +136,18 @@ export class SharedThrottle {
     };
   }
 
+  /**
+   * How long `subject` is still refused from what this replica last heard from the database (0 when
+   * not), without counting an attempt: for callers that count only failures they can tell apart cheaply.
+   */
+  refusedForMs(subject: string): number {
+    const now = this.#nowMs();
+    const windowIndex = Math.floor(now / this.#rule.windowMs);
+    const local = this.#local.get(subject);
+    if (local === undefined || local.windowIndex !== windowIndex || local.known < this.#rule.limit) return 0;
+    return (windowIndex + 1) * this.#rule.windowMs - now;
+  }
+
   #localWindow(subject: string, windowIndex: number): LocalWindow {
     const existing = this.#local.get(subject);
     if (existing !== undefined && existing.windowIndex === windowIndex) return existing;
