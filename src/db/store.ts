@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Repos, Store } from '../domain/ports.js';
+import type { Repos, Store, WriteOptions } from '../domain/ports.js';
 import type { Connection } from './connect.js';
 import { runWithDeadline } from './deadline.js';
 import { faultToAppError, withFaultRetries } from './faults.js';
@@ -49,15 +49,15 @@ export function createStore(connection: Connection): Store {
   }
 
   /** The audited write path (chain lock, retries); the expiry job writes its markers through it too. */
-  function writeAudited<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return withFaultRetries({ dialect, deadlineMs: INTERACTIVE_DEADLINE_MS, retryUnavailable: true, bounded: true }, () => attempt(fn));
+  function writeAudited<T>(fn: (trx: Transaction<Database>) => Promise<T>, budgetMs = INTERACTIVE_DEADLINE_MS): Promise<T> {
+    return withFaultRetries({ dialect, deadlineMs: budgetMs, retryUnavailable: true, bounded: true }, () => attempt(fn));
   }
 
   return {
     dialect,
     read,
-    write<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
-      return writeAudited((trx) => fn(new KyselyRepos(trx)));
+    write<T>(fn: (tx: Repos) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+      return writeAudited((trx) => fn(new KyselyRepos(trx)), options.budgetMs);
     },
     auditOutbox: new KyselyAuditOutbox(connection),
     expiryWarnings: new KyselyExpiryWarnings(connection, writeAudited),

@@ -8,3 +8,11 @@ export const KEY_NAME_MAX_CHARS = 64;
 
 /** Characters (code points) in a role name; also bounds DEFAULT_ROLE and role names in button values. */
 export const ROLE_NAME_MAX_CHARS = 64;
+
+/**
+ * The database budget of a role deletion or removal: one transaction with a few statements per key and
+ * member, which outgrows an interactive request's 2 s from a few hundred keys on PostgreSQL. The button
+ * is acknowledged first and the outcome goes to its response_url, so it may take longer. Other changes
+ * wait for it meanwhile (it holds the audit lock), and are told to try again if it takes over 2 s.
+ */
+export const ROLE_CHANGE_BUDGET_MS = 30_000;

@@ -105,6 +105,14 @@ export interface AuditSearch {
   limit: number;
 }
 
+/**
+ * `budgetMs`: the transaction's whole database budget, retries included, instead of an interactive
+ * request's 2 s. Only for changes acknowledged before they run that touch many rows (a role deletion).
+ */
+export interface WriteOptions {
+  budgetMs?: number;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly read: Repos;
@@ -112,7 +120,7 @@ export interface Store {
    * Runs `fn` in one transaction that holds the write lock for audited changes (SQLite: BEGIN IMMEDIATE;
    * PostgreSQL: the audit head row, FOR UPDATE). No network call may be awaited inside `fn`.
    */
-  write<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  write<T>(fn: (tx: Repos) => Promise<T>, options?: WriteOptions): Promise<T>;
   /** The security-channel mirror's queue (background work; short transactions of its own). */
   readonly auditOutbox: AuditOutbox;
   /** Expiry-warning markers and their DM queue. */

@@ -6,7 +6,7 @@ import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from './model.js';
 import type { Repos } from './ports.js';
 import { iso } from './time.js';
 import { contextIn, newRoleId, requireAdmin, requireAdminIn, roleNamed } from './users.js';
-import { ROLE_NAME_MAX_CHARS } from './limits.js';
+import { ROLE_CHANGE_BUDGET_MS, ROLE_NAME_MAX_CHARS } from './limits.js';
 
 /** A replay of a confirmation already acted on (a Slack retry, a replayed request): nothing changes. */
 const alreadyDone = () => new AppError('INVALID_INPUT', 'That was already done from this button; nothing changed.');
@@ -118,7 +118,7 @@ export async function deleteRole(deps: DomainDeps, actorId: string, roleName: st
     await queueKeysDeletedDms(tx, impact.keys, 'role_deleted', role.name, iso(deps.now()));
     await appendAudit(tx, { actorId, action: 'role.deleted', roleName: role.name, details: { keysDeleted: impact.keys.length, members: impact.members.length } }, deps.now());
     return impact;
-  });
+  }, { budgetMs: ROLE_CHANGE_BUDGET_MS });
 }
 
 export async function assignRole(deps: DomainDeps, actorId: string, userId: string, roleName: string): Promise<{ role: Role; changed: boolean }> {
@@ -164,5 +164,5 @@ export async function removeRole(deps: DomainDeps, actorId: string, userId: stri
     if (role.name === SYSTEM_ADMIN_ROLE) await revokeIfAccessLost(tx, deps, actorId, userId);
     await appendAudit(tx, { actorId, action: 'role.removed', ownerId: userId, roleName: role.name, details: { keysDeleted: impact.keys.length } }, deps.now());
     return impact;
-  });
+  }, { budgetMs: ROLE_CHANGE_BUDGET_MS });
 }

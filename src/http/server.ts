@@ -223,6 +223,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const path = query === -1 ? url : url.slice(0, query);
     const mount = options.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
     if (mount !== undefined) {
+      // A mount shares PORT, so the URL rule holds for it too (README, "No secret in a URL").
+      if (urlCarriesSecret(url)) {
+        const refused = new RequestContext(randomUUID(), mount.prefix, logger);
+        refused.log('warn', 'refused a request with a secret key in its URL');
+        sendError(res, refused, 'secret_in_url', { connection: 'close' });
+        return;
+      }
       try {
         mount.listener(req, res);
       } catch (error) {

@@ -137,16 +137,15 @@ export class SharedThrottle {
   }
 
   /**
-   * How long `subject` must wait, from what this replica last saw, without counting an attempt (0: go
-   * on). For callers whose check is offline and cheap (a signed token), so honest concurrent calls are
-   * never refused for being concurrent; their failures are counted afterwards with `reserve`.
+   * How long `subject` is still refused from what this replica last heard from the database (0 when
+   * not), without counting an attempt: for callers that count only failures they can tell apart cheaply.
    */
-  waitMs(subject: string): number {
+  refusedForMs(subject: string): number {
     const now = this.#nowMs();
-    const { windowMs, limit } = this.#rule;
-    const windowIndex = Math.floor(now / windowMs);
+    const windowIndex = Math.floor(now / this.#rule.windowMs);
     const local = this.#local.get(subject);
-    return local !== undefined && local.windowIndex === windowIndex && local.known >= limit ? (windowIndex + 1) * windowMs - now : 0;
+    if (local === undefined || local.windowIndex !== windowIndex || local.known < this.#rule.limit) return 0;
+    return (windowIndex + 1) * this.#rule.windowMs - now;
   }
 
   #localWindow(subject: string, windowIndex: number): LocalWindow {

@@ -27,9 +27,7 @@ export async function authenticateCaller(api: ApiContext, req: IncomingMessage, 
   }
   const client = clientAddress(req, api.trustProxy);
   const subject = throttleIdentity(client);
-  // A token is checked offline (its signature), so a guess costs the guesser as much as us: honest
-  // clients making many calls at once are not held up by a reservation; bad tokens are counted after.
-  const wait = api.authFailuresByClient.waitMs(subject);
+  const wait = api.authFailuresByClient.refusedForMs(subject);
   if (wait > 0) {
     sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(wait) });
     return undefined;
@@ -37,9 +35,13 @@ export async function authenticateCaller(api: ApiContext, req: IncomingMessage, 
   const header = req.headers[TOKEN_HEADER];
   const keyId = typeof header === 'string' ? await api.tokens.keyIdOf(header.trim()) : undefined;
   if (keyId === undefined) {
-    await api.authFailuresByClient.reserve(subject);
+    // Only a token failing its signature check is counted. A genuine one is never reserved: automation
+    // making many calls at once would otherwise be refused by its own calls in flight. A forged token
+    // cannot be guessed, so checking it before counting costs no security.
+    const attempt = await api.authFailuresByClient.reserve(subject);
     api.usage.recordFailure({ endpoint: ctx.route, keyId: null, clientAddress: client, reason: 'invalid_token' });
-    sendError(res, ctx, 'invalid_token');
+    if (attempt.allowed) sendError(res, ctx, 'invalid_token');
+    else sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(attempt.retryAfterMs) });
     return undefined;
   }
   const state = await revalidateKey(api.services.deps, keyId);

@@ -12,6 +12,7 @@ import type { RequestContext } from '../server.js';
 export const prismaErrors = {
   already_have_two_access_keys: { status: 400, message: 'The role already holds as many keys as it allows. Delete one first.' },
   invalid_expiry_access_key: { status: 400, message: 'expiresOn must be a time in the future in epoch milliseconds, or 0 for a key that never expires.' },
+  expiry_not_allowed_by_role_policy: { status: 400, message: 'The role\'s lifetime policy does not allow that expiry.' },
   invalid_access_key_name: { status: 400, message: 'That key name is not allowed (control or invisible characters, or shaped like a secret).' },
   invalid_access_key_name_length: { status: 400, message: 'A key name needs 1 to 64 characters.' },
   duplicate_access_key_name: { status: 409, message: 'The owner already has a key of that name in this role.' },
@@ -54,6 +55,9 @@ export function prismaErrorOf(error: AppError): { code: PrismaErrorCode; subject
       return { code: 'already_have_two_access_keys', subject: null };
     case 'INVALID_EXPIRY':
       return { code: 'invalid_expiry_access_key', subject: 'expiresOn' };
+    // The domain's message names the role and its policy ("The Ops policy says keys expire within 30 days …").
+    case 'POLICY_VIOLATION':
+      return { code: 'expiry_not_allowed_by_role_policy', subject: 'expiresOn' };
     case 'INVALID_NAME':
       return { code: error.details.rule === 'length' ? 'invalid_access_key_name_length' : 'invalid_access_key_name', subject: 'name' };
     case 'DUPLICATE_NAME':
