@@ -27,19 +27,20 @@ export async function authenticateCaller(api: ApiContext, req: IncomingMessage, 
   }
   const client = clientAddress(req, api.trustProxy);
   const subject = throttleIdentity(client);
-  const wait = api.authFailuresByClient.retryAfterMs(subject);
-  if (wait > 0) {
-    sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(wait) });
+  // Reserved before the token is checked, refunded for a genuine one (as on /auth_token/extend).
+  const attempt = await api.authFailuresByClient.reserve(subject);
+  if (!attempt.allowed) {
+    sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(attempt.retryAfterMs) });
     return undefined;
   }
   const header = req.headers[TOKEN_HEADER];
   const keyId = typeof header === 'string' ? await api.tokens.keyIdOf(header.trim()) : undefined;
   if (keyId === undefined) {
-    api.authFailuresByClient.fail(subject);
     api.usage.recordFailure({ endpoint: ctx.route, keyId: null, clientAddress: client, reason: 'invalid_token' });
     sendError(res, ctx, 'invalid_token');
     return undefined;
   }
+  await attempt.refund();
   const state = await revalidateKey(api.services.deps, keyId);
   if (!state.valid) {
     // A genuine token whose key was turned off is not a guess: audited, but not counted as one.
