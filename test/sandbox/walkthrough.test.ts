@@ -113,6 +113,19 @@ describe('the sandbox page after a first walk through it', () => {
     expect(await page.getByRole('combobox', { name: 'Acting as' }).inputValue()).toBe('U0SANDADA');
   });
 
+  it('grants API access to a person typed as @Cleo, who can then open the create modal', async () => {
+    await actAs('Ada (admin)');
+    await openConversation('general');
+    await send('/accesskey admin grant @Cleo');
+    await expect.poll(() => messages().getByRole('listitem').last().textContent()).toMatch(/@Cleo/);
+    expect(await messages().getByRole('listitem').last().textContent()).not.toContain('Name the user with a mention');
+
+    await actAs('Cleo');
+    await send('/accesskey create cleos-key');
+    await expect.poll(() => page.getByRole('dialog', { name: 'New access key' }).count()).toBe(1);
+    await page.getByRole('dialog', { name: 'New access key' }).getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it('names every /accesskey command under the message box, rotate, compromised and admin included', async () => {
     const hint = (await page.locator('#usage').textContent()) ?? '';
     for (const command of ['create', 'list', 'show', 'extend', 'deactivate', 'activate', 'delete', 'rotate', 'compromised', 'role', 'request-access', 'help', 'admin help']) {
