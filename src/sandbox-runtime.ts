@@ -59,6 +59,9 @@ export async function startSandboxApp(config: Config, options: SandboxStartOptio
       if (deletesDatabase && config.database.kind === 'sqlite') {
         const path = config.database.path;
         await Promise.all(['', '-wal', '-shm', '-journal'].map((suffix) => rm(`${path}${suffix}`, { force: true })));
+        // The audit tail witness remembers the deleted database's head. Kept, it would make the empty
+        // database look like a cut audit log and raise a tamper alert at every reset.
+        if (config.auditWitnessFile !== undefined) await rm(config.auditWitnessFile, { force: true });
       }
       sandbox.clear();
       try {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
 import { SlackEmulator, stateValuesFromForm, type EmulatedMessage, type SlackView } from './emulator/index.js';
+import { escapeCommandText } from './composer.js';
 import { readLimitedBody, sendFile, sendJsonBody, serveStatic } from './http.js';
 import { SANDBOX_CHANNELS, SANDBOX_PATH, SANDBOX_PEOPLE } from './workspace.js';
 
@@ -292,7 +293,8 @@ export class Sandbox {
     if (match === null) throw new UserFacing(`Messages are not sent in the sandbox. Start with ${COMMAND}, e.g. ${COMMAND} help.`);
     if (`/${match[1] ?? ''}` !== COMMAND) throw new UserFacing(`/${match[1] ?? ''} is not a command here. Try ${COMMAND} help.`);
     if (!this.emulator.channels().some((c) => c.id === input.channel)) throw new UserFacing('That conversation does not exist.');
-    const ack = await this.emulator.sendSlashCommand({ userId: input.as, channelId: input.channel, text: match[2] ?? '' });
+    const escaped = escapeCommandText(match[2] ?? '', { people: SANDBOX_PEOPLE, channels: Object.values(SANDBOX_CHANNELS) });
+    const ack = await this.emulator.sendSlashCommand({ userId: input.as, channelId: input.channel, text: escaped });
     return { status: ack.status };
   }
 
@@ -340,7 +342,10 @@ export class Sandbox {
     // Without `as` the page is new: it acts as the first person (the admin).
     const as = query.get('as') ?? SANDBOX_PEOPLE[0]?.id;
     const person = SANDBOX_PEOPLE.find((p) => p.id === as);
-    if (person === undefined) return sendJsonBody(res, 400, { error: 'as must be one of the sandbox people' });
+    if (person === undefined) {
+      sendJsonBody(res, 400, { error: 'as must be one of the sandbox people' });
+      return;
+    }
     const channelId = query.get('channel') ?? SANDBOX_CHANNELS.general.id;
     const emulator = this.emulator;
     const channels = emulator.channels();
@@ -364,7 +369,10 @@ export class Sandbox {
   private sendFile(res: ServerResponse, fileId: string, query: URLSearchParams): void {
     const as = query.get('as') ?? '';
     const file = SANDBOX_PEOPLE.some((p) => p.id === as) ? this.emulator.fileFor(as, fileId) : undefined;
-    if (file === undefined) return sendJsonBody(res, 404, { error: 'no such file here' });
+    if (file === undefined) {
+      sendJsonBody(res, 404, { error: 'no such file here' });
+      return;
+    }
     sendFile(res, file.filename, file.bytes);
   }
 }

@@ -108,6 +108,8 @@ describe('the running sandbox', () => {
     expect(await verify()).toMatchObject({ valid: false, code: 'NOT_FOUND' });
     expect((await state()).messages).toEqual([]);
     expect(existsSync(sandbox.databasePath)).toBe(true);
+    // The audit tail witness went with the database: an emptied sandbox is not a rewritten audit log.
+    expect(sandbox.logs.filter((line) => line.includes('audit_tail_mismatch'))).toEqual([]);
   });
 });
 

@@ -16,6 +16,8 @@ const page = {
   /** viewId → { dialog, hash, errors } for the modal on top. */
   modal: undefined,
   homeRequestedFor: undefined,
+  /** The ts of a message a link pointed at: scrolled to and marked once it is drawn. */
+  highlight: undefined,
 };
 
 // ---- talking to the sandbox ---------------------------------------------------------------------
@@ -225,6 +227,22 @@ function renderMessages() {
   while (list.children.length > wanted.length) list.lastElementChild.remove();
   if ((added && atBottom) || focusKey === undefined) list.scrollTop = list.scrollHeight;
   if (focusKeyOf(document.activeElement) !== focusKey) refocus(focusKey);
+  showLinkedMessage(list);
+}
+
+/** After following a message link: that message is scrolled into view and marked, as in Slack. */
+function showLinkedMessage(list) {
+  if (page.highlight === undefined) return;
+  const target = [...list.children].find((node) => node.dataset.ts === page.highlight);
+  if (target === undefined) return;
+  page.highlight = undefined;
+  for (const node of list.querySelectorAll('.linked')) {
+    node.classList.remove('linked');
+    node.removeAttribute('aria-current');
+  }
+  target.classList.add('linked');
+  target.setAttribute('aria-current', 'true');
+  target.scrollIntoView({ block: 'center' });
 }
 
 function renderHome() {
@@ -394,6 +412,7 @@ function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
   page.as = params.get('as') ?? undefined;
   page.conversation = params.get('c') ?? undefined;
+  page.highlight = params.get('m') ?? undefined;
 }
 
 function wire() {
@@ -438,6 +457,16 @@ function wire() {
     await post('reset', {});
     toast('Resetting the sandbox…');
   });
+  // Message links in what the app posts (`#c=<channel>&m=<ts>`) open that conversation for the same person.
+  window.addEventListener('hashchange', () => {
+    const params = new URLSearchParams(location.hash.slice(1));
+    const conversation = params.get('c');
+    if (conversation === null) return;
+    page.as = params.get('as') ?? page.as;
+    page.highlight = params.get('m') ?? undefined;
+    closeModalElement();
+    go(conversation);
+  });
   const events = new EventSource('/sandbox/events');
   events.addEventListener('change', () => refresh());
   events.addEventListener('reset', () => {
@@ -453,4 +482,6 @@ function wire() {
 
 readHash();
 wire();
+// The message box takes the keyboard first, as Slack's does (set here rather than with `autofocus`).
+$('message').focus();
 refresh();

@@ -6,7 +6,10 @@
 import { renderPlain, renderText } from './mrkdwn.js';
 
 let serial = 0;
-const uid = (prefix) => `${prefix}-${(serial += 1)}`;
+const uid = (prefix) => {
+  serial += 1;
+  return `${prefix}-${serial}`;
+};
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);

@@ -8,6 +8,7 @@ const EMOJI = {
   large_green_circle: '🟢', memo: '📝', no_entry: '⛔', page_facing_up: '📄', red_circle: '🔴', scroll: '📜',
   warning: '⚠️', wastebasket: '🗑️', white_check_mark: '✅', white_circle: '⚪', lock: '🔒', tada: '🎉',
   x: '❌', information_source: 'ℹ️', bell: '🔔', clock3: '🕒', shield: '🛡️', eyes: '👀', wave: '👋',
+  rotating_light: '🚨', zzz: '💤', scales: '⚖️', pushpin: '📌', no_entry_sign: '🚫', put_litter_in_its_place: '🚮',
 };
 
 /** Slack escapes exactly these three in text. */
@@ -118,6 +119,15 @@ function specialToken(inner, ctx) {
     return span;
   }
   const [url, label] = inner.split('|');
+  const inPage = archiveLink(url, ctx);
+  if (inPage !== undefined) {
+    // A link to a message in this workspace opens that conversation here, as Slack's client does,
+    // instead of sending the reader to slack.com, which knows nothing of the sandbox.
+    const a = document.createElement('a');
+    a.href = inPage;
+    a.textContent = decodeEntities(label ?? url);
+    return a;
+  }
   const href = safeHref(url);
   if (href === undefined) return document.createTextNode(decodeEntities(label ?? url));
   const a = document.createElement('a');
@@ -126,6 +136,16 @@ function specialToken(inner, ctx) {
   a.rel = 'noopener noreferrer';
   a.textContent = decodeEntities(label ?? url);
   return a;
+}
+
+/** Slack's message links: `https://[team.]slack.com/archives/<channel>/p<seconds><microseconds>`. */
+const ARCHIVE_LINK = /^https:\/\/(?:[a-z0-9-]+\.)?slack\.com\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})$/;
+
+/** The page's own address of a message link to a known conversation (`#c=<channel>&m=<ts>`), else undefined. */
+export function archiveLink(url, ctx) {
+  const match = ARCHIVE_LINK.exec(decodeEntities(url));
+  if (match === null || ctx.channelName(match[1]) === undefined) return undefined;
+  return `#c=${match[1]}&m=${match[2]}.${match[3]}`;
 }
 
 const MARK = '\u0000';

@@ -7,12 +7,12 @@ import { escapeText, expiryText, mrkdwn, plain, slackDate } from './format.js';
 export function helpMessage(prefix?: string): Message {
   const lines = [
     `\`${COMMAND} create [name]\` — create a key in your active role`,
-    `\`${COMMAND} list [--all-roles]\` — your keys, with buttons to extend, deactivate or delete`,
+    `\`${COMMAND} list [--all-roles]\` — your keys, with buttons to change expiry, rotate, make inactive, report compromised or delete`,
     `\`${COMMAND} show <key>\` — details of one key (by name or ID)`,
     `\`${COMMAND} extend <key>\` — change when a key expires`,
     `\`${COMMAND} deactivate <key>\` / \`activate <key>\` — make a key inactive or active again`,
     `\`${COMMAND} delete <key>\` — delete a key (asks first)`,
-    `\`${COMMAND} rotate <key>\` — create a successor key; the old one goes inactive after a grace period`,
+    `\`${COMMAND} rotate <key>\` — create a successor key; the old one keeps working for 24 hours, then expires`,
     `\`${COMMAND} compromised <key>\` — report a key compromised: it stops working at once and the security channel is alerted`,
     `\`${COMMAND} role [name]\` — show your roles or switch the active one`,
     `\`${COMMAND} request-access [reason]\` — ask an admin for API access`,

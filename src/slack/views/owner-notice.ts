@@ -9,11 +9,11 @@ const verbs: Record<KeyApiChange, string> = {
   key_revoked: 'was revoked (made inactive by an admin)',
 };
 
-const advice: Record<KeyApiChange, string> = {
-  key_created: 'Its secret went to the automation that asked for it. If you did not expect this, make the key inactive with `/accesskey deactivate`.',
-  key_deleted: 'Integrations using it can no longer authenticate.',
-  key_deactivated: 'Integrations using it can no longer authenticate until it is made active again.',
-  key_revoked: 'Integrations using it can no longer authenticate. Only an admin can make it active again.',
+const advice: Record<KeyApiChange, (notice: KeyApiNotice) => string> = {
+  key_created: (notice) => `Its secret went to the automation that asked for it. If you did not expect this, make the key inactive with \`/accesskey deactivate ${escapeText(notice.keyId)}\`.`,
+  key_deleted: () => 'Integrations using it can no longer authenticate.',
+  key_deactivated: () => 'Integrations using it can no longer authenticate until it is made active again.',
+  key_revoked: () => 'Integrations using it can no longer authenticate. Only an admin can make it active again.',
 };
 
 /** The DM a key's owner gets when automation changed the key through the key API (docs/http-api.md, "Prisma-compatible key API"). */
@@ -24,7 +24,7 @@ export function ownerNoticeMessage(notice: KeyApiNotice): Message {
   return {
     text: `Your access key ${escapeText(notice.keyName)} ${verbs[notice.change]} by automation using key ${escapeText(notice.viaKeyId)}.`,
     blocks: [
-      { type: 'section', block_id: `owner_notice_${notice.change}`, text: { type: 'mrkdwn', text: `${text}\n${advice[notice.change]}` } },
+      { type: 'section', block_id: `owner_notice_${notice.change}`, text: { type: 'mrkdwn', text: `${text}\n${advice[notice.change](notice)}` } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Key ID \`${escapeText(notice.keyId)}\`` }] },
     ],
   };
