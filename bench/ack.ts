@@ -110,7 +110,7 @@ function slashCommands(responseUrlBase: string): AutocannonRequest[] {
 
 function startServer(args: ServerArgs): Promise<{ child: ChildProcess; port: number }> {
   const profileDir = process.env.BENCH_CPU_PROF;
-  const execArgv = profileDir !== undefined && args.kind === 'ours' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const execArgv = profileDir !== undefined && (args.kind === 'ours' || process.env.BENCH_CPU_PROF_BARE === '1') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = fork(fileURLToPath(import.meta.url), ['--server', JSON.stringify(args)], { execArgv });
   return new Promise((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
@@ -126,16 +126,33 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function measure(port: number, requests: AutocannonRequest[]): Promise<Result> {
-  const url = `http://127.0.0.1:${port}`;
-  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_SECONDS, requests });
-  return autocannon({ url, connections: CONNECTIONS, duration: RUN_SECONDS, requests });
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (message: { cpuMicros: number }) => resolve(message.cpuMicros));
+    child.send('cpu');
+  });
 }
 
-const errorsOf = (result: Result): number => result.non2xx + result.errors + result.timeouts;
+interface Measured {
+  result: Result;
+  /** Server CPU per request in µs: what the server costs, much less moved by whatever else runs on the machine. */
+  cpuMicros: number;
+}
 
-function detail(name: string, result: Result): string {
-  return `${name.padEnd(5)} ${result.requests.average.toFixed(0).padStart(6)} req/s   p50 ${result.latency.p50.toFixed(1).padStart(6)} ms   p99 ${result.latency.p99.toFixed(1).padStart(6)} ms   max ${result.latency.max.toFixed(1).padStart(7)} ms   errors ${errorsOf(result)}`;
+async function measure(server: { child: ChildProcess; port: number }, requests: AutocannonRequest[]): Promise<Measured> {
+  const url = `http://127.0.0.1:${server.port}`;
+  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_SECONDS, requests });
+  const before = await serverCpu(server.child);
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: RUN_SECONDS, requests });
+  const after = await serverCpu(server.child);
+  return { result, cpuMicros: (after - before) / Math.max(1, result.requests.total) };
+}
+
+const errorsOf = ({ result }: Measured): number => result.non2xx + result.errors + result.timeouts;
+
+function detail(name: string, measured: Measured): string {
+  const { result } = measured;
+  return `${name.padEnd(5)} ${result.requests.average.toFixed(0).padStart(6)} req/s   p50 ${result.latency.p50.toFixed(1).padStart(6)} ms   p99 ${result.latency.p99.toFixed(1).padStart(6)} ms   max ${result.latency.max.toFixed(1).padStart(7)} ms   server CPU ${measured.cpuMicros.toFixed(0).padStart(4)} µs/req   errors ${errorsOf(measured)}`;
 }
 
 async function main(): Promise<void> {
@@ -148,20 +165,20 @@ async function main(): Promise<void> {
     const requests = slashCommands(slack.baseUrl);
     const bare = await startServer({ kind: 'bare', slackApiUrl: slack.apiUrl });
     children.push(bare.child);
-    const bareResult = await measure(bare.port, requests);
+    const bareResult = await measure(bare, requests);
     await stopServer(bare.child);
 
     const ours = await startServer({ kind: 'ours', sqlitePath: join(dir, 'ack.sqlite'), slackApiUrl: slack.apiUrl });
     children.push(ours.child);
-    const oursResult = await measure(ours.port, requests);
+    const oursResult = await measure(ours, requests);
     await stopServer(ours.child);
 
-    const ratio = oursResult.latency.p99 / bareResult.latency.p99;
+    const ratio = oursResult.result.latency.p99 / bareResult.result.latency.p99;
     const errors = errorsOf(oursResult) + errorsOf(bareResult);
     console.log(`ack benchmark: /accesskey list, ${CONNECTIONS} connections, ${RUN_SECONDS} s per server after ${WARMUP_SECONDS} s warm-up; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
     console.log(detail('bare', bareResult));
     console.log(detail('ours', oursResult));
-    console.log(`ack: ours/bare p99 ratio=${ratio.toFixed(2)} (ours p99 ${oursResult.latency.p99.toFixed(1)} ms, bare p99 ${bareResult.latency.p99.toFixed(1)} ms; aim ≤ ${AIM}) errors=${errors}`);
+    console.log(`ack: ours/bare p99 ratio=${ratio.toFixed(2)} (ours p99 ${oursResult.result.latency.p99.toFixed(1)} ms, bare p99 ${bareResult.result.latency.p99.toFixed(1)} ms; aim ≤ ${AIM}) errors=${errors}   CPU/req ratio=${(oursResult.cpuMicros / bareResult.cpuMicros).toFixed(2)}`);
     if (errors > 0) process.exitCode = 1;
   } finally {
     for (const child of children) await stopServer(child);
@@ -178,7 +195,14 @@ if (serverArgs === undefined) {
   });
 } else {
   (serverArgs.kind === 'ours' ? runOurs(serverArgs) : runBare(serverArgs.slackApiUrl))
-    .then((port) => process.send?.({ port }))
+    .then((port) => {
+      // Asked between runs: this process's CPU time (user + system), in µs.
+      process.on('message', () => {
+        const { user, system } = process.cpuUsage();
+        process.send?.({ cpuMicros: user + system });
+      });
+      process.send?.({ port });
+    })
     .catch((error: unknown) => {
       createLogger({ level: 'error' }).error('bench server failed', { error });
       process.exit(1);
