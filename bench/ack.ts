@@ -1,7 +1,7 @@
 /**
  * `npm run bench:ack` — slash-command ack latency of the real app next to a Bolt app that only acks.
  * Both get the same signed `/accesskey list` bodies (form-encoded, as Slack sends them), 50 concurrent
- * connections, 10 s each after a warm-up, in one run on one machine. Each server runs in a child
+ * connections, 10 s each (five alternating rounds of 2 s) after a warm-up, in one run on one machine. Each server runs in a child
  * process so it and the load generator each get a core:
  * - ours: `startApp` in HTTP mode (as `npm start` runs it), a real SQLite file with keys, background work
  *   off, its Web API pointed at the Slack emulator (which runs in this process and is idle during the runs:
@@ -27,7 +27,9 @@ const SIGNING_SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench';
 const CONNECTIONS = 50;
 const WARMUP_SECONDS = 2;
-const RUN_SECONDS = 10;
+/** 5 rounds of 2 s: 10 s of load per server, interleaved. */
+const ROUNDS = 5;
+const ROUND_SECONDS = 2;
 const USERS = Array.from({ length: 10 }, (_, i) => `UBENCH${String(i).padStart(3, '0')}`);
 const KEYS_PER_USER = 2;
 const DISTINCT_REQUESTS = 500;
@@ -133,26 +135,33 @@ function serverCpu(child: ChildProcess): Promise<number> {
   });
 }
 
-interface Measured {
+/** One timed run against one server. */
+interface Round {
   result: Result;
   /** Server CPU per request in µs: what the server costs, much less moved by whatever else runs on the machine. */
   cpuMicros: number;
 }
 
-async function measure(server: { child: ChildProcess; port: number }, requests: AutocannonRequest[]): Promise<Measured> {
+async function round(server: { child: ChildProcess; port: number }, requests: AutocannonRequest[], seconds: number): Promise<Round> {
   const url = `http://127.0.0.1:${server.port}`;
-  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_SECONDS, requests });
   const before = await serverCpu(server.child);
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: RUN_SECONDS, requests });
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests });
   const after = await serverCpu(server.child);
   return { result, cpuMicros: (after - before) / Math.max(1, result.requests.total) };
 }
 
-const errorsOf = ({ result }: Measured): number => result.non2xx + result.errors + result.timeouts;
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+const errorsOf = ({ result }: Round): number => result.non2xx + result.errors + result.timeouts;
 
-function detail(name: string, measured: Measured): string {
-  const { result } = measured;
-  return `${name.padEnd(5)} ${result.requests.average.toFixed(0).padStart(6)} req/s   p50 ${result.latency.p50.toFixed(1).padStart(6)} ms   p99 ${result.latency.p99.toFixed(1).padStart(6)} ms   max ${result.latency.max.toFixed(1).padStart(7)} ms   server CPU ${measured.cpuMicros.toFixed(0).padStart(4)} µs/req   errors ${errorsOf(measured)}`;
+function detail(name: string, rounds: Round[]): string {
+  const total = rounds.reduce((n, r) => n + r.result.requests.total, 0);
+  const rps = total / (rounds.length * ROUND_SECONDS);
+  const cpu = rounds.reduce((n, r) => n + r.cpuMicros * r.result.requests.total, 0) / Math.max(1, total);
+  const errors = rounds.reduce((n, r) => n + errorsOf(r), 0);
+  return `${name.padEnd(5)} ${rps.toFixed(0).padStart(6)} req/s   p50 ${median(rounds.map((r) => r.result.latency.p50)).toFixed(1).padStart(6)} ms   p99 ${median(rounds.map((r) => r.result.latency.p99)).toFixed(1).padStart(6)} ms   max ${Math.max(...rounds.map((r) => r.result.latency.max)).toFixed(1).padStart(7)} ms   server CPU ${cpu.toFixed(0).padStart(4)} µs/req   errors ${errors}`;
 }
 
 async function main(): Promise<void> {
@@ -163,22 +172,29 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const requests = slashCommands(slack.baseUrl);
+    // Both servers stay up and take turns, so a change in the machine's load hits both alike.
     const bare = await startServer({ kind: 'bare', slackApiUrl: slack.apiUrl });
     children.push(bare.child);
-    const bareResult = await measure(bare, requests);
-    await stopServer(bare.child);
-
     const ours = await startServer({ kind: 'ours', sqlitePath: join(dir, 'ack.sqlite'), slackApiUrl: slack.apiUrl });
     children.push(ours.child);
-    const oursResult = await measure(ours, requests);
-    await stopServer(ours.child);
+    await round(bare, requests, WARMUP_SECONDS);
+    await round(ours, requests, WARMUP_SECONDS);
+    const bareRounds: Round[] = [];
+    const oursRounds: Round[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      bareRounds.push(await round(bare, requests, ROUND_SECONDS));
+      oursRounds.push(await round(ours, requests, ROUND_SECONDS));
+    }
 
-    const ratio = oursResult.result.latency.p99 / bareResult.result.latency.p99;
-    const errors = errorsOf(oursResult) + errorsOf(bareResult);
-    console.log(`ack benchmark: /accesskey list, ${CONNECTIONS} connections, ${RUN_SECONDS} s per server after ${WARMUP_SECONDS} s warm-up; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
-    console.log(detail('bare', bareResult));
-    console.log(detail('ours', oursResult));
-    console.log(`ack: ours/bare p99 ratio=${ratio.toFixed(2)} (ours p99 ${oursResult.result.latency.p99.toFixed(1)} ms, bare p99 ${bareResult.result.latency.p99.toFixed(1)} ms; aim ≤ ${AIM}) errors=${errors}   CPU/req ratio=${(oursResult.cpuMicros / bareResult.cpuMicros).toFixed(2)}`);
+    // The ratio of each adjacent pair of rounds, then the median: robust to a burst of load in one round.
+    const ratio = median(oursRounds.map((r, i) => r.result.latency.p99 / (bareRounds[i]?.result.latency.p99 ?? Number.NaN)));
+    const cpuRatio = median(oursRounds.map((r, i) => r.cpuMicros / (bareRounds[i]?.cpuMicros ?? Number.NaN)));
+    const errors = [...oursRounds, ...bareRounds].reduce((n, r) => n + errorsOf(r), 0);
+    const p99 = (rounds: Round[]) => median(rounds.map((r) => r.result.latency.p99)).toFixed(1);
+    console.log(`ack benchmark: /accesskey list, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s per server after ${WARMUP_SECONDS} s warm-up (medians of the rounds); load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+    console.log(detail('bare', bareRounds));
+    console.log(detail('ours', oursRounds));
+    console.log(`ack: ours/bare p99 ratio=${ratio.toFixed(2)} (ours p99 ${p99(oursRounds)} ms, bare p99 ${p99(bareRounds)} ms; aim ≤ ${AIM}) errors=${errors}   CPU/req ratio=${cpuRatio.toFixed(2)}`);
     if (errors > 0) process.exitCode = 1;
   } finally {
     for (const child of children) await stopServer(child);
