@@ -8,7 +8,8 @@
  *   `list` answers in the ack);
  * - bare: Bolt 5's `App` on an `HTTPReceiver`, whose `/accesskey` handler calls `ack()` and nothing else.
  * Latency is time to the HTTP response, as Slack measures an ack. The figure that matters is the ratio
- * of the p99s (aim ≤ 1.2). BENCH_CPU_PROF=<dir> writes a V8 CPU profile of our app.
+ * of the p99s (aim ≤ 1.2). BENCH_CPU_PROF=<dir> writes a V8 CPU profile of our app (and of the bare one
+ * too with BENCH_CPU_PROF_BARE=1).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
