@@ -49,8 +49,9 @@ export async function ensureUserIn(tx: Repos, deps: DomainDeps, userId: string):
   return user;
 }
 
-export async function contextIn(tx: Repos, deps: DomainDeps, userId: string): Promise<UserContext> {
-  const user = await ensureUserIn(tx, deps, userId);
+export async function contextIn(tx: Repos, deps: DomainDeps, userId: string, known?: User): Promise<UserContext> {
+  // `known`: the caller has just read the user (userContext), so it is not read twice per command.
+  const user = known ?? (await ensureUserIn(tx, deps, userId));
   const roles = await tx.listRolesOfUser(userId);
   const activeRole = roles.find((r) => r.id === user.activeRoleId) ?? null;
   const isAdmin = roles.some((r) => r.name === SYSTEM_ADMIN_ROLE);
@@ -61,7 +62,7 @@ export async function contextIn(tx: Repos, deps: DomainDeps, userId: string): Pr
 export async function userContext(deps: DomainDeps, userId: string): Promise<UserContext> {
   const user = await deps.store.read.findUser(userId);
   if (user === undefined) return deps.store.write((tx) => contextIn(tx, deps, userId));
-  return contextIn(deps.store.read, deps, userId);
+  return contextIn(deps.store.read, deps, userId, user);
 }
 
 /** Admin check for reads: a first-contact actor is created in a transaction, like any other. */

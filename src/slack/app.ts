@@ -53,12 +53,13 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRun
   let app: App;
   let requestListener: RequestListener | undefined;
   if (config.slack.socketMode) {
-    app = new App({ token: config.slack.botToken, appToken: config.slack.appToken, socketMode: true, logger: log, clientOptions, deferInitialization: true });
+    app = new App({ token: config.slack.botToken, appToken: config.slack.appToken, socketMode: true, logger: log, clientOptions, deferInitialization: true, convoStore: false });
   } else {
     const signingSecret = config.slack.signingSecret;
     if (signingSecret === undefined) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode'); // config validation already says so
     const receiver = new HTTPReceiver({ signingSecret, endpoints: '/slack/events', logger: log });
-    app = new App({ token: config.slack.botToken, receiver, logger: log, clientOptions, deferInitialization: true });
+    // convoStore: false — nothing here uses Bolt's conversation state, and its middleware ran on every request.
+    app = new App({ token: config.slack.botToken, receiver, logger: log, clientOptions, deferInitialization: true, convoStore: false });
     requestListener = rejectFutureTimestamps(receiver.requestListener);
   }
   await app.init();

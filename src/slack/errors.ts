@@ -130,6 +130,21 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
     else await sendDm(args.client, click.userId, described.message);
   }
 
+  /*
+   * One Bolt listener for every button and one for every modal, dispatching by id. Bolt runs each
+   * registered listener's matchers on every request (a slash command too), which cost about as much
+   * as the rest of Bolt; with two entries instead of nineteen, every ack is cheaper. An id nobody
+   * registered is left unanswered, as Bolt leaves a request no listener matched.
+   */
+  const actions = new Map<string, (args: ButtonArgs) => Promise<void>>();
+  const views = new Map<string, (args: ViewArgs) => Promise<void>>();
+  const dispatchAction = async (args: ButtonArgs): Promise<void> => {
+    await actions.get(args.action.action_id)?.(args);
+  };
+  const dispatchView = async (args: ViewArgs): Promise<void> => {
+    await views.get(args.view.callback_id)?.(args);
+  };
+
   return {
     command(name, listener) {
       app.command(name, async (args) => {
@@ -146,7 +161,8 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
       });
     },
     action(actionId, listener, options = {}) {
-      app.action<BlockAction<ButtonAction>>(actionId, async (args) => {
+      if (actions.has(actionId)) throw new Error(`two listeners for action ${actionId}`);
+      actions.set(actionId, async (args) => {
         const ack = tracked(args.ack);
         try {
           await listener({ ...args, ack: ack.ack });
@@ -158,9 +174,11 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
           await answerClick(args, described, options.onError ?? 'reply').catch(unanswered(described, context));
         }
       });
+      if (actions.size === 1) app.action<BlockAction<ButtonAction>>({ type: 'block_actions' }, dispatchAction);
     },
     view(callbackId, listener, options = {}) {
-      app.view<ViewSubmitAction>(callbackId, async (args) => {
+      if (views.has(callbackId)) throw new Error(`two listeners for view ${callbackId}`);
+      views.set(callbackId, async (args) => {
         const ack = tracked(args.ack);
         try {
           await listener({ ...args, ack: ack.ack });
@@ -182,6 +200,7 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
           await answered.catch(unanswered(described, context));
         }
       });
+      if (views.size === 1) app.view<ViewSubmitAction>({ type: 'view_submission' }, dispatchView);
     },
     event(name, listener) {
       app.event(name, async (args) => {

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditOutbox } from '../../src/domain/audit-outbox.js';
 import { createAuditMirror } from '../../src/scheduler/jobs/audit-mirror.js';
+import { AUDIT_DIGEST_MAX_BLOCKS_CHARS, AUDIT_DIGEST_MAX_RECORDS } from '../../src/slack/views/audit-message.js';
 import type { WorkerLoop } from '../../src/scheduler/worker-loop.js';
 import { boltLogger } from '../../src/slack/bolt-logger.js';
 import {
@@ -202,13 +203,15 @@ describe('the audit mirror against a misbehaving Slack', () => {
 
     const posts = auditPosts(slack);
     expect(posts.every((c) => c.status === 200)).toBe(true);
-    expect(posts).toHaveLength(20); // 15 records per digest
+    expect(posts).toHaveLength(Math.ceil(300 / AUDIT_DIGEST_MAX_RECORDS));
     for (let i = 1; i < posts.length; i++) expect((posts[i]?.at ?? 0) - (posts[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(spacingMs - 25);
     expect(postedSeqs(slack)).toEqual(upTo(300));
     for (const message of slack.messagesIn(AUDIT_CHANNEL)) {
       expect(message.blocks.length).toBeLessThanOrEqual(50);
       const texts = message.blocks.map((b) => JSON.stringify(b));
-      expect(texts.join('').length).toBeLessThan(12_000);
+      expect(texts.join('').length).toBeLessThanOrEqual(AUDIT_DIGEST_MAX_BLOCKS_CHARS);
+      // Every record names its seq and full hash, in the text and in its block's id.
+      for (const b of message.blocks) if (b.type === 'section') expect(JSON.stringify(b)).toMatch(/"block_id":"audit-(\d+)-([0-9a-f]{64})".*\*#\1\*.*`\2`/);
       for (const b of message.blocks) if (b.type === 'section') expect(JSON.stringify(b.text).length).toBeLessThanOrEqual(3000);
     }
     const backlog = logger.entries.find((e) => e.metric === 'audit_mirror_backlog');

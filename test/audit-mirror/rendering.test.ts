@@ -4,7 +4,7 @@ import { expiryThresholds } from '../../src/domain/expiry.js';
 import type { AuditRecord } from '../../src/domain/model.js';
 import { ACTION } from '../../src/slack/ids.js';
 import { outcomeOfError } from '../../src/slack/outbound/outcome.js';
-import { AUDIT_DIGEST_MAX_RECORDS, renderAuditMessage } from '../../src/slack/views/audit-message.js';
+import { AUDIT_DIGEST_FULL_RECORDS, AUDIT_DIGEST_MAX_BLOCKS_CHARS, AUDIT_DIGEST_MAX_RECORDS, auditHashesInMessage, renderAuditMessage } from '../../src/slack/views/audit-message.js';
 import { expiryWarningMessage, timeLeft } from '../../src/slack/views/expiry-warning.js';
 import { checkBlocks } from '../support/slack-emulator/index.js';
 
@@ -40,15 +40,42 @@ describe('the audit channel message', () => {
     expect(rendering.ok && JSON.stringify(rendering.message)).toContain('by system');
   });
 
-  it('a full digest of the largest records stays inside Block Kit limits', () => {
-    const huge = Array.from({ length: AUDIT_DIGEST_MAX_RECORDS }, (_, i) =>
-      record(i + 1, { keyName: 'n'.repeat(64), roleName: 'r'.repeat(64), details: Object.fromEntries(Array.from({ length: 30 }, (__, j) => [`field${j}`, 'x'.repeat(500)])) }),
+  it.each([AUDIT_DIGEST_FULL_RECORDS, AUDIT_DIGEST_MAX_RECORDS])('a digest of %i of the largest records stays inside Block Kit limits', (count) => {
+    const huge = Array.from({ length: count }, (_, i) =>
+      record(Number.MAX_SAFE_INTEGER - i, {
+        action: 'api_access.self_decision_refused',
+        actorId: 'U'.padEnd(40, 'X'),
+        keyId: `ak_${'"'.repeat(200)}`,
+        keyName: 'n'.repeat(64),
+        roleName: 'r'.repeat(64),
+        details: Object.fromEntries(Array.from({ length: 30 }, (__, j) => [`field${j}`, 'x'.repeat(500)])),
+      }),
     );
     const rendering = renderAuditMessage(huge);
     if (!rendering.ok) throw new Error('should render');
     expect(rendering.message.blocks.length).toBeLessThanOrEqual(50);
-    expect(JSON.stringify(rendering.message.blocks).length).toBeLessThan(13_000);
+    expect(JSON.stringify(rendering.message.blocks).length).toBeLessThanOrEqual(AUDIT_DIGEST_MAX_BLOCKS_CHARS);
     expect(checkBlocks(rendering.message.blocks, 'message', '/blocks')).toEqual([]);
+    expect(auditHashesInMessage(rendering.message)).toHaveLength(count);
+  });
+
+  it('a backlog-sized digest shows every record on its own line with its seq and full hash', () => {
+    const records = Array.from({ length: AUDIT_DIGEST_MAX_RECORDS }, (_, i) => record(i + 1, { hash: (i + 1).toString(16).padStart(64, 'c') }));
+    const rendering = renderAuditMessage(records);
+    if (!rendering.ok) throw new Error('should render');
+    const sections = rendering.message.blocks.filter((b) => b.type === 'section');
+    expect(sections).toHaveLength(AUDIT_DIGEST_MAX_RECORDS);
+    sections.forEach((section, i) => {
+      const seq = i + 1;
+      const hash = seq.toString(16).padStart(64, 'c');
+      const text = JSON.stringify(section);
+      for (const part of [`*#${seq}*`, '`key.created`', '<@UALICE>', 'ak_0123456789abcdefABCD', `\`${hash}\``, `"block_id":"audit-${seq}-${hash}"`]) expect(text).toContain(part);
+    });
+    expect(auditHashesInMessage(rendering.message)).toEqual(records.map((r) => ({ seq: r.seq, hash: r.hash })));
+  });
+
+  it('refuses more records than one message can hold', () => {
+    expect(() => renderAuditMessage(Array.from({ length: AUDIT_DIGEST_MAX_RECORDS + 1 }, (_, i) => record(i + 1)))).toThrow(RangeError);
   });
 
   it('reports a record that would carry something secret-shaped instead of posting it', () => {

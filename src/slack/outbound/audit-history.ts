@@ -2,7 +2,7 @@ import { WebClient } from '@slack/web-api';
 import type { MirroredHash, MirrorHistory } from '../../domain/audit-verify.js';
 import { auditHashesInMessage } from '../views/audit-message.js';
 
-/** Bounds on one cross-check: 50 pages of 200 messages covers 10,000 posts (digests carry up to 15 records each). */
+/** Bounds on one cross-check: 50 pages of 200 messages covers 10,000 posts (digests carry up to AUDIT_DIGEST_MAX_RECORDS, 25, records each). */
 const PAGE_SIZE = 200;
 const MAX_PAGES = 50;
 

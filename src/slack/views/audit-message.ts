@@ -4,12 +4,23 @@ import type { KnownBlock, Message } from './blocks.js';
 import { escapeText, expiryText, mention, slackDate } from './format.js';
 
 /**
- * Budgets that keep every digest inside Block Kit: ≤ 50 blocks, section text ≤ 3000 characters, and the
- * undocumented aggregate limit (`msg_blocks_too_long`, observed near 13k characters of blocks).
- * 15 records × 700 characters + the heading stay well under all three.
+ * Budgets that keep every digest inside Block Kit: ≤ 50 blocks, section text ≤ 3000 characters, block_id
+ * ≤ 255, and the undocumented aggregate limit (`msg_blocks_too_long`, observed near 13k characters of
+ * blocks). Up to AUDIT_DIGEST_FULL_RECORDS records keep their full text (15 × 700 characters fit). A
+ * larger digest, which only a backlog produces, gives each record one compact line (seq, action, actor,
+ * key, full hash) of at most DIGEST_LINE_MAX characters, so 25 of the largest records serialise under
+ * AUDIT_DIGEST_MAX_BLOCKS_CHARS. 25 per message drains a backlog of 1,000 in 40 messages, about 40 s at
+ * Slack's 1 message per second per channel.
  */
-export const AUDIT_DIGEST_MAX_RECORDS = 15;
+export const AUDIT_DIGEST_MAX_RECORDS = 25;
+export const AUDIT_DIGEST_FULL_RECORDS = 15;
+/** Our own ceiling for a digest's serialised blocks, a margin below the ~13k Slack was seen to refuse. */
+export const AUDIT_DIGEST_MAX_BLOCKS_CHARS = 12_000;
 const RECORD_TEXT_MAX = 700;
+/** A digest line before its hash; the hash is appended whole, never clipped. */
+const DIGEST_LINE_MAX = 150;
+/** Room kept for a digest's heading block within AUDIT_DIGEST_MAX_BLOCKS_CHARS. */
+const DIGEST_HEADING_ALLOWANCE = 300;
 const DETAIL_VALUE_MAX = 120;
 
 const ICON: Partial<Record<AuditAction, string>> = {
@@ -137,6 +148,22 @@ export function auditRecordText(record: AuditRecord): string {
   return text;
 }
 
+/**
+ * One record as a single digest line: icon, seq, action, actor, key ID (or owner), then the full hash,
+ * which clipping never touches. Details stay in the audit log; the line is there to vouch for the record.
+ */
+export function auditDigestLine(record: AuditRecord): string {
+  if (!Number.isInteger(record.seq) || typeof record.action !== 'string' || Number.isNaN(Date.parse(record.at))) {
+    throw new Error(`audit record ${String(record.seq)} is malformed`);
+  }
+  const icon = ICON[record.action] ?? ':memo:';
+  const subject = record.keyId !== null ? ` · \`${escapeText(record.keyId)}\`` : record.ownerId !== null ? ` · owner ${person(record.ownerId)}` : '';
+  const head = clip(`${icon} *#${record.seq}* \`${escapeText(record.action)}\` ${person(record.actorId)}${subject}`, DIGEST_LINE_MAX);
+  const text = `${head} · \`${record.hash}\``;
+  if (containsSecret(text)) throw new Error(`audit record ${record.seq} renders to something secret-shaped`);
+  return text;
+}
+
 export type AuditRendering =
   | { ok: true; message: Message }
   | { ok: false; failures: Array<{ seq: number; error: string }> };
@@ -147,15 +174,23 @@ export type AuditRendering =
  */
 export function renderAuditMessage(records: readonly AuditRecord[]): AuditRendering {
   if (records.length > AUDIT_DIGEST_MAX_RECORDS) throw new RangeError(`at most ${AUDIT_DIGEST_MAX_RECORDS} audit records fit one message`);
-  const sections: KnownBlock[] = [];
-  const failures: Array<{ seq: number; error: string }> = [];
-  for (const record of records) {
-    try {
-      sections.push({ type: 'section', block_id: auditBlockId(record), text: { type: 'mrkdwn', text: auditRecordText(record) } });
-    } catch (error) {
-      failures.push({ seq: record.seq, error: error instanceof Error ? error.message : String(error) });
+  const renderAll = (textOf: (record: AuditRecord) => string) => {
+    const sections: KnownBlock[] = [];
+    const failures: Array<{ seq: number; error: string }> = [];
+    for (const record of records) {
+      try {
+        sections.push({ type: 'section', block_id: auditBlockId(record), text: { type: 'mrkdwn', text: textOf(record) } });
+      } catch (error) {
+        failures.push({ seq: record.seq, error: error instanceof Error ? error.message : String(error) });
+      }
     }
-  }
+    return { sections, failures };
+  };
+  // Everyday traffic keeps the full rendering; a backlog-sized digest, or one whose full text would
+  // break the aggregate budget, gets one compact line per record (budgets above).
+  let rendered = renderAll(records.length <= AUDIT_DIGEST_FULL_RECORDS ? auditRecordText : auditDigestLine);
+  if (records.length > 1 && rendered.failures.length === 0 && JSON.stringify(rendered.sections).length > AUDIT_DIGEST_MAX_BLOCKS_CHARS - DIGEST_HEADING_ALLOWANCE) rendered = renderAll(auditDigestLine);
+  const { sections, failures } = rendered;
   if (failures.length > 0) return { ok: false, failures };
   const [first] = records;
   const last = records.at(-1);
@@ -166,7 +201,7 @@ export function renderAuditMessage(records: readonly AuditRecord[]): AuditRender
     const urgent = alert.length > 0 ? ':rotating_light: ' : '';
     return { ok: true, message: { text: `${urgent}Audit #${first.seq}: ${first.action} by ${first.actorId === 'system' ? 'system' : mention(first.actorId)}`, blocks: [...alert, ...sections] } };
   }
-  const heading = `:scroll: *${records.length} audit records* #${first.seq}–#${last.seq} (sent together while the channel catches up)`;
+  const heading = `:scroll: *${records.length} audit records* #${first.seq}–#${last.seq} (sent together while the channel catches up; each line ends with the record's hash)`;
   return {
     ok: true,
     message: {

@@ -1,0 +1,227 @@
+/**
+ * `npm run bench:ack` — slash-command ack latency of the real app next to a Bolt app that only acks.
+ * Both get the same signed `/accesskey list` bodies (form-encoded, as Slack sends them), 50 concurrent
+ * connections, 10 s each (five alternating rounds of 2 s) after a warm-up, in one run on one machine. Each server runs in a child
+ * process so it and the load generator each get a core:
+ * - ours: `startApp` in HTTP mode (as `npm start` runs it), a real SQLite file with keys, background work
+ *   off, its Web API pointed at the Slack emulator (which runs in this process and is idle during the runs:
+ *   `list` answers in the ack);
+ * - bare: Bolt 5's `App` on an `HTTPReceiver`, whose `/accesskey` handler calls `ack()` and nothing else.
+ * Latency is time to the HTTP response, as Slack measures an ack. The figure that matters is the ratio
+ * of the p99s (aim ≤ 1.2). BENCH_CPU_PROF=<dir> writes a V8 CPU profile of our app (and of the bare one
+ * too with BENCH_CPU_PROF_BARE=1).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import autocannon, { type Request as AutocannonRequest, type Result } from 'autocannon';
+import { loadConfig } from '../src/config.js';
+import { startApp } from '../src/runtime.js';
+import { SlackEmulator, signedHeaders } from '../src/sandbox/emulator/index.js';
+import { createLogger } from '../src/logger.js';
+
+const SIGNING_SECRET = 'bench-signing-secret';
+const BOT_TOKEN = 'xoxb-bench';
+const CONNECTIONS = 50;
+const WARMUP_SECONDS = 2;
+/** 5 rounds of 2 s: 10 s of load per server, interleaved. */
+const ROUNDS = 5;
+const ROUND_SECONDS = 2;
+const USERS = Array.from({ length: 10 }, (_, i) => `UBENCH${String(i).padStart(3, '0')}`);
+const KEYS_PER_USER = 2;
+const DISTINCT_REQUESTS = 500;
+const AIM = 1.2;
+
+interface OursArgs {
+  kind: 'ours';
+  sqlitePath: string;
+  slackApiUrl: string;
+}
+type ServerArgs = OursArgs | { kind: 'bare'; slackApiUrl: string };
+
+/** Child: our app, exactly as `npm start` runs it in HTTP mode. */
+async function runOurs(args: OursArgs): Promise<number> {
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: args.slackApiUrl,
+    PORT: '0',
+    METRICS_PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: `file:${args.sqlitePath}`,
+    AUDIT_CHANNEL_ID: 'CBENCHAUDIT',
+    BOOTSTRAP_ADMINS: USERS.join(','),
+    LOG_LEVEL: 'error',
+  });
+  const app = await startApp(config, { background: false });
+  // Keys to list: created through the domain, as /accesskey create would.
+  for (const user of USERS) {
+    for (let i = 0; i < KEYS_PER_USER; i++) {
+      const created = await app.services.keys.create({ actorId: user, name: `bench-${i}`, expiry: { kind: 'default' } });
+      if (!created.created) throw new Error(`could not create a key for ${user}`);
+    }
+  }
+  process.on('SIGTERM', () => void app.stop().then(() => process.exit(0)));
+  return app.port;
+}
+
+/** Child: the baseline, a Bolt app whose only listener acknowledges. */
+async function runBare(slackApiUrl: string): Promise<number> {
+  const receiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, endpoints: '/slack/events', logLevel: LogLevel.ERROR });
+  // Same emulator as ours: Bolt's authorize reads auth.test once, then serves it from its cache.
+  const app = new App({ token: BOT_TOKEN, receiver, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl }, deferInitialization: true });
+  await app.init();
+  app.command('/accesskey', async ({ ack }) => {
+    await ack();
+  });
+  // The receiver's own listener on a plain server: what `app.start()` does, on a free port.
+  const server = createServer(receiver.requestListener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+  return address.port;
+}
+
+/** The same signed bodies for both servers; the timestamp stays inside Slack's 5-minute window for the run. */
+function slashCommands(responseUrlBase: string): AutocannonRequest[] {
+  const timestamp = Math.floor(Date.now() / 1000);
+  return Array.from({ length: DISTINCT_REQUESTS }, (_, i) => {
+    const userId = USERS[i % USERS.length] ?? 'UBENCH000';
+    const body = new URLSearchParams({
+      token: 'vtok',
+      team_id: 'T0001',
+      team_domain: 'acme',
+      channel_id: 'C0001',
+      channel_name: 'general',
+      user_id: userId,
+      user_name: userId.toLowerCase(),
+      command: '/accesskey',
+      text: 'list',
+      api_app_id: 'A0001',
+      is_enterprise_install: 'false',
+      response_url: `${responseUrlBase}/bench/${i}`,
+      trigger_id: `${timestamp}.${i}.bench${i.toString(16)}`,
+    }).toString();
+    return { method: 'POST', path: '/slack/events', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signedHeaders(SIGNING_SECRET, timestamp, body) }, body };
+  });
+}
+
+function startServer(args: ServerArgs): Promise<{ child: ChildProcess; port: number }> {
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const execArgv = profileDir !== undefined && (args.kind === 'ours' || process.env.BENCH_CPU_PROF_BARE === '1') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = fork(fileURLToPath(import.meta.url), ['--server', JSON.stringify(args)], { execArgv });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the ${args.kind} server exited with ${String(code)}`)));
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (message: { cpuMicros: number }) => resolve(message.cpuMicros));
+    child.send('cpu');
+  });
+}
+
+/** One timed run against one server. */
+interface Round {
+  result: Result;
+  /** Server CPU per request in µs: what the server costs, much less moved by whatever else runs on the machine. */
+  cpuMicros: number;
+}
+
+async function round(server: { child: ChildProcess; port: number }, requests: AutocannonRequest[], seconds: number): Promise<Round> {
+  const url = `http://127.0.0.1:${server.port}`;
+  const before = await serverCpu(server.child);
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests });
+  const after = await serverCpu(server.child);
+  return { result, cpuMicros: (after - before) / Math.max(1, result.requests.total) };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+const errorsOf = ({ result }: Round): number => result.non2xx + result.errors + result.timeouts;
+
+function detail(name: string, rounds: Round[]): string {
+  const total = rounds.reduce((n, r) => n + r.result.requests.total, 0);
+  const rps = total / (rounds.length * ROUND_SECONDS);
+  const cpu = rounds.reduce((n, r) => n + r.cpuMicros * r.result.requests.total, 0) / Math.max(1, total);
+  const errors = rounds.reduce((n, r) => n + errorsOf(r), 0);
+  return `${name.padEnd(5)} ${rps.toFixed(0).padStart(6)} req/s   p50 ${median(rounds.map((r) => r.result.latency.p50)).toFixed(1).padStart(6)} ms   p99 ${median(rounds.map((r) => r.result.latency.p99)).toFixed(1).padStart(6)} ms   max ${Math.max(...rounds.map((r) => r.result.latency.max)).toFixed(1).padStart(7)} ms   server CPU ${cpu.toFixed(0).padStart(4)} µs/req   errors ${errors}`;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'akb-ack-'));
+  const slack = await SlackEmulator.start({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET });
+  slack.addChannel({ id: 'CBENCHAUDIT', name: 'security-audit' });
+  for (const id of USERS) slack.addUser({ id, name: id.toLowerCase() });
+  const children: ChildProcess[] = [];
+  try {
+    const requests = slashCommands(slack.baseUrl);
+    // Both servers stay up and take turns, so a change in the machine's load hits both alike.
+    const bare = await startServer({ kind: 'bare', slackApiUrl: slack.apiUrl });
+    children.push(bare.child);
+    const ours = await startServer({ kind: 'ours', sqlitePath: join(dir, 'ack.sqlite'), slackApiUrl: slack.apiUrl });
+    children.push(ours.child);
+    await round(bare, requests, WARMUP_SECONDS);
+    await round(ours, requests, WARMUP_SECONDS);
+    const bareRounds: Round[] = [];
+    const oursRounds: Round[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      bareRounds.push(await round(bare, requests, ROUND_SECONDS));
+      oursRounds.push(await round(ours, requests, ROUND_SECONDS));
+    }
+
+    // The ratio of each adjacent pair of rounds, then the median: robust to a burst of load in one round.
+    const ratio = median(oursRounds.map((r, i) => r.result.latency.p99 / (bareRounds[i]?.result.latency.p99 ?? Number.NaN)));
+    const cpuRatio = median(oursRounds.map((r, i) => r.cpuMicros / (bareRounds[i]?.cpuMicros ?? Number.NaN)));
+    const errors = [...oursRounds, ...bareRounds].reduce((n, r) => n + errorsOf(r), 0);
+    const p99 = (rounds: Round[]) => median(rounds.map((r) => r.result.latency.p99)).toFixed(1);
+    console.log(`ack benchmark: /accesskey list, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s per server after ${WARMUP_SECONDS} s warm-up (medians of the rounds); load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+    console.log(detail('bare', bareRounds));
+    console.log(detail('ours', oursRounds));
+    console.log(`ack: ours/bare p99 ratio=${ratio.toFixed(2)} (ours p99 ${p99(oursRounds)} ms, bare p99 ${p99(bareRounds)} ms; aim ≤ ${AIM}) errors=${errors}   CPU/req ratio=${cpuRatio.toFixed(2)}`);
+    if (errors > 0) process.exitCode = 1;
+  } finally {
+    for (const child of children) await stopServer(child);
+    await slack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const serverArgs = process.argv[2] === '--server' ? (JSON.parse(process.argv[3] ?? '{}') as ServerArgs) : undefined;
+if (serverArgs === undefined) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  (serverArgs.kind === 'ours' ? runOurs(serverArgs) : runBare(serverArgs.slackApiUrl))
+    .then((port) => {
+      // Asked between runs: this process's CPU time (user + system), in µs.
+      process.on('message', () => {
+        const { user, system } = process.cpuUsage();
+        process.send?.({ cpuMicros: user + system });
+      });
+      process.send?.({ port });
+    })
+    .catch((error: unknown) => {
+      createLogger({ level: 'error' }).error('bench server failed', { error });
+      process.exit(1);
+    });
+}
