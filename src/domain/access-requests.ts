@@ -5,7 +5,7 @@ import type { AccessRequest } from './model.js';
 import type { Repos } from './ports.js';
 import { randomBase62 } from './secrets.js';
 import { DAY_MS, iso } from './time.js';
-import { firstTime } from './keys.js';
+import { firstTime } from './replays.js';
 import { contextIn, userContext } from './users.js';
 
 const REASON_MAX = 500;

@@ -1,7 +1,7 @@
 import type { DomainDeps } from './deps.js';
 import type { AuditRecord } from './model.js';
 import type { AuditSearch } from './ports.js';
-import type { KeyView } from './keys.js';
+import type { KeyView } from './keys/find.js';
 import { requireAdmin as requireAdminContext } from './users.js';
 
 /** Admin oversight (docs/rules.md: admin-oversight): every key, paged. */

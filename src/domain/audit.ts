@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditEvent, AuditRecord } from './model.js';
+import type { AccessKey, AuditAction, AuditEvent, AuditRecord, Role } from './model.js';
 import type { Repos } from './ports.js';
 import { containsSecret } from './secrets.js';
 
@@ -22,6 +22,11 @@ export function hashAuditRecord(record: ChainFields): string {
     Object.entries(record.details).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   ]);
   return createHash('sha256').update(record.prevHash).update('\n').update(canonical).digest('hex');
+}
+
+/** The audit event of a change to one key: the key's identity and expiry as they are after the change. */
+export function auditOf(actorId: string, action: AuditAction, key: Pick<AccessKey, 'id' | 'name' | 'ownerId' | 'expiresAt'>, role: Pick<Role, 'name'> | undefined, details: Record<string, string | number | boolean | null> = {}) {
+  return { actorId, action, keyId: key.id, keyName: key.name, ownerId: key.ownerId, roleName: role?.name ?? null, expiresAt: key.expiresAt, details };
 }
 
 /** Refuses anything that looks like a secret: no code path may put one into the append-only log. */

@@ -1,5 +1,5 @@
 import type { DomainDeps } from './deps.js';
-import { verifyKey, type VerifyCode, type VerifyResult } from './keys.js';
+import { verifyKey, type VerifyCode, type VerifyResult } from './keys/verify.js';
 import type { AccessKey, Role } from './model.js';
 import { KEY_ID_PATTERN } from './secrets.js';
 import { isExpired } from './time.js';

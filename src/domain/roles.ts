@@ -1,7 +1,9 @@
 import { AppError } from '../errors.js';
+import { deactivateKeysOnAccessLoss } from './access.js';
 import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { auditOf, firstTime } from './keys.js';
+import { removeKey } from './keys/common.js';
+import { firstTime } from './replays.js';
 import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from './model.js';
 import type { Repos } from './ports.js';
 import { iso } from './time.js';
@@ -68,9 +70,7 @@ export async function previewRoleDeletion(deps: DomainDeps, actorId: string, rol
 async function dropMembership(tx: Repos, deps: DomainDeps, actorId: string, userId: string, role: Role, keys: AccessKey[], action: 'key.deleted_by_role_deletion' | 'key.deleted'): Promise<void> {
   const now = deps.now();
   for (const key of keys.filter((k) => k.ownerId === userId)) {
-    await tx.deleteKey(key.id);
-    await tx.clearRotationsTo(key.id);
-    await appendAudit(tx, auditOf(actorId, action, key, role, { reason: action === 'key.deleted' ? 'role_removed_from_owner' : 'role_deleted' }), now);
+    await removeKey(tx, actorId, action, key, role, { reason: action === 'key.deleted' ? 'role_removed_from_owner' : 'role_deleted' }, now);
   }
   await tx.removeUserRole(userId, role.id);
   const user = await tx.findUser(userId);
@@ -88,11 +88,7 @@ async function dropMembership(tx: Repos, deps: DomainDeps, actorId: string, user
 async function revokeIfAccessLost(tx: Repos, deps: DomainDeps, actorId: string, userId: string): Promise<void> {
   const target = await contextIn(tx, deps, userId);
   if (target.hasApiAccess) return;
-  for (const key of await tx.listKeys({ ownerId: userId })) {
-    if (key.status !== 'active') continue;
-    await tx.updateKey(key.id, { status: 'inactive' });
-    await appendAudit(tx, auditOf(actorId, 'key.revoked', { ...key, status: 'inactive' }, await tx.findRoleById(key.roleId), { reason: 'api_access_lost' }), deps.now());
-  }
+  await deactivateKeysOnAccessLoss(tx, actorId, userId, 'api_access_lost', deps.now());
 }
 
 /** R4: every key tied to the role is deleted (each audited), members lose it, then the role goes. */

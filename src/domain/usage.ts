@@ -1,6 +1,6 @@
 import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { auditOf } from './keys.js';
+import { auditOf } from './audit.js';
 import type { AuditAction, AuditEvent } from './model.js';
 import { iso } from './time.js';
 

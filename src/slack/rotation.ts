@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { RotateKeyResult } from '../domain/keys.js';
+import type { RotateKeyResult } from '../domain/keys/rotate.js';
 import type { Services } from '../domain/services.js';
 import type { Logger } from '../logger.js';
 import { deliverSecret } from './delivery/secret.js';

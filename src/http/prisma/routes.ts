@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { asAppError } from '../../errors.js';
-import { narrowToKey } from '../../domain/keys.js';
+import { narrowToKey } from '../../domain/keys/find.js';
 import { KEY_ID_PATTERN } from '../../domain/secrets.js';
 import type { ExpiryChoice } from '../../domain/time.js';
 import type { ApiContext } from '../context.js';

@@ -1,4 +1,4 @@
-import { limitMessage } from '../../../domain/keys.js';
+import { limitMessage } from '../../../domain/keys/common.js';
 import type { ModalOrigin } from '../../input/views.js';
 import { publishHome } from '../../surfaces.js';
 import { createKeyModal } from '../../views/modals.js';

@@ -1,4 +1,4 @@
-import { limitMessage } from '../../../../domain/keys.js';
+import { limitMessage } from '../../../../domain/keys/common.js';
 import { createKeyModal } from '../../../views/modals.js';
 import { errorMessage } from '../../../views/messages.js';
 import type { ModalOrigin } from '../../../input/views.js';
