@@ -5,6 +5,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { KyselyOwnerNotices } from './db/owner-notices-repo.js';
 import { createStore } from './db/store.js';
 import type { DomainDeps } from './domain/deps.js';
+import type { Store } from './domain/ports.js';
 import { SecretHasher } from './domain/secrets.js';
 import { createServices, type Services } from './domain/services.js';
 import { checkPepper } from './domain/startup.js';
@@ -23,6 +24,8 @@ import { watchAuditTail } from './scheduler/jobs/audit-tail.js';
 
 export interface RunningApp {
   services: Services;
+  /** The database behind the services (tests read state through it; entry points never do). */
+  store: Store;
   slack: SlackRuntime;
   server: Server;
   /** The port actually bound (PORT=0 picks a free one, as tests do). */
@@ -128,7 +131,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }
 
     logger.info('access key bot started', { port, metricsPort, mode: config.sandbox ? 'sandbox' : config.slack.socketMode ? 'socket' : 'http', database: config.database.kind });
-    return { services, slack, server, port, metricsPort, logger, stop: stopAll };
+    return { services, store: deps.store, slack, server, port, metricsPort, logger, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

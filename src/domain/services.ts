@@ -10,6 +10,9 @@ import { listKeys, showKey } from './keys/find.js';
 import { rotateKey, undoRotation, type RotateKeyResult, type RotateOptions } from './keys/rotate.js';
 import { verifyKey } from './keys/verify.js';
 import { forgetOldReplays } from './replays.js';
+import { authenticateKey, revalidateKey } from './integration.js';
+import { recordAuthFailures, recordKeyUses, type AuthFailureWindow, type KeyUse } from './usage.js';
+import { iso } from './time.js';
 import type { ViaKey } from './owner-notices.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
@@ -33,7 +36,7 @@ async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>): Promise<T> 
  */
 export function createServices(deps: DomainDeps) {
   return {
-    deps,
+    /** The domain's one clock: views show status and expiry as the rules decide them. */
     now: deps.now,
     users: {
       context: (userId: string) => userContext(deps, userId),
@@ -94,6 +97,24 @@ export function createServices(deps: DomainDeps) {
       scheduleSecretFileDeletion: async (file: { fileId: string; keyId: string; ownerId: string }, dueAt: Date): Promise<void> => {
         await deps.store.read.enqueueNotification({ kind: 'secret_file.delete', ...file }, deps.now().toISOString(), dueAt.toISOString());
       },
+    },
+    /** The integration API (docs/http-api.md): login and token checks. */
+    integration: {
+      authenticate: (keyId: string, secret: string) => authenticateKey(deps, keyId, secret),
+      revalidate: (keyId: string) => revalidateKey(deps, keyId),
+      /** Failed-attempt counters every replica shares. */
+      throttleCounters: deps.store.throttle,
+    },
+    /** Coalesced key uses and failed attempts, written in batches by the HTTP side's recorder. */
+    usage: {
+      recordKeyUses: (uses: readonly KeyUse[]) => recordKeyUses(deps, uses),
+      recordAuthFailures: (windows: readonly AuthFailureWindow[]) => recordAuthFailures(deps, windows),
+    },
+    /** /healthz and /metrics. */
+    health: {
+      ping: () => deps.store.ping(),
+      pendingAudit: () => deps.store.read.countPendingAudit(),
+      keysByStatus: () => deps.store.read.countKeysByStatus(iso(deps.now())),
     },
     audit: {
       verifyChain: () => verifyAuditChain(deps.store.read),

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Services } from '../domain/services.js';
-import { UsageRecorder, type FlushResult, type UsageRecorderOptions } from '../domain/usage.js';
+import { UsageRecorder, type FlushResult, type UsageRecorderOptions } from './usage-recorder.js';
 import type { Logger } from '../logger.js';
 import type { ApiContext } from './context.js';
 import { extendTokenRoute, loginRoute } from './login.js';
@@ -69,7 +69,7 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
   const { services, logger } = options;
   const nowMs = () => services.now().getTime();
   const limits = { ...defaultLimits, ...options.limits };
-  const usage = new UsageRecorder(services.deps, options.usage);
+  const usage = new UsageRecorder({ now: services.now, ...services.usage }, options.usage);
   if (options.tokenSigningSecret === undefined) {
     logger.warn('TOKEN_SIGNING_SECRET is unset: POST /login and GET /auth_token/extend will answer 503 until it is set (key verification works without it)');
   }
@@ -78,8 +78,8 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     usage,
     tokens: options.tokenSigningSecret === undefined ? undefined : new TokenIssuer(options.tokenSigningSecret, services.now),
     trustProxy: options.trustProxy ?? false,
-    authFailuresByClient: new SharedThrottle('auth:client', limits.authPerClient, services.deps.store.throttle, nowMs),
-    authFailuresByKey: new SharedThrottle('auth:key', limits.authPerKey, services.deps.store.throttle, nowMs),
+    authFailuresByClient: new SharedThrottle('auth:client', limits.authPerClient, services.integration.throttleCounters, nowMs),
+    authFailuresByKey: new SharedThrottle('auth:key', limits.authPerKey, services.integration.throttleCounters, nowMs),
     knownClients: new KnownClients(KNOWN_CLIENT_TTL_MS, nowMs),
     verifyMisses: new FailureCounter(limits.verifyMissesPerClient, nowMs),
   };
@@ -100,7 +100,7 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
   /** Ended throttle windows are deleted on the flusher's beat; a failure only leaves rows for the next one. */
   const pruneThrottle = async (): Promise<void> => {
     try {
-      await services.deps.store.throttle.prune(nowMs());
+      await services.integration.throttleCounters.prune(nowMs());
     } catch (error) {
       logger.warn('pruning ended throttle windows failed; the next flush tries again', { error });
     }

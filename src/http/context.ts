@@ -1,5 +1,5 @@
 import type { Services } from '../domain/services.js';
-import type { UsageRecorder } from '../domain/usage.js';
+import type { UsageRecorder } from './usage-recorder.js';
 import type { FailureCounter, KnownClients, SharedThrottle } from './throttle.js';
 import type { TokenIssuer } from './tokens.js';
 

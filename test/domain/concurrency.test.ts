@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServices } from '../../src/domain/services.js';
 import { AppError } from '../../src/errors.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { makeServices } from '../support/domain.js';
+import { makeServices, replicaOver } from '../support/domain.js';
 
 const run = promisify(execFile);
 const workerPath = new URL('../support/create-worker.ts', import.meta.url).pathname;
@@ -15,11 +14,11 @@ describe.each(dialects)('the per-role key limit under concurrency on %s', (diale
 
   it('two concurrent creates for the last free slot make exactly one key, through separate connections', async () => {
     db = await createTestDatabase(dialect);
-    const { services } = await makeServices(db.store, { admins: ['UADMIN'] });
+    const { services, deps } = await makeServices(db.store, { admins: ['UADMIN'] });
     await services.access.grant('UADMIN', 'URACE');
     await services.keys.create({ actorId: 'URACE', name: 'first', expiry: { kind: 'never' } });
     const other = await db.openAnother();
-    const otherServices = createServices({ ...services.deps, store: other.store });
+    const otherServices = replicaOver(deps, other.store);
     const results = await Promise.allSettled([
       services.keys.create({ actorId: 'URACE', name: 'left', expiry: { kind: 'never' } }),
       otherServices.keys.create({ actorId: 'URACE', name: 'right', expiry: { kind: 'never' } }),

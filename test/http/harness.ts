@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { Server } from 'node:http';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { createStore } from '../../src/db/store.js';
+import type { Store } from '../../src/domain/ports.js';
 import type { Services } from '../../src/domain/services.js';
 import { createIntegrationApi, type IntegrationApi, type IntegrationApiOptions } from '../../src/http/api.js';
 import { healthRoute } from '../../src/http/health.js';
@@ -46,6 +47,8 @@ export interface Reply {
 export interface ApiHarness {
   db: TestDatabase;
   services: Services;
+  /** The services' store, to check state (the query log counts these reads too). */
+  store: Store;
   clock: TestClock;
   api: IntegrationApi;
   server: Server;
@@ -98,6 +101,7 @@ export async function startApi(dialect: DialectName, options: Partial<Omit<Integ
   return {
     db,
     services,
+    store,
     clock,
     api,
     server,

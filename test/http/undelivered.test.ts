@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { revalidateKey } from '../../src/domain/integration.js';
 import { dialects } from '../support/db.js';
 import { ALICE, startApi, type ApiHarness } from './harness.js';
 
@@ -23,7 +22,7 @@ describe.each(dialects)('a key whose secret has not reached its owner yet (%s)',
     expect(login.status).toBe(401);
     expect(login.json.error).toBe('unauthorized');
     // /auth_token/extend re-checks the key a token names: an undelivered key is no key.
-    expect(await revalidateKey(h.services.deps, key.id)).toEqual({ valid: false, code: 'NOT_FOUND' });
+    expect(await h.services.integration.revalidate(key.id)).toEqual({ valid: false, code: 'NOT_FOUND' });
 
     expect(await h.services.keys.confirmDelivery(key.id)).toBe(true);
     expect((await h.post('/v1/keys/verify', { key: key.secret })).json).toMatchObject({ valid: true, keyId: key.id });

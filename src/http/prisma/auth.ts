@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { revalidateKey } from '../../domain/integration.js';
 import type { ViaKey } from '../../domain/owner-notices.js';
 import { KEY_ID_PATTERN } from '../../domain/secrets.js';
 import { clientAddress, throttleIdentity } from '../client.js';
@@ -27,20 +26,21 @@ export async function authenticateCaller(api: ApiContext, req: IncomingMessage, 
   }
   const client = clientAddress(req, api.trustProxy);
   const subject = throttleIdentity(client);
-  const wait = api.authFailuresByClient.retryAfterMs(subject);
-  if (wait > 0) {
-    sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(wait) });
+  // Reserved before the token is checked, refunded for a genuine one (as on /auth_token/extend).
+  const attempt = await api.authFailuresByClient.reserve(subject);
+  if (!attempt.allowed) {
+    sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(attempt.retryAfterMs) });
     return undefined;
   }
   const header = req.headers[TOKEN_HEADER];
   const keyId = typeof header === 'string' ? await api.tokens.keyIdOf(header.trim()) : undefined;
   if (keyId === undefined) {
-    api.authFailuresByClient.fail(subject);
     api.usage.recordFailure({ endpoint: ctx.route, keyId: null, clientAddress: client, reason: 'invalid_token' });
     sendError(res, ctx, 'invalid_token');
     return undefined;
   }
-  const state = await revalidateKey(api.services.deps, keyId);
+  await attempt.refund();
+  const state = await api.services.integration.revalidate(keyId);
   if (!state.valid) {
     // A genuine token whose key was turned off is not a guess: audited, but not counted as one.
     api.usage.recordFailure({ endpoint: ctx.route, keyId: KEY_ID_PATTERN.test(keyId) ? keyId : null, clientAddress: client, reason: state.code === 'EXPIRED' ? 'expired' : state.code === 'INACTIVE' ? 'inactive' : 'not_found' });
