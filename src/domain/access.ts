@@ -12,7 +12,7 @@ export async function grantApiAccess(deps: DomainDeps, actorId: string, userId: 
     await requireAdminIn(tx, deps, actorId);
     const target = await contextIn(tx, deps, userId);
     if (target.hasApiAccess) return { changed: false };
-    await tx.updateUser(userId, { apiAccess: true });
+    await tx.users.update(userId, { apiAccess: true });
     await appendAudit(tx, { actorId, action: via === 'request' ? 'api_access.approved' : 'api_access.granted', ownerId: userId }, deps.now());
     return { changed: true };
   });
@@ -27,7 +27,7 @@ export async function revokeApiAccess(deps: DomainDeps, actorId: string, userId:
       throw new AppError('INVALID_INPUT', 'That user holds System Admin, which always includes API access. Remove that role first.');
     }
     if (!target.user.apiAccess) return { changed: false, deactivated: [] };
-    await tx.updateUser(userId, { apiAccess: false });
+    await tx.users.update(userId, { apiAccess: false });
     const now = deps.now();
     await appendAudit(tx, { actorId, action: 'api_access.revoked', ownerId: userId }, now);
     return { changed: true, deactivated: await deactivateKeysOnAccessLoss(tx, actorId, userId, 'api_access_revoked', now) };
@@ -40,11 +40,11 @@ export async function revokeApiAccess(deps: DomainDeps, actorId: string, userId:
  */
 export async function deactivateKeysOnAccessLoss(tx: Repos, actorId: string, userId: string, reason: 'api_access_revoked' | 'api_access_lost', now: Date): Promise<AccessKey[]> {
   const deactivated: AccessKey[] = [];
-  for (const key of await tx.listKeys({ ownerId: userId })) {
+  for (const key of await tx.keys.list({ ownerId: userId })) {
     if (key.status !== 'active') continue;
     const updated: AccessKey = { ...key, status: 'inactive' };
-    await tx.updateKey(key.id, { status: 'inactive' });
-    await appendAudit(tx, auditOf(actorId, 'key.revoked', updated, await tx.findRoleById(key.roleId), { reason }), now);
+    await tx.keys.update(key.id, { status: 'inactive' });
+    await appendAudit(tx, auditOf(actorId, 'key.revoked', updated, await tx.roles.findById(key.roleId), { reason }), now);
     deactivated.push(updated);
   }
   return deactivated;

@@ -40,7 +40,7 @@ function assertNoSecret(event: AuditEvent): void {
  */
 export async function appendAudit(tx: Repos, event: AuditEvent, at: Date): Promise<AuditRecord> {
   assertNoSecret(event);
-  const head = await tx.readAuditHead();
+  const head = await tx.audit.readHead();
   const fields: ChainFields = {
     seq: head.seq + 1,
     at: at.toISOString(),
@@ -55,8 +55,8 @@ export async function appendAudit(tx: Repos, event: AuditEvent, at: Date): Promi
     prevHash: head.hash,
   };
   const record: AuditRecord = { ...fields, hash: hashAuditRecord(fields) };
-  await tx.insertAudit(record);
-  await tx.writeAuditHead({ seq: record.seq, hash: record.hash });
+  await tx.audit.insert(record);
+  await tx.audit.writeHead({ seq: record.seq, hash: record.hash });
   return record;
 }
 
@@ -73,7 +73,7 @@ export async function verifyAuditChain(repos: Repos, pageSize = 1000): Promise<C
   let prevHash = GENESIS_HASH;
   let count = 0;
   for (;;) {
-    const page = await repos.listAuditAscending(expectedSeq - 1, pageSize);
+    const page = await repos.audit.listAscending(expectedSeq - 1, pageSize);
     for (const record of page) {
       if (record.seq !== expectedSeq) return { ok: false, seq: expectedSeq, problem: 'missing', records: count };
       const { hash, ...fields } = record;
@@ -85,7 +85,7 @@ export async function verifyAuditChain(repos: Repos, pageSize = 1000): Promise<C
     }
     if (page.length < pageSize) break;
   }
-  const head = await repos.readAuditHead();
+  const head = await repos.audit.readHead();
   if (head.seq !== count) return { ok: false, seq: count + 1, problem: 'missing', records: count };
   if (head.hash !== prevHash) return { ok: false, seq: count, problem: 'edited', records: count };
   return { ok: true, records: count };

@@ -53,7 +53,7 @@ export function ownerNoticeOf(kind: OwnerNoticeKind, key: AccessKey, role: Pick<
 
 /** Queues the owner's DM inside the change's own transaction. */
 export async function queueOwnerNotice(tx: Repos, notice: OwnerNotice): Promise<void> {
-  await tx.queueOwnerNotice(notice);
+  await tx.ownerNotices.queue(notice);
 }
 
 /** The queue as the sender sees it (short transactions of its own, never inside `Store.write`). */

@@ -7,7 +7,7 @@ import { iso } from './time.js';
  * it was acted on before, so this is a replay and must change nothing. No id: always acts.
  */
 export async function firstTime(tx: Repos, deps: DomainDeps, actorId: string, once: string | undefined): Promise<boolean> {
-  return once === undefined || tx.claimRequest(once, actorId, iso(deps.now()));
+  return once === undefined || tx.processedRequests.claim(once, actorId, iso(deps.now()));
 }
 
 
@@ -15,5 +15,5 @@ export async function firstTime(tx: Repos, deps: DomainDeps, actorId: string, on
 export const REPLAY_MEMORY_MS = 24 * 60 * 60 * 1000;
 
 export async function forgetOldReplays(deps: DomainDeps): Promise<number> {
-  return deps.store.read.forgetRequestsBefore(iso(new Date(deps.now().getTime() - REPLAY_MEMORY_MS)));
+  return deps.store.read.processedRequests.forgetBefore(iso(new Date(deps.now().getTime() - REPLAY_MEMORY_MS)));
 }

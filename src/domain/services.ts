@@ -95,7 +95,7 @@ export function createServices(deps: DomainDeps) {
       keepKey: (actorId: string, keyId: string) => keepKey(deps, actorId, keyId),
       /** The secret's CSV is deleted from Slack at `dueAt` (SECRET_FILE_TTL after the upload; queued now, due then). */
       scheduleSecretFileDeletion: async (file: { fileId: string; keyId: string; ownerId: string }, dueAt: Date): Promise<void> => {
-        await deps.store.read.enqueueNotification({ kind: 'secret_file.delete', ...file }, deps.now().toISOString(), dueAt.toISOString());
+        await deps.store.read.notifications.enqueue({ kind: 'secret_file.delete', ...file }, deps.now().toISOString(), dueAt.toISOString());
       },
     },
     /** The integration API (docs/http-api.md): login and token checks. */
@@ -113,12 +113,12 @@ export function createServices(deps: DomainDeps) {
     /** /healthz and /metrics. */
     health: {
       ping: () => deps.store.ping(),
-      pendingAudit: () => deps.store.read.countPendingAudit(),
-      keysByStatus: () => deps.store.read.countKeysByStatus(iso(deps.now())),
+      pendingAudit: () => deps.store.read.audit.countPending(),
+      keysByStatus: () => deps.store.read.keys.countByStatus(iso(deps.now())),
     },
     audit: {
       verifyChain: () => verifyAuditChain(deps.store.read),
-      search: (filter: AuditSearch) => deps.store.read.searchAudit(filter),
+      search: (filter: AuditSearch) => deps.store.read.audit.search(filter),
       /** `/accesskey admin verify-audit`: the chain walk plus, when given, the security-channel cross-check. */
       verifyAsAdmin: async (actorId: string, history?: MirrorHistory) => {
         await requireAdmin(deps, actorId);

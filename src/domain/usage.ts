@@ -40,21 +40,21 @@ export interface KeyUsesWritten {
 export async function recordKeyUses(deps: DomainDeps, uses: readonly KeyUse[]): Promise<KeyUsesWritten> {
   const usedBefore = uses.filter((use) => use.usedBefore);
   const maybeFirst = uses.filter((use) => !use.usedBefore);
-  let written = usedBefore.length === 0 ? 0 : await deps.store.write((tx) => tx.touchUsedKeysLastUsed(usedBefore));
+  let written = usedBefore.length === 0 ? 0 : await deps.store.write((tx) => tx.keys.touchUsedLastUsed(usedBefore));
   let firstUses = 0;
   if (maybeFirst.length > 0) {
     const more = await deps.store.write(async (tx) => {
       let moved = 0;
       let first = 0;
       for (const use of maybeFirst) {
-        const outcome = await tx.touchKeyLastUsed(use.keyId, use.at, use.clientAddress);
+        const outcome = await tx.keys.touchLastUsed(use.keyId, use.at, use.clientAddress);
         if (outcome === 'unchanged') continue;
         moved += 1;
         if (outcome !== 'first') continue;
-        const key = await tx.findKeyById(use.keyId);
+        const key = await tx.keys.findById(use.keyId);
         if (key === undefined) continue;
         first += 1;
-        const role = await tx.findRoleById(key.roleId);
+        const role = await tx.roles.findById(key.roleId);
         // The key acted (an integration holding it), so it is the actor; no person is involved.
         // Stamped when written, like every record, so `at` never runs backwards against `seq`; the use's own time is a detail.
         await appendAudit(tx, auditOf(key.id, 'key.first_used', key, role, { clientAddress: use.clientAddress, usedAt: use.at }), deps.now());
@@ -141,11 +141,11 @@ export async function recordAuthFailures(deps: DomainDeps, windows: readonly Aut
         await appendAudit(tx, { actorId, action, details: { ...first, attempted, count: window.count, firstAt: window.firstAt, lastAt: window.lastAt, aggregated: true } }, deps.now());
         continue;
       }
-      const key = window.keyId === null ? undefined : await tx.findKeyById(window.keyId);
+      const key = window.keyId === null ? undefined : await tx.keys.findById(window.keyId);
       const event: AuditEvent =
         key === undefined
           ? { actorId: API_ACTOR, action: 'auth.failed', keyId: window.keyId, details }
-          : { ...auditOf(API_ACTOR, 'auth.failed', key, await tx.findRoleById(key.roleId), details) };
+          : { ...auditOf(API_ACTOR, 'auth.failed', key, await tx.roles.findById(key.roleId), details) };
       await appendAudit(tx, event, deps.now());
     }
     return windows.length;

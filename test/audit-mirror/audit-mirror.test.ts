@@ -64,7 +64,7 @@ describe.each(dialects)('the audit mirror on %s', (dialect) => {
     const created = await services.keys.create({ actorId: 'UALICE', name: '<!channel> prod & ci', expiry: { kind: 'default' } });
     if (!created.created) throw new Error('the key should have been created');
     await services.keys.deactivate('UALICE', created.key.id);
-    const head = await db.store.read.readAuditHead();
+    const head = await db.store.read.audit.readHead();
 
     loops.push(startMirrorLoop({ store: db.store, outbound: outboundFor(slack, logger), logger }));
     await slack.waitFor(() => postedSeqs(slack).length >= head.seq);

@@ -55,7 +55,7 @@ describe('several replicas on one PostgreSQL', () => {
     expect(others).toEqual({});
     expect(refused + tryAgain).toBe(198);
     expect(refused).toBeGreaterThan(0);
-    expect(await db.store.read.countAllKeys({ ownerId: 'URACE' })).toBe(2);
+    expect(await db.store.read.keys.countAll({ ownerId: 'URACE' })).toBe(2);
   });
 
   it('the audit hash chain stays one linear chain when two replicas append 500 records each at once', async () => {

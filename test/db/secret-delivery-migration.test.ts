@@ -21,7 +21,7 @@ describe.each(dialects)('the secret-delivery migration (%s)', (dialect) => {
     expect(down.error).toBeUndefined();
     expect(down.results?.[0]?.migrationName).toBe('2026-12-01T01-00-secret-delivery');
     expect(await migrateToLatest(db.connection.db)).toEqual(['2026-12-01T01-00-secret-delivery']);
-    const key = await db.store.read.findKeyById(created.key.id);
+    const key = await db.store.read.keys.findById(created.key.id);
     expect(key?.deliveredAt).toBe(key?.createdAt);
     expect((await services.keys.verify(created.secret)).valid).toBe(true);
   });

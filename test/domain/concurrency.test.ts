@@ -29,7 +29,7 @@ describe.each(dialects)('the per-role key limit under concurrency on %s', (diale
     expect(refused).toHaveLength(1);
     expect(refused[0]).toBeInstanceOf(AppError);
     expect((refused[0] as AppError).code).toBe('KEY_LIMIT_REACHED');
-    expect(await db.store.read.countAllKeys({ ownerId: 'URACE' })).toBe(2);
+    expect(await db.store.read.keys.countAll({ ownerId: 'URACE' })).toBe(2);
   });
 
   it('4 processes racing 20 creates each leave exactly 2 keys and show users no database error', async () => {
@@ -45,7 +45,7 @@ describe.each(dialects)('the per-role key limit under concurrency on %s', (diale
       for (const [code, n] of Object.entries(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>)) totals[code] = (totals[code] ?? 0) + n;
     }
     expect(totals).toEqual({ created: 2, KEY_LIMIT_REACHED: 78 });
-    expect(await db.store.read.countAllKeys({ ownerId: 'URACE' })).toBe(2);
+    expect(await db.store.read.keys.countAll({ ownerId: 'URACE' })).toBe(2);
     expect((await services.audit.verifyChain()).ok).toBe(true);
   });
 });

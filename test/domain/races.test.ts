@@ -38,7 +38,7 @@ describe.each(dialects)('changes racing on one key on %s', (dialect) => {
       expect(actions[0]).toBe('key.created');
       const deletedAt = actions.indexOf('key.deleted');
       if (deletedAt >= 0) expect(deletedAt).toBe(actions.length - 1);
-      const after = await db.store.read.findKeyById(id);
+      const after = await db.store.read.keys.findById(id);
       if (round % 2 === 0) expect(after).toBeUndefined();
       else expect(after?.status).toBe('inactive');
     }

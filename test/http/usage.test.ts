@@ -13,7 +13,7 @@ describe.each(dialects)('last-used tracking on %s', (dialect) => {
   afterEach(async () => h.close());
 
   const lastUsed = async (keyId: string) => {
-    const key = await h.store.read.findKeyById(keyId);
+    const key = await h.store.read.keys.findById(keyId);
     return { at: key?.lastUsedAt ?? null, ip: key?.lastUsedIp ?? null };
   };
   const firstUseRecords = async (keyId: string) => (await h.services.audit.search({ keyId, limit: 100 })).filter((r) => r.action === 'key.first_used');

@@ -49,7 +49,7 @@ describe.each(dialects)('three replicas on %s', (dialect) => {
     const logger = createRecordingLogger();
     const base = new TestClock(new Date(T0));
     await makeServices(db.store, { clock: base });
-    const role = await db.store.read.findRoleByName('Account Group Read Only');
+    const role = await db.store.read.roles.findByName('Account Group Read Only');
     if (role === undefined) throw new Error('baseline role missing');
     const owners = Array.from({ length: 100 }, (_, i) => `UREP${i}`);
     for (const id of owners) slack.addUser({ id, name: id.toLowerCase() });
@@ -94,7 +94,7 @@ describe.each(dialects)('three replicas on %s', (dialect) => {
 
     const expired = await sql<{ n: number }>`select count(*) as n from audit_log where action = 'key.expired'`.execute(db.connection.db);
     expect(Number(expired.rows[0]?.n)).toBe(KEYS);
-    const head = await db.store.read.readAuditHead();
+    const head = await db.store.read.audit.readHead();
     const seqs = postedSeqs(slack);
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(seqs.length).toBe(head.seq);

@@ -17,7 +17,7 @@ describe.each(dialects)('report compromised from Slack on %s', (dialect) => {
     if (!created.created) throw new Error('expected a new key');
     keyId = created.key.id;
     secret = created.secret;
-    await t.app.store.write((tx) => tx.touchKeyLastUsed(keyId, '2026-01-15T11:00:00.000Z', '203.0.113.7'));
+    await t.app.store.write((tx) => tx.keys.touchLastUsed(keyId, '2026-01-15T11:00:00.000Z', '203.0.113.7'));
   });
   afterEach(async () => t.stop());
 

@@ -35,10 +35,10 @@ export async function changeKey(deps: DomainDeps, actorId: string, reference: st
       // A replay of a delete finds no key: still an answer about the request, not about a missing key.
       const key = await findKeyFor(tx, ctx, reference, via).catch(() => undefined);
       if (key === undefined) throw new AppError('INVALID_INPUT', 'That request was already handled; nothing changed.');
-      return { key, role: await tx.findRoleById(key.roleId), changed: false, replayed: true };
+      return { key, role: await tx.roles.findById(key.roleId), changed: false, replayed: true };
     }
     const key = await findKeyFor(tx, ctx, reference, via);
-    return change(tx, ctx, key, await tx.findRoleById(key.roleId));
+    return change(tx, ctx, key, await tx.roles.findById(key.roleId));
   });
 }
 
@@ -50,7 +50,7 @@ export async function extendKey(deps: DomainDeps, actorId: string, reference: st
     if (role !== undefined) assertExpiryAllowed(role, expiresAt, now);
     // Extending a rotated-out key means its owner keeps it: it is no longer on its way out.
     const updated = { ...key, expiresAt, rotatedTo: null };
-    await tx.updateKey(key.id, { expiresAt, rotatedTo: null });
+    await tx.keys.update(key.id, { expiresAt, rotatedTo: null });
     await appendAudit(tx, auditOf(actorId, 'key.expiry_extended', updated, role, { previousExpiresAt: key.expiresAt }), now);
     return { key: updated, role, changed: true };
   }, options);
@@ -66,7 +66,7 @@ export async function deactivateKey(deps: DomainDeps, actorId: string, reference
     // An admin's revocation is remembered as such: the owner of a compromised key cannot undo it.
     const status = byOwner ? 'inactive' : 'revoked';
     const updated: AccessKey = { ...key, status };
-    await tx.updateKey(key.id, { status });
+    await tx.keys.update(key.id, { status });
     const action = byOwner ? 'key.deactivated' : 'key.revoked';
     await appendAudit(tx, auditOf(actorId, action, updated, role, viaDetail(via)), deps.now());
     if (via !== undefined) await queueOwnerNotice(tx, ownerNoticeOf(byOwner ? 'key_deactivated' : 'key_revoked', updated, role, via, actorId, deps.now()));
@@ -93,7 +93,7 @@ export async function activateKey(deps: DomainDeps, actorId: string, reference: 
       throw new AppError('NO_API_ACCESS', key.ownerId === actorId ? "You don't have API access, so your keys stay inactive. Ask an admin with `/accesskey request-access`." : 'The owner has no API access, so the key stays inactive.');
     }
     const updated: AccessKey = { ...key, status: 'active' };
-    await tx.updateKey(key.id, { status: 'active' });
+    await tx.keys.update(key.id, { status: 'active' });
     await appendAudit(tx, auditOf(actorId, 'key.activated', updated, role, viaDetail(via)), deps.now());
     return { key: updated, role, changed: true };
   }, options);

@@ -77,7 +77,7 @@ export const viaDetail = (via: ViaKey | undefined): Record<string, string> => (v
  * (which is an ordinary key again). Every path that deletes a key goes through here.
  */
 export async function removeKey(tx: Repos, actorId: string, action: Extract<AuditAction, 'key.deleted' | 'key.deleted_by_role_deletion' | 'key.deleted_undelivered'>, key: AccessKey, role: Pick<Role, 'name'> | undefined, details: Record<string, string | number | boolean | null>, now: Date): Promise<void> {
-  await tx.deleteKey(key.id);
-  await tx.clearRotationsTo(key.id);
+  await tx.keys.remove(key.id);
+  await tx.keys.clearRotationsTo(key.id);
   await appendAudit(tx, auditOf(actorId, action, key, role, details), now);
 }

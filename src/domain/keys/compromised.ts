@@ -13,7 +13,7 @@ export async function reportCompromised(deps: DomainDeps, actorId: string, refer
   return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
     if (key.status === 'compromised') return { key, role, changed: false };
     const updated: AccessKey = { ...key, status: 'compromised' };
-    await tx.updateKey(key.id, { status: 'compromised' });
+    await tx.keys.update(key.id, { status: 'compromised' });
     await appendAudit(
       tx,
       auditOf(actorId, 'key.reported_compromised', updated, role, {

@@ -13,7 +13,7 @@ import { narrowToKey } from './find.js';
 export async function slotsFor(deps: DomainDeps, userId: string): Promise<Slots & { ctx: UserContext }> {
   const ctx = await userContext(deps, userId);
   const role = requireCreatableRole(ctx);
-  const used = await deps.store.read.countKeys(userId, role.id);
+  const used = await deps.store.read.keys.count(userId, role.id);
   return { ctx, role, used, max: role.maxKeys };
 }
 
@@ -48,22 +48,22 @@ export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promis
   const expiresAt = resolveExpiry(input.expiry, now);
   return deps.store.write(async (tx) => {
     if (input.requestId !== undefined) {
-      const earlier = await tx.findKeyByRequestId(input.requestId);
+      const earlier = await tx.keys.findByRequestId(input.requestId);
       if (earlier !== undefined) {
-        const role = await tx.findRoleById(earlier.roleId);
+        const role = await tx.roles.findById(earlier.roleId);
         if (role !== undefined) return { created: false, key: earlier, role };
       }
     }
     const ctx = narrowToKey(await contextIn(tx, deps, input.actorId), input.via);
     const role = requireCreatableRole(ctx);
-    const used = await tx.countKeys(input.actorId, role.id);
+    const used = await tx.keys.count(input.actorId, role.id);
     if (used >= role.maxKeys) throw limitReached({ role, used, max: role.maxKeys });
     assertExpiryAllowed(role, expiresAt, now);
-    if ((await tx.findKeysByName(input.actorId, role.id, name)).length > 0) {
+    if ((await tx.keys.findByName(input.actorId, role.id, name)).length > 0) {
       throw new AppError('DUPLICATE_NAME', `You already have a key called "${name}" in ${role.name}. Pick another name.`);
     }
     const { key, secret } = newKey(deps, { name, ownerId: input.actorId, roleId: role.id, expiresAt, now, requestId: input.requestId, deliverLater: input.deliverLater });
-    await tx.insertKey(key);
+    await tx.keys.insert(key);
     // Through the key API, the response that carries the secret is its delivery (R6).
     const viaDetails: Record<string, string> = input.via === undefined ? {} : { via: input.via.keyId, delivery: 'api_response' };
     await appendAudit(tx, auditOf(input.actorId, 'key.created', key, role, { slotsUsed: used + 1, maxKeys: role.maxKeys, ...viaDetails }), now);

@@ -11,11 +11,11 @@ import { ROTATION_GRACE_MS, retirePredecessor } from './rotate.js';
  */
 export async function confirmDelivery(deps: DomainDeps, keyId: string, graceMs = ROTATION_GRACE_MS): Promise<boolean> {
   return deps.store.write(async (tx) => {
-    const key = await tx.findKeyById(keyId);
+    const key = await tx.keys.findById(keyId);
     if (key === undefined) return false;
     if (key.deliveredAt !== null) return true;
-    await tx.updateKey(key.id, { deliveredAt: iso(deps.now()) });
-    await retirePredecessor(tx, deps, key.ownerId, key, await tx.findRoleById(key.roleId), graceMs);
+    await tx.keys.update(key.id, { deliveredAt: iso(deps.now()) });
+    await retirePredecessor(tx, deps, key.ownerId, key, await tx.roles.findById(key.roleId), graceMs);
     return true;
   });
 }
@@ -31,14 +31,14 @@ export const UNDELIVERED_TTL_MS = 2 * 60 * 1000;
  */
 export async function sweepUndeliveredKeys(deps: DomainDeps, options: { ttlMs?: number; limit?: number } = {}): Promise<Array<{ key: AccessKey; role: Role | undefined; rotatedFrom: string | null }>> {
   const cutoff = iso(new Date(deps.now().getTime() - (options.ttlMs ?? UNDELIVERED_TTL_MS)));
-  const candidates = await deps.store.read.listUndeliveredKeys(cutoff, options.limit ?? 100);
+  const candidates = await deps.store.read.keys.listUndelivered(cutoff, options.limit ?? 100);
   const removed: Array<{ key: AccessKey; role: Role | undefined; rotatedFrom: string | null }> = [];
   for (const candidate of candidates) {
     const done = await deps.store.write(async (tx) => {
-      const key = await tx.findKeyById(candidate.id);
+      const key = await tx.keys.findById(candidate.id);
       if (key === undefined || key.deliveredAt !== null) return undefined;
-      const role = await tx.findRoleById(key.roleId);
-      const predecessor = await tx.findKeyRotatedTo(key.id);
+      const role = await tx.roles.findById(key.roleId);
+      const predecessor = await tx.keys.findRotatedTo(key.id);
       await removeKey(tx, SYSTEM_ACTOR, 'key.deleted_undelivered', key, role, { reason: 'secret_not_delivered', createdAt: key.createdAt, ...(predecessor === undefined ? {} : { rotatedFrom: predecessor.id }) }, deps.now());
       return { key, role, rotatedFrom: predecessor?.id ?? null };
     });

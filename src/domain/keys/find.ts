@@ -25,17 +25,17 @@ export async function findKeyFor(tx: Repos, ctx: UserContext, reference: string,
   const ref = reference.trim();
   const notFound = new AppError('KEY_NOT_FOUND', `No key of yours is called or has the ID "${ref}". Try \`/accesskey list --all-roles\`.`);
   if (KEY_ID_PATTERN.test(ref)) {
-    const key = await tx.findKeyById(ref);
+    const key = await tx.keys.findById(ref);
     if (key === undefined || (key.ownerId !== ctx.user.id && !ctx.isAdmin)) throw notFound;
     // Through a key, only its own role's keys exist for a non-admin (as Prisma shows them).
     if (via !== undefined && !ctx.isAdmin && key.roleId !== via.roleId) throw notFound;
     return key;
   }
   if (ref.length === 0 || ref.length > KEY_NAME_MAX_CHARS) throw notFound;
-  const inActive = ctx.activeRole === null ? [] : await tx.findKeysByName(ctx.user.id, ctx.activeRole.id, ref);
+  const inActive = ctx.activeRole === null ? [] : await tx.keys.findByName(ctx.user.id, ctx.activeRole.id, ref);
   const [first] = inActive;
   if (first !== undefined) return first;
-  const anywhere = await tx.findKeysByName(ctx.user.id, null, ref);
+  const anywhere = await tx.keys.findByName(ctx.user.id, null, ref);
   const [only, second] = anywhere;
   if (only === undefined) throw notFound;
   if (second !== undefined) throw new AppError('INVALID_INPUT', `Several of your keys are called "${ref}" (in different roles). Use the key ID instead.`);
@@ -52,8 +52,8 @@ export async function listKeys(deps: DomainDeps, userId: string, options: { allR
   const ctx = narrowToKey(await userContext(deps, userId), options.via);
   if (!options.allRoles && ctx.activeRole === null) return { ctx, keys: [] };
   const filter = options.allRoles || ctx.activeRole === null ? { ownerId: userId } : { ownerId: userId, roleId: ctx.activeRole.id };
-  const keys = await deps.store.read.listKeys(filter);
-  const roles = new Map((await deps.store.read.listRoles()).map((r) => [r.id, r]));
+  const keys = await deps.store.read.keys.list(filter);
+  const roles = new Map((await deps.store.read.roles.list()).map((r) => [r.id, r]));
   return { ctx, keys: keys.map((key) => ({ key, role: roles.get(key.roleId) })) };
 }
 
@@ -61,5 +61,5 @@ export async function listKeys(deps: DomainDeps, userId: string, options: { allR
 export async function showKey(deps: DomainDeps, actorId: string, reference: string, via?: ViaKey): Promise<KeyView> {
   const ctx = narrowToKey(await userContext(deps, actorId), via);
   const key = await findKeyFor(deps.store.read, ctx, reference, via);
-  return { key, role: await deps.store.read.findRoleById(key.roleId) };
+  return { key, role: await deps.store.read.roles.findById(key.roleId) };
 }

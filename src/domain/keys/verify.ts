@@ -14,7 +14,7 @@ export async function verifyKey(deps: DomainDeps, secret: unknown): Promise<Veri
   if (!isWellFormedSecret(secret)) return { valid: false, code: 'MALFORMED' };
   for (const candidate of deps.hasher.lookupHashes(secret)) {
     // Key and role in one lookup: this is the hot path of the integration API (verify under load).
-    const found = await deps.store.read.findKeyAndRoleByHash(candidate.hash);
+    const found = await deps.store.read.keys.findWithRoleByHash(candidate.hash);
     if (found === undefined) continue;
     const { key, role } = found;
     if (key.hashVersion !== candidate.version || !SecretHasher.sameHash(key.keyHash, candidate.hash)) continue;

@@ -125,7 +125,7 @@ async function markBatch(
     const key = byId.get(marker.keyId);
     if (marker.threshold !== EXPIRED_THRESHOLD || key === undefined) continue;
     // The expiry is itself an audit record, written once: only by the transaction that inserted the marker.
-    if (!roles.has(key.roleId)) roles.set(key.roleId, await tx.findRoleById(key.roleId));
+    if (!roles.has(key.roleId)) roles.set(key.roleId, await tx.roles.findById(key.roleId));
     await auditKeyExpired(tx, key, roles.get(key.roleId), context.now);
     counts.expired += 1;
   }
