@@ -21,7 +21,9 @@ export function validateRoleName(raw: string): string {
   return name;
 }
 
-export async function listRoles(deps: DomainDeps): Promise<Array<Role & { members: number }>> {
+/** `admin roles`: System Admin only (the check is here, so every entry point gets it). */
+export async function listRoles(deps: DomainDeps, actorId: string): Promise<Array<Role & { members: number }>> {
+  await requireAdmin(deps, actorId);
   const roles = await deps.store.read.roles.list();
   return Promise.all(roles.map(async (role) => ({ ...role, members: (await deps.store.read.memberships.memberIds(role.id)).length })));
 }

@@ -76,12 +76,17 @@ export function createServices(deps: DomainDeps) {
       require: async (actorId: string): Promise<void> => {
         await requireAdmin(deps, actorId);
       },
+      /** `admin revoke <key ID>`: an admin makes any key inactive (a revocation when it is not their own). */
+      revokeKey: async (actorId: string, reference: string) => {
+        await requireAdmin(deps, actorId);
+        return deactivateKey(deps, actorId, reference);
+      },
       listKeys: (actorId: string, filter: { ownerId?: string; limit: number; offset: number }) => listAllKeys(deps, actorId, filter),
       searchAudit: (actorId: string, filter: AuditSearch) => searchAuditAsAdmin(deps, actorId, filter),
       exportAudit: (actorId: string, sinceIso?: string) => exportAudit(deps, actorId, sinceIso),
     },
     roles: {
-      list: () => listRoles(deps),
+      list: (actorId: string) => listRoles(deps, actorId),
       create: (actorId: string, name: string, maxKeys?: number) => createRole(deps, actorId, name, maxKeys),
       previewDeletion: (actorId: string, name: string) => previewRoleDeletion(deps, actorId, name),
       delete: (actorId: string, name: string, expectedRoleId?: string, once?: string) => notifyAfter(deps, deleteRole(deps, actorId, name, expectedRoleId, once)),

@@ -16,8 +16,7 @@ export async function listAllKeys(args: SubcommandArgs, ownerId: string | undefi
 /** An admin making any key inactive: the domain records it as a revocation when it isn't their own. */
 export async function revokeKey(args: SubcommandArgs, key: string): Promise<SubcommandResult> {
   const { services } = args.ctx;
-  await services.admin.require(args.userId);
-  const result = await services.keys.deactivate(args.userId, key);
+  const result = await services.admin.revokeKey(args.userId, key);
   const owner = result.key.ownerId === args.userId ? '' : ` (owner ${mention(result.key.ownerId)})`;
   return keyOutcomeMessage(
     result.changed ? `:no_entry: *${escapeText(result.key.name)}* \`${result.key.id}\`${owner} is revoked: inactive from now on.` : `*${escapeText(result.key.name)}* was already inactive.`,
