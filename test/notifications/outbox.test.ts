@@ -11,14 +11,18 @@ const BOB = 'UBOB';
 const text = (value: unknown) => JSON.stringify(value);
 /** The test writes beside a running app: on SQLite a write may meet the app's lock for a moment. */
 async function busyRetry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= 100 || !/locked|busy/i.test(String(error))) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const done = await until(
+    () =>
+      fn().then(
+        (value) => ({ value }),
+        (error: unknown) => {
+          if (!/locked|busy/i.test(String(error))) throw error;
+          return undefined;
+        },
+      ),
+    'the write beside the running app',
+  );
+  return done.value;
 }
 
 const FAST = { idlePollMs: 20, spacingMs: 0, unavailableBackoffMs: [50], retryDelaysMs: [0], blockedRetryMs: 100 };
