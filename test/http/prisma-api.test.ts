@@ -362,7 +362,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const token = await aliceToken();
       expect((await call(h.base, 'PUT', `/access_keys/${generateKeyId()}`, { token })).status).toBe(405);
       await as(token).get(`/access_keys/${generateKeyId()}`);
-      const metrics = await (await fetch(`${h.base}/metrics`)).text();
+      const metrics = (await h.metrics()).text;
       expect(metrics).toContain('route="/access_keys/{id}",outcome="non_existing_access_key"');
       expect(metrics).not.toMatch(/route="\/access_keys\/ak_/);
     });

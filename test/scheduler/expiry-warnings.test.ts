@@ -22,9 +22,11 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
   let services: Services;
   let clock: TestClock;
   let outbound: SlackOutbound;
-  const logger = createRecordingLogger();
+  // A fresh one per test: no test reads another's log lines.
+  let logger: ReturnType<typeof createRecordingLogger>;
 
   beforeEach(async () => {
+    logger = createRecordingLogger();
     db = await createTestDatabase(dialect);
     slack = await SlackEmulator.start();
     for (const id of ['UADMIN', 'UALICE', 'UBOB']) slack.addUser({ id, name: id.toLowerCase() });
