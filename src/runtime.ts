@@ -79,10 +79,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // The audit tail witness (README "Audit verification"): checked now, moved forward while running.
     stops.push(await watchAuditTail(services, config.auditWitnessFile === undefined ? settingsWitness(deps.store.read) : fileWitness(config.auditWitnessFile), logger));
 
-    const slack = await createSlackApp({ config, services, logger, clientOptions: options.slackClientOptions });
+    const slack = await createSlackApp({ config, services, now: deps.now, logger, clientOptions: options.slackClientOptions });
     // The integration API (docs/http-api.md), /healthz and Slack's endpoint on PORT; /metrics on METRICS_PORT.
     const http = await startHttp({
       services,
+      now: deps.now,
       logger,
       tokenSigningSecret: config.tokenSigningSecret,
       trustProxy: config.trustProxy,

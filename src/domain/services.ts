@@ -36,8 +36,6 @@ async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>): Promise<T> 
  */
 export function createServices(deps: DomainDeps) {
   return {
-    /** The domain's one clock: views show status and expiry as the rules decide them. */
-    now: deps.now,
     users: {
       context: (userId: string) => userContext(deps, userId),
       switchRole: (userId: string, roleName: string) => switchActiveRole(deps, userId, roleName),

@@ -33,6 +33,8 @@ const KNOWN_CLIENT_TTL_MS = 24 * 60 * MINUTE;
 
 export interface IntegrationApiOptions {
   services: Services;
+  /** The domain's clock: token lifetimes, throttle windows and usage times agree with its decisions. */
+  now: () => Date;
   logger: Logger;
   /** Unset: /login and /auth_token/extend answer 503 and a warning is logged once, here. */
   tokenSigningSecret: string | undefined;
@@ -67,16 +69,17 @@ export interface IntegrationApi {
 /** docs/http-api.md: POST /login, GET /auth_token/extend, POST /v1/keys/verify and GET /metrics. */
 export function createIntegrationApi(options: IntegrationApiOptions): IntegrationApi {
   const { services, logger } = options;
-  const nowMs = () => services.now().getTime();
+  const nowMs = () => options.now().getTime();
   const limits = { ...defaultLimits, ...options.limits };
-  const usage = new UsageRecorder({ now: services.now, ...services.usage }, options.usage);
+  const usage = new UsageRecorder({ now: options.now, ...services.usage }, options.usage);
   if (options.tokenSigningSecret === undefined) {
     logger.warn('TOKEN_SIGNING_SECRET is unset: POST /login and GET /auth_token/extend will answer 503 until it is set (key verification works without it)');
   }
   const api: ApiContext = {
     services,
+    now: options.now,
     usage,
-    tokens: options.tokenSigningSecret === undefined ? undefined : new TokenIssuer(options.tokenSigningSecret, services.now),
+    tokens: options.tokenSigningSecret === undefined ? undefined : new TokenIssuer(options.tokenSigningSecret, options.now),
     trustProxy: options.trustProxy ?? false,
     authFailuresByClient: new SharedThrottle('auth:client', limits.authPerClient, services.integration.throttleCounters, nowMs),
     authFailuresByKey: new SharedThrottle('auth:key', limits.authPerKey, services.integration.throttleCounters, nowMs),

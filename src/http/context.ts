@@ -6,6 +6,8 @@ import type { TokenIssuer } from './tokens.js';
 /** What the integration API's routes share: built once by `createIntegrationApi`. */
 export interface ApiContext {
   services: Services;
+  /** The domain's clock. */
+  now: () => Date;
   usage: UsageRecorder;
   /** Undefined when TOKEN_SIGNING_SECRET is unset: /login and /auth_token/extend then answer 503. */
   tokens: TokenIssuer | undefined;

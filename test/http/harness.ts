@@ -77,7 +77,7 @@ async function toReply(response: Response): Promise<Reply> {
  * database, without Slack. Client addresses come from X-Forwarded-For (trustProxy) so one test can
  * play several clients.
  */
-export async function startApi(dialect: DialectName, options: Partial<Omit<IntegrationApiOptions, 'services' | 'logger'>> = {}): Promise<ApiHarness> {
+export async function startApi(dialect: DialectName, options: Partial<Omit<IntegrationApiOptions, 'services' | 'logger' | 'now'>> = {}): Promise<ApiHarness> {
   const db = await createTestDatabase(dialect);
   const queries = new QueryLog();
   const store = createStore({ db: db.connection.db.withPlugin(queries), dialect: db.connection.dialect });
@@ -85,7 +85,7 @@ export async function startApi(dialect: DialectName, options: Partial<Omit<Integ
   for (const user of [ALICE, BOB]) await services.access.grant(ADMIN, user);
   const logger = createMemoryLogger();
   // The same wiring as runtime.ts (src/http/wiring.ts): /metrics on its own loopback port.
-  const http = await startHttp({ services, logger, tokenSigningSecret: TOKEN_SECRET, trustProxy: true, flushIntervalMs: 0, ...options, port: 0, host: '127.0.0.1', metricsPort: 0, metricsHost: '127.0.0.1' });
+  const http = await startHttp({ services, now: clock.now, logger, tokenSigningSecret: TOKEN_SECRET, trustProxy: true, flushIntervalMs: 0, ...options, port: 0, host: '127.0.0.1', metricsPort: 0, metricsHost: '127.0.0.1' });
   const { api, server } = http;
   const base = `http://127.0.0.1:${http.port}`;
   const metricsBase = `http://127.0.0.1:${http.metricsPort}`;

@@ -22,6 +22,7 @@ function environment(slack: SlackEmulator, db: TestDatabase): Record<string, str
     SLACK_SIGNING_SECRET: 'test-signing-secret',
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
+    METRICS_PORT: '0',
     DATABASE_URL: db.config.kind === 'sqlite' ? `file:${db.config.path}` : db.config.url,
     AUDIT_CHANNEL_ID: AUDIT_CHANNEL,
     APPROVALS_CHANNEL_ID: APPROVALS_CHANNEL,

@@ -15,7 +15,7 @@ async function report(ctx: ListenerContext, client: WebClient, userId: string, k
   }
   // An admin reported someone else's key: its owner is the one who can rotate it.
   const text = `:rotating_light: ${mention(userId)} reported your access key ${name} (\`${result.key.id}\`) compromised. It no longer works, and only an admin can make it active again. *Rotate* it to get a replacement in its place.`;
-  await sendDm(client, result.key.ownerId, keyOutcomeMessage(text, keyRow(result.key, result.role, ctx.services.now()))).catch((error: unknown) =>
+  await sendDm(client, result.key.ownerId, keyOutcomeMessage(text, keyRow(result.key, result.role, ctx.now()))).catch((error: unknown) =>
     ctx.logger.warn('could not tell the owner about a compromised key', { error, keyId: result.key.id }),
   );
   return `:rotating_light: ${name} (owner ${mention(result.key.ownerId)}) is reported compromised and inactive; the security channel has been alerted and the owner was offered a rotation by DM.`;
@@ -32,7 +32,7 @@ export const reportCompromisedButton = (ctx: ListenerContext) => async (args: Bu
   const surface = click.inHome ? 'home' : surfaceOfBlock(click.blockId);
   // Registered with `onError: 'refresh-key'`: a refusal is shown on the same surface, as its notice line.
   const notice = await report(ctx, args.client, click.userId, click.value);
-  await refreshSurface({ services: ctx.services, client: args.client, surface, userId: click.userId, keyId: click.value, notice, responseUrl: click.responseUrl }).catch((error: unknown) =>
+  await refreshSurface({ ctx, client: args.client, surface, userId: click.userId, keyId: click.value, notice, responseUrl: click.responseUrl }).catch((error: unknown) =>
     ctx.logger.warn('could not refresh after reporting a key compromised', { error }),
   );
 };
