@@ -30,7 +30,7 @@ export interface SandboxUnderTest {
 export async function startSandbox(env: Record<string, string> = {}, options: { ownsDatabase?: boolean } = {}): Promise<SandboxUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'akb-sandbox-'));
   const databasePath = join(dir, 'sandbox.sqlite');
-  const config = loadConfig({ PORT: '0', DATABASE_URL: `file:${databasePath}`, ...env });
+  const config = loadConfig({ PORT: '0', METRICS_PORT: '0', DATABASE_URL: `file:${databasePath}`, ...env });
   const logger = createMemoryLogger();
   const running = await startSandboxApp(config, { logger, ownsDatabase: options.ownsDatabase ?? true });
   return {

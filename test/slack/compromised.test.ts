@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
 import { ADMIN, AUDIT_CHANNEL, secretsIn, startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
+import { until } from '../support/wait.js';
 
 const ALICE = 'UALICE';
 
@@ -50,7 +51,8 @@ describe.each(dialects)('report compromised from Slack on %s', (dialect) => {
     const delivered = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(text(p.body)).length > 0));
     expect(text(delivered.body)).toContain('was reported compromised and stays inactive');
     const [successorSecret] = secretsIn(text(delivered.body));
-    expect((await t.app.services.keys.verify(successorSecret)).valid).toBe(true);
+    // The successor works once the app has recorded the delivery, just after Slack took the message.
+    expect(await until(async () => (await t.app.services.keys.verify(successorSecret)).valid, 'the successor to be confirmed delivered')).toBe(true);
     expect(await t.app.services.keys.verify(secret)).toEqual({ valid: false, code: 'INACTIVE' });
   });
 
