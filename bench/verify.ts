@@ -60,7 +60,7 @@ function servicesOver(database: DatabaseConfig) {
 async function runServer(database: DatabaseConfig): Promise<void> {
   const { services } = servicesOver(database);
   const logger = createLogger({ level: 'error' });
-  const api = createIntegrationApi({ services, logger, tokenSigningSecret: undefined });
+  const api = createIntegrationApi({ services, now: () => new Date(), logger, tokenSigningSecret: undefined });
   const noop: Route = {
     method: 'POST',
     path: '/bench/noop',

@@ -4,12 +4,12 @@ import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createStore } from './db/store.js';
 import type { DomainDeps } from './domain/deps.js';
+import type { Store } from './domain/ports.js';
 import { SecretHasher } from './domain/secrets.js';
 import { createServices, type Services } from './domain/services.js';
 import { checkPepper } from './domain/startup.js';
-import { createIntegrationApi } from './http/api.js';
-import { healthRoute } from './http/health.js';
-import { createHttpServer, listen, type PathMount, type Route } from './http/server.js';
+import type { PathMount } from './http/server.js';
+import { startHttp } from './http/wiring.js';
 import { createLogger, type Logger } from './logger.js';
 import { startNotificationWorker, startScheduler } from './scheduler/index.js';
 import type { NotificationSenderTuning } from './scheduler/jobs/notification-sender.js';
@@ -22,6 +22,8 @@ import { watchAuditTail } from './scheduler/jobs/audit-tail.js';
 
 export interface RunningApp {
   services: Services;
+  /** The database behind the services (tests read state through it; entry points never do). */
+  store: Store;
   slack: SlackRuntime;
   server: Server;
   /** The port actually bound (PORT=0 picks a free one, as tests do). */
@@ -76,29 +78,26 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // The audit tail witness (README "Audit verification"): checked now, moved forward while running.
     stops.push(await watchAuditTail(services, config.auditWitnessFile === undefined ? settingsWitness(deps.store.read) : fileWitness(config.auditWitnessFile), logger));
 
-    const slack = await createSlackApp({ config, services, logger, clientOptions: options.slackClientOptions });
-    const routes: Route[] = [healthRoute(services)];
-    // The integration API (docs/http-api.md) adds its routes here.
-    const api = createIntegrationApi({ services, logger, tokenSigningSecret: config.tokenSigningSecret, trustProxy: config.trustProxy, metricsToken: config.metrics.token });
-    routes.push(...api.routes);
+    const slack = await createSlackApp({ config, services, now: deps.now, logger, clientOptions: options.slackClientOptions });
+    // The integration API (docs/http-api.md), /healthz and Slack's endpoint on PORT; /metrics on METRICS_PORT.
+    const http = await startHttp({
+      services,
+      now: deps.now,
+      logger,
+      tokenSigningSecret: config.tokenSigningSecret,
+      trustProxy: config.trustProxy,
+      metricsToken: config.metrics.token,
+      port: config.port,
+      host: config.host,
+      metricsPort: config.metrics.port,
+      metricsHost: config.metrics.host,
+      slackRequestListener: slack.requestListener,
+      mounts: options.mounts,
+    });
+    stops.push(() => http.stop());
+    const { server, port, metricsPort } = http;
     // Refused Slack actions share the API's aggregated failure windows and flusher (one mechanism).
-    deps.refusals = api.usage;
-    // Pushed before the server's close step, so it runs after it: no request can add a use after the last flush.
-    stops.push(() => api.stop());
-
-    const server = createHttpServer({ routes, slackRequestListener: slack.requestListener, logger, observer: api.observer, mounts: options.mounts });
-    const port = await listen(server, config.port, config.host);
-    stops.push(async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
-    // /metrics on its own port (loopback by default), through the same dispatcher.
-    const metricsServer = createHttpServer({ routes: [api.metricsRoute], logger });
-    const metricsPort = await listen(metricsServer, config.metrics.port, config.metrics.host);
-    stops.push(async () => {
-      metricsServer.closeAllConnections();
-      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-    });
+    deps.refusals = http.api.usage;
     await slack.start();
     stops.push(() => slack.stop());
     const outbound = createSlackOutbound({ config, logger, clientOptions: options.slackClientOptions });
@@ -127,7 +126,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }
 
     logger.info('access key bot started', { port, metricsPort, mode: config.sandbox ? 'sandbox' : config.slack.socketMode ? 'socket' : 'http', database: config.database.kind });
-    return { services, slack, server, port, metricsPort, logger, stop: stopAll };
+    return { services, store: deps.store, slack, server, port, metricsPort, logger, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

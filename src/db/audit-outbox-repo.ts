@@ -3,7 +3,7 @@ import { takeForNextMessage } from '../domain/audit-outbox.js';
 import { lastErrorText } from '../domain/delivery.js';
 import { backgroundStatement, backgroundTransaction } from './background-tx.js';
 import type { Connection } from './connect.js';
-import { toAuditRecord } from './repos.js';
+import { toAuditRecord } from './repos/rows.js';
 
 const GATE_ID = 1;
 const at = (ms: number): string => new Date(ms).toISOString();

@@ -6,7 +6,8 @@ import type { Repos } from '../domain/ports.js';
 import { backgroundStatement } from './background-tx.js';
 import { LeaseQueue } from './lease-queue.js';
 import type { Connection } from './connect.js';
-import { KyselyRepos } from './repos.js';
+import { reposOver } from './repos/index.js';
+import * as settings from './repos/settings.js';
 import type { Database } from './tables.js';
 
 /** app_settings row: the instant up to which a finished run evaluated every threshold. */
@@ -122,18 +123,11 @@ export class KyselyExpiryWarnings implements ExpiryWarningStore {
   }
 
   async evaluatedUntil(): Promise<string | undefined> {
-    const row = await backgroundStatement(this.connection, (db) => db.selectFrom('app_settings').select('value').where('name', '=', EVALUATED_UNTIL).executeTakeFirst());
-    return row?.value;
+    return backgroundStatement(this.connection, (db) => settings.get(db, EVALUATED_UNTIL));
   }
 
   async setEvaluatedUntil(value: string): Promise<void> {
-    await backgroundStatement(this.connection, (db) =>
-      db
-        .insertInto('app_settings')
-        .values({ name: EVALUATED_UNTIL, value })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
-        .execute(),
-    );
+    await backgroundStatement(this.connection, (db) => settings.set(db, EVALUATED_UNTIL, value));
   }
 
   async findUnmarkedKeys(threshold: string, range: { after: string | null; until: string }, limit: number): Promise<DueKey[]> {
@@ -142,7 +136,7 @@ export class KyselyExpiryWarnings implements ExpiryWarningStore {
   }
 
   write<T>(fn: (tx: Repos, marks: WarningMarks) => Promise<T>): Promise<T> {
-    return this.writeAudited((trx) => fn(new KyselyRepos(trx), new KyselyWarningMarks(trx)));
+    return this.writeAudited((trx) => fn(reposOver(trx), new KyselyWarningMarks(trx)));
   }
 
   async claim(request: { now: Date; leaseMs: number; maxItems: number }): Promise<QueuedWarning[]> {

@@ -9,7 +9,7 @@ import { backgroundStatement, backgroundTransaction } from './background-tx.js';
 import type { Connection } from './connect.js';
 import { LeaseQueue } from './lease-queue.js';
 import { insertNotification } from './notification-insert.js';
-import { KyselyRepos } from './repos.js';
+import { reposOver } from './repos/index.js';
 import type { Database } from './tables.js';
 
 type AuditedWrite = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
@@ -102,8 +102,8 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
     const ids = await backgroundStatement(this.connection, (db) =>
       db.selectFrom('access_requests').select('id').where('status', '=', 'pending').where('expires_at', '>', now.toISOString()).orderBy('created_at').limit(limit).execute(),
     );
-    const repos = new KyselyRepos(this.connection.db);
-    const found = await Promise.all(ids.map((row) => repos.findAccessRequest(row.id)));
+    const repos = reposOver(this.connection.db);
+    const found = await Promise.all(ids.map((row) => repos.accessRequests.find(row.id)));
     return found.filter((r): r is AccessRequest => r !== undefined);
   }
 
@@ -174,7 +174,7 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
   /** One audited write with the notice markers in the same transaction (the audit chain's lock). */
   write<T>(fn: (tx: Repos, notices: StaleNotices) => Promise<T>): Promise<T> {
     return this.writeAudited((trx) =>
-      fn(new KyselyRepos(trx), {
+      fn(reposOver(trx), {
         currentClock: async (keyId) => {
           const row = await trx.selectFrom('access_keys as k').select(CLOCK_FROM.as('clock_from')).where('k.id', '=', keyId).executeTakeFirst();
           return row === undefined ? undefined : String(row.clock_from);

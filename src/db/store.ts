@@ -7,7 +7,8 @@ import { KyselyAuditOutbox } from './audit-outbox-repo.js';
 import { KyselyExpiryWarnings } from './expiry-warnings-repo.js';
 import { KyselyNotificationStore } from './notifications-repo.js';
 import { pruneAuditOutbox } from './audit-outbox-repo.js';
-import { KyselyRepos, lockAuditHead } from './repos.js';
+import { lockAuditHead } from './repos/audit.js';
+import { reposOver } from './repos/index.js';
 import { KyselyThrottleCounters } from './throttle-repo.js';
 import type { Database } from './tables.js';
 
@@ -25,21 +26,21 @@ const PING_DEADLINE_MS = 1000;
  * and retries the ones worth it (a reconnect; a stray write meeting another process's lock) in time.
  */
 function withFaultMapping(repos: Repos, dialect: Connection['dialect']): Repos {
-  return new Proxy(repos, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) =>
-        withFaultRetries({ dialect, deadlineMs: INTERACTIVE_DEADLINE_MS, retryUnavailable: true, bounded: true }, () =>
-          (value as (...a: unknown[]) => Promise<unknown>).apply(target, args),
-        );
-    },
-  });
+  const mapped: Record<string, Record<string, unknown>> = {};
+  for (const [table, methods] of Object.entries(repos)) {
+    mapped[table] = Object.fromEntries(
+      Object.entries(methods as Record<string, (...a: unknown[]) => Promise<unknown>>).map(([name, method]) => [
+        name,
+        (...args: unknown[]) => withFaultRetries({ dialect, deadlineMs: INTERACTIVE_DEADLINE_MS, retryUnavailable: true, bounded: true }, () => method(...args)),
+      ]),
+    );
+  }
+  return mapped as unknown as Repos;
 }
 
 export function createStore(connection: Connection): Store {
   const { db, dialect } = connection;
-  const read = withFaultMapping(new KyselyRepos(db), dialect);
+  const read = withFaultMapping(reposOver(db), dialect);
 
   async function attempt<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return db.transaction().execute(async (trx) => {
@@ -57,7 +58,7 @@ export function createStore(connection: Connection): Store {
     dialect,
     read,
     write<T>(fn: (tx: Repos) => Promise<T>, options: WriteOptions = {}): Promise<T> {
-      return writeAudited((trx) => fn(new KyselyRepos(trx)), options.budgetMs);
+      return writeAudited((trx) => fn(reposOver(trx)), options.budgetMs);
     },
     auditOutbox: new KyselyAuditOutbox(connection),
     expiryWarnings: new KyselyExpiryWarnings(connection, writeAudited),

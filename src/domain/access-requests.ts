@@ -5,7 +5,7 @@ import type { AccessRequest } from './model.js';
 import type { Repos } from './ports.js';
 import { randomBase62 } from './secrets.js';
 import { DAY_MS, iso } from './time.js';
-import { firstTime } from './keys.js';
+import { firstTime } from './replays.js';
 import { contextIn, userContext } from './users.js';
 
 const REASON_MAX = 500;
@@ -22,7 +22,7 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
     // A replay of the same press must not post the card a second time while the first post is under way.
     if (!(await firstTime(tx, deps, userId, once))) throw new AppError('REQUEST_PENDING', 'You already asked for API access; an admin has not decided yet. You will get a DM either way.');
     const now = deps.now();
-    const pending = await tx.findPendingAccessRequest(userId);
+    const pending = await tx.accessRequests.findPending(userId);
     if (pending !== undefined && Date.parse(pending.expiresAt) > now.getTime()) {
       // Its card never reached the admins (Slack was down): hand it back so the caller posts it now.
       if (pending.cardTs === null) return pending;
@@ -43,7 +43,7 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
       cardChannel: null,
       cardTs: null,
     };
-    await tx.insertAccessRequest(request);
+    await tx.accessRequests.insert(request);
     await appendAudit(tx, { actorId: userId, action: 'api_access.requested', ownerId: userId, details: { requestId: request.id, reason: request.reason } }, now);
     return request;
   });
@@ -51,7 +51,7 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
 
 async function expireIn(tx: Repos, deps: DomainDeps, request: AccessRequest, tell: { dm: boolean } = { dm: true }): Promise<AccessRequest> {
   const now = deps.now();
-  await tx.updateAccessRequest(request.id, { status: 'expired', decidedAt: iso(now) });
+  await tx.accessRequests.update(request.id, { status: 'expired', decidedAt: iso(now) });
   await appendAudit(tx, { actorId: 'system', action: 'api_access.request_expired', ownerId: request.userId, details: { requestId: request.id } }, now);
   await queueOutcomeNotices(tx, request, iso(now), undefined, tell.dm);
   return { ...request, status: 'expired', decidedAt: iso(now) };
@@ -64,15 +64,15 @@ async function expireIn(tx: Repos, deps: DomainDeps, request: AccessRequest, tel
 async function queueOutcomeNotices(tx: Repos, request: AccessRequest, at: string, card?: { channel?: string; ts?: string }, dm = true): Promise<void> {
   const channel = request.cardChannel ?? card?.channel;
   const ts = request.cardTs ?? card?.ts;
-  if (channel !== undefined && ts !== undefined) await tx.enqueueNotification({ kind: 'request.card_update', requestId: request.id, channel, ts }, at);
-  if (dm) await tx.enqueueNotification({ kind: 'request.decision_dm', requestId: request.id }, at);
+  if (channel !== undefined && ts !== undefined) await tx.notifications.enqueue({ kind: 'request.card_update', requestId: request.id, channel, ts }, at);
+  if (dm) await tx.notifications.enqueue({ kind: 'request.decision_dm', requestId: request.id }, at);
 }
 
 const SELF_DECISION = 'Nobody can decide their own API-access request, admins included. Another admin has to.';
 
 /** Remembers where the approvals card is, so a decision can update it in place. */
 export async function recordRequestCard(deps: DomainDeps, requestId: string, channel: string, ts: string): Promise<void> {
-  await deps.store.read.updateAccessRequest(requestId, { cardChannel: channel, cardTs: ts });
+  await deps.store.read.accessRequests.update(requestId, { cardChannel: channel, cardTs: ts });
 }
 
 export type DecisionOutcome =
@@ -96,7 +96,7 @@ export async function decideAccessRequest(deps: DomainDeps, actorId: string, req
     return await deps.store.write(async (tx) => {
       const actor = await contextIn(tx, deps, actorId);
       if (!actor.isAdmin) throw new AppError('NOT_ADMIN', 'Only admins (holders of the System Admin role) can decide API-access requests.');
-      const request = await tx.findAccessRequest(requestId);
+      const request = await tx.accessRequests.find(requestId);
       if (request === undefined) throw new AppError('REQUEST_NOT_FOUND', 'That request no longer exists.');
       if (!(await firstTime(tx, deps, actorId, once))) return { outcome: 'replayed', request };
       if (request.status !== 'pending') return { outcome: 'already', request };
@@ -105,10 +105,10 @@ export async function decideAccessRequest(deps: DomainDeps, actorId: string, req
       if (Date.parse(request.expiresAt) <= now.getTime()) return { outcome: 'expired', request: await expireIn(tx, deps, { ...request, cardChannel: request.cardChannel ?? card?.channel ?? null, cardTs: request.cardTs ?? card?.ts ?? null }) };
       if (decision === 'approve') {
         const target = await contextIn(tx, deps, request.userId);
-        if (!target.user.apiAccess) await tx.updateUser(request.userId, { apiAccess: true });
+        if (!target.user.apiAccess) await tx.users.update(request.userId, { apiAccess: true });
       }
       const decided: AccessRequest = { ...request, status: decision === 'approve' ? 'approved' : 'denied', decidedAt: iso(now), decidedBy: actorId, decisionReason: cleanReason };
-      await tx.updateAccessRequest(request.id, { status: decided.status, decidedAt: decided.decidedAt, decidedBy: actorId, decisionReason: cleanReason });
+      await tx.accessRequests.update(request.id, { status: decided.status, decidedAt: decided.decidedAt, decidedBy: actorId, decisionReason: cleanReason });
       await appendAudit(tx, { actorId, action: decision === 'approve' ? 'api_access.approved' : 'api_access.denied', ownerId: request.userId, details: { requestId: request.id, reason: cleanReason } }, now);
       await queueOutcomeNotices(tx, decided, iso(now), card);
       return { outcome: 'decided', request: decided };
@@ -138,7 +138,7 @@ export async function checkDecider(deps: DomainDeps, actorId: string, requestId:
     await auditRefusal(deps, actorId, requestId, 'deny');
     throw new AppError('NOT_ADMIN', 'Only admins (holders of the System Admin role) can decide API-access requests.');
   }
-  const request = await deps.store.read.findAccessRequest(requestId);
+  const request = await deps.store.read.accessRequests.find(requestId);
   if (request === undefined) throw new AppError('REQUEST_NOT_FOUND', 'That request no longer exists.');
   if (request.status === 'pending' && request.userId === actorId) {
     await auditSelfDecision(deps, actorId, requestId, 'deny');
@@ -156,11 +156,11 @@ export async function listOpenRequests(deps: DomainDeps, actorId: string, limit 
 
 /** Marks requests pending past their time as expired (audited); the caller updates their cards. */
 export async function expireAccessRequests(deps: DomainDeps, limit = 100): Promise<AccessRequest[]> {
-  const due = await deps.store.read.listPendingAccessRequestsExpiredBy(iso(deps.now()), limit);
+  const due = await deps.store.read.accessRequests.listPendingExpiredBy(iso(deps.now()), limit);
   const expired: AccessRequest[] = [];
   for (const candidate of due) {
     const done = await deps.store.write(async (tx) => {
-      const current = await tx.findAccessRequest(candidate.id);
+      const current = await tx.accessRequests.find(candidate.id);
       return current?.status === 'pending' ? expireIn(tx, deps, current) : undefined;
     });
     if (done !== undefined) expired.push(done);

@@ -1,8 +1,9 @@
 import { AppError } from '../errors.js';
 import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { auditOf } from './keys.js';
+import { auditOf } from './audit.js';
 import type { AccessKey } from './model.js';
+import type { Repos } from './ports.js';
 import { contextIn, requireAdminIn } from './users.js';
 
 /** R1: an admin enables API access for a user. Keys made inactive by an earlier revoke stay inactive. */
@@ -11,7 +12,7 @@ export async function grantApiAccess(deps: DomainDeps, actorId: string, userId: 
     await requireAdminIn(tx, deps, actorId);
     const target = await contextIn(tx, deps, userId);
     if (target.hasApiAccess) return { changed: false };
-    await tx.updateUser(userId, { apiAccess: true });
+    await tx.users.update(userId, { apiAccess: true });
     await appendAudit(tx, { actorId, action: via === 'request' ? 'api_access.approved' : 'api_access.granted', ownerId: userId }, deps.now());
     return { changed: true };
   });
@@ -26,17 +27,25 @@ export async function revokeApiAccess(deps: DomainDeps, actorId: string, userId:
       throw new AppError('INVALID_INPUT', 'That user holds System Admin, which always includes API access. Remove that role first.');
     }
     if (!target.user.apiAccess) return { changed: false, deactivated: [] };
-    await tx.updateUser(userId, { apiAccess: false });
+    await tx.users.update(userId, { apiAccess: false });
     const now = deps.now();
     await appendAudit(tx, { actorId, action: 'api_access.revoked', ownerId: userId }, now);
-    const deactivated: AccessKey[] = [];
-    for (const key of await tx.listKeys({ ownerId: userId })) {
-      if (key.status !== 'active') continue;
-      const updated: AccessKey = { ...key, status: 'inactive' };
-      await tx.updateKey(key.id, { status: 'inactive' });
-      await appendAudit(tx, auditOf(actorId, 'key.revoked', updated, await tx.findRoleById(key.roleId), { reason: 'api_access_revoked' }), now);
-      deactivated.push(updated);
-    }
-    return { changed: true, deactivated };
+    return { changed: true, deactivated: await deactivateKeysOnAccessLoss(tx, actorId, userId, 'api_access_revoked', now) };
   });
+}
+
+/**
+ * R1: a user without API access has no active key. Whoever loses it (a revoke, or losing System Admin,
+ * which implies it) has every active key made inactive, each audited as a revocation.
+ */
+export async function deactivateKeysOnAccessLoss(tx: Repos, actorId: string, userId: string, reason: 'api_access_revoked' | 'api_access_lost', now: Date): Promise<AccessKey[]> {
+  const deactivated: AccessKey[] = [];
+  for (const key of await tx.keys.list({ ownerId: userId })) {
+    if (key.status !== 'active') continue;
+    const updated: AccessKey = { ...key, status: 'inactive' };
+    await tx.keys.update(key.id, { status: 'inactive' });
+    await appendAudit(tx, auditOf(actorId, 'key.revoked', updated, await tx.roles.findById(key.roleId), { reason }), now);
+    deactivated.push(updated);
+  }
+  return deactivated;
 }

@@ -1,7 +1,7 @@
 import type { DomainDeps } from './deps.js';
 import type { AuditRecord } from './model.js';
 import type { AuditSearch } from './ports.js';
-import type { KeyView } from './keys.js';
+import type { KeyView } from './keys/find.js';
 import { requireAdmin as requireAdminContext } from './users.js';
 
 /** Admin oversight (docs/rules.md: admin-oversight): every key, paged. */
@@ -9,9 +9,9 @@ export async function listAllKeys(deps: DomainDeps, actorId: string, filter: { o
   const repos = deps.store.read;
   await requireAdminContext(deps, actorId);
   const [keys, total, roles] = await Promise.all([
-    repos.listKeys({ ownerId: filter.ownerId, limit: filter.limit, offset: filter.offset }),
-    repos.countAllKeys({ ownerId: filter.ownerId }),
-    repos.listRoles(),
+    repos.keys.list({ ownerId: filter.ownerId, limit: filter.limit, offset: filter.offset }),
+    repos.keys.countAll({ ownerId: filter.ownerId }),
+    repos.roles.list(),
   ]);
   const byId = new Map(roles.map((r) => [r.id, r]));
   return { keys: keys.map((key) => ({ key, role: byId.get(key.roleId) })), total };
@@ -20,7 +20,7 @@ export async function listAllKeys(deps: DomainDeps, actorId: string, filter: { o
 /** The audit log, newest first, for admins only. */
 export async function searchAuditAsAdmin(deps: DomainDeps, actorId: string, filter: AuditSearch): Promise<AuditRecord[]> {
   await requireAdminContext(deps, actorId);
-  return deps.store.read.searchAudit(filter);
+  return deps.store.read.audit.search(filter);
 }
 
 /** Everything since a date, oldest first, in pages (for the CSV export). */
@@ -29,7 +29,7 @@ export async function exportAudit(deps: DomainDeps, actorId: string, sinceIso: s
   const out: AuditRecord[] = [];
   let after = 0;
   for (;;) {
-    const page = await deps.store.read.listAuditAscending(after, 1000);
+    const page = await deps.store.read.audit.listAscending(after, 1000);
     for (const record of page) if (sinceIso === undefined || record.at >= sinceIso) out.push(record);
     const last = page.at(-1);
     if (last === undefined || page.length < 1000 || out.length >= maxRecords) break;

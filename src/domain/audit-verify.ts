@@ -41,7 +41,7 @@ export async function crossCheckMirror(repos: Repos, mirrored: readonly Mirrored
   let after = 0;
   const last = seqs.at(-1) ?? 0;
   while (after < last) {
-    const page = await repos.listAuditAscending(after, pageSize);
+    const page = await repos.audit.listAscending(after, pageSize);
     for (const record of page) {
       const hash = posted.get(record.seq);
       if (hash === undefined) continue;
@@ -79,7 +79,7 @@ export type MirrorHistory = () => Promise<MirroredHash[]>;
 
 export async function verifyAudit(repos: Repos, history?: MirrorHistory): Promise<AuditVerification> {
   const chain = await verifyAuditChain(repos);
-  const head = await repos.readAuditHead();
+  const head = await repos.audit.readHead();
   if (history === undefined) return { chain, head };
   try {
     return { chain, head, mirror: await crossCheckMirror(repos, await history()) };
@@ -115,9 +115,9 @@ export type TailCheck =
 export async function checkAuditTail(deps: DomainDeps, witness: AuditWitness): Promise<TailCheck> {
   const seen = await witness.read();
   const result = await deps.store.write(async (tx): Promise<TailCheck> => {
-    const head = await tx.readAuditHead();
+    const head = await tx.audit.readHead();
     if (seen === undefined || seen.seq === 0) return { ok: true, head, seen };
-    const record = await tx.findAuditRecord(seen.seq);
+    const record = await tx.audit.findBySeq(seen.seq);
     if (record !== undefined && record.hash === seen.hash && head.seq >= seen.seq) return { ok: true, head, seen };
     const alert = await appendAudit(
       tx,
@@ -137,7 +137,7 @@ export async function checkAuditTail(deps: DomainDeps, witness: AuditWitness): P
 /** Moves the witness forward while the app runs, checking continuity the same way first. */
 export async function advanceAuditWitness(deps: DomainDeps, witness: AuditWitness): Promise<TailCheck> {
   const seen = await witness.read();
-  const head = await deps.store.read.readAuditHead();
+  const head = await deps.store.read.audit.readHead();
   if (seen !== undefined && seen.seq === head.seq && seen.hash === head.hash) return { ok: true, head, seen };
   return checkAuditTail(deps, witness);
 }
@@ -148,11 +148,11 @@ export function settingsWitness(repos: Repos): AuditWitness {
   return {
     where: 'app_settings',
     async read() {
-      const raw = await repos.getSetting(NAME);
+      const raw = await repos.settings.get(NAME);
       return parseWitness(raw);
     },
     async write(head) {
-      await repos.setSetting(NAME, JSON.stringify(head));
+      await repos.settings.set(NAME, JSON.stringify(head));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditEvent, AuditRecord } from './model.js';
+import type { AccessKey, AuditAction, AuditEvent, AuditRecord, Role } from './model.js';
 import type { Repos } from './ports.js';
 import { containsSecret } from './secrets.js';
 
@@ -24,6 +24,11 @@ export function hashAuditRecord(record: ChainFields): string {
   return createHash('sha256').update(record.prevHash).update('\n').update(canonical).digest('hex');
 }
 
+/** The audit event of a change to one key: the key's identity and expiry as they are after the change. */
+export function auditOf(actorId: string, action: AuditAction, key: Pick<AccessKey, 'id' | 'name' | 'ownerId' | 'expiresAt'>, role: Pick<Role, 'name'> | undefined, details: Record<string, string | number | boolean | null> = {}) {
+  return { actorId, action, keyId: key.id, keyName: key.name, ownerId: key.ownerId, roleName: role?.name ?? null, expiresAt: key.expiresAt, details };
+}
+
 /** Refuses anything that looks like a secret: no code path may put one into the append-only log. */
 function assertNoSecret(event: AuditEvent): void {
   if (containsSecret(JSON.stringify(event))) throw new Error('refusing to write a secret-like value into the audit log');
@@ -35,7 +40,7 @@ function assertNoSecret(event: AuditEvent): void {
  */
 export async function appendAudit(tx: Repos, event: AuditEvent, at: Date): Promise<AuditRecord> {
   assertNoSecret(event);
-  const head = await tx.readAuditHead();
+  const head = await tx.audit.readHead();
   const fields: ChainFields = {
     seq: head.seq + 1,
     at: at.toISOString(),
@@ -50,8 +55,8 @@ export async function appendAudit(tx: Repos, event: AuditEvent, at: Date): Promi
     prevHash: head.hash,
   };
   const record: AuditRecord = { ...fields, hash: hashAuditRecord(fields) };
-  await tx.insertAudit(record);
-  await tx.writeAuditHead({ seq: record.seq, hash: record.hash });
+  await tx.audit.insert(record);
+  await tx.audit.writeHead({ seq: record.seq, hash: record.hash });
   return record;
 }
 
@@ -68,7 +73,7 @@ export async function verifyAuditChain(repos: Repos, pageSize = 1000): Promise<C
   let prevHash = GENESIS_HASH;
   let count = 0;
   for (;;) {
-    const page = await repos.listAuditAscending(expectedSeq - 1, pageSize);
+    const page = await repos.audit.listAscending(expectedSeq - 1, pageSize);
     for (const record of page) {
       if (record.seq !== expectedSeq) return { ok: false, seq: expectedSeq, problem: 'missing', records: count };
       const { hash, ...fields } = record;
@@ -80,7 +85,7 @@ export async function verifyAuditChain(repos: Repos, pageSize = 1000): Promise<C
     }
     if (page.length < pageSize) break;
   }
-  const head = await repos.readAuditHead();
+  const head = await repos.audit.readHead();
   if (head.seq !== count) return { ok: false, seq: count + 1, problem: 'missing', records: count };
   if (head.hash !== prevHash) return { ok: false, seq: count, problem: 'edited', records: count };
   return { ok: true, records: count };

@@ -12,7 +12,7 @@ export interface DomainDeps {
   defaultRoleName: string;
   /**
    * Aggregates refused attempts (a non-admin pressing Approve) into one audit record per actor, action
-   * and minute. The runtime sets it to the integration API's UsageRecorder; unset, each is written.
+   * and minute. The runtime sets it to the integration API's recorder (src/http/usage-recorder.ts); unset, each is written.
    */
   refusals?: RefusalSink;
   /** Wakes the notification worker after a change queued something (optional: tests may drive it). */

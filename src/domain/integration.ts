@@ -1,5 +1,5 @@
 import type { DomainDeps } from './deps.js';
-import { verifyKey, type VerifyCode, type VerifyResult } from './keys.js';
+import { verifyKey, type VerifyCode, type VerifyResult } from './keys/verify.js';
 import type { AccessKey, Role } from './model.js';
 import { KEY_ID_PATTERN } from './secrets.js';
 import { isExpired } from './time.js';
@@ -31,10 +31,10 @@ export async function authenticateKey(deps: DomainDeps, keyId: string, secret: s
  */
 export async function revalidateKey(deps: DomainDeps, keyId: string): Promise<VerifyResult> {
   if (!KEY_ID_PATTERN.test(keyId)) return { valid: false, code: 'NOT_FOUND' };
-  const key = await deps.store.read.findKeyById(keyId);
+  const key = await deps.store.read.keys.findById(keyId);
   // Undelivered: as verify answers, the key does not exist yet for anyone outside.
   if (key === undefined || key.deliveredAt === null) return { valid: false, code: 'NOT_FOUND' };
   if (isExpired(key, deps.now())) return { valid: false, code: 'EXPIRED' };
   if (key.status !== 'active') return { valid: false, code: 'INACTIVE' };
-  return { valid: true, key, role: await deps.store.read.findRoleById(key.roleId) };
+  return { valid: true, key, role: await deps.store.read.roles.findById(key.roleId) };
 }

@@ -87,11 +87,11 @@ export async function setRolePolicy(deps: DomainDeps, actorId: string, roleName:
     const before = policyOf(role);
     const after: RolePolicy = change.setting === 'max-days' ? { ...before, maxDays: change.value } : { ...before, expiryRequired: change.value };
     if (after.maxDays === before.maxDays && after.expiryRequired === before.expiryRequired) return { role, before, changed: false };
-    await tx.setRolePolicy(role.id, after);
+    await tx.roles.setPolicy(role.id, after);
     // How many keys of the role this leaves out of policy: they are reported, never changed.
     const now = deps.now();
     const updated: Role = { ...role, policy: after };
-    const outOfPolicy = (await tx.listKeys({ roleId: role.id })).filter((k) => policyIssue(k, updated, now) !== undefined).length;
+    const outOfPolicy = (await tx.keys.list({ roleId: role.id })).filter((k) => policyIssue(k, updated, now) !== undefined).length;
     await appendAudit(
       tx,
       {

@@ -6,94 +6,129 @@ import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, RolePolicy
 import type { ThrottleCounters } from './throttle-ports.js';
 
 /**
- * What the domain needs from storage. `src/db` implements it over Kysely; the domain never sees SQL.
- * Every method works the same inside a write transaction (`Store.write`) and outside it (`Store.read`).
+ * What the domain needs from storage, one small interface per table. `src/db/repos/<table>.ts`
+ * implements each over Kysely and `src/db/store.ts` binds them to the pool or a transaction; the domain
+ * never sees SQL. Every method works the same inside a write transaction (`Store.write`) and outside it
+ * (`Store.read`).
  */
 export interface Repos {
-  findUser(id: string): Promise<User | undefined>;
-  insertUser(user: User): Promise<void>;
-  updateUser(id: string, patch: Partial<Pick<User, 'activeRoleId' | 'apiAccess'>>): Promise<void>;
+  users: UsersRepo;
+  roles: RolesRepo;
+  memberships: MembershipsRepo;
+  accessRequests: AccessRequestsRepo;
+  keys: KeysRepo;
+  audit: AuditRepo;
+  processedRequests: ProcessedRequestsRepo;
+  settings: SettingsRepo;
+  notifications: NotificationsRepo;
+}
 
-  findRoleById(id: string): Promise<Role | undefined>;
-  findRoleByName(name: string): Promise<Role | undefined>;
-  listRoles(): Promise<Role[]>;
+export interface UsersRepo {
+  find(id: string): Promise<User | undefined>;
+  insert(user: User): Promise<void>;
+  update(id: string, patch: Partial<Pick<User, 'activeRoleId' | 'apiAccess'>>): Promise<void>;
+}
+
+export interface RolesRepo {
+  findById(id: string): Promise<Role | undefined>;
+  findByName(name: string): Promise<Role | undefined>;
+  list(): Promise<Role[]>;
   /** Inserts unless a role of that name (ignoring case) exists; says whether it inserted. */
-  insertRoleIfAbsent(role: Role): Promise<boolean>;
-  deleteRole(id: string): Promise<void>;
-  listRolesOfUser(userId: string): Promise<Role[]>;
-  hasRole(userId: string, roleId: string): Promise<boolean>;
-  addUserRole(userId: string, roleId: string, assignedBy: string, at: string): Promise<void>;
-  removeUserRole(userId: string, roleId: string): Promise<void>;
-  listRoleMemberIds(roleId: string): Promise<string[]>;
+  insertIfAbsent(role: Role): Promise<boolean>;
+  remove(id: string): Promise<void>;
+  /** Security-team controls (README, "Security-team controls"): a role's lifetime policy. */
+  setPolicy(roleId: string, policy: RolePolicy): Promise<void>;
+}
 
-  insertAccessRequest(request: AccessRequest): Promise<void>;
-  findAccessRequest(id: string): Promise<AccessRequest | undefined>;
-  findPendingAccessRequest(userId: string): Promise<AccessRequest | undefined>;
-  updateAccessRequest(id: string, patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>): Promise<void>;
-  listPendingAccessRequestsExpiredBy(nowIso: string, limit: number): Promise<AccessRequest[]>;
+/** Who holds which role. */
+export interface MembershipsRepo {
+  rolesOf(userId: string): Promise<Role[]>;
+  has(userId: string, roleId: string): Promise<boolean>;
+  add(userId: string, roleId: string, assignedBy: string, at: string): Promise<void>;
+  remove(userId: string, roleId: string): Promise<void>;
+  memberIds(roleId: string): Promise<string[]>;
+}
 
-  countKeys(ownerId: string, roleId: string): Promise<number>;
-  insertKey(key: AccessKey): Promise<void>;
-  findKeyById(id: string): Promise<AccessKey | undefined>;
-  findKeyByHash(keyHash: string): Promise<AccessKey | undefined>;
-  findKeyByRequestId(requestId: string): Promise<AccessKey | undefined>;
+export interface AccessRequestsRepo {
+  insert(request: AccessRequest): Promise<void>;
+  find(id: string): Promise<AccessRequest | undefined>;
+  findPending(userId: string): Promise<AccessRequest | undefined>;
+  update(id: string, patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>): Promise<void>;
+  listPendingExpiredBy(nowIso: string, limit: number): Promise<AccessRequest[]>;
+}
+
+export interface KeysRepo {
+  count(ownerId: string, roleId: string): Promise<number>;
+  insert(key: AccessKey): Promise<void>;
+  findById(id: string): Promise<AccessKey | undefined>;
+  findByRequestId(requestId: string): Promise<AccessKey | undefined>;
   /** Keys of an owner whose name matches ignoring case, in one role or in all of them. */
-  findKeysByName(ownerId: string, roleId: string | null, name: string): Promise<AccessKey[]>;
-  listKeys(filter: { ownerId?: string; roleId?: string; limit?: number; offset?: number }): Promise<AccessKey[]>;
-  countAllKeys(filter: { ownerId?: string }): Promise<number>;
-  updateKey(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo' | 'deliveredAt'>>): Promise<void>;
+  findByName(ownerId: string, roleId: string | null, name: string): Promise<AccessKey[]>;
+  list(filter: { ownerId?: string; roleId?: string; limit?: number; offset?: number }): Promise<AccessKey[]>;
+  countAll(filter: { ownerId?: string }): Promise<number>;
+  update(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo' | 'deliveredAt'>>): Promise<void>;
   /**
    * Moves a key's last use forward to `at` (never back: out-of-order flushes from several replicas are
    * harmless). 'first' when it had never been used, so the caller audits the first use in the same
    * transaction; 'unchanged' when the key is gone or already shows a later use.
    */
-  touchKeyLastUsed(id: string, at: string, clientAddress: string | null): Promise<'first' | 'moved' | 'unchanged'>;
+  touchLastUsed(id: string, at: string, clientAddress: string | null): Promise<'first' | 'moved' | 'unchanged'>;
   /**
    * The same for many keys already used before, in one statement: moves each last use forward, never
    * back, and never touches a key still at "never" (its first use must be audited, one by one, above).
    * Returns how many keys moved.
    */
-  touchUsedKeysLastUsed(uses: ReadonlyArray<{ keyId: string; at: string; clientAddress: string | null }>): Promise<number>;
+  touchUsedLastUsed(uses: ReadonlyArray<{ keyId: string; at: string; clientAddress: string | null }>): Promise<number>;
   /** The verify hot path: the key with its role in one indexed lookup (no second query for the role). */
-  findKeyAndRoleByHash(keyHash: string): Promise<{ key: AccessKey; role: Role | undefined } | undefined>;
-  /** Audit records still waiting to be mirrored to the security channel (the backlog metric). */
-  countPendingAudit(): Promise<number>;
+  findWithRoleByHash(keyHash: string): Promise<{ key: AccessKey; role: Role | undefined } | undefined>;
   /** Keys by the status a user sees at `nowIso` (expired wins over inactive), for the metrics endpoint. */
-  countKeysByStatus(nowIso: string): Promise<{ active: number; inactive: number; expired: number }>;
-  deleteKey(id: string): Promise<void>;
+  countByStatus(nowIso: string): Promise<{ active: number; inactive: number; expired: number }>;
+  /** The row only: the domain's `removeKey` (keys/common.ts) is the delete with its cascade and audit. */
+  remove(id: string): Promise<void>;
   /** A deleted successor no longer stands for its predecessor: the predecessor is an ordinary key again. */
   clearRotationsTo(successorId: string): Promise<void>;
-
   /** Keys whose secret never reached their owner, created at or before `createdBefore`, oldest first. */
-  listUndeliveredKeys(createdBefore: string, limit: number): Promise<AccessKey[]>;
+  listUndelivered(createdBefore: string, limit: number): Promise<AccessKey[]>;
   /** The key a rotation retires in favour of `successorId`, if any. */
-  findKeyRotatedTo(successorId: string): Promise<AccessKey | undefined>;
+  findRotatedTo(successorId: string): Promise<AccessKey | undefined>;
+  /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */
+  markKept(id: string, at: string): Promise<void>;
+}
+
+/** The hash-chained audit log and its head. */
+export interface AuditRepo {
+  readHead(): Promise<AuditHead>;
+  /** Appends the record and queues it for the security-channel mirror, in the caller's transaction. */
+  insert(record: AuditRecord): Promise<void>;
+  writeHead(head: AuditHead): Promise<void>;
+  listAscending(afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  search(filter: AuditSearch): Promise<AuditRecord[]>;
+  findBySeq(seq: number): Promise<AuditRecord | undefined>;
+  /** Audit records still waiting to be mirrored to the security channel (the backlog metric). */
+  countPending(): Promise<number>;
+}
+
+/** The Slack interactions already acted on. */
+export interface ProcessedRequestsRepo {
   /**
    * Records that the interaction `id` (a Slack view or button press) is being acted on, in the caller's
    * transaction. False when it was recorded before: the caller changes nothing (a replay).
    */
-  claimRequest(id: string, actorId: string, at: string): Promise<boolean>;
+  claim(id: string, actorId: string, at: string): Promise<boolean>;
   /** Forgets interactions recorded before `at` (Slack replays older than its 5-minute window fail their signature). */
-  forgetRequestsBefore(at: string): Promise<number>;
-
-  readAuditHead(): Promise<AuditHead>;
-  /** Appends the record and queues it for the security-channel mirror, in the caller's transaction. */
-  insertAudit(record: AuditRecord): Promise<void>;
-  writeAuditHead(head: AuditHead): Promise<void>;
-  listAuditAscending(afterSeq: number, limit: number): Promise<AuditRecord[]>;
-  searchAudit(filter: AuditSearch): Promise<AuditRecord[]>;
-
-  /** Queues a user-facing notification in the caller's transaction (README "Background work"); `notBefore` delays it. */
-  enqueueNotification(notification: Notification, at: string, notBefore?: string): Promise<void>;
-  /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */
-  markKeyKept(id: string, at: string): Promise<void>;
-  /** Security-team controls (README, "Security-team controls"): a role's lifetime policy; one chain record by seq. */
-  setRolePolicy(roleId: string, policy: RolePolicy): Promise<void>;
-  findAuditRecord(seq: number): Promise<AuditRecord | undefined>;
-
-  getSetting(name: string): Promise<string | undefined>;
-  setSetting(name: string, value: string): Promise<void>;
+  forgetBefore(at: string): Promise<number>;
 }
+
+export interface SettingsRepo {
+  get(name: string): Promise<string | undefined>;
+  set(name: string, value: string): Promise<void>;
+}
+
+export interface NotificationsRepo {
+  /** Queues a user-facing notification in the caller's transaction (README "Background work"); `notBefore` delays it. */
+  enqueue(notification: Notification, at: string, notBefore?: string): Promise<void>;
+}
+
 
 export interface AuditSearch {
   /** Records where this user acted or owns the key. */

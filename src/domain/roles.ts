@@ -1,7 +1,9 @@
 import { AppError } from '../errors.js';
+import { deactivateKeysOnAccessLoss } from './access.js';
 import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { auditOf, firstTime } from './keys.js';
+import { removeKey } from './keys/common.js';
+import { firstTime } from './replays.js';
 import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from './model.js';
 import type { Repos } from './ports.js';
 import { iso } from './time.js';
@@ -19,9 +21,11 @@ export function validateRoleName(raw: string): string {
   return name;
 }
 
-export async function listRoles(deps: DomainDeps): Promise<Array<Role & { members: number }>> {
-  const roles = await deps.store.read.listRoles();
-  return Promise.all(roles.map(async (role) => ({ ...role, members: (await deps.store.read.listRoleMemberIds(role.id)).length })));
+/** `admin roles`: System Admin only (the check is here, so every entry point gets it). */
+export async function listRoles(deps: DomainDeps, actorId: string): Promise<Array<Role & { members: number }>> {
+  await requireAdmin(deps, actorId);
+  const roles = await deps.store.read.roles.list();
+  return Promise.all(roles.map(async (role) => ({ ...role, members: (await deps.store.read.memberships.memberIds(role.id)).length })));
 }
 
 export async function createRole(deps: DomainDeps, actorId: string, rawName: string, maxKeys = 2): Promise<Role> {
@@ -30,7 +34,7 @@ export async function createRole(deps: DomainDeps, actorId: string, rawName: str
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
     const role: Role = { id: newRoleId(), name, maxKeys, builtin: false, createdAt: iso(deps.now()) };
-    if (!(await tx.insertRoleIfAbsent(role))) throw new AppError('ROLE_EXISTS', `A role called "${name}" already exists.`);
+    if (!(await tx.roles.insertIfAbsent(role))) throw new AppError('ROLE_EXISTS', `A role called "${name}" already exists.`);
     await appendAudit(tx, { actorId, action: 'role.created', roleName: name, details: { maxKeys } }, deps.now());
     return role;
   });
@@ -51,8 +55,8 @@ function assertDeletable(deps: DomainDeps, role: Role): void {
 }
 
 async function impactIn(tx: Repos, role: Role, onlyUserId?: string): Promise<DeletionImpact> {
-  const keys = await tx.listKeys(onlyUserId === undefined ? { roleId: role.id } : { roleId: role.id, ownerId: onlyUserId });
-  const members = onlyUserId === undefined ? await tx.listRoleMemberIds(role.id) : [onlyUserId];
+  const keys = await tx.keys.list(onlyUserId === undefined ? { roleId: role.id } : { roleId: role.id, ownerId: onlyUserId });
+  const members = onlyUserId === undefined ? await tx.memberships.memberIds(role.id) : [onlyUserId];
   return { role, keys, members };
 }
 
@@ -68,16 +72,14 @@ export async function previewRoleDeletion(deps: DomainDeps, actorId: string, rol
 async function dropMembership(tx: Repos, deps: DomainDeps, actorId: string, userId: string, role: Role, keys: AccessKey[], action: 'key.deleted_by_role_deletion' | 'key.deleted'): Promise<void> {
   const now = deps.now();
   for (const key of keys.filter((k) => k.ownerId === userId)) {
-    await tx.deleteKey(key.id);
-    await tx.clearRotationsTo(key.id);
-    await appendAudit(tx, auditOf(actorId, action, key, role, { reason: action === 'key.deleted' ? 'role_removed_from_owner' : 'role_deleted' }), now);
+    await removeKey(tx, actorId, action, key, role, { reason: action === 'key.deleted' ? 'role_removed_from_owner' : 'role_deleted' }, now);
   }
-  await tx.removeUserRole(userId, role.id);
-  const user = await tx.findUser(userId);
+  await tx.memberships.remove(userId, role.id);
+  const user = await tx.users.find(userId);
   if (user?.activeRoleId === role.id) {
-    const remaining = await tx.listRolesOfUser(userId);
+    const remaining = await tx.memberships.rolesOf(userId);
     const fallback = remaining.find((r) => r.name.toLowerCase() === deps.defaultRoleName.toLowerCase()) ?? remaining[0];
-    await tx.updateUser(userId, { activeRoleId: fallback?.id ?? null });
+    await tx.users.update(userId, { activeRoleId: fallback?.id ?? null });
   }
 }
 
@@ -88,11 +90,7 @@ async function dropMembership(tx: Repos, deps: DomainDeps, actorId: string, user
 async function revokeIfAccessLost(tx: Repos, deps: DomainDeps, actorId: string, userId: string): Promise<void> {
   const target = await contextIn(tx, deps, userId);
   if (target.hasApiAccess) return;
-  for (const key of await tx.listKeys({ ownerId: userId })) {
-    if (key.status !== 'active') continue;
-    await tx.updateKey(key.id, { status: 'inactive' });
-    await appendAudit(tx, auditOf(actorId, 'key.revoked', { ...key, status: 'inactive' }, await tx.findRoleById(key.roleId), { reason: 'api_access_lost' }), deps.now());
-  }
+  await deactivateKeysOnAccessLoss(tx, actorId, userId, 'api_access_lost', deps.now());
 }
 
 /** R4: every key tied to the role is deleted (each audited), members lose it, then the role goes. */
@@ -100,7 +98,7 @@ async function revokeIfAccessLost(tx: Repos, deps: DomainDeps, actorId: string, 
 async function queueKeysDeletedDms(tx: Repos, keys: DeletionImpact['keys'], cause: 'role_deleted' | 'role_removed', roleName: string, at: string): Promise<void> {
   const byOwner = new Map<string, Array<{ id: string; name: string }>>();
   for (const key of keys) byOwner.set(key.ownerId, [...(byOwner.get(key.ownerId) ?? []), { id: key.id, name: key.name }]);
-  for (const [ownerId, owned] of byOwner) await tx.enqueueNotification({ kind: 'keys_deleted.dm', ownerId, cause, roleName, keys: owned }, at);
+  for (const [ownerId, owned] of byOwner) await tx.notifications.enqueue({ kind: 'keys_deleted.dm', ownerId, cause, roleName, keys: owned }, at);
 }
 
 export async function deleteRole(deps: DomainDeps, actorId: string, roleName: string, expectedRoleId?: string, once?: string): Promise<DeletionImpact> {
@@ -114,7 +112,7 @@ export async function deleteRole(deps: DomainDeps, actorId: string, roleName: st
     const impact = await impactIn(tx, role);
     const owners = new Set([...impact.members, ...impact.keys.map((k) => k.ownerId)]);
     for (const userId of owners) await dropMembership(tx, deps, actorId, userId, role, impact.keys, 'key.deleted_by_role_deletion');
-    await tx.deleteRole(role.id);
+    await tx.roles.remove(role.id);
     await queueKeysDeletedDms(tx, impact.keys, 'role_deleted', role.name, iso(deps.now()));
     await appendAudit(tx, { actorId, action: 'role.deleted', roleName: role.name, details: { keysDeleted: impact.keys.length, members: impact.members.length } }, deps.now());
     return impact;
@@ -126,8 +124,8 @@ export async function assignRole(deps: DomainDeps, actorId: string, userId: stri
     await requireAdminIn(tx, deps, actorId);
     const role = await roleNamed(tx, roleName);
     await contextIn(tx, deps, userId);
-    if (await tx.hasRole(userId, role.id)) return { role, changed: false };
-    await tx.addUserRole(userId, role.id, actorId, iso(deps.now()));
+    if (await tx.memberships.has(userId, role.id)) return { role, changed: false };
+    await tx.memberships.add(userId, role.id, actorId, iso(deps.now()));
     await appendAudit(tx, { actorId, action: 'role.assigned', ownerId: userId, roleName: role.name }, deps.now());
     return { role, changed: true };
   });
@@ -137,8 +135,8 @@ async function guardRemoval(tx: Repos, deps: DomainDeps, userId: string, role: R
   if (role.name.toLowerCase() === deps.defaultRoleName.toLowerCase()) {
     throw new AppError('PROTECTED_ROLE', `${role.name} is the default role every user holds; it cannot be removed.`);
   }
-  if (!(await tx.hasRole(userId, role.id))) throw new AppError('NOT_ROLE_MEMBER', `That user doesn't hold ${role.name}.`);
-  if (role.name === SYSTEM_ADMIN_ROLE && (await tx.listRoleMemberIds(role.id)).length <= 1) {
+  if (!(await tx.memberships.has(userId, role.id))) throw new AppError('NOT_ROLE_MEMBER', `That user doesn't hold ${role.name}.`);
+  if (role.name === SYSTEM_ADMIN_ROLE && (await tx.memberships.memberIds(role.id)).length <= 1) {
     throw new AppError('LAST_ADMIN', 'That is the last System Admin. Make someone else an admin first.');
   }
 }

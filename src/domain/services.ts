@@ -3,11 +3,21 @@ import { checkDecider, decideAccessRequest, expireAccessRequests, listOpenReques
 import { exportAudit, listAllKeys, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { activateKey, confirmDelivery, forgetOldReplays, createKey, deactivateKey, deleteKey, extendKey, listKeys, rotateKey, showKey, slotsFor, sweepUndeliveredKeys, undoRotation, verifyKey, type ChangeOptions, type CreateKeyInput, type RotateKeyResult, type RotateOptions, type ViaKey } from './keys.js';
+import { activateKey, deactivateKey, deleteKey, extendKey, type ChangeOptions } from './keys/change.js';
+import { createKey, slotsFor, type CreateKeyInput } from './keys/create.js';
+import { confirmDelivery, sweepUndeliveredKeys } from './keys/delivery.js';
+import { listKeys, showKey } from './keys/find.js';
+import { rotateKey, undoRotation, type RotateKeyResult, type RotateOptions } from './keys/rotate.js';
+import { verifyKey } from './keys/verify.js';
+import type { ViaKey } from './keys/via.js';
+import { forgetOldReplays } from './replays.js';
+import { authenticateKey, revalidateKey } from './integration.js';
+import { recordAuthFailures, recordKeyUses, type AuthFailureWindow, type KeyUse } from './usage.js';
+import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
 import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
-import { reportCompromised } from './keys.js';
+import { reportCompromised } from './keys/compromised.js';
 import { setRolePolicy, type PolicyChange } from './policy.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
@@ -26,8 +36,6 @@ async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>, queued = tru
  */
 export function createServices(deps: DomainDeps) {
   return {
-    deps,
-    now: deps.now,
     users: {
       context: (userId: string) => userContext(deps, userId),
       switchRole: (userId: string, roleName: string) => switchActiveRole(deps, userId, roleName),
@@ -71,12 +79,17 @@ export function createServices(deps: DomainDeps) {
       require: async (actorId: string): Promise<void> => {
         await requireAdmin(deps, actorId);
       },
+      /** `admin revoke <key ID>`: an admin makes any key inactive (a revocation when it is not their own). */
+      revokeKey: async (actorId: string, reference: string) => {
+        await requireAdmin(deps, actorId);
+        return deactivateKey(deps, actorId, reference);
+      },
       listKeys: (actorId: string, filter: { ownerId?: string; limit: number; offset: number }) => listAllKeys(deps, actorId, filter),
       searchAudit: (actorId: string, filter: AuditSearch) => searchAuditAsAdmin(deps, actorId, filter),
       exportAudit: (actorId: string, sinceIso?: string) => exportAudit(deps, actorId, sinceIso),
     },
     roles: {
-      list: () => listRoles(deps),
+      list: (actorId: string) => listRoles(deps, actorId),
       create: (actorId: string, name: string, maxKeys?: number) => createRole(deps, actorId, name, maxKeys),
       previewDeletion: (actorId: string, name: string) => previewRoleDeletion(deps, actorId, name),
       delete: (actorId: string, name: string, expectedRoleId?: string, once?: string) => notifyAfter(deps, deleteRole(deps, actorId, name, expectedRoleId, once)),
@@ -90,12 +103,30 @@ export function createServices(deps: DomainDeps) {
       keepKey: (actorId: string, keyId: string) => keepKey(deps, actorId, keyId),
       /** The secret's CSV is deleted from Slack at `dueAt` (SECRET_FILE_TTL after the upload; queued now, due then). */
       scheduleSecretFileDeletion: async (file: { fileId: string; keyId: string; ownerId: string }, dueAt: Date): Promise<void> => {
-        await deps.store.read.enqueueNotification({ kind: 'secret_file.delete', ...file }, deps.now().toISOString(), dueAt.toISOString());
+        await deps.store.read.notifications.enqueue({ kind: 'secret_file.delete', ...file }, deps.now().toISOString(), dueAt.toISOString());
       },
+    },
+    /** The integration API (docs/http-api.md): login and token checks. */
+    integration: {
+      authenticate: (keyId: string, secret: string) => authenticateKey(deps, keyId, secret),
+      revalidate: (keyId: string) => revalidateKey(deps, keyId),
+      /** Failed-attempt counters every replica shares. */
+      throttleCounters: deps.store.throttle,
+    },
+    /** Coalesced key uses and failed attempts, written in batches by the HTTP side's recorder. */
+    usage: {
+      recordKeyUses: (uses: readonly KeyUse[]) => recordKeyUses(deps, uses),
+      recordAuthFailures: (windows: readonly AuthFailureWindow[]) => recordAuthFailures(deps, windows),
+    },
+    /** /healthz and /metrics. */
+    health: {
+      ping: () => deps.store.ping(),
+      pendingAudit: () => deps.store.read.audit.countPending(),
+      keysByStatus: () => deps.store.read.keys.countByStatus(iso(deps.now())),
     },
     audit: {
       verifyChain: () => verifyAuditChain(deps.store.read),
-      search: (filter: AuditSearch) => deps.store.read.searchAudit(filter),
+      search: (filter: AuditSearch) => deps.store.read.audit.search(filter),
       /** `/accesskey admin verify-audit`: the chain walk plus, when given, the security-channel cross-check. */
       verifyAsAdmin: async (actorId: string, history?: MirrorHistory) => {
         await requireAdmin(deps, actorId);

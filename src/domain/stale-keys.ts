@@ -45,12 +45,12 @@ export interface StaleKeyStore {
 export async function keepKey(deps: DomainDeps, actorId: string, keyId: string): Promise<{ id: string; name: string }> {
   await userContext(deps, actorId);
   return deps.store.write(async (tx) => {
-    const key = await tx.findKeyById(keyId);
+    const key = await tx.keys.findById(keyId);
     if (key === undefined) throw new AppError('KEY_NOT_FOUND', 'That key no longer exists.');
     if (key.ownerId !== actorId) throw new AppError('KEY_NOT_FOUND', 'That key no longer exists.');
     const now = deps.now();
-    await tx.markKeyKept(key.id, iso(now));
-    const role = await tx.findRoleById(key.roleId);
+    await tx.keys.markKept(key.id, iso(now));
+    const role = await tx.roles.findById(key.roleId);
     await appendAudit(tx, { actorId, action: 'key.kept', keyId: key.id, keyName: key.name, ownerId: key.ownerId, roleName: role?.name ?? null, expiresAt: key.expiresAt, details: { lastUsedAt: key.lastUsedAt } }, now);
     return { id: key.id, name: key.name };
   });

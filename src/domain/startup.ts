@@ -8,7 +8,7 @@ const PEPPER_SETTING = 'key_hash_pepper_fingerprint';
  * otherwise every peppered key would silently fail to verify.
  */
 export async function checkPepper(deps: DomainDeps): Promise<void> {
-  const stored = await deps.store.read.getSetting(PEPPER_SETTING);
+  const stored = await deps.store.read.settings.get(PEPPER_SETTING);
   const current = deps.hasher.fingerprint();
   if (stored !== undefined && current === undefined) {
     throw new AppError('CONFIG_INVALID', 'KEY_HASH_PEPPER is not set, but keys were hashed with a pepper. Set the same KEY_HASH_PEPPER again.');
@@ -17,6 +17,6 @@ export async function checkPepper(deps: DomainDeps): Promise<void> {
     throw new AppError('CONFIG_INVALID', 'KEY_HASH_PEPPER differs from the one keys were hashed with. Restore the original pepper.');
   }
   if (stored === undefined && current !== undefined) {
-    await deps.store.write((tx) => tx.setSetting(PEPPER_SETTING, current));
+    await deps.store.write((tx) => tx.settings.set(PEPPER_SETTING, current));
   }
 }

@@ -26,33 +26,33 @@ export async function ensureBaselineRoles(deps: DomainDeps): Promise<void> {
   }
   await deps.store.write(async (tx) => {
     for (const role of wanted) {
-      await tx.insertRoleIfAbsent({ id: newRoleId(), name: role.name, maxKeys: role.maxKeys, builtin: true, createdAt: at });
+      await tx.roles.insertIfAbsent({ id: newRoleId(), name: role.name, maxKeys: role.maxKeys, builtin: true, createdAt: at });
     }
   });
 }
 
 export async function roleNamed(tx: Repos, name: string): Promise<Role> {
-  const role = await tx.findRoleByName(name.trim());
+  const role = await tx.roles.findByName(name.trim());
   if (role === undefined) throw new AppError('ROLE_NOT_FOUND', `There is no role called "${name.trim()}". See \`/accesskey admin roles\`.`);
   return role;
 }
 
 /** First contact creates the user holding the default role, active (R3). */
 export async function ensureUserIn(tx: Repos, deps: DomainDeps, userId: string): Promise<User> {
-  const existing = await tx.findUser(userId);
+  const existing = await tx.users.find(userId);
   if (existing !== undefined) return existing;
   const defaultRole = await roleNamed(tx, deps.defaultRoleName);
   const at = iso(deps.now());
   const user: User = { id: userId, activeRoleId: defaultRole.id, apiAccess: false, createdAt: at };
-  await tx.insertUser(user);
-  await tx.addUserRole(userId, defaultRole.id, SYSTEM_ACTOR, at);
+  await tx.users.insert(user);
+  await tx.memberships.add(userId, defaultRole.id, SYSTEM_ACTOR, at);
   return user;
 }
 
 export async function contextIn(tx: Repos, deps: DomainDeps, userId: string, known?: User): Promise<UserContext> {
   // `known`: the caller has just read the user (userContext), so it is not read twice per command.
   const user = known ?? (await ensureUserIn(tx, deps, userId));
-  const roles = await tx.listRolesOfUser(userId);
+  const roles = await tx.memberships.rolesOf(userId);
   const activeRole = roles.find((r) => r.id === user.activeRoleId) ?? null;
   const isAdmin = roles.some((r) => r.name === SYSTEM_ADMIN_ROLE);
   return { user, roles, activeRole, isAdmin, hasApiAccess: isAdmin || user.apiAccess };
@@ -60,7 +60,7 @@ export async function contextIn(tx: Repos, deps: DomainDeps, userId: string, kno
 
 /** Reads a user's context, creating the user on first contact. */
 export async function userContext(deps: DomainDeps, userId: string): Promise<UserContext> {
-  const user = await deps.store.read.findUser(userId);
+  const user = await deps.store.read.users.find(userId);
   if (user === undefined) return deps.store.write((tx) => contextIn(tx, deps, userId));
   return contextIn(deps.store.read, deps, userId, user);
 }
@@ -87,7 +87,7 @@ export async function switchActiveRole(deps: DomainDeps, userId: string, roleNam
       throw new AppError('NOT_ROLE_MEMBER', `You don't hold a role called "${roleName.trim()}". Your roles: ${ctx.roles.map((r) => r.name).join(', ')}.`);
     }
     if (role.id !== ctx.user.activeRoleId) {
-      await tx.updateUser(userId, { activeRoleId: role.id });
+      await tx.users.update(userId, { activeRoleId: role.id });
       await appendAudit(tx, { actorId: userId, action: 'role.switched', ownerId: userId, roleName: role.name }, deps.now());
     }
     return role;
@@ -102,8 +102,8 @@ export async function bootstrapAdmins(deps: DomainDeps, userIds: readonly string
     const added: string[] = [];
     for (const userId of userIds) {
       await ensureUserIn(tx, deps, userId);
-      if (await tx.hasRole(userId, admin.id)) continue;
-      await tx.addUserRole(userId, admin.id, SYSTEM_ACTOR, iso(deps.now()));
+      if (await tx.memberships.has(userId, admin.id)) continue;
+      await tx.memberships.add(userId, admin.id, SYSTEM_ACTOR, iso(deps.now()));
       await appendAudit(tx, { actorId: SYSTEM_ACTOR, action: 'role.assigned', ownerId: userId, roleName: admin.name, details: { via: 'BOOTSTRAP_ADMINS' } }, deps.now());
       added.push(userId);
     }

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Services } from '../domain/services.js';
-import { UsageRecorder, type FlushResult, type UsageRecorderOptions } from '../domain/usage.js';
+import { UsageRecorder, type FlushResult, type UsageRecorderOptions } from './usage-recorder.js';
 import type { Logger } from '../logger.js';
 import type { ApiContext } from './context.js';
 import { extendTokenRoute, loginRoute } from './login.js';
@@ -33,6 +33,8 @@ const KNOWN_CLIENT_TTL_MS = 24 * 60 * MINUTE;
 
 export interface IntegrationApiOptions {
   services: Services;
+  /** The domain's clock: token lifetimes, throttle windows and usage times agree with its decisions. */
+  now: () => Date;
   logger: Logger;
   /** Unset: /login and /auth_token/extend answer 503 and a warning is logged once, here. */
   tokenSigningSecret: string | undefined;
@@ -67,19 +69,20 @@ export interface IntegrationApi {
 /** docs/http-api.md: POST /login, GET /auth_token/extend, POST /v1/keys/verify and GET /metrics. */
 export function createIntegrationApi(options: IntegrationApiOptions): IntegrationApi {
   const { services, logger } = options;
-  const nowMs = () => services.now().getTime();
+  const nowMs = () => options.now().getTime();
   const limits = { ...defaultLimits, ...options.limits };
-  const usage = new UsageRecorder(services.deps, options.usage);
+  const usage = new UsageRecorder({ now: options.now, ...services.usage }, options.usage);
   if (options.tokenSigningSecret === undefined) {
     logger.warn('TOKEN_SIGNING_SECRET is unset: POST /login and GET /auth_token/extend will answer 503 until it is set (key verification works without it)');
   }
   const api: ApiContext = {
     services,
+    now: options.now,
     usage,
-    tokens: options.tokenSigningSecret === undefined ? undefined : new TokenIssuer(options.tokenSigningSecret, services.now),
+    tokens: options.tokenSigningSecret === undefined ? undefined : new TokenIssuer(options.tokenSigningSecret, options.now),
     trustProxy: options.trustProxy ?? false,
-    authFailuresByClient: new SharedThrottle('auth:client', limits.authPerClient, services.deps.store.throttle, nowMs),
-    authFailuresByKey: new SharedThrottle('auth:key', limits.authPerKey, services.deps.store.throttle, nowMs),
+    authFailuresByClient: new SharedThrottle('auth:client', limits.authPerClient, services.integration.throttleCounters, nowMs),
+    authFailuresByKey: new SharedThrottle('auth:key', limits.authPerKey, services.integration.throttleCounters, nowMs),
     knownClients: new KnownClients(KNOWN_CLIENT_TTL_MS, nowMs),
     verifyMisses: new FailureCounter(limits.verifyMissesPerClient, nowMs),
   };
@@ -100,7 +103,7 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
   /** Ended throttle windows are deleted on the flusher's beat; a failure only leaves rows for the next one. */
   const pruneThrottle = async (): Promise<void> => {
     try {
-      await services.deps.store.throttle.prune(nowMs());
+      await services.integration.throttleCounters.prune(nowMs());
     } catch (error) {
       logger.warn('pruning ended throttle windows failed; the next flush tries again', { error });
     }

@@ -1,11 +1,13 @@
 import type { Services } from '../domain/services.js';
-import type { UsageRecorder } from '../domain/usage.js';
+import type { UsageRecorder } from './usage-recorder.js';
 import type { FailureCounter, KnownClients, SharedThrottle } from './throttle.js';
 import type { TokenIssuer } from './tokens.js';
 
 /** What the integration API's routes share: built once by `createIntegrationApi`. */
 export interface ApiContext {
   services: Services;
+  /** The domain's clock. */
+  now: () => Date;
   usage: UsageRecorder;
   /** Undefined when TOKEN_SIGNING_SECRET is unset: /login and /auth_token/extend then answer 503. */
   tokens: TokenIssuer | undefined;

@@ -8,7 +8,7 @@ export function healthRoute(services: Services): Route {
     path: '/healthz',
     async handle(_req, res, ctx) {
       try {
-        await services.deps.store.ping();
+        await services.health.ping();
         sendJson(res, 200, { status: 'ok', database: 'ok' });
       } catch {
         ctx.outcome = 'degraded';

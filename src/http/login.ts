@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authenticateKey, revalidateKey, type LoginFailure } from '../domain/integration.js';
+import type { LoginFailure } from '../domain/integration.js';
 import { KEY_ID_PATTERN } from '../domain/secrets.js';
 import type { AuthFailureReason } from '../domain/usage.js';
 import { MAX_BODY_BYTES, readJsonBody } from './body.js';
@@ -64,7 +64,7 @@ export function loginRoute(api: ApiContext): Route {
         return;
       }
 
-      const result = await authenticateKey(api.services.deps, username, password);
+      const result = await api.services.integration.authenticate(username, password);
       if (!result.ok) {
         // The per-key lock only ever answers failures: whoever holds the real secret always gets in, so
         // a stranger who knows a (public) key ID cannot lock its integration out from anywhere.
@@ -111,7 +111,7 @@ export function extendTokenRoute(api: ApiContext): Route {
         return;
       }
       await attempt.refund();
-      const state = await revalidateKey(api.services.deps, keyId);
+      const state = await api.services.integration.revalidate(keyId);
       if (!state.valid) {
         // A genuine token whose key was turned off is not a guess: audited, but not counted as one.
         api.usage.recordFailure({ endpoint: '/auth_token/extend', keyId: KEY_ID_PATTERN.test(keyId) ? keyId : null, clientAddress: client, reason: reasons[state.code] });

@@ -1,8 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Services } from '../domain/services.js';
-import type { UsageRecorder } from '../domain/usage.js';
-import { iso } from '../domain/time.js';
+import type { UsageRecorder } from './usage-recorder.js';
 import { sendError, type HttpObserver, type Route } from './server.js';
 
 export interface ApiMetrics {
@@ -40,7 +39,7 @@ export function createApiMetrics(services: Services, usage: UsageRecorder): ApiM
     help: '1 when the database answered this scrape, else 0.',
     registers: [registry],
     async collect() {
-      this.set((await fromDatabase(() => services.deps.store.ping().then(() => true))) === true ? 1 : 0);
+      this.set((await fromDatabase(() => services.health.ping().then(() => true))) === true ? 1 : 0);
     },
   });
   const flushFailures = new Counter({ name: 'akb_usage_flush_failures_total', help: 'Failed writes of coalesced last-used times or auth failures (retried at the next flush).', registers: [registry] });
@@ -71,7 +70,7 @@ export function createApiMetrics(services: Services, usage: UsageRecorder): ApiM
     help: 'Audit records waiting to be mirrored to the security channel.',
     registers: [registry],
     async collect() {
-      const pending = await fromDatabase(() => services.deps.store.read.countPendingAudit());
+      const pending = await fromDatabase(() => services.health.pendingAudit());
       if (pending !== undefined) this.set(pending);
     },
   });
@@ -81,7 +80,7 @@ export function createApiMetrics(services: Services, usage: UsageRecorder): ApiM
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const counts = await fromDatabase(() => services.deps.store.read.countKeysByStatus(iso(services.now())));
+      const counts = await fromDatabase(() => services.health.keysByStatus());
       if (counts === undefined) return;
       this.set({ status: 'active' }, counts.active);
       this.set({ status: 'inactive' }, counts.inactive);

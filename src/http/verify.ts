@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { VerifyCode } from '../domain/keys.js';
+import type { VerifyCode } from '../domain/keys/verify.js';
 import type { AuthFailureReason } from '../domain/usage.js';
 import { MAX_BODY_BYTES, readJsonBody } from './body.js';
 import { clientAddress, throttleIdentity } from './client.js';

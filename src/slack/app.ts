@@ -24,6 +24,8 @@ export type SlackClientOverrides = Partial<WebClientOptions>;
 export interface SlackAppOptions {
   config: Config;
   services: Services;
+  /** The clock the domain decides with, so every view agrees with it. */
+  now: () => Date;
   logger: Logger;
   /** Extra web-api options (tests shorten retries). */
   clientOptions?: Partial<WebClientOptions>;
@@ -64,7 +66,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRun
   }
   await app.init();
   const inFlight = new InFlight();
-  registerListeners(app, { services, config, logger: logger.child({ component: 'slack' }), inFlight });
+  registerListeners(app, { services, now: options.now, config, logger: logger.child({ component: 'slack' }), inFlight });
 
   return {
     app,

@@ -108,7 +108,7 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
     const notice = `:warning: ${described.text}`;
     if (how === 'refresh-key') {
       const surface = click.inHome ? 'home' : surfaceOfBlock(click.blockId);
-      const refreshed = await refreshSurface({ services: ctx.services, client: args.client, surface, userId: click.userId, keyId: click.value, notice, responseUrl: click.responseUrl })
+      const refreshed = await refreshSurface({ ctx, client: args.client, surface, userId: click.userId, keyId: click.value, notice, responseUrl: click.responseUrl })
         .then(() => true)
         .catch((error: unknown) => {
           logger.warn('could not show an error on the key surface; replying instead', { reference: described.reference, error });
@@ -123,7 +123,7 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
     if (click.inHome) {
       // Home needs the user's keys. When they cannot be read, that is the fault already logged above,
       // so the failure is not logged again: the error alone is shown instead.
-      await publishHome(args.client, ctx.services, click.userId, notice).catch(() => args.client.views.publish({ user_id: click.userId, view: errorHomeView(described.text) }));
+      await publishHome(args.client, ctx, click.userId, notice).catch(() => args.client.views.publish({ user_id: click.userId, view: errorHomeView(described.text) }));
       return;
     }
     if (click.responseUrl !== undefined) await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: false, ...described.message });

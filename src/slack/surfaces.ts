@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { AccessKey, Role } from '../domain/model.js';
-import type { Services } from '../domain/services.js';
+import type { ListenerContext } from './listeners/context.js';
 import { policyIssue } from '../domain/policy.js';
 import { keyStatus } from '../domain/time.js';
 import { postToResponseUrl } from './delivery/response-url.js';
@@ -15,17 +15,17 @@ export function keyRow(key: AccessKey, role: Pick<Role, 'name' | 'policy'> | und
 }
 
 /** The list message for a user: the active role's keys with slots, or every role's. */
-export async function listMessage(services: Services, userId: string, allRoles: boolean, notice?: string): Promise<Message> {
-  const { ctx, keys } = await services.keys.list(userId, { allRoles });
-  const now = services.now();
+export async function listMessage(surface: SurfaceContext, userId: string, allRoles: boolean, notice?: string): Promise<Message> {
+  const { ctx, keys } = await surface.services.keys.list(userId, { allRoles });
+  const now = surface.now();
   const rows = keys.map((k) => keyRow(k.key, k.role, now));
   const slots = allRoles || ctx.activeRole === null ? null : { roleName: ctx.activeRole.name, used: rows.length, max: ctx.activeRole.maxKeys };
   return keyListMessage({ rows, slots, notice });
 }
 
-export async function publishHome(client: WebClient, services: Services, userId: string, notice?: string): Promise<void> {
-  const { ctx, keys } = await services.keys.list(userId);
-  const now = services.now();
+export async function publishHome(client: WebClient, surface: SurfaceContext, userId: string, notice?: string): Promise<void> {
+  const { ctx, keys } = await surface.services.keys.list(userId);
+  const now = surface.now();
   const rows = keys.map((k) => keyRow(k.key, k.role, now));
   await client.views.publish({
     user_id: userId,
@@ -34,17 +34,20 @@ export async function publishHome(client: WebClient, services: Services, userId:
 }
 
 /** What a surface shows about one key after a change; the key may be gone (deleted). */
-async function keyMessage(services: Services, userId: string, keyId: string, notice: string): Promise<Message> {
+async function keyMessage(surface: SurfaceContext, userId: string, keyId: string, notice: string): Promise<Message> {
   try {
-    const view = await services.keys.show(userId, keyId);
-    return keyDetailsMessage(keyRow(view.key, view.role, services.now()), notice);
+    const view = await surface.services.keys.show(userId, keyId);
+    return keyDetailsMessage(keyRow(view.key, view.role, surface.now()), notice);
   } catch {
     return noticeMessage(notice);
   }
 }
 
+/** What a surface needs from the listener's context: the services and the clock. */
+export type SurfaceContext = Pick<ListenerContext, 'services' | 'now'>;
+
 export interface RefreshInput {
-  services: Services;
+  ctx: SurfaceContext;
   client: WebClient;
   surface: KeySurface;
   userId: string;
@@ -58,17 +61,17 @@ export interface RefreshInput {
 
 /** After a click, the surface it came from shows the fresh state with a line about what happened. */
 export async function refreshSurface(input: RefreshInput): Promise<void> {
-  const { services, client, surface, userId, notice } = input;
+  const { ctx, client, surface, userId, notice } = input;
   if (surface === 'home') {
-    await publishHome(client, services, userId, notice);
+    await publishHome(client, ctx, userId, notice);
     return;
   }
   if (input.responseUrl === undefined) return;
   const message =
     surface === 'list' || surface === 'list_all'
-      ? await listMessage(services, userId, surface === 'list_all', notice)
+      ? await listMessage(ctx, userId, surface === 'list_all', notice)
       : input.keyId === undefined
         ? noticeMessage(notice)
-        : await keyMessage(services, userId, input.keyId, notice);
+        : await keyMessage(ctx, userId, input.keyId, notice);
   await postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', replace_original: input.replaceOriginal ?? true, ...message });
 }

@@ -19,6 +19,7 @@ import {
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
 import { makeServices } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
+import { until } from '../support/wait.js';
 
 const SECRET_ANYWHERE = /aks_[0-9A-Za-z]{46}/;
 const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
@@ -65,7 +66,7 @@ describe.each(dialects)('the audit mirror on %s', (dialect) => {
     const created = await services.keys.create({ actorId: 'UALICE', name: '<!channel> prod & ci', expiry: { kind: 'default' } });
     if (!created.created) throw new Error('the key should have been created');
     await services.keys.deactivate('UALICE', created.key.id);
-    const head = await db.store.read.readAuditHead();
+    const head = await db.store.read.audit.readHead();
 
     loops.push(startMirrorLoop({ store: db.store, outbound: outboundFor(slack, logger), logger }));
     await slack.waitFor(() => postedSeqs(slack).length >= head.seq);
@@ -139,14 +140,12 @@ describe.each(dialects)('the audit mirror on %s', (dialect) => {
   });
 });
 
+/** The outbox rows once `done` holds for them. */
 async function waitForRows(db: TestDatabase, done: (rows: Awaited<ReturnType<typeof outboxRows>>) => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  return until(async () => {
     const rows = await outboxRows(db);
-    if (done(rows)) return rows;
-    if (Date.now() > deadline) throw new Error(`outbox did not reach the expected state: ${JSON.stringify(rows)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return done(rows) && rows;
+  }, 'the outbox to reach the expected state', timeoutMs);
 }
 
 describe('the audit mirror against a misbehaving Slack', () => {

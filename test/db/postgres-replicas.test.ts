@@ -1,15 +1,20 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendAudit } from '../../src/domain/audit.js';
-import { createServices, type Services } from '../../src/domain/services.js';
+import type { DomainDeps } from '../../src/domain/deps.js';
+import type { Store } from '../../src/domain/ports.js';
+import type { Services } from '../../src/domain/services.js';
 import { AppError } from '../../src/errors.js';
 import { createTestDatabase, postgresAdminUrl, type TestDatabase } from '../support/db.js';
-import { makeServices } from '../support/domain.js';
+import { makeServices, replicaOver } from '../support/domain.js';
 
 /** Several app replicas = several independent pools on one PostgreSQL database. */
-async function replicas(db: TestDatabase, base: Services, count: number, poolSize: number): Promise<Services[]> {
-  const out: Services[] = [];
-  for (let i = 0; i < count; i++) out.push(createServices({ ...base.deps, store: (await db.openAnother({ poolSize })).store }));
+async function replicas(db: TestDatabase, base: DomainDeps, count: number, poolSize: number): Promise<Array<{ services: Services; store: Store }>> {
+  const out: Array<{ services: Services; store: Store }> = [];
+  for (let i = 0; i < count; i++) {
+    const { store } = await db.openAnother({ poolSize });
+    out.push({ services: replicaOver(base, store), store });
+  }
   return out;
 }
 
@@ -30,9 +35,9 @@ describe('several replicas on one PostgreSQL', () => {
 
   it('the per-role key limit holds with 16 connections × 200 concurrent attempts; every other attempt is refused by the limit or told to try again, never a raw database error', async () => {
     db = await createTestDatabase('postgres');
-    const { services } = await makeServices(db.store, { admins: ['UADMIN'] });
+    const { services, deps } = await makeServices(db.store, { admins: ['UADMIN'] });
     await services.access.grant('UADMIN', 'URACE');
-    const pool = await replicas(db, services, 16, 1);
+    const pool = (await replicas(db, deps, 16, 1)).map((r) => r.services);
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
         (pool[i % pool.length] as Services).keys.create({ actorId: 'URACE', name: `k${i}`, expiry: { kind: 'never' } }).then(
@@ -50,21 +55,21 @@ describe('several replicas on one PostgreSQL', () => {
     expect(others).toEqual({});
     expect(refused + tryAgain).toBe(198);
     expect(refused).toBeGreaterThan(0);
-    expect(await db.store.read.countAllKeys({ ownerId: 'URACE' })).toBe(2);
+    expect(await db.store.read.keys.countAll({ ownerId: 'URACE' })).toBe(2);
   });
 
   it('the audit hash chain stays one linear chain when two replicas append 500 records each at once', async () => {
     db = await createTestDatabase('postgres');
-    const { services } = await makeServices(db.store, { admins: ['UADMIN'] });
-    const [left, right] = await replicas(db, services, 2, 5);
+    const { services, deps } = await makeServices(db.store, { admins: ['UADMIN'] });
+    const [left, right] = await replicas(db, deps, 2, 5);
     if (left === undefined || right === undefined) throw new Error('no replicas');
     // Each replica appends 500 records with 8 writers at a time, both replicas at once.
-    const run = async (replica: Services, name: string) => {
+    const run = async (replica: { store: Store }, name: string) => {
       let next = 0;
       const writer = async () => {
         while (next < 500) {
           const n = next++;
-          await replica.deps.store.write((tx) => appendAudit(tx, { actorId: name, action: 'auth.failed', details: { n } }, new Date()));
+          await replica.store.write((tx) => appendAudit(tx, { actorId: name, action: 'auth.failed', details: { n } }, new Date()));
         }
       };
       await Promise.all(Array.from({ length: 8 }, writer));
@@ -97,14 +102,15 @@ describe('several replicas on one PostgreSQL', () => {
     expect(results.filter((r) => r === 'ok')).toHaveLength(2);
     // Afterwards everything works again without a restart.
     expect((await services.keys.list('UALICE')).keys).toHaveLength(2);
-    await services.deps.store.ping();
+    await db.store.ping();
   });
 
   it('an exhausted pool answers within the 2-second request budget with a friendly error, not a hang', async () => {
     db = await createTestDatabase('postgres');
-    const { services: base } = await makeServices(db.store, { admins: ['UADMIN'] });
-    const [one] = await replicas(db, base, 1, 1);
-    if (one === undefined) throw new Error('no replica');
+    const { deps: base } = await makeServices(db.store, { admins: ['UADMIN'] });
+    const [replica] = await replicas(db, base, 1, 1);
+    const one = replica?.services;
+    if (replica === undefined || one === undefined) throw new Error('no replica');
     let release: () => void = () => undefined;
     let holdingStarted: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {
@@ -114,7 +120,7 @@ describe('several replicas on one PostgreSQL', () => {
       holdingStarted = resolve;
     });
     // Hold the pool's only connection in an open transaction.
-    const holding = one.deps.store.write(async () => {
+    const holding = replica.store.write(async () => {
       holdingStarted();
       await held;
     });

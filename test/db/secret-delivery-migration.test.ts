@@ -24,7 +24,7 @@ describe.each(dialects)('the secret-delivery migration (%s)', (dialect) => {
     expect(down.error).toBeUndefined();
     expect(down.results?.map((r) => r.migrationName).sort()).toEqual(later);
     expect(await migrateToLatest(db.connection.db)).toEqual(later);
-    const key = await db.store.read.findKeyById(created.key.id);
+    const key = await db.store.read.keys.findById(created.key.id);
     expect(key?.deliveredAt).toBe(key?.createdAt);
     expect((await services.keys.verify(created.secret)).valid).toBe(true);
   });

@@ -1,23 +1,25 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { createServices, type Services } from '../../src/domain/services.js';
+import type { DomainDeps } from '../../src/domain/deps.js';
+import type { Services } from '../../src/domain/services.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { DAY_MS, makeServices, type TestClock } from '../support/domain.js';
+import { DAY_MS, makeServices, replicaOver, type TestClock } from '../support/domain.js';
 
 describe.each(dialects)('API access requests on %s', (dialect) => {
   let db: TestDatabase;
   let services: Services;
   let clock: TestClock;
+  let deps: DomainDeps;
 
   beforeEach(async () => {
     db = await createTestDatabase(dialect);
-    ({ services, clock } = await makeServices(db.store, { admins: ['UADMIN', 'UADMIN2'] }));
+    ({ services, clock, deps } = await makeServices(db.store, { admins: ['UADMIN', 'UADMIN2'] }));
   });
   afterEach(async () => db.cleanup());
 
   it('two admins deciding at once through separate connections decide once', async () => {
     const request = await services.access.request('UBOB', 'ci', 7);
-    const other = createServices({ ...services.deps, store: (await db.openAnother()).store });
+    const other = replicaOver(deps, (await db.openAnother()).store);
     const results = await Promise.all([services.access.decide('UADMIN', request.id, 'approve'), other.access.decide('UADMIN2', request.id, 'deny', 'no')]);
     expect(results.map((r) => r.outcome).sort()).toEqual(['already', 'decided']);
     const decided = results.find((r) => r.outcome === 'decided');

@@ -23,7 +23,7 @@ describe.each(dialects)('audit verification beyond the chain walk on %s', (diale
     for (const name of ['a', 'b']) await services.keys.create({ actorId: 'UALICE', name, expiry: { kind: 'never' } });
     await services.keys.deactivate('UALICE', 'a');
     await services.keys.delete('UALICE', 'b');
-    posted = (await db.store.read.listAuditAscending(0, 100)).map((r) => ({ seq: r.seq, hash: r.hash }));
+    posted = (await db.store.read.audit.listAscending(0, 100)).map((r) => ({ seq: r.seq, hash: r.hash }));
   });
   afterEach(async () => db.cleanup());
 
@@ -50,11 +50,11 @@ describe.each(dialects)('audit verification beyond the chain walk on %s', (diale
   it('the tail witness raises one priority alert record when the chain no longer continues from what it saw', async () => {
     const witness = settingsWitness(db.store.read);
     expect(await services.audit.checkTail(witness)).toMatchObject({ ok: true });
-    const seen = await db.store.read.readAuditHead();
+    const seen = await db.store.read.audit.readHead();
     await dropTailAfter(db, seen.seq - 2);
     const check = await services.audit.checkTail(witness);
     expect(check).toMatchObject({ ok: false, seen, found: null, alertSeq: seen.seq - 1 });
-    const alert = await db.store.read.findAuditRecord(seen.seq - 1);
+    const alert = await db.store.read.audit.findBySeq(seen.seq - 1);
     expect(alert).toMatchObject({ action: 'audit.tail_mismatch', actorId: 'system', details: { seenSeq: seen.seq, foundHash: null, headSeqBefore: seen.seq - 2 } });
     const priority = await sql<{ priority: number }>`select priority from audit_outbox where seq = ${seen.seq - 1}`.execute(db.connection.db);
     expect(Number(priority.rows[0]?.priority)).toBe(1);
@@ -76,7 +76,7 @@ describe.each(dialects)('audit verification beyond the chain walk on %s', (diale
     await services.audit.checkTail(witness);
     await services.keys.create({ actorId: 'UALICE', name: 'c', expiry: { kind: 'never' } });
     expect(await services.audit.advanceWitness(witness)).toMatchObject({ ok: true });
-    expect(await witness.read()).toEqual(await db.store.read.readAuditHead());
+    expect(await witness.read()).toEqual(await db.store.read.audit.readHead());
   });
 });
 

@@ -40,7 +40,7 @@ describe.each(dialects)('the audit hash chain on %s', (dialect) => {
   });
 
   it('a change whose audit record cannot be written does not happen (fail closed)', async () => {
-    const before = await db.store.read.countAllKeys({ ownerId: 'UALICE' });
+    const before = await db.store.read.keys.countAll({ ownerId: 'UALICE' });
     if (dialect === 'sqlite') {
       await sql`create trigger refuse_audit before insert on audit_log begin select raise(abort, 'audit store full'); end`.execute(db.connection.db);
     } else {
@@ -50,7 +50,7 @@ describe.each(dialects)('the audit hash chain on %s', (dialect) => {
     const error = await services.keys.create({ actorId: 'UALICE', name: 'never-made', expiry: { kind: 'never' } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'AppError' });
     expect(String((error as Error).message)).toMatch(/nothing was changed/);
-    expect(await db.store.read.countAllKeys({ ownerId: 'UALICE' })).toBe(before);
+    expect(await db.store.read.keys.countAll({ ownerId: 'UALICE' })).toBe(before);
     expect((await services.keys.list('UALICE')).keys.map((k) => k.key.name)).toEqual(['a']);
   });
 

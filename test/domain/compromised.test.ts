@@ -34,7 +34,7 @@ describe.each(dialects)('reporting a key compromised on %s', (dialect) => {
 
   it('makes the key fail verification at once and audits last use and client address, queued with priority', async () => {
     const { key, secret } = await aliceKey();
-    await db.store.write((tx) => tx.touchKeyLastUsed(key.id, '2026-01-15T11:00:00.000Z', '203.0.113.7'));
+    await db.store.write((tx) => tx.keys.touchLastUsed(key.id, '2026-01-15T11:00:00.000Z', '203.0.113.7'));
     const result = await services.keys.reportCompromised('UALICE', 'svc');
     expect(result).toMatchObject({ changed: true, key: { status: 'compromised' } });
     expect(await services.keys.verify(secret)).toEqual({ valid: false, code: 'INACTIVE' });

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServices } from '../../src/domain/services.js';
 import { AppError } from '../../src/errors.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { makeServices } from '../support/domain.js';
+import { makeServices, replicaOver } from '../support/domain.js';
 
 const run = promisify(execFile);
 const workerPath = new URL('../support/create-worker.ts', import.meta.url).pathname;
@@ -15,11 +14,11 @@ describe.each(dialects)('the per-role key limit under concurrency on %s', (diale
 
   it('two concurrent creates for the last free slot make exactly one key, through separate connections', async () => {
     db = await createTestDatabase(dialect);
-    const { services } = await makeServices(db.store, { admins: ['UADMIN'] });
+    const { services, deps } = await makeServices(db.store, { admins: ['UADMIN'] });
     await services.access.grant('UADMIN', 'URACE');
     await services.keys.create({ actorId: 'URACE', name: 'first', expiry: { kind: 'never' } });
     const other = await db.openAnother();
-    const otherServices = createServices({ ...services.deps, store: other.store });
+    const otherServices = replicaOver(deps, other.store);
     const results = await Promise.allSettled([
       services.keys.create({ actorId: 'URACE', name: 'left', expiry: { kind: 'never' } }),
       otherServices.keys.create({ actorId: 'URACE', name: 'right', expiry: { kind: 'never' } }),
@@ -30,7 +29,7 @@ describe.each(dialects)('the per-role key limit under concurrency on %s', (diale
     expect(refused).toHaveLength(1);
     expect(refused[0]).toBeInstanceOf(AppError);
     expect((refused[0] as AppError).code).toBe('KEY_LIMIT_REACHED');
-    expect(await db.store.read.countAllKeys({ ownerId: 'URACE' })).toBe(2);
+    expect(await db.store.read.keys.countAll({ ownerId: 'URACE' })).toBe(2);
   });
 
   it('4 processes racing 20 creates each leave exactly 2 keys and show users no database error', async () => {
@@ -46,7 +45,7 @@ describe.each(dialects)('the per-role key limit under concurrency on %s', (diale
       for (const [code, n] of Object.entries(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>)) totals[code] = (totals[code] ?? 0) + n;
     }
     expect(totals).toEqual({ created: 2, KEY_LIMIT_REACHED: 78 });
-    expect(await db.store.read.countAllKeys({ ownerId: 'URACE' })).toBe(2);
+    expect(await db.store.read.keys.countAll({ ownerId: 'URACE' })).toBe(2);
     expect((await services.audit.verifyChain()).ok).toBe(true);
   });
 });

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServices, type Services } from '../../src/domain/services.js';
+import type { DomainDeps } from '../../src/domain/deps.js';
+import type { Services } from '../../src/domain/services.js';
 import { AppError } from '../../src/errors.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { DAY_MS, makeServices } from '../support/domain.js';
+import { DAY_MS, makeServices, replicaOver } from '../support/domain.js';
 
 describe.each(dialects)('changes racing on one key on %s', (dialect) => {
   let db: TestDatabase;
@@ -11,8 +12,9 @@ describe.each(dialects)('changes racing on one key on %s', (dialect) => {
 
   beforeEach(async () => {
     db = await createTestDatabase(dialect);
-    ({ services: left } = await makeServices(db.store, { admins: ['UADMIN'] }));
-    right = createServices({ ...left.deps, store: (await db.openAnother()).store });
+    let deps: DomainDeps;
+    ({ services: left, deps } = await makeServices(db.store, { admins: ['UADMIN'] }));
+    right = replicaOver(deps, (await db.openAnother()).store);
     // Room for the keys the rounds leave behind.
     await left.roles.create('UADMIN', 'Racing', 10);
     await left.roles.assign('UADMIN', 'UADMIN', 'Racing');
@@ -36,7 +38,7 @@ describe.each(dialects)('changes racing on one key on %s', (dialect) => {
       expect(actions[0]).toBe('key.created');
       const deletedAt = actions.indexOf('key.deleted');
       if (deletedAt >= 0) expect(deletedAt).toBe(actions.length - 1);
-      const after = await left.deps.store.read.findKeyById(id);
+      const after = await db.store.read.keys.findById(id);
       if (round % 2 === 0) expect(after).toBeUndefined();
       else expect(after?.status).toBe('inactive');
     }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DomainDeps } from '../../src/domain/deps.js';
 import type { Services } from '../../src/domain/services.js';
-import { UsageRecorder } from '../../src/domain/usage.js';
+import { UsageRecorder } from '../../src/http/usage-recorder.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
 import { makeServices, type TestClock } from '../support/domain.js';
 
@@ -12,9 +13,10 @@ describe.each(dialects)('refused approvals share the aggregated failure windows 
   let requestId: string;
   beforeEach(async () => {
     db = await createTestDatabase(dialect);
-    ({ services, clock } = await makeServices(db.store));
-    recorder = new UsageRecorder(services.deps);
-    services.deps.refusals = recorder;
+    let deps: DomainDeps;
+    ({ services, clock, deps } = await makeServices(db.store));
+    recorder = new UsageRecorder({ now: clock.now, ...services.usage });
+    deps.refusals = recorder;
     requestId = (await services.access.request('UBOB', 'reports', 7)).id;
   });
   afterEach(async () => db.cleanup());

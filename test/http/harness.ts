@@ -2,10 +2,10 @@ import { request as httpRequest } from 'node:http';
 import type { Server } from 'node:http';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { createStore } from '../../src/db/store.js';
+import type { Store } from '../../src/domain/ports.js';
 import type { Services } from '../../src/domain/services.js';
-import { createIntegrationApi, type IntegrationApi, type IntegrationApiOptions } from '../../src/http/api.js';
-import { healthRoute } from '../../src/http/health.js';
-import { createHttpServer, listen } from '../../src/http/server.js';
+import type { IntegrationApi, IntegrationApiOptions } from '../../src/http/api.js';
+import { startHttp } from '../../src/http/wiring.js';
 import { createMemoryLogger } from '../../src/logger.js';
 import { createTestDatabase, type DialectName, type TestDatabase } from '../support/db.js';
 import { makeServices, type TestClock } from '../support/domain.js';
@@ -46,6 +46,8 @@ export interface Reply {
 export interface ApiHarness {
   db: TestDatabase;
   services: Services;
+  /** The services' store, to check state (the query log counts these reads too). */
+  store: Store;
   clock: TestClock;
   api: IntegrationApi;
   server: Server;
@@ -75,20 +77,18 @@ async function toReply(response: Response): Promise<Reply> {
  * database, without Slack. Client addresses come from X-Forwarded-For (trustProxy) so one test can
  * play several clients.
  */
-export async function startApi(dialect: DialectName, options: Partial<Omit<IntegrationApiOptions, 'services' | 'logger'>> = {}): Promise<ApiHarness> {
+export async function startApi(dialect: DialectName, options: Partial<Omit<IntegrationApiOptions, 'services' | 'logger' | 'now'>> = {}): Promise<ApiHarness> {
   const db = await createTestDatabase(dialect);
   const queries = new QueryLog();
   const store = createStore({ db: db.connection.db.withPlugin(queries), dialect: db.connection.dialect });
   const { services, clock } = await makeServices(store, { admins: [ADMIN] });
   for (const user of [ALICE, BOB]) await services.access.grant(ADMIN, user);
   const logger = createMemoryLogger();
-  const api = createIntegrationApi({ services, logger, tokenSigningSecret: TOKEN_SECRET, trustProxy: true, flushIntervalMs: 0, ...options });
-  const server = createHttpServer({ routes: [healthRoute(services), ...api.routes], logger, observer: api.observer });
-  const port = await listen(server, 0, '127.0.0.1');
-  const base = `http://127.0.0.1:${port}`;
-  // /metrics lives on its own (loopback) port, as runtime.ts serves it.
-  const metricsServer = createHttpServer({ routes: [api.metricsRoute], logger });
-  const metricsBase = `http://127.0.0.1:${await listen(metricsServer, 0, '127.0.0.1')}`;
+  // The same wiring as runtime.ts (src/http/wiring.ts): /metrics on its own loopback port.
+  const http = await startHttp({ services, now: clock.now, logger, tokenSigningSecret: TOKEN_SECRET, trustProxy: true, flushIntervalMs: 0, ...options, port: 0, host: '127.0.0.1', metricsPort: 0, metricsHost: '127.0.0.1' });
+  const { api, server } = http;
+  const base = `http://127.0.0.1:${http.port}`;
+  const metricsBase = `http://127.0.0.1:${http.metricsPort}`;
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) =>
     toReply(await fetch(base + path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }));
   const postRaw = async (path: string, body: string, headers: Record<string, string> = {}) =>
@@ -98,6 +98,7 @@ export async function startApi(dialect: DialectName, options: Partial<Omit<Integ
   return {
     db,
     services,
+    store,
     clock,
     api,
     server,
@@ -119,11 +120,7 @@ export async function startApi(dialect: DialectName, options: Partial<Omit<Integ
     async close() {
       if (closed) return;
       closed = true;
-      for (const each of [server, metricsServer]) {
-        each.closeAllConnections();
-        await new Promise<void>((resolve) => each.close(() => resolve()));
-      }
-      await api.stop();
+      await http.stop();
       await db.cleanup();
     },
   };

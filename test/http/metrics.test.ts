@@ -44,7 +44,7 @@ describe.each(dialects)('GET /metrics and GET /healthz on %s', (dialect) => {
     await h.services.keys.deactivate(ALICE, off.id);
     await h.createKey('expiring', { owner: 'UBOB', expiresAt: new Date(h.clock.now().getTime() + 1000) });
     h.clock.advance(1000);
-    const pending = await h.services.deps.store.read.countPendingAudit();
+    const pending = await h.store.read.audit.countPending();
     expect(pending).toBeGreaterThan(0);
     const text = (await h.metrics()).text;
     expect(sample(text, 'akb_audit_outbox_pending')).toBe(pending);

@@ -51,7 +51,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const created = createdOf(reply);
       expect(created.id).toMatch(/^ak_/);
       expect(created.secretKey).toMatch(/^aks_[0-9A-Za-z]{46}$/);
-      const stored = await h.services.deps.store.read.findKeyById(created.id);
+      const stored = await h.store.read.keys.findById(created.id);
       expect(stored).toMatchObject({ ownerId: ALICE, expiresAt: null, status: 'active' });
       expect(JSON.stringify(stored)).not.toContain(created.secretKey);
       await loginAs(h.base, { id: created.id, secret: created.secretKey });
@@ -108,7 +108,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const created = replies.filter((r) => r.status === 200);
       expect(created).toHaveLength(1);
       for (const refused of replies.filter((r) => r.status !== 200)) expect(redlockCode(refused)).toBe('already_have_two_access_keys');
-      expect(await h.services.deps.store.read.countAllKeys({ ownerId: ALICE })).toBe(2);
+      expect(await h.store.read.keys.countAll({ ownerId: ALICE })).toBe(2);
     });
 
     it('answers name problems with Prisma\'s codes: wrong type, too long, empty, invisible characters, duplicate', async () => {
@@ -126,7 +126,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
         expect(reply.status, JSON.stringify(body)).toBe(status);
         expect(redlockCode(reply), JSON.stringify(body)).toBe(code);
       }
-      expect(await h.services.deps.store.read.countAllKeys({ ownerId: ALICE })).toBe(1);
+      expect(await h.store.read.keys.countAll({ ownerId: ALICE })).toBe(1);
     });
 
     it('refuses unknown fields, non-objects and non-JSON with 400 and a code, and serviceAccountName on its own terms', async () => {
@@ -141,7 +141,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const service = await api.post({ name: 'svc', serviceAccountName: 'deployer' });
       expect([service.status, redlockCode(service)]).toEqual([400, 'service_accounts_not_supported']);
       expect(service.body).toMatchObject({ message: expect.stringContaining('Service accounts') });
-      expect(await h.services.deps.store.read.countAllKeys({ ownerId: ALICE })).toBe(1);
+      expect(await h.store.read.keys.countAll({ ownerId: ALICE })).toBe(1);
     });
 
     it('creates in the calling key\'s role even after its owner switched the active role in Slack', async () => {
@@ -197,7 +197,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       expect(strip(foreign)).toEqual(strip(missing));
       expect(keysOf(await api.get('/access_keys')).map((k) => k.id)).not.toContain(adminKey.id);
       for (const reply of [await api.del(adminKey.id), await api.status(adminKey.id, 'false')]) expect(redlockCode(reply)).toBe('non_existing_access_key');
-      expect(await h.services.deps.store.read.findKeyById(adminKey.id)).toMatchObject({ status: 'active' });
+      expect(await h.store.read.keys.findById(adminKey.id)).toMatchObject({ status: 'active' });
     });
 
     it('a System Admin\'s key sees every key; the same admin\'s key in another role does not', async () => {
@@ -225,9 +225,9 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const other = await h.createKey('other');
       const off = await api.status(other.id, 'false');
       expect([off.status, off.text]).toEqual([200, '']);
-      expect((await h.services.deps.store.read.findKeyById(other.id))?.status).toBe('inactive');
+      expect((await h.store.read.keys.findById(other.id))?.status).toBe('inactive');
       expect((await api.status(other.id, 'true')).status).toBe(200);
-      expect((await h.services.deps.store.read.findKeyById(other.id))?.status).toBe('active');
+      expect((await h.store.read.keys.findById(other.id))?.status).toBe('active');
       expect((await audit('key.deactivated'))[0]).toMatchObject({ actorId: ALICE, keyId: other.id, details: { via: caller.id } });
       expect((await audit('key.activated'))[0]).toMatchObject({ actorId: ALICE, keyId: other.id, details: { via: caller.id } });
     });
@@ -247,7 +247,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
         const reply = await api.status(caller.id, value);
         expect([reply.status, redlockCode(reply)], value).toEqual([400, 'empty_access_key_status_provided']);
       }
-      expect((await h.services.deps.store.read.findKeyById(caller.id))?.status).toBe('active');
+      expect((await h.store.read.keys.findById(caller.id))?.status).toBe('active');
     });
 
     it('an inactive key\'s token stops working at once', async () => {
@@ -277,7 +277,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const old = await h.createKey('old');
       const reply = await api.del(old.id);
       expect([reply.status, reply.text]).toEqual([200, '']);
-      expect(await h.services.deps.store.read.findKeyById(old.id)).toBeUndefined();
+      expect(await h.store.read.keys.findById(old.id)).toBeUndefined();
       expect((await audit('key.deleted'))[0]).toMatchObject({ actorId: ALICE, keyId: old.id, details: { via: caller.id } });
       expect(redlockCode(await api.del(old.id))).toBe('non_existing_access_key');
     });
@@ -330,7 +330,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       }
       h.clock.advance(10 * 60 * 1000);
       expect((await as(token).get('/access_keys')).status).toBe(401);
-      expect(await h.services.deps.store.read.findKeyById(key.id)).toMatchObject({ status: 'active' });
+      expect(await h.store.read.keys.findById(key.id)).toMatchObject({ status: 'active' });
     });
 
     it('throttles a client sending bad tokens: 429 with Retry-After, other clients unaffected', async () => {
@@ -355,7 +355,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const other = await h.createKey('other');
       const refused = await call(h.base, 'DELETE', `/access_keys/${other.id}`, { token, body: '{"force":true}' });
       expect([refused.status, redlockCode(refused)]).toEqual([400, 'invalid_request_body']);
-      expect(await h.services.deps.store.read.findKeyById(other.id)).toBeDefined();
+      expect(await h.store.read.keys.findById(other.id)).toBeDefined();
       expect((await call(h.base, 'DELETE', `/access_keys/${other.id}`, { token, body: 'null' })).status).toBe(200);
     });
 

@@ -39,8 +39,8 @@ describe('examples/rotate-key.sh against the running app', () => {
     const [, newId = '', newSecret = ''] = match ?? [];
     expect(secretsIn(result.stderr)).toEqual([]);
 
-    expect(await app.app.services.deps.store.read.findKeyById(old.key.id)).toBeUndefined();
-    const fresh = await app.app.services.deps.store.read.findKeyById(newId);
+    expect(await app.app.store.read.keys.findById(old.key.id)).toBeUndefined();
+    const fresh = await app.app.store.read.keys.findById(newId);
     expect(fresh).toMatchObject({ name: 'ci-2026', ownerId: ALICE, status: 'active' });
     // About 30 days from the machine's clock (the script reads `date`), whatever the app's test clock says.
     expect(Math.abs(Date.parse(fresh?.expiresAt ?? '') - (Date.now() + 30 * 86_400_000))).toBeLessThan(120_000);
@@ -57,8 +57,8 @@ describe('examples/rotate-key.sh against the running app', () => {
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('already_have_two_access_keys');
-    expect(await app.app.services.deps.store.read.countAllKeys({ ownerId: ALICE })).toBe(2);
-    expect(await app.app.services.deps.store.read.findKeyById(old.key.id)).toBeDefined();
+    expect(await app.app.store.read.keys.countAll({ ownerId: ALICE })).toBe(2);
+    expect(await app.app.store.read.keys.findById(old.key.id)).toBeDefined();
   }, 40_000);
 
   it('the by-hand rotation in the README works as written', async () => {
@@ -74,7 +74,7 @@ describe('examples/rotate-key.sh against the running app', () => {
       child.stdin?.end(script);
     });
     expect(result.code, result.stderr).toBe(0);
-    expect(await app.app.services.deps.store.read.findKeyById(old.key.id)).toBeUndefined();
+    expect(await app.app.store.read.keys.findById(old.key.id)).toBeUndefined();
     expect((await app.app.services.keys.list(ALICE)).keys.map((k) => k.key.name)).toEqual(['ci-2027']);
   }, 40_000);
 

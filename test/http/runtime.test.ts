@@ -31,9 +31,9 @@ describe.each(dialects)('the integration API inside the real app on %s', (dialec
     // Stop the app as SIGTERM does: its last flush must write the use it still held in memory.
     await t.app.stop();
     // The app's own connection is closed now; read through the test database's.
-    const key = await t.db.store.read.findKeyById(created.key.id);
+    const key = await t.db.store.read.keys.findById(created.key.id);
     expect(key?.lastUsedAt).toBe(t.clock.now().toISOString());
-    const firstUse = (await t.db.store.read.searchAudit({ keyId: created.key.id, limit: 10 })).filter((r) => r.action === 'key.first_used');
+    const firstUse = (await t.db.store.read.audit.search({ keyId: created.key.id, limit: 10 })).filter((r) => r.action === 'key.first_used');
     expect(firstUse).toHaveLength(1);
     const { slack, db } = t;
     t = undefined;

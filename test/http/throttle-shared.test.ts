@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateSecret } from '../../src/domain/secrets.js';
-import { createIntegrationApi, type IntegrationApi } from '../../src/http/api.js';
-import { createHttpServer, listen } from '../../src/http/server.js';
+import type { IntegrationApi } from '../../src/http/api.js';
+import { startHttp } from '../../src/http/wiring.js';
 import { createMemoryLogger } from '../../src/logger.js';
 import { dialects } from '../support/db.js';
 import { makeServices } from '../support/domain.js';
@@ -47,18 +47,8 @@ describe.each(dialects)('login throttling under concurrency and across replicas 
     const { store } = await h.db.openAnother();
     const { services } = await makeServices(store, { clock: h.clock, admins: [ADMIN] });
     const logger = createMemoryLogger();
-    const api = createIntegrationApi({ services, logger, tokenSigningSecret: TOKEN_SECRET, trustProxy: true, flushIntervalMs: 0 });
-    const server = createHttpServer({ routes: api.routes, logger });
-    const port = await listen(server, 0, '127.0.0.1');
-    return {
-      api,
-      base: `http://127.0.0.1:${port}`,
-      async close() {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await api.stop();
-      },
-    };
+    const http = await startHttp({ services, now: h.clock.now, logger, tokenSigningSecret: TOKEN_SECRET, trustProxy: true, flushIntervalMs: 0, port: 0, host: '127.0.0.1', metricsPort: 0, metricsHost: '127.0.0.1' });
+    return { api: http.api, base: `http://127.0.0.1:${http.port}`, close: () => http.stop() };
   }
 
   /**

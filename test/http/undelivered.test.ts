@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { revalidateKey } from '../../src/domain/integration.js';
 import { dialects } from '../support/db.js';
 import { ALICE, startApi, type ApiHarness } from './harness.js';
 
@@ -27,7 +26,7 @@ describe.each(dialects)('a key whose secret has not reached its owner yet (%s)',
     expect(login.status).toBe(401);
     expect(login.json.error).toBe('unauthorized');
     // /auth_token/extend re-checks the key a token names: an undelivered key is no key.
-    expect(await revalidateKey(h.services.deps, key.id)).toEqual({ valid: false, code: 'NOT_FOUND' });
+    expect(await h.services.integration.revalidate(key.id)).toEqual({ valid: false, code: 'NOT_FOUND' });
 
     expect(await h.services.keys.confirmDelivery(key.id)).toBe(true);
     expect((await h.post('/v1/keys/verify', { key: key.secret })).json).toMatchObject({ valid: true, keyId: key.id });
@@ -62,20 +61,20 @@ describe.each(dialects)('a key whose secret has not reached its owner yet (%s)',
   it('as a rotation successor, does not make the old key expire; when swept, the old key is an ordinary key again', async () => {
     const old = await h.createKey('deploy');
     const rotated = await h.services.keys.rotate(ALICE, old.id, { deliverLater: true });
-    const stored = await h.db.store.read.findKeyById(old.id);
+    const stored = await h.db.store.read.keys.findById(old.id);
     expect(stored?.expiresAt).toBeNull();
     expect(stored?.rotatedTo).toBe(rotated.successor.id);
     h.clock.advance(3 * 60_000);
     await h.services.keys.sweepUndelivered();
     expect(await queuedDms()).toEqual([expect.objectContaining({ keyId: rotated.successor.id, rotatedFrom: old.id })]);
-    const after = await h.db.store.read.findKeyById(old.id);
+    const after = await h.db.store.read.keys.findById(old.id);
     expect(after).toMatchObject({ expiresAt: null, rotatedTo: null, status: 'active' });
     expect((await h.post('/v1/keys/verify', { key: old.secret })).json).toMatchObject({ valid: true });
     // It can be rotated again, and this time the delivery starts the old key's grace period.
     const again = await h.services.keys.rotate(ALICE, old.id, { deliverLater: true });
-    expect((await h.db.store.read.findKeyById(old.id))?.expiresAt).toBeNull();
+    expect((await h.db.store.read.keys.findById(old.id))?.expiresAt).toBeNull();
     await h.services.keys.confirmDelivery(again.successor.id);
-    const retired = await h.db.store.read.findKeyById(old.id);
+    const retired = await h.db.store.read.keys.findById(old.id);
     expect(Date.parse(retired?.expiresAt ?? '')).toBe(h.clock.now().getTime() + 24 * 60 * 60 * 1000);
     const actions = (await h.services.audit.search({ keyId: old.id, limit: 5 })).map((r) => r.action);
     expect(actions.filter((a) => a === 'key.rotated')).toHaveLength(1);

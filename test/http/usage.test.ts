@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UsageRecorder, recordKeyUses } from '../../src/domain/usage.js';
+import { UsageRecorder } from '../../src/http/usage-recorder.js';
 import { dialects } from '../support/db.js';
 import { ALICE, startApi, type ApiHarness } from './harness.js';
 
@@ -13,7 +13,7 @@ describe.each(dialects)('last-used tracking on %s', (dialect) => {
   afterEach(async () => h.close());
 
   const lastUsed = async (keyId: string) => {
-    const key = await h.services.deps.store.read.findKeyById(keyId);
+    const key = await h.store.read.keys.findById(keyId);
     return { at: key?.lastUsedAt ?? null, ip: key?.lastUsedIp ?? null };
   };
   const firstUseRecords = async (keyId: string) => (await h.services.audit.search({ keyId, limit: 100 })).filter((r) => r.action === 'key.first_used');
@@ -78,15 +78,15 @@ describe.each(dialects)('last-used tracking on %s', (dialect) => {
     const key = await h.createKey('ci');
     const newer = new Date(h.clock.now().getTime() + 5000).toISOString();
     const older = h.clock.now().toISOString();
-    expect(await recordKeyUses(h.services.deps, [{ keyId: key.id, at: newer, clientAddress: '192.0.2.1', usedBefore: false }])).toEqual({ written: 1, firstUses: 1 });
+    expect(await h.services.usage.recordKeyUses([{ keyId: key.id, at: newer, clientAddress: '192.0.2.1', usedBefore: false }])).toEqual({ written: 1, firstUses: 1 });
     // Older uses lose on both paths: the batched one for keys used before, and the one-by-one one.
-    expect(await recordKeyUses(h.services.deps, [{ keyId: key.id, at: older, clientAddress: '192.0.2.2', usedBefore: true }])).toEqual({ written: 0, firstUses: 0 });
-    expect(await recordKeyUses(h.services.deps, [{ keyId: key.id, at: older, clientAddress: '192.0.2.2', usedBefore: false }])).toEqual({ written: 0, firstUses: 0 });
+    expect(await h.services.usage.recordKeyUses([{ keyId: key.id, at: older, clientAddress: '192.0.2.2', usedBefore: true }])).toEqual({ written: 0, firstUses: 0 });
+    expect(await h.services.usage.recordKeyUses([{ keyId: key.id, at: older, clientAddress: '192.0.2.2', usedBefore: false }])).toEqual({ written: 0, firstUses: 0 });
     expect(await lastUsed(key.id)).toEqual({ at: newer, ip: '192.0.2.1' });
 
     // Two recorders (two replicas) that saw uses in the opposite order of their flushes.
-    const replicaA = new UsageRecorder(h.services.deps);
-    const replicaB = new UsageRecorder(h.services.deps);
+    const replicaA = new UsageRecorder({ now: h.clock.now, ...h.services.usage });
+    const replicaB = new UsageRecorder({ now: h.clock.now, ...h.services.usage });
     h.clock.advance(20_000);
     replicaB.recordUse(key.id, '192.0.2.20', true);
     h.clock.advance(1000);
@@ -100,8 +100,8 @@ describe.each(dialects)('last-used tracking on %s', (dialect) => {
 
   it('two replicas flushing the first use of the same key audit it exactly once', async () => {
     const key = await h.createKey('ci');
-    const replicaA = new UsageRecorder(h.services.deps);
-    const replicaB = new UsageRecorder(h.services.deps);
+    const replicaA = new UsageRecorder({ now: h.clock.now, ...h.services.usage });
+    const replicaB = new UsageRecorder({ now: h.clock.now, ...h.services.usage });
     replicaA.recordUse(key.id, '192.0.2.30', false);
     h.clock.advance(10);
     replicaB.recordUse(key.id, '192.0.2.31', false);
@@ -158,11 +158,11 @@ describe.each(dialects)('last-used tracking on %s', (dialect) => {
   it('a failed flush loses nothing: the use is written by the next one', async () => {
     const key = await h.createKey('ci');
     await h.post(VERIFY, { key: key.secret });
-    const write = h.services.deps.store.write.bind(h.services.deps.store);
-    h.services.deps.store.write = () => Promise.reject(new Error('disk full'));
+    const write = h.store.write.bind(h.store);
+    h.store.write = () => Promise.reject(new Error('disk full'));
     expect(await h.api.flushUsage()).toBeUndefined();
     expect(h.logs.some((line) => line.includes('writing key usage failed'))).toBe(true);
-    h.services.deps.store.write = write;
+    h.store.write = write;
     await h.api.flushUsage();
     expect((await lastUsed(key.id)).at).toBe(h.clock.now().toISOString());
   });

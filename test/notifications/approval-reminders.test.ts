@@ -36,7 +36,7 @@ describe.each(dialects)('approval reminders and self-decisions on %s', (dialect)
     expect(text(reminder.blocks)).toContain('open for 1 day');
     expect(text(reminder.blocks)).toContain(`/archives/${APPROVALS_CHANNEL}/p${card.ts.replace('.', '')}`);
     // Once only: another run (another replica) queues nothing more for it.
-    const store = app.app.services.deps.store;
+    const store = app.app.store;
     expect(await store.notifications.queueReminders(new Date(app.clock.now().getTime() - DAY_MS), app.clock.now(), 100)).toBe(0);
     await until(async () => Number((await app.db.connection.db.selectFrom('notification_outbox').select((eb) => eb.fn.countAll().as('n')).where('state', '=', 'pending').executeTakeFirst())?.n ?? 0) === 0, 'the outbox to drain');
     expect(app.slack.messagesIn(APPROVALS_CHANNEL).filter(isReminder)).toHaveLength(1);

@@ -11,14 +11,18 @@ const BOB = 'UBOB';
 const text = (value: unknown) => JSON.stringify(value);
 /** The test writes beside a running app: on SQLite a write may meet the app's lock for a moment. */
 async function busyRetry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= 100 || !/locked|busy/i.test(String(error))) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const done = await until(
+    () =>
+      fn().then(
+        (value) => ({ value }),
+        (error: unknown) => {
+          if (!/locked|busy/i.test(String(error))) throw error;
+          return undefined;
+        },
+      ),
+    'the write beside the running app',
+  );
+  return done.value;
 }
 
 const FAST = { idlePollMs: 20, spacingMs: 0, unavailableBackoffMs: [50], retryDelaysMs: [0], blockedRetryMs: 100 };
@@ -109,7 +113,7 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
     const marker = (id: string, expiresDaysAgo: number) => ({ id, key_id: `ak_${id}`, threshold: '7d', expires_at: at(expiresDaysAgo), owner_id: 'UALICE', state: 'sent', created_at: at(60), attempts: 1, next_attempt_at: at(60), claimed_until: null, last_error: null, channel_id: 'D1', message_ts: '1.1', done_at: at(50) });
     await busyRetry(() => db.insertInto('expiry_warnings').values([marker('spent', 40), marker('ahead', -10)]).execute());
 
-    const result = await runOutboxPrune({ store: app.app.services.deps.store, now: clock.now, logger: createRecordingLogger(), retentionMs: app.config.notifications.outboxRetentionMs });
+    const result = await runOutboxPrune({ store: app.app.store, now: clock.now, logger: createRecordingLogger(), retentionMs: app.config.notifications.outboxRetentionMs });
     expect(result).toMatchObject({ notifications: 2, auditOutbox: 1, expiryWarnings: 1 });
     expect((await db.selectFrom('notification_outbox').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual(['old-parked', 'old-pending', 'recent-sent']);
     const remaining = (await db.selectFrom('audit_outbox').select('seq').execute()).map((r) => Number(r.seq));

@@ -22,7 +22,7 @@ describe.each(dialects)('the notification outbox with three replicas on %s', (di
   it('claims racing on 200 queued rows never lease one row twice, and every row is leased once', async () => {
     const { test, clock, stores } = await setUp();
     const at = clock.now().toISOString();
-    for (let i = 0; i < 200; i++) await test.store.read.enqueueNotification({ kind: 'keys_deleted.dm', ownerId: `UOWNER${i}`, cause: 'role_deleted', roleName: 'Ops', keys: [] }, at);
+    for (let i = 0; i < 200; i++) await test.store.read.notifications.enqueue({ kind: 'keys_deleted.dm', ownerId: `UOWNER${i}`, cause: 'role_deleted', roleName: 'Ops', keys: [] }, at);
     const claimed: string[] = [];
     for (let round = 0; round < 20; round++) {
       const batches = await Promise.all(stores.map((store) => store.notifications.claim({ now: clock.now(), leaseMs: DAY_MS, maxItems: 7 })));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ViaKey } from '../../src/domain/keys.js';
+import type { ViaKey } from '../../src/domain/keys/via.js';
 import type { Store } from '../../src/domain/ports.js';
 import { createNotificationSender } from '../../src/scheduler/jobs/notification-sender.js';
 import { startWorkerLoop, type WorkerLoop } from '../../src/scheduler/worker-loop.js';

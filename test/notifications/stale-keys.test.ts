@@ -33,7 +33,7 @@ describe.each(dialects)('stale keys on %s, end to end', (dialect) => {
   /** Every notice ever posted. */
   const noticesPosted = (app: TestApp) => app.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 200 && text(c.args.blocks).includes(STALE_NOTICE_TEXT_BLOCK)).length;
   const auditActions = async (app: TestApp, action: string) => (await app.app.services.audit.search({ userId: ADMIN, limit: 100 })).filter((r) => r.action === action);
-  const rerun = (app: TestApp) => runStaleKeyCheck({ store: app.app.services.deps.store, now: app.clock.now, logger: createRecordingLogger(), staleAfterMs: 30 * DAY_MS, autoInactiveAfterMs: 7 * DAY_MS });
+  const rerun = (app: TestApp) => runStaleKeyCheck({ store: app.app.store, now: app.clock.now, logger: createRecordingLogger(), staleAfterMs: 30 * DAY_MS, autoInactiveAfterMs: 7 * DAY_MS });
 
   it('an unused key gets one notice with Keep / Make inactive / Delete; Keep restarts the clock (audited); staying unused after the next notice makes it inactive, audited, owner told', async () => {
     const app = await start();
@@ -83,7 +83,7 @@ describe.each(dialects)('stale keys on %s, end to end', (dialect) => {
     const used = await services.keys.create({ actorId: ADMIN, name: 'used', expiry: { kind: 'never' } });
     app.clock.advance(29 * DAY_MS);
     // A use 29 days in (what the integration API records): the clock restarts there.
-    await services.deps.store.write((tx) => tx.touchKeyLastUsed(used.key.id, app.clock.now().toISOString(), null));
+    await app.app.store.write((tx) => tx.keys.touchLastUsed(used.key.id, app.clock.now().toISOString(), null));
     app.clock.advance(DAY_MS + 60_000);
     await app.slack.waitFor(() => notices(app).length === 2, { timeoutMs: 10_000, message: 'two notices' });
     const byKey = (id: string) => notices(app).find((m) => text(m.blocks).includes(id));
@@ -109,7 +109,7 @@ describe.each(dialects)('stale-key notices across three replicas on %s', (dialec
     const test = (db = await createTestDatabase(dialect));
     const clock = new TestClock('2026-01-15T12:00:00.000Z');
     await makeServices(test.store, { clock });
-    const role = await test.store.read.findRoleByName('Account Group Read Only');
+    const role = await test.store.read.roles.findByName('Account Group Read Only');
     if (role === undefined) throw new Error('baseline role missing');
     const keys: BulkKey[] = Array.from({ length: 300 }, (_, i) => ({ id: bulkKeyId(i), ownerId: `USTALE${i % 30}`, expiresAt: null, createdAt: new Date(clock.now().getTime() - 100 * DAY_MS).toISOString() }));
     await insertKeysDirectly(test.connection, role.id, keys);

@@ -24,7 +24,7 @@ describe.each(dialects)('verify answers for every kind of unusable key on %s', (
     await h.services.keys.reportCompromised(ALICE, compromised.id);
     const undelivered = await h.services.keys.create({ actorId: 'UBOB', name: 'in-flight', expiry: { kind: 'never' }, deliverLater: true });
     if (!undelivered.created) throw new Error('expected a new key');
-    expect((await h.services.deps.store.read.findKeyById(revoked.id))?.status).toBe('revoked');
+    expect((await h.store.read.keys.findById(revoked.id))?.status).toBe('revoked');
 
     const replies = {
       unknown: await h.post(VERIFY, { key: generateSecret() }),

@@ -31,7 +31,7 @@ describe.each(dialects)('a compromised key on the integration surfaces, on %s', 
     expect(byOwner.status).toBe(403);
     expect(redlockCode(byOwner)).toBe('unauthorized_to_use_access_keys');
     expect((await call(h.base, 'PATCH', `/access_keys/${victim.id}/status/false`, { token })).status).toBe(200);
-    expect((await h.services.deps.store.read.findKeyById(victim.id))?.status).toBe('compromised');
+    expect((await h.store.read.keys.findById(victim.id))?.status).toBe('compromised');
 
     const adminToken = await loginAs(h.base, await adminKeyInSystemAdmin(h));
     expect((await call(h.base, 'PATCH', `/access_keys/${victim.id}/status/true`, { token: adminToken })).status).toBe(200);

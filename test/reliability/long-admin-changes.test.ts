@@ -29,7 +29,7 @@ describe.each(dialects)('admin changes that touch many keys at once, on %s', (di
     const impact = await services.roles.delete('UADMIN', 'Data Science');
     console.log(`${dialect}: role deletion of ${KEYS} keys took ${Math.round(performance.now() - started)} ms`);
     expect(impact.keys).toHaveLength(KEYS);
-    expect(await db.store.read.countAllKeys({})).toBe(0);
+    expect(await db.store.read.keys.countAll({})).toBe(0);
     const deletions = (await services.audit.search({ limit: KEYS + 10 })).filter((r) => r.action === 'key.deleted_by_role_deletion');
     expect(deletions).toHaveLength(KEYS);
     expect(await services.audit.verifyChain()).toMatchObject({ ok: true });

@@ -136,7 +136,7 @@ describe.each(dialects)('the sandbox on an explicit DATABASE_URL (%s)', (dialect
     const modal = await until(async () => (await state()).modals[0], 'the create modal');
     await post('submit', { as: 'U0SANDADA', viewId: modal.id, form: {} });
     const secret = await until(async () => /aks_[0-9A-Za-z]{46}/.exec(JSON.stringify((await state()).messages))?.[0], 'the secret message');
-    const keys = await db.store.read.listKeys({ ownerId: 'U0SANDADA' });
+    const keys = await db.store.read.keys.list({ ownerId: 'U0SANDADA' });
     expect(keys.map((k) => k.name)).toEqual(['kept']);
 
     const before = sandbox.running.app;

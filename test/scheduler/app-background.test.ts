@@ -18,7 +18,7 @@ describe('the running app with background work on', () => {
     const created = await app.services.keys.create({ actorId: ALICE, name: 'nightly', expiry: { kind: 'at', at: new Date(clock.now().getTime() + 3 * DAY_MS) } });
     if (!created.created) throw new Error('key not created');
 
-    const head = await app.services.deps.store.read.readAuditHead();
+    const head = await app.store.read.audit.readHead();
     await slack.waitFor(() => postedSeqs(slack, AUDIT_CHANNEL).length >= head.seq, { timeoutMs: 10_000, message: 'audit records in the channel' });
     expect(postedSeqs(slack, AUDIT_CHANNEL)).toEqual(Array.from({ length: head.seq }, (_, i) => i + 1));
 

@@ -30,7 +30,7 @@ describe.each(dialects)('the expiry check over many keys on %s', (dialect) => {
     db = await createTestDatabase(dialect);
     const clock = new TestClock(new Date(T0));
     await makeServices(db.store, { clock });
-    const role = await db.store.read.findRoleByName('Account Group Read Only');
+    const role = await db.store.read.roles.findByName('Account Group Read Only');
     if (role === undefined) throw new Error('baseline role missing');
     const keys: BulkKey[] = Array.from({ length: TOTAL }, (_, i) => ({
       id: bulkKeyId(i),

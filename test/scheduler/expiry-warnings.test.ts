@@ -22,9 +22,11 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
   let services: Services;
   let clock: TestClock;
   let outbound: SlackOutbound;
-  const logger = createRecordingLogger();
+  // A fresh one per test: no test reads another's log lines.
+  let logger: ReturnType<typeof createRecordingLogger>;
 
   beforeEach(async () => {
+    logger = createRecordingLogger();
     db = await createTestDatabase(dialect);
     slack = await SlackEmulator.start();
     for (const id of ['UADMIN', 'UALICE', 'UBOB']) slack.addUser({ id, name: id.toLowerCase() });
@@ -256,7 +258,7 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
   });
 
   it('a check that crashes after 500 of 1000 keys and a sender killed after 500 DMs are finished by the next ones: 1000 DMs, none twice', async () => {
-    const role = await db.store.read.findRoleByName('Account Group Read Only');
+    const role = await db.store.read.roles.findByName('Account Group Read Only');
     if (role === undefined) throw new Error('baseline role missing');
     const owners = Array.from({ length: 50 }, (_, i) => `UOWNER${i}`);
     for (const id of owners) slack.addUser({ id, name: id.toLowerCase() });

@@ -18,19 +18,13 @@ import {
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
 import { DAY_MS, TestClock, makeServices } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
+import { until } from '../support/wait.js';
 
 const T0 = Date.parse('2026-01-15T12:00:00.000Z');
 const KEYS = 1000;
 const FIRES = 100;
 const SKEWS_MS = [-2000, 0, 2000];
 
-async function waitUntil(what: string, done: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe.each(dialects)('three replicas on %s', (dialect) => {
   let db: TestDatabase;
@@ -49,7 +43,7 @@ describe.each(dialects)('three replicas on %s', (dialect) => {
     const logger = createRecordingLogger();
     const base = new TestClock(new Date(T0));
     await makeServices(db.store, { clock: base });
-    const role = await db.store.read.findRoleByName('Account Group Read Only');
+    const role = await db.store.read.roles.findByName('Account Group Read Only');
     if (role === undefined) throw new Error('baseline role missing');
     const owners = Array.from({ length: 100 }, (_, i) => `UREP${i}`);
     for (const id of owners) slack.addUser({ id, name: id.toLowerCase() });
@@ -80,9 +74,9 @@ describe.each(dialects)('three replicas on %s', (dialect) => {
       base.advance(step);
       await Promise.all(replicas.map((r) => runExpiryCheck({ store: r.store, now: r.now, warningDays: [7, 1], logger, batchSize: 100 })));
       // Cron fires every 15 minutes; delivery takes seconds. Let the senders drain before the next fire.
-      await waitUntil('the warning queue to drain', async () => (await db.store.expiryWarnings.backlog()).pending === 0);
+      await until(async () => (await db.store.expiryWarnings.backlog()).pending === 0, 'the warning queue to drain', 30_000);
     }
-    await waitUntil('the audit outbox to drain', async () => (await db.store.auditOutbox.backlog()).pending === 0);
+    await until(async () => (await db.store.auditOutbox.backlog()).pending === 0, 'the audit outbox to drain', 30_000);
     for (const loop of loops.splice(0)) await loop.stop();
 
     const sent = warningsSent(slack).map((w) => `${w.keyId}:${w.threshold}`);
@@ -94,7 +88,7 @@ describe.each(dialects)('three replicas on %s', (dialect) => {
 
     const expired = await sql<{ n: number }>`select count(*) as n from audit_log where action = 'key.expired'`.execute(db.connection.db);
     expect(Number(expired.rows[0]?.n)).toBe(KEYS);
-    const head = await db.store.read.readAuditHead();
+    const head = await db.store.read.audit.readHead();
     const seqs = postedSeqs(slack);
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(seqs.length).toBe(head.seq);

@@ -6,6 +6,7 @@ import { AUDIT_CHANNEL, FAST_MIRROR, FAST_SENDER, createRecordingLogger, outboun
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { DAY_MS, TestClock, makeServices } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
+import { until } from '../support/wait.js';
 
 const T0 = Date.parse('2026-01-15T12:00:00.000Z');
 
@@ -30,7 +31,9 @@ describe('the scheduler', () => {
     const created = await services.keys.create({ actorId: 'UALICE', name: 'cron-me', expiry: { kind: 'at', at: new Date(T0 + 3 * DAY_MS) } });
     clock.set(new Date(T0 + 2 * DAY_MS + 60_000)); // inside the 1-day threshold
 
-    // The first run is slow (a long scan), so the next cron ticks find it still running.
+    // The first run is slow (a long scan): it waits until a cron tick has found it still running.
+    const logger = createRecordingLogger();
+    const overlapSeen = () => logger.entries.find((e) => String(e.msg).startsWith('execution:overlap'));
     let slowCalls = 0;
     const real = db.store.expiryWarnings;
     const slowStore: Store = {
@@ -39,12 +42,11 @@ describe('the scheduler', () => {
       expiryWarnings: Object.assign(Object.create(real) as typeof real, {
         findUnmarkedKeys: async (...args: Parameters<typeof real.findUnmarkedKeys>) => {
           slowCalls += 1;
-          if (slowCalls === 1) await new Promise((resolve) => setTimeout(resolve, 2200));
+          if (slowCalls === 1) await until(async () => overlapSeen(), 'a cron tick finding the first run still going', 8000);
           return real.findUnmarkedKeys(...args);
         },
       }),
     };
-    const logger = createRecordingLogger();
     const outbound = outboundFor(slack, logger);
     scheduler = startScheduler({
       store: slowStore,
@@ -61,7 +63,7 @@ describe('the scheduler', () => {
     await slack.waitFor(() => warningsSent(slack).length === 1, { timeoutMs: 8000 });
     expect(warningsSent(slack).map((w) => `${w.keyId}:${w.threshold}`)).toEqual([`${created.key.id}:1d`]);
     await slack.waitFor(() => logger.entries.find((e) => String(e.msg).startsWith('execution:overlap')), { timeoutMs: 5000 });
-    const head = await db.store.read.readAuditHead();
+    const head = await db.store.read.audit.readHead();
     await slack.waitFor(() => postedSeqs(slack).length === head.seq, { timeoutMs: 5000 });
 
     // A manual run while a cron run is going is refused, not run twice.

@@ -45,7 +45,7 @@ describe('/accesskey admin', () => {
     expect(body).toContain('*model*');
     expect(body).toContain('<@UALICE>');
     expect(body).toContain('last used Never');
-    expect((await t.app.services.roles.list()).some((r) => r.name === 'Data Science')).toBe(true);
+    expect((await t.app.services.roles.list(ADMIN)).some((r) => r.name === 'Data Science')).toBe(true);
 
     await t.slack.clickButton({ userId: ADMIN, actionId: ACTION.confirmRoleDeletion });
     await t.slack.waitFor(() => t.slack.responseUrlPosts.some((p) => text(p.body).includes('Role *Data Science* deleted: 2 key(s) deleted')));

@@ -126,6 +126,8 @@ describe('API access requests approved in Slack', () => {
     await t.slack.sendSlashCommand({ userId: BOB, text: 'create x' });
     await t.slack.clickButton({ userId: BOB, actionId: ACTION.requestAccess });
     await t.slack.waitFor(() => t.slack.messagesIn(APPROVALS_CHANNEL).length === 1);
+    expect(JSON.stringify(t.slack.messagesIn(APPROVALS_CHANNEL))).toContain(BOB);
+    expect(await t.app.store.read.accessRequests.findPending(BOB)).toMatchObject({ userId: BOB, status: 'pending' });
   });
 });
 

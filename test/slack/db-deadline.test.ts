@@ -28,7 +28,7 @@ const lockedByAnotherProcess: Fault = async ({ t }) => {
 /** Every connection of the app's pool (10) waits behind a foreign lock, and two more requests queue. */
 const poolExhausted: Fault = async ({ t }) => {
   const lock = await holdAuditChainLock(t.db);
-  const blockers = Array.from({ length: 12 }, () => t.app.services.deps.store.write((tx) => tx.countPendingAudit()).catch(() => undefined));
+  const blockers = Array.from({ length: 12 }, () => t.app.store.write((tx) => tx.audit.countPending()).catch(() => undefined));
   await awaitLockWaiters(t.db, 10);
   return async () => {
     await lock.release();

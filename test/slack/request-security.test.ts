@@ -27,7 +27,7 @@ describe('requests that do not come from Slack', () => {
     ];
     expect(cases.map((c) => c.status)).toEqual([401, 401, 401, 401]);
     // No listener ran: first contact never created the sender, nothing was answered, nothing audited.
-    expect(await t.app.services.deps.store.read.findUser('UMALLORY')).toBeUndefined();
+    expect(await t.app.store.read.users.find('UMALLORY')).toBeUndefined();
     expect(t.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
     expect(await auditCount()).toBe(before);
   });

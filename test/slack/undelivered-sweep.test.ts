@@ -80,7 +80,7 @@ describe.each(dialects)('a key whose secret never reached its owner (%s)', (dial
     const view = await slack.waitFor(() => slack.openViewFor(ALICE), { timeoutMs: 10_000 });
     await slack.sendViewSubmission({ userId: ALICE, viewId: view.id, inputs: { [INPUT.name]: 'stranded' } });
     const [key] = await until(async () => {
-      const keys = await db.store.read.listKeys({ ownerId: ALICE });
+      const keys = await db.store.read.keys.list({ ownerId: ALICE });
       return keys.length === 1 && keys;
     }, 'the key to be committed', 10_000);
     expect(key?.deliveredAt).toBeNull();

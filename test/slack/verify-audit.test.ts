@@ -27,7 +27,7 @@ describe.each(dialects)('audit verification people can run, on %s', (dialect) =>
     await t.app.services.access.grant(ADMIN, ALICE);
     for (const name of ['a', 'b']) await t.app.services.keys.create({ actorId: ALICE, name, expiry: { kind: 'never' } });
     await t.app.services.keys.deactivate(ALICE, 'a');
-    const head = await t.app.services.deps.store.read.readAuditHead();
+    const head = await t.app.store.read.audit.readHead();
     await t.slack.waitFor(() => postedSeqs(t.slack, AUDIT_CHANNEL).length >= head.seq, { timeoutMs: 20_000 });
   });
   afterEach(async () => t.stop());
@@ -42,7 +42,7 @@ describe.each(dialects)('audit verification people can run, on %s', (dialect) =>
   };
 
   it('/accesskey admin verify-audit reports an intact chain that matches the security channel', async () => {
-    const head = await t.app.services.deps.store.read.readAuditHead();
+    const head = await t.app.store.read.audit.readHead();
     const report = await verifyInSlack();
     expect(report).toContain(`Hash chain intact: ${head.seq} record(s)`);
     expect(report).toContain(`all ${head.seq} posted record hash(es) match the chain, through #${head.seq}`);
@@ -86,7 +86,7 @@ describe.each(dialects)('audit verification people can run, on %s', (dialect) =>
   });
 
   it('at start-up, a chain cut short while the app was down raises an alert log line and a security-channel post', async () => {
-    const head = await t.app.services.deps.store.read.readAuditHead();
+    const head = await t.app.store.read.audit.readHead();
     await t.restart(async () => dropTailAfter(t.db, head.seq - 2));
     const alertLine = t.logs.map((l) => JSON.parse(l) as { alert?: string; seenSeq?: number }).find((l) => l.alert === 'audit_tail_mismatch');
     expect(alertLine).toMatchObject({ seenSeq: head.seq });

@@ -7,7 +7,7 @@ import type { TestDatabase } from './db.js';
  * rewrite records and recompute every hash after them, or cut the tail and rewind the head.
  */
 export async function rewriteChainFrom(db: TestDatabase, seq: number, edit: { actorId: string }): Promise<void> {
-  const records = await db.store.read.listAuditAscending(0, 100_000);
+  const records = await db.store.read.audit.listAscending(0, 100_000);
   let prevHash = GENESIS_HASH;
   for (const record of records) {
     if (record.seq >= seq) {
@@ -25,7 +25,7 @@ export async function rewriteChainFrom(db: TestDatabase, seq: number, edit: { ac
 }
 
 export async function dropTailAfter(db: TestDatabase, seq: number): Promise<void> {
-  const kept = await db.store.read.findAuditRecord(seq);
+  const kept = await db.store.read.audit.findBySeq(seq);
   if (kept === undefined) throw new Error(`no audit record ${seq}`);
   await sql`delete from audit_outbox where seq > ${seq}`.execute(db.connection.db);
   await sql`delete from audit_log where seq > ${seq}`.execute(db.connection.db);

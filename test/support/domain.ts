@@ -1,5 +1,6 @@
 import { createServices, type Services } from '../../src/domain/services.js';
 import { SecretHasher } from '../../src/domain/secrets.js';
+import type { DomainDeps } from '../../src/domain/deps.js';
 import type { Store } from '../../src/domain/ports.js';
 
 /** A clock tests move by hand: every expiry decision in the app reads it. */
@@ -27,15 +28,21 @@ export interface ServicesOptions {
 }
 
 /** Services over a store, with baseline roles and (optionally) bootstrap admins, as start-up does. */
-export async function makeServices(store: Store, options: ServicesOptions = {}): Promise<{ services: Services; clock: TestClock }> {
+export async function makeServices(store: Store, options: ServicesOptions = {}): Promise<{ services: Services; clock: TestClock; deps: DomainDeps }> {
   const clock = options.clock ?? new TestClock();
-  const services = createServices({
+  const deps: DomainDeps = {
     store,
     now: clock.now,
     hasher: new SecretHasher(options.pepper),
     defaultRoleName: options.defaultRoleName ?? 'Account Group Read Only',
-  });
+  };
+  const services = createServices(deps);
   await services.users.ensureBaselineRoles();
   await services.users.bootstrapAdmins(options.admins ?? ['UADMIN']);
-  return { services, clock };
+  return { services, clock, deps };
+}
+
+/** Another replica: the same settings and clock over another store (another connection or pool). */
+export function replicaOver(deps: DomainDeps, store: Store): Services {
+  return createServices({ ...deps, store });
 }

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { revalidateKey } from '../../domain/integration.js';
-import type { ViaKey } from '../../domain/keys.js';
+import type { ViaKey } from '../../domain/keys/via.js';
 import { KEY_ID_PATTERN } from '../../domain/secrets.js';
 import { clientAddress, throttleIdentity } from '../client.js';
 import type { ApiContext } from '../context.js';
@@ -44,7 +43,7 @@ export async function authenticateCaller(api: ApiContext, req: IncomingMessage, 
     else sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(attempt.retryAfterMs) });
     return undefined;
   }
-  const state = await revalidateKey(api.services.deps, keyId);
+  const state = await api.services.integration.revalidate(keyId);
   if (!state.valid) {
     // A genuine token whose key was turned off is not a guess: audited, but not counted as one.
     api.usage.recordFailure({ endpoint: ctx.route, keyId: KEY_ID_PATTERN.test(keyId) ? keyId : null, clientAddress: client, reason: state.code === 'EXPIRED' ? 'expired' : state.code === 'INACTIVE' ? 'inactive' : 'not_found' });

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { asAppError } from '../../errors.js';
-import { narrowToKey } from '../../domain/keys.js';
+import { narrowToKey } from '../../domain/keys/find.js';
 import { KEY_ID_PATTERN } from '../../domain/secrets.js';
 import type { ExpiryChoice } from '../../domain/time.js';
 import type { ApiContext } from '../context.js';
@@ -81,11 +81,11 @@ export function prismaKeyRoutes(api: ApiContext): Route[] {
     const ctx = narrowToKey(await services.users.context(caller.ownerId), caller.via);
     // Only a System Admin's key sees every key (narrowToKey: the key's role must be System Admin).
     const views = ctx.isAdmin ? (await services.admin.listKeys(caller.ownerId, { limit: ADMIN_LIST_LIMIT, offset: 0 })).keys : (await services.keys.list(caller.ownerId, { via: caller.via })).keys;
-    const now = services.now();
+    const now = api.now();
     writeJson(res, 200, views.map((view) => wireKey(view, now)));
   };
   const show: Handler = async (caller, [id = ''], res) => {
-    writeJson(res, 200, wireKey(await services.keys.show(caller.ownerId, id, caller.via), services.now()));
+    writeJson(res, 200, wireKey(await services.keys.show(caller.ownerId, id, caller.via), api.now()));
   };
   const remove: Handler = async (caller, [id = ''], res) => {
     await services.keys.delete(caller.ownerId, id, undefined, { via: caller.via });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { KeyView } from '../../domain/keys.js';
+import type { KeyView } from '../../domain/keys/find.js';
 import type { Role } from '../../domain/model.js';
 import { keyStatus } from '../../domain/time.js';
 import type { UserContext } from '../../domain/users.js';

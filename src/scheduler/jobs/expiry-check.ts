@@ -1,7 +1,7 @@
-import { appendAudit } from '../../domain/audit.js';
+import { auditKeyExpired } from '../../domain/keys/expired.js';
 import { EXPIRED_THRESHOLD, expiryThresholds, planWarnings, type DueKey, type Threshold } from '../../domain/expiry.js';
 import type { WarningMarker, WarningMarks } from '../../domain/expiry-ports.js';
-import { SYSTEM_ACTOR, type Role } from '../../domain/model.js';
+import type { Role } from '../../domain/model.js';
 import type { Repos, Store } from '../../domain/ports.js';
 import { DAY_MS } from '../../domain/time.js';
 import type { Logger } from '../../logger.js';
@@ -125,9 +125,8 @@ async function markBatch(
     const key = byId.get(marker.keyId);
     if (marker.threshold !== EXPIRED_THRESHOLD || key === undefined) continue;
     // The expiry is itself an audit record, written once: only by the transaction that inserted the marker.
-    if (!roles.has(key.roleId)) roles.set(key.roleId, await tx.findRoleById(key.roleId));
-    const event = { actorId: SYSTEM_ACTOR, action: 'key.expired' as const, keyId: key.id, keyName: key.name, ownerId: key.ownerId, roleName: roles.get(key.roleId)?.name ?? null, expiresAt: key.expiresAt };
-    await appendAudit(tx, event, context.now);
+    if (!roles.has(key.roleId)) roles.set(key.roleId, await tx.roles.findById(key.roleId));
+    await auditKeyExpired(tx, key, roles.get(key.roleId), context.now);
     counts.expired += 1;
   }
   return counts;

@@ -49,7 +49,7 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
 
   async function deliver(item: QueuedWarning): Promise<SendStep> {
     const now = input.now();
-    const key = await input.store.read.findKeyById(item.keyId);
+    const key = await input.store.read.keys.findById(item.keyId);
     const threshold = thresholds.find((t) => t.id === item.threshold);
     if (key === undefined || key.expiresAt === null || threshold === undefined) {
       // Deleted, made never-expiring, or a threshold no longer configured (EXPIRY_WARNING_DAYS changed).
@@ -61,7 +61,7 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
       await queue.cancel(item.id, cancel, now);
       return 'cancelled';
     }
-    const role = await input.store.read.findRoleById(key.roleId);
+    const role = await input.store.read.roles.findById(key.roleId);
     const outcome = await input.dm.send({
       ownerId: key.ownerId,
       keyId: key.id,

@@ -53,10 +53,10 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
       case 'request.decision_dm':
       case 'request.card_update':
       case 'request.reminder': {
-        const request = await store.read.findAccessRequest(n.requestId);
+        const request = await store.read.accessRequests.find(n.requestId);
         if (request === undefined) return { cancel: 'request_gone' };
         if (n.kind === 'request.decision_dm') return { message: { kind: n.kind, request } };
-        const roleNames = (await store.read.listRolesOfUser(request.userId)).map((r) => r.name);
+        const roleNames = (await store.read.memberships.rolesOf(request.userId)).map((r) => r.name);
         if (n.kind === 'request.card_update') return { message: { kind: n.kind, request, roleNames, channel: n.channel, ts: n.ts } };
         if (request.status !== 'pending') return { cancel: `request_${request.status}` };
         return { message: { kind: n.kind, request, roleNames, ageMs: input.now().getTime() - Date.parse(request.createdAt) } };
@@ -64,11 +64,11 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
       case 'keys_deleted.dm':
         return { message: { kind: n.kind, ownerId: n.ownerId, cause: n.cause, roleName: n.roleName, keys: n.keys } };
       case 'stale_key.notice': {
-        const key = await store.read.findKeyById(n.keyId);
+        const key = await store.read.keys.findById(n.keyId);
         if (key === undefined) return { cancel: 'key_deleted' };
         if (key.status !== 'active') return { cancel: 'key_inactive' };
         if (key.lastUsedAt !== null && key.lastUsedAt > n.clockFrom) return { cancel: 'key_used' };
-        const role = await store.read.findRoleById(key.roleId);
+        const role = await store.read.roles.findById(key.roleId);
         const auto = input.staleKeyAutoInactiveAfterMs;
         return { message: { kind: n.kind, key, roleName: role?.name ?? null, unusedSince: n.clockFrom, autoInactiveAt: auto === undefined ? null : new Date(Date.parse(queuedAt) + auto).toISOString(), now: input.now().toISOString() } };
       }
@@ -86,17 +86,17 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
       }
       case 'key_compromised.owner_dm': {
         // Shown with the key's state now (and Rotate); gone or made active again by an admin: nothing left to tell.
-        const key = await store.read.findKeyById(n.keyId);
+        const key = await store.read.keys.findById(n.keyId);
         if (key === undefined) return { cancel: 'key_deleted' };
         if (key.status !== 'compromised') return { cancel: 'key_no_longer_compromised' };
-        return { message: { kind: n.kind, key, role: await store.read.findRoleById(key.roleId), reporterId: n.reporterId, now: input.now().toISOString() } };
+        return { message: { kind: n.kind, key, role: await store.read.roles.findById(key.roleId), reporterId: n.reporterId, now: input.now().toISOString() } };
       }
     }
   }
 
   /** A secret file's deletion is recorded in the audit log (never the file's content). */
   async function recordFileDeleted(n: Extract<Notification, { kind: 'secret_file.delete' }>, already: boolean): Promise<void> {
-    const key = await store.read.findKeyById(n.keyId);
+    const key = await store.read.keys.findById(n.keyId);
     await store.write((tx) =>
       appendAudit(tx, { actorId: SYSTEM_ACTOR, action: 'secret_file.deleted', keyId: n.keyId, keyName: key?.name ?? null, ownerId: n.ownerId, details: { fileId: n.fileId, alreadyGone: already } }, input.now()),
     );

@@ -13,6 +13,3 @@ export interface Message {
   blocks: KnownBlock[];
 }
 
-/** Slack's limits per surface (checked by the emulator as Slack does). */
-export const MAX_MESSAGE_BLOCKS = 50;
-export const MAX_VIEW_BLOCKS = 100;

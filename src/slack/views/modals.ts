@@ -126,8 +126,4 @@ export function keyDetailsModal(blocks: KnownBlock[]): ModalView {
   return { type: 'modal', title: plain('Access key', 24), close: plain('Close', 24), blocks: blocks.filter((b) => b.type !== 'actions') };
 }
 
-/** Shown in place of the modal's content when something outside the form went wrong. */
-export function messageModal(title: string, text: string): ModalView {
-  return { type: 'modal', title: plain(title, 24), close: plain('Close', 24), blocks: [{ type: 'section', text: mrkdwn(text) }] };
-}
 

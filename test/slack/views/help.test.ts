@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROTATION_GRACE_MS } from '../../../src/domain/keys.js';
+import { ROTATION_GRACE_MS } from '../../../src/domain/keys/rotate.js';
 import { helpMessage } from '../../../src/slack/views/messages.js';
 
 const helpText = (): string => JSON.stringify(helpMessage().blocks);

@@ -1,4 +1,4 @@
-import { limitMessage } from '../../../domain/keys.js';
+import { limitMessage } from '../../../domain/keys/common.js';
 import type { ModalOrigin } from '../../input/views.js';
 import { publishHome } from '../../surfaces.js';
 import { createKeyModal } from '../../views/modals.js';
@@ -11,9 +11,9 @@ export const createKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs
   const click = clickFacts(args);
   const slots = await ctx.services.keys.slots(click.userId);
   if (slots.used >= slots.max) {
-    await publishHome(args.client, ctx.services, click.userId, `:warning: ${limitMessage(slots)}`);
+    await publishHome(args.client, ctx, click.userId, `:warning: ${limitMessage(slots)}`);
     return;
   }
   const origin: ModalOrigin = { source: 'home', responseUrl: click.responseUrl };
-  await args.client.views.open({ trigger_id: click.triggerId, view: createKeyModal({ roleName: slots.role.name, used: slots.used, max: slots.max, privateMetadata: JSON.stringify(origin), policy: slots.role.policy, now: ctx.services.now() }) });
+  await args.client.views.open({ trigger_id: click.triggerId, view: createKeyModal({ roleName: slots.role.name, used: slots.used, max: slots.max, privateMetadata: JSON.stringify(origin), policy: slots.role.policy, now: ctx.now() }) });
 };

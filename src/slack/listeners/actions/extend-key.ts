@@ -14,6 +14,6 @@ export const extendKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs
   const origin: ModalOrigin = { responseUrl: click.responseUrl, source, keyId: key.id };
   await args.client.views.open({
     trigger_id: click.triggerId,
-    view: extendKeyModal({ keyName: key.name, keyId: key.id, expiresAt: key.expiresAt, privateMetadata: JSON.stringify(origin), roleName: role?.name, policy: role?.policy, now: ctx.services.now() }),
+    view: extendKeyModal({ keyName: key.name, keyId: key.id, expiresAt: key.expiresAt, privateMetadata: JSON.stringify(origin), roleName: role?.name, policy: role?.policy, now: ctx.now() }),
   });
 };

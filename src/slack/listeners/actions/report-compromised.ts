@@ -26,7 +26,7 @@ export const reportCompromisedButton = (ctx: ListenerContext) => async (args: Bu
   const surface = click.inHome ? 'home' : surfaceOfBlock(click.blockId);
   // Registered with `onError: 'refresh-key'`: a refusal is shown on the same surface, as its notice line.
   const notice = await report(ctx, click.userId, click.value);
-  await refreshSurface({ services: ctx.services, client: args.client, surface, userId: click.userId, keyId: click.value, notice, responseUrl: click.responseUrl }).catch((error: unknown) =>
+  await refreshSurface({ ctx, client: args.client, surface, userId: click.userId, keyId: click.value, notice, responseUrl: click.responseUrl }).catch((error: unknown) =>
     ctx.logger.warn('could not refresh after reporting a key compromised', { error }),
   );
 };

@@ -7,5 +7,5 @@ export const rotateKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs
   await args.ack();
   const click = clickFacts(args);
   const result = await ctx.services.keys.rotate(click.userId, click.value, { deliverLater: true, once: click.once });
-  await ctx.inFlight.track(deliverRotation({ client: args.client, services: ctx.services, logger: ctx.logger, userId: click.userId, result, responseUrl: click.responseUrl, secretFileTtlMs: ctx.config.notifications.secretFileTtlMs }));
+  await ctx.inFlight.track(deliverRotation({ client: args.client, services: ctx.services, now: ctx.now, logger: ctx.logger, userId: click.userId, result, responseUrl: click.responseUrl, secretFileTtlMs: ctx.config.notifications.secretFileTtlMs }));
 };

@@ -10,7 +10,7 @@ export const showKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs):
   await args.ack();
   const click = clickFacts(args);
   const view = await ctx.services.keys.show(click.userId, click.value);
-  const details = keyDetailsMessage(keyRow(view.key, view.role, ctx.services.now()));
+  const details = keyDetailsMessage(keyRow(view.key, view.role, ctx.now()));
   if (click.inHome) await args.client.views.open({ trigger_id: click.triggerId, view: keyDetailsModal(details.blocks) });
   else await tellClicker(args, ctx, details);
 };

@@ -11,7 +11,7 @@ import { clickFacts, type ButtonArgs } from './button.js';
 export async function tellClicker(args: ButtonArgs, ctx: ListenerContext, message: Message): Promise<void> {
   const click = clickFacts(args);
   const told = click.inHome
-    ? publishHome(args.client, ctx.services, click.userId, message.text)
+    ? publishHome(args.client, ctx, click.userId, message.text)
     : click.responseUrl === undefined
       ? Promise.resolve()
       : postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: false, ...message });

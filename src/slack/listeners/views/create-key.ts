@@ -25,7 +25,7 @@ export function createKeySubmission(ctx: ListenerContext) {
     const { services, logger } = ctx;
     const userId = body.user.id;
     const origin = parseModalOrigin(view.private_metadata);
-    const parsed = parseCreateKeyState(view.state.values, services.now());
+    const parsed = parseCreateKeyState(view.state.values, ctx.now());
     if (!parsed.ok) {
       await ack({ response_action: 'errors', errors: parsed.errors });
       return;
@@ -57,8 +57,8 @@ export function createKeySubmission(ctx: ListenerContext) {
         await services.keys.delete(userId, key.id, 'secret_not_delivered');
       },
       retryHint: 'Please try `/accesskey create` again in a moment.',
-      csvLifetime: secretFileLifetime(services, ctx.config.notifications.secretFileTtlMs, key.id, userId),
+      csvLifetime: secretFileLifetime(ctx, ctx.config.notifications.secretFileTtlMs, key.id, userId),
     }));
-    if (origin.source === 'home') await publishHome(client, services, userId).catch((error: unknown) => logger.warn('home refresh failed', { error }));
+    if (origin.source === 'home') await publishHome(client, ctx, userId).catch((error: unknown) => logger.warn('home refresh failed', { error }));
   };
 }

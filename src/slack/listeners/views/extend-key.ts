@@ -15,7 +15,7 @@ export function extendKeySubmission(ctx: ListenerContext) {
     const { services, logger } = ctx;
     const userId = body.user.id;
     const origin = parseModalOrigin(view.private_metadata);
-    const parsed = parseExtendKeyState(view.state.values, services.now());
+    const parsed = parseExtendKeyState(view.state.values, ctx.now());
     if (!parsed.ok) {
       await ack({ response_action: 'errors', errors: parsed.errors });
       return;
@@ -32,7 +32,7 @@ export function extendKeySubmission(ctx: ListenerContext) {
     // Opened by a slash command or a warning DM, nothing of ours is on screen to replace: post anew.
     const fromCommand = origin.source === 'command' || origin.source === 'warning';
     const surface = origin.source === 'command' || origin.source === 'warning' ? 'outcome' : origin.source;
-    await refreshSurface({ services, client, surface, userId, keyId: result.key.id, notice, responseUrl: origin.responseUrl, replaceOriginal: !fromCommand }).catch((error: unknown) =>
+    await refreshSurface({ ctx, client, surface, userId, keyId: result.key.id, notice, responseUrl: origin.responseUrl, replaceOriginal: !fromCommand }).catch((error: unknown) =>
       logger.warn('could not show the extend outcome', { error }),
     );
   };

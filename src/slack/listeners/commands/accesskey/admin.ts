@@ -43,7 +43,7 @@ export async function adminSubcommand(args: SubcommandArgs, text: string): Promi
     case 'export-audit':
       return exportAuditCsv(args, command.since);
     case 'requests':
-      return openRequestsMessage(await args.ctx.services.access.listOpen(args.userId), args.ctx.services.now());
+      return openRequestsMessage(await args.ctx.services.access.listOpen(args.userId), args.ctx.now());
     case 'role-policy':
       return setRolePolicy(args, command.role, command.change);
     case 'verify-audit':

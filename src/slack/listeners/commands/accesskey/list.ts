@@ -2,5 +2,5 @@ import { listMessage } from '../../../surfaces.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
 export async function listSubcommand(args: SubcommandArgs, allRoles: boolean): Promise<SubcommandResult> {
-  return listMessage(args.ctx.services, args.userId, allRoles);
+  return listMessage(args.ctx, args.userId, allRoles);
 }

@@ -11,5 +11,5 @@ export async function statusSubcommand(args: SubcommandArgs, key: string, to: 'i
   const result = to === 'inactive' ? await services.keys.deactivate(args.userId, key, { once }) : await services.keys.activate(args.userId, key, { once });
   const name = `*${escapeText(result.key.name)}*`;
   const text = result.replayed === true ? 'That request was already handled; nothing changed.' : !result.changed ? `${name} was already ${to}.` : to === 'inactive' ? `${name} is now inactive. Integrations using it are refused from now on.` : `${name} is active again.`;
-  return keyOutcomeMessage(text, keyRow(result.key, result.role, services.now()));
+  return keyOutcomeMessage(text, keyRow(result.key, result.role, args.ctx.now()));
 }

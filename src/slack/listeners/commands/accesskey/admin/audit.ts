@@ -35,7 +35,7 @@ export function auditCsv(records: AuditRecord[]): string {
 
 export async function exportAuditCsv(args: SubcommandArgs, since: string | undefined): Promise<SubcommandResult> {
   const records = await args.ctx.services.admin.exportAudit(args.userId, since === undefined ? undefined : `${since}T00:00:00.000Z`);
-  const stamp = args.ctx.services.now().toISOString().slice(0, 10);
+  const stamp = args.ctx.now().toISOString().slice(0, 10);
   await args.ackNow();
   await uploadToDm(args.client, args.userId, {
     filename: `audit-log-${stamp}.csv`,

@@ -4,8 +4,7 @@ import { noticeMessage } from '../../../../views/messages.js';
 import type { SubcommandArgs, SubcommandResult } from '../types.js';
 
 export async function listRoles(args: SubcommandArgs): Promise<SubcommandResult> {
-  await args.ctx.services.admin.require(args.userId);
-  return rolesMessage(await args.ctx.services.roles.list());
+  return rolesMessage(await args.ctx.services.roles.list(args.userId));
 }
 
 export async function createRole(args: SubcommandArgs, name: string, maxKeys: number): Promise<SubcommandResult> {

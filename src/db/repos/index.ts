@@ -1,0 +1,37 @@
+import type { Repos } from '../../domain/ports.js';
+import * as accessRequests from './access-requests.js';
+import * as audit from './audit.js';
+import type { Db } from './db.js';
+import * as keys from './keys.js';
+import * as memberships from './memberships.js';
+import * as notifications from './notifications.js';
+import * as processedRequests from './processed-requests.js';
+import * as roles from './roles.js';
+import * as settings from './settings.js';
+import * as users from './users.js';
+
+// Functions of the form (db, ...args) => result, as every table module exports them.
+type Bound<M> = { [K in keyof M]: M[K] extends (db: Db, ...args: infer A) => infer R ? (...args: A) => R : never };
+
+function bind<M extends object>(db: Db, module: M): Bound<M> {
+  const bound: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(module)) {
+    if (typeof value === 'function') bound[name] = (...args: unknown[]) => (value as (db: Db, ...rest: unknown[]) => unknown)(db, ...args);
+  }
+  return bound as Bound<M>;
+}
+
+/** The domain's repositories over one Kysely handle: the pool (`Store.read`) or a transaction (`Store.write`). */
+export function reposOver(db: Db): Repos {
+  return {
+    users: bind(db, users),
+    roles: bind(db, roles),
+    memberships: bind(db, memberships),
+    accessRequests: bind(db, accessRequests),
+    keys: bind(db, keys),
+    audit: bind(db, { readHead: audit.readHead, insert: audit.insert, writeHead: audit.writeHead, listAscending: audit.listAscending, search: audit.search, findBySeq: audit.findBySeq, countPending: audit.countPending }),
+    processedRequests: bind(db, processedRequests),
+    settings: bind(db, settings),
+    notifications: bind(db, notifications),
+  };
+}

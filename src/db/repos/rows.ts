@@ -1,0 +1,73 @@
+import type { Selectable } from 'kysely';
+import type { AccessKey, AccessRequest, AccessRequestStatus, AuditAction, AuditRecord, Role, StoredKeyStatus, User } from '../../domain/model.js';
+import type { AccessKeysTable, AccessRequestsTable, AuditLogTable, RolesTable, UsersTable } from '../tables.js';
+
+/** Row → domain object, one per table; shared by the table modules that read each other's rows (joins). */
+
+type PolicyColumns = 'policy_max_days' | 'policy_expiry_required';
+/** The verify hot path selects a role without its policy (it needs none): then `policy` stays unset. */
+export const toRole = (row: Omit<Selectable<RolesTable>, PolicyColumns> & Partial<Pick<Selectable<RolesTable>, PolicyColumns>>): Role => ({
+  id: row.id,
+  name: row.name,
+  maxKeys: Number(row.max_keys),
+  builtin: Number(row.builtin) === 1,
+  createdAt: row.created_at,
+  ...(row.policy_expiry_required === undefined
+    ? {}
+    : { policy: { maxDays: row.policy_max_days === null || row.policy_max_days === undefined ? null : Number(row.policy_max_days), expiryRequired: Number(row.policy_expiry_required) === 1 } }),
+});
+
+export const toUser = (row: Selectable<UsersTable>): User => ({
+  id: row.id,
+  activeRoleId: row.active_role_id,
+  apiAccess: Number(row.api_access) === 1,
+  createdAt: row.created_at,
+});
+
+export const toKey = (row: Selectable<AccessKeysTable>): AccessKey => ({
+  id: row.id,
+  name: row.name,
+  ownerId: row.owner_id,
+  roleId: row.role_id,
+  keyHash: row.key_hash,
+  hashVersion: Number(row.hash_version),
+  secretStart: row.secret_start,
+  status: row.status as StoredKeyStatus,
+  expiresAt: row.expires_at,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+  lastUsedAt: row.last_used_at,
+  lastUsedIp: row.last_used_ip,
+  requestId: row.request_id,
+  rotatedTo: row.rotated_to,
+  deliveredAt: row.delivered_at,
+});
+
+export const toAccessRequest = (row: Selectable<AccessRequestsTable>): AccessRequest => ({
+  id: row.id,
+  userId: row.user_id,
+  reason: row.reason,
+  status: row.status as AccessRequestStatus,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  decidedAt: row.decided_at,
+  decidedBy: row.decided_by,
+  decisionReason: row.decision_reason,
+  cardChannel: row.card_channel,
+  cardTs: row.card_ts,
+});
+
+export const toAuditRecord = (row: Selectable<AuditLogTable>): AuditRecord => ({
+  seq: Number(row.seq),
+  at: row.at,
+  actorId: row.actor_id,
+  action: row.action as AuditAction,
+  keyId: row.key_id,
+  keyName: row.key_name,
+  ownerId: row.owner_id,
+  roleName: row.role_name,
+  expiresAt: row.expires_at,
+  details: JSON.parse(row.details) as AuditRecord['details'],
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});

@@ -1,0 +1,73 @@
+import { AppError } from '../../errors.js';
+import { appendAudit, auditOf } from '../audit.js';
+import type { DomainDeps } from '../deps.js';
+import type { AccessKey, Role } from '../model.js';
+import { queueKeyApiNotice, type ViaKey } from './via.js';
+import { assertExpiryAllowed } from '../policy.js';
+import { resolveExpiry, type ExpiryChoice } from '../time.js';
+import { contextIn, userContext, type UserContext } from '../users.js';
+import { limitReached, newKey, requireCreatableRole, validateKeyName, type Slots } from './common.js';
+import { narrowToKey } from './find.js';
+
+/** The active role's slots, for the create modal ("1 of 2") and the early refusal (R2). */
+export async function slotsFor(deps: DomainDeps, userId: string): Promise<Slots & { ctx: UserContext }> {
+  const ctx = await userContext(deps, userId);
+  const role = requireCreatableRole(ctx);
+  const used = await deps.store.read.keys.count(userId, role.id);
+  return { ctx, role, used, max: role.maxKeys };
+}
+
+export interface CreateKeyInput {
+  actorId: string;
+  name: string;
+  expiry: ExpiryChoice;
+  /** Identifies the request that asked (e.g. the Slack view id): a replay returns the first result. */
+  requestId?: string;
+  /** Asked through the key API with this key: the new key goes into that key's role, and the owner is told. */
+  via?: ViaKey;
+  /**
+   * The secret is handed over after the commit (Slack): the key authenticates only once
+   * `confirmDelivery` records that it arrived, and the undelivered sweep removes it otherwise. Without
+   * it the caller returns the secret in its own answer, and the key is delivered as it commits.
+   */
+  deliverLater?: boolean;
+}
+
+export type CreateKeyResult =
+  | { created: true; key: AccessKey; role: Role; secret: string }
+  | { created: false; key: AccessKey; role: Role };
+
+/**
+ * R1 API access, R2 limit per role, R3 tied to the active role, R5 expiry, R6 hash-only storage,
+ * R9 audit in the same transaction. The count and the insert run under the write lock, so two
+ * concurrent creates for the last slot make exactly one key.
+ */
+export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promise<CreateKeyResult> {
+  const name = validateKeyName(input.name);
+  const now = deps.now();
+  const expiresAt = resolveExpiry(input.expiry, now);
+  return deps.store.write(async (tx) => {
+    if (input.requestId !== undefined) {
+      const earlier = await tx.keys.findByRequestId(input.requestId);
+      if (earlier !== undefined) {
+        const role = await tx.roles.findById(earlier.roleId);
+        if (role !== undefined) return { created: false, key: earlier, role };
+      }
+    }
+    const ctx = narrowToKey(await contextIn(tx, deps, input.actorId), input.via);
+    const role = requireCreatableRole(ctx);
+    const used = await tx.keys.count(input.actorId, role.id);
+    if (used >= role.maxKeys) throw limitReached({ role, used, max: role.maxKeys });
+    assertExpiryAllowed(role, expiresAt, now);
+    if ((await tx.keys.findByName(input.actorId, role.id, name)).length > 0) {
+      throw new AppError('DUPLICATE_NAME', `You already have a key called "${name}" in ${role.name}. Pick another name.`);
+    }
+    const { key, secret } = newKey(deps, { name, ownerId: input.actorId, roleId: role.id, expiresAt, now, requestId: input.requestId, deliverLater: input.deliverLater });
+    await tx.keys.insert(key);
+    // Through the key API, the response that carries the secret is its delivery (R6).
+    const viaDetails: Record<string, string> = input.via === undefined ? {} : { via: input.via.keyId, delivery: 'api_response' };
+    await appendAudit(tx, auditOf(input.actorId, 'key.created', key, role, { slotsUsed: used + 1, maxKeys: role.maxKeys, ...viaDetails }), now);
+    if (input.via !== undefined) await queueKeyApiNotice(tx, 'key_created', key, role, input.via, input.actorId, now);
+    return { created: true, key, role, secret };
+  });
+}

@@ -1,0 +1,68 @@
+import { AppError } from '../../errors.js';
+import type { DomainDeps } from '../deps.js';
+import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from '../model.js';
+import type { ViaKey } from './via.js';
+import type { Repos } from '../ports.js';
+import { KEY_ID_PATTERN } from '../secrets.js';
+import { userContext, type UserContext } from '../users.js';
+import { KEY_NAME_MAX_CHARS } from '../limits.js';
+
+/**
+ * Through a key (docs/http-api.md, "Prisma-compatible key API"), its owner acts in the key's role only, and has admin powers only when that
+ * role is System Admin — a member's second key in another role never borrows them.
+ */
+export function narrowToKey(ctx: UserContext, via: ViaKey | undefined): UserContext {
+  if (via === undefined) return ctx;
+  const activeRole = ctx.roles.find((r) => r.id === via.roleId) ?? null;
+  return { ...ctx, activeRole, isAdmin: ctx.isAdmin && activeRole?.name === SYSTEM_ADMIN_ROLE };
+}
+
+/**
+ * Finds a key the actor may act on, by key ID or by name. Owners find their own keys (the active
+ * role's first); admins may name anyone's key by ID. Anything else is "not found", never "forbidden".
+ */
+export async function findKeyFor(tx: Repos, ctx: UserContext, reference: string, via?: ViaKey): Promise<AccessKey> {
+  const ref = reference.trim();
+  const notFound = new AppError('KEY_NOT_FOUND', `No key of yours is called or has the ID "${ref}". Try \`/accesskey list --all-roles\`.`);
+  if (KEY_ID_PATTERN.test(ref)) {
+    const key = await tx.keys.findById(ref);
+    if (key === undefined || (key.ownerId !== ctx.user.id && !ctx.isAdmin)) throw notFound;
+    // Through a key, only its own role's keys exist for a non-admin (as Prisma shows them).
+    if (via !== undefined && !ctx.isAdmin && key.roleId !== via.roleId) throw notFound;
+    return key;
+  }
+  if (ref.length === 0 || ref.length > KEY_NAME_MAX_CHARS) throw notFound;
+  const inActive = ctx.activeRole === null ? [] : await tx.keys.findByName(ctx.user.id, ctx.activeRole.id, ref);
+  const [first] = inActive;
+  if (first !== undefined) return first;
+  const anywhere = await tx.keys.findByName(ctx.user.id, null, ref);
+  const [only, second] = anywhere;
+  if (only === undefined) throw notFound;
+  if (second !== undefined) throw new AppError('INVALID_INPUT', `Several of your keys are called "${ref}" (in different roles). Use the key ID instead.`);
+  return only;
+}
+
+export interface KeyView {
+  key: AccessKey;
+  role: Role | undefined;
+}
+
+/** Lists the user's keys for the active role (R3), or across all roles. */
+export async function listKeys(deps: DomainDeps, userId: string, options: { allRoles?: boolean; via?: ViaKey } = {}): Promise<{ ctx: UserContext; keys: KeyView[] }> {
+  const ctx = narrowToKey(await userContext(deps, userId), options.via);
+  if (!options.allRoles && ctx.activeRole === null) return { ctx, keys: [] };
+  const filter = options.allRoles || ctx.activeRole === null ? { ownerId: userId } : { ownerId: userId, roleId: ctx.activeRole.id };
+  const keys = await deps.store.read.keys.list(filter);
+  // One role's keys need only that role, which the context already holds: one query fewer per list.
+  const activeRole = options.allRoles ? null : ctx.activeRole;
+  if (activeRole !== null) return { ctx, keys: keys.map((key) => ({ key, role: key.roleId === activeRole.id ? activeRole : undefined })) };
+  const roles = new Map((await deps.store.read.roles.list()).map((r) => [r.id, r]));
+  return { ctx, keys: keys.map((key) => ({ key, role: roles.get(key.roleId) })) };
+}
+
+
+export async function showKey(deps: DomainDeps, actorId: string, reference: string, via?: ViaKey): Promise<KeyView> {
+  const ctx = narrowToKey(await userContext(deps, actorId), via);
+  const key = await findKeyFor(deps.store.read, ctx, reference, via);
+  return { key, role: await deps.store.read.roles.findById(key.roleId) };
+}

@@ -1,0 +1,56 @@
+import type { RequestListener, Server } from 'node:http';
+import { createIntegrationApi, type IntegrationApi, type IntegrationApiOptions } from './api.js';
+import { healthRoute } from './health.js';
+import { createHttpServer, listen, type PathMount } from './server.js';
+
+export interface HttpWiringOptions extends IntegrationApiOptions {
+  /** The public port: Slack's endpoint (HTTP mode), the integration API, /healthz. */
+  port: number;
+  host?: string;
+  /** /metrics on its own port (loopback by default). */
+  metricsPort: number;
+  metricsHost?: string;
+  slackRequestListener?: RequestListener;
+  mounts?: PathMount[];
+}
+
+export interface RunningHttp {
+  api: IntegrationApi;
+  server: Server;
+  port: number;
+  metricsPort: number;
+  /** Closes both ports, then writes the key usage still in memory (no request can add a use after it). */
+  stop(): Promise<void>;
+}
+
+async function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * The HTTP side as the app runs it: the integration API's routes and /healthz on one port (with Slack's
+ * endpoint and any mounts), /metrics on another, through the same dispatcher and observer. `runtime.ts`
+ * and the HTTP tests both start it here, so the tests serve exactly what production serves.
+ */
+export async function startHttp(options: HttpWiringOptions): Promise<RunningHttp> {
+  const { port: wantedPort, host, metricsPort: wantedMetricsPort, metricsHost, slackRequestListener, mounts, ...apiOptions } = options;
+  const api = createIntegrationApi(apiOptions);
+  const servers: Server[] = [];
+  const stop = async () => {
+    for (const server of servers.reverse()) await close(server);
+    await api.stop();
+  };
+  try {
+    const server = createHttpServer({ routes: [healthRoute(options.services), ...api.routes], slackRequestListener, logger: options.logger, observer: api.observer, mounts });
+    const port = await listen(server, wantedPort, host);
+    servers.push(server);
+    const metricsServer = createHttpServer({ routes: [api.metricsRoute], logger: options.logger });
+    const metricsPort = await listen(metricsServer, wantedMetricsPort, metricsHost);
+    servers.push(metricsServer);
+    return { api, server, port, metricsPort, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
