@@ -26,7 +26,8 @@ describe.each(dialects)('approval reminders and self-decisions on %s', (dialect)
   }
 
   it('a request open past ACCESS_REQUEST_REMIND_AFTER is re-posted once, linking its card; /accesskey admin requests lists open ones with their age', async () => {
-    const app = (t = await startTestApp({ dialect, background: true, clock: new TestClock(new Date()), env: { EXPIRY_CHECK_CRON: '* * * * * *', ACCESS_REQUEST_REMIND_AFTER: '24h' }, notificationTuning: FAST }));
+    t = await startTestApp({ dialect, background: true, clock: new TestClock(new Date()), env: { EXPIRY_CHECK_CRON: '* * * * * *', ACCESS_REQUEST_REMIND_AFTER: '24h' }, notificationTuning: FAST });
+    const app = t;
     const card = await requestCard(app, BOB, 'billing-export');
     app.clock.advance(DAY_MS / 2);
     await requestCard(app, CAROL, 'carol-needs-it');
@@ -50,7 +51,8 @@ describe.each(dialects)('approval reminders and self-decisions on %s', (dialect)
   }, 40_000);
 
   it('nobody decides their own request, even an admin: refused with an ephemeral and audited; another admin still can', async () => {
-    const app = (t = await startTestApp({ dialect, clock: new TestClock(new Date()), notificationTuning: FAST }));
+    t = await startTestApp({ dialect, clock: new TestClock(new Date()), notificationTuning: FAST });
+    const app = t;
     const card = await requestCard(app, BOB, 'self-service');
     await app.app.services.roles.assign(ADMIN, BOB, 'System Admin');
     const approve = await app.slack.clickButton({ userId: BOB, actionId: ACTION.approveRequest, message: card });

@@ -42,7 +42,8 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
   const outboxRows = (app: TestApp) => app.db.connection.db.selectFrom('notification_outbox').select(['kind', 'state', 'attempts']).execute();
 
   it('Slack down during an approval (and a restart in the outage): the card update and the requester’s DM arrive once Slack is back, once each', async () => {
-    const app = (t = await startTestApp({ dialect, clock: new TestClock(new Date()), notificationTuning: FAST }));
+    t = await startTestApp({ dialect, clock: new TestClock(new Date()), notificationTuning: FAST });
+    const app = t;
     const card = await requestCard(app);
     for (const method of ['chat.update', 'chat.postMessage', 'conversations.open']) app.slack.fault({ method, kind: 'http500' });
     await app.slack.clickButton({ userId: ADMIN, actionId: ACTION.approveRequest, message: card });
@@ -66,7 +67,8 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
   }, 40_000);
 
   it('a role deletion tells each owner through the outbox, after a Slack error, exactly once', async () => {
-    const app = (t = await startTestApp({ dialect, clock: new TestClock(new Date()), notificationTuning: FAST }));
+    t = await startTestApp({ dialect, clock: new TestClock(new Date()), notificationTuning: FAST });
+    const app = t;
     const { services } = app.app;
     await services.roles.create(ADMIN, 'Ops');
     await services.roles.assign(ADMIN, ADMIN, 'Ops');
@@ -83,7 +85,8 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
   it('pruning removes delivered rows older than OUTBOX_RETENTION and keeps recent, pending and parked ones', async () => {
     const clock = new TestClock(new Date());
     // The worker looks once at start, then stays out of the way of the test's direct writes (SQLite's one writer).
-    const app = (t = await startTestApp({ dialect, clock, notificationTuning: { ...FAST, idlePollMs: 60_000 } }));
+    t = await startTestApp({ dialect, clock, notificationTuning: { ...FAST, idlePollMs: 60_000 } });
+    const app = t;
     const db = app.db.connection.db;
     const now = clock.now().getTime();
     const at = (daysAgo: number) => new Date(now - daysAgo * DAY_MS).toISOString();

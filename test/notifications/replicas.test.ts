@@ -12,7 +12,8 @@ describe.each(dialects)('the notification outbox with three replicas on %s', (di
   });
 
   async function setUp() {
-    const test = (db = await createTestDatabase(dialect));
+    db = await createTestDatabase(dialect);
+    const test = db;
     const clock = new TestClock('2026-01-15T12:00:00.000Z');
     const { services } = await makeServices(test.store, { clock });
     const stores: Store[] = [test.store, (await test.openAnother()).store, (await test.openAnother()).store];

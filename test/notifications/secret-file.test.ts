@@ -29,7 +29,8 @@ describe.each(dialects)('the secret CSV’s lifetime in Slack on %s', (dialect) 
 
   it('the DM says until when the CSV can be downloaded; after SECRET_FILE_TTL the file is deleted from Slack and the deletion audited', async () => {
     const clock = new TestClock(new Date());
-    const app = (t = await startTestApp({ dialect, clock, env: { SECRET_FILE_TTL: '1h' }, notificationTuning: FAST }));
+    t = await startTestApp({ dialect, clock, env: { SECRET_FILE_TTL: '1h' }, notificationTuning: FAST });
+    const app = t;
     const created = clock.now().getTime();
     const { dm, file } = await createKey(app, 'exporter');
     expect(secretsIn(file.content)).toHaveLength(1);
@@ -54,7 +55,8 @@ describe.each(dialects)('the secret CSV’s lifetime in Slack on %s', (dialect) 
 
   it('a deletion that keeps failing is retried through the outbox and alerted, and goes through once Slack lets it', async () => {
     const clock = new TestClock(new Date());
-    const app = (t = await startTestApp({ dialect, clock, notificationTuning: FAST }));
+    t = await startTestApp({ dialect, clock, notificationTuning: FAST });
+    const app = t;
     const { dm, file } = await createKey(app, 'stubborn');
     app.slack.fault({ method: 'files.delete', kind: 'error', error: 'cant_delete_file', times: 3 });
     app.slack.fault({ method: 'files.delete', kind: 'http500', times: 2 });

@@ -25,7 +25,8 @@ describe.each(dialects)('stale keys on %s, end to end', (dialect) => {
   });
 
   async function start() {
-    const app = (t = await startTestApp({ dialect, background: true, clock: new TestClock(new Date()), env: ENV, notificationTuning: FAST }));
+    t = await startTestApp({ dialect, background: true, clock: new TestClock(new Date()), env: ENV, notificationTuning: FAST });
+    const app = t;
     return app;
   }
   /** Notices as they stand in the DM (a click replaces one with its outcome). */
@@ -106,7 +107,8 @@ describe.each(dialects)('stale-key notices across three replicas on %s', (dialec
   });
 
   it('300 stale keys checked by three replicas at once: one notice and one DM row per key; auto-inactivation once per key', async () => {
-    const test = (db = await createTestDatabase(dialect));
+    db = await createTestDatabase(dialect);
+    const test = db;
     const clock = new TestClock('2026-01-15T12:00:00.000Z');
     await makeServices(test.store, { clock });
     const role = await test.store.read.roles.findByName('Account Group Read Only');
