@@ -13,6 +13,8 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
+import { KeyCache } from './key-cache.js';
+import { KeyChangeListener } from './key-change-listener.js';
 import { GuardedPool } from './pg-pool.js';
 import { withStatementCache } from './statement-cache.js';
 import type { Database } from './tables.js';
@@ -41,6 +43,13 @@ class ImmediateSqliteDialect extends SqliteDialect {
 export interface Connection {
   db: Kysely<Database>;
   dialect: 'sqlite' | 'postgres';
+  /**
+   * The verify path's key cache (key-cache.ts), one per connection so every store on it shares it, with
+   * its change feed: SQLite's data_version, or PostgreSQL's LISTEN connection (stopped with the pool).
+   */
+  keyCache: KeyCache;
+  /** PostgreSQL only: the origin this process puts in its own `akb_key_changes` notifications. */
+  notifyOrigin?: string;
 }
 
 export interface ConnectOptions {
@@ -67,7 +76,12 @@ export function connect(config: DatabaseConfig, options: ConnectOptions = {}): C
     // and verify with it). So SQLite never waits: a held write lock fails BEGIN IMMEDIATE at once and
     // the store backs off asynchronously (faults.ts) up to its deadline. Reads never need the lock in WAL.
     sqlite.pragma('busy_timeout = 0');
-    return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' };
+    const keyCache = new KeyCache();
+    // Another process's commit to the same file changes data_version (this connection's own do not:
+    // store.ts drops the cache after them). One prepared statement, about a microsecond per cache hit.
+    const dataVersion = sqlite.prepare('pragma data_version').pluck();
+    keyCache.useFeed({ epoch: () => dataVersion.get() as number });
+    return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', keyCache };
   }
   const pool = new pg.Pool({
     connectionString: config.url,
@@ -82,6 +96,10 @@ export function connect(config: DatabaseConfig, options: ConnectOptions = {}): C
     keepAlive: true,
     keepAliveInitialDelayMillis: 5000,
   });
-  const guarded = new GuardedPool(pool, PG_LIMITS, (error) => options.onConnectionError?.(error));
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) }), dialect: 'postgres' };
+  const keyCache = new KeyCache();
+  const listener = new KeyChangeListener(config.url, () => keyCache.invalidate(), (error) => options.onConnectionError?.(error));
+  keyCache.useFeed(listener);
+  // Kysely's destroy() ends the pool; the LISTEN connection goes with it, so no caller can leak it.
+  const guarded = new GuardedPool(pool, PG_LIMITS, (error) => options.onConnectionError?.(error), () => listener.stop());
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) }), dialect: 'postgres', keyCache, notifyOrigin: listener.origin };
 }

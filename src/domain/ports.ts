@@ -108,6 +108,15 @@ export interface AuditSearch {
   limit: number;
 }
 
+/** How a write may spare the verify path's key cache (src/db/key-cache.ts). */
+export interface WriteOptions {
+  /**
+   * The write provably cannot make any key unusable (last-used times, audit records of failures), so
+   * the key cache is kept and no other replica is told. Anything else drops every replica's cache.
+   */
+  cannotRevokeKeys?: boolean;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly read: Repos;
@@ -115,7 +124,7 @@ export interface Store {
    * Runs `fn` in one transaction that holds the write lock for audited changes (SQLite: BEGIN IMMEDIATE;
    * PostgreSQL: the audit head row, FOR UPDATE). No network call may be awaited inside `fn`.
    */
-  write<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  write<T>(fn: (tx: Repos) => Promise<T>, options?: WriteOptions): Promise<T>;
   /** The security-channel mirror's queue (background work; short transactions of its own). */
   readonly auditOutbox: AuditOutbox;
   /** Expiry-warning markers and their DM queue. */
