@@ -116,6 +116,8 @@ async function seed(database: DatabaseConfig): Promise<string[]> {
           last_used_at: createdAt,
           last_used_ip: '127.0.0.1',
           request_id: null,
+          // Only a delivered key authenticates; an undelivered one is NOT_FOUND (and throttled as a guess).
+          delivered_at: createdAt,
         });
       }
       await trx.insertInto('access_keys').values(rows).execute();
@@ -156,7 +158,7 @@ async function measure(server: ChildProcess, base: string, path: string, bodies:
 
 function line(name: string, { result, serverMicros }: Measured): string {
   const bad = result.non2xx + result.errors + result.timeouts;
-  return `${name.padEnd(22)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${result.latency.p50.toFixed(2).padStart(6)} ms   p99 ${result.latency.p99.toFixed(2).padStart(6)} ms   max ${result.latency.max.toFixed(1).padStart(7)} ms   server CPU ${serverMicros.toFixed(0).padStart(4)} µs/req   non-2xx/errors ${bad}`;
+  return `${name.padEnd(22)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${result.latency.p50.toFixed(2).padStart(6)} ms   p99 ${result.latency.p99.toFixed(2).padStart(6)} ms   max ${result.latency.max.toFixed(1).padStart(7)} ms   server CPU ${serverMicros.toFixed(0).padStart(4)} µs/req   non-2xx/errors ${bad}${bad === 0 ? '' : ` ${JSON.stringify({ ...Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])), errors: result.errors, timeouts: result.timeouts })}`}`;
 }
 
 async function main(): Promise<void> {
