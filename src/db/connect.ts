@@ -48,8 +48,8 @@ export interface Connection {
    * its change feed: SQLite's data_version, or PostgreSQL's LISTEN connection (stopped with the pool).
    */
   keyCache: KeyCache;
-  /** PostgreSQL only: the origin this process puts in its own `akb_key_changes` notifications. */
-  notifyOrigin?: string;
+  /** PostgreSQL only: the LISTEN connection behind the cache (its origin tags this process's notifications). */
+  keyChanges?: KeyChangeListener;
 }
 
 /**
@@ -122,5 +122,5 @@ export function connect(config: DatabaseConfig, options: ConnectOptions = {}): C
   keyCache.useFeed(listener);
   // Kysely's destroy() ends the pool; the LISTEN connection goes with it, so no caller can leak it.
   const guarded = new GuardedPool(pool, PG_LIMITS, (error) => options.onConnectionError?.(error), () => listener.stop());
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) }), dialect: 'postgres', keyCache, notifyOrigin: listener.origin };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) }), dialect: 'postgres', keyCache, keyChanges: listener };
 }

@@ -5,6 +5,9 @@ import type { ChangeFeed } from './key-cache.js';
 /** The channel every write that could make a key unusable notifies (store.ts), delivered at commit. */
 export const KEY_CHANGES_CHANNEL = 'akb_key_changes';
 
+/** How operators (and tests) find the listening connections in pg_stat_activity. */
+export const LISTENER_APPLICATION_NAME = 'akb-key-changes';
+
 export interface ListenerTuning {
   /** How often the listening connection is asked `select 1`. */
   heartbeatMs: number;
@@ -52,6 +55,11 @@ export class KeyChangeListener implements ChangeFeed {
     this.#tuning = { ...DEFAULT_TUNING, ...tuning };
   }
 
+  /** Whether the feed is trusted now (LISTENing, heartbeat recent); does not start it. */
+  get listening(): boolean {
+    return this.#listening && Date.now() - this.#lastBeatAt <= this.#tuning.staleAfterMs;
+  }
+
   /** Starts listening on first use, so processes that never verify (migrations, CLIs) open no extra connection. */
   epoch(): number | undefined {
     if (!this.#started) this.start();
@@ -76,7 +84,7 @@ export class KeyChangeListener implements ChangeFeed {
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 1000, keepAlive: true, query_timeout: this.#tuning.staleAfterMs });
+    const client = new pg.Client({ connectionString: this.url, application_name: LISTENER_APPLICATION_NAME, connectionTimeoutMillis: 1000, keepAlive: true, query_timeout: this.#tuning.staleAfterMs });
     this.#client = client;
     client.on('error', (error) => this.#lost(client, error));
     client.on('end', () => this.#lost(client));

@@ -62,7 +62,7 @@ export function createStore(connection: Connection): Store {
       if (dialect === 'postgres') await lockAuditHead(trx);
       const result = await fn(trx);
       // Delivered at commit, and only then, to every replica's listener (key-change-listener.ts).
-      if (keysMayChange && dialect === 'postgres') await sql`select pg_notify(${KEY_CHANGES_CHANNEL}, ${connection.notifyOrigin ?? ''})`.execute(trx);
+      if (keysMayChange && dialect === 'postgres') await sql`select pg_notify(${KEY_CHANGES_CHANNEL}, ${connection.keyChanges?.origin ?? ''})`.execute(trx);
       return result;
     });
   }
