@@ -49,6 +49,7 @@ export const KEY_CACHE_TTL_MS = 60_000;
 
 export class KeyCache {
   readonly #entries = new Map<string, Entry>();
+  readonly #inFlight = new Map<string, Promise<KeyAndRole | undefined>>();
   readonly #maxEntries: number;
   readonly #ttlMs: number;
   readonly #now: () => number;
@@ -76,6 +77,7 @@ export class KeyCache {
   invalidate(): void {
     this.#generation += 1;
     this.#entries.clear();
+    this.#inFlight.clear();
   }
 
   async lookup(keyHash: string, load: (keyHash: string) => Promise<KeyAndRole | undefined>): Promise<KeyAndRole | undefined> {
@@ -86,6 +88,21 @@ export class KeyCache {
       if (this.#now() - entry.storedAt < this.#ttlMs) return entry.value;
       this.#entries.delete(keyHash);
     }
+    // Concurrent misses for one key share one read: a key seen by many clients at once (a deploy, a
+    // cold cache) costs one query, not one per request. A drop forgets the reads in flight, so nobody
+    // who asks after a change is handed a read that began before it.
+    const inFlight = this.#inFlight.get(keyHash);
+    if (inFlight !== undefined) return inFlight;
+    const read = this.#read(keyHash, epoch, load);
+    this.#inFlight.set(keyHash, read);
+    try {
+      return await read;
+    } finally {
+      if (this.#inFlight.get(keyHash) === read) this.#inFlight.delete(keyHash);
+    }
+  }
+
+  async #read(keyHash: string, epoch: number, load: (keyHash: string) => Promise<KeyAndRole | undefined>): Promise<KeyAndRole | undefined> {
     const generation = this.#generation;
     const found = await load(keyHash);
     if (found === undefined || !isUsable(found.key)) return found;
