@@ -146,7 +146,9 @@ async function main(): Promise<void> {
       const changedAt = performance.now();
       for (const state of states) state.changedAt = changedAt;
       const refusedAt = await Promise.all(watchers);
-      refusedAt.forEach((at, i) => perReplica[i]?.push(Math.max(0, at - changedAt)));
+      refusedAt.forEach((at, i) => {
+        perReplica[i]?.push(Math.max(0, at - changedAt));
+      });
       await ask(writer, { op: 'delete', keyId: created.keyId });
     }
 
