@@ -80,7 +80,11 @@ export class KeyChangeListener implements ChangeFeed {
     this.#listening = false;
     const client = this.#client;
     this.#client = undefined;
-    await client?.end().catch(() => undefined);
+    if (client === undefined) return;
+    // A black-holed connection may never confirm its end; shutting down must not wait for it.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([client.end().catch(() => undefined), new Promise((resolve) => { timer = setTimeout(resolve, 1000); })]);
+    clearTimeout(timer);
   }
 
   async #connect(): Promise<void> {
