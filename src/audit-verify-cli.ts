@@ -17,8 +17,8 @@ async function main(): Promise<number> {
   const config = await loadAuditVerifyConfigFromProcess();
   // Opening a missing SQLite file would create an empty database and "verify" that.
   if (config.database.kind === 'sqlite' && !existsSync(config.database.path)) throw new AppError('CONFIG_INVALID', `No SQLite database at ${config.database.path} (check DATABASE_URL).`);
-  const { db } = connect(config.database);
-  const store = createStore({ db, dialect: config.database.kind });
+  const connection = connect(config.database);
+  const store = createStore(connection);
   try {
     const history = config.slack === undefined ? undefined : mirrorHistoryWithToken(config.slack);
     const result = await verifyAudit(store.read, history);
@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     // Asked for a cross-check that could not run (missing scope, bot not in the channel): not a pass.
     return result.mirrorError === undefined ? 0 : 2;
   } finally {
-    await db.destroy();
+    await connection.db.destroy();
   }
 }
 

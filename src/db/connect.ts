@@ -13,6 +13,8 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
+import { KeyCache, type ChangeFeed } from './key-cache.js';
+import { KeyChangeListener } from './key-change-listener.js';
 import { GuardedPool } from './pg-pool.js';
 import { withStatementCache } from './statement-cache.js';
 import type { Database } from './tables.js';
@@ -41,6 +43,37 @@ class ImmediateSqliteDialect extends SqliteDialect {
 export interface Connection {
   db: Kysely<Database>;
   dialect: 'sqlite' | 'postgres';
+  /**
+   * The verify path's key cache (key-cache.ts), one per connection so every store on it shares it, with
+   * its change feed: SQLite's data_version, or PostgreSQL's LISTEN connection (stopped with the pool).
+   */
+  keyCache: KeyCache;
+  /** PostgreSQL only: the LISTEN connection behind the cache (its origin tags this process's notifications). */
+  keyChanges?: KeyChangeListener;
+}
+
+/**
+ * Another process's commit to the same file changes `data_version` (this connection's own commits do
+ * not: store.ts drops the cache after them). In WAL mode reading it takes a read lock on the WAL index,
+ * about 4 µs: more than the rest of a cached verify. So it is read at most once per millisecond (every
+ * cache hit when requests are sparser): another process's change reaches this cache within 1 ms.
+ */
+export const DATA_VERSION_CHECK_MS = 1;
+
+function sqliteDataVersionFeed(sqlite: SqliteDatabase.Database): ChangeFeed {
+  const dataVersion = sqlite.prepare('pragma data_version').pluck();
+  let version = 0;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  return {
+    epoch(): number {
+      const now = performance.now();
+      if (now - checkedAt >= DATA_VERSION_CHECK_MS) {
+        version = dataVersion.get() as number;
+        checkedAt = now;
+      }
+      return version;
+    },
+  };
 }
 
 export interface ConnectOptions {
@@ -67,7 +100,9 @@ export function connect(config: DatabaseConfig, options: ConnectOptions = {}): C
     // and verify with it). So SQLite never waits: a held write lock fails BEGIN IMMEDIATE at once and
     // the store backs off asynchronously (faults.ts) up to its deadline. Reads never need the lock in WAL.
     sqlite.pragma('busy_timeout = 0');
-    return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' };
+    const keyCache = new KeyCache();
+    keyCache.useFeed(sqliteDataVersionFeed(sqlite));
+    return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', keyCache };
   }
   const pool = new pg.Pool({
     connectionString: config.url,
@@ -82,6 +117,10 @@ export function connect(config: DatabaseConfig, options: ConnectOptions = {}): C
     keepAlive: true,
     keepAliveInitialDelayMillis: 5000,
   });
-  const guarded = new GuardedPool(pool, PG_LIMITS, (error) => options.onConnectionError?.(error));
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) }), dialect: 'postgres' };
+  const keyCache = new KeyCache();
+  const listener = new KeyChangeListener(config.url, () => keyCache.invalidate(), (error) => options.onConnectionError?.(error));
+  keyCache.useFeed(listener);
+  // Kysely's destroy() ends the pool; the LISTEN connection goes with it, so no caller can leak it.
+  const guarded = new GuardedPool(pool, PG_LIMITS, (error) => options.onConnectionError?.(error), () => listener.stop());
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) }), dialect: 'postgres', keyCache, keyChanges: listener };
 }

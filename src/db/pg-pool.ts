@@ -91,6 +91,7 @@ export class GuardedPool implements PostgresPool {
     private readonly pool: pg.Pool,
     private readonly limits: PoolLimits,
     onClientError: (error: Error) => void = () => undefined,
+    private readonly onEnd: () => Promise<void> = async () => undefined,
   ) {
     pool.on('connect', (client) => {
       client.on('error', onClientError);
@@ -105,7 +106,8 @@ export class GuardedPool implements PostgresPool {
     return new GuardedClient(client, this.limits.queryMs);
   }
 
-  end(): Promise<void> {
-    return this.pool.end();
+  async end(): Promise<void> {
+    await this.onEnd();
+    await this.pool.end();
   }
 }

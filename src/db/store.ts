@@ -3,6 +3,7 @@ import type { Repos, Store, WriteOptions } from '../domain/ports.js';
 import type { Connection } from './connect.js';
 import { runWithDeadline } from './deadline.js';
 import { faultToAppError, withFaultRetries } from './faults.js';
+import { KEY_CHANGES_CHANNEL } from './key-change-listener.js';
 import { KyselyAuditOutbox } from './audit-outbox-repo.js';
 import { KyselyExpiryWarnings } from './expiry-warnings-repo.js';
 import { KyselyNotificationStore } from './notifications-repo.js';
@@ -38,27 +39,53 @@ function withFaultMapping(repos: Repos, dialect: Connection['dialect']): Repos {
   return mapped as unknown as Repos;
 }
 
-export function createStore(connection: Connection): Store {
-  const { db, dialect } = connection;
-  const read = withFaultMapping(reposOver(db), dialect);
+/**
+ * `keys.findWithRoleByHash` (the verify hot path) answered through the connection's key cache
+ * (key-cache.ts); a miss reads through the fault-mapped repository. Every other method is unchanged.
+ */
+function withKeyCache(repos: Repos, connection: Connection): Repos {
+  const cache = connection.keyCache;
+  const load = (keyHash: string) => repos.keys.findWithRoleByHash(keyHash);
+  const keys: Repos['keys'] = { ...repos.keys, findWithRoleByHash: (keyHash: string) => cache.lookup(keyHash, load) };
+  return { ...repos, keys };
+}
 
-  async function attempt<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+export function createStore(connection: Connection): Store {
+  const { db, dialect, keyCache } = connection;
+  const read = withKeyCache(withFaultMapping(reposOver(db), dialect), connection);
+
+  async function attempt<T>(fn: (trx: Transaction<Database>) => Promise<T>, keysMayChange: boolean): Promise<T> {
     return db.transaction().execute(async (trx) => {
       if (dialect === 'postgres') await lockAuditHead(trx);
-      return fn(trx);
+      const result = await fn(trx);
+      // Delivered at commit, and only then, to every replica's listener (key-change-listener.ts).
+      if (keysMayChange && dialect === 'postgres') await sql`select pg_notify(${KEY_CHANGES_CHANNEL}, ${connection.keyChanges?.origin ?? ''})`.execute(trx);
+      return result;
     });
   }
 
-  /** The audited write path (chain lock, retries); the expiry job writes its markers through it too. */
-  function writeAudited<T>(fn: (trx: Transaction<Database>) => Promise<T>, budgetMs = INTERACTIVE_DEADLINE_MS): Promise<T> {
-    return withFaultRetries({ dialect, deadlineMs: budgetMs, retryUnavailable: true, bounded: true }, () => attempt(fn));
+  /**
+   * The audited write path (chain lock, retries); the expiry job and stale-key auto-inactivation write
+   * through it too. Unless the caller says its write cannot make a key unusable, this process's key
+   * cache is dropped before the caller hears of the commit, so its very next verify reads the database;
+   * on PostgreSQL the other replicas are told in the same transaction. Tracking which keys changed
+   * would need every repository method to report it; dropping all is simpler and writes are rare.
+   * It is dropped whatever the outcome: a COMMIT that timed out may still have committed.
+   */
+  async function writeAudited<T>(fn: (trx: Transaction<Database>) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    const keysMayChange = options.cannotRevokeKeys !== true;
+    try {
+      return await withFaultRetries({ dialect, deadlineMs: options.budgetMs ?? INTERACTIVE_DEADLINE_MS, retryUnavailable: true, bounded: true }, () => attempt(fn, keysMayChange));
+    } finally {
+      if (keysMayChange) keyCache.invalidate();
+    }
   }
 
   return {
     dialect,
     read,
-    write<T>(fn: (tx: Repos) => Promise<T>, options: WriteOptions = {}): Promise<T> {
-      return writeAudited((trx) => fn(reposOver(trx)), options.budgetMs);
+    write<T>(fn: (tx: Repos) => Promise<T>, options?: WriteOptions): Promise<T> {
+      return writeAudited((trx) => fn(reposOver(trx)), options);
     },
     auditOutbox: new KyselyAuditOutbox(connection),
     expiryWarnings: new KyselyExpiryWarnings(connection, writeAudited),

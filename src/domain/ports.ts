@@ -140,12 +140,18 @@ export interface AuditSearch {
   limit: number;
 }
 
-/**
- * `budgetMs`: the transaction's whole database budget, retries included, instead of an interactive
- * request's 2 s. Only for changes acknowledged before they run that touch many rows (a role deletion).
- */
+/** How a write may ask for more time, or spare the verify path's key cache (src/db/key-cache.ts). */
 export interface WriteOptions {
+  /**
+   * The transaction's whole database budget, retries included, instead of an interactive request's
+   * 2 s. Only for changes acknowledged before they run that touch many rows (a role deletion).
+   */
   budgetMs?: number;
+  /**
+   * The write provably cannot make any key unusable (last-used times, audit records of failures), so
+   * the key cache is kept and no other replica is told. Anything else drops every replica's cache.
+   */
+  cannotRevokeKeys?: boolean;
 }
 
 export interface Store {

@@ -40,7 +40,8 @@ export interface KeyUsesWritten {
 export async function recordKeyUses(deps: DomainDeps, uses: readonly KeyUse[]): Promise<KeyUsesWritten> {
   const usedBefore = uses.filter((use) => use.usedBefore);
   const maybeFirst = uses.filter((use) => !use.usedBefore);
-  let written = usedBefore.length === 0 ? 0 : await deps.store.write((tx) => tx.keys.touchUsedLastUsed(usedBefore));
+  // Last-used times of keys used before cannot make a key unusable: the key cache is kept.
+  let written = usedBefore.length === 0 ? 0 : await deps.store.write((tx) => tx.keys.touchUsedLastUsed(usedBefore), { cannotRevokeKeys: true });
   let firstUses = 0;
   if (maybeFirst.length > 0) {
     const more = await deps.store.write(async (tx) => {
@@ -60,6 +61,8 @@ export async function recordKeyUses(deps: DomainDeps, uses: readonly KeyUse[]): 
         await appendAudit(tx, auditOf(key.id, 'key.first_used', key, role, { clientAddress: use.clientAddress, usedAt: use.at }), deps.now());
       }
       return { moved, first };
+      // Not spared, although no key becomes unusable: the key cache would keep showing these keys as
+      // never used, sending them down this slow path at every flush. Dropped once per key's first use.
     });
     written += more.moved;
     firstUses = more.first;
@@ -149,5 +152,6 @@ export async function recordAuthFailures(deps: DomainDeps, windows: readonly Aut
       await appendAudit(tx, event, deps.now());
     }
     return windows.length;
-  });
+    // Audit records of failures only: no key changes, so the key cache is kept.
+  }, { cannotRevokeKeys: true });
 }

@@ -80,7 +80,7 @@ async function toReply(response: Response): Promise<Reply> {
 export async function startApi(dialect: DialectName, options: Partial<Omit<IntegrationApiOptions, 'services' | 'logger' | 'now'>> = {}): Promise<ApiHarness> {
   const db = await createTestDatabase(dialect);
   const queries = new QueryLog();
-  const store = createStore({ db: db.connection.db.withPlugin(queries), dialect: db.connection.dialect });
+  const store = createStore({ ...db.connection, db: db.connection.db.withPlugin(queries) });
   const { services, clock } = await makeServices(store, { admins: [ADMIN] });
   for (const user of [ALICE, BOB]) await services.access.grant(ADMIN, user);
   const logger = createMemoryLogger();
