@@ -1,7 +1,7 @@
 import type { AccessKey, Role } from '../domain/model.js';
 
 /**
- * The verify hot path's key cache: `findKeyAndRoleByHash` answered from memory.
+ * The verify hot path's key cache: `keys.findWithRoleByHash` answered from memory.
  *
  * It lives in src/db, not next to verify in src/http, because correctness depends on storage facts only
  * the store knows: which transactions committed in this process (store.ts drops the cache after every
