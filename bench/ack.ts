@@ -107,13 +107,21 @@ function slashCommands(responseUrlBase: string): AutocannonRequest[] {
       response_url: `${responseUrlBase}/bench/${i}`,
       trigger_id: `${timestamp}.${i}.bench${i.toString(16)}`,
     }).toString();
-    return { method: 'POST', path: '/slack/events', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signedHeaders(SIGNING_SECRET, timestamp, body) }, body };
+    return {
+      method: 'POST',
+      path: '/slack/events',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signedHeaders(SIGNING_SECRET, timestamp, body) },
+      body,
+    };
   });
 }
 
 function startServer(args: ServerArgs): Promise<{ child: ChildProcess; port: number }> {
   const profileDir = process.env.BENCH_CPU_PROF;
-  const execArgv = profileDir !== undefined && (args.kind === 'ours' || process.env.BENCH_CPU_PROF_BARE === '1') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const execArgv =
+    profileDir !== undefined && (args.kind === 'ours' || process.env.BENCH_CPU_PROF_BARE === '1')
+      ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+      : [];
   const child = fork(fileURLToPath(import.meta.url), ['--server', JSON.stringify(args)], { execArgv });
   return new Promise((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
@@ -162,7 +170,13 @@ function detail(name: string, rounds: Round[]): string {
   const rps = total / (rounds.length * ROUND_SECONDS);
   const cpu = rounds.reduce((n, r) => n + r.cpuMicros * r.result.requests.total, 0) / Math.max(1, total);
   const errors = rounds.reduce((n, r) => n + errorsOf(r), 0);
-  return `${name.padEnd(5)} ${rps.toFixed(0).padStart(6)} req/s   p50 ${median(rounds.map((r) => r.result.latency.p50)).toFixed(1).padStart(6)} ms   p99 ${median(rounds.map((r) => r.result.latency.p99)).toFixed(1).padStart(6)} ms   max ${Math.max(...rounds.map((r) => r.result.latency.max)).toFixed(1).padStart(7)} ms   server CPU ${cpu.toFixed(0).padStart(4)} µs/req   errors ${errors}`;
+  return `${name.padEnd(5)} ${rps.toFixed(0).padStart(6)} req/s   p50 ${median(rounds.map((r) => r.result.latency.p50))
+    .toFixed(1)
+    .padStart(6)} ms   p99 ${median(rounds.map((r) => r.result.latency.p99))
+    .toFixed(1)
+    .padStart(6)} ms   max ${Math.max(...rounds.map((r) => r.result.latency.max))
+    .toFixed(1)
+    .padStart(7)} ms   server CPU ${cpu.toFixed(0).padStart(4)} µs/req   errors ${errors}`;
 }
 
 async function main(): Promise<void> {
@@ -192,10 +206,16 @@ async function main(): Promise<void> {
     const cpuRatio = median(oursRounds.map((r, i) => r.cpuMicros / (bareRounds[i]?.cpuMicros ?? Number.NaN)));
     const errors = [...oursRounds, ...bareRounds].reduce((n, r) => n + errorsOf(r), 0);
     const p99 = (rounds: Round[]) => median(rounds.map((r) => r.result.latency.p99)).toFixed(1);
-    console.log(`ack benchmark: /accesskey list, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s per server after ${WARMUP_SECONDS} s warm-up (medians of the rounds); load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+    console.log(
+      `ack benchmark: /accesskey list, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s per server after ${WARMUP_SECONDS} s warm-up (medians of the rounds); load average ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}`,
+    );
     console.log(detail('bare', bareRounds));
     console.log(detail('ours', oursRounds));
-    console.log(`ack: ours/bare p99 ratio=${ratio.toFixed(2)} (ours p99 ${p99(oursRounds)} ms, bare p99 ${p99(bareRounds)} ms; aim ≤ ${AIM}) errors=${errors}   CPU/req ratio=${cpuRatio.toFixed(2)}`);
+    console.log(
+      `ack: ours/bare p99 ratio=${ratio.toFixed(2)} (ours p99 ${p99(oursRounds)} ms, bare p99 ${p99(bareRounds)} ms; aim ≤ ${AIM}) errors=${errors}   CPU/req ratio=${cpuRatio.toFixed(2)}`,
+    );
     if (errors > 0) process.exitCode = 1;
   } finally {
     for (const child of children) await stopServer(child);

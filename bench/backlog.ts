@@ -65,14 +65,26 @@ async function main(): Promise<void> {
 
     const logger = createLogger({ level: 'error' });
     const outbound = createSlackOutbound({
-      config: { slack: { botToken: slack.config.botToken, appToken: undefined, signingSecret: 'unused', apiUrl: slack.apiUrl, socketMode: false }, auditChannelId: AUDIT_CHANNEL },
+      config: {
+        slack: { botToken: slack.config.botToken, appToken: undefined, signingSecret: 'unused', apiUrl: slack.apiUrl, socketMode: false },
+        auditChannelId: AUDIT_CHANNEL,
+      },
       logger,
     });
     // Production tuning (DEFAULT_MIRROR_TUNING): what an operator gets after an outage.
     const mirror = createAuditMirror({ outbox: store.auditOutbox, channel: outbound.auditChannel, now: () => new Date(), logger });
     const started = performance.now();
     const loop = startWorkerLoop({ name: 'audit mirror (bench)', logger, tick: () => mirror.tick() });
-    const posted = async () => Number((await connection.db.selectFrom('audit_outbox').select((eb) => eb.fn.countAll().as('n')).where('state', '=', 'posted').executeTakeFirstOrThrow()).n);
+    const posted = async () =>
+      Number(
+        (
+          await connection.db
+            .selectFrom('audit_outbox')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('state', '=', 'posted')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     let done = 0;
     while (done < RECORDS && performance.now() - started < GIVE_UP_MS) {
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -36,7 +36,12 @@ type Reply = { port: number } | { keyId: string; secret: string } | { done: true
 /** Child: one replica, wired like runtime.ts wires the integration API; it also obeys the parent's key commands. */
 async function runReplica(database: DatabaseConfig): Promise<void> {
   const store = createStore(connect(database, { poolSize: 10 }));
-  const services = createServices({ store, now: () => new Date(), hasher: new SecretHasher(undefined), defaultRoleName: 'Account Group Read Only' });
+  const services = createServices({
+    store,
+    now: () => new Date(),
+    hasher: new SecretHasher(undefined),
+    defaultRoleName: 'Account Group Read Only',
+  });
   const logger = createLogger({ level: 'error' });
   const api = createIntegrationApi({ services, now: () => new Date(), logger, tokenSigningSecret: undefined });
   const server = createHttpServer({ routes: api.routes, logger, observer: api.observer });
@@ -82,7 +87,11 @@ async function adminQuery(url: string, statement: string): Promise<void> {
 }
 
 async function verdict(port: number, secret: string): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${port}/v1/keys/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: secret }) });
+  const response = await fetch(`http://127.0.0.1:${port}/v1/keys/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key: secret }),
+  });
   const body = (await response.json()) as { valid: boolean; code?: string };
   return body.valid ? 'valid' : (body.code ?? `status ${response.status}`);
 }
@@ -115,7 +124,12 @@ async function main(): Promise<void> {
   try {
     const setup = connect(database);
     await migrateToLatest(setup.db);
-    const services = createServices({ store: createStore(setup), now: () => new Date(), hasher: new SecretHasher(undefined), defaultRoleName: 'Account Group Read Only' });
+    const services = createServices({
+      store: createStore(setup),
+      now: () => new Date(),
+      hasher: new SecretHasher(undefined),
+      defaultRoleName: 'Account Group Read Only',
+    });
     await services.users.ensureBaselineRoles();
     await services.users.bootstrapAdmins([OWNER]);
     await setup.db.destroy();
@@ -141,7 +155,8 @@ async function main(): Promise<void> {
       const states = ports.map(() => ({}) as { changedAt?: number; validSince?: number });
       const watchers = ports.map((port, i) => untilInactive(port, created.secret, states[i] ?? {}));
       // Warm: every replica has answered "valid" for a while (its listener is up and its cache holds the key).
-      while (states.some((s) => s.validSince === undefined || performance.now() - s.validSince < WARM_MS)) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (states.some((s) => s.validSince === undefined || performance.now() - s.validSince < WARM_MS))
+        await new Promise((resolve) => setTimeout(resolve, 10));
       await ask(writer, { op: 'deactivate', keyId: created.keyId });
       const changedAt = performance.now();
       for (const state of states) state.changedAt = changedAt;
@@ -153,17 +168,23 @@ async function main(): Promise<void> {
     }
 
     const all = perReplica.flat().sort((a, b) => a - b);
-    console.log(`revocation benchmark: ${REPLICAS} replicas (separate processes, PostgreSQL pool 10 each, LISTEN/NOTIFY), ${ROUNDS} rounds, verify in a loop on every replica; time from the deactivating replica's acknowledgement to each replica's first INACTIVE`);
+    console.log(
+      `revocation benchmark: ${REPLICAS} replicas (separate processes, PostgreSQL pool 10 each, LISTEN/NOTIFY), ${ROUNDS} rounds, verify in a loop on every replica; time from the deactivating replica's acknowledgement to each replica's first INACTIVE`,
+    );
     perReplica.forEach((times, i) => {
       const sorted = [...times].sort((a, b) => a - b);
-      console.log(`replica ${i}${i === 0 ? ' (made the change)' : ''}: max ${(sorted.at(-1) ?? Number.NaN).toFixed(1)} ms   p50 ${percentile(sorted, 50).toFixed(1)} ms`);
+      console.log(
+        `replica ${i}${i === 0 ? ' (made the change)' : ''}: max ${(sorted.at(-1) ?? Number.NaN).toFixed(1)} ms   p50 ${percentile(sorted, 50).toFixed(1)} ms`,
+      );
     });
     const max = all.at(-1) ?? Number.NaN;
     console.log(`revocation: max=${max.toFixed(1)} ms p50=${percentile(all, 50).toFixed(1)} ms (target ≤ ${TARGET_MS} ms)`);
     if (!(max <= TARGET_MS)) process.exitCode = 1;
   } finally {
     for (const child of children) child.kill();
-    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
+    await Promise.all(
+      children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)),
+    );
     await adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
   }
 }

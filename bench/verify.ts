@@ -53,7 +53,15 @@ const SERVER_FLAG = '--server';
 function servicesOver(database: DatabaseConfig) {
   const connection = connect(database, { poolSize: 10 });
   const store = createStore(connection);
-  return { connection, services: createServices({ store, now: () => new Date(), hasher: new SecretHasher(undefined), defaultRoleName: 'Account Group Read Only' }) };
+  return {
+    connection,
+    services: createServices({
+      store,
+      now: () => new Date(),
+      hasher: new SecretHasher(undefined),
+      defaultRoleName: 'Account Group Read Only',
+    }),
+  };
 }
 
 /** Child: the app's HTTP server with the integration API (as runtime.ts wires it), plus a no-op route. */
@@ -132,7 +140,9 @@ async function seed(database: DatabaseConfig): Promise<string[]> {
  * `setupRequest` per request made the load generator, not the server, the bottleneck.)
  */
 function cycling(path: string, bodies: string[]): AutocannonRequest[] {
-  return bodies.slice(0, DISTINCT_REQUESTS).map((body) => ({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body }));
+  return bodies
+    .slice(0, DISTINCT_REQUESTS)
+    .map((body) => ({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body }));
 }
 
 interface Measured {
@@ -167,7 +177,10 @@ async function main(): Promise<void> {
   // BENCH_POSTGRES_URL=postgres://…/db runs the same bench on a throw-away PostgreSQL database (pool 10).
   const postgresUrl = process.env.BENCH_POSTGRES_URL;
   const benchDb = `akb_bench_${Date.now()}`;
-  const database: DatabaseConfig = postgresUrl === undefined ? { kind: 'sqlite', path: join(dir, 'bench.sqlite') } : { kind: 'postgres', url: withDatabase(postgresUrl, benchDb) };
+  const database: DatabaseConfig =
+    postgresUrl === undefined
+      ? { kind: 'sqlite', path: join(dir, 'bench.sqlite') }
+      : { kind: 'postgres', url: withDatabase(postgresUrl, benchDb) };
   if (postgresUrl !== undefined) await adminQuery(postgresUrl, `create database ${benchDb}`);
   let server: ChildProcess | undefined;
   try {
@@ -175,7 +188,9 @@ async function main(): Promise<void> {
     const seededIn = (Date.now() - started) / 1000;
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server (open it in Chrome DevTools).
     const profileDir = process.env.BENCH_CPU_PROF;
-    const child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG, JSON.stringify(database)], { execArgv: profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
+    const child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG, JSON.stringify(database)], {
+      execArgv: profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+    });
     server = child;
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (message: { port: number }) => resolve(message.port));
@@ -193,16 +208,24 @@ async function main(): Promise<void> {
 
     const ratio = valid.result.requests.average / ceiling.result.requests.average;
     const malformedRatio = malformed.result.requests.average / valid.result.requests.average;
-    console.log(`verify benchmark: ${KEYS.toLocaleString('en')} keys (${database.kind === 'sqlite' ? 'SQLite, WAL' : 'PostgreSQL, pool 10'}), ${CONNECTIONS} connections, ${RUN_SECONDS} s per run after ${WARMUP_SECONDS} s warm-up; seeded in ${seededIn.toFixed(1)} s`);
+    console.log(
+      `verify benchmark: ${KEYS.toLocaleString('en')} keys (${database.kind === 'sqlite' ? 'SQLite, WAL' : 'PostgreSQL, pool 10'}), ${CONNECTIONS} connections, ${RUN_SECONDS} s per run after ${WARMUP_SECONDS} s warm-up; seeded in ${seededIn.toFixed(1)} s`,
+    );
     console.log(line('no-op route (ceiling)', ceiling));
     console.log(line('verify, valid keys', valid));
     console.log(line('verify, malformed keys', malformed));
-    console.log(`measured:     valid / ceiling = ${ratio.toFixed(2)} (aim ≥ 0.80 SQLite, 0.60 PostgreSQL)   p99 valid = ${valid.result.latency.p99.toFixed(2)} ms (aim ≤ 5)   malformed / valid = ${malformedRatio.toFixed(2)} (aim ≥ 1.50)`);
-    console.log(`from CPU/req: valid / ceiling = ${(ceiling.serverMicros / valid.serverMicros).toFixed(2)}   malformed / valid = ${(valid.serverMicros / malformed.serverMicros).toFixed(2)}   (what the server can do per core, whatever else runs on the machine)`);
+    console.log(
+      `measured:     valid / ceiling = ${ratio.toFixed(2)} (aim ≥ 0.80 SQLite, 0.60 PostgreSQL)   p99 valid = ${valid.result.latency.p99.toFixed(2)} ms (aim ≤ 5)   malformed / valid = ${malformedRatio.toFixed(2)} (aim ≥ 1.50)`,
+    );
+    console.log(
+      `from CPU/req: valid / ceiling = ${(ceiling.serverMicros / valid.serverMicros).toFixed(2)}   malformed / valid = ${(valid.serverMicros / malformed.serverMicros).toFixed(2)}   (what the server can do per core, whatever else runs on the machine)`,
+    );
     console.log(`total run time ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const failures = [ceiling, valid, malformed].reduce((n, { result: r }) => n + r.non2xx + r.errors + r.timeouts, 0);
     // One line to compare runs by (README "Performance"): throughput ratio, CPU-per-request ratio, p99, errors.
-    console.log(`verify: valid/ceiling=${ratio.toFixed(2)} (cpu ${(ceiling.serverMicros / valid.serverMicros).toFixed(2)}) p99=${valid.result.latency.p99.toFixed(2)} ms malformed/valid=${malformedRatio.toFixed(2)} errors=${failures}`);
+    console.log(
+      `verify: valid/ceiling=${ratio.toFixed(2)} (cpu ${(ceiling.serverMicros / valid.serverMicros).toFixed(2)}) p99=${valid.result.latency.p99.toFixed(2)} ms malformed/valid=${malformedRatio.toFixed(2)} errors=${failures}`,
+    );
     if (failures > 0) process.exitCode = 1;
   } finally {
     server?.kill();

@@ -54,7 +54,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // Set by the Slack layer from the view/trigger that asked for the key: a replayed submission finds it.
     .addColumn('request_id', 'text', (c) => c.unique())
     .execute();
-  await db.schema.createIndex('access_keys_owner_role_name_idx').on('access_keys').columns(['owner_id', 'role_id', 'name_lower']).unique().execute();
+  await db.schema
+    .createIndex('access_keys_owner_role_name_idx')
+    .on('access_keys')
+    .columns(['owner_id', 'role_id', 'name_lower'])
+    .unique()
+    .execute();
   await db.schema.createIndex('access_keys_role_idx').on('access_keys').column('role_id').execute();
   await db.schema.createIndex('access_keys_expires_idx').on('access_keys').column('expires_at').execute();
 

@@ -27,7 +27,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('message_ts', 'text')
     .addColumn('done_at', 'text')
     .execute();
-  await db.schema.createIndex('expiry_warnings_marker_idx').on('expiry_warnings').columns(['key_id', 'threshold', 'expires_at']).unique().execute();
+  await db.schema
+    .createIndex('expiry_warnings_marker_idx')
+    .on('expiry_warnings')
+    .columns(['key_id', 'threshold', 'expires_at'])
+    .unique()
+    .execute();
   await db.schema.createIndex('expiry_warnings_due_idx').on('expiry_warnings').columns(['state', 'next_attempt_at']).execute();
 
   await db.schema.alterTable('audit_outbox').addColumn('posted_at', 'text').execute();

@@ -8,8 +8,14 @@ import type { Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('roles').addColumn('policy_max_days', 'integer').execute();
-  await db.schema.alterTable('roles').addColumn('policy_expiry_required', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('audit_outbox').addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('roles')
+    .addColumn('policy_expiry_required', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('audit_outbox')
+    .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   // The mirror asks for due priority rows on every claim: almost always none, found through this index.
   await db.schema.createIndex('audit_outbox_priority').on('audit_outbox').columns(['priority', 'state']).execute();
 }

@@ -16,7 +16,8 @@ import { mirrorHistoryWithToken } from './slack/outbound/audit-history.js';
 async function main(): Promise<number> {
   const config = await loadAuditVerifyConfigFromProcess();
   // Opening a missing SQLite file would create an empty database and "verify" that.
-  if (config.database.kind === 'sqlite' && !existsSync(config.database.path)) throw new AppError('CONFIG_INVALID', `No SQLite database at ${config.database.path} (check DATABASE_URL).`);
+  if (config.database.kind === 'sqlite' && !existsSync(config.database.path))
+    throw new AppError('CONFIG_INVALID', `No SQLite database at ${config.database.path} (check DATABASE_URL).`);
   const connection = connect(config.database);
   const store = createStore(connection);
   try {

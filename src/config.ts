@@ -34,76 +34,84 @@ const duration = (fallback: string) =>
       return ms ?? 0;
     });
 
-const envSchema = z
-  .object({
-    SLACK_BOT_TOKEN: z.string({ error: 'is required' }).regex(/^xoxb-/, 'must start with xoxb-'),
-    SLACK_APP_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('xapp-'), 'must start with xapp-'),
-    SLACK_SIGNING_SECRET: optionalString,
-    SLACK_API_URL: z
-      .url({ error: 'must be a URL such as https://slack.com/api/' })
-      .default('https://slack.com/api/')
-      .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
-    PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
-    DATABASE_URL: z
-      .string()
-      .min(1)
-      .default('file:./data/access-keys.sqlite')
-      .refine((url) => url !== 'file:', 'file: needs a path'),
-    AUDIT_CHANNEL_ID: z.string({ error: 'is required (the security channel for audit posts)' }).regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD'),
-    APPROVALS_CHANNEL_ID: optionalString.refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,}$/.test(v), 'must be a Slack channel ID such as C0123ABCD'),
-    BOOTSTRAP_ADMINS: z
-      .string()
-      .optional()
-      .transform(csvList)
-      .refine((ids) => ids.every((id) => slackUserId.test(id)), 'must be comma-separated Slack user IDs such as U0123ABCD'),
-    EXPIRY_CHECK_CRON: z
-      .string()
-      .default('*/15 * * * *')
-      .refine((expression) => cron.validate(expression), 'must have 5 or 6 fields, e.g. */15 * * * *'),
-    EXPIRY_WARNING_DAYS: z
-      .string()
-      .default('7,1')
-      .transform((value) => csvList(value).map(Number))
-      .pipe(z.array(z.number({ error: 'must be whole numbers of days, e.g. 7,1' }).int().min(1).max(365)).min(1, 'needs at least one number of days'))
-      .transform((days) => [...new Set(days)].sort((a, b) => b - a)),
-    ACCESS_REQUEST_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
-    TOKEN_SIGNING_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
-    DEFAULT_ROLE: z
-      .string()
-      .trim()
-      .min(1)
-      .max(ROLE_NAME_MAX_CHARS)
-      .default('Account Group Read Only')
-      // Everyone holds the default role from first contact: making it System Admin would make everyone an admin.
-      .refine((name) => name.toLowerCase() !== 'system admin', 'cannot be System Admin (every user holds the default role)'),
-    KEY_HASH_PEPPER: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
-    // Background notifications (stale keys, approval reminders, secret file lifetime, outbox retention).
-    STALE_KEY_AFTER: duration('90d'),
-    STALE_KEY_AUTO_INACTIVE_AFTER: optionalString.pipe(z.string().optional()).transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      const ms = parseDuration(value);
-      if (ms === undefined) ctx.addIssue({ code: 'custom', message: `must be a duration such as 30d or 12h, or unset (got "${value}")` });
-      return ms;
-    }),
-    ACCESS_REQUEST_REMIND_AFTER: duration('24h'),
-    SECRET_FILE_TTL: duration('1h'),
-    OUTBOX_RETENTION: duration('30d'),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-    // Where the app keeps the last audit chain head it saw (README "Audit verification"); see auditWitnessFile.
-    AUDIT_WITNESS_FILE: optionalString,
-    // Behind a load balancer every client shares its address: only then is X-Forwarded-For the client.
-    TRUST_PROXY: z
-      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
-      .default('false')
-      .transform((value) => value === 'true' || value === '1' || value === 'yes'),
-    // Unset: every interface, except in the sandbox, which only this machine should reach.
-    HOST: optionalString.refine((v) => v === undefined || /^[0-9A-Za-z.:-]+$/.test(v), 'must be an address such as 127.0.0.1 or 0.0.0.0'),
-    // /metrics is kept off the public PORT: its own port, on loopback unless METRICS_HOST says otherwise,
-    // and on PORT only behind METRICS_TOKEN (a bearer token).
-    METRICS_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(9464),
-    METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
-    METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
-  });
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z.string({ error: 'is required' }).regex(/^xoxb-/, 'must start with xoxb-'),
+  SLACK_APP_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('xapp-'), 'must start with xapp-'),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_API_URL: z
+    .url({ error: 'must be a URL such as https://slack.com/api/' })
+    .default('https://slack.com/api/')
+    .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
+  PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .default('file:./data/access-keys.sqlite')
+    .refine((url) => url !== 'file:', 'file: needs a path'),
+  AUDIT_CHANNEL_ID: z
+    .string({ error: 'is required (the security channel for audit posts)' })
+    .regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD'),
+  APPROVALS_CHANNEL_ID: optionalString.refine(
+    (v) => v === undefined || /^[CGD][A-Z0-9]{2,}$/.test(v),
+    'must be a Slack channel ID such as C0123ABCD',
+  ),
+  BOOTSTRAP_ADMINS: z
+    .string()
+    .optional()
+    .transform(csvList)
+    .refine((ids) => ids.every((id) => slackUserId.test(id)), 'must be comma-separated Slack user IDs such as U0123ABCD'),
+  EXPIRY_CHECK_CRON: z
+    .string()
+    .default('*/15 * * * *')
+    .refine((expression) => cron.validate(expression), 'must have 5 or 6 fields, e.g. */15 * * * *'),
+  EXPIRY_WARNING_DAYS: z
+    .string()
+    .default('7,1')
+    .transform((value) => csvList(value).map(Number))
+    .pipe(
+      z
+        .array(z.number({ error: 'must be whole numbers of days, e.g. 7,1' }).int().min(1).max(365))
+        .min(1, 'needs at least one number of days'),
+    )
+    .transform((days) => [...new Set(days)].sort((a, b) => b - a)),
+  ACCESS_REQUEST_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  TOKEN_SIGNING_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  DEFAULT_ROLE: z
+    .string()
+    .trim()
+    .min(1)
+    .max(ROLE_NAME_MAX_CHARS)
+    .default('Account Group Read Only')
+    // Everyone holds the default role from first contact: making it System Admin would make everyone an admin.
+    .refine((name) => name.toLowerCase() !== 'system admin', 'cannot be System Admin (every user holds the default role)'),
+  KEY_HASH_PEPPER: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  // Background notifications (stale keys, approval reminders, secret file lifetime, outbox retention).
+  STALE_KEY_AFTER: duration('90d'),
+  STALE_KEY_AUTO_INACTIVE_AFTER: optionalString.pipe(z.string().optional()).transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const ms = parseDuration(value);
+    if (ms === undefined) ctx.addIssue({ code: 'custom', message: `must be a duration such as 30d or 12h, or unset (got "${value}")` });
+    return ms;
+  }),
+  ACCESS_REQUEST_REMIND_AFTER: duration('24h'),
+  SECRET_FILE_TTL: duration('1h'),
+  OUTBOX_RETENTION: duration('30d'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // Where the app keeps the last audit chain head it saw (README "Audit verification"); see auditWitnessFile.
+  AUDIT_WITNESS_FILE: optionalString,
+  // Behind a load balancer every client shares its address: only then is X-Forwarded-For the client.
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  // Unset: every interface, except in the sandbox, which only this machine should reach.
+  HOST: optionalString.refine((v) => v === undefined || /^[0-9A-Za-z.:-]+$/.test(v), 'must be an address such as 127.0.0.1 or 0.0.0.0'),
+  // /metrics is kept off the public PORT: its own port, on loopback unless METRICS_HOST says otherwise,
+  // and on PORT only behind METRICS_TOKEN (a bearer token).
+  METRICS_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(9464),
+  METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+});
 
 const isBlank = (value: string | undefined) => value === undefined || value.trim() === '';
 
@@ -219,7 +227,10 @@ export async function loadDatabaseConfigFromProcess(): Promise<DatabaseConfig> {
  * `npm run audit:verify`: the database, plus (optionally) the bot token and security channel to
  * cross-check the chain against the hashes the mirror posted there.
  */
-export async function loadAuditVerifyConfigFromProcess(): Promise<{ database: DatabaseConfig; slack?: { botToken: string; channelId: string; apiUrl: string } }> {
+export async function loadAuditVerifyConfigFromProcess(): Promise<{
+  database: DatabaseConfig;
+  slack?: { botToken: string; channelId: string; apiUrl: string };
+}> {
   const { config: loadDotenv } = await import('dotenv');
   const fromFile: Record<string, string> = {};
   loadDotenv({ processEnv: fromFile, quiet: true });
@@ -234,5 +245,8 @@ export async function loadAuditVerifyConfigFromProcess(): Promise<{ database: Da
     .safeParse(env);
   if (isBlank(env.SLACK_BOT_TOKEN) && isBlank(env.AUDIT_CHANNEL_ID)) return { database };
   if (!slack.success) throw new AppError('CONFIG_INVALID', `Invalid configuration: ${slack.error.issues.map((i) => i.message).join('; ')}`);
-  return { database, slack: { botToken: slack.data.SLACK_BOT_TOKEN, channelId: slack.data.AUDIT_CHANNEL_ID, apiUrl: slack.data.SLACK_API_URL } };
+  return {
+    database,
+    slack: { botToken: slack.data.SLACK_BOT_TOKEN, channelId: slack.data.AUDIT_CHANNEL_ID, apiUrl: slack.data.SLACK_API_URL },
+  };
 }

@@ -25,7 +25,13 @@ export function redact(text: string): string {
 function describeError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   const code = 'code' in error ? (error as { code: unknown }).code : undefined;
-  return { name: error.name, message: error.message, code, stack: error.stack, cause: error.cause === undefined ? undefined : describeError(error.cause) };
+  return {
+    name: error.name,
+    message: error.message,
+    code,
+    stack: error.stack,
+    cause: error.cause === undefined ? undefined : describeError(error.cause),
+  };
 }
 
 export interface LoggerOptions {
@@ -42,7 +48,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const write = (level: LogLevel, message: string, fields: LogFields = {}) => {
     if (ORDER[level] < threshold) return;
     const entry: LogFields = { time: new Date().toISOString(), level, msg: message, ...base };
-    for (const [name, value] of Object.entries(fields)) entry[name] = name === 'error' || value instanceof Error ? describeError(value) : value;
+    for (const [name, value] of Object.entries(fields))
+      entry[name] = name === 'error' || value instanceof Error ? describeError(value) : value;
     let line: string;
     try {
       line = JSON.stringify(entry);

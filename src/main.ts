@@ -37,7 +37,11 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Configuration and start-up errors are for an operator: say what is wrong, not where in the code.
-  console.error(isAppError(error) && error.code === 'CONFIG_INVALID' ? error.message : `Access Key Bot could not start: ${isAppError(error) ? error.message : String(error)}`);
+  console.error(
+    isAppError(error) && error.code === 'CONFIG_INVALID'
+      ? error.message
+      : `Access Key Bot could not start: ${isAppError(error) ? error.message : String(error)}`,
+  );
   if (isAppError(error) && error.cause !== undefined) console.error(String(error.cause));
   process.exit(1);
 });

@@ -76,7 +76,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const admins = await services.users.bootstrapAdmins(config.bootstrapAdmins);
     if (admins.length > 0) logger.info('bootstrap admins given System Admin', { users: admins });
     // The audit tail witness (README "Audit verification"): checked now, moved forward while running.
-    stops.push(await watchAuditTail(services, config.auditWitnessFile === undefined ? settingsWitness(deps.store.read) : fileWitness(config.auditWitnessFile), logger));
+    stops.push(
+      await watchAuditTail(
+        services,
+        config.auditWitnessFile === undefined ? settingsWitness(deps.store.read) : fileWitness(config.auditWitnessFile),
+        logger,
+      ),
+    );
 
     const slack = await createSlackApp({ config, services, now: deps.now, logger, clientOptions: options.slackClientOptions });
     // The integration API (docs/http-api.md), /healthz and Slack's endpoint on PORT; /metrics on METRICS_PORT.
@@ -103,7 +109,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const outbound = createSlackOutbound({ config, logger, clientOptions: options.slackClientOptions });
     // User-facing notifications (decision DMs, cards, role-deletion DMs, stale notices, secret-file deletion,
     // key API owner DMs, undelivered-key DMs, compromised-key DMs).
-    const notificationWorker = startNotificationWorker({ store: deps.store, now: deps.now, logger, channel: outbound.notifications, staleKeyAutoInactiveAfterMs: config.notifications.staleKeyAutoInactiveAfterMs, tuning: options.notificationTuning });
+    const notificationWorker = startNotificationWorker({
+      store: deps.store,
+      now: deps.now,
+      logger,
+      channel: outbound.notifications,
+      staleKeyAutoInactiveAfterMs: config.notifications.staleKeyAutoInactiveAfterMs,
+      tuning: options.notificationTuning,
+    });
     outboxSignal.onWake(() => notificationWorker.wake());
     stops.push(() => notificationWorker.stop());
     // Background work (expiry warnings, the audit mirror) starts here when options.background !== false.
@@ -125,7 +138,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       stops.push(() => scheduler.stop());
     }
 
-    logger.info('access key bot started', { port, metricsPort, mode: config.sandbox ? 'sandbox' : config.slack.socketMode ? 'socket' : 'http', database: config.database.kind });
+    logger.info('access key bot started', {
+      port,
+      metricsPort,
+      mode: config.sandbox ? 'sandbox' : config.slack.socketMode ? 'socket' : 'http',
+      database: config.database.kind,
+    });
     return { services, store: deps.store, slack, server, port, metricsPort, logger, stop: stopAll };
   } catch (error) {
     await stopAll();

@@ -7,7 +7,7 @@ const schemaPath = new URL('./fixtures/slack/manifest.schema.1.0.0.json', import
 const manifest = parse(readFileSync(new URL('../manifest.yml', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 describe('manifest.yml', () => {
-  it('is valid against Slack\'s official app manifest schema (version 1)', () => {
+  it("is valid against Slack's official app manifest schema (version 1)", () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
     const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')) as object);
     const valid = validate(manifest);
@@ -24,11 +24,25 @@ describe('manifest.yml', () => {
 
   it('declares /accesskey with escaped mentions, the scopes the app calls, App Home and interactivity', () => {
     const features = manifest.features as { slash_commands: Array<Record<string, unknown>>; app_home: Record<string, unknown> };
-    expect(features.slash_commands).toEqual([expect.objectContaining({ command: '/accesskey', should_escape: true, usage_hint: expect.any(String) })]);
+    expect(features.slash_commands).toEqual([
+      expect.objectContaining({ command: '/accesskey', should_escape: true, usage_hint: expect.any(String) }),
+    ]);
     expect(features.app_home.home_tab_enabled).toBe(true);
     const scopes = (manifest.oauth_config as { scopes: { bot: string[] } }).scopes.bot;
-    expect(scopes.sort()).toEqual(['channels:history', 'chat:write', 'commands', 'files:write', 'groups:history', 'im:write', 'users:read']);
-    const settings = manifest.settings as { interactivity: { is_enabled: boolean }; event_subscriptions: { bot_events: string[] }; socket_mode_enabled: boolean };
+    expect(scopes.sort()).toEqual([
+      'channels:history',
+      'chat:write',
+      'commands',
+      'files:write',
+      'groups:history',
+      'im:write',
+      'users:read',
+    ]);
+    const settings = manifest.settings as {
+      interactivity: { is_enabled: boolean };
+      event_subscriptions: { bot_events: string[] };
+      socket_mode_enabled: boolean;
+    };
     expect(settings.interactivity.is_enabled).toBe(true);
     expect(settings.event_subscriptions.bot_events).toContain('app_home_opened');
     expect(settings.socket_mode_enabled).toBe(true);

@@ -48,13 +48,27 @@ export class KyselyAuditOutbox implements AuditOutbox {
       // A priority record (a key reported compromised) jumps any backlog and goes out alone.
       const urgent = await dueRows(true, 1);
       const due = urgent.length > 0 ? urgent : await dueRows(false, request.maxItems);
-      const take = urgent.length > 0 ? 1 : takeForNextMessage(due.map((row) => Number(row.attempts)), request.maxItems);
+      const take =
+        urgent.length > 0
+          ? 1
+          : takeForNextMessage(
+              due.map((row) => Number(row.attempts)),
+              request.maxItems,
+            );
       if (take === 0) return { kind: 'idle' };
       const chosen = due.slice(0, take);
       const seqs = chosen.map((row) => Number(row.seq));
 
-      await trx.updateTable('audit_outbox').set({ claimed_until: at(nowMs + request.leaseMs) }).where('seq', 'in', seqs).execute();
-      await trx.updateTable('audit_mirror_gate').set({ not_before: at(nowMs + request.spacingMs), reason: 'pacing' }).where('id', '=', GATE_ID).execute();
+      await trx
+        .updateTable('audit_outbox')
+        .set({ claimed_until: at(nowMs + request.leaseMs) })
+        .where('seq', 'in', seqs)
+        .execute();
+      await trx
+        .updateTable('audit_mirror_gate')
+        .set({ not_before: at(nowMs + request.spacingMs), reason: 'pacing' })
+        .where('id', '=', GATE_ID)
+        .execute();
 
       const rows = await trx.selectFrom('audit_log').selectAll().where('seq', 'in', seqs).execute();
       const bySeq = new Map(rows.map((row) => [Number(row.seq), row]));
@@ -88,7 +102,12 @@ export class KyselyAuditOutbox implements AuditOutbox {
   async release(seqs: readonly number[]): Promise<void> {
     if (seqs.length === 0) return;
     await backgroundStatement(this.connection, (db) =>
-      db.updateTable('audit_outbox').set({ claimed_until: null }).where('seq', 'in', [...seqs]).where('state', '=', 'pending').execute(),
+      db
+        .updateTable('audit_outbox')
+        .set({ claimed_until: null })
+        .where('seq', 'in', [...seqs])
+        .where('state', '=', 'pending')
+        .execute(),
     );
   }
 
@@ -111,7 +130,12 @@ export class KyselyAuditOutbox implements AuditOutbox {
   async holdGate(until: Date, reason: string): Promise<void> {
     const untilIso = until.toISOString();
     await backgroundStatement(this.connection, (db) =>
-      db.updateTable('audit_mirror_gate').set({ not_before: untilIso, reason }).where('id', '=', GATE_ID).where('not_before', '<', untilIso).execute(),
+      db
+        .updateTable('audit_mirror_gate')
+        .set({ not_before: untilIso, reason })
+        .where('id', '=', GATE_ID)
+        .where('not_before', '<', untilIso)
+        .execute(),
     );
   }
 
@@ -144,9 +168,23 @@ export class KyselyAuditOutbox implements AuditOutbox {
 export async function pruneAuditOutbox(connection: Connection, cutoff: Date, limit: number): Promise<number> {
   const cutoffIso = cutoff.toISOString();
   return backgroundTransaction(connection, async (trx) => {
-    const victims = await trx.selectFrom('audit_outbox').select('seq').where('state', '=', 'posted').where('posted_at', '<', cutoffIso).orderBy('seq').limit(limit).execute();
+    const victims = await trx
+      .selectFrom('audit_outbox')
+      .select('seq')
+      .where('state', '=', 'posted')
+      .where('posted_at', '<', cutoffIso)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
     if (victims.length === 0) return 0;
-    await trx.deleteFrom('audit_outbox').where('seq', 'in', victims.map((v) => Number(v.seq))).execute();
+    await trx
+      .deleteFrom('audit_outbox')
+      .where(
+        'seq',
+        'in',
+        victims.map((v) => Number(v.seq)),
+      )
+      .execute();
     return victims.length;
   });
 }

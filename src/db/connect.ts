@@ -102,7 +102,11 @@ export function connect(config: DatabaseConfig, options: ConnectOptions = {}): C
     sqlite.pragma('busy_timeout = 0');
     const keyCache = new KeyCache();
     keyCache.useFeed(sqliteDataVersionFeed(sqlite));
-    return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', keyCache };
+    return {
+      db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }),
+      dialect: 'sqlite',
+      keyCache,
+    };
   }
   const pool = new pg.Pool({
     connectionString: config.url,
@@ -118,9 +122,23 @@ export function connect(config: DatabaseConfig, options: ConnectOptions = {}): C
     keepAliveInitialDelayMillis: 5000,
   });
   const keyCache = new KeyCache();
-  const listener = new KeyChangeListener(config.url, () => keyCache.invalidate(), (error) => options.onConnectionError?.(error));
+  const listener = new KeyChangeListener(
+    config.url,
+    () => keyCache.invalidate(),
+    (error) => options.onConnectionError?.(error),
+  );
   keyCache.useFeed(listener);
   // Kysely's destroy() ends the pool; the LISTEN connection goes with it, so no caller can leak it.
-  const guarded = new GuardedPool(pool, PG_LIMITS, (error) => options.onConnectionError?.(error), () => listener.stop());
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) }), dialect: 'postgres', keyCache, keyChanges: listener };
+  const guarded = new GuardedPool(
+    pool,
+    PG_LIMITS,
+    (error) => options.onConnectionError?.(error),
+    () => listener.stop(),
+  );
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) }),
+    dialect: 'postgres',
+    keyCache,
+    keyChanges: listener,
+  };
 }

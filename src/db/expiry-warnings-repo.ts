@@ -14,10 +14,29 @@ import type { Database } from './tables.js';
 const EVALUATED_UNTIL = 'expiry_warnings.evaluated_until';
 
 // A rotated key counts as not active here: its owner already has the successor, so no warnings.
-const toDueKey = (row: { id: string; name: string; owner_id: string; role_id: string; status: string; expires_at: string | null; created_at: string; rotated_to: string | null }): DueKey[] =>
+const toDueKey = (row: {
+  id: string;
+  name: string;
+  owner_id: string;
+  role_id: string;
+  status: string;
+  expires_at: string | null;
+  created_at: string;
+  rotated_to: string | null;
+}): DueKey[] =>
   row.expires_at === null
     ? []
-    : [{ id: row.id, name: row.name, ownerId: row.owner_id, roleId: row.role_id, status: row.rotated_to === null ? row.status : 'rotated', expiresAt: row.expires_at, createdAt: row.created_at }];
+    : [
+        {
+          id: row.id,
+          name: row.name,
+          ownerId: row.owner_id,
+          roleId: row.role_id,
+          status: row.rotated_to === null ? row.status : 'rotated',
+          expiresAt: row.expires_at,
+          createdAt: row.created_at,
+        },
+      ];
 
 const KEY_COLUMNS = ['id', 'name', 'owner_id', 'role_id', 'status', 'expires_at', 'created_at', 'rotated_to'] as const;
 
@@ -56,7 +75,11 @@ class KyselyWarningMarks implements WarningMarks {
 
   async currentKeys(ids: readonly string[]): Promise<Map<string, DueKey>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.trx.selectFrom('access_keys').select([...KEY_COLUMNS]).where('id', 'in', [...ids]).execute();
+    const rows = await this.trx
+      .selectFrom('access_keys')
+      .select([...KEY_COLUMNS])
+      .where('id', 'in', [...ids])
+      .execute();
     return new Map(rows.flatMap(toDueKey).map((key) => [key.id, key]));
   }
 
@@ -67,7 +90,11 @@ class KyselyWarningMarks implements WarningMarks {
     const rows = await this.trx
       .selectFrom('expiry_warnings')
       .select(['key_id', 'threshold', 'expires_at'])
-      .where('key_id', 'in', keys.map((k) => k.id))
+      .where(
+        'key_id',
+        'in',
+        keys.map((k) => k.id),
+      )
       .execute();
     for (const row of rows) if (expiryOf.get(row.key_id) === row.expires_at) marked.get(row.key_id)?.add(row.threshold);
     return marked;

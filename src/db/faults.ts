@@ -27,7 +27,11 @@ export function classifyFault(error: unknown): FaultKind {
     if (/^SQLITE_(IOERR|CANTOPEN|FULL|READONLY|CORRUPT|NOTADB|PROTOCOL)/.test(code)) return 'unavailable';
   }
   const message = error instanceof Error ? error.message : '';
-  if (/timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection is closed|Client has encountered a connection error/i.test(message)) {
+  if (
+    /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection is closed|Client has encountered a connection error/i.test(
+      message,
+    )
+  ) {
     return 'unavailable';
   }
   return 'other';
@@ -37,10 +41,16 @@ export function faultToAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   switch (classifyFault(error)) {
     case 'busy':
-      return new AppError('DB_BUSY', 'The key store is busy right now, so nothing was changed. Please try again in a moment.', { cause: error });
+      return new AppError('DB_BUSY', 'The key store is busy right now, so nothing was changed. Please try again in a moment.', {
+        cause: error,
+      });
     case 'transient':
     case 'unavailable':
-      return new AppError('DB_UNAVAILABLE', 'The key store cannot be reached right now, so nothing was changed. Please try again in a moment.', { cause: error });
+      return new AppError(
+        'DB_UNAVAILABLE',
+        'The key store cannot be reached right now, so nothing was changed. Please try again in a moment.',
+        { cause: error },
+      );
     case 'other':
       return new AppError('INTERNAL', 'Something went wrong on our side, so nothing was changed. Please try again.', { cause: error });
   }

@@ -113,7 +113,13 @@ export class KeyCache {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(keyHash, { value: Object.freeze({ key: Object.freeze({ ...found.key }), role: found.role === undefined ? undefined : Object.freeze({ ...found.role }) }), storedAt: this.#now() });
+    this.#entries.set(keyHash, {
+      value: Object.freeze({
+        key: Object.freeze({ ...found.key }),
+        role: found.role === undefined ? undefined : Object.freeze({ ...found.role }),
+      }),
+      storedAt: this.#now(),
+    });
     return found;
   }
 

@@ -83,12 +83,23 @@ export class KeyChangeListener implements ChangeFeed {
     if (client === undefined) return;
     // A black-holed connection may never confirm its end; shutting down must not wait for it.
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([client.end().catch(() => undefined), new Promise((resolve) => { timer = setTimeout(resolve, 1000); })]);
+    await Promise.race([
+      client.end().catch(() => undefined),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, 1000);
+      }),
+    ]);
     clearTimeout(timer);
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: LISTENER_APPLICATION_NAME, connectionTimeoutMillis: 1000, keepAlive: true, query_timeout: this.#tuning.staleAfterMs });
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: LISTENER_APPLICATION_NAME,
+      connectionTimeoutMillis: 1000,
+      keepAlive: true,
+      query_timeout: this.#tuning.staleAfterMs,
+    });
     this.#client = client;
     client.on('error', (error) => this.#lost(client, error));
     client.on('end', () => this.#lost(client));

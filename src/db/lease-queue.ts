@@ -65,14 +65,21 @@ export class LeaseQueue<Row> {
 
   /** Done for good ('sent', 'cancelled', or a table's own done state), with any columns it records. */
   async complete(id: string, state: string, now: Date, extra: Record<string, Value> = {}): Promise<void> {
-    const sets = [sql`state = ${state}`, sql`done_at = ${now.toISOString()}`, sql`claimed_until = ${null}`, ...Object.entries(extra).map(([column, value]) => sql`${sql.ref(column)} = ${value}`)];
+    const sets = [
+      sql`state = ${state}`,
+      sql`done_at = ${now.toISOString()}`,
+      sql`claimed_until = ${null}`,
+      ...Object.entries(extra).map(([column, value]) => sql`${sql.ref(column)} = ${value}`),
+    ];
     await backgroundStatement(this.connection, (db) => sql`update ${this.t} set ${sql.join(sets)} where id = ${id}`.execute(db));
   }
 
   /** Hands claimed rows back at once (stopping, or a pause for Slack) instead of letting the lease run out. */
   async release(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await backgroundStatement(this.connection, (db) => sql`update ${this.t} set claimed_until = ${null} where id in (${this.ids(ids)}) and state = 'pending'`.execute(db));
+    await backgroundStatement(this.connection, (db) =>
+      sql`update ${this.t} set claimed_until = ${null} where id in (${this.ids(ids)}) and state = 'pending'`.execute(db),
+    );
   }
 
   /** Charges one failed attempt; `retryAt: null` parks the row for good (an operator re-queues it). */
@@ -88,7 +95,10 @@ export class LeaseQueue<Row> {
 
   async backlog(): Promise<{ pending: number; parked: number }> {
     const rows = await backgroundStatement(this.connection, (db) =>
-      sql<{ state: string; n: number | string }>`select state, count(*) as n from ${this.t} where state in ('pending', 'parked') group by state`.execute(db),
+      sql<{
+        state: string;
+        n: number | string;
+      }>`select state, count(*) as n from ${this.t} where state in ('pending', 'parked') group by state`.execute(db),
     );
     const count = (state: string) => Number(rows.rows.find((row) => row.state === state)?.n ?? 0);
     return { pending: count('pending'), parked: count('parked') };

@@ -17,7 +17,9 @@ type AuditedWrite = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => Promi
 function parsePayload(raw: unknown): Pick<QueuedNotification, 'notification' | 'unreadable'> {
   try {
     const parsed = notificationSchema.safeParse(JSON.parse(String(raw)));
-    return parsed.success ? { notification: parsed.data } : { notification: undefined, unreadable: `unreadable notification: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+    return parsed.success
+      ? { notification: parsed.data }
+      : { notification: undefined, unreadable: `unreadable notification: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
   } catch (error) {
     return { notification: undefined, unreadable: `unreadable notification: ${lastErrorText(error)}` };
   }
@@ -38,7 +40,12 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
     private readonly connection: Connection,
     private readonly writeAudited: AuditedWrite,
   ) {
-    this.queue = new LeaseQueue(connection, 'notification_outbox', ['payload', 'created_at'], (row) => ({ id: String(row.id), attempts: Number(row.attempts), createdAt: String(row.created_at), ...parsePayload(row.payload) }));
+    this.queue = new LeaseQueue(connection, 'notification_outbox', ['payload', 'created_at'], (row) => ({
+      id: String(row.id),
+      attempts: Number(row.attempts),
+      createdAt: String(row.created_at),
+      ...parsePayload(row.payload),
+    }));
   }
 
   claim(request: { now: Date; leaseMs: number; maxItems: number }): Promise<QueuedNotification[]> {
@@ -88,7 +95,12 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
         .execute();
       let queued = 0;
       for (const { id } of due) {
-        const marked = await trx.updateTable('access_requests').set({ reminded_at: nowIso }).where('id', '=', id).where('reminded_at', 'is', null).executeTakeFirst();
+        const marked = await trx
+          .updateTable('access_requests')
+          .set({ reminded_at: nowIso })
+          .where('id', '=', id)
+          .where('reminded_at', 'is', null)
+          .executeTakeFirst();
         if (Number(marked.numUpdatedRows) !== 1) continue;
         await insertNotification(trx, { kind: 'request.reminder', requestId: id }, nowIso);
         queued += 1;
@@ -100,7 +112,14 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
   /** Open (pending, unexpired) requests, oldest first, for `/accesskey admin requests`. */
   async listOpenRequests(now: Date, limit: number): Promise<AccessRequest[]> {
     const ids = await backgroundStatement(this.connection, (db) =>
-      db.selectFrom('access_requests').select('id').where('status', '=', 'pending').where('expires_at', '>', now.toISOString()).orderBy('created_at').limit(limit).execute(),
+      db
+        .selectFrom('access_requests')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('expires_at', '>', now.toISOString())
+        .orderBy('created_at')
+        .limit(limit)
+        .execute(),
     );
     const repos = reposOver(this.connection.db);
     const found = await Promise.all(ids.map((row) => repos.accessRequests.find(row.id)));
@@ -125,13 +144,26 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
         .where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now.toISOString())]))
         .where(CLOCK_FROM, '<=', cutoffIso)
         .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('stale_key_notices as n').select(sql<number>`1`.as('one')).whereRef('n.key_id', '=', 'k.id').where('n.clock_from', '=', CLOCK_FROM))),
+          not(
+            exists(
+              selectFrom('stale_key_notices as n')
+                .select(sql<number>`1`.as('one'))
+                .whereRef('n.key_id', '=', 'k.id')
+                .where('n.clock_from', '=', CLOCK_FROM),
+            ),
+          ),
         )
         .orderBy('k.id')
         .limit(limit)
         .execute(),
     );
-    return rows.map((row) => ({ id: row.id, name: row.name, ownerId: row.owner_id, roleId: row.role_id, clockFrom: String(row.clock_from) }));
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      ownerId: row.owner_id,
+      roleId: row.role_id,
+      clockFrom: String(row.clock_from),
+    }));
   }
 
   /**
@@ -146,7 +178,11 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
       const current = await trx
         .selectFrom('access_keys as k')
         .select(['k.id', CLOCK_FROM.as('clock_from')])
-        .where('k.id', 'in', candidates.map((c) => c.id))
+        .where(
+          'k.id',
+          'in',
+          candidates.map((c) => c.id),
+        )
         .where('k.status', '=', 'active')
         .execute();
       const clockOf = new Map(current.map((row) => [row.id, String(row.clock_from)]));
@@ -154,11 +190,22 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
       if (still.length === 0) return 0;
       const inserted = await trx
         .insertInto('stale_key_notices')
-        .values(still.map((c) => ({ id: randomUUID(), key_id: c.id, clock_from: c.clockFrom, owner_id: c.ownerId, state: 'notified', created_at: nowIso, done_at: null })))
+        .values(
+          still.map((c) => ({
+            id: randomUUID(),
+            key_id: c.id,
+            clock_from: c.clockFrom,
+            owner_id: c.ownerId,
+            state: 'notified',
+            created_at: nowIso,
+            done_at: null,
+          })),
+        )
         .onConflict((oc) => oc.columns(['key_id', 'clock_from']).doNothing())
         .returning(['key_id', 'clock_from'])
         .execute();
-      for (const row of inserted) await insertNotification(trx, { kind: 'stale_key.notice', keyId: row.key_id, clockFrom: row.clock_from }, nowIso);
+      for (const row of inserted)
+        await insertNotification(trx, { kind: 'stale_key.notice', keyId: row.key_id, clockFrom: row.clock_from }, nowIso);
       return inserted.length;
     });
   }
@@ -166,7 +213,14 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
   /** Notices still open (`notified`) that were written at or before `before`: due for auto-inactivation. */
   async noticesDue(before: Date, limit: number): Promise<StaleNotice[]> {
     const rows = await backgroundStatement(this.connection, (db) =>
-      db.selectFrom('stale_key_notices').select(['id', 'key_id', 'clock_from', 'created_at']).where('state', '=', 'notified').where('created_at', '<=', before.toISOString()).orderBy('created_at').limit(limit).execute(),
+      db
+        .selectFrom('stale_key_notices')
+        .select(['id', 'key_id', 'clock_from', 'created_at'])
+        .where('state', '=', 'notified')
+        .where('created_at', '<=', before.toISOString())
+        .orderBy('created_at')
+        .limit(limit)
+        .execute(),
     );
     return rows.map((row) => ({ id: row.id, keyId: row.key_id, clockFrom: row.clock_from, noticedAt: row.created_at }));
   }
@@ -176,11 +230,20 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
     return this.writeAudited((trx) =>
       fn(reposOver(trx), {
         currentClock: async (keyId) => {
-          const row = await trx.selectFrom('access_keys as k').select(CLOCK_FROM.as('clock_from')).where('k.id', '=', keyId).executeTakeFirst();
+          const row = await trx
+            .selectFrom('access_keys as k')
+            .select(CLOCK_FROM.as('clock_from'))
+            .where('k.id', '=', keyId)
+            .executeTakeFirst();
           return row === undefined ? undefined : String(row.clock_from);
         },
         close: async (id, state, at) => {
-          const done = await trx.updateTable('stale_key_notices').set({ state, done_at: at }).where('id', '=', id).where('state', '=', 'notified').executeTakeFirst();
+          const done = await trx
+            .updateTable('stale_key_notices')
+            .set({ state, done_at: at })
+            .where('id', '=', id)
+            .where('state', '=', 'notified')
+            .executeTakeFirst();
           return Number(done.numUpdatedRows) === 1;
         },
       }),
@@ -205,7 +268,14 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
         .limit(limit)
         .execute();
       if (victims.length === 0) return 0;
-      await trx.deleteFrom('stale_key_notices').where('id', 'in', victims.map((v) => v.id)).execute();
+      await trx
+        .deleteFrom('stale_key_notices')
+        .where(
+          'id',
+          'in',
+          victims.map((v) => v.id),
+        )
+        .execute();
       return victims.length;
     });
   }

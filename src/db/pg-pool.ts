@@ -28,7 +28,10 @@ async function connectWithin(pool: pg.Pool, ms: number): Promise<pg.PoolClient> 
   try {
     return await Promise.race([pending, timeout]);
   } catch (error) {
-    pending.then((late) => late.release(), () => undefined);
+    pending.then(
+      (late) => late.release(),
+      () => undefined,
+    );
     throw error;
   } finally {
     clearTimeout(timer);
@@ -51,7 +54,10 @@ class GuardedClient implements PostgresPoolClient {
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
-  query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters: ReadonlyArray<unknown> = []): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+  query<R>(
+    sqlOrCursor: string | PostgresCursor<R>,
+    parameters: ReadonlyArray<unknown> = [],
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     // The dialect is configured without a cursor class, so Kysely never hands us one.
     if (typeof sqlOrCursor !== 'string') throw new Error('streaming queries are not configured');
     return this.run<R>(sqlOrCursor, parameters);

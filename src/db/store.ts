@@ -32,7 +32,8 @@ function withFaultMapping(repos: Repos, dialect: Connection['dialect']): Repos {
     mapped[table] = Object.fromEntries(
       Object.entries(methods as Record<string, (...a: unknown[]) => Promise<unknown>>).map(([name, method]) => [
         name,
-        (...args: unknown[]) => withFaultRetries({ dialect, deadlineMs: INTERACTIVE_DEADLINE_MS, retryUnavailable: true, bounded: true }, () => method(...args)),
+        (...args: unknown[]) =>
+          withFaultRetries({ dialect, deadlineMs: INTERACTIVE_DEADLINE_MS, retryUnavailable: true, bounded: true }, () => method(...args)),
       ]),
     );
   }
@@ -59,7 +60,8 @@ export function createStore(connection: Connection): Store {
       if (dialect === 'postgres') await lockAuditHead(trx);
       const result = await fn(trx);
       // Delivered at commit, and only then, to every replica's listener (key-change-listener.ts).
-      if (keysMayChange && dialect === 'postgres') await sql`select pg_notify(${KEY_CHANGES_CHANNEL}, ${connection.keyChanges?.origin ?? ''})`.execute(trx);
+      if (keysMayChange && dialect === 'postgres')
+        await sql`select pg_notify(${KEY_CHANGES_CHANNEL}, ${connection.keyChanges?.origin ?? ''})`.execute(trx);
       return result;
     });
   }
@@ -75,7 +77,10 @@ export function createStore(connection: Connection): Store {
   async function writeAudited<T>(fn: (trx: Transaction<Database>) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     const keysMayChange = options.cannotRevokeKeys !== true;
     try {
-      return await withFaultRetries({ dialect, deadlineMs: options.budgetMs ?? INTERACTIVE_DEADLINE_MS, retryUnavailable: true, bounded: true }, () => attempt(fn, keysMayChange));
+      return await withFaultRetries(
+        { dialect, deadlineMs: options.budgetMs ?? INTERACTIVE_DEADLINE_MS, retryUnavailable: true, bounded: true },
+        () => attempt(fn, keysMayChange),
+      );
     } finally {
       if (keysMayChange) keyCache.invalidate();
     }

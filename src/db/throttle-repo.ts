@@ -20,7 +20,9 @@ export class KyselyThrottleCounters implements ThrottleCounters {
       db
         .insertInto('auth_throttle')
         .values({ scope, subject, window_index: windowIndex, count: 1, expires_ms: expiresMs })
-        .onConflict((conflict) => conflict.columns(['scope', 'subject', 'window_index']).doUpdateSet({ count: sql<number>`${sql.ref('auth_throttle.count')} + 1` }))
+        .onConflict((conflict) =>
+          conflict.columns(['scope', 'subject', 'window_index']).doUpdateSet({ count: sql<number>`${sql.ref('auth_throttle.count')} + 1` }),
+        )
         .returning('count')
         .executeTakeFirstOrThrow(),
     );
@@ -41,7 +43,9 @@ export class KyselyThrottleCounters implements ThrottleCounters {
   }
 
   async prune(nowMs: number): Promise<number> {
-    const result = await backgroundStatement(this.#connection, (db) => db.deleteFrom('auth_throttle').where('expires_ms', '<', nowMs).executeTakeFirst());
+    const result = await backgroundStatement(this.#connection, (db) =>
+      db.deleteFrom('auth_throttle').where('expires_ms', '<', nowMs).executeTakeFirst(),
+    );
     return Number(result.numDeletedRows);
   }
 }

@@ -11,7 +11,13 @@ import { contextIn, userContext } from './users.js';
 const REASON_MAX = 500;
 
 /** R1 via Slack: a user without API access asks; the request waits for an admin, for a limited time. */
-export async function requestApiAccess(deps: DomainDeps, userId: string, rawReason: string | undefined, ttlDays: number, once?: string): Promise<AccessRequest> {
+export async function requestApiAccess(
+  deps: DomainDeps,
+  userId: string,
+  rawReason: string | undefined,
+  ttlDays: number,
+  once?: string,
+): Promise<AccessRequest> {
   const reason = rawReason?.trim() === '' ? undefined : rawReason?.trim();
   if (reason !== undefined && ([...reason].length > REASON_MAX || /[\p{Cc}]/u.test(reason.replace(/\n/g, '')))) {
     throw new AppError('INVALID_INPUT', `Keep the reason under ${REASON_MAX} characters, without control characters.`);
@@ -20,13 +26,21 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
     const ctx = await contextIn(tx, deps, userId);
     if (ctx.hasApiAccess) throw new AppError('INVALID_INPUT', 'You already have API access. Create a key with `/accesskey create`.');
     // A replay of the same press must not post the card a second time while the first post is under way.
-    if (!(await firstTime(tx, deps, userId, once))) throw new AppError('REQUEST_PENDING', 'You already asked for API access; an admin has not decided yet. You will get a DM either way.');
+    if (!(await firstTime(tx, deps, userId, once)))
+      throw new AppError(
+        'REQUEST_PENDING',
+        'You already asked for API access; an admin has not decided yet. You will get a DM either way.',
+      );
     const now = deps.now();
     const pending = await tx.accessRequests.findPending(userId);
     if (pending !== undefined && Date.parse(pending.expiresAt) > now.getTime()) {
       // Its card never reached the admins (Slack was down): hand it back so the caller posts it now.
       if (pending.cardTs === null) return pending;
-      throw new AppError('REQUEST_PENDING', 'You already asked for API access; an admin has not decided yet. You will get a DM either way.', { details: { requestId: pending.id } });
+      throw new AppError(
+        'REQUEST_PENDING',
+        'You already asked for API access; an admin has not decided yet. You will get a DM either way.',
+        { details: { requestId: pending.id } },
+      );
     }
     // The old card shows it expired; no DM, since the requester is asking again right now.
     if (pending !== undefined) await expireIn(tx, deps, pending, { dm: false });
@@ -44,7 +58,11 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
       cardTs: null,
     };
     await tx.accessRequests.insert(request);
-    await appendAudit(tx, { actorId: userId, action: 'api_access.requested', ownerId: userId, details: { requestId: request.id, reason: request.reason } }, now);
+    await appendAudit(
+      tx,
+      { actorId: userId, action: 'api_access.requested', ownerId: userId, details: { requestId: request.id, reason: request.reason } },
+      now,
+    );
     return request;
   });
 }
@@ -52,7 +70,11 @@ export async function requestApiAccess(deps: DomainDeps, userId: string, rawReas
 async function expireIn(tx: Repos, deps: DomainDeps, request: AccessRequest, tell: { dm: boolean } = { dm: true }): Promise<AccessRequest> {
   const now = deps.now();
   await tx.accessRequests.update(request.id, { status: 'expired', decidedAt: iso(now) });
-  await appendAudit(tx, { actorId: 'system', action: 'api_access.request_expired', ownerId: request.userId, details: { requestId: request.id } }, now);
+  await appendAudit(
+    tx,
+    { actorId: 'system', action: 'api_access.request_expired', ownerId: request.userId, details: { requestId: request.id } },
+    now,
+  );
   await queueOutcomeNotices(tx, request, iso(now), undefined, tell.dm);
   return { ...request, status: 'expired', decidedAt: iso(now) };
 }
@@ -61,10 +83,17 @@ async function expireIn(tx: Repos, deps: DomainDeps, request: AccessRequest, tel
  * The card shows the outcome in place and the requester gets a DM, through the notification outbox in
  * the deciding transaction: a Slack outage delays both and loses neither.
  */
-async function queueOutcomeNotices(tx: Repos, request: AccessRequest, at: string, card?: { channel?: string; ts?: string }, dm = true): Promise<void> {
+async function queueOutcomeNotices(
+  tx: Repos,
+  request: AccessRequest,
+  at: string,
+  card?: { channel?: string; ts?: string },
+  dm = true,
+): Promise<void> {
   const channel = request.cardChannel ?? card?.channel;
   const ts = request.cardTs ?? card?.ts;
-  if (channel !== undefined && ts !== undefined) await tx.notifications.enqueue({ kind: 'request.card_update', requestId: request.id, channel, ts }, at);
+  if (channel !== undefined && ts !== undefined)
+    await tx.notifications.enqueue({ kind: 'request.card_update', requestId: request.id, channel, ts }, at);
   if (dm) await tx.notifications.enqueue({ kind: 'request.decision_dm', requestId: request.id }, at);
 }
 
@@ -90,7 +119,15 @@ export type DecisionOutcome =
  * a second click or a replayed request never decides twice. A non-admin's click changes nothing and is
  * itself audited (a forged admin click must leave a trace).
  */
-export async function decideAccessRequest(deps: DomainDeps, actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string, once?: string, card?: { channel?: string; ts?: string }): Promise<DecisionOutcome> {
+export async function decideAccessRequest(
+  deps: DomainDeps,
+  actorId: string,
+  requestId: string,
+  decision: 'approve' | 'deny',
+  reason?: string,
+  once?: string,
+  card?: { channel?: string; ts?: string },
+): Promise<DecisionOutcome> {
   const cleanReason = reason?.trim() === '' ? null : (reason?.trim().slice(0, REASON_MAX) ?? null);
   try {
     return await deps.store.write(async (tx) => {
@@ -102,14 +139,42 @@ export async function decideAccessRequest(deps: DomainDeps, actorId: string, req
       if (request.status !== 'pending') return { outcome: 'already', request };
       if (request.userId === actorId) throw new AppError('SELF_DECISION', SELF_DECISION);
       const now = deps.now();
-      if (Date.parse(request.expiresAt) <= now.getTime()) return { outcome: 'expired', request: await expireIn(tx, deps, { ...request, cardChannel: request.cardChannel ?? card?.channel ?? null, cardTs: request.cardTs ?? card?.ts ?? null }) };
+      if (Date.parse(request.expiresAt) <= now.getTime())
+        return {
+          outcome: 'expired',
+          request: await expireIn(tx, deps, {
+            ...request,
+            cardChannel: request.cardChannel ?? card?.channel ?? null,
+            cardTs: request.cardTs ?? card?.ts ?? null,
+          }),
+        };
       if (decision === 'approve') {
         const target = await contextIn(tx, deps, request.userId);
         if (!target.user.apiAccess) await tx.users.update(request.userId, { apiAccess: true });
       }
-      const decided: AccessRequest = { ...request, status: decision === 'approve' ? 'approved' : 'denied', decidedAt: iso(now), decidedBy: actorId, decisionReason: cleanReason };
-      await tx.accessRequests.update(request.id, { status: decided.status, decidedAt: decided.decidedAt, decidedBy: actorId, decisionReason: cleanReason });
-      await appendAudit(tx, { actorId, action: decision === 'approve' ? 'api_access.approved' : 'api_access.denied', ownerId: request.userId, details: { requestId: request.id, reason: cleanReason } }, now);
+      const decided: AccessRequest = {
+        ...request,
+        status: decision === 'approve' ? 'approved' : 'denied',
+        decidedAt: iso(now),
+        decidedBy: actorId,
+        decisionReason: cleanReason,
+      };
+      await tx.accessRequests.update(request.id, {
+        status: decided.status,
+        decidedAt: decided.decidedAt,
+        decidedBy: actorId,
+        decisionReason: cleanReason,
+      });
+      await appendAudit(
+        tx,
+        {
+          actorId,
+          action: decision === 'approve' ? 'api_access.approved' : 'api_access.denied',
+          ownerId: request.userId,
+          details: { requestId: request.id, reason: cleanReason },
+        },
+        now,
+      );
       await queueOutcomeNotices(tx, decided, iso(now), card);
       return { outcome: 'decided', request: decided };
     });
@@ -121,14 +186,23 @@ export async function decideAccessRequest(deps: DomainDeps, actorId: string, req
 }
 
 async function auditSelfDecision(deps: DomainDeps, actorId: string, requestId: string, attempted: 'approve' | 'deny'): Promise<void> {
-  await deps.store.write((tx) => appendAudit(tx, { actorId, action: 'api_access.self_decision_refused', ownerId: actorId, details: { requestId, attempted } }, deps.now()));
+  await deps.store.write((tx) =>
+    appendAudit(
+      tx,
+      { actorId, action: 'api_access.self_decision_refused', ownerId: actorId, details: { requestId, attempted } },
+      deps.now(),
+    ),
+  );
 }
 
 /** Aggregated like failed authentications (usage.ts): at most two records per actor, attempt and minute. */
 async function auditRefusal(deps: DomainDeps, actorId: string, requestId: string, attempted: 'approve' | 'deny'): Promise<void> {
-  const verdict = deps.refusals?.recordRefusal({ actorId, action: 'api_access.decision_refused', attempted, details: { requestId } }) ?? 'write_now';
+  const verdict =
+    deps.refusals?.recordRefusal({ actorId, action: 'api_access.decision_refused', attempted, details: { requestId } }) ?? 'write_now';
   if (verdict === 'aggregated') return;
-  await deps.store.write((tx) => appendAudit(tx, { actorId, action: 'api_access.decision_refused', details: { requestId, attempted, count: 1 } }, deps.now()));
+  await deps.store.write((tx) =>
+    appendAudit(tx, { actorId, action: 'api_access.decision_refused', details: { requestId, attempted, count: 1 } }, deps.now()),
+  );
 }
 
 /** Before the deny modal opens: only an admin may go on (a refusal is audited), and only while pending. */
@@ -167,4 +241,3 @@ export async function expireAccessRequests(deps: DomainDeps, limit = 100): Promi
   }
   return expired;
 }
-

@@ -7,19 +7,32 @@ import type { Repos } from './ports.js';
 import { contextIn, requireAdminIn } from './users.js';
 
 /** R1: an admin enables API access for a user. Keys made inactive by an earlier revoke stay inactive. */
-export async function grantApiAccess(deps: DomainDeps, actorId: string, userId: string, via: 'direct' | 'request' = 'direct'): Promise<{ changed: boolean }> {
+export async function grantApiAccess(
+  deps: DomainDeps,
+  actorId: string,
+  userId: string,
+  via: 'direct' | 'request' = 'direct',
+): Promise<{ changed: boolean }> {
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
     const target = await contextIn(tx, deps, userId);
     if (target.hasApiAccess) return { changed: false };
     await tx.users.update(userId, { apiAccess: true });
-    await appendAudit(tx, { actorId, action: via === 'request' ? 'api_access.approved' : 'api_access.granted', ownerId: userId }, deps.now());
+    await appendAudit(
+      tx,
+      { actorId, action: via === 'request' ? 'api_access.approved' : 'api_access.granted', ownerId: userId },
+      deps.now(),
+    );
     return { changed: true };
   });
 }
 
 /** R1: revoking API access makes every active key of the user inactive, each change audited. */
-export async function revokeApiAccess(deps: DomainDeps, actorId: string, userId: string): Promise<{ changed: boolean; deactivated: AccessKey[] }> {
+export async function revokeApiAccess(
+  deps: DomainDeps,
+  actorId: string,
+  userId: string,
+): Promise<{ changed: boolean; deactivated: AccessKey[] }> {
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
     const target = await contextIn(tx, deps, userId);
@@ -38,7 +51,13 @@ export async function revokeApiAccess(deps: DomainDeps, actorId: string, userId:
  * R1: a user without API access has no active key. Whoever loses it (a revoke, or losing System Admin,
  * which implies it) has every active key made inactive, each audited as a revocation.
  */
-export async function deactivateKeysOnAccessLoss(tx: Repos, actorId: string, userId: string, reason: 'api_access_revoked' | 'api_access_lost', now: Date): Promise<AccessKey[]> {
+export async function deactivateKeysOnAccessLoss(
+  tx: Repos,
+  actorId: string,
+  userId: string,
+  reason: 'api_access_revoked' | 'api_access_lost',
+  now: Date,
+): Promise<AccessKey[]> {
   const deactivated: AccessKey[] = [];
   for (const key of await tx.keys.list({ ownerId: userId })) {
     if (key.status !== 'active') continue;

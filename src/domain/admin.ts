@@ -5,7 +5,11 @@ import type { KeyView } from './keys/find.js';
 import { requireAdmin as requireAdminContext } from './users.js';
 
 /** Admin oversight (docs/rules.md: admin-oversight): every key, paged. */
-export async function listAllKeys(deps: DomainDeps, actorId: string, filter: { ownerId?: string; limit: number; offset: number }): Promise<{ keys: KeyView[]; total: number }> {
+export async function listAllKeys(
+  deps: DomainDeps,
+  actorId: string,
+  filter: { ownerId?: string; limit: number; offset: number },
+): Promise<{ keys: KeyView[]; total: number }> {
   const repos = deps.store.read;
   await requireAdminContext(deps, actorId);
   const [keys, total, roles] = await Promise.all([
@@ -24,7 +28,12 @@ export async function searchAuditAsAdmin(deps: DomainDeps, actorId: string, filt
 }
 
 /** Everything since a date, oldest first, in pages (for the CSV export). */
-export async function exportAudit(deps: DomainDeps, actorId: string, sinceIso: string | undefined, maxRecords = 100_000): Promise<AuditRecord[]> {
+export async function exportAudit(
+  deps: DomainDeps,
+  actorId: string,
+  sinceIso: string | undefined,
+  maxRecords = 100_000,
+): Promise<AuditRecord[]> {
   await requireAdminContext(deps, actorId);
   const out: AuditRecord[] = [];
   let after = 0;

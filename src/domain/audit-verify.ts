@@ -124,7 +124,13 @@ export async function checkAuditTail(deps: DomainDeps, witness: AuditWitness): P
       {
         actorId: SYSTEM_ACTOR,
         action: 'audit.tail_mismatch',
-        details: { seenSeq: seen.seq, seenHash: seen.hash.slice(0, 16), foundHash: record === undefined ? null : record.hash.slice(0, 16), headSeqBefore: head.seq, witness: witness.where },
+        details: {
+          seenSeq: seen.seq,
+          seenHash: seen.hash.slice(0, 16),
+          foundHash: record === undefined ? null : record.hash.slice(0, 16),
+          headSeqBefore: head.seq,
+          witness: witness.where,
+        },
       },
       deps.now(),
     );
@@ -163,7 +169,8 @@ export function parseWitness(raw: string | undefined): AuditHead | undefined {
     const value: unknown = JSON.parse(raw);
     if (typeof value !== 'object' || value === null) return undefined;
     const { seq, hash } = value as { seq?: unknown; hash?: unknown };
-    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) return undefined;
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash))
+      return undefined;
     return { seq, hash };
   } catch {
     return undefined;
@@ -176,7 +183,12 @@ export function describeVerification(result: AuditVerification): string[] {
   const { chain } = result;
   if (chain.ok) lines.push(`Hash chain intact: ${chain.records} record(s), head #${result.head.seq}.`);
   else {
-    const what = chain.problem === 'edited' ? 'was edited (its content no longer matches its hash)' : chain.problem === 'missing' ? 'is missing' : 'was relinked (it no longer points at the record before it)';
+    const what =
+      chain.problem === 'edited'
+        ? 'was edited (its content no longer matches its hash)'
+        : chain.problem === 'missing'
+          ? 'is missing'
+          : 'was relinked (it no longer points at the record before it)';
     lines.push(`Hash chain BROKEN: record #${chain.seq} ${what}. ${chain.records} record(s) before it verify.`);
   }
   if (result.mirrorError !== undefined) lines.push(`Security-channel cross-check could not run: ${result.mirrorError}`);
@@ -184,12 +196,21 @@ export function describeVerification(result: AuditVerification): string[] {
   else {
     const m = result.mirror;
     if (m.posted === 0) lines.push('Security channel: no mirrored records found to compare with.');
-    else if (m.firstMismatch === undefined) lines.push(`Security channel: all ${m.posted} posted record hash(es) match the chain, through #${m.matchedThrough ?? 0}.`);
+    else if (m.firstMismatch === undefined)
+      lines.push(`Security channel: all ${m.posted} posted record hash(es) match the chain, through #${m.matchedThrough ?? 0}.`);
     else {
-      const why = m.firstMismatch.problem === 'hash_differs' ? 'has a different hash in the database than the channel shows' : 'was posted to the channel but is not in the database';
-      lines.push(`Security channel MISMATCH: record #${m.firstMismatch.seq} ${why}. ${m.matched} of ${m.posted} posted record(s) match${m.matchedThrough === null ? '' : `; everything through #${m.matchedThrough} matches`}.`);
+      const why =
+        m.firstMismatch.problem === 'hash_differs'
+          ? 'has a different hash in the database than the channel shows'
+          : 'was posted to the channel but is not in the database';
+      lines.push(
+        `Security channel MISMATCH: record #${m.firstMismatch.seq} ${why}. ${m.matched} of ${m.posted} posted record(s) match${m.matchedThrough === null ? '' : `; everything through #${m.matchedThrough} matches`}.`,
+      );
     }
-    if (m.lastPostedSeq !== null && m.lastPostedSeq < result.head.seq) lines.push(`Records after #${m.lastPostedSeq} are not in the channel yet (mirror backlog or older history), so only the chain vouches for them.`);
+    if (m.lastPostedSeq !== null && m.lastPostedSeq < result.head.seq)
+      lines.push(
+        `Records after #${m.lastPostedSeq} are not in the channel yet (mirror backlog or older history), so only the chain vouches for them.`,
+      );
   }
   return lines;
 }

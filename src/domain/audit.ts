@@ -25,8 +25,23 @@ export function hashAuditRecord(record: ChainFields): string {
 }
 
 /** The audit event of a change to one key: the key's identity and expiry as they are after the change. */
-export function auditOf(actorId: string, action: AuditAction, key: Pick<AccessKey, 'id' | 'name' | 'ownerId' | 'expiresAt'>, role: Pick<Role, 'name'> | undefined, details: Record<string, string | number | boolean | null> = {}) {
-  return { actorId, action, keyId: key.id, keyName: key.name, ownerId: key.ownerId, roleName: role?.name ?? null, expiresAt: key.expiresAt, details };
+export function auditOf(
+  actorId: string,
+  action: AuditAction,
+  key: Pick<AccessKey, 'id' | 'name' | 'ownerId' | 'expiresAt'>,
+  role: Pick<Role, 'name'> | undefined,
+  details: Record<string, string | number | boolean | null> = {},
+) {
+  return {
+    actorId,
+    action,
+    keyId: key.id,
+    keyName: key.name,
+    ownerId: key.ownerId,
+    roleName: role?.name ?? null,
+    expiresAt: key.expiresAt,
+    details,
+  };
 }
 
 /** Refuses anything that looks like a secret: no code path may put one into the append-only log. */

@@ -70,14 +70,21 @@ export function planWarnings(
   const due = thresholds.filter((t) => entersAt(key.expiresAt, t) <= now.getTime()).sort((a, b) => a.leadMs - b.leadMs);
   const [urgent, ...rest] = due;
   if (urgent === undefined) return { notify: undefined, skip: [] };
-  const skip: WarningPlan['skip'] = rest.filter((t) => !marked.has(t.id)).map((threshold) => ({ threshold, reason: 'superseded' as const }));
+  const skip: WarningPlan['skip'] = rest
+    .filter((t) => !marked.has(t.id))
+    .map((threshold) => ({ threshold, reason: 'superseded' as const }));
   if (marked.has(urgent.id)) return { notify: undefined, skip };
   const reason = reasonNotToWarn(key, urgent, now, options.staleAfterMs);
   if (reason !== undefined) return { notify: undefined, skip: [{ threshold: urgent, reason }, ...skip] };
   return { notify: urgent, skip };
 }
 
-function reasonNotToWarn(key: Pick<DueKey, 'expiresAt' | 'createdAt' | 'status'>, threshold: Threshold, now: Date, staleAfterMs: number): SkipReason | undefined {
+function reasonNotToWarn(
+  key: Pick<DueKey, 'expiresAt' | 'createdAt' | 'status'>,
+  threshold: Threshold,
+  now: Date,
+  staleAfterMs: number,
+): SkipReason | undefined {
   if (key.status !== 'active') return 'inactive';
   if (threshold.leadMs > 0 && entersAt(key.expiresAt, threshold) <= Date.parse(key.createdAt)) return 'entered_at_creation';
   if (threshold.leadMs === 0 && now.getTime() - Date.parse(key.expiresAt) > staleAfterMs) return 'stale';

@@ -14,7 +14,12 @@ export const notificationSchema = z.discriminatedUnion('kind', [
   /** The requester learns the decision (approved, denied or expired). */
   z.object({ kind: z.literal('request.decision_dm'), requestId: z.string().min(1).max(100) }),
   /** The approvals card shows the decision in place. */
-  z.object({ kind: z.literal('request.card_update'), requestId: z.string().min(1).max(100), channel: z.string().min(1).max(50), ts: z.string().min(1).max(50) }),
+  z.object({
+    kind: z.literal('request.card_update'),
+    requestId: z.string().min(1).max(100),
+    channel: z.string().min(1).max(50),
+    ts: z.string().min(1).max(50),
+  }),
   /** A request still open after ACCESS_REQUEST_REMIND_AFTER is re-posted once, linking its card. */
   z.object({ kind: z.literal('request.reminder'), requestId: z.string().min(1).max(100) }),
   /** R4: an owner whose keys went with a role (deleted, or removed from them). */
@@ -28,9 +33,19 @@ export const notificationSchema = z.discriminatedUnion('kind', [
   /** One DM per stale period of a key, with Keep / Make inactive / Delete. */
   z.object({ kind: z.literal('stale_key.notice'), keyId: z.string().min(1).max(100), clockFrom: z.string().max(40) }),
   /** STALE_KEY_AUTO_INACTIVE_AFTER made the key inactive. */
-  z.object({ kind: z.literal('stale_key.inactivated_dm'), keyId: z.string().min(1).max(100), ownerId: z.string().min(1).max(50), keyName: z.string().max(200) }),
+  z.object({
+    kind: z.literal('stale_key.inactivated_dm'),
+    keyId: z.string().min(1).max(100),
+    ownerId: z.string().min(1).max(50),
+    keyName: z.string().max(200),
+  }),
   /** The secret's CSV leaves Slack after SECRET_FILE_TTL (queued at upload, due then). */
-  z.object({ kind: z.literal('secret_file.delete'), fileId: z.string().min(1).max(100), keyId: z.string().min(1).max(100), ownerId: z.string().min(1).max(50) }),
+  z.object({
+    kind: z.literal('secret_file.delete'),
+    fileId: z.string().min(1).max(100),
+    keyId: z.string().min(1).max(100),
+    ownerId: z.string().min(1).max(50),
+  }),
   /** Automation changed the owner's key through the key API ("… by automation using key ak_…"). */
   z.object({
     kind: z.literal('key_api.owner_dm'),
@@ -92,7 +107,13 @@ export type NotificationMessage =
   | { kind: 'request.decision_dm'; request: AccessRequest }
   | { kind: 'request.card_update'; request: AccessRequest; roleNames: string[]; channel: string; ts: string }
   | { kind: 'request.reminder'; request: AccessRequest; roleNames: string[]; ageMs: number }
-  | { kind: 'keys_deleted.dm'; ownerId: string; cause: 'role_deleted' | 'role_removed'; roleName: string; keys: Array<{ id: string; name: string }> }
+  | {
+      kind: 'keys_deleted.dm';
+      ownerId: string;
+      cause: 'role_deleted' | 'role_removed';
+      roleName: string;
+      keys: Array<{ id: string; name: string }>;
+    }
   | { kind: 'stale_key.notice'; key: AccessKey; roleName: string | null; unusedSince: string; autoInactiveAt: string | null; now: string }
   | { kind: 'stale_key.inactivated_dm'; ownerId: string; keyId: string; keyName: string }
   | { kind: 'secret_file.delete'; fileId: string }

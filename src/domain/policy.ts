@@ -44,7 +44,8 @@ export function longestAllowedExpiry(policy: RolePolicy, now: Date): Date | null
 export function expiryViolation(role: Pick<Role, 'name' | 'policy'>, expiresAt: string | null, now: Date): string | undefined {
   const policy = policyOf(role);
   const latest = longestAllowedExpiry(policy, now);
-  if (expiresAt === null && requiresExpiry(policy)) return `The ${role.name} policy says ${describePolicy(policy)}, so a key that never expires is not allowed.`;
+  if (expiresAt === null && requiresExpiry(policy))
+    return `The ${role.name} policy says ${describePolicy(policy)}, so a key that never expires is not allowed.`;
   if (expiresAt !== null && latest !== null && Date.parse(expiresAt) > latest.getTime()) {
     return `The ${role.name} policy says ${describePolicy(policy)}: pick an expiry on or before ${latest.toISOString().slice(0, 16).replace('T', ' ')} UTC.`;
   }
@@ -55,7 +56,9 @@ export function expiryViolation(role: Pick<Role, 'name' | 'policy'>, expiresAt: 
 export function assertExpiryAllowed(role: Pick<Role, 'name' | 'policy'>, expiresAt: string | null, now: Date, advice = ''): void {
   const violation = expiryViolation(role, expiresAt, now);
   if (violation !== undefined) {
-    throw new AppError('POLICY_VIOLATION', `${violation}${advice === '' ? '' : ` ${advice}`}`, { details: { role: role.name, maxDays: policyOf(role).maxDays, expiryRequired: policyOf(role).expiryRequired } });
+    throw new AppError('POLICY_VIOLATION', `${violation}${advice === '' ? '' : ` ${advice}`}`, {
+      details: { role: role.name, maxDays: policyOf(role).maxDays, expiryRequired: policyOf(role).expiryRequired },
+    });
   }
 }
 
@@ -63,29 +66,44 @@ export function assertExpiryAllowed(role: Pick<Role, 'name' | 'policy'>, expires
  * Whether an existing key is outside its role's policy now (it could not be created or extended like
  * this today). Expired keys are not flagged: they no longer work anyway.
  */
-export function policyIssue(key: Pick<AccessKey, 'expiresAt'>, role: Pick<Role, 'name' | 'policy'> | undefined, now: Date): string | undefined {
+export function policyIssue(
+  key: Pick<AccessKey, 'expiresAt'>,
+  role: Pick<Role, 'name' | 'policy'> | undefined,
+  now: Date,
+): string | undefined {
   if (role === undefined) return undefined;
   if (key.expiresAt !== null && Date.parse(key.expiresAt) <= now.getTime()) return undefined;
   const policy = policyOf(role);
   if (!hasPolicy(policy)) return undefined;
   if (key.expiresAt === null && requiresExpiry(policy)) return `never expires; the ${role.name} policy says ${describePolicy(policy)}`;
   const latest = longestAllowedExpiry(policy, now);
-  if (key.expiresAt !== null && latest !== null && Date.parse(key.expiresAt) > latest.getTime()) return `expires later than the ${role.name} policy allows (${describePolicy(policy)})`;
+  if (key.expiresAt !== null && latest !== null && Date.parse(key.expiresAt) > latest.getTime())
+    return `expires later than the ${role.name} policy allows (${describePolicy(policy)})`;
   return undefined;
 }
 
 export type PolicyChange = { setting: 'max-days'; value: number | null } | { setting: 'expiry-required'; value: boolean };
 
 /** An admin sets or clears one part of a role's policy; audited with the before and after. */
-export async function setRolePolicy(deps: DomainDeps, actorId: string, roleName: string, change: PolicyChange): Promise<{ role: Role; before: RolePolicy; changed: boolean }> {
-  if (change.setting === 'max-days' && change.value !== null && (!Number.isInteger(change.value) || change.value < 1 || change.value > POLICY_MAX_DAYS_LIMIT)) {
+export async function setRolePolicy(
+  deps: DomainDeps,
+  actorId: string,
+  roleName: string,
+  change: PolicyChange,
+): Promise<{ role: Role; before: RolePolicy; changed: boolean }> {
+  if (
+    change.setting === 'max-days' &&
+    change.value !== null &&
+    (!Number.isInteger(change.value) || change.value < 1 || change.value > POLICY_MAX_DAYS_LIMIT)
+  ) {
     throw new AppError('INVALID_INPUT', `max-days must be a whole number from 1 to ${POLICY_MAX_DAYS_LIMIT}, or \`off\`.`);
   }
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
     const role = await roleNamed(tx, roleName);
     const before = policyOf(role);
-    const after: RolePolicy = change.setting === 'max-days' ? { ...before, maxDays: change.value } : { ...before, expiryRequired: change.value };
+    const after: RolePolicy =
+      change.setting === 'max-days' ? { ...before, maxDays: change.value } : { ...before, expiryRequired: change.value };
     if (after.maxDays === before.maxDays && after.expiryRequired === before.expiryRequired) return { role, before, changed: false };
     await tx.roles.setPolicy(role.id, after);
     // How many keys of the role this leaves out of policy: they are reported, never changed.
@@ -98,7 +116,13 @@ export async function setRolePolicy(deps: DomainDeps, actorId: string, roleName:
         actorId,
         action: 'role.policy_changed',
         roleName: role.name,
-        details: { maxDays: after.maxDays, expiryRequired: after.expiryRequired, previousMaxDays: before.maxDays, previousExpiryRequired: before.expiryRequired, keysOutOfPolicy: outOfPolicy },
+        details: {
+          maxDays: after.maxDays,
+          expiryRequired: after.expiryRequired,
+          previousMaxDays: before.maxDays,
+          previousExpiryRequired: before.expiryRequired,
+          keysOutOfPolicy: outOfPolicy,
+        },
       },
       now,
     );

@@ -53,7 +53,10 @@ export interface AccessRequestsRepo {
   insert(request: AccessRequest): Promise<void>;
   find(id: string): Promise<AccessRequest | undefined>;
   findPending(userId: string): Promise<AccessRequest | undefined>;
-  update(id: string, patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>): Promise<void>;
+  update(
+    id: string,
+    patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>,
+  ): Promise<void>;
   listPendingExpiredBy(nowIso: string, limit: number): Promise<AccessRequest[]>;
 }
 
@@ -66,7 +69,10 @@ export interface KeysRepo {
   findByName(ownerId: string, roleId: string | null, name: string): Promise<AccessKey[]>;
   list(filter: { ownerId?: string; roleId?: string; limit?: number; offset?: number }): Promise<AccessKey[]>;
   countAll(filter: { ownerId?: string }): Promise<number>;
-  update(id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo' | 'deliveredAt'>>): Promise<void>;
+  update(
+    id: string,
+    patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo' | 'deliveredAt'>>,
+  ): Promise<void>;
   /**
    * Moves a key's last use forward to `at` (never back: out-of-order flushes from several replicas are
    * harmless). 'first' when it had never been used, so the caller audits the first use in the same
@@ -129,7 +135,6 @@ export interface NotificationsRepo {
   enqueue(notification: Notification, at: string, notBefore?: string): Promise<void>;
 }
 
-
 export interface AuditSearch {
   /** Records where this user acted or owns the key. */
   userId?: string;
@@ -167,10 +172,11 @@ export interface Store {
   /** Expiry-warning markers and their DM queue. */
   readonly expiryWarnings: ExpiryWarningStore;
   /** The user-facing notification outbox, approval reminders and stale-key markers. */
-  readonly notifications: NotificationOutbox & StaleKeyStore & {
-    queueReminders(openSince: Date, now: Date, limit: number): Promise<number>;
-    listOpenRequests(now: Date, limit: number): Promise<AccessRequest[]>;
-  };
+  readonly notifications: NotificationOutbox &
+    StaleKeyStore & {
+      queueReminders(openSince: Date, now: Date, limit: number): Promise<number>;
+      listOpenRequests(now: Date, limit: number): Promise<AccessRequest[]>;
+    };
   /** Deletes audit_outbox rows posted before `cutoff` (OUTBOX_RETENTION); returns how many. */
   pruneAuditOutbox(cutoff: Date, limit: number): Promise<number>;
   /** The integration API's failed-attempt counters, shared by every replica. */

@@ -10,7 +10,6 @@ export async function firstTime(tx: Repos, deps: DomainDeps, actorId: string, on
   return once === undefined || tx.processedRequests.claim(once, actorId, iso(deps.now()));
 }
 
-
 /** Replay markers are kept well past Slack's 5-minute signature window, then forgotten. */
 export const REPLAY_MEMORY_MS = 24 * 60 * 60 * 1000;
 

@@ -30,7 +30,8 @@ export async function listRoles(deps: DomainDeps, actorId: string): Promise<Arra
 
 export async function createRole(deps: DomainDeps, actorId: string, rawName: string, maxKeys = 2): Promise<Role> {
   const name = validateRoleName(rawName);
-  if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 10) throw new AppError('INVALID_INPUT', 'max_keys must be a whole number from 1 to 10.');
+  if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 10)
+    throw new AppError('INVALID_INPUT', 'max_keys must be a whole number from 1 to 10.');
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
     const role: Role = { id: newRoleId(), name, maxKeys, builtin: false, createdAt: iso(deps.now()) };
@@ -69,7 +70,15 @@ export async function previewRoleDeletion(deps: DomainDeps, actorId: string, rol
 }
 
 /** Drops a user's membership: their keys in the role go, and their active role falls back (R3, R4). */
-async function dropMembership(tx: Repos, deps: DomainDeps, actorId: string, userId: string, role: Role, keys: AccessKey[], action: 'key.deleted_by_role_deletion' | 'key.deleted'): Promise<void> {
+async function dropMembership(
+  tx: Repos,
+  deps: DomainDeps,
+  actorId: string,
+  userId: string,
+  role: Role,
+  keys: AccessKey[],
+  action: 'key.deleted_by_role_deletion' | 'key.deleted',
+): Promise<void> {
   const now = deps.now();
   for (const key of keys.filter((k) => k.ownerId === userId)) {
     await removeKey(tx, actorId, action, key, role, { reason: action === 'key.deleted' ? 'role_removed_from_owner' : 'role_deleted' }, now);
@@ -95,31 +104,62 @@ async function revokeIfAccessLost(tx: Repos, deps: DomainDeps, actorId: string, 
 
 /** R4: every key tied to the role is deleted (each audited), members lose it, then the role goes. */
 /** R4: each owner is told, through the notification outbox in the same transaction, which keys went. */
-async function queueKeysDeletedDms(tx: Repos, keys: DeletionImpact['keys'], cause: 'role_deleted' | 'role_removed', roleName: string, at: string): Promise<void> {
+async function queueKeysDeletedDms(
+  tx: Repos,
+  keys: DeletionImpact['keys'],
+  cause: 'role_deleted' | 'role_removed',
+  roleName: string,
+  at: string,
+): Promise<void> {
   const byOwner = new Map<string, Array<{ id: string; name: string }>>();
   for (const key of keys) byOwner.set(key.ownerId, [...(byOwner.get(key.ownerId) ?? []), { id: key.id, name: key.name }]);
-  for (const [ownerId, owned] of byOwner) await tx.notifications.enqueue({ kind: 'keys_deleted.dm', ownerId, cause, roleName, keys: owned }, at);
+  for (const [ownerId, owned] of byOwner)
+    await tx.notifications.enqueue({ kind: 'keys_deleted.dm', ownerId, cause, roleName, keys: owned }, at);
 }
 
-export async function deleteRole(deps: DomainDeps, actorId: string, roleName: string, expectedRoleId?: string, once?: string): Promise<DeletionImpact> {
-  return deps.store.write(async (tx) => {
-    await requireAdminIn(tx, deps, actorId);
-    if (!(await firstTime(tx, deps, actorId, once))) throw alreadyDone();
-    const role = await roleNamed(tx, roleName);
-    // A preview's button names the role it previewed: a newer role of the same name is not it.
-    if (expectedRoleId !== undefined && role.id !== expectedRoleId) throw new AppError('ROLE_NOT_FOUND', `The role "${role.name}" changed since the preview. Run the command again.`);
-    assertDeletable(deps, role);
-    const impact = await impactIn(tx, role);
-    const owners = new Set([...impact.members, ...impact.keys.map((k) => k.ownerId)]);
-    for (const userId of owners) await dropMembership(tx, deps, actorId, userId, role, impact.keys, 'key.deleted_by_role_deletion');
-    await tx.roles.remove(role.id);
-    await queueKeysDeletedDms(tx, impact.keys, 'role_deleted', role.name, iso(deps.now()));
-    await appendAudit(tx, { actorId, action: 'role.deleted', roleName: role.name, details: { keysDeleted: impact.keys.length, members: impact.members.length } }, deps.now());
-    return impact;
-  }, { budgetMs: ROLE_CHANGE_BUDGET_MS });
+export async function deleteRole(
+  deps: DomainDeps,
+  actorId: string,
+  roleName: string,
+  expectedRoleId?: string,
+  once?: string,
+): Promise<DeletionImpact> {
+  return deps.store.write(
+    async (tx) => {
+      await requireAdminIn(tx, deps, actorId);
+      if (!(await firstTime(tx, deps, actorId, once))) throw alreadyDone();
+      const role = await roleNamed(tx, roleName);
+      // A preview's button names the role it previewed: a newer role of the same name is not it.
+      if (expectedRoleId !== undefined && role.id !== expectedRoleId)
+        throw new AppError('ROLE_NOT_FOUND', `The role "${role.name}" changed since the preview. Run the command again.`);
+      assertDeletable(deps, role);
+      const impact = await impactIn(tx, role);
+      const owners = new Set([...impact.members, ...impact.keys.map((k) => k.ownerId)]);
+      for (const userId of owners) await dropMembership(tx, deps, actorId, userId, role, impact.keys, 'key.deleted_by_role_deletion');
+      await tx.roles.remove(role.id);
+      await queueKeysDeletedDms(tx, impact.keys, 'role_deleted', role.name, iso(deps.now()));
+      await appendAudit(
+        tx,
+        {
+          actorId,
+          action: 'role.deleted',
+          roleName: role.name,
+          details: { keysDeleted: impact.keys.length, members: impact.members.length },
+        },
+        deps.now(),
+      );
+      return impact;
+    },
+    { budgetMs: ROLE_CHANGE_BUDGET_MS },
+  );
 }
 
-export async function assignRole(deps: DomainDeps, actorId: string, userId: string, roleName: string): Promise<{ role: Role; changed: boolean }> {
+export async function assignRole(
+  deps: DomainDeps,
+  actorId: string,
+  userId: string,
+  roleName: string,
+): Promise<{ role: Role; changed: boolean }> {
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
     const role = await roleNamed(tx, roleName);
@@ -150,17 +190,30 @@ export async function previewRoleRemoval(deps: DomainDeps, actorId: string, user
 }
 
 /** Removing a role from a user deletes that user's keys for the role (audited), like R4 for one person. */
-export async function removeRole(deps: DomainDeps, actorId: string, userId: string, roleName: string, once?: string): Promise<DeletionImpact> {
-  return deps.store.write(async (tx) => {
-    await requireAdminIn(tx, deps, actorId);
-    if (!(await firstTime(tx, deps, actorId, once))) throw alreadyDone();
-    const role = await roleNamed(tx, roleName);
-    await guardRemoval(tx, deps, userId, role);
-    const impact = await impactIn(tx, role, userId);
-    await dropMembership(tx, deps, actorId, userId, role, impact.keys, 'key.deleted');
-    await queueKeysDeletedDms(tx, impact.keys, 'role_removed', role.name, iso(deps.now()));
-    if (role.name === SYSTEM_ADMIN_ROLE) await revokeIfAccessLost(tx, deps, actorId, userId);
-    await appendAudit(tx, { actorId, action: 'role.removed', ownerId: userId, roleName: role.name, details: { keysDeleted: impact.keys.length } }, deps.now());
-    return impact;
-  }, { budgetMs: ROLE_CHANGE_BUDGET_MS });
+export async function removeRole(
+  deps: DomainDeps,
+  actorId: string,
+  userId: string,
+  roleName: string,
+  once?: string,
+): Promise<DeletionImpact> {
+  return deps.store.write(
+    async (tx) => {
+      await requireAdminIn(tx, deps, actorId);
+      if (!(await firstTime(tx, deps, actorId, once))) throw alreadyDone();
+      const role = await roleNamed(tx, roleName);
+      await guardRemoval(tx, deps, userId, role);
+      const impact = await impactIn(tx, role, userId);
+      await dropMembership(tx, deps, actorId, userId, role, impact.keys, 'key.deleted');
+      await queueKeysDeletedDms(tx, impact.keys, 'role_removed', role.name, iso(deps.now()));
+      if (role.name === SYSTEM_ADMIN_ROLE) await revokeIfAccessLost(tx, deps, actorId, userId);
+      await appendAudit(
+        tx,
+        { actorId, action: 'role.removed', ownerId: userId, roleName: role.name, details: { keysDeleted: impact.keys.length } },
+        deps.now(),
+      );
+      return impact;
+    },
+    { budgetMs: ROLE_CHANGE_BUDGET_MS },
+  );
 }

@@ -119,6 +119,8 @@ export class SecretHasher {
 
   /** A value stored at start-up to notice a changed or missing pepper before any key silently fails. */
   fingerprint(): string | undefined {
-    return this.#pepper === undefined ? undefined : createHmac('sha256', this.#pepper).update('access-key-bot:pepper-fingerprint').digest('hex').slice(0, 16);
+    return this.#pepper === undefined
+      ? undefined
+      : createHmac('sha256', this.#pepper).update('access-key-bot:pepper-fingerprint').digest('hex').slice(0, 16);
   }
 }

@@ -1,5 +1,12 @@
 import { grantApiAccess, revokeApiAccess } from './access.js';
-import { checkDecider, decideAccessRequest, expireAccessRequests, listOpenRequests, recordRequestCard, requestApiAccess } from './access-requests.js';
+import {
+  checkDecider,
+  decideAccessRequest,
+  expireAccessRequests,
+  listOpenRequests,
+  recordRequestCard,
+  requestApiAccess,
+} from './access-requests.js';
 import { exportAudit, listAllKeys, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
 import type { DomainDeps } from './deps.js';
@@ -49,10 +56,13 @@ export function createServices(deps: DomainDeps) {
       list: (userId: string, options?: { allRoles?: boolean; via?: ViaKey }) => listKeys(deps, userId, options),
       show: (actorId: string, reference: string, via?: ViaKey) => showKey(deps, actorId, reference, via),
       // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).
-      extend: (actorId: string, reference: string, expiry: ExpiryChoice, options?: ChangeOptions) => extendKey(deps, actorId, reference, expiry, options),
-      deactivate: (actorId: string, reference: string, options?: ChangeOptions) => notifyAfter(deps, deactivateKey(deps, actorId, reference, options), options?.via !== undefined),
+      extend: (actorId: string, reference: string, expiry: ExpiryChoice, options?: ChangeOptions) =>
+        extendKey(deps, actorId, reference, expiry, options),
+      deactivate: (actorId: string, reference: string, options?: ChangeOptions) =>
+        notifyAfter(deps, deactivateKey(deps, actorId, reference, options), options?.via !== undefined),
       activate: (actorId: string, reference: string, options?: ChangeOptions) => activateKey(deps, actorId, reference, options),
-      delete: (actorId: string, reference: string, reason?: string, options?: ChangeOptions) => notifyAfter(deps, deleteKey(deps, actorId, reference, reason, options), options?.via !== undefined),
+      delete: (actorId: string, reference: string, reason?: string, options?: ChangeOptions) =>
+        notifyAfter(deps, deleteKey(deps, actorId, reference, reason, options), options?.via !== undefined),
       verify: (secret: unknown) => verifyKey(deps, secret),
       rotate: (actorId: string, reference: string, options?: RotateOptions) => rotateKey(deps, actorId, reference, options),
       confirmDelivery: (keyId: string) => confirmDelivery(deps, keyId),
@@ -68,9 +78,17 @@ export function createServices(deps: DomainDeps) {
     access: {
       grant: (actorId: string, userId: string) => grantApiAccess(deps, actorId, userId),
       revoke: (actorId: string, userId: string) => revokeApiAccess(deps, actorId, userId),
-      request: (userId: string, reason: string | undefined, ttlDays: number, once?: string) => requestApiAccess(deps, userId, reason, ttlDays, once),
+      request: (userId: string, reason: string | undefined, ttlDays: number, once?: string) =>
+        requestApiAccess(deps, userId, reason, ttlDays, once),
       recordCard: (requestId: string, channel: string, ts: string) => recordRequestCard(deps, requestId, channel, ts),
-      decide: (actorId: string, requestId: string, decision: 'approve' | 'deny', reason?: string, once?: string, card?: { channel?: string; ts?: string }) => notifyAfter(deps, decideAccessRequest(deps, actorId, requestId, decision, reason, once, card)),
+      decide: (
+        actorId: string,
+        requestId: string,
+        decision: 'approve' | 'deny',
+        reason?: string,
+        once?: string,
+        card?: { channel?: string; ts?: string },
+      ) => notifyAfter(deps, decideAccessRequest(deps, actorId, requestId, decision, reason, once, card)),
       listOpen: (actorId: string) => listOpenRequests(deps, actorId),
       checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
       expireRequests: () => notifyAfter(deps, expireAccessRequests(deps)),
@@ -92,10 +110,12 @@ export function createServices(deps: DomainDeps) {
       list: (actorId: string) => listRoles(deps, actorId),
       create: (actorId: string, name: string, maxKeys?: number) => createRole(deps, actorId, name, maxKeys),
       previewDeletion: (actorId: string, name: string) => previewRoleDeletion(deps, actorId, name),
-      delete: (actorId: string, name: string, expectedRoleId?: string, once?: string) => notifyAfter(deps, deleteRole(deps, actorId, name, expectedRoleId, once)),
+      delete: (actorId: string, name: string, expectedRoleId?: string, once?: string) =>
+        notifyAfter(deps, deleteRole(deps, actorId, name, expectedRoleId, once)),
       assign: (actorId: string, userId: string, name: string) => assignRole(deps, actorId, userId, name),
       previewRemoval: (actorId: string, userId: string, name: string) => previewRoleRemoval(deps, actorId, userId, name),
-      remove: (actorId: string, userId: string, name: string, once?: string) => notifyAfter(deps, removeRole(deps, actorId, userId, name, once)),
+      remove: (actorId: string, userId: string, name: string, once?: string) =>
+        notifyAfter(deps, removeRole(deps, actorId, userId, name, once)),
       setPolicy: (actorId: string, name: string, change: PolicyChange) => setRolePolicy(deps, actorId, name, change),
     },
     notifications: {

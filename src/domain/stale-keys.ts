@@ -51,7 +51,20 @@ export async function keepKey(deps: DomainDeps, actorId: string, keyId: string):
     const now = deps.now();
     await tx.keys.markKept(key.id, iso(now));
     const role = await tx.roles.findById(key.roleId);
-    await appendAudit(tx, { actorId, action: 'key.kept', keyId: key.id, keyName: key.name, ownerId: key.ownerId, roleName: role?.name ?? null, expiresAt: key.expiresAt, details: { lastUsedAt: key.lastUsedAt } }, now);
+    await appendAudit(
+      tx,
+      {
+        actorId,
+        action: 'key.kept',
+        keyId: key.id,
+        keyName: key.name,
+        ownerId: key.ownerId,
+        roleName: role?.name ?? null,
+        expiresAt: key.expiresAt,
+        details: { lastUsedAt: key.lastUsedAt },
+      },
+      now,
+    );
     return { id: key.id, name: key.name };
   });
 }

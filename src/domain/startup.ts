@@ -11,7 +11,10 @@ export async function checkPepper(deps: DomainDeps): Promise<void> {
   const stored = await deps.store.read.settings.get(PEPPER_SETTING);
   const current = deps.hasher.fingerprint();
   if (stored !== undefined && current === undefined) {
-    throw new AppError('CONFIG_INVALID', 'KEY_HASH_PEPPER is not set, but keys were hashed with a pepper. Set the same KEY_HASH_PEPPER again.');
+    throw new AppError(
+      'CONFIG_INVALID',
+      'KEY_HASH_PEPPER is not set, but keys were hashed with a pepper. Set the same KEY_HASH_PEPPER again.',
+    );
   }
   if (stored !== undefined && current !== undefined && stored !== current) {
     throw new AppError('CONFIG_INVALID', 'KEY_HASH_PEPPER differs from the one keys were hashed with. Restore the original pepper.');

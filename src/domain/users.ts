@@ -84,7 +84,10 @@ export async function switchActiveRole(deps: DomainDeps, userId: string, roleNam
     const ctx = await contextIn(tx, deps, userId);
     const role = ctx.roles.find((r) => r.name.toLowerCase() === roleName.trim().toLowerCase());
     if (role === undefined) {
-      throw new AppError('NOT_ROLE_MEMBER', `You don't hold a role called "${roleName.trim()}". Your roles: ${ctx.roles.map((r) => r.name).join(', ')}.`);
+      throw new AppError(
+        'NOT_ROLE_MEMBER',
+        `You don't hold a role called "${roleName.trim()}". Your roles: ${ctx.roles.map((r) => r.name).join(', ')}.`,
+      );
     }
     if (role.id !== ctx.user.activeRoleId) {
       await tx.users.update(userId, { activeRoleId: role.id });
@@ -104,7 +107,11 @@ export async function bootstrapAdmins(deps: DomainDeps, userIds: readonly string
       await ensureUserIn(tx, deps, userId);
       if (await tx.memberships.has(userId, admin.id)) continue;
       await tx.memberships.add(userId, admin.id, SYSTEM_ACTOR, iso(deps.now()));
-      await appendAudit(tx, { actorId: SYSTEM_ACTOR, action: 'role.assigned', ownerId: userId, roleName: admin.name, details: { via: 'BOOTSTRAP_ADMINS' } }, deps.now());
+      await appendAudit(
+        tx,
+        { actorId: SYSTEM_ACTOR, action: 'role.assigned', ownerId: userId, roleName: admin.name, details: { via: 'BOOTSTRAP_ADMINS' } },
+        deps.now(),
+      );
       added.push(userId);
     }
     return added;

@@ -73,7 +73,9 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
   const limits = { ...defaultLimits, ...options.limits };
   const usage = new UsageRecorder({ now: options.now, ...services.usage }, options.usage);
   if (options.tokenSigningSecret === undefined) {
-    logger.warn('TOKEN_SIGNING_SECRET is unset: POST /login and GET /auth_token/extend will answer 503 until it is set (key verification works without it)');
+    logger.warn(
+      'TOKEN_SIGNING_SECRET is unset: POST /login and GET /auth_token/extend will answer 503 until it is set (key verification works without it)',
+    );
   }
   const api: ApiContext = {
     services,
@@ -121,7 +123,13 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
 
   return {
     // Prisma Cloud's key API (src/http/prisma/).
-    routes: [loginRoute(api), extendTokenRoute(api), verifyRoute(api), ...prismaKeyRoutes(api), ...(options.metricsToken === undefined ? [] : [bearerProtected(metrics.route, options.metricsToken)])],
+    routes: [
+      loginRoute(api),
+      extendTokenRoute(api),
+      verifyRoute(api),
+      ...prismaKeyRoutes(api),
+      ...(options.metricsToken === undefined ? [] : [bearerProtected(metrics.route, options.metricsToken)]),
+    ],
     metricsRoute: metrics.route,
     observer: metrics.observer,
     registry: metrics.registry,
@@ -130,7 +138,11 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     async stop() {
       if (timer !== undefined) clearInterval(timer);
       const result = await flushUsage({ all: true });
-      if (result === undefined) logger.error('key usage could not be written at stop', { pendingKeys: usage.pendingKeys, pendingFailureWindows: usage.pendingFailureWindows });
+      if (result === undefined)
+        logger.error('key usage could not be written at stop', {
+          pendingKeys: usage.pendingKeys,
+          pendingFailureWindows: usage.pendingFailureWindows,
+        });
     },
   };
 }

@@ -3,7 +3,9 @@ import type { IncomingMessage } from 'node:http';
 /** Checklist A2: bodies above this are refused before parsing. */
 export const MAX_BODY_BYTES = 8 * 1024;
 
-export type BodyResult = { ok: true; value: unknown } | { ok: false; error: 'payload_too_large' | 'invalid_json' | 'unsupported_media_type' };
+export type BodyResult =
+  | { ok: true; value: unknown }
+  | { ok: false; error: 'payload_too_large' | 'invalid_json' | 'unsupported_media_type' };
 
 /**
  * Only `application/json` (any parameters, e.g. charset) is read as JSON. A body without a Content-Type

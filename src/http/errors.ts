@@ -8,7 +8,10 @@ import { isTransientFault, type AppError } from '../errors.js';
  */
 export const httpErrors = {
   invalid_request: { status: 400, message: 'The request body must be a JSON object with the documented fields.' },
-  secret_in_url: { status: 400, message: 'Never put a secret key in a URL: send it in the JSON body. Treat this key as exposed and rotate it.' },
+  secret_in_url: {
+    status: 400,
+    message: 'Never put a secret key in a URL: send it in the JSON body. Treat this key as exposed and rotate it.',
+  },
   unauthorized: { status: 401, message: 'Invalid access key ID or secret key.' },
   invalid_token: { status: 401, message: 'The token is missing, invalid or expired, or its key is no longer usable. Log in again.' },
   metrics_token_required: { status: 401, message: 'GET /metrics on this port needs Authorization: Bearer <METRICS_TOKEN>.' },
@@ -40,13 +43,20 @@ export function errorBody(code: HttpErrorCode, requestId: string): ErrorBody {
 }
 
 /** The answer to a body readJsonBody refused; a body left unread closes the connection. */
-export function bodyErrorCode(error: 'payload_too_large' | 'invalid_json' | 'unsupported_media_type'): { code: HttpErrorCode; headers: Record<string, string> } {
+export function bodyErrorCode(error: 'payload_too_large' | 'invalid_json' | 'unsupported_media_type'): {
+  code: HttpErrorCode;
+  headers: Record<string, string>;
+} {
   if (error === 'invalid_json') return { code: 'invalid_request', headers: {} };
   return { code: error, headers: { connection: 'close' } };
 }
 
 export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }

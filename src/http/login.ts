@@ -17,7 +17,13 @@ const LoginBody = z.object({
 
 export const TOKEN_HEADER = 'x-redlock-auth';
 
-const reasons: Record<LoginFailure, AuthFailureReason> = { MALFORMED: 'malformed', NOT_FOUND: 'not_found', INACTIVE: 'inactive', EXPIRED: 'expired', MISMATCH: 'mismatch' };
+const reasons: Record<LoginFailure, AuthFailureReason> = {
+  MALFORMED: 'malformed',
+  NOT_FOUND: 'not_found',
+  INACTIVE: 'inactive',
+  EXPIRED: 'expired',
+  MISMATCH: 'mismatch',
+};
 
 // Tokens are credentials: no cache may keep a response that carries one.
 const TOKEN_HEADERS = { 'cache-control': 'no-store' };
@@ -69,7 +75,8 @@ export function loginRoute(api: ApiContext): Route {
         // The per-key lock only ever answers failures: whoever holds the real secret always gets in, so
         // a stranger who knows a (public) key ID cannot lock its integration out from anywhere.
         const keyAttempt = claimedKeyId === null ? undefined : await api.authFailuresByKey.reserve(claimedKeyId);
-        const keyRefused = keyAttempt !== undefined && claimedKeyId !== null && !keyAttempt.allowed && !api.knownClients.knows(claimedKeyId, subject);
+        const keyRefused =
+          keyAttempt !== undefined && claimedKeyId !== null && !keyAttempt.allowed && !api.knownClients.knows(claimedKeyId, subject);
         api.usage.recordFailure({ endpoint: '/login', keyId: claimedKeyId, clientAddress: client, reason: reasons[result.reason] });
         if (keyRefused) sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(keyAttempt.retryAfterMs) });
         else sendError(res, ctx, 'unauthorized');
@@ -114,7 +121,12 @@ export function extendTokenRoute(api: ApiContext): Route {
       const state = await api.services.integration.revalidate(keyId);
       if (!state.valid) {
         // A genuine token whose key was turned off is not a guess: audited, but not counted as one.
-        api.usage.recordFailure({ endpoint: '/auth_token/extend', keyId: KEY_ID_PATTERN.test(keyId) ? keyId : null, clientAddress: client, reason: reasons[state.code] });
+        api.usage.recordFailure({
+          endpoint: '/auth_token/extend',
+          keyId: KEY_ID_PATTERN.test(keyId) ? keyId : null,
+          clientAddress: client,
+          reason: reasons[state.code],
+        });
         ctx.outcome = 'key_unusable';
         sendError(res, ctx, 'invalid_token');
         return;

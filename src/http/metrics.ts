@@ -32,8 +32,19 @@ export function createApiMetrics(services: Services, usage: UsageRecorder): ApiM
     }
   };
 
-  const requests = new Counter({ name: 'akb_http_requests_total', help: 'HTTP requests by route and outcome.', labelNames: ['route', 'outcome'] as const, registers: [registry] });
-  const latency = new Histogram({ name: 'akb_http_request_duration_seconds', help: 'HTTP request latency by route.', labelNames: ['route'] as const, buckets: LATENCY_BUCKETS, registers: [registry] });
+  const requests = new Counter({
+    name: 'akb_http_requests_total',
+    help: 'HTTP requests by route and outcome.',
+    labelNames: ['route', 'outcome'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'akb_http_request_duration_seconds',
+    help: 'HTTP request latency by route.',
+    labelNames: ['route'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
   new Gauge({
     name: 'akb_database_up',
     help: '1 when the database answered this scrape, else 0.',
@@ -42,7 +53,11 @@ export function createApiMetrics(services: Services, usage: UsageRecorder): ApiM
       this.set((await fromDatabase(() => services.health.ping().then(() => true))) === true ? 1 : 0);
     },
   });
-  const flushFailures = new Counter({ name: 'akb_usage_flush_failures_total', help: 'Failed writes of coalesced last-used times or auth failures (retried at the next flush).', registers: [registry] });
+  const flushFailures = new Counter({
+    name: 'akb_usage_flush_failures_total',
+    help: 'Failed writes of coalesced last-used times or auth failures (retried at the next flush).',
+    registers: [registry],
+  });
 
   // Label children are cached: resolving labels on every request would cost more than the verify itself.
   const requestChildren = new Map<string, Counter.Internal>();

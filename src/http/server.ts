@@ -172,7 +172,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
   const { logger, observer } = options;
   const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: string, entry: PathEntry | undefined): Promise<void> {
+  async function dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    url: string,
+    entry: PathEntry | undefined,
+  ): Promise<void> {
     if (urlCarriesSecret(url)) {
       ctx.log('warn', 'refused a request with a secret key in its URL');
       sendError(res, ctx, 'secret_in_url', { connection: 'close' });
@@ -216,42 +222,51 @@ export function createHttpServer(options: HttpServerOptions): Server {
     }
   }
 
-  const server = createServer({ headersTimeout: deadlines.headersMs, requestTimeout: deadlines.requestMs, connectionsCheckingInterval: deadlines.checkIntervalMs }, (req, res) => {
-    const started = performance.now();
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    const mount = options.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
-    if (mount !== undefined) {
-      // A mount shares PORT, so the URL rule holds for it too (README, "No secret in a URL").
-      if (urlCarriesSecret(url)) {
-        const refused = new RequestContext(randomUUID(), mount.prefix, logger);
-        refused.log('warn', 'refused a request with a secret key in its URL');
-        sendError(res, refused, 'secret_in_url', { connection: 'close' });
+  const server = createServer(
+    { headersTimeout: deadlines.headersMs, requestTimeout: deadlines.requestMs, connectionsCheckingInterval: deadlines.checkIntervalMs },
+    (req, res) => {
+      const started = performance.now();
+      const url = req.url ?? '/';
+      const query = url.indexOf('?');
+      const path = query === -1 ? url : url.slice(0, query);
+      const mount = options.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+      if (mount !== undefined) {
+        // A mount shares PORT, so the URL rule holds for it too (README, "No secret in a URL").
+        if (urlCarriesSecret(url)) {
+          const refused = new RequestContext(randomUUID(), mount.prefix, logger);
+          refused.log('warn', 'refused a request with a secret key in its URL');
+          sendError(res, refused, 'secret_in_url', { connection: 'close' });
+          return;
+        }
+        try {
+          mount.listener(req, res);
+        } catch (error) {
+          logger.error('a mounted listener failed', { error, prefix: mount.prefix });
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+          else res.destroy();
+        }
         return;
       }
-      try {
-        mount.listener(req, res);
-      } catch (error) {
-        logger.error('a mounted listener failed', { error, prefix: mount.prefix });
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
-        else res.destroy();
+      const found = lookup(path);
+      const entry = found?.entry;
+      // Unknown paths share one label, so scanners cannot blow up the metrics' cardinality; templates label their paths.
+      const ctx = new RequestContext(randomUUID(), found?.label ?? UNMATCHED, logger);
+      res.setHeader('x-request-id', ctx.requestId);
+      // An aborted upload or a reset socket is the client's business: noted, never thrown.
+      req.on('error', () => undefined);
+      res.on('error', () => undefined);
+      if (observer !== undefined) {
+        res.once('finish', () =>
+          observer.observe(
+            ctx.route,
+            ctx.outcome ?? (res.statusCode < 400 ? 'ok' : `http_${res.statusCode}`),
+            (performance.now() - started) / 1000,
+          ),
+        );
       }
-      return;
-    }
-    const found = lookup(path);
-    const entry = found?.entry;
-    // Unknown paths share one label, so scanners cannot blow up the metrics' cardinality; templates label their paths.
-    const ctx = new RequestContext(randomUUID(), found?.label ?? UNMATCHED, logger);
-    res.setHeader('x-request-id', ctx.requestId);
-    // An aborted upload or a reset socket is the client's business: noted, never thrown.
-    req.on('error', () => undefined);
-    res.on('error', () => undefined);
-    if (observer !== undefined) {
-      res.once('finish', () => observer.observe(ctx.route, ctx.outcome ?? (res.statusCode < 400 ? 'ok' : `http_${res.statusCode}`), (performance.now() - started) / 1000));
-    }
-    dispatch(req, res, ctx, url, entry).catch((error: unknown) => failed(req, res, ctx, error));
-  });
+      dispatch(req, res, ctx, url, entry).catch((error: unknown) => failed(req, res, ctx, error));
+    },
+  );
   server.keepAliveTimeout = 5_000;
   return server;
 }

@@ -63,7 +63,8 @@ export class SlackGate {
     if (signature === undefined || !SIGNATURE.test(signature) || timestamp === undefined || !TIMESTAMP.test(timestamp)) {
       return { admitted: false, status: 401, reason: 'unsigned' };
     }
-    if (Math.abs(options.nowSeconds() - Number(timestamp)) > options.maxSkewSeconds) return { admitted: false, status: 401, reason: 'stale' };
+    if (Math.abs(options.nowSeconds() - Number(timestamp)) > options.maxSkewSeconds)
+      return { admitted: false, status: 401, reason: 'stale' };
     const small = length <= options.smallBodyBytes;
     if (small ? this.#pendingSmall >= options.maxPendingSmall : this.#pendingLargeBytes + length > options.maxPendingLargeBytes) {
       return { admitted: false, status: 503, reason: 'busy' };

@@ -1,5 +1,14 @@
 import { iso } from '../domain/time.js';
-import type { AuthFailure, AuthFailureReason, AuthFailureWindow, KeyUse, KeyUsesWritten, RefusalKind, RefusalSink, RefusalVerdict } from '../domain/usage.js';
+import type {
+  AuthFailure,
+  AuthFailureReason,
+  AuthFailureWindow,
+  KeyUse,
+  KeyUsesWritten,
+  RefusalKind,
+  RefusalSink,
+  RefusalVerdict,
+} from '../domain/usage.js';
 
 /**
  * The in-memory write-behind buffer of the integration API (README "Integration API"): uses and failed
@@ -147,7 +156,17 @@ export class UsageRecorder implements RefusalSink {
       if (this.#failures.size >= this.#maxFailureWindows) return 'write_now';
       const at = iso(new Date(nowMs));
       // Count 0: the first one is the caller's record. A window that stays at 0 is dropped at close.
-      this.#failures.set(bucketKey, { endpoint: 'slack', keyId: null, clientAddress: refusal.actorId, firstAt: at, lastAt: at, count: 0, reasons: {}, refusal, startMs: nowMs });
+      this.#failures.set(bucketKey, {
+        endpoint: 'slack',
+        keyId: null,
+        clientAddress: refusal.actorId,
+        firstAt: at,
+        lastAt: at,
+        count: 0,
+        reasons: {},
+        refusal,
+        startMs: nowMs,
+      });
       return 'write_now';
     }
     if (window.count === 0) window.firstAt = iso(new Date(nowMs));
@@ -222,7 +241,16 @@ export class UsageRecorder implements RefusalSink {
     const sorted = [...windows].sort((a, b) => b.count - a.count);
     const kept = sorted.slice(0, this.#maxFailureRecords - 1);
     const rest = sorted.slice(this.#maxFailureRecords - 1);
-    const merged: AuthFailureWindow = { endpoint: '', keyId: null, clientAddress: OVERFLOW_CLIENT, firstAt: '', lastAt: '', count: 0, reasons: {}, windows: 0 };
+    const merged: AuthFailureWindow = {
+      endpoint: '',
+      keyId: null,
+      clientAddress: OVERFLOW_CLIENT,
+      firstAt: '',
+      lastAt: '',
+      count: 0,
+      reasons: {},
+      windows: 0,
+    };
     const endpoints = new Set<string>();
     for (const window of rest) {
       endpoints.add(window.endpoint);
@@ -230,7 +258,8 @@ export class UsageRecorder implements RefusalSink {
       merged.windows = (merged.windows ?? 0) + (window.windows ?? 1);
       if (merged.firstAt === '' || window.firstAt < merged.firstAt) merged.firstAt = window.firstAt;
       if (window.lastAt > merged.lastAt) merged.lastAt = window.lastAt;
-      for (const [reason, n] of Object.entries(window.reasons) as Array<[AuthFailureReason, number]>) merged.reasons[reason] = (merged.reasons[reason] ?? 0) + n;
+      for (const [reason, n] of Object.entries(window.reasons) as Array<[AuthFailureReason, number]>)
+        merged.reasons[reason] = (merged.reasons[reason] ?? 0) + n;
     }
     merged.endpoint = [...endpoints].sort().join(',');
     return [...kept, merged];
@@ -248,7 +277,8 @@ export class UsageRecorder implements RefusalSink {
     newer.windows = (newer.windows ?? 1) + (window.windows ?? 1);
     newer.firstAt = window.firstAt;
     newer.startMs = Date.parse(window.firstAt);
-    for (const [reason, n] of Object.entries(window.reasons) as Array<[AuthFailureReason, number]>) newer.reasons[reason] = (newer.reasons[reason] ?? 0) + n;
+    for (const [reason, n] of Object.entries(window.reasons) as Array<[AuthFailureReason, number]>)
+      newer.reasons[reason] = (newer.reasons[reason] ?? 0) + n;
   }
 
   #restore(use: KeyUse): void {

@@ -11,7 +11,12 @@ import { retryAfterSeconds } from './throttle.js';
 /** Anything else (missing, null, a number, an array, not an object) is a malformed key, not a bad request. */
 const VerifyBody = z.object({ key: z.string() });
 
-const outcomes: Record<VerifyCode, AuthFailureReason> = { MALFORMED: 'malformed', NOT_FOUND: 'not_found', INACTIVE: 'inactive', EXPIRED: 'expired' };
+const outcomes: Record<VerifyCode, AuthFailureReason> = {
+  MALFORMED: 'malformed',
+  NOT_FOUND: 'not_found',
+  INACTIVE: 'inactive',
+  EXPIRED: 'expired',
+};
 
 /**
  * POST /v1/keys/verify: every verdict is 200 JSON, so callers branch on `valid` and `code`. Only a body
@@ -42,13 +47,20 @@ export function verifyRoute(api: ApiContext): Route {
       if (result.valid) {
         ctx.outcome = 'valid';
         api.usage.recordUse(result.key.id, client, result.key.lastUsedAt !== null);
-        writeJson(res, 200, { valid: true, keyId: result.key.id, role: result.role?.name ?? null, owner: result.key.ownerId, expiresAt: result.key.expiresAt });
+        writeJson(res, 200, {
+          valid: true,
+          keyId: result.key.id,
+          role: result.role?.name ?? null,
+          owner: result.key.ownerId,
+          expiresAt: result.key.expiresAt,
+        });
         return;
       }
       ctx.outcome = outcomes[result.code];
       // Only a well-formed unknown key can be a guess; malformed ones cost nothing and are never real keys.
       if (result.code === 'NOT_FOUND') api.verifyMisses.fail(subject);
-      if (result.code !== 'MALFORMED') api.usage.recordFailure({ endpoint: '/v1/keys/verify', keyId: null, clientAddress: client, reason: outcomes[result.code] });
+      if (result.code !== 'MALFORMED')
+        api.usage.recordFailure({ endpoint: '/v1/keys/verify', keyId: null, clientAddress: client, reason: outcomes[result.code] });
       writeJson(res, 200, { valid: false, code: result.code });
     },
   };

@@ -42,7 +42,13 @@ export async function startHttp(options: HttpWiringOptions): Promise<RunningHttp
     await api.stop();
   };
   try {
-    const server = createHttpServer({ routes: [healthRoute(options.services), ...api.routes], slackRequestListener, logger: options.logger, observer: api.observer, mounts });
+    const server = createHttpServer({
+      routes: [healthRoute(options.services), ...api.routes],
+      slackRequestListener,
+      logger: options.logger,
+      observer: api.observer,
+      mounts,
+    });
     const port = await listen(server, wantedPort, host);
     servers.push(server);
     const metricsServer = createHttpServer({ routes: [api.metricsRoute], logger: options.logger });

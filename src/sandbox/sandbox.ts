@@ -23,7 +23,11 @@ const COMMAND = '/accesskey';
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_MESSAGES_SHOWN = 200;
 const userId = z.string().refine((id) => SANDBOX_PEOPLE.some((person) => person.id === id), 'must be one of the sandbox people');
-const slackId = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be an ID');
+const slackId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'must be an ID');
 /** What a person entered in one element: text, a date, a timestamp, options by value. */
 const userInput = z.union([z.string().max(3000), z.number(), z.boolean(), z.array(z.string().max(150)).max(100), z.null()]);
 const formValues = z.record(z.string().max(255), z.record(z.string().max(255), userInput));
@@ -226,7 +230,11 @@ export class Sandbox {
         return this.answer(res, submitBody, body, async (input) => {
           const view = this.emulator.view(input.viewId);
           if (view === undefined) throw new UserFacing('That window is gone.');
-          const ack = await this.emulator.sendViewSubmission({ userId: input.as, viewId: input.viewId, values: stateValuesFromForm(view.blocks, input.form) });
+          const ack = await this.emulator.sendViewSubmission({
+            userId: input.as,
+            viewId: input.viewId,
+            values: stateValuesFromForm(view.blocks, input.form),
+          });
           return { status: ack.status };
         });
       case '/close':
@@ -260,7 +268,12 @@ export class Sandbox {
     }
   }
 
-  private async answer<T>(res: ServerResponse, schema: z.ZodType<T>, raw: string, run: (input: T) => Promise<{ status: number }>): Promise<void> {
+  private async answer<T>(
+    res: ServerResponse,
+    schema: z.ZodType<T>,
+    raw: string,
+    run: (input: T) => Promise<{ status: number }>,
+  ): Promise<void> {
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -268,7 +281,8 @@ export class Sandbox {
       return sendJsonBody(res, 400, { error: 'body must be JSON' });
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) return sendJsonBody(res, 400, { error: parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ') });
+    if (!parsed.success)
+      return sendJsonBody(res, 400, { error: parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ') });
     try {
       const result = await run(parsed.data);
       // Slack tells the person when the app did not answer in time (or failed); so does the page.
@@ -351,7 +365,10 @@ export class Sandbox {
     const channels = emulator.channels();
     const named = channels.filter((c) => !c.isIm).map((c) => ({ id: c.id, name: c.name }));
     // The newest ones are enough for a page, and keep a long-running sandbox's answers small.
-    const visible = emulator.messagesVisibleTo(person.id).filter((m) => m.channel === channelId).slice(-MAX_MESSAGES_SHOWN);
+    const visible = emulator
+      .messagesVisibleTo(person.id)
+      .filter((m) => m.channel === channelId)
+      .slice(-MAX_MESSAGES_SHOWN);
     const state: PageState = {
       team: emulator.config.teamName,
       botName: emulator.config.botName,

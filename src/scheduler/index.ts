@@ -51,9 +51,23 @@ export interface PeriodicNotificationChecks {
 }
 
 /** The notification outbox's worker: runs in every process (also with background work off), like a listener's own Slack calls did. */
-export function startNotificationWorker(options: { store: Store; now: () => Date; logger: Logger; channel: NotificationChannel; staleKeyAutoInactiveAfterMs?: number; tuning?: Partial<NotificationSenderTuning> }): WorkerLoop {
+export function startNotificationWorker(options: {
+  store: Store;
+  now: () => Date;
+  logger: Logger;
+  channel: NotificationChannel;
+  staleKeyAutoInactiveAfterMs?: number;
+  tuning?: Partial<NotificationSenderTuning>;
+}): WorkerLoop {
   const logger = options.logger.child({ component: 'scheduler', job: 'notifications' });
-  const sender = createNotificationSender({ store: options.store, now: options.now, channel: options.channel, logger, staleKeyAutoInactiveAfterMs: options.staleKeyAutoInactiveAfterMs, tuning: options.tuning });
+  const sender = createNotificationSender({
+    store: options.store,
+    now: options.now,
+    channel: options.channel,
+    logger,
+    staleKeyAutoInactiveAfterMs: options.staleKeyAutoInactiveAfterMs,
+    tuning: options.tuning,
+  });
   return startWorkerLoop({ name: 'notification sender', logger, tick: (signal) => sender.tick(signal) });
 }
 
@@ -65,7 +79,13 @@ async function runPeriodicChecks(store: Store, now: () => Date, logger: Logger, 
   };
   let queued = 0;
   await attempt('stale-keys', async (log) => {
-    const result = await runStaleKeyCheck({ store, now, logger: log, staleAfterMs: checks.staleKeyAfterMs, autoInactiveAfterMs: checks.staleKeyAutoInactiveAfterMs });
+    const result = await runStaleKeyCheck({
+      store,
+      now,
+      logger: log,
+      staleAfterMs: checks.staleKeyAfterMs,
+      autoInactiveAfterMs: checks.staleKeyAutoInactiveAfterMs,
+    });
     queued += result.noticed + result.inactivated;
   });
   await attempt('approval-reminders', async (log) => {
@@ -105,10 +125,23 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const { store, now } = options;
 
   const wallClock = options.wallClock ?? (() => new Date());
-  const mirror = createAuditMirror({ outbox: store.auditOutbox, channel: options.auditChannel, now: wallClock, logger: logger.child({ job: 'audit-mirror' }), tuning: options.tuning?.mirror });
+  const mirror = createAuditMirror({
+    outbox: store.auditOutbox,
+    channel: options.auditChannel,
+    now: wallClock,
+    logger: logger.child({ job: 'audit-mirror' }),
+    tuning: options.tuning?.mirror,
+  });
   const mirrorLoop = startWorkerLoop({ name: 'audit mirror', logger, tick: () => mirror.tick() });
 
-  const sender = createWarningSender({ store, now, dm: options.warningDm, warningDays: options.expiryWarningDays, logger: logger.child({ job: 'expiry-warnings' }), tuning: options.tuning?.sender });
+  const sender = createWarningSender({
+    store,
+    now,
+    dm: options.warningDm,
+    warningDays: options.expiryWarningDays,
+    logger: logger.child({ job: 'expiry-warnings' }),
+    tuning: options.tuning?.sender,
+  });
   const senderLoop = startWorkerLoop({ name: 'expiry warning sender', logger, tick: (signal) => sender.tick(signal) });
 
   // Not on the expiry cron (15 minutes by default): a stranded key holds a slot, so it goes within minutes.
@@ -138,8 +171,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         const result = await runExpiryCheck({ store, now, warningDays: options.expiryWarningDays, logger: checkLogger });
         if (result.queued > 0) senderLoop.wake();
         if (options.accessRequests !== undefined) {
-          await runExpireAccessRequests({ ...options.accessRequests, logger: logger.child({ job: 'access-request-expiry' }) }).catch((error: unknown) =>
-            checkLogger.error('access request expiry failed; the next run retries', { error }),
+          await runExpireAccessRequests({ ...options.accessRequests, logger: logger.child({ job: 'access-request-expiry' }) }).catch(
+            (error: unknown) => checkLogger.error('access request expiry failed; the next run retries', { error }),
           );
         }
         if (options.periodic !== undefined) await runPeriodicChecks(store, now, logger, options.periodic);
@@ -155,9 +188,15 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     return run;
   };
 
-  const task = cron.schedule(options.expiryCheckCron, () => runCheck('cron'), { name: 'expiry-check', noOverlap: true, logger: cronLogger(checkLogger) });
+  const task = cron.schedule(options.expiryCheckCron, () => runCheck('cron'), {
+    name: 'expiry-check',
+    noOverlap: true,
+    logger: cronLogger(checkLogger),
+  });
   task.on('execution:overlap', (context) => {
-    checkLogger.warn('execution:overlap — expiry check tick skipped because the previous run is still going', { scheduledFor: context.date.toISOString() });
+    checkLogger.warn('execution:overlap — expiry check tick skipped because the previous run is still going', {
+      scheduledFor: context.date.toISOString(),
+    });
   });
   if (options.checkOnStart !== false) void runCheck('start');
 

@@ -77,7 +77,11 @@ export function createLeaseSender<Item extends { id: string }>(input: LeaseSende
         log.warn(`Slack unavailable for ${name}; backing off`, { error: step.error, failures });
         return hold(backoffDelay(tuning.unavailableBackoffMs, failures));
       case 'blocked':
-        if (!blocked) log.error(`ALERT ${name} cannot be delivered until an operator acts (token, scopes or channel)`, { alert: input.blockedAlert, error: step.error });
+        if (!blocked)
+          log.error(`ALERT ${name} cannot be delivered until an operator acts (token, scopes or channel)`, {
+            alert: input.blockedAlert,
+            error: step.error,
+          });
         blocked = true;
         return hold(tuning.blockedRetryMs);
     }

@@ -50,12 +50,25 @@ export const SLACK_CALL_TIMEOUT_MS = 4000;
 export async function createSlackApp(options: SlackAppOptions): Promise<SlackRuntime> {
   const { config, services, logger } = options;
   const log = boltLogger(logger);
-  const clientOptions: WebClientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: USER_FACING_RETRIES, timeout: SLACK_CALL_TIMEOUT_MS, ...options.clientOptions };
+  const clientOptions: WebClientOptions = {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: USER_FACING_RETRIES,
+    timeout: SLACK_CALL_TIMEOUT_MS,
+    ...options.clientOptions,
+  };
 
   let app: App;
   let requestListener: RequestListener | undefined;
   if (config.slack.socketMode) {
-    app = new App({ token: config.slack.botToken, appToken: config.slack.appToken, socketMode: true, logger: log, clientOptions, deferInitialization: true, convoStore: false });
+    app = new App({
+      token: config.slack.botToken,
+      appToken: config.slack.appToken,
+      socketMode: true,
+      logger: log,
+      clientOptions,
+      deferInitialization: true,
+      convoStore: false,
+    });
   } else {
     const signingSecret = config.slack.signingSecret;
     if (signingSecret === undefined) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode'); // config validation already says so
@@ -79,7 +92,8 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRun
     async stop() {
       // Secrets being handed over finish first (the database is closed only after this).
       await inFlight.drain(SHUTDOWN_DRAIN_MS);
-      if (inFlight.size > 0) logger.error('shutdown did not wait for every secret delivery', { pending: inFlight.size, alert: 'delivery_cut_short' });
+      if (inFlight.size > 0)
+        logger.error('shutdown did not wait for every secret delivery', { pending: inFlight.size, alert: 'delivery_cut_short' });
       if (config.slack.socketMode) await app.stop();
     },
   };

@@ -12,11 +12,14 @@ const toLevel: Record<LogLevel, 'debug' | 'info' | 'warn' | 'error'> = {
 export function boltLogger(logger: Logger, name = 'bolt'): BoltLogger {
   let level = LogLevel.INFO;
   let child = logger.child({ component: name });
-  const format = (parts: unknown[]) => parts.map((p) => (typeof p === 'string' ? p : p instanceof Error ? `${p.name}: ${p.message}` : JSON.stringify(p))).join(' ');
-  const at = (wanted: LogLevel) => (...parts: unknown[]) => {
-    const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
-    if (order.indexOf(wanted) >= order.indexOf(level)) child[toLevel[wanted]](format(parts));
-  };
+  const format = (parts: unknown[]) =>
+    parts.map((p) => (typeof p === 'string' ? p : p instanceof Error ? `${p.name}: ${p.message}` : JSON.stringify(p))).join(' ');
+  const at =
+    (wanted: LogLevel) =>
+    (...parts: unknown[]) => {
+      const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
+      if (order.indexOf(wanted) >= order.indexOf(level)) child[toLevel[wanted]](format(parts));
+    };
   return {
     debug: at(LogLevel.DEBUG),
     info: at(LogLevel.INFO),

@@ -57,7 +57,12 @@ export function describeError(error: unknown, logger: Logger, context: Record<st
     return { error: appError, message, text: message.text, plainText: appError.message };
   }
   const reference = newErrorReference();
-  logger[appError.code === 'INTERNAL' ? 'error' : 'warn']('request failed', { reference, code: appError.code, error: appError.cause ?? appError, ...context });
+  logger[appError.code === 'INTERNAL' ? 'error' : 'warn']('request failed', {
+    reference,
+    code: appError.code,
+    error: appError.cause ?? appError,
+    ...context,
+  });
   const plainText = `${appError.message} (ref ${reference})`;
   const message = errorMessage(plainText);
   return { error: appError, reference, message, text: message.text, plainText };
@@ -81,7 +86,11 @@ export interface SlackListeners {
   command(name: string, listener: (args: CommandArgs) => Promise<void>): void;
   action(actionId: string, listener: (args: ButtonArgs) => Promise<void>, options?: { onError?: ClickErrorAnswer }): void;
   /** `fieldOf` names the input block an expected error belongs next to; without one the modal is replaced. */
-  view(callbackId: string, listener: (args: ViewArgs) => Promise<void>, options?: { fieldOf?: (error: AppError) => string | undefined }): void;
+  view(
+    callbackId: string,
+    listener: (args: ViewArgs) => Promise<void>,
+    options?: { fieldOf?: (error: AppError) => string | undefined },
+  ): void;
   event<E extends string>(name: E, listener: (args: EventArgs<E>) => Promise<void>): void;
 }
 
@@ -101,14 +110,27 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
   const { logger } = ctx;
   /** The answer itself failed: logged beside the reference, so the first line can still be found. */
   const unanswered = (described: DescribedError, context: Record<string, unknown>) => (error: unknown) =>
-    logger.error('could not tell the user about an error', { reference: described.reference, code: described.error.code, error, ...context });
+    logger.error('could not tell the user about an error', {
+      reference: described.reference,
+      code: described.error.code,
+      error,
+      ...context,
+    });
 
   async function answerClick(args: ButtonArgs, described: DescribedError, how: ClickErrorAnswer): Promise<void> {
     const click = clickFacts(args);
     const notice = `:warning: ${described.text}`;
     if (how === 'refresh-key') {
       const surface = click.inHome ? 'home' : surfaceOfBlock(click.blockId);
-      const refreshed = await refreshSurface({ ctx, client: args.client, surface, userId: click.userId, keyId: click.value, notice, responseUrl: click.responseUrl })
+      const refreshed = await refreshSurface({
+        ctx,
+        client: args.client,
+        surface,
+        userId: click.userId,
+        keyId: click.value,
+        notice,
+        responseUrl: click.responseUrl,
+      })
         .then(() => true)
         .catch((error: unknown) => {
           logger.warn('could not show an error on the key surface; replying instead', { reference: described.reference, error });
@@ -123,10 +145,13 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
     if (click.inHome) {
       // Home needs the user's keys. When they cannot be read, that is the fault already logged above,
       // so the failure is not logged again: the error alone is shown instead.
-      await publishHome(args.client, ctx, click.userId, notice).catch(() => args.client.views.publish({ user_id: click.userId, view: errorHomeView(described.text) }));
+      await publishHome(args.client, ctx, click.userId, notice).catch(() =>
+        args.client.views.publish({ user_id: click.userId, view: errorHomeView(described.text) }),
+      );
       return;
     }
-    if (click.responseUrl !== undefined) await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: false, ...described.message });
+    if (click.responseUrl !== undefined)
+      await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: false, ...described.message });
     else await sendDm(args.client, click.userId, described.message);
   }
 
@@ -155,7 +180,9 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
           const context = { userId: args.command.user_id, command: name };
           const described = describeError(error, logger, context);
           const { message } = described;
-          const answered = ack.done ? args.respond({ response_type: 'ephemeral', replace_original: false, ...message }) : args.ack({ response_type: 'ephemeral', ...message });
+          const answered = ack.done
+            ? args.respond({ response_type: 'ephemeral', replace_original: false, ...message })
+            : args.ack({ response_type: 'ephemeral', ...message });
           await answered.catch(unanswered(described, context));
         }
       });

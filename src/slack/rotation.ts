@@ -7,7 +7,16 @@ import { secretFileLifetime } from './delivery/secret-file.js';
 import { escapeText, slackDate } from './views/format.js';
 
 /** Hands over a rotated key's successor exactly as a new key's secret (R6), saying what it replaces. */
-export async function deliverRotation(input: { client: WebClient; services: Services; now: () => Date; logger: Logger; userId: string; result: RotateKeyResult; responseUrl?: string; secretFileTtlMs?: number }): Promise<void> {
+export async function deliverRotation(input: {
+  client: WebClient;
+  services: Services;
+  now: () => Date;
+  logger: Logger;
+  userId: string;
+  result: RotateKeyResult;
+  responseUrl?: string;
+  secretFileTtlMs?: number;
+}): Promise<void> {
   const { result } = input;
   const until = result.old.expiresAt === null ? '' : ` until ${slackDate(result.old.expiresAt)}`;
   await deliverSecret({
@@ -21,7 +30,8 @@ export async function deliverRotation(input: { client: WebClient; services: Serv
     confirmDelivered: () => input.services.keys.confirmDelivery(result.successor.id),
     discard: () => input.services.keys.undoRotation(input.userId, result),
     retryHint: `Your old key *${escapeText(result.old.name)}* keeps its previous expiry; try rotating again in a moment.`,
-    csvLifetime: input.secretFileTtlMs === undefined ? undefined : secretFileLifetime(input, input.secretFileTtlMs, result.successor.id, input.userId),
+    csvLifetime:
+      input.secretFileTtlMs === undefined ? undefined : secretFileLifetime(input, input.secretFileTtlMs, result.successor.id, input.userId),
     note:
       result.old.status === 'compromised'
         ? `:arrows_counterclockwise: Replaces *${escapeText(result.old.name)}* (\`${result.old.id}\`), which was reported compromised and stays inactive. Move your integrations to the new key now.`

@@ -11,7 +11,12 @@ import { noticeMessage } from './views/messages.js';
 
 export function keyRow(key: AccessKey, role: Pick<Role, 'name' | 'policy'> | undefined, now: Date): KeyRow {
   const issue = policyIssue(key, role, now);
-  return { key, roleName: role?.name ?? '(deleted role)', status: keyStatus(key, now), ...(issue === undefined ? {} : { policyIssue: issue }) };
+  return {
+    key,
+    roleName: role?.name ?? '(deleted role)',
+    status: keyStatus(key, now),
+    ...(issue === undefined ? {} : { policyIssue: issue }),
+  };
 }
 
 /** The list message for a user: the active role's keys with slots, or every role's. */
@@ -19,7 +24,8 @@ export async function listMessage(surface: SurfaceContext, userId: string, allRo
   const { ctx, keys } = await surface.services.keys.list(userId, { allRoles });
   const now = surface.now();
   const rows = keys.map((k) => keyRow(k.key, k.role, now));
-  const slots = allRoles || ctx.activeRole === null ? null : { roleName: ctx.activeRole.name, used: rows.length, max: ctx.activeRole.maxKeys };
+  const slots =
+    allRoles || ctx.activeRole === null ? null : { roleName: ctx.activeRole.name, used: rows.length, max: ctx.activeRole.maxKeys };
   return keyListMessage({ rows, slots, notice });
 }
 
@@ -29,7 +35,14 @@ export async function publishHome(client: WebClient, surface: SurfaceContext, us
   const rows = keys.map((k) => keyRow(k.key, k.role, now));
   await client.views.publish({
     user_id: userId,
-    view: homeView({ roleName: ctx.activeRole?.name ?? null, used: rows.length, max: ctx.activeRole?.maxKeys ?? 0, hasApiAccess: ctx.hasApiAccess, rows, notice }),
+    view: homeView({
+      roleName: ctx.activeRole?.name ?? null,
+      used: rows.length,
+      max: ctx.activeRole?.maxKeys ?? 0,
+      hasApiAccess: ctx.hasApiAccess,
+      rows,
+      notice,
+    }),
   });
 }
 

@@ -46,7 +46,11 @@ async function tearDown(world: World | undefined): Promise<void> {
 }
 
 async function outboxRows(db: TestDatabase) {
-  const rows = await db.connection.db.selectFrom('audit_outbox').select(['seq', 'state', 'attempts', 'message_ts', 'last_error']).orderBy('seq').execute();
+  const rows = await db.connection.db
+    .selectFrom('audit_outbox')
+    .select(['seq', 'state', 'attempts', 'message_ts', 'last_error'])
+    .orderBy('seq')
+    .execute();
   return rows.map((r) => ({ seq: Number(r.seq), state: r.state, attempts: Number(r.attempts), ts: r.message_ts, error: r.last_error }));
 }
 
@@ -72,10 +76,24 @@ describe.each(dialects)('the audit mirror on %s', (dialect) => {
     await slack.waitFor(() => postedSeqs(slack).length >= head.seq);
 
     expect(postedSeqs(slack)).toEqual(upTo(head.seq));
-    const [createdRecord] = await services.audit.search({ keyId: created.key.id, limit: 10 }).then((r) => r.filter((x) => x.action === 'key.created'));
-    const block = slack.messagesIn(AUDIT_CHANNEL).flatMap((m) => m.blocks).find((b) => b.block_id === `audit-${createdRecord?.seq ?? -1}-${createdRecord?.hash ?? ''}`);
+    const [createdRecord] = await services.audit
+      .search({ keyId: created.key.id, limit: 10 })
+      .then((r) => r.filter((x) => x.action === 'key.created'));
+    const block = slack
+      .messagesIn(AUDIT_CHANNEL)
+      .flatMap((m) => m.blocks)
+      .find((b) => b.block_id === `audit-${createdRecord?.seq ?? -1}-${createdRecord?.hash ?? ''}`);
     const text = JSON.stringify(block);
-    for (const part of ['`key.created`', 'by <@UALICE>', created.key.id, '&lt;!channel&gt; prod &amp; ci', 'owner <@UALICE>', 'role Account Group Read Only', 'expires <!date^', `#${createdRecord?.seq}`]) {
+    for (const part of [
+      '`key.created`',
+      'by <@UALICE>',
+      created.key.id,
+      '&lt;!channel&gt; prod &amp; ci',
+      'owner <@UALICE>',
+      'role Account Group Read Only',
+      'expires <!date^',
+      `#${createdRecord?.seq}`,
+    ]) {
       expect(text).toContain(part);
     }
     expect(slack.allText()).not.toContain('<!channel>');
@@ -104,7 +122,13 @@ describe.each(dialects)('the audit mirror on %s', (dialect) => {
       backlog: () => real.backlog(),
     };
     const leaseMs = 400;
-    const crashed = createAuditMirror({ outbox: killedBeforeMarking, channel: outboundFor(slack, logger).auditChannel, now: () => new Date(), logger, tuning: { ...FAST_MIRROR, leaseMs } });
+    const crashed = createAuditMirror({
+      outbox: killedBeforeMarking,
+      channel: outboundFor(slack, logger).auditChannel,
+      now: () => new Date(),
+      logger,
+      tuning: { ...FAST_MIRROR, leaseMs },
+    });
     await expect(crashed.tick()).rejects.toThrow(/killed/);
     expect(postedSeqs(slack)).toEqual([1, 2, 3]);
 
@@ -127,7 +151,15 @@ describe.each(dialects)('the audit mirror on %s', (dialect) => {
     const skews = [-2000, 0, 2000];
     replicas.forEach((store, i) => {
       const skew = skews[i] ?? 0;
-      loops.push(startMirrorLoop({ store, outbound: outboundFor(slack, logger), now: () => new Date(Date.now() + skew), logger, tuning: { spacingMs: 10 } }));
+      loops.push(
+        startMirrorLoop({
+          store,
+          outbound: outboundFor(slack, logger),
+          now: () => new Date(Date.now() + skew),
+          logger,
+          tuning: { spacingMs: 10 },
+        }),
+      );
     });
     // Records keep arriving while the replicas drain, from all three connections.
     await Promise.all(replicas.map((store) => appendAuditBurst(store, 40)));
@@ -142,10 +174,14 @@ describe.each(dialects)('the audit mirror on %s', (dialect) => {
 
 /** The outbox rows once `done` holds for them. */
 async function waitForRows(db: TestDatabase, done: (rows: Awaited<ReturnType<typeof outboxRows>>) => boolean, timeoutMs = 10_000) {
-  return until(async () => {
-    const rows = await outboxRows(db);
-    return done(rows) && rows;
-  }, 'the outbox to reach the expected state', timeoutMs);
+  return until(
+    async () => {
+      const rows = await outboxRows(db);
+      return done(rows) && rows;
+    },
+    'the outbox to reach the expected state',
+    timeoutMs,
+  );
 }
 
 describe('the audit mirror against a misbehaving Slack', () => {
@@ -163,7 +199,11 @@ describe('the audit mirror against a misbehaving Slack', () => {
     const limited = await slack.waitFor(() => auditPosts(slack).find((c) => c.status === 429));
 
     // Bolt's listeners use their own client: the mirror's hold must not touch them.
-    const userFacing = new WebClient(slack.config.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, logger: boltLogger(logger) });
+    const userFacing = new WebClient(slack.config.botToken, {
+      slackApiUrl: slack.apiUrl,
+      retryConfig: { retries: 0 },
+      logger: boltLogger(logger),
+    });
     const started = Date.now();
     await userFacing.chat.postMessage({ channel: 'C0001', text: 'a listener answering someone' });
     expect(Date.now() - started).toBeLessThan(500);
@@ -181,7 +221,9 @@ describe('the audit mirror against a misbehaving Slack', () => {
     const { db, slack, logger, loops } = world;
     slack.fault({ method: 'chat.postMessage', kind: 'http500', times: 6 });
     await appendAuditBurst(db.store, 4);
-    loops.push(startMirrorLoop({ store: db.store, outbound: outboundFor(slack, logger), logger, tuning: { unavailableBackoffMs: [30, 60, 90] } }));
+    loops.push(
+      startMirrorLoop({ store: db.store, outbound: outboundFor(slack, logger), logger, tuning: { unavailableBackoffMs: [30, 60, 90] } }),
+    );
     await slack.waitFor(() => auditPosts(slack).filter((c) => c.status === 500).length >= 3);
     await appendAuditBurst(db.store, 4); // written during the outage
     await slack.waitFor(() => postedSeqs(slack).length >= 8, { timeoutMs: 5000 });
@@ -210,7 +252,8 @@ describe('the audit mirror against a misbehaving Slack', () => {
       const texts = message.blocks.map((b) => JSON.stringify(b));
       expect(texts.join('').length).toBeLessThanOrEqual(AUDIT_DIGEST_MAX_BLOCKS_CHARS);
       // Every record names its seq and full hash, in the text and in its block's id.
-      for (const b of message.blocks) if (b.type === 'section') expect(JSON.stringify(b)).toMatch(/"block_id":"audit-(\d+)-([0-9a-f]{64})".*\*#\1\*.*`\2`/);
+      for (const b of message.blocks)
+        if (b.type === 'section') expect(JSON.stringify(b)).toMatch(/"block_id":"audit-(\d+)-([0-9a-f]{64})".*\*#\1\*.*`\2`/);
       for (const b of message.blocks) if (b.type === 'section') expect(JSON.stringify(b.text).length).toBeLessThanOrEqual(3000);
     }
     const backlog = logger.entries.find((e) => e.metric === 'audit_mirror_backlog');
@@ -222,7 +265,10 @@ describe('the audit mirror against a misbehaving Slack', () => {
     await appendAuditBurst(db.store, 3);
     await sql`update audit_log set details = ${'{oops'} where seq = 2`.execute(db.connection.db);
     loops.push(startMirrorLoop({ store: db.store, outbound: outboundFor(slack, logger), logger }));
-    const rows = await waitForRows(db, (r) => r.find((row) => row.seq === 2)?.state === 'parked' && r.filter((row) => row.state === 'posted').length === 2);
+    const rows = await waitForRows(
+      db,
+      (r) => r.find((row) => row.seq === 2)?.state === 'parked' && r.filter((row) => row.state === 'posted').length === 2,
+    );
     expect(rows.find((r) => r.seq === 2)).toMatchObject({ state: 'parked', attempts: 5 });
     expect(rows.find((r) => r.seq === 2)?.error).toMatch(/unreadable/);
     expect(postedSeqs(slack)).toEqual([1, 3]);
@@ -244,19 +290,25 @@ describe('the audit mirror against a misbehaving Slack', () => {
     expect(rows.map((r) => r.attempts)).toEqual([1, 1, 1]);
   });
 
-  it.each(['invalid_auth', 'token_revoked', 'channel_not_found'])('%s opens the circuit breaker: one operator alert, slow retries, records not charged', async (error) => {
-    const { db, slack, logger, loops } = world;
-    slack.fault({ method: 'chat.postMessage', kind: 'error', error, times: 3 });
-    await appendAuditBurst(db.store, 2);
-    const blockedRetryMs = 150;
-    loops.push(startMirrorLoop({ store: db.store, outbound: outboundFor(slack, logger), logger, tuning: { blockedRetryMs } }));
-    await slack.waitFor(() => postedSeqs(slack).length === 2, { timeoutMs: 5000 });
+  it.each(['invalid_auth', 'token_revoked', 'channel_not_found'])(
+    '%s opens the circuit breaker: one operator alert, slow retries, records not charged',
+    async (error) => {
+      const { db, slack, logger, loops } = world;
+      slack.fault({ method: 'chat.postMessage', kind: 'error', error, times: 3 });
+      await appendAuditBurst(db.store, 2);
+      const blockedRetryMs = 150;
+      loops.push(startMirrorLoop({ store: db.store, outbound: outboundFor(slack, logger), logger, tuning: { blockedRetryMs } }));
+      await slack.waitFor(() => postedSeqs(slack).length === 2, { timeoutMs: 5000 });
 
-    const posts = auditPosts(slack);
-    expect(posts).toHaveLength(4);
-    for (let i = 1; i < posts.length; i++) expect((posts[i]?.at ?? 0) - (posts[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(blockedRetryMs - 25);
-    expect(logger.entries.filter((e) => e.alert === 'audit_mirror_blocked')).toEqual([expect.objectContaining({ error, level: 'error' })]);
-    const rows = await waitForRows(db, (r) => r.every((row) => row.state === 'posted'));
-    expect(rows.map((r) => r.attempts)).toEqual([0, 0]);
-  });
+      const posts = auditPosts(slack);
+      expect(posts).toHaveLength(4);
+      for (let i = 1; i < posts.length; i++)
+        expect((posts[i]?.at ?? 0) - (posts[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(blockedRetryMs - 25);
+      expect(logger.entries.filter((e) => e.alert === 'audit_mirror_blocked')).toEqual([
+        expect.objectContaining({ error, level: 'error' }),
+      ]);
+      const rows = await waitForRows(db, (r) => r.every((row) => row.state === 'posted'));
+      expect(rows.map((r) => r.attempts)).toEqual([0, 0]);
+    },
+  );
 });

@@ -15,7 +15,9 @@ describe.each(dialects)('the audit outbox priority on %s', (dialect) => {
 
   it('a compromised-key record behind a backlog is claimed first, alone; the backlog follows as a digest', async () => {
     await appendAuditBurst(db.store, 5);
-    await db.store.write((tx) => appendAudit(tx, { actorId: 'UALICE', action: 'key.reported_compromised', keyId: 'ak_x', ownerId: 'UALICE' }, new Date()));
+    await db.store.write((tx) =>
+      appendAudit(tx, { actorId: 'UALICE', action: 'key.reported_compromised', keyId: 'ak_x', ownerId: 'UALICE' }, new Date()),
+    );
     await appendAuditBurst(db.store, 2);
     const start = Date.now();
     expect(seqs(await claimAt(start))).toEqual([6]);

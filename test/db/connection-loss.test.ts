@@ -21,7 +21,12 @@ async function appBehindProxy(): Promise<{ t: TestApp; proxy: TcpProxy; secret: 
 
 /** POST /v1/keys/verify: the integration API's answer while the database is away. */
 async function verify(t: TestApp, secret: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(`http://127.0.0.1:${t.app.port}/v1/keys/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: secret }), signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`http://127.0.0.1:${t.app.port}/v1/keys/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key: secret }),
+    signal: AbortSignal.timeout(10_000),
+  });
   return { status: response.status, body: await response.text() };
 }
 

@@ -24,7 +24,9 @@ async function outcome(promise: Promise<unknown>): Promise<{ code: string; ms: n
 describe('database retries of an interactive request', () => {
   it('a refused PostgreSQL connection is retried after 50 and 100 ms, but no retry starts that could not end by the deadline', async () => {
     const call = failing('ECONNREFUSED');
-    const result = await outcome(withFaultRetries({ dialect: 'postgres', deadlineMs: 300, retryUnavailable: true, bounded: true }, call.fn));
+    const result = await outcome(
+      withFaultRetries({ dialect: 'postgres', deadlineMs: 300, retryUnavailable: true, bounded: true }, call.fn),
+    );
     expect(result.code).toBe('DB_UNAVAILABLE');
     // 0 ms, +50, +100; the 200 ms wait would leave less than an attempt's worth before 300 ms.
     expect(call.attempts).toBe(3);
@@ -41,7 +43,11 @@ describe('database retries of an interactive request', () => {
 
   it('a call inside another bounded call keeps to the outer, shorter budget', async () => {
     const call = failing('SQLITE_BUSY');
-    const result = await outcome(runWithDeadline(Date.now() + 100, () => withFaultRetries({ dialect: 'sqlite', deadlineMs: 2000, retryUnavailable: true, bounded: true }, call.fn)));
+    const result = await outcome(
+      runWithDeadline(Date.now() + 100, () =>
+        withFaultRetries({ dialect: 'sqlite', deadlineMs: 2000, retryUnavailable: true, bounded: true }, call.fn),
+      ),
+    );
     expect(result.code).toBe('DB_BUSY');
     expect(result.ms).toBeLessThan(1000);
   });

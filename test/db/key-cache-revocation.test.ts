@@ -31,7 +31,10 @@ async function verdict(services: Services, secret: string): Promise<string> {
 
 /** Verifies until the answer came from a trusted cache (PostgreSQL bypasses it until LISTEN is up). */
 async function cached(replica: Replica, secret: string): Promise<void> {
-  await until(async () => (await verdict(replica.services, secret)) === 'valid' && replica.connection.keyCache.size > 0, 'the key to be cached');
+  await until(
+    async () => (await verdict(replica.services, secret)) === 'valid' && replica.connection.keyCache.size > 0,
+    'the key to be cached',
+  );
 }
 
 describe.each(dialects)('key cache and revocation on %s', (dialect) => {
@@ -91,7 +94,11 @@ describe.each(dialects)('key cache and revocation on %s', (dialect) => {
 
   it('a cached key is refused from the instant it expires, with no message at all', async () => {
     await setUp();
-    const created = await services.keys.create({ actorId: OWNER, name: 'short', expiry: { kind: 'at', at: new Date(clock.now().getTime() + 60_000) } });
+    const created = await services.keys.create({
+      actorId: OWNER,
+      name: 'short',
+      expiry: { kind: 'at', at: new Date(clock.now().getTime() + 60_000) },
+    });
     if (!created.created) throw new Error('no key was created');
     await cached(local, created.secret);
     clock.advance(59_999);
@@ -130,7 +137,9 @@ describe.each(dialects)('key cache and revocation on %s', (dialect) => {
     await setUp();
     const key = await newKey();
     await cached(local, key.secret);
-    await db.store.write((tx) => tx.keys.touchUsedLastUsed([{ keyId: key.id, at: clock.now().toISOString(), clientAddress: null }]), { cannotRevokeKeys: true });
+    await db.store.write((tx) => tx.keys.touchUsedLastUsed([{ keyId: key.id, at: clock.now().toISOString(), clientAddress: null }]), {
+      cannotRevokeKeys: true,
+    });
     expect(local.connection.keyCache.size).toBe(1);
     await newKey('other');
     expect(local.connection.keyCache.size).toBe(0);
@@ -157,64 +166,84 @@ describe.each(dialects)('key cache and revocation on %s', (dialect) => {
 });
 
 // Defined only when PostgreSQL is among the dialects (TEST_DIALECTS), so a SQLite-only run skips nothing.
-if (dialects.includes('postgres')) describe('the PostgreSQL change listener', () => {
-  let db: TestDatabase;
-  afterEach(async () => db.cleanup());
+if (dialects.includes('postgres'))
+  describe('the PostgreSQL change listener', () => {
+    let db: TestDatabase;
+    afterEach(async () => db.cleanup());
 
-  async function terminateListeners(database: string): Promise<number> {
-    const admin = new pg.Client({ connectionString: postgresAdminUrl });
-    await admin.connect();
-    try {
-      const result = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = $2', [database, LISTENER_APPLICATION_NAME]);
-      return result.rowCount ?? 0;
-    } finally {
-      await admin.end();
+    async function terminateListeners(database: string): Promise<number> {
+      const admin = new pg.Client({ connectionString: postgresAdminUrl });
+      await admin.connect();
+      try {
+        const result = await admin.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = $2',
+          [database, LISTENER_APPLICATION_NAME],
+        );
+        return result.rowCount ?? 0;
+      } finally {
+        await admin.end();
+      }
     }
-  }
 
-  it('a replica whose listener lost its connection bypasses its cache, so a change it was not told of is refused at once; it listens again and caches again', async () => {
-    db = await createTestDatabase('postgres');
-    const { services, deps: first } = await makeServices(db.store, { admins: [ADMIN] });
-    await services.access.grant(ADMIN, OWNER);
-    const created = await services.keys.create({ actorId: OWNER, name: 'ci', expiry: { kind: 'never' } });
-    const spare = await services.keys.create({ actorId: OWNER, name: 'spare', expiry: { kind: 'never' } });
-    if (!created.created || !spare.created) throw new Error('no key was created');
-    const { connection, store } = await db.openAnother();
-    const replica = createServices({ ...first, store });
-    await until(async () => (await replica.keys.verify(created.secret)).valid && connection.keyCache.size > 0, 'the replica to cache the key');
+    it('a replica whose listener lost its connection bypasses its cache, so a change it was not told of is refused at once; it listens again and caches again', async () => {
+      db = await createTestDatabase('postgres');
+      const { services, deps: first } = await makeServices(db.store, { admins: [ADMIN] });
+      await services.access.grant(ADMIN, OWNER);
+      const created = await services.keys.create({ actorId: OWNER, name: 'ci', expiry: { kind: 'never' } });
+      const spare = await services.keys.create({ actorId: OWNER, name: 'spare', expiry: { kind: 'never' } });
+      if (!created.created || !spare.created) throw new Error('no key was created');
+      const { connection, store } = await db.openAnother();
+      const replica = createServices({ ...first, store });
+      await until(
+        async () => (await replica.keys.verify(created.secret)).valid && connection.keyCache.size > 0,
+        'the replica to cache the key',
+      );
 
-    const database = new URL(db.config.kind === 'postgres' ? db.config.url : '').pathname.slice(1);
-    expect(await terminateListeners(database)).toBeGreaterThan(0);
-    await until(async () => connection.keyChanges?.listening === false, 'the replica to notice its listener is gone');
-    expect(connection.keyCache.size).toBe(0);
-    // Told nobody the replica could hear: the replica reads the database while it is not listening.
-    await services.keys.deactivate(OWNER, created.key.id);
-    const refused = await replica.keys.verify(created.secret);
-    expect(refused.valid ? 'valid' : refused.code).toBe('INACTIVE');
+      const database = new URL(db.config.kind === 'postgres' ? db.config.url : '').pathname.slice(1);
+      expect(await terminateListeners(database)).toBeGreaterThan(0);
+      await until(async () => connection.keyChanges?.listening === false, 'the replica to notice its listener is gone');
+      expect(connection.keyCache.size).toBe(0);
+      // Told nobody the replica could hear: the replica reads the database while it is not listening.
+      await services.keys.deactivate(OWNER, created.key.id);
+      const refused = await replica.keys.verify(created.secret);
+      expect(refused.valid ? 'valid' : refused.code).toBe('INACTIVE');
 
-    // The process lives on, the listener reconnects (with back-off), and the cache is used again.
-    await until(async () => connection.keyChanges?.listening === true, 'the replica to listen again');
-    await until(async () => (await replica.keys.verify(spare.secret)).valid && connection.keyCache.size > 0, 'the replica to cache again');
-    await services.keys.deactivate(OWNER, spare.key.id);
-    await until(async () => {
-      const result = await replica.keys.verify(spare.secret);
-      return !result.valid && result.code === 'INACTIVE';
-    }, 'the reconnected replica to hear of the next change', 2000);
+      // The process lives on, the listener reconnects (with back-off), and the cache is used again.
+      await until(async () => connection.keyChanges?.listening === true, 'the replica to listen again');
+      await until(
+        async () => (await replica.keys.verify(spare.secret)).valid && connection.keyCache.size > 0,
+        'the replica to cache again',
+      );
+      await services.keys.deactivate(OWNER, spare.key.id);
+      await until(
+        async () => {
+          const result = await replica.keys.verify(spare.secret);
+          return !result.valid && result.code === 'INACTIVE';
+        },
+        'the reconnected replica to hear of the next change',
+        2000,
+      );
+    });
+
+    it("a change on one replica drops another replica's cache, which then answers with the new expiry", async () => {
+      db = await createTestDatabase('postgres');
+      const { services, deps: first } = await makeServices(db.store, { admins: [ADMIN] });
+      await services.access.grant(ADMIN, OWNER);
+      const created = await services.keys.create({ actorId: OWNER, name: 'ci', expiry: { kind: 'never' } });
+      if (!created.created) throw new Error('no key was created');
+      await until(
+        async () => (await services.keys.verify(created.secret)).valid && db.connection.keyCache.size > 0,
+        'the key to be cached',
+      );
+      const other = await db.openAnother();
+      const replica = createServices({ ...first, store: other.store });
+      await until(
+        async () => (await replica.keys.verify(created.secret)).valid && other.connection.keyCache.size > 0,
+        'the replica to cache the key',
+      );
+      await replica.keys.extend(OWNER, created.key.id, { kind: 'at', at: new Date(first.now().getTime() + 30 * DAY_MS) });
+      await until(async () => db.connection.keyCache.size === 0, 'the first replica to drop its cache');
+      const result = await services.keys.verify(created.secret);
+      expect(result.valid && result.key.expiresAt).toBe(new Date(first.now().getTime() + 30 * DAY_MS).toISOString());
+    });
   });
-
-  it("a change on one replica drops another replica's cache, which then answers with the new expiry", async () => {
-    db = await createTestDatabase('postgres');
-    const { services, deps: first } = await makeServices(db.store, { admins: [ADMIN] });
-    await services.access.grant(ADMIN, OWNER);
-    const created = await services.keys.create({ actorId: OWNER, name: 'ci', expiry: { kind: 'never' } });
-    if (!created.created) throw new Error('no key was created');
-    await until(async () => (await services.keys.verify(created.secret)).valid && db.connection.keyCache.size > 0, 'the key to be cached');
-    const other = await db.openAnother();
-    const replica = createServices({ ...first, store: other.store });
-    await until(async () => (await replica.keys.verify(created.secret)).valid && other.connection.keyCache.size > 0, 'the replica to cache the key');
-    await replica.keys.extend(OWNER, created.key.id, { kind: 'at', at: new Date(first.now().getTime() + 30 * DAY_MS) });
-    await until(async () => db.connection.keyCache.size === 0, 'the first replica to drop its cache');
-    const result = await services.keys.verify(created.secret);
-    expect(result.valid && result.key.expiresAt).toBe(new Date(first.now().getTime() + 30 * DAY_MS).toISOString());
-  });
-});

@@ -9,7 +9,12 @@ import { createTestDatabase, postgresAdminUrl, type TestDatabase } from '../supp
 import { makeServices, replicaOver } from '../support/domain.js';
 
 /** Several app replicas = several independent pools on one PostgreSQL database. */
-async function replicas(db: TestDatabase, base: DomainDeps, count: number, poolSize: number): Promise<Array<{ services: Services; store: Store }>> {
+async function replicas(
+  db: TestDatabase,
+  base: DomainDeps,
+  count: number,
+  poolSize: number,
+): Promise<Array<{ services: Services; store: Store }>> {
   const out: Array<{ services: Services; store: Store }> = [];
   for (let i = 0; i < count; i++) {
     const { store } = await db.openAnother({ poolSize });
@@ -22,7 +27,10 @@ async function terminateBackends(database: string): Promise<number> {
   const client = new pg.Client({ connectionString: postgresAdminUrl });
   await client.connect();
   try {
-    const result = await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
+    const result = await client.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [database],
+    );
     return result.rowCount ?? 0;
   } finally {
     await client.end();

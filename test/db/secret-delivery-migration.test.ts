@@ -18,8 +18,14 @@ describe.each(dialects)('the secret-delivery migration (%s)', (dialect) => {
     if (!created.created) throw new Error('not created');
     const migrator = new Migrator({ db: db.connection.db, provider: { getMigrations: async () => migrations } });
     // Back to the last migration before it (every later one rolls back on the way), then forward again.
-    const before = Object.keys(migrations).filter((name) => name < '2026-12-01T01-00-secret-delivery').sort().at(-1) ?? '';
-    const later = Object.keys(migrations).filter((name) => name >= '2026-12-01T01-00-secret-delivery').sort();
+    const before =
+      Object.keys(migrations)
+        .filter((name) => name < '2026-12-01T01-00-secret-delivery')
+        .sort()
+        .at(-1) ?? '';
+    const later = Object.keys(migrations)
+      .filter((name) => name >= '2026-12-01T01-00-secret-delivery')
+      .sort();
     const down = await migrator.migrateTo(before);
     expect(down.error).toBeUndefined();
     expect(down.results?.map((r) => r.migrationName).sort()).toEqual(later);

@@ -20,10 +20,15 @@ describe.each(dialects)('API access requests on %s', (dialect) => {
   it('two admins deciding at once through separate connections decide once', async () => {
     const request = await services.access.request('UBOB', 'ci', 7);
     const other = replicaOver(deps, (await db.openAnother()).store);
-    const results = await Promise.all([services.access.decide('UADMIN', request.id, 'approve'), other.access.decide('UADMIN2', request.id, 'deny', 'no')]);
+    const results = await Promise.all([
+      services.access.decide('UADMIN', request.id, 'approve'),
+      other.access.decide('UADMIN2', request.id, 'deny', 'no'),
+    ]);
     expect(results.map((r) => r.outcome).sort()).toEqual(['already', 'decided']);
     const decided = results.find((r) => r.outcome === 'decided');
-    const records = (await services.audit.search({ userId: 'UBOB', limit: 20 })).filter((r) => r.action === 'api_access.approved' || r.action === 'api_access.denied');
+    const records = (await services.audit.search({ userId: 'UBOB', limit: 20 })).filter(
+      (r) => r.action === 'api_access.approved' || r.action === 'api_access.denied',
+    );
     expect(records).toHaveLength(1);
     expect((await services.users.context('UBOB')).hasApiAccess).toBe(decided?.request.status === 'approved');
   });
@@ -40,7 +45,9 @@ describe.each(dialects)('API access requests on %s', (dialect) => {
     expect(await services.access.expireRequests()).toEqual([]);
     const second = await services.access.request('UBOB', 'again', 7);
     expect(second.id).not.toBe(first.id);
-    expect((await services.audit.search({ userId: 'UBOB', limit: 20 })).filter((r) => r.action === 'api_access.request_expired')).toHaveLength(1);
+    expect(
+      (await services.audit.search({ userId: 'UBOB', limit: 20 })).filter((r) => r.action === 'api_access.request_expired'),
+    ).toHaveLength(1);
   });
 
   it('a non-admin cannot decide; the attempt is audited and nothing changes', async () => {

@@ -28,8 +28,16 @@ describe.each(dialects)('audit verification beyond the chain walk on %s', (diale
   afterEach(async () => db.cleanup());
 
   it('an untouched log matches every posted hash, full or shortened', async () => {
-    const check = await crossCheckMirror(db.store.read, posted.map((p, i) => (i % 2 === 0 ? p : { seq: p.seq, hash: p.hash.slice(0, 12) })));
-    expect(check).toEqual({ posted: posted.length, matched: posted.length, matchedThrough: posted.at(-1)?.seq, lastPostedSeq: posted.at(-1)?.seq });
+    const check = await crossCheckMirror(
+      db.store.read,
+      posted.map((p, i) => (i % 2 === 0 ? p : { seq: p.seq, hash: p.hash.slice(0, 12) })),
+    );
+    expect(check).toEqual({
+      posted: posted.length,
+      matched: posted.length,
+      matchedThrough: posted.at(-1)?.seq,
+      lastPostedSeq: posted.at(-1)?.seq,
+    });
   });
 
   it('a wholesale rewrite passes the chain walk but the cross-check names the first rewritten record', async () => {
@@ -55,8 +63,14 @@ describe.each(dialects)('audit verification beyond the chain walk on %s', (diale
     const check = await services.audit.checkTail(witness);
     expect(check).toMatchObject({ ok: false, seen, found: null, alertSeq: seen.seq - 1 });
     const alert = await db.store.read.audit.findBySeq(seen.seq - 1);
-    expect(alert).toMatchObject({ action: 'audit.tail_mismatch', actorId: 'system', details: { seenSeq: seen.seq, foundHash: null, headSeqBefore: seen.seq - 2 } });
-    const priority = await sql<{ priority: number }>`select priority from audit_outbox where seq = ${seen.seq - 1}`.execute(db.connection.db);
+    expect(alert).toMatchObject({
+      action: 'audit.tail_mismatch',
+      actorId: 'system',
+      details: { seenSeq: seen.seq, foundHash: null, headSeqBefore: seen.seq - 2 },
+    });
+    const priority = await sql<{ priority: number }>`select priority from audit_outbox where seq = ${seen.seq - 1}`.execute(
+      db.connection.db,
+    );
     expect(Number(priority.rows[0]?.priority)).toBe(1);
     // The witness moved to the new head: the same state is not reported again.
     expect(await services.audit.checkTail(witness)).toMatchObject({ ok: true });

@@ -42,10 +42,16 @@ describe.each(dialects)('the audit hash chain on %s', (dialect) => {
   it('a change whose audit record cannot be written does not happen (fail closed)', async () => {
     const before = await db.store.read.keys.countAll({ ownerId: 'UALICE' });
     if (dialect === 'sqlite') {
-      await sql`create trigger refuse_audit before insert on audit_log begin select raise(abort, 'audit store full'); end`.execute(db.connection.db);
+      await sql`create trigger refuse_audit before insert on audit_log begin select raise(abort, 'audit store full'); end`.execute(
+        db.connection.db,
+      );
     } else {
-      await sql`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit store full'; end $$`.execute(db.connection.db);
-      await sql`create trigger refuse_audit before insert on audit_log for each row execute function refuse_audit()`.execute(db.connection.db);
+      await sql`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit store full'; end $$`.execute(
+        db.connection.db,
+      );
+      await sql`create trigger refuse_audit before insert on audit_log for each row execute function refuse_audit()`.execute(
+        db.connection.db,
+      );
     }
     const error = await services.keys.create({ actorId: 'UALICE', name: 'never-made', expiry: { kind: 'never' } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'AppError' });

@@ -46,7 +46,9 @@ describe.each(dialects)('reporting a key compromised on %s', (dialect) => {
       roleName: 'Account Group Read Only',
       details: { previousStatus: 'active', lastUsedAt: '2026-01-15T11:00:00.000Z', lastUsedFrom: '203.0.113.7', expired: false },
     });
-    const outbox = await sql<{ seq: number; priority: number }>`select seq, priority from audit_outbox order by seq`.execute(db.connection.db);
+    const outbox = await sql<{ seq: number; priority: number }>`select seq, priority from audit_outbox order by seq`.execute(
+      db.connection.db,
+    );
     expect(outbox.rows.filter((r) => Number(r.priority) === 1).map((r) => Number(r.seq))).toEqual([record?.seq]);
     expect(await services.audit.verifyChain()).toMatchObject({ ok: true });
   });
@@ -67,7 +69,7 @@ describe.each(dialects)('reporting a key compromised on %s', (dialect) => {
     expect((await services.keys.verify(secret)).valid).toBe(true);
   });
 
-  it('an admin may report anyone\'s key by ID; another user cannot find it', async () => {
+  it("an admin may report anyone's key by ID; another user cannot find it", async () => {
     const { key } = await aliceKey();
     expect(await refusalCode(services.keys.reportCompromised('UBOB', key.id))).toBe('KEY_NOT_FOUND');
     const result = await services.keys.reportCompromised('UADMIN', key.id);

@@ -38,11 +38,16 @@ describe.each(dialects)('the per-role key limit under concurrency on %s', (diale
     await services.access.grant('UADMIN', 'URACE');
     const startAt = Date.now() + 1500;
     const outputs = await Promise.all(
-      Array.from({ length: 4 }, () => run(process.execPath, ['--import', 'tsx', workerPath, JSON.stringify(db.config), 'URACE', '20', String(startAt)], { timeout: 60_000 })),
+      Array.from({ length: 4 }, () =>
+        run(process.execPath, ['--import', 'tsx', workerPath, JSON.stringify(db.config), 'URACE', '20', String(startAt)], {
+          timeout: 60_000,
+        }),
+      ),
     );
     const totals: Record<string, number> = {};
     for (const { stdout } of outputs) {
-      for (const [code, n] of Object.entries(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>)) totals[code] = (totals[code] ?? 0) + n;
+      for (const [code, n] of Object.entries(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>))
+        totals[code] = (totals[code] ?? 0) + n;
     }
     expect(totals).toEqual({ created: 2, KEY_LIMIT_REACHED: 78 });
     expect(await db.store.read.keys.countAll({ ownerId: 'URACE' })).toBe(2);

@@ -79,7 +79,10 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
     const adminKey = await create('group-admin-key');
     expect(adminKey.created && adminKey.role.name).toBe('Account Group Admin');
     expect((await services.keys.list(alice)).keys.map((k) => k.key.name)).toEqual(['group-admin-key']);
-    expect((await services.keys.list(alice, { allRoles: true })).keys.map((k) => k.key.name).sort()).toEqual(['group-admin-key', 'read-only-key']);
+    expect((await services.keys.list(alice, { allRoles: true })).keys.map((k) => k.key.name).sort()).toEqual([
+      'group-admin-key',
+      'read-only-key',
+    ]);
     expect(await codeOf(services.users.switchRole(alice, 'Cloud Provisioning Admin'))).toBe('NOT_ROLE_MEMBER');
   });
 
@@ -99,15 +102,25 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
     const month = await services.keys.create({ actorId: alice, name: 'month', expiry: { kind: 'default' } });
     expect(never.key.expiresAt).toBeNull();
     expect(month.key.expiresAt).toBe('2026-02-28T09:00:00.000Z');
-    expect(await codeOf(services.keys.create({ actorId: alice, name: 'past', expiry: { kind: 'at', at: new Date('2026-01-31T08:59:59.000Z') } }))).toBe('INVALID_EXPIRY');
+    expect(
+      await codeOf(
+        services.keys.create({ actorId: alice, name: 'past', expiry: { kind: 'at', at: new Date('2026-01-31T08:59:59.000Z') } }),
+      ),
+    ).toBe('INVALID_EXPIRY');
   });
 
   it('an expired key cannot be made active, but its expiry can be extended into the future', async () => {
-    const key = await services.keys.create({ actorId: alice, name: 'short', expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) } });
+    const key = await services.keys.create({
+      actorId: alice,
+      name: 'short',
+      expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) },
+    });
     await services.keys.deactivate(alice, key.key.id);
     clock.advance(2 * DAY_MS);
     expect(await codeOf(services.keys.activate(alice, key.key.id))).toBe('KEY_EXPIRED');
-    expect(await codeOf(services.keys.extend(alice, key.key.id, { kind: 'at', at: new Date(clock.now().getTime() - 1) }))).toBe('INVALID_EXPIRY');
+    expect(await codeOf(services.keys.extend(alice, key.key.id, { kind: 'at', at: new Date(clock.now().getTime() - 1) }))).toBe(
+      'INVALID_EXPIRY',
+    );
     const extended = await services.keys.extend(alice, key.key.id, { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) });
     expect(extended.key.status).toBe('inactive');
     expect(await codeOf(services.keys.activate(alice, key.key.id))).toBe('no error');
@@ -145,7 +158,7 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
     expect(await codeOf(services.keys.show(alice, 'ak_doesnotexist000000'))).toBe('KEY_NOT_FOUND');
   });
 
-  it('an admin making someone else\'s key inactive is recorded as a revocation', async () => {
+  it("an admin making someone else's key inactive is recorded as a revocation", async () => {
     const key = await create('watched');
     await services.keys.deactivate(admin, key.key.id);
     const [latest] = await services.audit.search({ keyId: key.key.id, limit: 1 });
@@ -183,7 +196,11 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
   });
 
   it('verify: valid, inactive, expired at the exact instant, deleted, and a one-character change', async () => {
-    const result = await services.keys.create({ actorId: alice, name: 'api', expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) } });
+    const result = await services.keys.create({
+      actorId: alice,
+      name: 'api',
+      expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) },
+    });
     if (!result.created) throw new Error('expected a new key');
     const ok = await services.keys.verify(result.secret);
     expect(ok.valid && ok.key.id).toBe(result.key.id);
@@ -214,7 +231,13 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
     await services.keys.delete(alice, 'audited');
     const records = (await services.audit.search({ keyId: key.key.id, limit: 10 })).reverse();
     expect(records.map((r) => r.action)).toEqual(['key.created', 'key.expiry_extended', 'key.deactivated', 'key.activated', 'key.deleted']);
-    expect(records[0]).toMatchObject({ actorId: alice, keyName: 'audited', ownerId: alice, roleName: 'Account Group Read Only', expiresAt: key.key.expiresAt });
+    expect(records[0]).toMatchObject({
+      actorId: alice,
+      keyName: 'audited',
+      ownerId: alice,
+      roleName: 'Account Group Read Only',
+      expiresAt: key.key.expiresAt,
+    });
     expect((await services.audit.verifyChain()).ok).toBe(true);
   });
 
@@ -223,11 +246,16 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
     if (!result.created) throw new Error('expected a new key');
     const randomBody = result.secret.slice(4, 44);
     const dump = await dumpAllRows(db);
-    expect(dump.tables).toEqual(expect.arrayContaining(['access_keys', 'audit_log', 'audit_outbox', 'access_requests', 'expiry_warnings', 'users']));
+    expect(dump.tables).toEqual(
+      expect.arrayContaining(['access_keys', 'audit_log', 'audit_outbox', 'access_requests', 'expiry_warnings', 'users']),
+    );
     expect(dump.rows).toBeGreaterThan(5);
     expect(dump.text).not.toContain(result.secret);
     expect(dump.text).not.toContain(randomBody);
-    const stored = await db.connection.db.selectFrom('access_keys').select(['key_hash', 'secret_start', 'hash_version']).executeTakeFirstOrThrow();
+    const stored = await db.connection.db
+      .selectFrom('access_keys')
+      .select(['key_hash', 'secret_start', 'hash_version'])
+      .executeTakeFirstOrThrow();
     expect(stored.key_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(stored.secret_start).toBe(result.secret.slice(0, 8));
   });

@@ -45,7 +45,9 @@ describe.each(dialects)('lifetime policy per role on %s', (dialect) => {
 
   it('expiry-required refuses "never" but accepts the one-month default', async () => {
     await services.roles.setPolicy('UADMIN', ROLE, { setting: 'expiry-required', value: true });
-    expect(await refusal(services.keys.create({ actorId: 'UALICE', name: 'forever', expiry: { kind: 'never' } }))).toMatchObject({ code: 'POLICY_VIOLATION' });
+    expect(await refusal(services.keys.create({ actorId: 'UALICE', name: 'forever', expiry: { kind: 'never' } }))).toMatchObject({
+      code: 'POLICY_VIOLATION',
+    });
     const month = await services.keys.create({ actorId: 'UALICE', name: 'month', expiry: { kind: 'default' } });
     expect(month.key.expiresAt).not.toBeNull();
   });
@@ -54,10 +56,12 @@ describe.each(dialects)('lifetime policy per role on %s', (dialect) => {
     const old = await services.keys.create({ actorId: 'UALICE', name: 'svc', expiry: { kind: 'at', at: inDays(90) } });
     await services.roles.setPolicy('UADMIN', ROLE, { setting: 'max-days', value: 30 });
     expect(await refusal(services.keys.extend('UALICE', 'svc', { kind: 'never' }))).toMatchObject({ code: 'POLICY_VIOLATION' });
-    expect(await refusal(services.keys.extend('UALICE', 'svc', { kind: 'at', at: inDays(45) }))).toMatchObject({ code: 'POLICY_VIOLATION' });
+    expect(await refusal(services.keys.extend('UALICE', 'svc', { kind: 'at', at: inDays(45) }))).toMatchObject({
+      code: 'POLICY_VIOLATION',
+    });
     const rotation = await refusal(services.keys.rotate('UALICE', 'svc'));
     expect(rotation.code).toBe('POLICY_VIOLATION');
-    expect(rotation.message).toContain("change \"svc\"'s expiry to fit first");
+    expect(rotation.message).toContain('change "svc"\'s expiry to fit first');
     // The refusals changed nothing.
     expect((await services.keys.show('UALICE', old.key.id)).key.expiresAt).toBe(old.key.expiresAt);
     await services.keys.extend('UALICE', 'svc', { kind: 'at', at: inDays(20) });
@@ -101,7 +105,11 @@ describe.each(dialects)('lifetime policy per role on %s', (dialect) => {
   });
 
   it('max-days outside 1–3650 is refused', async () => {
-    expect(await refusal(services.roles.setPolicy('UADMIN', ROLE, { setting: 'max-days', value: 0 }))).toMatchObject({ code: 'INVALID_INPUT' });
-    expect(await refusal(services.roles.setPolicy('UADMIN', ROLE, { setting: 'max-days', value: 3651 }))).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(await refusal(services.roles.setPolicy('UADMIN', ROLE, { setting: 'max-days', value: 0 }))).toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect(await refusal(services.roles.setPolicy('UADMIN', ROLE, { setting: 'max-days', value: 3651 }))).toMatchObject({
+      code: 'INVALID_INPUT',
+    });
   });
 });

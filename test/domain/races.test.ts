@@ -22,7 +22,11 @@ describe.each(dialects)('changes racing on one key on %s', (dialect) => {
   });
   afterEach(async () => db.cleanup());
 
-  const settle = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof AppError ? e.code : `raw: ${String(e)}`));
+  const settle = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: unknown) => (e instanceof AppError ? e.code : `raw: ${String(e)}`),
+    );
 
   it('extend, make inactive and delete at once end in a serial order: never re-activated, nothing after the deletion', async () => {
     for (let round = 0; round < 10; round++) {
@@ -49,9 +53,13 @@ describe.each(dialects)('changes racing on one key on %s', (dialect) => {
     const created = await left.keys.create({ actorId: 'UADMIN', name: 'doomed', expiry: { kind: 'never' } });
     if (!created.created) throw new Error('expected a new key');
     const verdicts = await Promise.all([
-      ...Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? left : right).keys.verify(created.secret).then((v) => (v.valid ? 'valid' : v.code))),
+      ...Array.from({ length: 100 }, (_, i) =>
+        (i % 2 === 0 ? left : right).keys.verify(created.secret).then((v) => (v.valid ? 'valid' : v.code)),
+      ),
       right.keys.delete('UADMIN', created.key.id).then(() => 'deleted'),
-      ...Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? right : left).keys.verify(created.secret).then((v) => (v.valid ? 'valid' : v.code))),
+      ...Array.from({ length: 100 }, (_, i) =>
+        (i % 2 === 0 ? right : left).keys.verify(created.secret).then((v) => (v.valid ? 'valid' : v.code)),
+      ),
     ]);
     expect(verdicts.filter((v) => !['valid', 'NOT_FOUND', 'deleted'].includes(v))).toEqual([]);
     expect(verdicts).toContain('deleted');

@@ -21,8 +21,10 @@ describe.each(dialects)('refused approvals share the aggregated failure windows 
   });
   afterEach(async () => db.cleanup());
 
-  const refusals = async () => (await services.audit.search({ userId: 'UCAROL', limit: 100 })).filter((r) => r.action === 'api_access.decision_refused');
-  const refuse = (decision: 'approve' | 'deny') => expect(services.access.decide('UCAROL', requestId, decision)).rejects.toMatchObject({ code: 'NOT_ADMIN' });
+  const refusals = async () =>
+    (await services.audit.search({ userId: 'UCAROL', limit: 100 })).filter((r) => r.action === 'api_access.decision_refused');
+  const refuse = (decision: 'approve' | 'deny') =>
+    expect(services.access.decide('UCAROL', requestId, decision)).rejects.toMatchObject({ code: 'NOT_ADMIN' });
 
   it('the first refusal is written at once, the rest of the minute as one record with a count, and the next minute starts again', async () => {
     for (let i = 0; i < 5; i++) await refuse('approve');
@@ -44,7 +46,11 @@ describe.each(dialects)('refused approvals share the aggregated failure windows 
     await refuse('deny');
     await recorder.flush({ all: true });
     const records = await refusals();
-    expect(records.map((r) => `${String(r.details.attempted)}:${String(r.details.count)}`).sort()).toEqual(['approve:1', 'deny:1', 'deny:1']);
+    expect(records.map((r) => `${String(r.details.attempted)}:${String(r.details.count)}`).sort()).toEqual([
+      'approve:1',
+      'deny:1',
+      'deny:1',
+    ]);
     expect(records.reduce((sum, r) => sum + Number(r.details.count), 0)).toBe(3);
   });
 });

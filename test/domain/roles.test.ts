@@ -4,7 +4,11 @@ import type { Services } from '../../src/domain/services.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
 import { makeServices } from '../support/domain.js';
 
-const codeOf = (promise: Promise<unknown>) => promise.then(() => 'no error', (e: unknown) => (e instanceof AppError ? e.code : Promise.reject(e)));
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'no error',
+    (e: unknown) => (e instanceof AppError ? e.code : Promise.reject(e)),
+  );
 
 describe.each(dialects)('roles and membership on %s', (dialect) => {
   let db: TestDatabase;
@@ -16,7 +20,7 @@ describe.each(dialects)('roles and membership on %s', (dialect) => {
   });
   afterEach(async () => db.cleanup());
 
-  it('the built-in roles are seeded with Prisma Cloud\'s names and limits', async () => {
+  it("the built-in roles are seeded with Prisma Cloud's names and limits", async () => {
     const roles = await services.roles.list('UADMIN');
     expect(roles.map((r) => [r.name, r.maxKeys])).toEqual([
       ['Account and Cloud Provisioning Admin', 2],
@@ -77,7 +81,7 @@ describe.each(dialects)('roles and membership on %s', (dialect) => {
     expect(await codeOf(services.roles.remove('UADMIN', 'UADMIN', 'System Admin'))).toBe('no error');
   });
 
-  it('removing a role from a user deletes that user\'s keys for the role only', async () => {
+  it("removing a role from a user deletes that user's keys for the role only", async () => {
     await services.access.grant('UADMIN', 'UA');
     await services.roles.assign('UADMIN', 'UA', 'Account Group Admin');
     await services.keys.create({ actorId: 'UA', name: 'ro', expiry: { kind: 'never' } });

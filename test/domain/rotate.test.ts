@@ -15,7 +15,11 @@ describe.each(dialects)('rotating a key on %s', (dialect) => {
   afterEach(async () => db.cleanup());
 
   it('makes a successor in the same role with the same lifetime; the old key works for the grace period, then expires', async () => {
-    const old = await services.keys.create({ actorId: 'UALICE', name: 'deploy', expiry: { kind: 'at', at: new Date(clock.now().getTime() + 90 * DAY_MS) } });
+    const old = await services.keys.create({
+      actorId: 'UALICE',
+      name: 'deploy',
+      expiry: { kind: 'at', at: new Date(clock.now().getTime() + 90 * DAY_MS) },
+    });
     if (!old.created) throw new Error('expected a new key');
     const rotated = await services.keys.rotate('UALICE', 'deploy');
     expect(rotated.successor.roleId).toBe(old.key.roleId);

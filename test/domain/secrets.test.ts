@@ -34,7 +34,20 @@ describe('secrets', () => {
 
   it('rejects wrong prefixes, lengths, alphabets and non-strings before any hashing', () => {
     const secret = generateSecret();
-    for (const bad of [null, 42, ['x'], '', 'aks_', `ak_${secret.slice(3)}`, `${secret} `, ` ${secret}`, `${secret}\n`, secret.slice(0, -1), `${secret.slice(0, 10)}\u0000${secret.slice(11)}`, secret.replace(/[a-z]/, 'é')]) {
+    for (const bad of [
+      null,
+      42,
+      ['x'],
+      '',
+      'aks_',
+      `ak_${secret.slice(3)}`,
+      `${secret} `,
+      ` ${secret}`,
+      `${secret}\n`,
+      secret.slice(0, -1),
+      `${secret.slice(0, 10)}\u0000${secret.slice(11)}`,
+      secret.replace(/[a-z]/, 'é'),
+    ]) {
       expect(isWellFormedSecret(bad)).toBe(false);
     }
     expect(isWellFormedSecret(secret)).toBe(true);

@@ -34,7 +34,12 @@ describe('a listener mounted on a path prefix', () => {
   it('gets its own paths, but a secret in the URL is refused with 400 secret_in_url before the listener sees it', async () => {
     expect((await fetch(`${base}/sandbox/state?conversation=D1`)).status).toBe(200);
     const secret = generateSecret();
-    for (const path of [`/sandbox/state?q=${secret}`, `/sandbox/${secret}`, `/sandbox?x=${encodeURIComponent(encodeURIComponent(secret))}`, `/sandbox/state?q=${secret.slice(4)}`]) {
+    for (const path of [
+      `/sandbox/state?q=${secret}`,
+      `/sandbox/${secret}`,
+      `/sandbox?x=${encodeURIComponent(encodeURIComponent(secret))}`,
+      `/sandbox/state?q=${secret.slice(4)}`,
+    ]) {
       const answer = await fetch(base + path);
       expect(answer.status, path).toBe(400);
       expect(await answer.json()).toMatchObject({ error: 'secret_in_url' });

@@ -13,13 +13,23 @@ interface Answer {
 /** One request the raw way (any method, any body, GET with a body too), on a connection of its own. */
 function send(port: number, method: string, path: string, body: Buffer | undefined, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent: false, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(body.length) }) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent: false,
+        headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(body.length) }) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
     req.on('error', () => resolve({ status: 'reset', headers: {}, body: '' }));
     req.end(body);
   });
@@ -67,7 +77,11 @@ describe('one request never ends the process (the real app in HTTP mode)', () =>
           } else if (!allowed.includes(method)) {
             expect(answer.status, what).toBe(405);
             expect(answer.headers.allow, what).toBe([...allowed, 'OPTIONS'].join(', '));
-            if (method !== 'HEAD') expect(JSON.parse(answer.body), what).toMatchObject({ error: 'method_not_allowed', requestId: answer.headers['x-request-id'] });
+            if (method !== 'HEAD')
+              expect(JSON.parse(answer.body), what).toMatchObject({
+                error: 'method_not_allowed',
+                requestId: answer.headers['x-request-id'],
+              });
           }
           seen.push(`${what} → ${String(answer.status)}`);
         }
@@ -116,8 +130,16 @@ describe('the one catch around every route', () => {
     });
     const port = await listen(server, 0, '127.0.0.1');
     try {
-      const signed = { 'x-slack-signature': `v0=${'a'.repeat(64)}`, 'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)), 'content-type': 'application/json' };
-      const answers = [await send(port, 'GET', '/throws', undefined), await send(port, 'POST', '/rejects', Buffer.from('{}')), await send(port, 'POST', '/slack/events', Buffer.from('{}'), signed)];
+      const signed = {
+        'x-slack-signature': `v0=${'a'.repeat(64)}`,
+        'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+        'content-type': 'application/json',
+      };
+      const answers = [
+        await send(port, 'GET', '/throws', undefined),
+        await send(port, 'POST', '/rejects', Buffer.from('{}')),
+        await send(port, 'POST', '/slack/events', Buffer.from('{}'), signed),
+      ];
       for (const answer of answers) {
         expect(answer.status).toBe(500);
         const body = JSON.parse(answer.body) as Record<string, unknown>;

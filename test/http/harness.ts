@@ -1,6 +1,14 @@
 import { request as httpRequest } from 'node:http';
 import type { Server } from 'node:http';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import type {
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryId,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from 'kysely';
 import { createStore } from '../../src/db/store.js';
 import type { Store } from '../../src/domain/ports.js';
 import type { Services } from '../../src/domain/services.js';
@@ -77,7 +85,10 @@ async function toReply(response: Response): Promise<Reply> {
  * database, without Slack. Client addresses come from X-Forwarded-For (trustProxy) so one test can
  * play several clients.
  */
-export async function startApi(dialect: DialectName, options: Partial<Omit<IntegrationApiOptions, 'services' | 'logger' | 'now'>> = {}): Promise<ApiHarness> {
+export async function startApi(
+  dialect: DialectName,
+  options: Partial<Omit<IntegrationApiOptions, 'services' | 'logger' | 'now'>> = {},
+): Promise<ApiHarness> {
   const db = await createTestDatabase(dialect);
   const queries = new QueryLog();
   const store = createStore({ ...db.connection, db: db.connection.db.withPlugin(queries) });
@@ -85,12 +96,26 @@ export async function startApi(dialect: DialectName, options: Partial<Omit<Integ
   for (const user of [ALICE, BOB]) await services.access.grant(ADMIN, user);
   const logger = createMemoryLogger();
   // The same wiring as runtime.ts (src/http/wiring.ts): /metrics on its own loopback port.
-  const http = await startHttp({ services, now: clock.now, logger, tokenSigningSecret: TOKEN_SECRET, trustProxy: true, flushIntervalMs: 0, ...options, port: 0, host: '127.0.0.1', metricsPort: 0, metricsHost: '127.0.0.1' });
+  const http = await startHttp({
+    services,
+    now: clock.now,
+    logger,
+    tokenSigningSecret: TOKEN_SECRET,
+    trustProxy: true,
+    flushIntervalMs: 0,
+    ...options,
+    port: 0,
+    host: '127.0.0.1',
+    metricsPort: 0,
+    metricsHost: '127.0.0.1',
+  });
   const { api, server } = http;
   const base = `http://127.0.0.1:${http.port}`;
   const metricsBase = `http://127.0.0.1:${http.metricsPort}`;
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    toReply(await fetch(base + path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }));
+    toReply(
+      await fetch(base + path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }),
+    );
   const postRaw = async (path: string, body: string, headers: Record<string, string> = {}) =>
     toReply(await fetch(base + path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } }));
   const get = async (path: string, headers: Record<string, string> = {}) => toReply(await fetch(base + path, { headers }));
@@ -112,7 +137,8 @@ export async function startApi(dialect: DialectName, options: Partial<Omit<Integ
     metrics: async () => toReply(await fetch(`${metricsBase}/metrics`)),
     async createKey(name, keyOptions = {}) {
       const owner = keyOptions.owner ?? ALICE;
-      const expiry = keyOptions.expiresAt === undefined ? ({ kind: 'never' } as const) : ({ kind: 'at', at: keyOptions.expiresAt } as const);
+      const expiry =
+        keyOptions.expiresAt === undefined ? ({ kind: 'never' } as const) : ({ kind: 'at', at: keyOptions.expiresAt } as const);
       const result = await services.keys.create({ actorId: owner, name, expiry });
       if (!result.created) throw new Error('the key was not created');
       return { id: result.key.id, secret: result.secret, ownerId: owner };
@@ -133,23 +159,33 @@ export async function startApi(dialect: DialectName, options: Partial<Omit<Integ
  */
 export function rawRequest(
   base: string,
-  options: { path: string; method?: string; headers?: Record<string, string>; chunks: Iterable<Buffer | string>; chunkDelayMs?: number; keepOpen?: boolean },
+  options: {
+    path: string;
+    method?: string;
+    headers?: Record<string, string>;
+    chunks: Iterable<Buffer | string>;
+    chunkDelayMs?: number;
+    keepOpen?: boolean;
+  },
 ): Promise<{ status: number | 'reset'; body: string; bytesSent: number }> {
   const url = new URL(options.path, base);
   return new Promise((resolve) => {
     let bytesSent = 0;
     let answered = false;
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: options.method ?? 'POST', headers: options.headers }, (res) => {
-      answered = true;
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body, bytesSent });
-        req.destroy();
-      });
-      res.on('error', () => resolve({ status: res.statusCode ?? 0, body, bytesSent }));
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: options.method ?? 'POST', headers: options.headers },
+      (res) => {
+        answered = true;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body, bytesSent });
+          req.destroy();
+        });
+        res.on('error', () => resolve({ status: res.statusCode ?? 0, body, bytesSent }));
+      },
+    );
     req.on('error', () => {
       if (!answered) resolve({ status: 'reset', body: '', bytesSent });
     });

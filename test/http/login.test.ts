@@ -15,8 +15,10 @@ describe.each(dialects)('POST /login and GET /auth_token/extend on %s', (dialect
   });
   afterEach(async () => h.close());
 
-  const login = (username: unknown, password: unknown, client = '192.0.2.10') => h.post(LOGIN, { username, password }, { 'x-forwarded-for': client });
-  const extend = (token: string | undefined, client = '192.0.2.10') => h.get(EXTEND, token === undefined ? { 'x-forwarded-for': client } : { 'x-redlock-auth': token, 'x-forwarded-for': client });
+  const login = (username: unknown, password: unknown, client = '192.0.2.10') =>
+    h.post(LOGIN, { username, password }, { 'x-forwarded-for': client });
+  const extend = (token: string | undefined, client = '192.0.2.10') =>
+    h.get(EXTEND, token === undefined ? { 'x-forwarded-for': client } : { 'x-redlock-auth': token, 'x-forwarded-for': client });
   const tokenOf = (reply: { json: Record<string, unknown> }): string => {
     const token = reply.json.token;
     if (typeof token !== 'string') throw new Error(`no token in ${JSON.stringify(reply.json)}`);
@@ -130,7 +132,13 @@ describe.each(dialects)('POST /login and GET /auth_token/extend on %s', (dialect
       .setExpirationTime('10m')
       .sign(new TextEncoder().encode('another-secret-another-secret-another'));
     const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
-    for (const [name, value] of [['missing', undefined], ['garbage', 'not-a-jwt'], ['tampered', tampered], ['foreign', foreign], ['alg none', unsigned]] as const) {
+    for (const [name, value] of [
+      ['missing', undefined],
+      ['garbage', 'not-a-jwt'],
+      ['tampered', tampered],
+      ['foreign', foreign],
+      ['alg none', unsigned],
+    ] as const) {
       const reply = await extend(value, `192.0.2.${name.length}`);
       expect(reply.status, name).toBe(401);
     }
@@ -180,7 +188,13 @@ describe.each(dialects)('POST /login and GET /auth_token/extend on %s', (dialect
     await h.api.flushUsage({ all: true });
     const failed = (await h.services.audit.search({ limit: 100 })).filter((r) => r.action === 'auth.failed');
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ actorId: 'api', keyId: key.id, ownerId: ALICE, keyName: 'ci', details: { endpoint: '/login', clientAddress: '203.0.113.9', count: 5, reasons: 'malformed:1,not_found:4' } });
+    expect(failed[0]).toMatchObject({
+      actorId: 'api',
+      keyId: key.id,
+      ownerId: ALICE,
+      keyName: 'ci',
+      details: { endpoint: '/login', clientAddress: '203.0.113.9', count: 5, reasons: 'malformed:1,not_found:4' },
+    });
     expect(JSON.stringify(failed)).not.toContain(wrong.slice(4));
     expect((await h.services.audit.verifyChain()).ok).toBe(true);
   });

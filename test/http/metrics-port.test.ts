@@ -25,7 +25,15 @@ describe('where /metrics is served', () => {
     expect(metricsReply.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await metricsReply.text()).toContain('akb_http_requests_total');
     // The metrics port serves nothing else.
-    expect((await fetch(`http://127.0.0.1:${t.app.metricsPort}/v1/keys/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
+    expect(
+      (
+        await fetch(`http://127.0.0.1:${t.app.metricsPort}/v1/keys/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('with METRICS_TOKEN also on PORT, but only with that bearer token', async () => {
@@ -42,7 +50,9 @@ describe('where /metrics is served', () => {
   });
 
   it('refuses a short METRICS_TOKEN and a METRICS_PORT that is no port, naming both', () => {
-    expect(() => loadConfig({ ...minimal, METRICS_TOKEN: 'short', METRICS_PORT: 'abc' })).toThrow(/METRICS_PORT must be a port number[\s\S]*METRICS_TOKEN must be at least 32 characters|METRICS_TOKEN must be at least 32 characters[\s\S]*METRICS_PORT must be a port number/);
+    expect(() => loadConfig({ ...minimal, METRICS_TOKEN: 'short', METRICS_PORT: 'abc' })).toThrow(
+      /METRICS_PORT must be a port number[\s\S]*METRICS_TOKEN must be at least 32 characters|METRICS_TOKEN must be at least 32 characters[\s\S]*METRICS_PORT must be a port number/,
+    );
     expect(loadConfig({ ...minimal, METRICS_PORT: '0', METRICS_HOST: '0.0.0.0' }).metrics).toMatchObject({ port: 0, host: '0.0.0.0' });
   });
 });
@@ -59,18 +69,21 @@ describe.each(dialects)('JSON bodies only as application/json on %s', (dialect) 
     ['a form', { 'content-type': 'application/x-www-form-urlencoded' }],
     ['application/jsonp', { 'content-type': 'application/jsonp' }],
     ['no Content-Type at all', {}],
-  ])('a JSON-looking body sent as %s is 415 unsupported_media_type on /login and verify', async (_name, headers: Record<string, string>) => {
-    const key = await h.createKey('ci');
-    for (const [path, body] of [
-      ['/login', { username: key.id, password: key.secret }],
-      ['/v1/keys/verify', { key: key.secret }],
-    ] as const) {
-      const text = JSON.stringify(body);
-      const reply = await rawRequest(h.base, { path, headers: { ...headers, 'content-length': String(text.length) }, chunks: [text] });
-      expect(reply.status, path).toBe(415);
-      expect(JSON.parse(reply.body), path).toMatchObject({ error: 'unsupported_media_type', requestId: expect.any(String) });
-    }
-  });
+  ])(
+    'a JSON-looking body sent as %s is 415 unsupported_media_type on /login and verify',
+    async (_name, headers: Record<string, string>) => {
+      const key = await h.createKey('ci');
+      for (const [path, body] of [
+        ['/login', { username: key.id, password: key.secret }],
+        ['/v1/keys/verify', { key: key.secret }],
+      ] as const) {
+        const text = JSON.stringify(body);
+        const reply = await rawRequest(h.base, { path, headers: { ...headers, 'content-length': String(text.length) }, chunks: [text] });
+        expect(reply.status, path).toBe(415);
+        expect(JSON.parse(reply.body), path).toMatchObject({ error: 'unsupported_media_type', requestId: expect.any(String) });
+      }
+    },
+  );
 
   it('application/json with a charset is read; an empty JSON-typed body is 400, and body-less routes ignore the type', async () => {
     const key = await h.createKey('ci');
@@ -80,9 +93,19 @@ describe.each(dialects)('JSON bodies only as application/json on %s', (dialect) 
     expect(login.status).toBe(200);
     expect((await h.postRaw('/login', '')).status).toBe(400);
     // GET routes take no body: an empty body declared as JSON changes nothing.
-    const extend = await rawRequest(h.base, { path: '/auth_token/extend', method: 'GET', headers: { 'content-type': 'application/json', 'content-length': '0', 'x-redlock-auth': String(login.json.token) }, chunks: [] });
+    const extend = await rawRequest(h.base, {
+      path: '/auth_token/extend',
+      method: 'GET',
+      headers: { 'content-type': 'application/json', 'content-length': '0', 'x-redlock-auth': String(login.json.token) },
+      chunks: [],
+    });
     expect(extend.status).toBe(200);
-    const health = await rawRequest(h.base, { path: '/healthz', method: 'GET', headers: { 'content-type': 'application/json', 'content-length': '0' }, chunks: [] });
+    const health = await rawRequest(h.base, {
+      path: '/healthz',
+      method: 'GET',
+      headers: { 'content-type': 'application/json', 'content-length': '0' },
+      chunks: [],
+    });
     expect(health.status).toBe(200);
   });
 });

@@ -83,18 +83,29 @@ describe('docs/openapi.yaml against the running app', () => {
 
     conforms('GET', '/access_keys', await call(base, 'GET', '/access_keys', { token }));
     conforms('GET', '/access_keys', await call(base, 'GET', '/access_keys', { client: '192.0.2.78' }));
-    const created = await call(base, 'POST', '/access_keys', { token, body: json({ name: 'next', expiresOn: t.clock.now().getTime() + 86_400_000 }) });
+    const created = await call(base, 'POST', '/access_keys', {
+      token,
+      body: json({ name: 'next', expiresOn: t.clock.now().getTime() + 86_400_000 }),
+    });
     conforms('POST', '/access_keys', created);
     const createdId = (created.body as { id: string }).id;
     conforms('POST', '/access_keys', await call(base, 'POST', '/access_keys', { token, body: json({ name: 'third' }) }));
     conforms('POST', '/access_keys', await call(base, 'POST', '/access_keys', { token, body: json({ name: 'ci', expiresOn: 1 }) }));
-    conforms('POST', '/access_keys', await call(base, 'POST', '/access_keys', { token, body: json({ name: 'x', serviceAccountName: 'svc' }) }));
+    conforms(
+      'POST',
+      '/access_keys',
+      await call(base, 'POST', '/access_keys', { token, body: json({ name: 'x', serviceAccountName: 'svc' }) }),
+    );
     conforms('GET', '/access_keys/{id}', await call(base, 'GET', `/access_keys/${createdId}`, { token }));
     conforms('GET', '/access_keys/{id}', await call(base, 'GET', `/access_keys/${generateKeyId()}`, { token }));
     conforms('GET', '/access_keys/{id}', await call(base, 'GET', '/access_keys/not-a-key', { token }));
     conforms('PATCH', '/access_keys/{id}/status/{status}', await call(base, 'PATCH', `/access_keys/${createdId}/status/false`, { token }));
     conforms('PATCH', '/access_keys/{id}/status/{status}', await call(base, 'PATCH', `/access_keys/${createdId}/status/maybe`, { token }));
-    conforms('PATCH', '/access_keys/{id}/status/{status}', await call(base, 'PATCH', `/access_keys/${generateKeyId()}/status/true`, { token }));
+    conforms(
+      'PATCH',
+      '/access_keys/{id}/status/{status}',
+      await call(base, 'PATCH', `/access_keys/${generateKeyId()}/status/true`, { token }),
+    );
     conforms('GET', '/user/me', await call(base, 'GET', '/user/me', { token }));
     conforms('DELETE', '/access_keys/{id}', await call(base, 'DELETE', `/access_keys/${createdId}`, { token }));
     conforms('DELETE', '/access_keys/{id}', await call(base, 'DELETE', `/access_keys/${createdId}`, { token }));
@@ -106,7 +117,11 @@ describe('docs/openapi.yaml against the running app', () => {
     expect(throttled.status).toBe(429);
     conforms('GET', '/user/me', throttled);
 
-    const documented = Object.entries(asObject(doc.paths)).flatMap(([path, item]) => Object.keys(asObject(item)).filter((k) => ['get', 'post', 'patch', 'delete', 'put'].includes(k)).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(asObject(doc.paths)).flatMap(([path, item]) =>
+      Object.keys(asObject(item))
+        .filter((k) => ['get', 'post', 'patch', 'delete', 'put'].includes(k))
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect([...covered].sort()).toEqual(documented.sort());
   }, 30_000);
 });

@@ -40,10 +40,12 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
   const audit = async (action: string) => (await h.services.audit.search({ limit: 100 })).filter((r) => r.action === action);
   /** The key API's owner DMs waiting in the notification outbox, in the order they go out. */
   const pendingNotices = async () =>
-    (await h.db.store.notifications.claim({ now: new Date(h.clock.now().getTime() + DAY_MS), leaseMs: 1000, maxItems: 100 })).flatMap((item) => (item.notification?.kind === 'key_api.owner_dm' ? [item.notification] : []));
+    (await h.db.store.notifications.claim({ now: new Date(h.clock.now().getTime() + DAY_MS), leaseMs: 1000, maxItems: 100 })).flatMap(
+      (item) => (item.notification?.kind === 'key_api.owner_dm' ? [item.notification] : []),
+    );
 
   describe('POST /access_keys', () => {
-    it('creates a key in the calling key\'s role for its owner, shows the secret once, stores only its hash, and the new key logs in', async () => {
+    it("creates a key in the calling key's role for its owner, shows the secret once, stores only its hash, and the new key logs in", async () => {
       const api = as(await aliceToken());
       const reply = await api.post({ name: 'rotated', expiresOn: 0 });
       expect(reply.status).toBe(200);
@@ -68,7 +70,12 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const caller = await h.createKey('ci');
       const reply = await as(await loginAs(h.base, caller)).post({ name: 'next' });
       const [record] = (await audit('key.created')).filter((r) => r.keyId === createdOf(reply).id);
-      expect(record).toMatchObject({ actorId: ALICE, ownerId: ALICE, roleName: 'Account Group Read Only', details: { via: caller.id, delivery: 'api_response', slotsUsed: 2, maxKeys: 2 } });
+      expect(record).toMatchObject({
+        actorId: ALICE,
+        ownerId: ALICE,
+        roleName: 'Account Group Read Only',
+        details: { via: caller.id, delivery: 'api_response', slotsUsed: 2, maxKeys: 2 },
+      });
       expect(await h.services.audit.verifyChain()).toMatchObject({ ok: true });
     });
 
@@ -77,7 +84,18 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const at = h.clock.now().getTime() + 10 * DAY_MS;
       const dated = createdOf(await api.post({ name: 'dated', expiresOn: at }));
       const shown = (await api.get(`/access_keys/${dated.id}`)).body as WireKey;
-      expect(shown).toMatchObject({ id: dated.id, name: 'dated', expiresOn: at, status: 'active', lastUsedTime: 0, createdTs: h.clock.now().getTime(), username: ALICE, createdBy: ALICE, role: { name: 'Account Group Read Only' }, roleType: 'Account Group Read Only' });
+      expect(shown).toMatchObject({
+        id: dated.id,
+        name: 'dated',
+        expiresOn: at,
+        status: 'active',
+        lastUsedTime: 0,
+        createdTs: h.clock.now().getTime(),
+        username: ALICE,
+        createdBy: ALICE,
+        role: { name: 'Account Group Read Only' },
+        roleType: 'Account Group Read Only',
+      });
       await h.services.keys.delete(ALICE, dated.id);
       const never = createdOf(await api.post({ name: 'forever' }));
       expect(((await api.get(`/access_keys/${never.id}`)).body as WireKey).expiresOn).toBe(0);
@@ -93,12 +111,14 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       expect(keysOf(await api.get('/access_keys')).map((k) => k.name)).toEqual(['ci']);
     });
 
-    it('refuses the role\'s third key with already_have_two_access_keys in the body and in X-Redlock-Status', async () => {
+    it("refuses the role's third key with already_have_two_access_keys in the body and in X-Redlock-Status", async () => {
       const api = as(await aliceToken());
       expect((await api.post({ name: 'second' })).status).toBe(200);
       const third = await api.post({ name: 'third' });
       expect(third.status).toBe(400);
-      expect(JSON.parse(third.headers.get('x-redlock-status') ?? '[]')).toEqual([{ i18nKey: 'already_have_two_access_keys', severity: 'error', subject: null }]);
+      expect(JSON.parse(third.headers.get('x-redlock-status') ?? '[]')).toEqual([
+        { i18nKey: 'already_have_two_access_keys', severity: 'error', subject: null },
+      ]);
       expect(third.body).toMatchObject({ error: 'already_have_two_access_keys', message: expect.stringContaining('2 of 2') });
     });
 
@@ -111,7 +131,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       expect(await h.store.read.keys.countAll({ ownerId: ALICE })).toBe(2);
     });
 
-    it('answers name problems with Prisma\'s codes: wrong type, too long, empty, invisible characters, duplicate', async () => {
+    it("answers name problems with Prisma's codes: wrong type, too long, empty, invisible characters, duplicate", async () => {
       const api = as(await aliceToken());
       const cases: Array<[unknown, number, string]> = [
         [{ name: 42 }, 400, 'invalid_access_key_name'],
@@ -144,7 +164,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       expect(await h.store.read.keys.countAll({ ownerId: ALICE })).toBe(1);
     });
 
-    it('creates in the calling key\'s role even after its owner switched the active role in Slack', async () => {
+    it("creates in the calling key's role even after its owner switched the active role in Slack", async () => {
       await h.services.roles.assign(ADMIN, ALICE, 'Build and Deploy Security');
       const token = await aliceToken();
       await h.services.users.switchRole(ALICE, 'Build and Deploy Security');
@@ -154,7 +174,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
   });
 
   describe('GET /access_keys and GET /access_keys/{id}', () => {
-    it('lists only the owner\'s keys in the calling key\'s role, with Prisma\'s field types', async () => {
+    it("lists only the owner's keys in the calling key's role, with Prisma's field types", async () => {
       await h.services.roles.assign(ADMIN, ALICE, 'Account Group Admin');
       await h.services.users.switchRole(ALICE, 'Account Group Admin');
       const otherRole = await h.createKey('other-role');
@@ -187,7 +207,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       expect(await statuses()).toEqual({ ci: 'active', soon: 'expired' });
     });
 
-    it('a member\'s key cannot see an admin\'s key: the same non_existing_access_key as for a key that never existed', async () => {
+    it("a member's key cannot see an admin's key: the same non_existing_access_key as for a key that never existed", async () => {
       const adminKey = await h.createKey('admin-key', { owner: ADMIN });
       const api = as(await aliceToken());
       const foreign = await api.get(`/access_keys/${adminKey.id}`);
@@ -196,16 +216,21 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const strip = (reply: KeyReply) => ({ ...(reply.body as Record<string, unknown>), requestId: undefined });
       expect(strip(foreign)).toEqual(strip(missing));
       expect(keysOf(await api.get('/access_keys')).map((k) => k.id)).not.toContain(adminKey.id);
-      for (const reply of [await api.del(adminKey.id), await api.status(adminKey.id, 'false')]) expect(redlockCode(reply)).toBe('non_existing_access_key');
+      for (const reply of [await api.del(adminKey.id), await api.status(adminKey.id, 'false')])
+        expect(redlockCode(reply)).toBe('non_existing_access_key');
       expect(await h.store.read.keys.findById(adminKey.id)).toMatchObject({ status: 'active' });
     });
 
-    it('a System Admin\'s key sees every key; the same admin\'s key in another role does not', async () => {
+    it("a System Admin's key sees every key; the same admin's key in another role does not", async () => {
       await h.createKey('alices');
       await h.createKey('bobs', { owner: BOB });
       const plain = await loginAs(h.base, await h.createKey('admin-plain', { owner: ADMIN }));
       const admin = await loginAs(h.base, await adminKeyInSystemAdmin(h));
-      expect(keysOf(await as(admin).get('/access_keys')).map((k) => k.name).sort()).toEqual(['admin-automation', 'admin-plain', 'alices', 'bobs']);
+      expect(
+        keysOf(await as(admin).get('/access_keys'))
+          .map((k) => k.name)
+          .sort(),
+      ).toEqual(['admin-automation', 'admin-plain', 'alices', 'bobs']);
       expect(keysOf(await as(plain).get('/access_keys')).map((k) => k.name)).toEqual(['admin-plain']);
     });
 
@@ -250,7 +275,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       expect((await h.store.read.keys.findById(caller.id))?.status).toBe('active');
     });
 
-    it('an inactive key\'s token stops working at once', async () => {
+    it("an inactive key's token stops working at once", async () => {
       const caller = await h.createKey('ci');
       const api = as(await loginAs(h.base, caller));
       expect((await api.status(caller.id, 'false')).status).toBe(200);
@@ -259,7 +284,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       expect(after.body).toMatchObject({ error: 'invalid_token' });
     });
 
-    it('a System Admin\'s key deactivating another owner\'s key is a revocation the owner cannot undo', async () => {
+    it("a System Admin's key deactivating another owner's key is a revocation the owner cannot undo", async () => {
       const alices = await h.createKey('alices');
       const adminKey = await adminKeyInSystemAdmin(h);
       expect((await as(await loginAs(h.base, adminKey)).status(alices.id, 'false')).status).toBe(200);
@@ -308,10 +333,16 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
   });
 
   describe('GET /user/me', () => {
-    it('names the key\'s owner, their roles and the role the key acts in', async () => {
+    it("names the key's owner, their roles and the role the key acts in", async () => {
       const reply = await as(await aliceToken()).get('/user/me');
       expect(reply.status).toBe(200);
-      expect(reply.body).toMatchObject({ username: ALICE, slackUserId: ALICE, accessKeysAllowed: true, activeRole: { name: 'Account Group Read Only' }, roles: [{ name: 'Account Group Read Only' }] });
+      expect(reply.body).toMatchObject({
+        username: ALICE,
+        slackUserId: ALICE,
+        accessKeysAllowed: true,
+        activeRole: { name: 'Account Group Read Only' },
+        roles: [{ name: 'Account Group Read Only' }],
+      });
     });
   });
 
@@ -319,12 +350,30 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
     it('answers 401 for a missing, malformed, foreign-signed or expired token on every route', async () => {
       const key = await h.createKey('ci');
       const token = await loginAs(h.base, key);
-      const foreign = await new SignJWT({ owner: ALICE }).setProtectedHeader({ alg: 'HS256' }).setSubject(key.id).setIssuer('access-key-bot').setAudience('access-key-bot:integration-api').setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode('another-secret-of-at-least-32-characters'));
-      const routes: Array<[string, string]> = [['GET', '/access_keys'], ['POST', '/access_keys'], ['GET', `/access_keys/${key.id}`], ['DELETE', `/access_keys/${key.id}`], ['PATCH', `/access_keys/${key.id}/status/false`], ['GET', '/user/me']];
+      const foreign = await new SignJWT({ owner: ALICE })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(key.id)
+        .setIssuer('access-key-bot')
+        .setAudience('access-key-bot:integration-api')
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(new TextEncoder().encode('another-secret-of-at-least-32-characters'));
+      const routes: Array<[string, string]> = [
+        ['GET', '/access_keys'],
+        ['POST', '/access_keys'],
+        ['GET', `/access_keys/${key.id}`],
+        ['DELETE', `/access_keys/${key.id}`],
+        ['PATCH', `/access_keys/${key.id}/status/false`],
+        ['GET', '/user/me'],
+      ];
       let client = 0;
       for (const bad of [undefined, 'garbage', foreign]) {
         for (const [method, path] of routes) {
-          const reply = await call(h.base, method, path, { ...(bad === undefined ? {} : { token: bad }), body: method === 'POST' ? '{"name":"x"}' : undefined, client: `198.51.100.${client++}` });
+          const reply = await call(h.base, method, path, {
+            ...(bad === undefined ? {} : { token: bad }),
+            body: method === 'POST' ? '{"name":"x"}' : undefined,
+            client: `198.51.100.${client++}`,
+          });
           expect(reply.status, `${method} ${path}`).toBe(401);
         }
       }
@@ -335,7 +384,8 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
 
     it('throttles a client sending bad tokens: 429 with Retry-After, other clients unaffected', async () => {
       const token = await aliceToken();
-      for (let i = 0; i < 10; i++) expect((await call(h.base, 'GET', '/access_keys', { token: 'bad', client: '203.0.113.9' })).status).toBe(401);
+      for (let i = 0; i < 10; i++)
+        expect((await call(h.base, 'GET', '/access_keys', { token: 'bad', client: '203.0.113.9' })).status).toBe(401);
       const throttled = await call(h.base, 'GET', '/access_keys', { token, client: '203.0.113.9' });
       expect(throttled.status).toBe(429);
       expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -348,7 +398,12 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       expect((await call(h.base, 'GET', '/access_keys', { token })).status).toBe(200);
       // fetch sends no body with GET; Python's requests does (`data=json.dumps(None)` is "null").
       for (const body of ['', 'null', '{}']) {
-        const raw = await rawRequest(h.base, { path: '/access_keys', method: 'GET', headers: { 'content-type': 'application/json', 'content-length': String(body.length), 'x-redlock-auth': token }, chunks: [body] });
+        const raw = await rawRequest(h.base, {
+          path: '/access_keys',
+          method: 'GET',
+          headers: { 'content-type': 'application/json', 'content-length': String(body.length), 'x-redlock-auth': token },
+          chunks: [body],
+        });
         expect(raw.status, body).toBe(200);
       }
       expect((await call(h.base, 'PATCH', `/access_keys/${caller.id}/status/true`, { token, body: '' })).status).toBe(200);

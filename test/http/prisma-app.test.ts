@@ -13,7 +13,11 @@ describe.each(dialects)('the key API in the running app, with Slack (%s)', (dial
     const channel = app.slack.dmChannelOf(ALICE);
     return channel === undefined ? [] : app.slack.messagesIn(channel).map((m) => JSON.stringify(m.blocks));
   };
-  const channelText = (app: TestApp): string => app.slack.messagesIn(AUDIT_CHANNEL).map((m) => `${m.text} ${JSON.stringify(m.blocks)}`).join('\n');
+  const channelText = (app: TestApp): string =>
+    app.slack
+      .messagesIn(AUDIT_CHANNEL)
+      .map((m) => `${m.text} ${JSON.stringify(m.blocks)}`)
+      .join('\n');
 
   it('a key created and deleted through the API reaches the owner by DM ("by automation using key …") and the security channel', async () => {
     t = await startTestApp({ dialect, background: true });
@@ -27,12 +31,21 @@ describe.each(dialects)('the key API in the running app, with Slack (%s)', (dial
     const reply = await call(base, 'POST', '/access_keys', { token, body: JSON.stringify({ name: 'ci-next' }) });
     expect(reply.status).toBe(200);
     const created = reply.body as { id: string; secretKey: string };
-    await app.slack.waitFor(() => dmTexts(app).find((text) => text.includes('was created') && text.includes(created.id)), { timeoutMs: 15_000, message: 'the creation DM' });
+    await app.slack.waitFor(() => dmTexts(app).find((text) => text.includes('was created') && text.includes(created.id)), {
+      timeoutMs: 15_000,
+      message: 'the creation DM',
+    });
     expect(dmTexts(app).join('\n')).toContain(`by automation using key \`${first.key.id}\``);
 
     expect((await call(base, 'DELETE', `/access_keys/${created.id}`, { token })).status).toBe(200);
-    await app.slack.waitFor(() => dmTexts(app).find((text) => text.includes('was deleted') && text.includes(created.id)), { timeoutMs: 15_000, message: 'the deletion DM' });
-    await app.slack.waitFor(() => (channelText(app).includes(created.id) && channelText(app).split(created.id).length > 2 ? true : undefined), { timeoutMs: 15_000, message: 'the audit mirror posts' });
+    await app.slack.waitFor(() => dmTexts(app).find((text) => text.includes('was deleted') && text.includes(created.id)), {
+      timeoutMs: 15_000,
+      message: 'the deletion DM',
+    });
+    await app.slack.waitFor(
+      () => (channelText(app).includes(created.id) && channelText(app).split(created.id).length > 2 ? true : undefined),
+      { timeoutMs: 15_000, message: 'the audit mirror posts' },
+    );
 
     expect(secretsIn(app.slack.allText())).toEqual([]);
     expect(secretsIn(app.logs.join('\n'))).toEqual([]);
@@ -49,7 +62,10 @@ describe.each(dialects)('the key API in the running app, with Slack (%s)', (dial
     const token = await loginAs(base, { id: first.key.id, secret: first.secret });
     app.slack.fault({ method: 'conversations.open', kind: 'http500', times: 1 });
     expect((await call(base, 'PATCH', `/access_keys/${first.key.id}/status/false`, { token })).status).toBe(200);
-    await app.slack.waitFor(() => dmTexts(app).find((text) => text.includes('was made inactive')), { timeoutMs: 15_000, message: 'the DM after the outage' });
+    await app.slack.waitFor(() => dmTexts(app).find((text) => text.includes('was made inactive')), {
+      timeoutMs: 15_000,
+      message: 'the DM after the outage',
+    });
     expect(dmTexts(app).filter((text) => text.includes('was made inactive'))).toHaveLength(1);
   }, 40_000);
 });

@@ -32,7 +32,13 @@ describe('examples/rotate-key.sh against the running app', () => {
 
   it('replaces the old key with a working new one, prints only the new key on stdout, and the old key is gone', async () => {
     const { app, old, base } = await start();
-    const result = await runScript({ BASE_URL: base, OLD_KEY_ID: old.key.id, OLD_SECRET: old.secret, NEW_NAME: 'ci-2026', EXPIRES_IN_DAYS: '30' });
+    const result = await runScript({
+      BASE_URL: base,
+      OLD_KEY_ID: old.key.id,
+      OLD_SECRET: old.secret,
+      NEW_NAME: 'ci-2026',
+      EXPIRES_IN_DAYS: '30',
+    });
     expect(result.code, result.stderr).toBe(0);
     const match = /^ACCESS_KEY_ID=(ak_\w+)\nSECRET_KEY=(aks_\w+)\n$/.exec(result.stdout);
     expect(match, result.stdout).not.toBeNull();
@@ -47,7 +53,12 @@ describe('examples/rotate-key.sh against the running app', () => {
     const token = await loginAs(base, { id: newId, secret: newSecret });
     expect((await call(base, 'GET', '/access_keys', { token })).body).toMatchObject([{ id: newId }]);
     const actions = (await app.app.services.audit.search({ limit: 20 })).map((r) => [r.action, r.keyId]);
-    expect(actions).toEqual(expect.arrayContaining([['key.created', newId], ['key.deleted', old.key.id]]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        ['key.created', newId],
+        ['key.deleted', old.key.id],
+      ]),
+    );
   }, 40_000);
 
   it('stops with a clear message and changes nothing when the role has no free slot', async () => {
@@ -68,8 +79,11 @@ describe('examples/rotate-key.sh against the running app', () => {
     expect(snippet).toBeDefined();
     const script = (snippet ?? '').replace(/^BASE=.*$/m, `BASE=${base}`);
     const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      const child = execFile('bash', ['-euo', 'pipefail', '-s'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OLD_KEY_ID: old.key.id, OLD_SECRET: old.secret }, timeout: 30_000 }, (error, _stdout, stderr) =>
-        resolve({ code: error === null ? 0 : 1, stderr }),
+      const child = execFile(
+        'bash',
+        ['-euo', 'pipefail', '-s'],
+        { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OLD_KEY_ID: old.key.id, OLD_SECRET: old.secret }, timeout: 30_000 },
+        (error, _stdout, stderr) => resolve({ code: error === null ? 0 : 1, stderr }),
       );
       child.stdin?.end(script);
     });

@@ -9,7 +9,12 @@ export interface KeyReply {
 }
 
 /** Calls as Prisma's clients do: JSON content type on every call, even the bodiless ones. */
-export async function call(base: string, method: string, path: string, options: { token?: string; body?: string; client?: string } = {}): Promise<KeyReply> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: string; client?: string } = {},
+): Promise<KeyReply> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-forwarded-for': options.client ?? '192.0.2.50' };
   if (options.token !== undefined) headers['x-redlock-auth'] = options.token;
   const response = await fetch(base + path, { method, headers, ...(options.body === undefined ? {} : { body: options.body }) });
@@ -30,7 +35,8 @@ export function redlockCode(reply: KeyReply): string | undefined {
   if (header === null) return undefined;
   const parsed = JSON.parse(header) as Array<{ i18nKey: string; severity: string; subject: string | null }>;
   const code = parsed[0]?.i18nKey;
-  if ((reply.body as { error?: unknown } | undefined)?.error !== code) throw new Error(`body and X-Redlock-Status disagree: ${reply.text} vs ${header}`);
+  if ((reply.body as { error?: unknown } | undefined)?.error !== code)
+    throw new Error(`body and X-Redlock-Status disagree: ${reply.text} vs ${header}`);
   return code;
 }
 

@@ -39,7 +39,8 @@ function dripUntilClosed(port: number, head: string, giveUpMs: number): Promise<
 }
 
 const HEADERS_HEAD = 'POST /v1/keys/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ';
-const BODY_HEAD = 'POST /v1/keys/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"key":"';
+const BODY_HEAD =
+  'POST /v1/keys/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"key":"';
 
 describe('slow clients are closed within the documented 10 s', () => {
   let h: ApiHarness | undefined;
@@ -64,7 +65,11 @@ describe('slow clients are closed within the documented 10 s', () => {
   it('with 2 s deadlines, drip-fed headers and a drip-fed body are both closed within about 2 s', async () => {
     h = await startApi('sqlite');
     const logger = createMemoryLogger();
-    const server = createHttpServer({ routes: [healthRoute(h.services), ...h.api.routes], logger, deadlines: { headersMs: 2000, requestMs: 2000, checkIntervalMs: 250 } });
+    const server = createHttpServer({
+      routes: [healthRoute(h.services), ...h.api.routes],
+      logger,
+      deadlines: { headersMs: 2000, requestMs: 2000, checkIntervalMs: 250 },
+    });
     const port = await listen(server, 0, '127.0.0.1');
     try {
       const [headers, body] = await Promise.all([dripUntilClosed(port, HEADERS_HEAD, 8000), dripUntilClosed(port, BODY_HEAD, 8000)]);
@@ -177,7 +182,12 @@ describe('a flood of unsigned 1 MB posts to /slack/events (the real app in HTTP 
     ];
     for (const [name, headers, status] of cases) {
       // Only 10 of the announced 1,048,576 bytes are ever sent: an answer proves nothing was waited for.
-      const result = await rawRequest(base, { path: '/slack/events', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(1024 * 1024), ...headers }, chunks: ['token=abcd'], keepOpen: true });
+      const result = await rawRequest(base, {
+        path: '/slack/events',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(1024 * 1024), ...headers },
+        chunks: ['token=abcd'],
+        keepOpen: true,
+      });
       expect(result.status, name).toBe(status);
     }
   });
@@ -235,6 +245,9 @@ describe('a flood of unsigned 1 MB posts to /slack/events (the real app in HTTP 
     // even that is above 20 ms / 3 (the test machine's cores are shared; measured numbers are printed).
     expect(p99).toBeLessThan(Math.max(20, 3 * quietP99));
     // Slack itself still gets through afterwards.
-    await until(async () => (await t?.slack.sendSlashCommand({ userId: 'UALICE', text: 'help' }))?.status === 200, 'a Slack command to be answered after the flood');
+    await until(
+      async () => (await t?.slack.sendSlashCommand({ userId: 'UALICE', text: 'help' }))?.status === 200,
+      'a Slack command to be answered after the flood',
+    );
   }, 60_000);
 });

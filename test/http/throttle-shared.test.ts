@@ -47,7 +47,18 @@ describe.each(dialects)('login throttling under concurrency and across replicas 
     const { store } = await h.db.openAnother();
     const { services } = await makeServices(store, { clock: h.clock, admins: [ADMIN] });
     const logger = createMemoryLogger();
-    const http = await startHttp({ services, now: h.clock.now, logger, tokenSigningSecret: TOKEN_SECRET, trustProxy: true, flushIntervalMs: 0, port: 0, host: '127.0.0.1', metricsPort: 0, metricsHost: '127.0.0.1' });
+    const http = await startHttp({
+      services,
+      now: h.clock.now,
+      logger,
+      tokenSigningSecret: TOKEN_SECRET,
+      trustProxy: true,
+      flushIntervalMs: 0,
+      port: 0,
+      host: '127.0.0.1',
+      metricsPort: 0,
+      metricsHost: '127.0.0.1',
+    });
     return { api: http.api, base: `http://127.0.0.1:${http.port}`, close: () => http.stop() };
   }
 
@@ -57,12 +68,18 @@ describe.each(dialects)('login throttling under concurrency and across replicas 
    */
   const judgedFrom = async (client: string, apis: IntegrationApi[]): Promise<number> => {
     for (const api of apis) await api.flushUsage({ all: true });
-    const records = (await h.services.audit.search({ limit: 1000 })).filter((r) => r.action === 'auth.failed' && r.details.clientAddress === client && r.details.endpoint === '/login');
+    const records = (await h.services.audit.search({ limit: 1000 })).filter(
+      (r) => r.action === 'auth.failed' && r.details.clientAddress === client && r.details.endpoint === '/login',
+    );
     return records.reduce((sum, r) => sum + Number(r.details.count), 0);
   };
 
   const loginAt = async (base: string, username: string, password: string, client: string): Promise<Reply> => {
-    const response = await fetch(`${base}/login`, { method: 'POST', body: JSON.stringify({ username, password }), headers: { 'content-type': 'application/json', 'x-forwarded-for': client } });
+    const response = await fetch(`${base}/login`, {
+      method: 'POST',
+      body: JSON.stringify({ username, password }),
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+    });
     const text = await response.text();
     return { status: response.status, headers: response.headers, text, json: JSON.parse(text) as Record<string, unknown> };
   };
@@ -82,7 +99,9 @@ describe.each(dialects)('login throttling under concurrency and across replicas 
     const replies = await Promise.all(Array.from({ length: 500 }, () => loginAt(h.base, key.id, generateSecret(), attacker)));
     const counts = tally(replies);
     const judged = await judgedFrom(attacker, [h.api]);
-    console.info(`${dialect}: 500 concurrent wrong logins → ${judged} judged, answers: ${counts.unauthorized}×401, ${counts.throttled}×429, others ${JSON.stringify(counts.other)}`);
+    console.info(
+      `${dialect}: 500 concurrent wrong logins → ${judged} judged, answers: ${counts.unauthorized}×401, ${counts.throttled}×429, others ${JSON.stringify(counts.other)}`,
+    );
     expect(counts.other).toEqual([]);
     expect(judged).toBeGreaterThanOrEqual(1);
     expect(judged).toBeLessThanOrEqual(LIMIT);
@@ -118,10 +137,14 @@ describe.each(dialects)('login throttling under concurrency and across replicas 
     const second = replica;
     const other = await h.createKey('other');
     await warm([h.base, second.base], 250);
-    const replies = await Promise.all(Array.from({ length: 500 }, (_, i) => loginAt(i % 2 === 0 ? h.base : second.base, other.id, generateSecret(), '203.0.113.61')));
+    const replies = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => loginAt(i % 2 === 0 ? h.base : second.base, other.id, generateSecret(), '203.0.113.61')),
+    );
     const counts = tally(replies);
     const judged = await judgedFrom('203.0.113.61', [h.api, second.api]);
-    console.info(`${dialect}: 500 concurrent wrong logins over two replicas → ${judged} judged, answers: ${counts.unauthorized}×401, ${counts.throttled}×429, others ${JSON.stringify(counts.other)}`);
+    console.info(
+      `${dialect}: 500 concurrent wrong logins over two replicas → ${judged} judged, answers: ${counts.unauthorized}×401, ${counts.throttled}×429, others ${JSON.stringify(counts.other)}`,
+    );
     expect(counts.other).toEqual([]);
     expect(judged).toBeGreaterThanOrEqual(1);
     expect(judged).toBeLessThanOrEqual(LIMIT);
@@ -137,8 +160,18 @@ describe.each(dialects)('login throttling under concurrency and across replicas 
     const key = await h.createKey('ci');
     const login = await loginAt(h.base, key.id, key.secret, '203.0.113.70');
     const token = String(login.json.token);
-    for (let i = 0; i < 3 * LIMIT; i++) expect((await fetch(`${replica.base}/auth_token/extend`, { headers: { 'x-redlock-auth': token, 'x-forwarded-for': '203.0.113.70' } })).status).toBe(200);
-    const bad = await Promise.all(Array.from({ length: 100 }, (_, i) => fetch(`${i % 2 === 0 ? h.base : replica?.base ?? ''}/auth_token/extend`, { headers: { 'x-redlock-auth': 'not-a-token', 'x-forwarded-for': '203.0.113.71' } })));
+    for (let i = 0; i < 3 * LIMIT; i++)
+      expect(
+        (await fetch(`${replica.base}/auth_token/extend`, { headers: { 'x-redlock-auth': token, 'x-forwarded-for': '203.0.113.70' } }))
+          .status,
+      ).toBe(200);
+    const bad = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        fetch(`${i % 2 === 0 ? h.base : (replica?.base ?? '')}/auth_token/extend`, {
+          headers: { 'x-redlock-auth': 'not-a-token', 'x-forwarded-for': '203.0.113.71' },
+        }),
+      ),
+    );
     const statuses = bad.map((r) => r.status);
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(LIMIT);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(100 - LIMIT);

@@ -11,7 +11,9 @@ describe.each(dialects)('a key whose secret has not reached its owner yet (%s)',
 
   /** The owner DMs the sweep queued in the notification outbox (with the deletion, not after it). */
   const queuedDms = async () =>
-    (await h.db.store.notifications.claim({ now: h.clock.now(), leaseMs: 1000, maxItems: 100 })).flatMap((item) => (item.notification?.kind === 'undelivered_key.dm' ? [item.notification] : []));
+    (await h.db.store.notifications.claim({ now: h.clock.now(), leaseMs: 1000, maxItems: 100 })).flatMap((item) =>
+      item.notification?.kind === 'undelivered_key.dm' ? [item.notification] : [],
+    );
 
   async function undeliveredKey(name: string) {
     const result = await h.services.keys.create({ actorId: ALICE, name, expiry: { kind: 'never' }, deliverLater: true });
@@ -52,7 +54,16 @@ describe.each(dialects)('a key whose secret has not reached its owner yet (%s)',
     expect(records.map((r) => r.action)).toEqual(['key.deleted_undelivered', 'key.created']);
     expect(records[0]?.actorId).toBe('system');
     // One owner DM, queued by the deletion's transaction (three sweeps, one deletion, one DM).
-    expect(await queuedDms()).toEqual([{ kind: 'undelivered_key.dm', ownerId: ALICE, keyId: stranded.id, keyName: 'stranded', roleName: 'Account Group Read Only', rotatedFrom: null }]);
+    expect(await queuedDms()).toEqual([
+      {
+        kind: 'undelivered_key.dm',
+        ownerId: ALICE,
+        keyId: stranded.id,
+        keyName: 'stranded',
+        roleName: 'Account Group Read Only',
+        rotatedFrom: null,
+      },
+    ]);
     // Delivery confirmed too late changes nothing: the key is gone.
     expect(await h.services.keys.confirmDelivery(stranded.id)).toBe(false);
     expect((await h.post('/v1/keys/verify', { key: delivered.secret })).json).toMatchObject({ valid: true });

@@ -62,16 +62,23 @@ describe('a secret in the URL is refused on every route (the real app in HTTP mo
   });
   afterAll(async () => t.stop());
 
-  it.each(['/slack/events', '/login', '/v1/keys/verify', '/auth_token/extend', '/healthz', '/no/such/path'])('on %s, every disguise is 400 secret_in_url', async (path) => {
-    const secret = generateSecret();
-    for (const [how, suffix] of disguises(secret)) {
-      const url = suffix.startsWith('/') ? `${path.replace(/\/$/, '')}${suffix}` : `${path}${suffix}`;
-      const method = path === '/auth_token/extend' || path === '/healthz' ? 'GET' : 'POST';
-      const response = await fetch(`http://127.0.0.1:${t.app.port}${url}`, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
-      expect(response.status, `${how}: ${url}`).toBe(400);
-      expect(await response.json(), how).toMatchObject({ error: 'secret_in_url' });
-    }
-    // Nothing of the secret reached a log line.
-    for (const line of t.logs) expect(line).not.toContain(secret.slice(4, 30));
-  });
+  it.each(['/slack/events', '/login', '/v1/keys/verify', '/auth_token/extend', '/healthz', '/no/such/path'])(
+    'on %s, every disguise is 400 secret_in_url',
+    async (path) => {
+      const secret = generateSecret();
+      for (const [how, suffix] of disguises(secret)) {
+        const url = suffix.startsWith('/') ? `${path.replace(/\/$/, '')}${suffix}` : `${path}${suffix}`;
+        const method = path === '/auth_token/extend' || path === '/healthz' ? 'GET' : 'POST';
+        const response = await fetch(`http://127.0.0.1:${t.app.port}${url}`, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          ...(method === 'POST' ? { body: '{}' } : {}),
+        });
+        expect(response.status, `${how}: ${url}`).toBe(400);
+        expect(await response.json(), how).toMatchObject({ error: 'secret_in_url' });
+      }
+      // Nothing of the secret reached a log line.
+      for (const line of t.logs) expect(line).not.toContain(secret.slice(4, 30));
+    },
+  );
 });

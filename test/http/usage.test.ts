@@ -16,7 +16,8 @@ describe.each(dialects)('last-used tracking on %s', (dialect) => {
     const key = await h.store.read.keys.findById(keyId);
     return { at: key?.lastUsedAt ?? null, ip: key?.lastUsedIp ?? null };
   };
-  const firstUseRecords = async (keyId: string) => (await h.services.audit.search({ keyId, limit: 100 })).filter((r) => r.action === 'key.first_used');
+  const firstUseRecords = async (keyId: string) =>
+    (await h.services.audit.search({ keyId, limit: 100 })).filter((r) => r.action === 'key.first_used');
   const writesIn = async (fn: () => Promise<unknown>) => {
     const before = h.queries.statements.length;
     await fn();
@@ -47,7 +48,14 @@ describe.each(dialects)('last-used tracking on %s', (dialect) => {
     await h.api.flushUsage();
     const [record, ...more] = await firstUseRecords(key.id);
     expect(more).toHaveLength(0);
-    expect(record).toMatchObject({ actorId: key.id, keyId: key.id, ownerId: ALICE, keyName: 'ci', at: h.clock.now().toISOString(), details: { clientAddress: '127.0.0.1' } });
+    expect(record).toMatchObject({
+      actorId: key.id,
+      keyId: key.id,
+      ownerId: ALICE,
+      keyName: 'ci',
+      at: h.clock.now().toISOString(),
+      details: { clientAddress: '127.0.0.1' },
+    });
     h.clock.advance(120_000);
     await h.post(VERIFY, { key: key.secret });
     await h.api.flushUsage();
@@ -78,10 +86,19 @@ describe.each(dialects)('last-used tracking on %s', (dialect) => {
     const key = await h.createKey('ci');
     const newer = new Date(h.clock.now().getTime() + 5000).toISOString();
     const older = h.clock.now().toISOString();
-    expect(await h.services.usage.recordKeyUses([{ keyId: key.id, at: newer, clientAddress: '192.0.2.1', usedBefore: false }])).toEqual({ written: 1, firstUses: 1 });
+    expect(await h.services.usage.recordKeyUses([{ keyId: key.id, at: newer, clientAddress: '192.0.2.1', usedBefore: false }])).toEqual({
+      written: 1,
+      firstUses: 1,
+    });
     // Older uses lose on both paths: the batched one for keys used before, and the one-by-one one.
-    expect(await h.services.usage.recordKeyUses([{ keyId: key.id, at: older, clientAddress: '192.0.2.2', usedBefore: true }])).toEqual({ written: 0, firstUses: 0 });
-    expect(await h.services.usage.recordKeyUses([{ keyId: key.id, at: older, clientAddress: '192.0.2.2', usedBefore: false }])).toEqual({ written: 0, firstUses: 0 });
+    expect(await h.services.usage.recordKeyUses([{ keyId: key.id, at: older, clientAddress: '192.0.2.2', usedBefore: true }])).toEqual({
+      written: 0,
+      firstUses: 0,
+    });
+    expect(await h.services.usage.recordKeyUses([{ keyId: key.id, at: older, clientAddress: '192.0.2.2', usedBefore: false }])).toEqual({
+      written: 0,
+      firstUses: 0,
+    });
     expect(await lastUsed(key.id)).toEqual({ at: newer, ip: '192.0.2.1' });
 
     // Two recorders (two replicas) that saw uses in the opposite order of their flushes.
@@ -138,7 +155,9 @@ describe.each(dialects)('last-used tracking on %s', (dialect) => {
     await h.api.flushUsage();
     expect(await lastUsed(key.id)).toEqual({ at: h.clock.now().toISOString(), ip: '192.0.2.77' });
     h.clock.advance(90_000);
-    expect((await h.get('/auth_token/extend', { 'x-redlock-auth': String(login.json.token), 'x-forwarded-for': '192.0.2.78' })).status).toBe(200);
+    expect(
+      (await h.get('/auth_token/extend', { 'x-redlock-auth': String(login.json.token), 'x-forwarded-for': '192.0.2.78' })).status,
+    ).toBe(200);
     await h.api.flushUsage();
     expect(await lastUsed(key.id)).toEqual({ at: h.clock.now().toISOString(), ip: '192.0.2.78' });
   });

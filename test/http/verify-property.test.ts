@@ -10,16 +10,30 @@ const VERIFY = '/v1/keys/verify';
 /** One edit of a valid secret: what a typo, a truncating copy-paste or an attacker's tweak produces. */
 const mutation = (secret: string) =>
   fc.oneof(
-    fc.record({ kind: fc.constant('replace' as const), at: fc.nat(secret.length - 1), char: fc.oneof(fc.constantFrom(...BASE62), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) }),
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(secret.length), char: fc.string({ minLength: 1, maxLength: 3, unit: 'binary' }) }),
+    fc.record({
+      kind: fc.constant('replace' as const),
+      at: fc.nat(secret.length - 1),
+      char: fc.oneof(fc.constantFrom(...BASE62), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })),
+    }),
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(secret.length),
+      char: fc.string({ minLength: 1, maxLength: 3, unit: 'binary' }),
+    }),
     fc.record({ kind: fc.constant('delete' as const), at: fc.nat(secret.length - 1) }),
     fc.record({ kind: fc.constant('swap' as const), at: fc.nat(secret.length - 2) }),
     fc.record({ kind: fc.constant('case' as const), at: fc.nat(secret.length - 1) }),
     fc.record({ kind: fc.constant('truncate' as const), at: fc.nat(secret.length - 1) }),
-    fc.record({ kind: fc.constant('rechecksum' as const), at: fc.integer({ min: 4, max: secret.length - 7 }), char: fc.constantFrom(...BASE62) }),
+    fc.record({
+      kind: fc.constant('rechecksum' as const),
+      at: fc.integer({ min: 4, max: secret.length - 7 }),
+      char: fc.constantFrom(...BASE62),
+    }),
   );
 
-type Mutation = { kind: 'replace' | 'insert' | 'rechecksum'; at: number; char: string } | { kind: 'delete' | 'swap' | 'case' | 'truncate'; at: number };
+type Mutation =
+  | { kind: 'replace' | 'insert' | 'rechecksum'; at: number; char: string }
+  | { kind: 'delete' | 'swap' | 'case' | 'truncate'; at: number };
 
 function mutate(secret: string, m: Mutation): string {
   const at = m.at;
@@ -47,7 +61,10 @@ function mutate(secret: string, m: Mutation): string {
 }
 
 const isVerdict = (json: unknown) =>
-  typeof json === 'object' && json !== null && ((json as { valid?: unknown }).valid === true || ['MALFORMED', 'NOT_FOUND', 'INACTIVE', 'EXPIRED'].includes(String((json as { code?: unknown }).code)));
+  typeof json === 'object' &&
+  json !== null &&
+  ((json as { valid?: unknown }).valid === true ||
+    ['MALFORMED', 'NOT_FOUND', 'INACTIVE', 'EXPIRED'].includes(String((json as { code?: unknown }).code)));
 
 describe.each(dialects)('verify under random and mutated input on %s', (dialect) => {
   let h: ApiHarness;
@@ -61,10 +78,13 @@ describe.each(dialects)('verify under random and mutated input on %s', (dialect)
 
   it('10,000 random strings and 10,000 mutations of a valid key never crash the domain and never verify', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.stringMatching(/^aks_[0-9A-Za-z]{40,50}$/)), async (candidate) => {
-        const result = await h.services.keys.verify(candidate);
-        expect(result.valid).toBe(false);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.stringMatching(/^aks_[0-9A-Za-z]{40,50}$/)),
+        async (candidate) => {
+          const result = await h.services.keys.verify(candidate);
+          expect(result.valid).toBe(false);
+        },
+      ),
       { numRuns: 10_000 },
     );
     await fc.assert(

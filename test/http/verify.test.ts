@@ -105,7 +105,12 @@ describe.each(dialects)('POST /v1/keys/verify on %s', (dialect) => {
 
   it('a declared Content-Length over 8 KB is answered 413 at once, without waiting for the body', async () => {
     // Only 10 of the 100,000 announced bytes are ever sent: an answer proves nothing was waited for.
-    const result = await rawRequest(h.base, { path: VERIFY, headers: { 'content-type': 'application/json', 'content-length': '100000' }, chunks: ['{"key":"aa'], keepOpen: true });
+    const result = await rawRequest(h.base, {
+      path: VERIFY,
+      headers: { 'content-type': 'application/json', 'content-length': '100000' },
+      chunks: ['{"key":"aa'],
+      keepOpen: true,
+    });
     expect(result.status).toBe(413);
     expect(JSON.parse(result.body)).toMatchObject({ error: 'payload_too_large' });
   });
@@ -115,7 +120,11 @@ describe.each(dialects)('POST /v1/keys/verify on %s', (dialect) => {
     function* hundredMegabytes() {
       for (let i = 0; i < 1600; i++) yield chunk;
     }
-    const result = await rawRequest(h.base, { path: VERIFY, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, chunks: hundredMegabytes() });
+    const result = await rawRequest(h.base, {
+      path: VERIFY,
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      chunks: hundredMegabytes(),
+    });
     expect(result.status).toBe(413);
     // The server stopped reading: what left the client is what fits in the sockets' buffers (≈4 MB here).
     expect(result.bytesSent).toBeLessThan(16 * 1024 * 1024);
@@ -145,7 +154,8 @@ describe.each(dialects)('POST /v1/keys/verify on %s', (dialect) => {
   it('well-formed unknown keys from one client are throttled with 429 and Retry-After; other clients carry on', async () => {
     const key = await h.createKey('ci');
     const attacker = { 'x-forwarded-for': '203.0.113.7' };
-    for (let i = 0; i < 60; i++) expect((await h.post(VERIFY, { key: generateSecret() }, attacker)).json).toEqual({ valid: false, code: 'NOT_FOUND' });
+    for (let i = 0; i < 60; i++)
+      expect((await h.post(VERIFY, { key: generateSecret() }, attacker)).json).toEqual({ valid: false, code: 'NOT_FOUND' });
     const throttled = await h.post(VERIFY, { key: generateSecret() }, attacker);
     expect(throttled.status).toBe(429);
     expect(throttled.json).toMatchObject({ error: 'too_many_requests' });
@@ -163,7 +173,8 @@ describe.each(dialects)('POST /v1/keys/verify on %s', (dialect) => {
   });
 
   it('IPv6 clients are throttled per /64, so rotating addresses inside one network does not help', async () => {
-    for (let i = 0; i < 60; i++) await h.post(VERIFY, { key: generateSecret() }, { 'x-forwarded-for': `2001:db8:1:2::${(i + 1).toString(16)}` });
+    for (let i = 0; i < 60; i++)
+      await h.post(VERIFY, { key: generateSecret() }, { 'x-forwarded-for': `2001:db8:1:2::${(i + 1).toString(16)}` });
     expect((await h.post(VERIFY, { key: generateSecret() }, { 'x-forwarded-for': '2001:db8:1:2:ffff::1' })).status).toBe(429);
     expect((await h.post(VERIFY, { key: generateSecret() }, { 'x-forwarded-for': '2001:db8:1:3::1' })).status).toBe(200);
   });

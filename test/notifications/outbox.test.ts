@@ -39,7 +39,8 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
     return app.slack.waitFor(() => app.slack.messagesIn(APPROVALS_CHANNEL).find((m) => text(m.blocks).includes(ACTION.approveRequest)));
   }
 
-  const outboxRows = (app: TestApp) => app.db.connection.db.selectFrom('notification_outbox').select(['kind', 'state', 'attempts']).execute();
+  const outboxRows = (app: TestApp) =>
+    app.db.connection.db.selectFrom('notification_outbox').select(['kind', 'state', 'attempts']).execute();
 
   it('Slack down during an approval (and a restart in the outage): the card update and the requester’s DM arrive once Slack is back, once each', async () => {
     t = await startTestApp({ dialect, clock: new TestClock(new Date()), notificationTuning: FAST });
@@ -48,7 +49,10 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
     for (const method of ['chat.update', 'chat.postMessage', 'conversations.open']) app.slack.fault({ method, kind: 'http500' });
     await app.slack.clickButton({ userId: ADMIN, actionId: ACTION.approveRequest, message: card });
     // The decision is committed and audited at once; what Slack must show waits in the outbox.
-    await until(async () => (await app.app.services.audit.search({ userId: BOB, limit: 10 })).some((r) => r.action === 'api_access.approved'), 'the approval to be audited');
+    await until(
+      async () => (await app.app.services.audit.search({ userId: BOB, limit: 10 })).some((r) => r.action === 'api_access.approved'),
+      'the approval to be audited',
+    );
     await until(() => Promise.resolve(app.slack.calls.filter((c) => c.status === 500).length >= 2), 'the worker to meet the outage twice');
     expect(text(app.slack.messagesIn(APPROVALS_CHANNEL)[0]?.blocks)).toContain(ACTION.approveRequest);
     expect(app.slack.dmChannelOf(BOB)).toBeUndefined();
@@ -58,9 +62,15 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
 
     await app.restart();
     app.slack.clearFaults();
-    await app.slack.waitFor(() => text(app.slack.messagesIn(APPROVALS_CHANNEL)[0]?.blocks).includes('*Approved* by <@UADMIN>'), { timeoutMs: 10_000, message: 'the card to show the approval' });
+    await app.slack.waitFor(() => text(app.slack.messagesIn(APPROVALS_CHANNEL)[0]?.blocks).includes('*Approved* by <@UADMIN>'), {
+      timeoutMs: 10_000,
+      message: 'the card to show the approval',
+    });
     const dm = await app.slack.waitFor(() => app.slack.dmChannelOf(BOB));
-    await app.slack.waitFor(() => app.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('approved your API access')), { timeoutMs: 10_000, message: 'the decision DM' });
+    await app.slack.waitFor(() => app.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('approved your API access')), {
+      timeoutMs: 10_000,
+      message: 'the decision DM',
+    });
     await until(async () => (await outboxRows(app)).every((r) => r.state === 'sent'), 'every outbox row to be sent');
     expect(app.slack.messagesIn(dm).filter((m) => (m.text ?? '').includes('approved your API access'))).toHaveLength(1);
     expect(app.slack.messagesIn(APPROVALS_CHANNEL)[0]?.revisions.filter((r) => r.via === 'chat.update')).toHaveLength(1);
@@ -77,7 +87,10 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
     app.slack.fault({ method: 'chat.postMessage', kind: 'http500', times: 2 });
     await services.roles.delete(ADMIN, 'Ops');
     const dm = await app.slack.waitFor(() => app.slack.dmChannelOf(ADMIN));
-    await app.slack.waitFor(() => app.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('keys were deleted')), { timeoutMs: 10_000, message: 'the owner DM' });
+    await app.slack.waitFor(() => app.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('keys were deleted')), {
+      timeoutMs: 10_000,
+      message: 'the owner DM',
+    });
     await until(async () => (await outboxRows(app)).every((r) => r.state === 'sent'), 'the row to be sent');
     expect(app.slack.messagesIn(dm).filter((m) => (m.text ?? '').includes('keys were deleted'))).toHaveLength(1);
   }, 30_000);
@@ -103,22 +116,74 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
       last_error: null,
       done_at: doneDaysAgo === null ? null : at(doneDaysAgo),
     });
-    await busyRetry(() => db.insertInto('notification_outbox').values([row('old-sent', 'sent', 31), row('old-cancelled', 'cancelled', 45), row('recent-sent', 'sent', 29), row('old-pending', 'pending', null), row('old-parked', 'parked', 40)]).execute());
+    await busyRetry(() =>
+      db
+        .insertInto('notification_outbox')
+        .values([
+          row('old-sent', 'sent', 31),
+          row('old-cancelled', 'cancelled', 45),
+          row('recent-sent', 'sent', 29),
+          row('old-pending', 'pending', null),
+          row('old-parked', 'parked', 40),
+        ])
+        .execute(),
+    );
     // Audit outbox: one old posted, one recent posted, one pending.
     await app.app.services.roles.create(ADMIN, 'Pruned');
     await app.app.services.roles.create(ADMIN, 'Recent');
     await app.app.services.roles.create(ADMIN, 'Waiting');
     const seqs = (await db.selectFrom('audit_outbox').select('seq').orderBy('seq').execute()).map((r) => Number(r.seq));
     const [oldSeq, recentSeq] = seqs.slice(-3);
-    await busyRetry(() => db.updateTable('audit_outbox').set({ state: 'posted', posted_at: at(31) }).where('seq', '=', oldSeq ?? -1).execute());
-    await busyRetry(() => db.updateTable('audit_outbox').set({ state: 'posted', posted_at: at(1) }).where('seq', '=', recentSeq ?? -1).execute());
+    await busyRetry(() =>
+      db
+        .updateTable('audit_outbox')
+        .set({ state: 'posted', posted_at: at(31) })
+        .where('seq', '=', oldSeq ?? -1)
+        .execute(),
+    );
+    await busyRetry(() =>
+      db
+        .updateTable('audit_outbox')
+        .set({ state: 'posted', posted_at: at(1) })
+        .where('seq', '=', recentSeq ?? -1)
+        .execute(),
+    );
     // Expiry markers: spent (expiry long past) vs. still guarding an expiry ahead.
-    const marker = (id: string, expiresDaysAgo: number) => ({ id, key_id: `ak_${id}`, threshold: '7d', expires_at: at(expiresDaysAgo), owner_id: 'UALICE', state: 'sent', created_at: at(60), attempts: 1, next_attempt_at: at(60), claimed_until: null, last_error: null, channel_id: 'D1', message_ts: '1.1', done_at: at(50) });
-    await busyRetry(() => db.insertInto('expiry_warnings').values([marker('spent', 40), marker('ahead', -10)]).execute());
+    const marker = (id: string, expiresDaysAgo: number) => ({
+      id,
+      key_id: `ak_${id}`,
+      threshold: '7d',
+      expires_at: at(expiresDaysAgo),
+      owner_id: 'UALICE',
+      state: 'sent',
+      created_at: at(60),
+      attempts: 1,
+      next_attempt_at: at(60),
+      claimed_until: null,
+      last_error: null,
+      channel_id: 'D1',
+      message_ts: '1.1',
+      done_at: at(50),
+    });
+    await busyRetry(() =>
+      db
+        .insertInto('expiry_warnings')
+        .values([marker('spent', 40), marker('ahead', -10)])
+        .execute(),
+    );
 
-    const result = await runOutboxPrune({ store: app.app.store, now: clock.now, logger: createRecordingLogger(), retentionMs: app.config.notifications.outboxRetentionMs });
+    const result = await runOutboxPrune({
+      store: app.app.store,
+      now: clock.now,
+      logger: createRecordingLogger(),
+      retentionMs: app.config.notifications.outboxRetentionMs,
+    });
     expect(result).toMatchObject({ notifications: 2, auditOutbox: 1, expiryWarnings: 1 });
-    expect((await db.selectFrom('notification_outbox').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual(['old-parked', 'old-pending', 'recent-sent']);
+    expect((await db.selectFrom('notification_outbox').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual([
+      'old-parked',
+      'old-pending',
+      'recent-sent',
+    ]);
     const remaining = (await db.selectFrom('audit_outbox').select('seq').execute()).map((r) => Number(r.seq));
     expect(remaining).not.toContain(oldSeq);
     expect(remaining).toContain(recentSeq);

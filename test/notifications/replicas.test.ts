@@ -23,10 +23,16 @@ describe.each(dialects)('the notification outbox with three replicas on %s', (di
   it('claims racing on 200 queued rows never lease one row twice, and every row is leased once', async () => {
     const { test, clock, stores } = await setUp();
     const at = clock.now().toISOString();
-    for (let i = 0; i < 200; i++) await test.store.read.notifications.enqueue({ kind: 'keys_deleted.dm', ownerId: `UOWNER${i}`, cause: 'role_deleted', roleName: 'Ops', keys: [] }, at);
+    for (let i = 0; i < 200; i++)
+      await test.store.read.notifications.enqueue(
+        { kind: 'keys_deleted.dm', ownerId: `UOWNER${i}`, cause: 'role_deleted', roleName: 'Ops', keys: [] },
+        at,
+      );
     const claimed: string[] = [];
     for (let round = 0; round < 20; round++) {
-      const batches = await Promise.all(stores.map((store) => store.notifications.claim({ now: clock.now(), leaseMs: DAY_MS, maxItems: 7 })));
+      const batches = await Promise.all(
+        stores.map((store) => store.notifications.claim({ now: clock.now(), leaseMs: DAY_MS, maxItems: 7 })),
+      );
       for (const batch of batches) claimed.push(...batch.map((item) => item.id));
       if (batches.every((b) => b.length === 0)) break;
     }
@@ -46,7 +52,9 @@ describe.each(dialects)('the notification outbox with three replicas on %s', (di
     const counts = await Promise.all(stores.map((store) => store.notifications.queueReminders(openSince, clock.now(), 25)));
     const again = await Promise.all(stores.map((store) => store.notifications.queueReminders(openSince, clock.now(), 100)));
     expect(counts.reduce((a, b) => a + b, 0) + again.reduce((a, b) => a + b, 0)).toBe(60);
-    const rows = await sql<{ n: number }>`select count(*) as n from notification_outbox where kind = 'request.reminder'`.execute(test.connection.db);
+    const rows = await sql<{ n: number }>`select count(*) as n from notification_outbox where kind = 'request.reminder'`.execute(
+      test.connection.db,
+    );
     expect(Number(rows.rows[0]?.n)).toBe(60);
     expect(await test.store.notifications.queueReminders(openSince, clock.now(), 100)).toBe(0);
   }, 60_000);

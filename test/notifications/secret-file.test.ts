@@ -25,7 +25,8 @@ describe.each(dialects)('the secret CSV’s lifetime in Slack on %s', (dialect) 
     const file = await app.slack.waitFor(() => app.slack.filesIn(dm)[0]);
     return { dm, file };
   }
-  const deletions = async (app: TestApp) => (await app.app.services.audit.search({ userId: ALICE, limit: 20 })).filter((r) => r.action === 'secret_file.deleted');
+  const deletions = async (app: TestApp) =>
+    (await app.app.services.audit.search({ userId: ALICE, limit: 20 })).filter((r) => r.action === 'secret_file.deleted');
 
   it('the DM says until when the CSV can be downloaded; after SECRET_FILE_TTL the file is deleted from Slack and the deletion audited', async () => {
     const clock = new TestClock(new Date());
@@ -38,10 +39,15 @@ describe.each(dialects)('the secret CSV’s lifetime in Slack on %s', (dialect) 
     expect(file.initialComment).toContain(`deleted from Slack <!date^${until1h}^`);
 
     // The deletion is queued once the upload returned its file id, right after the DM appeared.
-    await until(async () => (await app.db.connection.db.selectFrom('notification_outbox').select('kind').execute()).length > 0, 'the deletion to be queued');
+    await until(
+      async () => (await app.db.connection.db.selectFrom('notification_outbox').select('kind').execute()).length > 0,
+      'the deletion to be queued',
+    );
     clock.advance(HOUR_MS - 60_000);
     // Not yet due: the worker leaves it.
-    expect((await app.db.connection.db.selectFrom('notification_outbox').select(['kind', 'state']).execute())).toEqual([{ kind: 'secret_file.delete', state: 'pending' }]);
+    expect(await app.db.connection.db.selectFrom('notification_outbox').select(['kind', 'state']).execute()).toEqual([
+      { kind: 'secret_file.delete', state: 'pending' },
+    ]);
     clock.advance(2 * 60_000);
     await app.slack.waitFor(() => app.slack.filesIn(dm).length === 0, { timeoutMs: 10_000, message: 'the CSV to be deleted' });
     const [record] = await until(async () => {

@@ -34,7 +34,13 @@ describe.each(dialects)('the notification sender on %s', (dialect) => {
     const { services } = await makeServices(test.store, { admins: [ADMIN] });
     const logger = createRecordingLogger();
     const start = (store: Store, name: string, maxAttempts = 5) => {
-      const sender = createNotificationSender({ store, now: () => new Date(), channel: outboundFor(emulator, logger).notifications, logger, tuning: { ...FAST, batchSize: 2, maxAttempts } });
+      const sender = createNotificationSender({
+        store,
+        now: () => new Date(),
+        channel: outboundFor(emulator, logger).notifications,
+        logger,
+        tuning: { ...FAST, batchSize: 2, maxAttempts },
+      });
       loops.push(startWorkerLoop({ name, logger, tick: (signal) => sender.tick(signal), errorDelayMs: 20 }));
     };
     const dmsFor = (owner: string) => {
@@ -63,7 +69,11 @@ describe.each(dialects)('the notification sender on %s', (dialect) => {
     const created = await createThroughApi(services);
     start(test.store, 'replica 0');
     start((await test.openAnother()).store, 'replica 1');
-    await until(async () => (await test.store.notifications.backlog()).pending === 0 && OWNERS.every((o) => dmsFor(o).length > 0), 'every DM', 20_000);
+    await until(
+      async () => (await test.store.notifications.backlog()).pending === 0 && OWNERS.every((o) => dmsFor(o).length > 0),
+      'every DM',
+      20_000,
+    );
     for (const [index, owner] of OWNERS.entries()) {
       const dms = dmsFor(owner);
       expect(dms, owner).toHaveLength(1);
@@ -77,15 +87,21 @@ describe.each(dialects)('the notification sender on %s', (dialect) => {
     const { test, services, logger, start, dmsFor } = await setUp(OWNERS.slice(1));
     await createThroughApi(services);
     start(test.store, 'sender', 3);
-    await until(async () => {
-      const backlog = await test.store.notifications.backlog();
-      return backlog.parked === 1 && backlog.pending === 0;
-    }, 'the refused DM parked', 20_000);
+    await until(
+      async () => {
+        const backlog = await test.store.notifications.backlog();
+        return backlog.parked === 1 && backlog.pending === 0;
+      },
+      'the refused DM parked',
+      20_000,
+    );
     for (const owner of OWNERS.slice(1)) expect(dmsFor(owner), owner).toHaveLength(1);
-    expect(logger.entries.filter((e) => e.alert === 'notification_parked')).toEqual([expect.objectContaining({ kind: 'key_api.owner_dm', attempts: 3 })]);
+    expect(logger.entries.filter((e) => e.alert === 'notification_parked')).toEqual([
+      expect.objectContaining({ kind: 'key_api.owner_dm', attempts: 3 }),
+    ]);
   }, 40_000);
 
-  it('one owner\'s DMs about one key arrive in the order things happened through the key API: created, made inactive, deleted', async () => {
+  it("one owner's DMs about one key arrive in the order things happened through the key API: created, made inactive, deleted", async () => {
     const [owner = 'UAAAA'] = OWNERS;
     const { test, services, start, dmsFor } = await setUp([owner]);
     await services.access.grant(ADMIN, owner);
@@ -97,11 +113,15 @@ describe.each(dialects)('the notification sender on %s', (dialect) => {
     await services.keys.delete(owner, made.key.id, undefined, { via });
     start(test.store, 'sender');
     const dms = await until(async () => dmsFor(owner).length >= 3 && dmsFor(owner), 'three DMs', 20_000);
-    expect(dms.map((m) => /was (created|made inactive|deleted)/.exec(m.text ?? '')?.[0])).toEqual(['was created', 'was made inactive', 'was deleted']);
+    expect(dms.map((m) => /was (created|made inactive|deleted)/.exec(m.text ?? '')?.[0])).toEqual([
+      'was created',
+      'was made inactive',
+      'was deleted',
+    ]);
     expect(dms.every((m) => JSON.stringify(m.blocks).includes(made.key.id))).toBe(true);
   }, 40_000);
 
-  it('an admin reporting someone else\'s key queues the owner\'s DM with Rotate; reporting one\'s own key queues none', async () => {
+  it("an admin reporting someone else's key queues the owner's DM with Rotate; reporting one's own key queues none", async () => {
     const [owner = 'UAAAA'] = OWNERS;
     const { test, services, start, dmsFor } = await setUp([owner]);
     await services.access.grant(ADMIN, owner);

@@ -32,9 +32,20 @@ describe.each(dialects)('stale keys on %s, end to end', (dialect) => {
   /** Notices as they stand in the DM (a click replaces one with its outcome). */
   const notices = (app: TestApp) => app.slack.messagesIn(app.slack.dmChannelOf(ADMIN) ?? 'none').filter(isNotice);
   /** Every notice ever posted. */
-  const noticesPosted = (app: TestApp) => app.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 200 && text(c.args.blocks).includes(STALE_NOTICE_TEXT_BLOCK)).length;
-  const auditActions = async (app: TestApp, action: string) => (await app.app.services.audit.search({ userId: ADMIN, limit: 100 })).filter((r) => r.action === action);
-  const rerun = (app: TestApp) => runStaleKeyCheck({ store: app.app.store, now: app.clock.now, logger: createRecordingLogger(), staleAfterMs: 30 * DAY_MS, autoInactiveAfterMs: 7 * DAY_MS });
+  const noticesPosted = (app: TestApp) =>
+    app.slack.calls.filter(
+      (c) => c.method === 'chat.postMessage' && c.status === 200 && text(c.args.blocks).includes(STALE_NOTICE_TEXT_BLOCK),
+    ).length;
+  const auditActions = async (app: TestApp, action: string) =>
+    (await app.app.services.audit.search({ userId: ADMIN, limit: 100 })).filter((r) => r.action === action);
+  const rerun = (app: TestApp) =>
+    runStaleKeyCheck({
+      store: app.app.store,
+      now: app.clock.now,
+      logger: createRecordingLogger(),
+      staleAfterMs: 30 * DAY_MS,
+      autoInactiveAfterMs: 7 * DAY_MS,
+    });
 
   it('an unused key gets one notice with Keep / Make inactive / Delete; Keep restarts the clock (audited); staying unused after the next notice makes it inactive, audited, owner told', async () => {
     const app = await start();
@@ -53,7 +64,9 @@ describe.each(dialects)('stale keys on %s, end to end', (dialect) => {
 
     await app.slack.clickButton({ userId: ADMIN, actionId: ACTION.keepKey, message: notice });
     await until(async () => (await auditActions(app, 'key.kept')).length === 1, 'key.kept to be audited');
-    await app.slack.waitFor(() => app.slack.messagesIn(notice.channel).some((m) => text(m.blocks).includes('is kept')), { message: 'the notice to show the outcome' });
+    await app.slack.waitFor(() => app.slack.messagesIn(notice.channel).some((m) => text(m.blocks).includes('is kept')), {
+      message: 'the notice to show the outcome',
+    });
     expect((await app.app.services.keys.show(ADMIN, keyId)).key.status).toBe('active');
     app.clock.advance(8 * DAY_MS);
     // Kept 8 days ago: neither a new notice nor automatic inactivation.
@@ -65,10 +78,17 @@ describe.each(dialects)('stale keys on %s, end to end', (dialect) => {
     app.clock.advance(23 * DAY_MS);
     await app.slack.waitFor(() => noticesPosted(app) === 2, { timeoutMs: 10_000, message: 'the second notice' });
     app.clock.advance(7 * DAY_MS + 60_000);
-    await until(async () => (await auditActions(app, 'key.deactivated_as_stale')).length === 1, 'the automatic inactivation to be audited', 10_000);
+    await until(
+      async () => (await auditActions(app, 'key.deactivated_as_stale')).length === 1,
+      'the automatic inactivation to be audited',
+      10_000,
+    );
     expect((await app.app.services.keys.show(ADMIN, keyId)).key.status).toBe('inactive');
     const dm = app.slack.dmChannelOf(ADMIN) ?? 'none';
-    await app.slack.waitFor(() => app.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('was made inactive')), { timeoutMs: 10_000, message: 'the owner to be told' });
+    await app.slack.waitFor(() => app.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('was made inactive')), {
+      timeoutMs: 10_000,
+      message: 'the owner to be told',
+    });
     expect((await rerun(app)).inactivated).toBe(0);
     expect(noticesPosted(app)).toBe(2);
   }, 60_000);
@@ -113,11 +133,21 @@ describe.each(dialects)('stale-key notices across three replicas on %s', (dialec
     await makeServices(test.store, { clock });
     const role = await test.store.read.roles.findByName('Account Group Read Only');
     if (role === undefined) throw new Error('baseline role missing');
-    const keys: BulkKey[] = Array.from({ length: 300 }, (_, i) => ({ id: bulkKeyId(i), ownerId: `USTALE${i % 30}`, expiresAt: null, createdAt: new Date(clock.now().getTime() - 100 * DAY_MS).toISOString() }));
+    const keys: BulkKey[] = Array.from({ length: 300 }, (_, i) => ({
+      id: bulkKeyId(i),
+      ownerId: `USTALE${i % 30}`,
+      expiresAt: null,
+      createdAt: new Date(clock.now().getTime() - 100 * DAY_MS).toISOString(),
+    }));
     await insertKeysDirectly(test.connection, role.id, keys);
     const stores: Store[] = [test.store, (await test.openAnother()).store, (await test.openAnother()).store];
     const logger = createRecordingLogger();
-    const run = () => Promise.all(stores.map((store) => runStaleKeyCheck({ store, now: clock.now, logger, staleAfterMs: 90 * DAY_MS, autoInactiveAfterMs: DAY_MS, batchSize: 50 })));
+    const run = () =>
+      Promise.all(
+        stores.map((store) =>
+          runStaleKeyCheck({ store, now: clock.now, logger, staleAfterMs: 90 * DAY_MS, autoInactiveAfterMs: DAY_MS, batchSize: 50 }),
+        ),
+      );
 
     const first = await run();
     expect(first.reduce((sum, r) => sum + r.noticed, 0)).toBe(300);

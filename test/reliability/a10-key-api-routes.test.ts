@@ -16,13 +16,23 @@ interface Answer {
 
 function send(port: number, method: string, path: string, body: Buffer | undefined, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent: false, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(body.length) }) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent: false,
+        headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(body.length) }) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
     req.on('error', () => resolve({ status: 'reset', headers: {}, body: '' }));
     req.end(body);
   });
@@ -40,7 +50,14 @@ const ROUTES: Array<[string, string[]]> = [
   [`/access_keys/${KEY_ID}/status/maybe`, ['PATCH']],
   ['/user/me', ['GET', 'HEAD']],
 ];
-const UNMATCHED = ['/access_keys/', `/access_keys/${KEY_ID}/`, `/access_keys/${KEY_ID}/status`, `/access_keys/${KEY_ID}/status/true/x`, '/user', '/user/me/x'];
+const UNMATCHED = [
+  '/access_keys/',
+  `/access_keys/${KEY_ID}/`,
+  `/access_keys/${KEY_ID}/status`,
+  `/access_keys/${KEY_ID}/status/true/x`,
+  '/user',
+  '/user/me/x',
+];
 const BODIES: Array<[string, Buffer | undefined, Record<string, string>]> = [
   ['no body', undefined, {}],
   ['an empty body', Buffer.alloc(0), { 'content-type': 'application/json' }],
@@ -49,7 +66,10 @@ const BODIES: Array<[string, Buffer | undefined, Record<string, string>]> = [
   ['binary', Buffer.from([0, 255, 1, 254, 0x7b, 0x22, 0, 0x9f]), { 'content-type': 'application/octet-stream' }],
   ['truncated JSON', Buffer.from('{"name": "x'), { 'content-type': 'application/json' }],
 ];
-const allowOf = (answer: Answer): string[] => String(answer.headers.allow ?? '').split(', ').sort();
+const allowOf = (answer: Answer): string[] =>
+  String(answer.headers.allow ?? '')
+    .split(', ')
+    .sort();
 
 describe('reliability A10: the key API routes under every method and odd bodies (the real app in HTTP mode)', () => {
   let t: TestApp;

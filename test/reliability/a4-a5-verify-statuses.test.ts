@@ -39,7 +39,8 @@ describe.each(dialects)('verify answers for every kind of unusable key on %s', (
       undelivered: [200, { valid: false, code: 'NOT_FOUND' }],
     });
     // Same headers apart from the per-request ones: nothing tells a revoked key from an unknown one but its code.
-    const headerNames = (what: keyof typeof replies) => [...replies[what].headers.keys()].filter((name) => !['x-request-id', 'date', 'content-length'].includes(name)).sort();
+    const headerNames = (what: keyof typeof replies) =>
+      [...replies[what].headers.keys()].filter((name) => !['x-request-id', 'date', 'content-length'].includes(name)).sort();
     expect(headerNames('revoked')).toEqual(headerNames('unknown'));
   });
 });

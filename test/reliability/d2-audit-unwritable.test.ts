@@ -24,15 +24,23 @@ describe.each(dialects)('the audit store unwritable on %s', (dialect) => {
   async function makeUnwritable(): Promise<void> {
     if (dialect === 'sqlite') await sql`pragma query_only = on`.execute(db.connection.db);
     else {
-      await sql`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit store unwritable'; end $$`.execute(db.connection.db);
-      await sql`create trigger refuse_audit before insert on audit_log for each row execute function refuse_audit()`.execute(db.connection.db);
+      await sql`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit store unwritable'; end $$`.execute(
+        db.connection.db,
+      );
+      await sql`create trigger refuse_audit before insert on audit_log for each row execute function refuse_audit()`.execute(
+        db.connection.db,
+      );
     }
   }
   async function makeWritable(): Promise<void> {
     if (dialect === 'sqlite') await sql`pragma query_only = off`.execute(db.connection.db);
     else await sql`drop trigger refuse_audit on audit_log`.execute(db.connection.db);
   }
-  const refusal = (promise: Promise<unknown>) => promise.then(() => 'not refused', (e: unknown) => (e instanceof AppError ? e.message : `raw: ${String(e)}`));
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'not refused',
+      (e: unknown) => (e instanceof AppError ? e.message : `raw: ${String(e)}`),
+    );
 
   it('create, extend, deactivate and delete are refused with "nothing was changed", nothing changes, and verify keeps answering', async () => {
     const existing = await services.keys.create({ actorId: 'UALICE', name: 'existing', expiry: { kind: 'never' } });
@@ -55,7 +63,11 @@ describe.each(dialects)('the audit store unwritable on %s', (dialect) => {
     console.log(`${dialect}: 4 changes refused; 50 verifies of an existing key meanwhile, all valid, in ${verifyMs.toFixed(1)} ms`);
 
     await makeWritable();
-    const after = (await services.keys.list('UALICE')).keys.map((v) => ({ name: v.key.name, status: v.key.status, expiresAt: v.key.expiresAt }));
+    const after = (await services.keys.list('UALICE')).keys.map((v) => ({
+      name: v.key.name,
+      status: v.key.status,
+      expiresAt: v.key.expiresAt,
+    }));
     expect(after).toEqual([{ name: 'existing', status: 'active', expiresAt: null }]);
     expect((await services.audit.search({ limit: 1000 })).length).toBe(auditBefore);
     expect((await services.keys.create({ actorId: 'UALICE', name: 'later', expiry: { kind: 'never' } })).created).toBe(true);

@@ -49,14 +49,18 @@ describe.each(dialects)('SIGKILL during creates on %s', (dialect) => {
       reported.push(...(await churnThenKill(JSON.stringify(db.config), 'UCHURN', 150 + Math.floor(Math.random() * 500))));
       // One snapshot for keys and audit: a killed client's last COMMIT may still land on PostgreSQL
       // after the process is gone, and two separate reads could straddle it.
-      const { rows, records } = await db.connection.db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => ({
-        rows: (await trx.selectFrom('access_keys').select('id').where('owner_id', '=', 'UCHURN').execute()).map((r) => r.id),
-        records: await trx.selectFrom('audit_log').select(['action', 'key_id']).execute(),
-      }));
+      const { rows, records } = await db.connection.db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (trx) => ({
+          rows: (await trx.selectFrom('access_keys').select('id').where('owner_id', '=', 'UCHURN').execute()).map((r) => r.id),
+          records: await trx.selectFrom('audit_log').select(['action', 'key_id']).execute(),
+        }));
       const created = new Set(records.filter((r) => r.action === 'key.created').map((r) => r.key_id));
       const deleted = new Set(records.filter((r) => r.action === 'key.deleted').map((r) => r.key_id));
       for (const id of rows) expect(created.has(id) && !deleted.has(id), `key ${id} after kill ${kill}`).toBe(true);
-      for (const id of created) expect(rows.includes(id ?? '') || deleted.has(id), `key.created ${String(id)} after kill ${kill}`).toBe(true);
+      for (const id of created)
+        expect(rows.includes(id ?? '') || deleted.has(id), `key.created ${String(id)} after kill ${kill}`).toBe(true);
       for (const id of reported) expect(created.has(id), `reported ${id}`).toBe(true);
       expect(await services.audit.verifyChain()).toMatchObject({ ok: true });
     }

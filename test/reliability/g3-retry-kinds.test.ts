@@ -20,7 +20,11 @@ function failingThen(code: string, failures: number): { attempts: number[]; fn: 
 }
 
 const interactive = { dialect: 'postgres' as const, deadlineMs: 2000, retryUnavailable: true, bounded: true };
-const codeOf = (promise: Promise<unknown>) => promise.then(() => 'no error', (e: unknown) => (e instanceof AppError ? e.code : `raw: ${String(e)}`));
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'no error',
+    (e: unknown) => (e instanceof AppError ? e.code : `raw: ${String(e)}`),
+  );
 
 describe('reliability G3: which PostgreSQL faults are retried', () => {
   it('a unique violation (23505) is tried once and never again', async () => {

@@ -14,7 +14,9 @@ function filesUnder(dir: string): string[] {
 
 /** Every module specifier a file imports or re-exports, statically or dynamically. */
 function specifiersIn(source: string): string[] {
-  const found = [...source.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g)];
+  const found = [
+    ...source.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g),
+  ];
   return found.map((m) => m[1] ?? m[2] ?? m[3] ?? '');
 }
 
@@ -24,7 +26,9 @@ describe('the sandbox talks to the app only over Slack’s protocol', () => {
   const files = filesUnder(sandboxDir);
 
   it('has modules to check (the emulator, the page server and the page)', () => {
-    expect(files.map((f) => relative(sandboxDir, f))).toEqual(expect.arrayContaining(['sandbox.ts', 'emulator/emulator.ts', 'public/app.js']));
+    expect(files.map((f) => relative(sandboxDir, f))).toEqual(
+      expect.arrayContaining(['sandbox.ts', 'emulator/emulator.ts', 'public/app.js']),
+    );
   });
 
   it('imports nothing from src/slack, src/domain or src/db, and no @slack package', () => {

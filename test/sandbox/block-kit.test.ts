@@ -19,16 +19,31 @@ const blocks = [
   {
     type: 'section',
     block_id: 'formatting',
-    text: { type: 'mrkdwn', text: `*bold* _italic_ ~gone~ \`code\` <https://example.com/docs|the docs> <@U0SANDBEN> <!date^${when}^{date_num} {time}|Jan 15> :key:\n>quoted line` },
+    text: {
+      type: 'mrkdwn',
+      text: `*bold* _italic_ ~gone~ \`code\` <https://example.com/docs|the docs> <@U0SANDBEN> <!date^${when}^{date_num} {time}|Jan 15> :key:\n>quoted line`,
+    },
     accessory: { type: 'overflow', action_id: 'more', options: [option('Rename', 'rename'), option('Archive', 'archive')] },
   },
   {
     type: 'section',
     block_id: 'facts',
-    fields: [{ type: 'mrkdwn', text: '*Left*\none' }, { type: 'mrkdwn', text: '*Right*\ntwo' }],
+    fields: [
+      { type: 'mrkdwn', text: '*Left*\none' },
+      { type: 'mrkdwn', text: '*Right*\ntwo' },
+    ],
     accessory: {
-      type: 'button', action_id: 'go', text: plain('Go'), style: 'primary', value: 'go',
-      confirm: { title: plain('Really go?'), text: { type: 'mrkdwn', text: 'It *cannot* be undone.' }, confirm: plain('Go now'), deny: plain('Stay') },
+      type: 'button',
+      action_id: 'go',
+      text: plain('Go'),
+      style: 'primary',
+      value: 'go',
+      confirm: {
+        title: plain('Really go?'),
+        text: { type: 'mrkdwn', text: 'It *cannot* be undone.' },
+        confirm: plain('Go now'),
+        deny: plain('Stay'),
+      },
     },
   },
   { type: 'divider' },
@@ -37,12 +52,28 @@ const blocks = [
     type: 'actions',
     block_id: 'controls',
     elements: [
-      { type: 'static_select', action_id: 'pick', placeholder: plain('Pick a colour'), options: [option('Red', 'red'), option('Blue', 'blue')], initial_option: option('Blue', 'blue') },
+      {
+        type: 'static_select',
+        action_id: 'pick',
+        placeholder: plain('Pick a colour'),
+        options: [option('Red', 'red'), option('Blue', 'blue')],
+        initial_option: option('Blue', 'blue'),
+      },
       { type: 'datepicker', action_id: 'day', initial_date: '2027-01-15', placeholder: plain('Pick a day') },
       { type: 'timepicker', action_id: 'hour', initial_time: '09:30', placeholder: plain('Pick a time') },
       { type: 'datetimepicker', action_id: 'moment', initial_date_time: when },
-      { type: 'radio_buttons', action_id: 'size', options: [option('Small', 's'), option('Large', 'l')], initial_option: option('Large', 'l') },
-      { type: 'checkboxes', action_id: 'extras', options: [option('Cheese', 'cheese'), option('Olives', 'olives')], initial_options: [option('Olives', 'olives')] },
+      {
+        type: 'radio_buttons',
+        action_id: 'size',
+        options: [option('Small', 's'), option('Large', 'l')],
+        initial_option: option('Large', 'l'),
+      },
+      {
+        type: 'checkboxes',
+        action_id: 'extras',
+        options: [option('Cheese', 'cheese'), option('Olives', 'olives')],
+        initial_options: [option('Olives', 'olives')],
+      },
       { type: 'button', action_id: 'stop', text: plain('Stop'), style: 'danger', value: 'stop' },
     ],
   },
@@ -126,12 +157,18 @@ describe('Block Kit in the sandbox page', () => {
     await box.press('Enter');
     const modal = page.getByRole('dialog', { name: 'New access key' });
     await modal.getByRole('textbox', { name: 'Name' }).fill('typed by hand');
-    const state = (await (await fetch(`${new URL(sandbox.running.url).origin}/sandbox/state?as=U0SANDADA`)).json()) as { modals: Array<{ id: string }> };
+    const state = (await (await fetch(`${new URL(sandbox.running.url).origin}/sandbox/state?as=U0SANDADA`)).json()) as {
+      modals: Array<{ id: string }>;
+    };
     const viewId = state.modals[0]?.id;
     const updated = await webApi('views.update', {
       view_id: viewId,
       view: {
-        type: 'modal', title: plain('Updated in place'), submit: plain('Create key'), close: plain('Cancel'), callback_id: 'create_key_modal',
+        type: 'modal',
+        title: plain('Updated in place'),
+        submit: plain('Create key'),
+        close: plain('Cancel'),
+        callback_id: 'create_key_modal',
         blocks: [
           { type: 'section', text: { type: 'mrkdwn', text: 'A *new* line' } },
           { type: 'input', block_id: 'name_block', label: plain('Name'), element: { type: 'plain_text_input', action_id: 'name_input' } },

@@ -11,7 +11,9 @@ describe('slash command text as Slack escapes it for should_escape: true', () =>
   });
 
   it('turns a typed #channel into a channel mention, and leaves unknown names and mid-word signs alone', () => {
-    expect(escapeCommandText('x #general #nowhere @nobody mail@ada', directory)).toBe('x <#C0SANDGENERAL|general> #nowhere @nobody mail@ada');
+    expect(escapeCommandText('x #general #nowhere @nobody mail@ada', directory)).toBe(
+      'x <#C0SANDGENERAL|general> #nowhere @nobody mail@ada',
+    );
   });
 
   it('sends &, < and > as entities, so typed markup cannot pass for a mention', () => {

@@ -13,7 +13,9 @@ afterEach(async () => {
 
 async function mountedEmulator(options: Parameters<typeof SlackEmulator.mounted>[1] = {}): Promise<SlackEmulator> {
   let emulator: SlackEmulator | undefined;
-  const server = createServer((req, res) => emulator?.handle(req, res, new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/slack/, '')));
+  const server = createServer((req, res) =>
+    emulator?.handle(req, res, new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/slack/, '')),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   servers.push(server);
   const address = server.address();
@@ -24,7 +26,13 @@ async function mountedEmulator(options: Parameters<typeof SlackEmulator.mounted>
 }
 
 const call = async (emulator: SlackEmulator, method: string, args: Record<string, unknown>, token = 'xoxb-mounted') =>
-  (await (await fetch(`${emulator.apiUrl}${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(args) })).json()) as Record<string, unknown>;
+  (await (
+    await fetch(`${emulator.apiUrl}${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(args),
+    })
+  ).json()) as Record<string, unknown>;
 
 describe('the emulator mounted under a base URL', () => {
   it('answers its Web API under the base path and hands out URLs below it', async () => {
@@ -65,12 +73,26 @@ describe('state values from a browser form', () => {
   const blocks = [
     { type: 'input', block_id: 'b1', element: { type: 'plain_text_input', action_id: 'name' } },
     { type: 'input', block_id: 'b2', element: { type: 'datetimepicker', action_id: 'at' } },
-    { type: 'input', block_id: 'b3', element: { type: 'checkboxes', action_id: 'on', options: [{ text: { type: 'plain_text', text: 'On' }, value: 'on' }] } },
-    { type: 'input', block_id: 'b4', element: { type: 'radio_buttons', action_id: 'pick', options: [{ text: { type: 'plain_text', text: 'A' }, value: 'a' }] } },
+    {
+      type: 'input',
+      block_id: 'b3',
+      element: { type: 'checkboxes', action_id: 'on', options: [{ text: { type: 'plain_text', text: 'On' }, value: 'on' }] },
+    },
+    {
+      type: 'input',
+      block_id: 'b4',
+      element: { type: 'radio_buttons', action_id: 'pick', options: [{ text: { type: 'plain_text', text: 'A' }, value: 'a' }] },
+    },
   ];
 
   it('shapes each element as Slack does, by block and action id, and ignores ids it does not have', () => {
-    const values = stateValuesFromForm(blocks, { b1: { name: 'ci' }, b2: { at: 1798736400 }, b3: { on: ['on'] }, b4: { pick: 'a' }, nope: { x: 'y' } });
+    const values = stateValuesFromForm(blocks, {
+      b1: { name: 'ci' },
+      b2: { at: 1798736400 },
+      b3: { on: ['on'] },
+      b4: { pick: 'a' },
+      nope: { x: 'y' },
+    });
     expect(values).toEqual({
       b1: { name: { type: 'plain_text_input', value: 'ci' } },
       b2: { at: { type: 'datetimepicker', selected_date_time: 1798736400 } },

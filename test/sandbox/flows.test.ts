@@ -47,7 +47,9 @@ async function createKey(name: string): Promise<{ keyId: string; secret: string 
   const modal = page.getByRole('dialog', { name: 'New access key' });
   await modal.getByRole('button', { name: 'Create key' }).click();
   await modal.waitFor({ state: 'detached' });
-  const ready = messages().getByRole('listitem').filter({ hasText: `${name} is ready` });
+  const ready = messages()
+    .getByRole('listitem')
+    .filter({ hasText: `${name} is ready` });
   const secret = (await ready.locator('code', { hasText: /^aks_/ }).textContent()) ?? '';
   const keyId = (await ready.locator('code', { hasText: /^ak_/ }).first().textContent()) ?? '';
   return { keyId, secret };
@@ -97,9 +99,17 @@ describe('the sandbox page, driven in Chromium by role and name', () => {
 
     // curl-style: the sandbox key works against the integration API on the same port, at once.
     const origin = new URL(sandbox.running.url).origin;
-    const verify = await fetch(`${origin}/v1/keys/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: secret }) });
+    const verify = await fetch(`${origin}/v1/keys/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: secret }),
+    });
     expect(await verify.json()).toMatchObject({ valid: true, keyId });
-    const login = await fetch(`${origin}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: keyId, password: secret }) });
+    const login = await fetch(`${origin}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: keyId, password: secret }),
+    });
     expect(login.status).toBe(200);
     expect(((await login.json()) as { token: string }).token.split('.')).toHaveLength(3);
   });
@@ -128,7 +138,9 @@ describe('the sandbox page, driven in Chromium by role and name', () => {
     await expect.poll(() => messages().textContent()).toMatch(/deleted/i);
     await send('/accesskey list');
     const fresh = messages().getByRole('listitem').filter({ hasText: 'Your access keys for' }).last();
-    await expect.poll(async () => (await messages().getByRole('listitem').filter({ hasText: 'Your access keys for' }).count()) >= 2).toBe(true);
+    await expect
+      .poll(async () => (await messages().getByRole('listitem').filter({ hasText: 'Your access keys for' }).count()) >= 2)
+      .toBe(true);
     expect(await fresh.textContent()).not.toContain(keyId);
   });
 
@@ -138,7 +150,9 @@ describe('the sandbox page, driven in Chromium by role and name', () => {
     await audit.getByRole('heading', { level: 1, name: '# security-audit' }).waitFor();
     const before = await audit.getByRole('listitem').filter({ hasText: 'key.created' }).count();
     await createKey('audited-live');
-    await expect.poll(() => audit.getByRole('listitem').filter({ hasText: 'audited-live' }).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => audit.getByRole('listitem').filter({ hasText: 'audited-live' }).count(), { timeout: 15_000 })
+      .toBeGreaterThan(0);
     expect(await audit.getByRole('listitem').filter({ hasText: 'key.created' }).count()).toBeGreaterThan(before);
     await audit.close();
   });

@@ -13,7 +13,9 @@ let page: Page;
 beforeAll(async () => {
   sandbox = await startSandbox();
   browser = await launchBrowser();
-  page = await (await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' })).newPage();
+  page = await (
+    await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' })
+  ).newPage();
   await page.goto(sandbox.running.url);
 });
 
@@ -26,7 +28,8 @@ afterAll(async () => {
 type InPage = { document: { activeElement: unknown } };
 type SelectInPage = { selectedOptions: ArrayLike<{ textContent: string | null }> };
 
-const isFocused = (target: Locator) => target.evaluate((node) => node === (globalThis as unknown as InPage).document.activeElement).catch(() => false);
+const isFocused = (target: Locator) =>
+  target.evaluate((node) => node === (globalThis as unknown as InPage).document.activeElement).catch(() => false);
 const selectedLabel = (select: Locator) => select.evaluate((node) => (node as unknown as SelectInPage).selectedOptions[0]?.textContent);
 
 /** Presses Tab (or Shift+Tab) until `target` has focus. */

@@ -61,8 +61,13 @@ describe('sandbox mode in the configuration', () => {
 describe('the running sandbox', () => {
   let sandbox: SandboxUnderTest;
   let origin: string;
-  const post = (path: string, body: unknown) => fetch(`${origin}/sandbox/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const state = async (as = 'U0SANDADA', channel = 'C0SANDGENERAL') => (await (await fetch(`${origin}/sandbox/state?as=${as}&channel=${channel}`)).json()) as { messages: Array<{ text: string; blocks: unknown[] }>; modals: Array<{ id: string }> };
+  const post = (path: string, body: unknown) =>
+    fetch(`${origin}/sandbox/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const state = async (as = 'U0SANDADA', channel = 'C0SANDGENERAL') =>
+    (await (await fetch(`${origin}/sandbox/state?as=${as}&channel=${channel}`)).json()) as {
+      messages: Array<{ text: string; blocks: unknown[] }>;
+      modals: Array<{ id: string }>;
+    };
 
   beforeAll(async () => {
     sandbox = await startSandbox();
@@ -80,7 +85,11 @@ describe('the running sandbox', () => {
   });
 
   it('is Slack to the app: the app’s own /slack/events still refuses an unsigned request', async () => {
-    const unsigned = await fetch(`${origin}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"event_callback"}' });
+    const unsigned = await fetch(`${origin}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"type":"event_callback"}',
+    });
     expect(unsigned.status).toBe(401);
   });
 
@@ -99,12 +108,26 @@ describe('the running sandbox', () => {
     const modal = await until(async () => (await state()).modals[0], 'the create modal');
     await post('submit', { as: 'U0SANDADA', viewId: modal.id, form: {} });
     const secret = await until(async () => /aks_[0-9A-Za-z]{46}/.exec(JSON.stringify((await state()).messages))?.[0], 'the secret message');
-    const verify = () => fetch(`${origin}/v1/keys/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: secret }) }).then((r) => r.json() as Promise<{ valid: boolean }>);
+    const verify = () =>
+      fetch(`${origin}/v1/keys/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key: secret }),
+      }).then((r) => r.json() as Promise<{ valid: boolean }>);
     expect((await verify()).valid).toBe(true);
     const before = sandbox.running.app;
 
     expect((await post('reset', {})).status).toBe(200);
-    await until(async () => sandbox.running.app !== before && (await fetch(`${origin}/healthz`).then((r) => r.ok, () => false)), 'the app to restart', 15_000);
+    await until(
+      async () =>
+        sandbox.running.app !== before &&
+        (await fetch(`${origin}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )),
+      'the app to restart',
+      15_000,
+    );
     expect(await verify()).toMatchObject({ valid: false, code: 'NOT_FOUND' });
     expect((await state()).messages).toEqual([]);
     expect(existsSync(sandbox.databasePath)).toBe(true);
@@ -129,8 +152,14 @@ describe.each(dialects)('the sandbox on an explicit DATABASE_URL (%s)', (dialect
 
   it('keeps its keys there, and reset clears only Slack’s side', async () => {
     const origin = new URL(sandbox.running.url).origin;
-    const post = (path: string, body: unknown) => fetch(`${origin}/sandbox/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const state = async () => (await (await fetch(`${origin}/sandbox/state?as=U0SANDADA`)).json()) as { messages: unknown[]; modals: Array<{ id: string }>; resetClears: string };
+    const post = (path: string, body: unknown) =>
+      fetch(`${origin}/sandbox/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const state = async () =>
+      (await (await fetch(`${origin}/sandbox/state?as=U0SANDADA`)).json()) as {
+        messages: unknown[];
+        modals: Array<{ id: string }>;
+        resetClears: string;
+      };
     expect((await state()).resetClears).toBe('slack');
     await post('command', { as: 'U0SANDADA', channel: 'C0SANDGENERAL', text: '/accesskey create kept' });
     const modal = await until(async () => (await state()).modals[0], 'the create modal');
@@ -141,9 +170,22 @@ describe.each(dialects)('the sandbox on an explicit DATABASE_URL (%s)', (dialect
 
     const before = sandbox.running.app;
     await post('reset', {});
-    await until(async () => sandbox.running.app !== before && (await fetch(`${origin}/healthz`).then((r) => r.ok, () => false)), 'the app to restart', 15_000);
+    await until(
+      async () =>
+        sandbox.running.app !== before &&
+        (await fetch(`${origin}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )),
+      'the app to restart',
+      15_000,
+    );
     expect((await state()).messages).toEqual([]);
-    const verify = await fetch(`${origin}/v1/keys/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: secret }) });
+    const verify = await fetch(`${origin}/v1/keys/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: secret }),
+    });
     expect(await verify.json()).toMatchObject({ valid: true });
   });
 });

@@ -13,7 +13,9 @@ const SECRET = /aks_[0-9A-Za-z]{46}/;
 
 async function snap(page: Page, name: string): Promise<void> {
   // Evaluated in the page (as a string: the project compiles without the DOM library).
-  const text = String(await page.evaluate("document.body.innerText + [...document.querySelectorAll('input, textarea')].map((i) => i.value).join(' ')"));
+  const text = String(
+    await page.evaluate("document.body.innerText + [...document.querySelectorAll('input, textarea')].map((i) => i.value).join(' ')"),
+  );
   if (SECRET.test(text)) throw new Error(`refusing to save ${name}: a secret is visible`);
   await page.screenshot({ path: join(OUT, `${name}.png`) });
   console.log(`docs/images/${name}.png`);
@@ -84,7 +86,12 @@ async function main(): Promise<void> {
 
     // The audit channel, after the mirror caught up.
     await open(page, 'security-audit');
-    await page.getByRole('listitem').filter({ hasText: 'access.requested' }).or(page.getByRole('listitem').filter({ hasText: 'nightly-export' })).first().waitFor({ timeout: 20_000 });
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: 'access.requested' })
+      .or(page.getByRole('listitem').filter({ hasText: 'nightly-export' }))
+      .first()
+      .waitFor({ timeout: 20_000 });
     await page.waitForFunction("document.querySelectorAll('#messages li.message').length >= 3", undefined, { timeout: 20_000 });
     await snap(page, 'audit-channel');
 

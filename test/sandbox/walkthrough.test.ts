@@ -48,7 +48,8 @@ function emojiCodesTheAppUses(): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) for (const match of readFileSync(path, 'utf8').matchAll(/:([a-z][a-z_]*[a-z]):/g)) codes.add(match[1] ?? '');
+      else if (entry.name.endsWith('.ts'))
+        for (const match of readFileSync(path, 'utf8').matchAll(/:([a-z][a-z_]*[a-z]):/g)) codes.add(match[1] ?? '');
     }
   };
   walk('src/slack');
@@ -147,7 +148,21 @@ describe('the sandbox page after a first walk through it', () => {
 
   it('names every /accesskey command under the message box, rotate, compromised and admin included', async () => {
     const hint = (await page.locator('#usage').textContent()) ?? '';
-    for (const command of ['create', 'list', 'show', 'extend', 'deactivate', 'activate', 'delete', 'rotate', 'compromised', 'role', 'request-access', 'help', 'admin help']) {
+    for (const command of [
+      'create',
+      'list',
+      'show',
+      'extend',
+      'deactivate',
+      'activate',
+      'delete',
+      'rotate',
+      'compromised',
+      'role',
+      'request-access',
+      'help',
+      'admin help',
+    ]) {
       expect(hint).toContain(command);
     }
   });

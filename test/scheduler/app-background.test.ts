@@ -15,15 +15,25 @@ describe('the running app with background work on', () => {
     t = await startTestApp({ background: true, clock, env: { EXPIRY_CHECK_CRON: '* * * * * *' } });
     const { app, slack } = t;
     await app.services.access.grant(ADMIN, ALICE);
-    const created = await app.services.keys.create({ actorId: ALICE, name: 'nightly', expiry: { kind: 'at', at: new Date(clock.now().getTime() + 3 * DAY_MS) } });
+    const created = await app.services.keys.create({
+      actorId: ALICE,
+      name: 'nightly',
+      expiry: { kind: 'at', at: new Date(clock.now().getTime() + 3 * DAY_MS) },
+    });
     if (!created.created) throw new Error('key not created');
 
     const head = await app.store.read.audit.readHead();
-    await slack.waitFor(() => postedSeqs(slack, AUDIT_CHANNEL).length >= head.seq, { timeoutMs: 10_000, message: 'audit records in the channel' });
+    await slack.waitFor(() => postedSeqs(slack, AUDIT_CHANNEL).length >= head.seq, {
+      timeoutMs: 10_000,
+      message: 'audit records in the channel',
+    });
     expect(postedSeqs(slack, AUDIT_CHANNEL)).toEqual(Array.from({ length: head.seq }, (_, i) => i + 1));
 
     clock.advance(2 * DAY_MS + 60_000); // the key enters its 1-day threshold; the next cron tick notices
-    const [warning] = await slack.waitFor(() => (warningsSent(slack).length > 0 ? warningsSent(slack) : undefined), { timeoutMs: 10_000, message: 'the warning DM' });
+    const [warning] = await slack.waitFor(() => (warningsSent(slack).length > 0 ? warningsSent(slack) : undefined), {
+      timeoutMs: 10_000,
+      message: 'the warning DM',
+    });
     expect(warning).toMatchObject({ keyId: created.key.id, threshold: '1d', channel: slack.dmChannelOf(ALICE) });
 
     await slack.clickButton({ userId: ALICE, actionId: ACTION.extendKey, value: created.key.id, message: warning?.message });

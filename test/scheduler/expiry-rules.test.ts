@@ -10,7 +10,10 @@ const key = { expiresAt: new Date(E).toISOString(), createdAt: new Date(E - 30 *
 const thresholds = expiryThresholds([7, 1]);
 const opts = { staleAfterMs: 7 * DAY };
 const at = (ms: number) => new Date(ms);
-const ids = (plan: ReturnType<typeof planWarnings>) => ({ notify: plan.notify?.id, skip: plan.skip.map((s) => `${s.threshold.id}:${s.reason}`) });
+const ids = (plan: ReturnType<typeof planWarnings>) => ({
+  notify: plan.notify?.id,
+  skip: plan.skip.map((s) => `${s.threshold.id}:${s.reason}`),
+});
 
 describe('expiry thresholds', () => {
   it('are expiry itself plus each configured lead time, most urgent first', () => {
@@ -29,8 +32,14 @@ describe('expiry thresholds', () => {
 
 describe('which warning a key is due for', () => {
   it('after downtime, only the most urgent threshold is sent and the ones passed meanwhile are marked skipped', () => {
-    expect(ids(planWarnings(key, at(E - 12 * 60 * 60 * 1000), thresholds, new Set(), opts))).toEqual({ notify: '1d', skip: ['7d:superseded'] });
-    expect(ids(planWarnings(key, at(E + 60_000), thresholds, new Set(), opts))).toEqual({ notify: 'expired', skip: ['1d:superseded', '7d:superseded'] });
+    expect(ids(planWarnings(key, at(E - 12 * 60 * 60 * 1000), thresholds, new Set(), opts))).toEqual({
+      notify: '1d',
+      skip: ['7d:superseded'],
+    });
+    expect(ids(planWarnings(key, at(E + 60_000), thresholds, new Set(), opts))).toEqual({
+      notify: 'expired',
+      skip: ['1d:superseded', '7d:superseded'],
+    });
   });
 
   it('never warns twice for a marked threshold', () => {
@@ -39,10 +48,19 @@ describe('which warning a key is due for', () => {
 
   it('skips a threshold the key was created inside of, and expiries long past, and inactive keys', () => {
     const young = { ...key, createdAt: new Date(E - 3 * DAY).toISOString() };
-    expect(ids(planWarnings(young, at(E - 2 * DAY), thresholds, new Set(), opts))).toEqual({ notify: undefined, skip: ['7d:entered_at_creation'] });
+    expect(ids(planWarnings(young, at(E - 2 * DAY), thresholds, new Set(), opts))).toEqual({
+      notify: undefined,
+      skip: ['7d:entered_at_creation'],
+    });
     expect(ids(planWarnings(young, at(E - 12 * 60 * 60 * 1000), thresholds, new Set(['7d']), opts)).notify).toBe('1d');
-    expect(ids(planWarnings(key, at(E + 8 * DAY), thresholds, new Set(['7d', '1d']), opts))).toEqual({ notify: undefined, skip: ['expired:stale'] });
-    expect(ids(planWarnings({ ...key, status: 'inactive' }, at(E - 3 * DAY), thresholds, new Set(), opts))).toEqual({ notify: undefined, skip: ['7d:inactive'] });
+    expect(ids(planWarnings(key, at(E + 8 * DAY), thresholds, new Set(['7d', '1d']), opts))).toEqual({
+      notify: undefined,
+      skip: ['expired:stale'],
+    });
+    expect(ids(planWarnings({ ...key, status: 'inactive' }, at(E - 3 * DAY), thresholds, new Set(), opts))).toEqual({
+      notify: undefined,
+      skip: ['7d:inactive'],
+    });
   });
 });
 
@@ -50,7 +68,9 @@ describe('a queued warning, just before it is sent', () => {
   const queued = { threshold: '7d', expiresAt: key.expiresAt };
   it('is cancelled for a deleted, extended or deactivated key, or once a more urgent threshold is due', () => {
     expect(reasonToCancel(queued, undefined, at(E - 6 * DAY), thresholds)).toBe('key_deleted');
-    expect(reasonToCancel(queued, { ...key, expiresAt: new Date(E + DAY).toISOString() }, at(E - 6 * DAY), thresholds)).toBe('expiry_changed');
+    expect(reasonToCancel(queued, { ...key, expiresAt: new Date(E + DAY).toISOString() }, at(E - 6 * DAY), thresholds)).toBe(
+      'expiry_changed',
+    );
     expect(reasonToCancel(queued, { ...key, status: 'inactive' }, at(E - 6 * DAY), thresholds)).toBe('inactive');
     expect(reasonToCancel(queued, key, at(E - 6 * DAY), thresholds)).toBeUndefined();
     expect(reasonToCancel(queued, key, at(E - 12 * 60 * 60 * 1000), thresholds)).toBe('superseded');

@@ -12,7 +12,11 @@ const TOTAL = 100_000;
 const DUE = 10;
 
 /** The plan of the due-key query, as text lines, for the database at hand. */
-async function planOf(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', range: { after: string | null; until: string }): Promise<string> {
+async function planOf(
+  db: Kysely<Database>,
+  dialect: 'sqlite' | 'postgres',
+  range: { after: string | null; until: string },
+): Promise<string> {
   const compiled = unmarkedKeysQuery(db, '7d', range, 200).compile();
   if (dialect === 'sqlite') {
     const rows = await db.executeQuery<{ detail: string }>({ ...compiled, sql: `explain query plan ${compiled.sql}` });
@@ -36,7 +40,12 @@ describe.each(dialects)('the expiry check over many keys on %s', (dialect) => {
       id: bulkKeyId(i),
       ownerId: `UOWNER${i % 1000}`,
       // A third never expire; the rest expire months away, except the first DUE, due for their 7-day warning.
-      expiresAt: i < DUE ? new Date(T0 + 8 * DAY_MS + i * 1000).toISOString() : i % 3 === 0 ? null : new Date(T0 + 60 * DAY_MS + i * 60_000).toISOString(),
+      expiresAt:
+        i < DUE
+          ? new Date(T0 + 8 * DAY_MS + i * 1000).toISOString()
+          : i % 3 === 0
+            ? null
+            : new Date(T0 + 60 * DAY_MS + i * 60_000).toISOString(),
       createdAt: new Date(T0).toISOString(),
     }));
     const insertStarted = performance.now();
@@ -52,14 +61,22 @@ describe.each(dialects)('the expiry check over many keys on %s', (dialect) => {
     expect(result.queued).toBe(DUE);
     expect(result.examined).toBe(DUE);
 
-    const plan = await planOf(db.connection.db, dialect, { after: result.from === null ? null : new Date(Date.parse(result.from) + 7 * DAY_MS).toISOString(), until: new Date(clock.now().getTime() + 7 * DAY_MS).toISOString() });
+    const plan = await planOf(db.connection.db, dialect, {
+      after: result.from === null ? null : new Date(Date.parse(result.from) + 7 * DAY_MS).toISOString(),
+      until: new Date(clock.now().getTime() + 7 * DAY_MS).toISOString(),
+    });
     expect(plan).toMatch(/access_keys_expires_idx/);
     expect(plan).not.toMatch(/SCAN k\b|Seq Scan on access_keys/);
-    const firstRunPlan = await planOf(db.connection.db, dialect, { after: null, until: new Date(clock.now().getTime() + 7 * DAY_MS).toISOString() });
+    const firstRunPlan = await planOf(db.connection.db, dialect, {
+      after: null,
+      until: new Date(clock.now().getTime() + 7 * DAY_MS).toISOString(),
+    });
     expect(firstRunPlan).toMatch(/access_keys_expires_idx/);
 
     // Measured, not asserted: timings depend on the machine.
-    console.info(`[${dialect}] inserted ${TOTAL} keys in ${Math.round(performance.now() - insertStarted - elapsedMs)} ms; expiry check with ${DUE} due took ${elapsedMs.toFixed(1)} ms\n${plan}`);
+    console.info(
+      `[${dialect}] inserted ${TOTAL} keys in ${Math.round(performance.now() - insertStarted - elapsedMs)} ms; expiry check with ${DUE} due took ${elapsedMs.toFixed(1)} ms\n${plan}`,
+    );
     const marked = await sql<{ n: number }>`select count(*) as n from expiry_warnings`.execute(db.connection.db);
     expect(Number(marked.rows[0]?.n)).toBe(DUE);
   }, 180_000);

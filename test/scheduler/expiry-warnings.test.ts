@@ -6,7 +6,15 @@ import { runExpiryCheck } from '../../src/scheduler/jobs/expiry-check.js';
 import { DEFAULT_SENDER_TUNING, createWarningSender } from '../../src/scheduler/jobs/expiry-warning-sender.js';
 import type { SlackOutbound } from '../../src/slack/outbound/index.js';
 import { ACTION } from '../../src/slack/ids.js';
-import { FAST_SENDER, bulkKeyId, createRecordingLogger, insertKeysDirectly, outboundFor, warningsSent, type BulkKey } from '../support/background.js';
+import {
+  FAST_SENDER,
+  bulkKeyId,
+  createRecordingLogger,
+  insertKeysDirectly,
+  outboundFor,
+  warningsSent,
+  type BulkKey,
+} from '../support/background.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
 import { DAY_MS, TestClock, makeServices } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
@@ -44,7 +52,14 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
 
   /** Delivers everything claimable now, as the sender's loop would. */
   async function deliver(store: Store = db.store, dm: WarningDm = outbound.warningDm): Promise<void> {
-    const sender = createWarningSender({ store, now: clock.now, dm, warningDays: [7, 1], logger, tuning: { ...FAST_SENDER, idlePollMs: IDLE } });
+    const sender = createWarningSender({
+      store,
+      now: clock.now,
+      dm,
+      warningDays: [7, 1],
+      logger,
+      tuning: { ...FAST_SENDER, idlePollMs: IDLE },
+    });
     for (let i = 0; i < 10_000 && (await sender.tick()) !== IDLE; i++);
   }
 
@@ -56,10 +71,17 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
 
   const sent = () => warningsSent(slack).map((w) => `${w.keyId}:${w.threshold}`);
   const markers = async (keyId: string) =>
-    (await db.connection.db.selectFrom('expiry_warnings').select(['threshold', 'state', 'last_error', 'expires_at']).where('key_id', '=', keyId).orderBy('created_at').orderBy('threshold').execute()).map(
-      (r) => ({ threshold: r.threshold, state: r.state, note: r.last_error, expiresAt: r.expires_at }),
-    );
-  const expiredAudits = async (keyId: string) => (await services.audit.search({ keyId, limit: 50 })).filter((r) => r.action === 'key.expired');
+    (
+      await db.connection.db
+        .selectFrom('expiry_warnings')
+        .select(['threshold', 'state', 'last_error', 'expires_at'])
+        .where('key_id', '=', keyId)
+        .orderBy('created_at')
+        .orderBy('threshold')
+        .execute()
+    ).map((r) => ({ threshold: r.threshold, state: r.state, note: r.last_error, expiresAt: r.expires_at }));
+  const expiredAudits = async (keyId: string) =>
+    (await services.audit.search({ keyId, limit: 50 })).filter((r) => r.action === 'key.expired');
 
   it('a wall-clock jump of an hour forward and back warns nobody twice, and an extension across it warns for the new date only', async () => {
     const expiresAt = T0 + 2 * DAY_MS;
@@ -85,7 +107,10 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     await check();
     await deliver();
     expect(sent()).toEqual([`${key.id}:1d`, `${key.id}:1d`]);
-    expect((await markers(key.id)).filter((m) => m.state === 'sent').map((m) => m.expiresAt)).toEqual([new Date(expiresAt).toISOString(), new Date(newExpiry).toISOString()]);
+    expect((await markers(key.id)).filter((m) => m.state === 'sent').map((m) => m.expiresAt)).toEqual([
+      new Date(expiresAt).toISOString(),
+      new Date(newExpiry).toISOString(),
+    ]);
   });
 
   it('warns 7 days and 1 day before and at expiry, each exactly once across repeated runs and a restart', async () => {
@@ -121,14 +146,22 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
 
     const audits = await expiredAudits(key.id);
     expect(audits).toHaveLength(1);
-    expect(audits[0]).toMatchObject({ actorId: 'system', keyName: 'deploy-bot', ownerId: 'UALICE', expiresAt: new Date(expiresAt).toISOString() });
+    expect(audits[0]).toMatchObject({
+      actorId: 'system',
+      keyName: 'deploy-bot',
+      ownerId: 'UALICE',
+      expiresAt: new Date(expiresAt).toISOString(),
+    });
 
     const dms = warningsSent(slack);
     expect(new Set(dms.map((w) => w.channel))).toEqual(new Set([slack.dmChannelOf('UALICE')]));
     for (const { message } of dms) {
       const buttons = message.blocks.flatMap((b) => (Array.isArray(b.elements) ? b.elements : []));
       expect(buttons).toEqual(
-        expect.arrayContaining([expect.objectContaining({ action_id: ACTION.extendKey, value: key.id }), expect.objectContaining({ action_id: ACTION.rotateKey, value: key.id })]),
+        expect.arrayContaining([
+          expect.objectContaining({ action_id: ACTION.extendKey, value: key.id }),
+          expect.objectContaining({ action_id: ACTION.rotateKey, value: key.id }),
+        ]),
       );
       expect(JSON.stringify(message.blocks)).toContain('<!date^');
     }
@@ -145,14 +178,19 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     await deliver();
     expect(sent().sort()).toEqual([`${a.id}:1d`, `${b.id}:7d`].sort());
     expect(await markers(a.id)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ threshold: '7d', state: 'skipped', note: 'superseded' }), expect.objectContaining({ threshold: '1d', state: 'sent' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ threshold: '7d', state: 'skipped', note: 'superseded' }),
+        expect.objectContaining({ threshold: '1d', state: 'sent' }),
+      ]),
     );
 
     clock.set(new Date(T0 + 13 * DAY_MS)); // down again past both expiries
     await check();
     await deliver();
     expect(sent().sort()).toEqual([`${a.id}:1d`, `${a.id}:expired`, `${b.id}:7d`, `${b.id}:expired`].sort());
-    expect(await markers(b.id)).toEqual(expect.arrayContaining([expect.objectContaining({ threshold: '1d', state: 'skipped', note: 'superseded' })]));
+    expect(await markers(b.id)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ threshold: '1d', state: 'skipped', note: 'superseded' })]),
+    );
     expect(await expiredAudits(a.id)).toHaveLength(1);
     expect(await expiredAudits(b.id)).toHaveLength(1);
   });
@@ -164,7 +202,9 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     await deliver();
     expect(sent()).toEqual([]);
     expect(await expiredAudits(key.id)).toHaveLength(1);
-    expect(await markers(key.id)).toEqual(expect.arrayContaining([expect.objectContaining({ threshold: 'expired', state: 'skipped', note: 'stale' })]));
+    expect(await markers(key.id)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ threshold: 'expired', state: 'skipped', note: 'stale' })]),
+    );
   });
 
   it('an extended key is not warned again for its old expiry, and its new expiry warns in its own time', async () => {
@@ -179,7 +219,9 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     await services.keys.extend('UALICE', key.id, { kind: 'at', at: new Date(newExpiry) }); // … and the owner extends first
     await deliver();
     expect(sent()).toEqual([`${key.id}:7d`]);
-    expect(await markers(key.id)).toEqual(expect.arrayContaining([expect.objectContaining({ threshold: '1d', state: 'cancelled', note: 'expiry_changed' })]));
+    expect(await markers(key.id)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ threshold: '1d', state: 'cancelled', note: 'expiry_changed' })]),
+    );
 
     clock.set(new Date(oldExpiry + HOUR));
     await check();
@@ -217,7 +259,9 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
       await deliver();
     }
     expect(sent()).toEqual([`${key.id}:1d`, `${key.id}:expired`]);
-    expect(await markers(key.id)).toEqual(expect.arrayContaining([expect.objectContaining({ threshold: '7d', state: 'skipped', note: 'entered_at_creation' })]));
+    expect(await markers(key.id)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ threshold: '7d', state: 'skipped', note: 'entered_at_creation' })]),
+    );
   });
 
   it('a queued "1 day" warning still waiting when the key expires is dropped for the expiry notice', async () => {
@@ -228,7 +272,9 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     await check();
     await deliver();
     expect(sent()).toEqual([`${key.id}:expired`]);
-    expect(await markers(key.id)).toEqual(expect.arrayContaining([expect.objectContaining({ threshold: '1d', state: 'cancelled', note: 'superseded' })]));
+    expect(await markers(key.id)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ threshold: '1d', state: 'cancelled', note: 'superseded' })]),
+    );
   });
 
   it('inactive keys get no DMs, yet their expiry is still audited once', async () => {
@@ -245,7 +291,11 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
 
   it('no secret appears in any DM or channel message about keys created through the services', async () => {
     const secrets: string[] = [];
-    for (const [owner, name] of [['UALICE', 'one'], ['UBOB', 'two']] as const) secrets.push((await createKey(owner, name, T0 + 2 * DAY_MS)).secret);
+    for (const [owner, name] of [
+      ['UALICE', 'one'],
+      ['UBOB', 'two'],
+    ] as const)
+      secrets.push((await createKey(owner, name, T0 + 2 * DAY_MS)).secret);
     for (const at of [T0 + DAY_MS + HOUR, T0 + 2 * DAY_MS + HOUR]) {
       clock.set(new Date(at));
       await check();
@@ -294,7 +344,9 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
         prune: (cutoff, limit) => real.prune(cutoff, limit),
       },
     };
-    await expect(runExpiryCheck({ store: crashing, now: clock.now, warningDays: [7, 1], logger, batchSize: 100 })).rejects.toThrow(/killed/);
+    await expect(runExpiryCheck({ store: crashing, now: clock.now, warningDays: [7, 1], logger, batchSize: 100 })).rejects.toThrow(
+      /killed/,
+    );
     expect((await real.backlog()).pending).toBe(500);
     const finished = await runExpiryCheck({ store: db.store, now: clock.now, warningDays: [7, 1], logger, batchSize: 100 });
     expect(finished.queued).toBe(500);

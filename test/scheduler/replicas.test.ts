@@ -25,7 +25,6 @@ const KEYS = 1000;
 const FIRES = 100;
 const SKEWS_MS = [-2000, 0, 2000];
 
-
 describe.each(dialects)('three replicas on %s', (dialect) => {
   let db: TestDatabase;
   let slack: SlackEmulator;

@@ -2,7 +2,15 @@ import cron from 'node-cron';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/domain/ports.js';
 import { startScheduler, type Scheduler } from '../../src/scheduler/index.js';
-import { AUDIT_CHANNEL, FAST_MIRROR, FAST_SENDER, createRecordingLogger, outboundFor, postedSeqs, warningsSent } from '../support/background.js';
+import {
+  AUDIT_CHANNEL,
+  FAST_MIRROR,
+  FAST_SENDER,
+  createRecordingLogger,
+  outboundFor,
+  postedSeqs,
+  warningsSent,
+} from '../support/background.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { DAY_MS, TestClock, makeServices } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
@@ -28,7 +36,11 @@ describe('the scheduler', () => {
     const clock = new TestClock(new Date(T0));
     const { services } = await makeServices(db.store, { clock, admins: ['UADMIN'] });
     await services.access.grant('UADMIN', 'UALICE');
-    const created = await services.keys.create({ actorId: 'UALICE', name: 'cron-me', expiry: { kind: 'at', at: new Date(T0 + 3 * DAY_MS) } });
+    const created = await services.keys.create({
+      actorId: 'UALICE',
+      name: 'cron-me',
+      expiry: { kind: 'at', at: new Date(T0 + 3 * DAY_MS) },
+    });
     clock.set(new Date(T0 + 2 * DAY_MS + 60_000)); // inside the 1-day threshold
 
     // The first run is slow (a long scan): it waits until a cron tick has found it still running.

@@ -9,7 +9,12 @@ async function seedKeys(t: TestApp, count: number): Promise<void> {
   const role = await db.selectFrom('roles').select('id').where('name', '=', 'Account Group Read Only').executeTakeFirstOrThrow();
   const now = new Date().toISOString();
   for (let start = 0; start < count; start += 1000) {
-    const users = Array.from({ length: 1000 }, (_, i) => ({ id: `USEED${start + i}`, active_role_id: role.id, api_access: 1, created_at: now }));
+    const users = Array.from({ length: 1000 }, (_, i) => ({
+      id: `USEED${start + i}`,
+      active_role_id: role.id,
+      api_access: 1,
+      created_at: now,
+    }));
     await db.insertInto('users').values(users).execute();
     await db
       .insertInto('access_keys')
@@ -36,7 +41,7 @@ async function seedKeys(t: TestApp, count: number): Promise<void> {
   }
 }
 
-describe('acknowledging within Slack\'s 3 seconds', () => {
+describe("acknowledging within Slack's 3 seconds", () => {
   let t: TestApp;
   beforeEach(async () => {
     t = await startTestApp();
@@ -47,7 +52,15 @@ describe('acknowledging within Slack\'s 3 seconds', () => {
 
   it('with 100,000 keys and a Slack API that takes 2 s per call, every command and click is acked in under a second', async () => {
     const key = await t.app.services.keys.create({ actorId: 'UALICE', name: 'mine', expiry: { kind: 'never' } });
-    for (const method of ['views.open', 'views.publish', 'chat.postMessage', 'chat.update', 'conversations.open', 'files.getUploadURLExternal', 'response_url']) {
+    for (const method of [
+      'views.open',
+      'views.publish',
+      'chat.postMessage',
+      'chat.update',
+      'conversations.open',
+      'files.getUploadURLExternal',
+      'response_url',
+    ]) {
       t.slack.fault({ method, kind: 'delay', ms: 2000 });
     }
     const acks: AckResult[] = [

@@ -22,7 +22,7 @@ describe('/accesskey admin', () => {
     expect((await t.app.services.users.context(BOB)).hasApiAccess).toBe(false);
   });
 
-  it('grant and revoke take escaped mentions; revoking makes the user\'s keys inactive', async () => {
+  it("grant and revoke take escaped mentions; revoking makes the user's keys inactive", async () => {
     expect(text((await admin('grant <@UALICE|alice>')).body)).toContain('now has API access');
     const key = await t.app.services.keys.create({ actorId: ALICE, name: 'k', expiry: { kind: 'never' } });
     expect(text((await admin('revoke <@UALICE|alice>')).body)).toContain('1 active key(s) were made inactive');
@@ -48,7 +48,9 @@ describe('/accesskey admin', () => {
     expect((await t.app.services.roles.list(ADMIN)).some((r) => r.name === 'Data Science')).toBe(true);
 
     await t.slack.clickButton({ userId: ADMIN, actionId: ACTION.confirmRoleDeletion });
-    await t.slack.waitFor(() => t.slack.responseUrlPosts.some((p) => text(p.body).includes('Role *Data Science* deleted: 2 key(s) deleted')));
+    await t.slack.waitFor(() =>
+      t.slack.responseUrlPosts.some((p) => text(p.body).includes('Role *Data Science* deleted: 2 key(s) deleted')),
+    );
     if (!a.created) throw new Error('expected a new key');
     expect(await t.app.services.keys.verify(a.secret)).toEqual({ valid: false, code: 'NOT_FOUND' });
     for (const user of [ALICE, BOB]) {
@@ -66,7 +68,7 @@ describe('/accesskey admin', () => {
     expect(text((await admin('role remove <@UADMIN> System Admin')).body)).toContain('last System Admin');
   });
 
-  it('removing a role from a user previews and then deletes that user\'s keys for it', async () => {
+  it("removing a role from a user previews and then deletes that user's keys for it", async () => {
     await t.app.services.access.grant(ADMIN, ALICE);
     await admin('role assign <@UALICE> Account Group Admin');
     await t.app.services.users.switchRole(ALICE, 'Account Group Admin');
@@ -77,7 +79,7 @@ describe('/accesskey admin', () => {
     expect((await t.app.services.keys.list(ALICE, { allRoles: true })).keys).toEqual([]);
   });
 
-  it('an admin revoking another user\'s key is recorded as a revocation', async () => {
+  it("an admin revoking another user's key is recorded as a revocation", async () => {
     await t.app.services.access.grant(ADMIN, ALICE);
     const key = await t.app.services.keys.create({ actorId: ALICE, name: 'leaked', expiry: { kind: 'never' } });
     expect(text((await admin(`revoke ${key.key.id}`)).body)).toContain('is revoked');
@@ -85,7 +87,7 @@ describe('/accesskey admin', () => {
     expect(latest).toMatchObject({ action: 'key.revoked', actorId: ADMIN, ownerId: ALICE });
   });
 
-  it('keys lists everyone\'s keys, paged, and filters by user', async () => {
+  it("keys lists everyone's keys, paged, and filters by user", async () => {
     await t.app.services.access.grant(ADMIN, ALICE);
     await t.app.services.keys.create({ actorId: ALICE, name: 'alices', expiry: { kind: 'never' } });
     await t.app.services.keys.create({ actorId: ADMIN, name: 'admins', expiry: { kind: 'never' } });
@@ -109,9 +111,9 @@ describe('/accesskey admin', () => {
     expect(text((await admin('audit --since 2026-02-30')).body)).toContain('That is not a real date');
   });
 
-  it('export-audit sends a CSV to the admin\'s DM with formula cells neutralised', async () => {
+  it("export-audit sends a CSV to the admin's DM with formula cells neutralised", async () => {
     await t.app.services.access.grant(ADMIN, ALICE);
-    await t.app.services.keys.create({ actorId: ALICE, name: "=HYPERLINK(\"http://evil\")", expiry: { kind: 'never' } });
+    await t.app.services.keys.create({ actorId: ALICE, name: '=HYPERLINK("http://evil")', expiry: { kind: 'never' } });
     await t.app.services.keys.create({ actorId: ALICE, name: '@SUM(A1)', expiry: { kind: 'never' } });
     const ack = await admin('export-audit');
     expect(ack.body).toBeUndefined();

@@ -17,7 +17,7 @@ describe('App Home', () => {
     expect(JSON.stringify(home.blocks)).toContain(ACTION.requestAccess);
   });
 
-  it('shows the active role\'s keys and slots, and creates a key whose secret comes as an ephemeral DM', async () => {
+  it("shows the active role's keys and slots, and creates a key whose secret comes as an ephemeral DM", async () => {
     await t.app.services.access.grant(ADMIN, ALICE);
     await t.app.services.keys.create({ actorId: ALICE, name: 'existing', expiry: { kind: 'never' } });
     await t.slack.sendEvent({ type: 'app_home_opened', user: ALICE, tab: 'home' });

@@ -18,7 +18,9 @@ describe('API access requests approved in Slack', () => {
     const ack = await t.slack.sendSlashCommand({ userId: BOB, text: `request-access ${reason}` });
     expect(ack.body).toBeUndefined();
     await t.slack.waitFor(() => t.slack.responsesTo(ack.responseUrl).some((p) => text(p.body).includes('went to the admins')));
-    const card = await t.slack.waitFor(() => t.slack.messagesIn(APPROVALS_CHANNEL).find((m) => text(m.blocks).includes(ACTION.approveRequest)));
+    const card = await t.slack.waitFor(() =>
+      t.slack.messagesIn(APPROVALS_CHANNEL).find((m) => text(m.blocks).includes(ACTION.approveRequest)),
+    );
     return card;
   }
 
@@ -38,18 +40,22 @@ describe('API access requests approved in Slack', () => {
     await t.slack.waitFor(() => t.slack.openViewFor(BOB));
   });
 
-  it('deny opens a modal for a reason; the card and the requester\'s DM show it', async () => {
+  it("deny opens a modal for a reason; the card and the requester's DM show it", async () => {
     const card = await requestAccess();
     await t.slack.clickButton({ userId: ADMIN, actionId: ACTION.denyRequest, message: card });
     const modal = await t.slack.waitFor(() => t.slack.openViewFor(ADMIN));
-    await t.slack.sendViewSubmission({ userId: ADMIN, viewId: modal.id, inputs: { [INPUT.denyReason]: 'use the shared <!channel> service account' } });
+    await t.slack.sendViewSubmission({
+      userId: ADMIN,
+      viewId: modal.id,
+      inputs: { [INPUT.denyReason]: 'use the shared <!channel> service account' },
+    });
     await t.slack.waitFor(() => text(cardNow()?.blocks).includes('*Denied* by <@UADMIN>'));
     expect(text(cardNow()?.blocks)).toContain('use the shared &lt;!channel&gt; service account');
     await t.slack.waitFor(() => dmTo(BOB).some((m) => (m.text ?? '').includes('denied your API access request')));
     expect((await t.app.services.users.context(BOB)).hasApiAccess).toBe(false);
   });
 
-  it('a non-admin\'s click is refused ephemerally, changes nothing and is audited', async () => {
+  it("a non-admin's click is refused ephemerally, changes nothing and is audited", async () => {
     const card = await requestAccess();
     const click = await t.slack.clickButton({ userId: 'UCAROL', actionId: ACTION.approveRequest, message: card });
     await t.slack.waitFor(() => t.slack.responsesTo(click.responseUrl ?? '').some((p) => text(p.body).includes('Only admins')));
@@ -59,7 +65,9 @@ describe('API access requests approved in Slack', () => {
     expect((await t.app.services.users.context(BOB)).hasApiAccess).toBe(false);
     expect(text(cardNow()?.blocks)).toContain(ACTION.approveRequest);
     const refusals = await until(async () => {
-      const found = (await t.app.services.audit.search({ userId: 'UCAROL', limit: 10 })).filter((r) => r.action === 'api_access.decision_refused');
+      const found = (await t.app.services.audit.search({ userId: 'UCAROL', limit: 10 })).filter(
+        (r) => r.action === 'api_access.decision_refused',
+      );
       return found.length >= 2 && found;
     }, 'both refusals to be audited');
     expect(refusals.map((r) => r.details.attempted).sort()).toEqual(['approve', 'deny']);
@@ -67,11 +75,18 @@ describe('API access requests approved in Slack', () => {
 
   it('50 forged Approve presses by a non-admin: each gets its ephemeral refusal, and at most 2 audit records count all 50', async () => {
     const card = await requestAccess();
-    const clicks = await Promise.all(Array.from({ length: 50 }, () => t.slack.clickButton({ userId: 'UCAROL', actionId: ACTION.approveRequest, message: card })));
-    await t.slack.waitFor(() => clicks.every((c) => t.slack.responsesTo(c.responseUrl ?? '').some((p) => text(p.body).includes('Only admins'))), { timeoutMs: 15_000, message: 'every press to be refused' });
+    const clicks = await Promise.all(
+      Array.from({ length: 50 }, () => t.slack.clickButton({ userId: 'UCAROL', actionId: ACTION.approveRequest, message: card })),
+    );
+    await t.slack.waitFor(
+      () => clicks.every((c) => t.slack.responsesTo(c.responseUrl ?? '').some((p) => text(p.body).includes('Only admins'))),
+      { timeoutMs: 15_000, message: 'every press to be refused' },
+    );
     // Stopping flushes the aggregated window (a running app writes it once the minute is over).
     await t.restart();
-    const refusals = (await t.app.services.audit.search({ userId: 'UCAROL', limit: 100 })).filter((r) => r.action === 'api_access.decision_refused');
+    const refusals = (await t.app.services.audit.search({ userId: 'UCAROL', limit: 100 })).filter(
+      (r) => r.action === 'api_access.decision_refused',
+    );
     expect(refusals.length).toBeGreaterThanOrEqual(1);
     expect(refusals.length).toBeLessThanOrEqual(2);
     expect(refusals.reduce((sum, r) => sum + Number(r.details.count), 0)).toBe(50);
@@ -81,10 +96,16 @@ describe('API access requests approved in Slack', () => {
 
   it('a double click (or a replayed request) decides once and DMs the requester once', async () => {
     const card = await requestAccess();
-    await Promise.all([t.slack.clickButton({ userId: ADMIN, actionId: ACTION.approveRequest, message: card }), t.slack.clickButton({ userId: ADMIN, actionId: ACTION.approveRequest, message: card })]);
+    await Promise.all([
+      t.slack.clickButton({ userId: ADMIN, actionId: ACTION.approveRequest, message: card }),
+      t.slack.clickButton({ userId: ADMIN, actionId: ACTION.approveRequest, message: card }),
+    ]);
     const approve = t.slack.deliveries.find((d) => d.payload.type === 'block_actions');
     if (approve === undefined) throw new Error('no click recorded');
-    await t.slack.sendRaw({ body: `payload=${encodeURIComponent(JSON.stringify(approve.payload))}`, contentType: 'application/x-www-form-urlencoded' });
+    await t.slack.sendRaw({
+      body: `payload=${encodeURIComponent(JSON.stringify(approve.payload))}`,
+      contentType: 'application/x-www-form-urlencoded',
+    });
     await t.slack.waitFor(() => dmTo(BOB).length > 0);
     await t.slack.waitFor(() => t.slack.responseUrlPosts.filter((p) => text(p.body).includes('already approved')).length >= 2);
     expect(dmTo(BOB).filter((m) => (m.text ?? '').includes('approved your API access'))).toHaveLength(1);
@@ -119,7 +140,9 @@ describe('API access requests approved in Slack', () => {
     await t.slack.waitFor(() => t.slack.responsesTo(again.responseUrl).some((p) => text(p.body).includes('went to the admins')));
     const cards = t.slack.messagesIn(APPROVALS_CHANNEL);
     expect(cards).toHaveLength(1);
-    expect((await t.app.services.audit.search({ userId: BOB, limit: 10 })).filter((r) => r.action === 'api_access.requested')).toHaveLength(1);
+    expect((await t.app.services.audit.search({ userId: BOB, limit: 10 })).filter((r) => r.action === 'api_access.requested')).toHaveLength(
+      1,
+    );
   });
 
   it('the Request API access button on a refusal files a request', async () => {
@@ -142,11 +165,16 @@ describe('access requests left undecided', () => {
     await app.slack.sendSlashCommand({ userId: BOB, text: 'request-access for the exporter' });
     await app.slack.waitFor(() => app.slack.messagesIn(APPROVALS_CHANNEL).find((m) => text(m.blocks).includes(ACTION.approveRequest)));
     clock.advance(2 * DAY_MS + 1000);
-    await app.slack.waitFor(() => text(app.slack.messagesIn(APPROVALS_CHANNEL)[0]?.blocks).includes('*Expired*'), { timeoutMs: 10_000, message: 'the card to show expiry' });
+    await app.slack.waitFor(() => text(app.slack.messagesIn(APPROVALS_CHANNEL)[0]?.blocks).includes('*Expired*'), {
+      timeoutMs: 10_000,
+      message: 'the card to show expiry',
+    });
     expect(text(app.slack.messagesIn(APPROVALS_CHANNEL)[0]?.blocks)).not.toContain(ACTION.approveRequest);
     const dm = await app.slack.waitFor(() => app.slack.dmChannelOf(BOB));
     await app.slack.waitFor(() => app.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('expired without a decision')));
-    const expiries = (await app.app.services.audit.search({ userId: BOB, limit: 10 })).filter((r) => r.action === 'api_access.request_expired');
+    const expiries = (await app.app.services.audit.search({ userId: BOB, limit: 10 })).filter(
+      (r) => r.action === 'api_access.request_expired',
+    );
     expect(expiries).toHaveLength(1);
   }, 30_000);
 });

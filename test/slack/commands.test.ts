@@ -23,7 +23,7 @@ describe('/accesskey subcommands', () => {
     expect(text(unknown.body)).toContain('/accesskey list');
   });
 
-  it('list shows the active role\'s keys with status, expiry, last used and buttons', async () => {
+  it("list shows the active role's keys with status, expiry, last used and buttons", async () => {
     const key = await make('ci');
     const body = text((await run('list')).body);
     expect(body).toContain('Your access keys for Account Group Read Only');
@@ -45,12 +45,15 @@ describe('/accesskey subcommands', () => {
     expect(all).toContain('*Role*');
   });
 
-  it('show finds a key by name or ID; an unknown key or someone else\'s key is not found', async () => {
+  it("show finds a key by name or ID; an unknown key or someone else's key is not found", async () => {
     const key = await make('shown');
     expect(text((await run('show shown')).body)).toContain(key.key.id);
     expect(text((await run(`show ${key.key.id}`)).body)).toContain('shown');
     await t.app.services.access.grant(ADMIN, 'UBOB');
-    for (const [user, ref] of [['UBOB', key.key.id], [ALICE, 'missing']] as const) {
+    for (const [user, ref] of [
+      ['UBOB', key.key.id],
+      [ALICE, 'missing'],
+    ] as const) {
       expect(text((await run(`show ${ref}`, user)).body)).toContain('No key of yours is called or has the ID');
     }
     expect(text((await run('show')).body)).toContain('Which key?');
@@ -96,7 +99,11 @@ describe('/accesskey subcommands', () => {
     const key = await make('renew');
     await run('extend renew');
     const view = await t.slack.waitFor(() => t.slack.openViewFor(ALICE));
-    const past = await t.slack.sendViewSubmission({ userId: ALICE, viewId: view.id, inputs: { [INPUT.extendChoice]: 'at', [INPUT.expiryAt]: Math.floor(Date.now() / 1000) - 60 } });
+    const past = await t.slack.sendViewSubmission({
+      userId: ALICE,
+      viewId: view.id,
+      inputs: { [INPUT.extendChoice]: 'at', [INPUT.expiryAt]: Math.floor(Date.now() / 1000) - 60 },
+    });
     expect(past.body).toMatchObject({ response_action: 'errors', errors: { [BLOCK.expiryAt]: 'The expiry must be in the future.' } });
     const at = Math.floor(Date.now() / 1000) + 7 * 86_400;
     await t.slack.sendViewSubmission({ userId: ALICE, viewId: view.id, inputs: { [INPUT.extendChoice]: 'at', [INPUT.expiryAt]: at } });
@@ -104,7 +111,7 @@ describe('/accesskey subcommands', () => {
     expect((await t.app.services.keys.show(ALICE, key.key.id)).key.expiresAt).toBe(new Date(at * 1000).toISOString());
   });
 
-  it('role lists the user\'s roles and switches the active one; an unheld role is refused', async () => {
+  it("role lists the user's roles and switches the active one; an unheld role is refused", async () => {
     await t.app.services.roles.assign(ADMIN, ALICE, 'Cloud Provisioning Admin');
     expect(text((await run('role')).body)).toContain('Account Group Read Only* (active)');
     expect(text((await run('role cloud provisioning admin')).body)).toContain('Your active role is now *Cloud Provisioning Admin*');
@@ -114,7 +121,12 @@ describe('/accesskey subcommands', () => {
 
   it('a key named <!channel> pings no one: user text is escaped everywhere it is shown', async () => {
     const key = await make('<!channel> & <@U0BOSS>');
-    const shown = [(await run('list')).body, (await run(`show ${key.key.id}`)).body, (await run(`delete ${key.key.id}`)).body, (await run(`deactivate ${key.key.id}`)).body];
+    const shown = [
+      (await run('list')).body,
+      (await run(`show ${key.key.id}`)).body,
+      (await run(`delete ${key.key.id}`)).body,
+      (await run(`deactivate ${key.key.id}`)).body,
+    ];
     for (const body of shown.map(text)) {
       expect(body).toContain('&lt;!channel&gt; &amp; &lt;@U0BOSS&gt;');
       expect(body).not.toContain('<!channel>');
@@ -129,7 +141,7 @@ describe('/accesskey subcommands', () => {
     expect(text((await run('list')).body)).toMatch(/<!date\^\d{10}\^\{date_short_pretty\} \{time\}\|/);
   });
 
-  it('every command is acknowledged well within Slack\'s 3 seconds', async () => {
+  it("every command is acknowledged well within Slack's 3 seconds", async () => {
     for (const input of ['', 'list', 'create x', 'role', 'show nothing']) await run(input);
     expect(t.slack.lateAcks).toEqual([]);
     expect(Math.max(...t.slack.deliveries.map((d) => d.ackMs))).toBeLessThan(1000);

@@ -37,7 +37,8 @@ describe.each(dialects)('report compromised from Slack on %s', (dialect) => {
     const alert = await t.slack.waitFor(() => t.slack.messagesIn(AUDIT_CHANNEL).find((m) => m.blocks.some((b) => b.type === 'header')));
     const header = alert.blocks[0] as { type: string; text: { text: string } };
     expect(header).toMatchObject({ type: 'header', text: { text: ':rotating_light: Access key reported compromised' } });
-    for (const part of [keyId, '<@UALICE>', 'Account Group Read Only', '<!date^', '203.0.113.7', 'key.reported_compromised']) expect(text(alert.blocks)).toContain(part);
+    for (const part of [keyId, '<@UALICE>', 'Account Group Read Only', '<!date^', '203.0.113.7', 'key.reported_compromised'])
+      expect(text(alert.blocks)).toContain(part);
     expect(alert.text).toMatch(/^:rotating_light: /);
     // The ordinary mirror lines stay ordinary.
     expect(t.slack.messagesIn(AUDIT_CHANNEL).filter((m) => m.blocks.some((b) => b.type === 'header'))).toHaveLength(1);
@@ -52,20 +53,36 @@ describe.each(dialects)('report compromised from Slack on %s', (dialect) => {
     expect(text(delivered.body)).toContain('was reported compromised and stays inactive');
     const [successorSecret] = secretsIn(text(delivered.body));
     // The successor works once the app has recorded the delivery, just after Slack took the message.
-    expect(await until(async () => (await t.app.services.keys.verify(successorSecret)).valid, 'the successor to be confirmed delivered')).toBe(true);
+    expect(
+      await until(async () => (await t.app.services.keys.verify(successorSecret)).valid, 'the successor to be confirmed delivered'),
+    ).toBe(true);
     expect(await t.app.services.keys.verify(secret)).toEqual({ valid: false, code: 'INACTIVE' });
   });
 
   it('only an admin can make it active again', async () => {
     await t.app.services.keys.reportCompromised(ALICE, keyId);
-    expect(text((await t.slack.sendSlashCommand({ userId: ALICE, text: 'activate svc' })).body)).toContain('only an admin can make it active again');
+    expect(text((await t.slack.sendSlashCommand({ userId: ALICE, text: 'activate svc' })).body)).toContain(
+      'only an admin can make it active again',
+    );
     expect(text((await t.slack.sendSlashCommand({ userId: ADMIN, text: `activate ${keyId}` })).body)).toContain('is active again');
     expect((await t.app.services.keys.verify(secret)).valid).toBe(true);
   });
 
   it('every key in the list carries the button behind one confirmation dialog; App Home too', async () => {
     const list = await t.slack.sendSlashCommand({ userId: ALICE, text: 'list' });
-    expect(list.body).toMatchObject({ blocks: expect.arrayContaining([expect.objectContaining({ elements: expect.arrayContaining([expect.objectContaining({ action_id: ACTION.reportCompromised, value: keyId, confirm: expect.objectContaining({ title: expect.objectContaining({ text: 'Report this key compromised?' }) }) })]) })]) });
+    expect(list.body).toMatchObject({
+      blocks: expect.arrayContaining([
+        expect.objectContaining({
+          elements: expect.arrayContaining([
+            expect.objectContaining({
+              action_id: ACTION.reportCompromised,
+              value: keyId,
+              confirm: expect.objectContaining({ title: expect.objectContaining({ text: 'Report this key compromised?' }) }),
+            }),
+          ]),
+        }),
+      ]),
+    });
 
     await t.slack.sendEvent({ type: 'app_home_opened', user: ALICE, tab: 'home' });
     const home = await t.slack.waitFor(() => t.slack.homeViewOf(ALICE));
@@ -75,7 +92,7 @@ describe.each(dialects)('report compromised from Slack on %s', (dialect) => {
     expect((await t.app.services.keys.show(ALICE, keyId)).key.status).toBe('compromised');
   });
 
-  it('an admin may report anyone\'s key: the owner is told by DM and offered Rotate there', async () => {
+  it("an admin may report anyone's key: the owner is told by DM and offered Rotate there", async () => {
     await t.slack.sendSlashCommand({ userId: ADMIN, text: `compromised ${keyId}` });
     await t.slack.clickButton({ userId: ADMIN, actionId: ACTION.reportCompromised, value: keyId });
     const dm = await t.slack.waitFor(() => t.slack.dmChannelOf(ALICE));
@@ -96,13 +113,19 @@ describe.each(dialects)('report compromised from an expiry warning DM on %s', (d
   afterEach(async () => t.stop());
 
   it('the warning carries the button, and pressing it reports the key and offers Rotate in its place', async () => {
-    const created = await t.app.services.keys.create({ actorId: ALICE, name: 'soon', expiry: { kind: 'at', at: new Date(t.clock.now().getTime() + 8 * 86_400_000) } });
+    const created = await t.app.services.keys.create({
+      actorId: ALICE,
+      name: 'soon',
+      expiry: { kind: 'at', at: new Date(t.clock.now().getTime() + 8 * 86_400_000) },
+    });
     // Two days later the key is inside its 7-day window.
     t.clock.advance(2 * 86_400_000);
     const dm = await t.slack.waitFor(() => t.slack.dmChannelOf(ALICE), { timeoutMs: 15_000 });
     const warning = await t.slack.waitFor(() => t.slack.messagesIn(dm).find((m) => m.text.includes('expires in')), { timeoutMs: 15_000 });
     await t.slack.clickButton({ userId: ALICE, actionId: ACTION.reportCompromised, value: created.key.id, message: warning });
-    const outcome = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes('is reported compromised')));
+    const outcome = await t.slack.waitFor(() =>
+      t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes('is reported compromised')),
+    );
     expect(JSON.stringify(outcome.body)).toContain(ACTION.rotateKey);
     expect((await t.app.services.keys.show(ALICE, created.key.id)).key.status).toBe('compromised');
   });

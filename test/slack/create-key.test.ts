@@ -24,7 +24,9 @@ describe.each(dialects)('creating a key from Slack on %s', (dialect) => {
   }
 
   async function deliveredSecret(): Promise<string> {
-    const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0), { message: 'secret message' });
+    const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0), {
+      message: 'secret message',
+    });
     const [secret] = secretsIn(JSON.stringify(post.body));
     if (secret === undefined) throw new Error('no secret');
     return secret;
@@ -87,7 +89,10 @@ describe.each(dialects)('creating a key from Slack on %s', (dialect) => {
   it('a chosen date without the expiry checkbox is questioned, not silently ignored', async () => {
     const future = Math.floor(Date.now() / 1000) + 86_400;
     const { submitted } = await createThroughModal('unclear', { [INPUT.expiryAt]: future });
-    expect(submitted.body).toMatchObject({ response_action: 'errors', errors: { [BLOCK.expiryAt]: expect.stringContaining('Tick "Set key expiry"') } });
+    expect(submitted.body).toMatchObject({
+      response_action: 'errors',
+      errors: { [BLOCK.expiryAt]: expect.stringContaining('Tick "Set key expiry"') },
+    });
   });
 
   it('the expiry checkbox without a date makes the key expire one month later', async () => {
@@ -101,7 +106,10 @@ describe.each(dialects)('creating a key from Slack on %s', (dialect) => {
     await createThroughModal('dup');
     await deliveredSecret();
     const again = await createThroughModal('DUP');
-    expect(again.submitted.body).toMatchObject({ response_action: 'errors', errors: { [BLOCK.name]: expect.stringContaining('already have a key called') } });
+    expect(again.submitted.body).toMatchObject({
+      response_action: 'errors',
+      errors: { [BLOCK.name]: expect.stringContaining('already have a key called') },
+    });
     const view = t.slack.openViewFor(ALICE);
     const long = await t.slack.sendViewSubmission({ userId: ALICE, viewId: view?.id, inputs: { [INPUT.name]: 'x'.repeat(65) } });
     expect(long.body).toMatchObject({ response_action: 'errors', errors: { [BLOCK.name]: 'A key name can be at most 64 characters.' } });
@@ -120,7 +128,10 @@ describe.each(dialects)('creating a key from Slack on %s', (dialect) => {
     const view = await t.slack.waitFor(() => t.slack.openViewFor(ALICE));
     await t.app.services.keys.create({ actorId: ALICE, name: 'b', expiry: { kind: 'never' } });
     const submitted = await t.slack.sendViewSubmission({ userId: ALICE, viewId: view.id, inputs: { [INPUT.name]: 'late' } });
-    expect(submitted.body).toMatchObject({ response_action: 'errors', errors: { [BLOCK.name]: expect.stringContaining('2 of 2 keys used') } });
+    expect(submitted.body).toMatchObject({
+      response_action: 'errors',
+      errors: { [BLOCK.name]: expect.stringContaining('2 of 2 keys used') },
+    });
   });
 
   it('a user without API access gets an explanation and a request button instead of a modal', async () => {
@@ -137,7 +148,10 @@ describe.each(dialects)('creating a key from Slack on %s', (dialect) => {
     const submission = t.slack.deliveries.find((d) => d.kind === 'interactive' && d.payload.type === 'view_submission');
     if (submission === undefined) throw new Error('no submission recorded');
     // What Slack sends on a retry: the identical payload, signed again.
-    const replay = await t.slack.sendRaw({ body: `payload=${encodeURIComponent(JSON.stringify(submission.payload))}`, contentType: 'application/x-www-form-urlencoded' });
+    const replay = await t.slack.sendRaw({
+      body: `payload=${encodeURIComponent(JSON.stringify(submission.payload))}`,
+      contentType: 'application/x-www-form-urlencoded',
+    });
     expect(replay.status).toBe(200);
     await t.slack.waitFor(() => t.slack.responseUrlPosts.some((p) => JSON.stringify(p.body).includes('was already created')));
     expect((await t.app.services.keys.list(ALICE)).keys).toHaveLength(1);

@@ -57,7 +57,10 @@ describe.each(dialects)('when a listener fails unexpectedly, on %s', (dialect) =
     await breakDatabase();
     const click = await t.slack.clickButton({ userId: ALICE, actionId: ACTION.showKey, value: keyId });
     expect(click.status).toBe(200);
-    const reply = await t.slack.waitFor(() => t.slack.responsesTo(click.responseUrl ?? '').find((p) => REFERENCE.test(JSON.stringify(p.body))), { message: 'the error reply' });
+    const reply = await t.slack.waitFor(
+      () => t.slack.responsesTo(click.responseUrl ?? '').find((p) => REFERENCE.test(JSON.stringify(p.body))),
+      { message: 'the error reply' },
+    );
     expect(reply.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expectLoggedOnce(JSON.stringify(reply.body));
   });
@@ -67,10 +70,13 @@ describe.each(dialects)('when a listener fails unexpectedly, on %s', (dialect) =
     const home = await t.slack.waitFor(() => t.slack.homeViewOf(ALICE));
     await breakDatabase();
     await t.slack.clickInView({ userId: ALICE, viewId: home.id, actionId: ACTION.createKey });
-    const errorHome = await t.slack.waitFor(() => {
-      const now = t.slack.homeViewOf(ALICE);
-      return REFERENCE.test(JSON.stringify(now?.blocks)) ? now : undefined;
-    }, { message: 'the error on App Home' });
+    const errorHome = await t.slack.waitFor(
+      () => {
+        const now = t.slack.homeViewOf(ALICE);
+        return REFERENCE.test(JSON.stringify(now?.blocks)) ? now : undefined;
+      },
+      { message: 'the error on App Home' },
+    );
     expectLoggedOnce(JSON.stringify(errorHome.blocks));
   });
 

@@ -28,14 +28,23 @@ describe('parsing /accesskey admin text', () => {
     expect(parseAdminCommand('grant <@U0ABC|alice>')).toEqual({ kind: 'grant', userId: 'U0ABC' });
     expect(parseAdminCommand('revoke <@W0ABC>')).toEqual({ kind: 'revoke-access', userId: 'W0ABC' });
     expect(parseAdminCommand('revoke ak_0123456789abcdefGHIJ')).toEqual({ kind: 'revoke-key', key: 'ak_0123456789abcdefGHIJ' });
-    expect(parseAdminCommand('role assign U0ABC Build and Deploy Security')).toEqual({ kind: 'role-assign', userId: 'U0ABC', role: 'Build and Deploy Security' });
+    expect(parseAdminCommand('role assign U0ABC Build and Deploy Security')).toEqual({
+      kind: 'role-assign',
+      userId: 'U0ABC',
+      role: 'Build and Deploy Security',
+    });
   });
 
   it('reads role limits, pages and dates, and refuses bad ones', () => {
     expect(parseAdminCommand('role create Data Science 3')).toEqual({ kind: 'role-create', name: 'Data Science', maxKeys: 3 });
     expect(parseAdminCommand('role create Data Science')).toEqual({ kind: 'role-create', name: 'Data Science', maxKeys: 2 });
     expect(parseAdminCommand('role create X 11')).toMatchObject({ kind: 'invalid' });
-    expect(parseAdminCommand('audit <@U0ABC> --since 2026-01-31 --page 2')).toEqual({ kind: 'audit', userId: 'U0ABC', since: '2026-01-31', page: 2 });
+    expect(parseAdminCommand('audit <@U0ABC> --since 2026-01-31 --page 2')).toEqual({
+      kind: 'audit',
+      userId: 'U0ABC',
+      since: '2026-01-31',
+      page: 2,
+    });
     expect(parseAdminCommand('audit --since 2026-02-30')).toMatchObject({ kind: 'invalid', message: 'That is not a real date.' });
     expect(parseAdminCommand('keys --page')).toMatchObject({ kind: 'invalid', message: '`--page` needs a value.' });
     expect(parseAdminCommand('keys --sort')).toMatchObject({ kind: 'invalid' });

@@ -32,10 +32,14 @@ describe('a replayed Slack request takes effect once', () => {
     return found;
   };
   const replay = async (delivery: Delivery) => {
-    const reply = await t.slack.sendRaw({ body: `payload=${encodeURIComponent(JSON.stringify(delivery.payload))}`, contentType: 'application/x-www-form-urlencoded' });
+    const reply = await t.slack.sendRaw({
+      body: `payload=${encodeURIComponent(JSON.stringify(delivery.payload))}`,
+      contentType: 'application/x-www-form-urlencoded',
+    });
     expect(reply.status).toBe(200);
   };
-  const records = async (action: AuditAction, filter: { keyId?: string; userId?: string }) => (await t.app.services.audit.search({ ...filter, limit: 50 })).filter((r) => r.action === action);
+  const records = async (action: AuditAction, filter: { keyId?: string; userId?: string }) =>
+    (await t.app.services.audit.search({ ...filter, limit: 50 })).filter((r) => r.action === action);
 
   /** Clicks a key's button in the list, replays that press twice, and waits for all three answers. */
   async function pressThreeTimes(actionId: string, keyId: string) {
@@ -114,7 +118,9 @@ describe('a replayed Slack request takes effect once', () => {
 
   it('the deny-with-reason modal: one api_access.denied and one DM to the requester', async () => {
     await t.slack.sendSlashCommand({ userId: BOB, text: 'request-access nightly job' });
-    const card = await t.slack.waitFor(() => t.slack.messagesIn(APPROVALS_CHANNEL).find((m) => text(m.blocks).includes(ACTION.denyRequest)));
+    const card = await t.slack.waitFor(() =>
+      t.slack.messagesIn(APPROVALS_CHANNEL).find((m) => text(m.blocks).includes(ACTION.denyRequest)),
+    );
     await t.slack.clickButton({ userId: ADMIN, actionId: ACTION.denyRequest, message: card });
     const modal = await t.slack.waitFor(() => t.slack.openViewFor(ADMIN));
     await t.slack.sendViewSubmission({ userId: ADMIN, viewId: modal.id, inputs: { [INPUT.denyReason]: 'use the shared account' } });
@@ -150,7 +156,8 @@ describe('a replayed Slack request takes effect once', () => {
     if (command === undefined) throw new Error('no command delivered');
     await t.app.services.keys.activate(ALICE, key.id);
     const body = new URLSearchParams(Object.entries(command.payload).map(([k, v]): [string, string] => [k, String(v)])).toString();
-    for (let i = 0; i < 2; i++) expect((await t.slack.sendRaw({ body, contentType: 'application/x-www-form-urlencoded' })).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await t.slack.sendRaw({ body, contentType: 'application/x-www-form-urlencoded' })).status).toBe(200);
     expect((await t.app.services.keys.show(ALICE, key.id)).key.status).toBe('active');
     expect(await records('key.deactivated', { keyId: key.id })).toHaveLength(1);
   });

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
 
-const body = 'token=vtok&team_id=T0001&team_domain=acme&channel_id=C0001&channel_name=general&user_id=UMALLORY&user_name=mallory&command=%2Faccesskey&text=list&api_app_id=A0001&is_enterprise_install=false&response_url=http%3A%2F%2F127.0.0.1%3A1%2Fresponse%2Fx&trigger_id=1.2.abc';
+const body =
+  'token=vtok&team_id=T0001&team_domain=acme&channel_id=C0001&channel_name=general&user_id=UMALLORY&user_name=mallory&command=%2Faccesskey&text=list&api_app_id=A0001&is_enterprise_install=false&response_url=http%3A%2F%2F127.0.0.1%3A1%2Fresponse%2Fx&trigger_id=1.2.abc';
 const form = 'application/x-www-form-urlencoded';
 
 describe('requests that do not come from Slack', () => {
@@ -22,8 +23,18 @@ describe('requests that do not come from Slack', () => {
     const cases = [
       await t.slack.sendRaw({ body, contentType: form, sign: false }),
       await t.slack.sendRaw({ body, contentType: form, sign: { secret: 'not-the-signing-secret' } }),
-      await t.slack.sendRaw({ body, contentType: form, sign: false, headers: { 'x-slack-request-timestamp': String(now), 'x-slack-signature': 'v1=abc' } }),
-      await t.slack.sendRaw({ body, contentType: form, sign: false, headers: { 'x-slack-request-timestamp': 'yesterday', 'x-slack-signature': 'v0=abc' } }),
+      await t.slack.sendRaw({
+        body,
+        contentType: form,
+        sign: false,
+        headers: { 'x-slack-request-timestamp': String(now), 'x-slack-signature': 'v1=abc' },
+      }),
+      await t.slack.sendRaw({
+        body,
+        contentType: form,
+        sign: false,
+        headers: { 'x-slack-request-timestamp': 'yesterday', 'x-slack-signature': 'v0=abc' },
+      }),
     ];
     expect(cases.map((c) => c.status)).toEqual([401, 401, 401, 401]);
     // No listener ran: first contact never created the sender, nothing was answered, nothing audited.
@@ -54,7 +65,11 @@ describe('oversized requests to the Slack endpoint', () => {
 
   it('a body over 1 MB or one without a length is refused before Bolt buffers it', async () => {
     const url = `http://127.0.0.1:${t.app.port}/slack/events`;
-    const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'x'.repeat(1024 * 1024 + 1) });
+    const big = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'x'.repeat(1024 * 1024 + 1),
+    });
     expect(big.status).toBe(413);
     const stream = new ReadableStream({
       start(controller) {

@@ -10,7 +10,7 @@ describe('/accesskey rotate', () => {
   });
   afterEach(async () => t.stop());
 
-  it('delivers the successor\'s secret once (message + CSV) and says how long the old key keeps working', async () => {
+  it("delivers the successor's secret once (message + CSV) and says how long the old key keeps working", async () => {
     await t.app.services.keys.create({ actorId: 'UALICE', name: 'svc', expiry: { kind: 'never' } });
     await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate svc' });
     const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0));

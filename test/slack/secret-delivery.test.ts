@@ -23,7 +23,9 @@ describe('when the secret cannot be delivered', () => {
     t.slack.fault({ method: 'files.getUploadURLExternal', kind: 'error', error: 'file_uploads_disabled' });
     await submitCreate('no-csv');
     const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0));
-    const followUp = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes('could not be delivered')));
+    const followUp = await t.slack.waitFor(() =>
+      t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes('could not be delivered')),
+    );
     expect(JSON.stringify(followUp.body)).toContain('copy the secret from the message above now');
     expect(secretsIn(JSON.stringify(followUp.body))).toEqual([]);
     const [secret] = secretsIn(JSON.stringify(post.body));
@@ -34,13 +36,18 @@ describe('when the secret cannot be delivered', () => {
     t.slack.fault({ method: 'files.completeUploadExternal', kind: 'delay', ms: 60_000 });
     const started = Date.now();
     await submitCreate('slow-csv');
-    const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0), { message: 'the secret message while the upload hangs' });
+    const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0), {
+      message: 'the secret message while the upload hangs',
+    });
     const [secret] = secretsIn(JSON.stringify(post.body));
     await until(async () => (await t.app.services.keys.verify(secret)).valid, 'the key to count as delivered', 3000);
     // The upload is still hanging: the message did not wait for it.
     expect(t.slack.filesIn(t.slack.dmChannelOf(ALICE) ?? 'none').filter((f) => secretsIn(f.content ?? '').length > 0)).toEqual([]);
     // The client's timeout ends the hang (well before the emulator's 60 s), and the user hears the CSV is not coming.
-    await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes('could not be delivered')), { timeoutMs: 15_000, message: 'the upload to time out' });
+    await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes('could not be delivered')), {
+      timeoutMs: 15_000,
+      message: 'the upload to time out',
+    });
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 40_000);
 
@@ -58,7 +65,10 @@ describe('when the secret cannot be delivered', () => {
     t.slack.fault({ method: 'files.getUploadURLExternal', kind: 'error', error: 'file_uploads_disabled' });
     t.slack.fault({ method: 'response_url', kind: 'http500', times: 1 });
     await submitCreate('lost');
-    await until(async () => (await t.app.services.audit.search({ userId: ALICE, limit: 1 }))[0]?.action === 'key.deleted', 'the undelivered key to be deleted');
+    await until(
+      async () => (await t.app.services.audit.search({ userId: ALICE, limit: 1 }))[0]?.action === 'key.deleted',
+      'the undelivered key to be deleted',
+    );
     expect((await t.app.services.keys.list(ALICE)).keys).toEqual([]);
     const audit = await t.app.services.audit.search({ userId: ALICE, limit: 10 });
     expect(audit.map((r) => r.action).slice(0, 2)).toEqual(['key.deleted', 'key.created']);
@@ -72,7 +82,7 @@ describe('when the secret cannot be delivered', () => {
 });
 
 describe('shutting down while a secret is on its way', () => {
-  it('stop waits for the delivery to finish, so the committed key\'s secret still reaches its owner', async () => {
+  it("stop waits for the delivery to finish, so the committed key's secret still reaches its owner", async () => {
     const t = await startTestApp();
     try {
       await t.app.services.access.grant(ADMIN, ALICE);

@@ -34,7 +34,10 @@ function environment(slack: SlackEmulator, db: TestDatabase): Record<string, str
 
 /** The app in a child process, as `npm start` runs it; resolves once it listens. */
 async function spawnApp(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, appProcess], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', tsxLoader, appProcess], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout ?? process.stdin });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the app process did not start within 20 s')), 20_000);
@@ -79,10 +82,14 @@ describe.each(dialects)('a key whose secret never reached its owner (%s)', (dial
     await slack.sendSlashCommand({ userId: ALICE, text: 'create stranded' });
     const view = await slack.waitFor(() => slack.openViewFor(ALICE), { timeoutMs: 10_000 });
     await slack.sendViewSubmission({ userId: ALICE, viewId: view.id, inputs: { [INPUT.name]: 'stranded' } });
-    const [key] = await until(async () => {
-      const keys = await db.store.read.keys.list({ ownerId: ALICE });
-      return keys.length === 1 && keys;
-    }, 'the key to be committed', 10_000);
+    const [key] = await until(
+      async () => {
+        const keys = await db.store.read.keys.list({ ownerId: ALICE });
+        return keys.length === 1 && keys;
+      },
+      'the key to be committed',
+      10_000,
+    );
     expect(key?.deliveredAt).toBeNull();
     const exited = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     child.kill('SIGKILL');
@@ -93,16 +100,31 @@ describe.each(dialects)('a key whose secret never reached its owner (%s)', (dial
     slack.clearFaults();
     const clock = new TestClock(new Date(Date.now() + 3 * 60_000));
     const memory = createMemoryLogger();
-    const app: RunningApp = await startApp(loadConfig(env), { logger: memory, now: clock.now, background: true, slackClientOptions: { retryConfig: { retries: 0 } } });
+    const app: RunningApp = await startApp(loadConfig(env), {
+      logger: memory,
+      now: clock.now,
+      background: true,
+      slackClientOptions: { retryConfig: { retries: 0 } },
+    });
     cleanups.push(() => app.stop());
-    const removed = await until(async () => (await app.services.audit.search({ keyId: key?.id ?? 'none', limit: 5 })).find((r) => r.action === 'key.deleted_undelivered'), 'the sweep to remove the key', 10_000);
+    const removed = await until(
+      async () =>
+        (await app.services.audit.search({ keyId: key?.id ?? 'none', limit: 5 })).find((r) => r.action === 'key.deleted_undelivered'),
+      'the sweep to remove the key',
+      10_000,
+    );
     expect(removed.details).toMatchObject({ reason: 'secret_not_delivered' });
     expect(removed.ownerId).toBe(ALICE);
     expect((await app.services.keys.list(ALICE)).keys).toEqual([]);
     expect((await app.services.keys.slots(ALICE)).used).toBe(0);
     const dm = await slack.waitFor(() => slack.dmChannelOf(ALICE));
-    await slack.waitFor(() => slack.messagesIn(dm).some((m) => (m.text ?? '').includes('never reached you')), { message: 'the owner to be told by DM' });
+    await slack.waitFor(() => slack.messagesIn(dm).some((m) => (m.text ?? '').includes('never reached you')), {
+      message: 'the owner to be told by DM',
+    });
     // The killed process deleted nothing itself; the sweep removed the key once, though it keeps running.
-    expect((await app.services.audit.search({ keyId: key?.id ?? 'none', limit: 10 })).map((r) => r.action)).toEqual(['key.deleted_undelivered', 'key.created']);
+    expect((await app.services.audit.search({ keyId: key?.id ?? 'none', limit: 10 })).map((r) => r.action)).toEqual([
+      'key.deleted_undelivered',
+      'key.created',
+    ]);
   }, 60_000);
 });

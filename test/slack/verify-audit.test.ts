@@ -13,10 +13,15 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 /** `npm run audit:verify` without the build step: the same CLI module, run by tsx. */
 function runVerifyCli(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/audit-verify-cli.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/audit-verify-cli.ts'],
+      { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -37,7 +42,9 @@ describe.each(dialects)('audit verification people can run, on %s', (dialect) =>
     const before = t.slack.responseUrlPosts.length;
     const ack = await t.slack.sendSlashCommand({ userId, text: 'admin verify-audit' });
     if (ack.body !== undefined) return JSON.stringify(ack.body);
-    const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.slice(before).find((p) => JSON.stringify(p.body).includes('Audit verification')));
+    const post = await t.slack.waitFor(() =>
+      t.slack.responseUrlPosts.slice(before).find((p) => JSON.stringify(p.body).includes('Audit verification')),
+    );
     return JSON.stringify(post.body);
   };
 
@@ -78,7 +85,12 @@ describe.each(dialects)('audit verification people can run, on %s', (dialect) =>
   });
 
   it('npm run audit:verify exits 2 when the cross-check it was asked for cannot read the channel', async () => {
-    const result = await runVerifyCli({ DATABASE_URL: databaseUrl(), SLACK_BOT_TOKEN: 'xoxb-test', AUDIT_CHANNEL_ID: 'C0NOPE', SLACK_API_URL: t.slack.apiUrl });
+    const result = await runVerifyCli({
+      DATABASE_URL: databaseUrl(),
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      AUDIT_CHANNEL_ID: 'C0NOPE',
+      SLACK_API_URL: t.slack.apiUrl,
+    });
     expect(result.code).toBe(2);
     expect(result.stdout).toContain('Hash chain intact');
     expect(result.stdout).toContain('cross-check could not run');
@@ -88,9 +100,14 @@ describe.each(dialects)('audit verification people can run, on %s', (dialect) =>
   it('at start-up, a chain cut short while the app was down raises an alert log line and a security-channel post', async () => {
     const head = await t.app.store.read.audit.readHead();
     await t.restart(async () => dropTailAfter(t.db, head.seq - 2));
-    const alertLine = t.logs.map((l) => JSON.parse(l) as { alert?: string; seenSeq?: number }).find((l) => l.alert === 'audit_tail_mismatch');
+    const alertLine = t.logs
+      .map((l) => JSON.parse(l) as { alert?: string; seenSeq?: number })
+      .find((l) => l.alert === 'audit_tail_mismatch');
     expect(alertLine).toMatchObject({ seenSeq: head.seq });
-    const post = await t.slack.waitFor(() => t.slack.messagesIn(AUDIT_CHANNEL).find((m) => JSON.stringify(m.blocks).includes('Audit log does not continue')), { timeoutMs: 20_000 });
+    const post = await t.slack.waitFor(
+      () => t.slack.messagesIn(AUDIT_CHANNEL).find((m) => JSON.stringify(m.blocks).includes('Audit log does not continue')),
+      { timeoutMs: 20_000 },
+    );
     expect(post.blocks[0]).toMatchObject({ type: 'header' });
     // Told once: the next start finds the chain continuing from the alert record.
     await t.restart();

@@ -65,7 +65,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const memory = createMemoryLogger();
   const launch = async () => {
-    const app = await startApp(config, { logger: memory, now: clock.now, background: options.background ?? false, notificationTuning: options.notificationTuning, slackClientOptions: { retryConfig: { retries: 0 } } });
+    const app = await startApp(config, {
+      logger: memory,
+      now: clock.now,
+      background: options.background ?? false,
+      notificationTuning: options.notificationTuning,
+      slackClientOptions: { retryConfig: { retries: 0 } },
+    });
     if (options.socketMode) {
       slack.useSocketMode();
       await slack.waitForSocket(5000);

@@ -14,7 +14,9 @@ export async function rewriteChainFrom(db: TestDatabase, seq: number, edit: { ac
       const fields = { ...record, actorId: record.seq === seq ? edit.actorId : record.actorId, prevHash };
       const { hash: _old, ...rest } = fields;
       const hash = hashAuditRecord(rest);
-      await sql`update audit_log set actor_id = ${fields.actorId}, prev_hash = ${prevHash}, hash = ${hash} where seq = ${record.seq}`.execute(db.connection.db);
+      await sql`update audit_log set actor_id = ${fields.actorId}, prev_hash = ${prevHash}, hash = ${hash} where seq = ${record.seq}`.execute(
+        db.connection.db,
+      );
       prevHash = hash;
     } else {
       prevHash = record.hash;

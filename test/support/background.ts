@@ -48,7 +48,13 @@ export const FAST_SENDER: Partial<WarningSenderTuning> = {
   blockedRetryMs: 100,
 };
 
-export function startMirrorLoop(options: { store: Store; outbound: SlackOutbound; now?: () => Date; logger: Logger; tuning?: Partial<AuditMirrorTuning> }): WorkerLoop {
+export function startMirrorLoop(options: {
+  store: Store;
+  outbound: SlackOutbound;
+  now?: () => Date;
+  logger: Logger;
+  tuning?: Partial<AuditMirrorTuning>;
+}): WorkerLoop {
   const mirror = createAuditMirror({
     outbox: options.store.auditOutbox,
     channel: options.outbound.auditChannel,
@@ -59,7 +65,14 @@ export function startMirrorLoop(options: { store: Store; outbound: SlackOutbound
   return startWorkerLoop({ name: 'audit mirror (test)', logger: options.logger, tick: () => mirror.tick(), errorDelayMs: 50 });
 }
 
-export function startSenderLoop(options: { store: Store; outbound: SlackOutbound; now: () => Date; logger: Logger; warningDays?: number[]; tuning?: Partial<WarningSenderTuning> }): WorkerLoop {
+export function startSenderLoop(options: {
+  store: Store;
+  outbound: SlackOutbound;
+  now: () => Date;
+  logger: Logger;
+  warningDays?: number[];
+  tuning?: Partial<WarningSenderTuning>;
+}): WorkerLoop {
   const sender = createWarningSender({
     store: options.store,
     now: options.now,
@@ -68,7 +81,12 @@ export function startSenderLoop(options: { store: Store; outbound: SlackOutbound
     logger: options.logger,
     tuning: { ...FAST_SENDER, ...options.tuning },
   });
-  return startWorkerLoop({ name: 'warning sender (test)', logger: options.logger, tick: (signal) => sender.tick(signal), errorDelayMs: 50 });
+  return startWorkerLoop({
+    name: 'warning sender (test)',
+    logger: options.logger,
+    tick: (signal) => sender.tick(signal),
+    errorDelayMs: 50,
+  });
 }
 
 /** Audit seqs in the order they appear in the channel (digests flattened), from each section's block_id. */
@@ -87,7 +105,14 @@ export function seqsOf(message: EmulatedMessage): number[] {
 /** Every expiry warning DM the bot sent: which key (the Extend button's value) and which threshold. */
 export function warningsSent(slack: SlackEmulator): Array<{ keyId: string; threshold: string; channel: string; message: EmulatedMessage }> {
   return slack.calls
-    .filter((call) => call.method === 'chat.postMessage' && call.status === 200 && isOk(call.response) && typeof call.args.channel === 'string' && call.args.channel.startsWith('D'))
+    .filter(
+      (call) =>
+        call.method === 'chat.postMessage' &&
+        call.status === 200 &&
+        isOk(call.response) &&
+        typeof call.args.channel === 'string' &&
+        call.args.channel.startsWith('D'),
+    )
     .flatMap((call) => {
       const channel = String(call.args.channel);
       const ts = (call.response as JsonObject).ts;

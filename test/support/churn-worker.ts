@@ -12,7 +12,12 @@ import type { DatabaseConfig } from '../../src/config.js';
 const [configJson, userId] = process.argv.slice(2);
 if (configJson === undefined || userId === undefined) throw new Error('usage: churn-worker <database json> <user>');
 const store = createStore(connect(JSON.parse(configJson) as DatabaseConfig));
-const services = createServices({ store, now: () => new Date(), hasher: new SecretHasher(undefined), defaultRoleName: 'Account Group Read Only' });
+const services = createServices({
+  store,
+  now: () => new Date(),
+  hasher: new SecretHasher(undefined),
+  defaultRoleName: 'Account Group Read Only',
+});
 // A kill between a create and its delete leaves a key behind: clear them, or the role fills up.
 for (const view of (await services.keys.list(userId, { allRoles: true })).keys) await services.keys.delete(userId, view.key.id);
 process.stdout.write('ready\n');

@@ -14,7 +14,12 @@ if (configJson === undefined || userId === undefined || attemptsText === undefin
   throw new Error('usage: create-worker <database json> <user> <attempts> <start at>');
 }
 const store = createStore(connect(JSON.parse(configJson) as DatabaseConfig));
-const services = createServices({ store, now: () => new Date(), hasher: new SecretHasher(undefined), defaultRoleName: 'Account Group Read Only' });
+const services = createServices({
+  store,
+  now: () => new Date(),
+  hasher: new SecretHasher(undefined),
+  defaultRoleName: 'Account Group Read Only',
+});
 const outcomes: Record<string, number> = {};
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(startAtText) - Date.now())));
 await Promise.all(

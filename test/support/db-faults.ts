@@ -32,7 +32,10 @@ export async function awaitLockWaiters(db: TestDatabase, count: number): Promise
   await client.connect();
   try {
     await until(async () => {
-      const result = await client.query<{ n: string }>("select count(*) as n from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'", [url.pathname.slice(1)]);
+      const result = await client.query<{ n: string }>(
+        "select count(*) as n from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'",
+        [url.pathname.slice(1)],
+      );
       return Number(result.rows[0]?.n ?? 0) >= count;
     }, `${count} app connections waiting for the lock`);
   } finally {

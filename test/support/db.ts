@@ -15,7 +15,10 @@ export type DialectName = 'sqlite' | 'postgres';
  * if it cannot be reached the tests fail and say so — they never skip. TEST_DIALECTS=sqlite narrows a
  * local run on purpose.
  */
-export const dialects: DialectName[] = (process.env.TEST_DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim()).filter((d): d is DialectName => d === 'sqlite' || d === 'postgres');
+export const dialects: DialectName[] = (process.env.TEST_DIALECTS ?? 'sqlite,postgres')
+  .split(',')
+  .map((d) => d.trim())
+  .filter((d): d is DialectName => d === 'sqlite' || d === 'postgres');
 
 /** The server the PostgreSQL tests create their throw-away databases on. */
 export const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -35,7 +38,9 @@ async function withAdminClient<T>(fn: (client: pg.Client) => Promise<T>): Promis
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`PostgreSQL tests need a server at ${postgresAdminUrl} (set TEST_POSTGRES_URL, or TEST_DIALECTS=sqlite to run SQLite only): ${String(error)}`);
+    throw new Error(
+      `PostgreSQL tests need a server at ${postgresAdminUrl} (set TEST_POSTGRES_URL, or TEST_DIALECTS=sqlite to run SQLite only): ${String(error)}`,
+    );
   }
   try {
     return await fn(client);

@@ -28,7 +28,10 @@ export interface ServicesOptions {
 }
 
 /** Services over a store, with baseline roles and (optionally) bootstrap admins, as start-up does. */
-export async function makeServices(store: Store, options: ServicesOptions = {}): Promise<{ services: Services; clock: TestClock; deps: DomainDeps }> {
+export async function makeServices(
+  store: Store,
+  options: ServicesOptions = {},
+): Promise<{ services: Services; clock: TestClock; deps: DomainDeps }> {
   const clock = options.clock ?? new TestClock();
   const deps: DomainDeps = {
     store,

@@ -118,7 +118,7 @@ describe('the Web API, called through a real @slack/web-api WebClient', () => {
     });
   });
 
-  it('conversations.history returns the channel\'s messages newest first, paged by cursor', async () => {
+  it("conversations.history returns the channel's messages newest first, paged by cursor", async () => {
     for (const n of [1, 2, 3]) await client.chat.postMessage({ channel: 'C0AUDIT', text: `m${n}` });
     const first = await client.conversations.history({ channel: 'C0AUDIT', limit: 2 });
     expect(first.messages?.map((m) => m.text)).toEqual(['m3', 'm2']);
@@ -161,7 +161,10 @@ describe('the Web API, called through a real @slack/web-api WebClient', () => {
     ).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
     const tooLong = [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }];
     await expect(client.chat.postMessage({ channel: 'C0AUDIT', text: 'x', blocks: tooLong })).rejects.toMatchObject({
-      data: { error: 'invalid_blocks', response_metadata: { messages: ['[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]'] } },
+      data: {
+        error: 'invalid_blocks',
+        response_metadata: { messages: ['[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]'] },
+      },
     });
     const longButton = [
       { type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'b'.repeat(76) } }] },
@@ -217,7 +220,11 @@ describe('the Web API, called through a real @slack/web-api WebClient', () => {
     expect(triggerId).toMatch(/^\d+\.\d+\.[0-9a-f]+$/);
     const opened = await client.views.open({ trigger_id: triggerId, view: modal() });
     expect(opened.view?.id).toMatch(/^V/);
-    expect(slack.openViewFor('U0001')).toMatchObject({ id: opened.view?.id, callback_id: 'create_key', private_metadata: '{"channel":"C0001"}' });
+    expect(slack.openViewFor('U0001')).toMatchObject({
+      id: opened.view?.id,
+      callback_id: 'create_key',
+      private_metadata: '{"channel":"C0001"}',
+    });
     await expect(client.views.open({ trigger_id: triggerId, view: modal() })).rejects.toMatchObject({
       data: { error: 'exchanged_trigger_id' },
     });
@@ -237,7 +244,10 @@ describe('the Web API, called through a real @slack/web-api WebClient', () => {
   it('rejects modals that break Block Kit limits with invalid_arguments and Slack-style messages', async () => {
     const open = (view: types.ModalView): Promise<unknown> => client.views.open({ trigger_id: slack.mintTriggerId('U0001'), view });
     await expect(open(modal({ title: { type: 'plain_text', text: 'x'.repeat(25) } }))).rejects.toMatchObject({
-      data: { error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] must be less than 25 characters [json-pointer:/view/title/text]'] } },
+      data: {
+        error: 'invalid_arguments',
+        response_metadata: { messages: ['[ERROR] must be less than 25 characters [json-pointer:/view/title/text]'] },
+      },
     });
     await expect(open(modal({ submit: undefined }))).rejects.toMatchObject({
       data: { response_metadata: { messages: ['[ERROR] must define submit to use input block [json-pointer:/view/blocks/0/input]'] } },
@@ -305,7 +315,9 @@ describe('the Web API, called through a real @slack/web-api WebClient', () => {
     await fetch(uploadUrl ?? '', { method: 'POST', body: 'abc' });
     await client.files.completeUploadExternal({ files: [{ id: fileId ?? '' }] });
     expect(slack.filesIn('C0AUDIT')).toHaveLength(0);
-    await expect(client.files.completeUploadExternal({ files: [{ id: 'F0NOPE' }] })).rejects.toMatchObject({ data: { error: 'file_not_found' } });
+    await expect(client.files.completeUploadExternal({ files: [{ id: 'F0NOPE' }] })).rejects.toMatchObject({
+      data: { error: 'file_not_found' },
+    });
   });
 
   it('answers 429 with Retry-After, which web-api surfaces as a rate limit', async () => {
@@ -329,7 +341,9 @@ describe('the Web API, called through a real @slack/web-api WebClient', () => {
 
   it('returns an injected platform error only as many times as asked', async () => {
     slack.fault({ method: 'chat.postMessage', kind: 'error', error: 'channel_not_found', times: 1 });
-    await expect(client.chat.postMessage({ channel: 'C0AUDIT', text: 'x' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+    await expect(client.chat.postMessage({ channel: 'C0AUDIT', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
     await expect(client.chat.postMessage({ channel: 'C0AUDIT', text: 'x' })).resolves.toMatchObject({ ok: true });
   });
 
@@ -357,7 +371,9 @@ interface ScriptedAnswer {
 }
 
 /** A stand-in app that records raw requests and answers as scripted, to check the wire format. */
-async function startScriptedApp(answer: (request: SeenRequest) => ScriptedAnswer): Promise<{ url: string; seen: SeenRequest[]; server: Server }> {
+async function startScriptedApp(
+  answer: (request: SeenRequest) => ScriptedAnswer,
+): Promise<{ url: string; seen: SeenRequest[]; server: Server }> {
   const seen: SeenRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -419,8 +435,15 @@ describe('sending to an app over HTTP the way Slack does', () => {
     expect(request?.headers['x-slack-signature']).toBe(slackSignature('test-signing-secret', timestamp, request?.body ?? ''));
     const fields = Object.fromEntries(new URLSearchParams(request?.body ?? ''));
     expect(fields).toMatchObject({
-      command: '/accesskey', text: 'create prod', user_id: 'U0001', user_name: 'alice', channel_id: 'C0001',
-      team_id: 'T0001', is_enterprise_install: 'false', response_url: ack.responseUrl, trigger_id: ack.triggerId,
+      command: '/accesskey',
+      text: 'create prod',
+      user_id: 'U0001',
+      user_name: 'alice',
+      channel_id: 'C0001',
+      team_id: 'T0001',
+      is_enterprise_install: 'false',
+      response_url: ack.responseUrl,
+      trigger_id: ack.triggerId,
     });
     expect(ack).toMatchObject({ status: 200, body: undefined, transport: 'http' });
   });
@@ -430,7 +453,11 @@ describe('sending to an app over HTTP the way Slack does', () => {
     const request = app.seen[0];
     expect(request?.headers['content-type']).toBe('application/json');
     const envelope = JSON.parse(request?.body ?? '{}') as Record<string, unknown>;
-    expect(envelope).toMatchObject({ type: 'event_callback', api_app_id: 'A0001', event: { type: 'app_home_opened', user: 'U0001', tab: 'home', channel: slack.dmChannelOf('U0001') } });
+    expect(envelope).toMatchObject({
+      type: 'event_callback',
+      api_app_id: 'A0001',
+      event: { type: 'app_home_opened', user: 'U0001', tab: 'home', channel: slack.dmChannelOf('U0001') },
+    });
   });
 
   it('records acks slower than the deadline as late', async () => {
@@ -448,7 +475,14 @@ describe('sending to an app over HTTP the way Slack does', () => {
     await slack.sendViewSubmission({ userId: 'U0001' });
     expect(slack.viewStackOf('U0001').map((v) => v.callback_id)).toEqual(['step2', 'step3']);
     const submission = interactivePayload(app.seen[1] ?? { headers: {}, body: '' });
-    expect(submission).toMatchObject({ type: 'view_submission', view: { id: viewId, private_metadata: '{"channel":"C0001"}', state: { values: { name_block: { name_input: { type: 'plain_text_input', value: null } } } } } });
+    expect(submission).toMatchObject({
+      type: 'view_submission',
+      view: {
+        id: viewId,
+        private_metadata: '{"channel":"C0001"}',
+        state: { values: { name_block: { name_input: { type: 'plain_text_input', value: null } } } },
+      },
+    });
     nextAnswer = { json: { response_action: 'clear' } };
     await slack.sendViewSubmission({ userId: 'U0001' });
     expect(slack.openViewFor('U0001')).toBeUndefined();
@@ -457,17 +491,22 @@ describe('sending to an app over HTTP the way Slack does', () => {
   it('shapes friendly inputs into the state values Slack sends for each element type', async () => {
     const option = (value: string): types.PlainTextOption => ({ text: { type: 'plain_text', text: value }, value });
     const input = (blockId: string, element: types.InputBlockElement): types.InputBlock => ({
-      type: 'input', block_id: blockId, label: { type: 'plain_text', text: blockId }, element,
+      type: 'input',
+      block_id: blockId,
+      label: { type: 'plain_text', text: blockId },
+      element,
     });
-    await openModal(modal({
-      blocks: [
-        input('expiry_block', { type: 'datepicker', action_id: 'expiry_date' }),
-        input('time_block', { type: 'timepicker', action_id: 'expiry_time', timezone: 'Europe/Berlin' }),
-        input('scopes_block', { type: 'checkboxes', action_id: 'scopes', options: [option('read'), option('write')] }),
-        input('env_block', { type: 'static_select', action_id: 'environment', options: [option('prod'), option('dev')] }),
-        input('note_block', { type: 'plain_text_input', action_id: 'note' }),
-      ],
-    }));
+    await openModal(
+      modal({
+        blocks: [
+          input('expiry_block', { type: 'datepicker', action_id: 'expiry_date' }),
+          input('time_block', { type: 'timepicker', action_id: 'expiry_time', timezone: 'Europe/Berlin' }),
+          input('scopes_block', { type: 'checkboxes', action_id: 'scopes', options: [option('read'), option('write')] }),
+          input('env_block', { type: 'static_select', action_id: 'environment', options: [option('prod'), option('dev')] }),
+          input('note_block', { type: 'plain_text_input', action_id: 'note' }),
+        ],
+      }),
+    );
     // A typo in a test fails loudly instead of sending a payload Slack never would.
     await expect(slack.sendViewSubmission({ userId: 'U0001', inputs: { no_such_action: 'x' } })).rejects.toThrow(/no_such_action/);
     await slack.sendViewSubmission({
@@ -500,27 +539,56 @@ describe('sending to an app over HTTP the way Slack does', () => {
 
   it('builds block_actions for a view element and for an overflow option in a message', async () => {
     const viewId = await openModal(
-      modal({ blocks: [...modal().blocks, { type: 'actions', block_id: 'acts', elements: [{ type: 'button', action_id: 'regen', text: { type: 'plain_text', text: 'Regenerate' } }] }] }),
+      modal({
+        blocks: [
+          ...modal().blocks,
+          {
+            type: 'actions',
+            block_id: 'acts',
+            elements: [{ type: 'button', action_id: 'regen', text: { type: 'plain_text', text: 'Regenerate' } }],
+          },
+        ],
+      }),
     );
     await slack.clickInView({ userId: 'U0001', actionId: 'regen', inputs: { name_input: 'typed' } });
     expect(interactivePayload(app.seen[0] ?? { headers: {}, body: '' })).toMatchObject({
-      type: 'block_actions', container: { type: 'view', view_id: viewId }, actions: [{ type: 'button', action_id: 'regen', block_id: 'acts' }],
+      type: 'block_actions',
+      container: { type: 'view', view_id: viewId },
+      actions: [{ type: 'button', action_id: 'regen', block_id: 'acts' }],
       view: { state: { values: { name_block: { name_input: { value: 'typed' } } } } },
     });
     const client = clientFor(slack);
     const { ts } = await client.chat.postMessage({
       channel: 'C0001',
       text: 'key',
-      blocks: [{
-        type: 'section', text: { type: 'mrkdwn', text: 'key k1' },
-        accessory: {
-          type: 'overflow', action_id: 'key_menu',
-          confirm: { title: { type: 'plain_text', text: 'Sure?' }, text: { type: 'plain_text', text: 'Really' }, confirm: { type: 'plain_text', text: 'Yes' }, deny: { type: 'plain_text', text: 'No' } },
-          options: [{ text: { type: 'plain_text', text: 'Extend' }, value: 'extend:k1' }, { text: { type: 'plain_text', text: 'Delete' }, value: 'delete:k1' }],
+      blocks: [
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: 'key k1' },
+          accessory: {
+            type: 'overflow',
+            action_id: 'key_menu',
+            confirm: {
+              title: { type: 'plain_text', text: 'Sure?' },
+              text: { type: 'plain_text', text: 'Really' },
+              confirm: { type: 'plain_text', text: 'Yes' },
+              deny: { type: 'plain_text', text: 'No' },
+            },
+            options: [
+              { text: { type: 'plain_text', text: 'Extend' }, value: 'extend:k1' },
+              { text: { type: 'plain_text', text: 'Delete' }, value: 'delete:k1' },
+            ],
+          },
         },
-      }],
+      ],
     });
-    const click = await slack.clickButton({ userId: 'U0001', channelId: 'C0001', messageTs: ts ?? '', actionId: 'key_menu', value: 'delete:k1' });
+    const click = await slack.clickButton({
+      userId: 'U0001',
+      channelId: 'C0001',
+      messageTs: ts ?? '',
+      actionId: 'key_menu',
+      value: 'delete:k1',
+    });
     expect(click.payload).toMatchObject({
       container: { type: 'message', channel_id: 'C0001', message_ts: ts, is_ephemeral: false },
       message: { ts },
@@ -531,7 +599,9 @@ describe('sending to an app over HTTP the way Slack does', () => {
   it('lets a response_url be used five times within thirty minutes', async () => {
     const ack = await slack.sendSlashCommand({ userId: 'U0001', text: 'x' });
     const post = (body: unknown): Promise<number> =>
-      fetch(ack.responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.status);
+      fetch(ack.responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+        (r) => r.status,
+      );
     for (let i = 0; i < 5; i += 1) expect(await post({ text: `reply ${i}` })).toBe(200);
     expect(await post({ text: 'one too many' })).toBe(404);
     expect(slack.responsesTo(ack.responseUrl)).toHaveLength(6);
@@ -647,7 +717,10 @@ describe('a real Bolt 5 app with the HTTP receiver', () => {
     await slack.waitFor(() => slack.findMessageWithAction('U0001', { actionId: 'deactivate', value: 'k2' }));
     const click = await slack.clickButton({ userId: 'U0001', actionId: 'deactivate', value: 'k2' });
     expect(click.status).toBe(200);
-    expect(click.payload).toMatchObject({ container: { type: 'message', is_ephemeral: true }, actions: [{ value: 'k2', block_id: 'key_k2' }] });
+    expect(click.payload).toMatchObject({
+      container: { type: 'message', is_ephemeral: true },
+      actions: [{ value: 'k2', block_id: 'key_k2' }],
+    });
     expect(click.payload.message).toBeUndefined();
     await slack.waitFor(() => slack.responsesTo(click.responseUrl ?? '').length > 0);
     expect(seen).toContain('deactivate:k2');

@@ -30,11 +30,21 @@ export async function find(db: Db, id: string): Promise<AccessRequest | undefine
 }
 
 export async function findPending(db: Db, userId: string): Promise<AccessRequest | undefined> {
-  const row = await db.selectFrom('access_requests').selectAll().where('user_id', '=', userId).where('status', '=', 'pending').orderBy('created_at', 'desc').executeTakeFirst();
+  const row = await db
+    .selectFrom('access_requests')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('status', '=', 'pending')
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
   return row && toAccessRequest(row);
 }
 
-export async function update(db: Db, id: string, patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>): Promise<void> {
+export async function update(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>,
+): Promise<void> {
   const values: Partial<Omit<AccessRequestsTable, 'id'>> = {};
   if (patch.status !== undefined) values.status = patch.status;
   if (patch.decidedAt !== undefined) values.decided_at = patch.decidedAt;
@@ -47,6 +57,13 @@ export async function update(db: Db, id: string, patch: Partial<Pick<AccessReque
 }
 
 export async function listPendingExpiredBy(db: Db, nowIso: string, limit: number): Promise<AccessRequest[]> {
-  const rows = await db.selectFrom('access_requests').selectAll().where('status', '=', 'pending').where('expires_at', '<=', nowIso).orderBy('expires_at').limit(limit).execute();
+  const rows = await db
+    .selectFrom('access_requests')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('expires_at', '<=', nowIso)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
   return rows.map(toAccessRequest);
 }

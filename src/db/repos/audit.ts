@@ -34,7 +34,16 @@ export async function insert(db: Db, record: AuditRecord): Promise<void> {
     .execute();
   await db
     .insertInto('audit_outbox')
-    .values({ seq: record.seq, state: 'pending', attempts: 0, next_attempt_at: record.at, claimed_until: null, last_error: null, message_ts: null, priority: isPriorityAudit(record.action) ? 1 : 0 })
+    .values({
+      seq: record.seq,
+      state: 'pending',
+      attempts: 0,
+      next_attempt_at: record.at,
+      claimed_until: null,
+      last_error: null,
+      message_ts: null,
+      priority: isPriorityAudit(record.action) ? 1 : 0,
+    })
     .execute();
 }
 

@@ -84,8 +84,13 @@ export async function countAll(db: Db, filter: { ownerId?: string }): Promise<nu
   return Number((await query.executeTakeFirstOrThrow()).n);
 }
 
-export async function update(db: Db, id: string, patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo' | 'deliveredAt'>>): Promise<void> {
-  const values: Partial<Pick<AccessKeysTable, 'status' | 'expires_at' | 'last_used_at' | 'last_used_ip' | 'rotated_to' | 'delivered_at'>> = {};
+export async function update(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo' | 'deliveredAt'>>,
+): Promise<void> {
+  const values: Partial<Pick<AccessKeysTable, 'status' | 'expires_at' | 'last_used_at' | 'last_used_ip' | 'rotated_to' | 'delivered_at'>> =
+    {};
   if (patch.deliveredAt !== undefined) values.delivered_at = patch.deliveredAt;
   if (patch.rotatedTo !== undefined) values.rotated_to = patch.rotatedTo;
   if (patch.status !== undefined) values.status = patch.status;
@@ -96,7 +101,12 @@ export async function update(db: Db, id: string, patch: Partial<Pick<AccessKey, 
   await db.updateTable('access_keys').set(values).where('id', '=', id).execute();
 }
 
-export async function touchLastUsed(db: Db, id: string, at: string, clientAddress: string | null): Promise<'first' | 'moved' | 'unchanged'> {
+export async function touchLastUsed(
+  db: Db,
+  id: string,
+  at: string,
+  clientAddress: string | null,
+): Promise<'first' | 'moved' | 'unchanged'> {
   // Two guarded updates instead of read-then-write: each is atomic per row on both dialects, so two
   // replicas flushing the same key cannot both see "never used", and an older time never wins.
   const first = await db
@@ -115,7 +125,10 @@ export async function touchLastUsed(db: Db, id: string, at: string, clientAddres
   return Number(moved.numUpdatedRows) > 0 ? 'moved' : 'unchanged';
 }
 
-export async function touchUsedLastUsed(db: Db, uses: ReadonlyArray<{ keyId: string; at: string; clientAddress: string | null }>): Promise<number> {
+export async function touchUsedLastUsed(
+  db: Db,
+  uses: ReadonlyArray<{ keyId: string; at: string; clientAddress: string | null }>,
+): Promise<number> {
   if (uses.length === 0) return 0;
   // UPDATE … FROM (VALUES …) works on both dialects (SQLite ≥ 3.33), whose VALUES columns are both
   // named column1…n: one statement per batch instead of one per key keeps the write lock short.
@@ -135,7 +148,14 @@ export async function findWithRoleByHash(db: Db, keyHash: string): Promise<{ key
     .selectFrom('access_keys')
     .leftJoin('roles', 'roles.id', 'access_keys.role_id')
     .selectAll('access_keys')
-    .select(['roles.id as role_ref', 'roles.name as role_name', 'roles.name_lower as role_name_lower', 'roles.max_keys as role_max_keys', 'roles.builtin as role_builtin', 'roles.created_at as role_created_at'])
+    .select([
+      'roles.id as role_ref',
+      'roles.name as role_name',
+      'roles.name_lower as role_name_lower',
+      'roles.max_keys as role_max_keys',
+      'roles.builtin as role_builtin',
+      'roles.created_at as role_created_at',
+    ])
     .where('access_keys.key_hash', '=', '')
     .compile();
   keyAndRoleByHash.set(db, compiled);
@@ -144,9 +164,21 @@ export async function findWithRoleByHash(db: Db, keyHash: string): Promise<{ key
   if (row === undefined) return undefined;
   const { role_ref, role_name, role_name_lower, role_max_keys, role_builtin, role_created_at, ...key } = row;
   const role =
-    role_ref === null || role_name === null || role_name_lower === null || role_max_keys === null || role_builtin === null || role_created_at === null
+    role_ref === null ||
+    role_name === null ||
+    role_name_lower === null ||
+    role_max_keys === null ||
+    role_builtin === null ||
+    role_created_at === null
       ? undefined
-      : toRole({ id: role_ref, name: role_name, name_lower: role_name_lower, max_keys: role_max_keys, builtin: role_builtin, created_at: role_created_at });
+      : toRole({
+          id: role_ref,
+          name: role_name,
+          name_lower: role_name_lower,
+          max_keys: role_max_keys,
+          builtin: role_builtin,
+          created_at: role_created_at,
+        });
   return { key: toKey(key), role };
 }
 
@@ -173,7 +205,14 @@ export async function clearRotationsTo(db: Db, successorId: string): Promise<voi
 }
 
 export async function listUndelivered(db: Db, createdBefore: string, limit: number): Promise<AccessKey[]> {
-  const rows = await db.selectFrom('access_keys').selectAll().where('delivered_at', 'is', null).where('created_at', '<=', createdBefore).orderBy('created_at').limit(limit).execute();
+  const rows = await db
+    .selectFrom('access_keys')
+    .selectAll()
+    .where('delivered_at', 'is', null)
+    .where('created_at', '<=', createdBefore)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
   return rows.map(toKey);
 }
 

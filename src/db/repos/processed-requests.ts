@@ -3,7 +3,11 @@ import type { Db } from './db.js';
 /** `processed_requests`: the Slack interactions already acted on (replays change nothing). */
 
 export async function claim(db: Db, id: string, actorId: string, at: string): Promise<boolean> {
-  const result = await db.insertInto('processed_requests').values({ id, actor_id: actorId, at }).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+  const result = await db
+    .insertInto('processed_requests')
+    .values({ id, actor_id: actorId, at })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 

@@ -41,5 +41,9 @@ export async function remove(db: Db, id: string): Promise<void> {
 }
 
 export async function setPolicy(db: Db, roleId: string, policy: RolePolicy): Promise<void> {
-  await db.updateTable('roles').set({ policy_max_days: policy.maxDays, policy_expiry_required: policy.expiryRequired ? 1 : 0 }).where('id', '=', roleId).execute();
+  await db
+    .updateTable('roles')
+    .set({ policy_max_days: policy.maxDays, policy_expiry_required: policy.expiryRequired ? 1 : 0 })
+    .where('id', '=', roleId)
+    .execute();
 }

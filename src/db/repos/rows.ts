@@ -1,5 +1,14 @@
 import type { Selectable } from 'kysely';
-import type { AccessKey, AccessRequest, AccessRequestStatus, AuditAction, AuditRecord, Role, StoredKeyStatus, User } from '../../domain/model.js';
+import type {
+  AccessKey,
+  AccessRequest,
+  AccessRequestStatus,
+  AuditAction,
+  AuditRecord,
+  Role,
+  StoredKeyStatus,
+  User,
+} from '../../domain/model.js';
 import type { AccessKeysTable, AccessRequestsTable, AuditLogTable, RolesTable, UsersTable } from '../tables.js';
 
 /** Row → domain object, one per table; shared by the table modules that read each other's rows (joins). */
@@ -14,7 +23,12 @@ export const toRole = (row: Omit<Selectable<RolesTable>, PolicyColumns> & Partia
   createdAt: row.created_at,
   ...(row.policy_expiry_required === undefined
     ? {}
-    : { policy: { maxDays: row.policy_max_days === null || row.policy_max_days === undefined ? null : Number(row.policy_max_days), expiryRequired: Number(row.policy_expiry_required) === 1 } }),
+    : {
+        policy: {
+          maxDays: row.policy_max_days === null || row.policy_max_days === undefined ? null : Number(row.policy_max_days),
+          expiryRequired: Number(row.policy_expiry_required) === 1,
+        },
+      }),
 });
 
 export const toUser = (row: Selectable<UsersTable>): User => ({

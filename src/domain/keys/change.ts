@@ -27,7 +27,13 @@ export interface ChangeOptions {
  * Runs a change on one key the actor may touch, inside one audited transaction. `once` names the
  * interaction that asked: a replay of it finds the key and changes nothing (`changed: false`).
  */
-export async function changeKey(deps: DomainDeps, actorId: string, reference: string, change: (tx: Repos, ctx: UserContext, key: AccessKey, role: Role | undefined) => Promise<KeyChange>, options: ChangeOptions = {}): Promise<KeyChange> {
+export async function changeKey(
+  deps: DomainDeps,
+  actorId: string,
+  reference: string,
+  change: (tx: Repos, ctx: UserContext, key: AccessKey, role: Role | undefined) => Promise<KeyChange>,
+  options: ChangeOptions = {},
+): Promise<KeyChange> {
   const { once, via } = options;
   return deps.store.write(async (tx) => {
     const ctx = narrowToKey(await contextIn(tx, deps, actorId), via);
@@ -43,67 +49,127 @@ export async function changeKey(deps: DomainDeps, actorId: string, reference: st
 }
 
 /** R5: a new expiry, in the future, or none. Allowed on expired keys; never changes active/inactive (E2). */
-export async function extendKey(deps: DomainDeps, actorId: string, reference: string, expiry: ExpiryChoice, options: ChangeOptions = {}): Promise<KeyChange> {
+export async function extendKey(
+  deps: DomainDeps,
+  actorId: string,
+  reference: string,
+  expiry: ExpiryChoice,
+  options: ChangeOptions = {},
+): Promise<KeyChange> {
   const now = deps.now();
   const expiresAt = resolveExpiry(expiry, now);
-  return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
-    if (role !== undefined) assertExpiryAllowed(role, expiresAt, now);
-    // Extending a rotated-out key means its owner keeps it: it is no longer on its way out.
-    const updated = { ...key, expiresAt, rotatedTo: null };
-    await tx.keys.update(key.id, { expiresAt, rotatedTo: null });
-    await appendAudit(tx, auditOf(actorId, 'key.expiry_extended', updated, role, { previousExpiresAt: key.expiresAt }), now);
-    return { key: updated, role, changed: true };
-  }, options);
+  return changeKey(
+    deps,
+    actorId,
+    reference,
+    async (tx, _ctx, key, role) => {
+      if (role !== undefined) assertExpiryAllowed(role, expiresAt, now);
+      // Extending a rotated-out key means its owner keeps it: it is no longer on its way out.
+      const updated = { ...key, expiresAt, rotatedTo: null };
+      await tx.keys.update(key.id, { expiresAt, rotatedTo: null });
+      await appendAudit(tx, auditOf(actorId, 'key.expiry_extended', updated, role, { previousExpiresAt: key.expiresAt }), now);
+      return { key: updated, role, changed: true };
+    },
+    options,
+  );
 }
 
 /** R8: make inactive at once. An admin doing it to someone else's key is a revocation. */
 export async function deactivateKey(deps: DomainDeps, actorId: string, reference: string, options: ChangeOptions = {}): Promise<KeyChange> {
   const { via } = options;
-  return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
-    const byOwner = key.ownerId === actorId;
-    // Already off, unless an admin now revokes what its owner only switched off (the owner could undo that).
-    if (key.status === 'revoked' || key.status === 'compromised' || (key.status === 'inactive' && byOwner)) return { key, role, changed: false };
-    // An admin's revocation is remembered as such: the owner of a compromised key cannot undo it.
-    const status = byOwner ? 'inactive' : 'revoked';
-    const updated: AccessKey = { ...key, status };
-    await tx.keys.update(key.id, { status });
-    const action = byOwner ? 'key.deactivated' : 'key.revoked';
-    await appendAudit(tx, auditOf(actorId, action, updated, role, viaDetail(via)), deps.now());
-    if (via !== undefined) await queueKeyApiNotice(tx, byOwner ? 'key_deactivated' : 'key_revoked', updated, role, via, actorId, deps.now());
-    return { key: updated, role, changed: true };
-  }, options);
+  return changeKey(
+    deps,
+    actorId,
+    reference,
+    async (tx, _ctx, key, role) => {
+      const byOwner = key.ownerId === actorId;
+      // Already off, unless an admin now revokes what its owner only switched off (the owner could undo that).
+      if (key.status === 'revoked' || key.status === 'compromised' || (key.status === 'inactive' && byOwner))
+        return { key, role, changed: false };
+      // An admin's revocation is remembered as such: the owner of a compromised key cannot undo it.
+      const status = byOwner ? 'inactive' : 'revoked';
+      const updated: AccessKey = { ...key, status };
+      await tx.keys.update(key.id, { status });
+      const action = byOwner ? 'key.deactivated' : 'key.revoked';
+      await appendAudit(tx, auditOf(actorId, action, updated, role, viaDetail(via)), deps.now());
+      if (via !== undefined)
+        await queueKeyApiNotice(tx, byOwner ? 'key_deactivated' : 'key_revoked', updated, role, via, actorId, deps.now());
+      return { key: updated, role, changed: true };
+    },
+    options,
+  );
 }
 
 /** Make active again: not when expired (R5), and only with API access (R1). */
 export async function activateKey(deps: DomainDeps, actorId: string, reference: string, options: ChangeOptions = {}): Promise<KeyChange> {
   const { via } = options;
-  return changeKey(deps, actorId, reference, async (tx, ctx, key, role) => {
-    if (isExpired(key, deps.now())) {
-      throw new AppError('KEY_EXPIRED', `"${key.name}" has expired and cannot be made active again. Extend its expiry first, or create a new key.`);
-    }
-    if (key.status === 'active') return { key, role, changed: false };
-    if (key.status === 'revoked' && !ctx.isAdmin) {
-      throw new AppError('NOT_ADMIN', `An admin revoked "${key.name}", so only an admin can make it active again. Create a new key, or ask an admin.`);
-    }
-    if (key.status === 'compromised' && !ctx.isAdmin) {
-      throw new AppError('NOT_ADMIN', `"${key.name}" was reported compromised, so only an admin can make it active again. Rotate it or create a new key instead.`);
-    }
-    const owner = key.ownerId === actorId ? ctx : await contextIn(tx, deps, key.ownerId);
-    if (!owner.hasApiAccess) {
-      throw new AppError('NO_API_ACCESS', key.ownerId === actorId ? "You don't have API access, so your keys stay inactive. Ask an admin with `/accesskey request-access`." : 'The owner has no API access, so the key stays inactive.');
-    }
-    const updated: AccessKey = { ...key, status: 'active' };
-    await tx.keys.update(key.id, { status: 'active' });
-    await appendAudit(tx, auditOf(actorId, 'key.activated', updated, role, viaDetail(via)), deps.now());
-    return { key: updated, role, changed: true };
-  }, options);
+  return changeKey(
+    deps,
+    actorId,
+    reference,
+    async (tx, ctx, key, role) => {
+      if (isExpired(key, deps.now())) {
+        throw new AppError(
+          'KEY_EXPIRED',
+          `"${key.name}" has expired and cannot be made active again. Extend its expiry first, or create a new key.`,
+        );
+      }
+      if (key.status === 'active') return { key, role, changed: false };
+      if (key.status === 'revoked' && !ctx.isAdmin) {
+        throw new AppError(
+          'NOT_ADMIN',
+          `An admin revoked "${key.name}", so only an admin can make it active again. Create a new key, or ask an admin.`,
+        );
+      }
+      if (key.status === 'compromised' && !ctx.isAdmin) {
+        throw new AppError(
+          'NOT_ADMIN',
+          `"${key.name}" was reported compromised, so only an admin can make it active again. Rotate it or create a new key instead.`,
+        );
+      }
+      const owner = key.ownerId === actorId ? ctx : await contextIn(tx, deps, key.ownerId);
+      if (!owner.hasApiAccess) {
+        throw new AppError(
+          'NO_API_ACCESS',
+          key.ownerId === actorId
+            ? "You don't have API access, so your keys stay inactive. Ask an admin with `/accesskey request-access`."
+            : 'The owner has no API access, so the key stays inactive.',
+        );
+      }
+      const updated: AccessKey = { ...key, status: 'active' };
+      await tx.keys.update(key.id, { status: 'active' });
+      await appendAudit(tx, auditOf(actorId, 'key.activated', updated, role, viaDetail(via)), deps.now());
+      return { key: updated, role, changed: true };
+    },
+    options,
+  );
 }
 
-export async function deleteKey(deps: DomainDeps, actorId: string, reference: string, reason?: string, options: ChangeOptions = {}): Promise<KeyChange> {
+export async function deleteKey(
+  deps: DomainDeps,
+  actorId: string,
+  reference: string,
+  reason?: string,
+  options: ChangeOptions = {},
+): Promise<KeyChange> {
   const { via } = options;
-  return changeKey(deps, actorId, reference, async (tx, _ctx, key, role) => {
-    await removeKey(tx, actorId, 'key.deleted', key, role, { ...(reason === undefined ? {} : { reason }), ...viaDetail(via) }, deps.now());
-    if (via !== undefined) await queueKeyApiNotice(tx, 'key_deleted', key, role, via, actorId, deps.now());
-    return { key, role, changed: true };
-  }, options);
+  return changeKey(
+    deps,
+    actorId,
+    reference,
+    async (tx, _ctx, key, role) => {
+      await removeKey(
+        tx,
+        actorId,
+        'key.deleted',
+        key,
+        role,
+        { ...(reason === undefined ? {} : { reason }), ...viaDetail(via) },
+        deps.now(),
+      );
+      if (via !== undefined) await queueKeyApiNotice(tx, 'key_deleted', key, role, via, actorId, deps.now());
+      return { key, role, changed: true };
+    },
+    options,
+  );
 }

@@ -25,7 +25,8 @@ export async function reportCompromised(deps: DomainDeps, actorId: string, refer
       deps.now(),
     );
     // An admin reported someone else's key: its owner is the one who can rotate it, so they are told.
-    if (actorId !== key.ownerId) await tx.notifications.enqueue({ kind: 'key_compromised.owner_dm', keyId: key.id, reporterId: actorId }, iso(deps.now()));
+    if (actorId !== key.ownerId)
+      await tx.notifications.enqueue({ kind: 'key_compromised.owner_dm', keyId: key.id, reporterId: actorId }, iso(deps.now()));
     return { key: updated, role, changed: true };
   });
 }

@@ -62,11 +62,23 @@ export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promis
     if ((await tx.keys.findByName(input.actorId, role.id, name)).length > 0) {
       throw new AppError('DUPLICATE_NAME', `You already have a key called "${name}" in ${role.name}. Pick another name.`);
     }
-    const { key, secret } = newKey(deps, { name, ownerId: input.actorId, roleId: role.id, expiresAt, now, requestId: input.requestId, deliverLater: input.deliverLater });
+    const { key, secret } = newKey(deps, {
+      name,
+      ownerId: input.actorId,
+      roleId: role.id,
+      expiresAt,
+      now,
+      requestId: input.requestId,
+      deliverLater: input.deliverLater,
+    });
     await tx.keys.insert(key);
     // Through the key API, the response that carries the secret is its delivery (R6).
     const viaDetails: Record<string, string> = input.via === undefined ? {} : { via: input.via.keyId, delivery: 'api_response' };
-    await appendAudit(tx, auditOf(input.actorId, 'key.created', key, role, { slotsUsed: used + 1, maxKeys: role.maxKeys, ...viaDetails }), now);
+    await appendAudit(
+      tx,
+      auditOf(input.actorId, 'key.created', key, role, { slotsUsed: used + 1, maxKeys: role.maxKeys, ...viaDetails }),
+      now,
+    );
     if (input.via !== undefined) await queueKeyApiNotice(tx, 'key_created', key, role, input.via, input.actorId, now);
     return { created: true, key, role, secret };
   });

@@ -29,7 +29,10 @@ export const UNDELIVERED_TTL_MS = 2 * 60 * 1000;
  * belonged to is undone (the old key never started its grace period). Each owner's DM is queued in the
  * same transaction (notification outbox). Returns the keys it removed. Safe on several replicas: each key is re-read under the write lock.
  */
-export async function sweepUndeliveredKeys(deps: DomainDeps, options: { ttlMs?: number; limit?: number } = {}): Promise<Array<{ key: AccessKey; role: Role | undefined; rotatedFrom: string | null }>> {
+export async function sweepUndeliveredKeys(
+  deps: DomainDeps,
+  options: { ttlMs?: number; limit?: number } = {},
+): Promise<Array<{ key: AccessKey; role: Role | undefined; rotatedFrom: string | null }>> {
   const cutoff = iso(new Date(deps.now().getTime() - (options.ttlMs ?? UNDELIVERED_TTL_MS)));
   const candidates = await deps.store.read.keys.listUndelivered(cutoff, options.limit ?? 100);
   const removed: Array<{ key: AccessKey; role: Role | undefined; rotatedFrom: string | null }> = [];
@@ -39,9 +42,27 @@ export async function sweepUndeliveredKeys(deps: DomainDeps, options: { ttlMs?: 
       if (key === undefined || key.deliveredAt !== null) return undefined;
       const role = await tx.roles.findById(key.roleId);
       const predecessor = await tx.keys.findRotatedTo(key.id);
-      await removeKey(tx, SYSTEM_ACTOR, 'key.deleted_undelivered', key, role, { reason: 'secret_not_delivered', createdAt: key.createdAt, ...(predecessor === undefined ? {} : { rotatedFrom: predecessor.id }) }, deps.now());
+      await removeKey(
+        tx,
+        SYSTEM_ACTOR,
+        'key.deleted_undelivered',
+        key,
+        role,
+        { reason: 'secret_not_delivered', createdAt: key.createdAt, ...(predecessor === undefined ? {} : { rotatedFrom: predecessor.id }) },
+        deps.now(),
+      );
       // The owner's DM is queued with the deletion, so it exists exactly when the deletion does.
-      await tx.notifications.enqueue({ kind: 'undelivered_key.dm', ownerId: key.ownerId, keyId: key.id, keyName: key.name, roleName: role?.name ?? null, rotatedFrom: predecessor?.id ?? null }, iso(deps.now()));
+      await tx.notifications.enqueue(
+        {
+          kind: 'undelivered_key.dm',
+          ownerId: key.ownerId,
+          keyId: key.id,
+          keyName: key.name,
+          roleName: role?.name ?? null,
+          rotatedFrom: predecessor?.id ?? null,
+        },
+        iso(deps.now()),
+      );
       return { key, role, rotatedFrom: predecessor?.id ?? null };
     });
     if (done !== undefined) removed.push(done);

@@ -38,7 +38,8 @@ export async function findKeyFor(tx: Repos, ctx: UserContext, reference: string,
   const anywhere = await tx.keys.findByName(ctx.user.id, null, ref);
   const [only, second] = anywhere;
   if (only === undefined) throw notFound;
-  if (second !== undefined) throw new AppError('INVALID_INPUT', `Several of your keys are called "${ref}" (in different roles). Use the key ID instead.`);
+  if (second !== undefined)
+    throw new AppError('INVALID_INPUT', `Several of your keys are called "${ref}" (in different roles). Use the key ID instead.`);
   return only;
 }
 
@@ -48,7 +49,11 @@ export interface KeyView {
 }
 
 /** Lists the user's keys for the active role (R3), or across all roles. */
-export async function listKeys(deps: DomainDeps, userId: string, options: { allRoles?: boolean; via?: ViaKey } = {}): Promise<{ ctx: UserContext; keys: KeyView[] }> {
+export async function listKeys(
+  deps: DomainDeps,
+  userId: string,
+  options: { allRoles?: boolean; via?: ViaKey } = {},
+): Promise<{ ctx: UserContext; keys: KeyView[] }> {
   const ctx = narrowToKey(await userContext(deps, userId), options.via);
   if (!options.allRoles && ctx.activeRole === null) return { ctx, keys: [] };
   const filter = options.allRoles || ctx.activeRole === null ? { ownerId: userId } : { ownerId: userId, roleId: ctx.activeRole.id };
@@ -59,7 +64,6 @@ export async function listKeys(deps: DomainDeps, userId: string, options: { allR
   const roles = new Map((await deps.store.read.roles.list()).map((r) => [r.id, r]));
   return { ctx, keys: keys.map((key) => ({ key, role: roles.get(key.roleId) })) };
 }
-
 
 export async function showKey(deps: DomainDeps, actorId: string, reference: string, via?: ViaKey): Promise<KeyView> {
   const ctx = narrowToKey(await userContext(deps, actorId), via);

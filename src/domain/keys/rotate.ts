@@ -41,14 +41,25 @@ function retiredExpiry(old: AccessKey, deliveredAt: Date, graceMs: number): stri
  * The successor reached its owner: the old key starts its grace period now (audited as the rotation).
  * Until then it keeps its expiry, so an undelivered successor never makes the old key expire.
  */
-export async function retirePredecessor(tx: Repos, deps: DomainDeps, actorId: string, successor: AccessKey, role: Role | undefined, graceMs: number): Promise<AccessKey | undefined> {
+export async function retirePredecessor(
+  tx: Repos,
+  deps: DomainDeps,
+  actorId: string,
+  successor: AccessKey,
+  role: Role | undefined,
+  graceMs: number,
+): Promise<AccessKey | undefined> {
   const old = await tx.keys.findRotatedTo(successor.id);
   if (old === undefined) return undefined;
   const now = deps.now();
   const expiresAt = retiredExpiry(old, now, graceMs);
   await tx.keys.update(old.id, { expiresAt });
   const retired: AccessKey = { ...old, expiresAt };
-  await appendAudit(tx, auditOf(actorId, 'key.rotated', retired, role, { successorId: successor.id, previousExpiresAt: old.expiresAt }), now);
+  await appendAudit(
+    tx,
+    auditOf(actorId, 'key.rotated', retired, role, { successorId: successor.id, previousExpiresAt: old.expiresAt }),
+    now,
+  );
   return retired;
 }
 
@@ -57,37 +68,69 @@ export async function retirePredecessor(tx: Repos, deps: DomainDeps, actorId: st
  * lifetime as the old key; the old key keeps working for a grace period, then expires. Only the owner
  * rotates (the new secret goes to whoever asked).
  */
-export async function rotateKey(deps: DomainDeps, actorId: string, reference: string, options: RotateOptions = {}): Promise<RotateKeyResult> {
+export async function rotateKey(
+  deps: DomainDeps,
+  actorId: string,
+  reference: string,
+  options: RotateOptions = {},
+): Promise<RotateKeyResult> {
   const now = deps.now();
   const graceMs = options.graceMs ?? ROTATION_GRACE_MS;
   return deps.store.write(async (tx) => {
     const ctx = await contextIn(tx, deps, actorId);
-    if (!(await firstTime(tx, deps, actorId, options.once))) throw new AppError('INVALID_INPUT', 'That rotation was already done from this button; its new secret was shown once and is not shown again.');
+    if (!(await firstTime(tx, deps, actorId, options.once)))
+      throw new AppError(
+        'INVALID_INPUT',
+        'That rotation was already done from this button; its new secret was shown once and is not shown again.',
+      );
     const old = await findKeyFor(tx, ctx, reference);
     if (old.ownerId !== actorId) throw new AppError('KEY_NOT_FOUND', `No key of yours is called or has the ID "${reference.trim()}".`);
-    if (!ctx.hasApiAccess) throw new AppError('NO_API_ACCESS', "You don't have API access, so you can't create the new key. Ask an admin with `/accesskey request-access`.");
+    if (!ctx.hasApiAccess)
+      throw new AppError(
+        'NO_API_ACCESS',
+        "You don't have API access, so you can't create the new key. Ask an admin with `/accesskey request-access`.",
+      );
     const role = ctx.roles.find((r) => r.id === old.roleId);
-    if (role === undefined) throw new AppError('NOT_ROLE_MEMBER', 'You no longer hold the role this key belongs to, so it cannot be rotated. Delete it instead.');
-    if (old.rotatedTo !== null) throw new AppError('INVALID_INPUT', `"${old.name}" was already rotated (its successor is ${old.rotatedTo}).`);
+    if (role === undefined)
+      throw new AppError('NOT_ROLE_MEMBER', 'You no longer hold the role this key belongs to, so it cannot be rotated. Delete it instead.');
+    if (old.rotatedTo !== null)
+      throw new AppError('INVALID_INPUT', `"${old.name}" was already rotated (its successor is ${old.rotatedTo}).`);
     // A compromised key is rotated at once (its successor takes over); other inactive keys are not.
     const compromised = old.status === 'compromised';
-    if (old.status !== 'active' && !compromised) throw new AppError('INVALID_INPUT', `"${old.name}" is inactive; make it active first, or delete it and create a new key.`);
+    if (old.status !== 'active' && !compromised)
+      throw new AppError('INVALID_INPUT', `"${old.name}" is inactive; make it active first, or delete it and create a new key.`);
     // The successor replaces the old key, which stops working after the grace period: a full role can
     // still rotate ("delete or rotate one first", R2). Only a role already over its limit cannot.
     const used = await tx.keys.count(actorId, role.id);
     if (used > role.maxKeys) throw limitReached({ role, used, max: role.maxKeys }, 'finish an earlier rotation first: delete the old key.');
     let name = successorName(old.name, now, 1);
-    for (let attempt = 2; (await tx.keys.findByName(actorId, role.id, name)).length > 0; attempt++) name = successorName(old.name, now, attempt);
+    for (let attempt = 2; (await tx.keys.findByName(actorId, role.id, name)).length > 0; attempt++)
+      name = successorName(old.name, now, attempt);
     const lifetime = old.expiresAt === null ? null : Date.parse(old.expiresAt) - Date.parse(old.createdAt);
     const successorExpiry = lifetime === null ? null : iso(new Date(now.getTime() + lifetime));
-    assertExpiryAllowed(role, successorExpiry, now, `The successor keeps the old key's lifetime: change "${old.name}"'s expiry to fit first, then rotate.`);
-    const { key: successor, secret } = newKey(deps, { name, ownerId: actorId, roleId: role.id, expiresAt: successorExpiry, now, deliverLater: options.deliverLater });
+    assertExpiryAllowed(
+      role,
+      successorExpiry,
+      now,
+      `The successor keeps the old key's lifetime: change "${old.name}"'s expiry to fit first, then rotate.`,
+    );
+    const { key: successor, secret } = newKey(deps, {
+      name,
+      ownerId: actorId,
+      roleId: role.id,
+      expiresAt: successorExpiry,
+      now,
+      deliverLater: options.deliverLater,
+    });
     await tx.keys.insert(successor);
     await appendAudit(tx, auditOf(actorId, 'key.created', successor, role, { rotatedFrom: old.id }), now);
     // The link comes first (a key is rotated once); the grace period starts when the successor is delivered.
     await tx.keys.update(old.id, { rotatedTo: successor.id });
     const linked: AccessKey = { ...old, rotatedTo: successor.id };
-    const retired = options.deliverLater === true ? { ...linked, expiresAt: retiredExpiry(old, now, graceMs) } : await retirePredecessor(tx, deps, actorId, successor, role, graceMs);
+    const retired =
+      options.deliverLater === true
+        ? { ...linked, expiresAt: retiredExpiry(old, now, graceMs) }
+        : await retirePredecessor(tx, deps, actorId, successor, role, graceMs);
     return { old: retired ?? linked, successor, role, secret, previousExpiresAt: old.expiresAt };
   });
 }
@@ -101,12 +144,20 @@ export async function undoRotation(deps: DomainDeps, actorId: string, result: Ro
     // The old key is read before the successor goes: deleting the successor clears the old key's link.
     const old = await tx.keys.findById(result.old.id);
     const successor = await tx.keys.findById(result.successor.id);
-    if (successor !== undefined) await removeKey(tx, actorId, 'key.deleted', successor, result.role, { reason: 'secret_not_delivered' }, deps.now());
+    if (successor !== undefined)
+      await removeKey(tx, actorId, 'key.deleted', successor, result.role, { reason: 'secret_not_delivered' }, deps.now());
     if (old === undefined || old.rotatedTo !== result.successor.id) return;
     const restored = result.previousExpiresAt;
     await tx.keys.update(old.id, { expiresAt: restored, rotatedTo: null });
     // An undelivered successor never started the grace period: then only the link goes, with nothing to audit.
     if (old.expiresAt === restored) return;
-    await appendAudit(tx, auditOf(actorId, 'key.expiry_extended', { ...old, expiresAt: restored }, result.role, { reason: 'rotation_undone', previousExpiresAt: old.expiresAt }), deps.now());
+    await appendAudit(
+      tx,
+      auditOf(actorId, 'key.expiry_extended', { ...old, expiresAt: restored }, result.role, {
+        reason: 'rotation_undone',
+        previousExpiresAt: old.expiresAt,
+      }),
+      deps.now(),
+    );
   });
 }

@@ -15,7 +15,24 @@ export interface ViaKey {
  * owner is told by DM. The notification is queued by the transaction that made the change, so it exists
  * exactly when the change does, and the notification outbox sends it after commit.
  */
-export async function queueKeyApiNotice(tx: Repos, change: KeyApiChange, key: AccessKey, role: Pick<Role, 'name'> | undefined, via: ViaKey, actorId: string, now: Date): Promise<void> {
-  const notice: Notification = { kind: 'key_api.owner_dm', change, ownerId: key.ownerId, keyId: key.id, keyName: key.name, roleName: role?.name ?? null, viaKeyId: via.keyId, actorId };
+export async function queueKeyApiNotice(
+  tx: Repos,
+  change: KeyApiChange,
+  key: AccessKey,
+  role: Pick<Role, 'name'> | undefined,
+  via: ViaKey,
+  actorId: string,
+  now: Date,
+): Promise<void> {
+  const notice: Notification = {
+    kind: 'key_api.owner_dm',
+    change,
+    ownerId: key.ownerId,
+    keyId: key.id,
+    keyName: key.name,
+    roleName: role?.name ?? null,
+    viaKeyId: via.keyId,
+    actorId,
+  };
   await tx.notifications.enqueue(notice, iso(now));
 }

@@ -19,7 +19,12 @@ export interface Caller {
  * Invalid tokens count as failed attempts of the client, as on `/auth_token/extend`, and share its 429.
  * Answers the request itself and returns undefined when the caller may not go on.
  */
-export async function authenticateCaller(api: ApiContext, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<Caller | undefined> {
+export async function authenticateCaller(
+  api: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+): Promise<Caller | undefined> {
   if (api.tokens === undefined) {
     sendError(res, ctx, 'login_unavailable');
     return undefined;
@@ -46,7 +51,12 @@ export async function authenticateCaller(api: ApiContext, req: IncomingMessage, 
   const state = await api.services.integration.revalidate(keyId);
   if (!state.valid) {
     // A genuine token whose key was turned off is not a guess: audited, but not counted as one.
-    api.usage.recordFailure({ endpoint: ctx.route, keyId: KEY_ID_PATTERN.test(keyId) ? keyId : null, clientAddress: client, reason: state.code === 'EXPIRED' ? 'expired' : state.code === 'INACTIVE' ? 'inactive' : 'not_found' });
+    api.usage.recordFailure({
+      endpoint: ctx.route,
+      keyId: KEY_ID_PATTERN.test(keyId) ? keyId : null,
+      clientAddress: client,
+      reason: state.code === 'EXPIRED' ? 'expired' : state.code === 'INACTIVE' ? 'inactive' : 'not_found',
+    });
     ctx.outcome = 'key_unusable';
     sendError(res, ctx, 'invalid_token');
     return undefined;

@@ -11,16 +11,31 @@ import type { RequestContext } from '../server.js';
  */
 export const prismaErrors = {
   already_have_two_access_keys: { status: 400, message: 'The role already holds as many keys as it allows. Delete one first.' },
-  invalid_expiry_access_key: { status: 400, message: 'expiresOn must be a time in the future in epoch milliseconds, or 0 for a key that never expires.' },
-  expiry_not_allowed_by_role_policy: { status: 400, message: 'The role\'s lifetime policy does not allow that expiry.' },
-  invalid_access_key_name: { status: 400, message: 'That key name is not allowed (control or invisible characters, or shaped like a secret).' },
+  invalid_expiry_access_key: {
+    status: 400,
+    message: 'expiresOn must be a time in the future in epoch milliseconds, or 0 for a key that never expires.',
+  },
+  expiry_not_allowed_by_role_policy: { status: 400, message: "The role's lifetime policy does not allow that expiry." },
+  invalid_access_key_name: {
+    status: 400,
+    message: 'That key name is not allowed (control or invisible characters, or shaped like a secret).',
+  },
   invalid_access_key_name_length: { status: 400, message: 'A key name needs 1 to 64 characters.' },
   duplicate_access_key_name: { status: 409, message: 'The owner already has a key of that name in this role.' },
-  unauthorized_to_use_access_keys: { status: 403, message: 'The key owner has no API access (or no longer holds the key\'s role), so keys cannot be managed with it.' },
+  unauthorized_to_use_access_keys: {
+    status: 403,
+    message: "The key owner has no API access (or no longer holds the key's role), so keys cannot be managed with it.",
+  },
   non_existing_access_key: { status: 500, message: 'No such access key.' },
-  expired_access_key: { status: 500, message: 'The key has expired and cannot be made active again. Extend its expiry in Slack first, or create a new key.' },
+  expired_access_key: {
+    status: 500,
+    message: 'The key has expired and cannot be made active again. Extend its expiry in Slack first, or create a new key.',
+  },
   empty_access_key_status_provided: { status: 400, message: 'The status in the path must be true or false.' },
-  service_accounts_not_supported: { status: 400, message: 'Service accounts do not exist in this app yet: leave serviceAccountName out to create a key for the calling key\'s owner.' },
+  service_accounts_not_supported: {
+    status: 400,
+    message: "Service accounts do not exist in this app yet: leave serviceAccountName out to create a key for the calling key's owner.",
+  },
   invalid_access_key_id: { status: 400, message: 'That is not an access key ID (ak_ followed by 16 to 64 letters and digits).' },
   invalid_request_body: { status: 400, message: 'The body must be JSON with only the documented fields, of the documented types.' },
 } as const satisfies Record<string, { status: number; message: string }>;
@@ -38,10 +53,21 @@ export interface RedlockStatus {
  * `X-Redlock-Status` header, which Prisma's own clients read. `message` may be the domain's own sentence
  * (never a secret: domain messages name keys by ID and name only).
  */
-export function sendPrismaError(res: ServerResponse, ctx: RequestContext, code: PrismaErrorCode, subject: string | null = null, message?: string): void {
+export function sendPrismaError(
+  res: ServerResponse,
+  ctx: RequestContext,
+  code: PrismaErrorCode,
+  subject: string | null = null,
+  message?: string,
+): void {
   ctx.outcome = code;
   const status: RedlockStatus[] = [{ i18nKey: code, severity: 'error', subject }];
-  writeJson(res, prismaErrors[code].status, { error: code, message: message ?? prismaErrors[code].message, requestId: ctx.requestId, status }, { 'x-redlock-status': JSON.stringify(status) });
+  writeJson(
+    res,
+    prismaErrors[code].status,
+    { error: code, message: message ?? prismaErrors[code].message, requestId: ctx.requestId, status },
+    { 'x-redlock-status': JSON.stringify(status) },
+  );
 }
 
 /**

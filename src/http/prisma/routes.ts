@@ -26,7 +26,14 @@ function sendEmpty(res: ServerResponse): void {
  * Runs a handler after the body check and the token check; a domain refusal becomes its Prisma code,
  * anything else goes on to the server's central handler (503 with Retry-After for a busy database).
  */
-async function guarded(api: ApiContext, handler: Handler, params: string[], res: ServerResponse, ctx: RequestContext, req: Parameters<Route['handle']>[0]): Promise<void> {
+async function guarded(
+  api: ApiContext,
+  handler: Handler,
+  params: string[],
+  res: ServerResponse,
+  ctx: RequestContext,
+  req: Parameters<Route['handle']>[0],
+): Promise<void> {
   const caller = await authenticateCaller(api, req, res, ctx);
   if (caller === undefined) return;
   try {
@@ -80,9 +87,15 @@ export function prismaKeyRoutes(api: ApiContext): Route[] {
   const list: Handler = async (caller, _params, res) => {
     const ctx = narrowToKey(await services.users.context(caller.ownerId), caller.via);
     // Only a System Admin's key sees every key (narrowToKey: the key's role must be System Admin).
-    const views = ctx.isAdmin ? (await services.admin.listKeys(caller.ownerId, { limit: ADMIN_LIST_LIMIT, offset: 0 })).keys : (await services.keys.list(caller.ownerId, { via: caller.via })).keys;
+    const views = ctx.isAdmin
+      ? (await services.admin.listKeys(caller.ownerId, { limit: ADMIN_LIST_LIMIT, offset: 0 })).keys
+      : (await services.keys.list(caller.ownerId, { via: caller.via })).keys;
     const now = api.now();
-    writeJson(res, 200, views.map((view) => wireKey(view, now)));
+    writeJson(
+      res,
+      200,
+      views.map((view) => wireKey(view, now)),
+    );
   };
   const show: Handler = async (caller, [id = ''], res) => {
     writeJson(res, 200, wireKey(await services.keys.show(caller.ownerId, id, caller.via), api.now()));
@@ -124,13 +137,23 @@ export function prismaKeyRoutes(api: ApiContext): Route[] {
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const field = issue?.code === 'unrecognized_keys' ? issue.keys.join(',') : String(issue?.path[0] ?? '') || null;
-        if (issue?.code !== 'unrecognized_keys' && field === 'name') sendPrismaError(res, ctx, 'invalid_access_key_name', 'name', 'name must be a string.');
-        else if (issue?.code !== 'unrecognized_keys' && field === 'expiresOn') sendPrismaError(res, ctx, 'invalid_expiry_access_key', 'expiresOn');
-        else sendPrismaError(res, ctx, 'invalid_request_body', field, issue?.code === 'unrecognized_keys' ? `Unknown field(s): ${field ?? ''}. Only name and expiresOn are accepted.` : undefined);
+        if (issue?.code !== 'unrecognized_keys' && field === 'name')
+          sendPrismaError(res, ctx, 'invalid_access_key_name', 'name', 'name must be a string.');
+        else if (issue?.code !== 'unrecognized_keys' && field === 'expiresOn')
+          sendPrismaError(res, ctx, 'invalid_expiry_access_key', 'expiresOn');
+        else
+          sendPrismaError(
+            res,
+            ctx,
+            'invalid_request_body',
+            field,
+            issue?.code === 'unrecognized_keys' ? `Unknown field(s): ${field ?? ''}. Only name and expiresOn are accepted.` : undefined,
+          );
         return;
       }
       const { name, expiresOn } = parsed.data;
-      const expiry: ExpiryChoice = expiresOn === undefined || expiresOn === null || expiresOn === 0 ? { kind: 'never' } : { kind: 'at', at: new Date(expiresOn) };
+      const expiry: ExpiryChoice =
+        expiresOn === undefined || expiresOn === null || expiresOn === 0 ? { kind: 'never' } : { kind: 'at', at: new Date(expiresOn) };
       await guarded(
         api,
         async (caller) => {

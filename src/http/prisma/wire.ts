@@ -26,7 +26,8 @@ export interface WireKey {
 const ms = (isoTime: string | null): number => (isoTime === null ? 0 : Date.parse(isoTime));
 
 /** Built-in role names are Prisma's role types; roles made in this app are custom ones. */
-export const roleTypeOf = (role: Pick<Role, 'name' | 'builtin'> | undefined): string => (role === undefined ? '' : role.builtin ? role.name : 'Custom');
+export const roleTypeOf = (role: Pick<Role, 'name' | 'builtin'> | undefined): string =>
+  role === undefined ? '' : role.builtin ? role.name : 'Custom';
 
 export function wireKey(view: KeyView, now: Date): WireKey {
   const { key, role } = view;

@@ -15,8 +15,20 @@ export type Surface = 'message' | 'modal' | 'home';
 const BLOCK_LIMIT: Record<Surface, number> = { message: 50, modal: 100, home: 100 };
 
 const KNOWN_BLOCK_TYPES = new Set([
-  'section', 'divider', 'image', 'actions', 'context', 'input', 'file', 'header', 'video',
-  'rich_text', 'markdown', 'table', 'call', 'context_actions',
+  'section',
+  'divider',
+  'image',
+  'actions',
+  'context',
+  'input',
+  'file',
+  'header',
+  'video',
+  'rich_text',
+  'markdown',
+  'table',
+  'call',
+  'context_actions',
 ]);
 
 const SELECTS_WITH_OPTIONS = new Set(['static_select', 'multi_static_select']);
@@ -26,11 +38,31 @@ const OPTION_LIST_LIMITS: Record<string, { min: number; max: number }> = {
   radio_buttons: { min: 1, max: 10 },
 };
 const KNOWN_ELEMENT_TYPES = new Set([
-  'button', 'overflow', 'static_select', 'multi_static_select', 'external_select', 'multi_external_select',
-  'users_select', 'multi_users_select', 'conversations_select', 'multi_conversations_select',
-  'channels_select', 'multi_channels_select', 'checkboxes', 'radio_buttons', 'datepicker', 'timepicker',
-  'datetimepicker', 'plain_text_input', 'email_text_input', 'url_text_input', 'number_input',
-  'rich_text_input', 'file_input', 'workflow_button', 'image',
+  'button',
+  'overflow',
+  'static_select',
+  'multi_static_select',
+  'external_select',
+  'multi_external_select',
+  'users_select',
+  'multi_users_select',
+  'conversations_select',
+  'multi_conversations_select',
+  'channels_select',
+  'multi_channels_select',
+  'checkboxes',
+  'radio_buttons',
+  'datepicker',
+  'timepicker',
+  'datetimepicker',
+  'plain_text_input',
+  'email_text_input',
+  'url_text_input',
+  'number_input',
+  'rich_text_input',
+  'file_input',
+  'workflow_button',
+  'image',
 ]);
 
 class Checker {
@@ -174,7 +206,10 @@ function checkElement(c: Checker, pointer: string, element: unknown): void {
       }
       break;
     case 'datetimepicker':
-      if (element.initial_date_time !== undefined && !(Number.isInteger(element.initial_date_time) && String(element.initial_date_time).length === 10)) {
+      if (
+        element.initial_date_time !== undefined &&
+        !(Number.isInteger(element.initial_date_time) && String(element.initial_date_time).length === 10)
+      ) {
         c.add(`${pointer}/initial_date_time`, 'must be a 10-digit Unix timestamp in seconds');
       }
       break;

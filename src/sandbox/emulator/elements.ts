@@ -94,7 +94,9 @@ function selection(element: JsonObject, input: UserInput | undefined): JsonObjec
       return {
         selected_options: untouched
           ? objectsIn(element.initial_options).map(optionPayload)
-          : asList(input).map((v) => (type === 'multi_external_select' ? { text: { type: 'plain_text', text: v }, value: v } : findOption(element, v))),
+          : asList(input).map((v) =>
+              type === 'multi_external_select' ? { text: { type: 'plain_text', text: v }, value: v } : findOption(element, v),
+            ),
       };
     case 'static_select':
     case 'radio_buttons':
@@ -125,10 +127,26 @@ function selection(element: JsonObject, input: UserInput | undefined): JsonObjec
 }
 
 const STATEFUL = new Set([
-  'plain_text_input', 'email_text_input', 'url_text_input', 'number_input', 'rich_text_input', 'datepicker',
-  'timepicker', 'datetimepicker', 'checkboxes', 'multi_static_select', 'multi_external_select', 'static_select',
-  'radio_buttons', 'external_select', 'users_select', 'multi_users_select', 'conversations_select',
-  'multi_conversations_select', 'channels_select', 'multi_channels_select',
+  'plain_text_input',
+  'email_text_input',
+  'url_text_input',
+  'number_input',
+  'rich_text_input',
+  'datepicker',
+  'timepicker',
+  'datetimepicker',
+  'checkboxes',
+  'multi_static_select',
+  'multi_external_select',
+  'static_select',
+  'radio_buttons',
+  'external_select',
+  'users_select',
+  'multi_users_select',
+  'conversations_select',
+  'multi_conversations_select',
+  'channels_select',
+  'multi_channels_select',
 ]);
 
 export type StateValues = Record<string, Record<string, JsonObject>>;
@@ -137,11 +155,7 @@ export type StateValues = Record<string, Record<string, JsonObject>>;
  * Builds `state.values` for a surface: every stateful element, with its initial value unless the
  * caller supplied one (by action_id, or as an already-shaped state value by block_id/action_id).
  */
-export function buildStateValues(
-  blocks: unknown,
-  inputs: Record<string, UserInput> = {},
-  raw: StateValues = {},
-): StateValues {
+export function buildStateValues(blocks: unknown, inputs: Record<string, UserInput> = {}, raw: StateValues = {}): StateValues {
   const values: StateValues = {};
   const usedInputs = new Set<string>();
   for (const { blockId, element, actionId } of interactiveElements(blocks)) {
@@ -203,7 +217,9 @@ export function buildAction(located: LocatedElement, input: UserInput | undefine
   // so that "click the overflow" in a test still produces a well-formed payload.
   const firstOption = allOptions(element)[0];
   const effective =
-    input === undefined && (element.type === 'overflow' || element.type === 'static_select' || element.type === 'radio_buttons') && firstOption !== undefined
+    input === undefined &&
+    (element.type === 'overflow' || element.type === 'static_select' || element.type === 'radio_buttons') &&
+    firstOption !== undefined
       ? String(firstOption.value)
       : input;
   return { ...base, ...selection(element, effective) };

@@ -13,9 +13,28 @@ import { SocketModeServer } from './socket-mode.js';
 import { Store } from './store.js';
 import { handleUpload, handleWebApi } from './web-api.js';
 import type {
-  AckResult, AddChannelInput, AddUserInput, ApiCall, BlockActionInput, ClickInput, CommandAck, EmulatedChannel,
-  EmulatedMessage, EmulatedUser, EmulatorConfig, EmulatorOptions, InteractionAck, JsonObject, LateAck,
-  RawRequest, RawResponse, ResponseUrlPost, SharedFile, SlackView, SlashCommandInput, ViewClickInput,
+  AckResult,
+  AddChannelInput,
+  AddUserInput,
+  ApiCall,
+  BlockActionInput,
+  ClickInput,
+  CommandAck,
+  EmulatedChannel,
+  EmulatedMessage,
+  EmulatedUser,
+  EmulatorConfig,
+  EmulatorOptions,
+  InteractionAck,
+  JsonObject,
+  LateAck,
+  RawRequest,
+  RawResponse,
+  ResponseUrlPost,
+  SharedFile,
+  SlackView,
+  SlashCommandInput,
+  ViewClickInput,
   ViewSubmissionInput,
 } from './types.js';
 
@@ -88,7 +107,12 @@ export class SlackEmulator {
     this.interceptor = interceptor ?? NO_INTERCEPTOR;
     this.retention = retention ?? 'all';
     const ids = new IdMinter(this.clock);
-    this.store = new Store(ids, this.config.botUserId, this.retention === 'bounded' ? BOUNDED_RECORDS : Number.POSITIVE_INFINITY, onProblem);
+    this.store = new Store(
+      ids,
+      this.config.botUserId,
+      this.retention === 'bounded' ? BOUNDED_RECORDS : Number.POSITIVE_INFINITY,
+      onProblem,
+    );
     this.ctx = { config: this.config, store: this.store, ids, clock: this.clock, baseUrl: () => this.baseUrl };
     this.socket = new SocketModeServer(this.ctx);
     this.inbound = new InboundSender(this.ctx, this.socket);
@@ -142,7 +166,8 @@ export class SlackEmulator {
     const [, area, id] = /^\/([a-z]+)\/(.+)$/.exec(path) ?? [];
     if (area === 'api' && id !== undefined) return handleWebApi(req, res, id, this.ctx, this.interceptor);
     if (req.method === 'POST' && area === 'upload' && id !== undefined) return handleUpload(req, res, id, this.ctx, this.interceptor);
-    if (req.method === 'POST' && area === 'response' && id !== undefined) return handleResponseUrl(req, res, id, this.ctx, this.interceptor);
+    if (req.method === 'POST' && area === 'response' && id !== undefined)
+      return handleResponseUrl(req, res, id, this.ctx, this.interceptor);
     sendText(res, 404, 'Not Found');
   }
 
@@ -250,7 +275,9 @@ export class SlackEmulator {
 
   /** Live (not deleted) channel messages, oldest first. */
   messagesIn(channelId: string, options: { includeDeleted?: boolean } = {}): EmulatedMessage[] {
-    return this.store.messages.filter((m) => m.kind === 'channel' && m.channel === channelId && (options.includeDeleted === true || !m.deleted));
+    return this.store.messages.filter(
+      (m) => m.kind === 'channel' && m.channel === channelId && (options.includeDeleted === true || !m.deleted),
+    );
   }
 
   /** Ephemeral messages shown to a user (chat.postEphemeral, respond(), command ack replies), oldest first. */
@@ -288,7 +315,10 @@ export class SlackEmulator {
   }
 
   channels(): EmulatedChannel[] {
-    return [...this.store.channels.values()].map((channel) => ({ ...channel, members: channel.members === undefined ? undefined : [...channel.members] }));
+    return [...this.store.channels.values()].map((channel) => ({
+      ...channel,
+      members: channel.members === undefined ? undefined : [...channel.members],
+    }));
   }
 
   /** A file's name and bytes, if it was shared somewhere the user can see. */
@@ -316,8 +346,14 @@ export class SlackEmulator {
       .map((f) => {
         const bytes = f.bytes ?? Buffer.alloc(0);
         return {
-          id: f.id, filename: f.filename, title: f.title, channel: channelId, content: bytes.toString('utf8'), bytes,
-          initialComment: f.initialComment, threadTs: f.threadTs,
+          id: f.id,
+          filename: f.filename,
+          title: f.title,
+          channel: channelId,
+          content: bytes.toString('utf8'),
+          bytes,
+          initialComment: f.initialComment,
+          threadTs: f.threadTs,
         };
       });
   }
@@ -374,7 +410,8 @@ export class SlackEmulator {
     for (;;) {
       const value = predicate();
       if (value !== undefined && value !== null && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`waitFor timed out after ${timeoutMs} ms${options.message === undefined ? '' : `: ${options.message}`}`);
+      if (Date.now() > deadline)
+        throw new Error(`waitFor timed out after ${timeoutMs} ms${options.message === undefined ? '' : `: ${options.message}`}`);
       await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 10));
     }
   }

@@ -23,20 +23,24 @@ function parseAnswer(text: string, contentType: string | undefined): unknown {
 export function postToApp(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const ackMs = performance.now() - started;
-        const text = Buffer.concat(chunks).toString('utf8');
-        const flat: Record<string, string> = {};
-        for (const [key, value] of Object.entries(res.headers)) {
-          if (value !== undefined) flat[key] = Array.isArray(value) ? value.join(', ') : value;
-        }
-        resolve({ status: res.statusCode ?? 0, body: parseAnswer(text, res.headers['content-type']), headers: flat, ackMs });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const ackMs = performance.now() - started;
+          const text = Buffer.concat(chunks).toString('utf8');
+          const flat: Record<string, string> = {};
+          for (const [key, value] of Object.entries(res.headers)) {
+            if (value !== undefined) flat[key] = Array.isArray(value) ? value.join(', ') : value;
+          }
+          resolve({ status: res.statusCode ?? 0, body: parseAnswer(text, res.headers['content-type']), headers: flat, ackMs });
+        });
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(timeoutMs, () => {
       req.destroy();
       resolve({ status: 0, body: undefined, headers: {}, ackMs: performance.now() - started });

@@ -4,15 +4,29 @@ import { buildAction, buildStateValues, elementOffers, interactiveElements, type
 import { FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, postToApp, rawHeaders, signedAppHeaders } from './http-target.js';
 import type { JsonObject } from './json.js';
 import {
-  eventEnvelope, messageBlockActionsPayload, mintTrigger, slashCommandPayload, viewBlockActionsPayload,
-  viewClosedPayload, viewSubmissionPayload,
+  eventEnvelope,
+  messageBlockActionsPayload,
+  mintTrigger,
+  slashCommandPayload,
+  viewBlockActionsPayload,
+  viewClosedPayload,
+  viewSubmissionPayload,
 } from './payloads.js';
 import { mintResponseUrl } from './response-url.js';
 import type { SocketModeServer, EnvelopeType, DeliveryResult } from './socket-mode.js';
 import type { ViewRecord } from './store.js';
 import type {
-  AckResult, BlockActionInput, ClickInput, CommandAck, EmulatedMessage, InteractionAck, RawRequest, RawResponse,
-  SlashCommandInput, ViewClickInput, ViewSubmissionInput,
+  AckResult,
+  BlockActionInput,
+  ClickInput,
+  CommandAck,
+  EmulatedMessage,
+  InteractionAck,
+  RawRequest,
+  RawResponse,
+  SlashCommandInput,
+  ViewClickInput,
+  ViewSubmissionInput,
 } from './types.js';
 
 export interface Delivery {
@@ -141,7 +155,8 @@ export class InboundSender {
     const filter = { actionId: input.actionId, blockId: input.blockId, value: input.value };
     let message: EmulatedMessage | undefined;
     if (input.message !== undefined) message = this.liveMessage(input.message);
-    else if (input.channelId !== undefined && input.messageTs !== undefined) message = this.ctx.store.findByTs(input.channelId, input.messageTs);
+    else if (input.channelId !== undefined && input.messageTs !== undefined)
+      message = this.ctx.store.findByTs(input.channelId, input.messageTs);
     else message = this.findMessageWithAction(input.userId, filter);
     if (message === undefined) {
       throw new Error(`no live message visible to ${input.userId} with an element matching ${JSON.stringify(filter)}`);
@@ -152,12 +167,22 @@ export class InboundSender {
     return this.sendMessageAction(input.userId, message, buildAction(located, choice, this.ctx.ids.actionTs()), input.responseUrl);
   }
 
-  private async sendMessageAction(userId: string, message: EmulatedMessage, action: JsonObject, responseUrlOverride?: string): Promise<InteractionAck> {
+  private async sendMessageAction(
+    userId: string,
+    message: EmulatedMessage,
+    action: JsonObject,
+    responseUrlOverride?: string,
+  ): Promise<InteractionAck> {
     const origin = { kind: message.kind, channel: message.channel, ts: message.ts };
     const responseUrl = responseUrlOverride ?? mintResponseUrl(this.ctx, message.channel, userId, origin).url;
     const triggerId = mintTrigger(this.ctx, userId);
     const payload = messageBlockActionsPayload(this.ctx, {
-      userId, message, action, values: buildStateValues(message.blocks), responseUrl, triggerId,
+      userId,
+      message,
+      action,
+      values: buildStateValues(message.blocks),
+      responseUrl,
+      triggerId,
     });
     const ack = await this.deliver('interactive', payload);
     return { ...ack, responseUrl, triggerId };
@@ -175,7 +200,11 @@ export class InboundSender {
   /** Operates an element inside a modal or Home tab (block_actions with a view container). */
   async clickInView(input: ViewClickInput): Promise<InteractionAck> {
     const record = input.viewId === undefined ? this.openRecord(input.userId, undefined) : this.openRecord(input.userId, input.viewId);
-    const located = this.locate(record.view.blocks, { actionId: input.actionId, blockId: input.blockId, value: input.value }, `view ${record.view.id}`);
+    const located = this.locate(
+      record.view.blocks,
+      { actionId: input.actionId, blockId: input.blockId, value: input.value },
+      `view ${record.view.id}`,
+    );
     const choice = input.input ?? (located.element.type === 'button' ? undefined : input.value);
     const values = buildStateValues(record.view.blocks, input.inputs ?? {}, input.values ?? {});
     const triggerId = mintTrigger(this.ctx, input.userId);
@@ -189,21 +218,48 @@ export class InboundSender {
   async sendBlockAction(input: BlockActionInput): Promise<InteractionAck> {
     const value = input.selectedOption?.value ?? input.value;
     if (input.container.type === 'view') {
-      return this.clickInView({ userId: input.userId, viewId: input.container.viewId, actionId: input.actionId, blockId: input.blockId, value });
+      return this.clickInView({
+        userId: input.userId,
+        viewId: input.container.viewId,
+        actionId: input.actionId,
+        blockId: input.blockId,
+        value,
+      });
     }
     const { channelId, messageTs } = input.container;
     const message = this.ctx.store.findByTs(channelId, messageTs);
     if (message !== undefined && [...interactiveElements(message.blocks)].some((e) => e.actionId === input.actionId)) {
-      return this.clickButton({ userId: input.userId, actionId: input.actionId, blockId: input.blockId, value, message, responseUrl: input.responseUrl });
+      return this.clickButton({
+        userId: input.userId,
+        actionId: input.actionId,
+        blockId: input.blockId,
+        value,
+        message,
+        responseUrl: input.responseUrl,
+      });
     }
     // The message is unknown to the emulator (hand-made scenario): send a plain button click.
     const synthetic: EmulatedMessage = {
-      kind: input.container.isEphemeral === true ? 'ephemeral' : 'channel', channel: channelId, ts: messageTs,
-      user: this.ctx.config.botUserId, recipient: input.userId, text: '', blocks: [], attachments: undefined,
-      threadTs: undefined, metadata: undefined, files: [], source: 'chat.postMessage', deleted: false, revisions: [],
+      kind: input.container.isEphemeral === true ? 'ephemeral' : 'channel',
+      channel: channelId,
+      ts: messageTs,
+      user: this.ctx.config.botUserId,
+      recipient: input.userId,
+      text: '',
+      blocks: [],
+      attachments: undefined,
+      threadTs: undefined,
+      metadata: undefined,
+      files: [],
+      source: 'chat.postMessage',
+      deleted: false,
+      revisions: [],
     };
     const action: JsonObject = {
-      type: 'button', action_id: input.actionId, block_id: input.blockId ?? '', action_ts: this.ctx.ids.actionTs(),
+      type: 'button',
+      action_id: input.actionId,
+      block_id: input.blockId ?? '',
+      action_ts: this.ctx.ids.actionTs(),
       text: { type: 'plain_text', text: input.actionId, emoji: true },
     };
     if (value !== undefined) action.value = value;
@@ -240,7 +296,12 @@ export class InboundSender {
     if (isCleared) this.ctx.store.clearStack(input.userId);
     else this.ctx.store.closeView(record.view.id);
     if (!record.view.notify_on_close) return undefined;
-    const payload = viewClosedPayload(this.ctx, { userId: input.userId, view: record.view, values: buildStateValues(record.view.blocks), isCleared });
+    const payload = viewClosedPayload(this.ctx, {
+      userId: input.userId,
+      view: record.view,
+      values: buildStateValues(record.view.blocks),
+      isCleared,
+    });
     return this.deliver('interactive', payload);
   }
 

@@ -125,7 +125,12 @@ export function viewClosedPayload(
   input: { userId: string; view: SlackView; values: StateValues; isCleared: boolean },
 ): JsonObject {
   const base = interactiveBase(ctx, 'view_closed', input.userId);
-  return { ...base, user: { id: input.userId, name: ctx.store.userName(input.userId), team_id: ctx.config.teamId }, view: viewJson(input.view, input.values), is_cleared: input.isCleared };
+  return {
+    ...base,
+    user: { id: input.userId, name: ctx.store.userName(input.userId), team_id: ctx.config.teamId },
+    view: viewJson(input.view, input.values),
+    is_cleared: input.isCleared,
+  };
 }
 
 /** Events API envelope; the same object is the Socket Mode events_api payload. */

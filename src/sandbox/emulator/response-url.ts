@@ -37,7 +37,12 @@ interface Answer {
 }
 
 /** Applies a message body (from respond() or a command ack) the way Slack would. */
-export function applyResponseMessage(ctx: EmulatorContext, record: ResponseUrlRecord, body: JsonObject, via: 'response_url' | 'command_ack'): Answer {
+export function applyResponseMessage(
+  ctx: EmulatorContext,
+  record: ResponseUrlRecord,
+  body: JsonObject,
+  via: 'response_url' | 'command_ack',
+): Answer {
   const store = ctx.store;
   const original = record.origin === undefined ? undefined : store.findMessage(record.origin);
   if (body.delete_original === true || body.delete_original === 'true') {
@@ -51,7 +56,9 @@ export function applyResponseMessage(ctx: EmulatorContext, record: ResponseUrlRe
   const checked = messageContent(body, 40_000, ctx.ids);
   if (!checked.ok) {
     const error = String(checked.response.error);
-    store.problem(`${via} ${record.id}: Slack would reject this message (${error}) ${JSON.stringify(checked.response.response_metadata ?? '')}`);
+    store.problem(
+      `${via} ${record.id}: Slack would reject this message (${error}) ${JSON.stringify(checked.response.response_metadata ?? '')}`,
+    );
     return { status: 400, text: error };
   }
   const replace = body.replace_original === true || body.replace_original === 'true';
@@ -89,7 +96,13 @@ export async function handleResponseUrl(
   const body: unknown = parsed.ok ? parsed.value : raw;
   const record = ctx.store.responseUrls.get(id);
   const answer = await answerFor(ctx, interceptor, record, body);
-  ctx.store.record(ctx.store.responseUrlPosts, { id, url: record?.url ?? `${ctx.baseUrl()}/response/${id}`, body, status: answer.status, at: ctx.clock.now() });
+  ctx.store.record(ctx.store.responseUrlPosts, {
+    id,
+    url: record?.url ?? `${ctx.baseUrl()}/response/${id}`,
+    body,
+    status: answer.status,
+    at: ctx.clock.now(),
+  });
   sendText(res, answer.status, answer.text, answer.headers);
 }
 

@@ -53,12 +53,14 @@ export class SocketModeServer {
       this.all.delete(ws);
       this.dropLive(ws);
     });
-    ws.send(JSON.stringify({
-      type: 'hello',
-      num_connections: this.live.length,
-      debug_info: { host: 'slack-emulator', build_number: 1, approximate_connection_time: 18060 },
-      connection_info: { app_id: this.ctx.config.appId },
-    }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.live.length,
+        debug_info: { host: 'slack-emulator', build_number: 1, approximate_connection_time: 18060 },
+        connection_info: { app_id: this.ctx.config.appId },
+      }),
+    );
   }
 
   private dropLive(ws: WebSocket): void {
@@ -95,7 +97,8 @@ export class SocketModeServer {
     for (;;) {
       const ws = this.live.at(-1);
       if (ws !== undefined && ws.readyState === ws.OPEN) return ws;
-      if (Date.now() > deadline) throw new Error(`no Socket Mode connection within ${timeoutMs} ms (did the app start with socketMode: true?)`);
+      if (Date.now() > deadline)
+        throw new Error(`no Socket Mode connection within ${timeoutMs} ms (did the app start with socketMode: true?)`);
       await sleep(10);
     }
   }

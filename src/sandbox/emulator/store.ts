@@ -1,7 +1,15 @@
 import type { JsonObject } from './json.js';
 import type {
-  AddChannelInput, AddUserInput, ApiCall, EmulatedChannel, EmulatedMessage, EmulatedUser, LateAck,
-  MessageSource, ResponseUrlPost, SlackView,
+  AddChannelInput,
+  AddUserInput,
+  ApiCall,
+  EmulatedChannel,
+  EmulatedMessage,
+  EmulatedUser,
+  LateAck,
+  MessageSource,
+  ResponseUrlPost,
+  SlackView,
 } from './types.js';
 import type { IdMinter } from './ids.js';
 
@@ -227,7 +235,10 @@ export class Store {
     if (record === undefined) return;
     record.open = false;
     const stack = this.stacks.get(record.userId) ?? [];
-    this.stacks.set(record.userId, stack.filter((id) => id !== viewId));
+    this.stacks.set(
+      record.userId,
+      stack.filter((id) => id !== viewId),
+    );
   }
 
   clearStack(userId: string): void {

@@ -82,12 +82,7 @@ export interface EmulatedChannel {
   imUser: string | undefined;
 }
 
-export type MessageSource =
-  | 'chat.postMessage'
-  | 'chat.postEphemeral'
-  | 'response_url'
-  | 'command_ack'
-  | 'files.completeUploadExternal';
+export type MessageSource = 'chat.postMessage' | 'chat.postEphemeral' | 'response_url' | 'command_ack' | 'files.completeUploadExternal';
 
 export interface MessageRevision {
   text: string;

@@ -116,7 +116,12 @@ export async function handleUpload(
   }
   const fileId = ctx.store.uploads.get(uploadId);
   const file = fileId === undefined ? undefined : ctx.store.files.get(fileId);
-  const args: JsonObject = { file_id: fileId ?? null, filename: file?.filename ?? null, content: bytes.toString('utf8'), size: bytes.length };
+  const args: JsonObject = {
+    file_id: fileId ?? null,
+    filename: file?.filename ?? null,
+    content: bytes.toString('utf8'),
+    size: bytes.length,
+  };
   const record = (status: number, response: unknown): void => {
     ctx.store.record(ctx.store.calls, { method: 'upload', args, response, status, at: ctx.clock.now() });
   };

@@ -25,7 +25,11 @@ const page = {
 async function post(path, body) {
   let response;
   try {
-    response = await fetch(`/sandbox/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    response = await fetch(`/sandbox/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   } catch {
     toast('The sandbox is not reachable. Is the app still running?');
     return undefined;
@@ -118,7 +122,12 @@ function render() {
 
 function conversationLink(id, label, prefix) {
   const current = page.conversation === id;
-  const link = el('a', { href: `#as=${page.as}&c=${id}`, class: `sidebar-link${current ? ' current' : ''}`, 'aria-current': current ? 'page' : undefined }, prefix === undefined ? undefined : el('span', { class: 'prefix', 'aria-hidden': 'true', text: prefix }), label);
+  const link = el(
+    'a',
+    { href: `#as=${page.as}&c=${id}`, class: `sidebar-link${current ? ' current' : ''}`, 'aria-current': current ? 'page' : undefined },
+    prefix === undefined ? undefined : el('span', { class: 'prefix', 'aria-hidden': 'true', text: prefix }),
+    label,
+  );
   link.addEventListener('click', (event) => {
     event.preventDefault();
     go(id);
@@ -171,14 +180,22 @@ function fileCard(file) {
       'div',
       { class: 'file-meta' },
       el('span', { class: 'file-name', text: file.title || file.filename }),
-      el('span', { class: 'file-size' }, `${file.size} bytes · `, el('a', { class: 'file-download', href, download: file.filename, text: `Download ${file.filename}` })),
+      el(
+        'span',
+        { class: 'file-size' },
+        `${file.size} bytes · `,
+        el('a', { class: 'file-download', href, download: file.filename, text: `Download ${file.filename}` }),
+      ),
     ),
   );
 }
 
 function renderMessage(message) {
   const surface = messageSurface(message);
-  const content = message.blocks.length > 0 ? renderBlocks(message.blocks, surface) : el('div', { class: 'bk-text' }, renderMrkdwn(message.text, surface.ctx));
+  const content =
+    message.blocks.length > 0
+      ? renderBlocks(message.blocks, surface)
+      : el('div', { class: 'bk-text' }, renderMrkdwn(message.text, surface.ctx));
   return el(
     'li',
     { class: `message${message.ephemeral ? ' ephemeral' : ''}` },
@@ -186,8 +203,17 @@ function renderMessage(message) {
     el(
       'div',
       { class: 'message-body' },
-      el('div', { class: 'message-meta' }, el('span', { class: 'author', text: page.state.botName }), el('span', { class: 'app-badge', text: 'APP' }), el('span', { class: 'time', text: timeOf(message.ts) }), message.edited ? el('span', { class: 'edited', text: '(edited)' }) : undefined),
-      message.ephemeral ? el('p', { class: 'only-you' }, el('span', { 'aria-hidden': 'true', text: '👁 ' }), 'Only visible to you') : undefined,
+      el(
+        'div',
+        { class: 'message-meta' },
+        el('span', { class: 'author', text: page.state.botName }),
+        el('span', { class: 'app-badge', text: 'APP' }),
+        el('span', { class: 'time', text: timeOf(message.ts) }),
+        message.edited ? el('span', { class: 'edited', text: '(edited)' }) : undefined,
+      ),
+      message.ephemeral
+        ? el('p', { class: 'only-you' }, el('span', { 'aria-hidden': 'true', text: '👁 ' }), 'Only visible to you')
+        : undefined,
       content,
       ...message.files.map(fileCard),
     ),
@@ -217,7 +243,8 @@ function renderMessages() {
     node.dataset.signature = signature;
     return node;
   });
-  if (wanted.length === 0) wanted.push(list.querySelector('li.empty') ?? el('li', { class: 'empty', text: 'No messages yet. Type /accesskey help below.' }));
+  if (wanted.length === 0)
+    wanted.push(list.querySelector('li.empty') ?? el('li', { class: 'empty', text: 'No messages yet. Type /accesskey help below.' }));
   let added = false;
   wanted.forEach((node, index) => {
     if (list.children[index] === node) return;
@@ -263,7 +290,12 @@ function renderHome() {
   if (section.dataset.signature === signature) return;
   section.dataset.signature = signature;
   const before = readForm(section);
-  const surface = { id: `v${home.id}`, ctx: ctx(), confirm, onAction: (gesture) => act({ type: 'view', viewId: home.id }, gesture, readForm(section)) };
+  const surface = {
+    id: `v${home.id}`,
+    ctx: ctx(),
+    confirm,
+    onAction: (gesture) => act({ type: 'view', viewId: home.id }, gesture, readForm(section)),
+  };
   section.replaceChildren(renderBlocks(home.blocks, surface));
   restoreForm(section, before);
   refocus(focusKey);
@@ -300,13 +332,25 @@ function renderModal() {
   if (!sameView) closeModalElement();
 
   const titleId = `modal-title-${top.id}`;
-  const surface = { id: `v${top.id}`, ctx: ctx(), errors: top.errors ?? undefined, confirm, onAction: (gesture) => act({ type: 'view', viewId: top.id }, gesture, readForm(body)) };
+  const surface = {
+    id: `v${top.id}`,
+    ctx: ctx(),
+    errors: top.errors ?? undefined,
+    confirm,
+    onAction: (gesture) => act({ type: 'view', viewId: top.id }, gesture, readForm(body)),
+  };
   const body = el('div', { class: 'modal-body' }, renderBlocks(top.blocks, surface));
   restoreForm(body, before);
   const submit = top.submit === null ? undefined : el('button', { type: 'submit', class: 'bk-button primary', text: top.submit.text });
   const closeText = top.close?.text ?? 'Cancel';
   const cancel = el('button', { type: 'button', class: 'bk-button', text: closeText });
-  const form = el('form', { class: 'modal-form', novalidate: true }, el('header', { class: 'modal-header' }, el('h2', { id: titleId, text: top.title?.text ?? '' })), body, el('footer', { class: 'modal-footer' }, cancel, submit));
+  const form = el(
+    'form',
+    { class: 'modal-form', novalidate: true },
+    el('header', { class: 'modal-header' }, el('h2', { id: titleId, text: top.title?.text ?? '' })),
+    body,
+    el('footer', { class: 'modal-footer' }, cancel, submit),
+  );
 
   let dialog = sameView ? page.modal.dialog : undefined;
   if (dialog === undefined) {
@@ -338,7 +382,9 @@ function renderModal() {
   const invalid = body.querySelector('[aria-invalid="true"]');
   if (invalid !== null) invalid.focus();
   else if (focusIds !== undefined) {
-    const again = [...body.querySelectorAll('[data-action-id]')].find((n) => n.dataset.blockId === focusIds[0] && n.dataset.actionId === focusIds[1]);
+    const again = [...body.querySelectorAll('[data-action-id]')].find(
+      (n) => n.dataset.blockId === focusIds[0] && n.dataset.actionId === focusIds[1],
+    );
     (again?.matches('input, select, textarea') ? again : again?.querySelector('input'))?.focus();
   }
 }
@@ -354,13 +400,21 @@ async function dismiss(record, viewId) {
 function confirm(object) {
   return new Promise((resolve) => {
     const titleId = `confirm-${Math.random().toString(36).slice(2)}`;
-    const yes = el('button', { type: 'button', class: `bk-button ${object.style === 'danger' ? 'danger' : 'primary'}`, text: object.confirm?.text ?? 'Yes' });
+    const yes = el('button', {
+      type: 'button',
+      class: `bk-button ${object.style === 'danger' ? 'danger' : 'primary'}`,
+      text: object.confirm?.text ?? 'Yes',
+    });
     const no = el('button', { type: 'button', class: 'bk-button', text: object.deny?.text ?? 'Cancel' });
     const dialog = el(
       'dialog',
       { class: 'modal confirm', 'aria-labelledby': titleId },
       el('header', { class: 'modal-header' }, el('h2', { id: titleId, text: object.title?.text ?? 'Are you sure?' })),
-      el('div', { class: 'modal-body' }, el('div', { class: 'bk-text' }, object.text?.type === 'mrkdwn' ? renderMrkdwn(object.text.text, ctx()) : object.text?.text ?? '')),
+      el(
+        'div',
+        { class: 'modal-body' },
+        el('div', { class: 'bk-text' }, object.text?.type === 'mrkdwn' ? renderMrkdwn(object.text.text, ctx()) : (object.text?.text ?? '')),
+      ),
       el('footer', { class: 'modal-footer' }, no, yes),
     );
     const opener = document.activeElement;
@@ -385,7 +439,15 @@ function confirm(object) {
 // ---- gestures -----------------------------------------------------------------------------------
 
 async function act(container, gesture, form) {
-  await post('action', { as: page.as, container, blockId: gesture.blockId, actionId: gesture.actionId, value: gesture.value, input: gesture.input, form });
+  await post('action', {
+    as: page.as,
+    container,
+    blockId: gesture.blockId,
+    actionId: gesture.actionId,
+    value: gesture.value,
+    input: gesture.input,
+    form,
+  });
   refresh();
 }
 
@@ -447,7 +509,12 @@ function wire() {
     const everything = page.state?.resetClears === 'everything';
     const sure = await confirm({
       title: { type: 'plain_text', text: 'Reset the sandbox?' },
-      text: { type: 'mrkdwn', text: everything ? 'Every key, role, request and message is deleted, and the app restarts with an empty database.' : 'Every message is cleared. The database (DATABASE_URL) is kept.' },
+      text: {
+        type: 'mrkdwn',
+        text: everything
+          ? 'Every key, role, request and message is deleted, and the app restarts with an empty database.'
+          : 'Every message is cleared. The database (DATABASE_URL) is kept.',
+      },
       confirm: { type: 'plain_text', text: 'Reset' },
       deny: { type: 'plain_text', text: 'Cancel' },
       style: 'danger',

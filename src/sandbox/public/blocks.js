@@ -88,7 +88,15 @@ function button(element, block, surface) {
 
 function overflow(element, block, surface) {
   const menuId = uid('menu');
-  const trigger = el('button', { type: 'button', class: 'bk-overflow', 'aria-haspopup': 'menu', 'aria-expanded': 'false', 'aria-controls': menuId, 'aria-label': 'More actions', text: '⋮' });
+  const trigger = el('button', {
+    type: 'button',
+    class: 'bk-overflow',
+    'aria-haspopup': 'menu',
+    'aria-expanded': 'false',
+    'aria-controls': menuId,
+    'aria-label': 'More actions',
+    text: '⋮',
+  });
   trigger.dataset.focusKey = `${surface.id}|${block.block_id}|${element.action_id}|overflow`;
   const menu = el('ul', { class: 'bk-menu', role: 'menu', id: menuId, hidden: true });
   const close = (refocus) => {
@@ -162,7 +170,12 @@ function select(element, block, surface, labelId, multiple) {
   const read = () => (multiple ? [...node.selectedOptions].map((o) => o.value) : node.value === '' ? null : node.value);
   tag(node, block.block_id, element.action_id, read, write);
   if (dispatches(block)) {
-    node.addEventListener('change', () => surface.onAction({ blockId: block.block_id, actionId: element.action_id, value: multiple ? undefined : read() ?? undefined, input: read() }, node));
+    node.addEventListener('change', () =>
+      surface.onAction(
+        { blockId: block.block_id, actionId: element.action_id, value: multiple ? undefined : (read() ?? undefined), input: read() },
+        node,
+      ),
+    );
   }
   return node;
 }
@@ -175,7 +188,10 @@ function choiceGroup(element, block, surface, labelText, kind) {
   const inputs = (element.options ?? []).map((option) => {
     const id = uid('opt');
     const input = el('input', { type: kind, id, name, value: option.value, checked: initial.includes(option.value) });
-    const description = option.description === undefined ? undefined : el('span', { class: 'bk-option-description' }, renderText(option.description, surface.ctx));
+    const description =
+      option.description === undefined
+        ? undefined
+        : el('span', { class: 'bk-option-description' }, renderText(option.description, surface.ctx));
     const label = el('label', { for: id }, el('span', { class: 'bk-option-text' }, renderText(option.text, surface.ctx)));
     if (description !== undefined) {
       description.id = uid('desc');
@@ -194,7 +210,17 @@ function choiceGroup(element, block, surface, labelText, kind) {
   };
   tag(group, block.block_id, element.action_id, read, write);
   if (dispatches(block)) {
-    group.addEventListener('change', () => surface.onAction({ blockId: block.block_id, actionId: element.action_id, value: kind === 'radio' ? read() ?? undefined : undefined, input: read() }, group));
+    group.addEventListener('change', () =>
+      surface.onAction(
+        {
+          blockId: block.block_id,
+          actionId: element.action_id,
+          value: kind === 'radio' ? (read() ?? undefined) : undefined,
+          input: read(),
+        },
+        group,
+      ),
+    );
   }
   return group;
 }
@@ -209,10 +235,17 @@ function textual(element, block, surface, id, describedBy) {
   if (element.placeholder !== undefined) node.placeholder = renderPlain(element.placeholder);
   if (describedBy !== undefined) node.setAttribute('aria-describedby', describedBy);
   node.value = element.initial_value ?? '';
-  tag(node, block.block_id, element.action_id, () => (node.value === '' ? null : node.value), (v) => (node.value = v ?? ''));
+  tag(
+    node,
+    block.block_id,
+    element.action_id,
+    () => (node.value === '' ? null : node.value),
+    (v) => (node.value = v ?? ''),
+  );
   if (block.type === 'input' && block.dispatch_action === true) {
     node.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !multiline) surface.onAction({ blockId: block.block_id, actionId: element.action_id, input: node.value }, node);
+      if (event.key === 'Enter' && !multiline)
+        surface.onAction({ blockId: block.block_id, actionId: element.action_id, input: node.value }, node);
     });
   }
   return node;
@@ -231,13 +264,16 @@ function picker(element, block, surface, id, describedBy) {
   };
   tag(node, block.block_id, element.action_id, read, write);
   if (id === undefined) node.setAttribute('aria-label', renderPlain(element.placeholder) || 'Pick a date');
-  if (dispatches(block)) node.addEventListener('change', () => surface.onAction({ blockId: block.block_id, actionId: element.action_id, input: read() }, node));
+  if (dispatches(block))
+    node.addEventListener('change', () => surface.onAction({ blockId: block.block_id, actionId: element.action_id, input: read() }, node));
   return node;
 }
 
 function peopleSelect(element, block, surface, labelId) {
   const isUsers = element.type.includes('user');
-  const options = isUsers ? surface.ctx.people.map((p) => ({ value: p.id, text: { type: 'plain_text', text: p.realName } })) : surface.ctx.channels.map((c) => ({ value: c.id, text: { type: 'plain_text', text: `#${c.name}` } }));
+  const options = isUsers
+    ? surface.ctx.people.map((p) => ({ value: p.id, text: { type: 'plain_text', text: p.realName } }))
+    : surface.ctx.channels.map((c) => ({ value: c.id, text: { type: 'plain_text', text: `#${c.name}` } }));
   return select({ ...element, options }, block, surface, labelId, element.type.startsWith('multi_'));
 }
 
@@ -289,9 +325,12 @@ function section(block, surface) {
   const body = el('div', { class: 'bk-section-body' });
   if (block.text !== undefined) body.append(el('div', { class: 'bk-text' }, renderText(block.text, surface.ctx)));
   if (Array.isArray(block.fields)) {
-    body.append(el('div', { class: 'bk-fields' }, ...block.fields.map((f) => el('div', { class: 'bk-field' }, renderText(f, surface.ctx)))));
+    body.append(
+      el('div', { class: 'bk-fields' }, ...block.fields.map((f) => el('div', { class: 'bk-field' }, renderText(f, surface.ctx)))),
+    );
   }
-  const accessory = block.accessory === undefined ? undefined : el('div', { class: 'bk-accessory' }, renderElement(block.accessory, block, surface));
+  const accessory =
+    block.accessory === undefined ? undefined : el('div', { class: 'bk-accessory' }, renderElement(block.accessory, block, surface));
   return el('div', { class: 'bk-block bk-section' }, body, accessory);
 }
 
@@ -305,8 +344,18 @@ function input(block, surface) {
   const labelText = renderPlain(block.label);
   const grouped = ['radio_buttons', 'checkboxes'].includes(block.element?.type);
   const label = grouped
-    ? el('div', { class: 'bk-label', id: labelId, 'aria-hidden': 'true' }, labelText, block.optional ? el('span', { class: 'bk-optional', text: ' (optional)' }) : undefined)
-    : el('label', { class: 'bk-label', id: labelId, for: forId }, labelText, block.optional ? el('span', { class: 'bk-optional', 'aria-hidden': 'true', text: ' (optional)' }) : undefined);
+    ? el(
+        'div',
+        { class: 'bk-label', id: labelId, 'aria-hidden': 'true' },
+        labelText,
+        block.optional ? el('span', { class: 'bk-optional', text: ' (optional)' }) : undefined,
+      )
+    : el(
+        'label',
+        { class: 'bk-label', id: labelId, for: forId },
+        labelText,
+        block.optional ? el('span', { class: 'bk-optional', 'aria-hidden': 'true', text: ' (optional)' }) : undefined,
+      );
   const element = renderElement(block.element, block, surface, { forId, labelId, text: labelText, describedBy });
   if (error !== undefined) {
     const target = element.matches('input, textarea, select') ? element : element.querySelector('input');
@@ -339,7 +388,11 @@ export function renderBlocks(blocks, surface) {
         break;
       case 'context':
         root.append(
-          el('div', { class: 'bk-block bk-context' }, ...(block.elements ?? []).map((e) => (e.type === 'image' ? imageElement(e) : el('span', {}, renderText(e, surface.ctx))))),
+          el(
+            'div',
+            { class: 'bk-block bk-context' },
+            ...(block.elements ?? []).map((e) => (e.type === 'image' ? imageElement(e) : el('span', {}, renderText(e, surface.ctx)))),
+          ),
         );
         break;
       case 'actions':
@@ -349,7 +402,14 @@ export function renderBlocks(blocks, surface) {
         root.append(input(block, surface));
         break;
       case 'image':
-        root.append(el('figure', { class: 'bk-block bk-image' }, el('img', { src: block.image_url, alt: block.alt_text ?? '' }), block.title ? el('figcaption', { text: renderPlain(block.title) }) : undefined));
+        root.append(
+          el(
+            'figure',
+            { class: 'bk-block bk-image' },
+            el('img', { src: block.image_url, alt: block.alt_text ?? '' }),
+            block.title ? el('figcaption', { text: renderPlain(block.title) }) : undefined,
+          ),
+        );
         break;
       default:
         root.append(el('div', { class: 'bk-block bk-unsupported', text: `[${block.type} block is not shown in the sandbox]` }));

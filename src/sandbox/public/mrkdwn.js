@@ -3,12 +3,40 @@
 // <#C…> as channel names, <!date^…> in the browser's local time, and the :emoji: the app uses.
 
 const EMOJI = {
-  arrow_forward: '▶️', arrows_counterclockwise: '🔄', calendar: '📅', double_vertical_bar: '⏸️',
-  electric_plug: '🔌', hourglass: '⌛', hourglass_flowing_sand: '⏳', incoming_envelope: '📨', key: '🔑',
-  large_green_circle: '🟢', memo: '📝', no_entry: '⛔', page_facing_up: '📄', red_circle: '🔴', scroll: '📜',
-  warning: '⚠️', wastebasket: '🗑️', white_check_mark: '✅', white_circle: '⚪', lock: '🔒', tada: '🎉',
-  x: '❌', information_source: 'ℹ️', bell: '🔔', clock3: '🕒', shield: '🛡️', eyes: '👀', wave: '👋',
-  rotating_light: '🚨', zzz: '💤', scales: '⚖️', pushpin: '📌', no_entry_sign: '🚫', put_litter_in_its_place: '🚮',
+  arrow_forward: '▶️',
+  arrows_counterclockwise: '🔄',
+  calendar: '📅',
+  double_vertical_bar: '⏸️',
+  electric_plug: '🔌',
+  hourglass: '⌛',
+  hourglass_flowing_sand: '⏳',
+  incoming_envelope: '📨',
+  key: '🔑',
+  large_green_circle: '🟢',
+  memo: '📝',
+  no_entry: '⛔',
+  page_facing_up: '📄',
+  red_circle: '🔴',
+  scroll: '📜',
+  warning: '⚠️',
+  wastebasket: '🗑️',
+  white_check_mark: '✅',
+  white_circle: '⚪',
+  lock: '🔒',
+  tada: '🎉',
+  x: '❌',
+  information_source: 'ℹ️',
+  bell: '🔔',
+  clock3: '🕒',
+  shield: '🛡️',
+  eyes: '👀',
+  wave: '👋',
+  rotating_light: '🚨',
+  zzz: '💤',
+  scales: '⚖️',
+  pushpin: '📌',
+  no_entry_sign: '🚫',
+  put_litter_in_its_place: '🚮',
 };
 
 /** Slack escapes exactly these three in text. */
@@ -42,7 +70,14 @@ function relativeDay(date) {
 
 function ago(date) {
   const seconds = Math.round((date.getTime() - Date.now()) / 1000);
-  const units = [['year', 31536000], ['month', 2592000], ['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
+  const units = [
+    ['year', 31536000],
+    ['month', 2592000],
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+    ['second', 1],
+  ];
   const format = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
   for (const [unit, size] of units) {
     if (Math.abs(seconds) >= size || unit === 'second') return format.format(Math.round(seconds / size), unit);
@@ -115,7 +150,10 @@ function specialToken(inner, ctx) {
   if (inner.startsWith('!')) {
     const span = document.createElement('span');
     span.className = 'mention';
-    span.textContent = `@${inner.slice(1).split('|')[0].replace(/^subteam\^/, '')}`;
+    span.textContent = `@${inner
+      .slice(1)
+      .split('|')[0]
+      .replace(/^subteam\^/, '')}`;
     return span;
   }
   const [url, label] = inner.split('|');
@@ -162,7 +200,8 @@ function emphasis(text, atoms) {
     const c = char === '*' ? '\\*' : char;
     const re = new RegExp(`(^|[^A-Za-z0-9${c}])${c}([^${c}\\n]*[^${c}\\s\\n])${c}(?=$|[^A-Za-z0-9${c}])`);
     const match = re.exec(text);
-    if (match !== null && match[2].trim() !== '' && !/^\s/.test(match[2]) && (best === undefined || match.index < best.match.index)) best = { match, tag };
+    if (match !== null && match[2].trim() !== '' && !/^\s/.test(match[2]) && (best === undefined || match.index < best.match.index))
+      best = { match, tag };
   }
   if (best === undefined) return plainWithAtoms(text, atoms);
   const { match, tag } = best;

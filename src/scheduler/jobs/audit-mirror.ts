@@ -74,7 +74,13 @@ export function createAuditMirror(input: AuditMirrorInput): AuditMirror {
     const park = attempts >= tuning.maxAttempts;
     const retryAt = park ? null : new Date(input.now().getTime() + (retryNow ? 0 : backoffDelay(tuning.retryDelaysMs, attempts)));
     await outbox.recordFailure(item.seq, { error, retryAt });
-    if (park) logger.error('ALERT audit record parked: it will not reach the security channel without an operator', { alert: 'audit_record_parked', seq: item.seq, attempts, error });
+    if (park)
+      logger.error('ALERT audit record parked: it will not reach the security channel without an operator', {
+        alert: 'audit_record_parked',
+        seq: item.seq,
+        attempts,
+        error,
+      });
     else logger.warn('audit record not posted; will retry', { seq: item.seq, attempts, error });
   }
 
@@ -85,7 +91,13 @@ export function createAuditMirror(input: AuditMirrorInput): AuditMirror {
     const backlog = await outbox.backlog();
     if (backlog.pending === 0 && backlog.parked === 0) return;
     const lagMs = backlog.oldestPendingAt === null ? 0 : Math.max(0, input.now().getTime() - Date.parse(backlog.oldestPendingAt));
-    const fields = { metric: 'audit_mirror_backlog', pending: backlog.pending, parked: backlog.parked, oldestPendingAt: backlog.oldestPendingAt, lagSeconds: Math.round(lagMs / 1000) };
+    const fields = {
+      metric: 'audit_mirror_backlog',
+      pending: backlog.pending,
+      parked: backlog.parked,
+      oldestPendingAt: backlog.oldestPendingAt,
+      lagSeconds: Math.round(lagMs / 1000),
+    };
     if (lagMs > tuning.backlogWarnAfterMs || backlog.parked > 0) logger.warn('audit mirror backlog', fields);
     else logger.info('audit mirror backlog', fields);
   }
@@ -115,7 +127,9 @@ export function createAuditMirror(input: AuditMirrorInput): AuditMirror {
       }
       case 'rate_limited':
         await outbox.release(seqs);
-        logger.warn('audit channel rate limited by Slack; nothing is sent until Retry-After has passed', { retryAfterMs: outcome.retryAfterMs });
+        logger.warn('audit channel rate limited by Slack; nothing is sent until Retry-After has passed', {
+          retryAfterMs: outcome.retryAfterMs,
+        });
         return hold(outcome.retryAfterMs, 'rate_limited');
       case 'unavailable': {
         await outbox.release(seqs);
@@ -126,7 +140,11 @@ export function createAuditMirror(input: AuditMirrorInput): AuditMirror {
       }
       case 'blocked':
         await outbox.release(seqs);
-        if (!blocked) logger.error('ALERT audit mirror stopped: Slack refuses the token or the channel; retrying slowly until an operator fixes it', { alert: 'audit_mirror_blocked', error: outcome.error });
+        if (!blocked)
+          logger.error('ALERT audit mirror stopped: Slack refuses the token or the channel; retrying slowly until an operator fixes it', {
+            alert: 'audit_mirror_blocked',
+            error: outcome.error,
+          });
         blocked = true;
         return hold(tuning.blockedRetryMs, `blocked: ${outcome.error}`);
       case 'rejected':
@@ -143,7 +161,12 @@ export function createAuditMirror(input: AuditMirrorInput): AuditMirror {
       if (held > 0) return held;
       await logBacklog();
       const now = input.now();
-      const claim = await outbox.claim({ now, leaseMs: tuning.leaseMs, maxItems: channel.maxRecordsPerMessage, spacingMs: tuning.spacingMs });
+      const claim = await outbox.claim({
+        now,
+        leaseMs: tuning.leaseMs,
+        maxItems: channel.maxRecordsPerMessage,
+        spacingMs: tuning.spacingMs,
+      });
       switch (claim.kind) {
         case 'idle':
           return tuning.idlePollMs;

@@ -22,15 +22,29 @@ function report(logger: Logger, check: TailCheck, witness: AuditWitness): void {
  * `alert` field and a priority audit record the mirror posts to the security channel), then keeps the
  * witness up to date every minute and once more at shutdown. Resolves to the stop step.
  */
-export async function watchAuditTail(services: Services, witness: AuditWitness, logger: Logger, everyMs = WITNESS_EVERY_MS): Promise<() => Promise<void>> {
+export async function watchAuditTail(
+  services: Services,
+  witness: AuditWitness,
+  logger: Logger,
+  everyMs = WITNESS_EVERY_MS,
+): Promise<() => Promise<void>> {
   const log = logger.child({ job: 'audit-tail' });
   try {
     const first = await services.audit.checkTail(witness);
-    log.info('audit tail witness checked', { witness: witness.where, ok: first.ok, headSeq: first.head.seq, seenSeq: first.seen?.seq ?? null });
+    log.info('audit tail witness checked', {
+      witness: witness.where,
+      ok: first.ok,
+      headSeq: first.head.seq,
+      seenSeq: first.seen?.seq ?? null,
+    });
     report(log, first, witness);
   } catch (error) {
     // An unreadable or unwritable witness must not keep the app from serving; it must be seen, though.
-    log.error('ALERT audit tail witness unavailable: the start-up tail check did not run', { alert: 'audit_witness_unavailable', error, witness: witness.where });
+    log.error('ALERT audit tail witness unavailable: the start-up tail check did not run', {
+      alert: 'audit_witness_unavailable',
+      error,
+      witness: witness.where,
+    });
   }
   let running: Promise<void> = Promise.resolve();
   const advance = () => {

@@ -6,7 +6,6 @@ import type { Repos, Store } from '../../domain/ports.js';
 import { DAY_MS } from '../../domain/time.js';
 import type { Logger } from '../../logger.js';
 
-
 export interface ExpiryCheckInput {
   store: Store;
   /** The app's one clock, so every expiry decision agrees on "now". */
@@ -59,7 +58,14 @@ export async function runExpiryCheck(input: ExpiryCheckInput): Promise<ExpiryChe
   const previous = await store.evaluatedUntil();
   // min(): after the wall clock was set back, cover from the earlier instant rather than leave a gap.
   const fromMs = previous === undefined ? null : Math.min(Date.parse(previous), now.getTime()) - overlapMs;
-  const result: ExpiryCheckResult = { queued: 0, skipped: 0, expired: 0, examined: 0, from: fromMs === null ? null : new Date(fromMs).toISOString(), until: now.toISOString() };
+  const result: ExpiryCheckResult = {
+    queued: 0,
+    skipped: 0,
+    expired: 0,
+    examined: 0,
+    from: fromMs === null ? null : new Date(fromMs).toISOString(),
+    until: now.toISOString(),
+  };
 
   for (const threshold of thresholds) {
     const range = {
@@ -72,7 +78,11 @@ export async function runExpiryCheck(input: ExpiryCheckInput): Promise<ExpiryChe
       const fresh = keys.filter((k) => !seen.has(`${k.id}|${k.expiresAt}`));
       if (fresh.length === 0) {
         // Every key found was handled in this run already: only a concurrent writer can cause that.
-        if (keys.length > 0) input.logger.warn('expiry check: keys stayed unmarked after marking; leaving them to the next run', { threshold: threshold.id, keys: keys.length });
+        if (keys.length > 0)
+          input.logger.warn('expiry check: keys stayed unmarked after marking; leaving them to the next run', {
+            threshold: threshold.id,
+            keys: keys.length,
+          });
         break;
       }
       for (const k of fresh) seen.add(`${k.id}|${k.expiresAt}`);
@@ -107,7 +117,9 @@ async function markBatch(
   });
   const marked = await marks.markedThresholds(keys);
   const wanted: WarningMarker[] = keys.flatMap((key) => {
-    const plan = planWarnings(key, context.now, context.thresholds, marked.get(key.id) ?? new Set(), { staleAfterMs: context.staleAfterMs });
+    const plan = planWarnings(key, context.now, context.thresholds, marked.get(key.id) ?? new Set(), {
+      staleAfterMs: context.staleAfterMs,
+    });
     const base = { keyId: key.id, expiresAt: key.expiresAt, ownerId: key.ownerId, at };
     return [
       ...plan.skip.map(({ threshold, reason }) => ({ ...base, threshold: threshold.id, state: 'skipped' as const, note: reason })),

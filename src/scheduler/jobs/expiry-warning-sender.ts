@@ -53,7 +53,11 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
     const threshold = thresholds.find((t) => t.id === item.threshold);
     if (key === undefined || key.expiresAt === null || threshold === undefined) {
       // Deleted, made never-expiring, or a threshold no longer configured (EXPIRY_WARNING_DAYS changed).
-      await queue.cancel(item.id, key === undefined ? 'key_deleted' : key.expiresAt === null ? 'expiry_changed' : 'threshold_not_configured', now);
+      await queue.cancel(
+        item.id,
+        key === undefined ? 'key_deleted' : key.expiresAt === null ? 'expiry_changed' : 'threshold_not_configured',
+        now,
+      );
       return 'cancelled';
     }
     const cancel = reasonToCancel(item, { expiresAt: key.expiresAt, status: key.status }, now, thresholds);
@@ -78,8 +82,20 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
       case 'rejected': {
         const attempts = item.attempts + 1;
         const park = attempts >= tuning.maxAttempts;
-        await queue.recordFailure(item.id, { error: outcome.error, retryAt: park ? null : new Date(now.getTime() + backoffDelay(tuning.retryDelaysMs, attempts)) }, now);
-        if (park) log.error('ALERT expiry warning parked after repeated refusals', { alert: 'expiry_warning_parked', warning: item.id, keyId: item.keyId, threshold: item.threshold, error: outcome.error, attempts });
+        await queue.recordFailure(
+          item.id,
+          { error: outcome.error, retryAt: park ? null : new Date(now.getTime() + backoffDelay(tuning.retryDelaysMs, attempts)) },
+          now,
+        );
+        if (park)
+          log.error('ALERT expiry warning parked after repeated refusals', {
+            alert: 'expiry_warning_parked',
+            warning: item.id,
+            keyId: item.keyId,
+            threshold: item.threshold,
+            error: outcome.error,
+            attempts,
+          });
         else log.warn('expiry warning refused by Slack; will retry', { warning: item.id, error: outcome.error, attempts });
         return 'failed';
       }

@@ -70,7 +70,16 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
         if (key.lastUsedAt !== null && key.lastUsedAt > n.clockFrom) return { cancel: 'key_used' };
         const role = await store.read.roles.findById(key.roleId);
         const auto = input.staleKeyAutoInactiveAfterMs;
-        return { message: { kind: n.kind, key, roleName: role?.name ?? null, unusedSince: n.clockFrom, autoInactiveAt: auto === undefined ? null : new Date(Date.parse(queuedAt) + auto).toISOString(), now: input.now().toISOString() } };
+        return {
+          message: {
+            kind: n.kind,
+            key,
+            roleName: role?.name ?? null,
+            unusedSince: n.clockFrom,
+            autoInactiveAt: auto === undefined ? null : new Date(Date.parse(queuedAt) + auto).toISOString(),
+            now: input.now().toISOString(),
+          },
+        };
       }
       case 'stale_key.inactivated_dm':
         return { message: { kind: n.kind, ownerId: n.ownerId, keyId: n.keyId, keyName: n.keyName } };
@@ -89,7 +98,15 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
         const key = await store.read.keys.findById(n.keyId);
         if (key === undefined) return { cancel: 'key_deleted' };
         if (key.status !== 'compromised') return { cancel: 'key_no_longer_compromised' };
-        return { message: { kind: n.kind, key, role: await store.read.roles.findById(key.roleId), reporterId: n.reporterId, now: input.now().toISOString() } };
+        return {
+          message: {
+            kind: n.kind,
+            key,
+            role: await store.read.roles.findById(key.roleId),
+            reporterId: n.reporterId,
+            now: input.now().toISOString(),
+          },
+        };
       }
     }
   }
@@ -98,7 +115,18 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
   async function recordFileDeleted(n: Extract<Notification, { kind: 'secret_file.delete' }>, already: boolean): Promise<void> {
     const key = await store.read.keys.findById(n.keyId);
     await store.write((tx) =>
-      appendAudit(tx, { actorId: SYSTEM_ACTOR, action: 'secret_file.deleted', keyId: n.keyId, keyName: key?.name ?? null, ownerId: n.ownerId, details: { fileId: n.fileId, alreadyGone: already } }, input.now()),
+      appendAudit(
+        tx,
+        {
+          actorId: SYSTEM_ACTOR,
+          action: 'secret_file.deleted',
+          keyId: n.keyId,
+          keyName: key?.name ?? null,
+          ownerId: n.ownerId,
+          details: { fileId: n.fileId, alreadyGone: already },
+        },
+        input.now(),
+      ),
     );
   }
 
@@ -107,7 +135,11 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
     const n = item.notification;
     if (n === undefined) {
       await queue.recordFailure(item.id, { error: item.unreadable ?? 'unreadable notification', retryAt: null }, now);
-      log.error('ALERT notification parked: its stored payload is unreadable', { alert: 'notification_parked', notification: item.id, error: item.unreadable });
+      log.error('ALERT notification parked: its stored payload is unreadable', {
+        alert: 'notification_parked',
+        notification: item.id,
+        error: item.unreadable,
+      });
       return 'failed';
     }
     const resolved = await resolve(n, item.createdAt);
@@ -129,14 +161,31 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
       const retryAt = new Date(now.getTime() + backoffDelay(tuning.retryDelaysMs, attempts));
       await queue.recordFailure(item.id, { error: outcome.error, retryAt }, now);
       if (attempts % tuning.maxAttempts === 0) {
-        log.error('ALERT a secret file could not be deleted from Slack; still retrying', { alert: 'secret_file_delete_failing', fileId: n.fileId, keyId: n.keyId, error: outcome.error, attempts });
+        log.error('ALERT a secret file could not be deleted from Slack; still retrying', {
+          alert: 'secret_file_delete_failing',
+          fileId: n.fileId,
+          keyId: n.keyId,
+          error: outcome.error,
+          attempts,
+        });
       } else log.warn('secret file deletion failed; will retry', { fileId: n.fileId, error: outcome.error, attempts });
       if (outcome.kind === 'rejected') return 'failed';
     }
     if (outcome.kind !== 'rejected') return outcome;
     const park = attempts >= tuning.maxAttempts;
-    await queue.recordFailure(item.id, { error: outcome.error, retryAt: park ? null : new Date(now.getTime() + backoffDelay(tuning.retryDelaysMs, attempts)) }, now);
-    if (park) log.error('ALERT notification parked after repeated refusals', { alert: 'notification_parked', notification: item.id, kind: n.kind, error: outcome.error, attempts });
+    await queue.recordFailure(
+      item.id,
+      { error: outcome.error, retryAt: park ? null : new Date(now.getTime() + backoffDelay(tuning.retryDelaysMs, attempts)) },
+      now,
+    );
+    if (park)
+      log.error('ALERT notification parked after repeated refusals', {
+        alert: 'notification_parked',
+        notification: item.id,
+        kind: n.kind,
+        error: outcome.error,
+        attempts,
+      });
     else log.warn('notification refused by Slack; will retry', { notification: item.id, kind: n.kind, error: outcome.error, attempts });
     return 'failed';
   }

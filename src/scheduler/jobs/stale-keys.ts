@@ -56,7 +56,12 @@ export async function runStaleKeyCheck(input: StaleKeyCheckInput): Promise<Stale
         const key = await tx.keys.findById(notice.keyId);
         const clock = await notices.currentClock(notice.keyId);
         // Used, kept, deleted, made inactive or expired since the notice: the notice has done its job.
-        const stillStale = key !== undefined && key.status === 'active' && key.rotatedTo === null && clock === notice.clockFrom && (key.expiresAt === null || Date.parse(key.expiresAt) > at.getTime());
+        const stillStale =
+          key !== undefined &&
+          key.status === 'active' &&
+          key.rotatedTo === null &&
+          clock === notice.clockFrom &&
+          (key.expiresAt === null || Date.parse(key.expiresAt) > at.getTime());
         if (!stillStale) return (await notices.close(notice.id, 'resolved', at.toISOString())) ? 'resolved' : 'raced';
         // Closing the notice is the once-only step: of two replicas, only one gets true and acts.
         if (!(await notices.close(notice.id, 'inactivated', at.toISOString()))) return 'raced';
@@ -64,10 +69,22 @@ export async function runStaleKeyCheck(input: StaleKeyCheckInput): Promise<Stale
         const role = await tx.roles.findById(key.roleId);
         await appendAudit(
           tx,
-          { actorId: SYSTEM_ACTOR, action: 'key.deactivated_as_stale', keyId: key.id, keyName: key.name, ownerId: key.ownerId, roleName: role?.name ?? null, expiresAt: key.expiresAt, details: { unusedSince: notice.clockFrom, noticedAt: notice.noticedAt } },
+          {
+            actorId: SYSTEM_ACTOR,
+            action: 'key.deactivated_as_stale',
+            keyId: key.id,
+            keyName: key.name,
+            ownerId: key.ownerId,
+            roleName: role?.name ?? null,
+            expiresAt: key.expiresAt,
+            details: { unusedSince: notice.clockFrom, noticedAt: notice.noticedAt },
+          },
           at,
         );
-        await tx.notifications.enqueue({ kind: 'stale_key.inactivated_dm', keyId: key.id, ownerId: key.ownerId, keyName: key.name }, at.toISOString());
+        await tx.notifications.enqueue(
+          { kind: 'stale_key.inactivated_dm', keyId: key.id, ownerId: key.ownerId, keyName: key.name },
+          at.toISOString(),
+        );
         return 'inactivated';
       });
       if (outcome === 'inactivated') result.inactivated += 1;

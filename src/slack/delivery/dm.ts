@@ -14,14 +14,28 @@ export async function sendDm(client: WebClient, userId: string, message: Message
 }
 
 /** A file in the user's DM with the bot: the only private way to hand someone a file in Slack. */
-export async function uploadToDm(client: WebClient, userId: string, file: { filename: string; content: string; comment: string }): Promise<string> {
+export async function uploadToDm(
+  client: WebClient,
+  userId: string,
+  file: { filename: string; content: string; comment: string },
+): Promise<string> {
   return (await uploadFileToDm(client, userId, file)).channel;
 }
 
 /** The same, also returning the file's id (so it can be deleted later); undefined if Slack named none. */
-export async function uploadFileToDm(client: WebClient, userId: string, file: { filename: string; content: string; comment: string }): Promise<{ channel: string; fileId: string | undefined }> {
+export async function uploadFileToDm(
+  client: WebClient,
+  userId: string,
+  file: { filename: string; content: string; comment: string },
+): Promise<{ channel: string; fileId: string | undefined }> {
   const channel = await openDm(client, userId);
-  const uploaded = await client.filesUploadV2({ channel_id: channel, filename: file.filename, title: file.filename, content: file.content, initial_comment: file.comment });
+  const uploaded = await client.filesUploadV2({
+    channel_id: channel,
+    filename: file.filename,
+    title: file.filename,
+    content: file.content,
+    initial_comment: file.comment,
+  });
   const fileId = uploaded.files.flatMap((completed) => completed.files ?? []).find((f) => typeof f.id === 'string')?.id;
   return { channel, fileId };
 }

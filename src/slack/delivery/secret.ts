@@ -44,10 +44,11 @@ export function secretCsv(keyId: string, secret: string): string {
   ]);
 }
 
-const settled = (work: Promise<unknown>): Promise<boolean> => work.then(
-  () => true,
-  () => false,
-);
+const settled = (work: Promise<unknown>): Promise<boolean> =>
+  work.then(
+    () => true,
+    () => false,
+  );
 
 /**
  * R6, after the key is committed: one ephemeral message and a CSV in the creator's DM with the bot,
@@ -64,18 +65,34 @@ export async function deliverSecret(input: SecretDeliveryInput): Promise<SecretD
   const confirm = () =>
     (confirmation ??= input.confirmDelivered().then(
       () => undefined,
-      (error: unknown) => log.error('the secret was delivered but could not be recorded; the key stays unusable and the sweep will remove it', { error, alert: 'delivery_not_recorded' }),
+      (error: unknown) =>
+        log.error('the secret was delivered but could not be recorded; the key stays unusable and the sweep will remove it', {
+          error,
+          alert: 'delivery_not_recorded',
+        }),
     ));
 
   let dmChannel: string | undefined;
   const csv = (async () => {
-    const uploaded = await uploadFileToDm(client, userId, { filename: `access-key-${key.id}.csv`, content: secretCsv(key.id, input.secret), comment: csvDmComment(key, input.csvLifetime?.until) });
+    const uploaded = await uploadFileToDm(client, userId, {
+      filename: `access-key-${key.id}.csv`,
+      content: secretCsv(key.id, input.secret),
+      comment: csvDmComment(key, input.csvLifetime?.until),
+    });
     dmChannel = uploaded.channel;
     await confirm();
     if (input.csvLifetime !== undefined) {
       const fileId = uploaded.fileId;
-      if (fileId === undefined) log.error('ALERT the secret CSV was uploaded but Slack named no file id; it cannot be deleted automatically', { alert: 'secret_file_untracked' });
-      else await input.csvLifetime.schedule(fileId).catch((error: unknown) => log.error('ALERT could not queue the secret CSV for deletion', { error, alert: 'secret_file_untracked', fileId }));
+      if (fileId === undefined)
+        log.error('ALERT the secret CSV was uploaded but Slack named no file id; it cannot be deleted automatically', {
+          alert: 'secret_file_untracked',
+        });
+      else
+        await input.csvLifetime
+          .schedule(fileId)
+          .catch((error: unknown) =>
+            log.error('ALERT could not queue the secret CSV for deletion', { error, alert: 'secret_file_untracked', fileId }),
+          );
     }
   })();
   csv.catch((error: unknown) => log.warn('secret CSV could not be delivered', { error }));
@@ -106,7 +123,10 @@ export async function deliverSecret(input: SecretDeliveryInput): Promise<SecretD
   }
   if (csvDelivered && dmChannel !== undefined) {
     await client.chat
-      .postMessage({ channel: dmChannel, text: `The message with the secret of *${escapeText(key.name)}* (\`${key.id}\`) could not be shown, so the CSV above is the only copy. Store it now.` })
+      .postMessage({
+        channel: dmChannel,
+        text: `The message with the secret of *${escapeText(key.name)}* (\`${key.id}\`) could not be shown, so the CSV above is the only copy. Store it now.`,
+      })
       .catch((error: unknown) => log.warn('follow-up DM failed', { error }));
     return 'csv_only';
   }
@@ -118,7 +138,10 @@ export async function deliverSecret(input: SecretDeliveryInput): Promise<SecretD
     log.warn('secret delivered nowhere and the key could not be discarded now; the sweep will remove it', { error });
   }
   const text = `I couldn't deliver the secret of *${escapeText(key.name)}*, so I deleted it again and nothing was kept. ${input.retryHint}`;
-  const told = input.responseUrl !== undefined ? postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', text, blocks: [] }) : client.chat.postMessage({ channel: dmChannel ?? userId, text });
+  const told =
+    input.responseUrl !== undefined
+      ? postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', text, blocks: [] })
+      : client.chat.postMessage({ channel: dmChannel ?? userId, text });
   await Promise.resolve(told).catch((error: unknown) => log.warn('could not tell the user about the failed delivery', { error }));
   return 'none';
 }

@@ -29,7 +29,10 @@ export function parseUserRef(token: string | undefined): string | undefined {
 const sinceDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'Dates look like 2026-01-31.')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'That is not a real date.');
+  .refine(
+    (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+    'That is not a real date.',
+  );
 const pageNumber = z.coerce.number().int('Pages are whole numbers.').min(1, 'Pages start at 1.').max(10_000);
 const maxKeys = z.coerce.number().int().min(1).max(10);
 
@@ -61,7 +64,8 @@ function options(words: string[]): { rest: string[]; since?: string; page: numbe
   return { rest, since, page };
 }
 
-const POLICY_USAGE = 'Use `/accesskey admin role policy <role> max-days <N|off>` or `/accesskey admin role policy <role> expiry-required on|off`.';
+const POLICY_USAGE =
+  'Use `/accesskey admin role policy <role> max-days <N|off>` or `/accesskey admin role policy <role> expiry-required on|off`.';
 const policyDays = z.coerce.number().int().min(1).max(3650);
 
 /** `<role words…> max-days <N|off>` / `<role words…> expiry-required on|off`: the setting is the last two words. */
@@ -73,19 +77,28 @@ function parseRolePolicy(words: string[]): AdminCommand {
   if (setting === 'max-days') {
     if (value === 'off' || value === 'none') return { kind: 'role-policy', role, change: { setting: 'max-days', value: null } };
     const days = policyDays.safeParse(value);
-    return days.success ? { kind: 'role-policy', role, change: { setting: 'max-days', value: days.data } } : { kind: 'invalid', message: 'max-days takes a whole number of days from 1 to 3650, or `off`.' };
+    return days.success
+      ? { kind: 'role-policy', role, change: { setting: 'max-days', value: days.data } }
+      : { kind: 'invalid', message: 'max-days takes a whole number of days from 1 to 3650, or `off`.' };
   }
   if (setting === 'expiry-required') {
-    if (value === 'on' || value === 'off') return { kind: 'role-policy', role, change: { setting: 'expiry-required', value: value === 'on' } };
+    if (value === 'on' || value === 'off')
+      return { kind: 'role-policy', role, change: { setting: 'expiry-required', value: value === 'on' } };
     return { kind: 'invalid', message: 'expiry-required takes `on` or `off`.' };
   }
   return { kind: 'invalid', message: POLICY_USAGE };
 }
 
-const needUser = (usage: string): AdminCommand => ({ kind: 'invalid', message: `Name the user with a mention: \`/accesskey admin ${usage}\`.` });
+const needUser = (usage: string): AdminCommand => ({
+  kind: 'invalid',
+  message: `Name the user with a mention: \`/accesskey admin ${usage}\`.`,
+});
 
 export function parseAdminCommand(text: string): AdminCommand {
-  const words = text.trim().split(/\s+/).filter((w) => w !== '');
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   const [verb = 'help', ...args] = words;
   switch (verb.toLowerCase()) {
     case 'help':
@@ -95,7 +108,11 @@ export function parseAdminCommand(text: string): AdminCommand {
       return userId === undefined || args.length !== 1 ? needUser('grant @user') : { kind: 'grant', userId };
     }
     case 'revoke': {
-      if (args.length !== 1) return { kind: 'invalid', message: 'Use `/accesskey admin revoke @user` (API access) or `/accesskey admin revoke <key ID>` (one key).' };
+      if (args.length !== 1)
+        return {
+          kind: 'invalid',
+          message: 'Use `/accesskey admin revoke @user` (API access) or `/accesskey admin revoke <key ID>` (one key).',
+        };
       const userId = parseUserRef(args[0]);
       return userId === undefined ? { kind: 'revoke-key', key: args[0] ?? '' } : { kind: 'revoke-access', userId };
     }
@@ -115,7 +132,9 @@ export function parseAdminCommand(text: string): AdminCommand {
         case 'policy':
           return parseRolePolicy(rest);
         case 'delete':
-          return rest.length === 0 ? { kind: 'invalid', message: 'Use `/accesskey admin role delete <name>`.' } : { kind: 'role-delete', name: rest.join(' ') };
+          return rest.length === 0
+            ? { kind: 'invalid', message: 'Use `/accesskey admin role delete <name>`.' }
+            : { kind: 'role-delete', name: rest.join(' ') };
         case 'assign':
         case 'remove': {
           const userId = parseUserRef(rest[0]);
@@ -136,7 +155,8 @@ export function parseAdminCommand(text: string): AdminCommand {
     case 'audit': {
       const parsed = options(args);
       if (parsed.error !== undefined) return { kind: 'invalid', message: parsed.error };
-      if (parsed.rest.length > 1) return { kind: 'invalid', message: 'Use `/accesskey admin audit [@user|key ID] [--since YYYY-MM-DD] [--page N]`.' };
+      if (parsed.rest.length > 1)
+        return { kind: 'invalid', message: 'Use `/accesskey admin audit [@user|key ID] [--since YYYY-MM-DD] [--page N]`.' };
       const subject = parsed.rest[0];
       const userId = parseUserRef(subject);
       const base = { kind: 'audit' as const, page: parsed.page, ...(parsed.since === undefined ? {} : { since: parsed.since }) };
@@ -144,7 +164,9 @@ export function parseAdminCommand(text: string): AdminCommand {
       return userId !== undefined ? { ...base, userId } : { ...base, keyId: subject };
     }
     case 'requests':
-      return args.length === 0 ? { kind: 'requests' } : { kind: 'invalid', message: 'Use `/accesskey admin requests` (it takes no options).' };
+      return args.length === 0
+        ? { kind: 'requests' }
+        : { kind: 'invalid', message: 'Use `/accesskey admin requests` (it takes no options).' };
     case 'export-audit': {
       const parsed = options(args);
       if (parsed.error !== undefined) return { kind: 'invalid', message: parsed.error };
@@ -152,7 +174,9 @@ export function parseAdminCommand(text: string): AdminCommand {
       return parsed.since === undefined ? { kind: 'export-audit' } : { kind: 'export-audit', since: parsed.since };
     }
     case 'verify-audit':
-      return args.length === 0 ? { kind: 'verify-audit' } : { kind: 'invalid', message: 'Use `/accesskey admin verify-audit` (no options).' };
+      return args.length === 0
+        ? { kind: 'verify-audit' }
+        : { kind: 'invalid', message: 'Use `/accesskey admin verify-audit` (no options).' };
     default:
       return { kind: 'help', unknown: verb };
   }

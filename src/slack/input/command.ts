@@ -13,11 +13,23 @@ export type ParsedCommand =
   | { kind: 'invalid'; message: string };
 
 const KEY_COMMANDS = ['show', 'extend', 'deactivate', 'activate', 'delete', 'rotate', 'compromised'] as const;
-const ALIASES: Record<string, string> = { ls: 'list', new: 'create', disable: 'deactivate', enable: 'activate', rm: 'delete', remove: 'delete', info: 'show' };
+const ALIASES: Record<string, string> = {
+  ls: 'list',
+  new: 'create',
+  disable: 'deactivate',
+  enable: 'activate',
+  rm: 'delete',
+  remove: 'delete',
+  info: 'show',
+};
 
 /** Slack caps command text far below this; anything longer is not a person typing. */
 const commandText = z.string().max(4000, 'That command is too long.');
-const keyReference = z.string().trim().min(1).max(100, `A key is named by its ID (ak_…) or its name (up to ${KEY_NAME_MAX_CHARS} characters).`);
+const keyReference = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100, `A key is named by its ID (ak_…) or its name (up to ${KEY_NAME_MAX_CHARS} characters).`);
 const freeText = z.string().trim().max(500, 'Keep it under 500 characters.');
 
 export function unescapeSlack(text: string): string {
@@ -72,7 +84,13 @@ export function parseCommand(raw: unknown): ParsedCommand {
       if (keyCommand === undefined) return { kind: 'help', unknown: first };
       const key = keyReference.safeParse(unquote(rest));
       if (!key.success) {
-        return { kind: 'invalid', message: rest === '' ? `Which key? Use \`/accesskey ${keyCommand} <key ID or name>\`, or pick one from \`/accesskey list\`.` : (key.error.issues[0]?.message ?? 'Invalid key.') };
+        return {
+          kind: 'invalid',
+          message:
+            rest === ''
+              ? `Which key? Use \`/accesskey ${keyCommand} <key ID or name>\`, or pick one from \`/accesskey list\`.`
+              : (key.error.issues[0]?.message ?? 'Invalid key.'),
+        };
       }
       return { kind: keyCommand, key: key.data };
     }

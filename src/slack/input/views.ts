@@ -16,7 +16,12 @@ const dateTimeValue = z.object({ selected_date_time: z.number().int().nullish() 
 
 const stateValues = z.record(z.string(), z.record(z.string(), z.unknown()));
 
-function field<T extends z.ZodType>(values: z.infer<typeof stateValues>, blockId: string, actionId: string, schema: T): z.infer<T> | undefined {
+function field<T extends z.ZodType>(
+  values: z.infer<typeof stateValues>,
+  blockId: string,
+  actionId: string,
+  schema: T,
+): z.infer<T> | undefined {
   const parsed = schema.safeParse(values[blockId]?.[actionId]);
   return parsed.success ? parsed.data : undefined;
 }
@@ -31,12 +36,15 @@ export function parseCreateKeyState(raw: unknown, now: Date): Parsed<{ name: str
   const values = stateValues.safeParse(raw);
   if (!values.success) return { ok: false, errors: { [BLOCK.name]: 'The form could not be read. Please open it again.' } };
   const name = field(values.data, BLOCK.name, INPUT.name, textValue)?.value ?? '';
-  const expiryOn = (field(values.data, BLOCK.expiry, INPUT.expiryEnabled, selectedOptions)?.selected_options ?? []).some((o) => o.value === 'on');
+  const expiryOn = (field(values.data, BLOCK.expiry, INPUT.expiryEnabled, selectedOptions)?.selected_options ?? []).some(
+    (o) => o.value === 'on',
+  );
   const at = pickedInstant(values.data);
   const errors: BlockErrors = {};
   if (name.trim() === '') errors[BLOCK.name] = 'Give the key a name.';
   else if ([...name.trim()].length > KEY_NAME_MAX_CHARS) errors[BLOCK.name] = `A key name can be at most ${KEY_NAME_MAX_CHARS} characters.`;
-  if (at !== undefined && !expiryOn) errors[BLOCK.expiryAt] = 'Tick "Set key expiry" to use this date, or clear it for a key that never expires.';
+  if (at !== undefined && !expiryOn)
+    errors[BLOCK.expiryAt] = 'Tick "Set key expiry" to use this date, or clear it for a key that never expires.';
   else if (at !== undefined && at.getTime() <= now.getTime()) errors[BLOCK.expiryAt] = 'The expiry must be in the future.';
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   const expiry: ExpiryChoice = !expiryOn ? { kind: 'never' } : at === undefined ? { kind: 'default' } : { kind: 'at', at };

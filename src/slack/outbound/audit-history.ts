@@ -26,7 +26,11 @@ export function slackMirrorHistory(client: WebClient, channelId: string): Mirror
     const found: MirroredHash[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const result = await client.conversations.history({ channel: channelId, limit: PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) });
+      const result = await client.conversations.history({
+        channel: channelId,
+        limit: PAGE_SIZE,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
       for (const message of (result.messages ?? []) as HistoryMessage[]) {
         const fromBot = (botUser !== undefined && message.user === botUser) || (botId !== undefined && message.bot_id === botId);
         if (fromBot) found.push(...auditHashesInMessage(message));

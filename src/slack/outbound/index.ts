@@ -20,9 +20,14 @@ export interface SlackOutbound {
  * The Slack side of the background workers, one WebClient each: a 429 on the audit channel pauses
  * the mirror only, never the warning DMs or the listeners' calls.
  */
-export function createSlackOutbound(options: { config: Pick<Config, 'slack' | 'auditChannelId'> & Partial<Pick<Config, 'approvalsChannelId'>>; logger: Logger; clientOptions?: Partial<WebClientOptions> }): SlackOutbound {
+export function createSlackOutbound(options: {
+  config: Pick<Config, 'slack' | 'auditChannelId'> & Partial<Pick<Config, 'approvalsChannelId'>>;
+  logger: Logger;
+  clientOptions?: Partial<WebClientOptions>;
+}): SlackOutbound {
   const { config, logger, clientOptions } = options;
-  const client = (name: string) => createBackgroundClient({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger, name, clientOptions });
+  const client = (name: string) =>
+    createBackgroundClient({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger, name, clientOptions });
   return {
     auditChannel: new SlackAuditChannel(client('audit-mirror'), config.auditChannelId),
     warningDm: new SlackWarningDm(client('expiry-warnings')),

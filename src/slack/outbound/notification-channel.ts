@@ -4,7 +4,14 @@ import type { NotificationChannel, NotificationMessage } from '../../domain/noti
 import type { Message } from '../views/blocks.js';
 import { accessRequestCard, decisionDm } from '../views/approvals.js';
 import { keyRow } from '../surfaces.js';
-import { keyReportedCompromisedMessage, keysDeletedByRoleMessage, messageLink, requestReminderMessage, staleKeyInactivatedMessage, staleKeyNoticeMessage } from '../views/notifications.js';
+import {
+  keyReportedCompromisedMessage,
+  keysDeletedByRoleMessage,
+  messageLink,
+  requestReminderMessage,
+  staleKeyInactivatedMessage,
+  staleKeyNoticeMessage,
+} from '../views/notifications.js';
 import { ownerNoticeMessage } from '../views/owner-notice.js';
 import { undeliveredKeyDm } from '../views/undelivered.js';
 import { outcomeOfError } from './outcome.js';
@@ -28,7 +35,13 @@ export class SlackNotificationChannel implements NotificationChannel {
     const opened = await this.client.conversations.open({ users: userId });
     const channel = opened.channel?.id;
     if (channel === undefined) return { kind: 'rejected', error: 'conversations.open returned no channel' };
-    const posted = await this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false });
+    const posted = await this.client.chat.postMessage({
+      channel,
+      text: message.text,
+      blocks: message.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
     return { kind: 'posted', channelId: posted.channel ?? channel, ts: posted.ts ?? '' };
   }
 
@@ -54,9 +67,16 @@ export class SlackNotificationChannel implements NotificationChannel {
         }
         case 'request.reminder': {
           const { request } = message;
-          const link = request.cardChannel !== null && request.cardTs !== null ? await this.permalink(request.cardChannel, request.cardTs) : null;
+          const link =
+            request.cardChannel !== null && request.cardTs !== null ? await this.permalink(request.cardChannel, request.cardTs) : null;
           const reminder = requestReminderMessage(request, message.roleNames, message.ageMs, link);
-          const posted = await this.client.chat.postMessage({ channel: this.approvalsChannelId, text: reminder.text, blocks: reminder.blocks, unfurl_links: false, unfurl_media: false });
+          const posted = await this.client.chat.postMessage({
+            channel: this.approvalsChannelId,
+            text: reminder.text,
+            blocks: reminder.blocks,
+            unfurl_links: false,
+            unfurl_media: false,
+          });
           return { kind: 'posted', channelId: posted.channel ?? this.approvalsChannelId, ts: posted.ts ?? '' };
         }
         case 'keys_deleted.dm':
@@ -75,11 +95,17 @@ export class SlackNotificationChannel implements NotificationChannel {
         case 'undelivered_key.dm':
           return await this.dm(message.notice.ownerId, undeliveredKeyDm(message.notice));
         case 'key_compromised.owner_dm':
-          return await this.dm(message.key.ownerId, keyReportedCompromisedMessage(keyRow(message.key, message.role, new Date(message.now)), message.reporterId));
+          return await this.dm(
+            message.key.ownerId,
+            keyReportedCompromisedMessage(keyRow(message.key, message.role, new Date(message.now)), message.reporterId),
+          );
       }
     } catch (error) {
       if (error instanceof WebAPIPlatformError && GONE_ERRORS.has(error.data.error)) return { kind: 'gone' };
-      return outcomeOfError(error, message.kind === 'request.reminder' || message.kind === 'request.card_update' ? CHANNEL_ERRORS : new Set());
+      return outcomeOfError(
+        error,
+        message.kind === 'request.reminder' || message.kind === 'request.card_update' ? CHANNEL_ERRORS : new Set(),
+      );
     }
   }
 }

@@ -28,7 +28,10 @@ const UNKNOWN_RETRY_AFTER_MS = 30_000;
  * mean "this destination is unusable" for the caller (for the audit channel: channel_not_found,
  * not_in_channel, …) and so block all delivery rather than one message.
  */
-export function outcomeOfError(error: unknown, destinationErrors: ReadonlySet<string> = new Set()): Exclude<DeliveryOutcome, { kind: 'posted' }> {
+export function outcomeOfError(
+  error: unknown,
+  destinationErrors: ReadonlySet<string> = new Set(),
+): Exclude<DeliveryOutcome, { kind: 'posted' }> {
   if (error instanceof WebAPIRateLimitedError) return { kind: 'rate_limited', retryAfterMs: Math.max(0, error.retryAfter) * 1000 };
   if (error instanceof WebAPIPlatformError) {
     const code = error.data.error;

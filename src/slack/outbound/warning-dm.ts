@@ -29,7 +29,13 @@ export class SlackWarningDm implements WarningDm {
     try {
       const channel = await this.dmChannelOf(notice.ownerId);
       if (channel === undefined) return { kind: 'rejected', error: 'conversations.open returned no channel' };
-      const result = await this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false });
+      const result = await this.client.chat.postMessage({
+        channel,
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
       return { kind: 'posted', channelId: result.channel ?? channel, ts: result.ts ?? '' };
     } catch (error) {
       // A user's DM can be refused (user_not_found, cannot_dm_bot): that is this warning's problem only,

@@ -14,7 +14,7 @@ export function adminHelpMessage(prefix?: string): Message {
     '`role assign @user <role>` · `role remove @user <role>` (removal deletes their keys in it; asks first)',
     '`role policy <role> max-days <N|off>` · `role policy <role> expiry-required on|off` — lifetime policy for new and extended keys',
     '`keys [@user] [--page N]` — every key, paged',
-    '`revoke <key ID>` — make anyone\'s key inactive (recorded as a revocation)',
+    "`revoke <key ID>` — make anyone's key inactive (recorded as a revocation)",
     '`audit [@user|key ID] [--since YYYY-MM-DD] [--page N]` — latest audit records',
     '`export-audit [--since YYYY-MM-DD]` — the audit log as CSV in your DM',
     '`requests` — open API-access requests with their age',
@@ -37,9 +37,14 @@ export function rolesMessage(roles: Array<Role & { members: number }>): Message 
 export function impactMessage(impact: DeletionImpact, kind: 'delete' | 'remove', confirmValue: string): Message {
   const role = escapeText(impact.role.name);
   const subject = kind === 'delete' ? `Delete the role *${role}*?` : `Remove *${role}* from ${mention(impact.members[0] ?? '')}?`;
-  const keyLines = impact.keys.slice(0, 40).map((k) => `• *${escapeText(k.name)}* \`${k.id}\` — ${mention(k.ownerId)}, last used ${lastUsedText(k.lastUsedAt)}`);
+  const keyLines = impact.keys
+    .slice(0, 40)
+    .map((k) => `• *${escapeText(k.name)}* \`${k.id}\` — ${mention(k.ownerId)}, last used ${lastUsedText(k.lastUsedAt)}`);
   const more = impact.keys.length > 40 ? `\n…and ${impact.keys.length - 40} more` : '';
-  const keysText = impact.keys.length === 0 ? 'No keys are tied to it.' : `These ${impact.keys.length} key(s) will be *deleted*; integrations using them stop working:\n${keyLines.join('\n')}${more}`;
+  const keysText =
+    impact.keys.length === 0
+      ? 'No keys are tied to it.'
+      : `These ${impact.keys.length} key(s) will be *deleted*; integrations using them stop working:\n${keyLines.join('\n')}${more}`;
   const members = kind === 'delete' ? `\n${impact.members.length} member(s) lose the role.` : '';
   const blocks: KnownBlock[] = [
     ...sectionsOf(`${subject}\n${keysText}${members}`.split('\n'), 10),
@@ -73,8 +78,12 @@ export function adminKeysMessage(rows: KeyRow[], page: number, pages: number, to
       `• *${escapeText(r.key.name)}* \`${r.key.id}\` — ${mention(r.key.ownerId)} · ${escapeText(r.roleName)} · ${statusText(r)} · last used ${lastUsedText(r.key.lastUsedAt)}${r.policyIssue === undefined ? '' : ` · :warning: out of policy: ${escapeText(r.policyIssue)}`}`,
   );
   const body = rows.length === 0 ? 'No keys.' : lines.join('\n');
-  const footer = pages > 1 ? `\nPage ${page} of ${pages} (${total} keys) · \`--page ${Math.min(page + 1, pages)}\` for more` : `\n${total} key(s)`;
-  return { text: `${total} keys`, blocks: [...sectionsOf(['*All keys*', ...body.split('\n')]), { type: 'context', elements: [mrkdwn(footer)] }] };
+  const footer =
+    pages > 1 ? `\nPage ${page} of ${pages} (${total} keys) · \`--page ${Math.min(page + 1, pages)}\` for more` : `\n${total} key(s)`;
+  return {
+    text: `${total} keys`,
+    blocks: [...sectionsOf(['*All keys*', ...body.split('\n')]), { type: 'context', elements: [mrkdwn(footer)] }],
+  };
 }
 
 export function auditLine(record: AuditRecord): string {
@@ -93,5 +102,8 @@ export function auditMessage(records: AuditRecord[], page: number): Message {
 export function keysDeletedDm(why: string, keys: Array<{ id: string; name: string }>): Message {
   const names = keys.map((k) => `*${escapeText(k.name)}* \`${k.id}\``).join(', ');
   const text = `:warning: ${why} Your key(s) ${names} were deleted. Integrations using them stop working now; create new keys in another role if you still need access.`;
-  return { text: `${why} ${keys.length} of your keys were deleted; integrations using them stop working.`.replace(/[*`]/g, ''), blocks: [{ type: 'section', text: mrkdwn(text) }] };
+  return {
+    text: `${why} ${keys.length} of your keys were deleted; integrations using them stop working.`.replace(/[*`]/g, ''),
+    blocks: [{ type: 'section', text: mrkdwn(text) }],
+  };
 }

@@ -65,12 +65,15 @@ export function auditHashesInMessage(message: { blocks?: unknown[]; text?: strin
       out.set(Number(match[1]), match[2]);
       continue;
     }
-    if (typeof text?.text === 'string') for (const m of text.text.matchAll(TEXT_HASH)) if (m[1] !== undefined && m[2] !== undefined && !out.has(Number(m[1]))) out.set(Number(m[1]), m[2]);
+    if (typeof text?.text === 'string')
+      for (const m of text.text.matchAll(TEXT_HASH))
+        if (m[1] !== undefined && m[2] !== undefined && !out.has(Number(m[1]))) out.set(Number(m[1]), m[2]);
   }
   return [...out].map(([seq, hash]) => ({ seq, hash }));
 }
 
-const str = (value: string | number | boolean | null | undefined): string | null => (value === null || value === undefined ? null : String(value));
+const str = (value: string | number | boolean | null | undefined): string | null =>
+  value === null || value === undefined ? null : String(value);
 
 /**
  * The high-priority posts (README, "Security-team controls"): a header the channel cannot mistake for an ordinary mirror
@@ -89,16 +92,30 @@ function alertBlocks(record: AuditRecord): KnownBlock[] {
           { type: 'mrkdwn', text: `*Owner*\n${person(record.ownerId)}` },
           { type: 'mrkdwn', text: `*Role*\n${escapeText(clip(record.roleName ?? '(none)', 80))}` },
           { type: 'mrkdwn', text: `*Reported by*\n${person(record.actorId)}` },
-          { type: 'mrkdwn', text: `*Last used*\n${lastUsed === null || Number.isNaN(Date.parse(lastUsed)) ? 'Never' : slackDate(lastUsed)}` },
+          {
+            type: 'mrkdwn',
+            text: `*Last used*\n${lastUsed === null || Number.isNaN(Date.parse(lastUsed)) ? 'Never' : slackDate(lastUsed)}`,
+          },
           { type: 'mrkdwn', text: `*Last client address*\n${from === null ? 'unknown' : `\`${escapeText(clip(from, 60))}\``}` },
         ],
       },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: 'The key is inactive from now on; only an admin can make it active again. Its owner was offered a rotation.' }] },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: 'The key is inactive from now on; only an admin can make it active again. Its owner was offered a rotation.',
+          },
+        ],
+      },
     ];
   }
   if (record.action === 'audit.tail_mismatch') {
     return [
-      { type: 'header', text: { type: 'plain_text', text: ':rotating_light: Audit log does not continue from what the app last saw', emoji: true } },
+      {
+        type: 'header',
+        text: { type: 'plain_text', text: ':rotating_light: Audit log does not continue from what the app last saw', emoji: true },
+      },
       {
         type: 'section',
         text: {
@@ -135,7 +152,8 @@ export function auditRecordText(record: AuditRecord): string {
   const icon = ICON[record.action] ?? ':memo:';
   const lines = [`${icon} *#${record.seq}* \`${escapeText(record.action)}\` by ${person(record.actorId)} · ${slackDate(record.at)}`];
   const subject: string[] = [];
-  if (record.keyId !== null) subject.push(`key \`${escapeText(record.keyId)}\`${record.keyName === null ? '' : ` “${escapeText(clip(record.keyName, 80))}”`}`);
+  if (record.keyId !== null)
+    subject.push(`key \`${escapeText(record.keyId)}\`${record.keyName === null ? '' : ` “${escapeText(clip(record.keyName, 80))}”`}`);
   if (record.ownerId !== null) subject.push(`owner ${person(record.ownerId)}`);
   if (record.roleName !== null) subject.push(`role ${escapeText(clip(record.roleName, 80))}`);
   if (record.keyId !== null) subject.push(`expires ${expiryText(record.expiresAt)}`);
@@ -157,16 +175,15 @@ export function auditDigestLine(record: AuditRecord): string {
     throw new Error(`audit record ${String(record.seq)} is malformed`);
   }
   const icon = ICON[record.action] ?? ':memo:';
-  const subject = record.keyId !== null ? ` · \`${escapeText(record.keyId)}\`` : record.ownerId !== null ? ` · owner ${person(record.ownerId)}` : '';
+  const subject =
+    record.keyId !== null ? ` · \`${escapeText(record.keyId)}\`` : record.ownerId !== null ? ` · owner ${person(record.ownerId)}` : '';
   const head = clip(`${icon} *#${record.seq}* \`${escapeText(record.action)}\` ${person(record.actorId)}${subject}`, DIGEST_LINE_MAX);
   const text = `${head} · \`${record.hash}\``;
   if (containsSecret(text)) throw new Error(`audit record ${record.seq} renders to something secret-shaped`);
   return text;
 }
 
-export type AuditRendering =
-  | { ok: true; message: Message }
-  | { ok: false; failures: Array<{ seq: number; error: string }> };
+export type AuditRendering = { ok: true; message: Message } | { ok: false; failures: Array<{ seq: number; error: string }> };
 
 /**
  * One record as a message, or up to AUDIT_DIGEST_MAX_RECORDS as one digest (oldest first). A record
@@ -189,7 +206,12 @@ export function renderAuditMessage(records: readonly AuditRecord[]): AuditRender
   // Everyday traffic keeps the full rendering; a backlog-sized digest, or one whose full text would
   // break the aggregate budget, gets one compact line per record (budgets above).
   let rendered = renderAll(records.length <= AUDIT_DIGEST_FULL_RECORDS ? auditRecordText : auditDigestLine);
-  if (records.length > 1 && rendered.failures.length === 0 && JSON.stringify(rendered.sections).length > AUDIT_DIGEST_MAX_BLOCKS_CHARS - DIGEST_HEADING_ALLOWANCE) rendered = renderAll(auditDigestLine);
+  if (
+    records.length > 1 &&
+    rendered.failures.length === 0 &&
+    JSON.stringify(rendered.sections).length > AUDIT_DIGEST_MAX_BLOCKS_CHARS - DIGEST_HEADING_ALLOWANCE
+  )
+    rendered = renderAll(auditDigestLine);
   const { sections, failures } = rendered;
   if (failures.length > 0) return { ok: false, failures };
   const [first] = records;
@@ -199,7 +221,13 @@ export function renderAuditMessage(records: readonly AuditRecord[]): AuditRender
     // Priority records are claimed alone (audit-outbox-repo), so their alert header never has to fit a digest.
     const alert = alertBlocks(first);
     const urgent = alert.length > 0 ? ':rotating_light: ' : '';
-    return { ok: true, message: { text: `${urgent}Audit #${first.seq}: ${first.action} by ${first.actorId === 'system' ? 'system' : mention(first.actorId)}`, blocks: [...alert, ...sections] } };
+    return {
+      ok: true,
+      message: {
+        text: `${urgent}Audit #${first.seq}: ${first.action} by ${first.actorId === 'system' ? 'system' : mention(first.actorId)}`,
+        blocks: [...alert, ...sections],
+      },
+    };
   }
   const heading = `:scroll: *${records.length} audit records* #${first.seq}–#${last.seq} (sent together while the channel catches up; each line ends with the record's hash)`;
   return {

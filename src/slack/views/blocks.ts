@@ -12,4 +12,3 @@ export interface Message {
   text: string;
   blocks: KnownBlock[];
 }
-

@@ -15,7 +15,11 @@ const HOUR_MS = 60 * MINUTE_MS;
 export function timeLeft(fromIso: string, untilIso: string): string {
   const ms = Date.parse(untilIso) - Date.parse(fromIso);
   const [count, unit] =
-    ms >= DAY_MS - HOUR_MS / 2 ? [Math.round(ms / DAY_MS), 'day'] : ms >= HOUR_MS - MINUTE_MS / 2 ? [Math.round(ms / HOUR_MS), 'hour'] : [Math.max(1, Math.round(ms / MINUTE_MS)), 'minute'];
+    ms >= DAY_MS - HOUR_MS / 2
+      ? [Math.round(ms / DAY_MS), 'day']
+      : ms >= HOUR_MS - MINUTE_MS / 2
+        ? [Math.round(ms / HOUR_MS), 'hour']
+        : [Math.max(1, Math.round(ms / MINUTE_MS)), 'minute'];
   return `in ${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 

@@ -24,16 +24,27 @@ export function homeView(input: HomeInput): HomeView {
   if (!input.hasApiAccess) {
     blocks.push(
       { type: 'section', text: mrkdwn("You don't have API access yet, so you can't create keys.") },
-      { type: 'actions', elements: [{ type: 'button', action_id: ACTION.requestAccess, text: plain('Request API access'), style: 'primary', value: 'request' }] },
+      {
+        type: 'actions',
+        elements: [
+          { type: 'button', action_id: ACTION.requestAccess, text: plain('Request API access'), style: 'primary', value: 'request' },
+        ],
+      },
     );
   } else if (input.used < input.max) {
-    blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: ACTION.createKey, text: plain('Create key'), style: 'primary', value: 'home' }] });
+    blocks.push({
+      type: 'actions',
+      elements: [{ type: 'button', action_id: ACTION.createKey, text: plain('Create key'), style: 'primary', value: 'home' }],
+    });
   }
   if (input.rows.length === 0) blocks.push({ type: 'section', text: mrkdwn('No keys in this role yet.') });
   // A Home tab holds 100 blocks; each key takes three.
   for (const row of input.rows.slice(0, KEYS_PER_MESSAGE * 2)) {
     blocks.push({ type: 'divider' }, { type: 'section', fields: keyFields(row) }, keyActions(row, 'home'));
   }
-  blocks.push({ type: 'context', elements: [mrkdwn('Switch roles with `/accesskey role <name>`. Type `/accesskey help` for everything else.')] });
+  blocks.push({
+    type: 'context',
+    elements: [mrkdwn('Switch roles with `/accesskey role <name>`. Type `/accesskey help` for everything else.')],
+  });
   return { type: 'home', blocks };
 }

@@ -16,7 +16,13 @@ export interface KeyRow {
 export const KEYS_PER_MESSAGE = 15;
 
 function confirmDialog(title: string, text: string, confirm: string) {
-  return { title: plain(title, 100), text: mrkdwn(text.slice(0, 300)), confirm: plain(confirm, 30), deny: plain('Cancel', 30), style: 'danger' as const };
+  return {
+    title: plain(title, 100),
+    text: mrkdwn(text.slice(0, 300)),
+    confirm: plain(confirm, 30),
+    deny: plain('Cancel', 30),
+    style: 'danger' as const,
+  };
 }
 
 export function deactivateButton(row: KeyRow): Button {
@@ -25,7 +31,11 @@ export function deactivateButton(row: KeyRow): Button {
     action_id: ACTION.deactivateKey,
     text: plain('Make inactive'),
     value: row.key.id,
-    confirm: confirmDialog('Make this key inactive?', `Integrations using *${escapeText(row.key.name)}* stop working at once. You can make it active again later.`, 'Make inactive'),
+    confirm: confirmDialog(
+      'Make this key inactive?',
+      `Integrations using *${escapeText(row.key.name)}* stop working at once. You can make it active again later.`,
+      'Make inactive',
+    ),
   };
 }
 
@@ -36,7 +46,11 @@ export function deleteButton(row: KeyRow): Button {
     text: plain('Delete'),
     value: row.key.id,
     style: 'danger',
-    confirm: confirmDialog('Delete this key?', `*${escapeText(row.key.name)}* (\`${row.key.id}\`) is deleted for good. Integrations using it stop working.`, 'Delete'),
+    confirm: confirmDialog(
+      'Delete this key?',
+      `*${escapeText(row.key.name)}* (\`${row.key.id}\`) is deleted for good. Integrations using it stop working.`,
+      'Delete',
+    ),
   };
 }
 
@@ -49,7 +63,13 @@ export function compromisedButton(key: Pick<AccessKey, 'id' | 'name'>, withDialo
     value: key.id,
     style: 'danger',
     ...(withDialog
-      ? { confirm: confirmDialog('Report this key compromised?', `*${escapeText(key.name)}* stops working at once, the security channel is alerted, and only an admin can make it active again. You can rotate it straight after.`, 'Report') }
+      ? {
+          confirm: confirmDialog(
+            'Report this key compromised?',
+            `*${escapeText(key.name)}* stops working at once, the security channel is alerted, and only an admin can make it active again. You can rotate it straight after.`,
+            'Report',
+          ),
+        }
       : {}),
   };
 }
@@ -68,10 +88,17 @@ export function surfaceOfBlock(blockId: string | undefined): KeySurface {
 
 export function keyActions(row: KeyRow, surface: KeySurface): ActionsBlock {
   const elements: Button[] = [];
-  if (surface === 'list' || surface === 'list_all' || surface === 'home') elements.push({ type: 'button', action_id: ACTION.showKey, text: plain('Details'), value: row.key.id });
-  elements.push({ type: 'button', action_id: ACTION.extendKey, text: plain(row.status === 'Expired' ? 'Extend expiry' : 'Change expiry'), value: row.key.id });
+  if (surface === 'list' || surface === 'list_all' || surface === 'home')
+    elements.push({ type: 'button', action_id: ACTION.showKey, text: plain('Details'), value: row.key.id });
+  elements.push({
+    type: 'button',
+    action_id: ACTION.extendKey,
+    text: plain(row.status === 'Expired' ? 'Extend expiry' : 'Change expiry'),
+    value: row.key.id,
+  });
   if (row.status === 'Active') {
-    if (row.key.rotatedTo === null) elements.push({ type: 'button', action_id: ACTION.rotateKey, text: plain('Rotate'), value: row.key.id });
+    if (row.key.rotatedTo === null)
+      elements.push({ type: 'button', action_id: ACTION.rotateKey, text: plain('Rotate'), value: row.key.id });
     elements.push(deactivateButton(row));
   }
   // A compromised key is replaced by rotating it: the successor takes its slot.
@@ -79,7 +106,8 @@ export function keyActions(row: KeyRow, surface: KeySurface): ActionsBlock {
     elements.push({ type: 'button', action_id: ACTION.rotateKey, text: plain('Rotate'), value: row.key.id, style: 'primary' });
   }
   // A key an admin revoked can only be reactivated by an admin: its owner is not offered the button.
-  if (row.status === 'Inactive' && row.key.status !== 'revoked' && row.key.status !== 'compromised') elements.push({ type: 'button', action_id: ACTION.activateKey, text: plain('Make active'), value: row.key.id, style: 'primary' });
+  if (row.status === 'Inactive' && row.key.status !== 'revoked' && row.key.status !== 'compromised')
+    elements.push({ type: 'button', action_id: ACTION.activateKey, text: plain('Make active'), value: row.key.id, style: 'primary' });
   if (row.key.status !== 'compromised') elements.push(compromisedButton(row.key));
   elements.push(deleteButton(row));
   return { type: 'actions', block_id: `${surface}:${row.key.id}`, elements };
@@ -87,7 +115,8 @@ export function keyActions(row: KeyRow, surface: KeySurface): ActionsBlock {
 
 /** R7's three statuses, with why an inactive key is off when only an admin can turn it back on. */
 export function statusText(row: KeyRow): string {
-  if (row.status === 'Inactive' && row.key.status === 'compromised') return `${statusEmoji.Inactive} · :rotating_light: reported compromised`;
+  if (row.status === 'Inactive' && row.key.status === 'compromised')
+    return `${statusEmoji.Inactive} · :rotating_light: reported compromised`;
   if (row.status === 'Inactive' && row.key.status === 'revoked') return `${statusEmoji.Inactive} · revoked by an admin`;
   return statusEmoji[row.status];
 }
@@ -123,16 +152,26 @@ export function keyListMessage(input: KeyListInput): Message {
   if (input.notice !== undefined) blocks.push({ type: 'section', text: mrkdwn(input.notice) });
   blocks.push({ type: 'section', text: mrkdwn(`*${heading}*`) });
   if (input.slots !== null) {
-    blocks.push({ type: 'context', elements: [mrkdwn(`${input.slots.used} of ${input.slots.max} keys used · \`/accesskey list --all-roles\` shows every role`)] });
+    blocks.push({
+      type: 'context',
+      elements: [mrkdwn(`${input.slots.used} of ${input.slots.max} keys used · \`/accesskey list --all-roles\` shows every role`)],
+    });
   }
   if (input.rows.length === 0) {
     blocks.push({ type: 'section', text: mrkdwn('No keys yet. Create one with `/accesskey create <name>`.') });
   }
   for (const row of input.rows.slice(0, KEYS_PER_MESSAGE)) {
-    blocks.push({ type: 'divider' }, { type: 'section', fields: keyFields(row, { showRole: input.slots === null }) }, keyActions(row, input.slots === null ? 'list_all' : 'list'));
+    blocks.push(
+      { type: 'divider' },
+      { type: 'section', fields: keyFields(row, { showRole: input.slots === null }) },
+      keyActions(row, input.slots === null ? 'list_all' : 'list'),
+    );
   }
   if (input.rows.length > KEYS_PER_MESSAGE) {
-    blocks.push({ type: 'context', elements: [mrkdwn(`…and ${input.rows.length - KEYS_PER_MESSAGE} more. Name one with \`/accesskey show <key>\`.`)] });
+    blocks.push({
+      type: 'context',
+      elements: [mrkdwn(`…and ${input.rows.length - KEYS_PER_MESSAGE} more. Name one with \`/accesskey show <key>\`.`)],
+    });
   }
   return { text: `${heading}: ${input.rows.length} key(s)`, blocks };
 }
@@ -164,15 +203,28 @@ export function deleteConfirmMessage(row: KeyRow): Message {
   return {
     text: `Delete ${escapeText(row.key.name)}?`,
     blocks: [
-      { type: 'section', text: mrkdwn(`Delete *${escapeText(row.key.name)}* (\`${row.key.id}\`, ${escapeText(row.roleName)})? Integrations using it stop working.`) },
-      { type: 'actions', block_id: `outcome:${row.key.id}`, elements: [deleteButton(row), { type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), value: row.key.id }] },
+      {
+        type: 'section',
+        text: mrkdwn(
+          `Delete *${escapeText(row.key.name)}* (\`${row.key.id}\`, ${escapeText(row.roleName)})? Integrations using it stop working.`,
+        ),
+      },
+      {
+        type: 'actions',
+        block_id: `outcome:${row.key.id}`,
+        elements: [deleteButton(row), { type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), value: row.key.id }],
+      },
     ],
   };
 }
 
 /** A one-line outcome of a change to one key, with the key's fresh state underneath (text alone: noticeMessage). */
 export function keyOutcomeMessage(text: string, row: KeyRow): Message {
-  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }, { type: 'section', fields: keyFields(row, { showRole: true }) }, keyActions(row, 'outcome')];
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: mrkdwn(text) },
+    { type: 'section', fields: keyFields(row, { showRole: true }) },
+    keyActions(row, 'outcome'),
+  ];
   return { text: text.replace(/[*`]/g, ''), blocks };
 }
 
@@ -183,9 +235,18 @@ export function compromisedConfirmMessage(row: KeyRow): Message {
     blocks: [
       {
         type: 'section',
-        text: mrkdwn(`:rotating_light: Report *${escapeText(row.key.name)}* (\`${row.key.id}\`, ${escapeText(row.roleName)}) compromised? It stops working at once, the security channel is alerted, and only an admin can make it active again. You can rotate it straight after.`),
+        text: mrkdwn(
+          `:rotating_light: Report *${escapeText(row.key.name)}* (\`${row.key.id}\`, ${escapeText(row.roleName)}) compromised? It stops working at once, the security channel is alerted, and only an admin can make it active again. You can rotate it straight after.`,
+        ),
       },
-      { type: 'actions', block_id: `outcome:${row.key.id}`, elements: [compromisedButton(row.key, false), { type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), value: row.key.id }] },
+      {
+        type: 'actions',
+        block_id: `outcome:${row.key.id}`,
+        elements: [
+          compromisedButton(row.key, false),
+          { type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), value: row.key.id },
+        ],
+      },
     ],
   };
 }

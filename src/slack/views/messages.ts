@@ -21,7 +21,10 @@ export function helpMessage(prefix?: string): Message {
   const blocks: KnownBlock[] = [];
   if (prefix !== undefined) blocks.push({ type: 'section', text: mrkdwn(prefix) });
   blocks.push({ type: 'section', text: mrkdwn(`*Access keys from Slack*\n${lines.join('\n')}`) });
-  return { text: `${prefix === undefined ? '' : `${prefix} `}Usage: ${COMMAND} create | list | show | extend | deactivate | activate | delete | rotate | compromised | role | request-access`, blocks };
+  return {
+    text: `${prefix === undefined ? '' : `${prefix} `}Usage: ${COMMAND} create | list | show | extend | deactivate | activate | delete | rotate | compromised | role | request-access`,
+    blocks,
+  };
 }
 
 /** A one-line notice (mrkdwn the caller built and escaped): outcomes that are not about one key. */
@@ -33,7 +36,12 @@ export function errorMessage(text: string, options: { offerAccessRequest?: boole
   // Domain messages quote what users typed (key and role names): escaped here, once, for every refusal.
   const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(`:warning: ${escapeText(text)}`) }];
   if (options.offerAccessRequest) {
-    blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: ACTION.requestAccess, text: plain('Request API access'), style: 'primary', value: 'request' }] });
+    blocks.push({
+      type: 'actions',
+      elements: [
+        { type: 'button', action_id: ACTION.requestAccess, text: plain('Request API access'), style: 'primary', value: 'request' },
+      ],
+    });
   }
   return { text: escapeText(text), blocks };
 }
@@ -56,7 +64,12 @@ export function secretMessage(delivery: SecretDelivery): Message {
   return {
     text: `Your new access key ${escapeText(key.name)} (${key.id}) is ready. The secret is shown once, in this message.`,
     blocks: [
-      { type: 'section', text: mrkdwn(`:key: *${escapeText(key.name)}* is ready in *${escapeText(delivery.roleName)}*. Expires: ${expiryText(key.expiresAt)}`) },
+      {
+        type: 'section',
+        text: mrkdwn(
+          `:key: *${escapeText(key.name)}* is ready in *${escapeText(delivery.roleName)}*. Expires: ${expiryText(key.expiresAt)}`,
+        ),
+      },
       { type: 'section', fields: [mrkdwn(`*Access Key ID*\n\`${key.id}\``), mrkdwn(`*Secret Key*\n\`${delivery.secret}\``)] },
       {
         type: 'context',
@@ -67,7 +80,10 @@ export function secretMessage(delivery: SecretDelivery): Message {
         ],
       },
       ...(delivery.note === undefined ? [] : [{ type: 'context' as const, elements: [mrkdwn(delivery.note)] }]),
-      { type: 'actions', elements: [{ type: 'button', action_id: ACTION.hideSecret, text: plain("I've saved it — hide this"), value: key.id }] },
+      {
+        type: 'actions',
+        elements: [{ type: 'button', action_id: ACTION.hideSecret, text: plain("I've saved it — hide this"), value: key.id }],
+      },
     ],
   };
 }
@@ -79,7 +95,10 @@ export function csvMissingMessage(key: AccessKey): Message {
 }
 
 export function csvDmComment(key: AccessKey, availableUntil?: Date): string {
-  const until = availableUntil === undefined ? ' and delete this file once stored' : `; this file is deleted from Slack ${slackDate(availableUntil.toISOString())}, download it before then`;
+  const until =
+    availableUntil === undefined
+      ? ' and delete this file once stored'
+      : `; this file is deleted from Slack ${slackDate(availableUntil.toISOString())}, download it before then`;
   return `CSV for your new access key *${escapeText(key.name)}* (\`${key.id}\`). Keep it somewhere safe${until}.`;
 }
 
@@ -88,8 +107,15 @@ export function activeRoleMessage(roleName: string): Message {
   return { text: `Active role: ${escapeText(roleName)}`, blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
-export function userRolesMessage(input: { roles: Array<{ id: string; name: string; maxKeys: number }>; activeRoleId: string | null; hasApiAccess: boolean }): Message {
-  const lines = input.roles.map((r) => `${r.id === input.activeRoleId ? `:white_check_mark: *${escapeText(r.name)}* (active)` : `• ${escapeText(r.name)}`} — up to ${r.maxKeys} key(s)`);
+export function userRolesMessage(input: {
+  roles: Array<{ id: string; name: string; maxKeys: number }>;
+  activeRoleId: string | null;
+  hasApiAccess: boolean;
+}): Message {
+  const lines = input.roles.map(
+    (r) =>
+      `${r.id === input.activeRoleId ? `:white_check_mark: *${escapeText(r.name)}* (active)` : `• ${escapeText(r.name)}`} — up to ${r.maxKeys} key(s)`,
+  );
   const access = input.hasApiAccess ? 'You have API access.' : 'You have no API access yet: `/accesskey request-access` asks an admin.';
   return {
     text: `Your roles: ${input.roles.map((r) => escapeText(r.name)).join(', ')}`,

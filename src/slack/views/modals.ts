@@ -19,9 +19,17 @@ export interface CreateModalInput {
 }
 
 /** What a policy does to the modals: the expiry is required, the picker starts at the latest allowed instant. */
-function policyHints(roleName: string, policy: RolePolicy | undefined, now: Date | undefined): { required: boolean; latest: Date | null; text: string } | undefined {
+function policyHints(
+  roleName: string,
+  policy: RolePolicy | undefined,
+  now: Date | undefined,
+): { required: boolean; latest: Date | null; text: string } | undefined {
   if (policy === undefined || !hasPolicy(policy)) return undefined;
-  return { required: requiresExpiry(policy), latest: now === undefined ? null : longestAllowedExpiry(policy, now), text: `${roleName} policy: ${describePolicy(policy)}.` };
+  return {
+    required: requiresExpiry(policy),
+    latest: now === undefined ? null : longestAllowedExpiry(policy, now),
+    text: `${roleName} policy: ${describePolicy(policy)}.`,
+  };
 }
 
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
@@ -32,18 +40,31 @@ const expiryPicker = (hint: string, initial?: Date | null): KnownBlock => ({
   optional: true,
   label: plain('Expires at', 2000),
   hint: plain(hint, 2000),
-  element: { type: 'datetimepicker', action_id: INPUT.expiryAt, ...(initial === undefined || initial === null ? {} : { initial_date_time: seconds(initial) }) },
+  element: {
+    type: 'datetimepicker',
+    action_id: INPUT.expiryAt,
+    ...(initial === undefined || initial === null ? {} : { initial_date_time: seconds(initial) }),
+  },
 });
 
 /** "Set key expiry"; under a policy that requires one it is ticked and required, so "never" is not on offer. */
 function expiryCheckbox(policy: { required: boolean; text: string } | undefined): KnownBlock {
-  const option = { text: plain('Set key expiry'), value: 'on', description: plain(policy?.required === true ? policy.text : 'Without a date, the key expires one month after creation.') };
+  const option = {
+    text: plain('Set key expiry'),
+    value: 'on',
+    description: plain(policy?.required === true ? policy.text : 'Without a date, the key expires one month after creation.'),
+  };
   return {
     type: 'input',
     block_id: BLOCK.expiry,
     optional: policy?.required !== true,
     label: plain('Expiry', 2000),
-    element: { type: 'checkboxes', action_id: INPUT.expiryEnabled, options: [option], ...(policy?.required === true ? { initial_options: [option] } : {}) },
+    element: {
+      type: 'checkboxes',
+      action_id: INPUT.expiryEnabled,
+      options: [option],
+      ...(policy?.required === true ? { initial_options: [option] } : {}),
+    },
   };
 }
 
@@ -58,7 +79,11 @@ export function createKeyModal(input: CreateModalInput): ModalView {
     close: plain('Cancel', 24),
     private_metadata: input.privateMetadata,
     blocks: [
-      { type: 'section', block_id: BLOCK.slots, text: mrkdwn(`*Role:* ${escapeText(input.roleName)} · ${input.used} of ${input.max} keys used`) },
+      {
+        type: 'section',
+        block_id: BLOCK.slots,
+        text: mrkdwn(`*Role:* ${escapeText(input.roleName)} · ${input.used} of ${input.max} keys used`),
+      },
       {
         type: 'input',
         block_id: BLOCK.name,
@@ -68,14 +93,22 @@ export function createKeyModal(input: CreateModalInput): ModalView {
           type: 'plain_text_input',
           action_id: INPUT.name,
           max_length: KEY_NAME_MAX_CHARS,
-          ...(input.initialName === undefined || input.initialName === '' ? {} : { initial_value: input.initialName.slice(0, KEY_NAME_MAX_CHARS) }),
+          ...(input.initialName === undefined || input.initialName === ''
+            ? {}
+            : { initial_value: input.initialName.slice(0, KEY_NAME_MAX_CHARS) }),
         },
       },
       expiryCheckbox(policy),
       policy === undefined
         ? expiryPicker('Only used with "Set key expiry". Without the checkbox the key never expires.')
-        : expiryPicker(`${policy.text}${policy.latest === null ? ' Without a date, the key expires one month after creation.' : ' Pre-filled with the latest expiry allowed; pick an earlier one if you like.'}`, policy.latest),
-      { type: 'context', elements: [mrkdwn('The secret is shown once, here in Slack and as a CSV in your DM with me. Nobody can view it again.')] },
+        : expiryPicker(
+            `${policy.text}${policy.latest === null ? ' Without a date, the key expires one month after creation.' : ' Pre-filled with the latest expiry allowed; pick an earlier one if you like.'}`,
+            policy.latest,
+          ),
+      {
+        type: 'context',
+        elements: [mrkdwn('The secret is shown once, here in Slack and as a CSV in your DM with me. Nobody can view it again.')],
+      },
     ],
   };
 }
@@ -95,7 +128,11 @@ export const EXTEND_CHOICES = { never: 'never', month: 'month', at: 'at' } as co
 
 export function extendKeyModal(input: ExtendModalInput): ModalView {
   const policy = policyHints(input.roleName ?? 'Role', input.policy, input.now);
-  const monthAllowed = policy?.latest === null || policy === undefined || input.now === undefined || addCalendarMonth(input.now).getTime() <= policy.latest.getTime();
+  const monthAllowed =
+    policy?.latest === null ||
+    policy === undefined ||
+    input.now === undefined ||
+    addCalendarMonth(input.now).getTime() <= policy.latest.getTime();
   const options = [
     ...(policy?.required === true ? [] : [{ text: plain('Never expires'), value: EXTEND_CHOICES.never }]),
     ...(monthAllowed ? [{ text: plain('One month from now'), value: EXTEND_CHOICES.month }] : []),
@@ -125,5 +162,3 @@ export function extendKeyModal(input: ExtendModalInput): ModalView {
 export function keyDetailsModal(blocks: KnownBlock[]): ModalView {
   return { type: 'modal', title: plain('Access key', 24), close: plain('Close', 24), blocks: blocks.filter((b) => b.type !== 'actions') };
 }
-
-

@@ -22,14 +22,18 @@ export function requestReminderMessage(request: AccessRequest, roleNames: string
   const text = `:bell: ${mention(request.userId)}'s API access request has been open for ${describeAge(ageMs)} (since ${slackDate(request.createdAt)}). An admin other than the requester can decide on ${card}.`;
   const blocks: KnownBlock[] = [
     { type: 'section', block_id: `${REMINDER_BLOCK}:${request.id}`, text: mrkdwn(text) },
-    { type: 'context', elements: [mrkdwn(`Roles: ${roleNames.map(escapeText).join(', ') || '_none_'} · expires ${slackDate(request.expiresAt)}`)] },
+    {
+      type: 'context',
+      elements: [mrkdwn(`Roles: ${roleNames.map(escapeText).join(', ') || '_none_'} · expires ${slackDate(request.expiresAt)}`)],
+    },
   ];
   return { text: `Reminder: API access request from ${request.userId} is still open (${describeAge(ageMs)}).`, blocks };
 }
 
 /** `/accesskey admin requests`: every open request with its age. */
 export function openRequestsMessage(requests: readonly AccessRequest[], now: Date): Message {
-  if (requests.length === 0) return { text: 'No open API access requests.', blocks: [{ type: 'section', text: mrkdwn('No open API access requests.') }] };
+  if (requests.length === 0)
+    return { text: 'No open API access requests.', blocks: [{ type: 'section', text: mrkdwn('No open API access requests.') }] };
   const lines = requests.map((r) => {
     const card = r.cardChannel !== null && r.cardTs !== null ? ` · <${messageLink(r.cardChannel, r.cardTs)}|card>` : '';
     const reason = r.reason === null ? '' : ` — ${escapeText(r.reason.slice(0, 80))}`;
@@ -45,7 +49,10 @@ export function openRequestsMessage(requests: readonly AccessRequest[], now: Dat
 /** One DM per stale period: Keep (restarts the clock), Make inactive, Delete (both with the usual confirm). */
 export function staleKeyNoticeMessage(row: KeyRow, unusedSince: string, autoInactiveAt: string | null): Message {
   const name = escapeText(row.key.name);
-  const used = row.key.lastUsedAt === null ? `has never been used (created ${slackDate(row.key.createdAt)})` : `has not been used since ${lastUsedText(row.key.lastUsedAt)}`;
+  const used =
+    row.key.lastUsedAt === null
+      ? `has never been used (created ${slackDate(row.key.createdAt)})`
+      : `has not been used since ${lastUsedText(row.key.lastUsedAt)}`;
   const auto = autoInactiveAt === null ? '' : `\nIf nothing changes it will be made inactive ${slackDate(autoInactiveAt)}.`;
   const text = `:zzz: Your access key *${name}* in *${escapeText(row.roleName)}* ${used}. Unused keys are a risk: keep it if an integration still needs it, otherwise make it inactive or delete it.${auto}`;
   return {
@@ -56,7 +63,11 @@ export function staleKeyNoticeMessage(row: KeyRow, unusedSince: string, autoInac
       {
         type: 'actions',
         block_id: staleNoticeBlockId(row.key.id),
-        elements: [{ type: 'button', action_id: ACTION.keepKey, text: plain('Keep'), style: 'primary', value: row.key.id }, deactivateButton(row), deleteButton(row)],
+        elements: [
+          { type: 'button', action_id: ACTION.keepKey, text: plain('Keep'), style: 'primary', value: row.key.id },
+          deactivateButton(row),
+          deleteButton(row),
+        ],
       },
     ],
   };
@@ -68,8 +79,15 @@ export function staleKeyInactivatedMessage(keyId: string, keyName: string): Mess
 }
 
 /** R4 DMs, worded by cause (the worker renders them from the outbox row). */
-export function keysDeletedByRoleMessage(cause: 'role_deleted' | 'role_removed', roleName: string, keys: Array<{ id: string; name: string }>): Message {
-  const why = cause === 'role_deleted' ? `The role *${escapeText(roleName)}* was deleted by an admin.` : `An admin removed the role *${escapeText(roleName)}* from you.`;
+export function keysDeletedByRoleMessage(
+  cause: 'role_deleted' | 'role_removed',
+  roleName: string,
+  keys: Array<{ id: string; name: string }>,
+): Message {
+  const why =
+    cause === 'role_deleted'
+      ? `The role *${escapeText(roleName)}* was deleted by an admin.`
+      : `An admin removed the role *${escapeText(roleName)}* from you.`;
   return keysDeletedDm(why, keys);
 }
 

@@ -10,7 +10,8 @@ const verbs: Record<KeyApiChange, string> = {
 };
 
 const advice: Record<KeyApiChange, (notice: KeyApiNotice) => string> = {
-  key_created: (notice) => `Its secret went to the automation that asked for it. If you did not expect this, make the key inactive with \`/accesskey deactivate ${escapeText(notice.keyId)}\`.`,
+  key_created: (notice) =>
+    `Its secret went to the automation that asked for it. If you did not expect this, make the key inactive with \`/accesskey deactivate ${escapeText(notice.keyId)}\`.`,
   key_deleted: () => 'Integrations using it can no longer authenticate.',
   key_deactivated: () => 'Integrations using it can no longer authenticate until it is made active again.',
   key_revoked: () => 'Integrations using it can no longer authenticate. Only an admin can make it active again.',
@@ -24,7 +25,11 @@ export function ownerNoticeMessage(notice: KeyApiNotice): Message {
   return {
     text: `Your access key ${escapeText(notice.keyName)} ${verbs[notice.change]} by automation using key ${escapeText(notice.viaKeyId)}.`,
     blocks: [
-      { type: 'section', block_id: `owner_notice_${notice.change}`, text: { type: 'mrkdwn', text: `${text}\n${advice[notice.change](notice)}` } },
+      {
+        type: 'section',
+        block_id: `owner_notice_${notice.change}`,
+        text: { type: 'mrkdwn', text: `${text}\n${advice[notice.change](notice)}` },
+      },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Key ID \`${escapeText(notice.keyId)}\`` }] },
     ],
   };

@@ -11,7 +11,7 @@ describe('/accesskey help', () => {
     expect(helpText()).not.toContain('goes inactive');
   });
 
-  it("names every button the key list offers, rotation and reporting a key compromised included", () => {
+  it('names every button the key list offers, rotation and reporting a key compromised included', () => {
     expect(helpText()).toContain('your keys, with buttons to change expiry, rotate, make inactive, report compromised or delete');
   });
 });

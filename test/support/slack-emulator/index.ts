@@ -29,6 +29,14 @@ export class SlackEmulator extends Emulator {
   }
 }
 
-export { slackSignature, signedHeaders, checkBlocks, checkView, type BlockKitProblem, type Delivery, type WaitOptions } from '../../../src/sandbox/emulator/index.js';
+export {
+  slackSignature,
+  signedHeaders,
+  checkBlocks,
+  checkView,
+  type BlockKitProblem,
+  type Delivery,
+  type WaitOptions,
+} from '../../../src/sandbox/emulator/index.js';
 export type * from '../../../src/sandbox/emulator/types.js';
 export type { FaultKind, FaultSpec } from './faults.js';

@@ -121,7 +121,10 @@ const getPermalink: MethodSpec = {
   handle(args, ctx) {
     const found = liveChannelMessage({ channel: args.channel, ts: args.message_ts }, ctx);
     if (!isMessage(found)) return found;
-    return ok({ channel: found.channel, permalink: `https://${ctx.config.teamDomain}.slack.com/archives/${found.channel}/p${found.ts.replace('.', '')}` });
+    return ok({
+      channel: found.channel,
+      permalink: `https://${ctx.config.teamDomain}.slack.com/archives/${found.channel}/p${found.ts.replace('.', '')}`,
+    });
   },
 };
 

@@ -59,7 +59,8 @@ const completeUpload: MethodSpec = {
   handle(args, ctx) {
     if (!Array.isArray(args.files)) return missingField('files');
     const entries = objectsIn(args.files);
-    if (entries.length === 0 || entries.length !== args.files.length) return fail('invalid_arguments', ['[ERROR] files must be an array of {id, title}']);
+    if (entries.length === 0 || entries.length !== args.files.length)
+      return fail('invalid_arguments', ['[ERROR] files must be an array of {id, title}']);
     const files: StoredFile[] = [];
     for (const entry of entries) {
       const file = typeof entry.id === 'string' ? ctx.store.files.get(entry.id) : undefined;
@@ -130,4 +131,3 @@ export const fileMethods: Record<string, MethodSpec> = {
   'files.getUploadURLExternal': getUploadUrl,
   'files.completeUploadExternal': completeUpload,
 };
-

@@ -4,7 +4,8 @@ import type { EmulatedChannel, EmulatedUser } from '../types.js';
 
 function tzInfo(tz: string, at: Date): { label: string; offsetSec: number } {
   const part = (style: 'long' | 'longOffset'): string =>
-    new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: style }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: style }).formatToParts(at).find((p) => p.type === 'timeZoneName')
+      ?.value ?? '';
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(part('longOffset'));
   const offsetSec = match === null ? 0 : (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 3600 + Number(match[3]) * 60);
   return { label: part('long'), offsetSec };
@@ -76,7 +77,10 @@ const conversationsOpen: MethodSpec = {
       if (channel === undefined) return fail('channel_not_found');
       return ok({ channel: channel.isIm ? imJson(channel, ctx) : { id: channel.id } });
     }
-    const ids = users.split(',').map((u) => u.trim()).filter((u) => u.length > 0);
+    const ids = users
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u.length > 0);
     if (ids.length === 0) return fail('not_enough_users');
     const unknown = ids.find((id) => !ctx.store.users.has(id));
     if (unknown !== undefined) return fail('user_not_found');

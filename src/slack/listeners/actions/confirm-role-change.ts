@@ -16,28 +16,32 @@ async function finish(args: ButtonArgs, ctx: ListenerContext, run: () => Promise
   const text = await run();
   if (click.responseUrl === undefined) return;
   // The change is committed: a lost confirmation is logged, not retried (the audit channel shows it).
-  await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: true, ...noticeMessage(text) }).catch((error: unknown) =>
-    ctx.logger.warn('could not show a role change outcome', { error, userId: click.userId }),
+  await postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: true, ...noticeMessage(text) }).catch(
+    (error: unknown) => ctx.logger.warn('could not show a role change outcome', { error, userId: click.userId }),
   );
 }
 
 /** "Delete role" on the impact preview (value = role id and name); Slack's confirm dialog came first. */
-export const confirmRoleDeletionButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> =>
-  finish(args, ctx, async () => {
-    const target = deletion.parse(JSON.parse(clickFacts(args).value));
-    const click = clickFacts(args);
-    const impact = await ctx.services.roles.delete(click.userId, target.role, target.roleId, click.once);
-    // Owners are told through the notification outbox, queued in the deleting transaction (R4).
-    return `:wastebasket: Role *${escapeText(impact.role.name)}* deleted: ${impact.keys.length} key(s) deleted, ${impact.members.length} member(s) lost the role. Owners were told by DM.`;
-  });
+export const confirmRoleDeletionButton =
+  (ctx: ListenerContext) =>
+  async (args: ButtonArgs): Promise<void> =>
+    finish(args, ctx, async () => {
+      const target = deletion.parse(JSON.parse(clickFacts(args).value));
+      const click = clickFacts(args);
+      const impact = await ctx.services.roles.delete(click.userId, target.role, target.roleId, click.once);
+      // Owners are told through the notification outbox, queued in the deleting transaction (R4).
+      return `:wastebasket: Role *${escapeText(impact.role.name)}* deleted: ${impact.keys.length} key(s) deleted, ${impact.members.length} member(s) lost the role. Owners were told by DM.`;
+    });
 
 const removal = z.object({ userId: z.string().regex(SLACK_USER_ID), role: z.string().min(1).max(ROLE_NAME_MAX_CHARS) });
 
 /** "Remove role" on the preview (value = {userId, role}). */
-export const confirmRoleRemovalButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> =>
-  finish(args, ctx, async () => {
-    const target = removal.parse(JSON.parse(clickFacts(args).value));
-    const click = clickFacts(args);
-    const impact = await ctx.services.roles.remove(click.userId, target.userId, target.role, click.once);
-    return `:white_check_mark: ${mention(target.userId)} no longer holds *${escapeText(impact.role.name)}*; ${impact.keys.length} key(s) deleted.`;
-  });
+export const confirmRoleRemovalButton =
+  (ctx: ListenerContext) =>
+  async (args: ButtonArgs): Promise<void> =>
+    finish(args, ctx, async () => {
+      const target = removal.parse(JSON.parse(clickFacts(args).value));
+      const click = clickFacts(args);
+      const impact = await ctx.services.roles.remove(click.userId, target.userId, target.role, click.once);
+      return `:white_check_mark: ${mention(target.userId)} no longer holds *${escapeText(impact.role.name)}*; ${impact.keys.length} key(s) deleted.`;
+    });

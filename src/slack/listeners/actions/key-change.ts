@@ -14,8 +14,14 @@ export function keyChangeButton(ctx: ListenerContext, change: (userId: string, k
     const click = clickFacts(args);
     const surface = click.inHome ? 'home' : surfaceOfBlock(click.blockId);
     const notice = await change(click.userId, click.value, click.once);
-    await refreshSurface({ ctx, client: args.client, surface, userId: click.userId, keyId: click.value, notice, responseUrl: click.responseUrl }).catch((error: unknown) =>
-      ctx.logger.warn('could not refresh after a key change', { error }),
-    );
+    await refreshSurface({
+      ctx,
+      client: args.client,
+      surface,
+      userId: click.userId,
+      keyId: click.value,
+      notice,
+      responseUrl: click.responseUrl,
+    }).catch((error: unknown) => ctx.logger.warn('could not refresh after a key change', { error }));
   };
 }

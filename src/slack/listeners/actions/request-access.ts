@@ -5,10 +5,16 @@ import { clickFacts, type ButtonArgs } from './button.js';
 import { tellClicker } from './tell.js';
 
 /** "Request API access", shown wherever a user without access is refused. */
-export const requestAccessButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
-  await args.ack();
-  const click = clickFacts(args);
-  const request = await ctx.services.access.request(click.userId, undefined, ctx.config.accessRequestTtlDays, click.once);
-  await postRequestCard(args.client, ctx.services, ctx.config.approvalsChannelId, request);
-  await tellClicker(args, ctx, noticeMessage(':incoming_envelope: Your request for API access went to the admins. You will get a DM when one of them decides.'));
-};
+export const requestAccessButton =
+  (ctx: ListenerContext) =>
+  async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const click = clickFacts(args);
+    const request = await ctx.services.access.request(click.userId, undefined, ctx.config.accessRequestTtlDays, click.once);
+    await postRequestCard(args.client, ctx.services, ctx.config.approvalsChannelId, request);
+    await tellClicker(
+      args,
+      ctx,
+      noticeMessage(':incoming_envelope: Your request for API access went to the admins. You will get a DM when one of them decides.'),
+    );
+  };

@@ -6,11 +6,13 @@ import { clickFacts, type ButtonArgs } from './button.js';
 import { tellClicker } from './tell.js';
 
 /** Details of one key: a new ephemeral message under the list, or a modal on App Home. */
-export const showKeyButton = (ctx: ListenerContext) => async (args: ButtonArgs): Promise<void> => {
-  await args.ack();
-  const click = clickFacts(args);
-  const view = await ctx.services.keys.show(click.userId, click.value);
-  const details = keyDetailsMessage(keyRow(view.key, view.role, ctx.now()));
-  if (click.inHome) await args.client.views.open({ trigger_id: click.triggerId, view: keyDetailsModal(details.blocks) });
-  else await tellClicker(args, ctx, details);
-};
+export const showKeyButton =
+  (ctx: ListenerContext) =>
+  async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const click = clickFacts(args);
+    const view = await ctx.services.keys.show(click.userId, click.value);
+    const details = keyDetailsMessage(keyRow(view.key, view.role, ctx.now()));
+    if (click.inHome) await args.client.views.open({ trigger_id: click.triggerId, view: keyDetailsModal(details.blocks) });
+    else await tellClicker(args, ctx, details);
+  };

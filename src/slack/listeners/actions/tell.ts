@@ -15,5 +15,7 @@ export async function tellClicker(args: ButtonArgs, ctx: ListenerContext, messag
     : click.responseUrl === undefined
       ? Promise.resolve()
       : postToResponseUrl(click.responseUrl, { response_type: 'ephemeral', replace_original: false, ...message });
-  await told.catch((error: unknown) => ctx.logger.warn('could not answer a click', { error, userId: click.userId, action: args.action.action_id }));
+  await told.catch((error: unknown) =>
+    ctx.logger.warn('could not answer a click', { error, userId: click.userId, action: args.action.action_id }),
+  );
 }

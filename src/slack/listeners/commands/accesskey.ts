@@ -19,7 +19,11 @@ import type { SubcommandArgs, SubcommandResult } from './accesskey/types.js';
 function route(args: SubcommandArgs, command: ParsedCommand): Promise<SubcommandResult> | SubcommandResult {
   switch (command.kind) {
     case 'help':
-      return helpMessage(command.unknown === undefined ? undefined : `I don't know \`${command.unknown.slice(0, 40).replace(/[`<>&]/g, '')}\`. Here is what I can do:`);
+      return helpMessage(
+        command.unknown === undefined
+          ? undefined
+          : `I don't know \`${command.unknown.slice(0, 40).replace(/[`<>&]/g, '')}\`. Here is what I can do:`,
+      );
     case 'invalid':
       return errorMessage(command.message);
     case 'create':
@@ -71,7 +75,15 @@ export function accesskeyCommand(ctx: ListenerContext) {
       acked = true;
       await ack({ response_type: 'ephemeral', ...message });
     };
-    const args: SubcommandArgs = { ctx, client, userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id, responseUrl: command.response_url, ackNow };
+    const args: SubcommandArgs = {
+      ctx,
+      client,
+      userId: command.user_id,
+      channelId: command.channel_id,
+      triggerId: command.trigger_id,
+      responseUrl: command.response_url,
+      ackNow,
+    };
     // Errors go to the error boundary (src/slack/errors.ts): it answers in the ack or through respond().
     const message = await route(args, parseCommand(command.text));
     if (message === undefined) await ackNow();

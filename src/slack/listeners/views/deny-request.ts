@@ -18,7 +18,10 @@ export function denyRequestSubmission(ctx: ListenerContext) {
     try {
       parsedMeta = metadata.parse(JSON.parse(view.private_metadata));
     } catch {
-      await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: 'This form lost track of its request. Please press Deny again.' } });
+      await ack({
+        response_action: 'errors',
+        errors: { [BLOCK.denyReason]: 'This form lost track of its request. Please press Deny again.' },
+      });
       return;
     }
     const state = reasonState.safeParse(view.state.values);
@@ -26,14 +29,24 @@ export function denyRequestSubmission(ctx: ListenerContext) {
       await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: 'Keep the reason under 500 characters.' } });
       return;
     }
-    const result = await ctx.services.access.decide(userId, parsedMeta.requestId, 'deny', state.data[BLOCK.denyReason][INPUT.denyReason].value ?? undefined, onceForView(view), { channel: parsedMeta.channel, ts: parsedMeta.ts });
+    const result = await ctx.services.access.decide(
+      userId,
+      parsedMeta.requestId,
+      'deny',
+      state.data[BLOCK.denyReason][INPUT.denyReason].value ?? undefined,
+      onceForView(view),
+      { channel: parsedMeta.channel, ts: parsedMeta.ts },
+    );
     if (result.outcome === 'replayed') {
       // The first delivery of this submission decided and closed the modal; the replay changes nothing.
       await ack();
       return;
     }
     if (result.outcome === 'already') {
-      await ack({ response_action: 'errors', errors: { [BLOCK.denyReason]: `Another admin already decided: the request is ${result.request.status}.` } });
+      await ack({
+        response_action: 'errors',
+        errors: { [BLOCK.denyReason]: `Another admin already decided: the request is ${result.request.status}.` },
+      });
       return;
     }
     // The card update and the requester's DM went into the notification outbox with the decision.

@@ -8,7 +8,8 @@ import { escapeText, expiryText } from '../../views/format.js';
 import type { ListenerContext } from '../context.js';
 
 /** Where the error boundary shows a refusal: a bad date by the date picker, anything else by the choice. */
-export const extendKeyErrorField = (error: AppError): string => (error.code === 'INVALID_EXPIRY' || error.code === 'POLICY_VIOLATION' ? BLOCK.expiryAt : BLOCK.extendChoice);
+export const extendKeyErrorField = (error: AppError): string =>
+  error.code === 'INVALID_EXPIRY' || error.code === 'POLICY_VIOLATION' ? BLOCK.expiryAt : BLOCK.extendChoice;
 
 export function extendKeySubmission(ctx: ListenerContext) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
@@ -32,8 +33,15 @@ export function extendKeySubmission(ctx: ListenerContext) {
     // Opened by a slash command or a warning DM, nothing of ours is on screen to replace: post anew.
     const fromCommand = origin.source === 'command' || origin.source === 'warning';
     const surface = origin.source === 'command' || origin.source === 'warning' ? 'outcome' : origin.source;
-    await refreshSurface({ ctx, client, surface, userId, keyId: result.key.id, notice, responseUrl: origin.responseUrl, replaceOriginal: !fromCommand }).catch((error: unknown) =>
-      logger.warn('could not show the extend outcome', { error }),
-    );
+    await refreshSurface({
+      ctx,
+      client,
+      surface,
+      userId,
+      keyId: result.key.id,
+      notice,
+      responseUrl: origin.responseUrl,
+      replaceOriginal: !fromCommand,
+    }).catch((error: unknown) => logger.warn('could not show the extend outcome', { error }));
   };
 }

@@ -16,7 +16,9 @@ export async function adminSubcommand(args: SubcommandArgs, text: string): Promi
   switch (command.kind) {
     case 'help':
       await args.ctx.services.admin.require(args.userId);
-      return adminHelpMessage(command.unknown === undefined ? undefined : `I don't know \`admin ${command.unknown.slice(0, 40).replace(/[`<>&]/g, '')}\`.`);
+      return adminHelpMessage(
+        command.unknown === undefined ? undefined : `I don't know \`admin ${command.unknown.slice(0, 40).replace(/[`<>&]/g, '')}\`.`,
+      );
     case 'invalid':
       await args.ctx.services.admin.require(args.userId);
       return errorMessage(command.message);

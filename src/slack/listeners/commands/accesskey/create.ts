@@ -9,7 +9,15 @@ export async function createSubcommand(args: SubcommandArgs, name: string | unde
   const slots = await args.ctx.services.keys.slots(args.userId);
   if (slots.used >= slots.max) return errorMessage(limitMessage(slots));
   const origin: ModalOrigin = { responseUrl: args.responseUrl, source: 'command' };
-  const view = createKeyModal({ roleName: slots.role.name, used: slots.used, max: slots.max, initialName: name, privateMetadata: JSON.stringify(origin), policy: slots.role.policy, now: args.ctx.now() });
+  const view = createKeyModal({
+    roleName: slots.role.name,
+    used: slots.used,
+    max: slots.max,
+    initialName: name,
+    privateMetadata: JSON.stringify(origin),
+    policy: slots.role.policy,
+    now: args.ctx.now(),
+  });
   await args.ackNow();
   await args.client.views.open({ trigger_id: args.triggerId, view });
   return undefined;

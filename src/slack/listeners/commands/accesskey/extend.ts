@@ -8,7 +8,15 @@ export async function extendSubcommand(args: SubcommandArgs, key: string): Promi
   await args.ackNow();
   await args.client.views.open({
     trigger_id: args.triggerId,
-    view: extendKeyModal({ keyName: found.name, keyId: found.id, expiresAt: found.expiresAt, privateMetadata: JSON.stringify(origin), roleName: role?.name, policy: role?.policy, now: args.ctx.now() }),
+    view: extendKeyModal({
+      keyName: found.name,
+      keyId: found.id,
+      expiresAt: found.expiresAt,
+      privateMetadata: JSON.stringify(origin),
+      roleName: role?.name,
+      policy: role?.policy,
+      now: args.ctx.now(),
+    }),
   });
   return undefined;
 }

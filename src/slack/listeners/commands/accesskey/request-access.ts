@@ -13,7 +13,9 @@ export async function requestAccessSubcommand(args: SubcommandArgs, reason: stri
     await postRequestCard(args.client, services, config.approvalsChannelId, request);
   } catch (error) {
     logger.warn('could not post the approvals card', { error, requestId: request.id });
-    return noticeMessage(":warning: Your request is recorded, but I couldn't post it to the admins' channel. Please tell an admin directly.");
+    return noticeMessage(
+      ":warning: Your request is recorded, but I couldn't post it to the admins' channel. Please tell an admin directly.",
+    );
   }
   return noticeMessage(':incoming_envelope: Your request for API access went to the admins. You will get a DM when one of them decides.');
 }

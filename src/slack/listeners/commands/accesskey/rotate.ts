@@ -6,6 +6,17 @@ import type { SubcommandArgs, SubcommandResult } from './types.js';
 export async function rotateSubcommand(args: SubcommandArgs, key: string): Promise<SubcommandResult> {
   const result = await args.ctx.services.keys.rotate(args.userId, key, { deliverLater: true, once: onceForCommand(args.triggerId) });
   await args.ackNow();
-  await args.ctx.inFlight.track(deliverRotation({ client: args.client, services: args.ctx.services, now: args.ctx.now, logger: args.ctx.logger, userId: args.userId, result, responseUrl: args.responseUrl, secretFileTtlMs: args.ctx.config.notifications.secretFileTtlMs }));
+  await args.ctx.inFlight.track(
+    deliverRotation({
+      client: args.client,
+      services: args.ctx.services,
+      now: args.ctx.now,
+      logger: args.ctx.logger,
+      userId: args.userId,
+      result,
+      responseUrl: args.responseUrl,
+      secretFileTtlMs: args.ctx.config.notifications.secretFileTtlMs,
+    }),
+  );
   return undefined;
 }

@@ -4,11 +4,15 @@ import type { SubcommandArgs, SubcommandResult } from '../types.js';
 
 export async function grantAccess(args: SubcommandArgs, userId: string): Promise<SubcommandResult> {
   const result = await args.ctx.services.access.grant(args.userId, userId);
-  return noticeMessage(result.changed ? `:white_check_mark: ${mention(userId)} now has API access.` : `${mention(userId)} already had API access.`);
+  return noticeMessage(
+    result.changed ? `:white_check_mark: ${mention(userId)} now has API access.` : `${mention(userId)} already had API access.`,
+  );
 }
 
 export async function revokeAccess(args: SubcommandArgs, userId: string): Promise<SubcommandResult> {
   const result = await args.ctx.services.access.revoke(args.userId, userId);
   if (!result.changed) return noticeMessage(`${mention(userId)} had no API access to revoke.`);
-  return noticeMessage(`:no_entry: ${mention(userId)} no longer has API access; ${result.deactivated.length} active key(s) were made inactive. Granting access again does not reactivate them.`);
+  return noticeMessage(
+    `:no_entry: ${mention(userId)} no longer has API access; ${result.deactivated.length} active key(s) were made inactive. Granting access again does not reactivate them.`,
+  );
 }

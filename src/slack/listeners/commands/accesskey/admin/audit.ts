@@ -7,7 +7,10 @@ import type { SubcommandArgs, SubcommandResult } from '../types.js';
 
 const PAGE_SIZE = 20;
 
-export async function showAudit(args: SubcommandArgs, filter: { userId?: string; keyId?: string; since?: string; page: number }): Promise<SubcommandResult> {
+export async function showAudit(
+  args: SubcommandArgs,
+  filter: { userId?: string; keyId?: string; since?: string; page: number },
+): Promise<SubcommandResult> {
   // Paging by offset over "newest first": fetch the pages before this one and keep the last.
   const limit = PAGE_SIZE * filter.page;
   const records = await args.ctx.services.admin.searchAudit(args.userId, {
@@ -29,7 +32,21 @@ export function neutralise(cell: string): string {
 
 export function auditCsv(records: AuditRecord[]): string {
   const header = ['seq', 'at', 'actor', 'action', 'key_id', 'key_name', 'owner', 'role', 'expires_at', 'details', 'hash'];
-  const rows = records.map((r) => [String(r.seq), r.at, r.actorId, r.action, r.keyId ?? '', r.keyName ?? '', r.ownerId ?? '', r.roleName ?? '', r.expiresAt ?? '', JSON.stringify(r.details), r.hash].map(neutralise));
+  const rows = records.map((r) =>
+    [
+      String(r.seq),
+      r.at,
+      r.actorId,
+      r.action,
+      r.keyId ?? '',
+      r.keyName ?? '',
+      r.ownerId ?? '',
+      r.roleName ?? '',
+      r.expiresAt ?? '',
+      JSON.stringify(r.details),
+      r.hash,
+    ].map(neutralise),
+  );
   return stringify([header, ...rows]);
 }
 

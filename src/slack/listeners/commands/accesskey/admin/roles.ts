@@ -20,7 +20,11 @@ export async function previewRoleDeletion(args: SubcommandArgs, name: string): P
 
 export async function assignRole(args: SubcommandArgs, userId: string, role: string): Promise<SubcommandResult> {
   const result = await args.ctx.services.roles.assign(args.userId, userId, role);
-  return noticeMessage(result.changed ? `:white_check_mark: ${mention(userId)} now holds *${escapeText(result.role.name)}*.` : `${mention(userId)} already holds *${escapeText(result.role.name)}*.`);
+  return noticeMessage(
+    result.changed
+      ? `:white_check_mark: ${mention(userId)} now holds *${escapeText(result.role.name)}*.`
+      : `${mention(userId)} already holds *${escapeText(result.role.name)}*.`,
+  );
 }
 
 export async function previewRoleRemoval(args: SubcommandArgs, userId: string, role: string): Promise<SubcommandResult> {

@@ -13,5 +13,9 @@ export async function verifyAuditCommand(args: SubcommandArgs): Promise<Subcomma
   await args.ackNow();
   const result = await args.ctx.services.audit.verifyAsAdmin(args.userId, slackMirrorHistory(args.client, args.ctx.config.auditChannelId));
   const icon = !verificationPassed(result) ? ':rotating_light:' : result.mirrorError === undefined ? ':white_check_mark:' : ':warning:';
-  return noticeMessage(`${icon} *Audit verification*\n${describeVerification(result).map((line) => `• ${escapeText(line)}`).join('\n')}`);
+  return noticeMessage(
+    `${icon} *Audit verification*\n${describeVerification(result)
+      .map((line) => `• ${escapeText(line)}`)
+      .join('\n')}`,
+  );
 }
