@@ -1,41 +1,11 @@
-import { request, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer, listen, type Route } from '../../src/http/server.js';
 import { createMemoryLogger } from '../../src/logger.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { ALL_METHODS, sendRaw } from '../support/raw-http.js';
 
-interface Answer {
-  status: number | 'reset';
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** One request the raw way (any method, any body, GET with a body too), on a connection of its own. */
-function send(port: number, method: string, path: string, body: Buffer | undefined, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        agent: false,
-        headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(body.length) }) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-        res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      },
-    );
-    req.on('error', () => resolve({ status: 'reset', headers: {}, body: '' }));
-    req.end(body);
-  });
-}
-
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const send = sendRaw;
+const METHODS = ALL_METHODS;
 /** The methods each route answers; everything else must be 405 with exactly this Allow. */
 const ROUTES: Record<string, string[]> = {
   '/slack/events': ['POST'],

@@ -1,44 +1,15 @@
-import { request, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyId } from '../../src/domain/secrets.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { ALL_METHODS, sendRaw, type RawAnswer } from '../support/raw-http.js';
 
 /**
  * Reliability checklist A10 for the key API's routes (test/http/dispatcher.test.ts covers the others):
  * every method × every path, patterned ones included, × odd bodies, unauthenticated, on the real app.
  */
 
-interface Answer {
-  status: number | 'reset';
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-function send(port: number, method: string, path: string, body: Buffer | undefined, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        agent: false,
-        headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(body.length) }) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-        res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      },
-    );
-    req.on('error', () => resolve({ status: 'reset', headers: {}, body: '' }));
-    req.end(body);
-  });
-}
-
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const send = sendRaw;
+const METHODS = ALL_METHODS;
 const KEY_ID = generateKeyId();
 /** Each path (a template filled in) and the methods it answers; the rest must be 405 with that Allow. */
 const ROUTES: Array<[string, string[]]> = [
@@ -66,7 +37,7 @@ const BODIES: Array<[string, Buffer | undefined, Record<string, string>]> = [
   ['binary', Buffer.from([0, 255, 1, 254, 0x7b, 0x22, 0, 0x9f]), { 'content-type': 'application/octet-stream' }],
   ['truncated JSON', Buffer.from('{"name": "x'), { 'content-type': 'application/json' }],
 ];
-const allowOf = (answer: Answer): string[] =>
+const allowOf = (answer: RawAnswer): string[] =>
   String(answer.headers.allow ?? '')
     .split(', ')
     .sort();

@@ -1,8 +1,6 @@
-import { refreshSurface } from '../../surfaces.js';
 import { escapeText, mention } from '../../views/format.js';
-import { surfaceOfBlock } from '../../views/keys.js';
 import type { ListenerContext } from '../context.js';
-import { clickFacts, type ButtonArgs } from './button.js';
+import { keyChangeButton } from './key-change.js';
 
 async function report(ctx: ListenerContext, userId: string, keyId: string): Promise<string> {
   const result = await ctx.services.keys.reportCompromised(userId, keyId);
@@ -20,21 +18,4 @@ async function report(ctx: ListenerContext, userId: string, keyId: string): Prom
  * `/accesskey compromised` confirmation: acknowledge, report through the domain, then show the
  * surface the click came from with the key (now offering Rotate) and what happened.
  */
-export const reportCompromisedButton =
-  (ctx: ListenerContext) =>
-  async (args: ButtonArgs): Promise<void> => {
-    await args.ack();
-    const click = clickFacts(args);
-    const surface = click.inHome ? 'home' : surfaceOfBlock(click.blockId);
-    // Registered with `onError: 'refresh-key'`: a refusal is shown on the same surface, as its notice line.
-    const notice = await report(ctx, click.userId, click.value);
-    await refreshSurface({
-      ctx,
-      client: args.client,
-      surface,
-      userId: click.userId,
-      keyId: click.value,
-      notice,
-      responseUrl: click.responseUrl,
-    }).catch((error: unknown) => ctx.logger.warn('could not refresh after reporting a key compromised', { error }));
-  };
+export const reportCompromisedButton = (ctx: ListenerContext) => keyChangeButton(ctx, (userId, keyId) => report(ctx, userId, keyId));
