@@ -110,8 +110,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // User-facing notifications (decision DMs, cards, role-deletion DMs, stale notices, secret-file deletion,
     // key API owner DMs, undelivered-key DMs, compromised-key DMs).
     const notificationWorker = startNotificationWorker({
-      store: deps.store,
-      now: deps.now,
+      services,
       logger,
       channel: outbound.notifications,
       staleKeyAutoInactiveAfterMs: config.notifications.staleKeyAutoInactiveAfterMs,
@@ -122,8 +121,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // Background work (expiry warnings, the audit mirror) starts here when options.background !== false.
     if (options.background !== false) {
       const scheduler = startScheduler({
-        store: deps.store,
-        now: deps.now,
+        services,
         logger,
         expiryCheckCron: config.expiryCheckCron,
         expiryWarningDays: config.expiryWarningDays,

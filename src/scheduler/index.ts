@@ -1,7 +1,7 @@
 import cron, { type Logger as CronLogger } from 'node-cron';
 import type { AuditChannel } from '../domain/audit-outbox.js';
 import type { WarningDm } from '../domain/expiry-ports.js';
-import type { Store } from '../domain/ports.js';
+import type { Services } from '../domain/services.js';
 import type { Logger } from '../logger.js';
 import { createAuditMirror, type AuditMirrorTuning } from './jobs/audit-mirror.js';
 import { runExpireAccessRequests, type ExpireAccessRequestsInput } from './jobs/expire-access-requests.js';
@@ -15,9 +15,11 @@ import { runOutboxPrune } from './jobs/outbox-prune.js';
 import { runStaleKeyCheck } from './jobs/stale-keys.js';
 
 export interface SchedulerOptions {
-  store: Store;
-  /** The app's one clock, for every expiry decision (and the warning queue, whose rows it dates). */
-  now: () => Date;
+  /**
+   * Every job goes through `services.background` (src/domain/background.ts), never the store; its clock
+   * is the app's one clock, for every expiry decision (and the warning queue, whose rows it dates).
+   */
+  services: Services;
   /**
    * Real elapsed time, for the audit mirror's pacing, leases and Retry-After holds: these are about
    * Slack's clock and the process's, not about key expiry. Defaults to the system clock.
@@ -52,8 +54,7 @@ export interface PeriodicNotificationChecks {
 
 /** The notification outbox's worker: runs in every process (also with background work off), like a listener's own Slack calls did. */
 export function startNotificationWorker(options: {
-  store: Store;
-  now: () => Date;
+  services: Services;
   logger: Logger;
   channel: NotificationChannel;
   staleKeyAutoInactiveAfterMs?: number;
@@ -61,8 +62,7 @@ export function startNotificationWorker(options: {
 }): WorkerLoop {
   const logger = options.logger.child({ component: 'scheduler', job: 'notifications' });
   const sender = createNotificationSender({
-    store: options.store,
-    now: options.now,
+    background: options.services.background,
     channel: options.channel,
     logger,
     staleKeyAutoInactiveAfterMs: options.staleKeyAutoInactiveAfterMs,
@@ -72,7 +72,7 @@ export function startNotificationWorker(options: {
 }
 
 /** Stale keys, approval reminders and pruning; each failure is logged and left to the next run. */
-async function runPeriodicChecks(store: Store, now: () => Date, logger: Logger, checks: PeriodicNotificationChecks): Promise<void> {
+async function runPeriodicChecks(background: Services['background'], logger: Logger, checks: PeriodicNotificationChecks): Promise<void> {
   const attempt = async (job: string, fn: (log: Logger) => Promise<unknown>) => {
     const log = logger.child({ job });
     await fn(log).catch((error: unknown) => log.error(`${job} failed; the next run retries`, { error }));
@@ -80,8 +80,7 @@ async function runPeriodicChecks(store: Store, now: () => Date, logger: Logger, 
   let queued = 0;
   await attempt('stale-keys', async (log) => {
     const result = await runStaleKeyCheck({
-      store,
-      now,
+      background,
       logger: log,
       staleAfterMs: checks.staleKeyAfterMs,
       autoInactiveAfterMs: checks.staleKeyAutoInactiveAfterMs,
@@ -89,13 +88,13 @@ async function runPeriodicChecks(store: Store, now: () => Date, logger: Logger, 
     queued += result.noticed + result.inactivated;
   });
   await attempt('approval-reminders', async (log) => {
-    const at = now();
-    const reminded = await store.notifications.queueReminders(new Date(at.getTime() - checks.accessRequestRemindAfterMs), at, 100);
+    const at = background.now();
+    const reminded = await background.requests.queueReminders(new Date(at.getTime() - checks.accessRequestRemindAfterMs), at, 100);
     if (reminded > 0) log.info('approval reminders queued', { count: reminded });
     queued += reminded;
   });
   if (queued > 0) checks.wake?.();
-  await attempt('outbox-prune', (log) => runOutboxPrune({ store, now, logger: log, retentionMs: checks.outboxRetentionMs }));
+  await attempt('outbox-prune', (log) => runOutboxPrune({ background, logger: log, retentionMs: checks.outboxRetentionMs }));
 }
 
 export interface Scheduler {
@@ -122,11 +121,11 @@ function cronLogger(logger: Logger): CronLogger {
  */
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const logger = options.logger.child({ component: 'scheduler' });
-  const { store, now } = options;
+  const { background } = options.services;
 
   const wallClock = options.wallClock ?? (() => new Date());
   const mirror = createAuditMirror({
-    outbox: store.auditOutbox,
+    outbox: background.auditOutbox,
     channel: options.auditChannel,
     now: wallClock,
     logger: logger.child({ job: 'audit-mirror' }),
@@ -135,8 +134,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const mirrorLoop = startWorkerLoop({ name: 'audit mirror', logger, tick: () => mirror.tick() });
 
   const sender = createWarningSender({
-    store,
-    now,
+    background,
     dm: options.warningDm,
     warningDays: options.expiryWarningDays,
     logger: logger.child({ job: 'expiry-warnings' }),
@@ -168,14 +166,14 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     }
     const run = (async () => {
       try {
-        const result = await runExpiryCheck({ store, now, warningDays: options.expiryWarningDays, logger: checkLogger });
+        const result = await runExpiryCheck({ background, warningDays: options.expiryWarningDays, logger: checkLogger });
         if (result.queued > 0) senderLoop.wake();
         if (options.accessRequests !== undefined) {
           await runExpireAccessRequests({ ...options.accessRequests, logger: logger.child({ job: 'access-request-expiry' }) }).catch(
             (error: unknown) => checkLogger.error('access request expiry failed; the next run retries', { error }),
           );
         }
-        if (options.periodic !== undefined) await runPeriodicChecks(store, now, logger, options.periodic);
+        if (options.periodic !== undefined) await runPeriodicChecks(background, logger, options.periodic);
         return result;
       } catch (error) {
         checkLogger.error('expiry check failed; the next run picks up where the markers stop', { error, trigger });

@@ -4,7 +4,7 @@ import { runOutboxPrune } from '../../src/scheduler/jobs/outbox-prune.js';
 import { createRecordingLogger } from '../support/background.js';
 import { ADMIN, APPROVALS_CHANNEL, startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
-import { DAY_MS, TestClock } from '../support/domain.js';
+import { DAY_MS, TestClock, servicesOver } from '../support/domain.js';
 import { until } from '../support/wait.js';
 
 const BOB = 'UBOB';
@@ -173,8 +173,7 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
     );
 
     const result = await runOutboxPrune({
-      store: app.app.store,
-      now: clock.now,
+      background: servicesOver(app.app.store, clock.now).background,
       logger: createRecordingLogger(),
       retentionMs: app.config.notifications.outboxRetentionMs,
     });

@@ -3,6 +3,7 @@ import type { Config } from '../../src/config.js';
 import type { Connection } from '../../src/db/connect.js';
 import { appendAudit } from '../../src/domain/audit.js';
 import type { Store } from '../../src/domain/ports.js';
+import { servicesOver } from './domain.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createAuditMirror, type AuditMirrorTuning } from '../../src/scheduler/jobs/audit-mirror.js';
 import { createWarningSender, type WarningSenderTuning } from '../../src/scheduler/jobs/expiry-warning-sender.js';
@@ -74,8 +75,7 @@ export function startSenderLoop(options: {
   tuning?: Partial<WarningSenderTuning>;
 }): WorkerLoop {
   const sender = createWarningSender({
-    store: options.store,
-    now: options.now,
+    background: servicesOver(options.store, options.now).background,
     dm: options.outbound.warningDm,
     warningDays: options.warningDays ?? [7, 1],
     logger: options.logger,

@@ -49,3 +49,8 @@ export async function makeServices(
 export function replicaOver(deps: DomainDeps, store: Store): Services {
   return createServices({ ...deps, store });
 }
+
+/** Services over a store and a clock, for tests that drive the scheduler's jobs over a store they built (a crashing one, another replica's). */
+export function servicesOver(store: Store, now: () => Date): Services {
+  return createServices({ store, now, hasher: new SecretHasher(undefined), defaultRoleName: 'Account Group Read Only' });
+}

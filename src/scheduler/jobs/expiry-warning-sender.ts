@@ -1,7 +1,7 @@
+import type { BackgroundServices } from '../../domain/background.js';
 import { backoffDelay } from '../../domain/delivery.js';
 import { expiryThresholds, reasonToCancel } from '../../domain/expiry.js';
 import type { QueuedWarning, WarningDm } from '../../domain/expiry-ports.js';
-import type { Store } from '../../domain/ports.js';
 import type { Logger } from '../../logger.js';
 import { createLeaseSender, type LeaseSender, type LeaseSenderTuning, type SendStep } from '../lease-sender.js';
 
@@ -25,8 +25,8 @@ export const DEFAULT_SENDER_TUNING: WarningSenderTuning = {
 };
 
 export interface WarningSenderInput {
-  store: Store;
-  now: () => Date;
+  /** `services.background`: the warning queue, the key lookups and the clock. */
+  background: BackgroundServices;
   dm: WarningDm;
   warningDays: readonly number[];
   logger: Logger;
@@ -44,12 +44,13 @@ export type WarningSender = LeaseSender;
 export function createWarningSender(input: WarningSenderInput): WarningSender {
   const tuning: WarningSenderTuning = { ...DEFAULT_SENDER_TUNING, ...input.tuning };
   const thresholds = expiryThresholds(input.warningDays);
-  const queue = input.store.expiryWarnings;
+  const { background } = input;
+  const queue = background.warnings;
   const log = input.logger;
 
   async function deliver(item: QueuedWarning): Promise<SendStep> {
-    const now = input.now();
-    const key = await input.store.read.keys.findById(item.keyId);
+    const now = background.now();
+    const key = await background.lookups.key(item.keyId);
     const threshold = thresholds.find((t) => t.id === item.threshold);
     if (key === undefined || key.expiresAt === null || threshold === undefined) {
       // Deleted, made never-expiring, or a threshold no longer configured (EXPIRY_WARNING_DAYS changed).
@@ -65,7 +66,7 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
       await queue.cancel(item.id, cancel, now);
       return 'cancelled';
     }
-    const role = await input.store.read.roles.findById(key.roleId);
+    const role = await background.lookups.role(key.roleId);
     const outcome = await input.dm.send({
       ownerId: key.ownerId,
       keyId: key.id,
@@ -77,7 +78,7 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
     });
     switch (outcome.kind) {
       case 'posted':
-        await queue.markSent(item.id, outcome, input.now());
+        await queue.markSent(item.id, outcome, background.now());
         return 'sent';
       case 'rejected': {
         const attempts = item.attempts + 1;
@@ -107,10 +108,10 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
   return createLeaseSender({
     name: 'expiry warnings',
     blockedAlert: 'expiry_warnings_blocked',
-    claim: (now, leaseMs, maxItems) => queue.claim({ now, leaseMs, maxItems }),
+    claim: (now, leaseMs, maxItems) => queue.claim(now, leaseMs, maxItems),
     release: (ids) => queue.release(ids),
     deliver,
-    now: input.now,
+    now: background.now,
     logger: log,
     tuning,
   });

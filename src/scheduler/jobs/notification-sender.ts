@@ -1,8 +1,6 @@
-import { appendAudit } from '../../domain/audit.js';
+import type { BackgroundServices } from '../../domain/background.js';
 import { backoffDelay, type DeliveryOutcome } from '../../domain/delivery.js';
-import { SYSTEM_ACTOR } from '../../domain/model.js';
 import type { Notification, NotificationChannel, NotificationMessage, QueuedNotification } from '../../domain/notifications.js';
-import type { Store } from '../../domain/ports.js';
 import type { Logger } from '../../logger.js';
 import { createLeaseSender, type LeaseSender, type LeaseSenderTuning, type SendStep } from '../lease-sender.js';
 
@@ -24,8 +22,8 @@ export const DEFAULT_NOTIFICATION_TUNING: NotificationSenderTuning = {
 };
 
 export interface NotificationSenderInput {
-  store: Store;
-  now: () => Date;
+  /** `services.background`: the outbox, the lookups before each send and the clock. */
+  background: BackgroundServices;
   channel: NotificationChannel;
   logger: Logger;
   /** STALE_KEY_AUTO_INACTIVE_AFTER, so a stale-key notice can say when the key will be made inactive. */
@@ -45,30 +43,31 @@ type Resolved = { message: NotificationMessage } | { cancel: string };
  */
 export function createNotificationSender(input: NotificationSenderInput): NotificationSender {
   const tuning: NotificationSenderTuning = { ...DEFAULT_NOTIFICATION_TUNING, ...input.tuning };
-  const { store, logger: log } = input;
-  const queue = store.notifications;
+  const { background, logger: log } = input;
+  const queue = background.notifications;
+  const lookups = background.lookups;
 
   async function resolve(n: Notification, queuedAt: string): Promise<Resolved> {
     switch (n.kind) {
       case 'request.decision_dm':
       case 'request.card_update':
       case 'request.reminder': {
-        const request = await store.read.accessRequests.find(n.requestId);
+        const request = await lookups.accessRequest(n.requestId);
         if (request === undefined) return { cancel: 'request_gone' };
         if (n.kind === 'request.decision_dm') return { message: { kind: n.kind, request } };
-        const roleNames = (await store.read.memberships.rolesOf(request.userId)).map((r) => r.name);
+        const roleNames = await lookups.roleNamesOf(request.userId);
         if (n.kind === 'request.card_update') return { message: { kind: n.kind, request, roleNames, channel: n.channel, ts: n.ts } };
         if (request.status !== 'pending') return { cancel: `request_${request.status}` };
-        return { message: { kind: n.kind, request, roleNames, ageMs: input.now().getTime() - Date.parse(request.createdAt) } };
+        return { message: { kind: n.kind, request, roleNames, ageMs: background.now().getTime() - Date.parse(request.createdAt) } };
       }
       case 'keys_deleted.dm':
         return { message: { kind: n.kind, ownerId: n.ownerId, cause: n.cause, roleName: n.roleName, keys: n.keys } };
       case 'stale_key.notice': {
-        const key = await store.read.keys.findById(n.keyId);
+        const key = await lookups.key(n.keyId);
         if (key === undefined) return { cancel: 'key_deleted' };
         if (key.status !== 'active') return { cancel: 'key_inactive' };
         if (key.lastUsedAt !== null && key.lastUsedAt > n.clockFrom) return { cancel: 'key_used' };
-        const role = await store.read.roles.findById(key.roleId);
+        const role = await lookups.role(key.roleId);
         const auto = input.staleKeyAutoInactiveAfterMs;
         return {
           message: {
@@ -77,7 +76,7 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
             roleName: role?.name ?? null,
             unusedSince: n.clockFrom,
             autoInactiveAt: auto === undefined ? null : new Date(Date.parse(queuedAt) + auto).toISOString(),
-            now: input.now().toISOString(),
+            now: background.now().toISOString(),
           },
         };
       }
@@ -95,43 +94,24 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
       }
       case 'key_compromised.owner_dm': {
         // Shown with the key's state now (and Rotate); gone or made active again by an admin: nothing left to tell.
-        const key = await store.read.keys.findById(n.keyId);
+        const key = await lookups.key(n.keyId);
         if (key === undefined) return { cancel: 'key_deleted' };
         if (key.status !== 'compromised') return { cancel: 'key_no_longer_compromised' };
         return {
           message: {
             kind: n.kind,
             key,
-            role: await store.read.roles.findById(key.roleId),
+            role: await lookups.role(key.roleId),
             reporterId: n.reporterId,
-            now: input.now().toISOString(),
+            now: background.now().toISOString(),
           },
         };
       }
     }
   }
 
-  /** A secret file's deletion is recorded in the audit log (never the file's content). */
-  async function recordFileDeleted(n: Extract<Notification, { kind: 'secret_file.delete' }>, already: boolean): Promise<void> {
-    const key = await store.read.keys.findById(n.keyId);
-    await store.write((tx) =>
-      appendAudit(
-        tx,
-        {
-          actorId: SYSTEM_ACTOR,
-          action: 'secret_file.deleted',
-          keyId: n.keyId,
-          keyName: key?.name ?? null,
-          ownerId: n.ownerId,
-          details: { fileId: n.fileId, alreadyGone: already },
-        },
-        input.now(),
-      ),
-    );
-  }
-
   async function deliver(item: QueuedNotification): Promise<SendStep> {
-    const now = input.now();
+    const now = background.now();
     const n = item.notification;
     if (n === undefined) {
       await queue.recordFailure(item.id, { error: item.unreadable ?? 'unreadable notification', retryAt: null }, now);
@@ -149,8 +129,8 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
     }
     const outcome: DeliveryOutcome | { kind: 'gone' } = await input.channel.send(resolved.message);
     if (outcome.kind === 'posted' || outcome.kind === 'gone') {
-      if (n.kind === 'secret_file.delete') await recordFileDeleted(n, outcome.kind === 'gone');
-      await queue.complete(item.id, 'sent', input.now(), outcome.kind === 'gone' ? 'already_gone' : undefined);
+      if (n.kind === 'secret_file.delete') await queue.recordSecretFileDeleted(n, outcome.kind === 'gone');
+      await queue.complete(item.id, 'sent', background.now(), outcome.kind === 'gone' ? 'already_gone' : undefined);
       return 'sent';
     }
     if (outcome.kind === 'rate_limited') return outcome;
@@ -193,10 +173,10 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
   return createLeaseSender({
     name: 'notifications',
     blockedAlert: 'notifications_blocked',
-    claim: (now, leaseMs, maxItems) => queue.claim({ now, leaseMs, maxItems }),
+    claim: (now, leaseMs, maxItems) => queue.claim(now, leaseMs, maxItems),
     release: (ids) => queue.release(ids),
     deliver,
-    now: input.now,
+    now: background.now,
     logger: log,
     tuning,
   });

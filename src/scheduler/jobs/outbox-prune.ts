@@ -1,9 +1,9 @@
-import type { Store } from '../../domain/ports.js';
+import type { BackgroundServices } from '../../domain/background.js';
 import type { Logger } from '../../logger.js';
 
 export interface OutboxPruneInput {
-  store: Store;
-  now: () => Date;
+  /** `services.background`: the prune steps and the clock. */
+  background: BackgroundServices;
   logger: Logger;
   /** OUTBOX_RETENTION. */
   retentionMs: number;
@@ -25,7 +25,7 @@ export interface OutboxPruneResult {
  * a repeat (see each store's prune). The audit log itself is never pruned.
  */
 export async function runOutboxPrune(input: OutboxPruneInput): Promise<OutboxPruneResult> {
-  const cutoff = new Date(input.now().getTime() - input.retentionMs);
+  const cutoff = new Date(input.background.now().getTime() - input.retentionMs);
   const batchSize = input.batchSize ?? 500;
   const maxBatches = input.maxBatches ?? 20;
   const drain = async (prune: (cutoff: Date, limit: number) => Promise<number>): Promise<number> => {
@@ -37,12 +37,12 @@ export async function runOutboxPrune(input: OutboxPruneInput): Promise<OutboxPru
     }
     return total;
   };
-  const { store } = input;
+  const { prune } = input.background;
   const result: OutboxPruneResult = {
-    auditOutbox: await drain((c, l) => store.pruneAuditOutbox(c, l)),
-    notifications: await drain((c, l) => store.notifications.prune(c, l)),
-    expiryWarnings: await drain((c, l) => store.expiryWarnings.prune(c, l)),
-    staleNotices: await drain((c, l) => store.notifications.pruneNotices(c, l)),
+    auditOutbox: await drain(prune.auditOutbox),
+    notifications: await drain(prune.notifications),
+    expiryWarnings: await drain(prune.expiryWarnings),
+    staleNotices: await drain(prune.staleNotices),
   };
   const total = result.auditOutbox + result.notifications + result.expiryWarnings + result.staleNotices;
   (total > 0 ? input.logger.info : input.logger.debug)('outbox prune finished', { ...result, cutoff: cutoff.toISOString() });

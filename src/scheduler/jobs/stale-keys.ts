@@ -1,11 +1,9 @@
-import { appendAudit } from '../../domain/audit.js';
-import { SYSTEM_ACTOR } from '../../domain/model.js';
-import type { Store } from '../../domain/ports.js';
+import type { BackgroundServices } from '../../domain/background.js';
 import type { Logger } from '../../logger.js';
 
 export interface StaleKeyCheckInput {
-  store: Store;
-  now: () => Date;
+  /** `services.background`: the stale-key steps and the clock. */
+  background: BackgroundServices;
   logger: Logger;
   /** STALE_KEY_AFTER. */
   staleAfterMs: number;
@@ -29,17 +27,17 @@ export interface StaleKeyCheckResult {
  * long later, for a key whose clock has not moved, makes the key inactive (audited) and tells the owner.
  */
 export async function runStaleKeyCheck(input: StaleKeyCheckInput): Promise<StaleKeyCheckResult> {
-  const now = input.now();
+  const now = input.background.now();
   const batchSize = input.batchSize ?? 100;
   const maxBatches = input.maxBatches ?? 50;
-  const store = input.store.notifications;
+  const stale = input.background.stale;
   const result: StaleKeyCheckResult = { noticed: 0, inactivated: 0, resolved: 0 };
 
   const cutoff = new Date(now.getTime() - input.staleAfterMs);
   for (let batch = 0; batch < maxBatches; batch++) {
-    const found = await store.findStaleUnnoticed(cutoff, now, batchSize);
+    const found = await stale.findUnnoticed(cutoff, now, batchSize);
     if (found.length === 0) break;
-    const noticed = await store.notice(found, now);
+    const noticed = await stale.notice(found, now);
     result.noticed += noticed;
     // Nothing inserted means other replicas took them all (or their clocks moved): the next scan proves it.
     if (found.length < batchSize || noticed === 0) break;
@@ -49,44 +47,10 @@ export async function runStaleKeyCheck(input: StaleKeyCheckInput): Promise<Stale
   // Replicas read the same oldest notices; each closed one drops out of the next read, so looping on
   // goes through the rest without anyone acting twice (the close is the once-only step).
   for (let batch = 0; autoAfter !== undefined && batch < maxBatches; batch++) {
-    const due = await store.noticesDue(new Date(now.getTime() - autoAfter), batchSize);
+    const due = await stale.noticesDue(new Date(now.getTime() - autoAfter), batchSize);
     for (const notice of due) {
-      const outcome = await store.write(async (tx, notices) => {
-        const at = input.now();
-        const key = await tx.keys.findById(notice.keyId);
-        const clock = await notices.currentClock(notice.keyId);
-        // Used, kept, deleted, made inactive or expired since the notice: the notice has done its job.
-        const stillStale =
-          key !== undefined &&
-          key.status === 'active' &&
-          key.rotatedTo === null &&
-          clock === notice.clockFrom &&
-          (key.expiresAt === null || Date.parse(key.expiresAt) > at.getTime());
-        if (!stillStale) return (await notices.close(notice.id, 'resolved', at.toISOString())) ? 'resolved' : 'raced';
-        // Closing the notice is the once-only step: of two replicas, only one gets true and acts.
-        if (!(await notices.close(notice.id, 'inactivated', at.toISOString()))) return 'raced';
-        await tx.keys.update(key.id, { status: 'inactive' });
-        const role = await tx.roles.findById(key.roleId);
-        await appendAudit(
-          tx,
-          {
-            actorId: SYSTEM_ACTOR,
-            action: 'key.deactivated_as_stale',
-            keyId: key.id,
-            keyName: key.name,
-            ownerId: key.ownerId,
-            roleName: role?.name ?? null,
-            expiresAt: key.expiresAt,
-            details: { unusedSince: notice.clockFrom, noticedAt: notice.noticedAt },
-          },
-          at,
-        );
-        await tx.notifications.enqueue(
-          { kind: 'stale_key.inactivated_dm', keyId: key.id, ownerId: key.ownerId, keyName: key.name },
-          at.toISOString(),
-        );
-        return 'inactivated';
-      });
+      // The domain step re-reads the key under the write lock; closing the notice is the once-only step.
+      const outcome = await stale.closeDueNotice(notice);
       if (outcome === 'inactivated') result.inactivated += 1;
       if (outcome === 'resolved') result.resolved += 1;
     }
