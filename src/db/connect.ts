@@ -96,7 +96,7 @@ export function connect(config: DatabaseConfig, options: ConnectOptions = {}): C
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    // better-sqlite3 is synchronous: any busy wait inside SQLite freezes the event loop (every Slack ack
+    // better-sqlite3 is synchronous, so a busy wait inside SQLite freezes the event loop (every Slack ack
     // and verify with it). So SQLite never waits: a held write lock fails BEGIN IMMEDIATE at once and
     // the store backs off asynchronously (faults.ts) up to its deadline. Reads never need the lock in WAL.
     sqlite.pragma('busy_timeout = 0');

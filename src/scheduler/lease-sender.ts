@@ -115,3 +115,24 @@ export function createLeaseSender<Item extends { id: string }>(input: LeaseSende
     },
   };
 }
+
+/** How a queue charges refusals: the back-off between retries, and when a row is parked for an operator. */
+export interface RefusalRules {
+  maxAttempts: number;
+  retryDelaysMs: number[];
+}
+
+/**
+ * Charges one refusal (Slack refused this content) to a row: due again after the back-off, or parked
+ * (`retryAt: null`) once it has used up `maxAttempts`. Says whether it was parked, so the caller alerts.
+ */
+export async function chargeRefusal(
+  record: (retryAt: Date | null) => Promise<void>,
+  attempts: number,
+  rules: RefusalRules,
+  now: Date,
+): Promise<boolean> {
+  const park = attempts >= rules.maxAttempts;
+  await record(park ? null : new Date(now.getTime() + backoffDelay(rules.retryDelaysMs, attempts)));
+  return park;
+}

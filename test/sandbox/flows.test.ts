@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, startSandbox, type SandboxUnderTest } from './harness.js';
+import { actAs as actAsOn, openConversation as openConversationOn, sendMessage } from './page-actions.js';
 
 const SECRET = /^aks_[0-9A-Za-z]{46}$/;
 
@@ -22,20 +23,9 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-async function actAs(person: string): Promise<void> {
-  await page.getByRole('combobox', { name: 'Acting as' }).selectOption({ label: person });
-}
-
-async function openConversation(name: string): Promise<void> {
-  await page.getByRole('link', { name, exact: true }).click();
-  await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toContain(name);
-}
-
-async function send(text: string): Promise<void> {
-  const box = page.getByRole('textbox', { name: 'Message' });
-  await box.fill(text);
-  await box.press('Enter');
-}
+const actAs = (person: string) => actAsOn(page, person);
+const openConversation = (name: string) => openConversationOn(page, name);
+const send = (text: string) => sendMessage(page, text);
 
 function messages(): ReturnType<Page['getByRole']> {
   return page.getByRole('list', { name: /^Messages in/ });

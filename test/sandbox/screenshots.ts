@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBrowser, startSandbox } from './harness.js';
+import { sendMessage } from './page-actions.js';
 
 const OUT = resolve(import.meta.dirname, '../../docs/images');
 const SECRET = /aks_[0-9A-Za-z]{46}/;
@@ -27,11 +28,7 @@ async function maskSecrets(page: Page): Promise<void> {
   }`);
 }
 
-async function send(page: Page, text: string): Promise<void> {
-  const box = page.getByRole('textbox', { name: 'Message' });
-  await box.fill(text);
-  await box.press('Enter');
-}
+const send = sendMessage;
 
 async function open(page: Page, name: string): Promise<void> {
   await page.getByRole('link', { name, exact: true }).click();

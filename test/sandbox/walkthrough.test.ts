@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, startSandbox, type SandboxUnderTest } from './harness.js';
+import { actAs as actAsOn, openConversation as openConversationOn, sendMessage } from './page-actions.js';
 
 /**
  * What a first walk through the sandbox tripped over: emoji codes shown as text, message links that
@@ -24,20 +25,9 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-async function actAs(person: string): Promise<void> {
-  await page.getByRole('combobox', { name: 'Acting as' }).selectOption({ label: person });
-}
-
-async function openConversation(name: string): Promise<void> {
-  await page.getByRole('link', { name, exact: true }).click();
-  await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toContain(name);
-}
-
-async function send(text: string): Promise<void> {
-  const box = page.getByRole('textbox', { name: 'Message' });
-  await box.fill(text);
-  await box.press('Enter');
-}
+const actAs = (person: string) => actAsOn(page, person);
+const openConversation = (name: string) => openConversationOn(page, name);
+const send = (text: string) => sendMessage(page, text);
 
 const messages = () => page.getByRole('list', { name: /^Messages in/ });
 

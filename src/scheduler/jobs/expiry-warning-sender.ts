@@ -1,9 +1,8 @@
 import type { BackgroundServices } from '../../domain/background.js';
-import { backoffDelay } from '../../domain/delivery.js';
 import { expiryThresholds, reasonToCancel } from '../../domain/expiry.js';
 import type { QueuedWarning, WarningDm } from '../../domain/expiry-ports.js';
 import type { Logger } from '../../logger.js';
-import { createLeaseSender, type LeaseSender, type LeaseSenderTuning, type SendStep } from '../lease-sender.js';
+import { chargeRefusal, createLeaseSender, type LeaseSender, type LeaseSenderTuning, type SendStep } from '../lease-sender.js';
 
 export interface WarningSenderTuning extends LeaseSenderTuning {
   /** Attempts charged to one warning (user_not_found, …) before it is parked. */
@@ -82,10 +81,10 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
         return 'sent';
       case 'rejected': {
         const attempts = item.attempts + 1;
-        const park = attempts >= tuning.maxAttempts;
-        await queue.recordFailure(
-          item.id,
-          { error: outcome.error, retryAt: park ? null : new Date(now.getTime() + backoffDelay(tuning.retryDelaysMs, attempts)) },
+        const park = await chargeRefusal(
+          (retryAt) => queue.recordFailure(item.id, { error: outcome.error, retryAt }, now),
+          attempts,
+          tuning,
           now,
         );
         if (park)

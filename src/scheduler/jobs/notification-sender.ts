@@ -2,7 +2,7 @@ import type { BackgroundServices } from '../../domain/background.js';
 import { backoffDelay, type DeliveryOutcome } from '../../domain/delivery.js';
 import type { Notification, NotificationChannel, NotificationMessage, QueuedNotification } from '../../domain/notifications.js';
 import type { Logger } from '../../logger.js';
-import { createLeaseSender, type LeaseSender, type LeaseSenderTuning, type SendStep } from '../lease-sender.js';
+import { chargeRefusal, createLeaseSender, type LeaseSender, type LeaseSenderTuning, type SendStep } from '../lease-sender.js';
 
 export interface NotificationSenderTuning extends LeaseSenderTuning {
   /** Refusals charged to one notification before it is parked (a secret file's deletion is never parked). */
@@ -152,10 +152,10 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
       if (outcome.kind === 'rejected') return 'failed';
     }
     if (outcome.kind !== 'rejected') return outcome;
-    const park = attempts >= tuning.maxAttempts;
-    await queue.recordFailure(
-      item.id,
-      { error: outcome.error, retryAt: park ? null : new Date(now.getTime() + backoffDelay(tuning.retryDelaysMs, attempts)) },
+    const park = await chargeRefusal(
+      (retryAt) => queue.recordFailure(item.id, { error: outcome.error, retryAt }, now),
+      attempts,
+      tuning,
       now,
     );
     if (park)
