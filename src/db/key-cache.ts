@@ -1,4 +1,5 @@
-import type { AccessKey, Role } from '../domain/model.js';
+import type { AccessKey } from '../domain/model.js';
+import type { KeyWithRole } from '../domain/ports.js';
 
 /**
  * The verify hot path's key cache: `keys.findWithRoleByHash` answered from memory.
@@ -22,8 +23,6 @@ import type { AccessKey, Role } from '../domain/model.js';
  * - every entry lives at most `ttlMs`, the last safety net.
  */
 
-export type KeyAndRole = { key: AccessKey; role: Role | undefined };
-
 /**
  * What the cache knows of changes made outside this process. `epoch()` is asked on every lookup:
  * undefined = changes could be missed right now (bypass, keep nothing); a value different from the last
@@ -40,7 +39,7 @@ export interface KeyCacheOptions {
 }
 
 interface Entry {
-  value: KeyAndRole;
+  value: KeyWithRole;
   storedAt: number;
 }
 
@@ -49,7 +48,7 @@ export const KEY_CACHE_TTL_MS = 60_000;
 
 export class KeyCache {
   readonly #entries = new Map<string, Entry>();
-  readonly #inFlight = new Map<string, Promise<KeyAndRole | undefined>>();
+  readonly #inFlight = new Map<string, Promise<KeyWithRole | undefined>>();
   readonly #maxEntries: number;
   readonly #ttlMs: number;
   readonly #now: () => number;
@@ -80,14 +79,21 @@ export class KeyCache {
     this.#inFlight.clear();
   }
 
-  async lookup(keyHash: string, load: (keyHash: string) => Promise<KeyAndRole | undefined>): Promise<KeyAndRole | undefined> {
+  /**
+   * A hit answered synchronously (the verify route answers a cached key in the tick its body arrived,
+   * with no promise in between); undefined on a miss, a stale entry or an untrusted feed, and the caller
+   * goes through `lookup`. The same checks as `lookup`, so it is never staler than it.
+   */
+  peek(keyHash: string): KeyWithRole | undefined {
+    const epoch = this.#currentEpoch();
+    return epoch === undefined ? undefined : this.#fresh(keyHash);
+  }
+
+  async lookup(keyHash: string, load: (keyHash: string) => Promise<KeyWithRole | undefined>): Promise<KeyWithRole | undefined> {
     const epoch = this.#currentEpoch();
     if (epoch === undefined) return load(keyHash);
-    const entry = this.#entries.get(keyHash);
-    if (entry !== undefined) {
-      if (this.#now() - entry.storedAt < this.#ttlMs) return entry.value;
-      this.#entries.delete(keyHash);
-    }
+    const hit = this.#fresh(keyHash);
+    if (hit !== undefined) return hit;
     // Concurrent misses for one key share one read: a key seen by many clients at once (a deploy, a
     // cold cache) costs one query, not one per request. A drop forgets the reads in flight, so nobody
     // who asks after a change is handed a read that began before it.
@@ -102,7 +108,7 @@ export class KeyCache {
     }
   }
 
-  async #read(keyHash: string, epoch: number, load: (keyHash: string) => Promise<KeyAndRole | undefined>): Promise<KeyAndRole | undefined> {
+  async #read(keyHash: string, epoch: number, load: (keyHash: string) => Promise<KeyWithRole | undefined>): Promise<KeyWithRole | undefined> {
     const generation = this.#generation;
     const found = await load(keyHash);
     if (found === undefined || !isUsable(found.key)) return found;
@@ -121,6 +127,15 @@ export class KeyCache {
       storedAt: this.#now(),
     });
     return found;
+  }
+
+  /** The entry within its lifetime; an older one is dropped. */
+  #fresh(keyHash: string): KeyWithRole | undefined {
+    const entry = this.#entries.get(keyHash);
+    if (entry === undefined) return undefined;
+    if (this.#now() - entry.storedAt < this.#ttlMs) return entry.value;
+    this.#entries.delete(keyHash);
+    return undefined;
   }
 
   #currentEpoch(): number | undefined {

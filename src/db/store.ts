@@ -89,6 +89,7 @@ export function createStore(connection: Connection): Store {
   return {
     dialect,
     read,
+    cachedKeyWithRole: (keyHash) => keyCache.peek(keyHash),
     write<T>(fn: (tx: Repos) => Promise<T>, options?: WriteOptions): Promise<T> {
       return writeAudited((trx) => fn(reposOver(trx)), options);
     },

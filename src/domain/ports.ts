@@ -60,6 +60,9 @@ export interface AccessRequestsRepo {
   listPendingExpiredBy(nowIso: string, limit: number): Promise<AccessRequest[]>;
 }
 
+/** A key and its role, as the verify path reads them together. */
+export type KeyWithRole = { key: AccessKey; role: Role | undefined };
+
 export interface KeysRepo {
   count(ownerId: string, roleId: string): Promise<number>;
   insert(key: AccessKey): Promise<void>;
@@ -86,7 +89,7 @@ export interface KeysRepo {
    */
   touchUsedLastUsed(uses: ReadonlyArray<{ keyId: string; at: string; clientAddress: string | null }>): Promise<number>;
   /** The verify hot path: the key with its role in one indexed lookup (no second query for the role). */
-  findWithRoleByHash(keyHash: string): Promise<{ key: AccessKey; role: Role | undefined } | undefined>;
+  findWithRoleByHash(keyHash: string): Promise<KeyWithRole | undefined>;
   /** Keys by the status a user sees at `nowIso` (expired wins over inactive), for the metrics endpoint. */
   countByStatus(nowIso: string): Promise<{ active: number; inactive: number; expired: number }>;
   /** The row only: the domain's `removeKey` (keys/common.ts) is the delete with its cascade and audit. */
@@ -162,6 +165,12 @@ export interface WriteOptions {
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly read: Repos;
+  /**
+   * The verify hot path without a promise: a key this process's key cache holds (only usable keys, only
+   * while the change feed is trusted; src/db/key-cache.ts), or undefined — then ask
+   * `read.keys.findWithRoleByHash`, which is never staler than this.
+   */
+  cachedKeyWithRole(keyHash: string): KeyWithRole | undefined;
   /**
    * Runs `fn` in one transaction that holds the write lock for audited changes (SQLite: BEGIN IMMEDIATE;
    * PostgreSQL: the audit head row, FOR UPDATE). No network call may be awaited inside `fn`.

@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /**
@@ -70,16 +71,30 @@ export function secretStart(secret: string): string {
   return secret.slice(0, SECRET_START_LENGTH);
 }
 
+function isBase62Code(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
 /** Length, prefix, alphabet, checksum — in that order, all without hashing or any I/O. */
 export function isWellFormedSecret(value: unknown): value is string {
   if (typeof value !== 'string' || value.length !== SECRET_LENGTH || !value.startsWith(SECRET_PREFIX)) return false;
-  if (!SECRET_PATTERN.test(value)) return false;
+  // SECRET_PATTERN's alphabet test as a loop: a quarter of the regular expression's time, on every verify.
+  for (let i = SECRET_PREFIX.length; i < SECRET_LENGTH; i++) if (!isBase62Code(value.charCodeAt(i))) return false;
   const split = SECRET_LENGTH - CHECKSUM_LENGTH;
   return checksumOf(value.slice(0, split)) === value.slice(split);
 }
 
 export const HASH_SHA256 = 1;
 export const HASH_HMAC_SHA256 = 2;
+
+/**
+ * SHA-256 as hex. Node's one-shot `crypto.hash` (from 20.12) costs a third of a Hash object, on every
+ * verify; `engines` still allows 20.11, which falls back to createHash.
+ */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Only hashes are stored. A fast hash is right here (unlike passwords): secrets carry ≥190 random bits,
@@ -101,20 +116,30 @@ export class SecretHasher {
       if (this.#pepper === undefined) throw new Error('KEY_HASH_PEPPER is needed to hash version-2 keys');
       return createHmac('sha256', this.#pepper).update(secret).digest('hex');
     }
-    return createHash('sha256').update(secret).digest('hex');
+    return sha256Hex(secret);
+  }
+
+  /** A presented secret's hash under the current scheme (the first of `lookupHashes`). */
+  currentHash(secret: string): { version: number; hash: string } {
+    return { version: this.version, hash: this.hash(secret) };
   }
 
   /** The hashes to look a presented secret up by: the current scheme first, then older ones still valid. */
   lookupHashes(secret: string): Array<{ version: number; hash: string }> {
-    const current = { version: this.version, hash: this.hash(secret) };
+    const current = this.currentHash(secret);
     return this.version === HASH_SHA256 ? [current] : [current, { version: HASH_SHA256, hash: this.hash(secret, HASH_SHA256) }];
   }
 
-  /** Constant-time comparison of a stored hash with the one computed from a presented secret. */
+  /**
+   * Constant-time comparison of a stored hash with the one computed from a presented secret (both hex):
+   * every character is compared whatever the first difference, as timingSafeEqual would, without
+   * decoding two Buffers on every verify.
+   */
   static sameHash(a: string, b: string): boolean {
-    const left = Buffer.from(a, 'hex');
-    const right = Buffer.from(b, 'hex');
-    return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+    if (a.length !== b.length || a.length === 0) return false;
+    let difference = 0;
+    for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+    return difference === 0;
   }
 
   /** A value stored at start-up to notice a changed or missing pepper before any key silently fails. */

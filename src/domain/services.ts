@@ -16,7 +16,7 @@ import { createKey, slotsFor, type CreateKeyInput } from './keys/create.js';
 import { confirmDelivery, sweepUndeliveredKeys } from './keys/delivery.js';
 import { listKeys, showKey } from './keys/find.js';
 import { rotateKey, undoRotation, type RotateKeyResult, type RotateOptions } from './keys/rotate.js';
-import { verifyKey } from './keys/verify.js';
+import { verifyKey, verifyKeyCached } from './keys/verify.js';
 import type { ViaKey } from './keys/via.js';
 import { forgetOldReplays } from './replays.js';
 import { authenticateKey, revalidateKey } from './integration.js';
@@ -65,6 +65,8 @@ export function createServices(deps: DomainDeps) {
       delete: (actorId: string, reference: string, reason?: string, options?: ChangeOptions) =>
         notifyAfter(deps, deleteKey(deps, actorId, reference, reason, options), options?.via !== undefined),
       verify: (secret: unknown) => verifyKey(deps, secret),
+      /** verify's answer when it needs no I/O (malformed, or a cached key); undefined: call `verify`. */
+      verifyCached: (secret: unknown) => verifyKeyCached(deps, secret),
       rotate: (actorId: string, reference: string, options?: RotateOptions) => rotateKey(deps, actorId, reference, options),
       confirmDelivery: (keyId: string) => confirmDelivery(deps, keyId),
       sweepUndelivered: async (options?: { ttlMs?: number; limit?: number }) => {

@@ -24,43 +24,58 @@ function isJsonRequest(req: IncomingMessage): boolean {
  * first byte over. The caller answers 413 (or 415) with `Connection: close`, so the rest is never consumed.
  */
 export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<BodyResult> {
-  if (!isJsonRequest(req)) return Promise.resolve({ ok: false, error: 'unsupported_media_type' });
+  return new Promise((resolve) => onJsonBody(req, limit, resolve));
+}
+
+/**
+ * readJsonBody with a callback, called exactly once: in the tick the last byte arrived (or at once, for
+ * a refusal from the headers). The verify route answers from inside it, with no promise in between.
+ */
+export function onJsonBody(req: IncomingMessage, limit: number, done: (result: BodyResult) => void): void {
+  if (!isJsonRequest(req)) {
+    done({ ok: false, error: 'unsupported_media_type' });
+    return;
+  }
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) return Promise.resolve({ ok: false, error: 'payload_too_large' });
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const finish = (result: BodyResult) => {
-      if (settled) return;
-      settled = true;
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        // Stop pulling from the socket: the rest of an oversized body is never read into memory.
-        req.pause();
-        finish({ ok: false, error: 'payload_too_large' });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      const text = chunks.length === 1 ? (chunks[0] ?? Buffer.alloc(0)).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-      try {
-        finish({ ok: true, value: JSON.parse(text) as unknown });
-      } catch {
-        finish({ ok: false, error: 'invalid_json' });
-      }
-    };
-    // An aborted upload settles as invalid; the response then goes nowhere, which is fine.
-    const onError = () => finish({ ok: false, error: 'invalid_json' });
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-  });
+  if (declared !== undefined && Number(declared) > limit) {
+    done({ ok: false, error: 'payload_too_large' });
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const finish = (result: BodyResult) => {
+    if (settled) return;
+    settled = true;
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('error', onError);
+    done(result);
+  };
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) {
+      // Stop pulling from the socket: the rest of an oversized body is never read into memory.
+      req.pause();
+      finish({ ok: false, error: 'payload_too_large' });
+      return;
+    }
+    chunks.push(chunk);
+  };
+  const onEnd = () => {
+    const text = chunks.length === 1 ? (chunks[0] ?? Buffer.alloc(0)).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+    let result: BodyResult;
+    try {
+      result = { ok: true, value: JSON.parse(text) as unknown };
+    } catch {
+      result = { ok: false, error: 'invalid_json' };
+    }
+    // Outside the try: whatever `done` throws is its caller's to catch, never taken for bad JSON.
+    finish(result);
+  };
+  // An aborted upload settles as invalid; the response then goes nowhere, which is fine.
+  const onError = () => finish({ ok: false, error: 'invalid_json' });
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onError);
 }

@@ -52,7 +52,11 @@ export function bodyErrorCode(error: 'payload_too_large' | 'invalid_json' | 'uns
 }
 
 export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  writeJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** writeJson for a body already serialised. */
+export function writeJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': String(Buffer.byteLength(text)),

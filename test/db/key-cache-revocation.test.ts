@@ -4,6 +4,7 @@ import { DATA_VERSION_CHECK_MS, type Connection } from '../../src/db/connect.js'
 import { LISTENER_APPLICATION_NAME } from '../../src/db/key-change-listener.js';
 import { ROTATION_GRACE_MS } from '../../src/domain/keys/rotate.js';
 import type { DomainDeps } from '../../src/domain/deps.js';
+import type { VerifyResult } from '../../src/domain/keys/verify.js';
 import { createServices, type Services } from '../../src/domain/services.js';
 import { createTestDatabase, dialects, postgresAdminUrl, type TestDatabase } from '../support/db.js';
 import { DAY_MS, makeServices, type TestClock } from '../support/domain.js';
@@ -24,9 +25,17 @@ interface Replica {
   connection: Connection;
 }
 
+const label = (result: VerifyResult): string => (result.valid ? 'valid' : result.code);
+
+/**
+ * The verdict, asked both ways the verify route asks: the synchronous cache answer (taken whenever there
+ * is one) must never differ from what a read through the store says.
+ */
 async function verdict(services: Services, secret: string): Promise<string> {
-  const result = await services.keys.verify(secret);
-  return result.valid ? 'valid' : result.code;
+  const fromCache = services.keys.verifyCached(secret);
+  const read = label(await services.keys.verify(secret));
+  if (fromCache !== undefined) expect(label(fromCache)).toBe(read);
+  return read;
 }
 
 /** Verifies until the answer came from a trusted cache (PostgreSQL bypasses it until LISTEN is up). */
@@ -35,6 +44,8 @@ async function cached(replica: Replica, secret: string): Promise<void> {
     async () => (await verdict(replica.services, secret)) === 'valid' && replica.connection.keyCache.size > 0,
     'the key to be cached',
   );
+  // From here on the verify route answers this key without a promise.
+  expect(replica.services.keys.verifyCached(secret)?.valid).toBe(true);
 }
 
 describe.each(dialects)('key cache and revocation on %s', (dialect) => {

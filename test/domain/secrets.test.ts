@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SECRET_PATTERN, SecretHasher, checksumOf, generateKeyId, generateSecret, isWellFormedSecret } from '../../src/domain/secrets.js';
 
@@ -53,6 +54,25 @@ describe('secrets', () => {
     expect(isWellFormedSecret(secret)).toBe(true);
   });
 
+  it('agrees with the published pattern on every character, even where the checksum would pass', () => {
+    const secret = generateSecret();
+    let checked = 0;
+    for (let code = 0; code < 0x3000; code++) {
+      const character = String.fromCharCode(code);
+      // In the random part, with the checksum recomputed: only the alphabet test can refuse it.
+      const body = `${secret.slice(0, 20)}${character}${secret.slice(21, 44)}`;
+      const inBody = `${body}${checksumOf(body)}`;
+      // In the checksum itself.
+      const inChecksum = `${secret.slice(0, 47)}${character}${secret.slice(48)}`;
+      for (const candidate of [inBody, inChecksum]) {
+        const published = SECRET_PATTERN.test(candidate) && checksumOf(candidate.slice(0, 44)) === candidate.slice(44);
+        expect(isWellFormedSecret(candidate)).toBe(published);
+        checked++;
+      }
+    }
+    expect(checked).toBe(2 * 0x3000);
+  });
+
   it('the checksum is six base62 characters of the CRC32 of what precedes it', () => {
     const secret = generateSecret();
     expect(secret.slice(-6)).toBe(checksumOf(secret.slice(0, -6)));
@@ -75,5 +95,16 @@ describe('secrets', () => {
     expect(peppered.hash(secret)).not.toBe(plain.hash(secret));
     expect(SecretHasher.sameHash(plain.hash(secret), plain.hash(secret))).toBe(true);
     expect(SecretHasher.sameHash(plain.hash(secret), peppered.hash(secret))).toBe(false);
+  });
+
+  it('hashes with SHA-256 and compares whole hashes only', () => {
+    const secret = generateSecret();
+    const hash = new SecretHasher(undefined).hash(secret);
+    expect(hash).toBe(createHash('sha256').update(secret).digest('hex'));
+    expect(new SecretHasher(undefined).currentHash(secret)).toEqual({ version: 1, hash });
+    const lastDiffers = `${hash.slice(0, -1)}${hash.endsWith('0') ? '1' : '0'}`;
+    expect(SecretHasher.sameHash(hash, lastDiffers)).toBe(false);
+    expect(SecretHasher.sameHash(hash, hash.slice(0, -1))).toBe(false);
+    expect(SecretHasher.sameHash('', '')).toBe(false);
   });
 });

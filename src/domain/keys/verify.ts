@@ -1,28 +1,52 @@
 import type { DomainDeps } from '../deps.js';
 import type { AccessKey, Role } from '../model.js';
+import type { KeyWithRole } from '../ports.js';
 import { SecretHasher, isWellFormedSecret } from '../secrets.js';
 import { isExpired } from '../time.js';
 
 export type VerifyCode = 'MALFORMED' | 'NOT_FOUND' | 'INACTIVE' | 'EXPIRED';
 export type VerifyResult = { valid: true; key: AccessKey; role: Role | undefined } | { valid: false; code: VerifyCode };
 
+const MALFORMED: VerifyResult = Object.freeze({ valid: false, code: 'MALFORMED' });
+const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND' });
+
+/** The verdict on a row found by a candidate hash, or undefined when the row is not this secret's. */
+function judge(deps: DomainDeps, found: KeyWithRole, candidate: { version: number; hash: string }): VerifyResult | undefined {
+  const { key, role } = found;
+  if (key.hashVersion !== candidate.version || !SecretHasher.sameHash(key.keyHash, candidate.hash)) return undefined;
+  // A key whose secret never reached its owner does not exist yet for anyone outside (docs/http-api.md).
+  if (key.deliveredAt === null) return NOT_FOUND;
+  // The clock is read only for a key that can expire: most keys on this path never do.
+  if (key.expiresAt !== null && isExpired(key, deps.now())) return { valid: false, code: 'EXPIRED' };
+  if (key.status !== 'active') return { valid: false, code: 'INACTIVE' };
+  return { valid: true, key, role };
+}
+
+/**
+ * The verdict when it needs no I/O: a malformed secret, or a key this process's key cache holds (the
+ * cache keeps only usable keys and is dropped by every change, so a hit is as fresh as a read). Undefined
+ * means the database must be asked: call `verifyKey`. The verify route answers most requests this way,
+ * in the tick the body arrived, without a promise (README "Performance").
+ */
+export function verifyKeyCached(deps: DomainDeps, secret: unknown): VerifyResult | undefined {
+  if (!isWellFormedSecret(secret)) return MALFORMED;
+  // Only the current scheme's hash: a key found under an older scheme is read through verifyKey.
+  const candidate = deps.hasher.currentHash(secret);
+  const found = deps.store.cachedKeyWithRole(candidate.hash);
+  return found === undefined ? undefined : judge(deps, found, candidate);
+}
+
 /**
  * Cheap checks first (length, prefix, checksum: no hash, no I/O), then one hash and one indexed
  * lookup per hash scheme, compared in constant time.
  */
 export async function verifyKey(deps: DomainDeps, secret: unknown): Promise<VerifyResult> {
-  if (!isWellFormedSecret(secret)) return { valid: false, code: 'MALFORMED' };
+  if (!isWellFormedSecret(secret)) return MALFORMED;
   for (const candidate of deps.hasher.lookupHashes(secret)) {
     // Key and role in one lookup: this is the hot path of the integration API (verify under load).
     const found = await deps.store.read.keys.findWithRoleByHash(candidate.hash);
-    if (found === undefined) continue;
-    const { key, role } = found;
-    if (key.hashVersion !== candidate.version || !SecretHasher.sameHash(key.keyHash, candidate.hash)) continue;
-    // A key whose secret never reached its owner does not exist yet for anyone outside (docs/http-api.md).
-    if (key.deliveredAt === null) return { valid: false, code: 'NOT_FOUND' };
-    if (isExpired(key, deps.now())) return { valid: false, code: 'EXPIRED' };
-    if (key.status !== 'active') return { valid: false, code: 'INACTIVE' };
-    return { valid: true, key, role };
+    const verdict = found === undefined ? undefined : judge(deps, found, candidate);
+    if (verdict !== undefined) return verdict;
   }
-  return { valid: false, code: 'NOT_FOUND' };
+  return NOT_FOUND;
 }
