@@ -6,7 +6,9 @@
  * - ours: `startApp` in HTTP mode (as `npm start` runs it), a real SQLite file with keys, background work
  *   off, its Web API pointed at the Slack emulator (which runs in this process and is idle during the runs:
  *   `list` answers in the ack);
- * - bare: Bolt 5's `App` on an `HTTPReceiver`, whose `/accesskey` handler calls `ack()` and nothing else.
+ * - bare: Bolt 5's `App` on an `HTTPReceiver`, whose `/accesskey` handler calls `ack()` and nothing else;
+ * - bare+reply: the same bare app acking with the very reply ours sent to one of these commands (read
+ *   from ours before the runs): what answering with the list costs a Bolt app that does nothing else.
  * Latency is time to the HTTP response, as Slack measures an ack. The figure that matters is the ratio
  * of the p99s (aim ≤ 1.2). BENCH_CPU_PROF=<dir> writes a V8 CPU profile of our app (and of the bare one
  * too with BENCH_CPU_PROF_BARE=1).
@@ -41,7 +43,8 @@ interface OursArgs {
   sqlitePath: string;
   slackApiUrl: string;
 }
-type ServerArgs = OursArgs | { kind: 'bare'; slackApiUrl: string };
+/** `reply`: the JSON body to ack with (bare+reply); unset, an empty ack. */
+type ServerArgs = OursArgs | { kind: 'bare'; slackApiUrl: string; reply?: string };
 
 /** Child: our app, exactly as `npm start` runs it in HTTP mode. */
 async function runOurs(args: OursArgs): Promise<number> {
@@ -70,13 +73,14 @@ async function runOurs(args: OursArgs): Promise<number> {
 }
 
 /** Child: the baseline, a Bolt app whose only listener acknowledges. */
-async function runBare(slackApiUrl: string): Promise<number> {
+async function runBare(slackApiUrl: string, reply: string | undefined): Promise<number> {
   const receiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, endpoints: '/slack/events', logLevel: LogLevel.ERROR });
   // Same emulator as ours: Bolt's authorize reads auth.test once, then serves it from its cache.
   const app = new App({ token: BOT_TOKEN, receiver, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl }, deferInitialization: true });
   await app.init();
   app.command('/accesskey', async ({ ack }) => {
-    await ack();
+    // Parsed per request, as ours builds its reply per request; Bolt serialises it either way.
+    await (reply === undefined ? ack() : ack(JSON.parse(reply) as Parameters<typeof ack>[0]));
   });
   // The receiver's own listener on a plain server: what `app.start()` does, on a free port.
   const server = createServer(receiver.requestListener);
@@ -114,6 +118,19 @@ function slashCommands(responseUrlBase: string): AutocannonRequest[] {
       body,
     };
   });
+}
+
+/** Ours' answer to one command: the reply bare+reply acks with. */
+async function firstReply(port: number, request: AutocannonRequest | undefined): Promise<string> {
+  if (request === undefined) throw new Error('no request to send');
+  const response = await fetch(`http://127.0.0.1:${port}${request.path ?? '/slack/events'}`, {
+    method: 'POST',
+    headers: request.headers,
+    body: request.body,
+  });
+  const text = await response.text();
+  if (response.status !== 200 || !text.includes('"blocks"')) throw new Error(`ours did not answer with the list (${response.status})`);
+  return text;
 }
 
 function startServer(args: ServerArgs): Promise<{ child: ChildProcess; port: number }> {
@@ -170,7 +187,7 @@ function detail(name: string, rounds: Round[]): string {
   const rps = total / (rounds.length * ROUND_SECONDS);
   const cpu = rounds.reduce((n, r) => n + r.cpuMicros * r.result.requests.total, 0) / Math.max(1, total);
   const errors = rounds.reduce((n, r) => n + errorsOf(r), 0);
-  return `${name.padEnd(5)} ${rps.toFixed(0).padStart(6)} req/s   p50 ${median(rounds.map((r) => r.result.latency.p50))
+  return `${name.padEnd(10)} ${rps.toFixed(0).padStart(6)} req/s   p50 ${median(rounds.map((r) => r.result.latency.p50))
     .toFixed(1)
     .padStart(6)} ms   p99 ${median(rounds.map((r) => r.result.latency.p99))
     .toFixed(1)
@@ -192,19 +209,27 @@ async function main(): Promise<void> {
     children.push(bare.child);
     const ours = await startServer({ kind: 'ours', sqlitePath: join(dir, 'ack.sqlite'), slackApiUrl: slack.apiUrl });
     children.push(ours.child);
+    const reply = await firstReply(ours.port, requests[0]);
+    const bareReply = await startServer({ kind: 'bare', slackApiUrl: slack.apiUrl, reply });
+    children.push(bareReply.child);
     await round(bare, requests, WARMUP_SECONDS);
+    await round(bareReply, requests, WARMUP_SECONDS);
     await round(ours, requests, WARMUP_SECONDS);
     const bareRounds: Round[] = [];
+    const bareReplyRounds: Round[] = [];
     const oursRounds: Round[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       bareRounds.push(await round(bare, requests, ROUND_SECONDS));
+      bareReplyRounds.push(await round(bareReply, requests, ROUND_SECONDS));
       oursRounds.push(await round(ours, requests, ROUND_SECONDS));
     }
 
     // The ratio of each adjacent pair of rounds, then the median: robust to a burst of load in one round.
     const ratio = median(oursRounds.map((r, i) => r.result.latency.p99 / (bareRounds[i]?.result.latency.p99 ?? Number.NaN)));
     const cpuRatio = median(oursRounds.map((r, i) => r.cpuMicros / (bareRounds[i]?.cpuMicros ?? Number.NaN)));
-    const errors = [...oursRounds, ...bareRounds].reduce((n, r) => n + errorsOf(r), 0);
+    const errors = [...oursRounds, ...bareRounds, ...bareReplyRounds].reduce((n, r) => n + errorsOf(r), 0);
+    const pairRatio = (over: Round[], under: Round[], of: (r: Round) => number) =>
+      median(over.map((r, i) => of(r) / (under[i] === undefined ? Number.NaN : of(under[i])))).toFixed(2);
     const p99 = (rounds: Round[]) => median(rounds.map((r) => r.result.latency.p99)).toFixed(1);
     console.log(
       `ack benchmark: /accesskey list, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s per server after ${WARMUP_SECONDS} s warm-up (medians of the rounds); load average ${loadavg()
@@ -212,7 +237,13 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
     console.log(detail('bare', bareRounds));
+    console.log(detail('bare+reply', bareReplyRounds));
     console.log(detail('ours', oursRounds));
+    const p99Of = (r: Round) => r.result.latency.p99;
+    const cpuOf = (r: Round) => r.cpuMicros;
+    console.log(
+      `where it goes: bare+reply/bare p99 ${pairRatio(bareReplyRounds, bareRounds, p99Of)} CPU ${pairRatio(bareReplyRounds, bareRounds, cpuOf)} (the ${reply.length}-byte reply alone)   ours/bare+reply p99 ${pairRatio(oursRounds, bareReplyRounds, p99Of)} CPU ${pairRatio(oursRounds, bareReplyRounds, cpuOf)} (reading and building it)`,
+    );
     console.log(
       `ack: ours/bare p99 ratio=${ratio.toFixed(2)} (ours p99 ${p99(oursRounds)} ms, bare p99 ${p99(bareRounds)} ms; aim ≤ ${AIM}) errors=${errors}   CPU/req ratio=${cpuRatio.toFixed(2)}`,
     );
@@ -231,7 +262,7 @@ if (serverArgs === undefined) {
     process.exit(1);
   });
 } else {
-  (serverArgs.kind === 'ours' ? runOurs(serverArgs) : runBare(serverArgs.slackApiUrl))
+  (serverArgs.kind === 'ours' ? runOurs(serverArgs) : runBare(serverArgs.slackApiUrl, serverArgs.reply))
     .then((port) => {
       // Asked between runs: this process's CPU time (user + system), in µs.
       process.on('message', () => {

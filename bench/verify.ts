@@ -216,7 +216,8 @@ function summarise(rounds: Round[]): Measured {
 async function measureInTurns(server: ChildProcess, base: string, loads: Load[]): Promise<Measured[]> {
   for (const load of loads) await round(server, base, load, WARMUP_SECONDS);
   const rounds: Round[][] = loads.map(() => []);
-  for (let i = 0; i < ROUNDS; i++) for (const [index, load] of loads.entries()) rounds[index]?.push(await round(server, base, load, ROUND_SECONDS));
+  for (let i = 0; i < ROUNDS; i++)
+    for (const [index, load] of loads.entries()) rounds[index]?.push(await round(server, base, load, ROUND_SECONDS));
   return rounds.map(summarise);
 }
 

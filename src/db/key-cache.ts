@@ -108,7 +108,11 @@ export class KeyCache {
     }
   }
 
-  async #read(keyHash: string, epoch: number, load: (keyHash: string) => Promise<KeyWithRole | undefined>): Promise<KeyWithRole | undefined> {
+  async #read(
+    keyHash: string,
+    epoch: number,
+    load: (keyHash: string) => Promise<KeyWithRole | undefined>,
+  ): Promise<KeyWithRole | undefined> {
     const generation = this.#generation;
     const found = await load(keyHash);
     if (found === undefined || !isUsable(found.key)) return found;

@@ -1,6 +1,7 @@
-import { createQueryId, sql, type CompiledQuery, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { AccessKey, Role } from '../../domain/model.js';
 import type { AccessKeysTable } from '../tables.js';
+import { compiledOnce } from './compiled.js';
 import type { Db } from './db.js';
 import { toKey, toRole } from './rows.js';
 
@@ -16,7 +17,32 @@ type KeyAndRoleRow = Selectable<AccessKeysTable> & {
   role_created_at: string | null;
 };
 
-const keyAndRoleByHash = new WeakMap<Db, CompiledQuery<KeyAndRoleRow>>();
+const keyAndRoleByHash = compiledOnce('keys.findWithRoleByHash', (db, keyHash: string) =>
+  db
+    .selectFrom('access_keys')
+    .leftJoin('roles', 'roles.id', 'access_keys.role_id')
+    .selectAll('access_keys')
+    .select([
+      'roles.id as role_ref',
+      'roles.name as role_name',
+      'roles.name_lower as role_name_lower',
+      'roles.max_keys as role_max_keys',
+      'roles.builtin as role_builtin',
+      'roles.created_at as role_created_at',
+    ])
+    .where('access_keys.key_hash', '=', keyHash),
+);
+
+/** A user's keys in one role, oldest first: the list behind `/accesskey list` and App Home. */
+const keysOfOwnerInRole = compiledOnce('keys.list', (db, ownerId: string, roleId: string) =>
+  db
+    .selectFrom('access_keys')
+    .selectAll()
+    .where('owner_id', '=', ownerId)
+    .where('role_id', '=', roleId)
+    .orderBy('created_at')
+    .orderBy('id'),
+);
 
 export async function count(db: Db, ownerId: string, roleId: string): Promise<number> {
   const row = await db
@@ -70,6 +96,9 @@ export async function findByName(db: Db, ownerId: string, roleId: string | null,
 }
 
 export async function list(db: Db, filter: { ownerId?: string; roleId?: string; limit?: number; offset?: number }): Promise<AccessKey[]> {
+  // The common case, nearly every Slack command: one user's keys in one role, all of them.
+  if (filter.ownerId !== undefined && filter.roleId !== undefined && filter.limit === undefined)
+    return (await db.executeQuery(keysOfOwnerInRole(db, filter.ownerId, filter.roleId))).rows.map(toKey);
   let query = db.selectFrom('access_keys').selectAll();
   if (filter.ownerId !== undefined) query = query.where('owner_id', '=', filter.ownerId);
   if (filter.roleId !== undefined) query = query.where('role_id', '=', filter.roleId);
@@ -142,24 +171,7 @@ export async function touchUsedLastUsed(
 
 /** The verify hot path: the key with its role in one indexed lookup (no second query for the role). */
 export async function findWithRoleByHash(db: Db, keyHash: string): Promise<{ key: AccessKey; role: Role | undefined } | undefined> {
-  // Built and compiled once per handle: on this hot path, building the query cost more than running it.
-  let compiled = keyAndRoleByHash.get(db);
-  compiled ??= db
-    .selectFrom('access_keys')
-    .leftJoin('roles', 'roles.id', 'access_keys.role_id')
-    .selectAll('access_keys')
-    .select([
-      'roles.id as role_ref',
-      'roles.name as role_name',
-      'roles.name_lower as role_name_lower',
-      'roles.max_keys as role_max_keys',
-      'roles.builtin as role_builtin',
-      'roles.created_at as role_created_at',
-    ])
-    .where('access_keys.key_hash', '=', '')
-    .compile();
-  keyAndRoleByHash.set(db, compiled);
-  const { rows } = await db.executeQuery<KeyAndRoleRow>({ ...compiled, queryId: createQueryId(), parameters: [keyHash] });
+  const { rows } = await db.executeQuery<KeyAndRoleRow>(keyAndRoleByHash(db, keyHash));
   const row = rows[0];
   if (row === undefined) return undefined;
   const { role_ref, role_name, role_name_lower, role_max_keys, role_builtin, role_created_at, ...key } = row;

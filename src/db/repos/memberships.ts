@@ -1,18 +1,21 @@
 import type { Role } from '../../domain/model.js';
+import { compiledOnce } from './compiled.js';
 import type { Db } from './db.js';
 import { toRole } from './rows.js';
 
 /** `user_roles`: who holds which role. */
 
-export async function rolesOf(db: Db, userId: string): Promise<Role[]> {
-  const rows = await db
+const rolesOfUser = compiledOnce('memberships.rolesOf', (db, userId: string) =>
+  db
     .selectFrom('user_roles')
     .innerJoin('roles', 'roles.id', 'user_roles.role_id')
     .selectAll('roles')
     .where('user_roles.user_id', '=', userId)
-    .orderBy('roles.name_lower')
-    .execute();
-  return rows.map(toRole);
+    .orderBy('roles.name_lower'),
+);
+
+export async function rolesOf(db: Db, userId: string): Promise<Role[]> {
+  return (await db.executeQuery(rolesOfUser(db, userId))).rows.map(toRole);
 }
 
 export async function has(db: Db, userId: string, roleId: string): Promise<boolean> {

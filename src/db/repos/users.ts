@@ -1,11 +1,14 @@
 import type { User } from '../../domain/model.js';
+import { compiledOnce } from './compiled.js';
 import type { Db } from './db.js';
 import { toUser } from './rows.js';
 
 /** `users`. */
 
+const userById = compiledOnce('users.find', (db, id: string) => db.selectFrom('users').selectAll().where('id', '=', id));
+
 export async function find(db: Db, id: string): Promise<User | undefined> {
-  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = (await db.executeQuery(userById(db, id))).rows[0];
   return row && toUser(row);
 }
 
