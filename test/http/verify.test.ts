@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checksumOf, generateSecret } from '../../src/domain/secrets.js';
 import { dialects } from '../support/db.js';
+import { until } from '../support/wait.js';
 import { ALICE, rawRequest, startApi, type ApiHarness } from './harness.js';
 
 const VERIFY = '/v1/keys/verify';
@@ -32,6 +33,34 @@ describe.each(dialects)('POST /v1/keys/verify on %s', (dialect) => {
     await h.services.keys.delete(ALICE, gone.id);
     expect((await h.post(VERIFY, { key: off.secret })).json).toEqual({ valid: false, code: 'INACTIVE' });
     expect((await h.post(VERIFY, { key: gone.secret })).json).toEqual({ valid: false, code: 'NOT_FOUND' });
+  });
+
+  it('a key answered from the cache, without a query, is refused by the very next request after a change, and its answer follows every change', async () => {
+    const key = await h.createKey('cached');
+    const first = await h.post(VERIFY, { key: key.secret });
+    expect(first.json).toEqual({ valid: true, keyId: key.id, role: 'Account Group Read Only', owner: ALICE, expiresAt: null });
+    // Answered from the cache: no query, and the same answer (PostgreSQL trusts its cache once LISTEN is up).
+    await until(async () => {
+      const before = h.queries.count;
+      const again = await h.post(VERIFY, { key: key.secret });
+      expect(again.text).toBe(first.text);
+      return h.queries.count === before;
+    }, 'a verify answered from the cache');
+    // A new expiry shows in the very next answer (the serialised answer belonged to the dropped entry).
+    const expiresAt = new Date(h.clock.now().getTime() + 86_400_000);
+    await h.services.keys.extend(ALICE, key.id, { kind: 'at', at: expiresAt });
+    const extended = await h.post(VERIFY, { key: key.secret });
+    expect(extended.json).toEqual({
+      valid: true,
+      keyId: key.id,
+      role: 'Account Group Read Only',
+      owner: ALICE,
+      expiresAt: expect.any(String),
+    });
+    expect(extended.text).not.toBe(first.text);
+    await h.post(VERIFY, { key: key.secret });
+    await h.services.keys.deactivate(ALICE, key.id);
+    expect((await h.post(VERIFY, { key: key.secret })).json).toEqual({ valid: false, code: 'INACTIVE' });
   });
 
   it('the expiry boundary is exact: valid 1 ms before expires_at, EXPIRED at it and 1 ms after', async () => {
