@@ -8,6 +8,7 @@ import * as secretDelivery from './2026-12-01T01-00-secret-delivery.js';
 import * as notifications from './2026-12-01T02-00-notifications.js';
 import * as policies from './2026-12-01T03-00-policies.js';
 import * as loginThrottle from './2026-12-01T05-00-login-throttle.js';
+import * as rotationIndex from './2026-12-01T06-00-rotation-index.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T02-00-notifications': notifications,
   '2026-12-01T03-00-policies': policies,
   '2026-12-01T05-00-login-throttle': loginThrottle,
+  '2026-12-01T06-00-rotation-index': rotationIndex,
 };
