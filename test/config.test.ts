@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { AppError } from '../src/errors.js';
-
-const minimal = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret', AUDIT_CHANNEL_ID: 'C0AUDIT' };
-
-function errorOf(env: Record<string, string | undefined>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'CONFIG_INVALID') return error.message;
-    throw error;
-  }
-  throw new Error('expected a configuration error');
-}
+import { configErrorOf, minimalEnv } from './support/config.js';
 
 describe('configuration', () => {
   it('a minimal HTTP-mode environment gets the documented defaults', () => {
-    const config = loadConfig(minimal);
+    const config = loadConfig(minimalEnv);
     expect(config.slack.socketMode).toBe(false);
     expect(config.slack.apiUrl).toBe('https://slack.com/api/');
     expect(config.port).toBe(3000);
@@ -28,12 +16,17 @@ describe('configuration', () => {
     expect(config.bootstrapAdmins).toEqual([]);
     expect(config.keyHashPepper).toBeUndefined();
     expect(config.trustProxy).toBe(false);
-    expect(loadConfig({ ...minimal, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
-    expect(errorOf({ ...minimal, TRUST_PROXY: 'maybe' })).toContain('TRUST_PROXY must be true or false');
+    expect(loadConfig({ ...minimalEnv, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(configErrorOf({ ...minimalEnv, TRUST_PROXY: 'maybe' })).toContain('TRUST_PROXY must be true or false');
   });
 
   it('every missing or wrong variable is named in one error', () => {
-    const message = errorOf({ SLACK_BOT_TOKEN: 'xoxp-user', PORT: 'eighty', EXPIRY_WARNING_DAYS: '7,soon', BOOTSTRAP_ADMINS: 'alice' });
+    const message = configErrorOf({
+      SLACK_BOT_TOKEN: 'xoxp-user',
+      PORT: 'eighty',
+      EXPIRY_WARNING_DAYS: '7,soon',
+      BOOTSTRAP_ADMINS: 'alice',
+    });
     expect(message).toContain('SLACK_BOT_TOKEN must start with xoxb-');
     expect(message).toContain('AUDIT_CHANNEL_ID is required');
     expect(message).toContain('SLACK_SIGNING_SECRET is required in HTTP mode');
@@ -43,38 +36,43 @@ describe('configuration', () => {
   });
 
   it('a wrong cron expression and a path-less DATABASE_URL are named in the same error as the others', () => {
-    const message = errorOf({ ...minimal, EXPIRY_CHECK_CRON: 'every quarter hour', DATABASE_URL: 'file:', PORT: 'eighty' });
+    const message = configErrorOf({ ...minimalEnv, EXPIRY_CHECK_CRON: 'every quarter hour', DATABASE_URL: 'file:', PORT: 'eighty' });
     expect(message).toContain('EXPIRY_CHECK_CRON must have 5 or 6 fields');
     expect(message).toContain('DATABASE_URL file: needs a path');
     expect(message).toContain('PORT');
   });
 
   it('an invalid cron expression is refused at start-up', () => {
-    expect(errorOf({ ...minimal, EXPIRY_CHECK_CRON: 'every quarter hour' })).toContain('EXPIRY_CHECK_CRON');
-    expect(loadConfig({ ...minimal, EXPIRY_CHECK_CRON: '*/10 * * * * *' }).expiryCheckCron).toBe('*/10 * * * * *');
+    expect(configErrorOf({ ...minimalEnv, EXPIRY_CHECK_CRON: 'every quarter hour' })).toContain('EXPIRY_CHECK_CRON');
+    expect(loadConfig({ ...minimalEnv, EXPIRY_CHECK_CRON: '*/10 * * * * *' }).expiryCheckCron).toBe('*/10 * * * * *');
   });
 
   it('an app token switches to Socket Mode, where no signing secret is needed', () => {
     const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', AUDIT_CHANNEL_ID: 'C0AUDIT' });
     expect(config.slack.socketMode).toBe(true);
-    expect(errorOf({ ...minimal, SLACK_APP_TOKEN: 'xoxb-wrong' })).toContain('SLACK_APP_TOKEN must start with xapp-');
+    expect(configErrorOf({ ...minimalEnv, SLACK_APP_TOKEN: 'xoxb-wrong' })).toContain('SLACK_APP_TOKEN must start with xapp-');
   });
 
   it('DATABASE_URL picks SQLite for file: URLs and paths, PostgreSQL for postgres:// URLs', () => {
-    expect(loadConfig({ ...minimal, DATABASE_URL: 'file:/tmp/x.sqlite' }).database).toEqual({ kind: 'sqlite', path: '/tmp/x.sqlite' });
-    expect(loadConfig({ ...minimal, DATABASE_URL: 'keys.db' }).database).toEqual({ kind: 'sqlite', path: 'keys.db' });
-    expect(loadConfig({ ...minimal, DATABASE_URL: 'postgres://u@h/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+    expect(loadConfig({ ...minimalEnv, DATABASE_URL: 'file:/tmp/x.sqlite' }).database).toEqual({ kind: 'sqlite', path: '/tmp/x.sqlite' });
+    expect(loadConfig({ ...minimalEnv, DATABASE_URL: 'keys.db' }).database).toEqual({ kind: 'sqlite', path: 'keys.db' });
+    expect(loadConfig({ ...minimalEnv, DATABASE_URL: 'postgres://u@h/db' }).database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u@h/db',
+    });
   });
 
   it('the default role cannot be System Admin, which would make every user an admin', () => {
-    expect(errorOf({ ...minimal, DEFAULT_ROLE: 'system admin' })).toContain('DEFAULT_ROLE cannot be System Admin');
+    expect(configErrorOf({ ...minimalEnv, DEFAULT_ROLE: 'system admin' })).toContain('DEFAULT_ROLE cannot be System Admin');
   });
 
   it('lists are trimmed and de-duplicated; short secrets are refused', () => {
-    const config = loadConfig({ ...minimal, BOOTSTRAP_ADMINS: ' U01 , U02,', EXPIRY_WARNING_DAYS: '1, 7, 7, 30' });
+    const config = loadConfig({ ...minimalEnv, BOOTSTRAP_ADMINS: ' U01 , U02,', EXPIRY_WARNING_DAYS: '1, 7, 7, 30' });
     expect(config.bootstrapAdmins).toEqual(['U01', 'U02']);
     expect(config.expiryWarningDays).toEqual([30, 7, 1]);
-    expect(errorOf({ ...minimal, KEY_HASH_PEPPER: 'short' })).toContain('KEY_HASH_PEPPER must be at least 32 characters');
-    expect(errorOf({ ...minimal, TOKEN_SIGNING_SECRET: 'short' })).toContain('TOKEN_SIGNING_SECRET must be at least 32 characters');
+    expect(configErrorOf({ ...minimalEnv, KEY_HASH_PEPPER: 'short' })).toContain('KEY_HASH_PEPPER must be at least 32 characters');
+    expect(configErrorOf({ ...minimalEnv, TOKEN_SIGNING_SECRET: 'short' })).toContain(
+      'TOKEN_SIGNING_SECRET must be at least 32 characters',
+    );
   });
 });

@@ -24,13 +24,19 @@ export interface LeaseSenderTuning {
  */
 export type SendStep = 'sent' | 'cancelled' | 'failed' | Extract<DeliveryOutcome, { kind: 'rate_limited' | 'unavailable' | 'blocked' }>;
 
+/** A queue whose rows are claimed for a while (the lease) and handed back when a send cannot go on. */
+export interface LeasedQueue<Item> {
+  claim(now: Date, leaseMs: number, maxItems: number): Promise<Item[]>;
+  release(ids: readonly string[]): Promise<void>;
+}
+
 export interface LeaseSenderInput<Item extends { id: string }> {
   /** What the log lines call the rows ("expiry warnings", "notifications"). */
   name: string;
   /** The operator alert logged once when Slack blocks every send. */
   blockedAlert: string;
-  claim(now: Date, leaseMs: number, maxItems: number): Promise<Item[]>;
-  release(ids: string[]): Promise<void>;
+  /** The leased queue (`services.background.warnings` or `.notifications`). */
+  queue: LeasedQueue<Item>;
   /** Re-checks, sends and marks one row (or charges a refusal); never throws for a Slack answer. */
   deliver(item: Item): Promise<SendStep>;
   now: () => Date;
@@ -91,19 +97,19 @@ export function createLeaseSender<Item extends { id: string }>(input: LeaseSende
     async tick(signal?: AbortSignal): Promise<number> {
       const held = holdUntil - performance.now();
       if (held > 0) return held;
-      const items = await input.claim(input.now(), tuning.leaseMs, tuning.batchSize);
+      const items = await input.queue.claim(input.now(), tuning.leaseMs, tuning.batchSize);
       if (items.length === 0) return tuning.idlePollMs;
       for (const [index, item] of items.entries()) {
         // Stopping hands the rest back at once instead of letting their lease run out.
         if (signal?.aborted === true) {
-          await input.release(items.slice(index).map((i) => i.id));
+          await input.queue.release(items.slice(index).map((i) => i.id));
           return 0;
         }
         const step = await input.deliver(item);
         const pause = pauseFor(step);
         if (pause !== undefined) {
           // The row that met the outage keeps its place (handed back, not charged), and so do the rest.
-          await input.release(items.slice(index).map((i) => i.id));
+          await input.queue.release(items.slice(index).map((i) => i.id));
           return pause;
         }
         if (step === 'sent' && tuning.spacingMs > 0 && index < items.length - 1) {

@@ -7,8 +7,8 @@ import { crossCheckMirror, describeVerification, settingsWitness, verifyAudit, t
 import type { Services } from '../../src/domain/services.js';
 import { fileWitness } from '../../src/db/audit-witness-file.js';
 import { dropTailAfter, rewriteChainFrom } from '../support/audit-tamper.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { makeServices } from '../support/domain.js';
+import { dialects, type TestDatabase } from '../support/db.js';
+import { domainWithAlice } from '../support/domain.js';
 
 describe.each(dialects)('audit verification beyond the chain walk on %s', (dialect) => {
   let db: TestDatabase;
@@ -17,9 +17,7 @@ describe.each(dialects)('audit verification beyond the chain walk on %s', (diale
   let posted: MirroredHash[];
 
   beforeEach(async () => {
-    db = await createTestDatabase(dialect);
-    ({ services } = await makeServices(db.store, { admins: ['UADMIN'] }));
-    await services.access.grant('UADMIN', 'UALICE');
+    ({ db, services } = await domainWithAlice(dialect));
     for (const name of ['a', 'b']) await services.keys.create({ actorId: 'UALICE', name, expiry: { kind: 'never' } });
     await services.keys.deactivate('UALICE', 'a');
     await services.keys.delete('UALICE', 'b');

@@ -1,17 +1,15 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/domain/services.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { makeServices } from '../support/domain.js';
+import { dialects, type TestDatabase } from '../support/db.js';
+import { domainWithAlice } from '../support/domain.js';
 
 describe.each(dialects)('the audit hash chain on %s', (dialect) => {
   let db: TestDatabase;
   let services: Services;
 
   beforeEach(async () => {
-    db = await createTestDatabase(dialect);
-    ({ services } = await makeServices(db.store, { admins: ['UADMIN'] }));
-    await services.access.grant('UADMIN', 'UALICE');
+    ({ db, services } = await domainWithAlice(dialect));
     for (const name of ['a', 'b']) await services.keys.create({ actorId: 'UALICE', name, expiry: { kind: 'never' } });
     await services.keys.deactivate('UALICE', 'a');
     await services.keys.delete('UALICE', 'b');

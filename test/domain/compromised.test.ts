@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
 import type { Services } from '../../src/domain/services.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { makeServices } from '../support/domain.js';
+import { dialects, type TestDatabase } from '../support/db.js';
+import { domainWithAlice } from '../support/domain.js';
 
 async function refusalCode(promise: Promise<unknown>): Promise<string> {
   try {
@@ -20,9 +20,7 @@ describe.each(dialects)('reporting a key compromised on %s', (dialect) => {
   let services: Services;
 
   beforeEach(async () => {
-    db = await createTestDatabase(dialect);
-    ({ services } = await makeServices(db.store, { admins: ['UADMIN'] }));
-    await services.access.grant('UADMIN', 'UALICE');
+    ({ db, services } = await domainWithAlice(dialect));
   });
   afterEach(async () => db.cleanup());
 

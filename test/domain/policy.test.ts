@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
 import { policyIssue } from '../../src/domain/policy.js';
 import type { Services } from '../../src/domain/services.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { DAY_MS, makeServices, type TestClock } from '../support/domain.js';
+import { dialects, type TestDatabase } from '../support/db.js';
+import { DAY_MS, domainWithAlice, type TestClock } from '../support/domain.js';
 
 const ROLE = 'Account Group Read Only';
 
@@ -23,9 +23,7 @@ describe.each(dialects)('lifetime policy per role on %s', (dialect) => {
   let clock: TestClock;
 
   beforeEach(async () => {
-    db = await createTestDatabase(dialect);
-    ({ services, clock } = await makeServices(db.store, { admins: ['UADMIN'] }));
-    await services.access.grant('UADMIN', 'UALICE');
+    ({ db, services, clock } = await domainWithAlice(dialect));
   });
   afterEach(async () => db.cleanup());
 

@@ -1,16 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/domain/services.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { DAY_MS, makeServices, type TestClock } from '../support/domain.js';
+import { dialects, type TestDatabase } from '../support/db.js';
+import { DAY_MS, domainWithAlice, type TestClock } from '../support/domain.js';
 
 describe.each(dialects)('rotating a key on %s', (dialect) => {
   let db: TestDatabase;
   let services: Services;
   let clock: TestClock;
   beforeEach(async () => {
-    db = await createTestDatabase(dialect);
-    ({ services, clock } = await makeServices(db.store, { admins: ['UADMIN'] }));
-    await services.access.grant('UADMIN', 'UALICE');
+    ({ db, services, clock } = await domainWithAlice(dialect));
   });
   afterEach(async () => db.cleanup());
 

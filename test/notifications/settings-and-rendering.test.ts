@@ -2,22 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { describeAge, parseDuration } from '../../src/domain/duration.js';
 import type { AuditAction, AuditRecord } from '../../src/domain/model.js';
-import { AppError } from '../../src/errors.js';
 import { renderAuditMessage } from '../../src/slack/views/audit-message.js';
 import { openRequestsMessage, requestReminderMessage, staleKeyNoticeMessage } from '../../src/slack/views/notifications.js';
 import { checkBlocks } from '../support/slack-emulator/index.js';
-
-const minimal = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret', AUDIT_CHANNEL_ID: 'C0AUDIT' };
-
-function errorOf(env: Record<string, string | undefined>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'CONFIG_INVALID') return error.message;
-    throw error;
-  }
-  throw new Error('expected a configuration error');
-}
+import { configErrorOf, minimalEnv } from '../support/config.js';
 
 describe('durations', () => {
   it('reads a whole number and one unit: s, m, h or d', () => {
@@ -39,19 +27,19 @@ describe('durations', () => {
   });
 
   it('the four durations and the retention have the documented defaults and are validated at start-up, all named in one error', () => {
-    expect(loadConfig(minimal).notifications).toEqual({
+    expect(loadConfig(minimalEnv).notifications).toEqual({
       staleKeyAfterMs: 90 * 86_400_000,
       staleKeyAutoInactiveAfterMs: undefined,
       accessRequestRemindAfterMs: 24 * 3_600_000,
       secretFileTtlMs: 3_600_000,
       outboxRetentionMs: 30 * 86_400_000,
     });
-    expect(loadConfig({ ...minimal, STALE_KEY_AFTER: '12h', STALE_KEY_AUTO_INACTIVE_AFTER: '30s' }).notifications).toMatchObject({
+    expect(loadConfig({ ...minimalEnv, STALE_KEY_AFTER: '12h', STALE_KEY_AUTO_INACTIVE_AFTER: '30s' }).notifications).toMatchObject({
       staleKeyAfterMs: 43_200_000,
       staleKeyAutoInactiveAfterMs: 30_000,
     });
-    const message = errorOf({
-      ...minimal,
+    const message = configErrorOf({
+      ...minimalEnv,
       STALE_KEY_AFTER: '90 days',
       STALE_KEY_AUTO_INACTIVE_AFTER: 'soon',
       ACCESS_REQUEST_REMIND_AFTER: '0h',

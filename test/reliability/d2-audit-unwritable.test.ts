@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import type { Services } from '../../src/domain/services.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { makeServices } from '../support/domain.js';
+import { dialects, type TestDatabase } from '../support/db.js';
+import { domainWithAlice } from '../support/domain.js';
 
 /**
  * Reliability checklist D2: with the audit store unwritable, every change is refused with a message the
@@ -15,9 +15,7 @@ describe.each(dialects)('the audit store unwritable on %s', (dialect) => {
   let db: TestDatabase;
   let services: Services;
   beforeEach(async () => {
-    db = await createTestDatabase(dialect);
-    ({ services } = await makeServices(db.store, { admins: ['UADMIN'] }));
-    await services.access.grant('UADMIN', 'UALICE');
+    ({ db, services } = await domainWithAlice(dialect));
   });
   afterEach(async () => db.cleanup());
 

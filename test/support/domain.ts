@@ -2,6 +2,7 @@ import { createServices, type Services } from '../../src/domain/services.js';
 import { SecretHasher } from '../../src/domain/secrets.js';
 import type { DomainDeps } from '../../src/domain/deps.js';
 import type { Store } from '../../src/domain/ports.js';
+import { createTestDatabase, type DialectName, type TestDatabase } from './db.js';
 
 /** A clock tests move by hand: every expiry decision in the app reads it. */
 export class TestClock {
@@ -53,4 +54,17 @@ export function replicaOver(deps: DomainDeps, store: Store): Services {
 /** Services over a store and a clock, for tests that drive the scheduler's jobs over a store they built (a crashing one, another replica's). */
 export function servicesOver(store: Store, now: () => Date): Services {
   return createServices({ store, now, hasher: new SecretHasher(undefined), defaultRoleName: 'Account Group Read Only' });
+}
+
+/**
+ * A fresh database and its services, with the admin UADMIN and UALICE granted API access: how most
+ * domain tests begin. The caller cleans up (`db.cleanup()`).
+ */
+export async function domainWithAlice(
+  dialect: DialectName,
+): Promise<{ db: TestDatabase; services: Services; clock: TestClock; deps: DomainDeps }> {
+  const db = await createTestDatabase(dialect);
+  const made = await makeServices(db.store, { admins: ['UADMIN'] });
+  await made.services.access.grant('UADMIN', 'UALICE');
+  return { db, ...made };
 }

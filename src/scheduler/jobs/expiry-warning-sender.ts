@@ -2,13 +2,10 @@ import type { BackgroundServices } from '../../domain/background.js';
 import { expiryThresholds, reasonToCancel } from '../../domain/expiry.js';
 import type { QueuedWarning, WarningDm } from '../../domain/expiry-ports.js';
 import type { Logger } from '../../logger.js';
-import { chargeRefusal, createLeaseSender, type LeaseSender, type LeaseSenderTuning, type SendStep } from '../lease-sender.js';
+import { chargeRefusal, createLeaseSender, type LeaseSender, type LeaseSenderTuning, type RefusalRules, type SendStep } from '../lease-sender.js';
 
-export interface WarningSenderTuning extends LeaseSenderTuning {
-  /** Attempts charged to one warning (user_not_found, …) before it is parked. */
-  maxAttempts: number;
-  retryDelaysMs: number[];
-}
+/** `maxAttempts`: refusals charged to one warning (user_not_found, …) before it is parked. */
+export interface WarningSenderTuning extends LeaseSenderTuning, RefusalRules {}
 
 export const DEFAULT_SENDER_TUNING: WarningSenderTuning = {
   // Longer than a whole batch can take at worst (20 DMs × two Slack calls × 10 s timeout + spacing ≈
@@ -107,8 +104,7 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
   return createLeaseSender({
     name: 'expiry warnings',
     blockedAlert: 'expiry_warnings_blocked',
-    claim: (now, leaseMs, maxItems) => queue.claim(now, leaseMs, maxItems),
-    release: (ids) => queue.release(ids),
+    queue,
     deliver,
     now: background.now,
     logger: log,

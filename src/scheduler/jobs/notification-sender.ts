@@ -2,13 +2,10 @@ import type { BackgroundServices } from '../../domain/background.js';
 import { backoffDelay, type DeliveryOutcome } from '../../domain/delivery.js';
 import type { Notification, NotificationChannel, NotificationMessage, QueuedNotification } from '../../domain/notifications.js';
 import type { Logger } from '../../logger.js';
-import { chargeRefusal, createLeaseSender, type LeaseSender, type LeaseSenderTuning, type SendStep } from '../lease-sender.js';
+import { chargeRefusal, createLeaseSender, type LeaseSender, type LeaseSenderTuning, type RefusalRules, type SendStep } from '../lease-sender.js';
 
-export interface NotificationSenderTuning extends LeaseSenderTuning {
-  /** Refusals charged to one notification before it is parked (a secret file's deletion is never parked). */
-  maxAttempts: number;
-  retryDelaysMs: number[];
-}
+/** `maxAttempts`: refusals charged to one notification before it is parked (a secret file's deletion never is). */
+export interface NotificationSenderTuning extends LeaseSenderTuning, RefusalRules {}
 
 export const DEFAULT_NOTIFICATION_TUNING: NotificationSenderTuning = {
   leaseMs: 5 * 60 * 1000,
@@ -173,8 +170,7 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
   return createLeaseSender({
     name: 'notifications',
     blockedAlert: 'notifications_blocked',
-    claim: (now, leaseMs, maxItems) => queue.claim(now, leaseMs, maxItems),
-    release: (ids) => queue.release(ids),
+    queue,
     deliver,
     now: background.now,
     logger: log,
