@@ -2,7 +2,14 @@ import type { BackgroundServices } from '../../domain/background.js';
 import { expiryThresholds, reasonToCancel } from '../../domain/expiry.js';
 import type { QueuedWarning, WarningDm } from '../../domain/expiry-ports.js';
 import type { Logger } from '../../logger.js';
-import { chargeRefusal, createLeaseSender, type LeaseSender, type LeaseSenderTuning, type RefusalRules, type SendStep } from '../lease-sender.js';
+import {
+  chargeRefusal,
+  createLeaseSender,
+  type LeaseSender,
+  type LeaseSenderTuning,
+  type RefusalRules,
+  type SendStep,
+} from '../lease-sender.js';
 
 /** `maxAttempts`: refusals charged to one warning (user_not_found, …) before it is parked. */
 export interface WarningSenderTuning extends LeaseSenderTuning, RefusalRules {}

@@ -2,7 +2,14 @@ import type { BackgroundServices } from '../../domain/background.js';
 import { backoffDelay, type DeliveryOutcome } from '../../domain/delivery.js';
 import type { Notification, NotificationChannel, NotificationMessage, QueuedNotification } from '../../domain/notifications.js';
 import type { Logger } from '../../logger.js';
-import { chargeRefusal, createLeaseSender, type LeaseSender, type LeaseSenderTuning, type RefusalRules, type SendStep } from '../lease-sender.js';
+import {
+  chargeRefusal,
+  createLeaseSender,
+  type LeaseSender,
+  type LeaseSenderTuning,
+  type RefusalRules,
+  type SendStep,
+} from '../lease-sender.js';
 
 /** `maxAttempts`: refusals charged to one notification before it is parked (a secret file's deletion never is). */
 export interface NotificationSenderTuning extends LeaseSenderTuning, RefusalRules {}
