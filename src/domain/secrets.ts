@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 
 /**
  * Key format (docs/rules.md: key-format). A secret is `aks_` + 40 random base62 characters (≈238 bits) + a 6-character

@@ -15,6 +15,8 @@ export type BodyResult =
 function isJsonRequest(req: IncomingMessage): boolean {
   const type = req.headers['content-type'];
   if (type === undefined) return req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
+  // What nearly every client sends, compared before splitting and lower-casing: a microsecond per verify.
+  if (type === 'application/json') return true;
   return (type.split(';')[0] ?? '').trim().toLowerCase() === 'application/json';
 }
 
