@@ -64,7 +64,9 @@ async function steadyRun(port: number, requests: AutocannonRequest[]): Promise<{
     const sent = requests[i % requests.length];
     answered.push(
       new Promise<void>((resolve) => {
-        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: sent?.path, headers: sent?.headers, agent }, (res) => {
+        // Content-Length as Slack sends it (and autocannon did above), not chunked.
+        const headers = { ...sent?.headers, 'content-length': String(Buffer.byteLength(sent?.body ?? '')) };
+        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: sent?.path, headers, agent }, (res) => {
           res.resume();
           res.on('end', () => {
             if (res.statusCode !== 200) errors += 1;
