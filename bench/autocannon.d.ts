@@ -40,8 +40,12 @@ declare module 'autocannon' {
     non2xx: number;
     statusCodeStats: Record<string, { count: number }>;
   }
-  /** A run in progress: awaited for its result; `response` fires once per answered request (latency in ms). */
-  export interface Instance extends Promise<Result> {
+  /**
+   * A run in progress: an EventEmitter with `then` and `catch` bound on (no `finally`), so awaitable;
+   * `response` fires once per answered request (latency in ms).
+   */
+  export interface Instance extends PromiseLike<Result> {
+    catch(onRejected: (reason: unknown) => unknown): Promise<unknown>;
     on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this;
   }
   function autocannon(options: Options): Instance;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 export type ProxyMode = 'forward' | 'refuse' | 'blackhole';
@@ -31,7 +32,7 @@ export class TcpProxy {
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
     const holder: { proxy?: TcpProxy } = {};
     const server = createServer((socket) => holder.proxy?.accept(socket));
-    const port = await listenOn(server, 0);
+    const port = await listenBelowEphemeral(server);
     holder.proxy = new TcpProxy(target, port, server);
     return holder.proxy;
   }
@@ -120,6 +121,38 @@ export class TcpProxy {
     this.server = createServer((socket) => this.accept(socket));
     await listenOn(this.server, this.port);
   }
+}
+
+/** The low end of the kernel's ephemeral port range (Linux's default when it cannot be read). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+const LOWEST_PROXY_PORT = 10_000;
+
+/**
+ * The proxy's port is picked below the ephemeral range, never by `listen(0)`: `refuse()` closes it and
+ * `forward()` binds the very same port again, and in between the kernel may hand an ephemeral port to
+ * any outgoing connection of any process (test files run side by side), which would take it. Below
+ * that range only an explicit bind can, and a taken port at start is simply skipped.
+ */
+async function listenBelowEphemeral(server: Server): Promise<number> {
+  const high = ephemeralLow() - 1;
+  if (high <= LOWEST_PROXY_PORT) return listenOn(server, 0);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = LOWEST_PROXY_PORT + Math.floor(Math.random() * (high - LOWEST_PROXY_PORT + 1));
+    try {
+      return await listenOn(server, port);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
+  throw new Error('no free port below the ephemeral range for the test proxy');
 }
 
 function listenOn(server: Server, port: number): Promise<number> {
