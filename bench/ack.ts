@@ -40,7 +40,8 @@ const DISTINCT_REQUESTS = 500;
 const AIM = 1.2;
 /**
  * After the saturated rounds, each server once more at a steady rate: far more commands than a
- * workspace sends, far below what either server can take, so p99 is an ack's own time, not queueing.
+ * workspace sends, far below what either server can take, so what is measured is an ack's own time,
+ * not queueing (on a noisy VM its p99 is mostly the machine's jitter; its p50 is the steadier figure).
  * Sent on a fixed schedule by steadyRun, not autocannon: its rate limit lets each second's quota out
  * at once, which is a burst, not a rate.
  */
@@ -50,15 +51,15 @@ const STEADY_ROUNDS = 3;
 /** The steady run's first half-second (connections being opened) is left out of its latencies. */
 const STEADY_SETTLE_MS = 500;
 
-/**
- * Requests at fixed times (open loop), over keep-alive connections. Each latency is counted from when
- * its request was due, so a generator that falls behind shows as latency instead of hiding it.
- */
 interface SteadyResult {
   latency: Latency;
   errors: number;
 }
 
+/**
+ * Requests at fixed times (open loop), over keep-alive connections. Each latency is counted from when
+ * its request was due, so a generator that falls behind shows as latency instead of hiding it.
+ */
 async function steadyRun(port: number, requests: AutocannonRequest[]): Promise<SteadyResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const latencies: number[] = [];
