@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors.js';
 import { msLeft, runWithDeadline } from './deadline.js';
 
@@ -54,6 +53,14 @@ export function faultToAppError(error: unknown): AppError {
     case 'other':
       return new AppError('INTERNAL', 'Something went wrong on our side, so nothing was changed. Please try again.', { cause: error });
   }
+}
+
+/**
+ * Waits on the global timer rather than `node:timers/promises`, so tests can run the retry schedule on a
+ * fake clock (vi.useFakeTimers fakes only the globals) and check it without a wall-clock bound.
+ */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** PostgreSQL transient faults are retried with these waits (Unkey's 50/100/200 ms); unique violations never. */

@@ -5,6 +5,7 @@ import { startApp, type RunningApp } from '../../src/runtime.js';
 import { createTestDatabase, type DialectName, type TestDatabase } from './db.js';
 import { TestClock } from './domain.js';
 import { SlackEmulator } from './slack-emulator/index.js';
+import { STALL_MS } from './wait.js';
 
 export const AUDIT_CHANNEL = 'C0AUDIT';
 export const APPROVALS_CHANNEL = 'C0APPROVE';
@@ -41,7 +42,10 @@ export interface TestAppOptions {
  * emulator over real HTTP: signed requests in, Web API calls out, or Socket Mode.
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const slack = await SlackEmulator.start();
+  // Slack's 3-second limits (to ack, to use a trigger_id) are wall-clock bounds a busy test machine can
+  // break by itself; here they are limits only a stall can break. That acks wait for nothing is shown by
+  // order of events instead (test/slack/ack-time.test.ts).
+  const slack = await SlackEmulator.start({ ackDeadlineMs: STALL_MS, triggerTtlMs: STALL_MS });
   for (const id of [ADMIN, 'UALICE', 'UBOB', 'UCAROL', ...(options.users ?? [])]) slack.addUser({ id, name: id.slice(1).toLowerCase() });
   slack.addChannel({ id: AUDIT_CHANNEL, name: 'security-audit' });
   slack.addChannel({ id: APPROVALS_CHANNEL, name: 'key-approvals' });

@@ -1,3 +1,11 @@
+/**
+ * A limit only a stall can break. `npm test` must pass on a busy 2-core machine, so no test bounds how
+ * fast something is (that is what bench/ is for). Where a test must tell "answered by its own deadline"
+ * from "hung until the fault went away", it allows this long: a broken build waits for ever, while no
+ * busy machine stalls a process this long.
+ */
+export const STALL_MS = 10_000;
+
 /** Polls an async condition until it holds (no fixed sleeps in tests); fails with `what` on timeout. */
 export async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,10 @@
 import type { CallInterceptor, InterceptOutcome } from '../../../src/sandbox/emulator/interceptor.js';
 
-export type FaultKind = 'ratelimited' | 'http500' | 'error' | 'delay';
+/**
+ * `hold` keeps matching calls waiting until `releaseHeld()`: a test can show that something (an ack)
+ * happened while a Slack call was still unanswered, by order of events rather than by a clock.
+ */
+export type FaultKind = 'ratelimited' | 'http500' | 'error' | 'delay' | 'hold';
 
 export interface FaultSpec {
   /** Web API method name, 'upload', 'response_url', or '*' for everything. */
@@ -23,6 +27,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** Scripted failures for Web API methods, the upload URL ('upload') and response_url ('response_url'). */
 export class FaultInjector implements CallInterceptor {
   private faults: ActiveFault[] = [];
+  private readonly held: (() => void)[] = [];
+  /** How many calls a `hold` fault is keeping waiting right now. */
+  heldCount = 0;
 
   add(spec: FaultSpec): void {
     if (spec.kind === 'error' && (spec.error === undefined || spec.error === '')) {
@@ -35,9 +42,17 @@ export class FaultInjector implements CallInterceptor {
     this.faults = [];
   }
 
+  /** Lets every held call go on (each then answers normally). */
+  releaseHeld(): void {
+    for (const release of this.held.splice(0)) release();
+  }
+
   private takeMatching(method: string, delays: boolean): ActiveFault | undefined {
     const match = this.faults.find(
-      (f) => f.remaining > 0 && (f.spec.method === method || f.spec.method === '*') && (f.spec.kind === 'delay') === delays,
+      (f) =>
+        f.remaining > 0 &&
+        (f.spec.method === method || f.spec.method === '*') &&
+        (f.spec.kind === 'delay' || f.spec.kind === 'hold') === delays,
     );
     if (match !== undefined) match.remaining -= 1;
     return match;
@@ -49,7 +64,8 @@ export class FaultInjector implements CallInterceptor {
    */
   async before(method: string): Promise<InterceptOutcome | undefined> {
     const delay = this.takeMatching(method, true);
-    if (delay !== undefined) await sleep(delay.spec.ms ?? 0);
+    if (delay?.spec.kind === 'hold') await this.holdUntilReleased();
+    else if (delay !== undefined) await sleep(delay.spec.ms ?? 0);
     const fault = this.takeMatching(method, false);
     if (fault === undefined) return undefined;
     switch (fault.spec.kind) {
@@ -60,5 +76,15 @@ export class FaultInjector implements CallInterceptor {
       default:
         return { kind: 'error', error: fault.spec.error ?? 'fatal_error' };
     }
+  }
+
+  private holdUntilReleased(): Promise<void> {
+    this.heldCount++;
+    return new Promise((resolve) =>
+      this.held.push(() => {
+        this.heldCount--;
+        resolve();
+      }),
+    );
   }
 }

@@ -27,6 +27,16 @@ export class SlackEmulator extends Emulator {
   clearFaults(): void {
     this.faults.clear();
   }
+
+  /** Lets every call held by a `hold` fault go on. */
+  releaseHeld(): void {
+    this.faults.releaseHeld();
+  }
+
+  /** How many Web API calls a `hold` fault keeps waiting right now. */
+  get heldCalls(): number {
+    return this.faults.heldCount;
+  }
 }
 
 export {
