@@ -135,7 +135,7 @@ describe.each(dialects)('the audit mirror on %s', (dialect) => {
     // The restarted process: a new connection and a new mirror. It must wait for the lease.
     const restarted = await db.openAnother();
     loops.push(startMirrorLoop({ store: restarted.store, outbound: outboundFor(slack, logger), logger, tuning: { leaseMs } }));
-    await slack.waitFor(() => postedSeqs(slack).length === 6, { timeoutMs: 5000 });
+    await slack.waitFor(() => postedSeqs(slack).length === 6, { timeoutMs: 10_000 });
 
     const posts = auditPosts(slack);
     expect(posts).toHaveLength(2);
@@ -208,7 +208,7 @@ describe('the audit mirror against a misbehaving Slack', () => {
     await userFacing.chat.postMessage({ channel: 'C0001', text: 'a listener answering someone' });
     expect(Date.now() - started).toBeLessThan(500);
 
-    await slack.waitFor(() => postedSeqs(slack).length === 3, { timeoutMs: 5000 });
+    await slack.waitFor(() => postedSeqs(slack).length === 3, { timeoutMs: 10_000 });
     const after = auditPosts(slack).filter((c) => c.at > limited.at);
     expect(after.length).toBeGreaterThan(0);
     expect((after[0]?.at ?? 0) - limited.at).toBeGreaterThanOrEqual(1000);
@@ -226,7 +226,7 @@ describe('the audit mirror against a misbehaving Slack', () => {
     );
     await slack.waitFor(() => auditPosts(slack).filter((c) => c.status === 500).length >= 3);
     await appendAuditBurst(db.store, 4); // written during the outage
-    await slack.waitFor(() => postedSeqs(slack).length >= 8, { timeoutMs: 5000 });
+    await slack.waitFor(() => postedSeqs(slack).length >= 8, { timeoutMs: 10_000 });
 
     expect(auditPosts(slack).filter((c) => c.status === 500)).toHaveLength(6);
     expect(postedSeqs(slack)).toEqual(upTo(8));
@@ -298,7 +298,7 @@ describe('the audit mirror against a misbehaving Slack', () => {
       await appendAuditBurst(db.store, 2);
       const blockedRetryMs = 150;
       loops.push(startMirrorLoop({ store: db.store, outbound: outboundFor(slack, logger), logger, tuning: { blockedRetryMs } }));
-      await slack.waitFor(() => postedSeqs(slack).length === 2, { timeoutMs: 5000 });
+      await slack.waitFor(() => postedSeqs(slack).length === 2, { timeoutMs: 10_000 });
 
       const posts = auditPosts(slack);
       expect(posts).toHaveLength(4);

@@ -172,7 +172,7 @@ describe.each(dialects)('key cache and revocation on %s', (dialect) => {
       expect(await verdict(other.services, key.secret)).toBe('INACTIVE');
     } else {
       // PostgreSQL: the other replica's listener hears the commit's NOTIFY (bench:revocation measures how fast).
-      await until(async () => (await verdict(other.services, key.secret)) === 'INACTIVE', 'the other replica to refuse the key', 2000);
+      await until(async () => (await verdict(other.services, key.secret)) === 'INACTIVE', 'the other replica to refuse the key');
     }
     expect(await verdict(services, key.secret)).toBe('INACTIVE');
   });

@@ -73,9 +73,9 @@ describe('the scheduler', () => {
 
     await slack.waitFor(() => warningsSent(slack).length === 1, { timeoutMs: 8000 });
     expect(warningsSent(slack).map((w) => `${w.keyId}:${w.threshold}`)).toEqual([`${created.key.id}:1d`]);
-    await slack.waitFor(() => logger.entries.find((e) => String(e.msg).startsWith('execution:overlap')), { timeoutMs: 5000 });
+    await slack.waitFor(() => logger.entries.find((e) => String(e.msg).startsWith('execution:overlap')), { timeoutMs: 10_000 });
     const head = await db.store.read.audit.readHead();
-    await slack.waitFor(() => postedSeqs(slack).length === head.seq, { timeoutMs: 5000 });
+    await slack.waitFor(() => postedSeqs(slack).length === head.seq, { timeoutMs: 10_000 });
 
     // A manual run while a cron run is going is refused, not run twice.
     const manual = [scheduler.runExpiryCheck(), scheduler.runExpiryCheck()];

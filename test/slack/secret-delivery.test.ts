@@ -40,7 +40,7 @@ describe('when the secret cannot be delivered', () => {
       message: 'the secret message while the upload hangs',
     });
     const [secret] = secretsIn(JSON.stringify(post.body));
-    await until(async () => (await t.app.services.keys.verify(secret)).valid, 'the key to count as delivered', 3000);
+    await until(async () => (await t.app.services.keys.verify(secret)).valid, 'the key to count as delivered');
     // The upload is still hanging: the message did not wait for it.
     expect(t.slack.filesIn(t.slack.dmChannelOf(ALICE) ?? 'none').filter((f) => secretsIn(f.content ?? '').length > 0)).toEqual([]);
     // The client's timeout ends the hang (well before the emulator's 60 s), and the user hears the CSV is not coming.

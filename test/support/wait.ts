@@ -7,7 +7,7 @@
 export const STALL_MS = 10_000;
 
 /** Polls an async condition until it holds (no fixed sleeps in tests); fails with `what` on timeout. */
-export async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 5000): Promise<T> {
+export async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = STALL_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

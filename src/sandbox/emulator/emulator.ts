@@ -405,7 +405,8 @@ export class SlackEmulator {
 
   /** Polls `predicate` until it returns something truthy, and returns that. */
   async waitFor<T>(predicate: () => T | undefined | null | false, options: WaitOptions = {}): Promise<T> {
-    const timeoutMs = options.timeoutMs ?? 5_000;
+    // Generous: a wait that holds returns at once, and a busy test machine must not turn a slow one into a failure.
+    const timeoutMs = options.timeoutMs ?? 10_000;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = predicate();
