@@ -4,7 +4,7 @@ import { lastErrorText } from '../domain/delivery.js';
 import type { AccessRequest } from '../domain/model.js';
 import { notificationSchema, type NotificationOutbox, type QueuedNotification } from '../domain/notifications.js';
 import type { Repos } from '../domain/ports.js';
-import type { StaleCandidate, StaleKeyStore, StaleNotice, StaleNotices } from '../domain/stale-keys.js';
+import type { StaleCandidate, StaleKeyStore, StaleNotice, StaleNotices } from '../domain/stale-key-ports.js';
 import { backgroundStatement, backgroundTransaction } from './background-tx.js';
 import type { Connection } from './connect.js';
 import { LeaseQueue } from './lease-queue.js';

@@ -6,7 +6,7 @@ import { auditKeyExpired } from './keys/expired.js';
 import { SYSTEM_ACTOR, type Role } from './model.js';
 import type { Notification } from './notifications.js';
 import type { Repos } from './ports.js';
-import type { StaleCandidate, StaleNotice } from './stale-keys.js';
+import type { StaleCandidate, StaleNotice } from './stale-key-ports.js';
 
 /** What one marked batch of due keys came to. */
 export interface MarkedCounts {

@@ -1,7 +1,7 @@
 import type { OutboxSignal } from './notifications.js';
 import type { Store } from './ports.js';
 import type { SecretHasher } from './secrets.js';
-import type { RefusalSink } from './usage.js';
+import type { RefusalSink } from './refusal-ports.js';
 
 /** What every domain function is given by the entry point that calls it. */
 export interface DomainDeps {

@@ -1,6 +1,6 @@
 import type { DeliveryOutcome } from './delivery.js';
 import type { DueKey, Threshold } from './expiry.js';
-import type { Repos } from './ports.js';
+import type { Repos } from './repo-ports.js';
 
 /**
  * Ports of the expiry warnings. `src/db` keeps the markers and the DM queue (one table: a marker row

@@ -1,14 +1,6 @@
 import { iso } from '../domain/time.js';
-import type {
-  AuthFailure,
-  AuthFailureReason,
-  AuthFailureWindow,
-  KeyUse,
-  KeyUsesWritten,
-  RefusalKind,
-  RefusalSink,
-  RefusalVerdict,
-} from '../domain/usage.js';
+import type { AuthFailure, AuthFailureReason, AuthFailureWindow, KeyUse, KeyUsesWritten } from '../domain/usage.js';
+import type { RefusalKind, RefusalSink, RefusalVerdict } from '../domain/refusal-ports.js';
 
 /**
  * The in-memory write-behind buffer of the integration API (README "Integration API"): uses and failed

@@ -1,0 +1,145 @@
+import type { Notification } from './notifications.js';
+import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, RolePolicy, User } from './model.js';
+
+/**
+ * What the domain needs from storage, one small interface per table. `src/db/repos/<table>.ts`
+ * implements each over Kysely and `src/db/store.ts` binds them to the pool or a transaction; the domain
+ * never sees SQL. Every method works the same inside a write transaction (`Store.write`) and outside it
+ * (`Store.read`).
+ */
+export interface Repos {
+  users: UsersRepo;
+  roles: RolesRepo;
+  memberships: MembershipsRepo;
+  accessRequests: AccessRequestsRepo;
+  keys: KeysRepo;
+  audit: AuditRepo;
+  processedRequests: ProcessedRequestsRepo;
+  settings: SettingsRepo;
+  notifications: NotificationsRepo;
+}
+
+export interface UsersRepo {
+  find(id: string): Promise<User | undefined>;
+  insert(user: User): Promise<void>;
+  update(id: string, patch: Partial<Pick<User, 'activeRoleId' | 'apiAccess'>>): Promise<void>;
+}
+
+export interface RolesRepo {
+  findById(id: string): Promise<Role | undefined>;
+  findByName(name: string): Promise<Role | undefined>;
+  list(): Promise<Role[]>;
+  /** Inserts unless a role of that name (ignoring case) exists; says whether it inserted. */
+  insertIfAbsent(role: Role): Promise<boolean>;
+  remove(id: string): Promise<void>;
+  /** Security-team controls (README, "Security-team controls"): a role's lifetime policy. */
+  setPolicy(roleId: string, policy: RolePolicy): Promise<void>;
+}
+
+/** Who holds which role. */
+export interface MembershipsRepo {
+  rolesOf(userId: string): Promise<Role[]>;
+  has(userId: string, roleId: string): Promise<boolean>;
+  add(userId: string, roleId: string, assignedBy: string, at: string): Promise<void>;
+  remove(userId: string, roleId: string): Promise<void>;
+  memberIds(roleId: string): Promise<string[]>;
+}
+
+export interface AccessRequestsRepo {
+  insert(request: AccessRequest): Promise<void>;
+  find(id: string): Promise<AccessRequest | undefined>;
+  findPending(userId: string): Promise<AccessRequest | undefined>;
+  update(
+    id: string,
+    patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>,
+  ): Promise<void>;
+  listPendingExpiredBy(nowIso: string, limit: number): Promise<AccessRequest[]>;
+}
+
+/** A key and its role, as the verify path reads them together. */
+export type KeyWithRole = { key: AccessKey; role: Role | undefined };
+
+export interface KeysRepo {
+  count(ownerId: string, roleId: string): Promise<number>;
+  insert(key: AccessKey): Promise<void>;
+  findById(id: string): Promise<AccessKey | undefined>;
+  findByRequestId(requestId: string): Promise<AccessKey | undefined>;
+  /** Keys of an owner whose name matches ignoring case, in one role or in all of them. */
+  findByName(ownerId: string, roleId: string | null, name: string): Promise<AccessKey[]>;
+  list(filter: { ownerId?: string; roleId?: string; limit?: number; offset?: number }): Promise<AccessKey[]>;
+  countAll(filter: { ownerId?: string }): Promise<number>;
+  update(
+    id: string,
+    patch: Partial<Pick<AccessKey, 'status' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'rotatedTo' | 'deliveredAt'>>,
+  ): Promise<void>;
+  /**
+   * Moves a key's last use forward to `at` (never back: out-of-order flushes from several replicas are
+   * harmless). 'first' when it had never been used, so the caller audits the first use in the same
+   * transaction; 'unchanged' when the key is gone or already shows a later use.
+   */
+  touchLastUsed(id: string, at: string, clientAddress: string | null): Promise<'first' | 'moved' | 'unchanged'>;
+  /**
+   * The same for many keys already used before, in one statement: moves each last use forward, never
+   * back, and never touches a key still at "never" (its first use must be audited, one by one, above).
+   * Returns how many keys moved.
+   */
+  touchUsedLastUsed(uses: ReadonlyArray<{ keyId: string; at: string; clientAddress: string | null }>): Promise<number>;
+  /** The verify hot path: the key with its role in one indexed lookup (no second query for the role). */
+  findWithRoleByHash(keyHash: string): Promise<KeyWithRole | undefined>;
+  /** Keys by the status a user sees at `nowIso` (expired wins over inactive), for the metrics endpoint. */
+  countByStatus(nowIso: string): Promise<{ active: number; inactive: number; expired: number }>;
+  /** The row only: the domain's `removeKey` (keys/common.ts) is the delete with its cascade and audit. */
+  remove(id: string): Promise<void>;
+  /** A deleted successor no longer stands for its predecessor: the predecessor is an ordinary key again. */
+  clearRotationsTo(successorId: string): Promise<void>;
+  /** Keys whose secret never reached their owner, created at or before `createdBefore`, oldest first. */
+  listUndelivered(createdBefore: string, limit: number): Promise<AccessKey[]>;
+  /** The key a rotation retires in favour of `successorId`, if any. */
+  findRotatedTo(successorId: string): Promise<AccessKey | undefined>;
+  /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */
+  markKept(id: string, at: string): Promise<void>;
+}
+
+/** The hash-chained audit log and its head. */
+export interface AuditRepo {
+  readHead(): Promise<AuditHead>;
+  /** Appends the record and queues it for the security-channel mirror, in the caller's transaction. */
+  insert(record: AuditRecord): Promise<void>;
+  writeHead(head: AuditHead): Promise<void>;
+  listAscending(afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  search(filter: AuditSearch): Promise<AuditRecord[]>;
+  findBySeq(seq: number): Promise<AuditRecord | undefined>;
+  /** Audit records still waiting to be mirrored to the security channel (the backlog metric). */
+  countPending(): Promise<number>;
+}
+
+/** The Slack interactions already acted on. */
+export interface ProcessedRequestsRepo {
+  /**
+   * Records that the interaction `id` (a Slack view or button press) is being acted on, in the caller's
+   * transaction. False when it was recorded before: the caller changes nothing (a replay).
+   */
+  claim(id: string, actorId: string, at: string): Promise<boolean>;
+  /** Forgets interactions recorded before `at` (Slack replays older than its 5-minute window fail their signature). */
+  forgetBefore(at: string): Promise<number>;
+}
+
+export interface SettingsRepo {
+  get(name: string): Promise<string | undefined>;
+  set(name: string, value: string): Promise<void>;
+}
+
+export interface NotificationsRepo {
+  /** Queues a user-facing notification in the caller's transaction (README "Background work"); `notBefore` delays it. */
+  enqueue(notification: Notification, at: string, notBefore?: string): Promise<void>;
+}
+
+export interface AuditSearch {
+  /** Records where this user acted or owns the key. */
+  userId?: string;
+  keyId?: string;
+  sinceIso?: string;
+  /** Newest first, below this seq (for paging). */
+  beforeSeq?: number;
+  limit: number;
+}
