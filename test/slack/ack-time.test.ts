@@ -1,44 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION, INPUT } from '../../src/slack/ids.js';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
+import { bulkKeyId, insertKeysDirectly } from '../support/background.js';
 import type { AckResult } from '../support/slack-emulator/index.js';
 
 /** 100,000 keys of other people, inserted directly: the app must not slow down with table size. */
 async function seedKeys(t: TestApp, count: number): Promise<void> {
   const { db } = t.db.connection;
   const role = await db.selectFrom('roles').select('id').where('name', '=', 'Account Group Read Only').executeTakeFirstOrThrow();
-  const now = new Date().toISOString();
-  for (let start = 0; start < count; start += 1000) {
-    const users = Array.from({ length: 1000 }, (_, i) => ({
-      id: `USEED${start + i}`,
-      active_role_id: role.id,
-      api_access: 1,
-      created_at: now,
-    }));
-    await db.insertInto('users').values(users).execute();
-    await db
-      .insertInto('access_keys')
-      .values(
-        users.map((u, i) => ({
-          id: `ak_seed${String(start + i).padStart(14, '0')}`,
-          name: `seed-${start + i}`,
-          name_lower: `seed-${start + i}`,
-          owner_id: u.id,
-          role_id: role.id,
-          key_hash: `${String(start + i).padStart(64, '0')}`,
-          hash_version: 1,
-          secret_start: 'aks_seed',
-          status: 'active',
-          expires_at: null,
-          created_at: now,
-          created_by: u.id,
-          last_used_at: null,
-          last_used_ip: null,
-          request_id: null,
-        })),
-      )
-      .execute();
-  }
+  const createdAt = new Date().toISOString();
+  const keys = Array.from({ length: count }, (_, i) => ({ id: bulkKeyId(i), ownerId: `USEED${i}`, expiresAt: null, createdAt }));
+  await insertKeysDirectly(t.db.connection, role.id, keys);
 }
 
 const SLACK_CALLS = [

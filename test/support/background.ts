@@ -1,6 +1,4 @@
-import { sql } from 'kysely';
 import type { Config } from '../../src/config.js';
-import type { Connection } from '../../src/db/connect.js';
 import { appendAudit } from '../../src/domain/audit.js';
 import type { Store } from '../../src/domain/ports.js';
 import { servicesOver } from './domain.js';
@@ -143,57 +141,7 @@ export async function appendAuditBurst(store: Store, count: number, at: () => Da
   }
 }
 
-export interface BulkKey {
-  id: string;
-  ownerId: string;
-  expiresAt: string | null;
-  createdAt: string;
-  status?: 'active' | 'inactive';
-}
-
-/**
- * Inserts users and keys straight into the tables, for tests that need thousands of keys (creating
- * them through the services would test the services, and slowly). Hashes are random placeholders.
- */
-export async function insertKeysDirectly(connection: Connection, roleId: string, keys: readonly BulkKey[]): Promise<void> {
-  const owners = [...new Set(keys.map((k) => k.ownerId))];
-  const createdAt = keys[0]?.createdAt ?? new Date().toISOString();
-  for (let i = 0; i < owners.length; i += 500) {
-    await connection.db
-      .insertInto('users')
-      .values(owners.slice(i, i + 500).map((id) => ({ id, active_role_id: roleId, api_access: 1, created_at: createdAt })))
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-  }
-  const chunk = 1000;
-  await connection.db.transaction().execute(async (trx) => {
-    for (let i = 0; i < keys.length; i += chunk) {
-      await trx
-        .insertInto('access_keys')
-        .values(
-          keys.slice(i, i + chunk).map((k) => ({
-            id: k.id,
-            name: `bulk-${k.id}`,
-            name_lower: `bulk-${k.id}`.toLowerCase(),
-            owner_id: k.ownerId,
-            role_id: roleId,
-            key_hash: `hash-${k.id}`,
-            hash_version: 1,
-            secret_start: 'aks_XXXX',
-            status: k.status ?? 'active',
-            expires_at: k.expiresAt,
-            created_at: k.createdAt,
-            created_by: k.ownerId,
-            last_used_at: null,
-            last_used_ip: null,
-            request_id: null,
-          })),
-        )
-        .execute();
-    }
-  });
-  if (connection.dialect === 'postgres') await sql`analyze access_keys`.execute(connection.db);
-}
+export { insertKeysDirectly, type BulkKey } from '../../src/db/bulk-keys.js';
 
 /** A key ID in the real format (ak_ + 20 base62), deterministic per index so tests can name keys. */
 export function bulkKeyId(index: number): string {
