@@ -1,4 +1,4 @@
-import { appendAudit } from './audit.js';
+import { appendAudit, auditOf } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { EXPIRED_THRESHOLD, planWarnings, type DueKey, type Threshold } from './expiry.js';
 import type { WarningMarker, WarningMarks } from './expiry-ports.js';
@@ -88,16 +88,7 @@ async function closeDueNotice(deps: DomainDeps, notice: StaleNotice): Promise<St
     const role = await tx.roles.findById(key.roleId);
     await appendAudit(
       tx,
-      {
-        actorId: SYSTEM_ACTOR,
-        action: 'key.deactivated_as_stale',
-        keyId: key.id,
-        keyName: key.name,
-        ownerId: key.ownerId,
-        roleName: role?.name ?? null,
-        expiresAt: key.expiresAt,
-        details: { unusedSince: notice.clockFrom, noticedAt: notice.noticedAt },
-      },
+      auditOf(SYSTEM_ACTOR, 'key.deactivated_as_stale', key, role, { unusedSince: notice.clockFrom, noticedAt: notice.noticedAt }),
       at,
     );
     await tx.notifications.enqueue(

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { appendAudit } from './audit.js';
+import { appendAudit, auditOf } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { iso } from './time.js';
 import { userContext } from './users.js';
@@ -14,20 +14,7 @@ export async function keepKey(deps: DomainDeps, actorId: string, keyId: string):
     const now = deps.now();
     await tx.keys.markKept(key.id, iso(now));
     const role = await tx.roles.findById(key.roleId);
-    await appendAudit(
-      tx,
-      {
-        actorId,
-        action: 'key.kept',
-        keyId: key.id,
-        keyName: key.name,
-        ownerId: key.ownerId,
-        roleName: role?.name ?? null,
-        expiresAt: key.expiresAt,
-        details: { lastUsedAt: key.lastUsedAt },
-      },
-      now,
-    );
+    await appendAudit(tx, auditOf(actorId, 'key.kept', key, role, { lastUsedAt: key.lastUsedAt }), now);
     return { id: key.id, name: key.name };
   });
 }
