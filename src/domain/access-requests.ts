@@ -7,6 +7,7 @@ import { randomBase62 } from './secrets.js';
 import { DAY_MS, iso } from './time.js';
 import { firstTime } from './replays.js';
 import { contextIn, userContext } from './users.js';
+import { queueOutcomeNotices } from './request-outcomes.js';
 
 const REASON_MAX = 500;
 
@@ -77,24 +78,6 @@ async function expireIn(tx: Repos, deps: DomainDeps, request: AccessRequest, tel
   );
   await queueOutcomeNotices(tx, request, iso(now), undefined, tell.dm);
   return { ...request, status: 'expired', decidedAt: iso(now) };
-}
-
-/**
- * The card shows the outcome in place and the requester gets a DM, through the notification outbox in
- * the deciding transaction: a Slack outage delays both and loses neither.
- */
-async function queueOutcomeNotices(
-  tx: Repos,
-  request: AccessRequest,
-  at: string,
-  card?: { channel?: string; ts?: string },
-  dm = true,
-): Promise<void> {
-  const channel = request.cardChannel ?? card?.channel;
-  const ts = request.cardTs ?? card?.ts;
-  if (channel !== undefined && ts !== undefined)
-    await tx.notifications.enqueue({ kind: 'request.card_update', requestId: request.id, channel, ts }, at);
-  if (dm) await tx.notifications.enqueue({ kind: 'request.decision_dm', requestId: request.id }, at);
 }
 
 const SELF_DECISION = 'Nobody can decide their own API-access request, admins included. Another admin has to.';

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import { deactivateKeysOnAccessLoss } from './access.js';
 import { appendAudit } from './audit.js';
+import { approveOpenRequestsIn } from './request-outcomes.js';
 import type { DomainDeps } from './deps.js';
 import { removeKey } from './keys/common.js';
 import { firstTime } from './replays.js';
@@ -167,6 +168,8 @@ export async function assignRole(
     if (await tx.memberships.has(userId, role.id)) return { role, changed: false };
     await tx.memberships.add(userId, role.id, actorId, iso(deps.now()));
     await appendAudit(tx, { actorId, action: 'role.assigned', ownerId: userId, roleName: role.name }, deps.now());
+    // System Admin includes API access (R1): the person's open requests are decided by it.
+    if (role.name === SYSTEM_ADMIN_ROLE) await approveOpenRequestsIn(tx, deps, userId, actorId, 'system_admin');
     return { role, changed: true };
   });
 }

@@ -7,7 +7,8 @@ function decisionLine(request: AccessRequest): string {
   const when = request.decidedAt === null ? '' : ` ${slackDate(request.decidedAt)}`;
   switch (request.status) {
     case 'approved':
-      return `:white_check_mark: *Approved* by ${mention(request.decidedBy ?? '')}${when}`;
+      // A reason only when access came another way (a direct grant, System Admin): the card says which.
+      return `:white_check_mark: *Approved* by ${mention(request.decidedBy ?? '')}${when}${request.decisionReason === null ? '' : `\n>${escapeText(request.decisionReason)}`}`;
     case 'denied':
       return `:no_entry: *Denied* by ${mention(request.decidedBy ?? '')}${when}${request.decisionReason === null ? '' : `\n>${escapeText(request.decisionReason)}`}`;
     case 'expired':
