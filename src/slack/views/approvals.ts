@@ -1,7 +1,7 @@
 import type { AccessRequest } from '../../domain/model.js';
 import { ACTION, BLOCK, INPUT, VIEW } from '../ids.js';
 import type { KnownBlock, Message, ModalView } from './blocks.js';
-import { escapeText, mention, mrkdwn, plain, slackDate } from './format.js';
+import { escapeText, escapeTextKeepingMentions, mention, mrkdwn, plain, slackDate } from './format.js';
 
 function decisionLine(request: AccessRequest): string {
   const when = request.decidedAt === null ? '' : ` ${slackDate(request.decidedAt)}`;
@@ -28,7 +28,7 @@ export function accessRequestCard(request: AccessRequest, roleNames: string[]): 
     {
       type: 'section',
       fields: [
-        mrkdwn(`*Reason*\n${request.reason === null ? '_none given_' : escapeText(request.reason)}`),
+        mrkdwn(`*Reason*\n${request.reason === null ? '_none given_' : escapeTextKeepingMentions(request.reason)}`),
         mrkdwn(`*Roles*\n${roleNames.map(escapeText).join(', ') || '_none_'}`),
         mrkdwn(`*Requested*\n${slackDate(request.createdAt)}`),
       ],
