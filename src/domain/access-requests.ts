@@ -3,12 +3,25 @@ import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import type { AccessRequest } from './model.js';
 import type { Repos } from './ports.js';
-import { randomBase62 } from './secrets.js';
+import { containsSecret, randomBase62 } from './secrets.js';
+import { hasVisibleText } from './visible-text.js';
 import { DAY_MS, iso } from './time.js';
 import { firstTime } from './replays.js';
 import { contextIn, userContext } from './users.js';
+import { queueOutcomeNotices } from './request-outcomes.js';
 
 const REASON_MAX = 500;
+
+/**
+ * A reason as kept: trimmed, null when nothing visible is left. A secret in it is refused with a clear
+ * answer (the audit log would refuse it anyway, as a fault).
+ */
+function cleanReason(raw: string | undefined): string | null {
+  const reason = raw?.trim() ?? '';
+  if (containsSecret(reason))
+    throw new AppError('INVALID_INPUT', 'That reason looks like it contains a secret key. Never paste secrets into Slack; leave it out.');
+  return hasVisibleText(reason) ? reason : null;
+}
 
 /** R1 via Slack: a user without API access asks; the request waits for an admin, for a limited time. */
 export async function requestApiAccess(
@@ -18,8 +31,8 @@ export async function requestApiAccess(
   ttlDays: number,
   once?: string,
 ): Promise<AccessRequest> {
-  const reason = rawReason?.trim() === '' ? undefined : rawReason?.trim();
-  if (reason !== undefined && ([...reason].length > REASON_MAX || /[\p{Cc}]/u.test(reason.replace(/\n/g, '')))) {
+  const reason = cleanReason(rawReason);
+  if (reason !== null && ([...reason].length > REASON_MAX || /[\p{Cc}]/u.test(reason.replace(/\n/g, '')))) {
     throw new AppError('INVALID_INPUT', `Keep the reason under ${REASON_MAX} characters, without control characters.`);
   }
   return deps.store.write(async (tx) => {
@@ -47,7 +60,7 @@ export async function requestApiAccess(
     const request: AccessRequest = {
       id: `req_${randomBase62(16)}`,
       userId,
-      reason: reason ?? null,
+      reason,
       status: 'pending',
       createdAt: iso(now),
       expiresAt: iso(new Date(now.getTime() + ttlDays * DAY_MS)),
@@ -77,24 +90,6 @@ async function expireIn(tx: Repos, deps: DomainDeps, request: AccessRequest, tel
   );
   await queueOutcomeNotices(tx, request, iso(now), undefined, tell.dm);
   return { ...request, status: 'expired', decidedAt: iso(now) };
-}
-
-/**
- * The card shows the outcome in place and the requester gets a DM, through the notification outbox in
- * the deciding transaction: a Slack outage delays both and loses neither.
- */
-async function queueOutcomeNotices(
-  tx: Repos,
-  request: AccessRequest,
-  at: string,
-  card?: { channel?: string; ts?: string },
-  dm = true,
-): Promise<void> {
-  const channel = request.cardChannel ?? card?.channel;
-  const ts = request.cardTs ?? card?.ts;
-  if (channel !== undefined && ts !== undefined)
-    await tx.notifications.enqueue({ kind: 'request.card_update', requestId: request.id, channel, ts }, at);
-  if (dm) await tx.notifications.enqueue({ kind: 'request.decision_dm', requestId: request.id }, at);
 }
 
 const SELF_DECISION = 'Nobody can decide their own API-access request, admins included. Another admin has to.';
@@ -128,7 +123,7 @@ export async function decideAccessRequest(
   once?: string,
   card?: { channel?: string; ts?: string },
 ): Promise<DecisionOutcome> {
-  const cleanReason = reason?.trim() === '' ? null : (reason?.trim().slice(0, REASON_MAX) ?? null);
+  const decisionReason = cleanReason(reason)?.slice(0, REASON_MAX) ?? null;
   try {
     return await deps.store.write(async (tx) => {
       const actor = await contextIn(tx, deps, actorId);
@@ -157,13 +152,13 @@ export async function decideAccessRequest(
         status: decision === 'approve' ? 'approved' : 'denied',
         decidedAt: iso(now),
         decidedBy: actorId,
-        decisionReason: cleanReason,
+        decisionReason,
       };
       await tx.accessRequests.update(request.id, {
         status: decided.status,
         decidedAt: decided.decidedAt,
         decidedBy: actorId,
-        decisionReason: cleanReason,
+        decisionReason,
       });
       await appendAudit(
         tx,
@@ -171,7 +166,7 @@ export async function decideAccessRequest(
           actorId,
           action: decision === 'approve' ? 'api_access.approved' : 'api_access.denied',
           ownerId: request.userId,
-          details: { requestId: request.id, reason: cleanReason },
+          details: { requestId: request.id, reason: decisionReason },
         },
         now,
       );

@@ -1,29 +1,30 @@
 import { AppError } from '../errors.js';
-import { appendAudit } from './audit.js';
+import { approveOpenRequestsIn } from './request-outcomes.js';
+import { appendAudit, auditOf } from './audit.js';
 import type { DomainDeps } from './deps.js';
-import { auditOf } from './audit.js';
 import type { AccessKey } from './model.js';
 import type { Repos } from './ports.js';
 import { contextIn, requireAdminIn } from './users.js';
 
-/** R1: an admin enables API access for a user. Keys made inactive by an earlier revoke stay inactive. */
+/**
+ * R1: an admin enables API access for a user. Keys made inactive by an earlier revoke stay inactive.
+ * The user's open requests are decided with it (`requestsClosed`), so no card is left to Deny.
+ */
 export async function grantApiAccess(
   deps: DomainDeps,
   actorId: string,
   userId: string,
-  via: 'direct' | 'request' = 'direct',
-): Promise<{ changed: boolean }> {
+): Promise<{ changed: boolean; requestsClosed: number }> {
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
     const target = await contextIn(tx, deps, userId);
-    if (target.hasApiAccess) return { changed: false };
-    await tx.users.update(userId, { apiAccess: true });
-    await appendAudit(
-      tx,
-      { actorId, action: via === 'request' ? 'api_access.approved' : 'api_access.granted', ownerId: userId },
-      deps.now(),
-    );
-    return { changed: true };
+    if (!target.hasApiAccess) {
+      await tx.users.update(userId, { apiAccess: true });
+      await appendAudit(tx, { actorId, action: 'api_access.granted', ownerId: userId }, deps.now());
+    }
+    // Also when access was already there: a request left open by an older version still gets closed.
+    const closed = await approveOpenRequestsIn(tx, deps, userId, actorId, 'grant');
+    return { changed: !target.hasApiAccess, requestsClosed: closed.length };
   });
 }
 

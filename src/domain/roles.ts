@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import { deactivateKeysOnAccessLoss } from './access.js';
 import { appendAudit } from './audit.js';
+import { approveOpenRequestsIn } from './request-outcomes.js';
 import type { DomainDeps } from './deps.js';
 import { removeKey } from './keys/common.js';
 import { firstTime } from './replays.js';
@@ -9,15 +10,20 @@ import type { Repos } from './ports.js';
 import { iso } from './time.js';
 import { contextIn, newRoleId, requireAdmin, requireAdminIn, roleNamed } from './users.js';
 import { ROLE_CHANGE_BUDGET_MS, ROLE_NAME_MAX_CHARS } from './limits.js';
+import { containsSecret } from './secrets.js';
+import { hasVisibleText } from './visible-text.js';
 
 /** A replay of a confirmation already acted on (a Slack retry, a replayed request): nothing changes. */
 const alreadyDone = () => new AppError('INVALID_INPUT', 'That was already done from this button; nothing changed.');
 
 export function validateRoleName(raw: string): string {
   const name = raw.trim();
+  if (name.length > 0 && !hasVisibleText(name)) throw new AppError('INVALID_INPUT', 'A role name needs at least one visible character.');
   if (name.length === 0 || [...name].length > ROLE_NAME_MAX_CHARS || /[\p{Cc}\p{Cf}<>&@]/u.test(name)) {
     throw new AppError('INVALID_INPUT', `A role name needs 1–${ROLE_NAME_MAX_CHARS} characters, without control characters or < > & @.`);
   }
+  // The audit log refuses secrets outright; refused here, it is a clear answer instead of a fault.
+  if (containsSecret(name)) throw new AppError('INVALID_INPUT', 'That role name looks like a secret key. Never paste secrets into names.');
   return name;
 }
 
@@ -167,6 +173,8 @@ export async function assignRole(
     if (await tx.memberships.has(userId, role.id)) return { role, changed: false };
     await tx.memberships.add(userId, role.id, actorId, iso(deps.now()));
     await appendAudit(tx, { actorId, action: 'role.assigned', ownerId: userId, roleName: role.name }, deps.now());
+    // System Admin includes API access (R1): the person's open requests are decided by it.
+    if (role.name === SYSTEM_ADMIN_ROLE) await approveOpenRequestsIn(tx, deps, userId, actorId, 'system_admin');
     return { role, changed: true };
   });
 }

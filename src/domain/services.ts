@@ -47,7 +47,7 @@ export function createServices(deps: DomainDeps) {
     users: {
       context: (userId: string) => userContext(deps, userId),
       switchRole: (userId: string, roleName: string) => switchActiveRole(deps, userId, roleName),
-      bootstrapAdmins: (userIds: readonly string[]) => bootstrapAdmins(deps, userIds),
+      bootstrapAdmins: (userIds: readonly string[]) => notifyAfter(deps, bootstrapAdmins(deps, userIds)),
       ensureBaselineRoles: () => ensureBaselineRoles(deps),
     },
     keys: {
@@ -79,7 +79,7 @@ export function createServices(deps: DomainDeps) {
       reportCompromised: (actorId: string, reference: string) => notifyAfter(deps, reportCompromised(deps, actorId, reference)),
     },
     access: {
-      grant: (actorId: string, userId: string) => grantApiAccess(deps, actorId, userId),
+      grant: (actorId: string, userId: string) => notifyAfter(deps, grantApiAccess(deps, actorId, userId)),
       revoke: (actorId: string, userId: string) => revokeApiAccess(deps, actorId, userId),
       request: (userId: string, reason: string | undefined, ttlDays: number, once?: string) =>
         requestApiAccess(deps, userId, reason, ttlDays, once),
@@ -115,7 +115,7 @@ export function createServices(deps: DomainDeps) {
       previewDeletion: (actorId: string, name: string) => previewRoleDeletion(deps, actorId, name),
       delete: (actorId: string, name: string, expectedRoleId?: string, once?: string) =>
         notifyAfter(deps, deleteRole(deps, actorId, name, expectedRoleId, once)),
-      assign: (actorId: string, userId: string, name: string) => assignRole(deps, actorId, userId, name),
+      assign: (actorId: string, userId: string, name: string) => notifyAfter(deps, assignRole(deps, actorId, userId, name)),
       previewRemoval: (actorId: string, userId: string, name: string) => previewRoleRemoval(deps, actorId, userId, name),
       remove: (actorId: string, userId: string, name: string, once?: string) =>
         notifyAfter(deps, removeRole(deps, actorId, userId, name, once)),

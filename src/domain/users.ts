@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import { appendAudit } from './audit.js';
+import { approveOpenRequestsIn } from './request-outcomes.js';
 import type { DomainDeps } from './deps.js';
 import { BUILTIN_ROLES, SYSTEM_ADMIN_ROLE, SYSTEM_ACTOR, type Role, type User } from './model.js';
 import type { Repos } from './ports.js';
@@ -112,6 +113,7 @@ export async function bootstrapAdmins(deps: DomainDeps, userIds: readonly string
         { actorId: SYSTEM_ACTOR, action: 'role.assigned', ownerId: userId, roleName: admin.name, details: { via: 'BOOTSTRAP_ADMINS' } },
         deps.now(),
       );
+      await approveOpenRequestsIn(tx, deps, userId, SYSTEM_ACTOR, 'system_admin');
       added.push(userId);
     }
     return added;

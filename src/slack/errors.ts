@@ -9,6 +9,7 @@ import type {
   SlackViewMiddlewareArgs,
   ViewSubmitAction,
 } from '@slack/bolt';
+import { redactSecrets } from '../domain/secrets.js';
 import { type AppError, asAppError, isTransientFault } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Message } from './views/blocks.js';
@@ -53,8 +54,10 @@ export function describeError(error: unknown, logger: Logger, context: Record<st
   const appError = asAppError(error);
   if (appError.code !== 'INTERNAL' && !isTransientFault(appError)) {
     logger.debug('request refused', { code: appError.code, ...context });
-    const message = errorMessage(appError.message, { offerAccessRequest: appError.code === 'NO_API_ACCESS' });
-    return { error: appError, message, text: message.text, plainText: appError.message };
+    // Refusals may quote what was typed; a secret in it is never repeated (the checks at the edge come first).
+    const said = redactSecrets(appError.message);
+    const message = errorMessage(said, { offerAccessRequest: appError.code === 'NO_API_ACCESS' });
+    return { error: appError, message, text: message.text, plainText: said };
   }
   const reference = newErrorReference();
   logger[appError.code === 'INTERNAL' ? 'error' : 'warn']('request failed', {

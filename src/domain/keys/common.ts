@@ -8,6 +8,7 @@ import { containsSecret, generateKeyId, generateSecret, secretStart } from '../s
 import { iso } from '../time.js';
 import type { UserContext } from '../users.js';
 import { KEY_NAME_MAX_CHARS } from '../limits.js';
+import { hasVisibleText } from '../visible-text.js';
 
 // Control characters (C0, DEL, C1) and the invisible format characters that can disguise a name.
 const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
@@ -20,6 +21,7 @@ export function validateKeyName(raw: string): string {
   if ([...name].length > KEY_NAME_MAX_CHARS)
     throw new AppError('INVALID_NAME', `A key name can be at most ${KEY_NAME_MAX_CHARS} characters.`, { details: { rule: 'length' } });
   if (FORBIDDEN_IN_NAME.test(name)) throw new AppError('INVALID_NAME', 'A key name cannot contain control or invisible characters.');
+  if (!hasVisibleText(name)) throw new AppError('INVALID_NAME', 'A key name needs at least one visible character.');
   if (containsSecret(name)) throw new AppError('INVALID_NAME', 'That name looks like a secret key. Never paste secrets into names.');
   return name;
 }

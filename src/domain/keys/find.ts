@@ -3,7 +3,7 @@ import type { DomainDeps } from '../deps.js';
 import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from '../model.js';
 import type { ViaKey } from './via.js';
 import type { Repos } from '../ports.js';
-import { KEY_ID_PATTERN } from '../secrets.js';
+import { KEY_ID_PATTERN, containsSecret } from '../secrets.js';
 import { userContext, type UserContext } from '../users.js';
 import { KEY_NAME_MAX_CHARS } from '../limits.js';
 
@@ -17,12 +17,17 @@ export function narrowToKey(ctx: UserContext, via: ViaKey | undefined): UserCont
   return { ...ctx, activeRole, isAdmin: ctx.isAdmin && activeRole?.name === SYSTEM_ADMIN_ROLE };
 }
 
+export const SECRET_AS_REFERENCE =
+  "That looks like a key's secret (aks_…), not its ID or name, so I won't repeat it. Name the key by its ID (ak_…) or name; if the secret was exposed, report the key compromised.";
+
 /**
  * Finds a key the actor may act on, by key ID or by name. Owners find their own keys (the active
  * role's first); admins may name anyone's key by ID. Anything else is "not found", never "forbidden".
  */
 export async function findKeyFor(tx: Repos, ctx: UserContext, reference: string, via?: ViaKey): Promise<AccessKey> {
   const ref = reference.trim();
+  // The not-found answer quotes the reference: a pasted secret must not be repeated, even to its sender.
+  if (containsSecret(ref)) throw new AppError('INVALID_INPUT', SECRET_AS_REFERENCE);
   const notFound = new AppError('KEY_NOT_FOUND', `No key of yours is called or has the ID "${ref}". Try \`/accesskey list --all-roles\`.`);
   if (KEY_ID_PATTERN.test(ref)) {
     const key = await tx.keys.findById(ref);

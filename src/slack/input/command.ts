@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { KEY_NAME_MAX_CHARS } from '../../domain/limits.js';
+import { SECRET_AS_REFERENCE } from '../../domain/keys/find.js';
+import { containsSecret } from '../../domain/secrets.js';
 
 /** `/accesskey …` text, parsed into one of the subcommands in docs/rules.md (commands) and the README. */
 export type ParsedCommand =
@@ -43,6 +45,13 @@ function unquote(text: string): string {
   return match?.[2] !== undefined ? match[2].trim() : trimmed;
 }
 
+function secretRefusal(sub: string): string {
+  if (sub === 'request-access') return 'That reason looks like it contains a secret key. Never paste secrets into Slack; leave it out.';
+  if (sub === 'create') return 'That name looks like a secret key. Never paste secrets into names.';
+  if (KEY_COMMANDS.some((k) => k === sub)) return SECRET_AS_REFERENCE;
+  return "That command contains something shaped like a key's secret (aks_…), so I did nothing with it and won't repeat it. Never paste secrets into Slack; if it was a real one, report its key compromised.";
+}
+
 export function parseCommand(raw: unknown): ParsedCommand {
   const text = commandText.safeParse(typeof raw === 'string' ? raw : '');
   if (!text.success) return { kind: 'invalid', message: text.error.issues[0]?.message ?? 'Invalid command.' };
@@ -55,6 +64,8 @@ export function parseCommand(raw: unknown): ParsedCommand {
   const word = first.toLowerCase();
   const sub = ALIASES[word] ?? word;
   const rest = trimmed.slice(first.length).trim();
+  // Every answer below may quote what was typed; a secret is never repeated, even to its sender.
+  if (containsSecret(trimmed)) return { kind: 'invalid', message: secretRefusal(sub) };
 
   switch (sub) {
     case 'help':

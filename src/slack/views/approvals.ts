@@ -1,13 +1,14 @@
 import type { AccessRequest } from '../../domain/model.js';
 import { ACTION, BLOCK, INPUT, VIEW } from '../ids.js';
 import type { KnownBlock, Message, ModalView } from './blocks.js';
-import { escapeText, mention, mrkdwn, plain, slackDate } from './format.js';
+import { escapeText, escapeTextKeepingMentions, mention, mrkdwn, plain, slackDate } from './format.js';
 
 function decisionLine(request: AccessRequest): string {
   const when = request.decidedAt === null ? '' : ` ${slackDate(request.decidedAt)}`;
   switch (request.status) {
     case 'approved':
-      return `:white_check_mark: *Approved* by ${mention(request.decidedBy ?? '')}${when}`;
+      // A reason only when access came another way (a direct grant, System Admin): the card says which.
+      return `:white_check_mark: *Approved* by ${mention(request.decidedBy ?? '')}${when}${request.decisionReason === null ? '' : `\n>${escapeText(request.decisionReason)}`}`;
     case 'denied':
       return `:no_entry: *Denied* by ${mention(request.decidedBy ?? '')}${when}${request.decisionReason === null ? '' : `\n>${escapeText(request.decisionReason)}`}`;
     case 'expired':
@@ -27,7 +28,7 @@ export function accessRequestCard(request: AccessRequest, roleNames: string[]): 
     {
       type: 'section',
       fields: [
-        mrkdwn(`*Reason*\n${request.reason === null ? '_none given_' : escapeText(request.reason)}`),
+        mrkdwn(`*Reason*\n${request.reason === null ? '_none given_' : escapeTextKeepingMentions(request.reason)}`),
         mrkdwn(`*Roles*\n${roleNames.map(escapeText).join(', ') || '_none_'}`),
         mrkdwn(`*Requested*\n${slackDate(request.createdAt)}`),
       ],

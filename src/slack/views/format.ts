@@ -9,6 +9,25 @@ export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+// A user mention as Slack sends it in command text (`<@U123|ada>`), or as the app would write it.
+const USER_MENTION = /<@([UW][A-Z0-9]{2,})(?:\|[^<>]*)?>/g;
+
+/**
+ * Free text someone wrote to other people (a request's reason): their user mentions stay mentions,
+ * shown by ID so Slack renders the real name, never the label typed after `|`; everything else
+ * (`<!channel>`, links, group mentions) is escaped like any user text. A mention typed out literally
+ * renders the same as one picked from the menu, which the writer could have done anyway.
+ */
+export function escapeTextKeepingMentions(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(USER_MENTION)) {
+    out += `${escapeText(text.slice(last, match.index))}<@${match[1]}>`;
+    last = match.index + match[0].length;
+  }
+  return out + escapeText(text.slice(last));
+}
+
 /** A date every reader sees in their own time zone; the fallback is for clients that can't render it. */
 export function slackDate(isoTime: string, format = '{date_short_pretty} {time}'): string {
   const ms = Date.parse(isoTime);

@@ -2,7 +2,7 @@ import { describeAge } from '../../domain/duration.js';
 import type { AccessRequest } from '../../domain/model.js';
 import { ACTION } from '../ids.js';
 import type { KnownBlock, Message } from './blocks.js';
-import { escapeText, lastUsedText, mention, mrkdwn, plain, slackDate } from './format.js';
+import { escapeText, escapeTextKeepingMentions, lastUsedText, mention, mrkdwn, plain, slackDate } from './format.js';
 import { deactivateButton, deleteButton, keyOutcomeMessage, type KeyRow } from './keys.js';
 import { keysDeletedDm } from './admin.js';
 
@@ -36,7 +36,7 @@ export function openRequestsMessage(requests: readonly AccessRequest[], now: Dat
     return { text: 'No open API access requests.', blocks: [{ type: 'section', text: mrkdwn('No open API access requests.') }] };
   const lines = requests.map((r) => {
     const card = r.cardChannel !== null && r.cardTs !== null ? ` · <${messageLink(r.cardChannel, r.cardTs)}|card>` : '';
-    const reason = r.reason === null ? '' : ` — ${escapeText(r.reason.slice(0, 80))}`;
+    const reason = r.reason === null ? '' : ` — ${escapeTextKeepingMentions(r.reason.slice(0, 80))}`;
     return `• ${mention(r.userId)} · open ${describeAge(now.getTime() - Date.parse(r.createdAt))} (since ${slackDate(r.createdAt)})${reason}${card}`;
   });
   const header = `*Open API access requests* (${requests.length}, oldest first)`;

@@ -4,8 +4,11 @@ import type { SubcommandArgs, SubcommandResult } from '../types.js';
 
 export async function grantAccess(args: SubcommandArgs, userId: string): Promise<SubcommandResult> {
   const result = await args.ctx.services.access.grant(args.userId, userId);
+  const closed = result.requestsClosed === 0 ? '' : ' Their open API access request is marked approved on its card, and they get a DM.';
   return noticeMessage(
-    result.changed ? `:white_check_mark: ${mention(userId)} now has API access.` : `${mention(userId)} already had API access.`,
+    result.changed
+      ? `:white_check_mark: ${mention(userId)} now has API access.${closed}`
+      : `${mention(userId)} already had API access.${closed}`,
   );
 }
 
