@@ -8,6 +8,7 @@ import { runExpireAccessRequests, type ExpireAccessRequestsInput } from './jobs/
 import { runExpiryCheck, type ExpiryCheckResult } from './jobs/expiry-check.js';
 import { createWarningSender, type WarningSenderTuning } from './jobs/expiry-warning-sender.js';
 import { runUndeliveredSweep, type UndeliveredSweepInput } from './jobs/undelivered-sweep.js';
+import { runJob } from './run-job.js';
 import { startWorkerLoop, type WorkerLoop } from './worker-loop.js';
 import type { NotificationChannel } from '../domain/notifications.js';
 import { createNotificationSender, type NotificationSenderTuning } from './jobs/notification-sender.js';
@@ -73,12 +74,8 @@ export function startNotificationWorker(options: {
 
 /** Stale keys, approval reminders and pruning; each failure is logged and left to the next run. */
 async function runPeriodicChecks(background: Services['background'], logger: Logger, checks: PeriodicNotificationChecks): Promise<void> {
-  const attempt = async (job: string, fn: (log: Logger) => Promise<unknown>) => {
-    const log = logger.child({ job });
-    await fn(log).catch((error: unknown) => log.error(`${job} failed; the next run retries`, { error }));
-  };
   let queued = 0;
-  await attempt('stale-keys', async (log) => {
+  await runJob(logger, 'stale-keys', async (log) => {
     const result = await runStaleKeyCheck({
       background,
       logger: log,
@@ -87,14 +84,14 @@ async function runPeriodicChecks(background: Services['background'], logger: Log
     });
     queued += result.noticed + result.inactivated;
   });
-  await attempt('approval-reminders', async (log) => {
+  await runJob(logger, 'approval-reminders', async (log) => {
     const at = background.now();
     const reminded = await background.requests.queueReminders(new Date(at.getTime() - checks.accessRequestRemindAfterMs), at, 100);
     if (reminded > 0) log.info('approval reminders queued', { count: reminded });
     queued += reminded;
   });
   if (queued > 0) checks.wake?.();
-  await attempt('outbox-prune', (log) => runOutboxPrune({ background, logger: log, retentionMs: checks.outboxRetentionMs }));
+  await runJob(logger, 'outbox-prune', (log) => runOutboxPrune({ background, logger: log, retentionMs: checks.outboxRetentionMs }));
 }
 
 export interface Scheduler {
@@ -166,18 +163,21 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     }
     const run = (async () => {
       try {
-        const result = await runExpiryCheck({ background, warningDays: options.expiryWarningDays, logger: checkLogger });
+        // The markers make a failed run's successor pick up where it stopped.
+        const result = await runJob(
+          logger,
+          'expiry-check',
+          (log) => runExpiryCheck({ background, warningDays: options.expiryWarningDays, logger: log }),
+          { trigger },
+        );
+        if (result === undefined) return undefined;
         if (result.queued > 0) senderLoop.wake();
-        if (options.accessRequests !== undefined) {
-          await runExpireAccessRequests({ ...options.accessRequests, logger: logger.child({ job: 'access-request-expiry' }) }).catch(
-            (error: unknown) => checkLogger.error('access request expiry failed; the next run retries', { error }),
-          );
+        const { accessRequests, periodic } = options;
+        if (accessRequests !== undefined) {
+          await runJob(logger, 'access-request-expiry', (log) => runExpireAccessRequests({ ...accessRequests, logger: log }));
         }
-        if (options.periodic !== undefined) await runPeriodicChecks(background, logger, options.periodic);
+        if (periodic !== undefined) await runPeriodicChecks(background, logger, periodic);
         return result;
-      } catch (error) {
-        checkLogger.error('expiry check failed; the next run picks up where the markers stop', { error, trigger });
-        return undefined;
       } finally {
         running = undefined;
       }
