@@ -79,7 +79,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     stops.push(
       await watchAuditTail(
         services,
-        config.auditWitnessFile === undefined ? settingsWitness(deps.store.read) : fileWitness(config.auditWitnessFile),
+        config.auditWitnessFile === undefined ? settingsWitness(deps.store.settings) : fileWitness(config.auditWitnessFile),
         logger,
       ),
     );

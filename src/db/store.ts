@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Repos, Store, WriteOptions } from '../domain/ports.js';
+import type { Repos, Store, UsageRepos, WriteOptions } from '../domain/ports.js';
 import type { Connection } from './connect.js';
 import { runWithDeadline } from './deadline.js';
 import { faultToAppError, withFaultRetries } from './faults.js';
@@ -9,7 +9,7 @@ import { KyselyExpiryWarnings } from './expiry-warnings-repo.js';
 import { KyselyNotificationStore } from './notifications-repo.js';
 import { pruneAuditOutbox } from './audit-outbox-repo.js';
 import { lockAuditHead } from './repos/audit.js';
-import { reposOver } from './repos/index.js';
+import { readReposOf, reposOver, usageReposOf } from './repos/index.js';
 import { KyselyThrottleCounters } from './throttle-repo.js';
 import type { Database } from './tables.js';
 
@@ -53,7 +53,7 @@ function withKeyCache(repos: Repos, connection: Connection): Repos {
 
 export function createStore(connection: Connection): Store {
   const { db, dialect, keyCache } = connection;
-  const read = withKeyCache(withFaultMapping(reposOver(db), dialect), connection);
+  const pooled = withKeyCache(withFaultMapping(reposOver(db), dialect), connection);
 
   async function attempt<T>(fn: (trx: Transaction<Database>) => Promise<T>, keysMayChange: boolean): Promise<T> {
     return db.transaction().execute(async (trx) => {
@@ -74,7 +74,10 @@ export function createStore(connection: Connection): Store {
    * would need every repository method to report it; dropping all is simpler and writes are rare.
    * It is dropped whatever the outcome: a COMMIT that timed out may still have committed.
    */
-  async function writeAudited<T>(fn: (trx: Transaction<Database>) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+  async function writeAudited<T>(
+    fn: (trx: Transaction<Database>) => Promise<T>,
+    options: WriteOptions & { cannotRevokeKeys?: boolean } = {},
+  ): Promise<T> {
     const keysMayChange = options.cannotRevokeKeys !== true;
     try {
       return await withFaultRetries(
@@ -88,11 +91,15 @@ export function createStore(connection: Connection): Store {
 
   return {
     dialect,
-    read,
+    read: readReposOf(pooled),
     cachedKeyWithRole: (keyHash) => keyCache.peek(keyHash),
     write<T>(fn: (tx: Repos) => Promise<T>, options?: WriteOptions): Promise<T> {
       return writeAudited((trx) => fn(reposOver(trx)), options);
     },
+    writeUsage<T>(fn: (tx: UsageRepos) => Promise<T>): Promise<T> {
+      return writeAudited((trx) => fn(usageReposOf(reposOver(trx))), { cannotRevokeKeys: true });
+    },
+    settings: pooled.settings,
     auditOutbox: new KyselyAuditOutbox(connection),
     expiryWarnings: new KyselyExpiryWarnings(connection, writeAudited),
     notifications: new KyselyNotificationStore(connection, writeAudited),

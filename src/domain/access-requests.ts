@@ -96,7 +96,7 @@ const SELF_DECISION = 'Nobody can decide their own API-access request, admins in
 
 /** Remembers where the approvals card is, so a decision can update it in place. */
 export async function recordRequestCard(deps: DomainDeps, requestId: string, channel: string, ts: string): Promise<void> {
-  await deps.store.read.accessRequests.update(requestId, { cardChannel: channel, cardTs: ts });
+  await deps.store.write((tx) => tx.accessRequests.update(requestId, { cardChannel: channel, cardTs: ts }));
 }
 
 export type DecisionOutcome =

@@ -1,7 +1,7 @@
 import { appendAudit, verifyAuditChain, type ChainVerdict } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { SYSTEM_ACTOR, type AuditHead } from './model.js';
-import type { Repos } from './ports.js';
+import type { ReadRepos, SettingsRepo } from './ports.js';
 
 /**
  * What people can run to check the audit log (README "Audit verification"):
@@ -32,7 +32,11 @@ export interface MirrorCrossCheck {
 }
 
 /** Walks the chain once, page by page, against the posted hashes (a prefix match for short ones). */
-export async function crossCheckMirror(repos: Repos, mirrored: readonly MirroredHash[], pageSize = 1000): Promise<MirrorCrossCheck> {
+export async function crossCheckMirror(
+  repos: Pick<ReadRepos, 'audit'>,
+  mirrored: readonly MirroredHash[],
+  pageSize = 1000,
+): Promise<MirrorCrossCheck> {
   const posted = new Map<number, string>();
   for (const m of mirrored) if (Number.isInteger(m.seq) && m.seq > 0 && /^[0-9a-f]{8,64}$/.test(m.hash)) posted.set(m.seq, m.hash);
   const seqs = [...posted.keys()].sort((a, b) => a - b);
@@ -77,7 +81,7 @@ export interface AuditVerification {
 /** Where the cross-check reads the security channel from (Slack in the app; a test double never). */
 export type MirrorHistory = () => Promise<MirroredHash[]>;
 
-export async function verifyAudit(repos: Repos, history?: MirrorHistory): Promise<AuditVerification> {
+export async function verifyAudit(repos: Pick<ReadRepos, 'audit'>, history?: MirrorHistory): Promise<AuditVerification> {
   const chain = await verifyAuditChain(repos);
   const head = await repos.audit.readHead();
   if (history === undefined) return { chain, head };
@@ -149,16 +153,16 @@ export async function advanceAuditWitness(deps: DomainDeps, witness: AuditWitnes
 }
 
 /** A witness kept in the database itself: only catches careless rewinds, never a deliberate editor. */
-export function settingsWitness(repos: Repos): AuditWitness {
+export function settingsWitness(settings: SettingsRepo): AuditWitness {
   const NAME = 'audit_witness';
   return {
     where: 'app_settings',
     async read() {
-      const raw = await repos.settings.get(NAME);
+      const raw = await settings.get(NAME);
       return parseWitness(raw);
     },
     async write(head) {
-      await repos.settings.set(NAME, JSON.stringify(head));
+      await settings.set(NAME, JSON.stringify(head));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AccessKey, AuditAction, AuditEvent, AuditRecord, Role } from './model.js';
-import type { Repos } from './ports.js';
+import type { ReadRepos, Repos } from './ports.js';
 import { containsSecret } from './secrets.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -53,7 +53,7 @@ function assertNoSecret(event: AuditEvent): void {
  * Appends one record inside the caller's transaction. The store holds the write lock for the whole
  * transaction, so reading the head and writing the next link cannot interleave with another writer.
  */
-export async function appendAudit(tx: Repos, event: AuditEvent, at: Date): Promise<AuditRecord> {
+export async function appendAudit(tx: Pick<Repos, 'audit'>, event: AuditEvent, at: Date): Promise<AuditRecord> {
   assertNoSecret(event);
   const head = await tx.audit.readHead();
   const fields: ChainFields = {
@@ -83,7 +83,7 @@ export type ChainVerdict =
  * Walks the chain from the first record. Finds the first record whose content no longer matches its
  * hash (edited), a gap in the sequence or a truncated tail (missing), or a broken link (relinked).
  */
-export async function verifyAuditChain(repos: Repos, pageSize = 1000): Promise<ChainVerdict> {
+export async function verifyAuditChain(repos: Pick<ReadRepos, 'audit'>, pageSize = 1000): Promise<ChainVerdict> {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let count = 0;

@@ -2,7 +2,7 @@ import type { AuditOutbox } from './audit-outbox.js';
 import type { ExpiryWarningStore } from './expiry-ports.js';
 import type { NotificationOutbox } from './notifications.js';
 import type { AccessRequest } from './model.js';
-import type { KeyWithRole, Repos } from './repo-ports.js';
+import type { KeyWithRole, ReadRepos, Repos, SettingsRepo, UsageRepos } from './repo-ports.js';
 import type { StaleKeyStore } from './stale-key-ports.js';
 import type { ThrottleCounters } from './throttle-ports.js';
 
@@ -10,23 +10,18 @@ import type { ThrottleCounters } from './throttle-ports.js';
 // without an import cycle through this one; they are re-exported here, where the domain looks for them.
 export type * from './repo-ports.js';
 
-/** How a write may ask for more time, or spare the verify path's key cache (src/db/key-cache.ts). */
+/** How a write may ask for more time. */
 export interface WriteOptions {
   /**
    * The transaction's whole database budget, retries included, instead of an interactive request's
    * 2 s. Only for changes acknowledged before they run that touch many rows (a role deletion).
    */
   budgetMs?: number;
-  /**
-   * The write provably cannot make any key unusable (last-used times, audit records of failures), so
-   * the key cache is kept and no other replica is told. Anything else drops every replica's cache.
-   */
-  cannotRevokeKeys?: boolean;
 }
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
-  readonly read: Repos;
+  readonly read: ReadRepos;
   /**
    * The verify hot path without a promise: a key this process's key cache holds (only usable keys, only
    * while the change feed is trusted; src/db/key-cache.ts), or undefined — then ask
@@ -38,6 +33,12 @@ export interface Store {
    * PostgreSQL: the audit head row, FOR UPDATE). No network call may be awaited inside `fn`.
    */
   write<T>(fn: (tx: Repos) => Promise<T>, options?: WriteOptions): Promise<T>;
+  /**
+   * A write that provably cannot make any key unusable (last-used times, audit records of failures): it
+   * reaches only `UsageRepos`, so the key cache is kept and no other replica is told. Anything else goes
+   * through `write`, which drops every replica's cache.
+   */
+  writeUsage<T>(fn: (tx: UsageRepos) => Promise<T>): Promise<T>;
   /** The security-channel mirror's queue (background work; short transactions of its own). */
   readonly auditOutbox: AuditOutbox;
   /** Expiry-warning markers and their DM queue. */
@@ -50,6 +51,8 @@ export interface Store {
     };
   /** Deletes audit_outbox rows posted before `cutoff` (OUTBOX_RETENTION); returns how many. */
   pruneAuditOutbox(cutoff: Date, limit: number): Promise<number>;
+  /** App settings outside the audit lock (the audit tail witness: it must not wait on the chain it watches). */
+  readonly settings: SettingsRepo;
   /** The integration API's failed-attempt counters, shared by every replica. */
   readonly throttle: ThrottleCounters;
   ping(): Promise<void>;

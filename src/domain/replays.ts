@@ -14,5 +14,5 @@ export async function firstTime(tx: Repos, deps: DomainDeps, actorId: string, on
 export const REPLAY_MEMORY_MS = 24 * 60 * 60 * 1000;
 
 export async function forgetOldReplays(deps: DomainDeps): Promise<number> {
-  return deps.store.read.processedRequests.forgetBefore(iso(new Date(deps.now().getTime() - REPLAY_MEMORY_MS)));
+  return deps.store.write((tx) => tx.processedRequests.forgetBefore(iso(new Date(deps.now().getTime() - REPLAY_MEMORY_MS))));
 }

@@ -19,6 +19,49 @@ export interface Repos {
   notifications: NotificationsRepo;
 }
 
+/**
+ * The reading half of each repository, by name. `Store.read` hands out only these (so code outside a
+ * write transaction cannot write by mistake and skip the audit lock); src/db picks them at run time too,
+ * so not even a cast gets past it.
+ */
+export const READ_METHODS = {
+  users: ['find'],
+  roles: ['findById', 'findByName', 'list'],
+  memberships: ['rolesOf', 'has', 'memberIds'],
+  accessRequests: ['find', 'findPending', 'listPendingExpiredBy'],
+  keys: [
+    'count',
+    'findById',
+    'findByRequestId',
+    'findByName',
+    'list',
+    'countAll',
+    'findWithRoleByHash',
+    'countByStatus',
+    'listUndelivered',
+    'findRotatedTo',
+  ],
+  audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending'],
+  settings: ['get'],
+} as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
+
+/**
+ * What a write that cannot make any key unusable gets (`Store.writeUsage`): the reads, keys' last-use
+ * times and the audit log. Nothing else can be reached, so every replica's key cache is rightly kept.
+ */
+export const USAGE_METHODS = {
+  ...READ_METHODS,
+  keys: [...READ_METHODS.keys, 'touchLastUsed', 'touchUsedLastUsed'],
+  audit: ['readHead', 'insert', 'writeHead', 'listAscending', 'search', 'findBySeq', 'countPending'],
+} as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
+
+type Picked<M extends { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> }> = {
+  [R in keyof M & keyof Repos]: M[R] extends ReadonlyArray<infer K extends keyof Repos[R]> ? Pick<Repos[R], K> : never;
+};
+
+export type ReadRepos = Picked<typeof READ_METHODS>;
+export type UsageRepos = Picked<typeof USAGE_METHODS>;
+
 export interface UsersRepo {
   find(id: string): Promise<User | undefined>;
   insert(user: User): Promise<void>;

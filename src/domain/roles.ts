@@ -6,7 +6,7 @@ import type { DomainDeps } from './deps.js';
 import { removeKey } from './keys/common.js';
 import { firstTime } from './replays.js';
 import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from './model.js';
-import type { Repos } from './ports.js';
+import type { ReadRepos, Repos } from './ports.js';
 import { iso } from './time.js';
 import { contextIn, newRoleId, requireAdmin, requireAdminIn, roleNamed } from './users.js';
 import { ROLE_CHANGE_BUDGET_MS, ROLE_NAME_MAX_CHARS } from './limits.js';
@@ -61,7 +61,7 @@ function assertDeletable(deps: DomainDeps, role: Role): void {
   }
 }
 
-async function impactIn(tx: Repos, role: Role, onlyUserId?: string): Promise<DeletionImpact> {
+async function impactIn(tx: ReadRepos, role: Role, onlyUserId?: string): Promise<DeletionImpact> {
   const keys = await tx.keys.list(onlyUserId === undefined ? { roleId: role.id } : { roleId: role.id, ownerId: onlyUserId });
   const members = onlyUserId === undefined ? await tx.memberships.memberIds(role.id) : [onlyUserId];
   return { role, keys, members };
@@ -179,7 +179,7 @@ export async function assignRole(
   });
 }
 
-async function guardRemoval(tx: Repos, deps: DomainDeps, userId: string, role: Role): Promise<void> {
+async function guardRemoval(tx: ReadRepos, deps: DomainDeps, userId: string, role: Role): Promise<void> {
   if (role.name.toLowerCase() === deps.defaultRoleName.toLowerCase()) {
     throw new AppError('PROTECTED_ROLE', `${role.name} is the default role every user holds; it cannot be removed.`);
   }

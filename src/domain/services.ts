@@ -126,7 +126,9 @@ export function createServices(deps: DomainDeps) {
       keepKey: (actorId: string, keyId: string) => keepKey(deps, actorId, keyId),
       /** The secret's CSV is deleted from Slack at `dueAt` (SECRET_FILE_TTL after the upload; queued now, due then). */
       scheduleSecretFileDeletion: async (file: { fileId: string; keyId: string; ownerId: string }, dueAt: Date): Promise<void> => {
-        await deps.store.read.notifications.enqueue({ kind: 'secret_file.delete', ...file }, deps.now().toISOString(), dueAt.toISOString());
+        await deps.store.write((tx) =>
+          tx.notifications.enqueue({ kind: 'secret_file.delete', ...file }, deps.now().toISOString(), dueAt.toISOString()),
+        );
       },
     },
     /** The integration API (docs/http-api.md): login and token checks. */

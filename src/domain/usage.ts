@@ -42,8 +42,7 @@ export async function recordKeyUses(deps: DomainDeps, uses: readonly KeyUse[]): 
   const usedBefore = uses.filter((use) => use.usedBefore);
   const maybeFirst = uses.filter((use) => !use.usedBefore);
   // Last-used times of keys used before cannot make a key unusable: the key cache is kept.
-  let written =
-    usedBefore.length === 0 ? 0 : await deps.store.write((tx) => tx.keys.touchUsedLastUsed(usedBefore), { cannotRevokeKeys: true });
+  let written = usedBefore.length === 0 ? 0 : await deps.store.writeUsage((tx) => tx.keys.touchUsedLastUsed(usedBefore));
   let firstUses = 0;
   if (maybeFirst.length > 0) {
     const more = await deps.store.write(async (tx) => {
@@ -103,46 +102,43 @@ export interface AuthFailureWindow {
 /** One `auth.failed` record per window (key ID, client, endpoint, minute), with counts — never the secret. */
 export async function recordAuthFailures(deps: DomainDeps, windows: readonly AuthFailureWindow[]): Promise<number> {
   if (windows.length === 0) return 0;
-  return deps.store.write(
-    async (tx) => {
-      for (const window of windows) {
-        const reasons = Object.entries(window.reasons)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([reason, n]) => `${reason}:${n}`)
-          .join(',');
-        const details = {
-          endpoint: window.endpoint,
-          clientAddress: window.clientAddress,
-          count: window.count,
-          firstAt: window.firstAt,
-          lastAt: window.lastAt,
-          reasons,
-          ...(window.windows === undefined ? {} : { windows: window.windows }),
-        };
-        if (window.refusal !== undefined) {
-          const { actorId, action, attempted, details: first } = window.refusal;
-          // The first refusal of the window was written on its own when it happened; this counts the rest.
-          await appendAudit(
-            tx,
-            {
-              actorId,
-              action,
-              details: { ...first, attempted, count: window.count, firstAt: window.firstAt, lastAt: window.lastAt, aggregated: true },
-            },
-            deps.now(),
-          );
-          continue;
-        }
-        const key = window.keyId === null ? undefined : await tx.keys.findById(window.keyId);
-        const event: AuditEvent =
-          key === undefined
-            ? { actorId: API_ACTOR, action: 'auth.failed', keyId: window.keyId, details }
-            : { ...auditOf(API_ACTOR, 'auth.failed', key, await tx.roles.findById(key.roleId), details) };
-        await appendAudit(tx, event, deps.now());
+  // Audit records of failures only: no key changes, so the key cache is kept.
+  return deps.store.writeUsage(async (tx) => {
+    for (const window of windows) {
+      const reasons = Object.entries(window.reasons)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([reason, n]) => `${reason}:${n}`)
+        .join(',');
+      const details = {
+        endpoint: window.endpoint,
+        clientAddress: window.clientAddress,
+        count: window.count,
+        firstAt: window.firstAt,
+        lastAt: window.lastAt,
+        reasons,
+        ...(window.windows === undefined ? {} : { windows: window.windows }),
+      };
+      if (window.refusal !== undefined) {
+        const { actorId, action, attempted, details: first } = window.refusal;
+        // The first refusal of the window was written on its own when it happened; this counts the rest.
+        await appendAudit(
+          tx,
+          {
+            actorId,
+            action,
+            details: { ...first, attempted, count: window.count, firstAt: window.firstAt, lastAt: window.lastAt, aggregated: true },
+          },
+          deps.now(),
+        );
+        continue;
       }
-      return windows.length;
-      // Audit records of failures only: no key changes, so the key cache is kept.
-    },
-    { cannotRevokeKeys: true },
-  );
+      const key = window.keyId === null ? undefined : await tx.keys.findById(window.keyId);
+      const event: AuditEvent =
+        key === undefined
+          ? { actorId: API_ACTOR, action: 'auth.failed', keyId: window.keyId, details }
+          : { ...auditOf(API_ACTOR, 'auth.failed', key, await tx.roles.findById(key.roleId), details) };
+      await appendAudit(tx, event, deps.now());
+    }
+    return windows.length;
+  });
 }

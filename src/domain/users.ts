@@ -3,7 +3,7 @@ import { appendAudit } from './audit.js';
 import { approveOpenRequestsIn } from './request-outcomes.js';
 import type { DomainDeps } from './deps.js';
 import { BUILTIN_ROLES, SYSTEM_ADMIN_ROLE, SYSTEM_ACTOR, type Role, type User } from './model.js';
-import type { Repos } from './ports.js';
+import type { ReadRepos, Repos } from './ports.js';
 import { randomBase62 } from './secrets.js';
 import { iso } from './time.js';
 
@@ -32,7 +32,7 @@ export async function ensureBaselineRoles(deps: DomainDeps): Promise<void> {
   });
 }
 
-export async function roleNamed(tx: Repos, name: string): Promise<Role> {
+export async function roleNamed(tx: Pick<ReadRepos, 'roles'>, name: string): Promise<Role> {
   const role = await tx.roles.findByName(name.trim());
   if (role === undefined) throw new AppError('ROLE_NOT_FOUND', `There is no role called "${name.trim()}". See \`/accesskey admin roles\`.`);
   return role;
@@ -50,10 +50,13 @@ export async function ensureUserIn(tx: Repos, deps: DomainDeps, userId: string):
   return user;
 }
 
-export async function contextIn(tx: Repos, deps: DomainDeps, userId: string, known?: User): Promise<UserContext> {
-  // `known`: the caller has just read the user (userContext), so it is not read twice per command.
-  const user = known ?? (await ensureUserIn(tx, deps, userId));
-  const roles = await tx.memberships.rolesOf(userId);
+/** Inside a write: the user's context, creating the user on first contact. */
+export async function contextIn(tx: Repos, deps: DomainDeps, userId: string): Promise<UserContext> {
+  return contextOf(tx, await ensureUserIn(tx, deps, userId));
+}
+
+async function contextOf(repos: Pick<ReadRepos, 'memberships'>, user: User): Promise<UserContext> {
+  const roles = await repos.memberships.rolesOf(user.id);
   const activeRole = roles.find((r) => r.id === user.activeRoleId) ?? null;
   const isAdmin = roles.some((r) => r.name === SYSTEM_ADMIN_ROLE);
   return { user, roles, activeRole, isAdmin, hasApiAccess: isAdmin || user.apiAccess };
@@ -63,7 +66,7 @@ export async function contextIn(tx: Repos, deps: DomainDeps, userId: string, kno
 export async function userContext(deps: DomainDeps, userId: string): Promise<UserContext> {
   const user = await deps.store.read.users.find(userId);
   if (user === undefined) return deps.store.write((tx) => contextIn(tx, deps, userId));
-  return contextIn(deps.store.read, deps, userId, user);
+  return contextOf(deps.store.read, user);
 }
 
 /** Admin check for reads: a first-contact actor is created in a transaction, like any other. */

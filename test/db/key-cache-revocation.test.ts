@@ -148,9 +148,7 @@ describe.each(dialects)('key cache and revocation on %s', (dialect) => {
     await setUp();
     const key = await newKey();
     await cached(local, key.secret);
-    await db.store.write((tx) => tx.keys.touchUsedLastUsed([{ keyId: key.id, at: clock.now().toISOString(), clientAddress: null }]), {
-      cannotRevokeKeys: true,
-    });
+    await db.store.writeUsage((tx) => tx.keys.touchUsedLastUsed([{ keyId: key.id, at: clock.now().toISOString(), clientAddress: null }]));
     expect(local.connection.keyCache.size).toBe(1);
     await newKey('other');
     expect(local.connection.keyCache.size).toBe(0);

@@ -54,7 +54,7 @@ describe.each(dialects)('audit verification beyond the chain walk on %s', (diale
   });
 
   it('the tail witness raises one priority alert record when the chain no longer continues from what it saw', async () => {
-    const witness = settingsWitness(db.store.read);
+    const witness = settingsWitness(db.store.settings);
     expect(await services.audit.checkTail(witness)).toMatchObject({ ok: true });
     const seen = await db.store.read.audit.readHead();
     await dropTailAfter(db, seen.seq - 2);
@@ -75,7 +75,7 @@ describe.each(dialects)('audit verification beyond the chain walk on %s', (diale
   });
 
   it('the tail witness also sees a rewrite that recomputed every hash', async () => {
-    const witness = settingsWitness(db.store.read);
+    const witness = settingsWitness(db.store.settings);
     await services.audit.checkTail(witness);
     await rewriteChainFrom(db, 1, { actorId: 'UMALLORY' });
     const check = await services.audit.checkTail(witness);
@@ -84,7 +84,7 @@ describe.each(dialects)('audit verification beyond the chain walk on %s', (diale
   });
 
   it('a witness that keeps up with normal writes never alerts', async () => {
-    const witness = settingsWitness(db.store.read);
+    const witness = settingsWitness(db.store.settings);
     await services.audit.checkTail(witness);
     await services.keys.create({ actorId: 'UALICE', name: 'c', expiry: { kind: 'never' } });
     expect(await services.audit.advanceWitness(witness)).toMatchObject({ ok: true });

@@ -24,9 +24,8 @@ describe.each(dialects)('the notification outbox with three replicas on %s', (di
     const { test, clock, stores } = await setUp();
     const at = clock.now().toISOString();
     for (let i = 0; i < 200; i++)
-      await test.store.read.notifications.enqueue(
-        { kind: 'keys_deleted.dm', ownerId: `UOWNER${i}`, cause: 'role_deleted', roleName: 'Ops', keys: [] },
-        at,
+      await test.store.write((tx) =>
+        tx.notifications.enqueue({ kind: 'keys_deleted.dm', ownerId: `UOWNER${i}`, cause: 'role_deleted', roleName: 'Ops', keys: [] }, at),
       );
     const claimed: string[] = [];
     for (let round = 0; round < 20; round++) {

@@ -1,4 +1,4 @@
-import type { Repos } from '../../domain/ports.js';
+import { READ_METHODS, USAGE_METHODS, type ReadRepos, type Repos, type UsageRepos } from '../../domain/repo-ports.js';
 import * as accessRequests from './access-requests.js';
 import * as audit from './audit.js';
 import type { Db } from './db.js';
@@ -43,3 +43,23 @@ export function reposOver(db: Db): Repos {
     notifications: bind(db, notifications),
   };
 }
+
+/**
+ * Only the named methods of each repository: the others do not exist on the object handed out, so not
+ * even a cast reaches them (Store.read gets the reading half, Store.writeUsage what cannot revoke a key).
+ */
+function pickMethods(
+  repos: Repos,
+  methods: Readonly<Partial<Record<keyof Repos, readonly string[]>>>,
+): Record<string, Record<string, unknown>> {
+  const picked: Record<string, Record<string, unknown>> = {};
+  for (const [table, names] of Object.entries(methods)) {
+    const all = repos[table as keyof Repos] as unknown as Record<string, unknown>;
+    picked[table] = Object.fromEntries((names ?? []).map((name) => [name, all[name]]));
+  }
+  return picked;
+}
+
+// The casts restate what READ_METHODS / USAGE_METHODS define as types (repo-ports.ts); pickMethods builds exactly those.
+export const readReposOf = (repos: Repos): ReadRepos => pickMethods(repos, READ_METHODS) as unknown as ReadRepos;
+export const usageReposOf = (repos: Repos): UsageRepos => pickMethods(repos, USAGE_METHODS) as unknown as UsageRepos;

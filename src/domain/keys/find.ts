@@ -2,7 +2,7 @@ import { AppError } from '../../errors.js';
 import type { DomainDeps } from '../deps.js';
 import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from '../model.js';
 import type { ViaKey } from './via.js';
-import type { Repos } from '../ports.js';
+import type { ReadRepos } from '../ports.js';
 import { KEY_ID_PATTERN, containsSecret } from '../secrets.js';
 import { userContext, type UserContext } from '../users.js';
 import { KEY_NAME_MAX_CHARS } from '../limits.js';
@@ -24,7 +24,7 @@ export const SECRET_AS_REFERENCE =
  * Finds a key the actor may act on, by key ID or by name. Owners find their own keys (the active
  * role's first); admins may name anyone's key by ID. Anything else is "not found", never "forbidden".
  */
-export async function findKeyFor(tx: Repos, ctx: UserContext, reference: string, via?: ViaKey): Promise<AccessKey> {
+export async function findKeyFor(tx: ReadRepos, ctx: UserContext, reference: string, via?: ViaKey): Promise<AccessKey> {
   const ref = reference.trim();
   // The not-found answer quotes the reference: a pasted secret must not be repeated, even to its sender.
   if (containsSecret(ref)) throw new AppError('INVALID_INPUT', SECRET_AS_REFERENCE);
