@@ -2,8 +2,8 @@
  * Why hand-written node:http and not a framework such as Fastify: the verify benchmark compares verify
  * with a no-op ceiling route on this very server (bench/verify.ts), and the performance work wants the
  * thinnest path from socket to handler. So the hardening lives in one central dispatcher below, which
- * every route goes through — Slack's endpoint and the bench's ceiling route included: the secret-in-URL
- * refusal, 404/405 (with Allow) and OPTIONS, the Slack body gate, and one catch around every handler.
+ * every route goes through — Slack's endpoint and the bench's ceiling route included: the URL length
+ * limit, the secret-in-URL refusal, 404/405 (with Allow) and OPTIONS, the Slack body gate, and one catch around every handler.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
@@ -12,7 +12,7 @@ import { asAppError } from '../errors.js';
 import type { LogFields, Logger } from '../logger.js';
 import { errorBody, httpErrorForFault, httpErrors, writeJson, type HttpErrorCode } from './errors.js';
 import { SlackGate, type SlackGateOptions } from './slack-gate.js';
-import { urlCarriesSecret } from './url-secrets.js';
+import { urlCarriesSecret, urlTooLong } from './url-secrets.js';
 
 /** Per-request facts every route gets: the id shown in logs and error bodies, and the outcome for metrics. */
 export class RequestContext {
@@ -229,6 +229,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
       const url = req.url ?? '/';
       const query = url.indexOf('?');
       const path = query === -1 ? url : url.slice(0, query);
+      if (urlTooLong(url)) {
+        // Before routing and before the secret check, whose cost grows with the URL: no route needs one this long.
+        const refused = new RequestContext(randomUUID(), UNMATCHED, logger);
+        res.once('finish', () => observer?.observe(refused.route, 'uri_too_long', (performance.now() - started) / 1000));
+        sendError(res, refused, 'uri_too_long', { connection: 'close' });
+        return;
+      }
       const mount = options.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
       if (mount !== undefined) {
         // A mount shares PORT, so the URL rule holds for it too (README, "No secret in a URL").
