@@ -39,7 +39,7 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('xapp-'), 'must start with xapp-'),
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_API_URL: z
-    .url({ error: 'must be a URL such as https://slack.com/api/' })
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://slack.com/api/' })
     .default('https://slack.com/api/')
     .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
@@ -47,7 +47,11 @@ const envSchema = z.object({
     .string()
     .min(1)
     .default('file:./data/access-keys.sqlite')
-    .refine((url) => url !== 'file:', 'file: needs a path'),
+    .refine((url) => url !== 'file:', 'file: needs a path')
+    .superRefine((url, ctx) => {
+      const problem = databaseUrlProblem(url);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   AUDIT_CHANNEL_ID: z
     .string({ error: 'is required (the security channel for audit posts)' })
     .regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD'),
@@ -158,8 +162,25 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+// A scheme of two or more letters (`mysql:`, `postgress:`); one letter is a Windows drive (`C:\data`).
+const OTHER_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]+:/;
+
+/**
+ * Undefined for what DATABASE_URL accepts: `postgres://` or `postgresql://`, `file:<path>`, or a plain
+ * path. Anything else with a scheme (`mysql://x`, a typo such as `postgress://…`) would otherwise be
+ * taken for a path and start the app on a new, empty SQLite file.
+ */
+function databaseUrlProblem(url: string): string | undefined {
+  if (POSTGRES_URL.test(url) || url.startsWith('file:') || !OTHER_SCHEME.test(url)) return undefined;
+  const scheme = url.slice(0, url.indexOf(':') + 1);
+  return `must be postgres://…, postgresql://…, file:<path> or a plain path (got a ${scheme} URL)`;
+}
+
 export function parseDatabaseUrl(url: string): DatabaseConfig {
-  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (POSTGRES_URL.test(url)) return { kind: 'postgres', url };
+  const problem = databaseUrlProblem(url);
+  if (problem !== undefined) throw new AppError('CONFIG_INVALID', `DATABASE_URL ${problem}`);
   const path = url.startsWith('file:') ? url.slice('file:'.length) : url;
   if (path.length === 0) throw new AppError('CONFIG_INVALID', 'DATABASE_URL: file: needs a path');
   return { kind: 'sqlite', path };
@@ -240,7 +261,7 @@ export async function loadAuditVerifyConfigFromProcess(): Promise<{
     .object({
       SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'SLACK_BOT_TOKEN must start with xoxb-'),
       AUDIT_CHANNEL_ID: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'AUDIT_CHANNEL_ID must be a Slack channel ID'),
-      SLACK_API_URL: z.url().default('https://slack.com/api/'),
+      SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'SLACK_API_URL must be an http(s) URL' }).default('https://slack.com/api/'),
     })
     .safeParse(env);
   if (isBlank(env.SLACK_BOT_TOKEN) && isBlank(env.AUDIT_CHANNEL_ID)) return { database };

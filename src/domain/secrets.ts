@@ -12,7 +12,7 @@ export const KEY_ID_PREFIX = 'ak_';
 export const SECRET_PREFIX = 'aks_';
 const KEY_ID_RANDOM_LENGTH = 20;
 const SECRET_RANDOM_LENGTH = 40;
-const CHECKSUM_LENGTH = 6;
+export const CHECKSUM_LENGTH = 6;
 export const SECRET_LENGTH = SECRET_PREFIX.length + SECRET_RANDOM_LENGTH + CHECKSUM_LENGTH;
 /** Published in the README for secret scanners and DLP rules. */
 export const SECRET_PATTERN = /^aks_[0-9A-Za-z]{46}$/;

@@ -18,6 +18,7 @@ export const httpErrors = {
   not_found: { status: 404, message: 'No such endpoint.' },
   method_not_allowed: { status: 405, message: 'That method is not allowed on this endpoint.' },
   payload_too_large: { status: 413, message: 'The request body is larger than 8 KB.' },
+  uri_too_long: { status: 414, message: 'The URL is longer than 4096 characters; no endpoint takes one that long.' },
   unsupported_media_type: { status: 415, message: 'Send the body as JSON, with Content-Type: application/json.' },
   too_many_requests: { status: 429, message: 'Too many failed attempts. Wait for the time in Retry-After, then try again.' },
   internal: { status: 500, message: 'Something went wrong on our side. Please try again.' },

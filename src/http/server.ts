@@ -2,17 +2,18 @@
  * Why hand-written node:http and not a framework such as Fastify: the verify benchmark compares verify
  * with a no-op ceiling route on this very server (bench/verify.ts), and the performance work wants the
  * thinnest path from socket to handler. So the hardening lives in one central dispatcher below, which
- * every route goes through — Slack's endpoint and the bench's ceiling route included: the secret-in-URL
- * refusal, 404/405 (with Allow) and OPTIONS, the Slack body gate, and one catch around every handler.
+ * every route goes through — Slack's endpoint and the bench's ceiling route included: the URL length
+ * limit, the secret-in-URL refusal, 404/405 (with Allow) and OPTIONS, the Slack body gate, and one catch around every handler.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { asAppError } from '../errors.js';
 import type { LogFields, Logger } from '../logger.js';
+import { clientAddress, throttleIdentity } from './client.js';
 import { errorBody, httpErrorForFault, httpErrors, writeJson, type HttpErrorCode } from './errors.js';
 import { SlackGate, type SlackGateOptions } from './slack-gate.js';
-import { urlCarriesSecret } from './url-secrets.js';
+import { urlCarriesSecret, urlTooLong } from './url-secrets.js';
 
 /** Per-request facts every route gets: the id shown in logs and error bodies, and the outcome for metrics. */
 export class RequestContext {
@@ -73,6 +74,8 @@ export interface HttpServerOptions {
   deadlines?: Partial<HttpDeadlines>;
   /** Tests tighten these; production uses the gate's defaults. */
   slackGate?: Partial<SlackGateOptions>;
+  /** The gate counts Slack's requests per client: behind our own proxy, the address it appended (client.ts). */
+  trustProxy?: boolean;
   /** Whole path prefixes handed to another listener (the local sandbox serves its page and API this way). */
   mounts?: PathMount[];
 }
@@ -142,7 +145,17 @@ function slackRoute(listener: RequestListener, gate: SlackGate): Route {
         res.writeHead(verdict.status, verdict.status === 503 ? { connection: 'close', 'retry-after': '1' } : { connection: 'close' }).end();
         return;
       }
+      // The slot is for a body not yet here: once it has all arrived the client can hold nothing more.
+      req.once('end', verdict.release);
       res.once('close', verdict.release);
+      // Slack sends its body at once; a client that trickles it loses the connection long before requestMs.
+      const deadline = setTimeout(() => {
+        if (req.complete) return;
+        ctx.outcome = 'refused_body_timeout';
+        res.destroy();
+      }, gate.bodyMs);
+      deadline.unref();
+      res.once('close', () => clearTimeout(deadline));
       // Bolt answers asynchronously; a synchronous throw lands in the dispatcher's catch.
       listener(req, res);
     },
@@ -155,7 +168,11 @@ function slackRoute(listener: RequestListener, gate: SlackGate): Route {
  */
 export function createHttpServer(options: HttpServerOptions): Server {
   const routes = [...options.routes];
-  if (options.slackRequestListener !== undefined) routes.push(slackRoute(options.slackRequestListener, new SlackGate(options.slackGate)));
+  if (options.slackRequestListener !== undefined) {
+    const trustProxy = options.trustProxy === true;
+    const gate = new SlackGate({ clientOf: (req) => throttleIdentity(clientAddress(req, trustProxy)), ...options.slackGate });
+    routes.push(slackRoute(options.slackRequestListener, gate));
+  }
   const table = buildTable(routes.filter((route) => route.pattern === undefined));
   // Templated paths (`/access_keys/{id}`) are matched by their patterns, after the exact paths.
   const templated = [...buildTable(routes.filter((route) => route.pattern !== undefined)).entries()].map(([template, entry]) => ({
@@ -229,6 +246,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
       const url = req.url ?? '/';
       const query = url.indexOf('?');
       const path = query === -1 ? url : url.slice(0, query);
+      if (urlTooLong(url)) {
+        // Before routing and before the secret check, whose cost grows with the URL: no route needs one this long.
+        const refused = new RequestContext(randomUUID(), UNMATCHED, logger);
+        res.once('finish', () => observer?.observe(refused.route, 'uri_too_long', (performance.now() - started) / 1000));
+        sendError(res, refused, 'uri_too_long', { connection: 'close' });
+        return;
+      }
       const mount = options.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
       if (mount !== undefined) {
         // A mount shares PORT, so the URL rule holds for it too (README, "No secret in a URL").

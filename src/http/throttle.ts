@@ -7,7 +7,8 @@ import type { ThrottleCounters } from '../domain/throttle-ports.js';
  * Login and token failures use `SharedThrottle`: counters in the database, shared by all replicas, and
  * each attempt is *reserved* (counted) before the awaited lookup and refunded if it succeeds, so 500
  * concurrent guesses cannot all pass a check made before any of them was counted. Verify misses use the
- * in-memory `FailureCounter` (per replica): a verify must not cost a database write.
+ * in-memory `FailureCounter` (per replica): a verify must not cost a database write. It reserves too:
+ * a miss is counted before the awaited lookup and refunded when the key turned out to exist.
  */
 export interface ThrottleRule {
   /** Failures allowed per window; the next attempt is refused until the window ends. */
@@ -43,15 +44,40 @@ export class FailureCounter {
   }
 
   fail(subject: string): void {
+    this.#count(subject);
+  }
+
+  /**
+   * Counts one attempt before the awaited lookup that tells whether it failed, or refuses it (undefined)
+   * when the window is full: concurrent attempts each take a slot first, so no more than the limit are
+   * ever judged, however long the lookups take. `refund` takes the attempt back (it was no miss).
+   */
+  reserve(subject: string): { refund(): void } | undefined {
+    if (this.retryAfterMs(subject) > 0) return undefined;
+    const window = this.#count(subject);
+    let held = true;
+    return {
+      refund: () => {
+        // A window that ended meanwhile was replaced: nothing of it is left to take back.
+        if (!held || this.#windows.get(subject) !== window) return;
+        held = false;
+        window.count = Math.max(0, window.count - 1);
+      },
+    };
+  }
+
+  #count(subject: string): Window {
     const now = this.#nowMs();
     const window = this.#windows.get(subject);
     if (window !== undefined && now - window.startMs < this.#rule.windowMs) {
       window.count += 1;
-      return;
+      return window;
     }
     this.#windows.delete(subject);
     if (this.#windows.size >= this.#maxEntries) this.#evict(now);
-    this.#windows.set(subject, { startMs: now, count: 1 });
+    const fresh = { startMs: now, count: 1 };
+    this.#windows.set(subject, fresh);
+    return fresh;
   }
 
   get size(): number {

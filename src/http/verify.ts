@@ -69,13 +69,32 @@ export function verifyRoute(api: ApiContext): Route {
     const secret = parsed.success ? parsed.data.key : undefined;
     const known = api.services.keys.verifyCached(secret);
     if (known !== undefined) {
-      respond(res, ctx, client, subject, known);
+      if (known.valid === false && known.code === 'NOT_FOUND') api.verifyMisses.fail(subject);
+      respond(res, ctx, client, known);
       return undefined;
     }
-    return api.services.keys.verify(secret).then((result) => respond(res, ctx, client, subject, result));
+    // Only a well-formed key gets here (a malformed one is answered from the cache path). Its miss is
+    // counted before the awaited lookup, as /login does: a burst cannot all pass a check made before
+    // any of it was counted, however slow the database (on PostgreSQL every lookup is a round trip).
+    const reservation = api.verifyMisses.reserve(subject);
+    if (reservation === undefined) {
+      sendError(res, ctx, 'too_many_requests', { 'retry-after': retryAfterSeconds(api.verifyMisses.retryAfterMs(subject)) });
+      return undefined;
+    }
+    return api.services.keys.verify(secret).then(
+      (found) => {
+        if (found.valid || found.code !== 'NOT_FOUND') reservation.refund();
+        respond(res, ctx, client, found);
+      },
+      (error: unknown) => {
+        // A failed lookup is no miss.
+        reservation.refund();
+        throw error;
+      },
+    );
   }
 
-  function respond(res: ServerResponse, ctx: RequestContext, client: string, subject: string, result: VerifyResult): void {
+  function respond(res: ServerResponse, ctx: RequestContext, client: string, result: VerifyResult): void {
     if (result.valid) {
       ctx.outcome = 'valid';
       api.usage.recordUse(result.key.id, client, result.key.lastUsedAt !== null);
@@ -83,8 +102,6 @@ export function verifyRoute(api: ApiContext): Route {
       return;
     }
     ctx.outcome = outcomes[result.code];
-    // Only a well-formed unknown key can be a guess; malformed ones cost nothing and are never real keys.
-    if (result.code === 'NOT_FOUND') api.verifyMisses.fail(subject);
     if (result.code !== 'MALFORMED')
       api.usage.recordFailure({ endpoint: '/v1/keys/verify', keyId: null, clientAddress: client, reason: outcomes[result.code] });
     writeJson(res, 200, { valid: false, code: result.code });

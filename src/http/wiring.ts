@@ -45,6 +45,7 @@ export async function startHttp(options: HttpWiringOptions): Promise<RunningHttp
     const server = createHttpServer({
       routes: [healthRoute(options.services), ...api.routes],
       slackRequestListener,
+      trustProxy: options.trustProxy,
       logger: options.logger,
       observer: api.observer,
       mounts,

@@ -2,6 +2,7 @@ import type { RequestListener } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { WebClient, WebClientOptions } from '@slack/web-api';
 import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
 import type { Services } from '../domain/services.js';
 import type { Logger } from '../logger.js';
 import { boltLogger } from './bolt-logger.js';
@@ -47,6 +48,23 @@ const USER_FACING_RETRIES = { retries: 2, factor: 2, minTimeout: 200, maxTimeout
  */
 export const SLACK_CALL_TIMEOUT_MS = 4000;
 
+/**
+ * Bolt's start-up call (auth.test) fails with web-api's bare "fetch failed" or "invalid_auth": said
+ * here with the setting to fix and the address tried, for the operator reading the start-up error.
+ */
+async function initOrExplain(app: App, apiUrl: string): Promise<void> {
+  try {
+    await app.init();
+  } catch (error) {
+    const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+    const message =
+      code === 'slack_webapi_platform_error'
+        ? `Slack at ${apiUrl} refused the bot token at start-up: check SLACK_BOT_TOKEN.`
+        : `Slack could not be reached at start-up at SLACK_API_URL=${apiUrl}: check the setting and that this host can reach it.`;
+    throw new AppError('CONFIG_INVALID', message, { cause: error });
+  }
+}
+
 export async function createSlackApp(options: SlackAppOptions): Promise<SlackRuntime> {
   const { config, services, logger } = options;
   const log = boltLogger(logger);
@@ -77,7 +95,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRun
     app = new App({ token: config.slack.botToken, receiver, logger: log, clientOptions, deferInitialization: true, convoStore: false });
     requestListener = rejectFutureTimestamps(receiver.requestListener);
   }
-  await app.init();
+  await initOrExplain(app, config.slack.apiUrl);
   const inFlight = new InFlight();
   registerListeners(app, { services, now: options.now, config, logger: logger.child({ component: 'slack' }), inFlight });
 

@@ -1,0 +1,71 @@
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateSecret } from '../../src/domain/secrets.js';
+import { dialects, type TestDatabase } from '../support/db.js';
+import { until } from '../support/wait.js';
+import { startApi, type ApiHarness, type Reply } from './harness.js';
+
+const VERIFY = '/v1/keys/verify';
+const LIMIT = 60;
+
+/**
+ * On PostgreSQL, holds every key lookup until released (a slow database, made certain): a miss that
+ * is only counted once its lookup has answered is then not counted at all while the burst arrives.
+ * SQLite answers within the request's own turn, so it needs no hold.
+ */
+async function holdKeyLookups(db: TestDatabase): Promise<() => Promise<void>> {
+  if (db.config.kind !== 'postgres') return async () => undefined;
+  const client = new pg.Client({ connectionString: db.config.url });
+  client.on('error', () => undefined);
+  await client.connect();
+  await client.query('begin');
+  await client.query('lock table access_keys in access exclusive mode');
+  return async () => {
+    await client.query('rollback').catch(() => undefined);
+    await client.end().catch(() => undefined);
+  };
+}
+
+describe.each(dialects)('a concurrent burst of unknown keys to verify on %s', (dialect) => {
+  let h: ApiHarness;
+  beforeEach(async () => {
+    h = await startApi(dialect);
+  });
+  afterEach(async () => h.close());
+
+  it('300 concurrent well-formed unknown keys from one client: exactly the limit are judged, the rest get 429', async () => {
+    const attacker = { 'x-forwarded-for': '203.0.113.50' };
+    const release = await holdKeyLookups(h.db);
+    let refused = 0;
+    let replies: Promise<Reply[]> | undefined;
+    try {
+      replies = Promise.all(
+        Array.from({ length: 300 }, async () => {
+          const reply = await h.post(VERIFY, { key: generateSecret() }, attacker);
+          if (reply.status === 429) refused += 1;
+          return reply;
+        }),
+      );
+      // Everything over the limit is refused while the judged ones still wait for the database.
+      await until(async () => refused >= 300 - LIMIT, `${300 - LIMIT} answers 429 while the lookups are held`);
+    } finally {
+      await release();
+    }
+    const answers = await replies;
+    const judged = answers.filter((reply) => reply.status === 200);
+    expect(judged).toHaveLength(LIMIT);
+    expect(judged.every((reply) => reply.json.code === 'NOT_FOUND')).toBe(true);
+    expect(answers.filter((reply) => reply.status === 429)).toHaveLength(300 - LIMIT);
+    expect((await h.post(VERIFY, { key: generateSecret() }, attacker)).status).toBe(429);
+  });
+
+  it('a known key read from the database is refunded: it does not use up the client’s misses', async () => {
+    const key = await h.createKey('ci');
+    const client = { 'x-forwarded-for': '203.0.113.51' };
+    const replies = await Promise.all(Array.from({ length: 20 }, () => h.post(VERIFY, { key: key.secret }, client)));
+    expect(replies.every((reply) => reply.json.valid === true)).toBe(true);
+    const misses = await Promise.all(Array.from({ length: LIMIT }, () => h.post(VERIFY, { key: generateSecret() }, client)));
+    expect(misses.filter((reply) => reply.json.code === 'NOT_FOUND')).toHaveLength(LIMIT);
+    expect((await h.post(VERIFY, { key: generateSecret() }, client)).status).toBe(429);
+  });
+});
