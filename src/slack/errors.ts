@@ -51,7 +51,7 @@ export interface DescribedError {
  */
 export function describeError(error: unknown, logger: Logger, context: Record<string, unknown>): DescribedError {
   const appError = asAppError(error);
-  if (appError.code !== 'INTERNAL' && !isTransientFault(appError)) {
+  if (appError.code !== 'INTERNAL' && appError.code !== 'OUTCOME_UNKNOWN' && !isTransientFault(appError)) {
     logger.debug('request refused', { code: appError.code, ...context });
     const message = errorMessage(appError.message, { offerAccessRequest: appError.code === 'NO_API_ACCESS' });
     return { error: appError, message, text: message.text, plainText: appError.message };
