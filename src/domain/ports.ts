@@ -115,6 +115,8 @@ export interface AuditRepo {
   findBySeq(seq: number): Promise<AuditRecord | undefined>;
   /** Audit records still waiting to be mirrored to the security channel (the backlog metric). */
   countPending(): Promise<number>;
+  /** The highest seq in the mirror's queue (0 when empty): above the head, it is evidence of a cut tail. */
+  highestQueuedSeq(): Promise<number>;
 }
 
 /** The Slack interactions already acted on. */

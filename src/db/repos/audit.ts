@@ -72,6 +72,18 @@ export async function findBySeq(db: Db, seq: number): Promise<AuditRecord | unde
   return row && toAuditRecord(row);
 }
 
+/**
+ * The highest seq queued for the mirror (0 when none). Every record queues its row as it is written,
+ * so one above the chain head means records were cut after the head was rewound.
+ */
+export async function highestQueuedSeq(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('audit_outbox')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .executeTakeFirst();
+  return Number(row?.seq ?? 0);
+}
+
 /** Records still waiting to be mirrored to the security channel (the backlog metric). */
 export async function countPending(db: Db): Promise<number> {
   const row = await db
