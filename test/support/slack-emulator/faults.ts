@@ -1,6 +1,10 @@
 import type { CallInterceptor, InterceptOutcome } from '../../../src/sandbox/emulator/interceptor.js';
 
-export type FaultKind = 'ratelimited' | 'http500' | 'error' | 'delay';
+/**
+ * `delay` waits before the call does anything; `slow_answer` does the call at once and answers after
+ * `ms` (Slack posting a message whose answer reaches the client after it gave up).
+ */
+export type FaultKind = 'ratelimited' | 'http500' | 'error' | 'delay' | 'slow_answer';
 
 export interface FaultSpec {
   /** Web API method name, 'upload', 'response_url', or '*' for everything. */
@@ -35,9 +39,10 @@ export class FaultInjector implements CallInterceptor {
     this.faults = [];
   }
 
-  private takeMatching(method: string, delays: boolean): ActiveFault | undefined {
+  private takeMatching(method: string, phase: 'delay' | 'fail' | 'answer'): ActiveFault | undefined {
+    const phaseOf = (kind: FaultKind) => (kind === 'delay' ? 'delay' : kind === 'slow_answer' ? 'answer' : 'fail');
     const match = this.faults.find(
-      (f) => f.remaining > 0 && (f.spec.method === method || f.spec.method === '*') && (f.spec.kind === 'delay') === delays,
+      (f) => f.remaining > 0 && (f.spec.method === method || f.spec.method === '*') && phaseOf(f.spec.kind) === phase,
     );
     if (match !== undefined) match.remaining -= 1;
     return match;
@@ -48,9 +53,9 @@ export class FaultInjector implements CallInterceptor {
    * Delays combine with failures so a test can script "slow, then 429".
    */
   async before(method: string): Promise<InterceptOutcome | undefined> {
-    const delay = this.takeMatching(method, true);
+    const delay = this.takeMatching(method, 'delay');
     if (delay !== undefined) await sleep(delay.spec.ms ?? 0);
-    const fault = this.takeMatching(method, false);
+    const fault = this.takeMatching(method, 'fail');
     if (fault === undefined) return undefined;
     switch (fault.spec.kind) {
       case 'ratelimited':
@@ -60,5 +65,10 @@ export class FaultInjector implements CallInterceptor {
       default:
         return { kind: 'error', error: fault.spec.error ?? 'fatal_error' };
     }
+  }
+
+  async after(method: string): Promise<void> {
+    const slow = this.takeMatching(method, 'answer');
+    if (slow !== undefined) await sleep(slow.spec.ms ?? 0);
   }
 }
