@@ -27,6 +27,7 @@ export const errorCodes = [
   'DB_BUSY',
   'DB_UNAVAILABLE',
   'AUDIT_UNAVAILABLE',
+  'OUTCOME_UNKNOWN',
   'CONFIG_INVALID',
   'INTERNAL',
 ] as const;
@@ -54,6 +55,21 @@ export function isAppError(value: unknown, code?: ErrorCode): value is AppError 
 export function asAppError(value: unknown): AppError {
   if (value instanceof AppError) return value;
   return new AppError('INTERNAL', 'Something went wrong on our side. Please try again.', { cause: value });
+}
+
+/**
+ * The connection was lost after COMMIT was sent and no other connection could tell whether it took
+ * effect: the user must look before trying again, never be told "nothing was changed". The message is
+ * Slack's; the HTTP API words it for its own callers (http/errors.ts).
+ */
+export function outcomeUnknown(cause: unknown): AppError {
+  return new AppError(
+    'OUTCOME_UNKNOWN',
+    "We couldn't confirm whether that change was saved. Check with /accesskey list before trying again.",
+    {
+      cause,
+    },
+  );
 }
 
 /** Operational faults worth retrying by the user, as opposed to answers about their input. */

@@ -1,8 +1,10 @@
-import { sql, type Transaction } from 'kysely';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Repos, Store, UsageRepos, WriteOptions } from '../domain/ports.js';
 import type { Connection } from './connect.js';
 import { runWithDeadline } from './deadline.js';
-import { faultToAppError, withFaultRetries } from './faults.js';
+import { outcomeUnknown } from '../errors.js';
+import { classifyFault, faultToAppError, withFaultRetries } from './faults.js';
 import { KEY_CHANGES_CHANNEL } from './key-change-listener.js';
 import { KyselyAuditOutbox } from './audit-outbox-repo.js';
 import { KyselyExpiryWarnings } from './expiry-warnings-repo.js';
@@ -51,19 +53,67 @@ function withKeyCache(repos: Repos, connection: Connection): Repos {
   return { ...repos, keys };
 }
 
+/** What an attempt had done when its COMMIT went out: the transaction's id and the result it committed. */
+interface CommitSent<T> {
+  xid: string | undefined;
+  result: { value: T } | undefined;
+}
+
+/**
+ * How long a write whose COMMIT answer was lost may spend finding out, on a fresh connection, whether
+ * it committed. A failover that takes longer leaves the outcome unknown, and the user is told so.
+ */
+const LOST_COMMIT_CHECK_MS = 1500;
+const LOST_COMMIT_POLL_MS = 50;
+
+/**
+ * Asks PostgreSQL what became of transaction `xid` after its connection died with COMMIT sent. The old
+ * backend may still be finishing (it holds the chain lock until then), so 'in progress' is asked
+ * again until the budget ends. Any fault of the check itself (the server still away, or a standby
+ * promoted without it) leaves the answer 'unknown'.
+ */
+async function lostCommitStatus(db: Kysely<Database>, xid: string): Promise<'committed' | 'aborted' | 'unknown'> {
+  const until = Date.now() + LOST_COMMIT_CHECK_MS;
+  return runWithDeadline(until, async () => {
+    while (Date.now() < until) {
+      try {
+        const result = await sql<{ status: string | null }>`select pg_xact_status(${xid}::xid8) as status`.execute(db);
+        const status = result.rows[0]?.status;
+        if (status === 'committed' || status === 'aborted') return status;
+      } catch (error) {
+        if (classifyFault(error) !== 'unavailable') return 'unknown';
+      }
+      await sleep(LOST_COMMIT_POLL_MS);
+    }
+    return 'unknown';
+  });
+}
+
 export function createStore(connection: Connection): Store {
   const { db, dialect, keyCache } = connection;
   const pooled = withKeyCache(withFaultMapping(reposOver(db), dialect), connection);
 
   async function attempt<T>(fn: (trx: Transaction<Database>) => Promise<T>, keysMayChange: boolean): Promise<T> {
-    return db.transaction().execute(async (trx) => {
-      if (dialect === 'postgres') await lockAuditHead(trx);
-      const result = await fn(trx);
-      // Delivered at commit, and only then, to every replica's listener (key-change-listener.ts).
-      if (keysMayChange && dialect === 'postgres')
-        await sql`select pg_notify(${KEY_CHANGES_CHANNEL}, ${connection.keyChanges?.origin ?? ''})`.execute(trx);
-      return result;
-    });
+    if (dialect === 'sqlite') return db.transaction().execute(fn);
+    const sent: CommitSent<T> = { xid: undefined, result: undefined };
+    try {
+      return await db.transaction().execute(async (trx) => {
+        sent.xid = await lockAuditHead(trx);
+        const result = await fn(trx);
+        // Delivered at commit, and only then, to every replica's listener (key-change-listener.ts).
+        if (keysMayChange) await sql`select pg_notify(${KEY_CHANGES_CHANNEL}, ${connection.keyChanges?.origin ?? ''})`.execute(trx);
+        // Kysely sends COMMIT next: from here a lost connection may have committed.
+        sent.result = { value: result };
+        return result;
+      });
+    } catch (error) {
+      if (sent.result === undefined || sent.xid === undefined || classifyFault(error) !== 'unavailable') throw error;
+      const status = await lostCommitStatus(db, sent.xid);
+      if (status === 'committed') return sent.result.value;
+      // Rolled back: running it again is safe, and withFaultRetries does.
+      if (status === 'aborted') throw error;
+      throw outcomeUnknown(error);
+    }
   }
 
   /**

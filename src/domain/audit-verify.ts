@@ -1,4 +1,4 @@
-import { appendAudit, verifyAuditChain, type ChainVerdict } from './audit.js';
+import { appendAudit, cutTailAlert, verifyAuditChain, type ChainVerdict } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { SYSTEM_ACTOR, type AuditHead } from './model.js';
 import type { ReadRepos, SettingsRepo } from './ports.js';
@@ -120,6 +120,13 @@ export async function checkAuditTail(deps: DomainDeps, witness: AuditWitness): P
   const seen = await witness.read();
   const result = await deps.store.write(async (tx): Promise<TailCheck> => {
     const head = await tx.audit.readHead();
+    const queued = await tx.audit.highestQueuedSeq();
+    // Mirror rows above the head outlive records cut after it, whatever the witness last saw.
+    if (queued > head.seq) {
+      const alert = await appendAudit(tx, cutTailAlert(head, queued), deps.now());
+      const claimed = seen ?? head;
+      return { ok: false, head: { seq: alert.seq, hash: alert.hash }, seen: claimed, found: null, alertSeq: alert.seq };
+    }
     if (seen === undefined || seen.seq === 0) return { ok: true, head, seen };
     const record = await tx.audit.findBySeq(seen.seq);
     if (record !== undefined && record.hash === seen.hash && head.seq >= seen.seq) return { ok: true, head, seen };
@@ -148,7 +155,8 @@ export async function checkAuditTail(deps: DomainDeps, witness: AuditWitness): P
 export async function advanceAuditWitness(deps: DomainDeps, witness: AuditWitness): Promise<TailCheck> {
   const seen = await witness.read();
   const head = await deps.store.read.audit.readHead();
-  if (seen !== undefined && seen.seq === head.seq && seen.hash === head.hash) return { ok: true, head, seen };
+  const unchanged = seen !== undefined && seen.seq === head.seq && seen.hash === head.hash;
+  if (unchanged && (await deps.store.read.audit.highestQueuedSeq()) <= head.seq) return { ok: true, head, seen };
   return checkAuditTail(deps, witness);
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AccessKey, AuditAction, AuditEvent, AuditRecord, Role } from './model.js';
+import { SYSTEM_ACTOR, type AccessKey, type AuditAction, type AuditEvent, type AuditHead, type AuditRecord, type Role } from './model.js';
 import type { ReadRepos, Repos } from './ports.js';
 import { containsSecret } from './secrets.js';
 
@@ -52,12 +52,32 @@ function assertNoSecret(event: AuditEvent): void {
 /**
  * Appends one record inside the caller's transaction. The store holds the write lock for the whole
  * transaction, so reading the head and writing the next link cannot interleave with another writer.
+ * Every record queues its mirror row under its seq, so a queued seq above the head means records were
+ * cut and the head rewound: an `audit.tail_mismatch` alert goes first, and no seq is ever reused.
  */
 export async function appendAudit(tx: Pick<Repos, 'audit'>, event: AuditEvent, at: Date): Promise<AuditRecord> {
   assertNoSecret(event);
-  const head = await tx.audit.readHead();
+  let head = await tx.audit.readHead();
+  const queued = await tx.audit.highestQueuedSeq();
+  if (queued > head.seq && event.action !== 'audit.tail_mismatch') {
+    const alert = await appendAt(tx, cutTailAlert(head, queued), at, head, queued + 1);
+    head = { seq: alert.seq, hash: alert.hash };
+  }
+  return appendAt(tx, event, at, head, Math.max(head.seq, queued) + 1);
+}
+
+/** The alert for records cut after the head: the highest one the mirror's queue still names. */
+export function cutTailAlert(head: AuditHead, queuedSeq: number): AuditEvent {
+  return {
+    actorId: SYSTEM_ACTOR,
+    action: 'audit.tail_mismatch',
+    details: { reason: 'queued_above_head', seenSeq: queuedSeq, foundHash: null, headSeqBefore: head.seq },
+  };
+}
+
+async function appendAt(tx: Pick<Repos, 'audit'>, event: AuditEvent, at: Date, head: AuditHead, seq: number): Promise<AuditRecord> {
   const fields: ChainFields = {
-    seq: head.seq + 1,
+    seq,
     at: at.toISOString(),
     actorId: event.actorId,
     action: event.action,

@@ -41,7 +41,7 @@ export const READ_METHODS = {
     'listUndelivered',
     'findRotatedTo',
   ],
-  audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending'],
+  audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
 
@@ -52,7 +52,7 @@ export const READ_METHODS = {
 export const USAGE_METHODS = {
   ...READ_METHODS,
   keys: [...READ_METHODS.keys, 'touchLastUsed', 'touchUsedLastUsed'],
-  audit: ['readHead', 'insert', 'writeHead', 'listAscending', 'search', 'findBySeq', 'countPending'],
+  audit: ['readHead', 'insert', 'writeHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
 
 type Picked<M extends { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> }> = {
@@ -154,6 +154,8 @@ export interface AuditRepo {
   findBySeq(seq: number): Promise<AuditRecord | undefined>;
   /** Audit records still waiting to be mirrored to the security channel (the backlog metric). */
   countPending(): Promise<number>;
+  /** The highest seq in the mirror's queue (0 when empty): above the head, it is evidence of a cut tail. */
+  highestQueuedSeq(): Promise<number>;
 }
 
 /** The Slack interactions already acted on. */

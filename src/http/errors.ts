@@ -23,6 +23,11 @@ export const httpErrors = {
   too_many_requests: { status: 429, message: 'Too many failed attempts. Wait for the time in Retry-After, then try again.' },
   internal: { status: 500, message: 'Something went wrong on our side. Please try again.' },
   unavailable: { status: 503, message: 'The key store cannot be reached right now. Please try again in a moment.' },
+  outcome_unknown: {
+    status: 503,
+    message:
+      "We couldn't confirm whether that change was saved (the key store's connection was lost as it saved). Check with GET /access_keys before trying again.",
+  },
   login_unavailable: { status: 503, message: 'Token login is not configured on this server (TOKEN_SIGNING_SECRET is unset).' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
@@ -34,8 +39,12 @@ export interface ErrorBody {
   requestId: string;
 }
 
-/** Faults from the domain or database: retryable ones are 503 (with Retry-After), anything else 500. */
+/**
+ * Faults from the domain or database: retryable ones are 503 (with Retry-After), a change that may or
+ * may not have been saved 503 without it (look first, then retry), anything else 500.
+ */
 export function httpErrorForFault(error: AppError): HttpErrorCode {
+  if (error.code === 'OUTCOME_UNKNOWN') return 'outcome_unknown';
   return isTransientFault(error) ? 'unavailable' : 'internal';
 }
 

@@ -52,7 +52,7 @@ export interface DescribedError {
  */
 export function describeError(error: unknown, logger: Logger, context: Record<string, unknown>): DescribedError {
   const appError = asAppError(error);
-  if (appError.code !== 'INTERNAL' && !isTransientFault(appError)) {
+  if (appError.code !== 'INTERNAL' && appError.code !== 'OUTCOME_UNKNOWN' && !isTransientFault(appError)) {
     logger.debug('request refused', { code: appError.code, ...context });
     // Refusals may quote what was typed; a secret in it is never repeated (the checks at the edge come first).
     const said = redactSecrets(appError.message);

@@ -36,7 +36,9 @@ describe('/accesskey rotate', () => {
     t.slack.fault({ method: 'files.getUploadURLExternal', kind: 'error', error: 'file_uploads_disabled' });
     t.slack.fault({ method: 'response_url', kind: 'http500', times: 1 });
     await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate keep' });
-    await t.slack.waitFor(() => t.slack.responseUrlPosts.some((p) => JSON.stringify(p.body).includes('keeps its previous expiry')));
+    // Told by DM: the response_url is the path that just failed.
+    const dm = await t.slack.waitFor(() => t.slack.dmChannelOf('UALICE'));
+    await t.slack.waitFor(() => t.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('keeps its previous expiry')));
     const keys = (await t.app.services.keys.list('UALICE')).keys;
     expect(keys.map((k) => [k.key.id, k.key.expiresAt, k.key.rotatedTo])).toEqual([[old.key.id, null, null]]);
     if (!old.created) throw new Error('expected a new key');

@@ -73,9 +73,10 @@ describe('when the secret cannot be delivered', () => {
     const audit = await t.app.services.audit.search({ userId: ALICE, limit: 10 });
     expect(audit.map((r) => r.action).slice(0, 2)).toEqual(['key.deleted', 'key.created']);
     expect(audit[0]?.details).toMatchObject({ reason: 'secret_not_delivered' });
-    // The user hears about it without any secret (the second response_url use succeeds).
-    const told = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes('deleted it again')));
-    expect(secretsIn(JSON.stringify(told.body))).toEqual([]);
+    // The user hears about it by DM (not on the path that just failed), without any secret.
+    const dm = await t.slack.waitFor(() => t.slack.dmChannelOf(ALICE));
+    const told = await t.slack.waitFor(() => t.slack.messagesIn(dm).find((m) => (m.text ?? '').includes('deleted it again')));
+    expect(secretsIn(JSON.stringify(told))).toEqual([]);
     // The only place the secret went was the one (failed) ephemeral attempt: no Web API call carried it.
     expect(t.slack.calls.filter((c) => secretsIn(JSON.stringify(c.args)).length > 0)).toEqual([]);
   });

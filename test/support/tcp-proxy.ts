@@ -8,6 +8,25 @@ interface Pair {
   upstream: Socket | undefined;
   /** Accepted while black-holed: bytes go nowhere and nothing comes back. */
   silent: boolean;
+  /** Since its last COMMIT, this connection sent the statement an armed commit cut waits for. */
+  sentWatched: boolean;
+}
+
+interface CommitCut {
+  commitReaches: boolean;
+  /** The database goes away at the cut: every other connection is reset and new ones are refused. */
+  thenRefuse?: boolean;
+  /** Only the COMMIT of a transaction that sent SQL containing this text (other transactions pass). */
+  afterStatement?: string;
+  done: () => void;
+}
+
+const COMMIT_TEXT = Buffer.from('commit\0');
+
+/** A simple-protocol Query message ('Q', length, text) whose text is COMMIT, as Kysely sends it. */
+function carriesCommit(chunk: Buffer): boolean {
+  const at = chunk.indexOf(COMMIT_TEXT);
+  return at >= 5 && chunk[at - 5] === 0x51 && chunk.readInt32BE(at - 4) === 4 + COMMIT_TEXT.length;
 }
 
 /**
@@ -20,6 +39,7 @@ export class TcpProxy {
   private server: Server;
   private readonly pairs = new Set<Pair>();
   private mode: ProxyMode = 'forward';
+  private commitCut: CommitCut | undefined;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -50,7 +70,7 @@ export class TcpProxy {
   }
 
   private accept(client: Socket): void {
-    const pair: Pair = { client, upstream: undefined, silent: this.mode !== 'forward' };
+    const pair: Pair = { client, upstream: undefined, silent: this.mode !== 'forward', sentWatched: false };
     this.pairs.add(pair);
     client.on('error', () => undefined);
     client.on('close', () => this.drop(pair));
@@ -63,11 +83,53 @@ export class TcpProxy {
     upstream.on('error', () => undefined);
     upstream.on('close', () => this.drop(pair));
     client.on('data', (chunk) => {
-      if (!pair.silent) upstream.write(chunk);
+      if (pair.silent) return;
+      const cut = this.commitCut;
+      if (cut !== undefined) {
+        if (cut.afterStatement === undefined || chunk.includes(cut.afterStatement)) pair.sentWatched = true;
+        if (carriesCommit(chunk)) {
+          if (pair.sentWatched) {
+            this.commitCut = undefined;
+            this.cutAtCommit(pair, chunk, cut);
+            return;
+          }
+          pair.sentWatched = false;
+        }
+      }
+      upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
       if (!pair.silent) client.write(chunk);
     });
+  }
+
+  /**
+   * Arms a one-shot cut at the next COMMIT any connection sends (a failover at the worst moment). With
+   * `commitReaches` the database receives the COMMIT (and commits) but its answer never comes back;
+   * without it the COMMIT is lost on the way and the database rolls back. Either way the app's
+   * connection is reset. `thenRefuse`: the database goes away at that instant (every other connection
+   * reset, new ones refused). `afterStatement` picks the transaction (e.g. one that wrote an audit
+   * record), so others pass. Resolves once it has happened.
+   */
+  cutAtNextCommit(options: Omit<CommitCut, 'done'>): Promise<void> {
+    for (const pair of this.pairs) pair.sentWatched = false;
+    return new Promise((resolve) => {
+      this.commitCut = { ...options, done: resolve };
+    });
+  }
+
+  private cutAtCommit(pair: Pair, chunk: Buffer, cut: CommitCut): void {
+    this.pairs.delete(pair);
+    pair.silent = true;
+    if (cut.thenRefuse === true) {
+      void this.refuse();
+      this.resetAll();
+    }
+    // end() flushes the COMMIT before the FIN; destroy() would drop what is still queued.
+    if (cut.commitReaches) pair.upstream?.end(chunk);
+    else pair.upstream?.destroy();
+    pair.client.resetAndDestroy();
+    cut.done();
   }
 
   private drop(pair: Pair): void {

@@ -72,6 +72,18 @@ export async function findBySeq(db: Db, seq: number): Promise<AuditRecord | unde
   return row && toAuditRecord(row);
 }
 
+/**
+ * The highest seq queued for the mirror (0 when none). Every record queues its row as it is written,
+ * so one above the chain head means records were cut after the head was rewound.
+ */
+export async function highestQueuedSeq(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('audit_outbox')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .executeTakeFirst();
+  return Number(row?.seq ?? 0);
+}
+
 /** Records still waiting to be mirrored to the security channel (the backlog metric). */
 export async function countPending(db: Db): Promise<number> {
   const row = await db
@@ -82,7 +94,14 @@ export async function countPending(db: Db): Promise<number> {
   return Number(row.n);
 }
 
-/** PostgreSQL: serialise audited writers on the chain head row. SQLite's BEGIN IMMEDIATE already does. */
-export async function lockAuditHead(trx: Transaction<Database>): Promise<void> {
-  await sql`select seq from audit_head where id = 1 for update`.execute(trx);
+/**
+ * PostgreSQL: serialise audited writers on the chain head row (SQLite's BEGIN IMMEDIATE already does).
+ * Returns the transaction's id, assigned by the same round trip, so a COMMIT whose answer is lost can
+ * be looked up from another connection (`pg_xact_status`, store.ts).
+ */
+export async function lockAuditHead(trx: Transaction<Database>): Promise<string> {
+  const result = await sql<{ xid: string }>`select pg_current_xact_id()::text as xid from audit_head where id = 1 for update`.execute(trx);
+  const xid = result.rows[0]?.xid;
+  if (xid === undefined) throw new Error('audit_head has no row: the database is not migrated');
+  return xid;
 }

@@ -37,6 +37,7 @@ export function reposOver(db: Db): Repos {
       search: audit.search,
       findBySeq: audit.findBySeq,
       countPending: audit.countPending,
+      highestQueuedSeq: audit.highestQueuedSeq,
     }),
     processedRequests: bind(db, processedRequests),
     settings: bind(db, settings),

@@ -1,12 +1,13 @@
-import { AppError } from '../../errors.js';
+import { AppError, isAppError } from '../../errors.js';
 import { appendAudit, auditOf } from '../audit.js';
 import type { DomainDeps } from '../deps.js';
 import type { AccessKey, Role } from '../model.js';
 import { queueKeyApiNotice, type ViaKey } from './via.js';
 import { assertExpiryAllowed } from '../policy.js';
-import { resolveExpiry, type ExpiryChoice } from '../time.js';
+import { iso, resolveExpiry, type ExpiryChoice } from '../time.js';
 import { contextIn, userContext, type UserContext } from '../users.js';
 import { limitReached, newKey, requireCreatableRole, validateKeyName, type Slots } from './common.js';
+import { confirmDelivery } from './delivery.js';
 import { narrowToKey } from './find.js';
 
 /** The active role's slots, for the create modal ("1 of 2") and the early refusal (R2). */
@@ -43,6 +44,32 @@ export type CreateKeyResult =
  * concurrent creates for the last slot make exactly one key.
  */
 export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promise<CreateKeyResult> {
+  // On PostgreSQL a COMMIT's answer can be lost, and then the caller may never get the secret
+  // (OUTCOME_UNKNOWN, store.ts). So the key is created undelivered and counted delivered only in a
+  // second write, once the first is known to have committed: a key whose secret reached nobody never
+  // authenticates, and the undelivered sweep removes it. SQLite's commits cannot be lost.
+  const confirmAfter = input.deliverLater !== true && deps.store.dialect === 'postgres';
+  const result = await writeKey(deps, confirmAfter ? { ...input, deliverLater: true } : input);
+  if (!confirmAfter || !result.created) return result;
+  if (!(await confirmKeyDelivered(deps, result.key.id))) throw new Error('a key just created is gone before its delivery was recorded');
+  return { ...result, key: { ...result.key, deliveredAt: iso(deps.now()) } };
+}
+
+/** `confirmDelivery`, with a failure said truthfully: the key exists, and the sweep will remove it. */
+async function confirmKeyDelivered(deps: DomainDeps, keyId: string): Promise<boolean> {
+  try {
+    return await confirmDelivery(deps, keyId);
+  } catch (error) {
+    if (isAppError(error, 'OUTCOME_UNKNOWN')) throw error;
+    throw new AppError(
+      'DB_UNAVAILABLE',
+      'The key store was lost before the new key could be handed over, so that key will not work and is removed within a few minutes. Please try again then.',
+      { cause: error },
+    );
+  }
+}
+
+async function writeKey(deps: DomainDeps, input: CreateKeyInput): Promise<CreateKeyResult> {
   const name = validateKeyName(input.name);
   const now = deps.now();
   const expiresAt = resolveExpiry(input.expiry, now);

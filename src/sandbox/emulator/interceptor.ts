@@ -7,6 +7,8 @@ export type InterceptOutcome = { kind: 'ratelimited'; retryAfterSec: number } | 
 export interface CallInterceptor {
   /** Runs before the endpoint does its work; may wait, and may answer in its place. */
   before(endpoint: string): Promise<InterceptOutcome | undefined>;
+  /** Runs after the endpoint did its work, before the answer goes out; may wait (a slow answer to a call that took effect). */
+  after?(endpoint: string): Promise<void>;
 }
 
 export const NO_INTERCEPTOR: CallInterceptor = { before: async () => undefined };

@@ -95,6 +95,9 @@ export async function handleWebApi(
     response = authorize(token, spec, ctx) ?? spec.handle(args, ctx);
   }
   record(200, response);
+  await interceptor.after?.(method);
+  // The caller may have given up while the answer waited; what was done stays done, as on Slack.
+  if (res.destroyed) return;
   sendJson(res, 200, response);
 }
 

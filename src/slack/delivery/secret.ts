@@ -55,7 +55,7 @@ const settled = (work: Promise<unknown>): Promise<boolean> =>
  * sent side by side so a slow or hanging upload never holds the message back (each Slack call has a
  * timeout: `SLACK_CALL_TIMEOUT_MS` in app.ts). The first copy confirmed sent marks the key delivered;
  * until then it does not authenticate, and if the process dies first the undelivered sweep removes it.
- * If neither arrives the key is deleted at once (audited) and the user is told to retry.
+ * If neither arrives the key is deleted at once (audited) and the user is told to retry, by DM.
  */
 export async function deliverSecret(input: SecretDeliveryInput): Promise<SecretDeliveryOutcome> {
   const { client, logger, userId, key } = input;
@@ -138,10 +138,23 @@ export async function deliverSecret(input: SecretDeliveryInput): Promise<SecretD
     log.warn('secret delivered nowhere and the key could not be discarded now; the sweep will remove it', { error });
   }
   const text = `I couldn't deliver the secret of *${escapeText(key.name)}*, so I deleted it again and nothing was kept. ${input.retryHint}`;
-  const told =
-    input.responseUrl !== undefined
-      ? postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', text, blocks: [] })
-      : client.chat.postMessage({ channel: dmChannel ?? userId, text });
-  await Promise.resolve(told).catch((error: unknown) => log.warn('could not tell the user about the failed delivery', { error }));
+  await tellUndelivered(input, dmChannel, text).catch((error: unknown) =>
+    log.warn('could not tell the user about the failed delivery', { error }),
+  );
   return 'none';
+}
+
+/**
+ * The "couldn't deliver" notice goes by DM: the ephemeral path (the response_url, or postEphemeral)
+ * is the one that just failed or timed out, so a user told only there would hear nothing. The
+ * response_url is the fallback when the DM fails too.
+ */
+async function tellUndelivered(input: SecretDeliveryInput, dmChannel: string | undefined, text: string): Promise<void> {
+  const { client, userId } = input;
+  try {
+    await client.chat.postMessage({ channel: dmChannel ?? (await openDm(client, userId)), text });
+  } catch (error) {
+    if (input.responseUrl === undefined) throw error;
+    await postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', text, blocks: [] });
+  }
 }

@@ -120,7 +120,10 @@ function alertBlocks(record: AuditRecord): KnownBlock[] {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `At start-up the chain no longer held record *#${escapeText(String(record.details.seenSeq ?? '?'))}* as last seen (${record.details.foundHash === null ? 'it is gone' : 'its hash changed'}). Someone may have rewritten or cut the audit log in the database. Run \`npm run audit:verify\` and compare with this channel.`,
+          text:
+            record.details.reason === 'queued_above_head'
+              ? `Record *#${escapeText(String(record.details.seenSeq ?? '?'))}* was written and queued for this channel, but the chain now ends at *#${escapeText(String(record.details.headSeqBefore ?? '?'))}*. Someone may have cut the audit log in the database. Run \`npm run audit:verify\` and compare with this channel.`
+              : `At start-up the chain no longer held record *#${escapeText(String(record.details.seenSeq ?? '?'))}* as last seen (${record.details.foundHash === null ? 'it is gone' : 'its hash changed'}). Someone may have rewritten or cut the audit log in the database. Run \`npm run audit:verify\` and compare with this channel.`,
         },
       },
     ];

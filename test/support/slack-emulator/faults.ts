@@ -1,10 +1,12 @@
 import type { CallInterceptor, InterceptOutcome } from '../../../src/sandbox/emulator/interceptor.js';
 
 /**
- * `hold` keeps matching calls waiting until `releaseHeld()`: a test can show that something (an ack)
- * happened while a Slack call was still unanswered, by order of events rather than by a clock.
+ * `delay` waits before the call does anything; `slow_answer` does the call at once and answers after
+ * `ms` (Slack posting a message whose answer reaches the client after it gave up). `hold` keeps matching
+ * calls waiting until `releaseHeld()`: a test can show that something (an ack) happened while a Slack
+ * call was still unanswered, by order of events rather than by a clock.
  */
-export type FaultKind = 'ratelimited' | 'http500' | 'error' | 'delay' | 'hold';
+export type FaultKind = 'ratelimited' | 'http500' | 'error' | 'delay' | 'hold' | 'slow_answer';
 
 export interface FaultSpec {
   /** Web API method name, 'upload', 'response_url', or '*' for everything. */
@@ -47,12 +49,10 @@ export class FaultInjector implements CallInterceptor {
     for (const release of this.held.splice(0)) release();
   }
 
-  private takeMatching(method: string, delays: boolean): ActiveFault | undefined {
+  private takeMatching(method: string, phase: 'delay' | 'fail' | 'answer'): ActiveFault | undefined {
+    const phaseOf = (kind: FaultKind) => (kind === 'delay' || kind === 'hold' ? 'delay' : kind === 'slow_answer' ? 'answer' : 'fail');
     const match = this.faults.find(
-      (f) =>
-        f.remaining > 0 &&
-        (f.spec.method === method || f.spec.method === '*') &&
-        (f.spec.kind === 'delay' || f.spec.kind === 'hold') === delays,
+      (f) => f.remaining > 0 && (f.spec.method === method || f.spec.method === '*') && phaseOf(f.spec.kind) === phase,
     );
     if (match !== undefined) match.remaining -= 1;
     return match;
@@ -63,10 +63,10 @@ export class FaultInjector implements CallInterceptor {
    * Delays combine with failures so a test can script "slow, then 429".
    */
   async before(method: string): Promise<InterceptOutcome | undefined> {
-    const delay = this.takeMatching(method, true);
+    const delay = this.takeMatching(method, 'delay');
     if (delay?.spec.kind === 'hold') await this.holdUntilReleased();
     else if (delay !== undefined) await sleep(delay.spec.ms ?? 0);
-    const fault = this.takeMatching(method, false);
+    const fault = this.takeMatching(method, 'fail');
     if (fault === undefined) return undefined;
     switch (fault.spec.kind) {
       case 'ratelimited':
@@ -76,6 +76,11 @@ export class FaultInjector implements CallInterceptor {
       default:
         return { kind: 'error', error: fault.spec.error ?? 'fatal_error' };
     }
+  }
+
+  async after(method: string): Promise<void> {
+    const slow = this.takeMatching(method, 'answer');
+    if (slow !== undefined) await sleep(slow.spec.ms ?? 0);
   }
 
   private holdUntilReleased(): Promise<void> {
