@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Connection } from './connect.js';
+import { classifyFault } from './faults.js';
 
 /** One key to insert in bulk; what is left out gets a placeholder (a hash no secret matches, never used). */
 export interface BulkKey {
@@ -28,6 +29,22 @@ const KEYS_PER_INSERT = 1000;
  * called by the app: nothing here is audited.
  */
 export async function insertKeysDirectly(connection: Connection, roleId: string, keys: readonly BulkKey[]): Promise<void> {
+  // SQLite connections never wait for a lock (busy_timeout 0, see connect.ts), and a running app beside
+  // this may be writing: wait for it with timers, so its own write can finish, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await insertOnce(connection, roleId, keys);
+    } catch (error) {
+      if (classifyFault(error) !== 'busy' || attempt >= BUSY_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, BUSY_WAIT_MS));
+    }
+  }
+}
+
+const BUSY_ATTEMPTS = 250;
+const BUSY_WAIT_MS = 20;
+
+async function insertOnce(connection: Connection, roleId: string, keys: readonly BulkKey[]): Promise<void> {
   const owners = [...new Set(keys.map((k) => k.ownerId))];
   const createdAt = keys[0]?.createdAt ?? new Date().toISOString();
   await connection.db.transaction().execute(async (trx) => {
