@@ -208,6 +208,9 @@ function sandboxEnvironment(env: Record<string, string | undefined>): Record<str
     BOOTSTRAP_ADMINS: isBlank(env.BOOTSTRAP_ADMINS) ? SANDBOX_ADMIN_IDS.join(',') : env.BOOTSTRAP_ADMINS,
     // So /login works at once with a key made in the sandbox.
     TOKEN_SIGNING_SECRET: isBlank(env.TOKEN_SIGNING_SECRET) ? fresh() : env.TOKEN_SIGNING_SECRET,
+    // A free port unless one is asked for: a second sandbox (another PORT) must not trip over the first's
+    // /metrics. The bound port is in the start-up log line.
+    METRICS_PORT: isBlank(env.METRICS_PORT) ? '0' : env.METRICS_PORT,
   };
 }
 

@@ -1,9 +1,11 @@
 import { rm } from 'node:fs/promises';
+import type { RequestListener } from 'node:http';
+import { hostname } from 'node:os';
 import { parseDatabaseUrl, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startApp, type RunningApp, type StartOptions } from './runtime.js';
 import { Sandbox } from './sandbox/sandbox.js';
-import { SANDBOX_DATABASE_URL, SANDBOX_PATH } from './sandbox/workspace.js';
+import { SANDBOX_CONVERSATIONS_FILE, SANDBOX_DATABASE_URL, SANDBOX_PATH } from './sandbox/workspace.js';
 
 export interface RunningSandbox {
   /** The app as it runs now (a reset replaces it). */
@@ -21,6 +23,8 @@ export interface SandboxStartOptions extends Omit<StartOptions, 'mounts'> {
    * (data/sandbox.sqlite) is deleted; any other database is left alone and only Slack's side is cleared.
    */
   ownsDatabase?: boolean;
+  /** Where the conversations are kept; by default beside the SQLite file, or data/ (tests give their own). */
+  conversationsFile?: string;
   /** Called when a reset could not bring the app back (the process should end). */
   onFatal?: (error: unknown) => void;
 }
@@ -30,6 +34,20 @@ function reachableHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
 }
+
+/** Where the sandbox keeps its conversations: beside a SQLite file, else in data/ (SPEC §8). */
+function conversationsFileFor(config: Config): string {
+  return config.database.kind === 'sqlite' ? `${config.database.path}.conversations.json` : SANDBOX_CONVERSATIONS_FILE;
+}
+
+/** `GET /` on the sandbox's port: the page is what a person opening the bare address wants. */
+const toThePage: RequestListener = (req, res) => {
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    res.writeHead(302, { location: SANDBOX_PATH, 'content-length': 0, 'cache-control': 'no-store' }).end();
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', connection: 'close' }).end('{"error":"not found"}');
+};
 
 /**
  * Sandbox mode (no Slack settings): the real app, unchanged, against a Slack stand-in served on the
@@ -53,6 +71,8 @@ export async function startSandboxApp(config: Config, options: SandboxStartOptio
     approvalsChannelId: config.approvalsChannelId,
     resetClears: deletesDatabase ? 'everything' : 'slack',
     logger: logger.child({ component: 'sandbox' }),
+    conversationsFile: options.conversationsFile ?? conversationsFileFor(config),
+    hostNames: [config.host, hostname()],
     onReset: async () => {
       await app?.stop();
       app = undefined;
@@ -63,7 +83,7 @@ export async function startSandboxApp(config: Config, options: SandboxStartOptio
         // database look like a cut audit log and raise a tamper alert at every reset.
         if (config.auditWitnessFile !== undefined) await rm(config.auditWitnessFile, { force: true });
       }
-      sandbox.clear();
+      await sandbox.clear();
       try {
         app = await launch();
         logger.info('sandbox reset', { database: deletesDatabase ? 'deleted' : 'kept' });
@@ -75,7 +95,15 @@ export async function startSandboxApp(config: Config, options: SandboxStartOptio
   });
   let sandboxConfig: Config = { ...config, slack: { ...config.slack, apiUrl: sandbox.apiUrl, socketMode: false } };
   const launch = async () => {
-    const started = await startApp(sandboxConfig, { ...options, logger, mounts: [{ prefix: SANDBOX_PATH, listener: sandbox.listener }] });
+    const started = await startApp(sandboxConfig, {
+      ...options,
+      logger,
+      mounts: [
+        { prefix: SANDBOX_PATH, listener: sandbox.listener },
+        // Only the bare "/" (mounts match a prefix and what is below it after a "/"; nothing starts with "//").
+        { prefix: '/', listener: toThePage },
+      ],
+    });
     sandbox.connect(`http://${reachableHost(config.host)}:${started.port}`);
     // PORT=0 picked a port: a reset comes back on the same one, so the open page finds the app again.
     sandboxConfig = { ...sandboxConfig, port: started.port };

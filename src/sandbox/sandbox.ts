@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import { SlackEmulator, stateValuesFromForm, type EmulatedMessage, type SlackView } from './emulator/index.js';
+import { SlackEmulator, stateValuesFromForm, type ConversationsSnapshot, type EmulatedMessage, type SlackView } from './emulator/index.js';
 import { escapeCommandText } from './composer.js';
+import { hostRefusal, postRefusal } from './guard.js';
 import { readLimitedBody, sendFile, sendJsonBody, serveStatic } from './http.js';
+import { ConversationsFile, type SavedConversations } from './saved-conversations.js';
 import { SANDBOX_CHANNELS, SANDBOX_PATH, SANDBOX_PEOPLE } from './workspace.js';
 
 export interface SandboxOptions {
@@ -17,11 +19,16 @@ export interface SandboxOptions {
   logger: Logger;
   /** Asked by the page's reset button; the starter wipes the database and restarts the app. */
   onReset: () => Promise<void>;
+  /** Where the conversations are kept across restarts (beside the database); none: kept in memory only. */
+  conversationsFile?: string;
+  /** Host names the page answers besides addresses and localhost (the operator's HOST, this machine's name). */
+  hostNames?: readonly string[];
 }
 
 const COMMAND = '/accesskey';
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_MESSAGES_SHOWN = 200;
+const TS = /^\d{1,12}\.\d{6}$/;
 const userId = z.string().refine((id) => SANDBOX_PEOPLE.some((person) => person.id === id), 'must be one of the sandbox people');
 const slackId = z
   .string()
@@ -61,6 +68,22 @@ interface PageState {
   modals: Array<SlackView & { errors: Record<string, string> | null }>;
   home: SlackView | null;
   resetClears: 'everything' | 'slack';
+  /** Ephemerals before this ts belong to an earlier page load, and Slack drops them on reload. */
+  since: string;
+  /** Conversations with messages this person has not seen: how many, and how many mention them. */
+  unread: Record<string, { messages: number; mentions: number }>;
+}
+
+/** Slack's ts strings compared as the numbers they are. */
+function tsBefore(a: string, b: string): boolean {
+  const [as = '0', am = '0'] = a.split('.');
+  const [bs = '0', bm = '0'] = b.split('.');
+  return Number(as) < Number(bs) || (Number(as) === Number(bs) && Number(am) < Number(bm));
+}
+
+function mentions(message: EmulatedMessage, personId: string): boolean {
+  const tag = `<@${personId}`;
+  return message.text.includes(tag) || JSON.stringify(message.blocks).includes(tag);
 }
 
 function messageForPage(message: EmulatedMessage, emulator: SlackEmulator) {
@@ -89,13 +112,18 @@ export class Sandbox {
   private page = '';
   private pending: NodeJS.Timeout | undefined;
   private resetting = false;
+  /** Person → conversation → the newest ts they have seen. */
+  private read = new Map<string, Map<string, string>>();
 
   private constructor(
     private readonly options: SandboxOptions,
     private readonly slackServer: Server,
     private readonly slackBase: string,
+    private readonly file: ConversationsFile | undefined,
+    saved: SavedConversations | undefined,
   ) {
-    this.emulator = this.createEmulator();
+    this.emulator = this.createEmulator(saved?.slack);
+    for (const [person, marks] of Object.entries(saved?.read ?? {})) this.read.set(person, new Map(Object.entries(marks)));
   }
 
   /**
@@ -107,6 +135,8 @@ export class Sandbox {
     let sandbox: Sandbox | undefined;
     const server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://slack').pathname;
+      const refused = hostRefusal(req, []);
+      if (refused !== undefined) return sendJsonBody(res, refused.status, { error: refused.error });
       if (sandbox === undefined || !isSlackEndpoint(path)) return sendJsonBody(res, 404, { error: 'not found' });
       sandbox.emulator.handle(req, res, path);
     });
@@ -119,7 +149,8 @@ export class Sandbox {
     });
     const address = server.address();
     const port = address !== null && typeof address === 'object' ? address.port : 0;
-    sandbox = new Sandbox(options, server, `http://127.0.0.1:${port}`);
+    const file = options.conversationsFile === undefined ? undefined : new ConversationsFile(options.conversationsFile, options.logger);
+    sandbox = new Sandbox(options, server, `http://127.0.0.1:${port}`, file, await file?.load());
     return sandbox;
   }
 
@@ -140,11 +171,13 @@ export class Sandbox {
     this.emulator.useHttpTarget(this.eventsUrl);
   }
 
-  /** A fresh, empty workspace (after a reset): same people, channels and credentials. */
-  clear(): void {
+  /** A fresh, empty workspace (after a reset): same people, channels and credentials; nothing kept on disk. */
+  async clear(): Promise<void> {
     void this.emulator.stop();
-    this.emulator = this.createEmulator();
+    this.emulator = this.createEmulator(undefined);
+    this.read = new Map();
     if (this.eventsUrl !== undefined) this.emulator.useHttpTarget(this.eventsUrl);
+    await this.file?.remove();
     this.broadcast('reset');
   }
 
@@ -152,12 +185,19 @@ export class Sandbox {
     if (this.pending !== undefined) clearTimeout(this.pending);
     for (const stream of this.streams) stream.end();
     this.streams.clear();
+    await this.file?.flush(() => this.saved());
     await this.emulator.stop();
     this.slackServer.closeAllConnections();
     await new Promise<void>((resolve) => this.slackServer.close(() => resolve()));
   }
 
-  private createEmulator(): SlackEmulator {
+  private saved(): SavedConversations {
+    const read: SavedConversations['read'] = {};
+    for (const [person, marks] of this.read) read[person] = Object.fromEntries(marks);
+    return { slack: this.emulator.conversations(), read };
+  }
+
+  private createEmulator(saved: ConversationsSnapshot | undefined): SlackEmulator {
     const { logger } = this.options;
     const emulator = SlackEmulator.mounted(this.slackBase, {
       botToken: this.options.botToken,
@@ -173,8 +213,10 @@ export class Sandbox {
     });
     for (const person of SANDBOX_PEOPLE) {
       emulator.addUser({ id: person.id, name: person.name, realName: person.realName, isAdmin: person.admin });
-      emulator.openDm(person.id);
     }
+    // Before any DM is opened: each person's DM keeps its id, and with it its messages.
+    if (saved !== undefined) emulator.restoreConversations(saved);
+    for (const person of SANDBOX_PEOPLE) emulator.openDm(person.id);
     const channels = [
       { id: this.options.auditChannelId, name: SANDBOX_CHANNELS.audit.name },
       { id: this.options.approvalsChannelId, name: SANDBOX_CHANNELS.approvals.name },
@@ -190,6 +232,7 @@ export class Sandbox {
     this.pending = setTimeout(() => {
       this.pending = undefined;
       this.broadcast('change');
+      this.file?.request(() => this.saved());
     }, 25);
   }
 
@@ -201,6 +244,12 @@ export class Sandbox {
   readonly listener: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const path = url.pathname.slice(SANDBOX_PATH.length) || '/';
+    const refused = hostRefusal(req, this.options.hostNames ?? []) ?? (req.method === 'POST' ? postRefusal(req) : undefined);
+    if (refused !== undefined) {
+      // Unread, the body would keep the connection busy; the answer closes it instead.
+      res.setHeader('connection', 'close');
+      return sendJsonBody(res, refused.status, { error: refused.error });
+    }
     this.route(req, res, path, url.searchParams).catch((error: unknown) => {
       this.options.logger.error('sandbox request failed', { path, error });
       if (!res.headersSent) sendJsonBody(res, 500, { error: 'The sandbox failed; see the app log.' });
@@ -360,15 +409,21 @@ export class Sandbox {
       sendJsonBody(res, 400, { error: 'as must be one of the sandbox people' });
       return;
     }
-    const channelId = query.get('channel') ?? SANDBOX_CHANNELS.general.id;
     const emulator = this.emulator;
+    // A page load starts with `since=load`: the ephemerals of an earlier load stay behind, as in Slack.
+    const asked = query.get('since');
+    const since = asked === 'load' ? emulator.boundaryTs() : asked !== null && TS.test(asked) ? asked : undefined;
+    const explicit = query.get('channel');
+    const channelId = explicit ?? SANDBOX_CHANNELS.general.id;
     const channels = emulator.channels();
     const named = channels.filter((c) => !c.isIm).map((c) => ({ id: c.id, name: c.name }));
+    const seen = emulator.messagesVisibleTo(person.id).filter((m) => m.kind === 'channel' || since === undefined || !tsBefore(m.ts, since));
     // The newest ones are enough for a page, and keep a long-running sandbox's answers small.
-    const visible = emulator
-      .messagesVisibleTo(person.id)
-      .filter((m) => m.channel === channelId)
-      .slice(-MAX_MESSAGES_SHOWN);
+    const visible = seen.filter((m) => m.channel === channelId).slice(-MAX_MESSAGES_SHOWN);
+    // The page shows this conversation now: it is read (Slack's client marks it so too). Only when
+    // named: App Home asks without one.
+    const newest = visible.at(-1)?.ts;
+    if (explicit !== null && newest !== undefined) this.markRead(person.id, channelId, newest);
     const state: PageState = {
       team: emulator.config.teamName,
       botName: emulator.config.botName,
@@ -379,8 +434,34 @@ export class Sandbox {
       modals: emulator.viewStackOf(person.id).map((view) => ({ ...view, errors: emulator.viewErrors(view.id) ?? null })),
       home: emulator.homeViewOf(person.id) ?? null,
       resetClears: this.options.resetClears,
+      since: since ?? '0.000000',
+      unread: this.unreadFor(person.id, emulator.openDm(person.id), seen),
     };
     sendJsonBody(res, 200, state);
+  }
+
+  private markRead(personId: string, channelId: string, ts: string): void {
+    const marks = this.read.get(personId) ?? new Map<string, string>();
+    const before = marks.get(channelId);
+    if (before !== undefined && !tsBefore(before, ts)) return;
+    marks.set(channelId, ts);
+    this.read.set(personId, marks);
+    this.file?.request(() => this.saved());
+  }
+
+  /** Slack's sidebar: a channel with news is bold, a DM or a mention carries a count. */
+  private unreadFor(personId: string, dm: string, seen: EmulatedMessage[]): PageState['unread'] {
+    const marks = this.read.get(personId);
+    const unread: PageState['unread'] = {};
+    for (const message of seen) {
+      const mark = marks?.get(message.channel);
+      if (mark !== undefined && !tsBefore(mark, message.ts)) continue;
+      const entry = unread[message.channel] ?? { messages: 0, mentions: 0 };
+      entry.messages += 1;
+      if (message.channel === dm || mentions(message, personId)) entry.mentions += 1;
+      unread[message.channel] = entry;
+    }
+    return unread;
   }
 
   private sendFile(res: ServerResponse, fileId: string, query: URLSearchParams): void {

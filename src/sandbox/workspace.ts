@@ -27,5 +27,8 @@ export const SANDBOX_CHANNELS = {
 /** Where the sandbox keeps its data unless DATABASE_URL says otherwise. */
 export const SANDBOX_DATABASE_URL = 'file:./data/sandbox.sqlite';
 
+/** Its conversations when the database is not a file they could sit beside (PostgreSQL). */
+export const SANDBOX_CONVERSATIONS_FILE = './data/sandbox.conversations.json';
+
 /** The sandbox's page and endpoints live under this path on the app's port. */
 export const SANDBOX_PATH = '/sandbox';

@@ -34,14 +34,23 @@ export interface SandboxUnderTest {
 /**
  * `npm start` with no Slack settings, as main.ts runs it: the sandbox configuration from loadConfig,
  * a fresh SQLite file, background jobs on (the audit mirror posts live), on a free loopback port.
+ * `dir`: the folder for the database and conversations (default: a new temporary one).
  */
-export async function startSandbox(env: Record<string, string> = {}, options: { ownsDatabase?: boolean } = {}): Promise<SandboxUnderTest> {
-  const dir = mkdtempSync(join(tmpdir(), 'akb-sandbox-'));
+export async function startSandbox(
+  env: Record<string, string | undefined> = {},
+  options: { ownsDatabase?: boolean; dir?: string } = {},
+): Promise<SandboxUnderTest> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'akb-sandbox-'));
   const databasePath = join(dir, 'sandbox.sqlite');
   // Free ports for both servers, so the tests also run beside a sandbox started with `npm start`.
   const config = loadConfig({ PORT: '0', METRICS_PORT: '0', DATABASE_URL: `file:${databasePath}`, ...env });
   const logger = createMemoryLogger();
-  const running = await startSandboxApp(config, { logger, ownsDatabase: options.ownsDatabase ?? true });
+  // The conversations in the test's own folder too (never the working copy's data/, on any database).
+  const running = await startSandboxApp(config, {
+    logger,
+    ownsDatabase: options.ownsDatabase ?? true,
+    conversationsFile: join(dir, 'sandbox.sqlite.conversations.json'),
+  });
   return {
     running,
     config,
@@ -49,7 +58,8 @@ export async function startSandbox(env: Record<string, string> = {}, options: { 
     logs: logger.lines,
     async stop() {
       await running.stop();
-      rmSync(dir, { recursive: true, force: true });
+      // A folder the caller gave is theirs (a restart test starts again on the same files).
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

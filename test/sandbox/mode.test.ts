@@ -62,7 +62,11 @@ describe('the running sandbox', () => {
   let sandbox: SandboxUnderTest;
   let origin: string;
   const post = (path: string, body: unknown) =>
-    fetch(`${origin}/sandbox/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${origin}/sandbox/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify(body),
+    });
   const state = async (as = 'U0SANDADA', channel = 'C0SANDGENERAL') =>
     (await (await fetch(`${origin}/sandbox/state?as=${as}&channel=${channel}`)).json()) as {
       messages: Array<{ text: string; blocks: unknown[] }>;
@@ -94,7 +98,12 @@ describe('the running sandbox', () => {
   });
 
   it('refuses malformed page requests with a short reason', async () => {
-    expect((await fetch(`${origin}/sandbox/command`, { method: 'POST', body: 'not json' })).status).toBe(400);
+    const notJson = await fetch(`${origin}/sandbox/command`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: 'not json',
+    });
+    expect(notJson.status).toBe(400);
     const stranger = await post('command', { as: 'U0NOBODY', channel: 'C0SANDGENERAL', text: '/accesskey help' });
     expect(stranger.status).toBe(400);
     expect(((await stranger.json()) as { error: string }).error).toContain('sandbox people');
@@ -153,7 +162,11 @@ describe.each(dialects)('the sandbox on an explicit DATABASE_URL (%s)', (dialect
   it('keeps its keys there, and reset clears only Slack’s side', async () => {
     const origin = new URL(sandbox.running.url).origin;
     const post = (path: string, body: unknown) =>
-      fetch(`${origin}/sandbox/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${origin}/sandbox/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin },
+        body: JSON.stringify(body),
+      });
     const state = async () =>
       (await (await fetch(`${origin}/sandbox/state?as=U0SANDADA`)).json()) as {
         messages: unknown[];

@@ -10,6 +10,7 @@ import { collectStrings, cloneJson } from './json.js';
 import { mintTrigger } from './payloads.js';
 import { handleResponseUrl } from './response-url.js';
 import { SocketModeServer } from './socket-mode.js';
+import { restoreSnapshot, takeSnapshot, type ConversationsSnapshot } from './snapshot.js';
 import { Store } from './store.js';
 import { handleUpload, handleWebApi } from './web-api.js';
 import type {
@@ -229,6 +230,26 @@ export class SlackEmulator {
    */
   mintTriggerId(userId: string): string {
     return mintTrigger(this.ctx, userId);
+  }
+
+  // ---- keeping conversations across restarts --------------------------------------------
+
+  /** Channels, DMs, channel messages and shared files as plain JSON (no ephemerals, modals or URLs). */
+  conversations(): ConversationsSnapshot {
+    return takeSnapshot(this.store, this.ctx.ids.lastMessageTs);
+  }
+
+  /**
+   * Brings back conversations saved by `conversations()`, into a fresh emulator before any DM is
+   * opened (a DM keeps its id, so the messages in it are found again).
+   */
+  restoreConversations(snapshot: ConversationsSnapshot): void {
+    restoreSnapshot(this.store, this.ctx.ids, snapshot);
+  }
+
+  /** A message ts that everything posted so far is before and everything posted later is at or after. */
+  boundaryTs(): string {
+    return this.ctx.ids.boundaryTs();
   }
 
   // ---- time ------------------------------------------------------------------------------

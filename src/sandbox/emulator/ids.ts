@@ -17,9 +17,25 @@ export class IdMinter {
   messageTs(): string {
     const nowMicros = Math.floor(this.clock.now()) * 1000;
     this.lastTsMicros = Math.max(nowMicros, this.lastTsMicros + 100);
-    const seconds = Math.floor(this.lastTsMicros / 1_000_000);
-    const micros = this.lastTsMicros % 1_000_000;
-    return `${seconds}.${String(micros).padStart(6, '0')}`;
+    return this.lastMessageTs ?? '0.000000';
+  }
+
+  /** The newest ts handed out so far ("seconds.micros"), if any. */
+  get lastMessageTs(): string | undefined {
+    if (this.lastTsMicros === 0) return undefined;
+    return `${Math.floor(this.lastTsMicros / 1_000_000)}.${String(this.lastTsMicros % 1_000_000).padStart(6, '0')}`;
+  }
+
+  /** A ts that every message handed out so far is before, and every later one is at or after. */
+  boundaryTs(): string {
+    const micros = Math.max(Math.floor(this.clock.now()) * 1000, this.lastTsMicros + 1);
+    return `${Math.floor(micros / 1_000_000)}.${String(micros % 1_000_000).padStart(6, '0')}`;
+  }
+
+  /** Messages kept from before a restart: later ones must still sort after them. */
+  continueAfter(ts: string): void {
+    const [seconds = '0', micros = '0'] = ts.split('.');
+    this.lastTsMicros = Math.max(this.lastTsMicros, Number(seconds) * 1_000_000 + Number(micros));
   }
 
   /** e.g. V0A1B2C3D4E (Slack ids are an uppercase prefix letter plus ~10 alphanumerics). */

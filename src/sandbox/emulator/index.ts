@@ -5,3 +5,4 @@ export { checkBlocks, checkView, type BlockKitProblem } from './block-kit.js';
 export type { Delivery } from './inbound.js';
 export type * from './types.js';
 export { stateValuesFromForm } from './elements.js';
+export { conversationsSnapshotSchema, type ConversationsSnapshot } from './snapshot.js';

@@ -18,10 +18,15 @@ const page = {
   homeRequestedFor: undefined,
   /** The ts of a message a link pointed at: scrolled to and marked once it is drawn. */
   highlight: undefined,
+  /** When this page was loaded (the server's ts): older ephemerals are gone, as after a reload in Slack. */
+  since: undefined,
+  /** Slash commands on their way to the app. */
+  sending: 0,
 };
 
 // ---- talking to the sandbox ---------------------------------------------------------------------
 
+/** The answer, or undefined when the sandbox refused or could not be reached (the person has been told). */
 async function post(path, body) {
   let response;
   try {
@@ -35,8 +40,11 @@ async function post(path, body) {
     return undefined;
   }
   const answer = await response.json().catch(() => ({}));
-  if (!response.ok) toast(answer.error ?? `The sandbox answered ${response.status}.`);
-  else if (answer.problem) toast(answer.problem);
+  if (!response.ok) {
+    toast(answer.error ?? `The sandbox answered ${response.status}.`);
+    return undefined;
+  }
+  if (answer.problem) toast(answer.problem);
   return answer;
 }
 
@@ -59,7 +67,11 @@ async function refresh() {
 
 async function load() {
   const channel = page.conversation === HOME || page.conversation === undefined ? '' : page.conversation;
-  const query = new URLSearchParams({ ...(page.as === undefined ? {} : { as: page.as }), ...(channel === '' ? {} : { channel }) });
+  const query = new URLSearchParams({
+    ...(page.as === undefined ? {} : { as: page.as }),
+    ...(channel === '' ? {} : { channel }),
+    since: page.since ?? 'load',
+  });
   let response;
   try {
     response = await fetch(`/sandbox/state?${query}`);
@@ -76,8 +88,13 @@ async function load() {
     return;
   }
   page.state = await response.json();
+  page.since ??= page.state.since;
   if (page.as === undefined) page.as = page.state.people[0].id;
-  if (page.conversation === undefined) page.conversation = page.state.channels[0].id;
+  if (page.conversation === undefined) {
+    page.conversation = page.state.channels[0].id;
+    // Asked again for that conversation by name, so the server knows it is being read.
+    again = true;
+  }
   render();
 }
 
@@ -107,11 +124,14 @@ function render() {
   renderSidebar();
   const atHome = page.conversation === HOME;
   const channel = page.state.channels.find((c) => c.id === page.conversation);
+  // The manifest makes the app's Messages tab read-only: its DM has no message box, as in Slack.
+  const inDm = !atHome && channel === undefined;
   const title = atHome ? 'App Home' : channel !== undefined ? channel.name : page.state.botName;
   $('title').textContent = atHome || channel === undefined ? title : `# ${title}`;
   document.title = `${title} · Slack sandbox`;
   $('messages').hidden = atHome;
-  $('composer').hidden = atHome;
+  $('composer').hidden = atHome || inDm;
+  $('read-only').hidden = !inDm;
   $('home').hidden = !atHome;
   $('message').placeholder = channel !== undefined ? `Message #${channel.name}` : `Message ${page.state.botName}`;
   $('messages').setAttribute('aria-label', `Messages in ${channel !== undefined ? `#${channel.name}` : page.state.botName}`);
@@ -122,17 +142,37 @@ function render() {
 
 function conversationLink(id, label, prefix) {
   const current = page.conversation === id;
+  // As Slack's sidebar: news makes a conversation bold; a DM or a mention adds a count. The link keeps
+  // its name (the conversation's); the news is its description.
+  const news = current ? undefined : page.state.unread?.[id];
+  const noteId = `unread-${id}`;
+  const note =
+    news === undefined
+      ? undefined
+      : el('span', {
+          id: noteId,
+          hidden: true,
+          text: news.mentions > 0 ? `${news.mentions} unread ${news.mentions === 1 ? 'mention' : 'mentions'}` : 'unread messages',
+        });
   const link = el(
     'a',
-    { href: `#as=${page.as}&c=${id}`, class: `sidebar-link${current ? ' current' : ''}`, 'aria-current': current ? 'page' : undefined },
+    {
+      href: `#as=${page.as}&c=${id}`,
+      class: `sidebar-link${current ? ' current' : ''}${news === undefined ? '' : ' unread'}`,
+      'aria-current': current ? 'page' : undefined,
+      'aria-describedby': note === undefined ? undefined : noteId,
+    },
     prefix === undefined ? undefined : el('span', { class: 'prefix', 'aria-hidden': 'true', text: prefix }),
-    label,
+    el('span', { class: 'sidebar-name', text: label }),
+    news !== undefined && news.mentions > 0
+      ? el('span', { class: 'badge', 'aria-hidden': 'true', text: String(news.mentions) })
+      : undefined,
   );
   link.addEventListener('click', (event) => {
     event.preventDefault();
     go(id);
   });
-  return el('li', {}, link);
+  return el('li', {}, link, note);
 }
 
 function renderSidebar() {
@@ -162,7 +202,7 @@ function messageSurface(message) {
     id: `m${message.ts}`,
     ctx: ctx(),
     confirm,
-    onAction: (gesture) => act({ type: 'message', channel: page.conversation, ts: message.ts }, gesture, {}),
+    onAction: (gesture, node) => act({ type: 'message', channel: page.conversation, ts: message.ts }, gesture, {}, node),
   };
 }
 
@@ -294,7 +334,7 @@ function renderHome() {
     id: `v${home.id}`,
     ctx: ctx(),
     confirm,
-    onAction: (gesture) => act({ type: 'view', viewId: home.id }, gesture, readForm(section)),
+    onAction: (gesture, node) => act({ type: 'view', viewId: home.id }, gesture, readForm(section), node),
   };
   section.replaceChildren(renderBlocks(home.blocks, surface));
   restoreForm(section, before);
@@ -337,19 +377,23 @@ function renderModal() {
     ctx: ctx(),
     errors: top.errors ?? undefined,
     confirm,
-    onAction: (gesture) => act({ type: 'view', viewId: top.id }, gesture, readForm(body)),
+    onAction: (gesture, node) => act({ type: 'view', viewId: top.id }, gesture, readForm(body), node),
   };
   const body = el('div', { class: 'modal-body' }, renderBlocks(top.blocks, surface));
   restoreForm(body, before);
   const submit = top.submit === null ? undefined : el('button', { type: 'submit', class: 'bk-button primary', text: top.submit.text });
   const closeText = top.close?.text ?? 'Cancel';
   const cancel = el('button', { type: 'button', class: 'bk-button', text: closeText });
+  // Slack's modals close from the × in their corner too, exactly as from the close button.
+  const cross = el('button', { type: 'button', class: 'modal-x', 'aria-label': 'Close window', title: closeText, text: '×' });
   const form = el(
     'form',
     { class: 'modal-form', novalidate: true },
     el('header', { class: 'modal-header' }, el('h2', { id: titleId, text: top.title?.text ?? '' })),
     body,
     el('footer', { class: 'modal-footer' }, cancel, submit),
+    // Last in order, first in the corner: the keyboard still starts at the first input, as in Slack.
+    cross,
   );
 
   let dialog = sameView ? page.modal.dialog : undefined;
@@ -363,6 +407,7 @@ function renderModal() {
 
   const viewId = top.id;
   cancel.addEventListener('click', () => dismiss(record, viewId));
+  cross.addEventListener('click', () => dismiss(record, viewId));
   dialog.oncancel = (event) => {
     // Escape closes the modal the way the close button does (Slack tells the app if it asked to know).
     event.preventDefault();
@@ -438,17 +483,37 @@ function confirm(object) {
 
 // ---- gestures -----------------------------------------------------------------------------------
 
-async function act(container, gesture, form) {
-  await post('action', {
-    as: page.as,
-    container,
-    blockId: gesture.blockId,
-    actionId: gesture.actionId,
-    value: gesture.value,
-    input: gesture.input,
-    form,
-  });
+/**
+ * An element works until the app has answered, as in Slack: it shows a spinner and takes no second
+ * press meanwhile. (aria-disabled rather than disabled: a disabled button would lose the focus.)
+ */
+async function act(container, gesture, form, node) {
+  if (node?.getAttribute('aria-busy') === 'true') return;
+  node?.setAttribute('aria-busy', 'true');
+  node?.setAttribute('aria-disabled', 'true');
+  try {
+    await post('action', {
+      as: page.as,
+      container,
+      blockId: gesture.blockId,
+      actionId: gesture.actionId,
+      value: gesture.value,
+      input: gesture.input,
+      form,
+    });
+  } finally {
+    node?.removeAttribute('aria-busy');
+    node?.removeAttribute('aria-disabled');
+  }
   refresh();
+}
+
+/** The message box while a slash command is on its way: Send spins; typing goes on. */
+function composerBusy(change) {
+  page.sending += change;
+  const busy = page.sending > 0;
+  $('composer').setAttribute('aria-busy', String(busy));
+  $('composer').querySelector('.send').classList.toggle('busy', busy);
 }
 
 let toastTimer;
@@ -500,9 +565,11 @@ function wire() {
     const text = message.value.trim();
     if (text === '') return;
     message.value = '';
-    const answer = await post('command', { as: page.as, channel: page.conversation, text });
-    // Refused (not a command, say): the text comes back so it can be fixed.
-    if (answer?.error !== undefined && message.value === '') message.value = text;
+    composerBusy(1);
+    const answer = await post('command', { as: page.as, channel: page.conversation, text }).finally(() => composerBusy(-1));
+    // Refused (not a command, say) or the app was not there (restarting): the text comes back, to be
+    // fixed or sent again.
+    if (answer === undefined && message.value === '') message.value = text;
     refresh();
   });
   $('reset').addEventListener('click', async () => {
