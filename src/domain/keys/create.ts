@@ -6,15 +6,14 @@ import { queueKeyApiNotice, type ViaKey } from './via.js';
 import { assertExpiryAllowed } from '../policy.js';
 import { resolveExpiry, type ExpiryChoice } from '../time.js';
 import { contextIn, userContext, type UserContext } from '../users.js';
-import { limitReached, newKey, requireCreatableRole, validateKeyName, type Slots } from './common.js';
+import { limitReached, newKey, requireCreatableRole, slotsIn, validateKeyName, type Slots } from './common.js';
 import { narrowToKey } from './find.js';
 
 /** The active role's slots, for the create modal ("1 of 2") and the early refusal (R2). */
 export async function slotsFor(deps: DomainDeps, userId: string): Promise<Slots & { ctx: UserContext }> {
   const ctx = await userContext(deps, userId);
   const role = requireCreatableRole(ctx);
-  const used = await deps.store.read.keys.count(userId, role.id);
-  return { ctx, role, used, max: role.maxKeys };
+  return { ctx, ...(await slotsIn(deps.store.read, userId, role)) };
 }
 
 export interface CreateKeyInput {
@@ -57,7 +56,7 @@ export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promis
     const ctx = narrowToKey(await contextIn(tx, deps, input.actorId), input.via);
     const role = requireCreatableRole(ctx);
     const used = await tx.keys.count(input.actorId, role.id);
-    if (used >= role.maxKeys) throw limitReached({ role, used, max: role.maxKeys });
+    if (used >= role.maxKeys) throw limitReached(await slotsIn(tx, input.actorId, role));
     assertExpiryAllowed(role, expiresAt, now);
     if ((await tx.keys.findByName(input.actorId, role.id, name)).length > 0) {
       throw new AppError('DUPLICATE_NAME', `You already have a key called "${name}" in ${role.name}. Pick another name.`);
