@@ -55,8 +55,10 @@ export async function createKey(deps: DomainDeps, input: CreateKeyInput): Promis
     }
     const ctx = narrowToKey(await contextIn(tx, deps, input.actorId), input.via);
     const role = requireCreatableRole(ctx);
-    const used = await tx.keys.count(input.actorId, role.id);
-    if (used >= role.maxKeys) throw limitReached(await slotsIn(tx, input.actorId, role));
+    // The role's keys rather than their count: the same one query, and a refusal can say which are rotating out.
+    const slots = await slotsIn(tx, input.actorId, role);
+    const used = slots.used;
+    if (used >= role.maxKeys) throw limitReached(slots);
     assertExpiryAllowed(role, expiresAt, now);
     if ((await tx.keys.findByName(input.actorId, role.id, name)).length > 0) {
       throw new AppError('DUPLICATE_NAME', `You already have a key called "${name}" in ${role.name}. Pick another name.`);
