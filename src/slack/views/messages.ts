@@ -92,7 +92,7 @@ export function secretMessage(delivery: SecretDelivery): Message {
 
 /** Under the secret, when the key was made on App Home: the Home tab shows no secret, so say this is where it went. */
 export const HOME_CREATED_NOTE =
-  ':house: You created this key on my App Home tab. Its secret is here, in our DM (this message only you can see) and in the CSV, and nowhere else.';
+  'You created this key on my App Home tab. Its secret is here, in our DM (this message only you can see) and in the CSV, and nowhere else.';
 
 /**
  * App Home after a create from it: the tab never shows a secret, so it says where the secret went
