@@ -3,6 +3,7 @@ import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import type { AccessKey, Role, RolePolicy } from './model.js';
 import { requireAdminIn, roleNamed } from './users.js';
+import { plural } from '../text.js';
 
 /**
  * Lifetime policy per role (README, "Security-team controls"). A policy bounds what a key may be given *at the moment of a
@@ -30,7 +31,7 @@ export function requiresExpiry(policy: RolePolicy): boolean {
 
 /** "keys expire within 30 days", "keys must expire": the policy in words, for errors and lists. */
 export function describePolicy(policy: RolePolicy): string {
-  if (policy.maxDays !== null) return `keys expire within ${policy.maxDays} day${policy.maxDays === 1 ? '' : 's'}`;
+  if (policy.maxDays !== null) return `keys expire within ${plural(policy.maxDays, 'day')}`;
   if (policy.expiryRequired) return 'keys must have an expiry';
   return 'no lifetime policy';
 }

@@ -37,6 +37,12 @@ export const ACTION = {
   keepKey: 'key_keep',
 } as const;
 
+/**
+ * block_id prefix (`rotate_confirm:<key ID>`) of the `/accesskey rotate` question: its Rotate button
+ * replaces the question with the new secret.
+ */
+export const ROTATE_CONFIRM_BLOCK = 'rotate_confirm';
+
 export const BLOCK = {
   name: 'name_block',
   expiry: 'expiry_block',

@@ -17,6 +17,8 @@ export interface SecretDeliveryInput {
   secret: string;
   /** The slash command's response_url: ephemeral, and works where the bot is not a member. */
   responseUrl?: string;
+  /** The message the click came from is used up (a question): the secret message takes its place. */
+  replaceOriginal?: boolean;
   note?: string;
   /**
    * Records that the secret reached its owner: only then does the key authenticate (keys are created
@@ -100,7 +102,11 @@ export async function deliverSecret(input: SecretDeliveryInput): Promise<SecretD
   const message = secretMessage({ key, roleName: input.roleName, secret: input.secret, note: input.note });
   const ephemeral = (async () => {
     if (input.responseUrl !== undefined) {
-      await postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', replace_original: false, ...message });
+      await postToResponseUrl(input.responseUrl, {
+        response_type: 'ephemeral',
+        replace_original: input.replaceOriginal === true,
+        ...message,
+      });
     } else {
       await client.chat.postEphemeral({ channel: await openDm(client, userId), user: userId, ...message });
     }
