@@ -2,7 +2,7 @@ import { appendAudit, cutTailAlert, verifyAuditChain, type ChainVerdict } from '
 import type { DomainDeps } from './deps.js';
 import { SYSTEM_ACTOR, type AuditHead } from './model.js';
 import type { ReadRepos, SettingsRepo } from './ports.js';
-import { plural } from '../text.js';
+import { plural } from './text.js';
 
 /**
  * What people can run to check the audit log (README "Audit verification"):

@@ -1,4 +1,4 @@
-import { plural } from '../text.js';
+import { plural } from './text.js';
 
 /**
  * Durations as operators write them in the environment: a whole number and one unit, `s`, `m`, `h` or

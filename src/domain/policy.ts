@@ -3,7 +3,7 @@ import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import type { AccessKey, Role, RolePolicy } from './model.js';
 import { requireAdminIn, roleNamed } from './users.js';
-import { plural } from '../text.js';
+import { plural } from './text.js';
 
 /**
  * Lifetime policy per role (README, "Security-team controls"). A policy bounds what a key may be given *at the moment of a

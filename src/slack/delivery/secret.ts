@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AccessKey } from '../../domain/model.js';
 import type { Logger } from '../../logger.js';
 import { escapeText } from '../views/format.js';
-import { csvDmComment, csvMissingMessage, secretMessage } from '../views/messages.js';
+import { csvDmComment, csvMissingMessage, secretMessage, type SecretDeliveryOutcome } from '../views/messages.js';
 import { openDm, uploadFileToDm } from './dm.js';
 import type { SecretFileLifetime } from './secret-file.js';
 import { postToResponseUrl } from './response-url.js';
@@ -35,8 +35,6 @@ export interface SecretDeliveryInput {
   /** SECRET_FILE_TTL: the CSV says until when it can be downloaded, and its deletion is queued after upload. */
   csvLifetime?: SecretFileLifetime;
 }
-
-export type SecretDeliveryOutcome = 'both' | 'message_only' | 'csv_only' | 'none';
 
 /** The CSV as Prisma Cloud offers it: a header and one row. Written by a CSV library, not by hand. */
 export function secretCsv(keyId: string, secret: string): string {

@@ -5,7 +5,7 @@ import { COMMAND, ACTION } from '../ids.js';
 import type { KnownBlock, Message } from './blocks.js';
 import { escapeText, lastUsedText, mention, mrkdwn, plain, sectionsOf, slackDate } from './format.js';
 import { statusText, type KeyRow } from './keys.js';
-import { plural } from '../../text.js';
+import { plural } from '../../domain/text.js';
 
 export function adminHelpMessage(prefix?: string): Message {
   const lines = [

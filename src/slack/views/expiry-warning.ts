@@ -4,7 +4,7 @@ import { ACTION } from '../ids.js';
 import type { KnownBlock, Message } from './blocks.js';
 import { escapeText, plain, slackDate } from './format.js';
 import { compromisedButton, rotateButton } from './keys.js';
-import { plural } from '../../text.js';
+import { plural } from '../../domain/text.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;

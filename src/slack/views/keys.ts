@@ -4,7 +4,7 @@ import { ROTATION_GRACE_MS } from '../../domain/keys/rotate.js';
 import { describeAge } from '../../domain/duration.js';
 import type { ActionsBlock, Button, KnownBlock, Message } from './blocks.js';
 import { escapeText, expiryText, lastUsedText, mention, mrkdwn, plain, slackDate, statusEmoji } from './format.js';
-import { plural } from '../../text.js';
+import { plural } from '../../domain/text.js';
 import { slotsText } from '../../domain/keys/common.js';
 
 /** What a key view needs: the key, its role's name and its status at the time of rendering. */

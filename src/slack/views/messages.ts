@@ -3,8 +3,7 @@ import { SECRET_PATTERN } from '../../domain/secrets.js';
 import { ACTION, COMMAND } from '../ids.js';
 import type { KnownBlock, Message } from './blocks.js';
 import { escapeText, expiryText, mrkdwn, plain, slackDate } from './format.js';
-import { plural } from '../../text.js';
-import type { SecretDeliveryOutcome } from '../delivery/secret.js';
+import { plural } from '../../domain/text.js';
 
 export function helpMessage(prefix?: string): Message {
   const lines = [
@@ -98,6 +97,9 @@ export const HOME_CREATED_NOTE =
  * App Home after a create from it: the tab never shows a secret, so it says where the secret went
  * (per what was delivered), lest anyone think it was lost.
  */
+/** Where a new secret reached its owner: both ways, one of them, or neither (src/slack/delivery/secret.ts). */
+export type SecretDeliveryOutcome = 'both' | 'message_only' | 'csv_only' | 'none';
+
 export function homeCreatedNotice(key: Pick<AccessKey, 'name'>, outcome: SecretDeliveryOutcome): string {
   const name = `*${escapeText(key.name)}*`;
   switch (outcome) {

@@ -5,7 +5,7 @@ import type { KnownBlock, Message } from './blocks.js';
 import { escapeText, escapeTextKeepingMentions, lastUsedText, mention, mrkdwn, plain, slackDate } from './format.js';
 import { deactivateButton, deleteButton, keyOutcomeMessage, type KeyRow } from './keys.js';
 import { keysDeletedDm } from './admin.js';
-import { plural } from '../../text.js';
+import { plural } from '../../domain/text.js';
 import { replacementAdvice } from './keys.js';
 
 /** block_id of a stale-key notice's buttons: the "outcome" surface, so a click replaces the DM with the result. */

@@ -6,7 +6,7 @@ import { noticeMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
 import { ROLE_NAME_MAX_CHARS } from '../../../domain/limits.js';
-import { plural } from '../../../text.js';
+import { plural } from '../../../domain/text.js';
 
 const deletion = z.object({ roleId: z.string().min(1).max(100), role: z.string().min(1).max(ROLE_NAME_MAX_CHARS) });
 

@@ -1,7 +1,7 @@
 import { mention } from '../../../../views/format.js';
 import { noticeMessage } from '../../../../views/messages.js';
 import type { SubcommandArgs, SubcommandResult } from '../types.js';
-import { plural } from '../../../../../text.js';
+import { plural } from '../../../../../domain/text.js';
 
 export async function grantAccess(args: SubcommandArgs, userId: string): Promise<SubcommandResult> {
   const result = await args.ctx.services.access.grant(args.userId, userId);

@@ -4,7 +4,7 @@ import { uploadToDm } from '../../../../delivery/dm.js';
 import { auditMessage } from '../../../../views/admin.js';
 import { noticeMessage } from '../../../../views/messages.js';
 import type { SubcommandArgs, SubcommandResult } from '../types.js';
-import { plural } from '../../../../../text.js';
+import { plural } from '../../../../../domain/text.js';
 
 const PAGE_SIZE = 20;
 

@@ -2,7 +2,7 @@ import { escapeText, mention } from '../../../../views/format.js';
 import { impactMessage, rolesMessage } from '../../../../views/admin.js';
 import { noticeMessage } from '../../../../views/messages.js';
 import type { SubcommandArgs, SubcommandResult } from '../types.js';
-import { plural } from '../../../../../text.js';
+import { plural } from '../../../../../domain/text.js';
 
 export async function listRoles(args: SubcommandArgs): Promise<SubcommandResult> {
   return rolesMessage(await args.ctx.services.roles.list(args.userId));
