@@ -5,7 +5,7 @@ import type { ReadRepos, SettingsRepo } from './ports.js';
 import { plural } from './text.js';
 
 /**
- * What people can run to check the audit log (README "Audit verification"):
+ * What people can run to check the audit log (docs/operations.md, "Audit verification"):
  * - the chain walk (`verifyAuditChain`): finds an edited, missing or relinked record, but not a chain
  *   someone rewrote wholesale (every hash recomputed) or cut short (tail dropped, head rewound);
  * - the mirror cross-check: compares the chain with the record hashes the mirror posted to the

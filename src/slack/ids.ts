@@ -22,7 +22,7 @@ export const ACTION = {
   deleteKey: 'key_delete',
   showKey: 'key_show',
   rotateKey: 'key_rotate',
-  /** value: key ID. Report compromised (README, "Security-team controls"): inactive at once, security channel alerted. */
+  /** value: key ID. Report compromised (docs/usage.md, "Security-team controls"): inactive at once, security channel alerted. */
   reportCompromised: 'key_compromised',
   createKey: 'key_create',
   /** Deletes the ephemeral message holding a secret once the user has copied it. */

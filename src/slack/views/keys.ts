@@ -101,7 +101,7 @@ export function deleteButton(row: KeyRow, withDialog = true): Button {
   };
 }
 
-/** README, "Security-team controls": one confirmation (Slack's dialog), then the key is refused and the security channel alerted. */
+/** docs/usage.md, "Security-team controls": one confirmation (Slack's dialog), then the key is refused and the security channel alerted. */
 export function compromisedButton(key: Pick<AccessKey, 'id' | 'name' | 'rotatedTo'>, withDialog = true): Button {
   return {
     type: 'button',

@@ -15,7 +15,7 @@ export interface CreateModalInput {
   initialName?: string;
   /** Carried through to the submission (where to deliver the secret). Opaque to the view. */
   privateMetadata: string;
-  /** The role's lifetime policy (README, "Security-team controls") and the time the modal opens, to pre-fill the longest allowed expiry. */
+  /** The role's lifetime policy (docs/usage.md, "Security-team controls") and the time the modal opens, to pre-fill the longest allowed expiry. */
   policy?: RolePolicy;
   now?: Date;
 }
