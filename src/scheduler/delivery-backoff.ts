@@ -16,6 +16,12 @@ export interface DeliveryBackoffOptions {
   logger: Logger;
 }
 
+/** Every sender's default: back off 1 s … 1 min through an outage; retry every 5 min while blocked. */
+export const DEFAULT_BACKOFF: Pick<DeliveryBackoffOptions, 'unavailableBackoffMs' | 'blockedRetryMs'> = {
+  unavailableBackoffMs: [1000, 2000, 5000, 10_000, 30_000, 60_000],
+  blockedRetryMs: 5 * 60_000,
+};
+
 export interface DeliveryBackoff {
   /** How long the sender is still held (0 when it may send). */
   heldMs(): number;

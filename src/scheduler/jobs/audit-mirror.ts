@@ -2,7 +2,7 @@ import type { AuditChannel, AuditOutbox, OutboxItem } from '../../domain/audit-o
 import { backoffDelay } from '../../domain/delivery.js';
 import type { AuditRecord } from '../../domain/model.js';
 import type { Logger } from '../../logger.js';
-import { createDeliveryBackoff, type Pause } from '../delivery-backoff.js';
+import { createDeliveryBackoff, DEFAULT_BACKOFF, type Pause } from '../delivery-backoff.js';
 
 export interface AuditMirrorTuning {
   /** Minimum gap between two messages to the channel, across all replicas (Slack: ~1 msg/s/channel). */
@@ -29,8 +29,7 @@ export const DEFAULT_MIRROR_TUNING: AuditMirrorTuning = {
   leaseMs: 60_000,
   maxAttempts: 5,
   retryDelaysMs: [5000, 30_000, 2 * 60_000, 10 * 60_000],
-  unavailableBackoffMs: [1000, 2000, 5000, 10_000, 30_000, 60_000],
-  blockedRetryMs: 5 * 60_000,
+  ...DEFAULT_BACKOFF,
   idlePollMs: 1000,
   backlogLogEveryMs: 60_000,
   backlogWarnAfterMs: 5 * 60_000,

@@ -10,6 +10,7 @@ import {
   type RefusalRules,
   type SendStep,
 } from '../lease-sender.js';
+import { DEFAULT_BACKOFF } from '../delivery-backoff.js';
 import { prepareNotification } from '../notification-kinds.js';
 
 /** `maxAttempts`: refusals charged to one notification before it is parked (a secret file's deletion never is). */
@@ -21,8 +22,7 @@ export const DEFAULT_NOTIFICATION_TUNING: NotificationSenderTuning = {
   spacingMs: 100,
   maxAttempts: 5,
   retryDelaysMs: [30_000, 2 * 60_000, 10 * 60_000, 60 * 60_000],
-  unavailableBackoffMs: [1000, 2000, 5000, 10_000, 30_000, 60_000],
-  blockedRetryMs: 5 * 60_000,
+  ...DEFAULT_BACKOFF,
   idlePollMs: 2000,
 };
 
