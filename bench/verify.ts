@@ -272,7 +272,7 @@ async function main(): Promise<void> {
     );
     console.log(`total run time ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const failures = ceiling.failures + valid.failures + malformed.failures;
-    // One line to compare runs by (README "Performance"): throughput ratio, CPU-per-request ratio, p99, errors.
+    // One line to compare runs by (docs/performance.md): throughput ratio, CPU-per-request ratio, p99, errors.
     console.log(
       `verify: valid/ceiling=${ratio.toFixed(2)} (cpu ${(ceiling.serverMicros / valid.serverMicros).toFixed(2)}) p99=${valid.p99.toFixed(2)} ms malformed/valid=${malformedRatio.toFixed(2)} errors=${failures}`,
     );

@@ -103,7 +103,7 @@ const envSchema = z.object({
   SECRET_FILE_TTL: duration('1h'),
   OUTBOX_RETENTION: duration('30d'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  // Where the app keeps the last audit chain head it saw (README "Audit verification"); see auditWitnessFile.
+  // Where the app keeps the last audit chain head it saw (docs/operations.md, "Audit verification"); see auditWitnessFile.
   AUDIT_WITNESS_FILE: optionalString,
   // Behind a load balancer every client shares its address: only then is X-Forwarded-For the client.
   TRUST_PROXY: z

@@ -75,7 +75,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await services.users.ensureBaselineRoles();
     const admins = await services.users.bootstrapAdmins(config.bootstrapAdmins);
     if (admins.length > 0) logger.info('bootstrap admins given System Admin', { users: admins });
-    // The audit tail witness (README "Audit verification"): checked now, moved forward while running.
+    // The audit tail witness (docs/operations.md, "Audit verification"): checked now, moved forward while running.
     stops.push(
       await watchAuditTail(
         services,

@@ -2,9 +2,10 @@ import { appendAudit, cutTailAlert, verifyAuditChain, type ChainVerdict } from '
 import type { DomainDeps } from './deps.js';
 import { SYSTEM_ACTOR, type AuditHead } from './model.js';
 import type { ReadRepos, SettingsRepo } from './ports.js';
+import { plural } from './text.js';
 
 /**
- * What people can run to check the audit log (README "Audit verification"):
+ * What people can run to check the audit log (docs/operations.md, "Audit verification"):
  * - the chain walk (`verifyAuditChain`): finds an edited, missing or relinked record, but not a chain
  *   someone rewrote wholesale (every hash recomputed) or cut short (tail dropped, head rewound);
  * - the mirror cross-check: compares the chain with the record hashes the mirror posted to the
@@ -193,7 +194,7 @@ export function parseWitness(raw: string | undefined): AuditHead | undefined {
 export function describeVerification(result: AuditVerification): string[] {
   const lines: string[] = [];
   const { chain } = result;
-  if (chain.ok) lines.push(`Hash chain intact: ${chain.records} record(s), head #${result.head.seq}.`);
+  if (chain.ok) lines.push(`Hash chain intact: ${plural(chain.records, 'record')}, head #${result.head.seq}.`);
   else {
     const what =
       chain.problem === 'edited'
@@ -201,7 +202,9 @@ export function describeVerification(result: AuditVerification): string[] {
         : chain.problem === 'missing'
           ? 'is missing'
           : 'was relinked (it no longer points at the record before it)';
-    lines.push(`Hash chain BROKEN: record #${chain.seq} ${what}. ${chain.records} record(s) before it verify.`);
+    lines.push(
+      `Hash chain BROKEN: record #${chain.seq} ${what}. ${plural(chain.records, 'record')} before it ${chain.records === 1 ? 'verifies' : 'verify'}.`,
+    );
   }
   if (result.mirrorError !== undefined) lines.push(`Security-channel cross-check could not run: ${result.mirrorError}`);
   else if (result.mirror === undefined) lines.push('Security-channel cross-check not run (no Slack token and channel given).');
@@ -209,14 +212,16 @@ export function describeVerification(result: AuditVerification): string[] {
     const m = result.mirror;
     if (m.posted === 0) lines.push('Security channel: no mirrored records found to compare with.');
     else if (m.firstMismatch === undefined)
-      lines.push(`Security channel: all ${m.posted} posted record hash(es) match the chain, through #${m.matchedThrough ?? 0}.`);
+      lines.push(
+        `Security channel: ${m.posted === 1 ? 'the posted record hash matches' : `all ${m.posted} posted record hashes match`} the chain, through #${m.matchedThrough ?? 0}.`,
+      );
     else {
       const why =
         m.firstMismatch.problem === 'hash_differs'
           ? 'has a different hash in the database than the channel shows'
           : 'was posted to the channel but is not in the database';
       lines.push(
-        `Security channel MISMATCH: record #${m.firstMismatch.seq} ${why}. ${m.matched} of ${m.posted} posted record(s) match${m.matchedThrough === null ? '' : `; everything through #${m.matchedThrough} matches`}.`,
+        `Security channel MISMATCH: record #${m.firstMismatch.seq} ${why}. ${m.matched} of ${plural(m.posted, 'posted record')} ${m.matched === 1 ? 'matches' : 'match'}${m.matchedThrough === null ? '' : `; everything through #${m.matchedThrough} matches`}.`,
       );
     }
     if (m.lastPostedSeq !== null && m.lastPostedSeq < result.head.seq)

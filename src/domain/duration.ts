@@ -1,3 +1,5 @@
+import { plural } from './text.js';
+
 /**
  * Durations as operators write them in the environment: a whole number and one unit, `s`, `m`, `h` or
  * `d` (`30s`, `30m`, `12h`, `90d`). One parser for every duration setting, so they all read alike.
@@ -24,7 +26,7 @@ export function describeAge(ms: number): string {
   ];
   for (const [size, name] of units) {
     const n = Math.floor(ms / size);
-    if (n >= 1) return `${n} ${name}${n === 1 ? '' : 's'}`;
+    if (n >= 1) return plural(n, name);
   }
   return 'less than a minute';
 }

@@ -21,7 +21,7 @@ export interface Role {
   maxKeys: number;
   builtin: boolean;
   createdAt: string;
-  /** Lifetime policy set by the security team (README, "Security-team controls"); absent fields mean no policy. */
+  /** Lifetime policy set by the security team (docs/usage.md, "Security-team controls"); absent fields mean no policy. */
   policy?: RolePolicy;
 }
 
@@ -40,7 +40,7 @@ export interface User {
 }
 
 /**
- * `revoked`: made inactive by an admin (R8); `compromised`: reported compromised (README, "Security-team controls"). Either way
+ * `revoked`: made inactive by an admin (R8); `compromised`: reported compromised (docs/usage.md, "Security-team controls"). Either way
  * only an admin can make it active again.
  */
 export type StoredKeyStatus = 'active' | 'inactive' | 'revoked' | 'compromised';

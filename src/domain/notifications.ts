@@ -3,7 +3,7 @@ import type { DeliveryOutcome } from './delivery.js';
 import type { AccessRequest, AccessKey, Role } from './model.js';
 
 /**
- * The user-facing notification outbox (README "Background work"). Nothing a person is told in the
+ * The user-facing notification outbox (docs/operations.md, "Background work"). Nothing a person is told in the
  * background is best effort: each notification is a row written in the same transaction as the change
  * it announces, and a worker sends it after, with retries, backoff and parking. A Slack outage delays
  * them and loses none.

@@ -3,15 +3,16 @@ import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import type { AccessKey, Role, RolePolicy } from './model.js';
 import { requireAdminIn, roleNamed } from './users.js';
+import { plural } from './text.js';
+import { DAY_MS } from './time.js';
 
 /**
- * Lifetime policy per role (README, "Security-team controls"). A policy bounds what a key may be given *at the moment of a
+ * Lifetime policy per role (docs/usage.md, "Security-team controls"). A policy bounds what a key may be given *at the moment of a
  * change* (create, extend, rotate): an expiry at most `maxDays` from then, and an expiry at all when
  * required (a `maxDays` implies one: "never" is longer than any number of days). Keys made before a
  * policy changed are never altered; they are only reported as out of policy (`policyIssue`).
  */
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 export const POLICY_MAX_DAYS_LIMIT = 3650;
 export const NO_POLICY: RolePolicy = { maxDays: null, expiryRequired: false };
 
@@ -30,7 +31,7 @@ export function requiresExpiry(policy: RolePolicy): boolean {
 
 /** "keys expire within 30 days", "keys must expire": the policy in words, for errors and lists. */
 export function describePolicy(policy: RolePolicy): string {
-  if (policy.maxDays !== null) return `keys expire within ${policy.maxDays} day${policy.maxDays === 1 ? '' : 's'}`;
+  if (policy.maxDays !== null) return `keys expire within ${plural(policy.maxDays, 'day')}`;
   if (policy.expiryRequired) return 'keys must have an expiry';
   return 'no lifetime policy';
 }

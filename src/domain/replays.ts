@@ -1,6 +1,6 @@
 import type { DomainDeps } from './deps.js';
 import type { Repos } from './ports.js';
-import { iso } from './time.js';
+import { DAY_MS, iso } from './time.js';
 
 /**
  * Records the interaction `once` (a Slack view or button press) in the caller's transaction. False:
@@ -11,7 +11,7 @@ export async function firstTime(tx: Repos, deps: DomainDeps, actorId: string, on
 }
 
 /** Replay markers are kept well past Slack's 5-minute signature window, then forgotten. */
-export const REPLAY_MEMORY_MS = 24 * 60 * 60 * 1000;
+export const REPLAY_MEMORY_MS = DAY_MS;
 
 export async function forgetOldReplays(deps: DomainDeps): Promise<number> {
   return deps.store.write((tx) => tx.processedRequests.forgetBefore(iso(new Date(deps.now().getTime() - REPLAY_MEMORY_MS))));

@@ -75,7 +75,7 @@ export interface RolesRepo {
   /** Inserts unless a role of that name (ignoring case) exists; says whether it inserted. */
   insertIfAbsent(role: Role): Promise<boolean>;
   remove(id: string): Promise<void>;
-  /** Security-team controls (README, "Security-team controls"): a role's lifetime policy. */
+  /** Security-team controls (docs/usage.md, "Security-team controls"): a role's lifetime policy. */
   setPolicy(roleId: string, policy: RolePolicy): Promise<void>;
 }
 
@@ -177,7 +177,7 @@ export interface SettingsRepo {
 }
 
 export interface NotificationsRepo {
-  /** Queues a user-facing notification in the caller's transaction (README "Background work"); `notBefore` delays it. */
+  /** Queues a user-facing notification in the caller's transaction (docs/operations.md, "Background work"); `notBefore` delays it. */
   enqueue(notification: Notification, at: string, notBefore?: string): Promise<void>;
 }
 

@@ -15,7 +15,7 @@ import { activateKey, deactivateKey, deleteKey, extendKey, type ChangeOptions } 
 import { createKey, slotsFor, type CreateKeyInput } from './keys/create.js';
 import { confirmDelivery, sweepUndeliveredKeys } from './keys/delivery.js';
 import { listKeys, showKey } from './keys/find.js';
-import { rotateKey, undoRotation, type RotateKeyResult, type RotateOptions } from './keys/rotate.js';
+import { checkRotation, rotateKey, undoRotation, type RotateKeyResult, type RotateOptions } from './keys/rotate.js';
 import { verifyKey, verifyKeyCached } from './keys/verify.js';
 import type { ViaKey } from './keys/via.js';
 import { forgetOldReplays } from './replays.js';
@@ -67,6 +67,8 @@ export function createServices(deps: DomainDeps) {
       verify: (secret: unknown) => verifyKey(deps, secret),
       /** verify's answer when it needs no I/O (malformed, or a cached key); undefined: call `verify`. */
       verifyCached: (secret: unknown) => verifyKeyCached(deps, secret),
+      /** What `rotate` would do, or its refusal, without changing anything (the command asks first). */
+      checkRotation: (actorId: string, reference: string) => checkRotation(deps, actorId, reference),
       rotate: (actorId: string, reference: string, options?: RotateOptions) => rotateKey(deps, actorId, reference, options),
       confirmDelivery: (keyId: string) => confirmDelivery(deps, keyId),
       sweepUndelivered: async (options?: { ttlMs?: number; limit?: number }) => {

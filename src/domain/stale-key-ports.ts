@@ -1,7 +1,7 @@
 import type { Repos } from './repo-ports.js';
 
 /**
- * Stale keys (README "Background work"): a key unused for STALE_KEY_AFTER gets its owner one DM with
+ * Stale keys (docs/operations.md, "Background work"): a key unused for STALE_KEY_AFTER gets its owner one DM with
  * Keep / Make inactive / Delete. The clock starts at the last use, or creation, or the last "Keep".
  * One marker per (key, clock start) makes each notice happen once across restarts and replicas.
  */

@@ -255,7 +255,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       }
       const mount = options.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
       if (mount !== undefined) {
-        // A mount shares PORT, so the URL rule holds for it too (README, "No secret in a URL").
+        // A mount shares PORT, so the URL rule holds for it too (docs/integration.md, "No secret in a URL").
         if (urlCarriesSecret(url)) {
           const refused = new RequestContext(randomUUID(), mount.prefix, logger);
           refused.log('warn', 'refused a request with a secret key in its URL');

@@ -3,7 +3,7 @@ import type { AuthFailure, AuthFailureReason, AuthFailureWindow, KeyUse, KeyUses
 import type { RefusalKind, RefusalSink, RefusalVerdict } from '../domain/refusal-ports.js';
 
 /**
- * The in-memory write-behind buffer of the integration API (README "Integration API"): uses and failed
+ * The in-memory write-behind buffer of the integration API (docs/integration.md): uses and failed
  * attempts are coalesced here and written in batches through the domain's rules (`services.usage`),
  * never one write per request.
  */

@@ -48,7 +48,7 @@ function validAnswer(result: Extract<VerifyResult, { valid: true }>): string {
  *
  * Why callbacks and not `await` here: a malformed key and a key in the key cache are answered in the
  * very tick the body's last byte arrived, without a promise in between; only a cache miss waits for the
- * database. That is most of what brings verify close to a route that does nothing (README "Performance").
+ * database. That is most of what brings verify close to a route that does nothing (docs/performance.md).
  */
 export function verifyRoute(api: ApiContext): Route {
   function answer(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, body: BodyResult): Promise<void> | undefined {

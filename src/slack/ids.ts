@@ -22,7 +22,7 @@ export const ACTION = {
   deleteKey: 'key_delete',
   showKey: 'key_show',
   rotateKey: 'key_rotate',
-  /** value: key ID. Report compromised (README, "Security-team controls"): inactive at once, security channel alerted. */
+  /** value: key ID. Report compromised (docs/usage.md, "Security-team controls"): inactive at once, security channel alerted. */
   reportCompromised: 'key_compromised',
   createKey: 'key_create',
   /** Deletes the ephemeral message holding a secret once the user has copied it. */
@@ -36,6 +36,12 @@ export const ACTION = {
   /** value: key ID. "Keep" on a stale-key notice: restarts the key's stale clock. */
   keepKey: 'key_keep',
 } as const;
+
+/**
+ * block_id prefix (`rotate_confirm:<key ID>`) of the `/accesskey rotate` question: its Rotate button
+ * replaces the question with the new secret.
+ */
+export const ROTATE_CONFIRM_BLOCK = 'rotate_confirm';
 
 export const BLOCK = {
   name: 'name_block',

@@ -19,13 +19,18 @@ export function keyRow(key: AccessKey, role: Pick<Role, 'name' | 'policy'> | und
   };
 }
 
+/** Old keys whose successor exists: shown apart from the role's slots (see slotsText). */
+const rotatingOut = (rows: KeyRow[]): number => rows.filter((r) => r.key.rotatedTo !== null).length;
+
 /** The list message for a user: the active role's keys with slots, or every role's. */
 export async function listMessage(surface: SurfaceContext, userId: string, allRoles: boolean, notice?: string): Promise<Message> {
   const { ctx, keys } = await surface.services.keys.list(userId, { allRoles });
   const now = surface.now();
   const rows = keys.map((k) => keyRow(k.key, k.role, now));
   const slots =
-    allRoles || ctx.activeRole === null ? null : { roleName: ctx.activeRole.name, used: rows.length, max: ctx.activeRole.maxKeys };
+    allRoles || ctx.activeRole === null
+      ? null
+      : { roleName: ctx.activeRole.name, used: rows.length, max: ctx.activeRole.maxKeys, rotatingOut: rotatingOut(rows) };
   return keyListMessage({ rows, slots, notice });
 }
 
@@ -39,6 +44,7 @@ export async function publishHome(client: WebClient, surface: SurfaceContext, us
       roleName: ctx.activeRole?.name ?? null,
       used: rows.length,
       max: ctx.activeRole?.maxKeys ?? 0,
+      rotatingOut: rotatingOut(rows),
       hasApiAccess: ctx.hasApiAccess,
       rows,
       notice,

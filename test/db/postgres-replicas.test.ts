@@ -57,13 +57,21 @@ describe('several replicas on one PostgreSQL', () => {
     );
     const counts: Record<string, number> = {};
     for (const o of outcomes) counts[o] = (counts[o] ?? 0) + 1;
-    // All 200 serialise on the audit chain's lock. On a loaded machine the last of them can wait past
-    // the 2-second request budget; they are told to try again, which is a friendly answer, not a fault.
-    const { created, KEY_LIMIT_REACHED: refused = 0, DB_UNAVAILABLE: tryAgain = 0, ...others } = counts;
-    expect(created).toBe(2);
+    // All 200 serialise on the audit chain's lock. On a loaded machine any of them can wait past the
+    // 2-second request budget (even one of the two that would have won); they are told to try again,
+    // which is a friendly answer, not a fault. Never a third key, whatever the load.
+    const { created = 0, KEY_LIMIT_REACHED: refused = 0, DB_UNAVAILABLE: tryAgain = 0, ...others } = counts;
     expect(others).toEqual({});
-    expect(refused + tryAgain).toBe(198);
-    expect(refused).toBeGreaterThan(0);
+    expect(created).toBeLessThanOrEqual(2);
+    expect(created + refused + tryAgain).toBe(200);
+    // Trying again fills the role exactly, then the limit refuses.
+    const one = pool[0] as Services;
+    for (let attempt = 0; attempt < 5 && (await db.store.read.keys.countAll({ ownerId: 'URACE' })) < 2; attempt++) {
+      await one.keys.create({ actorId: 'URACE', name: `again${attempt}`, expiry: { kind: 'never' } }).catch(() => undefined);
+    }
+    await expect(one.keys.create({ actorId: 'URACE', name: 'third', expiry: { kind: 'never' } })).rejects.toMatchObject({
+      code: 'KEY_LIMIT_REACHED',
+    });
     expect(await db.store.read.keys.countAll({ ownerId: 'URACE' })).toBe(2);
   });
 
@@ -78,7 +86,11 @@ describe('several replicas on one PostgreSQL', () => {
       const writer = async () => {
         while (next < 500) {
           const n = next++;
-          await replica.store.write((tx) => appendAudit(tx, { actorId: name, action: 'auth.failed', details: { n } }, new Date()));
+          // A long budget, as a long admin change gets: what is tested is the chain, not how fast 16
+          // writers get the lock on a busy machine.
+          await replica.store.write((tx) => appendAudit(tx, { actorId: name, action: 'auth.failed', details: { n } }, new Date()), {
+            budgetMs: 60_000,
+          });
         }
       };
       await Promise.all(Array.from({ length: 8 }, writer));
@@ -87,7 +99,7 @@ describe('several replicas on one PostgreSQL', () => {
     const verdict = await services.audit.verifyChain();
     const before = 1; // the bootstrap admin's role.assigned record
     expect(verdict).toEqual({ ok: true, records: 1000 + before });
-  });
+  }, 120_000);
 
   it('when the database drops every connection, requests fail fast with a friendly message and recover by themselves', async () => {
     db = await createTestDatabase('postgres');
@@ -106,7 +118,7 @@ describe('several replicas on one PostgreSQL', () => {
         ),
       ),
     );
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(Date.now() - started).toBeLessThan(STALL_MS);
     expect(results).not.toContain('raw');
     expect(results.filter((r) => r === 'ok')).toHaveLength(2);
     // Afterwards everything works again without a restart.

@@ -49,7 +49,18 @@ describe.each(dialects)('the per-role key limit under concurrency on %s', (diale
       for (const [code, n] of Object.entries(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>))
         totals[code] = (totals[code] ?? 0) + n;
     }
-    expect(totals).toEqual({ created: 2, KEY_LIMIT_REACHED: 78 });
+    // On a busy machine a create can outwait its database budget and be told to try again (a friendly
+    // answer); nothing else but the limit may refuse, never a raw database error, and never a third key.
+    const { created = 0, KEY_LIMIT_REACHED: refused = 0, DB_BUSY: busy = 0, DB_UNAVAILABLE: unavailable = 0, ...others } = totals;
+    expect(others).toEqual({});
+    expect(created).toBeLessThanOrEqual(2);
+    expect(created + refused + busy + unavailable).toBe(80);
+    for (let attempt = 0; attempt < 5 && (await db.store.read.keys.countAll({ ownerId: 'URACE' })) < 2; attempt++) {
+      await services.keys.create({ actorId: 'URACE', name: `again${attempt}`, expiry: { kind: 'never' } }).catch(() => undefined);
+    }
+    await expect(services.keys.create({ actorId: 'URACE', name: 'third', expiry: { kind: 'never' } })).rejects.toMatchObject({
+      code: 'KEY_LIMIT_REACHED',
+    });
     expect(await db.store.read.keys.countAll({ ownerId: 'URACE' })).toBe(2);
     expect((await services.audit.verifyChain()).ok).toBe(true);
   });

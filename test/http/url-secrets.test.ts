@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSecret, randomBase62 } from '../../src/domain/secrets.js';
 import { urlCarriesSecret } from '../../src/http/url-secrets.js';
@@ -45,13 +44,12 @@ describe('urlCarriesSecret', () => {
     for (const url of ordinary) expect(urlCarriesSecret(url), url).toBe(false);
   });
 
-  it('is cheap for normal URLs: 20,000 checks take well under a second', () => {
+  // How cheap the scan is, is counted in test/http/url-limits.test.ts and timed by `npm run bench:url-secrets`.
+  it('flags none of 20,000 ordinary URLs with random trace values', () => {
     const urls = Array.from({ length: 20_000 }, (_, i) => `/v1/keys/verify?request=${i}&trace=${randomBase62(16)}`);
-    const started = performance.now();
     let found = 0;
     for (const url of urls) if (urlCarriesSecret(url)) found += 1;
     expect(found).toBe(0);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 

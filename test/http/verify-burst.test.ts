@@ -52,9 +52,11 @@ describe.each(dialects)('a concurrent burst of unknown keys to verify on %s', (d
       await release();
     }
     const answers = await replies;
-    const judged = answers.filter((reply) => reply.status === 200);
+    // The judged ones waited on the held lookups: NOT_FOUND once released, or, on a machine so busy that
+    // the hold outlasted their database budget, 503 "try again". Either way exactly the limit got past.
+    const judged = answers.filter((reply) => reply.status !== 429);
     expect(judged).toHaveLength(LIMIT);
-    expect(judged.every((reply) => reply.json.code === 'NOT_FOUND')).toBe(true);
+    expect(judged.every((reply) => (reply.status === 200 && reply.json.code === 'NOT_FOUND') || reply.status === 503)).toBe(true);
     expect(answers.filter((reply) => reply.status === 429)).toHaveLength(300 - LIMIT);
     expect((await h.post(VERIFY, { key: generateSecret() }, attacker)).status).toBe(429);
   });

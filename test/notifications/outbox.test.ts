@@ -87,12 +87,12 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
     app.slack.fault({ method: 'chat.postMessage', kind: 'http500', times: 2 });
     await services.roles.delete(ADMIN, 'Ops');
     const dm = await app.slack.waitFor(() => app.slack.dmChannelOf(ADMIN));
-    await app.slack.waitFor(() => app.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('keys were deleted')), {
+    await app.slack.waitFor(() => app.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('One of your keys was deleted')), {
       timeoutMs: 10_000,
       message: 'the owner DM',
     });
     await until(async () => (await outboxRows(app)).every((r) => r.state === 'sent'), 'the row to be sent');
-    expect(app.slack.messagesIn(dm).filter((m) => (m.text ?? '').includes('keys were deleted'))).toHaveLength(1);
+    expect(app.slack.messagesIn(dm).filter((m) => (m.text ?? '').includes('One of your keys was deleted'))).toHaveLength(1);
   }, 30_000);
 
   it('pruning removes delivered rows older than OUTBOX_RETENTION and keeps recent, pending and parked ones', async () => {

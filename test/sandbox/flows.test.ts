@@ -159,8 +159,11 @@ describe('the sandbox page, driven in Chromium by role and name', () => {
     await expect.poll(() => details.textContent()).toMatch(/Expires\s*Never/);
   });
 
-  it('rotates a key: a successor secret is delivered like a new key', async () => {
+  it('rotates a key after asking: a successor secret is delivered like a new key', async () => {
     await send('/accesskey rotate ci-deploy');
+    // The command asks once, in its reply; that message's Rotate button is the answer.
+    const question = messages().getByRole('listitem').filter({ hasText: 'Rotate ci-deploy' }).last();
+    await question.getByRole('button', { name: 'Rotate' }).click();
     const rotated = messages().getByRole('listitem').filter({ hasText: 'is ready' }).filter({ hasText: 'ci-deploy' });
     await expect.poll(() => rotated.locator('code', { hasText: /^aks_/ }).count()).toBe(1);
     expect(await rotated.locator('code', { hasText: /^aks_/ }).textContent()).toMatch(SECRET);

@@ -173,6 +173,9 @@ describe('the sandbox page with the keyboard only', () => {
     await expect.poll(() => home.textContent()).toContain('home-key');
     await tabTo(home.getByRole('button', { name: 'Rotate' }).first());
     await page.keyboard.press('Enter');
+    // Rotate asks first (it starts the old key's countdown and shows a secret).
+    await tabTo(page.getByRole('dialog', { name: 'Rotate this key?' }).getByRole('button', { name: 'Rotate' }));
+    await page.keyboard.press('Enter');
     // The successor's secret arrives like a new key's: a third CSV (kb-key, home-key, its successor) in the DM.
     await openByKeyboard('Access Key Bot');
     await expect.poll(() => page.getByRole('link', { name: /^Download access-key-/ }).count()).toBe(3);

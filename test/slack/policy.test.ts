@@ -22,7 +22,7 @@ describe.each(dialects)('lifetime policy per role from Slack on %s', (dialect) =
     const set = await t.slack.sendSlashCommand({ userId: ADMIN, text: `admin role policy ${ROLE} max-days 30` });
     expect(text(set.body)).toContain('keys expire within 30 days');
     expect(text((await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin roles' })).body)).toContain(
-      `${ROLE}* — up to 2 key(s) per user · 2 member(s) · built-in · policy: keys expire within 30 days`,
+      `${ROLE}* — up to 2 keys per user · 2 members · built-in · policy: keys expire within 30 days`,
     );
 
     expect(text((await t.slack.sendSlashCommand({ userId: ALICE, text: 'list' })).body)).toContain('Out of policy');

@@ -11,8 +11,9 @@ describe('/accesskey rotate', () => {
   afterEach(async () => t.stop());
 
   it("delivers the successor's secret once (message + CSV) and says how long the old key keeps working", async () => {
-    await t.app.services.keys.create({ actorId: 'UALICE', name: 'svc', expiry: { kind: 'never' } });
+    const key = await t.app.services.keys.create({ actorId: 'UALICE', name: 'svc', expiry: { kind: 'never' } });
     await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate svc' });
+    await t.slack.clickButton({ userId: 'UALICE', actionId: ACTION.rotateKey, value: key.key.id });
     const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0));
     expect(JSON.stringify(post.body)).toContain('Replaces *svc*');
     expect(JSON.stringify(post.body)).toContain('keeps working until');
@@ -36,6 +37,7 @@ describe('/accesskey rotate', () => {
     t.slack.fault({ method: 'files.getUploadURLExternal', kind: 'error', error: 'file_uploads_disabled' });
     t.slack.fault({ method: 'response_url', kind: 'http500', times: 1 });
     await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate keep' });
+    await t.slack.clickButton({ userId: 'UALICE', actionId: ACTION.rotateKey, value: old.key.id });
     // Told by DM: the response_url is the path that just failed.
     const dm = await t.slack.waitFor(() => t.slack.dmChannelOf('UALICE'));
     await t.slack.waitFor(() => t.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('keeps its previous expiry')));

@@ -109,9 +109,12 @@ export async function activateKey(deps: DomainDeps, actorId: string, reference: 
     reference,
     async (tx, ctx, key, role) => {
       if (isExpired(key, deps.now())) {
+        // R5: expiry, not the active switch, is what stops it; say which of the two the key needs.
         throw new AppError(
           'KEY_EXPIRED',
-          `"${key.name}" has expired and cannot be made active again. Extend its expiry first, or create a new key.`,
+          key.status === 'active'
+            ? `"${key.name}" is still active, but it has expired: extend its expiry and it works again.`
+            : `"${key.name}" has expired, and an expired key cannot be made active. Extend its expiry first, then make it active.`,
         );
       }
       if (key.status === 'active') return { key, role, changed: false };

@@ -3,7 +3,7 @@ import { appendAudit, auditOf } from '../audit.js';
 import type { DomainDeps } from '../deps.js';
 import type { AccessKey, AuditAction, Role } from '../model.js';
 import type { ViaKey } from './via.js';
-import type { Repos } from '../ports.js';
+import type { ReadRepos, Repos } from '../ports.js';
 import { containsSecret, generateKeyId, generateSecret, secretStart } from '../secrets.js';
 import { iso } from '../time.js';
 import type { UserContext } from '../users.js';
@@ -63,12 +63,38 @@ export function newKey(
 
 export interface Slots {
   role: Role;
+  /** Every key of the role that is not deleted (R2), rotated-out ones included. */
   used: number;
   max: number;
+  /** Of those, old keys whose successor exists: they count until deleted. */
+  rotatingOut?: number;
 }
 
+/** The role's slots from its keys: one query, the keys of one owner and role (a handful at most). */
+export async function slotsIn(repos: ReadRepos, ownerId: string, role: Role): Promise<Slots> {
+  const keys = await repos.keys.list({ ownerId, roleId: role.id });
+  return { role, used: keys.length, max: role.maxKeys, rotatingOut: keys.filter((k) => k.rotatedTo !== null).length };
+}
+
+/**
+ * "1 of 2 keys used"; a rotation in a full role holds one key more than the role allows while the old
+ * one is on its way out: "2 of 2 keys used (+1 being rotated out)", never "3 of 2".
+ */
+export function slotsText(slots: Pick<Slots, 'used' | 'max' | 'rotatingOut'>): string {
+  const rotating = slots.rotatingOut ?? 0;
+  const over = Math.min(rotating, Math.max(0, slots.used - slots.max));
+  const text = `${slots.used - over} of ${slots.max} keys used`;
+  if (over > 0) return `${text} (+${over} being rotated out)`;
+  return rotating > 0 ? `${text} (${rotating} of them being rotated out)` : text;
+}
+
+/** What finishing a rotation means, for every refusal where an unfinished one holds a slot. */
+export const FINISH_ROTATION =
+  'A rotated-out key counts until it is deleted: finish a rotation by moving your integrations to the new key, then deleting the old one.';
+
 export function limitMessage(slots: Slots, advice = 'delete or rotate one first.'): string {
-  return `${slots.role.name}: ${slots.used} of ${slots.max} keys used — ${advice}`;
+  const rotation = (slots.rotatingOut ?? 0) > 0 ? ` ${FINISH_ROTATION}` : '';
+  return `${slots.role.name}: ${slotsText(slots)} — ${advice}${rotation}`;
 }
 
 export function limitReached(slots: Slots, advice?: string): AppError {

@@ -5,7 +5,7 @@ import { isExpired, iso } from '../time.js';
 import { changeKey, type KeyChange } from './change.js';
 
 /**
- * README "Security-team controls", report compromised: the key is refused from this instant (only an admin can make it
+ * docs/usage.md, "Security-team controls", report compromised: the key is refused from this instant (only an admin can make it
  * active again), and the audit record is queued with priority for the security channel. The owner
  * or any admin may report it. Reporting twice changes nothing more.
  */

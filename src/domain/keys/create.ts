@@ -6,7 +6,7 @@ import { queueKeyApiNotice, type ViaKey } from './via.js';
 import { assertExpiryAllowed } from '../policy.js';
 import { iso, resolveExpiry, type ExpiryChoice } from '../time.js';
 import { contextIn, userContext, type UserContext } from '../users.js';
-import { limitReached, newKey, requireCreatableRole, validateKeyName, type Slots } from './common.js';
+import { limitReached, newKey, requireCreatableRole, slotsIn, validateKeyName, type Slots } from './common.js';
 import { confirmDelivery } from './delivery.js';
 import { narrowToKey } from './find.js';
 
@@ -14,8 +14,7 @@ import { narrowToKey } from './find.js';
 export async function slotsFor(deps: DomainDeps, userId: string): Promise<Slots & { ctx: UserContext }> {
   const ctx = await userContext(deps, userId);
   const role = requireCreatableRole(ctx);
-  const used = await deps.store.read.keys.count(userId, role.id);
-  return { ctx, role, used, max: role.maxKeys };
+  return { ctx, ...(await slotsIn(deps.store.read, userId, role)) };
 }
 
 export interface CreateKeyInput {
@@ -83,8 +82,10 @@ async function writeKey(deps: DomainDeps, input: CreateKeyInput): Promise<Create
     }
     const ctx = narrowToKey(await contextIn(tx, deps, input.actorId), input.via);
     const role = requireCreatableRole(ctx);
-    const used = await tx.keys.count(input.actorId, role.id);
-    if (used >= role.maxKeys) throw limitReached({ role, used, max: role.maxKeys });
+    // The role's keys rather than their count: the same one query, and a refusal can say which are rotating out.
+    const slots = await slotsIn(tx, input.actorId, role);
+    const used = slots.used;
+    if (used >= role.maxKeys) throw limitReached(slots);
     assertExpiryAllowed(role, expiresAt, now);
     if ((await tx.keys.findByName(input.actorId, role.id, name)).length > 0) {
       throw new AppError('DUPLICATE_NAME', `You already have a key called "${name}" in ${role.name}. Pick another name.`);

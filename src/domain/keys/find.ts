@@ -20,6 +20,13 @@ export function narrowToKey(ctx: UserContext, via: ViaKey | undefined): UserCont
 export const SECRET_AS_REFERENCE =
   "That looks like a key's secret (aks_…), not its ID or name, so I won't repeat it. Name the key by its ID (ak_…) or name; if the secret was exposed, report the key compromised.";
 
+/** An admin may name anyone's key by ID, so "of yours" would be wrong there; by name, only their own keys are searched. */
+function notFoundText(ref: string, byId: boolean, isAdmin: boolean): string {
+  if (isAdmin && byId) return `No key has the ID "${ref}". \`/accesskey admin keys\` lists every key.`;
+  const mine = `No key of yours is called or has the ID "${ref}". Try \`/accesskey list --all-roles\`.`;
+  return isAdmin ? `${mine} Someone else's key is named by its ID (\`/accesskey admin keys @user\`).` : mine;
+}
+
 /**
  * Finds a key the actor may act on, by key ID or by name. Owners find their own keys (the active
  * role's first); admins may name anyone's key by ID. Anything else is "not found", never "forbidden".
@@ -28,8 +35,9 @@ export async function findKeyFor(tx: ReadRepos, ctx: UserContext, reference: str
   const ref = reference.trim();
   // The not-found answer quotes the reference: a pasted secret must not be repeated, even to its sender.
   if (containsSecret(ref)) throw new AppError('INVALID_INPUT', SECRET_AS_REFERENCE);
-  const notFound = new AppError('KEY_NOT_FOUND', `No key of yours is called or has the ID "${ref}". Try \`/accesskey list --all-roles\`.`);
-  if (KEY_ID_PATTERN.test(ref)) {
+  const byId = KEY_ID_PATTERN.test(ref);
+  const notFound = new AppError('KEY_NOT_FOUND', notFoundText(ref, byId, ctx.isAdmin));
+  if (byId) {
     const key = await tx.keys.findById(ref);
     if (key === undefined || (key.ownerId !== ctx.user.id && !ctx.isAdmin)) throw notFound;
     // Through a key, only its own role's keys exist for a non-admin (as Prisma shows them).

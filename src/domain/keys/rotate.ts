@@ -2,19 +2,27 @@ import { AppError } from '../../errors.js';
 import { appendAudit, auditOf } from '../audit.js';
 import type { DomainDeps } from '../deps.js';
 import type { AccessKey, Role } from '../model.js';
-import type { Repos } from '../ports.js';
-import { assertExpiryAllowed } from '../policy.js';
+import type { ReadRepos, Repos } from '../ports.js';
+import { assertExpiryAllowed, longestAllowedExpiry, policyOf } from '../policy.js';
 import { firstTime } from '../replays.js';
-import { DAY_MS, iso } from '../time.js';
-import { contextIn } from '../users.js';
+import { addCalendarMonth, DAY_MS, isExpired, iso } from '../time.js';
+import { contextIn, userContext, type UserContext } from '../users.js';
 import { KEY_NAME_MAX_CHARS } from '../limits.js';
-import { limitReached, newKey, removeKey } from './common.js';
+import { limitReached, newKey, removeKey, slotsIn } from './common.js';
 import { findKeyFor } from './find.js';
 
 /** How long a rotated-out key keeps working, so integrations can move to the successor. */
 export const ROTATION_GRACE_MS = DAY_MS;
 
-export type RotateKeyResult = { old: AccessKey; successor: AccessKey; role: Role; secret: string; previousExpiresAt: string | null };
+export type RotateKeyResult = {
+  old: AccessKey;
+  successor: AccessKey;
+  role: Role;
+  secret: string;
+  previousExpiresAt: string | null;
+  /** The old key had expired before the rotation: it gave no grace period. */
+  oldExpired: boolean;
+};
 
 function successorName(name: string, now: Date, attempt: number): string {
   const suffix = ` (rotated ${now.toISOString().slice(0, 10)}${attempt > 1 ? ` #${attempt}` : ''})`;
@@ -63,10 +71,75 @@ export async function retirePredecessor(
   return retired;
 }
 
+/** What a rotation will do, checked before anything changes: the command shows it and asks first. */
+export interface RotationPlan {
+  old: AccessKey;
+  role: Role;
+  /** The successor's expiry: the old key's lifetime again, or the default term when the old key has expired. */
+  successorExpiry: string | null;
+  /** The old key had already expired: there is no grace period to speak of. */
+  oldExpired: boolean;
+}
+
+/**
+ * An expired key has no lifetime left worth copying: its successor gets the default term (one month, or
+ * the role's policy maximum when that is shorter). Any other key's successor keeps its lifetime.
+ */
+function successorExpiryOf(old: AccessKey, role: Role, now: Date): string | null {
+  if (isExpired(old, now)) {
+    const month = addCalendarMonth(now);
+    const latest = longestAllowedExpiry(policyOf(role), now);
+    return iso(latest !== null && latest.getTime() < month.getTime() ? latest : month);
+  }
+  const lifetime = old.expiresAt === null ? null : Date.parse(old.expiresAt) - Date.parse(old.createdAt);
+  return lifetime === null ? null : iso(new Date(now.getTime() + lifetime));
+}
+
+/** Every refusal of a rotation, in the order a user can fix them; nothing is written. */
+async function planRotation(repos: ReadRepos, ctx: UserContext, reference: string, now: Date): Promise<RotationPlan> {
+  const old = await findKeyFor(repos, ctx, reference);
+  if (old.ownerId !== ctx.user.id)
+    throw new AppError(
+      'KEY_NOT_FOUND',
+      `"${old.name}" is not your key: only its owner can rotate it (the new secret goes to whoever asks).`,
+    );
+  if (!ctx.hasApiAccess)
+    throw new AppError(
+      'NO_API_ACCESS',
+      "You don't have API access, so you can't create the new key. Ask an admin with `/accesskey request-access`.",
+    );
+  const role = ctx.roles.find((r) => r.id === old.roleId);
+  if (role === undefined)
+    throw new AppError('NOT_ROLE_MEMBER', 'You no longer hold the role this key belongs to, so it cannot be rotated. Delete it instead.');
+  if (old.rotatedTo !== null) throw new AppError('INVALID_INPUT', `"${old.name}" was already rotated (its successor is ${old.rotatedTo}).`);
+  // A compromised key is rotated at once (its successor takes over); other inactive keys are not.
+  if (old.status !== 'active' && old.status !== 'compromised')
+    throw new AppError('INVALID_INPUT', `"${old.name}" is inactive; make it active first, or delete it and create a new key.`);
+  // The successor replaces the old key, which stops working after the grace period: a full role can
+  // still rotate ("delete or rotate one first", R2). Only a role already over its limit cannot.
+  const slots = await slotsIn(repos, ctx.user.id, role);
+  if (slots.used > role.maxKeys)
+    throw limitReached(slots, (slots.rotatingOut ?? 0) > 0 ? 'finish an earlier rotation first.' : 'delete one first.');
+  const oldExpired = isExpired(old, now);
+  const successorExpiry = successorExpiryOf(old, role, now);
+  assertExpiryAllowed(
+    role,
+    successorExpiry,
+    now,
+    `The successor keeps the old key's lifetime: change "${old.name}"'s expiry to fit first, then rotate.`,
+  );
+  return { old, role, successorExpiry, oldExpired };
+}
+
+/** The rotation `/accesskey rotate` asks about before doing it: refused now if it would be refused then. */
+export async function checkRotation(deps: DomainDeps, actorId: string, reference: string): Promise<RotationPlan> {
+  return planRotation(deps.store.read, await userContext(deps, actorId), reference, deps.now());
+}
+
 /**
  * `/accesskey rotate` (README): a successor in the same role (a free slot is needed: R2 holds), with the same
- * lifetime as the old key; the old key keeps working for a grace period, then expires. Only the owner
- * rotates (the new secret goes to whoever asked).
+ * lifetime as the old key (an expired key's successor gets the default term); the old key keeps working
+ * for a grace period, then expires. Only the owner rotates (the new secret goes to whoever asked).
  */
 export async function rotateKey(
   deps: DomainDeps,
@@ -83,37 +156,10 @@ export async function rotateKey(
         'INVALID_INPUT',
         'That rotation was already done from this button; its new secret was shown once and is not shown again.',
       );
-    const old = await findKeyFor(tx, ctx, reference);
-    if (old.ownerId !== actorId) throw new AppError('KEY_NOT_FOUND', `No key of yours is called or has the ID "${reference.trim()}".`);
-    if (!ctx.hasApiAccess)
-      throw new AppError(
-        'NO_API_ACCESS',
-        "You don't have API access, so you can't create the new key. Ask an admin with `/accesskey request-access`.",
-      );
-    const role = ctx.roles.find((r) => r.id === old.roleId);
-    if (role === undefined)
-      throw new AppError('NOT_ROLE_MEMBER', 'You no longer hold the role this key belongs to, so it cannot be rotated. Delete it instead.');
-    if (old.rotatedTo !== null)
-      throw new AppError('INVALID_INPUT', `"${old.name}" was already rotated (its successor is ${old.rotatedTo}).`);
-    // A compromised key is rotated at once (its successor takes over); other inactive keys are not.
-    const compromised = old.status === 'compromised';
-    if (old.status !== 'active' && !compromised)
-      throw new AppError('INVALID_INPUT', `"${old.name}" is inactive; make it active first, or delete it and create a new key.`);
-    // The successor replaces the old key, which stops working after the grace period: a full role can
-    // still rotate ("delete or rotate one first", R2). Only a role already over its limit cannot.
-    const used = await tx.keys.count(actorId, role.id);
-    if (used > role.maxKeys) throw limitReached({ role, used, max: role.maxKeys }, 'finish an earlier rotation first: delete the old key.');
+    const { old, role, successorExpiry, oldExpired } = await planRotation(tx, ctx, reference, now);
     let name = successorName(old.name, now, 1);
     for (let attempt = 2; (await tx.keys.findByName(actorId, role.id, name)).length > 0; attempt++)
       name = successorName(old.name, now, attempt);
-    const lifetime = old.expiresAt === null ? null : Date.parse(old.expiresAt) - Date.parse(old.createdAt);
-    const successorExpiry = lifetime === null ? null : iso(new Date(now.getTime() + lifetime));
-    assertExpiryAllowed(
-      role,
-      successorExpiry,
-      now,
-      `The successor keeps the old key's lifetime: change "${old.name}"'s expiry to fit first, then rotate.`,
-    );
     const { key: successor, secret } = newKey(deps, {
       name,
       ownerId: actorId,
@@ -131,7 +177,7 @@ export async function rotateKey(
       options.deliverLater === true
         ? { ...linked, expiresAt: retiredExpiry(old, now, graceMs) }
         : await retirePredecessor(tx, deps, actorId, successor, role, graceMs);
-    return { old: retired ?? linked, successor, role, secret, previousExpiresAt: old.expiresAt };
+    return { old: retired ?? linked, successor, role, secret, previousExpiresAt: old.expiresAt, oldExpired };
   });
 }
 

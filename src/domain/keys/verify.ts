@@ -26,7 +26,7 @@ function judge(deps: DomainDeps, found: KeyWithRole, candidate: { version: numbe
  * The verdict when it needs no I/O: a malformed secret, or a key this process's key cache holds (the
  * cache keeps only usable keys and is dropped by every change, so a hit is as fresh as a read). Undefined
  * means the database must be asked: call `verifyKey`. The verify route answers most requests this way,
- * in the tick the body arrived, without a promise (README "Performance").
+ * in the tick the body arrived, without a promise (docs/performance.md).
  */
 export function verifyKeyCached(deps: DomainDeps, secret: unknown): VerifyResult | undefined {
   if (!isWellFormedSecret(secret)) return MALFORMED;

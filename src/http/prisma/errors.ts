@@ -29,7 +29,7 @@ export const prismaErrors = {
   non_existing_access_key: { status: 500, message: 'No such access key.' },
   expired_access_key: {
     status: 500,
-    message: 'The key has expired and cannot be made active again. Extend its expiry in Slack first, or create a new key.',
+    message: 'The key has expired, and an expired key cannot be made active. Extend its expiry in Slack first, then make it active.',
   },
   empty_access_key_status_provided: { status: 400, message: 'The status in the path must be true or false.' },
   service_accounts_not_supported: {

@@ -9,7 +9,7 @@ import { sendError, type RequestContext, type Route } from '../server.js';
 import { authenticateCaller, type Caller } from './auth.js';
 import { readBody, readNoBody } from './body.js';
 import { prismaErrorOf, sendPrismaError } from './errors.js';
-import { CreateKeyBody, wireKey, wireUser } from './wire.js';
+import { CreateKeyBody, secondsInsteadOfMilliseconds, wireKey, wireUser } from './wire.js';
 
 /** An admin's `GET /access_keys` lists at most this many keys (the Slack admin list pages the rest). */
 const ADMIN_LIST_LIMIT = 10_000;
@@ -147,11 +147,18 @@ export function prismaKeyRoutes(api: ApiContext): Route[] {
             ctx,
             'invalid_request_body',
             field,
-            issue?.code === 'unrecognized_keys' ? `Unknown field(s): ${field ?? ''}. Only name and expiresOn are accepted.` : undefined,
+            issue?.code === 'unrecognized_keys'
+              ? `Unknown ${issue.keys.length === 1 ? 'field' : 'fields'}: ${field ?? ''}. Only name and expiresOn are accepted.`
+              : undefined,
           );
         return;
       }
       const { name, expiresOn } = parsed.data;
+      const unitHint = typeof expiresOn === 'number' ? secondsInsteadOfMilliseconds(expiresOn, api.now()) : undefined;
+      if (unitHint !== undefined) {
+        sendPrismaError(res, ctx, 'invalid_expiry_access_key', 'expiresOn', unitHint);
+        return;
+      }
       const expiry: ExpiryChoice =
         expiresOn === undefined || expiresOn === null || expiresOn === 0 ? { kind: 'never' } : { kind: 'at', at: new Date(expiresOn) };
       await guarded(

@@ -68,6 +68,16 @@ export function wireUser(ctx: UserContext, keyRole: Role | null) {
 /** Epoch milliseconds up to the year 9999; the domain refuses a time that is not in the future. */
 const EPOCH_MS_MAX = 253_402_300_799_999;
 
+/**
+ * A past `expiresOn` that would be in the future as seconds was almost surely written in seconds (Unix
+ * time): say so, rather than only "must be in the future".
+ */
+export function secondsInsteadOfMilliseconds(expiresOn: number, now: Date): string | undefined {
+  const asSeconds = expiresOn * 1000;
+  if (expiresOn <= 0 || expiresOn > now.getTime() || asSeconds <= now.getTime() || asSeconds > EPOCH_MS_MAX) return undefined;
+  return `expiresOn is in epoch milliseconds: ${expiresOn} is ${new Date(expiresOn).toISOString()}, in the past. It looks like seconds; for ${new Date(asSeconds).toISOString()} send ${asSeconds}.`;
+}
+
 /** `POST /access_keys`: strict, so a misspelt field is an error rather than silently ignored. */
 export const CreateKeyBody = z.strictObject({
   name: z.string(),

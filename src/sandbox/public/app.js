@@ -1,3 +1,4 @@
+// @ts-check
 // The sandbox page: a small Slack client for one app. It shows what the emulator holds (messages,
 // modals, App Home) for the person it is acting as, and turns clicks and typing into the requests Slack
 // would send the app. Live: the server says "change" over server-sent events and the page refetches.
@@ -5,15 +6,121 @@
 import { el, readForm, renderBlocks, restoreForm } from './blocks.js';
 import { renderMrkdwn } from './mrkdwn.js';
 
-const $ = (id) => document.getElementById(id);
+/** @import { Block, ConfirmObject, Form, Gesture, Surface, SurfaceContext } from './blocks.js' */
+/** @import { TextObject } from './mrkdwn.js' */
+
+/**
+ * @typedef {object} Person
+ * @property {string} id
+ * @property {string} name
+ * @property {string} realName
+ * @property {boolean} admin
+ * @property {string} dm the id of their DM with the app
+ */
+
+/**
+ * @typedef {object} SharedFile
+ * @property {string} id
+ * @property {string} filename
+ * @property {string} title
+ * @property {number} size
+ */
+
+/**
+ * @typedef {object} Message
+ * @property {string} ts
+ * @property {boolean} ephemeral
+ * @property {string} text
+ * @property {Block[]} blocks
+ * @property {boolean} edited
+ * @property {SharedFile[]} files
+ */
+
+/**
+ * A modal or App Home, with the fields the page draws.
+ * @typedef {object} View
+ * @property {string} id
+ * @property {string} hash
+ * @property {TextObject | null} title
+ * @property {TextObject | null} submit
+ * @property {TextObject | null} close
+ * @property {Block[]} blocks
+ */
+
+/**
+ * What one person sees in one conversation, plus their surfaces: `GET /sandbox/state` (`PageState` in ../sandbox.ts).
+ * @typedef {object} PageState
+ * @property {string} team
+ * @property {string} botName
+ * @property {string} botUserId
+ * @property {Person[]} people
+ * @property {Array<{ id: string, name: string }>} channels
+ * @property {Message[]} messages
+ * @property {Array<View & { errors: Record<string, string> | null }>} modals
+ * @property {View | null} home
+ * @property {'everything' | 'slack'} resetClears
+ * @property {string} since
+ * @property {Record<string, { messages: number, mentions: number }>} unread
+ */
+
+/**
+ * The modal on top, as drawn.
+ * @typedef {object} ModalRecord
+ * @property {string} id
+ * @property {string} hash
+ * @property {string} errorsKey
+ * @property {HTMLDialogElement} dialog
+ * @property {HTMLElement} body
+ * @property {boolean} closing
+ */
+
+/**
+ * Where a gesture happened: a message, or a view (modal or App Home).
+ * @typedef {{ type: 'message', channel: string | undefined, ts: string } | { type: 'view', viewId: string }} Container
+ */
+
+/**
+ * The element of index.html with this id; it is a `type` (a page that does not match fails at once).
+ * @template {HTMLElement} E
+ * @param {string} id
+ * @param {{ new (): E }} type
+ * @returns {E}
+ */
+function $(id, type) {
+  const node = document.getElementById(id);
+  if (!(node instanceof type)) throw new Error(`index.html has no ${type.name} #${id}`);
+  return node;
+}
+
+/**
+ * The HTML elements below `root` matching `selector`.
+ * @param {ParentNode} root
+ * @param {string} selector
+ */
+function htmlElements(root, selector) {
+  return [...root.querySelectorAll(selector)].filter((node) => node instanceof HTMLElement);
+}
+
 const HOME = 'home';
 
+/**
+ * @type {{
+ *   state: PageState | undefined,
+ *   as: string | undefined,
+ *   conversation: string | undefined,
+ *   modal: ModalRecord | undefined,
+ *   homeRequestedFor: string | undefined,
+ *   highlight: string | undefined,
+ *   since: string | undefined,
+ *   sending: number,
+ * }}
+ */
 const page = {
   state: undefined,
   as: undefined,
   /** A channel id, a DM id, or 'home'. */
   conversation: undefined,
-  /** viewId → { dialog, hash, errors } for the modal on top. */
+  /** The modal on top. */
   modal: undefined,
   homeRequestedFor: undefined,
   /** The ts of a message a link pointed at: scrolled to and marked once it is drawn. */
@@ -26,7 +133,12 @@ const page = {
 
 // ---- talking to the sandbox ---------------------------------------------------------------------
 
-/** The answer, or undefined when the sandbox refused or could not be reached (the person has been told). */
+/**
+ * The answer, or undefined when the sandbox refused or could not be reached (the person has been told).
+ * @param {string} path
+ * @param {object} body
+ * @returns {Promise<{ error?: string, problem?: string } | undefined>}
+ */
 async function post(path, body) {
   let response;
   try {
@@ -39,6 +151,7 @@ async function post(path, body) {
     toast('The sandbox is not reachable. Is the app still running?');
     return undefined;
   }
+  /** @type {{ error?: string, problem?: string }} */
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) {
     toast(answer.error ?? `The sandbox answered ${response.status}.`);
@@ -48,6 +161,7 @@ async function post(path, body) {
   return answer;
 }
 
+/** @type {Promise<void> | undefined} */
 let refreshing;
 let again = false;
 /** One fetch at a time; changes during a fetch cause exactly one more. */
@@ -87,64 +201,73 @@ async function load() {
     }
     return;
   }
-  page.state = await response.json();
-  page.since ??= page.state.since;
-  if (page.as === undefined) page.as = page.state.people[0].id;
+  /** @type {PageState} */
+  const state = await response.json();
+  page.state = state;
+  page.since ??= state.since;
+  if (page.as === undefined) page.as = state.people[0]?.id;
   if (page.conversation === undefined) {
-    page.conversation = page.state.channels[0].id;
+    page.conversation = state.channels[0]?.id;
     // Asked again for that conversation by name, so the server knows it is being read.
     again = true;
   }
-  render();
+  render(state);
 }
 
 // ---- names for mrkdwn ---------------------------------------------------------------------------
 
+/** @returns {SurfaceContext} */
 function ctx() {
-  const state = page.state;
+  const people = page.state?.people ?? [];
+  const channels = page.state?.channels ?? [];
+  const bot = page.state === undefined ? undefined : { id: page.state.botUserId, name: page.state.botName };
   return {
-    people: state.people,
-    channels: state.channels,
-    personName: (id) => (id === state.botUserId ? state.botName : state.people.find((p) => p.id === id)?.realName),
-    channelName: (id) => state.channels.find((c) => c.id === id)?.name,
+    people,
+    channels,
+    personName: (id) => (id === bot?.id ? bot.name : people.find((p) => p.id === id)?.realName),
+    channelName: (id) => channels.find((c) => c.id === id)?.name,
   };
 }
 
-function me() {
-  return page.state.people.find((p) => p.id === page.as);
-}
-
+/** @param {Person} person */
 function personLabel(person) {
   return person.admin ? `${person.realName} (admin)` : person.realName;
 }
 
 // ---- rendering ----------------------------------------------------------------------------------
 
-function render() {
-  renderSidebar();
+/** @param {PageState} state */
+function render(state) {
+  renderSidebar(state);
   const atHome = page.conversation === HOME;
-  const channel = page.state.channels.find((c) => c.id === page.conversation);
+  const channel = state.channels.find((c) => c.id === page.conversation);
   // The manifest makes the app's Messages tab read-only: its DM has no message box, as in Slack.
   const inDm = !atHome && channel === undefined;
-  const title = atHome ? 'App Home' : channel !== undefined ? channel.name : page.state.botName;
-  $('title').textContent = atHome || channel === undefined ? title : `# ${title}`;
+  const title = atHome ? 'App Home' : channel !== undefined ? channel.name : state.botName;
+  $('title', HTMLElement).textContent = atHome || channel === undefined ? title : `# ${title}`;
   document.title = `${title} · Slack sandbox`;
-  $('messages').hidden = atHome;
-  $('composer').hidden = atHome || inDm;
-  $('read-only').hidden = !inDm;
-  $('home').hidden = !atHome;
-  $('message').placeholder = channel !== undefined ? `Message #${channel.name}` : `Message ${page.state.botName}`;
-  $('messages').setAttribute('aria-label', `Messages in ${channel !== undefined ? `#${channel.name}` : page.state.botName}`);
-  if (atHome) renderHome();
-  else renderMessages();
-  renderModal();
+  $('messages', HTMLOListElement).hidden = atHome;
+  $('composer', HTMLFormElement).hidden = atHome || inDm;
+  $('read-only', HTMLElement).hidden = !inDm;
+  $('home', HTMLElement).hidden = !atHome;
+  $('message', HTMLTextAreaElement).placeholder = channel !== undefined ? `Message #${channel.name}` : `Message ${state.botName}`;
+  $('messages', HTMLOListElement).setAttribute('aria-label', `Messages in ${channel !== undefined ? `#${channel.name}` : state.botName}`);
+  if (atHome) renderHome(state);
+  else renderMessages(state);
+  renderModal(state);
 }
 
-function conversationLink(id, label, prefix) {
+/**
+ * @param {PageState} state
+ * @param {string} id
+ * @param {string} label
+ * @param {string} prefix
+ */
+function conversationLink(state, id, label, prefix) {
   const current = page.conversation === id;
   // As Slack's sidebar: news makes a conversation bold; a DM or a mention adds a count. The link keeps
   // its name (the conversation's); the news is its description.
-  const news = current ? undefined : page.state.unread?.[id];
+  const news = current ? undefined : state.unread?.[id];
   const noteId = `unread-${id}`;
   const note =
     news === undefined
@@ -162,7 +285,7 @@ function conversationLink(id, label, prefix) {
       'aria-current': current ? 'page' : undefined,
       'aria-describedby': note === undefined ? undefined : noteId,
     },
-    prefix === undefined ? undefined : el('span', { class: 'prefix', 'aria-hidden': 'true', text: prefix }),
+    el('span', { class: 'prefix', 'aria-hidden': 'true', text: prefix }),
     el('span', { class: 'sidebar-name', text: label }),
     news !== undefined && news.mentions > 0
       ? el('span', { class: 'badge', 'aria-hidden': 'true', text: String(news.mentions) })
@@ -175,28 +298,38 @@ function conversationLink(id, label, prefix) {
   return el('li', {}, link, note);
 }
 
-function renderSidebar() {
-  const state = page.state;
-  $('team').textContent = state.team;
-  const select = $('acting-as');
+/** @param {PageState} state */
+function renderSidebar(state) {
+  $('team', HTMLElement).textContent = state.team;
+  const select = $('acting-as', HTMLSelectElement);
   if (select.options.length !== state.people.length) {
     select.replaceChildren(...state.people.map((p) => el('option', { value: p.id, text: personLabel(p) })));
   }
-  select.value = page.as;
-  $('channels').replaceChildren(...state.channels.map((c) => conversationLink(c.id, c.name, '#')));
-  $('apps').replaceChildren(conversationLink(me().dm, state.botName, '🔑'), conversationLink(HOME, 'App Home', '🏠'));
+  select.value = page.as ?? '';
+  $('channels', HTMLUListElement).replaceChildren(...state.channels.map((c) => conversationLink(state, c.id, c.name, '#')));
+  const me = state.people.find((p) => p.id === page.as);
+  $('apps', HTMLUListElement).replaceChildren(
+    ...(me === undefined ? [] : [conversationLink(state, me.dm, state.botName, '🔑')]),
+    conversationLink(state, HOME, 'App Home', '🏠'),
+  );
 }
 
+/** @param {Element | null} node */
 function focusKeyOf(node) {
   return node instanceof HTMLElement ? node.dataset.focusKey : undefined;
 }
 
+/** @param {string | undefined} key */
 function refocus(key) {
   if (key === undefined) return;
-  const target = [...document.querySelectorAll('[data-focus-key]')].find((n) => n.dataset.focusKey === key);
+  const target = htmlElements(document, '[data-focus-key]').find((n) => n.dataset.focusKey === key);
   target?.focus();
 }
 
+/**
+ * @param {Message} message
+ * @returns {Surface}
+ */
 function messageSurface(message) {
   return {
     id: `m${message.ts}`,
@@ -206,12 +339,14 @@ function messageSurface(message) {
   };
 }
 
+/** @param {string} ts */
 function timeOf(ts) {
   return new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' }).format(new Date(Number(ts) * 1000));
 }
 
+/** @param {SharedFile} file */
 function fileCard(file) {
-  const href = `/sandbox/files/${encodeURIComponent(file.id)}?as=${encodeURIComponent(page.as)}`;
+  const href = `/sandbox/files/${encodeURIComponent(file.id)}?as=${encodeURIComponent(page.as ?? '')}`;
   return el(
     'div',
     { class: 'file' },
@@ -230,7 +365,11 @@ function fileCard(file) {
   );
 }
 
-function renderMessage(message) {
+/**
+ * @param {PageState} state
+ * @param {Message} message
+ */
+function renderMessage(state, message) {
   const surface = messageSurface(message);
   const content =
     message.blocks.length > 0
@@ -246,7 +385,7 @@ function renderMessage(message) {
       el(
         'div',
         { class: 'message-meta' },
-        el('span', { class: 'author', text: page.state.botName }),
+        el('span', { class: 'author', text: state.botName }),
         el('span', { class: 'app-badge', text: 'APP' }),
         el('span', { class: 'time', text: timeOf(message.ts) }),
         message.edited ? el('span', { class: 'edited', text: '(edited)' }) : undefined,
@@ -255,7 +394,7 @@ function renderMessage(message) {
         ? el('p', { class: 'only-you' }, el('span', { 'aria-hidden': 'true', text: '👁 ' }), 'Only visible to you')
         : undefined,
       content,
-      ...message.files.map(fileCard),
+      ...message.files.map((file) => fileCard(file)),
     ),
   );
 }
@@ -264,8 +403,9 @@ function renderMessage(message) {
  * Updates the list in place: a message that did not change keeps its node (and with it focus, an
  * open menu, and silence for screen readers, which hear only what is new or changed).
  */
-function renderMessages() {
-  const list = $('messages');
+/** @param {PageState} state */
+function renderMessages(state) {
+  const list = $('messages', HTMLOListElement);
   const scope = `${page.as}|${page.conversation}`;
   if (list.dataset.scope !== scope) {
     list.replaceChildren();
@@ -273,34 +413,39 @@ function renderMessages() {
   }
   const focusKey = focusKeyOf(document.activeElement);
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  const existing = new Map([...list.children].filter((n) => n.dataset.ts !== undefined).map((n) => [n.dataset.ts, n]));
-  const wanted = page.state.messages.map((message) => {
+  /** @type {Map<string, HTMLElement>} */
+  const existing = new Map();
+  for (const node of list.children) if (node instanceof HTMLElement && node.dataset.ts !== undefined) existing.set(node.dataset.ts, node);
+  const wanted = state.messages.map((message) => {
     const signature = JSON.stringify(message);
     const old = existing.get(message.ts);
     if (old !== undefined && old.dataset.signature === signature) return old;
-    const node = renderMessage(message);
+    const node = renderMessage(state, message);
     node.dataset.ts = message.ts;
     node.dataset.signature = signature;
     return node;
   });
   if (wanted.length === 0)
-    wanted.push(list.querySelector('li.empty') ?? el('li', { class: 'empty', text: 'No messages yet. Type /accesskey help below.' }));
+    wanted.push(htmlElements(list, 'li.empty')[0] ?? el('li', { class: 'empty', text: 'No messages yet. Type /accesskey help below.' }));
   let added = false;
   wanted.forEach((node, index) => {
     if (list.children[index] === node) return;
     added = added || !node.isConnected;
     list.insertBefore(node, list.children[index] ?? null);
   });
-  while (list.children.length > wanted.length) list.lastElementChild.remove();
+  while (list.children.length > wanted.length) list.lastElementChild?.remove();
   if ((added && atBottom) || focusKey === undefined) list.scrollTop = list.scrollHeight;
   if (focusKeyOf(document.activeElement) !== focusKey) refocus(focusKey);
   showLinkedMessage(list);
 }
 
-/** After following a message link: that message is scrolled into view and marked, as in Slack. */
+/**
+ * After following a message link: that message is scrolled into view and marked, as in Slack.
+ * @param {HTMLElement} list
+ */
 function showLinkedMessage(list) {
   if (page.highlight === undefined) return;
-  const target = [...list.children].find((node) => node.dataset.ts === page.highlight);
+  const target = [...list.children].find((node) => node instanceof HTMLElement && node.dataset.ts === page.highlight);
   if (target === undefined) return;
   page.highlight = undefined;
   for (const node of list.querySelectorAll('.linked')) {
@@ -312,9 +457,10 @@ function showLinkedMessage(list) {
   target.scrollIntoView({ block: 'center' });
 }
 
-function renderHome() {
-  const section = $('home');
-  const home = page.state.home;
+/** @param {PageState} state */
+function renderHome(state) {
+  const section = $('home', HTMLElement);
+  const home = state.home;
   if (page.homeRequestedFor !== page.as) {
     page.homeRequestedFor = page.as;
     // Slack tells the app each time someone opens the tab; the app then publishes it.
@@ -330,6 +476,7 @@ function renderHome() {
   if (section.dataset.signature === signature) return;
   section.dataset.signature = signature;
   const before = readForm(section);
+  /** @type {Surface} */
   const surface = {
     id: `v${home.id}`,
     ctx: ctx(),
@@ -353,25 +500,29 @@ function closeModalElement() {
   }
 }
 
-function renderModal() {
-  const top = page.state.modals.at(-1);
+/** @param {PageState} state */
+function renderModal(state) {
+  const top = state.modals.at(-1);
   if (top === undefined) {
     if (page.modal !== undefined) {
       closeModalElement();
-      $('message').focus();
+      $('message', HTMLTextAreaElement).focus();
     }
     return;
   }
   const errorsKey = JSON.stringify(top.errors);
   if (page.modal?.id === top.id && page.modal.hash === top.hash && page.modal.errorsKey === errorsKey) return;
-  const sameView = page.modal?.id === top.id;
-  const before = sameView ? readForm(page.modal.body) : {};
+  const shown = page.modal?.id === top.id ? page.modal : undefined;
+  const sameView = shown !== undefined;
+  /** @type {Form} */
+  const before = sameView ? readForm(shown.body) : {};
   // Where the person was, by Block Kit ids (element ids are new on every render).
-  const focused = sameView ? document.activeElement?.closest?.('[data-action-id]') : null;
-  const focusIds = focused ? [focused.dataset.blockId, focused.dataset.actionId] : undefined;
+  const focused = sameView ? document.activeElement?.closest('[data-action-id]') : null;
+  const focusIds = focused instanceof HTMLElement ? [focused.dataset.blockId, focused.dataset.actionId] : undefined;
   if (!sameView) closeModalElement();
 
   const titleId = `modal-title-${top.id}`;
+  /** @type {Surface} */
   const surface = {
     id: `v${top.id}`,
     ctx: ctx(),
@@ -396,12 +547,13 @@ function renderModal() {
     cross,
   );
 
-  let dialog = sameView ? page.modal.dialog : undefined;
+  let dialog = shown?.dialog;
   if (dialog === undefined) {
     dialog = el('dialog', { class: 'modal', 'aria-labelledby': titleId });
-    $('modals').append(dialog);
+    $('modals', HTMLElement).append(dialog);
   }
   dialog.replaceChildren(form);
+  /** @type {ModalRecord} */
   const record = { id: top.id, hash: top.hash, errorsKey, dialog, body, closing: false };
   page.modal = record;
 
@@ -424,16 +576,20 @@ function renderModal() {
     refresh();
   });
   if (!dialog.open) dialog.showModal();
-  const invalid = body.querySelector('[aria-invalid="true"]');
-  if (invalid !== null) invalid.focus();
+  const invalid = htmlElements(body, '[aria-invalid="true"]')[0];
+  if (invalid !== undefined) invalid.focus();
   else if (focusIds !== undefined) {
-    const again = [...body.querySelectorAll('[data-action-id]')].find(
+    const again = htmlElements(body, '[data-action-id]').find(
       (n) => n.dataset.blockId === focusIds[0] && n.dataset.actionId === focusIds[1],
     );
     (again?.matches('input, select, textarea') ? again : again?.querySelector('input'))?.focus();
   }
 }
 
+/**
+ * @param {ModalRecord} record
+ * @param {string} viewId
+ */
 async function dismiss(record, viewId) {
   if (record.closing) return;
   record.closing = true;
@@ -441,7 +597,11 @@ async function dismiss(record, viewId) {
   refresh();
 }
 
-/** Block Kit's confirm object as a dialog of its own. Resolves true when the person confirms. */
+/**
+ * Block Kit's confirm object as a dialog of its own. Resolves true when the person confirms.
+ * @param {ConfirmObject} object
+ * @returns {Promise<boolean>}
+ */
 function confirm(object) {
   return new Promise((resolve) => {
     const titleId = `confirm-${Math.random().toString(36).slice(2)}`;
@@ -463,6 +623,7 @@ function confirm(object) {
       el('footer', { class: 'modal-footer' }, no, yes),
     );
     const opener = document.activeElement;
+    /** @param {boolean} answer */
     const finish = (answer) => {
       dialog.close();
       dialog.remove();
@@ -486,6 +647,10 @@ function confirm(object) {
 /**
  * An element works until the app has answered, as in Slack: it shows a spinner and takes no second
  * press meanwhile. (aria-disabled rather than disabled: a disabled button would lose the focus.)
+ * @param {Container} container
+ * @param {Gesture} gesture
+ * @param {Form} form
+ * @param {HTMLElement} node
  */
 async function act(container, gesture, form, node) {
   if (node?.getAttribute('aria-busy') === 'true') return;
@@ -508,17 +673,23 @@ async function act(container, gesture, form, node) {
   refresh();
 }
 
-/** The message box while a slash command is on its way: Send spins; typing goes on. */
+/**
+ * The message box while a slash command is on its way: Send spins; typing goes on.
+ * @param {number} change
+ */
 function composerBusy(change) {
   page.sending += change;
   const busy = page.sending > 0;
-  $('composer').setAttribute('aria-busy', String(busy));
-  $('composer').querySelector('.send').classList.toggle('busy', busy);
+  const composer = $('composer', HTMLFormElement);
+  composer.setAttribute('aria-busy', String(busy));
+  composer.querySelector('.send')?.classList.toggle('busy', busy);
 }
 
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let toastTimer;
+/** @param {string} text */
 function toast(text) {
-  const node = $('toast');
+  const node = $('toast', HTMLElement);
   node.textContent = text;
   node.classList.add('visible');
   clearTimeout(toastTimer);
@@ -528,6 +699,7 @@ function toast(text) {
   }, 8000);
 }
 
+/** @param {string | undefined} conversation */
 function go(conversation) {
   page.conversation = conversation;
   if (conversation === HOME) page.homeRequestedFor = undefined;
@@ -543,24 +715,26 @@ function readHash() {
 }
 
 function wire() {
-  $('acting-as').addEventListener('change', (event) => {
+  const actingAs = $('acting-as', HTMLSelectElement);
+  actingAs.addEventListener('change', () => {
     const previous = page.state?.people.find((p) => p.id === page.as);
-    page.as = event.target.value;
-    const next = page.state.people.find((p) => p.id === page.as);
+    page.as = actingAs.value;
+    const next = page.state?.people.find((p) => p.id === page.as);
     // In a DM with the bot, switching person opens the new person's DM.
-    if (previous !== undefined && page.conversation === previous.dm) page.conversation = next.dm;
+    if (previous !== undefined && page.conversation === previous.dm) page.conversation = next?.dm;
     if (page.conversation === HOME) page.homeRequestedFor = undefined;
     closeModalElement();
     go(page.conversation);
   });
-  const message = $('message');
+  const message = $('message', HTMLTextAreaElement);
+  const composer = $('composer', HTMLFormElement);
   message.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
-      $('composer').requestSubmit();
+      composer.requestSubmit();
     }
   });
-  $('composer').addEventListener('submit', async (event) => {
+  composer.addEventListener('submit', async (event) => {
     event.preventDefault();
     const text = message.value.trim();
     if (text === '') return;
@@ -572,7 +746,7 @@ function wire() {
     if (answer === undefined && message.value === '') message.value = text;
     refresh();
   });
-  $('reset').addEventListener('click', async () => {
+  $('reset', HTMLButtonElement).addEventListener('click', async () => {
     const everything = page.state?.resetClears === 'everything';
     const sure = await confirm({
       title: { type: 'plain_text', text: 'Reset the sandbox?' },
@@ -617,5 +791,5 @@ function wire() {
 readHash();
 wire();
 // The message box takes the keyboard first, as Slack's does (set here rather than with `autofocus`).
-$('message').focus();
+$('message', HTMLTextAreaElement).focus();
 refresh();

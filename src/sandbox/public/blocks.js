@@ -1,79 +1,223 @@
+// @ts-check
 // Block Kit as accessible DOM: every block and element the app sends, drawn the way Slack draws them.
-// A surface says where the blocks live and what to do when a person operates an element:
-//   { id, ctx, errors?, onAction(gesture), confirm(confirmObject) → Promise<boolean> }
-// A gesture is { blockId, actionId, value?, input? }, what the server turns into Slack's payload.
+// A surface says where the blocks live and what to do when a person operates an element; a gesture is
+// what the server turns into Slack's payload.
 
 import { renderPlain, renderText } from './mrkdwn.js';
 
+/** @import { Names, TextObject } from './mrkdwn.js' */
+
+/**
+ * @typedef {object} OptionObject
+ * @property {TextObject} text
+ * @property {string} value
+ * @property {TextObject} [description]
+ */
+
+/**
+ * @typedef {object} ConfirmObject
+ * @property {TextObject} [title]
+ * @property {TextObject} [text]
+ * @property {TextObject} [confirm]
+ * @property {TextObject} [deny]
+ * @property {string} [style]
+ */
+
+/**
+ * An element as the app sends it, with the fields the page draws. The emulator gives every element
+ * but an image an action_id, as Slack does.
+ * @typedef {object} BlockElement
+ * @property {string} type
+ * @property {string} action_id
+ * @property {TextObject} [text]
+ * @property {string} [value]
+ * @property {string} [url]
+ * @property {string} [style]
+ * @property {ConfirmObject} [confirm]
+ * @property {OptionObject[]} [options]
+ * @property {Array<{ label: TextObject, options: OptionObject[] }>} [option_groups]
+ * @property {OptionObject} [initial_option]
+ * @property {OptionObject[]} [initial_options]
+ * @property {TextObject} [placeholder]
+ * @property {boolean} [multiline]
+ * @property {number} [max_length]
+ * @property {number} [min_length]
+ * @property {string} [initial_value]
+ * @property {string} [initial_date]
+ * @property {string} [initial_time]
+ * @property {number} [initial_date_time]
+ * @property {string} [image_url]
+ * @property {string} [alt_text]
+ */
+
+/**
+ * A block as the app sends it, with the fields the page draws (which ones depends on its type). The
+ * emulator gives every block a block_id, as Slack does.
+ * @typedef {object} Block
+ * @property {string} type
+ * @property {string} block_id
+ * @property {TextObject} [text]
+ * @property {TextObject[]} [fields]
+ * @property {BlockElement} [accessory]
+ * @property {BlockElement} [element]
+ * @property {Array<BlockElement | TextObject>} [elements] an actions block's elements, a context block's texts and images
+ * @property {TextObject} [label]
+ * @property {TextObject} [hint]
+ * @property {boolean} [optional]
+ * @property {boolean} [dispatch_action]
+ * @property {string} [image_url]
+ * @property {string} [alt_text]
+ * @property {TextObject} [title]
+ */
+
+/**
+ * What a person entered in one element: text, a date, seconds, option value(s); null for nothing.
+ * @typedef {string | number | boolean | string[] | null} FormValue
+ */
+
+/**
+ * block_id → action_id → what was entered: the form the server shapes into state.values.
+ * @typedef {Record<string, Record<string, FormValue>>} Form
+ */
+
+/**
+ * @typedef {object} Gesture
+ * @property {string} blockId
+ * @property {string} actionId
+ * @property {string} [value] a button's value, or the option picked
+ * @property {FormValue} [input]
+ */
+
+/**
+ * Names for mrkdwn, and the people and channels a users or conversations select offers.
+ * @typedef {Names & { people: Array<{ id: string, realName: string }>, channels: Array<{ id: string, name: string }> }} SurfaceContext
+ */
+
+/**
+ * Where blocks live and what happens when a person operates an element.
+ * @typedef {object} Surface
+ * @property {string} id
+ * @property {SurfaceContext} ctx
+ * @property {Record<string, string>} [errors] block_id → the error to show under that input
+ * @property {(gesture: Gesture, node: HTMLElement) => void} onAction
+ * @property {(object: ConfirmObject) => Promise<boolean>} confirm
+ */
+
+/** @typedef {string | boolean | null | undefined} PropValue */
+
 let serial = 0;
+/** @param {string} prefix */
 const uid = (prefix) => {
   serial += 1;
   return `${prefix}-${serial}`;
 };
 
+/**
+ * An element with attributes (`class`, `text` and properties such as `hidden` are set as such) and children.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, PropValue>} [props]
+ * @param {...(Node | string | null | undefined)} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') node.className = value;
-    else if (key === 'text') node.textContent = value;
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else if (key in node && typeof value !== 'string') node[key] = value;
+    if (key === 'class') node.className = String(value);
+    else if (key === 'text') node.textContent = String(value);
+    else if (key in node && typeof value !== 'string') Reflect.set(node, key, value);
     else node.setAttribute(key, value === true ? '' : value);
   }
   node.append(...children.filter((c) => c !== undefined && c !== null));
   return node;
 }
 
-/** Slack's date picker works in the reader's local date; these convert both ways. */
+/** @param {string} type */
+function unsupported(type) {
+  return el('span', { class: 'bk-unsupported', text: `[${type} is not shown in the sandbox]` });
+}
+
+/**
+ * Slack's date picker works in the reader's local date; these convert both ways.
+ * @param {number} seconds
+ */
 function toLocalInput(seconds) {
   const d = new Date(seconds * 1000);
+  /** @param {number} n */
   const pad = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** @param {string} value */
 function fromLocalInput(value) {
   if (value === '') return null;
   const ms = new Date(value).getTime();
   return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
 }
 
+/** @param {OptionObject} option */
 function optionLabel(option) {
   return renderPlain(option.text);
 }
 
 /**
- * Reads what a person entered in every stateful element below `root`, as block_id → action_id →
- * input (text, date, seconds, option value(s)): the form the server shapes into state.values.
+ * The stateful elements drawn, by node: their ids and how to read and write what the person entered.
+ * @type {WeakMap<Element, { blockId: string, actionId: string, read: () => FormValue, write: (value: FormValue) => void }>}
+ */
+const fields = new WeakMap();
+
+/**
+ * Reads what a person entered in every stateful element below `root`.
+ * @param {ParentNode} root
+ * @returns {Form}
  */
 export function readForm(root) {
+  /** @type {Form} */
   const form = {};
   for (const node of root.querySelectorAll('[data-action-id]')) {
-    const read = node.__read;
-    if (typeof read !== 'function') continue;
-    const blockId = node.dataset.blockId;
-    form[blockId] ??= {};
-    form[blockId][node.dataset.actionId] = read();
+    const field = fields.get(node);
+    if (field === undefined) continue;
+    const values = form[field.blockId] ?? {};
+    values[field.actionId] = field.read();
+    form[field.blockId] = values;
   }
   return form;
 }
 
-/** Puts values read by readForm back (a view updated in place keeps what the person typed). */
+/**
+ * Puts values read by readForm back (a view updated in place keeps what the person typed).
+ * @param {ParentNode} root
+ * @param {Form} form
+ */
 export function restoreForm(root, form) {
   for (const node of root.querySelectorAll('[data-action-id]')) {
-    const value = form[node.dataset.blockId]?.[node.dataset.actionId];
-    if (value !== undefined && typeof node.__write === 'function') node.__write(value);
+    const field = fields.get(node);
+    const value = field === undefined ? undefined : form[field.blockId]?.[field.actionId];
+    if (value !== undefined) field?.write(value);
   }
 }
 
+/**
+ * @template {HTMLElement} E
+ * @param {E} node
+ * @param {string} blockId
+ * @param {string} actionId
+ * @param {() => FormValue} read
+ * @param {(value: FormValue) => void} write
+ */
 function tag(node, blockId, actionId, read, write) {
   node.dataset.blockId = blockId;
   node.dataset.actionId = actionId;
-  node.__read = read;
-  node.__write = write;
+  fields.set(node, { blockId, actionId, read, write });
   return node;
 }
 
+/**
+ * @param {BlockElement} element
+ * @param {Block} block
+ * @param {Surface} surface
+ */
 function button(element, block, surface) {
   const style = element.style === 'primary' ? ' primary' : element.style === 'danger' ? ' danger' : '';
   const node = el('button', { type: 'button', class: `bk-button${style}`, text: renderPlain(element.text) });
@@ -86,6 +230,11 @@ function button(element, block, surface) {
   return node;
 }
 
+/**
+ * @param {BlockElement} element
+ * @param {Block} block
+ * @param {Surface} surface
+ */
 function overflow(element, block, surface) {
   const menuId = uid('menu');
   const trigger = el('button', {
@@ -99,6 +248,7 @@ function overflow(element, block, surface) {
   });
   trigger.dataset.focusKey = `${surface.id}|${block.block_id}|${element.action_id}|overflow`;
   const menu = el('ul', { class: 'bk-menu', role: 'menu', id: menuId, hidden: true });
+  /** @param {boolean} refocus */
   const close = (refocus) => {
     menu.hidden = true;
     trigger.setAttribute('aria-expanded', 'false');
@@ -119,10 +269,10 @@ function overflow(element, block, surface) {
         choose();
       } else if (event.key === 'ArrowDown') {
         event.preventDefault();
-        items[(index + 1) % items.length].focus();
+        items[(index + 1) % items.length]?.focus();
       } else if (event.key === 'ArrowUp') {
         event.preventDefault();
-        items[(index - 1 + items.length) % items.length].focus();
+        items[(index - 1 + items.length) % items.length]?.focus();
       } else if (event.key === 'Escape' || event.key === 'Tab') {
         event.preventDefault();
         close(true);
@@ -146,11 +296,21 @@ function overflow(element, block, surface) {
   return el('span', { class: 'bk-overflow-wrap' }, trigger, menu);
 }
 
-/** Elements outside input blocks act at once, as in Slack; inside input blocks they wait for Submit. */
+/**
+ * Elements outside input blocks act at once, as in Slack; inside input blocks they wait for Submit.
+ * @param {Block} block
+ */
 function dispatches(block) {
   return block.type !== 'input' || block.dispatch_action === true;
 }
 
+/**
+ * @param {BlockElement} element
+ * @param {Block} block
+ * @param {Surface} surface
+ * @param {string | undefined} labelId
+ * @param {boolean} multiple
+ */
 function select(element, block, surface, labelId, multiple) {
   const node = el('select', { class: 'bk-select', multiple, 'aria-labelledby': labelId });
   if (labelId === undefined) node.setAttribute('aria-label', renderPlain(element.placeholder) || 'Select an option');
@@ -162,24 +322,35 @@ function select(element, block, surface, labelId, multiple) {
   });
   if (groups !== undefined) node.append(...groups);
   else node.append(...(element.options ?? []).map((o) => el('option', { value: o.value, text: optionLabel(o) })));
-  const initial = multiple ? (element.initial_options ?? []).map((o) => o.value) : element.initial_option?.value;
+  const initial = multiple ? (element.initial_options ?? []).map((o) => o.value) : (element.initial_option?.value ?? null);
+  /** @param {FormValue} value */
   const write = (value) => {
-    for (const option of node.options) option.selected = multiple ? (value ?? []).includes(option.value) : option.value === (value ?? '');
+    for (const option of node.options)
+      option.selected = multiple ? Array.isArray(value) && value.includes(option.value) : option.value === (value ?? '');
   };
   write(initial);
+  /** @returns {string[] | string | null} */
   const read = () => (multiple ? [...node.selectedOptions].map((o) => o.value) : node.value === '' ? null : node.value);
   tag(node, block.block_id, element.action_id, read, write);
   if (dispatches(block)) {
-    node.addEventListener('change', () =>
+    node.addEventListener('change', () => {
+      const chosen = read();
       surface.onAction(
-        { blockId: block.block_id, actionId: element.action_id, value: multiple ? undefined : (read() ?? undefined), input: read() },
+        { blockId: block.block_id, actionId: element.action_id, value: typeof chosen === 'string' ? chosen : undefined, input: chosen },
         node,
-      ),
-    );
+      );
+    });
   }
   return node;
 }
 
+/**
+ * @param {BlockElement} element
+ * @param {Block} block
+ * @param {Surface} surface
+ * @param {string | undefined} labelText
+ * @param {'radio' | 'checkbox'} kind
+ */
 function choiceGroup(element, block, surface, labelText, kind) {
   const legend = labelText === undefined ? undefined : el('legend', { class: 'visually-hidden', text: labelText });
   const name = uid(kind);
@@ -200,32 +371,39 @@ function choiceGroup(element, block, surface, labelText, kind) {
     group.append(el('div', { class: 'bk-option' }, input, el('div', {}, label, description)));
     return input;
   });
+  /** @returns {string[] | string | null} */
   const read = () => {
     const chosen = inputs.filter((i) => i.checked).map((i) => i.value);
     return kind === 'radio' ? (chosen[0] ?? null) : chosen;
   };
+  /** @param {FormValue} value */
   const write = (value) => {
+    /** @type {unknown[]} */
     const wanted = Array.isArray(value) ? value : [value];
     for (const i of inputs) i.checked = wanted.includes(i.value);
   };
   tag(group, block.block_id, element.action_id, read, write);
   if (dispatches(block)) {
-    group.addEventListener('change', () =>
+    group.addEventListener('change', () => {
+      const chosen = read();
       surface.onAction(
-        {
-          blockId: block.block_id,
-          actionId: element.action_id,
-          value: kind === 'radio' ? (read() ?? undefined) : undefined,
-          input: read(),
-        },
+        { blockId: block.block_id, actionId: element.action_id, value: typeof chosen === 'string' ? chosen : undefined, input: chosen },
         group,
-      ),
-    );
+      );
+    });
   }
   return group;
 }
 
+/**
+ * @param {BlockElement} element
+ * @param {Block} block
+ * @param {Surface} surface
+ * @param {string | undefined} id
+ * @param {string | undefined} describedBy
+ */
 function textual(element, block, surface, id, describedBy) {
+  /** @type {Record<string, string>} */
   const types = { plain_text_input: 'text', email_text_input: 'email', url_text_input: 'url', number_input: 'number' };
   const multiline = element.multiline === true;
   const node = multiline ? el('textarea', { id, rows: '3' }) : el('input', { id, type: types[element.type] ?? 'text' });
@@ -240,18 +418,28 @@ function textual(element, block, surface, id, describedBy) {
     block.block_id,
     element.action_id,
     () => (node.value === '' ? null : node.value),
-    (v) => (node.value = v ?? ''),
+    (v) => {
+      node.value = String(v ?? '');
+    },
   );
   if (block.type === 'input' && block.dispatch_action === true) {
     node.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !multiline)
+      if (event instanceof KeyboardEvent && event.key === 'Enter' && !multiline)
         surface.onAction({ blockId: block.block_id, actionId: element.action_id, input: node.value }, node);
     });
   }
   return node;
 }
 
+/**
+ * @param {BlockElement} element
+ * @param {Block} block
+ * @param {Surface} surface
+ * @param {string | undefined} id
+ * @param {string | undefined} describedBy
+ */
 function picker(element, block, surface, id, describedBy) {
+  /** @type {Record<string, string>} */
   const kinds = { datepicker: 'date', timepicker: 'time', datetimepicker: 'datetime-local' };
   const node = el('input', { id, type: kinds[element.type], class: 'bk-input bk-picker' });
   if (describedBy !== undefined) node.setAttribute('aria-describedby', describedBy);
@@ -259,8 +447,9 @@ function picker(element, block, surface, id, describedBy) {
   if (element.type === 'timepicker') node.value = element.initial_time ?? '';
   if (element.type === 'datetimepicker' && element.initial_date_time !== undefined) node.value = toLocalInput(element.initial_date_time);
   const read = () => (element.type === 'datetimepicker' ? fromLocalInput(node.value) : node.value === '' ? null : node.value);
+  /** @param {FormValue} v */
   const write = (v) => {
-    node.value = element.type === 'datetimepicker' ? (v === null ? '' : toLocalInput(v)) : (v ?? '');
+    node.value = element.type === 'datetimepicker' ? (typeof v === 'number' ? toLocalInput(v) : '') : String(v ?? '');
   };
   tag(node, block.block_id, element.action_id, read, write);
   if (id === undefined) node.setAttribute('aria-label', renderPlain(element.placeholder) || 'Pick a date');
@@ -269,6 +458,12 @@ function picker(element, block, surface, id, describedBy) {
   return node;
 }
 
+/**
+ * @param {BlockElement} element
+ * @param {Block} block
+ * @param {Surface} surface
+ * @param {string | undefined} labelId
+ */
 function peopleSelect(element, block, surface, labelId) {
   const isUsers = element.type.includes('user');
   const options = isUsers
@@ -277,11 +472,19 @@ function peopleSelect(element, block, surface, labelId) {
   return select({ ...element, options }, block, surface, labelId, element.type.startsWith('multi_'));
 }
 
+/** @param {{ image_url?: string, alt_text?: string }} element */
 function imageElement(element) {
   return el('img', { class: 'bk-image-element', src: element.image_url, alt: element.alt_text ?? '' });
 }
 
-/** One interactive or display element. `label` carries the input block's label when there is one. */
+/**
+ * One interactive or display element. `label` carries the input block's label when there is one.
+ * @param {BlockElement} element
+ * @param {Block} block
+ * @param {Surface} surface
+ * @param {{ forId?: string, labelId?: string, text?: string, describedBy?: string }} [label]
+ * @returns {HTMLElement}
+ */
 export function renderElement(element, block, surface, label = {}) {
   switch (element.type) {
     case 'button':
@@ -317,10 +520,23 @@ export function renderElement(element, block, surface, label = {}) {
     case 'image':
       return imageElement(element);
     default:
-      return el('span', { class: 'bk-unsupported', text: `[${element.type} is not shown in the sandbox]` });
+      return unsupported(element.type);
   }
 }
 
+/**
+ * A context block's text objects, an actions block's elements.
+ * @param {BlockElement | TextObject} element
+ * @returns {element is TextObject}
+ */
+function isTextObject(element) {
+  return element.type === 'mrkdwn' || element.type === 'plain_text';
+}
+
+/**
+ * @param {Block} block
+ * @param {Surface} surface
+ */
 function section(block, surface) {
   const body = el('div', { class: 'bk-section-body' });
   if (block.text !== undefined) body.append(el('div', { class: 'bk-text' }, renderText(block.text, surface.ctx)));
@@ -334,6 +550,10 @@ function section(block, surface) {
   return el('div', { class: 'bk-block bk-section' }, body, accessory);
 }
 
+/**
+ * @param {Block} block
+ * @param {Surface} surface
+ */
 function input(block, surface) {
   const forId = uid('in');
   const labelId = uid('label');
@@ -342,7 +562,7 @@ function input(block, surface) {
   const errorId = error === undefined ? undefined : uid('err');
   const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
   const labelText = renderPlain(block.label);
-  const grouped = ['radio_buttons', 'checkboxes'].includes(block.element?.type);
+  const grouped = block.element?.type === 'radio_buttons' || block.element?.type === 'checkboxes';
   const label = grouped
     ? el(
         'div',
@@ -356,11 +576,14 @@ function input(block, surface) {
         labelText,
         block.optional ? el('span', { class: 'bk-optional', 'aria-hidden': 'true', text: ' (optional)' }) : undefined,
       );
-  const element = renderElement(block.element, block, surface, { forId, labelId, text: labelText, describedBy });
+  const element =
+    block.element === undefined
+      ? unsupported('an input block without its element')
+      : renderElement(block.element, block, surface, { forId, labelId, text: labelText, describedBy });
   if (error !== undefined) {
     const target = element.matches('input, textarea, select') ? element : element.querySelector('input');
     target?.setAttribute('aria-invalid', 'true');
-    if (!element.matches('input, textarea, select')) element.setAttribute('aria-describedby', describedBy);
+    if (!element.matches('input, textarea, select') && describedBy !== undefined) element.setAttribute('aria-describedby', describedBy);
   }
   return el(
     'div',
@@ -372,7 +595,11 @@ function input(block, surface) {
   );
 }
 
-/** Renders a list of blocks for one surface. */
+/**
+ * Renders a list of blocks for one surface.
+ * @param {Block[] | undefined} blocks
+ * @param {Surface} surface
+ */
 export function renderBlocks(blocks, surface) {
   const root = el('div', { class: 'bk' });
   for (const block of blocks ?? []) {
@@ -391,12 +618,18 @@ export function renderBlocks(blocks, surface) {
           el(
             'div',
             { class: 'bk-block bk-context' },
-            ...(block.elements ?? []).map((e) => (e.type === 'image' ? imageElement(e) : el('span', {}, renderText(e, surface.ctx)))),
+            ...(block.elements ?? []).map((e) => (isTextObject(e) ? el('span', {}, renderText(e, surface.ctx)) : imageElement(e))),
           ),
         );
         break;
       case 'actions':
-        root.append(el('div', { class: 'bk-block bk-actions' }, ...(block.elements ?? []).map((e) => renderElement(e, block, surface))));
+        root.append(
+          el(
+            'div',
+            { class: 'bk-block bk-actions' },
+            ...(block.elements ?? []).map((e) => (isTextObject(e) ? unsupported(e.type) : renderElement(e, block, surface))),
+          ),
+        );
         break;
       case 'input':
         root.append(input(block, surface));

@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AccessKey } from '../../domain/model.js';
 import type { Logger } from '../../logger.js';
 import { escapeText } from '../views/format.js';
-import { csvDmComment, csvMissingMessage, secretMessage } from '../views/messages.js';
+import { csvDmComment, csvMissingMessage, secretMessage, type SecretDeliveryOutcome } from '../views/messages.js';
 import { openDm, uploadFileToDm } from './dm.js';
 import type { SecretFileLifetime } from './secret-file.js';
 import { postToResponseUrl } from './response-url.js';
@@ -17,6 +17,8 @@ export interface SecretDeliveryInput {
   secret: string;
   /** The slash command's response_url: ephemeral, and works where the bot is not a member. */
   responseUrl?: string;
+  /** The message the click came from is used up (a question): the secret message takes its place. */
+  replaceOriginal?: boolean;
   note?: string;
   /**
    * Records that the secret reached its owner: only then does the key authenticate (keys are created
@@ -33,8 +35,6 @@ export interface SecretDeliveryInput {
   /** SECRET_FILE_TTL: the CSV says until when it can be downloaded, and its deletion is queued after upload. */
   csvLifetime?: SecretFileLifetime;
 }
-
-export type SecretDeliveryOutcome = 'both' | 'message_only' | 'csv_only' | 'none';
 
 /** The CSV as Prisma Cloud offers it: a header and one row. Written by a CSV library, not by hand. */
 export function secretCsv(keyId: string, secret: string): string {
@@ -100,7 +100,11 @@ export async function deliverSecret(input: SecretDeliveryInput): Promise<SecretD
   const message = secretMessage({ key, roleName: input.roleName, secret: input.secret, note: input.note });
   const ephemeral = (async () => {
     if (input.responseUrl !== undefined) {
-      await postToResponseUrl(input.responseUrl, { response_type: 'ephemeral', replace_original: false, ...message });
+      await postToResponseUrl(input.responseUrl, {
+        response_type: 'ephemeral',
+        replace_original: input.replaceOriginal === true,
+        ...message,
+      });
     } else {
       await client.chat.postEphemeral({ channel: await openDm(client, userId), user: userId, ...message });
     }

@@ -5,6 +5,7 @@ import { COMMAND, ACTION } from '../ids.js';
 import type { KnownBlock, Message } from './blocks.js';
 import { escapeText, lastUsedText, mention, mrkdwn, plain, sectionsOf, slackDate } from './format.js';
 import { statusText, type KeyRow } from './keys.js';
+import { plural } from '../../domain/text.js';
 
 export function adminHelpMessage(prefix?: string): Message {
   const lines = [
@@ -28,9 +29,9 @@ export function rolesMessage(roles: Array<Role & { members: number }>): Message 
   const lines = roles.map((r) => {
     const policy = policyOf(r);
     const policyText = hasPolicy(policy) ? ` · policy: ${describePolicy(policy)}` : '';
-    return `• *${escapeText(r.name)}* — up to ${r.maxKeys} key(s) per user · ${r.members} member(s)${r.builtin ? ' · built-in' : ''}${policyText}`;
+    return `• *${escapeText(r.name)}* — up to ${plural(r.maxKeys, 'key')} per user · ${plural(r.members, 'member')}${r.builtin ? ' · built-in' : ''}${policyText}`;
   });
-  return { text: `${roles.length} roles`, blocks: [{ type: 'section', text: mrkdwn(`*Roles*\n${lines.join('\n')}`) }] };
+  return { text: plural(roles.length, 'role'), blocks: [{ type: 'section', text: mrkdwn(`*Roles*\n${lines.join('\n')}`) }] };
 }
 
 /** R4: before deleting, the admin sees which keys go, their owners and when each was last used. */
@@ -44,8 +45,9 @@ export function impactMessage(impact: DeletionImpact, kind: 'delete' | 'remove',
   const keysText =
     impact.keys.length === 0
       ? 'No keys are tied to it.'
-      : `These ${impact.keys.length} key(s) will be *deleted*; integrations using them stop working:\n${keyLines.join('\n')}${more}`;
-  const members = kind === 'delete' ? `\n${impact.members.length} member(s) lose the role.` : '';
+      : `${impact.keys.length === 1 ? 'This key' : `These ${impact.keys.length} keys`} will be *deleted*; integrations using ${impact.keys.length === 1 ? 'it' : 'them'} stop working:\n${keyLines.join('\n')}${more}`;
+  const members =
+    kind === 'delete' ? `\n${plural(impact.members.length, 'member')} ${impact.members.length === 1 ? 'loses' : 'lose'} the role.` : '';
   const blocks: KnownBlock[] = [
     ...sectionsOf(`${subject}\n${keysText}${members}`.split('\n'), 10),
     {
@@ -59,7 +61,7 @@ export function impactMessage(impact: DeletionImpact, kind: 'delete' | 'remove',
           value: confirmValue,
           confirm: {
             title: plain('Are you sure?', 100),
-            text: mrkdwn(`${impact.keys.length} key(s) will be deleted. This cannot be undone.`),
+            text: mrkdwn(`${plural(impact.keys.length, 'key')} will be deleted. This cannot be undone.`),
             confirm: plain(kind === 'delete' ? 'Delete' : 'Remove', 30),
             deny: plain('Cancel', 30),
             style: 'danger',
@@ -72,17 +74,21 @@ export function impactMessage(impact: DeletionImpact, kind: 'delete' | 'remove',
   return { text: `${kind === 'delete' ? 'Delete' : 'Remove'} role ${role}?`, blocks };
 }
 
-export function adminKeysMessage(rows: KeyRow[], page: number, pages: number, total: number): Message {
+/** `admin keys [@user]`: every key, or one person's (then headed with their name, not "All keys"). */
+export function adminKeysMessage(rows: KeyRow[], page: number, pages: number, total: number, ownerId?: string): Message {
   const lines = rows.map(
     (r) =>
       `• *${escapeText(r.key.name)}* \`${r.key.id}\` — ${mention(r.key.ownerId)} · ${escapeText(r.roleName)} · ${statusText(r)} · last used ${lastUsedText(r.key.lastUsedAt)}${r.policyIssue === undefined ? '' : ` · :warning: out of policy: ${escapeText(r.policyIssue)}`}`,
   );
+  const heading = ownerId === undefined ? '*All keys*' : `*Keys of ${mention(ownerId)}*`;
   const body = rows.length === 0 ? 'No keys.' : lines.join('\n');
   const footer =
-    pages > 1 ? `\nPage ${page} of ${pages} (${total} keys) · \`--page ${Math.min(page + 1, pages)}\` for more` : `\n${total} key(s)`;
+    pages > 1
+      ? `\nPage ${page} of ${pages} (${plural(total, 'key')}) · \`--page ${Math.min(page + 1, pages)}\` for more`
+      : `\n${plural(total, 'key')}`;
   return {
-    text: `${total} keys`,
-    blocks: [...sectionsOf(['*All keys*', ...body.split('\n')]), { type: 'context', elements: [mrkdwn(footer)] }],
+    text: ownerId === undefined ? plural(total, 'key') : `${plural(total, 'key')} of ${mention(ownerId)}`,
+    blocks: [...sectionsOf([heading, ...body.split('\n')]), { type: 'context', elements: [mrkdwn(footer)] }],
   };
 }
 
@@ -95,15 +101,21 @@ export function auditLine(record: AuditRecord): string {
 
 export function auditMessage(records: AuditRecord[], page: number): Message {
   const body = records.length === 0 ? 'No audit records match.' : records.map(auditLine).join('\n');
-  return { text: `${records.length} audit records`, blocks: sectionsOf([`*Audit log* (newest first, page ${page})`, ...body.split('\n')]) };
+  return {
+    text: plural(records.length, 'audit record'),
+    blocks: sectionsOf([`*Audit log* (newest first, page ${page})`, ...body.split('\n')]),
+  };
 }
 
 /** R4: the DM to an owner whose keys went with a role. */
 export function keysDeletedDm(why: string, keys: Array<{ id: string; name: string }>): Message {
   const names = keys.map((k) => `*${escapeText(k.name)}* \`${k.id}\``).join(', ');
-  const text = `:warning: ${why} Your key(s) ${names} were deleted. Integrations using them stop working now; create new keys in another role if you still need access.`;
+  const text = `:warning: ${why} ${keys.length === 1 ? `Your key ${names} was` : `Your keys ${names} were`} deleted. Integrations using ${keys.length === 1 ? 'it' : 'them'} stop working now; create new keys in another role if you still need access.`;
   return {
-    text: `${why} ${keys.length} of your keys were deleted; integrations using them stop working.`.replace(/[*`]/g, ''),
+    text: `${why} ${keys.length === 1 ? 'One of your keys was' : `${keys.length} of your keys were`} deleted; integrations using ${keys.length === 1 ? 'it' : 'them'} stop working.`.replace(
+      /[*`]/g,
+      '',
+    ),
     blocks: [{ type: 'section', text: mrkdwn(text) }],
   };
 }

@@ -76,7 +76,7 @@ const str = (value: string | number | boolean | null | undefined): string | null
   value === null || value === undefined ? null : String(value);
 
 /**
- * The high-priority posts (README, "Security-team controls"): a header the channel cannot mistake for an ordinary mirror
+ * The high-priority posts (docs/usage.md, "Security-team controls"): a header the channel cannot mistake for an ordinary mirror
  * line, then the facts a responder needs first.
  */
 function alertBlocks(record: AuditRecord): KnownBlock[] {

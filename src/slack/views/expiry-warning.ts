@@ -3,7 +3,8 @@ import { DAY_MS } from '../../domain/time.js';
 import { ACTION } from '../ids.js';
 import type { KnownBlock, Message } from './blocks.js';
 import { escapeText, plain, slackDate } from './format.js';
-import { compromisedButton } from './keys.js';
+import { compromisedButton, rotateButton } from './keys.js';
+import { plural } from '../../domain/text.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -20,7 +21,7 @@ export function timeLeft(fromIso: string, untilIso: string): string {
       : ms >= HOUR_MS - MINUTE_MS / 2
         ? [Math.round(ms / HOUR_MS), 'hour']
         : [Math.max(1, Math.round(ms / MINUTE_MS)), 'minute'];
-  return `in ${count} ${unit}${count === 1 ? '' : 's'}`;
+  return `in ${plural(count, unit)}`;
 }
 
 /** block_id of the warning's text: names the threshold, so a reader (or a test) can tell warnings apart. */
@@ -44,8 +45,9 @@ export function expiryWarningMessage(notice: ExpiryWarningNotice): Message {
       type: 'actions',
       elements: [
         { type: 'button', action_id: ACTION.extendKey, text: plain('Extend expiry'), style: 'primary', value: notice.keyId },
-        { type: 'button', action_id: ACTION.rotateKey, text: plain('Rotate'), value: notice.keyId },
-        compromisedButton({ id: notice.keyId, name: notice.keyName }),
+        // The warning is about a key that was not rotated (a rotated key's warnings stop), and is active.
+        rotateButton({ id: notice.keyId, name: notice.keyName, status: 'active' }, { expired }),
+        compromisedButton({ id: notice.keyId, name: notice.keyName, rotatedTo: null }),
       ],
     },
   ];

@@ -2,11 +2,13 @@ import { ACTION } from '../ids.js';
 import type { HomeView, KnownBlock } from './blocks.js';
 import { escapeText, mrkdwn, plain } from './format.js';
 import { KEYS_PER_MESSAGE, keyActions, keyFields, type KeyRow } from './keys.js';
+import { slotsText } from '../../domain/keys/common.js';
 
 export interface HomeInput {
   roleName: string | null;
   used: number;
   max: number;
+  rotatingOut?: number;
   hasApiAccess: boolean;
   rows: KeyRow[];
   notice?: string;
@@ -20,7 +22,7 @@ export function homeView(input: HomeInput): HomeView {
     blocks.push({ type: 'section', text: mrkdwn('You have no active role. Pick one with `/accesskey role <name>`.') });
     return { type: 'home', blocks };
   }
-  blocks.push({ type: 'section', text: mrkdwn(`*Active role:* ${escapeText(input.roleName)} · ${input.used} of ${input.max} keys used`) });
+  blocks.push({ type: 'section', text: mrkdwn(`*Active role:* ${escapeText(input.roleName)} · ${slotsText(input)}`) });
   if (!input.hasApiAccess) {
     blocks.push(
       { type: 'section', text: mrkdwn("You don't have API access yet, so you can't create keys.") },

@@ -1,7 +1,11 @@
 import type { AccessKey, KeyStatus } from '../../domain/model.js';
-import { ACTION } from '../ids.js';
+import { ACTION, ROTATE_CONFIRM_BLOCK } from '../ids.js';
+import { ROTATION_GRACE_MS } from '../../domain/keys/rotate.js';
+import { describeAge } from '../../domain/duration.js';
 import type { ActionsBlock, Button, KnownBlock, Message } from './blocks.js';
 import { escapeText, expiryText, lastUsedText, mention, mrkdwn, plain, slackDate, statusEmoji } from './format.js';
+import { plural } from '../../domain/text.js';
+import { slotsText } from '../../domain/keys/common.js';
 
 /** What a key view needs: the key, its role's name and its status at the time of rendering. */
 export interface KeyRow {
@@ -15,13 +19,51 @@ export interface KeyRow {
 /** Keys per message: each takes three blocks and a message holds 50. */
 export const KEYS_PER_MESSAGE = 15;
 
-function confirmDialog(title: string, text: string, confirm: string) {
+function confirmDialog(title: string, text: string, confirm: string, style: 'danger' | 'primary' = 'danger') {
   return {
     title: plain(title, 100),
     text: mrkdwn(text.slice(0, 300)),
     confirm: plain(confirm, 30),
     deny: plain('Cancel', 30),
-    style: 'danger' as const,
+    style,
+  };
+}
+
+/** What a compromised key's owner does next: rotate it, or (already rotated) move to the successor that exists. */
+export function replacementAdvice(key: Pick<AccessKey, 'rotatedTo'>): string {
+  return key.rotatedTo === null
+    ? '*Rotate* it to get a replacement in its place.'
+    : `It was already rotated: its successor \`${key.rotatedTo}\` takes its place, so move anything still using it to the successor now.`;
+}
+
+/** What rotating does to the old key, for the question asked before it: the dialog, or the command's message. */
+export function rotationEffect(key: Pick<AccessKey, 'name' | 'status'>, expired: boolean): string {
+  const name = `*${escapeText(key.name)}*`;
+  const secret = 'A new key with a new secret (shown once) takes its place';
+  if (key.status === 'compromised') return `${secret}; ${name} stays inactive.`;
+  if (expired) return `${secret}, with a fresh term; ${name} has already expired and stays expired.`;
+  return `${secret}. ${name} keeps working for ${ROTATION_GRACE_TEXT} after the new secret reaches you, then expires: move your integrations before then.`;
+}
+
+const ROTATION_GRACE_TEXT = describeAge(ROTATION_GRACE_MS);
+
+/**
+ * Rotate asks first (Slack's dialog): it starts the old key's countdown and shows a secret. The
+ * `/accesskey rotate` confirmation message is itself the question, so its button has no second dialog.
+ */
+export function rotateButton(
+  key: Pick<AccessKey, 'id' | 'name' | 'status'>,
+  options: { expired: boolean; withDialog?: boolean; primary?: boolean },
+): Button {
+  return {
+    type: 'button',
+    action_id: ACTION.rotateKey,
+    text: plain('Rotate'),
+    value: key.id,
+    ...(options.primary === true ? { style: 'primary' as const } : {}),
+    ...(options.withDialog === false
+      ? {}
+      : { confirm: confirmDialog('Rotate this key?', rotationEffect(key, options.expired), 'Rotate', 'primary') }),
   };
 }
 
@@ -39,23 +81,28 @@ export function deactivateButton(row: KeyRow): Button {
   };
 }
 
-export function deleteButton(row: KeyRow): Button {
+/** `withDialog: false` only where the button sits in a message that already asks (`/accesskey delete`). */
+export function deleteButton(row: KeyRow, withDialog = true): Button {
   return {
     type: 'button',
     action_id: ACTION.deleteKey,
     text: plain('Delete'),
     value: row.key.id,
     style: 'danger',
-    confirm: confirmDialog(
-      'Delete this key?',
-      `*${escapeText(row.key.name)}* (\`${row.key.id}\`) is deleted for good. Integrations using it stop working.`,
-      'Delete',
-    ),
+    ...(withDialog
+      ? {
+          confirm: confirmDialog(
+            'Delete this key?',
+            `*${escapeText(row.key.name)}* (\`${row.key.id}\`) is deleted for good. Integrations using it stop working.`,
+            'Delete',
+          ),
+        }
+      : {}),
   };
 }
 
-/** README, "Security-team controls": one confirmation (Slack's dialog), then the key is refused and the security channel alerted. */
-export function compromisedButton(key: Pick<AccessKey, 'id' | 'name'>, withDialog = true): Button {
+/** docs/usage.md, "Security-team controls": one confirmation (Slack's dialog), then the key is refused and the security channel alerted. */
+export function compromisedButton(key: Pick<AccessKey, 'id' | 'name' | 'rotatedTo'>, withDialog = true): Button {
   return {
     type: 'button',
     action_id: ACTION.reportCompromised,
@@ -66,13 +113,16 @@ export function compromisedButton(key: Pick<AccessKey, 'id' | 'name'>, withDialo
       ? {
           confirm: confirmDialog(
             'Report this key compromised?',
-            `*${escapeText(key.name)}* stops working at once, the security channel is alerted, and only an admin can make it active again. You can rotate it straight after.`,
+            `*${escapeText(key.name)}* stops working at once, the security channel is alerted, and only an admin can make it active again. ${afterReport(key)}`,
             'Report',
           ),
         }
       : {}),
   };
 }
+
+const afterReport = (key: Pick<AccessKey, 'rotatedTo'>): string =>
+  key.rotatedTo === null ? 'You can rotate it straight after.' : `Its successor \`${key.rotatedTo}\` is not affected.`;
 
 /**
  * Where a key's buttons live. It rides in the actions block's block_id (`<surface>:<key ID>`) so a
@@ -97,13 +147,12 @@ export function keyActions(row: KeyRow, surface: KeySurface): ActionsBlock {
     value: row.key.id,
   });
   if (row.status === 'Active') {
-    if (row.key.rotatedTo === null)
-      elements.push({ type: 'button', action_id: ACTION.rotateKey, text: plain('Rotate'), value: row.key.id });
+    if (row.key.rotatedTo === null) elements.push(rotateButton(row.key, { expired: false }));
     elements.push(deactivateButton(row));
   }
   // A compromised key is replaced by rotating it: the successor takes its slot.
   if (row.status === 'Inactive' && row.key.status === 'compromised' && row.key.rotatedTo === null) {
-    elements.push({ type: 'button', action_id: ACTION.rotateKey, text: plain('Rotate'), value: row.key.id, style: 'primary' });
+    elements.push(rotateButton(row.key, { expired: false, primary: true }));
   }
   // A key an admin revoked can only be reactivated by an admin: its owner is not offered the button.
   if (row.status === 'Inactive' && row.key.status !== 'revoked' && row.key.status !== 'compromised')
@@ -141,7 +190,7 @@ export function keyFields(row: KeyRow, options: { showRole?: boolean; showOwner?
 export interface KeyListInput {
   rows: KeyRow[];
   /** The active role and its slots; null when listing all roles. */
-  slots: { roleName: string; used: number; max: number } | null;
+  slots: { roleName: string; used: number; max: number; rotatingOut?: number } | null;
   /** A line about what just happened (after a button click), shown above the list. */
   notice?: string;
 }
@@ -154,7 +203,7 @@ export function keyListMessage(input: KeyListInput): Message {
   if (input.slots !== null) {
     blocks.push({
       type: 'context',
-      elements: [mrkdwn(`${input.slots.used} of ${input.slots.max} keys used · \`/accesskey list --all-roles\` shows every role`)],
+      elements: [mrkdwn(`${slotsText(input.slots)} · \`/accesskey list --all-roles\` shows every role`)],
     });
   }
   if (input.rows.length === 0) {
@@ -173,7 +222,7 @@ export function keyListMessage(input: KeyListInput): Message {
       elements: [mrkdwn(`…and ${input.rows.length - KEYS_PER_MESSAGE} more. Name one with \`/accesskey show <key>\`.`)],
     });
   }
-  return { text: `${heading}: ${input.rows.length} key(s)`, blocks };
+  return { text: `${heading}: ${plural(input.rows.length, 'key')}`, blocks };
 }
 
 export function keyDetailsMessage(row: KeyRow, notice?: string): Message {
@@ -198,7 +247,7 @@ export function keyDetailsMessage(row: KeyRow, notice?: string): Message {
   };
 }
 
-/** `/accesskey delete <key>` asks first; the button carries Slack's own confirm dialog too. */
+/** `/accesskey delete <key>` asks first: this message is the question, so its Delete button asks nothing more. */
 export function deleteConfirmMessage(row: KeyRow): Message {
   return {
     text: `Delete ${escapeText(row.key.name)}?`,
@@ -212,7 +261,7 @@ export function deleteConfirmMessage(row: KeyRow): Message {
       {
         type: 'actions',
         block_id: `outcome:${row.key.id}`,
-        elements: [deleteButton(row), { type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), value: row.key.id }],
+        elements: [deleteButton(row, false), { type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), value: row.key.id }],
       },
     ],
   };
@@ -236,7 +285,7 @@ export function compromisedConfirmMessage(row: KeyRow): Message {
       {
         type: 'section',
         text: mrkdwn(
-          `:rotating_light: Report *${escapeText(row.key.name)}* (\`${row.key.id}\`, ${escapeText(row.roleName)}) compromised? It stops working at once, the security channel is alerted, and only an admin can make it active again. You can rotate it straight after.`,
+          `:rotating_light: Report *${escapeText(row.key.name)}* (\`${row.key.id}\`, ${escapeText(row.roleName)}) compromised? It stops working at once, the security channel is alerted, and only an admin can make it active again. ${afterReport(row.key)}`,
         ),
       },
       {
@@ -244,6 +293,30 @@ export function compromisedConfirmMessage(row: KeyRow): Message {
         block_id: `outcome:${row.key.id}`,
         elements: [
           compromisedButton(row.key, false),
+          { type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), value: row.key.id },
+        ],
+      },
+    ],
+  };
+}
+
+/** `/accesskey rotate <key>` asks once, as `delete` does: this message is the question, its Rotate button the answer. */
+export function rotateConfirmMessage(row: KeyRow, successorExpiresAt: string | null): Message {
+  const expired = row.status === 'Expired';
+  return {
+    text: `Rotate ${escapeText(row.key.name)}?`,
+    blocks: [
+      {
+        type: 'section',
+        text: mrkdwn(
+          `:arrows_counterclockwise: Rotate *${escapeText(row.key.name)}* (\`${row.key.id}\`, ${escapeText(row.roleName)})? ${rotationEffect(row.key, expired)} The new key expires: ${expiryText(successorExpiresAt)}.`,
+        ),
+      },
+      {
+        type: 'actions',
+        block_id: `${ROTATE_CONFIRM_BLOCK}:${row.key.id}`,
+        elements: [
+          rotateButton(row.key, { expired, withDialog: false, primary: true }),
           { type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), value: row.key.id },
         ],
       },

@@ -3,6 +3,7 @@ import { SECRET_PATTERN } from '../../domain/secrets.js';
 import { ACTION, COMMAND } from '../ids.js';
 import type { KnownBlock, Message } from './blocks.js';
 import { escapeText, expiryText, mrkdwn, plain, slackDate } from './format.js';
+import { plural } from '../../domain/text.js';
 
 export function helpMessage(prefix?: string): Message {
   const lines = [
@@ -12,7 +13,7 @@ export function helpMessage(prefix?: string): Message {
     `\`${COMMAND} extend <key>\` — change when a key expires`,
     `\`${COMMAND} deactivate <key>\` / \`activate <key>\` — make a key inactive or active again`,
     `\`${COMMAND} delete <key>\` — delete a key (asks first)`,
-    `\`${COMMAND} rotate <key>\` — create a successor key; the old one keeps working for 24 hours, then expires`,
+    `\`${COMMAND} rotate <key>\` — create a successor key (asks first); the old one keeps working for 24 hours, then expires`,
     `\`${COMMAND} compromised <key>\` — report a key compromised: it stops working at once and the security channel is alerted`,
     `\`${COMMAND} role [name]\` — show your roles or switch the active one`,
     `\`${COMMAND} request-access [reason]\` — ask an admin for API access`,
@@ -88,6 +89,31 @@ export function secretMessage(delivery: SecretDelivery): Message {
   };
 }
 
+/** Under the secret, when the key was made on App Home: the Home tab shows no secret, so say this is where it went. */
+export const HOME_CREATED_NOTE =
+  'You created this key on my App Home tab. Its secret is here, in our DM (this message only you can see) and in the CSV, and nowhere else.';
+
+/**
+ * App Home after a create from it: the tab never shows a secret, so it says where the secret went
+ * (per what was delivered), lest anyone think it was lost.
+ */
+/** Where a new secret reached its owner: both ways, one of them, or neither (src/slack/delivery/secret.ts). */
+export type SecretDeliveryOutcome = 'both' | 'message_only' | 'csv_only' | 'none';
+
+export function homeCreatedNotice(key: Pick<AccessKey, 'name'>, outcome: SecretDeliveryOutcome): string {
+  const name = `*${escapeText(key.name)}*`;
+  switch (outcome) {
+    case 'both':
+      return `:key: ${name} is created. Its secret is in your DM with me (the *Messages* tab): a message only you can see, shown once, and a CSV file.`;
+    case 'message_only':
+      return `:key: ${name} is created. Its secret is in your DM with me (the *Messages* tab), in a message only you can see, shown once; the CSV copy could not be sent.`;
+    case 'csv_only':
+      return `:key: ${name} is created. Its secret is in your DM with me (the *Messages* tab), as a CSV file: the only copy.`;
+    case 'none':
+      return `:warning: The secret of ${name} could not be delivered, so the key was deleted again and nothing was kept. Please create it again in a moment.`;
+  }
+}
+
 /** Follows the secret message when its CSV copy could not be delivered; never repeats the secret. */
 export function csvMissingMessage(key: AccessKey): Message {
   const text = `:warning: The CSV copy of *${escapeText(key.name)}* (\`${key.id}\`) could not be delivered — copy the secret from the message above now; it is not shown again.`;
@@ -114,7 +140,7 @@ export function userRolesMessage(input: {
 }): Message {
   const lines = input.roles.map(
     (r) =>
-      `${r.id === input.activeRoleId ? `:white_check_mark: *${escapeText(r.name)}* (active)` : `• ${escapeText(r.name)}`} — up to ${r.maxKeys} key(s)`,
+      `${r.id === input.activeRoleId ? `:white_check_mark: *${escapeText(r.name)}* (active)` : `• ${escapeText(r.name)}`} — up to ${plural(r.maxKeys, 'key')}`,
   );
   const access = input.hasApiAccess ? 'You have API access.' : 'You have no API access yet: `/accesskey request-access` asks an admin.';
   return {

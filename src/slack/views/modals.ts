@@ -5,39 +5,47 @@ import { BLOCK, INPUT, VIEW } from '../ids.js';
 import type { KnownBlock, ModalView } from './blocks.js';
 import { escapeText, expiryText, mrkdwn, plain } from './format.js';
 import { KEY_NAME_MAX_CHARS } from '../../domain/limits.js';
+import { slotsText } from '../../domain/keys/common.js';
 
 export interface CreateModalInput {
   roleName: string;
   used: number;
   max: number;
+  rotatingOut?: number;
   initialName?: string;
   /** Carried through to the submission (where to deliver the secret). Opaque to the view. */
   privateMetadata: string;
-  /** The role's lifetime policy (README, "Security-team controls") and the time the modal opens, to pre-fill the longest allowed expiry. */
+  /** The role's lifetime policy (docs/usage.md, "Security-team controls") and the time the modal opens, to pre-fill the longest allowed expiry. */
   policy?: RolePolicy;
   now?: Date;
 }
 
-/** What a policy does to the modals: the expiry is required, the picker starts at the latest allowed instant. */
+/**
+ * What a policy does to the modals: the expiry is required, the picker starts at the latest allowed
+ * instant, and when even one month is too long (`dateRequired`) only a picked date will do.
+ */
 function policyHints(
   roleName: string,
   policy: RolePolicy | undefined,
   now: Date | undefined,
-): { required: boolean; latest: Date | null; text: string } | undefined {
+): { required: boolean; latest: Date | null; dateRequired: boolean; text: string } | undefined {
   if (policy === undefined || !hasPolicy(policy)) return undefined;
+  const latest = now === undefined ? null : longestAllowedExpiry(policy, now);
   return {
     required: requiresExpiry(policy),
-    latest: now === undefined ? null : longestAllowedExpiry(policy, now),
+    latest,
+    dateRequired: now !== undefined && latest !== null && addCalendarMonth(now).getTime() > latest.getTime(),
     text: `${roleName} policy: ${describePolicy(policy)}.`,
   };
 }
 
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
-const expiryPicker = (hint: string, initial?: Date | null): KnownBlock => ({
+/** `required`: a date is the only expiry the role's policy leaves, so Slack must not label it "(optional)". */
+const expiryPicker = (hint: string, initial?: Date | null, required = false): KnownBlock => ({
   type: 'input',
   block_id: BLOCK.expiryAt,
-  optional: true,
+  optional: !required,
   label: plain('Expires at', 2000),
   hint: plain(hint, 2000),
   element: {
@@ -82,7 +90,7 @@ export function createKeyModal(input: CreateModalInput): ModalView {
       {
         type: 'section',
         block_id: BLOCK.slots,
-        text: mrkdwn(`*Role:* ${escapeText(input.roleName)} · ${input.used} of ${input.max} keys used`),
+        text: mrkdwn(`*Role:* ${escapeText(input.roleName)} · ${slotsText(input)}`),
       },
       {
         type: 'input',
@@ -104,6 +112,7 @@ export function createKeyModal(input: CreateModalInput): ModalView {
         : expiryPicker(
             `${policy.text}${policy.latest === null ? ' Without a date, the key expires one month after creation.' : ' Pre-filled with the latest expiry allowed; pick an earlier one if you like.'}`,
             policy.latest,
+            policy.dateRequired,
           ),
       {
         type: 'context',
@@ -128,11 +137,7 @@ export const EXTEND_CHOICES = { never: 'never', month: 'month', at: 'at' } as co
 
 export function extendKeyModal(input: ExtendModalInput): ModalView {
   const policy = policyHints(input.roleName ?? 'Role', input.policy, input.now);
-  const monthAllowed =
-    policy?.latest === null ||
-    policy === undefined ||
-    input.now === undefined ||
-    addCalendarMonth(input.now).getTime() <= policy.latest.getTime();
+  const monthAllowed = policy === undefined || !policy.dateRequired;
   const options = [
     ...(policy?.required === true ? [] : [{ text: plain('Never expires'), value: EXTEND_CHOICES.never }]),
     ...(monthAllowed ? [{ text: plain('One month from now'), value: EXTEND_CHOICES.month }] : []),
@@ -153,7 +158,12 @@ export function extendKeyModal(input: ExtendModalInput): ModalView {
         label: plain('New expiry', 2000),
         element: { type: 'radio_buttons', action_id: INPUT.extendChoice, options, initial_option: options[options.length - 1] },
       },
-      expiryPicker(policy === undefined ? 'Must be in the future.' : `Must be in the future. ${policy.text}`, policy?.latest),
+      // Without "never" and "one month", the date is the only choice left: then it is required.
+      expiryPicker(
+        policy === undefined ? 'Must be in the future.' : `Must be in the future. ${policy.text}`,
+        policy?.latest,
+        options.length === 1,
+      ),
     ],
   };
 }

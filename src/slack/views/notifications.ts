@@ -5,6 +5,8 @@ import type { KnownBlock, Message } from './blocks.js';
 import { escapeText, escapeTextKeepingMentions, lastUsedText, mention, mrkdwn, plain, slackDate } from './format.js';
 import { deactivateButton, deleteButton, keyOutcomeMessage, type KeyRow } from './keys.js';
 import { keysDeletedDm } from './admin.js';
+import { plural } from '../../domain/text.js';
+import { replacementAdvice } from './keys.js';
 
 /** block_id of a stale-key notice's buttons: the "outcome" surface, so a click replaces the DM with the result. */
 export const staleNoticeBlockId = (keyId: string): string => `outcome:${keyId}`;
@@ -43,7 +45,7 @@ export function openRequestsMessage(requests: readonly AccessRequest[], now: Dat
   // One section per ≤ 20 lines keeps each under Block Kit's 3000-character section limit.
   const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(header) }];
   for (let i = 0; i < lines.length; i += 20) blocks.push({ type: 'section', text: mrkdwn(lines.slice(i, i + 20).join('\n')) });
-  return { text: `${requests.length} open API access request(s).`, blocks };
+  return { text: `${plural(requests.length, 'open API access request')}.`, blocks };
 }
 
 /** One DM per stale period: Keep (restarts the clock), Make inactive, Delete (both with the usual confirm). */
@@ -93,6 +95,6 @@ export function keysDeletedByRoleMessage(
 
 /** An admin reported the owner's key compromised: the owner is the one who can rotate it (the key's fresh state, with Rotate). */
 export function keyReportedCompromisedMessage(row: KeyRow, reporterId: string): Message {
-  const text = `:rotating_light: ${mention(reporterId)} reported your access key *${escapeText(row.key.name)}* (\`${row.key.id}\`) compromised. It no longer works, and only an admin can make it active again. *Rotate* it to get a replacement in its place.`;
+  const text = `:rotating_light: ${mention(reporterId)} reported your access key *${escapeText(row.key.name)}* (\`${row.key.id}\`) compromised. It no longer works, and only an admin can make it active again. ${replacementAdvice(row.key)}`;
   return keyOutcomeMessage(text, row);
 }

@@ -6,6 +6,7 @@ import { noticeMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
 import { ROLE_NAME_MAX_CHARS } from '../../../domain/limits.js';
+import { plural } from '../../../domain/text.js';
 
 const deletion = z.object({ roleId: z.string().min(1).max(100), role: z.string().min(1).max(ROLE_NAME_MAX_CHARS) });
 
@@ -30,7 +31,7 @@ export const confirmRoleDeletionButton =
       const click = clickFacts(args);
       const impact = await ctx.services.roles.delete(click.userId, target.role, target.roleId, click.once);
       // Owners are told through the notification outbox, queued in the deleting transaction (R4).
-      return `:wastebasket: Role *${escapeText(impact.role.name)}* deleted: ${impact.keys.length} key(s) deleted, ${impact.members.length} member(s) lost the role. Owners were told by DM.`;
+      return `:wastebasket: Role *${escapeText(impact.role.name)}* deleted: ${plural(impact.keys.length, 'key')} deleted, ${plural(impact.members.length, 'member')} lost the role. Owners were told by DM.`;
     });
 
 const removal = z.object({ userId: z.string().regex(SLACK_USER_ID), role: z.string().min(1).max(ROLE_NAME_MAX_CHARS) });
@@ -43,5 +44,5 @@ export const confirmRoleRemovalButton =
       const target = removal.parse(JSON.parse(clickFacts(args).value));
       const click = clickFacts(args);
       const impact = await ctx.services.roles.remove(click.userId, target.userId, target.role, click.once);
-      return `:white_check_mark: ${mention(target.userId)} no longer holds *${escapeText(impact.role.name)}*; ${impact.keys.length} key(s) deleted.`;
+      return `:white_check_mark: ${mention(target.userId)} no longer holds *${escapeText(impact.role.name)}*; ${plural(impact.keys.length, 'key')} deleted.`;
     });

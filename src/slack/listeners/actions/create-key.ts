@@ -23,6 +23,7 @@ export const createKeyButton =
         roleName: slots.role.name,
         used: slots.used,
         max: slots.max,
+        rotatingOut: slots.rotatingOut,
         privateMetadata: JSON.stringify(origin),
         policy: slots.role.policy,
         now: ctx.now(),

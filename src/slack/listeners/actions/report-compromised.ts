@@ -1,4 +1,5 @@
 import { escapeText, mention } from '../../views/format.js';
+import { replacementAdvice } from '../../views/keys.js';
 import type { ListenerContext } from '../context.js';
 import { keyChangeButton } from './key-change.js';
 
@@ -7,7 +8,7 @@ async function report(ctx: ListenerContext, userId: string, keyId: string): Prom
   const name = `*${escapeText(result.key.name)}*`;
   if (!result.changed) return `${name} was already reported compromised; it stays inactive.`;
   if (result.key.ownerId === userId) {
-    return `:rotating_light: ${name} is reported compromised: it stopped working just now and the security channel has been alerted. *Rotate* it to get a replacement in its place; only an admin can make it active again.`;
+    return `:rotating_light: ${name} is reported compromised: it stopped working just now and the security channel has been alerted. Only an admin can make it active again. ${replacementAdvice(result.key)}`;
   }
   // An admin reported someone else's key: the domain queued the owner's DM (with Rotate) with the change.
   return `:rotating_light: ${name} (owner ${mention(result.key.ownerId)}) is reported compromised and inactive; the security channel has been alerted and the owner is offered a rotation by DM.`;

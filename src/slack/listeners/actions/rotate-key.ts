@@ -1,8 +1,13 @@
 import { deliverRotation } from '../../rotation.js';
+import { ROTATE_CONFIRM_BLOCK } from '../../ids.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
 
-/** "Rotate" on a key (lists, details, expiry warnings): successor secret by ephemeral message and CSV. */
+/**
+ * "Rotate" on a key (lists, details, App Home, expiry warnings: confirmed by Slack's dialog) or on the
+ * `/accesskey rotate` question: successor secret by ephemeral message and CSV. The question is used up,
+ * so the secret message takes its place.
+ */
 export const rotateKeyButton =
   (ctx: ListenerContext) =>
   async (args: ButtonArgs): Promise<void> => {
@@ -18,6 +23,7 @@ export const rotateKeyButton =
         userId: click.userId,
         result,
         responseUrl: click.responseUrl,
+        replaceOriginal: click.blockId?.startsWith(`${ROTATE_CONFIRM_BLOCK}:`) === true,
         secretFileTtlMs: ctx.config.notifications.secretFileTtlMs,
       }),
     );

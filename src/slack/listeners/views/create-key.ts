@@ -7,6 +7,7 @@ import { BLOCK } from '../../ids.js';
 import { parseCreateKeyState, parseModalOrigin } from '../../input/views.js';
 import { publishHome } from '../../surfaces.js';
 import { escapeText } from '../../views/format.js';
+import { HOME_CREATED_NOTE, homeCreatedNotice } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 
 /** Domain refusals that belong next to a field of the modal, so the user fixes and resubmits. */
@@ -52,7 +53,8 @@ export function createKeySubmission(ctx: ListenerContext) {
       return;
     }
     const key = result.key;
-    await ctx.inFlight.track(
+    const fromHome = origin.source === 'home';
+    const outcome = await ctx.inFlight.track(
       deliverSecret({
         client,
         logger,
@@ -67,9 +69,12 @@ export function createKeySubmission(ctx: ListenerContext) {
         },
         retryHint: 'Please try `/accesskey create` again in a moment.',
         csvLifetime: secretFileLifetime(ctx, ctx.config.notifications.secretFileTtlMs, key.id, userId),
+        ...(fromHome ? { note: HOME_CREATED_NOTE } : {}),
       }),
     );
-    if (origin.source === 'home')
-      await publishHome(client, ctx, userId).catch((error: unknown) => logger.warn('home refresh failed', { error }));
+    if (fromHome)
+      await publishHome(client, ctx, userId, homeCreatedNotice(key, outcome)).catch((error: unknown) =>
+        logger.warn('home refresh failed', { error }),
+      );
   };
 }

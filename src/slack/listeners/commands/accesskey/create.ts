@@ -13,6 +13,7 @@ export async function createSubcommand(args: SubcommandArgs, name: string | unde
     roleName: slots.role.name,
     used: slots.used,
     max: slots.max,
+    rotatingOut: slots.rotatingOut,
     initialName: name,
     privateMetadata: JSON.stringify(origin),
     policy: slots.role.policy,

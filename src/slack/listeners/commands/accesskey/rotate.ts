@@ -1,22 +1,13 @@
-import { onceForCommand } from '../../../replay.js';
-import { deliverRotation } from '../../../rotation.js';
+import { keyRow } from '../../../surfaces.js';
+import { rotateConfirmMessage } from '../../../views/keys.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
-/** `rotate <key>`: refusals come back in the ack; the successor's secret arrives like a new key's. */
+/**
+ * `rotate <key>` asks first, as `delete` does: a rotation starts the old key's countdown and shows a
+ * secret. Anything that would refuse the rotation is said now, not after the click; the message's
+ * Rotate button (the rotate-key listener) does it and hands over the new secret.
+ */
 export async function rotateSubcommand(args: SubcommandArgs, key: string): Promise<SubcommandResult> {
-  const result = await args.ctx.services.keys.rotate(args.userId, key, { deliverLater: true, once: onceForCommand(args.triggerId) });
-  await args.ackNow();
-  await args.ctx.inFlight.track(
-    deliverRotation({
-      client: args.client,
-      services: args.ctx.services,
-      now: args.ctx.now,
-      logger: args.ctx.logger,
-      userId: args.userId,
-      result,
-      responseUrl: args.responseUrl,
-      secretFileTtlMs: args.ctx.config.notifications.secretFileTtlMs,
-    }),
-  );
-  return undefined;
+  const plan = await args.ctx.services.keys.checkRotation(args.userId, key);
+  return rotateConfirmMessage(keyRow(plan.old, plan.role, args.ctx.now()), plan.successorExpiry);
 }

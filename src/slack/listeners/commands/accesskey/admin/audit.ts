@@ -4,6 +4,7 @@ import { uploadToDm } from '../../../../delivery/dm.js';
 import { auditMessage } from '../../../../views/admin.js';
 import { noticeMessage } from '../../../../views/messages.js';
 import type { SubcommandArgs, SubcommandResult } from '../types.js';
+import { plural } from '../../../../../domain/text.js';
 
 const PAGE_SIZE = 20;
 
@@ -57,7 +58,7 @@ export async function exportAuditCsv(args: SubcommandArgs, since: string | undef
   await uploadToDm(args.client, args.userId, {
     filename: `audit-log-${stamp}.csv`,
     content: auditCsv(records),
-    comment: `Audit log export: ${records.length} record(s)${since === undefined ? '' : ` since ${since}`}. Each row carries its chain hash.`,
+    comment: `Audit log export: ${plural(records.length, 'record')}${since === undefined ? '' : ` since ${since}`}. Each row carries its chain hash.`,
   });
-  return noticeMessage(`:page_facing_up: ${records.length} audit record(s) sent to your DM with me as CSV.`);
+  return noticeMessage(`:page_facing_up: ${plural(records.length, 'audit record')} sent to your DM with me as CSV.`);
 }

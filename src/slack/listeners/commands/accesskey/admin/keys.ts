@@ -15,6 +15,7 @@ export async function listAllKeys(args: SubcommandArgs, ownerId: string | undefi
     page,
     Math.max(1, Math.ceil(total / PAGE_SIZE)),
     total,
+    ownerId,
   );
 }
 

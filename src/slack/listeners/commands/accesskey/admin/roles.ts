@@ -2,6 +2,7 @@ import { escapeText, mention } from '../../../../views/format.js';
 import { impactMessage, rolesMessage } from '../../../../views/admin.js';
 import { noticeMessage } from '../../../../views/messages.js';
 import type { SubcommandArgs, SubcommandResult } from '../types.js';
+import { plural } from '../../../../../domain/text.js';
 
 export async function listRoles(args: SubcommandArgs): Promise<SubcommandResult> {
   return rolesMessage(await args.ctx.services.roles.list(args.userId));
@@ -9,7 +10,7 @@ export async function listRoles(args: SubcommandArgs): Promise<SubcommandResult>
 
 export async function createRole(args: SubcommandArgs, name: string, maxKeys: number): Promise<SubcommandResult> {
   const role = await args.ctx.services.roles.create(args.userId, name, maxKeys);
-  return noticeMessage(`:white_check_mark: Role *${escapeText(role.name)}* created (up to ${role.maxKeys} key(s) per user).`);
+  return noticeMessage(`:white_check_mark: Role *${escapeText(role.name)}* created (up to ${plural(role.maxKeys, 'key')} per user).`);
 }
 
 /** Shows what deleting the role takes with it; the Delete button (with its own confirm) does it. */
