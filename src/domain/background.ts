@@ -70,7 +70,7 @@ async function markBatch(
  * owner told through the outbox) if its clock has not moved, else closes the notice as resolved.
  */
 async function closeDueNotice(deps: DomainDeps, notice: StaleNotice): Promise<StaleNoticeOutcome> {
-  return deps.store.notifications.write(async (tx, notices) => {
+  return deps.store.staleKeys.write(async (tx, notices) => {
     const at = deps.now();
     const key = await tx.keys.findById(notice.keyId);
     const clock = await notices.currentClock(notice.keyId);
@@ -169,14 +169,14 @@ export function backgroundServices(deps: DomainDeps) {
     },
     /** Approval reminders for requests open since before `openSince`. */
     requests: {
-      queueReminders: (openSince: Date, now: Date, limit: number) => store.notifications.queueReminders(openSince, now, limit),
+      queueReminders: (openSince: Date, now: Date, limit: number) => store.queueReminders(openSince, now, limit),
     },
     /** Stale-key notices (docs/rules.md: stale keys). */
     stale: {
       findUnnoticed: (cutoff: Date, now: Date, limit: number): Promise<StaleCandidate[]> =>
-        store.notifications.findStaleUnnoticed(cutoff, now, limit),
-      notice: (candidates: readonly StaleCandidate[], now: Date) => store.notifications.notice(candidates, now),
-      noticesDue: (before: Date, limit: number) => store.notifications.noticesDue(before, limit),
+        store.staleKeys.findStaleUnnoticed(cutoff, now, limit),
+      notice: (candidates: readonly StaleCandidate[], now: Date) => store.staleKeys.notice(candidates, now),
+      noticesDue: (before: Date, limit: number) => store.staleKeys.noticesDue(before, limit),
       closeDueNotice: (notice: StaleNotice) => closeDueNotice(deps, notice),
     },
     /** Deletes delivered rows and spent markers finished before `cutoff` (OUTBOX_RETENTION); each returns how many. */
@@ -184,7 +184,7 @@ export function backgroundServices(deps: DomainDeps) {
       auditOutbox: (cutoff: Date, limit: number) => store.pruneAuditOutbox(cutoff, limit),
       notifications: (cutoff: Date, limit: number) => store.notifications.prune(cutoff, limit),
       expiryWarnings: (cutoff: Date, limit: number) => store.expiryWarnings.prune(cutoff, limit),
-      staleNotices: (cutoff: Date, limit: number) => store.notifications.pruneNotices(cutoff, limit),
+      staleNotices: (cutoff: Date, limit: number) => store.staleKeys.pruneNotices(cutoff, limit),
     },
     /** The security-channel mirror's queue (its own short transactions). */
     auditOutbox: store.auditOutbox,
