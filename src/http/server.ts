@@ -265,10 +265,15 @@ export function createHttpServer(options: HttpServerOptions): Server {
       req.on('error', () => undefined);
       res.on('error', () => undefined);
       const settle = observed(res, ctx.route, started);
-      dispatch(ctx, url, entry, (outcome) => {
-        if (typeof outcome === 'string') settle(outcome);
-        else outcome.then(settle, (error: unknown) => settle(failed(ctx, error)));
-      });
+      try {
+        dispatch(ctx, url, entry, (outcome) => {
+          if (typeof outcome === 'string') settle(outcome);
+          else outcome.then(settle, (error: unknown) => settle(failed(ctx, error)));
+        });
+      } catch (error) {
+        // A throw outside any handler (the dispatcher's own answers) must not end the process either.
+        settle(failed(ctx, error));
+      }
     },
   );
   server.keepAliveTimeout = 5_000;
