@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { ApiContext } from './context.js';
 import { extendTokenRoute, loginRoute } from './login.js';
 import { bearerProtected, createApiMetrics } from './metrics.js';
-import { prismaKeyRoutes } from './prisma/routes.js';
+import { prismaKeyRoutes } from './prisma-cloud/routes.js';
 import { healthRoute } from './health.js';
 import type { Route } from './route.js';
 import type { HttpObserver } from './server.js';
@@ -130,7 +130,7 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
       loginRoute(api),
       extendTokenRoute(api),
       verifyRoute(api),
-      // Prisma Cloud's key API (src/http/prisma/).
+      // Prisma Cloud's key API (src/http/prisma-cloud/).
       ...prismaKeyRoutes(api),
       ...(options.metricsToken === undefined ? [] : [bearerProtected(metrics.route, options.metricsToken)]),
     ],

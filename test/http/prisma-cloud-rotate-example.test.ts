@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, secretsIn, startTestApp, type TestApp } from '../support/app.js';
-import { call, loginAs } from './prisma-support.js';
+import { call, loginAs } from './prisma-cloud-support.js';
 
 const ALICE = 'UALICE';
 const SCRIPT = fileURLToPath(new URL('../../examples/rotate-key.sh', import.meta.url));
