@@ -45,7 +45,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   // Slack's 3-second limits (to ack, to use a trigger_id) are wall-clock bounds a busy test machine can
   // break by itself; here they are limits only a stall can break. That acks wait for nothing is shown by
   // order of events instead (test/slack/ack-time.test.ts).
-  const slack = await SlackEmulator.start({ ackDeadlineMs: STALL_MS, triggerTtlMs: STALL_MS });
+  const slack = await SlackEmulator.start({ ackDeadlineMs: STALL_MS, ackTimeoutMs: STALL_MS, triggerTtlMs: STALL_MS });
   for (const id of [ADMIN, 'UALICE', 'UBOB', 'UCAROL', ...(options.users ?? [])]) slack.addUser({ id, name: id.slice(1).toLowerCase() });
   slack.addChannel({ id: AUDIT_CHANNEL, name: 'security-audit' });
   slack.addChannel({ id: APPROVALS_CHANNEL, name: 'key-approvals' });

@@ -4,7 +4,7 @@
  * from "hung until the fault went away", it allows this long: a broken build waits for ever, while no
  * busy machine stalls a process this long.
  */
-export const STALL_MS = 10_000;
+export const STALL_MS = 30_000;
 
 /** Polls an async condition until it holds (no fixed sleeps in tests); fails with `what` on timeout. */
 export async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = STALL_MS): Promise<T> {

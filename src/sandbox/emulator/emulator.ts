@@ -427,7 +427,7 @@ export class SlackEmulator {
   /** Polls `predicate` until it returns something truthy, and returns that. */
   async waitFor<T>(predicate: () => T | undefined | null | false, options: WaitOptions = {}): Promise<T> {
     // Generous: a wait that holds returns at once, and a busy test machine must not turn a slow one into a failure.
-    const timeoutMs = options.timeoutMs ?? 10_000;
+    const timeoutMs = options.timeoutMs ?? 30_000;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = predicate();
