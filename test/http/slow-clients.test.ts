@@ -127,7 +127,8 @@ for (let i = 0; i < count; i++) {
     });
     socket.once('data', (chunk) => { client.status = chunk.toString('latin1').split(' ')[1]; resolve(); });
     socket.on('error', () => resolve());
-    socket.on('close', () => resolve());
+    // Closed unanswered: an admitted post the server cut at its body deadline.
+    socket.on('close', () => { if (client.status === 'pending') client.status = 'closed'; resolve(); });
   });
 }
 // Reported once every unsigned one and all but a few forged ones (admitted: they wait for their last
@@ -252,8 +253,10 @@ describe('a flood of unsigned 1 MB posts to /slack/events (the real app in HTTP 
     // The unsigned half is refused from the headers alone (401); of the forged half only what fits the
     // gate's budget for large bodies (6 MB) is read — and waits for its last byte — the rest is told 503.
     expect(statuses.get('unsigned:401')).toBe(100);
+    // Admitted ones the server cut at its 2 s body deadline free their slot; on a slow machine a late
+    // arrival may take it, so the budget holds at any moment (pending), not over the whole flood.
     expect(statuses.get('forged:pending') ?? 0).toBeLessThanOrEqual(6);
-    expect((statuses.get('forged:503') ?? 0) + (statuses.get('forged:pending') ?? 0)).toBe(100);
+    expect((statuses.get('forged:503') ?? 0) + (statuses.get('forged:pending') ?? 0) + (statuses.get('forged:closed') ?? 0)).toBe(100);
     expect(grownMb).toBeLessThan(50);
     // Served all along (at least 100 answers, none held up by the flood for longer than only a stall
     // could); how fast is a bench's question (bench:verify), printed above for the record.
