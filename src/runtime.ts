@@ -8,7 +8,9 @@ import type { Store } from './domain/ports.js';
 import { SecretHasher } from './domain/secrets.js';
 import { createServices, type Services } from './domain/services.js';
 import { checkPepper } from './domain/startup.js';
+import { usageWriter } from './domain/usage.js';
 import type { PathMount } from './http/server.js';
+import { UsageRecorder } from './http/usage-recorder.js';
 import { startHttp } from './http/wiring.js';
 import { createLogger, type Logger } from './logger.js';
 import { startNotificationWorker, startScheduler } from './scheduler/index.js';
@@ -63,12 +65,18 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const applied = await migrateToLatest(connection.db);
     if (applied.length > 0) logger.info('database migrated', { applied });
     const outboxSignal = new OutboxSignal();
+    const store = createStore(connection);
+    const now = options.now ?? (() => new Date());
+    // Refused Slack actions share the API's aggregated failure windows and flusher (one mechanism), so the
+    // recorder exists before the services that hand it refusals.
+    const recorder = new UsageRecorder(usageWriter({ store, now }));
     const deps: DomainDeps = {
-      store: createStore(connection),
-      now: options.now ?? (() => new Date()),
+      store,
+      now,
       hasher: new SecretHasher(config.keyHashPepper),
       defaultRoleName: config.defaultRole,
       outbox: outboxSignal,
+      refusals: recorder,
     };
     await checkPepper(deps);
     const services = createServices(deps);
@@ -88,6 +96,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // The integration API (docs/http-api.md), /healthz and Slack's endpoint on PORT; /metrics on METRICS_PORT.
     const http = await startHttp({
       services,
+      recorder,
       now: deps.now,
       logger,
       tokenSigningSecret: config.tokenSigningSecret,
@@ -102,8 +111,6 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     stops.push(() => http.stop());
     const { server, port, metricsPort } = http;
-    // Refused Slack actions share the API's aggregated failure windows and flusher (one mechanism).
-    deps.refusals = http.api.usage;
     await slack.start();
     stops.push(() => slack.stop());
     const outbound = createSlackOutbound({ config, logger, clientOptions: options.slackClientOptions });

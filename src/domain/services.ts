@@ -20,7 +20,7 @@ import { verifyKey, verifyKeyCached } from './keys/verify.js';
 import type { ViaKey } from './keys/via.js';
 import { forgetOldReplays } from './replays.js';
 import { authenticateKey, revalidateKey } from './integration.js';
-import { recordAuthFailures, recordKeyUses, type AuthFailureWindow, type KeyUse } from './usage.js';
+import { usageWriter } from './usage.js';
 import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
@@ -141,10 +141,7 @@ export function createServices(deps: DomainDeps) {
       throttleCounters: deps.store.throttle,
     },
     /** Coalesced key uses and failed attempts, written in batches by the HTTP side's recorder. */
-    usage: {
-      recordKeyUses: (uses: readonly KeyUse[]) => recordKeyUses(deps, uses),
-      recordAuthFailures: (windows: readonly AuthFailureWindow[]) => recordAuthFailures(deps, windows),
-    },
+    usage: usageWriter(deps),
     /** /healthz and /metrics. */
     health: {
       ping: () => deps.store.ping(),

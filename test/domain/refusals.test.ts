@@ -15,7 +15,7 @@ describe.each(dialects)('refused approvals share the aggregated failure windows 
     db = await createTestDatabase(dialect);
     let deps: DomainDeps;
     ({ services, clock, deps } = await makeServices(db.store));
-    recorder = new UsageRecorder({ now: clock.now, ...services.usage });
+    recorder = new UsageRecorder(services.usage);
     deps.refusals = recorder;
     requestId = (await services.access.request('UBOB', 'reports', 7)).id;
   });
