@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createStore } from './db/store.js';
+import { jobPorts } from './domain/background.js';
 import type { DomainDeps } from './domain/deps.js';
 import type { Store } from './domain/ports.js';
 import { SecretHasher } from './domain/secrets.js';
@@ -116,8 +117,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const outbound = createSlackOutbound({ config, logger, clientOptions: options.slackClientOptions });
     // User-facing notifications (decision DMs, cards, role-deletion DMs, stale notices, secret-file deletion,
     // key API owner DMs, undelivered-key DMs, compromised-key DMs).
+    // The jobs drive the store's queues and markers through the domain's ports; audited steps go through services.
+    const ports = jobPorts(store, now);
     const notificationWorker = startNotificationWorker({
       services,
+      ports,
       logger,
       channel: outbound.notifications,
       staleKeyAutoInactiveAfterMs: config.notifications.staleKeyAutoInactiveAfterMs,
@@ -129,15 +133,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     if (options.background !== false) {
       const scheduler = startScheduler({
         services,
+        ports,
         logger,
         expiryCheckCron: config.expiryCheckCron,
         expiryWarningDays: config.expiryWarningDays,
         auditChannel: outbound.auditChannel,
         warningDm: outbound.warningDm,
-        accessRequests: {
-          expire: () => services.access.expireRequests(),
-        },
-        undelivered: { sweep: () => services.keys.sweepUndelivered(), forgetReplays: () => services.keys.forgetOldReplays() },
+        expireAccessRequests: true,
+        sweepUndelivered: true,
         periodic: { ...config.notifications, wake: () => notificationWorker.wake() },
       });
       stops.push(() => scheduler.stop());

@@ -9,7 +9,7 @@ import {
 } from './access-requests.js';
 import { exportAudit, listAllKeys, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
-import { backgroundServices } from './background.js';
+import { backgroundSteps } from './background.js';
 import type { DomainDeps } from './deps.js';
 import { activateKey, deactivateKey, deleteKey, extendKey, type ChangeOptions } from './keys/change.js';
 import { createKey, slotsFor, type CreateKeyInput } from './keys/create.js';
@@ -159,8 +159,8 @@ export function createServices(deps: DomainDeps) {
       checkTail: (witness: AuditWitness) => checkAuditTail(deps, witness),
       advanceWitness: (witness: AuditWitness) => advanceAuditWitness(deps, witness),
     },
-    /** The scheduler's jobs and outbox workers (src/scheduler/): they go through these, never the store. */
-    background: backgroundServices(deps),
+    /** The audited steps of the scheduler's jobs (src/scheduler/); their queues come as `JobPorts`. */
+    background: backgroundSteps(deps),
   };
 }
 

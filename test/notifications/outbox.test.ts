@@ -4,7 +4,7 @@ import { runOutboxPrune } from '../../src/scheduler/jobs/outbox-prune.js';
 import { createRecordingLogger } from '../support/background.js';
 import { ADMIN, APPROVALS_CHANNEL, startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
-import { DAY_MS, TestClock, servicesOver } from '../support/domain.js';
+import { DAY_MS, TestClock, jobsOver } from '../support/domain.js';
 import { until } from '../support/wait.js';
 
 const BOB = 'UBOB';
@@ -173,7 +173,7 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
     );
 
     const result = await runOutboxPrune({
-      background: servicesOver(app.app.store, clock.now).background,
+      ...jobsOver(app.app.store, clock.now),
       logger: createRecordingLogger(),
       retentionMs: app.config.notifications.outboxRetentionMs,
     });

@@ -5,7 +5,7 @@ import { createNotificationSender } from '../../src/scheduler/jobs/notification-
 import { startWorkerLoop, type WorkerLoop } from '../../src/scheduler/worker-loop.js';
 import { createRecordingLogger, outboundFor } from '../support/background.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { makeServices, servicesOver } from '../support/domain.js';
+import { makeServices, jobsOver } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
 import { until } from '../support/wait.js';
 
@@ -35,7 +35,7 @@ describe.each(dialects)('the notification sender on %s', (dialect) => {
     const logger = createRecordingLogger();
     const start = (store: Store, name: string, maxAttempts = 5) => {
       const sender = createNotificationSender({
-        background: servicesOver(store, () => new Date()).background,
+        ...jobsOver(store, () => new Date()),
         channel: outboundFor(emulator, logger).notifications,
         logger,
         tuning: { ...FAST, batchSize: 2, maxAttempts },

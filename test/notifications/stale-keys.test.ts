@@ -7,7 +7,7 @@ import { STALE_NOTICE_TEXT_BLOCK } from '../../src/slack/views/notifications.js'
 import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
 import { bulkKeyId, createRecordingLogger, insertKeysDirectly, type BulkKey } from '../support/background.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { DAY_MS, TestClock, makeServices, servicesOver } from '../support/domain.js';
+import { DAY_MS, TestClock, makeServices, jobsOver } from '../support/domain.js';
 import type { EmulatedMessage } from '../support/slack-emulator/index.js';
 import { until } from '../support/wait.js';
 
@@ -40,7 +40,7 @@ describe.each(dialects)('stale keys on %s, end to end', (dialect) => {
     (await app.app.services.audit.search({ userId: ADMIN, limit: 100 })).filter((r) => r.action === action);
   const rerun = (app: TestApp) =>
     runStaleKeyCheck({
-      background: servicesOver(app.app.store, app.clock.now).background,
+      ...jobsOver(app.app.store, app.clock.now),
       logger: createRecordingLogger(),
       staleAfterMs: 30 * DAY_MS,
       autoInactiveAfterMs: 7 * DAY_MS,
@@ -145,7 +145,7 @@ describe.each(dialects)('stale-key notices across three replicas on %s', (dialec
       Promise.all(
         stores.map((store) =>
           runStaleKeyCheck({
-            background: servicesOver(store, clock.now).background,
+            ...jobsOver(store, clock.now),
             logger,
             staleAfterMs: 90 * DAY_MS,
             autoInactiveAfterMs: DAY_MS,

@@ -16,7 +16,7 @@ import {
   type BulkKey,
 } from '../support/background.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { DAY_MS, TestClock, makeServices, servicesOver } from '../support/domain.js';
+import { DAY_MS, TestClock, makeServices, jobsOver } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
 
 const T0 = Date.parse('2026-01-15T12:00:00.000Z');
@@ -48,13 +48,12 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     await db.cleanup();
   });
 
-  const check = (store: Store = db.store) =>
-    runExpiryCheck({ background: servicesOver(store, clock.now).background, warningDays: [7, 1], logger });
+  const check = (store: Store = db.store) => runExpiryCheck({ ...jobsOver(store, clock.now), warningDays: [7, 1], logger });
 
   /** Delivers everything claimable now, as the sender's loop would. */
   async function deliver(store: Store = db.store, dm: WarningDm = outbound.warningDm): Promise<void> {
     const sender = createWarningSender({
-      background: servicesOver(store, clock.now).background,
+      ...jobsOver(store, clock.now),
       dm,
       warningDays: [7, 1],
       logger,
@@ -344,12 +343,12 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
         prune: (cutoff, limit) => real.prune(cutoff, limit),
       },
     };
-    await expect(
-      runExpiryCheck({ background: servicesOver(crashing, clock.now).background, warningDays: [7, 1], logger, batchSize: 100 }),
-    ).rejects.toThrow(/killed/);
+    await expect(runExpiryCheck({ ...jobsOver(crashing, clock.now), warningDays: [7, 1], logger, batchSize: 100 })).rejects.toThrow(
+      /killed/,
+    );
     expect((await real.backlog()).pending).toBe(500);
     const finished = await runExpiryCheck({
-      background: servicesOver(db.store, clock.now).background,
+      ...jobsOver(db.store, clock.now),
       warningDays: [7, 1],
       logger,
       batchSize: 100,

@@ -12,7 +12,7 @@ import {
   warningsSent,
 } from '../support/background.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { DAY_MS, TestClock, makeServices, servicesOver } from '../support/domain.js';
+import { DAY_MS, TestClock, makeServices, jobsOver } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
 import { until } from '../support/wait.js';
 
@@ -61,7 +61,7 @@ describe('the scheduler', () => {
     };
     const outbound = outboundFor(slack, logger);
     scheduler = startScheduler({
-      services: servicesOver(slowStore, clock.now),
+      ...jobsOver(slowStore, clock.now),
       logger,
       expiryCheckCron: '* * * * * *',
       expiryWarningDays: [7, 1],

@@ -1,7 +1,7 @@
-import type { BackgroundServices } from '../../domain/background.js';
 import { backoffDelay, type DeliveryOutcome } from '../../domain/delivery.js';
 import type { Notification, NotificationChannel, NotificationMessage, QueuedNotification } from '../../domain/notifications.js';
 import type { Logger } from '../../logger.js';
+import type { JobContext } from '../job-context.js';
 import {
   chargeRefusal,
   createLeaseSender,
@@ -25,9 +25,8 @@ export const DEFAULT_NOTIFICATION_TUNING: NotificationSenderTuning = {
   idlePollMs: 2000,
 };
 
-export interface NotificationSenderInput {
-  /** `services.background`: the outbox, the lookups before each send and the clock. */
-  background: BackgroundServices;
+/** `ports`: the outbox, the lookups before each send and the clock; `services.background`: a deleted file's audit. */
+export interface NotificationSenderInput extends JobContext {
   channel: NotificationChannel;
   logger: Logger;
   /** STALE_KEY_AUTO_INACTIVE_AFTER, so a stale-key notice can say when the key will be made inactive. */
@@ -47,31 +46,31 @@ type Resolved = { message: NotificationMessage } | { cancel: string };
  */
 export function createNotificationSender(input: NotificationSenderInput): NotificationSender {
   const tuning: NotificationSenderTuning = { ...DEFAULT_NOTIFICATION_TUNING, ...input.tuning };
-  const { background, logger: log } = input;
-  const queue = background.notifications;
-  const lookups = background.lookups;
+  const { ports, logger: log } = input;
+  const queue = ports.notifications;
+  const { read } = ports;
 
   async function resolve(n: Notification, queuedAt: string): Promise<Resolved> {
     switch (n.kind) {
       case 'request.decision_dm':
       case 'request.card_update':
       case 'request.reminder': {
-        const request = await lookups.accessRequest(n.requestId);
+        const request = await read.accessRequests.find(n.requestId);
         if (request === undefined) return { cancel: 'request_gone' };
         if (n.kind === 'request.decision_dm') return { message: { kind: n.kind, request } };
-        const roleNames = await lookups.roleNamesOf(request.userId);
+        const roleNames = (await read.memberships.rolesOf(request.userId)).map((r) => r.name);
         if (n.kind === 'request.card_update') return { message: { kind: n.kind, request, roleNames, channel: n.channel, ts: n.ts } };
         if (request.status !== 'pending') return { cancel: `request_${request.status}` };
-        return { message: { kind: n.kind, request, roleNames, ageMs: background.now().getTime() - Date.parse(request.createdAt) } };
+        return { message: { kind: n.kind, request, roleNames, ageMs: ports.now().getTime() - Date.parse(request.createdAt) } };
       }
       case 'keys_deleted.dm':
         return { message: { kind: n.kind, ownerId: n.ownerId, cause: n.cause, roleName: n.roleName, keys: n.keys } };
       case 'stale_key.notice': {
-        const key = await lookups.key(n.keyId);
+        const key = await read.keys.findById(n.keyId);
         if (key === undefined) return { cancel: 'key_deleted' };
         if (key.status !== 'active') return { cancel: 'key_inactive' };
         if (key.lastUsedAt !== null && key.lastUsedAt > n.clockFrom) return { cancel: 'key_used' };
-        const role = await lookups.role(key.roleId);
+        const role = await read.roles.findById(key.roleId);
         const auto = input.staleKeyAutoInactiveAfterMs;
         return {
           message: {
@@ -80,7 +79,7 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
             roleName: role?.name ?? null,
             unusedSince: n.clockFrom,
             autoInactiveAt: auto === undefined ? null : new Date(Date.parse(queuedAt) + auto).toISOString(),
-            now: background.now().toISOString(),
+            now: ports.now().toISOString(),
           },
         };
       }
@@ -98,16 +97,16 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
       }
       case 'key_compromised.owner_dm': {
         // Shown with the key's state now (and Rotate); gone or made active again by an admin: nothing left to tell.
-        const key = await lookups.key(n.keyId);
+        const key = await read.keys.findById(n.keyId);
         if (key === undefined) return { cancel: 'key_deleted' };
         if (key.status !== 'compromised') return { cancel: 'key_no_longer_compromised' };
         return {
           message: {
             kind: n.kind,
             key,
-            role: await lookups.role(key.roleId),
+            role: await read.roles.findById(key.roleId),
             reporterId: n.reporterId,
-            now: background.now().toISOString(),
+            now: ports.now().toISOString(),
           },
         };
       }
@@ -115,7 +114,7 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
   }
 
   async function deliver(item: QueuedNotification): Promise<SendStep> {
-    const now = background.now();
+    const now = ports.now();
     const n = item.notification;
     if (n === undefined) {
       await queue.recordFailure(item.id, { error: item.unreadable ?? 'unreadable notification', retryAt: null }, now);
@@ -133,8 +132,8 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
     }
     const outcome: DeliveryOutcome | { kind: 'gone' } = await input.channel.send(resolved.message);
     if (outcome.kind === 'posted' || outcome.kind === 'gone') {
-      if (n.kind === 'secret_file.delete') await queue.recordSecretFileDeleted(n, outcome.kind === 'gone');
-      await queue.complete(item.id, 'sent', background.now(), outcome.kind === 'gone' ? 'already_gone' : undefined);
+      if (n.kind === 'secret_file.delete') await input.services.background.recordSecretFileDeleted(n, outcome.kind === 'gone');
+      await queue.complete(item.id, 'sent', ports.now(), outcome.kind === 'gone' ? 'already_gone' : undefined);
       return 'sent';
     }
     if (outcome.kind === 'rate_limited') return outcome;
@@ -179,7 +178,7 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
     blockedAlert: 'notifications_blocked',
     queue,
     deliver,
-    now: background.now,
+    now: ports.now,
     logger: log,
     tuning,
   });
