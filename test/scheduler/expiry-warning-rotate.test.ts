@@ -34,11 +34,7 @@ describe.each(dialects)('the Rotate button of an expiry warning DM on %s', (dial
   it('asks first, and says what happens to the key: a countdown before expiry, none after', async () => {
     const { services } = await makeServices(db.store, { clock, admins: ['UADMIN'] });
     await services.access.grant('UADMIN', 'UALICE');
-    const created = await services.keys.create({
-      actorId: 'UALICE',
-      name: 'nightly',
-      expiry: { kind: 'at', at: new Date(T0 + 10 * DAY_MS) },
-    });
+    const created = await services.keys.create('UALICE', { name: 'nightly', expiry: { kind: 'at', at: new Date(T0 + 10 * DAY_MS) } });
     const logger = createRecordingLogger();
     const sender = createWarningSender({
       ...jobsOver(db.store, clock.now),

@@ -63,7 +63,7 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
   }
 
   async function createKey(owner: string, name: string, expiresAtMs: number) {
-    const result = await services.keys.create({ actorId: owner, name, expiry: { kind: 'at', at: new Date(expiresAtMs) } });
+    const result = await services.keys.create(owner, { name, expiry: { kind: 'at', at: new Date(expiresAtMs) } });
     if (!result.created) throw new Error('key not created');
     return result;
   }
@@ -98,7 +98,7 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     expect(sent()).toEqual([`${key.id}:1d`]);
     // Extended across the jump: the old date's markers no longer apply, the new date's fire once.
     const newExpiry = expiresAt + 10 * DAY_MS;
-    await services.keys.extend('UALICE', key.id, { kind: 'at', at: new Date(newExpiry) });
+    await services.keys.extend('UALICE', { reference: key.id, expiry: { kind: 'at', at: new Date(newExpiry) } });
     clock.set(new Date(newExpiry - DAY_MS + MINUTE));
     await check();
     await deliver();
@@ -215,7 +215,7 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     await deliver();
     clock.set(new Date(oldExpiry - DAY_MS + MINUTE));
     await check(); // the 1-day warning is queued …
-    await services.keys.extend('UALICE', key.id, { kind: 'at', at: new Date(newExpiry) }); // … and the owner extends first
+    await services.keys.extend('UALICE', { reference: key.id, expiry: { kind: 'at', at: new Date(newExpiry) } }); // … and the owner extends first
     await deliver();
     expect(sent()).toEqual([`${key.id}:7d`]);
     expect(await markers(key.id)).toEqual(
@@ -240,10 +240,10 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     const gone = (await createKey('UALICE', 'gone-early', T0 + 10 * DAY_MS)).key;
     const late = (await createKey('UALICE', 'gone-late', T0 + 10 * DAY_MS)).key;
     const kept = (await createKey('UBOB', 'kept', T0 + 10 * DAY_MS)).key;
-    await services.keys.delete('UALICE', gone.id);
+    await services.keys.delete('UALICE', { reference: gone.id });
     clock.set(new Date(T0 + 3 * DAY_MS + HOUR));
     await check();
-    await services.keys.delete('UALICE', late.id);
+    await services.keys.delete('UALICE', { reference: late.id });
     await deliver();
     expect(sent()).toEqual([`${kept.id}:7d`]);
     expect(await markers(gone.id)).toEqual([]);

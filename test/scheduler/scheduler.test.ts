@@ -36,11 +36,7 @@ describe('the scheduler', () => {
     const clock = new TestClock(new Date(T0));
     const { services } = await makeServices(db.store, { clock, admins: ['UADMIN'] });
     await services.access.grant('UADMIN', 'UALICE');
-    const created = await services.keys.create({
-      actorId: 'UALICE',
-      name: 'cron-me',
-      expiry: { kind: 'at', at: new Date(T0 + 3 * DAY_MS) },
-    });
+    const created = await services.keys.create('UALICE', { name: 'cron-me', expiry: { kind: 'at', at: new Date(T0 + 3 * DAY_MS) } });
     clock.set(new Date(T0 + 2 * DAY_MS + 60_000)); // inside the 1-day threshold
 
     // The first run is slow (a long scan): it waits until a cron tick has found it still running.

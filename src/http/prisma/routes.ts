@@ -98,10 +98,10 @@ export function prismaKeyRoutes(api: ApiContext): Route[] {
     );
   };
   const show: Handler = async (caller, [id = ''], res) => {
-    writeJson(res, 200, wireKey(await services.keys.show(caller.ownerId, id, caller.via), api.now()));
+    writeJson(res, 200, wireKey(await services.keys.show(caller.ownerId, id, { via: caller.via }), api.now()));
   };
   const remove: Handler = async (caller, [id = ''], res) => {
-    await services.keys.delete(caller.ownerId, id, undefined, { via: caller.via });
+    await services.keys.delete(caller.ownerId, { reference: id }, { via: caller.via });
     sendEmpty(res);
   };
   const setStatus: Handler = async (caller, [id = '', status = ''], res, ctx) => {
@@ -164,7 +164,7 @@ export function prismaKeyRoutes(api: ApiContext): Route[] {
       await guarded(
         api,
         async (caller) => {
-          const result = await services.keys.create({ actorId: caller.ownerId, name, expiry, via: caller.via });
+          const result = await services.keys.create(caller.ownerId, { name, expiry }, { via: caller.via });
           if (!result.created) throw new Error('a key API create has no request id, so it cannot be a replay');
           // DELIVERED BY API RESPONSE: this response is the one delivery of the secret (R6); nothing
           // else (no ephemeral message, no CSV in Slack) carries it. createKey records

@@ -31,11 +31,8 @@ export function denyRequestSubmission(ctx: ListenerContext) {
     }
     const result = await ctx.services.access.decide(
       userId,
-      parsedMeta.requestId,
-      'deny',
-      state.data[BLOCK.denyReason][INPUT.denyReason].value ?? undefined,
-      onceForView(view),
-      { channel: parsedMeta.channel, ts: parsedMeta.ts },
+      { requestId: parsedMeta.requestId, decision: 'deny', reason: state.data[BLOCK.denyReason][INPUT.denyReason].value ?? undefined },
+      { once: onceForView(view), card: { channel: parsedMeta.channel, ts: parsedMeta.ts } },
     );
     if (result.outcome === 'replayed') {
       // The first delivery of this submission decided and closed the modal; the replay changes nothing.
