@@ -20,7 +20,8 @@ import { createStore } from '../src/db/store.js';
 import { SecretHasher, generateKeyId, generateSecret, secretStart } from '../src/domain/secrets.js';
 import { createServices } from '../src/domain/services.js';
 import { createIntegrationApi } from '../src/http/api.js';
-import { createHttpServer, listen, sendJson, type Route } from '../src/http/server.js';
+import { route } from '../src/http/route.js';
+import { createHttpServer, listen } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import type { DatabaseConfig } from '../src/config.js';
 import pg from 'pg';
@@ -74,13 +75,7 @@ async function runServer(database: DatabaseConfig): Promise<void> {
   const { services } = servicesOver(database);
   const logger = createLogger({ level: 'error' });
   const api = createIntegrationApi({ services, now: () => new Date(), logger, tokenSigningSecret: undefined });
-  const noop: Route = {
-    method: 'POST',
-    path: '/bench/noop',
-    async handle(_req, res) {
-      sendJson(res, 200, { valid: false, code: 'MALFORMED' });
-    },
-  };
+  const noop = route({ method: 'POST', path: '/bench/noop', handle: async (ctx) => ctx.json(200, { valid: false, code: 'MALFORMED' }) });
   const server = createHttpServer({ routes: [...api.routes, noop], logger, observer: api.observer });
   const port = await listen(server, 0, '127.0.0.1');
   // Asked between runs: this process's CPU time (user + system, all its threads), in µs.

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { loadAuditVerifyConfigFromProcess } from './config.js';
+import { loadAuditVerifyConfig, readEnvironment } from './config.js';
 import { connect } from './db/connect.js';
 import { createStore } from './db/store.js';
 import { describeVerification, verificationPassed, verifyAudit } from './domain/audit-verify.js';
@@ -14,7 +14,7 @@ import { mirrorHistoryWithToken } from './slack/outbound/audit-history.js';
  * read). It only reads: no migration, no writes.
  */
 async function main(): Promise<number> {
-  const config = await loadAuditVerifyConfigFromProcess();
+  const config = loadAuditVerifyConfig(await readEnvironment());
   // Opening a missing SQLite file would create an empty database and "verify" that.
   if (config.database.kind === 'sqlite' && !existsSync(config.database.path))
     throw new AppError('CONFIG_INVALID', `No SQLite database at ${config.database.path} (check DATABASE_URL).`);

@@ -34,6 +34,16 @@ const duration = (fallback: string) =>
       return ms ?? 0;
     });
 
+const databaseUrl = z
+  .string()
+  .min(1)
+  .default('file:./data/access-keys.sqlite')
+  .refine((url) => url !== 'file:', 'file: needs a path')
+  .superRefine((url, ctx) => {
+    const problem = databaseUrlProblem(url);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 const envSchema = z.object({
   SLACK_BOT_TOKEN: z.string({ error: 'is required' }).regex(/^xoxb-/, 'must start with xoxb-'),
   SLACK_APP_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('xapp-'), 'must start with xapp-'),
@@ -43,15 +53,7 @@ const envSchema = z.object({
     .default('https://slack.com/api/')
     .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
-  DATABASE_URL: z
-    .string()
-    .min(1)
-    .default('file:./data/access-keys.sqlite')
-    .refine((url) => url !== 'file:', 'file: needs a path')
-    .superRefine((url, ctx) => {
-      const problem = databaseUrlProblem(url);
-      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-    }),
+  DATABASE_URL: databaseUrl,
   AUDIT_CHANNEL_ID: z
     .string({ error: 'is required (the security channel for audit posts)' })
     .regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD'),
@@ -214,63 +216,65 @@ function sandboxEnvironment(env: Record<string, string | undefined>): Record<str
   };
 }
 
-/** Parses an environment (process.env by default) or throws one AppError naming every wrong variable. */
-export function loadConfig(rawEnv: Record<string, string | undefined>): Config {
+type Environment = Record<string, string | undefined>;
+
+/** One AppError naming every wrong variable, so an operator fixes them all in one go. */
+function invalid(lines: string[]): AppError {
+  return new AppError('CONFIG_INVALID', `Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
+}
+
+const problemsOf = (error: z.ZodError): string[] =>
+  error.issues.map((issue) => `  ${String(issue.path[0] ?? '(environment)')} ${issue.message}`);
+
+/** Parses `env` with one of the schemas below, or throws `invalid`. */
+function parseEnvironment<S extends z.ZodType>(schema: S, env: Environment): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw invalid(problemsOf(parsed.error));
+  return parsed.data;
+}
+
+/**
+ * The one reader of the process's environment: `.env` (if present, or `options.path`) under
+ * process.env, whose real variables win. Every loader below is a schema over what it returns.
+ */
+export async function readEnvironment(options: { path?: string; processEnv?: Environment } = {}): Promise<Environment> {
+  const { config: loadDotenv } = await import('dotenv');
+  const fromFile: Record<string, string> = {};
+  loadDotenv({ processEnv: fromFile, quiet: true, ...(options.path === undefined ? {} : { path: options.path }) });
+  return { ...fromFile, ...(options.processEnv ?? process.env) };
+}
+
+/** The app's configuration, or one AppError naming every wrong variable. */
+export function loadConfig(rawEnv: Environment): Config {
   const sandbox = SLACK_VARIABLES.every((name) => isBlank(rawEnv[name]));
   const env = sandbox ? sandboxEnvironment(rawEnv) : rawEnv;
   const parsed = envSchema.safeParse(env);
-  const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${String(issue.path[0] ?? '(environment)')} ${issue.message}`);
+  const lines = parsed.success ? [] : problemsOf(parsed.error);
   // Checked beside the schema (not as a refinement) so it is reported together with every other problem.
   if (isBlank(env.SLACK_APP_TOKEN) && isBlank(env.SLACK_SIGNING_SECRET)) {
     lines.push('  SLACK_SIGNING_SECRET is required in HTTP mode (set SLACK_APP_TOKEN for Socket Mode instead)');
   }
-  if (!parsed.success || lines.length > 0) {
-    throw new AppError('CONFIG_INVALID', `Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
-  }
+  if (!parsed.success || lines.length > 0) throw invalid(lines);
   return toConfig(parsed.data, sandbox);
 }
 
-/** Loads `.env` (if present) into a copy of process.env; real environment variables win. */
-export async function loadConfigFromProcess(): Promise<Config> {
-  const { config: loadDotenv } = await import('dotenv');
-  const fromFile: Record<string, string> = {};
-  loadDotenv({ processEnv: fromFile, quiet: true });
-  return loadConfig({ ...fromFile, ...process.env });
+/** `npm run migrate` needs only the database: Slack settings may not exist yet on a fresh machine. */
+export function loadDatabaseConfig(env: Environment): DatabaseConfig {
+  return parseDatabaseUrl(parseEnvironment(z.object({ DATABASE_URL: databaseUrl }), env).DATABASE_URL);
 }
 
-/** `npm run migrate` needs only the database: Slack settings may not exist yet on a fresh machine. */
-export async function loadDatabaseConfigFromProcess(): Promise<DatabaseConfig> {
-  const { config: loadDotenv } = await import('dotenv');
-  const fromFile: Record<string, string> = {};
-  loadDotenv({ processEnv: fromFile, quiet: true });
-  const url = process.env.DATABASE_URL ?? fromFile.DATABASE_URL ?? 'file:./data/access-keys.sqlite';
-  return parseDatabaseUrl(url);
-}
+const auditVerifySlack = envSchema.pick({ SLACK_BOT_TOKEN: true, AUDIT_CHANNEL_ID: true, SLACK_API_URL: true });
 
 /**
  * `npm run audit:verify`: the database, plus (optionally) the bot token and security channel to
  * cross-check the chain against the hashes the mirror posted there.
  */
-export async function loadAuditVerifyConfigFromProcess(): Promise<{
+export function loadAuditVerifyConfig(env: Environment): {
   database: DatabaseConfig;
   slack?: { botToken: string; channelId: string; apiUrl: string };
-}> {
-  const { config: loadDotenv } = await import('dotenv');
-  const fromFile: Record<string, string> = {};
-  loadDotenv({ processEnv: fromFile, quiet: true });
-  const env = { ...fromFile, ...process.env };
-  const database = parseDatabaseUrl(env.DATABASE_URL ?? 'file:./data/access-keys.sqlite');
-  const slack = z
-    .object({
-      SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'SLACK_BOT_TOKEN must start with xoxb-'),
-      AUDIT_CHANNEL_ID: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'AUDIT_CHANNEL_ID must be a Slack channel ID'),
-      SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'SLACK_API_URL must be an http(s) URL' }).default('https://slack.com/api/'),
-    })
-    .safeParse(env);
+} {
+  const database = loadDatabaseConfig(env);
   if (isBlank(env.SLACK_BOT_TOKEN) && isBlank(env.AUDIT_CHANNEL_ID)) return { database };
-  if (!slack.success) throw new AppError('CONFIG_INVALID', `Invalid configuration: ${slack.error.issues.map((i) => i.message).join('; ')}`);
-  return {
-    database,
-    slack: { botToken: slack.data.SLACK_BOT_TOKEN, channelId: slack.data.AUDIT_CHANNEL_ID, apiUrl: slack.data.SLACK_API_URL },
-  };
+  const slack = parseEnvironment(auditVerifySlack, env);
+  return { database, slack: { botToken: slack.SLACK_BOT_TOKEN, channelId: slack.AUDIT_CHANNEL_ID, apiUrl: slack.SLACK_API_URL } };
 }

@@ -1,4 +1,4 @@
-import { loadConfigFromProcess } from './config.js';
+import { loadConfig, readEnvironment } from './config.js';
 import { isAppError } from './errors.js';
 import { createLogger } from './logger.js';
 import { startApp } from './runtime.js';
@@ -6,7 +6,7 @@ import { startSandboxApp } from './sandbox-runtime.js';
 
 /** Process entry: nothing runs at import time elsewhere; SIGTERM/SIGINT stop cleanly. */
 async function main(): Promise<void> {
-  const config = await loadConfigFromProcess();
+  const config = loadConfig(await readEnvironment());
   const logger = createLogger({ level: config.logLevel });
   // No Slack settings at all: the local sandbox stands in for Slack (README, "The two commands").
   const app = config.sandbox

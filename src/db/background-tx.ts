@@ -27,3 +27,6 @@ export function backgroundTransaction<T>(connection: Connection, fn: (trx: Trans
 export function backgroundStatement<T>(connection: Connection, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
   return retrying(connection.dialect, () => fn(connection.db));
 }
+
+/** `Store.write`'s audited transaction (the chain's lock), handed to a queue that writes audited changes. */
+export type AuditedWrite = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;

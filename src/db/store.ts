@@ -6,13 +6,15 @@ import { runWithDeadline } from './deadline.js';
 import { outcomeUnknown } from '../errors.js';
 import { classifyFault, faultToAppError, withFaultRetries } from './faults.js';
 import { KEY_CHANGES_CHANNEL } from './key-change-listener.js';
-import { KyselyAuditOutbox } from './audit-outbox-repo.js';
-import { KyselyExpiryWarnings } from './expiry-warnings-repo.js';
-import { KyselyNotificationStore } from './notifications-repo.js';
-import { pruneAuditOutbox } from './audit-outbox-repo.js';
+import { backgroundStatement, backgroundTransaction } from './background-tx.js';
+import { KyselyAuditOutbox, pruneAuditOutbox } from './queues/audit-outbox.js';
+import { KyselyExpiryWarnings } from './queues/expiry-warnings.js';
+import { KyselyNotificationOutbox } from './queues/notification-outbox.js';
+import { KyselyStaleKeyNotices } from './queues/stale-key-notices.js';
+import * as accessRequests from './repos/access-requests.js';
+import * as authThrottle from './repos/auth-throttle.js';
 import { lockAuditHead } from './repos/audit.js';
 import { readReposOf, reposOver, usageReposOf } from './repos/index.js';
-import { KyselyThrottleCounters } from './throttle-repo.js';
 import type { Database } from './tables.js';
 
 /**
@@ -162,9 +164,18 @@ export function createStore(connection: Connection): Store {
     settings: pooled.settings,
     auditOutbox: new KyselyAuditOutbox(connection),
     expiryWarnings: new KyselyExpiryWarnings(connection, writeInBackground),
-    notifications: new KyselyNotificationStore(connection, writeInBackground),
+    notifications: new KyselyNotificationOutbox(connection),
+    staleKeys: new KyselyStaleKeyNotices(connection, writeInBackground),
+    queueReminders: (openSince, now, limit) =>
+      backgroundTransaction(connection, (trx) =>
+        accessRequests.queueReminders(trx, { openSince, now, limit, skipLocked: dialect === 'postgres' }),
+      ),
     pruneAuditOutbox: (cutoff, limit) => pruneAuditOutbox(connection, cutoff, limit),
-    throttle: new KyselyThrottleCounters(connection),
+    throttle: {
+      hit: (...args) => backgroundStatement(connection, (db) => authThrottle.hit(db, ...args)),
+      refund: (...args) => backgroundStatement(connection, (db) => authThrottle.refund(db, ...args)),
+      prune: (nowMs) => backgroundStatement(connection, (db) => authThrottle.prune(db, nowMs)),
+    },
     async ping(): Promise<void> {
       try {
         const ping = () => sql`select 1`.execute(db);

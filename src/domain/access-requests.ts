@@ -220,7 +220,7 @@ export async function checkDecider(deps: DomainDeps, actorId: string, requestId:
 export async function listOpenRequests(deps: DomainDeps, actorId: string, limit = 50): Promise<AccessRequest[]> {
   const actor = await userContext(deps, actorId);
   if (!actor.isAdmin) throw new AppError('NOT_ADMIN', 'Only admins (holders of the System Admin role) can list API-access requests.');
-  return deps.store.notifications.listOpenRequests(deps.now(), limit);
+  return deps.store.read.accessRequests.listOpen(iso(deps.now()), limit);
 }
 
 /** Marks requests pending past their time as expired (audited); the caller updates their cards. */

@@ -71,7 +71,7 @@ async function markBatch(
  * owner told through the outbox) if its clock has not moved, else closes the notice as resolved.
  */
 async function closeDueNotice(deps: DomainDeps, notice: StaleNotice): Promise<StaleNoticeOutcome> {
-  return deps.store.notifications.write(async (tx, notices) => {
+  return deps.store.staleKeys.write(async (tx, notices) => {
     const at = deps.now();
     const key = await tx.keys.findById(notice.keyId);
     const clock = await notices.currentClock(notice.keyId);
@@ -154,8 +154,8 @@ export function jobPorts(store: Store, now: () => Date): JobPorts {
     read: store.read,
     expiryWarnings: store.expiryWarnings,
     notifications: store.notifications,
-    staleKeys: store.notifications,
-    queueReminders: (openSince, at, limit) => store.notifications.queueReminders(openSince, at, limit),
+    staleKeys: store.staleKeys,
+    queueReminders: (openSince, at, limit) => store.queueReminders(openSince, at, limit),
     auditOutbox: store.auditOutbox,
     pruneAuditOutbox: (cutoff, limit) => store.pruneAuditOutbox(cutoff, limit),
   };

@@ -102,24 +102,34 @@ export interface NotificationOutbox {
   prune(cutoff: Date, limit: number): Promise<number>;
 }
 
-/** What the Slack side needs to say each thing; the worker looks it up fresh when it sends. */
-export type NotificationMessage =
-  | { kind: 'request.decision_dm'; request: AccessRequest }
-  | { kind: 'request.card_update'; request: AccessRequest; roleNames: string[]; channel: string; ts: string }
-  | { kind: 'request.reminder'; request: AccessRequest; roleNames: string[]; ageMs: number }
-  | {
-      kind: 'keys_deleted.dm';
-      ownerId: string;
-      cause: 'role_deleted' | 'role_removed';
-      roleName: string;
-      keys: Array<{ id: string; name: string }>;
-    }
-  | { kind: 'stale_key.notice'; key: AccessKey; roleName: string | null; unusedSince: string; autoInactiveAt: string | null; now: string }
-  | { kind: 'stale_key.inactivated_dm'; ownerId: string; keyId: string; keyName: string }
-  | { kind: 'secret_file.delete'; fileId: string }
-  | { kind: 'key_api.owner_dm'; notice: KeyApiNotice }
-  | { kind: 'undelivered_key.dm'; notice: UndeliveredKeyNotice }
-  | { kind: 'key_compromised.owner_dm'; key: AccessKey; role: Role | undefined; reporterId: string; now: string };
+export type NotificationOf<K extends NotificationKind> = Extract<Notification, { kind: K }>;
+
+/**
+ * Compiles only when `T` has exactly one entry per kind of `notificationSchema`: a kind added there is
+ * a type error here until it says what its message carries.
+ */
+type OnePerKind<T extends Record<NotificationKind, object> & Record<Exclude<keyof T, NotificationKind>, never>> = T;
+
+/**
+ * What the Slack side needs to say each kind, looked up fresh by the worker when it sends. The scheduler
+ * fills it (`PREPARE` in src/scheduler/notification-kinds.ts), the Slack side says it (`RENDER` in
+ * src/slack/outbound/notification-kinds.ts); both are typed over every kind (src/scheduler/README.md).
+ */
+export type NotificationPayloads = OnePerKind<{
+  'request.decision_dm': { request: AccessRequest };
+  'request.card_update': { request: AccessRequest; roleNames: string[]; channel: string; ts: string };
+  'request.reminder': { request: AccessRequest; roleNames: string[]; ageMs: number };
+  'keys_deleted.dm': Omit<NotificationOf<'keys_deleted.dm'>, 'kind'>;
+  'stale_key.notice': { key: AccessKey; roleName: string | null; unusedSince: string; autoInactiveAt: string | null; now: string };
+  'stale_key.inactivated_dm': Omit<NotificationOf<'stale_key.inactivated_dm'>, 'kind'>;
+  'secret_file.delete': Omit<NotificationOf<'secret_file.delete'>, 'kind'>;
+  'key_api.owner_dm': { notice: KeyApiNotice };
+  'undelivered_key.dm': { notice: UndeliveredKeyNotice };
+  'key_compromised.owner_dm': { key: AccessKey; role: Role | undefined; reporterId: string; now: string };
+}>;
+
+/** One kind's message (or, without `K`, any kind's): its payload with the kind beside it. */
+export type NotificationMessage<K extends NotificationKind = NotificationKind> = { [P in K]: { kind: P } & NotificationPayloads[P] }[K];
 
 /** Implemented in src/slack/outbound with a WebClient of its own (no retries: the worker decides). */
 export interface NotificationChannel {

@@ -1,7 +1,6 @@
 import type { AuditOutbox } from './audit-outbox.js';
 import type { ExpiryWarningStore } from './expiry-ports.js';
 import type { NotificationOutbox } from './notifications.js';
-import type { AccessRequest } from './model.js';
 import type { KeyWithRole, ReadRepos, Repos, SettingsRepo, UsageRepos } from './repo-ports.js';
 import type { StaleKeyStore } from './stale-key-ports.js';
 import type { ThrottleCounters } from './throttle-ports.js';
@@ -43,12 +42,15 @@ export interface Store {
   readonly auditOutbox: AuditOutbox;
   /** Expiry-warning markers and their DM queue. */
   readonly expiryWarnings: ExpiryWarningStore;
-  /** The user-facing notification outbox, approval reminders and stale-key markers. */
-  readonly notifications: NotificationOutbox &
-    StaleKeyStore & {
-      queueReminders(openSince: Date, now: Date, limit: number): Promise<number>;
-      listOpenRequests(now: Date, limit: number): Promise<AccessRequest[]>;
-    };
+  /** The user-facing notification outbox. */
+  readonly notifications: NotificationOutbox;
+  /** Stale-key notice markers (their DMs go through the notification outbox). */
+  readonly staleKeys: StaleKeyStore;
+  /**
+   * Queues one reminder for each request open since before `openSince` and not reminded yet (a short
+   * transaction of its own; each request is reminded once across replicas); returns how many.
+   */
+  queueReminders(openSince: Date, now: Date, limit: number): Promise<number>;
   /** Deletes audit_outbox rows posted before `cutoff` (OUTBOX_RETENTION); returns how many. */
   pruneAuditOutbox(cutoff: Date, limit: number): Promise<number>;
   /** App settings outside the audit lock (the audit tail witness: it must not wait on the chain it watches). */

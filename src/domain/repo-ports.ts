@@ -28,7 +28,7 @@ export const READ_METHODS = {
   users: ['find'],
   roles: ['findById', 'findByName', 'list'],
   memberships: ['rolesOf', 'has', 'memberIds'],
-  accessRequests: ['find', 'findPending', 'listPendingExpiredBy'],
+  accessRequests: ['find', 'findPending', 'listPendingExpiredBy', 'listOpen'],
   keys: [
     'count',
     'findById',
@@ -97,6 +97,8 @@ export interface AccessRequestsRepo {
     patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>,
   ): Promise<void>;
   listPendingExpiredBy(nowIso: string, limit: number): Promise<AccessRequest[]>;
+  /** Pending requests not expired at `nowIso`, oldest first. */
+  listOpen(nowIso: string, limit: number): Promise<AccessRequest[]>;
 }
 
 /** A key and its role, as the verify path reads them together. */

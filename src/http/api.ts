@@ -5,8 +5,10 @@ import type { Logger } from '../logger.js';
 import type { ApiContext } from './context.js';
 import { extendTokenRoute, loginRoute } from './login.js';
 import { bearerProtected, createApiMetrics } from './metrics.js';
-import { prismaKeyRoutes } from './prisma/routes.js';
-import type { HttpObserver, Route } from './server.js';
+import { prismaKeyRoutes } from './prisma-cloud/routes.js';
+import { healthRoute } from './health.js';
+import type { Route } from './route.js';
+import type { HttpObserver } from './server.js';
 import { FailureCounter, KnownClients, SharedThrottle, type ThrottleRule } from './throttle.js';
 import { TokenIssuer } from './tokens.js';
 import { verifyRoute } from './verify.js';
@@ -57,7 +59,7 @@ export interface IntegrationApiOptions {
 }
 
 export interface IntegrationApi {
-  /** The public port's routes. /metrics is among them only with a metrics token. */
+  /** The public port's routes, /healthz included. /metrics is among them only with a metrics token. */
   routes: Route[];
   /** GET /metrics without any guard, for the metrics port (loopback by default). */
   metricsRoute: Route;
@@ -71,7 +73,7 @@ export interface IntegrationApi {
   stop(): Promise<void>;
 }
 
-/** docs/http-api.md: POST /login, GET /auth_token/extend, POST /v1/keys/verify and GET /metrics. */
+/** docs/http-api.md: /healthz, POST /login, GET /auth_token/extend, POST /v1/keys/verify, the key API and GET /metrics. */
 export function createIntegrationApi(options: IntegrationApiOptions): IntegrationApi {
   const { services, logger } = options;
   const nowMs = () => options.now().getTime();
@@ -127,11 +129,13 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
       : undefined;
 
   return {
-    // Prisma Cloud's key API (src/http/prisma/).
+    // Every route of the public port, declared in one list (src/http/README.md: how to add one).
     routes: [
+      healthRoute(services),
       loginRoute(api),
       extendTokenRoute(api),
       verifyRoute(api),
+      // Prisma Cloud's key API (src/http/prisma-cloud/).
       ...prismaKeyRoutes(api),
       ...(options.metricsToken === undefined ? [] : [bearerProtected(metrics.route, options.metricsToken)]),
     ],

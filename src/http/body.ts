@@ -1,11 +1,14 @@
 import type { IncomingMessage } from 'node:http';
+import type { z } from 'zod';
+import { onLimitedBody } from '../http-io.js';
 
 /** Checklist A2: bodies above this are refused before parsing. */
 export const MAX_BODY_BYTES = 8 * 1024;
 
-export type BodyResult =
-  | { ok: true; value: unknown }
-  | { ok: false; error: 'payload_too_large' | 'invalid_json' | 'unsupported_media_type' };
+/** Why a body was not handed to its route's handler (route.ts answers each, or the route's `refuseBody`). */
+export type BodyProblem =
+  | { kind: 'too_large' | 'unsupported_media_type' | 'invalid_json' | 'unexpected_body' }
+  | { kind: 'invalid'; value: unknown; issues: z.ZodError['issues'] };
 
 /**
  * Only `application/json` (any parameters, e.g. charset) is read as JSON. A body without a Content-Type
@@ -21,63 +24,57 @@ function isJsonRequest(req: IncomingMessage): boolean {
 }
 
 /**
- * Reads a JSON body of at most `limit` bytes. A declared Content-Length above the limit is refused
- * without reading a byte; a chunked or lying body is counted while streaming and reading stops at the
- * first byte over. The caller answers 413 (or 415) with `Connection: close`, so the rest is never consumed.
+ * A JSON body of at most MAX_BODY_BYTES, parsed by `schema`. `done` is called exactly once, in the tick
+ * the last byte arrived (or at once, for a refusal from the headers): verify answers from inside it.
  */
-export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<BodyResult> {
-  return new Promise((resolve) => onJsonBody(req, limit, resolve));
+export function readJsonBody<Body>(
+  req: IncomingMessage,
+  schema: z.ZodType<Body>,
+  done: (problem: BodyProblem | undefined, value: Body | undefined) => void,
+): void {
+  if (!isJsonRequest(req)) {
+    done({ kind: 'unsupported_media_type' }, undefined);
+    return;
+  }
+  onLimitedBody(req, MAX_BODY_BYTES, (body) => {
+    // An aborted upload is treated as an invalid one; its answer goes nowhere anyway.
+    if (!body.ok) {
+      done({ kind: body.error === 'too_large' ? 'too_large' : 'invalid_json' }, undefined);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(body.bytes.toString('utf8'));
+    } catch {
+      done({ kind: 'invalid_json' }, undefined);
+      return;
+    }
+    // Outside the try: whatever `done` throws is its caller's to catch, never taken for bad JSON.
+    const parsed = schema.safeParse(value);
+    if (parsed.success) done(undefined, parsed.data);
+    else done({ kind: 'invalid', value, issues: parsed.error.issues }, undefined);
+  });
 }
 
 /**
- * readJsonBody with a callback, called exactly once: in the tick the last byte arrived (or at once, for
- * a refusal from the headers). The verify route answers from inside it, with no promise in between.
+ * For a call that takes no body. Bodiless calls (GET, DELETE, the key API's status PATCH) arrive from
+ * real clients with `Content-Type: application/json` and an empty body — or `null`, which Python's
+ * `json.dumps(None)` sends. Both mean "no body"; so does `{}`. Anything else is refused, so a misdirected
+ * call never half-works.
  */
-export function onJsonBody(req: IncomingMessage, limit: number, done: (result: BodyResult) => void): void {
-  if (!isJsonRequest(req)) {
-    done({ ok: false, error: 'unsupported_media_type' });
-    return;
-  }
+export function readNoBody(req: IncomingMessage, done: (problem: BodyProblem | undefined) => void): void {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) {
-    done({ ok: false, error: 'payload_too_large' });
+  if (declared === '0' || (declared === undefined && req.headers['transfer-encoding'] === undefined)) {
+    req.resume();
+    done(undefined);
     return;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let settled = false;
-  const finish = (result: BodyResult) => {
-    if (settled) return;
-    settled = true;
-    req.off('data', onData);
-    req.off('end', onEnd);
-    req.off('error', onError);
-    done(result);
-  };
-  const onData = (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > limit) {
-      // Stop pulling from the socket: the rest of an oversized body is never read into memory.
-      req.pause();
-      finish({ ok: false, error: 'payload_too_large' });
+  onLimitedBody(req, MAX_BODY_BYTES, (body) => {
+    if (!body.ok) {
+      done({ kind: body.error === 'too_large' ? 'too_large' : 'unexpected_body' });
       return;
     }
-    chunks.push(chunk);
-  };
-  const onEnd = () => {
-    const text = chunks.length === 1 ? (chunks[0] ?? Buffer.alloc(0)).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-    let result: BodyResult;
-    try {
-      result = { ok: true, value: JSON.parse(text) as unknown };
-    } catch {
-      result = { ok: false, error: 'invalid_json' };
-    }
-    // Outside the try: whatever `done` throws is its caller's to catch, never taken for bad JSON.
-    finish(result);
-  };
-  // An aborted upload settles as invalid; the response then goes nowhere, which is fine.
-  const onError = () => finish({ ok: false, error: 'invalid_json' });
-  req.on('data', onData);
-  req.on('end', onEnd);
-  req.on('error', onError);
+    const trimmed = body.bytes.toString('utf8').trim();
+    done(trimmed === '' || trimmed === 'null' || /^\{\s*\}$/.test(trimmed) ? undefined : { kind: 'unexpected_body' });
+  });
 }

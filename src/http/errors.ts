@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { isTransientFault, type AppError } from '../errors.js';
 
 /**
@@ -50,27 +49,4 @@ export function httpErrorForFault(error: AppError): HttpErrorCode {
 
 export function errorBody(code: HttpErrorCode, requestId: string): ErrorBody {
   return { error: code, message: httpErrors[code].message, requestId };
-}
-
-/** The answer to a body readJsonBody refused; a body left unread closes the connection. */
-export function bodyErrorCode(error: 'payload_too_large' | 'invalid_json' | 'unsupported_media_type'): {
-  code: HttpErrorCode;
-  headers: Record<string, string>;
-} {
-  if (error === 'invalid_json') return { code: 'invalid_request', headers: {} };
-  return { code: error, headers: { connection: 'close' } };
-}
-
-export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  writeJsonText(res, status, JSON.stringify(body), headers);
-}
-
-/** writeJson for a body already serialised. */
-export function writeJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  res.end(text);
 }

@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Services } from '../domain/services.js';
 import type { UsageRecorder } from './usage-recorder.js';
-import { sendError, type HttpObserver, type Route } from './server.js';
+import { route, type Route } from './route.js';
+import type { HttpObserver } from './server.js';
 
 export interface ApiMetrics {
   /** Per app, never prom-client's global one: several apps in one test process must not collide. */
@@ -119,34 +120,32 @@ export function createApiMetrics(services: Services, usage: UsageRecorder): ApiM
     },
   });
 
-  const route: Route = {
+  const metricsRoute = route({
     method: 'GET',
     path: '/metrics',
-    async handle(_req, res) {
+    async handle({ res }) {
       const text = await registry.metrics();
       res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
       res.end(text);
+      return 'ok';
     },
-  };
-  return { registry, observer, flushFailures, route };
+  });
+  return { registry, observer, flushFailures, route: metricsRoute };
 }
 
 /**
  * GET /metrics on the public port, for deployments that cannot reach a separate metrics port: only with
  * `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time), otherwise 401 metrics_token_required.
  */
-export function bearerProtected(route: Route, token: string): Route {
+export function bearerProtected(guarded: Route, token: string): Route {
   const expected = Buffer.from(`Bearer ${token}`);
   return {
-    method: route.method,
-    path: route.path,
-    async handle(req, res, ctx) {
-      const presented = Buffer.from(req.headers.authorization ?? '');
-      if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
-        sendError(res, ctx, 'metrics_token_required', { 'www-authenticate': 'Bearer' });
-        return;
-      }
-      await route.handle(req, res, ctx);
+    ...guarded,
+    serve(ctx, done) {
+      const presented = Buffer.from(ctx.req.headers.authorization ?? '');
+      if (presented.length !== expected.length || !timingSafeEqual(presented, expected))
+        return done(ctx.error('metrics_token_required', { 'www-authenticate': 'Bearer' }));
+      guarded.serve(ctx, done);
     },
   };
 }

@@ -1,48 +1,21 @@
 /**
- * Why hand-written node:http and not a framework such as Fastify: the verify benchmark compares verify
- * with a no-op ceiling route on this very server (bench/verify.ts), and the performance work wants the
- * thinnest path from socket to handler. So the hardening lives in one central dispatcher below, which
- * every route goes through — Slack's endpoint and the bench's ceiling route included: the URL length
- * limit, the secret-in-URL refusal, 404/405 (with Allow) and OPTIONS, the Slack body gate, and one catch around every handler.
+ * Why hand-written node:http and not a framework such as Fastify: measured (src/http/README.md),
+ * Fastify's verify served under 0.9 of this server's throughput in two runs of three, at more CPU per
+ * request. So the hardening lives in one central dispatcher below, which every route goes through —
+ * Slack's endpoint and the bench's ceiling route included: the URL length limit, the secret-in-URL
+ * refusal, 404/405 (with Allow) and OPTIONS, the Slack body gate, one catch around every handler, and
+ * the metrics of each request.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { asAppError } from '../errors.js';
-import type { LogFields, Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { clientAddress, throttleIdentity } from './client.js';
-import { errorBody, httpErrorForFault, httpErrors, writeJson, type HttpErrorCode } from './errors.js';
+import { httpErrorForFault } from './errors.js';
+import { RequestContext, pathOf, route, statusOutcome, type Outcome, type Route } from './route.js';
 import { SlackGate, type SlackGateOptions } from './slack-gate.js';
 import { urlCarriesSecret, urlTooLong } from './url-secrets.js';
-
-/** Per-request facts every route gets: the id shown in logs and error bodies, and the outcome for metrics. */
-export class RequestContext {
-  readonly requestId: string;
-  readonly route: string;
-  /** A route names what happened ('valid', 'unauthorized', …); unset, it is derived from the status. */
-  outcome: string | undefined;
-  readonly #logger: Logger;
-
-  constructor(requestId: string, route: string, logger: Logger) {
-    this.requestId = requestId;
-    this.route = route;
-    this.#logger = logger;
-  }
-
-  /** Log lines carry the request id; the logger redacts anything secret-shaped on top. */
-  log(level: 'info' | 'warn' | 'error', message: string, fields: LogFields = {}): void {
-    this.#logger[level](message, { requestId: this.requestId, route: this.route, ...fields });
-  }
-}
-
-export interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** The path, or with `pattern` a template such as `/access_keys/{id}` (the metrics label). */
-  path: string;
-  /** Matches the paths this route serves when `path` is a template (the key API's path parameters). */
-  pattern?: RegExp;
-  handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>;
-}
 
 /** Receives one observation per finished request (the metrics of the integration API). */
 export interface HttpObserver {
@@ -86,38 +59,35 @@ export interface PathMount {
   listener: RequestListener;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  writeJson(res, status, body, headers);
-}
-
-/** Answers one of the closed set of errors (errors.ts), with the request id in the body. */
-export function sendError(res: ServerResponse, ctx: RequestContext, code: HttpErrorCode, headers: Record<string, string> = {}): void {
-  ctx.outcome ??= code;
-  writeJson(res, httpErrors[code].status, errorBody(code, ctx.requestId), headers);
-}
-
 export const SLACK_PATH = '/slack/events';
 const UNMATCHED = 'unmatched';
 
 /** One path's routes by method, and the Allow header that lists them (HEAD comes with GET). */
 interface PathEntry {
+  label: string;
+  pattern: RegExp | undefined;
   byMethod: Map<string, Route>;
   allow: string;
 }
 
-function buildTable(routes: Route[]): Map<string, PathEntry> {
+function buildTable(routes: Route[]): PathEntry[] {
   const table = new Map<string, PathEntry>();
-  for (const route of routes) {
-    const entry = table.get(route.path) ?? { byMethod: new Map<string, Route>(), allow: '' };
-    entry.byMethod.set(route.method, route);
-    table.set(route.path, entry);
+  for (const declared of routes) {
+    const entry = table.get(declared.path) ?? {
+      label: declared.path,
+      pattern: declared.pattern,
+      byMethod: new Map<string, Route>(),
+      allow: '',
+    };
+    entry.byMethod.set(declared.method, declared);
+    table.set(declared.path, entry);
   }
   for (const entry of table.values()) {
     const methods = [...entry.byMethod.keys()];
     if (entry.byMethod.has('GET')) methods.push('HEAD');
     entry.allow = [...methods, 'OPTIONS'].join(', ');
   }
-  return table;
+  return [...table.values()];
 }
 
 /** A body the handler did not read is not drained: the connection is closed after the answer instead. */
@@ -135,31 +105,38 @@ function closeIfBody(req: IncomingMessage): Record<string, string> {
  * byte; an admitted request holds its share of the gate until its response is done.
  */
 function slackRoute(listener: RequestListener, gate: SlackGate): Route {
-  return {
+  return route({
     method: 'POST',
     path: SLACK_PATH,
-    async handle(req, res, ctx) {
+    handle({ req, res }) {
       const verdict = gate.admit(req);
       if (!verdict.admitted) {
-        ctx.outcome = `refused_${verdict.reason}`;
         res.writeHead(verdict.status, verdict.status === 503 ? { connection: 'close', 'retry-after': '1' } : { connection: 'close' }).end();
-        return;
+        return `refused_${verdict.reason}`;
       }
       // The slot is for a body not yet here: once it has all arrived the client can hold nothing more.
       req.once('end', verdict.release);
       res.once('close', verdict.release);
       // Slack sends its body at once; a client that trickles it loses the connection long before requestMs.
+      let timedOut = false;
       const deadline = setTimeout(() => {
         if (req.complete) return;
-        ctx.outcome = 'refused_body_timeout';
+        timedOut = true;
         res.destroy();
       }, gate.bodyMs);
       deadline.unref();
-      res.once('close', () => clearTimeout(deadline));
-      // Bolt answers asynchronously; a synchronous throw lands in the dispatcher's catch.
+      // Bolt answers asynchronously: the outcome is known when the response is done.
+      const outcome = new Promise<Outcome>((resolve) =>
+        res.once('close', () => {
+          clearTimeout(deadline);
+          resolve(timedOut ? 'refused_body_timeout' : statusOutcome(res.statusCode));
+        }),
+      );
+      // A synchronous throw lands in the dispatcher's catch.
       listener(req, res);
+      return outcome;
     },
-  };
+  });
 }
 
 /**
@@ -173,70 +150,81 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const gate = new SlackGate({ clientOf: (req) => throttleIdentity(clientAddress(req, trustProxy)), ...options.slackGate });
     routes.push(slackRoute(options.slackRequestListener, gate));
   }
-  const table = buildTable(routes.filter((route) => route.pattern === undefined));
+  const entries = buildTable(routes);
+  const exact = new Map(entries.filter((entry) => entry.pattern === undefined).map((entry) => [entry.label, entry]));
   // Templated paths (`/access_keys/{id}`) are matched by their patterns, after the exact paths.
-  const templated = [...buildTable(routes.filter((route) => route.pattern !== undefined)).entries()].map(([template, entry]) => ({
-    template,
-    pattern: routes.find((route) => route.path === template)?.pattern,
-    entry,
-  }));
-  const lookup = (path: string): { label: string; entry: PathEntry } | undefined => {
-    const exact = table.get(path);
-    if (exact !== undefined) return { label: path, entry: exact };
-    const match = templated.find((candidate) => candidate.pattern?.test(path) === true);
-    return match === undefined ? undefined : { label: match.template, entry: match.entry };
-  };
+  const templated = entries.filter((entry) => entry.pattern !== undefined);
+  const lookup = (path: string): PathEntry | undefined => exact.get(path) ?? templated.find((entry) => entry.pattern?.test(path) === true);
   const { logger, observer } = options;
   const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
 
-  async function dispatch(
-    req: IncomingMessage,
-    res: ServerResponse,
-    ctx: RequestContext,
+  /** Answers what no route answers (secret in the URL, 404, OPTIONS, 405), or hands the request to its route. */
+  function dispatch(
+    ctx: RequestContext<Record<string, string>, undefined>,
     url: string,
     entry: PathEntry | undefined,
-  ): Promise<void> {
+    done: (outcome: Outcome | Promise<Outcome>) => void,
+  ): void {
+    const { req, res } = ctx;
     if (urlCarriesSecret(url)) {
       ctx.log('warn', 'refused a request with a secret key in its URL');
-      sendError(res, ctx, 'secret_in_url', { connection: 'close' });
+      done(ctx.error('secret_in_url', { connection: 'close' }));
       return;
     }
     if (entry === undefined) {
-      sendError(res, ctx, 'not_found', closeIfBody(req));
+      done(ctx.error('not_found', closeIfBody(req)));
       return;
     }
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS') {
-      ctx.outcome = 'options';
       res.writeHead(204, { allow: entry.allow, ...closeIfBody(req) }).end();
+      done('options');
       return;
     }
     // HEAD is GET without a body; Node leaves the body out of HEAD responses by itself.
-    const route = entry.byMethod.get(method === 'HEAD' ? 'GET' : method);
-    if (route === undefined) {
-      sendError(res, ctx, 'method_not_allowed', { allow: entry.allow, ...closeIfBody(req) });
+    const found = entry.byMethod.get(method === 'HEAD' ? 'GET' : method);
+    if (found === undefined) {
+      done(ctx.error('method_not_allowed', { allow: entry.allow, ...closeIfBody(req) }));
       return;
     }
-    await route.handle(req, res, ctx);
+    found.serve(ctx, done);
   }
 
   /** The one catch: whatever a handler (or Bolt) throws is logged and answered, never left to the process. */
-  function failed(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, error: unknown): void {
+  function failed(ctx: RequestContext<Record<string, string>, undefined>, error: unknown): Outcome | undefined {
+    const { req, res } = ctx;
     try {
       const appError = asAppError(error);
       const code = httpErrorForFault(appError);
       ctx.log('error', 'http route failed', { error: appError.cause ?? appError });
       if (res.headersSent) {
         res.destroy();
-        return;
+        return code;
       }
-      const headers: Record<string, string> = { ...closeIfBody(req), ...(code === 'unavailable' ? { 'retry-after': '1' } : {}) };
-      ctx.outcome = code;
-      sendError(res, ctx, code, headers);
+      return ctx.error(code, { ...closeIfBody(req), ...(code === 'unavailable' ? { 'retry-after': '1' } : {}) });
     } catch (secondary) {
       logger.error('answering a failed request failed', { requestId: ctx.requestId, error: secondary });
       res.destroy();
+      return undefined;
     }
+  }
+
+  /** Observes the request once both its outcome is known and its answer has gone out. */
+  function observed(res: ServerResponse, route: string, started: number): (outcome: Outcome | undefined) => void {
+    if (observer === undefined) return () => undefined;
+    let outcome: Outcome | undefined;
+    let seconds: number | undefined;
+    const report = () => {
+      if (outcome !== undefined && seconds !== undefined) observer.observe(route, outcome, seconds);
+    };
+    res.once('finish', () => {
+      seconds = (performance.now() - started) / 1000;
+      report();
+    });
+    return (value) => {
+      outcome = value;
+      report();
+    };
   }
 
   const server = createServer(
@@ -244,22 +232,20 @@ export function createHttpServer(options: HttpServerOptions): Server {
     (req, res) => {
       const started = performance.now();
       const url = req.url ?? '/';
-      const query = url.indexOf('?');
-      const path = query === -1 ? url : url.slice(0, query);
+      const path = pathOf(url);
       if (urlTooLong(url)) {
         // Before routing and before the secret check, whose cost grows with the URL: no route needs one this long.
-        const refused = new RequestContext(randomUUID(), UNMATCHED, logger);
-        res.once('finish', () => observer?.observe(refused.route, 'uri_too_long', (performance.now() - started) / 1000));
-        sendError(res, refused, 'uri_too_long', { connection: 'close' });
+        const refused = new RequestContext(randomUUID(), UNMATCHED, req, res, logger, {}, undefined);
+        observed(res, UNMATCHED, started)(refused.error('uri_too_long', { connection: 'close' }));
         return;
       }
       const mount = options.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
       if (mount !== undefined) {
         // A mount shares PORT, so the URL rule holds for it too (docs/integration.md, "No secret in a URL").
         if (urlCarriesSecret(url)) {
-          const refused = new RequestContext(randomUUID(), mount.prefix, logger);
+          const refused = new RequestContext(randomUUID(), mount.prefix, req, res, logger, {}, undefined);
           refused.log('warn', 'refused a request with a secret key in its URL');
-          sendError(res, refused, 'secret_in_url', { connection: 'close' });
+          refused.error('secret_in_url', { connection: 'close' });
           return;
         }
         try {
@@ -271,24 +257,23 @@ export function createHttpServer(options: HttpServerOptions): Server {
         }
         return;
       }
-      const found = lookup(path);
-      const entry = found?.entry;
+      const entry = lookup(path);
       // Unknown paths share one label, so scanners cannot blow up the metrics' cardinality; templates label their paths.
-      const ctx = new RequestContext(randomUUID(), found?.label ?? UNMATCHED, logger);
+      const ctx = new RequestContext(randomUUID(), entry?.label ?? UNMATCHED, req, res, logger, {}, undefined);
       res.setHeader('x-request-id', ctx.requestId);
       // An aborted upload or a reset socket is the client's business: noted, never thrown.
       req.on('error', () => undefined);
       res.on('error', () => undefined);
-      if (observer !== undefined) {
-        res.once('finish', () =>
-          observer.observe(
-            ctx.route,
-            ctx.outcome ?? (res.statusCode < 400 ? 'ok' : `http_${res.statusCode}`),
-            (performance.now() - started) / 1000,
-          ),
-        );
+      const settle = observed(res, ctx.route, started);
+      try {
+        dispatch(ctx, url, entry, (outcome) => {
+          if (typeof outcome === 'string') settle(outcome);
+          else outcome.then(settle, (error: unknown) => settle(failed(ctx, error)));
+        });
+      } catch (error) {
+        // A throw outside any handler (the dispatcher's own answers) must not end the process either.
+        settle(failed(ctx, error));
       }
-      dispatch(req, res, ctx, url, entry).catch((error: unknown) => failed(req, res, ctx, error));
     },
   );
   server.keepAliveTimeout = 5_000;

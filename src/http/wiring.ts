@@ -1,7 +1,6 @@
 import type { RequestListener, Server } from 'node:http';
 import { AppError } from '../errors.js';
 import { createIntegrationApi, type IntegrationApi, type IntegrationApiOptions } from './api.js';
-import { healthRoute } from './health.js';
 import { createHttpServer, listen, type PathMount } from './server.js';
 
 export interface HttpWiringOptions extends IntegrationApiOptions {
@@ -67,7 +66,7 @@ export async function startHttp(options: HttpWiringOptions): Promise<RunningHttp
   };
   try {
     const server = createHttpServer({
-      routes: [healthRoute(options.services), ...api.routes],
+      routes: api.routes,
       slackRequestListener,
       trustProxy: options.trustProxy,
       logger: options.logger,

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { writeJson } from '../http-io.js';
 
 /**
  * The page is plain HTML, CSS and JavaScript modules in `public/`, served as they are (no build step).
@@ -40,13 +41,7 @@ export async function serveStatic(res: ServerResponse, name: string): Promise<vo
 }
 
 export function sendJsonBody(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  res.end(text);
+  writeJson(res, status, body, { 'cache-control': 'no-store' });
 }
 
 export function sendFile(res: ServerResponse, filename: string, bytes: Buffer): void {
@@ -59,20 +54,4 @@ export function sendFile(res: ServerResponse, filename: string, bytes: Buffer): 
     'x-content-type-options': 'nosniff',
   });
   res.end(bytes);
-}
-
-/** The body as text, or undefined when it is larger than `limit` bytes. */
-export function readLimitedBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) over = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

@@ -4,7 +4,8 @@ import type { Logger } from '../logger.js';
 import { SlackEmulator, stateValuesFromForm, type ConversationsSnapshot, type EmulatedMessage, type SlackView } from './emulator/index.js';
 import { escapeCommandText } from './composer.js';
 import { hostRefusal, postRefusal } from './guard.js';
-import { readLimitedBody, sendFile, sendJsonBody, serveStatic } from './http.js';
+import { readLimitedBody } from '../http-io.js';
+import { sendFile, sendJsonBody, serveStatic } from './http.js';
 import { ConversationsFile, type SavedConversations } from './saved-conversations.js';
 import { SANDBOX_CHANNELS, SANDBOX_PATH, SANDBOX_PEOPLE } from './workspace.js';
 
@@ -268,8 +269,13 @@ export class Sandbox {
       return sendJsonBody(res, 404, { error: 'not found' });
     }
     if (req.method !== 'POST') return sendJsonBody(res, 405, { error: 'method not allowed' });
-    const body = await readLimitedBody(req, MAX_BODY_BYTES);
-    if (body === undefined) return sendJsonBody(res, 413, { error: 'request too large' });
+    const read = await readLimitedBody(req, MAX_BODY_BYTES);
+    if (!read.ok) {
+      // Reading stopped at the limit (or the upload broke off): the rest is never read, so the answer closes the connection.
+      res.setHeader('connection', 'close');
+      return sendJsonBody(res, 413, { error: read.error === 'too_large' ? 'request too large' : 'request aborted' });
+    }
+    const body = read.bytes.toString('utf8');
     switch (path) {
       case '/command':
         return this.answer(res, commandBody, body, (input) => this.runCommand(input));

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay, type DeliveryOutcome } from '../domain/delivery.js';
+import { backoffDelay } from '../domain/delivery.js';
 import type { Logger } from '../logger.js';
+import { createDeliveryBackoff, type Pause } from './delivery-backoff.js';
 
 /** The pacing every outbox sender shares; each queue adds its own retry and parking rules. */
 export interface LeaseSenderTuning {
@@ -22,7 +23,7 @@ export interface LeaseSenderTuning {
  * rules) let the batch go on; an outage, a rate limit or a blocked token pause the whole sender, and the
  * row is handed back uncharged.
  */
-export type SendStep = 'sent' | 'cancelled' | 'failed' | Extract<DeliveryOutcome, { kind: 'rate_limited' | 'unavailable' | 'blocked' }>;
+export type SendStep = 'sent' | 'cancelled' | 'failed' | Pause;
 
 /** A queue whose rows are claimed for a while (the lease) and handed back when a send cannot go on. */
 export interface LeasedQueue<Item> {
@@ -51,51 +52,23 @@ export interface LeaseSender {
 
 /**
  * One loop for every user-facing outbox: claim a leased batch, send row by row at Slack's pace, and
- * pause without charging anyone when Slack is down, rate limited or refuses the token. Holds are kept
- * in monotonic time, so neither a wake-up nor a wall-clock jump shortens a Retry-After.
+ * pause without charging anyone when Slack is down, rate limited or refuses the token (the shared
+ * `createDeliveryBackoff`).
  */
 export function createLeaseSender<Item extends { id: string }>(input: LeaseSenderInput<Item>): LeaseSender {
-  const { tuning, logger: log, name } = input;
-  let holdUntil = 0;
-  let failures = 0;
-  let blocked = false;
-  const hold = (ms: number): number => {
-    holdUntil = performance.now() + ms;
-    return ms;
-  };
+  const { tuning } = input;
+  const backoff = createDeliveryBackoff({ ...tuning, name: input.name, blockedAlert: input.blockedAlert, logger: input.logger });
 
   /** The pause a step asks for, or undefined to go on with the batch. */
   function pauseFor(step: SendStep): number | undefined {
-    if (typeof step === 'string') {
-      if (step === 'sent' && (failures > 0 || blocked)) log.info(`${name} flowing again`, { after: blocked ? 'blocked' : 'unavailable' });
-      if (step === 'sent') {
-        failures = 0;
-        blocked = false;
-      }
-      return undefined;
-    }
-    switch (step.kind) {
-      case 'rate_limited':
-        log.warn(`${name} rate limited by Slack; pausing`, { retryAfterMs: step.retryAfterMs });
-        return hold(step.retryAfterMs);
-      case 'unavailable':
-        failures += 1;
-        log.warn(`Slack unavailable for ${name}; backing off`, { error: step.error, failures });
-        return hold(backoffDelay(tuning.unavailableBackoffMs, failures));
-      case 'blocked':
-        if (!blocked)
-          log.error(`ALERT ${name} cannot be delivered until an operator acts (token, scopes or channel)`, {
-            alert: input.blockedAlert,
-            error: step.error,
-          });
-        blocked = true;
-        return hold(tuning.blockedRetryMs);
-    }
+    if (typeof step !== 'string') return backoff.pause(step);
+    if (step === 'sent') backoff.delivered();
+    return undefined;
   }
 
   return {
     async tick(signal?: AbortSignal): Promise<number> {
-      const held = holdUntil - performance.now();
+      const held = backoff.heldMs();
       if (held > 0) return held;
       const items = await input.queue.claim({ now: input.now(), leaseMs: tuning.leaseMs, maxItems: tuning.batchSize });
       if (items.length === 0) return tuning.idlePollMs;

@@ -1,14 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type {
-  AllMiddlewareArgs,
-  App,
-  BlockAction,
-  ButtonAction,
-  SlackCommandMiddlewareArgs,
-  SlackEventMiddlewareArgs,
-  SlackViewMiddlewareArgs,
-  ViewSubmitAction,
-} from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { redactSecrets } from '../domain/secrets.js';
 import { type AppError, asAppError, isTransientFault } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -25,8 +16,8 @@ import { errorMessage, noticeMessage } from './views/messages.js';
 /**
  * The one error path of the Slack app (docs/architecture.md, "One error path"). Listeners throw: an
  * AppError for an expected outcome, anything at all for a fault. Every listener is registered through
- * `errorBoundary`, which turns whatever it threw into an answer on the surface the user is looking at,
- * and logs it once. Nothing else in src/slack catches an error to tell a user about it.
+ * `listeners/registry.ts`, which hands whatever it threw to `errorAnswers` here: an answer on the surface
+ * the user is looking at, logged once. Nothing else in src/slack catches an error to tell a user about it.
  */
 
 /** A fault's reference, shown to the user and logged with it. `err_`, so it is never mistaken for an access request (`req_`). */
@@ -82,34 +73,19 @@ export type ClickErrorAnswer =
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
-type EventArgs<E extends string> = SlackEventMiddlewareArgs<E> & AllMiddlewareArgs;
 
-/** Bolt's registration calls, each wrapped by the error boundary; the `register` functions get this, not the App. */
-export interface SlackListeners {
-  command(name: string, listener: (args: CommandArgs) => Promise<void>): void;
-  action(actionId: string, listener: (args: ButtonArgs) => Promise<void>, options?: { onError?: ClickErrorAnswer }): void;
-  /** `fieldOf` names the input block an expected error belongs next to; without one the modal is replaced. */
-  view(
-    callbackId: string,
-    listener: (args: ViewArgs) => Promise<void>,
-    options?: { fieldOf?: (error: AppError) => string | undefined },
-  ): void;
-  event<E extends string>(name: E, listener: (args: EventArgs<E>) => Promise<void>): void;
+/** What the boundary knows about a failed listener: its Bolt arguments, and whether it had acknowledged. */
+interface Failure<A> {
+  args: A;
+  error: unknown;
+  acked: boolean;
 }
 
-/** An ack that remembers it was called (even if the call itself failed), so the boundary knows what is still open. */
-function tracked<T>(ack: (response?: T) => Promise<void>) {
-  const state = {
-    done: false,
-    ack: async (response?: T) => {
-      state.done = true;
-      await ack(response);
-    },
-  };
-  return state;
-}
-
-export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
+/**
+ * Turns what a listener threw into an answer on the surface the user is looking at (one function per
+ * kind of request); `listeners/registry.ts` calls these around every listener.
+ */
+export function errorAnswers(ctx: ListenerContext) {
   const { logger } = ctx;
   /** The answer itself failed: logged beside the reference, so the first line can still be found. */
   const unanswered = (described: DescribedError, context: Record<string, unknown>) => (error: unknown) =>
@@ -158,89 +134,52 @@ export function errorBoundary(app: App, ctx: ListenerContext): SlackListeners {
     else await sendDm(args.client, click.userId, described.message);
   }
 
-  /*
-   * One Bolt listener for every button and one for every modal, dispatching by id. Bolt runs each
-   * registered listener's matchers on every request (a slash command too), which cost about as much
-   * as the rest of Bolt; with two entries instead of nineteen, every ack is cheaper. An id nobody
-   * registered is left unanswered, as Bolt leaves a request no listener matched.
-   */
-  const actions = new Map<string, (args: ButtonArgs) => Promise<void>>();
-  const views = new Map<string, (args: ViewArgs) => Promise<void>>();
-  const dispatchAction = async (args: ButtonArgs): Promise<void> => {
-    await actions.get(args.action.action_id)?.(args);
-  };
-  const dispatchView = async (args: ViewArgs): Promise<void> => {
-    await views.get(args.view.callback_id)?.(args);
-  };
-
   return {
-    command(name, listener) {
-      app.command(name, async (args) => {
-        const ack = tracked(args.ack);
-        try {
-          await listener({ ...args, ack: ack.ack });
-        } catch (error) {
-          const context = { userId: args.command.user_id, command: name };
-          const described = describeError(error, logger, context);
-          const { message } = described;
-          const answered = ack.done
-            ? args.respond({ response_type: 'ephemeral', replace_original: false, ...message })
-            : args.ack({ response_type: 'ephemeral', ...message });
-          await answered.catch(unanswered(described, context));
-        }
-      });
+    async command({ args, error, acked }: Failure<CommandArgs>): Promise<void> {
+      const context = { userId: args.command.user_id, command: args.command.command };
+      const described = describeError(error, logger, context);
+      const { message } = described;
+      const answered = acked
+        ? args.respond({ response_type: 'ephemeral', replace_original: false, ...message })
+        : args.ack({ response_type: 'ephemeral', ...message });
+      await answered.catch(unanswered(described, context));
     },
-    action(actionId, listener, options = {}) {
-      if (actions.has(actionId)) throw new Error(`two listeners for action ${actionId}`);
-      actions.set(actionId, async (args) => {
-        const ack = tracked(args.ack);
-        try {
-          await listener({ ...args, ack: ack.ack });
-        } catch (error) {
-          const context = { userId: args.body.user.id, action: actionId };
-          const described = describeError(error, logger, context);
-          // Slack needs the ack within 3 s whatever happened; the answer follows it.
-          if (!ack.done) await args.ack().catch(unanswered(described, context));
-          await answerClick(args, described, options.onError ?? 'reply').catch(unanswered(described, context));
-        }
-      });
-      if (actions.size === 1) app.action<BlockAction<ButtonAction>>({ type: 'block_actions' }, dispatchAction);
+
+    async click({ args, error, acked }: Failure<ButtonArgs>, how: ClickErrorAnswer): Promise<void> {
+      const context = { userId: args.body.user.id, action: args.action.action_id };
+      const described = describeError(error, logger, context);
+      // Slack needs the ack within 3 s whatever happened; the answer follows it.
+      if (!acked) await args.ack().catch(unanswered(described, context));
+      await answerClick(args, described, how).catch(unanswered(described, context));
     },
-    view(callbackId, listener, options = {}) {
-      if (views.has(callbackId)) throw new Error(`two listeners for view ${callbackId}`);
-      views.set(callbackId, async (args) => {
-        const ack = tracked(args.ack);
-        try {
-          await listener({ ...args, ack: ack.ack });
-        } catch (error) {
-          const context = { userId: args.body.user.id, view: callbackId };
-          const described = describeError(error, logger, context);
-          let answered: Promise<unknown>;
-          if (ack.done) {
-            // The modal is closed: the DM with the bot is the one place left that the user will see.
-            answered = sendDm(args.client, args.body.user.id, described.message);
-          } else {
-            // Refusals and "try again in a moment" stay in the open modal, input kept; a bug replaces it.
-            const field = described.error.code === 'INTERNAL' ? undefined : options.fieldOf?.(described.error);
-            answered =
-              field === undefined
-                ? args.ack({ response_action: 'update', view: errorModal(described.text) })
-                : args.ack({ response_action: 'errors', errors: { [field]: described.plainText } });
-          }
-          await answered.catch(unanswered(described, context));
-        }
-      });
-      if (views.size === 1) app.view<ViewSubmitAction>({ type: 'view_submission' }, dispatchView);
+
+    /** `fieldOf` names the input block an expected error belongs next to; without one the modal is replaced. */
+    async submission(
+      { args, error, acked }: Failure<ViewArgs>,
+      fieldOf: ((error: AppError) => string | undefined) | undefined,
+    ): Promise<void> {
+      const context = { userId: args.body.user.id, view: args.view.callback_id };
+      const described = describeError(error, logger, context);
+      let answered: Promise<unknown>;
+      if (acked) {
+        // The modal is closed: the DM with the bot is the one place left that the user will see.
+        answered = sendDm(args.client, args.body.user.id, described.message);
+      } else {
+        // Refusals and "try again in a moment" stay in the open modal, input kept; a bug replaces it.
+        const field = described.error.code === 'INTERNAL' ? undefined : fieldOf?.(described.error);
+        answered =
+          field === undefined
+            ? args.ack({ response_action: 'update', view: errorModal(described.text) })
+            : args.ack({ response_action: 'errors', errors: { [field]: described.plainText } });
+      }
+      await answered.catch(unanswered(described, context));
     },
-    event(name, listener) {
-      app.event(name, async (args) => {
-        try {
-          await listener(args);
-        } catch (error) {
-          // Events are acknowledged by Bolt before the listener runs and nobody asked: the log is the answer.
-          describeError(error, logger, { event: name });
-        }
-      });
+
+    /** Events are acknowledged by Bolt before the listener runs and nobody asked: the log is the answer. */
+    event(name: string, error: unknown): void {
+      describeError(error, logger, { event: name });
     },
   };
 }
+
+export type ErrorAnswers = ReturnType<typeof errorAnswers>;

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AccessKey, Role } from '../domain/model.js';
 import type { ListenerContext } from './listeners/context.js';
 import { policyIssue } from '../domain/policy.js';
+import { isAppError } from '../errors.js';
 import { keyStatus } from '../domain/time.js';
 import { postToResponseUrl } from './delivery/response-url.js';
 import type { Message } from './views/blocks.js';
@@ -52,14 +53,16 @@ export async function publishHome(client: WebClient, surface: SurfaceContext, us
   });
 }
 
-/** What a surface shows about one key after a change; the key may be gone (deleted). */
+/**
+ * What a surface shows about one key after a change; the key may be gone (deleted), and then the notice
+ * stands alone. Any other failure is a fault and goes to the error boundary: it must not look like a deletion.
+ */
 async function keyMessage(surface: SurfaceContext, userId: string, keyId: string, notice: string): Promise<Message> {
-  try {
-    const view = await surface.services.keys.show(userId, keyId);
-    return keyDetailsMessage(keyRow(view.key, view.role, surface.now()), notice);
-  } catch {
-    return noticeMessage(notice);
-  }
+  const view = await surface.services.keys.show(userId, keyId).catch((error: unknown) => {
+    if (isAppError(error, 'KEY_NOT_FOUND')) return undefined;
+    throw error;
+  });
+  return view === undefined ? noticeMessage(notice) : keyDetailsMessage(keyRow(view.key, view.role, surface.now()), notice);
 }
 
 /** What a surface needs from the listener's context: the services and the clock. */

@@ -84,46 +84,34 @@ describe('a COMMIT whose answer is lost (PostgreSQL)', () => {
     const [first] = (await direct.keys.list(ALICE)).keys;
     expect(first?.key.status).toBe('inactive');
   });
-});
 
-describe('a key created while its COMMIT answer is lost for good (PostgreSQL)', () => {
-  let db: TestDatabase | undefined;
-  let proxy: TcpProxy | undefined;
-  let proxied: Store | undefined;
-  afterEach(async () => {
-    await proxied?.close();
-    await proxy?.stop();
-    await db?.cleanup();
-    proxied = undefined;
-    proxy = undefined;
-    db = undefined;
-  });
+  describe('a key created while its COMMIT answer is lost for good', () => {
+    it('never authenticates, and the undelivered sweep removes it and frees its slot', async () => {
+      db = await createTestDatabase('postgres');
+      const made = await makeServices(db.store, { admins: ['UADMIN'] });
+      await made.services.access.grant('UADMIN', ALICE);
+      const admin = new URL(postgresAdminUrl);
+      proxy = await TcpProxy.start({ host: admin.hostname, port: Number(admin.port || 5432) });
+      if (db.config.kind !== 'postgres') throw new Error('postgres only');
+      proxied = createStore(connect({ kind: 'postgres', url: proxy.rewrite(db.config.url) }));
+      const services = replicaOver(made.deps, proxied);
 
-  it('never authenticates, and the undelivered sweep removes it and frees its slot', async () => {
-    db = await createTestDatabase('postgres');
-    const made = await makeServices(db.store, { admins: ['UADMIN'] });
-    await made.services.access.grant('UADMIN', ALICE);
-    const admin = new URL(postgresAdminUrl);
-    proxy = await TcpProxy.start({ host: admin.hostname, port: Number(admin.port || 5432) });
-    if (db.config.kind !== 'postgres') throw new Error('postgres only');
-    proxied = createStore(connect({ kind: 'postgres', url: proxy.rewrite(db.config.url) }));
-    const services = replicaOver(made.deps, proxied);
+      const cut = proxy.cutAtNextCommit({ commitReaches: true, thenRefuse: true });
+      const failed = await services.keys.create(ALICE, { name: 'lost', expiry: { kind: 'never' } }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await cut;
+      expect(isAppError(failed, 'OUTCOME_UNKNOWN')).toBe(true);
+      // It committed, but its secret reached nobody: it does not count as delivered.
+      const [lost] = (await made.services.keys.list(ALICE)).keys;
+      expect(lost?.key.name).toBe('lost');
+      expect(lost?.key.deliveredAt).toBeNull();
 
-    const cut = proxy.cutAtNextCommit({ commitReaches: true, thenRefuse: true });
-    const failed = await services.keys.create(ALICE, { name: 'lost', expiry: { kind: 'never' } }).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    await cut;
-    expect(isAppError(failed, 'OUTCOME_UNKNOWN')).toBe(true);
-    // It committed, but its secret reached nobody: it does not count as delivered.
-    const [lost] = (await made.services.keys.list(ALICE)).keys;
-    expect(lost?.key.name).toBe('lost');
-    expect(lost?.key.deliveredAt).toBeNull();
-
-    made.clock.advance(UNDELIVERED_TTL_MS + 1000);
-    const swept = await made.services.keys.sweepUndelivered();
-    expect(swept.map((s) => s.key.id)).toEqual([lost?.key.id]);
-    expect((await made.services.keys.list(ALICE)).keys).toEqual([]);
+      made.clock.advance(UNDELIVERED_TTL_MS + 1000);
+      const swept = await made.services.keys.sweepUndelivered();
+      expect(swept.map((s) => s.key.id)).toEqual([lost?.key.id]);
+      expect((await made.services.keys.list(ALICE)).keys).toEqual([]);
+    });
   });
 });

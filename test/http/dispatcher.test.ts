@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpServer, listen, type Route } from '../../src/http/server.js';
+import { route } from '../../src/http/route.js';
+import { createHttpServer, listen } from '../../src/http/server.js';
 import { createMemoryLogger } from '../../src/logger.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { ALL_METHODS, sendRaw } from '../support/raw-http.js';
@@ -83,14 +84,14 @@ describe('one request never ends the process (the real app in HTTP mode)', () =>
 describe('the one catch around every route', () => {
   it('a handler that throws or rejects, and a Slack listener that throws, get a JSON 500 with the request id, which is logged', async () => {
     const logger = createMemoryLogger();
-    const throwing: Route = {
+    const throwing = route({
       method: 'GET',
       path: '/throws',
       handle() {
         throw new Error('handler blew up');
       },
-    };
-    const rejecting: Route = { method: 'POST', path: '/rejects', handle: async () => Promise.reject(new Error('handler rejected')) };
+    });
+    const rejecting = route({ method: 'POST', path: '/rejects', handle: async () => Promise.reject(new Error('handler rejected')) });
     const server = createHttpServer({
       routes: [throwing, rejecting],
       logger,

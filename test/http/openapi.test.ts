@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyId } from '../../src/domain/secrets.js';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
-import { call, loginAs, type KeyReply } from './prisma-support.js';
+import { call, loginAs, type KeyReply } from './prisma-cloud-support.js';
 
 const ALICE = 'UALICE';
 const DOC_PATH = new URL('../../docs/openapi.yaml', import.meta.url);

@@ -5,7 +5,6 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { healthRoute } from '../../src/http/health.js';
 import { DEFAULT_DEADLINES, createHttpServer, listen } from '../../src/http/server.js';
 import { createMemoryLogger } from '../../src/logger.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -77,7 +76,7 @@ describe('slow clients are closed within the documented 10 s', () => {
     h = await startApi('sqlite');
     const logger = createMemoryLogger();
     const server = createHttpServer({
-      routes: [healthRoute(h.services), ...h.api.routes],
+      routes: h.api.routes,
       logger,
       deadlines: { headersMs: 2000, requestMs: 2000, checkIntervalMs: 250 },
     });

@@ -51,7 +51,7 @@ describe.each(dialects)('approval reminders and self-decisions on %s', (dialect)
     expect(text(reminder.blocks)).toContain(`/archives/${APPROVALS_CHANNEL}/p${card.ts.replace('.', '')}`);
     // Once only: another run (another replica) queues nothing more for it.
     const store = app.app.store;
-    expect(await store.notifications.queueReminders(new Date(app.clock.now().getTime() - DAY_MS), app.clock.now(), 100)).toBe(0);
+    expect(await store.queueReminders(new Date(app.clock.now().getTime() - DAY_MS), app.clock.now(), 100)).toBe(0);
     await until(
       async () =>
         Number(

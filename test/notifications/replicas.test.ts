@@ -48,13 +48,13 @@ describe.each(dialects)('the notification outbox with three replicas on %s', (di
     for (let i = 0; i < 60; i++) await services.access.request(`UASK${i}`, { reason: `reason ${i}`, ttlDays: 7 });
     clock.advance(DAY_MS + 1000);
     const openSince = new Date(clock.now().getTime() - DAY_MS);
-    const counts = await Promise.all(stores.map((store) => store.notifications.queueReminders(openSince, clock.now(), 25)));
-    const again = await Promise.all(stores.map((store) => store.notifications.queueReminders(openSince, clock.now(), 100)));
+    const counts = await Promise.all(stores.map((store) => store.queueReminders(openSince, clock.now(), 25)));
+    const again = await Promise.all(stores.map((store) => store.queueReminders(openSince, clock.now(), 100)));
     expect(counts.reduce((a, b) => a + b, 0) + again.reduce((a, b) => a + b, 0)).toBe(60);
     const rows = await sql<{ n: number }>`select count(*) as n from notification_outbox where kind = 'request.reminder'`.execute(
       test.connection.db,
     );
     expect(Number(rows.rows[0]?.n)).toBe(60);
-    expect(await test.store.notifications.queueReminders(openSince, clock.now(), 100)).toBe(0);
+    expect(await test.store.queueReminders(openSince, clock.now(), 100)).toBe(0);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../support/db.js';
 import { ALICE, startApi, type ApiHarness } from '../http/harness.js';
-import { adminKeyInSystemAdmin, call, loginAs, redlockCode } from '../http/prisma-support.js';
+import { adminKeyInSystemAdmin, call, loginAs, redlockCode } from '../http/prisma-cloud-support.js';
 
 /**
  * A key reported compromised, seen through every integration surface that reads a key's status: the

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../support/db.js';
 import { startApi, type ApiHarness } from '../http/harness.js';
-import { call, loginAs } from '../http/prisma-support.js';
+import { call, loginAs } from '../http/prisma-cloud-support.js';
 
 /**
  * The key API's per-client throttle counts invalid tokens (guesses). A genuine token is no guess: an

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
 import { postgresAdminUrl } from '../support/db.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { call, loginAs } from '../http/prisma-support.js';
+import { call, loginAs } from '../http/prisma-cloud-support.js';
 
 const ALICE = 'UALICE';
 /** Every audited change inserts its record; the cut waits for the COMMIT of such a transaction. */

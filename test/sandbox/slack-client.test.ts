@@ -1,33 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page, Route } from 'playwright-core';
-import { launchBrowser, startSandbox, type SandboxUnderTest } from './harness.js';
-import { actAs as actAsOn, openConversation as openConversationOn, sendMessage } from './page-actions.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page, Route } from 'playwright-core';
+import type { SandboxUnderTest } from './harness.js';
+import { sandboxPageForFile } from './page-actions.js';
 
 /**
  * The page behaves as Slack's own client does, in the places a first review found it did not: busy
  * states, unread marks, the × on modals, ephemerals that a reload forgets, the read-only Messages tab,
  * the bare address, a command sent while the app is away, and a narrow window.
  */
-let sandbox: SandboxUnderTest;
-let browser: Browser;
+const ui = sandboxPageForFile();
 let page: Page;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.goto(sandbox.running.url);
+let sandbox: SandboxUnderTest;
+beforeAll(() => {
+  ({ page, sandbox } = ui);
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await sandbox?.stop();
-});
-
-const actAs = (person: string) => actAsOn(page, person);
-const openConversation = (name: string) => openConversationOn(page, name);
-const send = (text: string) => sendMessage(page, text);
-const messages = () => page.getByRole('list', { name: /^Messages in/ });
+const { actAs, openConversation, send, messages } = ui;
 const box = () => page.getByRole('textbox', { name: 'Message' });
 /** What these callbacks see inside the page (the project compiles without the DOM library). */
 type InPage = { document: { activeElement: unknown } };
@@ -166,7 +153,8 @@ describe('the sandbox page as Slack’s client', () => {
 
 describe('the sandbox page in a narrow window (480 px)', () => {
   it('keeps the conversation the width of the window, with nothing cut off or scrolled sideways', async () => {
-    const narrow = await browser.newPage({ viewport: { width: 480, height: 800 } });
+    const narrow = await page.context().newPage();
+    await narrow.setViewportSize({ width: 480, height: 800 });
     try {
       await narrow.goto(sandbox.running.url);
       await narrow.getByRole('link', { name: 'general', exact: true }).waitFor();

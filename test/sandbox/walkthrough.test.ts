@@ -1,35 +1,21 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, startSandbox, type SandboxUnderTest } from './harness.js';
-import { actAs as actAsOn, openConversation as openConversationOn, sendMessage } from './page-actions.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { SandboxUnderTest } from './harness.js';
+import { sandboxPageForFile } from './page-actions.js';
 
 /**
  * What a first walk through the sandbox tripped over: emoji codes shown as text, message links that
  * sent the reader to slack.com, and a usage hint that left commands out.
  */
-let sandbox: SandboxUnderTest;
-let browser: Browser;
+const ui = sandboxPageForFile();
 let page: Page;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.goto(sandbox.running.url);
+let sandbox: SandboxUnderTest;
+beforeAll(() => {
+  ({ page, sandbox } = ui);
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await sandbox?.stop();
-});
-
-const actAs = (person: string) => actAsOn(page, person);
-const openConversation = (name: string) => openConversationOn(page, name);
-const send = (text: string) => sendMessage(page, text);
-
-const messages = () => page.getByRole('list', { name: /^Messages in/ });
+const { actAs, openConversation, send, messages } = ui;
 
 /** Every `:code:` in the app's Slack-facing source (views, listeners, scheduler), letters and underscores only. */
 function emojiCodesTheAppUses(): string[] {

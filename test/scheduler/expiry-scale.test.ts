@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { unmarkedKeysQuery } from '../../src/db/expiry-warnings-repo.js';
+import { unmarkedKeysQuery } from '../../src/db/queues/expiry-warnings.js';
 import type { Database } from '../../src/db/tables.js';
 import { runExpiryCheck } from '../../src/scheduler/jobs/expiry-check.js';
 import { bulkKeyId, createRecordingLogger, insertKeysDirectly, type BulkKey } from '../support/background.js';

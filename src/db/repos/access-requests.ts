@@ -1,6 +1,7 @@
 import type { AccessRequest } from '../../domain/model.js';
 import type { AccessRequestsTable } from '../tables.js';
 import type { Db } from './db.js';
+import * as notifications from './notifications.js';
 import { toAccessRequest } from './rows.js';
 
 /** `access_requests`. */
@@ -66,4 +67,50 @@ export async function listPendingExpiredBy(db: Db, nowIso: string, limit: number
     .limit(limit)
     .execute();
   return rows.map(toAccessRequest);
+}
+
+/** Open (pending, unexpired) requests, oldest first, for `/accesskey admin requests`. */
+export async function listOpen(db: Db, nowIso: string, limit: number): Promise<AccessRequest[]> {
+  const rows = await db
+    .selectFrom('access_requests')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', nowIso)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toAccessRequest);
+}
+
+/**
+ * Marks requests pending since before `openSince` (and not yet expired) as reminded, and queues one
+ * reminder each. Run in a short transaction of its own: `reminded_at` goes from null once, so replicas
+ * that race remind each request once; `skipLocked` (PostgreSQL) lets them take different rows.
+ */
+export async function queueReminders(trx: Db, due: { openSince: Date; now: Date; limit: number; skipLocked: boolean }): Promise<number> {
+  const nowIso = due.now.toISOString();
+  const found = await trx
+    .selectFrom('access_requests')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('reminded_at', 'is', null)
+    .where('created_at', '<=', due.openSince.toISOString())
+    .where('expires_at', '>', nowIso)
+    .orderBy('created_at')
+    .limit(due.limit)
+    .$if(due.skipLocked, (q) => q.forUpdate().skipLocked())
+    .execute();
+  let queued = 0;
+  for (const { id } of found) {
+    const marked = await trx
+      .updateTable('access_requests')
+      .set({ reminded_at: nowIso })
+      .where('id', '=', id)
+      .where('reminded_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(marked.numUpdatedRows) !== 1) continue;
+    await notifications.enqueue(trx, { kind: 'request.reminder', requestId: id }, nowIso);
+    queued += 1;
+  }
+  return queued;
 }

@@ -1,9 +1,35 @@
+import { randomUUID } from 'node:crypto';
 import type { Notification } from '../../domain/notifications.js';
-import { insertNotification } from '../notification-insert.js';
 import type { Db } from './db.js';
 
-/** `notification_outbox`: user-facing notifications, queued in the caller's transaction. */
+/** `notification_outbox`: user-facing notifications, queued in the caller's transaction (the queue is `queues/notification-outbox.ts`). */
 
+let sequence = 0;
+/**
+ * Ids that sort in the order rows were queued in this process (time, then a counter), so rows due at the
+ * same instant go out first-in first-out: a card update before the DM queued after it. Random tail: unique
+ * across replicas.
+ */
+function queueId(): string {
+  sequence = (sequence + 1) % 1_000_000;
+  return `${Date.now().toString(36).padStart(9, '0')}${sequence.toString(36).padStart(4, '0')}-${randomUUID()}`;
+}
+
+/** Queues one notification in the caller's transaction; `notBefore` delays it (secret-file TTL). */
 export async function enqueue(db: Db, notification: Notification, at: string, notBefore?: string): Promise<void> {
-  await insertNotification(db, notification, at, notBefore);
+  await db
+    .insertInto('notification_outbox')
+    .values({
+      id: queueId(),
+      kind: notification.kind,
+      payload: JSON.stringify(notification),
+      state: 'pending',
+      created_at: at,
+      attempts: 0,
+      next_attempt_at: notBefore ?? at,
+      claimed_until: null,
+      last_error: null,
+      done_at: null,
+    })
+    .execute();
 }

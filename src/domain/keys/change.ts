@@ -1,4 +1,4 @@
-import { AppError } from '../../errors.js';
+import { AppError, isAppError } from '../../errors.js';
 import { appendAudit, auditOf } from '../audit.js';
 import type { DomainDeps } from '../deps.js';
 import type { AccessKey, Role } from '../model.js';
@@ -10,6 +10,9 @@ import { isExpired, resolveExpiry, type ExpiryChoice } from '../time.js';
 import { contextIn, type UserContext } from '../users.js';
 import { removeKey, viaDetail } from './common.js';
 import { findKeyFor, narrowToKey } from './find.js';
+
+/** What a replay of a request is told when there is nothing left to show about it. */
+export const ALREADY_HANDLED = 'That request was already handled; nothing changed.';
 
 /** `replayed`: the interaction was acted on before (a Slack retry or a replayed request); nothing changed now. */
 export type KeyChange = { key: AccessKey; role: Role | undefined; changed: boolean; replayed?: boolean };
@@ -39,8 +42,12 @@ export async function changeKey(
     const ctx = narrowToKey(await contextIn(tx, deps, actorId), via);
     if (!(await firstTime(tx, deps, actorId, once))) {
       // A replay of a delete finds no key: still an answer about the request, not about a missing key.
-      const key = await findKeyFor(tx, ctx, reference, via).catch(() => undefined);
-      if (key === undefined) throw new AppError('INVALID_INPUT', 'That request was already handled; nothing changed.');
+      // Only "not found" means that; a fault reading the key is a fault, not "already handled".
+      const key = await findKeyFor(tx, ctx, reference, via).catch((error: unknown) => {
+        if (isAppError(error, 'KEY_NOT_FOUND')) return undefined;
+        throw error;
+      });
+      if (key === undefined) throw new AppError('INVALID_INPUT', ALREADY_HANDLED);
       return { key, role: await tx.roles.findById(key.roleId), changed: false, replayed: true };
     }
     const key = await findKeyFor(tx, ctx, reference, via);

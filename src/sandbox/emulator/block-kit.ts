@@ -1,3 +1,4 @@
+import { ELEMENT_TYPES } from './elements.js';
 import { isObject, type JsonObject } from './json.js';
 
 /**
@@ -37,33 +38,6 @@ const OPTION_LIST_LIMITS: Record<string, { min: number; max: number }> = {
   checkboxes: { min: 1, max: 10 },
   radio_buttons: { min: 1, max: 10 },
 };
-const KNOWN_ELEMENT_TYPES = new Set([
-  'button',
-  'overflow',
-  'static_select',
-  'multi_static_select',
-  'external_select',
-  'multi_external_select',
-  'users_select',
-  'multi_users_select',
-  'conversations_select',
-  'multi_conversations_select',
-  'channels_select',
-  'multi_channels_select',
-  'checkboxes',
-  'radio_buttons',
-  'datepicker',
-  'timepicker',
-  'datetimepicker',
-  'plain_text_input',
-  'email_text_input',
-  'url_text_input',
-  'number_input',
-  'rich_text_input',
-  'file_input',
-  'workflow_button',
-  'image',
-]);
 
 class Checker {
   readonly problems: BlockKitProblem[] = [];
@@ -172,7 +146,7 @@ function checkElement(c: Checker, pointer: string, element: unknown): void {
     return;
   }
   const type = typeof element.type === 'string' ? element.type : '';
-  if (!KNOWN_ELEMENT_TYPES.has(type)) {
+  if (!ELEMENT_TYPES.has(type)) {
     c.add(`${pointer}/type`, `unsupported element type: ${type || '(missing)'}`);
     return;
   }

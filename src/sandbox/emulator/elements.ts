@@ -67,87 +67,79 @@ function asList(input: UserInput): string[] {
  * "whatever the element currently shows", i.e. its initial value, which is what Slack reports for
  * untouched elements.
  */
-function selection(element: JsonObject, input: UserInput | undefined): JsonObject {
-  const type = String(element.type);
-  const untouched = input === undefined;
-  switch (type) {
-    case 'plain_text_input':
-    case 'email_text_input':
-    case 'url_text_input':
-    case 'number_input':
-      return { value: untouched ? (element.initial_value ?? null) : input === null ? null : String(input) };
-    case 'rich_text_input':
-      return { rich_text_value: untouched ? (element.initial_value ?? null) : input };
-    case 'datepicker':
-      return { selected_date: untouched ? (element.initial_date ?? null) : input };
-    case 'timepicker': {
-      const out: JsonObject = { selected_time: untouched ? (element.initial_time ?? null) : input };
-      // Slack echoes the element's timezone back so the app can interpret the time.
-      if (typeof element.timezone === 'string') out.timezone = element.timezone;
-      return out;
-    }
-    case 'datetimepicker':
-      return { selected_date_time: untouched ? (element.initial_date_time ?? null) : input === null ? null : Number(input) };
-    case 'checkboxes':
-    case 'multi_static_select':
-    case 'multi_external_select':
-      return {
-        selected_options: untouched
-          ? objectsIn(element.initial_options).map(optionPayload)
-          : asList(input).map((v) =>
-              type === 'multi_external_select' ? { text: { type: 'plain_text', text: v }, value: v } : findOption(element, v),
-            ),
-      };
-    case 'static_select':
-    case 'radio_buttons':
-    case 'overflow':
-    case 'external_select': {
-      if (untouched) {
-        return { selected_option: isObject(element.initial_option) ? optionPayload(element.initial_option) : null };
-      }
-      if (input === null) return { selected_option: null };
-      const v = String(input);
-      return { selected_option: type === 'external_select' ? { text: { type: 'plain_text', text: v }, value: v } : findOption(element, v) };
-    }
-    case 'users_select':
-      return { selected_user: untouched ? (element.initial_user ?? null) : input };
-    case 'multi_users_select':
-      return { selected_users: untouched ? (element.initial_users ?? []) : asList(input) };
-    case 'conversations_select':
-      return { selected_conversation: untouched ? (element.initial_conversation ?? null) : input };
-    case 'multi_conversations_select':
-      return { selected_conversations: untouched ? (element.initial_conversations ?? []) : asList(input) };
-    case 'channels_select':
-      return { selected_channel: untouched ? (element.initial_channel ?? null) : input };
-    case 'multi_channels_select':
-      return { selected_channels: untouched ? (element.initial_channels ?? []) : asList(input) };
-    default:
-      return {};
-  }
-}
+type Selection = (element: JsonObject, input: UserInput | undefined) => JsonObject;
 
-const STATEFUL = new Set([
-  'plain_text_input',
-  'email_text_input',
-  'url_text_input',
-  'number_input',
-  'rich_text_input',
-  'datepicker',
-  'timepicker',
-  'datetimepicker',
-  'checkboxes',
-  'multi_static_select',
-  'multi_external_select',
-  'static_select',
-  'radio_buttons',
-  'external_select',
-  'users_select',
-  'multi_users_select',
-  'conversations_select',
-  'multi_conversations_select',
-  'channels_select',
-  'multi_channels_select',
-]);
+const typedValue: Selection = (element, input) => ({
+  value: input === undefined ? (element.initial_value ?? null) : input === null ? null : String(input),
+});
+/** A typed-in option (external selects): Slack reports what the app's options endpoint offered. */
+const typedOption = (v: string): JsonObject => ({ text: { type: 'plain_text', text: v }, value: v });
+const oneOption =
+  (toOption: (element: JsonObject, v: string) => JsonObject): Selection =>
+  (element, input) => {
+    if (input === undefined) return { selected_option: isObject(element.initial_option) ? optionPayload(element.initial_option) : null };
+    return { selected_option: input === null ? null : toOption(element, String(input)) };
+  };
+const severalOptions =
+  (toOption: (element: JsonObject, v: string) => JsonObject): Selection =>
+  (element, input) => ({
+    selected_options:
+      input === undefined ? objectsIn(element.initial_options).map(optionPayload) : asList(input).map((v) => toOption(element, v)),
+  });
+/** A picker reporting `key`, initially the element's `initial` (users, conversations, channels, a date). */
+const picked =
+  (key: string, initial: string, several = false): Selection =>
+  (element, input) => ({ [key]: input === undefined ? (element[initial] ?? (several ? [] : null)) : several ? asList(input) : input });
+
+/**
+ * Every Block Kit element type the emulator knows, each once: what Slack reports when it is used (in
+ * `actions[]`, and in `state.values` when `inState`). `block-kit.ts` refuses any other type.
+ */
+export const ELEMENT_TYPES: ReadonlyMap<string, { inState: boolean; selection?: Selection }> = new Map(
+  Object.entries({
+    button: { inState: false },
+    workflow_button: { inState: false },
+    image: { inState: false },
+    file_input: { inState: false },
+    overflow: { inState: false, selection: oneOption(findOption) },
+    plain_text_input: { inState: true, selection: typedValue },
+    email_text_input: { inState: true, selection: typedValue },
+    url_text_input: { inState: true, selection: typedValue },
+    number_input: { inState: true, selection: typedValue },
+    rich_text_input: { inState: true, selection: picked('rich_text_value', 'initial_value') },
+    datepicker: { inState: true, selection: picked('selected_date', 'initial_date') },
+    timepicker: {
+      inState: true,
+      selection: (element: JsonObject, input: UserInput | undefined): JsonObject => {
+        const out = picked('selected_time', 'initial_time')(element, input);
+        // Slack echoes the element's timezone back so the app can interpret the time.
+        if (typeof element.timezone === 'string') out.timezone = element.timezone;
+        return out;
+      },
+    },
+    datetimepicker: {
+      inState: true,
+      selection: (element: JsonObject, input: UserInput | undefined): JsonObject => ({
+        selected_date_time: input === undefined ? (element.initial_date_time ?? null) : input === null ? null : Number(input),
+      }),
+    },
+    checkboxes: { inState: true, selection: severalOptions(findOption) },
+    multi_static_select: { inState: true, selection: severalOptions(findOption) },
+    multi_external_select: { inState: true, selection: severalOptions((_element, v) => typedOption(v)) },
+    static_select: { inState: true, selection: oneOption(findOption) },
+    radio_buttons: { inState: true, selection: oneOption(findOption) },
+    external_select: { inState: true, selection: oneOption((_element, v) => typedOption(v)) },
+    users_select: { inState: true, selection: picked('selected_user', 'initial_user') },
+    multi_users_select: { inState: true, selection: picked('selected_users', 'initial_users', true) },
+    conversations_select: { inState: true, selection: picked('selected_conversation', 'initial_conversation') },
+    multi_conversations_select: { inState: true, selection: picked('selected_conversations', 'initial_conversations', true) },
+    channels_select: { inState: true, selection: picked('selected_channel', 'initial_channel') },
+    multi_channels_select: { inState: true, selection: picked('selected_channels', 'initial_channels', true) },
+  }),
+);
+
+const selection: Selection = (element, input) => ELEMENT_TYPES.get(String(element.type))?.selection?.(element, input) ?? {};
+const inState = (element: JsonObject): boolean => ELEMENT_TYPES.get(String(element.type))?.inState === true;
 
 export type StateValues = Record<string, Record<string, JsonObject>>;
 
@@ -159,7 +151,7 @@ export function buildStateValues(blocks: unknown, inputs: Record<string, UserInp
   const values: StateValues = {};
   const usedInputs = new Set<string>();
   for (const { blockId, element, actionId } of interactiveElements(blocks)) {
-    if (!STATEFUL.has(String(element.type))) continue;
+    if (!inState(element)) continue;
     const given = Object.hasOwn(inputs, actionId) ? inputs[actionId] : undefined;
     if (given !== undefined) usedInputs.add(actionId);
     const blockValues = values[blockId] ?? {};
@@ -191,7 +183,7 @@ export function buildStateValues(blocks: unknown, inputs: Record<string, UserInp
 export function stateValuesFromForm(blocks: unknown, form: Record<string, Record<string, UserInput>>): StateValues {
   const values: StateValues = {};
   for (const { blockId, element, actionId } of interactiveElements(blocks)) {
-    if (!STATEFUL.has(String(element.type))) continue;
+    if (!inState(element)) continue;
     const byAction = Object.hasOwn(form, blockId) ? form[blockId] : undefined;
     const given = byAction !== undefined && Object.hasOwn(byAction, actionId) ? byAction[actionId] : undefined;
     if (given === undefined) continue;

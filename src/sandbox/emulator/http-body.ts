@@ -69,11 +69,8 @@ export async function parseBody(raw: Buffer, contentType: string | undefined): P
   return { fields: Object.fromEntries(new URLSearchParams(raw.toString('utf8'))), files: new Map(), malformed: false };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
+/** Slack's Web API answers JSON as the app's own API does. */
+export { writeJson as sendJson } from '../../http-io.js';
 
 export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });

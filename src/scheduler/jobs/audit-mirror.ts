@@ -2,6 +2,7 @@ import type { AuditChannel, AuditOutbox, OutboxItem } from '../../domain/audit-o
 import { backoffDelay } from '../../domain/delivery.js';
 import type { AuditRecord } from '../../domain/model.js';
 import type { Logger } from '../../logger.js';
+import { createDeliveryBackoff, DEFAULT_BACKOFF, type Pause } from '../delivery-backoff.js';
 
 export interface AuditMirrorTuning {
   /** Minimum gap between two messages to the channel, across all replicas (Slack: ~1 msg/s/channel). */
@@ -28,8 +29,7 @@ export const DEFAULT_MIRROR_TUNING: AuditMirrorTuning = {
   leaseMs: 60_000,
   maxAttempts: 5,
   retryDelaysMs: [5000, 30_000, 2 * 60_000, 10 * 60_000],
-  unavailableBackoffMs: [1000, 2000, 5000, 10_000, 30_000, 60_000],
-  blockedRetryMs: 5 * 60_000,
+  ...DEFAULT_BACKOFF,
   idlePollMs: 1000,
   backlogLogEveryMs: 60_000,
   backlogWarnAfterMs: 5 * 60_000,
@@ -56,18 +56,21 @@ export interface AuditMirror {
 export function createAuditMirror(input: AuditMirrorInput): AuditMirror {
   const tuning: AuditMirrorTuning = { ...DEFAULT_MIRROR_TUNING, ...input.tuning };
   const { outbox, channel, logger } = input;
-  // Local holds in monotonic time: the shared gate protects other replicas, this one protects us even
-  // if the wall clock jumps. Together nothing is sent before a Retry-After has elapsed.
-  let holdUntil = 0;
-  let failures = 0;
-  let blocked = false;
+  const backoff = createDeliveryBackoff({ ...tuning, name: 'audit mirror', blockedAlert: 'audit_mirror_blocked', logger });
   let nextBacklogLog = 0;
 
-  const hold = async (ms: number, reason: string): Promise<number> => {
-    holdUntil = performance.now() + ms;
+  /**
+   * Holds this worker (in monotonic time, safe from wall-clock jumps) and every replica (the shared
+   * gate): together nothing is sent before a Retry-After has elapsed.
+   */
+  async function pause(outcome: Pause, seqs: number[]): Promise<number> {
+    await outbox.release(seqs);
+    const ms = backoff.pause(outcome);
+    const reason =
+      outcome.kind === 'blocked' ? `blocked: ${outcome.error}` : outcome.kind === 'unavailable' ? 'slack_unavailable' : outcome.kind;
     await outbox.holdGate(new Date(input.now().getTime() + ms), reason);
     return ms;
-  };
+  }
 
   async function charge(item: Pick<OutboxItem, 'seq' | 'attempts'>, error: string, retryNow = false): Promise<void> {
     const attempts = item.attempts + 1;
@@ -115,9 +118,7 @@ export function createAuditMirror(input: AuditMirrorInput): AuditMirror {
     switch (outcome.kind) {
       case 'posted':
         await outbox.markPosted(seqs, outcome, input.now());
-        if (blocked || failures > 0) logger.info('audit mirror posting again', { after: blocked ? 'blocked' : 'unavailable' });
-        blocked = false;
-        failures = 0;
+        backoff.delivered();
         return tuning.spacingMs;
       case 'unrenderable': {
         const bad = new Set(outcome.failures.map((f) => f.seq));
@@ -126,27 +127,9 @@ export function createAuditMirror(input: AuditMirrorInput): AuditMirror {
         return 0;
       }
       case 'rate_limited':
-        await outbox.release(seqs);
-        logger.warn('audit channel rate limited by Slack; nothing is sent until Retry-After has passed', {
-          retryAfterMs: outcome.retryAfterMs,
-        });
-        return hold(outcome.retryAfterMs, 'rate_limited');
-      case 'unavailable': {
-        await outbox.release(seqs);
-        failures += 1;
-        const delay = backoffDelay(tuning.unavailableBackoffMs, failures);
-        logger.warn('Slack unavailable for the audit mirror; backing off', { error: outcome.error, failures, delayMs: delay });
-        return hold(delay, 'slack_unavailable');
-      }
+      case 'unavailable':
       case 'blocked':
-        await outbox.release(seqs);
-        if (!blocked)
-          logger.error('ALERT audit mirror stopped: Slack refuses the token or the channel; retrying slowly until an operator fixes it', {
-            alert: 'audit_mirror_blocked',
-            error: outcome.error,
-          });
-        blocked = true;
-        return hold(tuning.blockedRetryMs, `blocked: ${outcome.error}`);
+        return pause(outcome, seqs);
       case 'rejected':
         // A refused digest says nothing about which record is at fault: each is charged once and then
         // posted alone (takeForNextMessage), which isolates the poison one.
@@ -157,7 +140,7 @@ export function createAuditMirror(input: AuditMirrorInput): AuditMirror {
 
   return {
     async tick(): Promise<number> {
-      const held = holdUntil - performance.now();
+      const held = backoff.heldMs();
       if (held > 0) return held;
       await logBacklog();
       const now = input.now();

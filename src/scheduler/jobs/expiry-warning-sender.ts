@@ -10,6 +10,7 @@ import {
   type RefusalRules,
   type SendStep,
 } from '../lease-sender.js';
+import { DEFAULT_BACKOFF } from '../delivery-backoff.js';
 
 /** `maxAttempts`: refusals charged to one warning (user_not_found, …) before it is parked. */
 export interface WarningSenderTuning extends LeaseSenderTuning, RefusalRules {}
@@ -22,8 +23,7 @@ export const DEFAULT_SENDER_TUNING: WarningSenderTuning = {
   spacingMs: 250,
   maxAttempts: 5,
   retryDelaysMs: [60_000, 5 * 60_000, 30 * 60_000, 2 * 60 * 60_000],
-  unavailableBackoffMs: [1000, 2000, 5000, 10_000, 30_000, 60_000],
-  blockedRetryMs: 5 * 60_000,
+  ...DEFAULT_BACKOFF,
   idlePollMs: 30_000,
 };
 

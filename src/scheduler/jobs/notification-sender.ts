@@ -1,5 +1,5 @@
 import { backoffDelay, type DeliveryOutcome } from '../../domain/delivery.js';
-import type { Notification, NotificationChannel, NotificationMessage, QueuedNotification } from '../../domain/notifications.js';
+import type { NotificationChannel, QueuedNotification } from '../../domain/notifications.js';
 import type { Logger } from '../../logger.js';
 import type { JobContext } from '../job-context.js';
 import {
@@ -10,6 +10,8 @@ import {
   type RefusalRules,
   type SendStep,
 } from '../lease-sender.js';
+import { DEFAULT_BACKOFF } from '../delivery-backoff.js';
+import { prepareNotification } from '../notification-kinds.js';
 
 /** `maxAttempts`: refusals charged to one notification before it is parked (a secret file's deletion never is). */
 export interface NotificationSenderTuning extends LeaseSenderTuning, RefusalRules {}
@@ -20,8 +22,7 @@ export const DEFAULT_NOTIFICATION_TUNING: NotificationSenderTuning = {
   spacingMs: 100,
   maxAttempts: 5,
   retryDelaysMs: [30_000, 2 * 60_000, 10 * 60_000, 60 * 60_000],
-  unavailableBackoffMs: [1000, 2000, 5000, 10_000, 30_000, 60_000],
-  blockedRetryMs: 5 * 60_000,
+  ...DEFAULT_BACKOFF,
   idlePollMs: 2000,
 };
 
@@ -36,8 +37,6 @@ export interface NotificationSenderInput extends JobContext {
 
 export type NotificationSender = LeaseSender;
 
-type Resolved = { message: NotificationMessage } | { cancel: string };
-
 /**
  * Delivers the notification outbox. Each row is leased, looked up afresh (a decided request's reminder,
  * or a stale notice for a key already made inactive, is cancelled rather than sent), sent, and marked
@@ -48,70 +47,6 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
   const tuning: NotificationSenderTuning = { ...DEFAULT_NOTIFICATION_TUNING, ...input.tuning };
   const { ports, logger: log } = input;
   const queue = ports.notifications;
-  const { read } = ports;
-
-  async function resolve(n: Notification, queuedAt: string): Promise<Resolved> {
-    switch (n.kind) {
-      case 'request.decision_dm':
-      case 'request.card_update':
-      case 'request.reminder': {
-        const request = await read.accessRequests.find(n.requestId);
-        if (request === undefined) return { cancel: 'request_gone' };
-        if (n.kind === 'request.decision_dm') return { message: { kind: n.kind, request } };
-        const roleNames = (await read.memberships.rolesOf(request.userId)).map((r) => r.name);
-        if (n.kind === 'request.card_update') return { message: { kind: n.kind, request, roleNames, channel: n.channel, ts: n.ts } };
-        if (request.status !== 'pending') return { cancel: `request_${request.status}` };
-        return { message: { kind: n.kind, request, roleNames, ageMs: ports.now().getTime() - Date.parse(request.createdAt) } };
-      }
-      case 'keys_deleted.dm':
-        return { message: { kind: n.kind, ownerId: n.ownerId, cause: n.cause, roleName: n.roleName, keys: n.keys } };
-      case 'stale_key.notice': {
-        const key = await read.keys.findById(n.keyId);
-        if (key === undefined) return { cancel: 'key_deleted' };
-        if (key.status !== 'active') return { cancel: 'key_inactive' };
-        if (key.lastUsedAt !== null && key.lastUsedAt > n.clockFrom) return { cancel: 'key_used' };
-        const role = await read.roles.findById(key.roleId);
-        const auto = input.staleKeyAutoInactiveAfterMs;
-        return {
-          message: {
-            kind: n.kind,
-            key,
-            roleName: role?.name ?? null,
-            unusedSince: n.clockFrom,
-            autoInactiveAt: auto === undefined ? null : new Date(Date.parse(queuedAt) + auto).toISOString(),
-            now: ports.now().toISOString(),
-          },
-        };
-      }
-      case 'stale_key.inactivated_dm':
-        return { message: { kind: n.kind, ownerId: n.ownerId, keyId: n.keyId, keyName: n.keyName } };
-      case 'secret_file.delete':
-        return { message: { kind: n.kind, fileId: n.fileId } };
-      case 'key_api.owner_dm': {
-        const { kind, ...notice } = n;
-        return { message: { kind, notice: { ...notice, at: queuedAt } } };
-      }
-      case 'undelivered_key.dm': {
-        const { kind, ...notice } = n;
-        return { message: { kind, notice } };
-      }
-      case 'key_compromised.owner_dm': {
-        // Shown with the key's state now (and Rotate); gone or made active again by an admin: nothing left to tell.
-        const key = await read.keys.findById(n.keyId);
-        if (key === undefined) return { cancel: 'key_deleted' };
-        if (key.status !== 'compromised') return { cancel: 'key_no_longer_compromised' };
-        return {
-          message: {
-            kind: n.kind,
-            key,
-            role: await read.roles.findById(key.roleId),
-            reporterId: n.reporterId,
-            now: ports.now().toISOString(),
-          },
-        };
-      }
-    }
-  }
 
   async function deliver(item: QueuedNotification): Promise<SendStep> {
     const now = ports.now();
@@ -125,7 +60,12 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
       });
       return 'failed';
     }
-    const resolved = await resolve(n, item.createdAt);
+    const resolved = await prepareNotification(n, {
+      read: ports.read,
+      now,
+      queuedAt: item.createdAt,
+      staleKeyAutoInactiveAfterMs: input.staleKeyAutoInactiveAfterMs,
+    });
     if ('cancel' in resolved) {
       await queue.complete(item.id, 'cancelled', now, resolved.cancel);
       return 'cancelled';

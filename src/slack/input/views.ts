@@ -74,11 +74,43 @@ export const modalOrigin = z.object({
 });
 export type ModalOrigin = z.infer<typeof modalOrigin>;
 
-export function parseModalOrigin(raw: unknown): ModalOrigin {
+/** JSON we wrote into a view; anything that is not JSON reads as nothing (zod then refuses it). */
+function parseJson(raw: unknown): unknown {
+  if (typeof raw !== 'string' || raw === '') return undefined;
   try {
-    const parsed = modalOrigin.safeParse(JSON.parse(typeof raw === 'string' && raw !== '' ? raw : '{}'));
-    return parsed.success ? parsed.data : { source: 'command' };
-  } catch {
-    return { source: 'command' };
+    return JSON.parse(raw);
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
   }
+}
+
+export function parseModalOrigin(raw: unknown): ModalOrigin {
+  const parsed = modalOrigin.safeParse(parseJson(raw) ?? {});
+  return parsed.success ? parsed.data : { source: 'command' };
+}
+
+const denyMetadata = z.object({ requestId: z.string().min(1).max(100), channel: z.string().optional(), ts: z.string().optional() });
+const denyReasonState = z.object({
+  [BLOCK.denyReason]: z.object({ [INPUT.denyReason]: z.object({ value: z.string().max(500).nullish() }) }),
+});
+
+/** The deny modal: which request (from its metadata, with the card to update) and the optional reason. */
+export function parseDenyRequest(
+  privateMetadata: string,
+  values: unknown,
+): Parsed<{ requestId: string; card: { channel?: string; ts?: string }; reason?: string }> {
+  const meta = denyMetadata.safeParse(parseJson(privateMetadata));
+  if (!meta.success) return { ok: false, errors: { [BLOCK.denyReason]: 'This form lost track of its request. Please press Deny again.' } };
+  const state = denyReasonState.safeParse(values);
+  if (!state.success) return { ok: false, errors: { [BLOCK.denyReason]: 'Keep the reason under 500 characters.' } };
+  const reason = state.data[BLOCK.denyReason][INPUT.denyReason].value ?? undefined;
+  return {
+    ok: true,
+    value: {
+      requestId: meta.data.requestId,
+      card: { channel: meta.data.channel, ts: meta.data.ts },
+      ...(reason === undefined ? {} : { reason }),
+    },
+  };
 }

@@ -1,14 +1,15 @@
 import type { App } from '@slack/bolt';
-import { errorBoundary, newErrorReference } from '../errors.js';
+import { newErrorReference } from '../errors.js';
 import { register as registerActions } from './actions/index.js';
 import { register as registerCommands } from './commands/index.js';
 import type { ListenerContext } from './context.js';
 import { register as registerEvents } from './events/index.js';
+import { listenerRegistry } from './registry.js';
 import { register as registerViews } from './views/index.js';
 
 /** Registers every listener, grouped by Slack surface, each through the one error boundary. */
 export function registerListeners(app: App, ctx: ListenerContext): void {
-  const listeners = errorBoundary(app, ctx);
+  const listeners = listenerRegistry(app, ctx);
   registerCommands(listeners, ctx);
   registerViews(listeners, ctx);
   registerActions(listeners, ctx);

@@ -7,21 +7,24 @@ import { escapeText, lastUsedText, mention, mrkdwn, plain, sectionsOf, slackDate
 import { statusText, type KeyRow } from './keys.js';
 import { plural } from '../../domain/text.js';
 
-export function adminHelpMessage(prefix?: string): Message {
-  const lines = [
-    '`grant @user` / `revoke @user` — enable or disable API access (revoking makes their keys inactive)',
-    '`roles` — all roles with their key limits and members',
-    '`role create <name> [max_keys]` · `role delete <name>` (shows the impact first)',
-    '`role assign @user <role>` · `role remove @user <role>` (removal deletes their keys in it; asks first)',
-    '`role policy <role> max-days <N|off>` · `role policy <role> expiry-required on|off` — lifetime policy for new and extended keys',
-    '`keys [@user] [--page N]` — every key, paged',
-    "`revoke <key ID>` — make anyone's key inactive (recorded as a revocation)",
-    '`audit [@user|key ID] [--since YYYY-MM-DD] [--page N]` — latest audit records',
-    '`export-audit [--since YYYY-MM-DD]` — the audit log as CSV in your DM',
-    '`requests` — open API-access requests with their age',
-    '`verify-audit` — walk the audit hash chain and cross-check it with the security channel',
-  ];
-  const text = `${prefix === undefined ? '' : `${prefix}\n`}*Admin commands* (\`${COMMAND} admin …\`)\n${lines.map((l) => `• ${l}`).join('\n')}`;
+/** What help and usage errors need of an admin verb (its row in `listeners/commands/accesskey/admin.ts`). */
+export interface AdminVerbHelp {
+  verb: string;
+  usage: string;
+  summary: string;
+}
+
+const usageLine = (v: AdminVerbHelp): string => (v.usage === '' ? v.verb : `${v.verb} ${v.usage}`);
+
+/** The answer to a wrong use of a verb (or of a family such as `role …`): what was wrong, then how to use it. */
+export function adminUsageText(verbs: ReadonlyArray<AdminVerbHelp>, problem?: string): string {
+  const usages = verbs.map((v) => `\`${COMMAND} admin ${usageLine(v)}\``).join(' or ');
+  return `${problem === undefined ? '' : `${problem} `}Use ${usages}.`;
+}
+
+export function adminHelpMessage(verbs: ReadonlyArray<AdminVerbHelp>, prefix?: string): Message {
+  const lines = verbs.map((v) => `• \`${escapeText(usageLine(v))}\` — ${escapeText(v.summary)}`);
+  const text = `${prefix === undefined ? '' : `${prefix}\n`}*Admin commands* (\`${COMMAND} admin …\`)\n${lines.join('\n')}`;
   return { text: 'Admin commands', blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 

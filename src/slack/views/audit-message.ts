@@ -221,7 +221,7 @@ export function renderAuditMessage(records: readonly AuditRecord[]): AuditRender
   const last = records.at(-1);
   if (first === undefined || last === undefined) return { ok: false, failures: [] };
   if (records.length === 1) {
-    // Priority records are claimed alone (audit-outbox-repo), so their alert header never has to fit a digest.
+    // Priority records are claimed alone (src/db/queues/audit-outbox.ts), so their alert header never has to fit a digest.
     const alert = alertBlocks(first);
     const urgent = alert.length > 0 ? ':rotating_light: ' : '';
     return {

@@ -1,14 +1,10 @@
-import { z } from 'zod';
 import { postToResponseUrl } from '../../delivery/response-url.js';
-import { SLACK_USER_ID } from '../../ids.js';
+import { parseRoleDeletionValue, parseRoleRemovalValue } from '../../input/buttons.js';
 import { escapeText, mention } from '../../views/format.js';
 import { noticeMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
-import { ROLE_NAME_MAX_CHARS } from '../../../domain/limits.js';
 import { plural } from '../../../domain/text.js';
-
-const deletion = z.object({ roleId: z.string().min(1).max(100), role: z.string().min(1).max(ROLE_NAME_MAX_CHARS) });
 
 /** The preview is replaced by the outcome; registered with `onError: 'replace-message'`, so by a refusal too. */
 async function finish(args: ButtonArgs, ctx: ListenerContext, run: () => Promise<string>): Promise<void> {
@@ -27,7 +23,7 @@ export const confirmRoleDeletionButton =
   (ctx: ListenerContext) =>
   async (args: ButtonArgs): Promise<void> =>
     finish(args, ctx, async () => {
-      const target = deletion.parse(JSON.parse(clickFacts(args).value));
+      const target = parseRoleDeletionValue(clickFacts(args).value);
       const click = clickFacts(args);
       const impact = await ctx.services.roles.delete(
         click.userId,
@@ -38,14 +34,12 @@ export const confirmRoleDeletionButton =
       return `:wastebasket: Role *${escapeText(impact.role.name)}* deleted: ${plural(impact.keys.length, 'key')} deleted, ${plural(impact.members.length, 'member')} lost the role. Owners were told by DM.`;
     });
 
-const removal = z.object({ userId: z.string().regex(SLACK_USER_ID), role: z.string().min(1).max(ROLE_NAME_MAX_CHARS) });
-
 /** "Remove role" on the preview (value = {userId, role}). */
 export const confirmRoleRemovalButton =
   (ctx: ListenerContext) =>
   async (args: ButtonArgs): Promise<void> =>
     finish(args, ctx, async () => {
-      const target = removal.parse(JSON.parse(clickFacts(args).value));
+      const target = parseRoleRemovalValue(clickFacts(args).value);
       const click = clickFacts(args);
       const impact = await ctx.services.roles.remove(click.userId, { userId: target.userId, roleName: target.role }, { once: click.once });
       return `:white_check_mark: ${mention(target.userId)} no longer holds *${escapeText(impact.role.name)}*; ${plural(impact.keys.length, 'key')} deleted.`;

@@ -6,7 +6,8 @@ import { clickFacts, type ButtonArgs } from './button.js';
 /**
  * A button that changes one key (value = key ID): acknowledge at once, change it through the domain,
  * then show the surface the click came from with the fresh state and a line about what happened.
- * Registered with `onError: 'refresh-key'`, so a refusal is shown the same way, as that line.
+ * Registered with `onError: 'refresh-key'`, so a refusal is shown the same way, as that line. A fault
+ * while redrawing goes to the error boundary too: the user must hear that something failed.
  */
 export function keyChangeButton(ctx: ListenerContext, change: (userId: string, keyId: string, once: string) => Promise<string>) {
   return async (args: ButtonArgs): Promise<void> => {
@@ -22,6 +23,6 @@ export function keyChangeButton(ctx: ListenerContext, change: (userId: string, k
       keyId: click.value,
       notice,
       responseUrl: click.responseUrl,
-    }).catch((error: unknown) => ctx.logger.warn('could not refresh after a key change', { error }));
+    });
   };
 }

@@ -1,4 +1,4 @@
-import type { SlackListeners } from '../../errors.js';
+import type { SlackListeners } from '../registry.js';
 import { COMMAND } from '../../ids.js';
 import type { ListenerContext } from '../context.js';
 import { accesskeyCommand } from './accesskey.js';

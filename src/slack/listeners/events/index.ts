@@ -1,4 +1,4 @@
-import type { SlackListeners } from '../../errors.js';
+import type { SlackListeners } from '../registry.js';
 import type { ListenerContext } from '../context.js';
 import { appHomeOpened } from './app-home-opened.js';
 

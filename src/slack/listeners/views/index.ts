@@ -1,4 +1,4 @@
-import type { SlackListeners } from '../../errors.js';
+import type { SlackListeners } from '../registry.js';
 import { VIEW } from '../../ids.js';
 import type { ListenerContext } from '../context.js';
 import { createKeyErrorField, createKeySubmission } from './create-key.js';

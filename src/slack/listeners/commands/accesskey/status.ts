@@ -1,7 +1,7 @@
 import { onceForCommand } from '../../../replay.js';
 import { keyRow } from '../../../surfaces.js';
-import { escapeText } from '../../../views/format.js';
 import { keyOutcomeMessage } from '../../../views/keys.js';
+import { keyStatusOutcomeText } from '../../../views/outcomes.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
 /** `deactivate <key>` / `activate <key>`: at once, with the key's new state shown. */
@@ -12,14 +12,6 @@ export async function statusSubcommand(args: SubcommandArgs, key: string, to: 'i
     to === 'inactive'
       ? await services.keys.deactivate(args.userId, key, { once })
       : await services.keys.activate(args.userId, key, { once });
-  const name = `*${escapeText(result.key.name)}*`;
-  const text =
-    result.replayed === true
-      ? 'That request was already handled; nothing changed.'
-      : !result.changed
-        ? `${name} was already ${to}.`
-        : to === 'inactive'
-          ? `${name} is now inactive. Integrations using it are refused from now on.`
-          : `${name} is active again.`;
+  const text = keyStatusOutcomeText(result, to);
   return keyOutcomeMessage(text, keyRow(result.key, result.role, args.ctx.now()));
 }

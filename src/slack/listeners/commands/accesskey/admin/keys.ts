@@ -1,7 +1,7 @@
 import { keyRow } from '../../../../surfaces.js';
 import { adminKeysMessage } from '../../../../views/admin.js';
-import { escapeText, mention } from '../../../../views/format.js';
 import { keyOutcomeMessage } from '../../../../views/keys.js';
+import { keyRevokedText } from '../../../../views/outcomes.js';
 import type { SubcommandArgs, SubcommandResult } from '../types.js';
 
 const PAGE_SIZE = 20;
@@ -23,11 +23,5 @@ export async function listAllKeys(args: SubcommandArgs, ownerId: string | undefi
 export async function revokeKey(args: SubcommandArgs, key: string): Promise<SubcommandResult> {
   const { services } = args.ctx;
   const result = await services.admin.revokeKey(args.userId, key);
-  const owner = result.key.ownerId === args.userId ? '' : ` (owner ${mention(result.key.ownerId)})`;
-  return keyOutcomeMessage(
-    result.changed
-      ? `:no_entry: *${escapeText(result.key.name)}* \`${result.key.id}\`${owner} is revoked: inactive from now on.`
-      : `*${escapeText(result.key.name)}* was already inactive.`,
-    keyRow(result.key, result.role, args.ctx.now()),
-  );
+  return keyOutcomeMessage(keyRevokedText(result, args.userId), keyRow(result.key, result.role, args.ctx.now()));
 }

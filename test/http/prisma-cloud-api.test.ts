@@ -5,7 +5,7 @@ import { dialects } from '../support/db.js';
 import { dumpAllRows } from '../support/dump.js';
 import { DAY_MS } from '../support/domain.js';
 import { ADMIN, ALICE, BOB, rawRequest, startApi, type ApiHarness } from './harness.js';
-import { adminKeyInSystemAdmin, call, loginAs, redlockCode, type KeyReply } from './prisma-support.js';
+import { adminKeyInSystemAdmin, call, loginAs, redlockCode, type KeyReply } from './prisma-cloud-support.js';
 
 interface WireKey {
   id: string;

@@ -1,29 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
-import { lastErrorText } from '../domain/delivery.js';
-import type { AccessRequest } from '../domain/model.js';
-import { notificationSchema, type NotificationOutbox, type QueuedNotification } from '../domain/notifications.js';
-import type { Repos } from '../domain/ports.js';
-import type { StaleCandidate, StaleKeyStore, StaleNotice, StaleNotices } from '../domain/stale-key-ports.js';
-import { backgroundStatement, backgroundTransaction } from './background-tx.js';
-import type { Connection } from './connect.js';
-import { LeaseQueue } from './lease-queue.js';
-import { insertNotification } from './notification-insert.js';
-import { reposOver } from './repos/index.js';
-import type { Database } from './tables.js';
-
-type AuditedWrite = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
-
-function parsePayload(raw: unknown): Pick<QueuedNotification, 'notification' | 'unreadable'> {
-  try {
-    const parsed = notificationSchema.safeParse(JSON.parse(String(raw)));
-    return parsed.success
-      ? { notification: parsed.data }
-      : { notification: undefined, unreadable: `unreadable notification: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
-  } catch (error) {
-    return { notification: undefined, unreadable: `unreadable notification: ${lastErrorText(error)}` };
-  }
-}
+import { sql } from 'kysely';
+import type { Repos } from '../../domain/ports.js';
+import type { StaleCandidate, StaleKeyStore, StaleNotice, StaleNotices } from '../../domain/stale-key-ports.js';
+import { type AuditedWrite, backgroundStatement, backgroundTransaction } from '../background-tx.js';
+import type { Connection } from '../connect.js';
+import { reposOver } from '../repos/index.js';
+import { enqueue } from '../repos/notifications.js';
 
 /**
  * When a key's stale clock started: its last use, or its creation if never used, or the owner's last
@@ -32,101 +14,15 @@ function parsePayload(raw: unknown): Pick<QueuedNotification, 'notification' | '
  */
 const CLOCK_FROM = sql<string>`case when k.kept_at is not null and k.kept_at > coalesce(k.last_used_at, k.created_at) then k.kept_at else coalesce(k.last_used_at, k.created_at) end`;
 
-/** The `notification_outbox` queue (on the shared lease queue), stale-key markers and approval reminders. */
-export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStore {
-  private readonly queue: LeaseQueue<QueuedNotification>;
-
+/**
+ * `stale_key_notices`: one marker per (key, stale clock start), whose insert queues the owner's DM in the
+ * same transaction, and the audited write that closes a notice.
+ */
+export class KyselyStaleKeyNotices implements StaleKeyStore {
   constructor(
     private readonly connection: Connection,
     private readonly writeAudited: AuditedWrite,
-  ) {
-    this.queue = new LeaseQueue(connection, 'notification_outbox', ['payload', 'created_at'], (row) => ({
-      id: String(row.id),
-      attempts: Number(row.attempts),
-      createdAt: String(row.created_at),
-      ...parsePayload(row.payload),
-    }));
-  }
-
-  claim(request: { now: Date; leaseMs: number; maxItems: number }): Promise<QueuedNotification[]> {
-    return this.queue.claim(request);
-  }
-
-  complete(id: string, state: 'sent' | 'cancelled', now: Date, note?: string): Promise<void> {
-    return this.queue.complete(id, state, now, note === undefined ? {} : { last_error: note });
-  }
-
-  release(ids: readonly string[]): Promise<void> {
-    return this.queue.release(ids);
-  }
-
-  recordFailure(id: string, failure: { error: string; retryAt: Date | null }, now: Date): Promise<void> {
-    return this.queue.recordFailure(id, failure, now);
-  }
-
-  backlog(): Promise<{ pending: number; parked: number }> {
-    return this.queue.backlog();
-  }
-
-  prune(cutoff: Date, limit: number): Promise<number> {
-    return this.queue.prune(cutoff, limit);
-  }
-
-  // ---- approval reminders ----
-
-  /**
-   * Marks requests pending since before `openSince` (and not yet expired) as reminded, and queues one
-   * reminder each, in one short transaction: `reminded_at` goes from null once, so replicas that race
-   * remind each request once.
-   */
-  async queueReminders(openSince: Date, now: Date, limit: number): Promise<number> {
-    const nowIso = now.toISOString();
-    return backgroundTransaction(this.connection, async (trx) => {
-      const due = await trx
-        .selectFrom('access_requests')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('reminded_at', 'is', null)
-        .where('created_at', '<=', openSince.toISOString())
-        .where('expires_at', '>', nowIso)
-        .orderBy('created_at')
-        .limit(limit)
-        .$if(this.connection.dialect === 'postgres', (q) => q.forUpdate().skipLocked())
-        .execute();
-      let queued = 0;
-      for (const { id } of due) {
-        const marked = await trx
-          .updateTable('access_requests')
-          .set({ reminded_at: nowIso })
-          .where('id', '=', id)
-          .where('reminded_at', 'is', null)
-          .executeTakeFirst();
-        if (Number(marked.numUpdatedRows) !== 1) continue;
-        await insertNotification(trx, { kind: 'request.reminder', requestId: id }, nowIso);
-        queued += 1;
-      }
-      return queued;
-    });
-  }
-
-  /** Open (pending, unexpired) requests, oldest first, for `/accesskey admin requests`. */
-  async listOpenRequests(now: Date, limit: number): Promise<AccessRequest[]> {
-    const ids = await backgroundStatement(this.connection, (db) =>
-      db
-        .selectFrom('access_requests')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('expires_at', '>', now.toISOString())
-        .orderBy('created_at')
-        .limit(limit)
-        .execute(),
-    );
-    const repos = reposOver(this.connection.db);
-    const found = await Promise.all(ids.map((row) => repos.accessRequests.find(row.id)));
-    return found.filter((r): r is AccessRequest => r !== undefined);
-  }
-
-  // ---- stale keys ----
+  ) {}
 
   /**
    * Active, unexpired, unrotated keys whose stale clock started at or before `cutoff` and that have no
@@ -204,8 +100,7 @@ export class KyselyNotificationStore implements NotificationOutbox, StaleKeyStor
         .onConflict((oc) => oc.columns(['key_id', 'clock_from']).doNothing())
         .returning(['key_id', 'clock_from'])
         .execute();
-      for (const row of inserted)
-        await insertNotification(trx, { kind: 'stale_key.notice', keyId: row.key_id, clockFrom: row.clock_from }, nowIso);
+      for (const row of inserted) await enqueue(trx, { kind: 'stale_key.notice', keyId: row.key_id, clockFrom: row.clock_from }, nowIso);
       return inserted.length;
     });
   }

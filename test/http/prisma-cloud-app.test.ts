@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, AUDIT_CHANNEL, secretsIn, startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
-import { call, loginAs } from './prisma-support.js';
+import { call, loginAs } from './prisma-cloud-support.js';
 
 const ALICE = 'UALICE';
 

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
-import { backgroundStatement, backgroundTransaction } from './background-tx.js';
-import type { Connection } from './connect.js';
+import { backgroundStatement, backgroundTransaction } from '../background-tx.js';
+import type { Connection } from '../connect.js';
 
 /**
  * The tables that are lease queues: each has `id`, `state` (pending → sent | cancelled | parked, plus

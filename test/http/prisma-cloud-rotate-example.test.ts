@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, secretsIn, startTestApp, type TestApp } from '../support/app.js';
-import { call, loginAs } from './prisma-support.js';
+import { call, loginAs } from './prisma-cloud-support.js';
 
 const ALICE = 'UALICE';
 const SCRIPT = fileURLToPath(new URL('../../examples/rotate-key.sh', import.meta.url));
@@ -72,9 +72,9 @@ describe('examples/rotate-key.sh against the running app', () => {
     expect(await app.app.store.read.keys.findById(old.key.id)).toBeDefined();
   }, 40_000);
 
-  it('the by-hand rotation in the README works as written', async () => {
+  it('the by-hand rotation in docs/integration.md works as written', async () => {
     const { app, old, base } = await start();
-    const readme = await readFile(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const readme = await readFile(fileURLToPath(new URL('../../docs/integration.md', import.meta.url)), 'utf8');
     const snippet = /By hand:\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(snippet).toBeDefined();
     const script = (snippet ?? '').replace(/^BASE=.*$/m, `BASE=${base}`);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../support/db.js';
 import { DAY_MS } from '../support/domain.js';
 import { ADMIN, ALICE, startApi, type ApiHarness } from './harness.js';
-import { call, loginAs, redlockCode } from './prisma-support.js';
+import { call, loginAs, redlockCode } from './prisma-cloud-support.js';
 
 const ROLE = 'Account Group Read Only';
 

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DueKey } from '../domain/expiry.js';
-import type { ExpiryWarningStore, QueuedWarning, WarningMarker, WarningMarks } from '../domain/expiry-ports.js';
-import type { Repos } from '../domain/ports.js';
-import { backgroundStatement } from './background-tx.js';
+import type { DueKey } from '../../domain/expiry.js';
+import type { ExpiryWarningStore, QueuedWarning, WarningMarker, WarningMarks } from '../../domain/expiry-ports.js';
+import type { Repos } from '../../domain/ports.js';
+import { type AuditedWrite, backgroundStatement } from '../background-tx.js';
 import { LeaseQueue } from './lease-queue.js';
-import type { Connection } from './connect.js';
-import { reposOver } from './repos/index.js';
-import * as settings from './repos/settings.js';
-import type { Database } from './tables.js';
+import type { Connection } from '../connect.js';
+import { reposOver } from '../repos/index.js';
+import * as settings from '../repos/settings.js';
+import type { Database } from '../tables.js';
 
 /** app_settings row: the instant up to which a finished run evaluated every threshold. */
 const EVALUATED_UNTIL = 'expiry_warnings.evaluated_until';
@@ -39,8 +39,6 @@ const toDueKey = (row: {
       ];
 
 const KEY_COLUMNS = ['id', 'name', 'owner_id', 'role_id', 'status', 'expires_at', 'created_at', 'rotated_to'] as const;
-
-type AuditedWrite = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
 
 /**
  * Keys expiring in (after, until] without a marker for `threshold` at their current expiry, soonest

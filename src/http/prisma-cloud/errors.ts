@@ -1,7 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import { isTransientFault, type AppError } from '../../errors.js';
-import { writeJson } from '../errors.js';
-import type { RequestContext } from '../server.js';
+import type { Outcome, RequestContext } from '../route.js';
 
 /**
  * Prisma Cloud's error codes (i18nKey) for the key API, with the statuses its published API gives them
@@ -51,23 +49,21 @@ export interface RedlockStatus {
 /**
  * Answers a Prisma error: the code in the JSON body (`error`, as every error of this API) and in the
  * `X-Redlock-Status` header, which Prisma's own clients read. `message` may be the domain's own sentence
- * (never a secret: domain messages name keys by ID and name only).
+ * (never a secret: domain messages name keys by ID and name only). The outcome is the code.
  */
 export function sendPrismaError(
-  res: ServerResponse,
-  ctx: RequestContext,
+  ctx: RequestContext<unknown, unknown>,
   code: PrismaErrorCode,
   subject: string | null = null,
   message?: string,
-): void {
-  ctx.outcome = code;
+): Outcome {
   const status: RedlockStatus[] = [{ i18nKey: code, severity: 'error', subject }];
-  writeJson(
-    res,
+  ctx.json(
     prismaErrors[code].status,
     { error: code, message: message ?? prismaErrors[code].message, requestId: ctx.requestId, status },
     { 'x-redlock-status': JSON.stringify(status) },
   );
+  return code;
 }
 
 /**

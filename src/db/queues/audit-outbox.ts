@@ -1,9 +1,9 @@
-import type { AuditOutbox, OutboxBacklog, OutboxClaim, OutboxClaimRequest, OutboxItem } from '../domain/audit-outbox.js';
-import { takeForNextMessage } from '../domain/audit-outbox.js';
-import { lastErrorText } from '../domain/delivery.js';
-import { backgroundStatement, backgroundTransaction } from './background-tx.js';
-import type { Connection } from './connect.js';
-import { toAuditRecord } from './repos/rows.js';
+import type { AuditOutbox, OutboxBacklog, OutboxClaim, OutboxClaimRequest, OutboxItem } from '../../domain/audit-outbox.js';
+import { takeForNextMessage } from '../../domain/audit-outbox.js';
+import { lastErrorText } from '../../domain/delivery.js';
+import { backgroundStatement, backgroundTransaction } from '../background-tx.js';
+import type { Connection } from '../connect.js';
+import { toAuditRecord } from '../repos/rows.js';
 
 const GATE_ID = 1;
 const at = (ms: number): string => new Date(ms).toISOString();

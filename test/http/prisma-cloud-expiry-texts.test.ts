@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../support/db.js';
 import { DAY_MS } from '../support/domain.js';
 import { ALICE, startApi, type ApiHarness } from './harness.js';
-import { call, loginAs, redlockCode } from './prisma-support.js';
+import { call, loginAs, redlockCode } from './prisma-cloud-support.js';
 
 describe.each(dialects)('key API expiry answers on %s', (dialect) => {
   let h: ApiHarness;
