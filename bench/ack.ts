@@ -129,7 +129,7 @@ async function runOurs(args: OursArgs): Promise<number> {
   // Keys to list: created through the domain, as /accesskey create would.
   for (const user of USERS) {
     for (let i = 0; i < KEYS_PER_USER; i++) {
-      const created = await app.services.keys.create({ actorId: user, name: `bench-${i}`, expiry: { kind: 'default' } });
+      const created = await app.services.keys.create(user, { name: `bench-${i}`, expiry: { kind: 'default' } });
       if (!created.created) throw new Error(`could not create a key for ${user}`);
     }
   }

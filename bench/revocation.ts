@@ -49,12 +49,12 @@ async function runReplica(database: DatabaseConfig): Promise<void> {
   process.on('message', (command: Command) => {
     const run = async (): Promise<Reply> => {
       if (command.op === 'create') {
-        const created = await services.keys.create({ actorId: OWNER, name: command.name, expiry: { kind: 'never' } });
+        const created = await services.keys.create(OWNER, { name: command.name, expiry: { kind: 'never' } });
         if (!created.created) throw new Error('no key was created');
         return { keyId: created.key.id, secret: created.secret };
       }
       if (command.op === 'deactivate') await services.keys.deactivate(OWNER, command.keyId);
-      else await services.keys.delete(OWNER, command.keyId);
+      else await services.keys.delete(OWNER, { reference: command.keyId });
       return { done: true };
     };
     run().then(

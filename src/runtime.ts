@@ -3,12 +3,15 @@ import type { Config } from './config.js';
 import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createStore } from './db/store.js';
+import { jobPorts } from './domain/background.js';
 import type { DomainDeps } from './domain/deps.js';
 import type { Store } from './domain/ports.js';
 import { SecretHasher } from './domain/secrets.js';
 import { createServices, type Services } from './domain/services.js';
 import { checkPepper } from './domain/startup.js';
+import { usageWriter } from './domain/usage.js';
 import type { PathMount } from './http/server.js';
+import { UsageRecorder } from './http/usage-recorder.js';
 import { startHttp } from './http/wiring.js';
 import { createLogger, type Logger } from './logger.js';
 import { startNotificationWorker, startScheduler } from './scheduler/index.js';
@@ -63,12 +66,18 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const applied = await migrateToLatest(connection.db);
     if (applied.length > 0) logger.info('database migrated', { applied });
     const outboxSignal = new OutboxSignal();
+    const store = createStore(connection);
+    const now = options.now ?? (() => new Date());
+    // Refused Slack actions share the API's aggregated failure windows and flusher (one mechanism), so the
+    // recorder exists before the services that hand it refusals.
+    const recorder = new UsageRecorder(usageWriter({ store, now }));
     const deps: DomainDeps = {
-      store: createStore(connection),
-      now: options.now ?? (() => new Date()),
+      store,
+      now,
       hasher: new SecretHasher(config.keyHashPepper),
       defaultRoleName: config.defaultRole,
       outbox: outboxSignal,
+      refusals: recorder,
     };
     await checkPepper(deps);
     const services = createServices(deps);
@@ -88,6 +97,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // The integration API (docs/http-api.md), /healthz and Slack's endpoint on PORT; /metrics on METRICS_PORT.
     const http = await startHttp({
       services,
+      recorder,
       now: deps.now,
       logger,
       tokenSigningSecret: config.tokenSigningSecret,
@@ -102,15 +112,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     stops.push(() => http.stop());
     const { server, port, metricsPort } = http;
-    // Refused Slack actions share the API's aggregated failure windows and flusher (one mechanism).
-    deps.refusals = http.api.usage;
     await slack.start();
     stops.push(() => slack.stop());
     const outbound = createSlackOutbound({ config, logger, clientOptions: options.slackClientOptions });
     // User-facing notifications (decision DMs, cards, role-deletion DMs, stale notices, secret-file deletion,
     // key API owner DMs, undelivered-key DMs, compromised-key DMs).
+    // The jobs drive the store's queues and markers through the domain's ports; audited steps go through services.
+    const ports = jobPorts(store, now);
     const notificationWorker = startNotificationWorker({
       services,
+      ports,
       logger,
       channel: outbound.notifications,
       staleKeyAutoInactiveAfterMs: config.notifications.staleKeyAutoInactiveAfterMs,
@@ -122,15 +133,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     if (options.background !== false) {
       const scheduler = startScheduler({
         services,
+        ports,
         logger,
         expiryCheckCron: config.expiryCheckCron,
         expiryWarningDays: config.expiryWarningDays,
         auditChannel: outbound.auditChannel,
         warningDm: outbound.warningDm,
-        accessRequests: {
-          expire: () => services.access.expireRequests(),
-        },
-        undelivered: { sweep: () => services.keys.sweepUndelivered(), forgetReplays: () => services.keys.forgetOldReplays() },
+        expireAccessRequests: true,
+        sweepUndelivered: true,
         periodic: { ...config.notifications, wake: () => notificationWorker.wake() },
       });
       stops.push(() => scheduler.stop());

@@ -1,12 +1,13 @@
 import { appendAudit, auditOf } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { EXPIRED_THRESHOLD, planWarnings, type DueKey, type Threshold } from './expiry.js';
-import type { WarningMarker, WarningMarks } from './expiry-ports.js';
+import type { ExpiryWarningStore, WarningMarker, WarningMarks } from './expiry-ports.js';
 import { auditKeyExpired } from './keys/expired.js';
 import { SYSTEM_ACTOR, type Role } from './model.js';
-import type { Notification } from './notifications.js';
-import type { Repos } from './ports.js';
-import type { StaleCandidate, StaleNotice } from './stale-key-ports.js';
+import type { Notification, NotificationOutbox } from './notifications.js';
+import type { AuditOutbox } from './audit-outbox.js';
+import type { ReadRepos, Repos, Store } from './ports.js';
+import type { StaleKeyStore, StaleNotice } from './stale-key-ports.js';
 
 /** What one marked batch of due keys came to. */
 export interface MarkedCounts {
@@ -123,72 +124,51 @@ async function recordSecretFileDeleted(
 }
 
 /**
- * What the scheduler's jobs and outbox workers call (src/scheduler/): each a domain step with the store
- * bound, so the jobs hold the pacing, logging and retry policy and never see the store or `deps`.
+ * The queues and markers the scheduler's jobs drive themselves (claim, lease, mark sent, prune), as the
+ * domain's ports, with the services' clock. Pacing, retries and logging are the jobs'; the steps with
+ * rules in them (audited writes) are `backgroundSteps` below, reached through `services.background`.
  */
-export function backgroundServices(deps: DomainDeps) {
-  const { store } = deps;
+export interface JobPorts {
+  /** The services' clock, the one every expiry decision reads (jobs pace and date their rows by it). */
+  now: () => Date;
+  /** Lookups a worker repeats before it sends, so a changed key or request is cancelled, not announced. */
+  read: ReadRepos;
+  /** The expiry check's markers and the expiry-warning DM queue (docs/rules.md: expiry warnings). */
+  expiryWarnings: ExpiryWarningStore;
+  /** The user-facing notification outbox. */
+  notifications: NotificationOutbox;
+  /** Stale-key notices (docs/rules.md: stale keys). */
+  staleKeys: StaleKeyStore;
+  /** Queues approval reminders for requests open since before `openSince`; returns how many. */
+  queueReminders(openSince: Date, now: Date, limit: number): Promise<number>;
+  /** The security-channel mirror's queue (its own short transactions). */
+  auditOutbox: AuditOutbox;
+  /** Deletes audit_outbox rows posted before `cutoff` (OUTBOX_RETENTION); returns how many. */
+  pruneAuditOutbox(cutoff: Date, limit: number): Promise<number>;
+}
+
+/** The store's ports as the jobs see them; the jobs leave the audited writes to `services.background`. */
+export function jobPorts(store: Store, now: () => Date): JobPorts {
   return {
-    /** The services' clock, the one every expiry decision reads (jobs pace and date their rows by it). */
-    now: (): Date => deps.now(),
-    /** Lookups a worker repeats before it sends, so a changed key or request is cancelled, not announced. */
-    lookups: {
-      key: (keyId: string) => store.read.keys.findById(keyId),
-      role: (roleId: string) => store.read.roles.findById(roleId),
-      accessRequest: (requestId: string) => store.read.accessRequests.find(requestId),
-      roleNamesOf: async (userId: string) => (await store.read.memberships.rolesOf(userId)).map((r) => r.name),
-    },
-    /** The expiry check's markers (docs/rules.md: expiry warnings). */
-    expiry: {
-      evaluatedUntil: () => store.expiryWarnings.evaluatedUntil(),
-      setEvaluatedUntil: (at: string) => store.expiryWarnings.setEvaluatedUntil(at),
-      findUnmarkedKeys: (threshold: string, range: { after: string | null; until: string }, limit: number) =>
-        store.expiryWarnings.findUnmarkedKeys(threshold, range, limit),
-      /** One audited transaction per batch: keeps each write short (it holds the audit chain's lock). */
-      markDue: (found: readonly DueKey[], context: { now: Date; thresholds: readonly Threshold[]; staleAfterMs: number }) =>
-        store.expiryWarnings.write((tx, marks) => markBatch(tx, marks, found, context)),
-    },
-    /** The expiry-warning DM queue. */
-    warnings: {
-      claim: (now: Date, leaseMs: number, maxItems: number) => store.expiryWarnings.claim({ now, leaseMs, maxItems }),
-      release: (ids: readonly string[]) => store.expiryWarnings.release(ids),
-      markSent: (id: string, delivery: { channelId: string; ts: string }, now: Date) => store.expiryWarnings.markSent(id, delivery, now),
-      cancel: (id: string, reason: string, now: Date) => store.expiryWarnings.cancel(id, reason, now),
-      recordFailure: (id: string, failure: { error: string; retryAt: Date | null }, now: Date) =>
-        store.expiryWarnings.recordFailure(id, failure, now),
-    },
-    /** The user-facing notification outbox. */
-    notifications: {
-      claim: (now: Date, leaseMs: number, maxItems: number) => store.notifications.claim({ now, leaseMs, maxItems }),
-      release: (ids: readonly string[]) => store.notifications.release(ids),
-      complete: (id: string, state: 'sent' | 'cancelled', now: Date, note?: string) => store.notifications.complete(id, state, now, note),
-      recordFailure: (id: string, failure: { error: string; retryAt: Date | null }, now: Date) =>
-        store.notifications.recordFailure(id, failure, now),
-      recordSecretFileDeleted: (n: Extract<Notification, { kind: 'secret_file.delete' }>, alreadyGone: boolean) =>
-        recordSecretFileDeleted(deps, n, alreadyGone),
-    },
-    /** Approval reminders for requests open since before `openSince`. */
-    requests: {
-      queueReminders: (openSince: Date, now: Date, limit: number) => store.queueReminders(openSince, now, limit),
-    },
-    /** Stale-key notices (docs/rules.md: stale keys). */
-    stale: {
-      findUnnoticed: (cutoff: Date, now: Date, limit: number): Promise<StaleCandidate[]> =>
-        store.staleKeys.findStaleUnnoticed(cutoff, now, limit),
-      notice: (candidates: readonly StaleCandidate[], now: Date) => store.staleKeys.notice(candidates, now),
-      noticesDue: (before: Date, limit: number) => store.staleKeys.noticesDue(before, limit),
-      closeDueNotice: (notice: StaleNotice) => closeDueNotice(deps, notice),
-    },
-    /** Deletes delivered rows and spent markers finished before `cutoff` (OUTBOX_RETENTION); each returns how many. */
-    prune: {
-      auditOutbox: (cutoff: Date, limit: number) => store.pruneAuditOutbox(cutoff, limit),
-      notifications: (cutoff: Date, limit: number) => store.notifications.prune(cutoff, limit),
-      expiryWarnings: (cutoff: Date, limit: number) => store.expiryWarnings.prune(cutoff, limit),
-      staleNotices: (cutoff: Date, limit: number) => store.staleKeys.pruneNotices(cutoff, limit),
-    },
-    /** The security-channel mirror's queue (its own short transactions). */
+    now,
+    read: store.read,
+    expiryWarnings: store.expiryWarnings,
+    notifications: store.notifications,
+    staleKeys: store.staleKeys,
+    queueReminders: (openSince, at, limit) => store.queueReminders(openSince, at, limit),
     auditOutbox: store.auditOutbox,
+    pruneAuditOutbox: (cutoff, limit) => store.pruneAuditOutbox(cutoff, limit),
   };
 }
 
-export type BackgroundServices = ReturnType<typeof backgroundServices>;
+/** The background work's audited steps (`services.background`): each one transaction with its rules. */
+export function backgroundSteps(deps: DomainDeps) {
+  return {
+    /** One audited transaction per batch of due keys: keeps each write short (it holds the audit chain's lock). */
+    markExpiryDue: (found: readonly DueKey[], context: { now: Date; thresholds: readonly Threshold[]; staleAfterMs: number }) =>
+      deps.store.expiryWarnings.write((tx, marks) => markBatch(tx, marks, found, context)),
+    closeDueStaleNotice: (notice: StaleNotice) => closeDueNotice(deps, notice),
+    recordSecretFileDeleted: (n: Extract<Notification, { kind: 'secret_file.delete' }>, alreadyGone: boolean) =>
+      recordSecretFileDeleted(deps, n, alreadyGone),
+  };
+}

@@ -12,7 +12,8 @@ export interface DomainDeps {
   defaultRoleName: string;
   /**
    * Aggregates refused attempts (a non-admin pressing Approve) into one audit record per actor, action
-   * and minute. The runtime sets it to the integration API's recorder (src/http/usage-recorder.ts); unset, each is written.
+   * and minute. The runtime builds the integration API's recorder (src/http/usage-recorder.ts) first and passes it
+   * here; unset, each is written.
    */
   refusals?: RefusalSink;
   /** Wakes the notification worker after a change queued something (optional: tests may drive it). */

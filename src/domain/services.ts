@@ -9,7 +9,7 @@ import {
 } from './access-requests.js';
 import { exportAudit, listAllKeys, searchAuditAsAdmin } from './admin.js';
 import { verifyAuditChain } from './audit.js';
-import { backgroundServices } from './background.js';
+import { backgroundSteps } from './background.js';
 import type { DomainDeps } from './deps.js';
 import { activateKey, deactivateKey, deleteKey, extendKey, type ChangeOptions } from './keys/change.js';
 import { createKey, slotsFor, type CreateKeyInput } from './keys/create.js';
@@ -20,7 +20,7 @@ import { verifyKey, verifyKeyCached } from './keys/verify.js';
 import type { ViaKey } from './keys/via.js';
 import { forgetOldReplays } from './replays.js';
 import { authenticateKey, revalidateKey } from './integration.js';
-import { recordAuthFailures, recordKeyUses, type AuthFailureWindow, type KeyUse } from './usage.js';
+import { usageWriter } from './usage.js';
 import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
@@ -30,6 +30,18 @@ import { setRolePolicy, type PolicyChange } from './policy.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
 import { bootstrapAdmins, ensureBaselineRoles, requireAdmin, switchActiveRole, userContext } from './users.js';
+
+/** A user and one of their roles, as a role assignment or removal names them. */
+interface Membership {
+  userId: string;
+  roleName: string;
+}
+
+/**
+ * How a key is created, beside what it is: `once`, the interaction that asked (a replay returns the first
+ * result); `via`, the calling key (key API); `deliverLater`, see `CreateKeyInput`.
+ */
+export type CreateOptions = Pick<CreateKeyInput, 'via' | 'deliverLater'> & { once?: string };
 
 /** Runs a change that may have queued notifications, then wakes the worker so they go out at once. */
 async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>, queued = true): Promise<T> {
@@ -53,17 +65,22 @@ export function createServices(deps: DomainDeps) {
     keys: {
       slots: (userId: string) => slotsFor(deps, userId),
       // Through the key API (`via`), a change queues its owner's DM (docs/http-api.md).
-      create: (input: CreateKeyInput) => notifyAfter(deps, createKey(deps, input), input.via !== undefined),
+      create: (actorId: string, input: { name: string; expiry: ExpiryChoice }, options: CreateOptions = {}) =>
+        notifyAfter(
+          deps,
+          createKey(deps, { actorId, ...input, requestId: options.once, via: options.via, deliverLater: options.deliverLater }),
+          options.via !== undefined,
+        ),
       list: (userId: string, options?: { allRoles?: boolean; via?: ViaKey }) => listKeys(deps, userId, options),
-      show: (actorId: string, reference: string, via?: ViaKey) => showKey(deps, actorId, reference, via),
+      show: (actorId: string, reference: string, options?: { via?: ViaKey }) => showKey(deps, actorId, reference, options?.via),
       // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).
-      extend: (actorId: string, reference: string, expiry: ExpiryChoice, options?: ChangeOptions) =>
-        extendKey(deps, actorId, reference, expiry, options),
+      extend: (actorId: string, input: { reference: string; expiry: ExpiryChoice }, options?: ChangeOptions) =>
+        extendKey(deps, actorId, input.reference, input.expiry, options),
       deactivate: (actorId: string, reference: string, options?: ChangeOptions) =>
         notifyAfter(deps, deactivateKey(deps, actorId, reference, options), options?.via !== undefined),
       activate: (actorId: string, reference: string, options?: ChangeOptions) => activateKey(deps, actorId, reference, options),
-      delete: (actorId: string, reference: string, reason?: string, options?: ChangeOptions) =>
-        notifyAfter(deps, deleteKey(deps, actorId, reference, reason, options), options?.via !== undefined),
+      delete: (actorId: string, input: { reference: string; reason?: string }, options?: ChangeOptions) =>
+        notifyAfter(deps, deleteKey(deps, actorId, input.reference, input.reason, options), options?.via !== undefined),
       verify: (secret: unknown) => verifyKey(deps, secret),
       /** verify's answer when it needs no I/O (malformed, or a cached key); undefined: call `verify`. */
       verifyCached: (secret: unknown) => verifyKeyCached(deps, secret),
@@ -83,17 +100,15 @@ export function createServices(deps: DomainDeps) {
     access: {
       grant: (actorId: string, userId: string) => notifyAfter(deps, grantApiAccess(deps, actorId, userId)),
       revoke: (actorId: string, userId: string) => revokeApiAccess(deps, actorId, userId),
-      request: (userId: string, reason: string | undefined, ttlDays: number, once?: string) =>
-        requestApiAccess(deps, userId, reason, ttlDays, once),
+      request: (actorId: string, input: { reason?: string; ttlDays: number }, options?: { once?: string }) =>
+        requestApiAccess(deps, actorId, input.reason, input.ttlDays, options?.once),
       recordCard: (requestId: string, channel: string, ts: string) => recordRequestCard(deps, requestId, channel, ts),
+      /** `card`: the approval card pressed, updated with the decision. */
       decide: (
         actorId: string,
-        requestId: string,
-        decision: 'approve' | 'deny',
-        reason?: string,
-        once?: string,
-        card?: { channel?: string; ts?: string },
-      ) => notifyAfter(deps, decideAccessRequest(deps, actorId, requestId, decision, reason, once, card)),
+        input: { requestId: string; decision: 'approve' | 'deny'; reason?: string },
+        options: { once?: string; card?: { channel?: string; ts?: string } } = {},
+      ) => notifyAfter(deps, decideAccessRequest(deps, actorId, input.requestId, input.decision, input.reason, options.once, options.card)),
       listOpen: (actorId: string) => listOpenRequests(deps, actorId),
       checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
       expireRequests: () => notifyAfter(deps, expireAccessRequests(deps)),
@@ -113,15 +128,16 @@ export function createServices(deps: DomainDeps) {
     },
     roles: {
       list: (actorId: string) => listRoles(deps, actorId),
-      create: (actorId: string, name: string, maxKeys?: number) => createRole(deps, actorId, name, maxKeys),
+      create: (actorId: string, input: { name: string; maxKeys?: number }) => createRole(deps, actorId, input.name, input.maxKeys),
       previewDeletion: (actorId: string, name: string) => previewRoleDeletion(deps, actorId, name),
-      delete: (actorId: string, name: string, expectedRoleId?: string, once?: string) =>
-        notifyAfter(deps, deleteRole(deps, actorId, name, expectedRoleId, once)),
-      assign: (actorId: string, userId: string, name: string) => notifyAfter(deps, assignRole(deps, actorId, userId, name)),
-      previewRemoval: (actorId: string, userId: string, name: string) => previewRoleRemoval(deps, actorId, userId, name),
-      remove: (actorId: string, userId: string, name: string, once?: string) =>
-        notifyAfter(deps, removeRole(deps, actorId, userId, name, once)),
-      setPolicy: (actorId: string, name: string, change: PolicyChange) => setRolePolicy(deps, actorId, name, change),
+      /** `expectedRoleId`: the role the confirmation showed, so a role re-created under its name is not deleted. */
+      delete: (actorId: string, input: { name: string; expectedRoleId?: string }, options?: { once?: string }) =>
+        notifyAfter(deps, deleteRole(deps, actorId, input.name, input.expectedRoleId, options?.once)),
+      assign: (actorId: string, input: Membership) => notifyAfter(deps, assignRole(deps, actorId, input.userId, input.roleName)),
+      previewRemoval: (actorId: string, input: Membership) => previewRoleRemoval(deps, actorId, input.userId, input.roleName),
+      remove: (actorId: string, input: Membership, options?: { once?: string }) =>
+        notifyAfter(deps, removeRole(deps, actorId, input.userId, input.roleName, options?.once)),
+      setPolicy: (actorId: string, input: { name: string; change: PolicyChange }) => setRolePolicy(deps, actorId, input.name, input.change),
     },
     notifications: {
       /** "Keep" on a stale-key notice (audited `key.kept`). */
@@ -141,10 +157,7 @@ export function createServices(deps: DomainDeps) {
       throttleCounters: deps.store.throttle,
     },
     /** Coalesced key uses and failed attempts, written in batches by the HTTP side's recorder. */
-    usage: {
-      recordKeyUses: (uses: readonly KeyUse[]) => recordKeyUses(deps, uses),
-      recordAuthFailures: (windows: readonly AuthFailureWindow[]) => recordAuthFailures(deps, windows),
-    },
+    usage: usageWriter(deps),
     /** /healthz and /metrics. */
     health: {
       ping: () => deps.store.ping(),
@@ -162,8 +175,8 @@ export function createServices(deps: DomainDeps) {
       checkTail: (witness: AuditWitness) => checkAuditTail(deps, witness),
       advanceWitness: (witness: AuditWitness) => advanceAuditWitness(deps, witness),
     },
-    /** The scheduler's jobs and outbox workers (src/scheduler/): they go through these, never the store. */
-    background: backgroundServices(deps),
+    /** The audited steps of the scheduler's jobs (src/scheduler/); their queues come as `JobPorts`. */
+    background: backgroundSteps(deps),
   };
 }
 

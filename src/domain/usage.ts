@@ -13,6 +13,18 @@ import type { RefusalKind } from './refusal-ports.js';
 /** Who acted in an `auth.failed` record: an unauthenticated caller of the HTTP API. */
 export const API_ACTOR = 'api';
 
+/** What writing usage needs: no refusal sink, so the recorder that is one can be built before the services. */
+export type UsageDeps = Pick<DomainDeps, 'store' | 'now'>;
+
+/** The usage recorder's writers (src/http/usage-recorder.ts), bound to the store and the domain's clock. */
+export function usageWriter(deps: UsageDeps) {
+  return {
+    now: () => deps.now(),
+    recordKeyUses: (uses: readonly KeyUse[]) => recordKeyUses(deps, uses),
+    recordAuthFailures: (windows: readonly AuthFailureWindow[]) => recordAuthFailures(deps, windows),
+  };
+}
+
 export interface KeyUse {
   keyId: string;
   /** ISO-8601 UTC. */
@@ -38,7 +50,7 @@ export interface KeyUsesWritten {
  * that a key's first use is audited in the same transaction that sets it from "never". Last used only
  * moves forward either way (the repository guards it in SQL).
  */
-export async function recordKeyUses(deps: DomainDeps, uses: readonly KeyUse[]): Promise<KeyUsesWritten> {
+export async function recordKeyUses(deps: UsageDeps, uses: readonly KeyUse[]): Promise<KeyUsesWritten> {
   const usedBefore = uses.filter((use) => use.usedBefore);
   const maybeFirst = uses.filter((use) => !use.usedBefore);
   // Last-used times of keys used before cannot make a key unusable: the key cache is kept.
@@ -100,7 +112,7 @@ export interface AuthFailureWindow {
 }
 
 /** One `auth.failed` record per window (key ID, client, endpoint, minute), with counts — never the secret. */
-export async function recordAuthFailures(deps: DomainDeps, windows: readonly AuthFailureWindow[]): Promise<number> {
+export async function recordAuthFailures(deps: UsageDeps, windows: readonly AuthFailureWindow[]): Promise<number> {
   if (windows.length === 0) return 0;
   // Audit records of failures only: no key changes, so the key cache is kept.
   return deps.store.writeUsage(async (tx) => {

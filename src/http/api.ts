@@ -49,6 +49,11 @@ export interface IntegrationApiOptions {
   flushIntervalMs?: number;
   limits?: Partial<ThrottleLimits>;
   usage?: UsageRecorderOptions;
+  /**
+   * The recorder the domain's refusals already go to (runtime.ts builds it before the services, so
+   * refused Slack actions and failed API logins share one set of windows). Unset: built here.
+   */
+  recorder?: UsageRecorder;
   /** Set: GET /metrics is also served among `routes` (the public port), behind this bearer token. */
   metricsToken?: string;
 }
@@ -73,7 +78,7 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
   const { services, logger } = options;
   const nowMs = () => options.now().getTime();
   const limits = { ...defaultLimits, ...options.limits };
-  const usage = new UsageRecorder({ now: options.now, ...services.usage }, options.usage);
+  const usage = options.recorder ?? new UsageRecorder(services.usage, options.usage);
   if (options.tokenSigningSecret === undefined) {
     logger.warn(
       'TOKEN_SIGNING_SECRET is unset: POST /login and GET /auth_token/extend will answer 503 until it is set (key verification works without it)',

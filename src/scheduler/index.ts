@@ -1,13 +1,13 @@
 import cron, { type Logger as CronLogger } from 'node-cron';
 import type { AuditChannel } from '../domain/audit-outbox.js';
 import type { WarningDm } from '../domain/expiry-ports.js';
-import type { Services } from '../domain/services.js';
 import type { Logger } from '../logger.js';
 import { createAuditMirror, type AuditMirrorTuning } from './jobs/audit-mirror.js';
-import { runExpireAccessRequests, type ExpireAccessRequestsInput } from './jobs/expire-access-requests.js';
+import { runExpireAccessRequests } from './jobs/expire-access-requests.js';
 import { runExpiryCheck, type ExpiryCheckResult } from './jobs/expiry-check.js';
 import { createWarningSender, type WarningSenderTuning } from './jobs/expiry-warning-sender.js';
-import { runUndeliveredSweep, type UndeliveredSweepInput } from './jobs/undelivered-sweep.js';
+import { runUndeliveredSweep } from './jobs/undelivered-sweep.js';
+import type { JobContext } from './job-context.js';
 import { runJob } from './run-job.js';
 import { startWorkerLoop, type WorkerLoop } from './worker-loop.js';
 import type { NotificationChannel } from '../domain/notifications.js';
@@ -15,12 +15,12 @@ import { createNotificationSender, type NotificationSenderTuning } from './jobs/
 import { runOutboxPrune } from './jobs/outbox-prune.js';
 import { runStaleKeyCheck } from './jobs/stale-keys.js';
 
-export interface SchedulerOptions {
-  /**
-   * Every job goes through `services.background` (src/domain/background.ts), never the store; its clock
-   * is the app's one clock, for every expiry decision (and the warning queue, whose rows it dates).
-   */
-  services: Services;
+/**
+ * `services` and `ports` (src/scheduler/job-context.ts): the jobs call the services for use cases and
+ * audited steps, and drive the queues and markers through the domain's ports. `ports.now` is the app's
+ * one clock, for every expiry decision (and the warning queue, whose rows it dates).
+ */
+export interface SchedulerOptions extends JobContext {
   /**
    * Real elapsed time, for the audit mirror's pacing, leases and Retry-After holds: these are about
    * Slack's clock and the process's, not about key expiry. Defaults to the system clock.
@@ -31,10 +31,10 @@ export interface SchedulerOptions {
   expiryWarningDays: readonly number[];
   auditChannel: AuditChannel;
   warningDm: WarningDm;
-  /** Expires API-access requests on the same schedule as the expiry check (optional in tests). */
-  accessRequests?: Omit<ExpireAccessRequestsInput, 'logger'>;
-  /** Removes keys whose secret never reached their owner, every `undeliveredSweepMs` (optional in tests). */
-  undelivered?: Omit<UndeliveredSweepInput, 'logger'>;
+  /** Expires API-access requests on the same schedule as the expiry check (off unless set; tests leave it off). */
+  expireAccessRequests?: boolean;
+  /** Removes keys whose secret never reached their owner, every `undeliveredSweepMs` (off unless set). */
+  sweepUndelivered?: boolean;
   /** How often the undelivered sweep runs; default 30 s, so a stranded key goes within about 2.5 minutes. */
   undeliveredSweepMs?: number;
   /** Stale keys, approval reminders and outbox pruning, run with the expiry check (optional in tests). */
@@ -54,16 +54,18 @@ export interface PeriodicNotificationChecks {
 }
 
 /** The notification outbox's worker: runs in every process (also with background work off), like a listener's own Slack calls did. */
-export function startNotificationWorker(options: {
-  services: Services;
-  logger: Logger;
-  channel: NotificationChannel;
-  staleKeyAutoInactiveAfterMs?: number;
-  tuning?: Partial<NotificationSenderTuning>;
-}): WorkerLoop {
+export function startNotificationWorker(
+  options: JobContext & {
+    logger: Logger;
+    channel: NotificationChannel;
+    staleKeyAutoInactiveAfterMs?: number;
+    tuning?: Partial<NotificationSenderTuning>;
+  },
+): WorkerLoop {
   const logger = options.logger.child({ component: 'scheduler', job: 'notifications' });
   const sender = createNotificationSender({
-    background: options.services.background,
+    services: options.services,
+    ports: options.ports,
     channel: options.channel,
     logger,
     staleKeyAutoInactiveAfterMs: options.staleKeyAutoInactiveAfterMs,
@@ -73,11 +75,11 @@ export function startNotificationWorker(options: {
 }
 
 /** Stale keys, approval reminders and pruning; each failure is logged and left to the next run. */
-async function runPeriodicChecks(background: Services['background'], logger: Logger, checks: PeriodicNotificationChecks): Promise<void> {
+async function runPeriodicChecks(context: JobContext, logger: Logger, checks: PeriodicNotificationChecks): Promise<void> {
   let queued = 0;
   await runJob(logger, 'stale-keys', async (log) => {
     const result = await runStaleKeyCheck({
-      background,
+      ...context,
       logger: log,
       staleAfterMs: checks.staleKeyAfterMs,
       autoInactiveAfterMs: checks.staleKeyAutoInactiveAfterMs,
@@ -85,13 +87,15 @@ async function runPeriodicChecks(background: Services['background'], logger: Log
     queued += result.noticed + result.inactivated;
   });
   await runJob(logger, 'approval-reminders', async (log) => {
-    const at = background.now();
-    const reminded = await background.requests.queueReminders(new Date(at.getTime() - checks.accessRequestRemindAfterMs), at, 100);
+    const at = context.ports.now();
+    const reminded = await context.ports.queueReminders(new Date(at.getTime() - checks.accessRequestRemindAfterMs), at, 100);
     if (reminded > 0) log.info('approval reminders queued', { count: reminded });
     queued += reminded;
   });
   if (queued > 0) checks.wake?.();
-  await runJob(logger, 'outbox-prune', (log) => runOutboxPrune({ background, logger: log, retentionMs: checks.outboxRetentionMs }));
+  await runJob(logger, 'outbox-prune', (log) =>
+    runOutboxPrune({ ports: context.ports, logger: log, retentionMs: checks.outboxRetentionMs }),
+  );
 }
 
 export interface Scheduler {
@@ -118,11 +122,11 @@ function cronLogger(logger: Logger): CronLogger {
  */
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const logger = options.logger.child({ component: 'scheduler' });
-  const { background } = options.services;
+  const { services, ports } = options;
 
   const wallClock = options.wallClock ?? (() => new Date());
   const mirror = createAuditMirror({
-    outbox: background.auditOutbox,
+    outbox: ports.auditOutbox,
     channel: options.auditChannel,
     now: wallClock,
     logger: logger.child({ job: 'audit-mirror' }),
@@ -131,7 +135,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const mirrorLoop = startWorkerLoop({ name: 'audit mirror', logger, tick: () => mirror.tick() });
 
   const sender = createWarningSender({
-    background,
+    ports,
     dm: options.warningDm,
     warningDays: options.expiryWarningDays,
     logger: logger.child({ job: 'expiry-warnings' }),
@@ -140,18 +144,16 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const senderLoop = startWorkerLoop({ name: 'expiry warning sender', logger, tick: (signal) => sender.tick(signal) });
 
   // Not on the expiry cron (15 minutes by default): a stranded key holds a slot, so it goes within minutes.
-  const undelivered = options.undelivered;
-  const sweepLoop =
-    undelivered === undefined
-      ? undefined
-      : startWorkerLoop({
-          name: 'undelivered sweep',
-          logger,
-          tick: async () => {
-            await runUndeliveredSweep({ ...undelivered, logger: logger.child({ job: 'undelivered-sweep' }) });
-            return options.undeliveredSweepMs ?? 30_000;
-          },
-        });
+  const sweepLoop = !options.sweepUndelivered
+    ? undefined
+    : startWorkerLoop({
+        name: 'undelivered sweep',
+        logger,
+        tick: async () => {
+          await runUndeliveredSweep({ services, logger: logger.child({ job: 'undelivered-sweep' }) });
+          return options.undeliveredSweepMs ?? 30_000;
+        },
+      });
 
   let running: Promise<ExpiryCheckResult | undefined> | undefined;
   const checkLogger = logger.child({ job: 'expiry-check' });
@@ -167,16 +169,16 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         const result = await runJob(
           logger,
           'expiry-check',
-          (log) => runExpiryCheck({ background, warningDays: options.expiryWarningDays, logger: log }),
+          (log) => runExpiryCheck({ services, ports, warningDays: options.expiryWarningDays, logger: log }),
           { trigger },
         );
         if (result === undefined) return undefined;
         if (result.queued > 0) senderLoop.wake();
-        const { accessRequests, periodic } = options;
-        if (accessRequests !== undefined) {
-          await runJob(logger, 'access-request-expiry', (log) => runExpireAccessRequests({ ...accessRequests, logger: log }));
+        const { periodic } = options;
+        if (options.expireAccessRequests === true) {
+          await runJob(logger, 'access-request-expiry', (log) => runExpireAccessRequests({ services, logger: log }));
         }
-        if (periodic !== undefined) await runPeriodicChecks(background, logger, periodic);
+        if (periodic !== undefined) await runPeriodicChecks({ services, ports }, logger, periodic);
         return result;
       } finally {
         running = undefined;

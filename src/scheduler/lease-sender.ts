@@ -27,7 +27,7 @@ export type SendStep = 'sent' | 'cancelled' | 'failed' | Pause;
 
 /** A queue whose rows are claimed for a while (the lease) and handed back when a send cannot go on. */
 export interface LeasedQueue<Item> {
-  claim(now: Date, leaseMs: number, maxItems: number): Promise<Item[]>;
+  claim(request: { now: Date; leaseMs: number; maxItems: number }): Promise<Item[]>;
   release(ids: readonly string[]): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export interface LeaseSenderInput<Item extends { id: string }> {
   name: string;
   /** The operator alert logged once when Slack blocks every send. */
   blockedAlert: string;
-  /** The leased queue (`services.background.warnings` or `.notifications`). */
+  /** The leased queue (the `expiryWarnings` or `notifications` port). */
   queue: LeasedQueue<Item>;
   /** Re-checks, sends and marks one row (or charges a refusal); never throws for a Slack answer. */
   deliver(item: Item): Promise<SendStep>;
@@ -70,7 +70,7 @@ export function createLeaseSender<Item extends { id: string }>(input: LeaseSende
     async tick(signal?: AbortSignal): Promise<number> {
       const held = backoff.heldMs();
       if (held > 0) return held;
-      const items = await input.queue.claim(input.now(), tuning.leaseMs, tuning.batchSize);
+      const items = await input.queue.claim({ now: input.now(), leaseMs: tuning.leaseMs, maxItems: tuning.batchSize });
       if (items.length === 0) return tuning.idlePollMs;
       for (const [index, item] of items.entries()) {
         // Stopping hands the rest back at once instead of letting their lease run out.

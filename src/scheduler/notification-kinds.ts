@@ -1,9 +1,10 @@
-import type { BackgroundServices } from '../domain/background.js';
+import type { JobPorts } from '../domain/background.js';
 import type { NotificationKind, NotificationMessage, NotificationOf } from '../domain/notifications.js';
 
-/** What a preparer may look at: the lookups, the worker's clock and when the row was queued. */
+/** What a preparer may look at: the jobs' read ports, the worker's clock and when the row was queued. */
 export interface PrepareContext {
-  lookups: BackgroundServices['lookups'];
+  /** Read afresh before each send, so a changed key or request is cancelled, not announced. */
+  read: JobPorts['read'];
   now: Date;
   /** When the row was queued: the change it announces happened then. */
   queuedAt: string;
@@ -14,6 +15,11 @@ export interface PrepareContext {
 /** The message to send, or why there is nothing left to say (the row is then marked cancelled). */
 export type Prepared<K extends NotificationKind> = { message: NotificationMessage<K> } | { cancel: string };
 
+/** The names of the roles a requester holds now, as the approvers' card shows them. */
+async function roleNamesOf(context: PrepareContext, userId: string): Promise<string[]> {
+  return (await context.read.memberships.rolesOf(userId)).map((r) => r.name);
+}
+
 /** The scheduler's half of a kind: reads what is true now and turns the stored row into its message. */
 export type Preparer<K extends NotificationKind> = (notification: NotificationOf<K>, context: PrepareContext) => Promise<Prepared<K>>;
 
@@ -23,29 +29,29 @@ export type Preparer<K extends NotificationKind> = (notification: NotificationOf
  */
 export const PREPARE: { [K in NotificationKind]: Preparer<K> } = {
   'request.decision_dm': async (n, context) => {
-    const request = await context.lookups.accessRequest(n.requestId);
+    const request = await context.read.accessRequests.find(n.requestId);
     return request === undefined ? { cancel: 'request_gone' } : { message: { kind: n.kind, request } };
   },
   'request.card_update': async (n, context) => {
-    const request = await context.lookups.accessRequest(n.requestId);
+    const request = await context.read.accessRequests.find(n.requestId);
     if (request === undefined) return { cancel: 'request_gone' };
-    const roleNames = await context.lookups.roleNamesOf(request.userId);
+    const roleNames = await roleNamesOf(context, request.userId);
     return { message: { kind: n.kind, request, roleNames, channel: n.channel, ts: n.ts } };
   },
   'request.reminder': async (n, context) => {
-    const request = await context.lookups.accessRequest(n.requestId);
+    const request = await context.read.accessRequests.find(n.requestId);
     if (request === undefined) return { cancel: 'request_gone' };
     if (request.status !== 'pending') return { cancel: `request_${request.status}` };
-    const roleNames = await context.lookups.roleNamesOf(request.userId);
+    const roleNames = await roleNamesOf(context, request.userId);
     return { message: { kind: n.kind, request, roleNames, ageMs: context.now.getTime() - Date.parse(request.createdAt) } };
   },
   'keys_deleted.dm': async (n) => ({ message: n }),
   'stale_key.notice': async (n, context) => {
-    const key = await context.lookups.key(n.keyId);
+    const key = await context.read.keys.findById(n.keyId);
     if (key === undefined) return { cancel: 'key_deleted' };
     if (key.status !== 'active') return { cancel: 'key_inactive' };
     if (key.lastUsedAt !== null && key.lastUsedAt > n.clockFrom) return { cancel: 'key_used' };
-    const role = await context.lookups.role(key.roleId);
+    const role = await context.read.roles.findById(key.roleId);
     const auto = context.staleKeyAutoInactiveAfterMs;
     return {
       message: {
@@ -64,14 +70,14 @@ export const PREPARE: { [K in NotificationKind]: Preparer<K> } = {
   'undelivered_key.dm': async ({ kind, ...notice }) => ({ message: { kind, notice } }),
   'key_compromised.owner_dm': async (n, context) => {
     // Shown with the key's state now (and Rotate); gone or made active again by an admin: nothing left to tell.
-    const key = await context.lookups.key(n.keyId);
+    const key = await context.read.keys.findById(n.keyId);
     if (key === undefined) return { cancel: 'key_deleted' };
     if (key.status !== 'compromised') return { cancel: 'key_no_longer_compromised' };
     return {
       message: {
         kind: n.kind,
         key,
-        role: await context.lookups.role(key.roleId),
+        role: await context.read.roles.findById(key.roleId),
         reporterId: n.reporterId,
         now: context.now.toISOString(),
       },

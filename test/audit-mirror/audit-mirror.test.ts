@@ -67,7 +67,7 @@ describe.each(dialects)('the audit mirror on %s', (dialect) => {
     const { db, slack, logger, loops } = world;
     const { services } = await makeServices(db.store, { admins: ['UADMIN'] });
     await services.access.grant('UADMIN', 'UALICE');
-    const created = await services.keys.create({ actorId: 'UALICE', name: '<!channel> prod & ci', expiry: { kind: 'default' } });
+    const created = await services.keys.create('UALICE', { name: '<!channel> prod & ci', expiry: { kind: 'default' } });
     if (!created.created) throw new Error('the key should have been created');
     await services.keys.deactivate('UALICE', created.key.id);
     const head = await db.store.read.audit.readHead();

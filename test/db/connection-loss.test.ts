@@ -14,7 +14,7 @@ async function appBehindProxy(): Promise<{ t: TestApp; proxy: TcpProxy; secret: 
   const proxy = await TcpProxy.start({ host: admin.hostname, port: Number(admin.port || 5432) });
   const t = await startTestApp({ dialect: 'postgres', background: true, databaseUrl: (url) => proxy.rewrite(url) });
   await t.app.services.access.grant(ADMIN, ALICE);
-  const created = await t.app.services.keys.create({ actorId: ALICE, name: 'ci', expiry: { kind: 'never' } });
+  const created = await t.app.services.keys.create(ALICE, { name: 'ci', expiry: { kind: 'never' } });
   if (!created.created) throw new Error('setup');
   return { t, proxy, secret: created.secret };
 }

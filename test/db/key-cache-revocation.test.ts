@@ -64,7 +64,7 @@ describe.each(dialects)('key cache and revocation on %s', (dialect) => {
   }
 
   async function newKey(name = 'ci'): Promise<{ id: string; secret: string }> {
-    const created = await services.keys.create({ actorId: OWNER, name, expiry: { kind: 'never' } });
+    const created = await services.keys.create(OWNER, { name, expiry: { kind: 'never' } });
     if (!created.created) throw new Error('no key was created');
     return { id: created.key.id, secret: created.secret };
   }
@@ -79,7 +79,7 @@ describe.each(dialects)('key cache and revocation on %s', (dialect) => {
     ['made inactive by its owner', (key) => services.keys.deactivate(OWNER, key.id), 'INACTIVE'],
     ['revoked by an admin', (key) => services.keys.deactivate(ADMIN, key.id), 'INACTIVE'],
     ['reported compromised', (key) => services.keys.reportCompromised(OWNER, key.id), 'INACTIVE'],
-    ['deleted', (key) => services.keys.delete(OWNER, key.id), 'NOT_FOUND'],
+    ['deleted', (key) => services.keys.delete(OWNER, { reference: key.id }), 'NOT_FOUND'],
     ["its owner's API access revoked", () => services.access.revoke(ADMIN, OWNER), 'INACTIVE'],
   ];
 
@@ -93,20 +93,19 @@ describe.each(dialects)('key cache and revocation on %s', (dialect) => {
 
   it('a cached key whose role is deleted is refused by the very next verify', async () => {
     await setUp();
-    await services.roles.create(ADMIN, 'Ops');
-    await services.roles.assign(ADMIN, OWNER, 'Ops');
+    await services.roles.create(ADMIN, { name: 'Ops' });
+    await services.roles.assign(ADMIN, { userId: OWNER, roleName: 'Ops' });
     await services.users.switchRole(OWNER, 'Ops');
     const key = await newKey();
     await cached(local, key.secret);
     const impact = await services.roles.previewDeletion(ADMIN, 'Ops');
-    await services.roles.delete(ADMIN, 'Ops', impact.role.id);
+    await services.roles.delete(ADMIN, { name: 'Ops', expectedRoleId: impact.role.id });
     expect(await verdict(services, key.secret)).toBe('NOT_FOUND');
   });
 
   it('a cached key is refused from the instant it expires, with no message at all', async () => {
     await setUp();
-    const created = await services.keys.create({
-      actorId: OWNER,
+    const created = await services.keys.create(OWNER, {
       name: 'short',
       expiry: { kind: 'at', at: new Date(clock.now().getTime() + 60_000) },
     });
@@ -133,7 +132,7 @@ describe.each(dialects)('key cache and revocation on %s', (dialect) => {
 
   it('refusals and undelivered keys are never cached: a key that becomes usable works at once', async () => {
     await setUp();
-    const pending = await services.keys.create({ actorId: OWNER, name: 'later', expiry: { kind: 'never' }, deliverLater: true });
+    const pending = await services.keys.create(OWNER, { name: 'later', expiry: { kind: 'never' } }, { deliverLater: true });
     if (!pending.created) throw new Error('no key was created');
     expect(await verdict(services, pending.secret)).toBe('NOT_FOUND');
     const off = await newKey('off');
@@ -200,8 +199,8 @@ if (dialects.includes('postgres'))
       db = await createTestDatabase('postgres');
       const { services, deps: first } = await makeServices(db.store, { admins: [ADMIN] });
       await services.access.grant(ADMIN, OWNER);
-      const created = await services.keys.create({ actorId: OWNER, name: 'ci', expiry: { kind: 'never' } });
-      const spare = await services.keys.create({ actorId: OWNER, name: 'spare', expiry: { kind: 'never' } });
+      const created = await services.keys.create(OWNER, { name: 'ci', expiry: { kind: 'never' } });
+      const spare = await services.keys.create(OWNER, { name: 'spare', expiry: { kind: 'never' } });
       if (!created.created || !spare.created) throw new Error('no key was created');
       const { connection, store } = await db.openAnother();
       const replica = createServices({ ...first, store });
@@ -240,7 +239,7 @@ if (dialects.includes('postgres'))
       db = await createTestDatabase('postgres');
       const { services, deps: first } = await makeServices(db.store, { admins: [ADMIN] });
       await services.access.grant(ADMIN, OWNER);
-      const created = await services.keys.create({ actorId: OWNER, name: 'ci', expiry: { kind: 'never' } });
+      const created = await services.keys.create(OWNER, { name: 'ci', expiry: { kind: 'never' } });
       if (!created.created) throw new Error('no key was created');
       await until(
         async () => (await services.keys.verify(created.secret)).valid && db.connection.keyCache.size > 0,
@@ -252,7 +251,10 @@ if (dialects.includes('postgres'))
         async () => (await replica.keys.verify(created.secret)).valid && other.connection.keyCache.size > 0,
         'the replica to cache the key',
       );
-      await replica.keys.extend(OWNER, created.key.id, { kind: 'at', at: new Date(first.now().getTime() + 30 * DAY_MS) });
+      await replica.keys.extend(OWNER, {
+        reference: created.key.id,
+        expiry: { kind: 'at', at: new Date(first.now().getTime() + 30 * DAY_MS) },
+      });
       await until(async () => db.connection.keyCache.size === 0, 'the first replica to drop its cache');
       const result = await services.keys.verify(created.secret);
       expect(result.valid && result.key.expiresAt).toBe(new Date(first.now().getTime() + 30 * DAY_MS).toISOString());

@@ -35,7 +35,7 @@ describe('a COMMIT whose answer is lost (PostgreSQL)', () => {
     db = await createTestDatabase('postgres');
     const made = await makeServices(db.store, { admins: ['UADMIN'] });
     await made.services.access.grant('UADMIN', ALICE);
-    await made.services.keys.create({ actorId: ALICE, name: 'first', expiry: { kind: 'never' } });
+    await made.services.keys.create(ALICE, { name: 'first', expiry: { kind: 'never' } });
     const admin = new URL(postgresAdminUrl);
     proxy = await TcpProxy.start({ host: admin.hostname, port: Number(admin.port || 5432) });
     if (db.config.kind !== 'postgres') throw new Error('postgres only');
@@ -51,7 +51,7 @@ describe('a COMMIT whose answer is lost (PostgreSQL)', () => {
   it('returns what it committed when the server committed: one key, whose secret is the one handed back', async () => {
     const { direct, proxied, hasher } = await setup();
     const cut = proxy?.cutAtNextCommit({ commitReaches: true });
-    const created = await proxied.keys.create({ actorId: ALICE, name: 'second', expiry: { kind: 'never' } });
+    const created = await proxied.keys.create(ALICE, { name: 'second', expiry: { kind: 'never' } });
     await cut;
     expect(created.created).toBe(true);
     if (!created.created) return;
@@ -63,7 +63,7 @@ describe('a COMMIT whose answer is lost (PostgreSQL)', () => {
   it('runs it again when the COMMIT never reached the server (it rolled back): exactly one key', async () => {
     const { direct, proxied } = await setup();
     const cut = proxy?.cutAtNextCommit({ commitReaches: false });
-    const created = await proxied.keys.create({ actorId: ALICE, name: 'second', expiry: { kind: 'never' } });
+    const created = await proxied.keys.create(ALICE, { name: 'second', expiry: { kind: 'never' } });
     await cut;
     expect(created.created).toBe(true);
     expect(await keysOfAlice(direct)).toEqual(['first', 'second']);
@@ -97,7 +97,7 @@ describe('a COMMIT whose answer is lost (PostgreSQL)', () => {
       const services = replicaOver(made.deps, proxied);
 
       const cut = proxy.cutAtNextCommit({ commitReaches: true, thenRefuse: true });
-      const failed = await services.keys.create({ actorId: ALICE, name: 'lost', expiry: { kind: 'never' } }).then(
+      const failed = await services.keys.create(ALICE, { name: 'lost', expiry: { kind: 'never' } }).then(
         () => undefined,
         (error: unknown) => error,
       );

@@ -49,7 +49,7 @@ describe('several replicas on one PostgreSQL', () => {
     const pool = (await replicas(db, deps, 16, 1)).map((r) => r.services);
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        (pool[i % pool.length] as Services).keys.create({ actorId: 'URACE', name: `k${i}`, expiry: { kind: 'never' } }).then(
+        (pool[i % pool.length] as Services).keys.create('URACE', { name: `k${i}`, expiry: { kind: 'never' } }).then(
           () => 'created',
           (error: unknown) => (error instanceof AppError ? error.code : `raw: ${String(error)}`),
         ),
@@ -67,9 +67,9 @@ describe('several replicas on one PostgreSQL', () => {
     // Trying again fills the role exactly, then the limit refuses.
     const one = pool[0] as Services;
     for (let attempt = 0; attempt < 5 && (await db.store.read.keys.countAll({ ownerId: 'URACE' })) < 2; attempt++) {
-      await one.keys.create({ actorId: 'URACE', name: `again${attempt}`, expiry: { kind: 'never' } }).catch(() => undefined);
+      await one.keys.create('URACE', { name: `again${attempt}`, expiry: { kind: 'never' } }).catch(() => undefined);
     }
-    await expect(one.keys.create({ actorId: 'URACE', name: 'third', expiry: { kind: 'never' } })).rejects.toMatchObject({
+    await expect(one.keys.create('URACE', { name: 'third', expiry: { kind: 'never' } })).rejects.toMatchObject({
       code: 'KEY_LIMIT_REACHED',
     });
     expect(await db.store.read.keys.countAll({ ownerId: 'URACE' })).toBe(2);
@@ -112,7 +112,7 @@ describe('several replicas on one PostgreSQL', () => {
     const started = Date.now();
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        services.keys.create({ actorId: 'UALICE', name: `after-${i}`, expiry: { kind: 'never' } }).then(
+        services.keys.create('UALICE', { name: `after-${i}`, expiry: { kind: 'never' } }).then(
           () => 'ok',
           (error: unknown) => (error instanceof AppError ? error.code : 'raw'),
         ),

@@ -14,7 +14,7 @@ describe.each(dialects)('the secret-delivery migration (%s)', (dialect) => {
 
   it('rolls back and forward, and keys that existed before it count as delivered (at their creation)', async () => {
     const { services } = await makeServices(db.store, { admins: ['UADMIN'] });
-    const created = await services.keys.create({ actorId: 'UADMIN', name: 'older', expiry: { kind: 'never' } });
+    const created = await services.keys.create('UADMIN', { name: 'older', expiry: { kind: 'never' } });
     if (!created.created) throw new Error('not created');
     const migrator = new Migrator({ db: db.connection.db, provider: { getMigrations: async () => migrations } });
     // Back to the last migration before it (every later one rolls back on the way), then forward again.

@@ -29,9 +29,7 @@ describe('SQLite write lock held by another process', () => {
 
     let settled = false;
     const creates = Promise.all(
-      ['a', 'b', 'c'].map((name) =>
-        h.services.keys.create({ actorId: ALICE, name, expiry: { kind: 'never' } }).catch((error: unknown) => error),
-      ),
+      ['a', 'b', 'c'].map((name) => h.services.keys.create(ALICE, { name, expiry: { kind: 'never' } }).catch((error: unknown) => error)),
     ).finally(() => {
       settled = true;
     });

@@ -16,7 +16,7 @@ describe('SQLite held by another process', () => {
   it('a create fails fast with "try again" and writes nothing, while verify keeps answering; it works once the lock is gone', async () => {
     db = await createTestDatabase('sqlite');
     const { services } = await makeServices(db.store, { admins: ['UADMIN'] });
-    const existing = await services.keys.create({ actorId: 'UADMIN', name: 'existing', expiry: { kind: 'never' } });
+    const existing = await services.keys.create('UADMIN', { name: 'existing', expiry: { kind: 'never' } });
     if (!existing.created || db.config.kind !== 'sqlite') throw new Error('setup');
     const auditBefore = (await services.audit.verifyChain()).records;
 
@@ -24,7 +24,7 @@ describe('SQLite held by another process', () => {
     holder = new Database(db.config.path);
     holder.exec('begin immediate');
     const started = Date.now();
-    const error = await services.keys.create({ actorId: 'UADMIN', name: 'blocked', expiry: { kind: 'never' } }).catch((e: unknown) => e);
+    const error = await services.keys.create('UADMIN', { name: 'blocked', expiry: { kind: 'never' } }).catch((e: unknown) => e);
     const waited = Date.now() - started;
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('DB_BUSY');
@@ -37,7 +37,7 @@ describe('SQLite held by another process', () => {
     holder.exec('rollback');
     expect((await services.keys.list('UADMIN')).keys.map((k) => k.key.name)).toEqual(['existing']);
     expect((await services.audit.verifyChain()).records).toBe(auditBefore);
-    await services.keys.create({ actorId: 'UADMIN', name: 'after', expiry: { kind: 'never' } });
+    await services.keys.create('UADMIN', { name: 'after', expiry: { kind: 'never' } });
     expect((await services.keys.list('UADMIN')).keys).toHaveLength(2);
   });
 });

@@ -35,7 +35,7 @@ describe.each(dialects)('writes that cannot revoke a key (%s)', (dialect) => {
   afterEach(async () => db.cleanup());
 
   it('flushing key uses and failed attempts changes only last-use times and the audit log', async () => {
-    const used = await services.keys.create({ actorId: 'UALICE', name: 'used', expiry: { kind: 'never' } });
+    const used = await services.keys.create('UALICE', { name: 'used', expiry: { kind: 'never' } });
     if (!used.created) throw new Error('setup');
     await services.usage.recordKeyUses([
       { keyId: used.key.id, at: clock.now().toISOString(), clientAddress: '10.0.0.1', usedBefore: false },
@@ -66,7 +66,7 @@ describe.each(dialects)('writes that cannot revoke a key (%s)', (dialect) => {
   });
 
   it('a usage write reaches only the last-use and audit methods: a revoking one is not there, even behind a cast', async () => {
-    const created = await services.keys.create({ actorId: 'UALICE', name: 'ci', expiry: { kind: 'never' } });
+    const created = await services.keys.create('UALICE', { name: 'ci', expiry: { kind: 'never' } });
     if (!created.created) throw new Error('setup');
     const attempt = db.store.writeUsage(async (tx) => {
       const keys = tx.keys as unknown as Record<string, unknown>;

@@ -18,11 +18,11 @@ describe.each(dialects)('API access requests on %s', (dialect) => {
   afterEach(async () => db.cleanup());
 
   it('two admins deciding at once through separate connections decide once', async () => {
-    const request = await services.access.request('UBOB', 'ci', 7);
+    const request = await services.access.request('UBOB', { reason: 'ci', ttlDays: 7 });
     const other = replicaOver(deps, (await db.openAnother()).store);
     const results = await Promise.all([
-      services.access.decide('UADMIN', request.id, 'approve'),
-      other.access.decide('UADMIN2', request.id, 'deny', 'no'),
+      services.access.decide('UADMIN', { requestId: request.id, decision: 'approve' }),
+      other.access.decide('UADMIN2', { requestId: request.id, decision: 'deny', reason: 'no' }),
     ]);
     expect(results.map((r) => r.outcome).sort()).toEqual(['already', 'decided']);
     const decided = results.find((r) => r.outcome === 'decided');
@@ -34,16 +34,16 @@ describe.each(dialects)('API access requests on %s', (dialect) => {
   });
 
   it('a pending request blocks a second one until it expires; expiry is audited once', async () => {
-    const first = await services.access.request('UBOB', undefined, 7);
+    const first = await services.access.request('UBOB', { ttlDays: 7 });
     // Until its card is in the approvals channel, asking again hands the same request back to post.
-    expect((await services.access.request('UBOB', 'again', 7)).id).toBe(first.id);
+    expect((await services.access.request('UBOB', { reason: 'again', ttlDays: 7 })).id).toBe(first.id);
     await services.access.recordCard(first.id, 'C0APPROVE', '1700000000.000100');
-    await expect(services.access.request('UBOB', 'again', 7)).rejects.toMatchObject({ code: 'REQUEST_PENDING' });
+    await expect(services.access.request('UBOB', { reason: 'again', ttlDays: 7 })).rejects.toMatchObject({ code: 'REQUEST_PENDING' });
     clock.advance(7 * DAY_MS);
     const expired = await services.access.expireRequests();
     expect(expired.map((r) => r.id)).toEqual([first.id]);
     expect(await services.access.expireRequests()).toEqual([]);
-    const second = await services.access.request('UBOB', 'again', 7);
+    const second = await services.access.request('UBOB', { reason: 'again', ttlDays: 7 });
     expect(second.id).not.toBe(first.id);
     expect(
       (await services.audit.search({ userId: 'UBOB', limit: 20 })).filter((r) => r.action === 'api_access.request_expired'),
@@ -51,8 +51,8 @@ describe.each(dialects)('API access requests on %s', (dialect) => {
   });
 
   it('a non-admin cannot decide; the attempt is audited and nothing changes', async () => {
-    const request = await services.access.request('UBOB', undefined, 7);
-    const error = await services.access.decide('UCAROL', request.id, 'approve').catch((e: unknown) => e);
+    const request = await services.access.request('UBOB', { ttlDays: 7 });
+    const error = await services.access.decide('UCAROL', { requestId: request.id, decision: 'approve' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('NOT_ADMIN');
     expect((await services.users.context('UBOB')).hasApiAccess).toBe(false);
@@ -60,6 +60,6 @@ describe.each(dialects)('API access requests on %s', (dialect) => {
   });
 
   it('someone who already has API access is told so instead of filing a request', async () => {
-    await expect(services.access.request('UADMIN', undefined, 7)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(services.access.request('UADMIN', { ttlDays: 7 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });

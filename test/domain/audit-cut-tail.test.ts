@@ -15,7 +15,7 @@ describe.each(dialects)('a cut audit tail whose mirror rows remain, on %s', (dia
 
   beforeEach(async () => {
     ({ db, services } = await domainWithAlice(dialect));
-    await services.keys.create({ actorId: 'UALICE', name: 'a', expiry: { kind: 'never' } });
+    await services.keys.create('UALICE', { name: 'a', expiry: { kind: 'never' } });
     await services.keys.deactivate('UALICE', 'a');
   });
   afterEach(async () => db.cleanup());

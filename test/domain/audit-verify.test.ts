@@ -18,9 +18,9 @@ describe.each(dialects)('audit verification beyond the chain walk on %s', (diale
 
   beforeEach(async () => {
     ({ db, services } = await domainWithAlice(dialect));
-    for (const name of ['a', 'b']) await services.keys.create({ actorId: 'UALICE', name, expiry: { kind: 'never' } });
+    for (const name of ['a', 'b']) await services.keys.create('UALICE', { name, expiry: { kind: 'never' } });
     await services.keys.deactivate('UALICE', 'a');
-    await services.keys.delete('UALICE', 'b');
+    await services.keys.delete('UALICE', { reference: 'b' });
     posted = (await db.store.read.audit.listAscending(0, 100)).map((r) => ({ seq: r.seq, hash: r.hash }));
   });
   afterEach(async () => db.cleanup());
@@ -86,7 +86,7 @@ describe.each(dialects)('audit verification beyond the chain walk on %s', (diale
   it('a witness that keeps up with normal writes never alerts', async () => {
     const witness = settingsWitness(db.store.settings);
     await services.audit.checkTail(witness);
-    await services.keys.create({ actorId: 'UALICE', name: 'c', expiry: { kind: 'never' } });
+    await services.keys.create('UALICE', { name: 'c', expiry: { kind: 'never' } });
     expect(await services.audit.advanceWitness(witness)).toMatchObject({ ok: true });
     expect(await witness.read()).toEqual(await db.store.read.audit.readHead());
   });

@@ -10,9 +10,9 @@ describe.each(dialects)('the audit hash chain on %s', (dialect) => {
 
   beforeEach(async () => {
     ({ db, services } = await domainWithAlice(dialect));
-    for (const name of ['a', 'b']) await services.keys.create({ actorId: 'UALICE', name, expiry: { kind: 'never' } });
+    for (const name of ['a', 'b']) await services.keys.create('UALICE', { name, expiry: { kind: 'never' } });
     await services.keys.deactivate('UALICE', 'a');
-    await services.keys.delete('UALICE', 'b');
+    await services.keys.delete('UALICE', { reference: 'b' });
   });
   afterEach(async () => db.cleanup());
 
@@ -51,7 +51,7 @@ describe.each(dialects)('the audit hash chain on %s', (dialect) => {
         db.connection.db,
       );
     }
-    const error = await services.keys.create({ actorId: 'UALICE', name: 'never-made', expiry: { kind: 'never' } }).catch((e: unknown) => e);
+    const error = await services.keys.create('UALICE', { name: 'never-made', expiry: { kind: 'never' } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'AppError' });
     expect(String((error as Error).message)).toMatch(/nothing was changed/);
     expect(await db.store.read.keys.countAll({ ownerId: 'UALICE' })).toBe(before);

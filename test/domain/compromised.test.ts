@@ -25,7 +25,7 @@ describe.each(dialects)('reporting a key compromised on %s', (dialect) => {
   afterEach(async () => db.cleanup());
 
   async function aliceKey(name = 'svc') {
-    const created = await services.keys.create({ actorId: 'UALICE', name, expiry: { kind: 'never' } });
+    const created = await services.keys.create('UALICE', { name, expiry: { kind: 'never' } });
     if (!created.created) throw new Error('expected a new key');
     return created;
   }

@@ -16,12 +16,12 @@ describe.each(dialects)('the per-role key limit under concurrency on %s', (diale
     db = await createTestDatabase(dialect);
     const { services, deps } = await makeServices(db.store, { admins: ['UADMIN'] });
     await services.access.grant('UADMIN', 'URACE');
-    await services.keys.create({ actorId: 'URACE', name: 'first', expiry: { kind: 'never' } });
+    await services.keys.create('URACE', { name: 'first', expiry: { kind: 'never' } });
     const other = await db.openAnother();
     const otherServices = replicaOver(deps, other.store);
     const results = await Promise.allSettled([
-      services.keys.create({ actorId: 'URACE', name: 'left', expiry: { kind: 'never' } }),
-      otherServices.keys.create({ actorId: 'URACE', name: 'right', expiry: { kind: 'never' } }),
+      services.keys.create('URACE', { name: 'left', expiry: { kind: 'never' } }),
+      otherServices.keys.create('URACE', { name: 'right', expiry: { kind: 'never' } }),
     ]);
     const fulfilled = results.filter((r) => r.status === 'fulfilled');
     const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
@@ -56,9 +56,9 @@ describe.each(dialects)('the per-role key limit under concurrency on %s', (diale
     expect(created).toBeLessThanOrEqual(2);
     expect(created + refused + busy + unavailable).toBe(80);
     for (let attempt = 0; attempt < 5 && (await db.store.read.keys.countAll({ ownerId: 'URACE' })) < 2; attempt++) {
-      await services.keys.create({ actorId: 'URACE', name: `again${attempt}`, expiry: { kind: 'never' } }).catch(() => undefined);
+      await services.keys.create('URACE', { name: `again${attempt}`, expiry: { kind: 'never' } }).catch(() => undefined);
     }
-    await expect(services.keys.create({ actorId: 'URACE', name: 'third', expiry: { kind: 'never' } })).rejects.toMatchObject({
+    await expect(services.keys.create('URACE', { name: 'third', expiry: { kind: 'never' } })).rejects.toMatchObject({
       code: 'KEY_LIMIT_REACHED',
     });
     expect(await db.store.read.keys.countAll({ ownerId: 'URACE' })).toBe(2);

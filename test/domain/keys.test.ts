@@ -29,10 +29,10 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
   });
   afterEach(async () => db.cleanup());
 
-  const create = (name: string, actorId = alice) => services.keys.create({ actorId, name, expiry: { kind: 'never' } });
+  const create = (name: string, actorId = alice) => services.keys.create(actorId, { name, expiry: { kind: 'never' } });
 
   it('a user without API access cannot create keys and is told how to ask', async () => {
-    const error = await services.keys.create({ actorId: 'UBOB', name: 'ci', expiry: { kind: 'never' } }).catch((e: unknown) => e);
+    const error = await services.keys.create('UBOB', { name: 'ci', expiry: { kind: 'never' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('NO_API_ACCESS');
     expect((error as AppError).message).toContain('request-access');
@@ -54,17 +54,17 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
   });
 
   it('inactive and expired keys still count toward the limit; deleting one frees a slot', async () => {
-    await services.keys.create({ actorId: alice, name: 'soon', expiry: { kind: 'at', at: new Date(clock.now().getTime() + 1000) } });
+    await services.keys.create(alice, { name: 'soon', expiry: { kind: 'at', at: new Date(clock.now().getTime() + 1000) } });
     const second = await create('off');
     await services.keys.deactivate(alice, second.key.id);
     clock.advance(2000);
     expect(await codeOf(create('third'))).toBe('KEY_LIMIT_REACHED');
-    await services.keys.delete(alice, 'soon');
+    await services.keys.delete(alice, { reference: 'soon' });
     expect(await codeOf(create('third'))).toBe('no error');
   });
 
   it('Build and Deploy Security refuses a second key', async () => {
-    await services.roles.assign(admin, alice, 'Build and Deploy Security');
+    await services.roles.assign(admin, { userId: alice, roleName: 'Build and Deploy Security' });
     await services.users.switchRole(alice, 'build and deploy security');
     await create('pipeline');
     const error = await create('second').catch((e: unknown) => e);
@@ -74,7 +74,7 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
 
   it('a key is tied to the active role, and lists show only that role unless asked for all (R3)', async () => {
     await create('read-only-key');
-    await services.roles.assign(admin, alice, 'Account Group Admin');
+    await services.roles.assign(admin, { userId: alice, roleName: 'Account Group Admin' });
     await services.users.switchRole(alice, 'Account Group Admin');
     const adminKey = await create('group-admin-key');
     expect(adminKey.created && adminKey.role.name).toBe('Account Group Admin');
@@ -99,29 +99,26 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
   it('expiry: none means never, a bare checkbox means one calendar month, a past instant is refused', async () => {
     clock.set('2026-01-31T09:00:00.000Z');
     const never = await create('never');
-    const month = await services.keys.create({ actorId: alice, name: 'month', expiry: { kind: 'default' } });
+    const month = await services.keys.create(alice, { name: 'month', expiry: { kind: 'default' } });
     expect(never.key.expiresAt).toBeNull();
     expect(month.key.expiresAt).toBe('2026-02-28T09:00:00.000Z');
     expect(
-      await codeOf(
-        services.keys.create({ actorId: alice, name: 'past', expiry: { kind: 'at', at: new Date('2026-01-31T08:59:59.000Z') } }),
-      ),
+      await codeOf(services.keys.create(alice, { name: 'past', expiry: { kind: 'at', at: new Date('2026-01-31T08:59:59.000Z') } })),
     ).toBe('INVALID_EXPIRY');
   });
 
   it('an expired key cannot be made active, but its expiry can be extended into the future', async () => {
-    const key = await services.keys.create({
-      actorId: alice,
-      name: 'short',
-      expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) },
-    });
+    const key = await services.keys.create(alice, { name: 'short', expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) } });
     await services.keys.deactivate(alice, key.key.id);
     clock.advance(2 * DAY_MS);
     expect(await codeOf(services.keys.activate(alice, key.key.id))).toBe('KEY_EXPIRED');
-    expect(await codeOf(services.keys.extend(alice, key.key.id, { kind: 'at', at: new Date(clock.now().getTime() - 1) }))).toBe(
-      'INVALID_EXPIRY',
-    );
-    const extended = await services.keys.extend(alice, key.key.id, { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) });
+    expect(
+      await codeOf(services.keys.extend(alice, { reference: key.key.id, expiry: { kind: 'at', at: new Date(clock.now().getTime() - 1) } })),
+    ).toBe('INVALID_EXPIRY');
+    const extended = await services.keys.extend(alice, {
+      reference: key.key.id,
+      expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) },
+    });
     expect(extended.key.status).toBe('inactive');
     expect(await codeOf(services.keys.activate(alice, key.key.id))).toBe('no error');
   });
@@ -154,7 +151,7 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
     expect((await services.keys.show(alice, mine.key.id)).key.name).toBe('mine');
     await services.access.grant(admin, 'UBOB');
     expect(await codeOf(services.keys.show('UBOB', mine.key.id))).toBe('KEY_NOT_FOUND');
-    expect(await codeOf(services.keys.delete('UBOB', mine.key.id))).toBe('KEY_NOT_FOUND');
+    expect(await codeOf(services.keys.delete('UBOB', { reference: mine.key.id }))).toBe('KEY_NOT_FOUND');
     expect(await codeOf(services.keys.show(alice, 'ak_doesnotexist000000'))).toBe('KEY_NOT_FOUND');
   });
 
@@ -186,9 +183,9 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
   });
 
   it('losing System Admin without an explicit grant makes the remaining keys inactive (R1)', async () => {
-    await services.roles.assign(admin, 'UOPS', 'System Admin');
-    const opsKey = await services.keys.create({ actorId: 'UOPS', name: 'ops', expiry: { kind: 'never' } });
-    await services.roles.remove(admin, 'UOPS', 'System Admin');
+    await services.roles.assign(admin, { userId: 'UOPS', roleName: 'System Admin' });
+    const opsKey = await services.keys.create('UOPS', { name: 'ops', expiry: { kind: 'never' } });
+    await services.roles.remove(admin, { userId: 'UOPS', roleName: 'System Admin' });
     if (!opsKey.created) throw new Error('expected a new key');
     expect(await services.keys.verify(opsKey.secret)).toEqual({ valid: false, code: 'INACTIVE' });
     const [latest] = await services.audit.search({ keyId: opsKey.key.id, limit: 1 });
@@ -196,11 +193,7 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
   });
 
   it('verify: valid, inactive, expired at the exact instant, deleted, and a one-character change', async () => {
-    const result = await services.keys.create({
-      actorId: alice,
-      name: 'api',
-      expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) },
-    });
+    const result = await services.keys.create(alice, { name: 'api', expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) } });
     if (!result.created) throw new Error('expected a new key');
     const ok = await services.keys.verify(result.secret);
     expect(ok.valid && ok.key.id).toBe(result.key.id);
@@ -210,13 +203,13 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
     expect((await services.keys.verify(result.secret)).valid).toBe(true);
     clock.advance(1);
     expect(await services.keys.verify(result.secret)).toEqual({ valid: false, code: 'EXPIRED' });
-    await services.keys.delete(alice, result.key.id);
+    await services.keys.delete(alice, { reference: result.key.id });
     expect(await services.keys.verify(result.secret)).toEqual({ valid: false, code: 'NOT_FOUND' });
   });
 
   it('a replayed create request returns the first key and makes no second one', async () => {
-    const first = await services.keys.create({ actorId: alice, name: 'once', expiry: { kind: 'never' }, requestId: 'V123' });
-    const again = await services.keys.create({ actorId: alice, name: 'once', expiry: { kind: 'never' }, requestId: 'V123' });
+    const first = await services.keys.create(alice, { name: 'once', expiry: { kind: 'never' } }, { once: 'V123' });
+    const again = await services.keys.create(alice, { name: 'once', expiry: { kind: 'never' } }, { once: 'V123' });
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     expect(again.key.id).toBe(first.key.id);
@@ -224,11 +217,11 @@ describe.each(dialects)('key lifecycle on %s', (dialect) => {
   });
 
   it('every change writes its audit record with actor, action, key, owner, role and expiry', async () => {
-    const key = await services.keys.create({ actorId: alice, name: 'audited', expiry: { kind: 'default' } });
-    await services.keys.extend(alice, 'audited', { kind: 'never' });
+    const key = await services.keys.create(alice, { name: 'audited', expiry: { kind: 'default' } });
+    await services.keys.extend(alice, { reference: 'audited', expiry: { kind: 'never' } });
     await services.keys.deactivate(alice, 'audited');
     await services.keys.activate(alice, 'audited');
-    await services.keys.delete(alice, 'audited');
+    await services.keys.delete(alice, { reference: 'audited' });
     const records = (await services.audit.search({ keyId: key.key.id, limit: 10 })).reverse();
     expect(records.map((r) => r.action)).toEqual(['key.created', 'key.expiry_extended', 'key.deactivated', 'key.activated', 'key.deleted']);
     expect(records[0]).toMatchObject({

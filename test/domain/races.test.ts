@@ -16,8 +16,8 @@ describe.each(dialects)('changes racing on one key on %s', (dialect) => {
     ({ services: left, deps } = await makeServices(db.store, { admins: ['UADMIN'] }));
     right = replicaOver(deps, (await db.openAnother()).store);
     // Room for the keys the rounds leave behind.
-    await left.roles.create('UADMIN', 'Racing', 10);
-    await left.roles.assign('UADMIN', 'UADMIN', 'Racing');
+    await left.roles.create('UADMIN', { name: 'Racing', maxKeys: 10 });
+    await left.roles.assign('UADMIN', { userId: 'UADMIN', roleName: 'Racing' });
     await left.users.switchRole('UADMIN', 'Racing');
   });
   afterEach(async () => db.cleanup());
@@ -30,12 +30,12 @@ describe.each(dialects)('changes racing on one key on %s', (dialect) => {
 
   it('extend, make inactive and delete at once end in a serial order: never re-activated, nothing after the deletion', async () => {
     for (let round = 0; round < 10; round++) {
-      const created = await left.keys.create({ actorId: 'UADMIN', name: `race-${round}`, expiry: { kind: 'never' } });
+      const created = await left.keys.create('UADMIN', { name: `race-${round}`, expiry: { kind: 'never' } });
       const id = created.key.id;
       const outcomes = await Promise.all([
-        settle(left.keys.extend('UADMIN', id, { kind: 'at', at: new Date(Date.now() + DAY_MS) })),
+        settle(left.keys.extend('UADMIN', { reference: id, expiry: { kind: 'at', at: new Date(Date.now() + DAY_MS) } })),
         settle(right.keys.deactivate('UADMIN', id)),
-        settle(round % 2 === 0 ? left.keys.delete('UADMIN', id) : Promise.resolve()),
+        settle(round % 2 === 0 ? left.keys.delete('UADMIN', { reference: id }) : Promise.resolve()),
       ]);
       expect(outcomes.filter((o) => o !== 'ok' && o !== 'KEY_NOT_FOUND')).toEqual([]);
       const actions = (await left.audit.search({ keyId: id, limit: 10 })).reverse().map((r) => r.action);
@@ -50,13 +50,13 @@ describe.each(dialects)('changes racing on one key on %s', (dialect) => {
   });
 
   it('verifies in flight while a key is deleted answer valid or NOT_FOUND, never an error', async () => {
-    const created = await left.keys.create({ actorId: 'UADMIN', name: 'doomed', expiry: { kind: 'never' } });
+    const created = await left.keys.create('UADMIN', { name: 'doomed', expiry: { kind: 'never' } });
     if (!created.created) throw new Error('expected a new key');
     const verdicts = await Promise.all([
       ...Array.from({ length: 100 }, (_, i) =>
         (i % 2 === 0 ? left : right).keys.verify(created.secret).then((v) => (v.valid ? 'valid' : v.code)),
       ),
-      right.keys.delete('UADMIN', created.key.id).then(() => 'deleted'),
+      right.keys.delete('UADMIN', { reference: created.key.id }).then(() => 'deleted'),
       ...Array.from({ length: 100 }, (_, i) =>
         (i % 2 === 0 ? right : left).keys.verify(created.secret).then((v) => (v.valid ? 'valid' : v.code)),
       ),

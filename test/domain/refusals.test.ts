@@ -15,16 +15,16 @@ describe.each(dialects)('refused approvals share the aggregated failure windows 
     db = await createTestDatabase(dialect);
     let deps: DomainDeps;
     ({ services, clock, deps } = await makeServices(db.store));
-    recorder = new UsageRecorder({ now: clock.now, ...services.usage });
+    recorder = new UsageRecorder(services.usage);
     deps.refusals = recorder;
-    requestId = (await services.access.request('UBOB', 'reports', 7)).id;
+    requestId = (await services.access.request('UBOB', { reason: 'reports', ttlDays: 7 })).id;
   });
   afterEach(async () => db.cleanup());
 
   const refusals = async () =>
     (await services.audit.search({ userId: 'UCAROL', limit: 100 })).filter((r) => r.action === 'api_access.decision_refused');
   const refuse = (decision: 'approve' | 'deny') =>
-    expect(services.access.decide('UCAROL', requestId, decision)).rejects.toMatchObject({ code: 'NOT_ADMIN' });
+    expect(services.access.decide('UCAROL', { requestId: requestId, decision: decision })).rejects.toMatchObject({ code: 'NOT_ADMIN' });
 
   it('the first refusal is written at once, the rest of the minute as one record with a count, and the next minute starts again', async () => {
     for (let i = 0; i < 5; i++) await refuse('approve');

@@ -48,18 +48,18 @@ describe.each(dialects)('roles and membership on %s', (dialect) => {
   });
 
   it('deleting a role deletes every key tied to it, audits each, and members lose the role (R4)', async () => {
-    await services.roles.create('UADMIN', 'Data Science', 2);
+    await services.roles.create('UADMIN', { name: 'Data Science', maxKeys: 2 });
     for (const user of ['UA', 'UB']) {
       await services.access.grant('UADMIN', user);
-      await services.roles.assign('UADMIN', user, 'data science');
+      await services.roles.assign('UADMIN', { userId: user, roleName: 'data science' });
       await services.users.switchRole(user, 'Data Science');
     }
-    const a = await services.keys.create({ actorId: 'UA', name: 'model', expiry: { kind: 'never' } });
-    const b = await services.keys.create({ actorId: 'UB', name: 'notebook', expiry: { kind: 'never' } });
-    const kept = await services.keys.create({ actorId: 'UADMIN', name: 'admin', expiry: { kind: 'never' } });
+    const a = await services.keys.create('UA', { name: 'model', expiry: { kind: 'never' } });
+    const b = await services.keys.create('UB', { name: 'notebook', expiry: { kind: 'never' } });
+    const kept = await services.keys.create('UADMIN', { name: 'admin', expiry: { kind: 'never' } });
     const preview = await services.roles.previewDeletion('UADMIN', 'Data Science');
     expect(preview.keys.map((k) => k.name).sort()).toEqual(['model', 'notebook']);
-    await services.roles.delete('UADMIN', 'Data Science');
+    await services.roles.delete('UADMIN', { name: 'Data Science' });
     for (const created of [a, b]) {
       if (!created.created) throw new Error('expected new keys');
       expect(await services.keys.verify(created.secret)).toEqual({ valid: false, code: 'NOT_FOUND' });
@@ -74,30 +74,32 @@ describe.each(dialects)('roles and membership on %s', (dialect) => {
   });
 
   it('System Admin and the default role cannot be deleted, and the last admin cannot lose System Admin', async () => {
-    expect(await codeOf(services.roles.delete('UADMIN', 'System Admin'))).toBe('PROTECTED_ROLE');
-    expect(await codeOf(services.roles.delete('UADMIN', 'Account Group Read Only'))).toBe('PROTECTED_ROLE');
-    expect(await codeOf(services.roles.remove('UADMIN', 'UADMIN', 'System Admin'))).toBe('LAST_ADMIN');
-    await services.roles.assign('UADMIN', 'UOTHER', 'System Admin');
-    expect(await codeOf(services.roles.remove('UADMIN', 'UADMIN', 'System Admin'))).toBe('no error');
+    expect(await codeOf(services.roles.delete('UADMIN', { name: 'System Admin' }))).toBe('PROTECTED_ROLE');
+    expect(await codeOf(services.roles.delete('UADMIN', { name: 'Account Group Read Only' }))).toBe('PROTECTED_ROLE');
+    expect(await codeOf(services.roles.remove('UADMIN', { userId: 'UADMIN', roleName: 'System Admin' }))).toBe('LAST_ADMIN');
+    await services.roles.assign('UADMIN', { userId: 'UOTHER', roleName: 'System Admin' });
+    expect(await codeOf(services.roles.remove('UADMIN', { userId: 'UADMIN', roleName: 'System Admin' }))).toBe('no error');
   });
 
   it("removing a role from a user deletes that user's keys for the role only", async () => {
     await services.access.grant('UADMIN', 'UA');
-    await services.roles.assign('UADMIN', 'UA', 'Account Group Admin');
-    await services.keys.create({ actorId: 'UA', name: 'ro', expiry: { kind: 'never' } });
+    await services.roles.assign('UADMIN', { userId: 'UA', roleName: 'Account Group Admin' });
+    await services.keys.create('UA', { name: 'ro', expiry: { kind: 'never' } });
     await services.users.switchRole('UA', 'Account Group Admin');
-    await services.keys.create({ actorId: 'UA', name: 'admin', expiry: { kind: 'never' } });
-    expect((await services.roles.previewRemoval('UADMIN', 'UA', 'Account Group Admin')).keys.map((k) => k.name)).toEqual(['admin']);
-    await services.roles.remove('UADMIN', 'UA', 'Account Group Admin');
+    await services.keys.create('UA', { name: 'admin', expiry: { kind: 'never' } });
+    expect(
+      (await services.roles.previewRemoval('UADMIN', { userId: 'UA', roleName: 'Account Group Admin' })).keys.map((k) => k.name),
+    ).toEqual(['admin']);
+    await services.roles.remove('UADMIN', { userId: 'UA', roleName: 'Account Group Admin' });
     expect((await services.keys.list('UA', { allRoles: true })).keys.map((k) => k.key.name)).toEqual(['ro']);
     expect((await services.users.context('UA')).activeRole?.name).toBe('Account Group Read Only');
   });
 
   it('role administration is for admins only, and names are validated', async () => {
-    expect(await codeOf(services.roles.create('UNOBODY', 'Mine'))).toBe('NOT_ADMIN');
-    expect(await codeOf(services.roles.create('UADMIN', ''))).toBe('INVALID_INPUT');
-    expect(await codeOf(services.roles.create('UADMIN', 'x', 0))).toBe('INVALID_INPUT');
-    expect(await codeOf(services.roles.create('UADMIN', 'system admin'))).toBe('ROLE_EXISTS');
-    expect(await codeOf(services.roles.assign('UADMIN', 'UA', 'Nope'))).toBe('ROLE_NOT_FOUND');
+    expect(await codeOf(services.roles.create('UNOBODY', { name: 'Mine' }))).toBe('NOT_ADMIN');
+    expect(await codeOf(services.roles.create('UADMIN', { name: '' }))).toBe('INVALID_INPUT');
+    expect(await codeOf(services.roles.create('UADMIN', { name: 'x', maxKeys: 0 }))).toBe('INVALID_INPUT');
+    expect(await codeOf(services.roles.create('UADMIN', { name: 'system admin' }))).toBe('ROLE_EXISTS');
+    expect(await codeOf(services.roles.assign('UADMIN', { userId: 'UA', roleName: 'Nope' }))).toBe('ROLE_NOT_FOUND');
   });
 });

@@ -13,8 +13,7 @@ describe.each(dialects)('rotating a key on %s', (dialect) => {
   afterEach(async () => db.cleanup());
 
   it('makes a successor in the same role with the same lifetime; the old key works for the grace period, then expires', async () => {
-    const old = await services.keys.create({
-      actorId: 'UALICE',
+    const old = await services.keys.create('UALICE', {
       name: 'deploy',
       expiry: { kind: 'at', at: new Date(clock.now().getTime() + 90 * DAY_MS) },
     });
@@ -32,8 +31,8 @@ describe.each(dialects)('rotating a key on %s', (dialect) => {
   });
 
   it('works in a full role ("delete or rotate one first"), but not twice over the limit; only the owner rotates', async () => {
-    await services.keys.create({ actorId: 'UALICE', name: 'a', expiry: { kind: 'never' } });
-    await services.keys.create({ actorId: 'UALICE', name: 'b', expiry: { kind: 'never' } });
+    await services.keys.create('UALICE', { name: 'a', expiry: { kind: 'never' } });
+    await services.keys.create('UALICE', { name: 'b', expiry: { kind: 'never' } });
     const rotated = await services.keys.rotate('UALICE', 'a');
     await expect(services.keys.rotate('UALICE', rotated.successor.id)).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
     await expect(services.keys.rotate('UALICE', 'a')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
@@ -42,18 +41,18 @@ describe.each(dialects)('rotating a key on %s', (dialect) => {
   });
 
   it('extending a rotated-out key keeps it (no longer on its way out); deleting a successor frees its predecessor', async () => {
-    await services.keys.create({ actorId: 'UALICE', name: 'kept', expiry: { kind: 'never' } });
+    await services.keys.create('UALICE', { name: 'kept', expiry: { kind: 'never' } });
     const first = await services.keys.rotate('UALICE', 'kept');
-    await services.keys.extend('UALICE', first.old.id, { kind: 'never' });
+    await services.keys.extend('UALICE', { reference: first.old.id, expiry: { kind: 'never' } });
     expect((await services.keys.show('UALICE', first.old.id)).key).toMatchObject({ rotatedTo: null, expiresAt: null });
-    await services.keys.delete('UALICE', first.successor.id);
+    await services.keys.delete('UALICE', { reference: first.successor.id });
     const second = await services.keys.rotate('UALICE', 'kept');
-    await services.keys.delete('UALICE', second.successor.id);
+    await services.keys.delete('UALICE', { reference: second.successor.id });
     expect((await services.keys.show('UALICE', second.old.id)).key.rotatedTo).toBeNull();
   });
 
   it('an expired key can be rotated: its successor is the way out', async () => {
-    await services.keys.create({ actorId: 'UALICE', name: 'late', expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) } });
+    await services.keys.create('UALICE', { name: 'late', expiry: { kind: 'at', at: new Date(clock.now().getTime() + DAY_MS) } });
     clock.advance(2 * DAY_MS);
     const rotated = await services.keys.rotate('UALICE', 'late');
     expect((await services.keys.verify(rotated.secret)).valid).toBe(true);

@@ -45,9 +45,9 @@ describe.each(dialects)('names and reasons that must not be stored, on %s', (dia
 
   it('refuses names with nothing visible, for keys and roles', async () => {
     for (const name of BLANK_NAMES) {
-      const key = await refusal(services.keys.create({ actorId: 'UADMIN', name, expiry: { kind: 'never' } }));
+      const key = await refusal(services.keys.create('UADMIN', { name, expiry: { kind: 'never' } }));
       expect(key.code, JSON.stringify(name)).toBe('INVALID_NAME');
-      const role = await refusal(services.roles.create('UADMIN', name));
+      const role = await refusal(services.roles.create('UADMIN', { name: name }));
       expect(role.code, JSON.stringify(name)).toBe('INVALID_INPUT');
     }
     expect((await services.keys.list('UADMIN', { allRoles: true })).keys).toHaveLength(0);
@@ -55,33 +55,37 @@ describe.each(dialects)('names and reasons that must not be stored, on %s', (dia
   });
 
   it('names with something visible among invisible characters are still fine', async () => {
-    await services.keys.create({ actorId: 'UADMIN', name: 'caf\u0065\u0301', expiry: { kind: 'never' } });
-    await services.roles.create('UADMIN', '데이터 팀');
+    await services.keys.create('UADMIN', { name: 'caf\u0065\u0301', expiry: { kind: 'never' } });
+    await services.roles.create('UADMIN', { name: '데이터 팀' });
     expect((await services.keys.list('UADMIN', { allRoles: true })).keys.map((k) => k.key.name)).toEqual(['caf\u0065\u0301']);
   });
 
   it('a secret in a role name or a reason is a clear refusal, never a fault, and nothing is stored', async () => {
     const secret = generateSecret();
-    expect((await refusal(services.roles.create('UADMIN', `team ${secret}`))).message).toContain('looks like a secret key');
-    expect((await refusal(services.access.request('UBOB', `old key ${secret}`, 7))).message).toContain('contains a secret key');
+    expect((await refusal(services.roles.create('UADMIN', { name: `team ${secret}` }))).message).toContain('looks like a secret key');
+    expect((await refusal(services.access.request('UBOB', { reason: `old key ${secret}`, ttlDays: 7 }))).message).toContain(
+      'contains a secret key',
+    );
     expect(await db.store.read.accessRequests.findPending('UBOB')).toBeUndefined();
-    const request = await services.access.request('UBOB', 'ci', 7);
-    expect((await refusal(services.access.decide('UADMIN', request.id, 'deny', secret))).code).toBe('INVALID_INPUT');
+    const request = await services.access.request('UBOB', { reason: 'ci', ttlDays: 7 });
+    expect((await refusal(services.access.decide('UADMIN', { requestId: request.id, decision: 'deny', reason: secret }))).code).toBe(
+      'INVALID_INPUT',
+    );
     expect(await db.store.read.accessRequests.find(request.id)).toMatchObject({ status: 'pending' });
   });
 
   it('a reason with nothing visible counts as no reason', async () => {
-    const request = await services.access.request('UBOB', '\u3164\u2800', 7);
+    const request = await services.access.request('UBOB', { reason: '\u3164\u2800', ttlDays: 7 });
     expect(request.reason).toBeNull();
   });
 
   it('a secret given where a key is named is refused without repeating it', async () => {
-    const created = await services.keys.create({ actorId: 'UADMIN', name: 'ci', expiry: { kind: 'never' } });
+    const created = await services.keys.create('UADMIN', { name: 'ci', expiry: { kind: 'never' } });
     if (!created.created) throw new Error('expected a new key');
     for (const attempt of [
       () => services.keys.show('UADMIN', created.secret),
       () => services.keys.deactivate('UADMIN', created.secret),
-      () => services.keys.delete('UADMIN', created.secret),
+      () => services.keys.delete('UADMIN', { reference: created.secret }),
       () => services.admin.revokeKey('UADMIN', created.secret),
     ]) {
       const error = await refusal(attempt());

@@ -139,7 +139,7 @@ export async function startApi(
       const owner = keyOptions.owner ?? ALICE;
       const expiry =
         keyOptions.expiresAt === undefined ? ({ kind: 'never' } as const) : ({ kind: 'at', at: keyOptions.expiresAt } as const);
-      const result = await services.keys.create({ actorId: owner, name, expiry });
+      const result = await services.keys.create(owner, { name, expiry });
       if (!result.created) throw new Error('the key was not created');
       return { id: result.key.id, secret: result.secret, ownerId: owner };
     },

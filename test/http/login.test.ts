@@ -43,7 +43,7 @@ describe.each(dialects)('POST /login and GET /auth_token/extend on %s', (dialect
     await h.services.keys.deactivate(BOB, off.id);
     const soon = await h.createKey('soon', { owner: BOB, expiresAt: new Date(h.clock.now().getTime() + 1000) });
     const gone = await h.createKey('gone', { owner: 'UADMIN' });
-    await h.services.keys.delete('UADMIN', gone.id);
+    await h.services.keys.delete('UADMIN', { reference: gone.id });
     h.clock.advance(1000);
     const attempts: Array<[string, unknown, unknown]> = [
       ['unknown key ID', generateKeyId(), key.secret],
@@ -112,7 +112,7 @@ describe.each(dialects)('POST /login and GET /auth_token/extend on %s', (dialect
     const expiring = await h.createKey('expiring', { expiresAt: new Date(h.clock.now().getTime() + 60_000) });
     const deletedToken = tokenOf(await login(deleted.id, deleted.secret));
     const expiringToken = tokenOf(await login(expiring.id, expiring.secret));
-    await h.services.keys.delete(ALICE, deleted.id);
+    await h.services.keys.delete(ALICE, { reference: deleted.id });
     h.clock.advance(60_000);
     expect((await extend(deletedToken)).status).toBe(401);
     expect((await extend(expiringToken)).status).toBe(401);

@@ -67,7 +67,7 @@ describe('docs/openapi.yaml against the running app', () => {
   it('every documented operation answers as documented, on success and on error', async () => {
     const services = t.app.services;
     await services.access.grant(ADMIN, ALICE);
-    const first = await services.keys.create({ actorId: ALICE, name: 'ci', expiry: { kind: 'never' } });
+    const first = await services.keys.create(ALICE, { name: 'ci', expiry: { kind: 'never' } });
     if (!first.created) throw new Error('key not created');
     const json = (value: unknown) => JSON.stringify(value);
 

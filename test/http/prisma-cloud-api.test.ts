@@ -96,7 +96,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
         role: { name: 'Account Group Read Only' },
         roleType: 'Account Group Read Only',
       });
-      await h.services.keys.delete(ALICE, dated.id);
+      await h.services.keys.delete(ALICE, { reference: dated.id });
       const never = createdOf(await api.post({ name: 'forever' }));
       expect(((await api.get(`/access_keys/${never.id}`)).body as WireKey).expiresOn).toBe(0);
     });
@@ -165,7 +165,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
     });
 
     it("creates in the calling key's role even after its owner switched the active role in Slack", async () => {
-      await h.services.roles.assign(ADMIN, ALICE, 'Build and Deploy Security');
+      await h.services.roles.assign(ADMIN, { userId: ALICE, roleName: 'Build and Deploy Security' });
       const token = await aliceToken();
       await h.services.users.switchRole(ALICE, 'Build and Deploy Security');
       const created = createdOf(await as(token).post({ name: 'same-role' }));
@@ -175,7 +175,7 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
 
   describe('GET /access_keys and GET /access_keys/{id}', () => {
     it("lists only the owner's keys in the calling key's role, with Prisma's field types", async () => {
-      await h.services.roles.assign(ADMIN, ALICE, 'Account Group Admin');
+      await h.services.roles.assign(ADMIN, { userId: ALICE, roleName: 'Account Group Admin' });
       await h.services.users.switchRole(ALICE, 'Account Group Admin');
       const otherRole = await h.createKey('other-role');
       await h.services.users.switchRole(ALICE, 'Account Group Read Only');
@@ -197,11 +197,11 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const off = await h.createKey('off');
       await h.services.keys.deactivate(ALICE, off.id);
       expect(await statuses()).toEqual({ ci: 'active', off: 'inactive' });
-      await h.services.keys.delete(ALICE, off.id);
+      await h.services.keys.delete(ALICE, { reference: off.id });
       const revoked = await h.createKey('revoked');
       await h.services.keys.deactivate(ADMIN, revoked.id);
       expect(await statuses()).toEqual({ ci: 'active', revoked: 'inactive' });
-      await h.services.keys.delete(ALICE, revoked.id);
+      await h.services.keys.delete(ALICE, { reference: revoked.id });
       await h.createKey('soon', { expiresAt: new Date(h.clock.now().getTime() + 1000) });
       h.clock.advance(1000);
       expect(await statuses()).toEqual({ ci: 'active', soon: 'expired' });

@@ -23,7 +23,7 @@ describe.each(dialects)('the key API in the running app, with Slack (%s)', (dial
     t = await startTestApp({ dialect, background: true });
     const app = t;
     await app.app.services.access.grant(ADMIN, ALICE);
-    const first = await app.app.services.keys.create({ actorId: ALICE, name: 'ci', expiry: { kind: 'never' } });
+    const first = await app.app.services.keys.create(ALICE, { name: 'ci', expiry: { kind: 'never' } });
     if (!first.created) throw new Error('key not created');
     const base = `http://127.0.0.1:${app.app.port}`;
     const token = await loginAs(base, { id: first.key.id, secret: first.secret });
@@ -56,7 +56,7 @@ describe.each(dialects)('the key API in the running app, with Slack (%s)', (dial
     t = await startTestApp({ dialect, background: true });
     const app = t;
     await app.app.services.access.grant(ADMIN, ALICE);
-    const first = await app.app.services.keys.create({ actorId: ALICE, name: 'ci', expiry: { kind: 'never' } });
+    const first = await app.app.services.keys.create(ALICE, { name: 'ci', expiry: { kind: 'never' } });
     if (!first.created) throw new Error('key not created');
     const base = `http://127.0.0.1:${app.app.port}`;
     const token = await loginAs(base, { id: first.key.id, secret: first.secret });

@@ -18,7 +18,7 @@ describe.each(dialects)('the key API under a role lifetime policy on %s', (diale
 
   it('POST /access_keys with an expiry beyond max-days is a 400 naming the policy, and creates nothing', async () => {
     const token = await loginAs(h.base, await h.createKey('ci'));
-    await h.services.roles.setPolicy(ADMIN, ROLE, { setting: 'max-days', value: 30 });
+    await h.services.roles.setPolicy(ADMIN, { name: ROLE, change: { setting: 'max-days', value: 30 } });
     const reply = await create(token, { name: 'too-long', expiresOn: h.clock.now().getTime() + 31 * DAY_MS });
     expect(reply.status).toBe(400);
     expect(redlockCode(reply)).toBe('expiry_not_allowed_by_role_policy');
@@ -29,7 +29,7 @@ describe.each(dialects)('the key API under a role lifetime policy on %s', (diale
 
   it('POST /access_keys with no expiry under expiry-required is the same 400, and one inside the policy is created', async () => {
     const token = await loginAs(h.base, await h.createKey('ci'));
-    await h.services.roles.setPolicy(ADMIN, ROLE, { setting: 'expiry-required', value: true });
+    await h.services.roles.setPolicy(ADMIN, { name: ROLE, change: { setting: 'expiry-required', value: true } });
     for (const body of [{ name: 'never' }, { name: 'never', expiresOn: 0 }, { name: 'never', expiresOn: null }]) {
       const reply = await create(token, body);
       expect(reply.status, JSON.stringify(body)).toBe(400);

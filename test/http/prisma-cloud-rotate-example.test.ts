@@ -25,7 +25,7 @@ describe('examples/rotate-key.sh against the running app', () => {
   const start = async () => {
     t = await startTestApp();
     await t.app.services.access.grant(ADMIN, ALICE);
-    const old = await t.app.services.keys.create({ actorId: ALICE, name: 'ci', expiry: { kind: 'never' } });
+    const old = await t.app.services.keys.create(ALICE, { name: 'ci', expiry: { kind: 'never' } });
     if (!old.created) throw new Error('key not created');
     return { app: t, old, base: `http://127.0.0.1:${t.app.port}` };
   };
@@ -63,7 +63,7 @@ describe('examples/rotate-key.sh against the running app', () => {
 
   it('stops with a clear message and changes nothing when the role has no free slot', async () => {
     const { app, old, base } = await start();
-    await app.app.services.keys.create({ actorId: ALICE, name: 'other', expiry: { kind: 'never' } });
+    await app.app.services.keys.create(ALICE, { name: 'other', expiry: { kind: 'never' } });
     const result = await runScript({ BASE_URL: base, OLD_KEY_ID: old.key.id, OLD_SECRET: old.secret });
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');

@@ -17,7 +17,7 @@ describe.each(dialects)('the integration API inside the real app on %s', (dialec
       t = await startTestApp({ dialect, socketMode });
       const services = t.app.services;
       await services.access.grant('UADMIN', 'UALICE');
-      const created = await services.keys.create({ actorId: 'UALICE', name: 'ci', expiry: { kind: 'never' } });
+      const created = await services.keys.create('UALICE', { name: 'ci', expiry: { kind: 'never' } });
       if (!created.created) throw new Error('no key');
 
       const json = { 'content-type': 'application/json' };

@@ -210,7 +210,7 @@ describe('a flood of unsigned 1 MB posts to /slack/events (the real app in HTTP 
   it('200 unsigned or forged 1 MB posts held open grow memory by under 50 MB, and verify keeps being answered meanwhile', async () => {
     t = await startTestApp();
     await t.app.services.access.grant('UADMIN', 'UALICE');
-    const created = await t.app.services.keys.create({ actorId: 'UALICE', name: 'ci', expiry: { kind: 'never' } });
+    const created = await t.app.services.keys.create('UALICE', { name: 'ci', expiry: { kind: 'never' } });
     if (!created.created) throw new Error('no key');
     const base = `http://127.0.0.1:${t.app.port}`;
     // What the flood makes the server *hold* (buffered bodies), not garbage it churns through: measured

@@ -16,7 +16,7 @@ describe.each(dialects)('a key whose secret has not reached its owner yet (%s)',
     );
 
   async function undeliveredKey(name: string) {
-    const result = await h.services.keys.create({ actorId: ALICE, name, expiry: { kind: 'never' }, deliverLater: true });
+    const result = await h.services.keys.create(ALICE, { name, expiry: { kind: 'never' } }, { deliverLater: true });
     if (!result.created) throw new Error('not created');
     return { id: result.key.id, secret: result.secret };
   }

@@ -102,8 +102,8 @@ describe.each(dialects)('last-used tracking on %s', (dialect) => {
     expect(await lastUsed(key.id)).toEqual({ at: newer, ip: '192.0.2.1' });
 
     // Two recorders (two replicas) that saw uses in the opposite order of their flushes.
-    const replicaA = new UsageRecorder({ now: h.clock.now, ...h.services.usage });
-    const replicaB = new UsageRecorder({ now: h.clock.now, ...h.services.usage });
+    const replicaA = new UsageRecorder(h.services.usage);
+    const replicaB = new UsageRecorder(h.services.usage);
     h.clock.advance(20_000);
     replicaB.recordUse(key.id, '192.0.2.20', true);
     h.clock.advance(1000);
@@ -117,8 +117,8 @@ describe.each(dialects)('last-used tracking on %s', (dialect) => {
 
   it('two replicas flushing the first use of the same key audit it exactly once', async () => {
     const key = await h.createKey('ci');
-    const replicaA = new UsageRecorder({ now: h.clock.now, ...h.services.usage });
-    const replicaB = new UsageRecorder({ now: h.clock.now, ...h.services.usage });
+    const replicaA = new UsageRecorder(h.services.usage);
+    const replicaB = new UsageRecorder(h.services.usage);
     replicaA.recordUse(key.id, '192.0.2.30', false);
     h.clock.advance(10);
     replicaB.recordUse(key.id, '192.0.2.31', false);

@@ -30,7 +30,7 @@ describe.each(dialects)('POST /v1/keys/verify on %s', (dialect) => {
     const off = await h.createKey('off');
     const gone = await h.createKey('gone');
     await h.services.keys.deactivate(ALICE, off.id);
-    await h.services.keys.delete(ALICE, gone.id);
+    await h.services.keys.delete(ALICE, { reference: gone.id });
     expect((await h.post(VERIFY, { key: off.secret })).json).toEqual({ valid: false, code: 'INACTIVE' });
     expect((await h.post(VERIFY, { key: gone.secret })).json).toEqual({ valid: false, code: 'NOT_FOUND' });
   });
@@ -48,7 +48,7 @@ describe.each(dialects)('POST /v1/keys/verify on %s', (dialect) => {
     }, 'a verify answered from the cache');
     // A new expiry shows in the very next answer (the serialised answer belonged to the dropped entry).
     const expiresAt = new Date(h.clock.now().getTime() + 86_400_000);
-    await h.services.keys.extend(ALICE, key.id, { kind: 'at', at: expiresAt });
+    await h.services.keys.extend(ALICE, { reference: key.id, expiry: { kind: 'at', at: expiresAt } });
     const extended = await h.post(VERIFY, { key: key.secret });
     expect(extended.json).toEqual({
       valid: true,

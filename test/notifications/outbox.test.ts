@@ -4,7 +4,7 @@ import { runOutboxPrune } from '../../src/scheduler/jobs/outbox-prune.js';
 import { createRecordingLogger } from '../support/background.js';
 import { ADMIN, APPROVALS_CHANNEL, startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
-import { DAY_MS, TestClock, servicesOver } from '../support/domain.js';
+import { DAY_MS, TestClock, jobsOver } from '../support/domain.js';
 import { until } from '../support/wait.js';
 
 const BOB = 'UBOB';
@@ -80,12 +80,12 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
     t = await startTestApp({ dialect, clock: new TestClock(new Date()), notificationTuning: FAST });
     const app = t;
     const { services } = app.app;
-    await services.roles.create(ADMIN, 'Ops');
-    await services.roles.assign(ADMIN, ADMIN, 'Ops');
+    await services.roles.create(ADMIN, { name: 'Ops' });
+    await services.roles.assign(ADMIN, { userId: ADMIN, roleName: 'Ops' });
     await services.users.switchRole(ADMIN, 'Ops');
-    await services.keys.create({ actorId: ADMIN, name: 'ops-runner', expiry: { kind: 'never' } });
+    await services.keys.create(ADMIN, { name: 'ops-runner', expiry: { kind: 'never' } });
     app.slack.fault({ method: 'chat.postMessage', kind: 'http500', times: 2 });
-    await services.roles.delete(ADMIN, 'Ops');
+    await services.roles.delete(ADMIN, { name: 'Ops' });
     const dm = await app.slack.waitFor(() => app.slack.dmChannelOf(ADMIN));
     await app.slack.waitFor(() => app.slack.messagesIn(dm).some((m) => (m.text ?? '').includes('One of your keys was deleted')), {
       timeoutMs: 10_000,
@@ -129,9 +129,9 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
         .execute(),
     );
     // Audit outbox: one old posted, one recent posted, one pending.
-    await app.app.services.roles.create(ADMIN, 'Pruned');
-    await app.app.services.roles.create(ADMIN, 'Recent');
-    await app.app.services.roles.create(ADMIN, 'Waiting');
+    await app.app.services.roles.create(ADMIN, { name: 'Pruned' });
+    await app.app.services.roles.create(ADMIN, { name: 'Recent' });
+    await app.app.services.roles.create(ADMIN, { name: 'Waiting' });
     const seqs = (await db.selectFrom('audit_outbox').select('seq').orderBy('seq').execute()).map((r) => Number(r.seq));
     const [oldSeq, recentSeq] = seqs.slice(-3);
     await busyRetry(() =>
@@ -173,7 +173,7 @@ describe.each(dialects)('the notification outbox on %s', (dialect) => {
     );
 
     const result = await runOutboxPrune({
-      background: servicesOver(app.app.store, clock.now).background,
+      ...jobsOver(app.app.store, clock.now),
       logger: createRecordingLogger(),
       retentionMs: app.config.notifications.outboxRetentionMs,
     });

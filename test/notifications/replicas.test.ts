@@ -45,7 +45,7 @@ describe.each(dialects)('the notification outbox with three replicas on %s', (di
 
   it('three replicas reminding at once remind each open request once', async () => {
     const { test, clock, services, stores } = await setUp();
-    for (let i = 0; i < 60; i++) await services.access.request(`UASK${i}`, `reason ${i}`, 7);
+    for (let i = 0; i < 60; i++) await services.access.request(`UASK${i}`, { reason: `reason ${i}`, ttlDays: 7 });
     clock.advance(DAY_MS + 1000);
     const openSince = new Date(clock.now().getTime() - DAY_MS);
     const counts = await Promise.all(stores.map((store) => store.queueReminders(openSince, clock.now(), 25)));

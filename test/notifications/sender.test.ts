@@ -5,7 +5,7 @@ import { createNotificationSender } from '../../src/scheduler/jobs/notification-
 import { startWorkerLoop, type WorkerLoop } from '../../src/scheduler/worker-loop.js';
 import { createRecordingLogger, outboundFor } from '../support/background.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { makeServices, servicesOver } from '../support/domain.js';
+import { makeServices, jobsOver } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
 import { until } from '../support/wait.js';
 
@@ -35,7 +35,7 @@ describe.each(dialects)('the notification sender on %s', (dialect) => {
     const logger = createRecordingLogger();
     const start = (store: Store, name: string, maxAttempts = 5) => {
       const sender = createNotificationSender({
-        background: servicesOver(store, () => new Date()).background,
+        ...jobsOver(store, () => new Date()),
         channel: outboundFor(emulator, logger).notifications,
         logger,
         tuning: { ...FAST, batchSize: 2, maxAttempts },
@@ -54,10 +54,10 @@ describe.each(dialects)('the notification sender on %s', (dialect) => {
     const created: string[] = [];
     for (const owner of OWNERS) {
       await services.access.grant(ADMIN, owner);
-      const first = await services.keys.create({ actorId: owner, name: 'ci', expiry: { kind: 'never' } });
+      const first = await services.keys.create(owner, { name: 'ci', expiry: { kind: 'never' } });
       if (!first.created) throw new Error('not created');
       const via: ViaKey = { keyId: first.key.id, roleId: first.key.roleId };
-      const next = await services.keys.create({ actorId: owner, name: 'next', expiry: { kind: 'never' }, via });
+      const next = await services.keys.create(owner, { name: 'next', expiry: { kind: 'never' } }, { via });
       created.push(next.key.id);
     }
     return created;
@@ -104,12 +104,12 @@ describe.each(dialects)('the notification sender on %s', (dialect) => {
     const [owner = 'UAAAA'] = OWNERS;
     const { test, services, start, dmsFor } = await setUp([owner]);
     await services.access.grant(ADMIN, owner);
-    const caller = await services.keys.create({ actorId: owner, name: 'ci', expiry: { kind: 'never' } });
+    const caller = await services.keys.create(owner, { name: 'ci', expiry: { kind: 'never' } });
     const via: ViaKey = { keyId: caller.key.id, roleId: caller.key.roleId };
-    const made = await services.keys.create({ actorId: owner, name: 'made', expiry: { kind: 'never' }, via });
+    const made = await services.keys.create(owner, { name: 'made', expiry: { kind: 'never' } }, { via });
     await services.keys.deactivate(owner, made.key.id, { via });
     await services.keys.activate(owner, made.key.id, { via });
-    await services.keys.delete(owner, made.key.id, undefined, { via });
+    await services.keys.delete(owner, { reference: made.key.id }, { via });
     start(test.store, 'sender');
     const dms = await until(async () => dmsFor(owner).length >= 3 && dmsFor(owner), 'three DMs', 20_000);
     expect(dms.map((m) => /was (created|made inactive|deleted)/.exec(m.text ?? '')?.[0])).toEqual([
@@ -124,8 +124,8 @@ describe.each(dialects)('the notification sender on %s', (dialect) => {
     const [owner = 'UAAAA'] = OWNERS;
     const { test, services, start, dmsFor } = await setUp([owner]);
     await services.access.grant(ADMIN, owner);
-    const reported = await services.keys.create({ actorId: owner, name: 'svc', expiry: { kind: 'never' } });
-    const own = await services.keys.create({ actorId: owner, name: 'own', expiry: { kind: 'never' } });
+    const reported = await services.keys.create(owner, { name: 'svc', expiry: { kind: 'never' } });
+    const own = await services.keys.create(owner, { name: 'own', expiry: { kind: 'never' } });
     await services.keys.reportCompromised(owner, own.key.id);
     expect((await test.store.notifications.backlog()).pending).toBe(0);
     await services.keys.reportCompromised(ADMIN, reported.key.id);
@@ -141,7 +141,7 @@ describe.each(dialects)('the notification sender on %s', (dialect) => {
     const [owner = 'UAAAA'] = OWNERS;
     const { test, services, start, dmsFor } = await setUp([owner]);
     await services.access.grant(ADMIN, owner);
-    const key = await services.keys.create({ actorId: owner, name: 'svc', expiry: { kind: 'never' } });
+    const key = await services.keys.create(owner, { name: 'svc', expiry: { kind: 'never' } });
     await services.keys.reportCompromised(ADMIN, key.key.id);
     await services.keys.activate(ADMIN, key.key.id);
     start(test.store, 'sender');

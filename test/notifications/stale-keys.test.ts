@@ -7,7 +7,7 @@ import { STALE_NOTICE_TEXT_BLOCK } from '../../src/slack/views/notifications.js'
 import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
 import { bulkKeyId, createRecordingLogger, insertKeysDirectly, type BulkKey } from '../support/background.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { DAY_MS, TestClock, makeServices, servicesOver } from '../support/domain.js';
+import { DAY_MS, TestClock, makeServices, jobsOver } from '../support/domain.js';
 import type { EmulatedMessage } from '../support/slack-emulator/index.js';
 import { until } from '../support/wait.js';
 
@@ -40,7 +40,7 @@ describe.each(dialects)('stale keys on %s, end to end', (dialect) => {
     (await app.app.services.audit.search({ userId: ADMIN, limit: 100 })).filter((r) => r.action === action);
   const rerun = (app: TestApp) =>
     runStaleKeyCheck({
-      background: servicesOver(app.app.store, app.clock.now).background,
+      ...jobsOver(app.app.store, app.clock.now),
       logger: createRecordingLogger(),
       staleAfterMs: 30 * DAY_MS,
       autoInactiveAfterMs: 7 * DAY_MS,
@@ -48,7 +48,7 @@ describe.each(dialects)('stale keys on %s, end to end', (dialect) => {
 
   it('an unused key gets one notice with Keep / Make inactive / Delete; Keep restarts the clock (audited); staying unused after the next notice makes it inactive, audited, owner told', async () => {
     const app = await start();
-    const created = await app.app.services.keys.create({ actorId: ADMIN, name: 'nightly-etl', expiry: { kind: 'never' } });
+    const created = await app.app.services.keys.create(ADMIN, { name: 'nightly-etl', expiry: { kind: 'never' } });
     const keyId = created.key.id;
     app.clock.advance(30 * DAY_MS + 60_000);
     const notice = await app.slack.waitFor(() => notices(app)[0], { timeoutMs: 10_000, message: 'the stale-key notice' });
@@ -95,12 +95,12 @@ describe.each(dialects)('stale keys on %s, end to end', (dialect) => {
   it('Make inactive and Delete on the notice are the usual key buttons; a used key gets no notice', async () => {
     const app = await start();
     const { services } = app.app;
-    await services.roles.create(ADMIN, 'Ops', 3);
-    await services.roles.assign(ADMIN, ADMIN, 'Ops');
+    await services.roles.create(ADMIN, { name: 'Ops', maxKeys: 3 });
+    await services.roles.assign(ADMIN, { userId: ADMIN, roleName: 'Ops' });
     await services.users.switchRole(ADMIN, 'Ops');
-    const first = await services.keys.create({ actorId: ADMIN, name: 'first', expiry: { kind: 'never' } });
-    const second = await services.keys.create({ actorId: ADMIN, name: 'second', expiry: { kind: 'never' } });
-    const used = await services.keys.create({ actorId: ADMIN, name: 'used', expiry: { kind: 'never' } });
+    const first = await services.keys.create(ADMIN, { name: 'first', expiry: { kind: 'never' } });
+    const second = await services.keys.create(ADMIN, { name: 'second', expiry: { kind: 'never' } });
+    const used = await services.keys.create(ADMIN, { name: 'used', expiry: { kind: 'never' } });
     app.clock.advance(29 * DAY_MS);
     // A use 29 days in (what the integration API records): the clock restarts there.
     await app.app.store.write((tx) => tx.keys.touchLastUsed(used.key.id, app.clock.now().toISOString(), null));
@@ -145,7 +145,7 @@ describe.each(dialects)('stale-key notices across three replicas on %s', (dialec
       Promise.all(
         stores.map((store) =>
           runStaleKeyCheck({
-            background: servicesOver(store, clock.now).background,
+            ...jobsOver(store, clock.now),
             logger,
             staleAfterMs: 90 * DAY_MS,
             autoInactiveAfterMs: DAY_MS,

@@ -41,16 +41,16 @@ describe.each(dialects)('the audit store unwritable on %s', (dialect) => {
     );
 
   it('create, extend, deactivate and delete are refused with "nothing was changed", nothing changes, and verify keeps answering', async () => {
-    const existing = await services.keys.create({ actorId: 'UALICE', name: 'existing', expiry: { kind: 'never' } });
+    const existing = await services.keys.create('UALICE', { name: 'existing', expiry: { kind: 'never' } });
     if (!existing.created) throw new Error('expected a new key');
     const auditBefore = (await services.audit.search({ limit: 1000 })).length;
     await makeUnwritable();
 
     const attempts = [
-      services.keys.create({ actorId: 'UALICE', name: 'never-made', expiry: { kind: 'never' } }),
-      services.keys.extend('UALICE', existing.key.id, { kind: 'default' }),
+      services.keys.create('UALICE', { name: 'never-made', expiry: { kind: 'never' } }),
+      services.keys.extend('UALICE', { reference: existing.key.id, expiry: { kind: 'default' } }),
       services.keys.deactivate('UALICE', existing.key.id),
-      services.keys.delete('UALICE', existing.key.id),
+      services.keys.delete('UALICE', { reference: existing.key.id }),
     ];
     for (const message of await Promise.all(attempts.map(refusal))) expect(message).toMatch(/nothing was changed/);
 
@@ -68,7 +68,7 @@ describe.each(dialects)('the audit store unwritable on %s', (dialect) => {
     }));
     expect(after).toEqual([{ name: 'existing', status: 'active', expiresAt: null }]);
     expect((await services.audit.search({ limit: 1000 })).length).toBe(auditBefore);
-    expect((await services.keys.create({ actorId: 'UALICE', name: 'later', expiry: { kind: 'never' } })).created).toBe(true);
+    expect((await services.keys.create('UALICE', { name: 'later', expiry: { kind: 'never' } })).created).toBe(true);
     expect(await services.audit.verifyChain()).toMatchObject({ ok: true });
   });
 });

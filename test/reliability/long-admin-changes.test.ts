@@ -22,7 +22,7 @@ describe.each(dialects)('admin changes that touch many keys at once, on %s', (di
   afterEach(async () => db.cleanup());
 
   it(`deleting a role with ${KEYS} keys of ${KEYS / 2} owners completes: every key gone and audited, one intact chain`, async () => {
-    const role = await services.roles.create('UADMIN', 'Data Science', 2);
+    const role = await services.roles.create('UADMIN', { name: 'Data Science', maxKeys: 2 });
     const now = new Date().toISOString();
     await insertKeysDirectly(
       db.connection,
@@ -30,7 +30,7 @@ describe.each(dialects)('admin changes that touch many keys at once, on %s', (di
       Array.from({ length: KEYS }, (_, i) => ({ id: bulkKeyId(i), ownerId: `UBULK${Math.floor(i / 2)}`, expiresAt: null, createdAt: now })),
     );
     const started = performance.now();
-    const impact = await services.roles.delete('UADMIN', 'Data Science');
+    const impact = await services.roles.delete('UADMIN', { name: 'Data Science' });
     console.log(`${dialect}: role deletion of ${KEYS} keys took ${Math.round(performance.now() - started)} ms`);
     expect(impact.keys).toHaveLength(KEYS);
     expect(await db.store.read.keys.countAll({})).toBe(0);

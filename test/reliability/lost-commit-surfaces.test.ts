@@ -30,7 +30,7 @@ describe('a lost COMMIT answer, as the key API and Slack tell it (PostgreSQL)', 
     const app = await startTestApp({ dialect: 'postgres', databaseUrl: (url) => cutter.rewrite(url) });
     t = app;
     await app.app.services.access.grant(ADMIN, ALICE);
-    const first = await app.app.services.keys.create({ actorId: ALICE, name: 'ci', expiry: { kind: 'never' } });
+    const first = await app.app.services.keys.create(ALICE, { name: 'ci', expiry: { kind: 'never' } });
     if (!first.created) throw new Error('setup');
     const base = `http://127.0.0.1:${app.app.port}`;
     const token = await loginAs(base, { id: first.key.id, secret: first.secret });

@@ -22,7 +22,7 @@ describe.each(dialects)('verify answers for every kind of unusable key on %s', (
     const compromised = await h.createKey('compromised');
     await h.services.keys.deactivate(ADMIN, revoked.id);
     await h.services.keys.reportCompromised(ALICE, compromised.id);
-    const undelivered = await h.services.keys.create({ actorId: 'UBOB', name: 'in-flight', expiry: { kind: 'never' }, deliverLater: true });
+    const undelivered = await h.services.keys.create('UBOB', { name: 'in-flight', expiry: { kind: 'never' } }, { deliverLater: true });
     if (!undelivered.created) throw new Error('expected a new key');
     expect((await h.store.read.keys.findById(revoked.id))?.status).toBe('revoked');
 

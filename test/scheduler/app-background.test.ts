@@ -15,8 +15,7 @@ describe('the running app with background work on', () => {
     t = await startTestApp({ background: true, clock, env: { EXPIRY_CHECK_CRON: '* * * * * *' } });
     const { app, slack } = t;
     await app.services.access.grant(ADMIN, ALICE);
-    const created = await app.services.keys.create({
-      actorId: ALICE,
+    const created = await app.services.keys.create(ALICE, {
       name: 'nightly',
       expiry: { kind: 'at', at: new Date(clock.now().getTime() + 3 * DAY_MS) },
     });

@@ -5,7 +5,7 @@ import type { Database } from '../../src/db/tables.js';
 import { runExpiryCheck } from '../../src/scheduler/jobs/expiry-check.js';
 import { bulkKeyId, createRecordingLogger, insertKeysDirectly, type BulkKey } from '../support/background.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { DAY_MS, TestClock, makeServices, servicesOver } from '../support/domain.js';
+import { DAY_MS, TestClock, makeServices, jobsOver } from '../support/domain.js';
 
 const T0 = Date.parse('2026-01-15T12:00:00.000Z');
 const TOTAL = 100_000;
@@ -51,7 +51,7 @@ describe.each(dialects)('the expiry check over many keys on %s', (dialect) => {
     const insertStarted = performance.now();
     await insertKeysDirectly(db.connection, role.id, keys);
     const logger = createRecordingLogger();
-    const check = () => runExpiryCheck({ background: servicesOver(db.store, clock.now).background, warningDays: [7, 1], logger });
+    const check = () => runExpiryCheck({ ...jobsOver(db.store, clock.now), warningDays: [7, 1], logger });
     await check(); // the first run sets where the next one starts
 
     clock.set(new Date(T0 + 1 * DAY_MS + 60 * 60 * 1000));

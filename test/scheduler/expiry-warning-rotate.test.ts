@@ -4,7 +4,7 @@ import { createWarningSender } from '../../src/scheduler/jobs/expiry-warning-sen
 import { ACTION } from '../../src/slack/ids.js';
 import { FAST_SENDER, createRecordingLogger, outboundFor, warningsSent } from '../support/background.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { DAY_MS, TestClock, makeServices, servicesOver } from '../support/domain.js';
+import { DAY_MS, TestClock, makeServices, jobsOver } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
 
 const T0 = Date.parse('2026-01-15T12:00:00.000Z');
@@ -34,21 +34,17 @@ describe.each(dialects)('the Rotate button of an expiry warning DM on %s', (dial
   it('asks first, and says what happens to the key: a countdown before expiry, none after', async () => {
     const { services } = await makeServices(db.store, { clock, admins: ['UADMIN'] });
     await services.access.grant('UADMIN', 'UALICE');
-    const created = await services.keys.create({
-      actorId: 'UALICE',
-      name: 'nightly',
-      expiry: { kind: 'at', at: new Date(T0 + 10 * DAY_MS) },
-    });
+    const created = await services.keys.create('UALICE', { name: 'nightly', expiry: { kind: 'at', at: new Date(T0 + 10 * DAY_MS) } });
     const logger = createRecordingLogger();
     const sender = createWarningSender({
-      background: servicesOver(db.store, clock.now).background,
+      ...jobsOver(db.store, clock.now),
       dm: outboundFor(slack, logger).warningDm,
       warningDays: [7, 1],
       logger,
       tuning: { ...FAST_SENDER, idlePollMs: IDLE },
     });
     const sendWarnings = async () => {
-      await runExpiryCheck({ background: servicesOver(db.store, clock.now).background, warningDays: [7, 1], logger });
+      await runExpiryCheck({ ...jobsOver(db.store, clock.now), warningDays: [7, 1], logger });
       for (let i = 0; i < 1000 && (await sender.tick()) !== IDLE; i++);
     };
     const rotateIn = (threshold: string) => {

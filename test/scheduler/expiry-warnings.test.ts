@@ -16,7 +16,7 @@ import {
   type BulkKey,
 } from '../support/background.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { DAY_MS, TestClock, makeServices, servicesOver } from '../support/domain.js';
+import { DAY_MS, TestClock, makeServices, jobsOver } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
 
 const T0 = Date.parse('2026-01-15T12:00:00.000Z');
@@ -48,13 +48,12 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     await db.cleanup();
   });
 
-  const check = (store: Store = db.store) =>
-    runExpiryCheck({ background: servicesOver(store, clock.now).background, warningDays: [7, 1], logger });
+  const check = (store: Store = db.store) => runExpiryCheck({ ...jobsOver(store, clock.now), warningDays: [7, 1], logger });
 
   /** Delivers everything claimable now, as the sender's loop would. */
   async function deliver(store: Store = db.store, dm: WarningDm = outbound.warningDm): Promise<void> {
     const sender = createWarningSender({
-      background: servicesOver(store, clock.now).background,
+      ...jobsOver(store, clock.now),
       dm,
       warningDays: [7, 1],
       logger,
@@ -64,7 +63,7 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
   }
 
   async function createKey(owner: string, name: string, expiresAtMs: number) {
-    const result = await services.keys.create({ actorId: owner, name, expiry: { kind: 'at', at: new Date(expiresAtMs) } });
+    const result = await services.keys.create(owner, { name, expiry: { kind: 'at', at: new Date(expiresAtMs) } });
     if (!result.created) throw new Error('key not created');
     return result;
   }
@@ -99,7 +98,7 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     expect(sent()).toEqual([`${key.id}:1d`]);
     // Extended across the jump: the old date's markers no longer apply, the new date's fire once.
     const newExpiry = expiresAt + 10 * DAY_MS;
-    await services.keys.extend('UALICE', key.id, { kind: 'at', at: new Date(newExpiry) });
+    await services.keys.extend('UALICE', { reference: key.id, expiry: { kind: 'at', at: new Date(newExpiry) } });
     clock.set(new Date(newExpiry - DAY_MS + MINUTE));
     await check();
     await deliver();
@@ -216,7 +215,7 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     await deliver();
     clock.set(new Date(oldExpiry - DAY_MS + MINUTE));
     await check(); // the 1-day warning is queued …
-    await services.keys.extend('UALICE', key.id, { kind: 'at', at: new Date(newExpiry) }); // … and the owner extends first
+    await services.keys.extend('UALICE', { reference: key.id, expiry: { kind: 'at', at: new Date(newExpiry) } }); // … and the owner extends first
     await deliver();
     expect(sent()).toEqual([`${key.id}:7d`]);
     expect(await markers(key.id)).toEqual(
@@ -241,10 +240,10 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
     const gone = (await createKey('UALICE', 'gone-early', T0 + 10 * DAY_MS)).key;
     const late = (await createKey('UALICE', 'gone-late', T0 + 10 * DAY_MS)).key;
     const kept = (await createKey('UBOB', 'kept', T0 + 10 * DAY_MS)).key;
-    await services.keys.delete('UALICE', gone.id);
+    await services.keys.delete('UALICE', { reference: gone.id });
     clock.set(new Date(T0 + 3 * DAY_MS + HOUR));
     await check();
-    await services.keys.delete('UALICE', late.id);
+    await services.keys.delete('UALICE', { reference: late.id });
     await deliver();
     expect(sent()).toEqual([`${kept.id}:7d`]);
     expect(await markers(gone.id)).toEqual([]);
@@ -344,12 +343,12 @@ describe.each(dialects)('expiry warnings on %s', (dialect) => {
         prune: (cutoff, limit) => real.prune(cutoff, limit),
       },
     };
-    await expect(
-      runExpiryCheck({ background: servicesOver(crashing, clock.now).background, warningDays: [7, 1], logger, batchSize: 100 }),
-    ).rejects.toThrow(/killed/);
+    await expect(runExpiryCheck({ ...jobsOver(crashing, clock.now), warningDays: [7, 1], logger, batchSize: 100 })).rejects.toThrow(
+      /killed/,
+    );
     expect((await real.backlog()).pending).toBe(500);
     const finished = await runExpiryCheck({
-      background: servicesOver(db.store, clock.now).background,
+      ...jobsOver(db.store, clock.now),
       warningDays: [7, 1],
       logger,
       batchSize: 100,

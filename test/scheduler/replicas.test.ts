@@ -16,7 +16,7 @@ import {
   type BulkKey,
 } from '../support/background.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
-import { DAY_MS, TestClock, makeServices, servicesOver } from '../support/domain.js';
+import { DAY_MS, TestClock, makeServices, jobsOver } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
 import { until } from '../support/wait.js';
 
@@ -71,11 +71,7 @@ describe.each(dialects)('three replicas on %s', (dialect) => {
     const step = (9 * DAY_MS + 2 * 60 * 60 * 1000) / FIRES;
     for (let fire = 0; fire < FIRES; fire++) {
       base.advance(step);
-      await Promise.all(
-        replicas.map((r) =>
-          runExpiryCheck({ background: servicesOver(r.store, r.now).background, warningDays: [7, 1], logger, batchSize: 100 }),
-        ),
-      );
+      await Promise.all(replicas.map((r) => runExpiryCheck({ ...jobsOver(r.store, r.now), warningDays: [7, 1], logger, batchSize: 100 })));
       // Cron fires every 15 minutes; delivery takes seconds. Let the senders drain before the next fire.
       await until(async () => (await db.store.expiryWarnings.backlog()).pending === 0, 'the warning queue to drain', 30_000);
     }

@@ -12,7 +12,7 @@ import {
   warningsSent,
 } from '../support/background.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { DAY_MS, TestClock, makeServices, servicesOver } from '../support/domain.js';
+import { DAY_MS, TestClock, makeServices, jobsOver } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
 import { until } from '../support/wait.js';
 
@@ -36,11 +36,7 @@ describe('the scheduler', () => {
     const clock = new TestClock(new Date(T0));
     const { services } = await makeServices(db.store, { clock, admins: ['UADMIN'] });
     await services.access.grant('UADMIN', 'UALICE');
-    const created = await services.keys.create({
-      actorId: 'UALICE',
-      name: 'cron-me',
-      expiry: { kind: 'at', at: new Date(T0 + 3 * DAY_MS) },
-    });
+    const created = await services.keys.create('UALICE', { name: 'cron-me', expiry: { kind: 'at', at: new Date(T0 + 3 * DAY_MS) } });
     clock.set(new Date(T0 + 2 * DAY_MS + 60_000)); // inside the 1-day threshold
 
     // The first run is slow (a long scan): it waits until a cron tick has found it still running.
@@ -61,7 +57,7 @@ describe('the scheduler', () => {
     };
     const outbound = outboundFor(slack, logger);
     scheduler = startScheduler({
-      services: servicesOver(slowStore, clock.now),
+      ...jobsOver(slowStore, clock.now),
       logger,
       expiryCheckCron: '* * * * * *',
       expiryWarningDays: [7, 1],

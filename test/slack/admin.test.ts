@@ -24,7 +24,7 @@ describe('/accesskey admin', () => {
 
   it("grant and revoke take escaped mentions; revoking makes the user's keys inactive", async () => {
     expect(text((await admin('grant <@UALICE|alice>')).body)).toContain('now has API access');
-    const key = await t.app.services.keys.create({ actorId: ALICE, name: 'k', expiry: { kind: 'never' } });
+    const key = await t.app.services.keys.create(ALICE, { name: 'k', expiry: { kind: 'never' } });
     expect(text((await admin('revoke <@UALICE|alice>')).body)).toContain(
       '1 active key was made inactive. Granting access again does not reactivate it.',
     );
@@ -39,8 +39,8 @@ describe('/accesskey admin', () => {
       await admin(`role assign <@${user}> Data Science`);
       await t.app.services.users.switchRole(user, 'Data Science');
     }
-    const a = await t.app.services.keys.create({ actorId: ALICE, name: 'model', expiry: { kind: 'never' } });
-    await t.app.services.keys.create({ actorId: BOB, name: 'notebook', expiry: { kind: 'never' } });
+    const a = await t.app.services.keys.create(ALICE, { name: 'model', expiry: { kind: 'never' } });
+    await t.app.services.keys.create(BOB, { name: 'notebook', expiry: { kind: 'never' } });
     const preview = await admin('role delete data science');
     const body = text(preview.body);
     expect(body).toContain('Delete the role *Data Science*?');
@@ -72,7 +72,7 @@ describe('/accesskey admin', () => {
     await t.app.services.access.grant(ADMIN, ALICE);
     await admin('role assign <@UALICE> Account Group Admin');
     await t.app.services.users.switchRole(ALICE, 'Account Group Admin');
-    await t.app.services.keys.create({ actorId: ALICE, name: 'group', expiry: { kind: 'never' } });
+    await t.app.services.keys.create(ALICE, { name: 'group', expiry: { kind: 'never' } });
     expect(text((await admin('role remove <@UALICE> Account Group Admin')).body)).toContain('*group*');
     await t.slack.clickButton({ userId: ADMIN, actionId: ACTION.confirmRoleRemoval });
     await t.slack.waitFor(() => t.slack.responseUrlPosts.some((p) => text(p.body).includes('no longer holds')));
@@ -81,7 +81,7 @@ describe('/accesskey admin', () => {
 
   it("an admin revoking another user's key is recorded as a revocation", async () => {
     await t.app.services.access.grant(ADMIN, ALICE);
-    const key = await t.app.services.keys.create({ actorId: ALICE, name: 'leaked', expiry: { kind: 'never' } });
+    const key = await t.app.services.keys.create(ALICE, { name: 'leaked', expiry: { kind: 'never' } });
     expect(text((await admin(`revoke ${key.key.id}`)).body)).toContain('is revoked');
     const [latest] = await t.app.services.audit.search({ keyId: key.key.id, limit: 1 });
     expect(latest).toMatchObject({ action: 'key.revoked', actorId: ADMIN, ownerId: ALICE });
@@ -89,8 +89,8 @@ describe('/accesskey admin', () => {
 
   it("keys lists everyone's keys, paged, and filters by user", async () => {
     await t.app.services.access.grant(ADMIN, ALICE);
-    await t.app.services.keys.create({ actorId: ALICE, name: 'alices', expiry: { kind: 'never' } });
-    await t.app.services.keys.create({ actorId: ADMIN, name: 'admins', expiry: { kind: 'never' } });
+    await t.app.services.keys.create(ALICE, { name: 'alices', expiry: { kind: 'never' } });
+    await t.app.services.keys.create(ADMIN, { name: 'admins', expiry: { kind: 'never' } });
     const all = text((await admin('keys')).body);
     expect(all).toContain('alices');
     expect(all).toContain('admins');
@@ -102,7 +102,7 @@ describe('/accesskey admin', () => {
 
   it('audit shows the latest records, filtered by user or key and date', async () => {
     await t.app.services.access.grant(ADMIN, ALICE);
-    const key = await t.app.services.keys.create({ actorId: ALICE, name: 'audited', expiry: { kind: 'never' } });
+    const key = await t.app.services.keys.create(ALICE, { name: 'audited', expiry: { kind: 'never' } });
     const byKey = text((await admin(`audit ${key.key.id}`)).body);
     expect(byKey).toContain('key.created');
     expect(byKey).not.toContain('api_access.granted');
@@ -113,8 +113,8 @@ describe('/accesskey admin', () => {
 
   it("export-audit sends a CSV to the admin's DM with formula cells neutralised", async () => {
     await t.app.services.access.grant(ADMIN, ALICE);
-    await t.app.services.keys.create({ actorId: ALICE, name: '=HYPERLINK("http://evil")', expiry: { kind: 'never' } });
-    await t.app.services.keys.create({ actorId: ALICE, name: '@SUM(A1)', expiry: { kind: 'never' } });
+    await t.app.services.keys.create(ALICE, { name: '=HYPERLINK("http://evil")', expiry: { kind: 'never' } });
+    await t.app.services.keys.create(ALICE, { name: '@SUM(A1)', expiry: { kind: 'never' } });
     const ack = await admin('export-audit');
     expect(ack.body).toBeUndefined();
     await t.slack.waitFor(() => t.slack.responsesTo(ack.responseUrl).some((p) => text(p.body).includes('sent to your DM')));

@@ -19,7 +19,7 @@ describe('App Home', () => {
 
   it("shows the active role's keys and slots, and creates a key whose secret comes as an ephemeral DM", async () => {
     await t.app.services.access.grant(ADMIN, ALICE);
-    await t.app.services.keys.create({ actorId: ALICE, name: 'existing', expiry: { kind: 'never' } });
+    await t.app.services.keys.create(ALICE, { name: 'existing', expiry: { kind: 'never' } });
     await t.slack.sendEvent({ type: 'app_home_opened', user: ALICE, tab: 'home' });
     const home = await t.slack.waitFor(() => t.slack.homeViewOf(ALICE));
     const text = JSON.stringify(home.blocks);
@@ -36,7 +36,7 @@ describe('App Home', () => {
 
   it('a button on App Home changes the key and republishes the home view', async () => {
     await t.app.services.access.grant(ADMIN, ALICE);
-    const key = await t.app.services.keys.create({ actorId: ALICE, name: 'homed', expiry: { kind: 'never' } });
+    const key = await t.app.services.keys.create(ALICE, { name: 'homed', expiry: { kind: 'never' } });
     await t.slack.sendEvent({ type: 'app_home_opened', user: ALICE, tab: 'home' });
     const home = await t.slack.waitFor(() => t.slack.homeViewOf(ALICE));
     await t.slack.clickInView({ userId: ALICE, viewId: home.id, actionId: ACTION.deactivateKey, value: key.key.id });
@@ -46,7 +46,7 @@ describe('App Home', () => {
 
   it('Details on App Home opens the key in a modal (Home clicks have no response_url)', async () => {
     await t.app.services.access.grant(ADMIN, ALICE);
-    const key = await t.app.services.keys.create({ actorId: ALICE, name: 'detailed', expiry: { kind: 'never' } });
+    const key = await t.app.services.keys.create(ALICE, { name: 'detailed', expiry: { kind: 'never' } });
     await t.slack.sendEvent({ type: 'app_home_opened', user: ALICE, tab: 'home' });
     const home = await t.slack.waitFor(() => t.slack.homeViewOf(ALICE));
     await t.slack.clickInView({ userId: ALICE, viewId: home.id, actionId: ACTION.showKey, value: key.key.id });

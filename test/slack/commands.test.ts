@@ -14,7 +14,7 @@ describe('/accesskey subcommands', () => {
   afterEach(async () => t.stop());
 
   const run = (command: string, userId = ALICE) => t.slack.sendSlashCommand({ userId, text: command });
-  const make = (name: string, userId = ALICE) => t.app.services.keys.create({ actorId: userId, name, expiry: { kind: 'never' } });
+  const make = (name: string, userId = ALICE) => t.app.services.keys.create(userId, { name, expiry: { kind: 'never' } });
 
   it('no text, help, or an unknown subcommand print usage', async () => {
     for (const input of ['', 'help']) expect(text((await run(input)).body)).toContain('/accesskey create [name]');
@@ -35,7 +35,7 @@ describe('/accesskey subcommands', () => {
 
   it('list --all-roles shows keys of every role with their role', async () => {
     await make('read-only');
-    await t.app.services.roles.assign(ADMIN, ALICE, 'Account Group Admin');
+    await t.app.services.roles.assign(ADMIN, { userId: ALICE, roleName: 'Account Group Admin' });
     await t.app.services.users.switchRole(ALICE, 'Account Group Admin');
     await make('group-admin');
     expect(text((await run('list')).body)).not.toContain('read-only');
@@ -112,7 +112,7 @@ describe('/accesskey subcommands', () => {
   });
 
   it("role lists the user's roles and switches the active one; an unheld role is refused", async () => {
-    await t.app.services.roles.assign(ADMIN, ALICE, 'Cloud Provisioning Admin');
+    await t.app.services.roles.assign(ADMIN, { userId: ALICE, roleName: 'Cloud Provisioning Admin' });
     expect(text((await run('role')).body)).toContain('Account Group Read Only* (active)');
     expect(text((await run('role cloud provisioning admin')).body)).toContain('Your active role is now *Cloud Provisioning Admin*');
     expect((await t.app.services.users.context(ALICE)).activeRole?.name).toBe('Cloud Provisioning Admin');
@@ -137,7 +137,7 @@ describe('/accesskey subcommands', () => {
   });
 
   it('dates are shown with Slack date formatting so each reader sees local time', async () => {
-    await t.app.services.keys.create({ actorId: ALICE, name: 'dated', expiry: { kind: 'default' } });
+    await t.app.services.keys.create(ALICE, { name: 'dated', expiry: { kind: 'default' } });
     expect(text((await run('list')).body)).toMatch(/<!date\^\d{10}\^\{date_short_pretty\} \{time\}\|/);
   });
 

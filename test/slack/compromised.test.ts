@@ -14,7 +14,7 @@ describe.each(dialects)('report compromised from Slack on %s', (dialect) => {
     // The audit mirror runs, so the security channel's alert can be seen.
     t = await startTestApp({ dialect, background: true });
     await t.app.services.access.grant(ADMIN, ALICE);
-    const created = await t.app.services.keys.create({ actorId: ALICE, name: 'svc', expiry: { kind: 'never' } });
+    const created = await t.app.services.keys.create(ALICE, { name: 'svc', expiry: { kind: 'never' } });
     if (!created.created) throw new Error('expected a new key');
     keyId = created.key.id;
     secret = created.secret;
@@ -113,8 +113,7 @@ describe.each(dialects)('report compromised from an expiry warning DM on %s', (d
   afterEach(async () => t.stop());
 
   it('the warning carries the button, and pressing it reports the key and offers Rotate in its place', async () => {
-    const created = await t.app.services.keys.create({
-      actorId: ALICE,
+    const created = await t.app.services.keys.create(ALICE, {
       name: 'soon',
       expiry: { kind: 'at', at: new Date(t.clock.now().getTime() + 8 * 86_400_000) },
     });

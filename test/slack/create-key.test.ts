@@ -116,17 +116,17 @@ describe.each(dialects)('creating a key from Slack on %s', (dialect) => {
   });
 
   it('a full role is refused before the modal opens, with the slots in the message', async () => {
-    for (const name of ['a', 'b']) await t.app.services.keys.create({ actorId: ALICE, name, expiry: { kind: 'never' } });
+    for (const name of ['a', 'b']) await t.app.services.keys.create(ALICE, { name, expiry: { kind: 'never' } });
     const ack = await t.slack.sendSlashCommand({ userId: ALICE, text: 'create c' });
     expect(JSON.stringify(ack.body)).toContain('Account Group Read Only: 2 of 2 keys used — delete or rotate one first.');
     expect(t.slack.openViewFor(ALICE)).toBeUndefined();
   });
 
   it('the last slot taken while the modal was open is refused inside the modal', async () => {
-    await t.app.services.keys.create({ actorId: ALICE, name: 'a', expiry: { kind: 'never' } });
+    await t.app.services.keys.create(ALICE, { name: 'a', expiry: { kind: 'never' } });
     await t.slack.sendSlashCommand({ userId: ALICE, text: 'create late' });
     const view = await t.slack.waitFor(() => t.slack.openViewFor(ALICE));
-    await t.app.services.keys.create({ actorId: ALICE, name: 'b', expiry: { kind: 'never' } });
+    await t.app.services.keys.create(ALICE, { name: 'b', expiry: { kind: 'never' } });
     const submitted = await t.slack.sendViewSubmission({ userId: ALICE, viewId: view.id, inputs: { [INPUT.name]: 'late' } });
     expect(submitted.body).toMatchObject({
       response_action: 'errors',

@@ -79,8 +79,8 @@ describe.each(scenarios)('Slack writes on $dialect with $fault', ({ dialect, sta
     running = { t, proxy };
     const { services } = t.app;
     for (const user of [ALICE, BOB, CAROL]) await services.access.grant(ADMIN, user);
-    await services.keys.create({ actorId: BOB, name: 'renew', expiry: { kind: 'never' } });
-    await services.keys.create({ actorId: CAROL, name: 'ci', expiry: { kind: 'never' } });
+    await services.keys.create(BOB, { name: 'renew', expiry: { kind: 'never' } });
+    await services.keys.create(CAROL, { name: 'ci', expiry: { kind: 'never' } });
     // The modals open while the database is fine; the submissions meet the fault.
     await t.slack.sendSlashCommand({ userId: ALICE, text: 'create fresh' });
     const createView = await t.slack.waitFor(() => t.slack.openViewFor(ALICE), { message: 'create modal' });

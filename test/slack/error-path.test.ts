@@ -17,7 +17,7 @@ describe.each(dialects)('when a listener fails unexpectedly, on %s', (dialect) =
   beforeEach(async () => {
     t = await startTestApp({ dialect });
     await t.app.services.access.grant(ADMIN, ALICE);
-    keyId = (await t.app.services.keys.create({ actorId: ALICE, name: 'fragile', expiry: { kind: 'never' } })).key.id;
+    keyId = (await t.app.services.keys.create(ALICE, { name: 'fragile', expiry: { kind: 'never' } })).key.id;
   });
   afterEach(async () => {
     if (broken) await sql`alter table users_broken rename to users`.execute(t.db.connection.db);

@@ -18,7 +18,7 @@ afterEach(async () => {
 async function start(dialect: DialectName): Promise<string> {
   t = await startTestApp({ dialect });
   await t.app.services.access.grant(ADMIN, ALICE);
-  return (await t.app.services.keys.create({ actorId: ALICE, name: 'fragile', expiry: { kind: 'never' } })).key.id;
+  return (await t.app.services.keys.create(ALICE, { name: 'fragile', expiry: { kind: 'never' } })).key.id;
 }
 
 const answersTo = (responseUrl: string | undefined) => t.slack.responsesTo(responseUrl ?? '').map((p) => JSON.stringify(p.body));

@@ -52,7 +52,7 @@ describe.each(dialects)('what people type, at the edge, on %s', (dialect) => {
   });
 
   it('no command repeats a secret-shaped argument back, even to its sender', async () => {
-    const created = await t.app.services.keys.create({ actorId: ADMIN, name: 'ci', expiry: { kind: 'never' } });
+    const created = await t.app.services.keys.create(ADMIN, { name: 'ci', expiry: { kind: 'never' } });
     if (!created.created) throw new Error('expected a new key');
     const secret = created.secret;
     for (const command of [

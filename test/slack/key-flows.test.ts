@@ -44,7 +44,7 @@ describe.each(dialects)('key flows on %s', (dialect) => {
 
   const run = (command: string, userId = ALICE) => t.slack.sendSlashCommand({ userId, text: command });
   const make = async (name: string, expiry: { kind: 'never' } | { kind: 'at'; at: Date } = { kind: 'never' }) => {
-    const result = await t.app.services.keys.create({ actorId: ALICE, name, expiry });
+    const result = await t.app.services.keys.create(ALICE, { name, expiry });
     if (!result.created) throw new Error('expected a new key');
     return result.key;
   };
@@ -113,7 +113,7 @@ describe.each(dialects)('key flows on %s', (dialect) => {
 
   it("an expired key's successor gets the role's policy maximum when that is shorter than a month", async () => {
     await make('short', { kind: 'at', at: new Date(t.clock.now().getTime() + HOUR_MS) });
-    await t.app.services.roles.setPolicy(ADMIN, 'Account Group Read Only', { setting: 'max-days', value: 7 });
+    await t.app.services.roles.setPolicy(ADMIN, { name: 'Account Group Read Only', change: { setting: 'max-days', value: 7 } });
     t.clock.advance(2 * HOUR_MS);
     const rotated = await t.app.services.keys.rotate(ALICE, 'short');
     expect(rotated.oldExpired).toBe(true);
@@ -163,7 +163,7 @@ describe.each(dialects)('key flows on %s', (dialect) => {
     expect(picker((await t.slack.waitFor(() => t.slack.openViewFor(ALICE))).blocks)?.optional).toBe(true);
     await t.slack.sendViewClosed({ userId: ALICE });
 
-    await t.app.services.roles.setPolicy(ADMIN, 'Account Group Read Only', { setting: 'max-days', value: 7 });
+    await t.app.services.roles.setPolicy(ADMIN, { name: 'Account Group Read Only', change: { setting: 'max-days', value: 7 } });
     await run('extend bounded');
     const extend = await t.slack.waitFor(() => t.slack.openViewFor(ALICE));
     expect(picker(extend.blocks)?.optional).toBe(false);

@@ -23,7 +23,7 @@ describe('a key status change reads the same from a button and from the command'
   }
 
   it('"make inactive" and "make active" answer with the same words either way', async () => {
-    const { key } = await t.app.services.keys.create({ actorId: ALICE, name: 'twin', expiry: { kind: 'never' } });
+    const { key } = await t.app.services.keys.create(ALICE, { name: 'twin', expiry: { kind: 'never' } });
     const byCommand = JSON.stringify((await t.slack.sendSlashCommand({ userId: ALICE, text: 'deactivate twin' })).body);
     expect(byCommand).toContain(shown(keyDeactivatedText('twin')));
     expect(JSON.stringify((await t.slack.sendSlashCommand({ userId: ALICE, text: 'activate twin' })).body)).toContain(

@@ -18,7 +18,7 @@ describe.each(dialects)('lifetime policy per role from Slack on %s', (dialect) =
   const text = (body: unknown) => JSON.stringify(body);
 
   it('an admin sets max-days; roles shows it; keys made before are flagged in list, details, App Home and admin keys, unchanged', async () => {
-    const legacy = await t.app.services.keys.create({ actorId: ALICE, name: 'legacy', expiry: { kind: 'never' } });
+    const legacy = await t.app.services.keys.create(ALICE, { name: 'legacy', expiry: { kind: 'never' } });
     const set = await t.slack.sendSlashCommand({ userId: ADMIN, text: `admin role policy ${ROLE} max-days 30` });
     expect(text(set.body)).toContain('keys expire within 30 days');
     expect(text((await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin roles' })).body)).toContain(
@@ -45,7 +45,7 @@ describe.each(dialects)('lifetime policy per role from Slack on %s', (dialect) =
   });
 
   it('the create modal pre-fills the longest allowed expiry, requires it, and refuses a later one next to the expiry field', async () => {
-    await t.app.services.roles.setPolicy(ADMIN, ROLE, { setting: 'max-days', value: 30 });
+    await t.app.services.roles.setPolicy(ADMIN, { name: ROLE, change: { setting: 'max-days', value: 30 } });
     await t.slack.sendSlashCommand({ userId: ALICE, text: 'create ci' });
     const view = await t.slack.waitFor(() => t.slack.openViewFor(ALICE));
     const expiryBlock = view.blocks.find((b) => b.block_id === BLOCK.expiry) as
@@ -79,7 +79,7 @@ describe.each(dialects)('lifetime policy per role from Slack on %s', (dialect) =
   });
 
   it('the extend modal offers no "never" under a policy, and a too-late date is refused inline naming the policy', async () => {
-    const key = await t.app.services.keys.create({ actorId: ALICE, name: 'svc', expiry: { kind: 'default' } });
+    const key = await t.app.services.keys.create(ALICE, { name: 'svc', expiry: { kind: 'default' } });
     await t.slack.sendSlashCommand({ userId: ADMIN, text: `admin role policy ${ROLE} expiry-required on` });
     await t.slack.sendSlashCommand({ userId: ADMIN, text: `admin role policy ${ROLE} max-days 14` });
     await t.slack.sendSlashCommand({ userId: ALICE, text: 'extend svc' });
@@ -102,7 +102,7 @@ describe.each(dialects)('lifetime policy per role from Slack on %s', (dialect) =
   });
 
   it('clearing the policy with max-days off offers "never" again; bad values get a short error', async () => {
-    await t.app.services.roles.setPolicy(ADMIN, ROLE, { setting: 'max-days', value: 30 });
+    await t.app.services.roles.setPolicy(ADMIN, { name: ROLE, change: { setting: 'max-days', value: 30 } });
     expect(text((await t.slack.sendSlashCommand({ userId: ADMIN, text: `admin role policy ${ROLE} max-days off` })).body)).toContain(
       'no lifetime policy',
     );
@@ -110,6 +110,6 @@ describe.each(dialects)('lifetime policy per role from Slack on %s', (dialect) =
       'max-days takes a whole number of days from 1 to 3650',
     );
     expect(text((await t.slack.sendSlashCommand({ userId: ALICE, text: `admin role policy ${ROLE} max-days 5` })).body)).toMatch(/admin/i);
-    expect((await t.app.services.keys.create({ actorId: ALICE, name: 'free', expiry: { kind: 'never' } })).created).toBe(true);
+    expect((await t.app.services.keys.create(ALICE, { name: 'free', expiry: { kind: 'never' } })).created).toBe(true);
   });
 });

@@ -23,7 +23,7 @@ describe('a replayed Slack request takes effect once', () => {
   afterEach(async () => t.stop());
 
   const make = async (name: string) => {
-    const result = await t.app.services.keys.create({ actorId: ALICE, name, expiry: { kind: 'never' } });
+    const result = await t.app.services.keys.create(ALICE, { name, expiry: { kind: 'never' } });
     return result.key;
   };
   const lastDelivery = (type: string): Delivery => {
@@ -109,7 +109,7 @@ describe('a replayed Slack request takes effect once', () => {
     expect(keys).toHaveLength(2);
     expect(await records('key.rotated', { keyId: key.id })).toHaveLength(1);
     const successor = keys.find((k) => k.key.id !== key.id);
-    await t.app.services.keys.delete(ALICE, successor?.key.id ?? 'none');
+    await t.app.services.keys.delete(ALICE, { reference: successor?.key.id ?? 'none' });
     await replay(press);
     await t.slack.waitFor(() => t.slack.responsesTo(String(press.payload.response_url)).length >= 4);
     expect((await t.app.services.keys.list(ALICE)).keys.map((k) => k.key.id)).toEqual([key.id]);
@@ -135,8 +135,8 @@ describe('a replayed Slack request takes effect once', () => {
   });
 
   it('the role-deletion confirmation: one role.deleted, one key.deleted_by_role_deletion per key', async () => {
-    await t.app.services.roles.create(ADMIN, 'Reporting');
-    await t.app.services.roles.assign(ADMIN, ALICE, 'Reporting');
+    await t.app.services.roles.create(ADMIN, { name: 'Reporting' });
+    await t.app.services.roles.assign(ADMIN, { userId: ALICE, roleName: 'Reporting' });
     await t.app.services.users.switchRole(ALICE, 'Reporting');
     const key = await make('report-job');
     await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin role delete Reporting' });
@@ -186,7 +186,7 @@ describe('a replayed Slack request takes effect once', () => {
     await t.slack.waitFor(() => t.slack.responsesTo(click.responseUrl ?? '').length >= 3);
     const held = async () => (await t.app.services.users.context(ALICE)).roles.map((r) => r.name);
     expect(await held()).not.toContain('Account Group Admin');
-    await t.app.services.roles.assign(ADMIN, ALICE, 'Account Group Admin');
+    await t.app.services.roles.assign(ADMIN, { userId: ALICE, roleName: 'Account Group Admin' });
     await replay(press);
     await t.slack.waitFor(() => t.slack.responsesTo(click.responseUrl ?? '').length >= 4);
     expect(await held()).toContain('Account Group Admin');

@@ -11,7 +11,7 @@ describe('/accesskey rotate', () => {
   afterEach(async () => t.stop());
 
   it("delivers the successor's secret once (message + CSV) and says how long the old key keeps working", async () => {
-    const key = await t.app.services.keys.create({ actorId: 'UALICE', name: 'svc', expiry: { kind: 'never' } });
+    const key = await t.app.services.keys.create('UALICE', { name: 'svc', expiry: { kind: 'never' } });
     await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate svc' });
     await t.slack.clickButton({ userId: 'UALICE', actionId: ACTION.rotateKey, value: key.key.id });
     const post = await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => secretsIn(JSON.stringify(p.body)).length > 0));
@@ -24,7 +24,7 @@ describe('/accesskey rotate', () => {
   });
 
   it('the Rotate button in the key list does the same, and the old key shows no Rotate button afterwards', async () => {
-    const key = await t.app.services.keys.create({ actorId: 'UALICE', name: 'one', expiry: { kind: 'never' } });
+    const key = await t.app.services.keys.create('UALICE', { name: 'one', expiry: { kind: 'never' } });
     await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'list' });
     await t.slack.clickButton({ userId: 'UALICE', actionId: ACTION.rotateKey, value: key.key.id });
     await t.slack.waitFor(() => t.slack.responseUrlPosts.some((p) => secretsIn(JSON.stringify(p.body)).length > 0));
@@ -33,7 +33,7 @@ describe('/accesskey rotate', () => {
   });
 
   it('when the new secret reaches the user nowhere, the successor goes and the old key keeps its expiry', async () => {
-    const old = await t.app.services.keys.create({ actorId: 'UALICE', name: 'keep', expiry: { kind: 'never' } });
+    const old = await t.app.services.keys.create('UALICE', { name: 'keep', expiry: { kind: 'never' } });
     t.slack.fault({ method: 'files.getUploadURLExternal', kind: 'error', error: 'file_uploads_disabled' });
     t.slack.fault({ method: 'response_url', kind: 'http500', times: 1 });
     await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate keep' });
@@ -48,7 +48,7 @@ describe('/accesskey rotate', () => {
   });
 
   it('a key cannot be rotated twice', async () => {
-    await t.app.services.keys.create({ actorId: 'UALICE', name: 'twice', expiry: { kind: 'never' } });
+    await t.app.services.keys.create('UALICE', { name: 'twice', expiry: { kind: 'never' } });
     await t.app.services.keys.rotate('UALICE', 'twice');
     const again = await t.slack.sendSlashCommand({ userId: 'UALICE', text: 'rotate twice' });
     expect(JSON.stringify(again.body)).toContain('was already rotated');

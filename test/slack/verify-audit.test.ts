@@ -30,7 +30,7 @@ describe.each(dialects)('audit verification people can run, on %s', (dialect) =>
   beforeEach(async () => {
     t = await startTestApp({ dialect, background: true });
     await t.app.services.access.grant(ADMIN, ALICE);
-    for (const name of ['a', 'b']) await t.app.services.keys.create({ actorId: ALICE, name, expiry: { kind: 'never' } });
+    for (const name of ['a', 'b']) await t.app.services.keys.create(ALICE, { name, expiry: { kind: 'never' } });
     await t.app.services.keys.deactivate(ALICE, 'a');
     const head = await t.app.store.read.audit.readHead();
     await t.slack.waitFor(() => postedSeqs(t.slack, AUDIT_CHANNEL).length >= head.seq, { timeoutMs: 20_000 });

@@ -1,7 +1,7 @@
 import type { Config } from '../../src/config.js';
 import { appendAudit } from '../../src/domain/audit.js';
 import type { Store } from '../../src/domain/ports.js';
-import { servicesOver } from './domain.js';
+import { jobsOver } from './domain.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createAuditMirror, type AuditMirrorTuning } from '../../src/scheduler/jobs/audit-mirror.js';
 import { createWarningSender, type WarningSenderTuning } from '../../src/scheduler/jobs/expiry-warning-sender.js';
@@ -73,7 +73,7 @@ export function startSenderLoop(options: {
   tuning?: Partial<WarningSenderTuning>;
 }): WorkerLoop {
   const sender = createWarningSender({
-    background: servicesOver(options.store, options.now).background,
+    ...jobsOver(options.store, options.now),
     dm: options.outbound.warningDm,
     warningDays: options.warningDays ?? [7, 1],
     logger: options.logger,

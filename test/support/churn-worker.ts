@@ -19,10 +19,11 @@ const services = createServices({
   defaultRoleName: 'Account Group Read Only',
 });
 // A kill between a create and its delete leaves a key behind: clear them, or the role fills up.
-for (const view of (await services.keys.list(userId, { allRoles: true })).keys) await services.keys.delete(userId, view.key.id);
+for (const view of (await services.keys.list(userId, { allRoles: true })).keys)
+  await services.keys.delete(userId, { reference: view.key.id });
 process.stdout.write('ready\n');
 for (let i = 0; ; i++) {
-  const result = await services.keys.create({ actorId: userId, name: `churn-${process.pid}-${i}`, expiry: { kind: 'never' } });
+  const result = await services.keys.create(userId, { name: `churn-${process.pid}-${i}`, expiry: { kind: 'never' } });
   if (result.created) process.stdout.write(`created ${result.key.id}\n`);
-  await services.keys.delete(userId, result.key.id);
+  await services.keys.delete(userId, { reference: result.key.id });
 }

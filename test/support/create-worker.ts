@@ -25,7 +25,7 @@ await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(startAtTex
 await Promise.all(
   Array.from({ length: Number(attemptsText) }, async (_, i) => {
     try {
-      await services.keys.create({ actorId: userId, name: `p${process.pid}-${i}`, expiry: { kind: 'never' } });
+      await services.keys.create(userId, { name: `p${process.pid}-${i}`, expiry: { kind: 'never' } });
       outcomes.created = (outcomes.created ?? 0) + 1;
     } catch (error) {
       const code = error instanceof AppError ? error.code : `raw:${String(error)}`;

@@ -1,3 +1,4 @@
+import { jobPorts } from '../../src/domain/background.js';
 import { createServices, type Services } from '../../src/domain/services.js';
 import { SecretHasher } from '../../src/domain/secrets.js';
 import type { DomainDeps } from '../../src/domain/deps.js';
@@ -54,6 +55,11 @@ export function replicaOver(deps: DomainDeps, store: Store): Services {
 /** Services over a store and a clock, for tests that drive the scheduler's jobs over a store they built (a crashing one, another replica's). */
 export function servicesOver(store: Store, now: () => Date): Services {
   return createServices({ store, now, hasher: new SecretHasher(undefined), defaultRoleName: 'Account Group Read Only' });
+}
+
+/** What a scheduler job is given (src/scheduler/job-context.ts), over a store and a clock, as runtime.ts wires it. */
+export function jobsOver(store: Store, now: () => Date): { services: Services; ports: ReturnType<typeof jobPorts> } {
+  return { services: servicesOver(store, now), ports: jobPorts(store, now) };
 }
 
 /**

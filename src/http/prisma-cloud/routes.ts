@@ -112,7 +112,7 @@ export function prismaKeyRoutes(api: ApiContext): Route[] {
           const { name } = ctx.body;
           const expiry: ExpiryChoice =
             expiresOn === undefined || expiresOn === null || expiresOn === 0 ? { kind: 'never' } : { kind: 'at', at: new Date(expiresOn) };
-          const result = await services.keys.create({ actorId: caller.ownerId, name, expiry, via: caller.via });
+          const result = await services.keys.create(caller.ownerId, { name, expiry }, { via: caller.via });
           if (!result.created) throw new Error('a key API create has no request id, so it cannot be a replay');
           // DELIVERED BY API RESPONSE: this response is the one delivery of the secret (R6); nothing
           // else (no ephemeral message, no CSV in Slack) carries it. createKey records
@@ -128,7 +128,7 @@ export function prismaKeyRoutes(api: ApiContext): Route[] {
       refuseBody,
       handle: (ctx) =>
         guarded(api, ctx, ctx.params.id, async (caller) =>
-          ctx.json(200, wireKey(await services.keys.show(caller.ownerId, ctx.params.id, caller.via), api.now())),
+          ctx.json(200, wireKey(await services.keys.show(caller.ownerId, ctx.params.id, { via: caller.via }), api.now())),
         ),
     }),
     route({
@@ -138,7 +138,7 @@ export function prismaKeyRoutes(api: ApiContext): Route[] {
       refuseBody,
       handle: (ctx) =>
         guarded(api, ctx, ctx.params.id, async (caller) => {
-          await services.keys.delete(caller.ownerId, ctx.params.id, undefined, { via: caller.via });
+          await services.keys.delete(caller.ownerId, { reference: ctx.params.id }, { via: caller.via });
           return sendEmpty(ctx);
         }),
     }),

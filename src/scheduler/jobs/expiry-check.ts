@@ -1,11 +1,10 @@
-import type { BackgroundServices } from '../../domain/background.js';
 import { expiryThresholds } from '../../domain/expiry.js';
 import { DAY_MS } from '../../domain/time.js';
 import type { Logger } from '../../logger.js';
+import type { JobContext } from '../job-context.js';
 
-export interface ExpiryCheckInput {
-  /** `services.background`: its clock is the app's one clock, so every expiry decision agrees on "now". */
-  background: BackgroundServices;
+/** `ports.expiryWarnings`: the markers; `services.background.markExpiryDue`: each batch's audited transaction. */
+export interface ExpiryCheckInput extends JobContext {
   /** EXPIRY_WARNING_DAYS, e.g. [7, 1]. */
   warningDays: readonly number[];
   logger: Logger;
@@ -44,12 +43,12 @@ export interface ExpiryCheckResult {
  * on the expires_at index, so the cost follows the keys that became due, not the number of keys.
  */
 export async function runExpiryCheck(input: ExpiryCheckInput): Promise<ExpiryCheckResult> {
-  const now = input.background.now();
+  const now = input.ports.now();
   const batchSize = input.batchSize ?? 100;
   const overlapMs = input.overlapMs ?? 5 * 60 * 1000;
   const thresholds = expiryThresholds(input.warningDays);
   const staleAfterMs = input.staleAfterMs ?? Math.max(1, ...input.warningDays) * DAY_MS;
-  const expiry = input.background.expiry;
+  const expiry = input.ports.expiryWarnings;
 
   const previous = await expiry.evaluatedUntil();
   // min(): after the wall clock was set back, cover from the earlier instant rather than leave a gap.
@@ -83,7 +82,7 @@ export async function runExpiryCheck(input: ExpiryCheckInput): Promise<ExpiryChe
       }
       for (const k of fresh) seen.add(`${k.id}|${k.expiresAt}`);
       result.examined += fresh.length;
-      const counts = await expiry.markDue(fresh, { now, thresholds, staleAfterMs });
+      const counts = await input.services.background.markExpiryDue(fresh, { now, thresholds, staleAfterMs });
       result.queued += counts.queued;
       result.skipped += counts.skipped;
       result.expired += counts.expired;

@@ -1,7 +1,7 @@
-import type { BackgroundServices } from '../../domain/background.js';
 import { expiryThresholds, reasonToCancel } from '../../domain/expiry.js';
 import type { QueuedWarning, WarningDm } from '../../domain/expiry-ports.js';
 import type { Logger } from '../../logger.js';
+import type { JobContext } from '../job-context.js';
 import {
   chargeRefusal,
   createLeaseSender,
@@ -27,9 +27,8 @@ export const DEFAULT_SENDER_TUNING: WarningSenderTuning = {
   idlePollMs: 30_000,
 };
 
-export interface WarningSenderInput {
-  /** `services.background`: the warning queue, the key lookups and the clock. */
-  background: BackgroundServices;
+/** `ports`: the warning queue, the key lookups and the clock. */
+export interface WarningSenderInput extends Pick<JobContext, 'ports'> {
   dm: WarningDm;
   warningDays: readonly number[];
   logger: Logger;
@@ -47,13 +46,13 @@ export type WarningSender = LeaseSender;
 export function createWarningSender(input: WarningSenderInput): WarningSender {
   const tuning: WarningSenderTuning = { ...DEFAULT_SENDER_TUNING, ...input.tuning };
   const thresholds = expiryThresholds(input.warningDays);
-  const { background } = input;
-  const queue = background.warnings;
+  const { ports } = input;
+  const queue = ports.expiryWarnings;
   const log = input.logger;
 
   async function deliver(item: QueuedWarning): Promise<SendStep> {
-    const now = background.now();
-    const key = await background.lookups.key(item.keyId);
+    const now = ports.now();
+    const key = await ports.read.keys.findById(item.keyId);
     const threshold = thresholds.find((t) => t.id === item.threshold);
     if (key === undefined || key.expiresAt === null || threshold === undefined) {
       // Deleted, made never-expiring, or a threshold no longer configured (EXPIRY_WARNING_DAYS changed).
@@ -69,7 +68,7 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
       await queue.cancel(item.id, cancel, now);
       return 'cancelled';
     }
-    const role = await background.lookups.role(key.roleId);
+    const role = await ports.read.roles.findById(key.roleId);
     const outcome = await input.dm.send({
       ownerId: key.ownerId,
       keyId: key.id,
@@ -81,7 +80,7 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
     });
     switch (outcome.kind) {
       case 'posted':
-        await queue.markSent(item.id, outcome, background.now());
+        await queue.markSent(item.id, outcome, ports.now());
         return 'sent';
       case 'rejected': {
         const attempts = item.attempts + 1;
@@ -113,7 +112,7 @@ export function createWarningSender(input: WarningSenderInput): WarningSender {
     blockedAlert: 'expiry_warnings_blocked',
     queue,
     deliver,
-    now: background.now,
+    now: ports.now,
     logger: log,
     tuning,
   });

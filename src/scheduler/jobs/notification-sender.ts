@@ -1,7 +1,7 @@
-import type { BackgroundServices } from '../../domain/background.js';
 import { backoffDelay, type DeliveryOutcome } from '../../domain/delivery.js';
 import type { NotificationChannel, QueuedNotification } from '../../domain/notifications.js';
 import type { Logger } from '../../logger.js';
+import type { JobContext } from '../job-context.js';
 import {
   chargeRefusal,
   createLeaseSender,
@@ -26,9 +26,8 @@ export const DEFAULT_NOTIFICATION_TUNING: NotificationSenderTuning = {
   idlePollMs: 2000,
 };
 
-export interface NotificationSenderInput {
-  /** `services.background`: the outbox, the lookups before each send and the clock. */
-  background: BackgroundServices;
+/** `ports`: the outbox, the lookups before each send and the clock; `services.background`: a deleted file's audit. */
+export interface NotificationSenderInput extends JobContext {
   channel: NotificationChannel;
   logger: Logger;
   /** STALE_KEY_AUTO_INACTIVE_AFTER, so a stale-key notice can say when the key will be made inactive. */
@@ -46,11 +45,11 @@ export type NotificationSender = LeaseSender;
  */
 export function createNotificationSender(input: NotificationSenderInput): NotificationSender {
   const tuning: NotificationSenderTuning = { ...DEFAULT_NOTIFICATION_TUNING, ...input.tuning };
-  const { background, logger: log } = input;
-  const queue = background.notifications;
+  const { ports, logger: log } = input;
+  const queue = ports.notifications;
 
   async function deliver(item: QueuedNotification): Promise<SendStep> {
-    const now = background.now();
+    const now = ports.now();
     const n = item.notification;
     if (n === undefined) {
       await queue.recordFailure(item.id, { error: item.unreadable ?? 'unreadable notification', retryAt: null }, now);
@@ -62,7 +61,7 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
       return 'failed';
     }
     const resolved = await prepareNotification(n, {
-      lookups: background.lookups,
+      read: ports.read,
       now,
       queuedAt: item.createdAt,
       staleKeyAutoInactiveAfterMs: input.staleKeyAutoInactiveAfterMs,
@@ -73,8 +72,8 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
     }
     const outcome: DeliveryOutcome | { kind: 'gone' } = await input.channel.send(resolved.message);
     if (outcome.kind === 'posted' || outcome.kind === 'gone') {
-      if (n.kind === 'secret_file.delete') await queue.recordSecretFileDeleted(n, outcome.kind === 'gone');
-      await queue.complete(item.id, 'sent', background.now(), outcome.kind === 'gone' ? 'already_gone' : undefined);
+      if (n.kind === 'secret_file.delete') await input.services.background.recordSecretFileDeleted(n, outcome.kind === 'gone');
+      await queue.complete(item.id, 'sent', ports.now(), outcome.kind === 'gone' ? 'already_gone' : undefined);
       return 'sent';
     }
     if (outcome.kind === 'rate_limited') return outcome;
@@ -119,7 +118,7 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
     blockedAlert: 'notifications_blocked',
     queue,
     deliver,
-    now: background.now,
+    now: ports.now,
     logger: log,
     tuning,
   });

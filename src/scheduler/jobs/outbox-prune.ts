@@ -1,9 +1,9 @@
-import type { BackgroundServices } from '../../domain/background.js';
+import type { JobPorts } from '../../domain/background.js';
 import type { Logger } from '../../logger.js';
 
 export interface OutboxPruneInput {
-  /** `services.background`: the prune steps and the clock. */
-  background: BackgroundServices;
+  /** The queues' and markers' prune steps and the clock. */
+  ports: JobPorts;
   logger: Logger;
   /** OUTBOX_RETENTION. */
   retentionMs: number;
@@ -25,7 +25,7 @@ export interface OutboxPruneResult {
  * a repeat (see each store's prune). The audit log itself is never pruned.
  */
 export async function runOutboxPrune(input: OutboxPruneInput): Promise<OutboxPruneResult> {
-  const cutoff = new Date(input.background.now().getTime() - input.retentionMs);
+  const cutoff = new Date(input.ports.now().getTime() - input.retentionMs);
   const batchSize = input.batchSize ?? 500;
   const maxBatches = input.maxBatches ?? 20;
   const drain = async (prune: (cutoff: Date, limit: number) => Promise<number>): Promise<number> => {
@@ -37,12 +37,12 @@ export async function runOutboxPrune(input: OutboxPruneInput): Promise<OutboxPru
     }
     return total;
   };
-  const { prune } = input.background;
+  const { ports } = input;
   const result: OutboxPruneResult = {
-    auditOutbox: await drain(prune.auditOutbox),
-    notifications: await drain(prune.notifications),
-    expiryWarnings: await drain(prune.expiryWarnings),
-    staleNotices: await drain(prune.staleNotices),
+    auditOutbox: await drain((at, limit) => ports.pruneAuditOutbox(at, limit)),
+    notifications: await drain((at, limit) => ports.notifications.prune(at, limit)),
+    expiryWarnings: await drain((at, limit) => ports.expiryWarnings.prune(at, limit)),
+    staleNotices: await drain((at, limit) => ports.staleKeys.pruneNotices(at, limit)),
   };
   const total = result.auditOutbox + result.notifications + result.expiryWarnings + result.staleNotices;
   (total > 0 ? input.logger.info : input.logger.debug)('outbox prune finished', { ...result, cutoff: cutoff.toISOString() });

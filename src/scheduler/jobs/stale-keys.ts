@@ -1,9 +1,8 @@
-import type { BackgroundServices } from '../../domain/background.js';
 import type { Logger } from '../../logger.js';
+import type { JobContext } from '../job-context.js';
 
-export interface StaleKeyCheckInput {
-  /** `services.background`: the stale-key steps and the clock. */
-  background: BackgroundServices;
+/** `ports.staleKeys`: the notice markers; `services.background.closeDueStaleNotice`: the audited inactivation. */
+export interface StaleKeyCheckInput extends JobContext {
   logger: Logger;
   /** STALE_KEY_AFTER. */
   staleAfterMs: number;
@@ -27,15 +26,15 @@ export interface StaleKeyCheckResult {
  * long later, for a key whose clock has not moved, makes the key inactive (audited) and tells the owner.
  */
 export async function runStaleKeyCheck(input: StaleKeyCheckInput): Promise<StaleKeyCheckResult> {
-  const now = input.background.now();
+  const now = input.ports.now();
   const batchSize = input.batchSize ?? 100;
   const maxBatches = input.maxBatches ?? 50;
-  const stale = input.background.stale;
+  const stale = input.ports.staleKeys;
   const result: StaleKeyCheckResult = { noticed: 0, inactivated: 0, resolved: 0 };
 
   const cutoff = new Date(now.getTime() - input.staleAfterMs);
   for (let batch = 0; batch < maxBatches; batch++) {
-    const found = await stale.findUnnoticed(cutoff, now, batchSize);
+    const found = await stale.findStaleUnnoticed(cutoff, now, batchSize);
     if (found.length === 0) break;
     const noticed = await stale.notice(found, now);
     result.noticed += noticed;
@@ -50,7 +49,7 @@ export async function runStaleKeyCheck(input: StaleKeyCheckInput): Promise<Stale
     const due = await stale.noticesDue(new Date(now.getTime() - autoAfter), batchSize);
     for (const notice of due) {
       // The domain step re-reads the key under the write lock; closing the notice is the once-only step.
-      const outcome = await stale.closeDueNotice(notice);
+      const outcome = await input.services.background.closeDueStaleNotice(notice);
       if (outcome === 'inactivated') result.inactivated += 1;
       if (outcome === 'resolved') result.resolved += 1;
     }

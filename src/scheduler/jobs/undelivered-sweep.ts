@@ -1,14 +1,12 @@
-import type { AccessKey, Role } from '../../domain/model.js';
 import type { Logger } from '../../logger.js';
+import type { JobContext } from '../job-context.js';
 
-export interface UndeliveredSweepInput {
-  /**
-   * Deletes keys left undelivered past their time (each audited, on one replica only, with its owner's DM
-   * queued in the same transaction) and returns them.
-   */
-  sweep: () => Promise<Array<{ key: AccessKey; role: Role | undefined; rotatedFrom: string | null }>>;
-  /** Forgets replay markers older than Slack's replay window (optional housekeeping). */
-  forgetReplays?: () => Promise<number>;
+/**
+ * `services.keys.sweepUndelivered` deletes keys left undelivered past their time (each audited, on one
+ * replica only, with its owner's DM queued in the same transaction); `forgetOldReplays` forgets replay
+ * markers older than Slack's replay window.
+ */
+export interface UndeliveredSweepInput extends Pick<JobContext, 'services'> {
   logger: Logger;
 }
 
@@ -18,8 +16,8 @@ export interface UndeliveredSweepInput {
  * is a notification-outbox row written with the deletion, so a Slack outage delays it and loses none.
  */
 export async function runUndeliveredSweep(input: UndeliveredSweepInput): Promise<{ removed: number }> {
-  const removed = await input.sweep();
+  const removed = await input.services.keys.sweepUndelivered();
   if (removed.length > 0) input.logger.warn('undelivered keys removed', { count: removed.length, keys: removed.map((r) => r.key.id) });
-  if (input.forgetReplays !== undefined) await input.forgetReplays();
+  await input.services.keys.forgetOldReplays();
   return { removed: removed.length };
 }

@@ -12,10 +12,11 @@ export const approveRequestButton =
     const click = clickFacts(args);
     const container = args.body.container as { channel_id?: string; message_ts?: string };
     // The card update and the requester's DM are queued with the decision (notification outbox).
-    const result = await ctx.services.access.decide(click.userId, click.value, 'approve', undefined, click.once, {
-      channel: container.channel_id,
-      ts: container.message_ts,
-    });
+    const result = await ctx.services.access.decide(
+      click.userId,
+      { requestId: click.value, decision: 'approve' },
+      { once: click.once, card: { channel: container.channel_id, ts: container.message_ts } },
+    );
     // A second click, a Slack retry or a replayed request: nothing changed, and the clicker hears the same answer.
     if (result.outcome === 'already' || result.outcome === 'replayed') {
       await tellClicker(

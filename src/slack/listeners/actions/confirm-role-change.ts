@@ -25,7 +25,11 @@ export const confirmRoleDeletionButton =
     finish(args, ctx, async () => {
       const target = parseRoleDeletionValue(clickFacts(args).value);
       const click = clickFacts(args);
-      const impact = await ctx.services.roles.delete(click.userId, target.role, target.roleId, click.once);
+      const impact = await ctx.services.roles.delete(
+        click.userId,
+        { name: target.role, expectedRoleId: target.roleId },
+        { once: click.once },
+      );
       // Owners are told through the notification outbox, queued in the deleting transaction (R4).
       return `:wastebasket: Role *${escapeText(impact.role.name)}* deleted: ${plural(impact.keys.length, 'key')} deleted, ${plural(impact.members.length, 'member')} lost the role. Owners were told by DM.`;
     });
@@ -37,6 +41,6 @@ export const confirmRoleRemovalButton =
     finish(args, ctx, async () => {
       const target = parseRoleRemovalValue(clickFacts(args).value);
       const click = clickFacts(args);
-      const impact = await ctx.services.roles.remove(click.userId, target.userId, target.role, click.once);
+      const impact = await ctx.services.roles.remove(click.userId, { userId: target.userId, roleName: target.role }, { once: click.once });
       return `:white_check_mark: ${mention(target.userId)} no longer holds *${escapeText(impact.role.name)}*; ${plural(impact.keys.length, 'key')} deleted.`;
     });

@@ -10,7 +10,7 @@ export const requestAccessButton =
   async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickFacts(args);
-    const request = await ctx.services.access.request(click.userId, undefined, ctx.config.accessRequestTtlDays, click.once);
+    const request = await ctx.services.access.request(click.userId, { ttlDays: ctx.config.accessRequestTtlDays }, { once: click.once });
     await postRequestCard(args.client, ctx.services, ctx.config.approvalsChannelId, request);
     await tellClicker(
       args,

@@ -34,13 +34,11 @@ export function createKeySubmission(ctx: ListenerContext) {
     // The view id makes a replayed submission (a double click, a Slack retry) find the first key.
     // A refusal (a past date, a duplicate name, the last slot taken meanwhile) is thrown before the ack,
     // so the error boundary shows it inside the still-open modal (createKeyErrorField).
-    const result = await services.keys.create({
-      actorId: userId,
-      name: parsed.value.name,
-      expiry: parsed.value.expiry,
-      requestId: view.id,
-      deliverLater: true,
-    });
+    const result = await services.keys.create(
+      userId,
+      { name: parsed.value.name, expiry: parsed.value.expiry },
+      { once: view.id, deliverLater: true },
+    );
     // The key is committed: a failed ack (a dropped socket) must not stop its secret from going out.
     await ack().catch((error: unknown) => logger.warn('ack failed after the key was created; delivering anyway', { error, userId }));
     if (!result.created) {
@@ -65,7 +63,7 @@ export function createKeySubmission(ctx: ListenerContext) {
         responseUrl: origin.responseUrl,
         confirmDelivered: () => services.keys.confirmDelivery(key.id),
         discard: async () => {
-          await services.keys.delete(userId, key.id, 'secret_not_delivered');
+          await services.keys.delete(userId, { reference: key.id, reason: 'secret_not_delivered' });
         },
         retryHint: 'Please try `/accesskey create` again in a moment.',
         csvLifetime: secretFileLifetime(ctx, ctx.config.notifications.secretFileTtlMs, key.id, userId),

@@ -17,7 +17,7 @@ export function denyRequestSubmission(ctx: ListenerContext) {
       return;
     }
     const { requestId, reason, card } = parsed.value;
-    const result = await ctx.services.access.decide(userId, requestId, 'deny', reason, onceForView(view), card);
+    const result = await ctx.services.access.decide(userId, { requestId, decision: 'deny', reason }, { once: onceForView(view), card });
     if (result.outcome === 'replayed') {
       // The first delivery of this submission decided and closed the modal; the replay changes nothing.
       await ack();

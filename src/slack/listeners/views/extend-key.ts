@@ -25,7 +25,7 @@ export function extendKeySubmission(ctx: ListenerContext) {
       await ack({ response_action: 'errors', errors: { [BLOCK.extendChoice]: 'This form lost track of its key. Please open it again.' } });
       return;
     }
-    const result = await services.keys.extend(userId, origin.keyId, parsed.value, { once: onceForView(view) });
+    const result = await services.keys.extend(userId, { reference: origin.keyId, expiry: parsed.value }, { once: onceForView(view) });
     await ack();
     // A replay of this submission (a Slack retry): the first one already changed and told.
     if (!result.changed) return;

@@ -6,7 +6,11 @@ import type { SubcommandArgs, SubcommandResult } from './types.js';
 /** Files an API-access request and puts its card in front of the admins. */
 export async function requestAccessSubcommand(args: SubcommandArgs, reason: string | undefined): Promise<SubcommandResult> {
   const { services, config, logger } = args.ctx;
-  const request = await services.access.request(args.userId, reason, config.accessRequestTtlDays, onceForCommand(args.triggerId));
+  const request = await services.access.request(
+    args.userId,
+    { reason, ttlDays: config.accessRequestTtlDays },
+    { once: onceForCommand(args.triggerId) },
+  );
   // Refusals (already has access, already asked) came back in the ack; Slack calls come after it.
   await args.ackNow();
   try {

@@ -5,7 +5,7 @@ import type { SubcommandArgs, SubcommandResult } from '../types.js';
 
 /** `role policy <role> max-days <N|off>` / `expiry-required on|off`: new and extended keys must comply. */
 export async function setRolePolicy(args: SubcommandArgs, role: string, change: PolicyChange): Promise<SubcommandResult> {
-  const result = await args.ctx.services.roles.setPolicy(args.userId, role, change);
+  const result = await args.ctx.services.roles.setPolicy(args.userId, { name: role, change });
   const name = `*${escapeText(result.role.name)}*`;
   const policy = result.role.policy ?? { maxDays: null, expiryRequired: false };
   if (!result.changed) return noticeMessage(`${name} already has that policy (${describePolicy(policy)}).`);

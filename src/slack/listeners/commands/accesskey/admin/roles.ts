@@ -9,7 +9,7 @@ export async function listRoles(args: SubcommandArgs): Promise<SubcommandResult>
 }
 
 export async function createRole(args: SubcommandArgs, name: string, maxKeys: number): Promise<SubcommandResult> {
-  const role = await args.ctx.services.roles.create(args.userId, name, maxKeys);
+  const role = await args.ctx.services.roles.create(args.userId, { name, maxKeys });
   return noticeMessage(`:white_check_mark: Role *${escapeText(role.name)}* created (up to ${plural(role.maxKeys, 'key')} per user).`);
 }
 
@@ -20,7 +20,7 @@ export async function previewRoleDeletion(args: SubcommandArgs, name: string): P
 }
 
 export async function assignRole(args: SubcommandArgs, userId: string, role: string): Promise<SubcommandResult> {
-  const result = await args.ctx.services.roles.assign(args.userId, userId, role);
+  const result = await args.ctx.services.roles.assign(args.userId, { userId, roleName: role });
   return noticeMessage(
     result.changed
       ? `:white_check_mark: ${mention(userId)} now holds *${escapeText(result.role.name)}*.`
@@ -29,6 +29,6 @@ export async function assignRole(args: SubcommandArgs, userId: string, role: str
 }
 
 export async function previewRoleRemoval(args: SubcommandArgs, userId: string, role: string): Promise<SubcommandResult> {
-  const impact = await args.ctx.services.roles.previewRemoval(args.userId, userId, role);
+  const impact = await args.ctx.services.roles.previewRemoval(args.userId, { userId, roleName: role });
   return impactMessage(impact, 'remove', JSON.stringify({ userId, role: impact.role.name }));
 }
