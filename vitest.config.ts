@@ -9,6 +9,9 @@ export default defineConfig({
     // some tests past 30 s), and a real hang still fails within a minute and a half.
     testTimeout: 90_000,
     hookTimeout: 90_000,
+    // expect.poll gives up after 1 s by default: a wall-clock bound that a page busy beside two CPU
+    // burners broke. A poll that holds returns at once; only a failing one waits this long.
+    expect: { poll: { timeout: 30_000 } },
     pool: 'forks',
     // Vitest's default is one worker fewer than the cores: one, on the 2-core CI machines, which then
     // sat 60 % idle (the tests mostly wait on sockets, child processes and timers). Each test file has
