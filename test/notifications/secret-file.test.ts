@@ -74,7 +74,12 @@ describe.each(dialects)('the secret CSV’s lifetime in Slack on %s', (dialect) 
     expect(alerts.length).toBeGreaterThanOrEqual(1);
     expect(alerts[0]).toContain(file.id);
     expect(app.logs.some((line) => secretsIn(line).length > 0)).toBe(false);
-    const [row] = await app.db.connection.db.selectFrom('notification_outbox').select(['state', 'attempts']).execute();
+    // The deletion's own row: without a filter, PostgreSQL may return another notification's row first.
+    const [row] = await app.db.connection.db
+      .selectFrom('notification_outbox')
+      .select(['state', 'attempts'])
+      .where('kind', '=', 'secret_file.delete')
+      .execute();
     expect(row).toMatchObject({ state: 'sent' });
     expect(Number(row?.attempts)).toBe(5);
   }, 30_000);
