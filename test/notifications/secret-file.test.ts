@@ -74,13 +74,15 @@ describe.each(dialects)('the secret CSV’s lifetime in Slack on %s', (dialect) 
     expect(alerts.length).toBeGreaterThanOrEqual(1);
     expect(alerts[0]).toContain(file.id);
     expect(app.logs.some((line) => secretsIn(line).length > 0)).toBe(false);
-    // The deletion's own row: without a filter, PostgreSQL may return another notification's row first.
-    const [row] = await app.db.connection.db
-      .selectFrom('notification_outbox')
-      .select(['state', 'attempts'])
-      .where('kind', '=', 'secret_file.delete')
-      .execute();
-    expect(row).toMatchObject({ state: 'sent' });
+    // The deletion's own row, marked sent just after the audit record is written: waited for, not raced.
+    const row = await until(async () => {
+      const [found] = await app.db.connection.db
+        .selectFrom('notification_outbox')
+        .select(['state', 'attempts'])
+        .where('kind', '=', 'secret_file.delete')
+        .execute();
+      return found?.state === 'sent' && found;
+    }, 'the deletion to be marked sent');
     expect(Number(row?.attempts)).toBe(5);
   }, 30_000);
 });
