@@ -54,6 +54,7 @@ describe('database retries of an interactive request', () => {
       withFaultRetries({ dialect: 'sqlite', deadlineMs: 200, retryUnavailable: true, bounded: true }, call.fn),
     );
     expect(result.code).toBe('DB_BUSY');
+    // Fake-clock milliseconds (vi.useFakeTimers), not wall time: no busy machine can move them.
     // Waits of 5–25 ms: at least 8 attempts fit in 200 ms, and none starts after the deadline.
     expect(call.starts.length).toBeGreaterThanOrEqual(8);
     expect(Math.max(...call.starts) - t0).toBeLessThan(200);
