@@ -119,6 +119,8 @@ describe('the sandbox page with the keyboard only', () => {
     await expect.poll(() => isFocused(confirm.getByRole('button', { name: 'Cancel' }))).toBe(true);
     await tabTo(confirm.getByRole('button', { name: 'Make inactive' }));
     await page.keyboard.press('Enter');
+    // Closing a dialog hands focus back to the button that opened it; wait for that before tabbing on.
+    await confirm.waitFor({ state: 'detached' });
     await expect.poll(() => messages().getByRole('button', { name: 'Make active' }).count()).toBeGreaterThan(0);
 
     await tabTo(messages().getByRole('button', { name: 'Delete' }).last(), { back: true });
@@ -131,8 +133,9 @@ describe('the sandbox page with the keyboard only', () => {
     expect(await messages().getByRole('button', { name: 'Make active' }).count()).toBeGreaterThan(0);
     await tabTo(messages().getByRole('button', { name: 'Delete' }).last(), { back: true });
     await page.keyboard.press('Enter');
-    await tabTo(page.getByRole('dialog', { name: 'Delete this key?' }).getByRole('button', { name: 'Delete' }));
+    await tabTo(ask.getByRole('button', { name: 'Delete' }));
     await page.keyboard.press('Enter');
+    await ask.waitFor({ state: 'detached' });
     await expect.poll(() => messages().textContent()).toMatch(/deleted/i);
   });
 
@@ -159,6 +162,27 @@ describe('the sandbox page with the keyboard only', () => {
     await expect.poll(() => messages().textContent()).toContain('@Ada approved your API access');
   });
 
+  it('a sidebar link keeps the focus while news from someone else redraws the sidebar', async () => {
+    const home = page.getByRole('link', { name: 'App Home', exact: true });
+    await tabTo(home, { back: true });
+    // Ben asks for API access from another tab (the page's own endpoint, so Origin is the sandbox's): the
+    // card lands in #key-approvals.
+    const status = await page.evaluate(async () => {
+      const state = await (await fetch('/sandbox/state')).json();
+      const general = state.channels.find((c: { name: string }) => c.name === 'general');
+      const sent = await fetch('/sandbox/command', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ as: 'U0SANDBEN', channel: general.id, text: '/accesskey request-access for the sidebar test' }),
+      });
+      return sent.status;
+    });
+    expect(status).toBe(200);
+    // The channel's link turns bold once the page has redrawn with the news; the focus is still on App Home.
+    await expect.poll(() => page.getByRole('link', { name: 'key-approvals', exact: true }).getAttribute('class')).toContain('unread');
+    expect(await isFocused(home)).toBe(true);
+  });
+
   it('App Home opens from the keyboard, and a key is rotated from its button there', async () => {
     await chooseWithArrows(page.getByRole('combobox', { name: 'Acting as' }), 'Ada (admin)');
     await openByKeyboard('general');
@@ -174,8 +198,11 @@ describe('the sandbox page with the keyboard only', () => {
     await tabTo(home.getByRole('button', { name: 'Rotate' }).first());
     await page.keyboard.press('Enter');
     // Rotate asks first (it starts the old key's countdown and shows a secret).
-    await tabTo(page.getByRole('dialog', { name: 'Rotate this key?' }).getByRole('button', { name: 'Rotate' }));
+    const rotate = page.getByRole('dialog', { name: 'Rotate this key?' });
+    await tabTo(rotate.getByRole('button', { name: 'Rotate' }));
     await page.keyboard.press('Enter');
+    // Until the dialog has closed (and handed focus back), a Tab or Enter may land on the wrong control.
+    await rotate.waitFor({ state: 'detached' });
     // The successor's secret arrives like a new key's: a third CSV (kb-key, home-key, its successor) in the DM.
     await openByKeyboard('Access Key Bot');
     await expect.poll(() => page.getByRole('link', { name: /^Download access-key-/ }).count()).toBe(3);

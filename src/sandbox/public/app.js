@@ -281,6 +281,7 @@ function conversationLink(state, id, label, prefix) {
     'a',
     {
       href: `#as=${page.as}&c=${id}`,
+      'data-focus-key': `sidebar:${id}`,
       class: `sidebar-link${current ? ' current' : ''}${news === undefined ? '' : ' unread'}`,
       'aria-current': current ? 'page' : undefined,
       'aria-describedby': note === undefined ? undefined : noteId,
@@ -300,6 +301,8 @@ function conversationLink(state, id, label, prefix) {
 
 /** @param {PageState} state */
 function renderSidebar(state) {
+  // The links are rebuilt on every poll; a person tabbing through them keeps their place.
+  const focusKey = focusKeyOf(document.activeElement);
   $('team', HTMLElement).textContent = state.team;
   const select = $('acting-as', HTMLSelectElement);
   if (select.options.length !== state.people.length) {
@@ -312,6 +315,7 @@ function renderSidebar(state) {
     ...(me === undefined ? [] : [conversationLink(state, me.dm, state.botName, '🔑')]),
     conversationLink(state, HOME, 'App Home', '🏠'),
   );
+  if (focusKey?.startsWith('sidebar:') === true && focusKeyOf(document.activeElement) !== focusKey) refocus(focusKey);
 }
 
 /** @param {Element | null} node */
