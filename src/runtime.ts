@@ -102,6 +102,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger,
       tokenSigningSecret: config.tokenSigningSecret,
       trustProxy: config.trustProxy,
+      trustProxyCidrs: config.trustProxyCidrs,
       metricsToken: config.metrics.token,
       port: config.port,
       host: config.host,

@@ -52,6 +52,8 @@ export const READ_METHODS = {
 export const USAGE_METHODS = {
   ...READ_METHODS,
   keys: [...READ_METHODS.keys, 'touchLastUsed', 'touchUsedLastUsed'],
+  // A notice to a key's owner cannot make any key unusable (report-only networks, docs/least-privilege.md).
+  notifications: ['enqueueOnce'],
   audit: ['readHead', 'insert', 'writeHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
 
@@ -77,6 +79,8 @@ export interface RolesRepo {
   remove(id: string): Promise<void>;
   /** Security-team controls (docs/usage.md, "Security-team controls"): a role's lifetime policy. */
   setPolicy(roleId: string, policy: RolePolicy): Promise<void>;
+  /** Least privilege: the role's whole permission set, sorted (docs/least-privilege.md). */
+  setPermissions(roleId: string, permissions: readonly string[]): Promise<void>;
 }
 
 /** Who holds which role. */
@@ -143,6 +147,8 @@ export interface KeysRepo {
   findRotatedTo(successorId: string): Promise<AccessKey | undefined>;
   /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */
   markKept(id: string, at: string): Promise<void>;
+  /** A key's network ranges (canonical CIDRs) and its report-only switch. */
+  setNetworks(id: string, networks: readonly string[], reportOnly: boolean): Promise<void>;
 }
 
 /** The hash-chained audit log and its head. */
@@ -179,6 +185,11 @@ export interface SettingsRepo {
 export interface NotificationsRepo {
   /** Queues a user-facing notification in the caller's transaction (docs/operations.md, "Background work"); `notBefore` delays it. */
   enqueue(notification: Notification, at: string, notBefore?: string): Promise<void>;
+  /**
+   * Queues it under a fixed id unless a row with that id exists (from this replica or any other); says
+   * whether it queued. For notices that must go out once per period (report-only networks).
+   */
+  enqueueOnce(id: string, notification: Notification, at: string): Promise<boolean>;
 }
 
 export interface AuditSearch {

@@ -10,7 +10,7 @@ import {
   staleKeyNoticeMessage,
 } from '../views/notifications.js';
 import { ownerNoticeMessage } from '../views/owner-notice.js';
-import { undeliveredKeyDm } from '../views/undelivered.js';
+import { keyOutsideNetworkDm, undeliveredKeyDm } from '../views/undelivered.js';
 
 /** What to say and where; `SlackNotificationChannel` makes the calls and classifies their errors. */
 export type NotificationDelivery =
@@ -54,6 +54,7 @@ export const RENDER: { [K in NotificationKind]: Renderer<K> } = {
   'secret_file.delete': (m) => ({ deleteFile: m.fileId }),
   'key_api.owner_dm': (m) => ({ dm: m.notice.ownerId, message: ownerNoticeMessage(m.notice) }),
   'undelivered_key.dm': (m) => ({ dm: m.notice.ownerId, message: undeliveredKeyDm(m.notice) }),
+  'key_network.outside_dm': (m) => ({ dm: m.notice.ownerId, message: keyOutsideNetworkDm(m.notice) }),
   'key_compromised.owner_dm': (m) => ({
     dm: m.key.ownerId,
     message: keyReportedCompromisedMessage(keyRow(m.key, m.role, new Date(m.now)), m.reporterId),

@@ -36,7 +36,13 @@ export function createKeySubmission(ctx: ListenerContext) {
     // so the error boundary shows it inside the still-open modal (createKeyErrorField).
     const result = await services.keys.create(
       userId,
-      { name: parsed.value.name, expiry: parsed.value.expiry },
+      {
+        name: parsed.value.name,
+        expiry: parsed.value.expiry,
+        permissions: parsed.value.permissions,
+        networks: parsed.value.networks,
+        networkReportOnly: parsed.value.reportOnly,
+      },
       { once: view.id, deliverLater: true },
     );
     // The key is committed: a failed ack (a dropped socket) must not stop its secret from going out.

@@ -7,6 +7,7 @@ import {
   parseRevoke,
   parseRoleCreate,
   parseRoleName,
+  parseRolePermissions,
   parseRolePolicy,
   parseUserAndRole,
   parseUserArg,
@@ -20,6 +21,7 @@ import { exportAuditCsv, showAudit } from './admin/audit.js';
 import { listAllKeys, revokeKey } from './admin/keys.js';
 import { assignRole, createRole, listRoles, previewRoleDeletion, previewRoleRemoval } from './admin/roles.js';
 import { setRolePolicy } from './admin/policy.js';
+import { rolePermissionsCommand } from './admin/permissions.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
@@ -90,6 +92,13 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: 'lifetime policy for new and extended keys',
     parse: parseRolePolicy,
     run: (args, { role, change }) => setRolePolicy(args, role, change),
+  }),
+  row({
+    verb: 'role permissions',
+    usage: '<role> [add|remove <permission>…]',
+    summary: "show or change a role's permissions (every key of the role is narrowed at once)",
+    parse: parseRolePermissions,
+    run: (args, input) => rolePermissionsCommand(args, input.role, input.change),
   }),
   row({
     verb: 'keys',
