@@ -49,11 +49,15 @@ function networkChoice(values: z.infer<typeof stateValues>, errors: BlockErrors)
   return { networks: parsed.ok ? parsed.networks : [], reportOnly };
 }
 
-/** The ticked permissions of every permission group (`permissions_block_0`, `_1`, …). */
+/** The ticked permissions of every permission group (block `permissions_block_<n>`, action `permissions_input_<n>`). */
 function ticked(values: z.infer<typeof stateValues>): string[] {
+  const prefix = `${BLOCK.permissions}_`;
   return Object.keys(values)
-    .filter((blockId) => blockId.startsWith(`${BLOCK.permissions}_`))
-    .flatMap((blockId) => field(values, blockId, INPUT.permissions, selectedOptions)?.selected_options ?? [])
+    .filter((blockId) => blockId.startsWith(prefix))
+    .flatMap((blockId) => {
+      const group = blockId.slice(prefix.length);
+      return field(values, blockId, `${INPUT.permissions}_${group}`, selectedOptions)?.selected_options ?? [];
+    })
     .map((option) => option.value);
 }
 

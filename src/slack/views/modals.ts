@@ -153,7 +153,7 @@ function permissionBlocks(permissions: readonly string[]): KnownBlock[] {
       optional: true,
       label: plain(i === 0 ? 'Permissions' : 'More permissions', 2000),
       ...(i === 0 ? { hint: plain("Untick what this key doesn't need. It never gets more than its role holds.", 2000) } : {}),
-      element: { type: 'checkboxes', action_id: INPUT.permissions, options, initial_options: options },
+      element: { type: 'checkboxes', action_id: `${INPUT.permissions}_${i / PERMISSIONS_PER_GROUP}`, options, initial_options: options },
     });
   }
   return blocks;
