@@ -89,3 +89,12 @@ describe('matching an address against ranges', () => {
     );
   });
 });
+
+describe('the fast IPv4 reading agrees with the general one', () => {
+  it('odd spellings are not addresses, whichever path reads them', () => {
+    const matcher = new NetworkMatcher(['0.0.0.0/0']);
+    for (const odd of ['010.0.0.1', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '+1.2.3.4', '::ffff:010.0.0.1'])
+      expect(matcher.allows(odd)).toBe(false);
+    for (const fine of ['0.0.0.0', '255.255.255.255', '::ffff:1.2.3.4', '::FFFF:1.2.3.4']) expect(matcher.allows(fine)).toBe(true);
+  });
+});

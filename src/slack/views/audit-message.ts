@@ -43,6 +43,9 @@ const ICON: Partial<Record<AuditAction, string>> = {
   'key.deactivated_as_stale': ':zzz:',
   'api_access.self_decision_refused': ':no_entry_sign:',
   'secret_file.deleted': ':put_litter_in_its_place:',
+  'role.permissions_changed': ':lock:',
+  'key.networks_changed': ':globe_with_meridians:',
+  'key.network_outside_reported': ':warning:',
 };
 
 /**
