@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dialects } from '../support/db.js';
 import { until } from '../support/wait.js';
 import { ADMIN, ALICE, startApi, type ApiHarness } from './harness.js';
+import { call, loginAs } from './prisma-cloud-support.js';
 
 /**
  * Least-privilege keys over HTTP (docs/least-privilege.md): permission queries on verify, networks on
@@ -77,6 +78,30 @@ describe.each(dialects)('least-privilege keys over HTTP on %s', (dialect) => {
       // Added back: the key's chosen set had it, so it holds it again.
       await withRolePermissions('policies.write');
       expect((await ask(chosen.secret)).json).toMatchObject({ valid: true });
+    });
+
+    it("a key made through the Prisma-compatible API carries its role's whole set, whatever its calling key holds", async () => {
+      h = await startApi(dialect);
+      await withRolePermissions('alerts.read', 'policies.write');
+      const caller = await key('automation', { permissions: ['alerts.read'] });
+      const token = await loginAs(h.base, caller);
+      const created = await call(h.base, 'POST', '/access_keys', { token, body: JSON.stringify({ name: 'from-api', expiresOn: 0 }) });
+      expect(created.status).toBe(200);
+      const secret = (created.body as { secretKey: string }).secretKey;
+      expect((await h.post(VERIFY, { key: secret })).json).toMatchObject({ valid: true, permissions: ['alerts.read', 'policies.write'] });
+    });
+
+    it('a rotated key passes its permissions and networks to its successor', async () => {
+      h = await startApi(dialect);
+      await withRolePermissions('alerts.read', 'policies.write');
+      const old = await key('old', { permissions: ['alerts.read'], networks: ['10.0.0.0/8'], networkReportOnly: false });
+      const rotated = await h.services.keys.rotate(ALICE, old.id);
+      expect(rotated.successor).toMatchObject({ permissions: ['alerts.read'], networks: ['10.0.0.0/8'], networkReportOnly: false });
+      expect((await h.post(VERIFY, { key: rotated.secret, ip: '10.0.0.1' })).json).toMatchObject({
+        valid: true,
+        permissions: ['alerts.read'],
+      });
+      expect((await h.post(VERIFY, { key: rotated.secret, ip: '11.0.0.1' })).json).toEqual({ valid: false, code: 'NETWORK_NOT_ALLOWED' });
     });
 
     it('a malformed query is 400 invalid_permissions_query naming the position, before any lookup', async () => {
