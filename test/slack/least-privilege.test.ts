@@ -119,4 +119,30 @@ describe.each(dialects)('least-privilege keys in Slack on %s', (dialect) => {
     });
     expect(await command(ALICE, 'show ci')).toContain('`203.0.113.0/24` (report only)');
   });
+
+  it('a report-only key used from outside: its owner gets one DM per network and hour, naming the network and how to refuse', async () => {
+    const created = await t.app.services.keys.create(ALICE, {
+      name: 'watched',
+      expiry: { kind: 'never' },
+      networks: ['10.0.0.0/8'],
+      networkReportOnly: true,
+    });
+    if (!created.created) throw new Error('no key');
+    const hour = Math.floor(Date.now() / 3_600_000);
+    const report = { keyId: created.key.id, network: '198.51.100.0/24', address: '198.51.100.7', hour };
+    expect(await t.app.services.keys.reportOutsideNetwork(report)).toBe(true);
+    // Another replica (or this one again) reporting the same key, network and hour queues nothing.
+    expect(await t.app.services.keys.reportOutsideNetwork({ ...report, address: '198.51.100.8' })).toBe(false);
+    const dm = await t.slack.waitFor(() => t.slack.dmChannelOf(ALICE), { message: 'a DM to the owner' });
+    const notice = await t.slack.waitFor(
+      () => t.slack.messagesIn(dm).find((m) => (m.text ?? '').includes('outside its allowed networks')),
+      { message: 'the report-only DM' },
+    );
+    expect(notice.text).toContain('`198.51.100.0/24`');
+    expect(notice.text).toContain(`/accesskey networks ${created.key.id}`);
+    expect(t.slack.messagesIn(dm).filter((m) => (m.text ?? '').includes('outside its allowed networks'))).toHaveLength(1);
+    expect(await audit('key.network_outside_reported')).toEqual([
+      expect.objectContaining({ keyId: created.key.id, ownerId: ALICE, details: expect.objectContaining({ network: '198.51.100.0/24' }) }),
+    ]);
+  });
 });
