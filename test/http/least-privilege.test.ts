@@ -132,6 +132,15 @@ describe.each(dialects)('least-privilege keys over HTTP on %s', (dialect) => {
       const fenced = await key('fenced', { networks: ['10.0.0.0/8', '2001:db8::/32'] });
       const ask = (ip?: string) => h.post(VERIFY, ip === undefined ? { key: fenced.secret } : { key: fenced.secret, ip });
       expect((await ask('10.1.2.3')).json).toMatchObject({ valid: true });
+      // Both checks on a cached key cost no database work.
+      await until(async () => {
+        const before = h.queries.count;
+        const inside = await h.post(VERIFY, { key: fenced.secret, ip: '10.9.9.9', permissions: 'alerts.read OR policies.read' });
+        const outside = await ask('11.1.2.3');
+        expect(inside.json).toEqual({ valid: false, code: 'INSUFFICIENT_PERMISSIONS' });
+        expect(outside.json).toEqual({ valid: false, code: 'NETWORK_NOT_ALLOWED' });
+        return h.queries.count === before;
+      }, 'both checks answered from the cache');
       expect((await ask('::ffff:10.1.2.3')).json).toMatchObject({ valid: true });
       expect((await ask('2001:db8::5')).json).toMatchObject({ valid: true });
       expect((await ask('11.1.2.3')).json).toEqual({ valid: false, code: 'NETWORK_NOT_ALLOWED' });
