@@ -27,6 +27,7 @@ describe.each(dialects)('least-privilege keys in Slack on %s', (dialect) => {
     expect(await command(ALICE, `admin role permissions ${ROLE} add secrets.read`)).toContain('Only admins');
     expect(await command(ADMIN, `admin role permissions ${ROLE} remove policies.write`)).toContain('Removed `policies.write`');
     expect(await command(ADMIN, `admin role permissions ${ROLE}`)).toContain('permissions: `alerts.read`');
+    expect(await command(ADMIN, 'admin roles')).toContain(`*${ROLE}* — up to 2 keys per user · 2 members · built-in · 1 permission`);
     const records = await audit('role.permissions_changed');
     expect(records.map((r) => r.details)).toEqual(
       expect.arrayContaining([
