@@ -88,6 +88,16 @@ describe.each(dialects)('least-privilege keys in Slack on %s', (dialect) => {
     expect(shown).toContain('*Networks*\\n`10.0.0.0/8` `2001:db8::/32`');
     // The list (and App Home, which shares its fields) too.
     expect(await command(ALICE, 'list')).toContain('*Permissions*\\n`alerts.read` `policies.read`');
+    // A permission taken from the role while the form was open is refused beside the checkboxes.
+    await t.app.services.roles.changePermissions(ADMIN, { name: ROLE, change: { op: 'remove', permissions: ['policies.write'] } });
+    await t.slack.sendSlashCommand({ userId: ALICE, text: 'create second' });
+    const second = await t.slack.waitFor(() => t.slack.openViewFor(ALICE), { message: 'second create modal' });
+    await t.app.services.roles.changePermissions(ADMIN, { name: ROLE, change: { op: 'remove', permissions: ['policies.read'] } });
+    const stale = await t.slack.sendViewSubmission({ userId: ALICE, viewId: second.id, inputs: { [INPUT.name]: 'second' } });
+    expect(stale.body).toMatchObject({
+      response_action: 'errors',
+      errors: { [`${BLOCK.permissions}_0`]: `\`policies.read\` is not a permission of ${ROLE} (any more); pick from its current ones.` },
+    });
   });
 
   it('`/accesskey networks <key>` opens a modal; bad ranges are answered inline; a change is audited and shown', async () => {

@@ -100,7 +100,9 @@ async function writeKey(deps: DomainDeps, input: CreateKeyInput): Promise<Create
     assertExpiryAllowed(role, expiresAt, now);
     const foreign = permissions?.find((permission) => !role.permissions.includes(permission));
     if (foreign !== undefined)
-      throw new AppError('INVALID_INPUT', `\`${foreign}\` is not a permission of ${role.name} (any more); pick from its current ones.`);
+      throw new AppError('INVALID_INPUT', `\`${foreign}\` is not a permission of ${role.name} (any more); pick from its current ones.`, {
+        details: { field: 'permissions' },
+      });
     if ((await tx.keys.findByName(input.actorId, role.id, name)).length > 0) {
       throw new AppError('DUPLICATE_NAME', `You already have a key called "${name}" in ${role.name}. Pick another name.`);
     }

@@ -14,7 +14,8 @@ import type { ListenerContext } from '../context.js';
 const BLOCK_FOR_CODE: Partial<Record<ErrorCode, string>> = { INVALID_EXPIRY: BLOCK.expiryAt, POLICY_VIOLATION: BLOCK.expiryAt };
 
 /** Where the error boundary shows a refusal of this modal: by the field it is about, else by the name. */
-export const createKeyErrorField = (error: AppError): string => BLOCK_FOR_CODE[error.code] ?? BLOCK.name;
+export const createKeyErrorField = (error: AppError): string =>
+  error.details.field === 'permissions' ? `${BLOCK.permissions}_0` : (BLOCK_FOR_CODE[error.code] ?? BLOCK.name);
 
 /**
  * Validates and creates before acknowledging, so every refusal (a past date, a duplicate name, the
