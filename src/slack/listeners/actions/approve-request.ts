@@ -28,5 +28,18 @@ export const approveRequestButton =
       );
       return;
     }
+    if (result.outcome === 'recorded' || result.outcome === 'already_approved') {
+      const count = `${result.request.approvals.length} of ${result.required}`;
+      await tellClicker(
+        args,
+        ctx,
+        noticeMessage(
+          result.outcome === 'recorded'
+            ? `Your approval is recorded (${count}). Another admin must approve too; the card shows who has.`
+            : `You already approved this request (${count}); the same admin counts once. Another admin must approve.`,
+        ),
+      );
+      return;
+    }
     if (result.outcome === 'expired') await tellClicker(args, ctx, noticeMessage('That request had expired; the requester can ask again.'));
   };
