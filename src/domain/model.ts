@@ -107,7 +107,6 @@ export const auditActions = [
   'mfa.enrolled',
   'mfa.reset',
   'mfa.locked',
-  'mfa.step_up_failed',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

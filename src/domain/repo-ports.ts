@@ -189,6 +189,8 @@ export interface AuditRepo {
 
 /** The Slack interactions already acted on. */
 export interface ProcessedRequestsRepo {
+  /** Whether the interaction `id` was claimed before (without claiming it). */
+  seen(id: string): Promise<boolean>;
   /**
    * Records that the interaction `id` (a Slack view or button press) is being acted on, in the caller's
    * transaction. False when it was recorded before: the caller changes nothing (a replay).
