@@ -248,16 +248,21 @@ async function auditRefusal(deps: DomainDeps, actorId: string, requestId: string
 }
 
 /** Before the deny modal opens: only an admin may go on (a refusal is audited), and only while pending. */
-export async function checkDecider(deps: DomainDeps, actorId: string, requestId: string): Promise<AccessRequest> {
+export async function checkDecider(
+  deps: DomainDeps,
+  actorId: string,
+  requestId: string,
+  attempted: 'approve' | 'deny' = 'deny',
+): Promise<AccessRequest> {
   const actor = await userContext(deps, actorId);
   if (!actor.isAdmin) {
-    await auditRefusal(deps, actorId, requestId, 'deny');
+    await auditRefusal(deps, actorId, requestId, attempted);
     throw new AppError('NOT_ADMIN', 'Only admins (holders of the System Admin role) can decide API-access requests.');
   }
   const request = await deps.store.read.accessRequests.find(requestId);
   if (request === undefined) throw new AppError('REQUEST_NOT_FOUND', 'That request no longer exists.');
   if (request.status === 'pending' && request.userId === actorId) {
-    await auditSelfDecision(deps, actorId, requestId, 'deny');
+    await auditSelfDecision(deps, actorId, requestId, attempted);
     throw new AppError('SELF_DECISION', SELF_DECISION);
   }
   return request;

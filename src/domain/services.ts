@@ -111,7 +111,9 @@ export function createServices(deps: DomainDeps) {
         options: { once?: string; card?: { channel?: string; ts?: string } } = {},
       ) => notifyAfter(deps, decideAccessRequest(deps, actorId, input.requestId, input.decision, input.reason, options.once, options.card)),
       listOpen: (actorId: string) => listOpenRequests(deps, actorId),
-      checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
+      /** Before a modal opens (deny's reason, a step-up code): refusals are audited as `attempted`. */
+      checkDecider: (actorId: string, requestId: string, attempted?: 'approve' | 'deny') =>
+        checkDecider(deps, actorId, requestId, attempted),
       expireRequests: () => notifyAfter(deps, expireAccessRequests(deps)),
     },
     admin: {
