@@ -3,6 +3,7 @@ import { TOTP, URI } from 'otpauth';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION, INPUT } from '../../src/slack/ids.js';
 import { ADMIN, APPROVALS_CHANNEL, startTestApp, type TestApp } from '../support/app.js';
+import { dialects } from '../support/db.js';
 import { TestClock } from '../support/domain.js';
 
 const BOB = 'UBOB';
@@ -10,12 +11,13 @@ const CAROL = 'UCAROL';
 const text = (value: unknown) => JSON.stringify(value);
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
 
-describe('step-up codes in Slack (SPEC §17), fixed clock', () => {
+describe.each(dialects)('step-up codes in Slack (SPEC §17), fixed clock, on %s', (dialect) => {
   let t: TestApp;
   let clock: TestClock;
   beforeEach(async () => {
     clock = new TestClock('2026-12-07T10:00:05.000Z');
     t = await startTestApp({
+      dialect,
       clock,
       env: { ADMIN_STEP_UP: 'on', MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'), BOOTSTRAP_ADMINS: `${ADMIN},${CAROL}` },
     });
@@ -118,5 +120,40 @@ describe('step-up codes in Slack (SPEC §17), fixed clock', () => {
     const audit = await t.app.services.audit.search({ userId: ADMIN, limit: 20 });
     expect(audit.filter((r) => r.action === 'mfa.locked')).toHaveLength(1);
     expect(text(audit)).not.toContain(new URL(uri).searchParams.get('secret') ?? 'none');
+  });
+
+  it('role deletion, revoking a key and reactivating a compromised key each wait for a code', async () => {
+    const uri = await enrol(ADMIN);
+    await t.app.services.access.grant(ADMIN, BOB);
+    const key = await t.app.services.keys.create(BOB, { name: 'svc', expiry: { kind: 'never' } });
+    await t.app.services.roles.create(ADMIN, { name: 'Temp' });
+
+    await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin role delete Temp' });
+    await t.slack.clickButton({ userId: ADMIN, actionId: ACTION.confirmRoleDeletion });
+    const deletion = await t.slack.waitFor(() => t.slack.openViewFor(ADMIN));
+    expect(text(deletion.blocks)).toContain('deleting the role *Temp*');
+    expect((await t.app.services.roles.list(ADMIN)).some((r) => r.name === 'Temp')).toBe(true);
+    await t.slack.sendViewSubmission({ userId: ADMIN, viewId: deletion.id, inputs: { [INPUT.mfaCode]: codeAt(uri) } });
+    await t.slack.waitFor(() => t.slack.responseUrlPosts.some((p) => text(p.body).includes('Role *Temp* deleted')));
+    clock.advance(30_000);
+
+    const revoke = await t.slack.sendSlashCommand({ userId: ADMIN, text: `admin revoke ${key.key.id}` });
+    const revoking = await t.slack.waitFor(() => t.slack.openViewFor(ADMIN));
+    expect((await t.app.services.keys.show(BOB, key.key.id)).key.status).toBe('active');
+    await t.slack.sendViewSubmission({ userId: ADMIN, viewId: revoking.id, inputs: { [INPUT.mfaCode]: codeAt(uri) } });
+    await t.slack.waitFor(() => t.slack.responsesTo(revoke.responseUrl).some((p) => text(p.body).includes('is revoked')));
+    clock.advance(30_000);
+
+    await t.app.services.keys.activate(ADMIN, key.key.id);
+    await t.app.services.keys.reportCompromised(BOB, key.key.id);
+    const activate = await t.slack.sendSlashCommand({ userId: ADMIN, text: `activate ${key.key.id}` });
+    const reactivating = await t.slack.waitFor(() => t.slack.openViewFor(ADMIN));
+    expect(text(reactivating.blocks)).toContain('compromised key');
+    expect((await t.app.services.keys.show(BOB, key.key.id)).key.status).toBe('compromised');
+    await t.slack.sendViewSubmission({ userId: ADMIN, viewId: reactivating.id, inputs: { [INPUT.mfaCode]: codeAt(uri) } });
+    await t.slack.waitFor(() => t.slack.responsesTo(activate.responseUrl).some((p) => text(p.body).includes('active')));
+    expect((await t.app.services.keys.show(BOB, key.key.id)).key.status).toBe('active');
+    const secret = new URL(uri).searchParams.get('secret') ?? 'none';
+    expect(t.logs.join('\n')).not.toContain(secret);
   });
 });

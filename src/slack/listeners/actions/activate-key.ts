@@ -33,7 +33,9 @@ export const activateKeyButton = (ctx: ListenerContext) => {
     const click = clickFacts(args);
     const { key } = await ctx.services.keys.show(click.userId, click.value);
     // Acknowledged above already.
-    if (key.status !== 'compromised') return now({ ...args, ack: async () => undefined });
+    // Only an admin can do it at all; anyone else hears the domain's own refusal.
+    if (key.status !== 'compromised' || !(await ctx.services.users.context(click.userId)).isAdmin)
+      return now({ ...args, ack: async () => undefined });
     await stepUp(ctx, activateKeyAction, {
       client: args.client,
       userId: click.userId,
