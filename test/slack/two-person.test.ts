@@ -1,16 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
 import { ADMIN, APPROVALS_CHANNEL, startTestApp, type TestApp } from '../support/app.js';
+import { dialects } from '../support/db.js';
 import { TestClock } from '../support/domain.js';
 
 const BOB = 'UBOB';
 const CAROL = 'UCAROL';
 const text = (value: unknown) => JSON.stringify(value);
 
-describe('two-person approvals in Slack (SPEC §17)', () => {
+describe.each(dialects)('two-person approvals in Slack (SPEC §17), on %s', (dialect) => {
   let t: TestApp;
   beforeEach(async () => {
     t = await startTestApp({
+      dialect,
       clock: new TestClock(new Date()),
       env: { API_ACCESS_APPROVALS: '2', BOOTSTRAP_ADMINS: `${ADMIN},${CAROL}` },
     });
