@@ -35,7 +35,7 @@ export async function agreeIn(
   tx: Repos,
   deps: DomainDeps,
   actorId: string,
-  subject: { key: string; describe: string },
+  subject: { key: string; describe: string; ownerId: string },
   required: number,
 ): Promise<DualControl> {
   const now = deps.now();
@@ -53,7 +53,12 @@ export async function agreeIn(
   if (!current.includes(actorId))
     await appendAudit(
       tx,
-      { actorId, action: 'dual_control.recorded', details: { subject: subject.describe, approvers: approvers.join(','), required } },
+      {
+        actorId,
+        action: 'dual_control.recorded',
+        ownerId: subject.ownerId,
+        details: { subject: subject.describe, approvers: approvers.join(','), required },
+      },
       now,
     );
   return { go: false, approvers, required };

@@ -195,7 +195,13 @@ export async function resetMfa(
     if ((await tx.mfa.find(targetId)) === undefined)
       throw new AppError('MFA_NOT_ENROLLED', 'That person has no step-up enrolment to reset.');
     const required = (await otherAdmins(tx, targetId)).length >= 2 ? 2 : 1;
-    const agreed = await agreeIn(tx, deps, actorId, { key: `mfa_reset:${targetId}`, describe: `step-up reset for ${targetId}` }, required);
+    const agreed = await agreeIn(
+      tx,
+      deps,
+      actorId,
+      { key: `mfa_reset:${targetId}`, describe: `step-up reset for ${targetId}`, ownerId: targetId },
+      required,
+    );
     if (!agreed.go) return { done: false, approvers: agreed.approvers, required: agreed.required };
     await tx.mfa.remove(targetId);
     await appendAudit(

@@ -176,7 +176,13 @@ export async function assignRole(
     if (role.name === SYSTEM_ADMIN_ROLE) {
       // SPEC §17: making an admin takes two admins whenever two or more exist.
       const required = (await otherAdmins(tx, userId)).length >= 2 ? 2 : 1;
-      const agreed = await agreeIn(tx, deps, actorId, { key: `assign_admin:${userId}`, describe: `System Admin for ${userId}` }, required);
+      const agreed = await agreeIn(
+        tx,
+        deps,
+        actorId,
+        { key: `assign_admin:${userId}`, describe: `System Admin for ${userId}`, ownerId: userId },
+        required,
+      );
       if (!agreed.go) return { role, changed: false, awaiting: { approvers: agreed.approvers, required: agreed.required } };
       approvers = agreed.approvers.join(',');
     }

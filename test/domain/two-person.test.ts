@@ -102,11 +102,23 @@ describe.each(dialects)('two-person rule (SPEC §17), on %s', (dialect) => {
     expect((await services.users.context('UDAN')).isAdmin).toBe(false);
     const again = await services.roles.assign(ADA, { userId: 'UDAN', roleName: 'System Admin' });
     expect(again.awaiting?.approvers).toEqual([ADA]);
+    const recorded = (await services.audit.search({ userId: 'UDAN', limit: 20 })).filter((r) => r.action === 'dual_control.recorded');
+    expect(recorded).toHaveLength(1);
     const second = await services.roles.assign(BEN, { userId: 'UDAN', roleName: 'System Admin' });
     expect(second.changed).toBe(true);
     expect((await services.users.context('UDAN')).isAdmin).toBe(true);
     const assigned = (await services.audit.search({ userId: 'UDAN', limit: 20 })).filter((r) => r.action === 'role.assigned');
     expect(assigned.find((r) => r.roleName === 'System Admin')?.details).toMatchObject({ approvers: `${ADA},${BEN}` });
+  });
+
+  it('an agreement lapses after a day: a second admin then starts over', async () => {
+    const { services, clock } = await setUp(1, [ADA, BEN]);
+    await services.roles.assign(ADA, { userId: 'UDAN', roleName: 'System Admin' });
+    clock.advance(24 * 60 * 60 * 1000 + 1);
+    expect(await services.roles.assign(BEN, { userId: 'UDAN', roleName: 'System Admin' })).toMatchObject({
+      changed: false,
+      awaiting: { approvers: [BEN] },
+    });
   });
 
   it('a lone admin can still make a second one', async () => {
