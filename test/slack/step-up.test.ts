@@ -88,6 +88,13 @@ describe.each(dialects)('step-up codes in Slack (SPEC §17), fixed clock, on %s'
     expect(decided).toHaveLength(1);
   });
 
+  it('outside the sandbox there is no sandbox page, so no stand-in authenticator', async () => {
+    await enrol(ADMIN);
+    const response = await fetch(`http://127.0.0.1:${t.app.port}/sandbox/state?as=${ADMIN}`);
+    expect(response.status).toBe(404);
+    expect(await response.text()).not.toMatch(/authenticator/i);
+  });
+
   it('an admin without an enrolment is told to enrol, and nothing changes', async () => {
     const card = await requestCard();
     const click = await t.slack.clickButton({ userId: CAROL, actionId: ACTION.approveRequest, message: card });
