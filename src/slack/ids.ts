@@ -11,6 +11,10 @@ export const VIEW = {
   createKey: 'create_key_modal',
   extendKey: 'extend_key_modal',
   denyRequest: 'deny_request_modal',
+  /** Step-up (docs/admin-security.md): a current code before a deciding action; metadata names the action. */
+  stepUp: 'step_up_modal',
+  /** The first code, confirming a new TOTP enrolment. */
+  mfaConfirm: 'mfa_confirm_modal',
 } as const;
 
 export const ACTION = {
@@ -35,6 +39,8 @@ export const ACTION = {
   cancel: 'cancel',
   /** value: key ID. "Keep" on a stale-key notice: restarts the key's stale clock. */
   keepKey: 'key_keep',
+  /** In the enrolment DM: opens the modal for the first code. */
+  mfaConfirm: 'mfa_confirm',
 } as const;
 
 /**
@@ -50,6 +56,7 @@ export const BLOCK = {
   slots: 'slots_block',
   extendChoice: 'extend_choice_block',
   denyReason: 'deny_reason_block',
+  mfaCode: 'mfa_code_block',
 } as const;
 
 export const INPUT = {
@@ -58,4 +65,5 @@ export const INPUT = {
   expiryAt: 'expiry_at',
   extendChoice: 'extend_choice',
   denyReason: 'deny_reason',
+  mfaCode: 'mfa_code',
 } as const;
