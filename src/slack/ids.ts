@@ -13,6 +13,10 @@ export const VIEW = {
   keyNetworks: 'key_networks_modal',
   extendKey: 'extend_key_modal',
   denyRequest: 'deny_request_modal',
+  /** Step-up (docs/admin-security.md): a current code before a deciding action; metadata names the action. */
+  stepUp: 'step_up_modal',
+  /** The first code, confirming a new TOTP enrolment. */
+  mfaConfirm: 'mfa_confirm_modal',
 } as const;
 
 export const ACTION = {
@@ -37,6 +41,8 @@ export const ACTION = {
   cancel: 'cancel',
   /** value: key ID. "Keep" on a stale-key notice: restarts the key's stale clock. */
   keepKey: 'key_keep',
+  /** In the enrolment DM: opens the modal for the first code. */
+  mfaConfirm: 'mfa_confirm',
 } as const;
 
 /**
@@ -56,6 +62,7 @@ export const BLOCK = {
   permissions: 'permissions_block',
   networks: 'networks_block',
   networkReportOnly: 'network_report_only_block',
+  mfaCode: 'mfa_code_block',
 } as const;
 
 export const INPUT = {
@@ -67,4 +74,5 @@ export const INPUT = {
   permissions: 'permissions_input',
   networks: 'networks_input',
   networkReportOnly: 'network_report_only',
+  mfaCode: 'mfa_code',
 } as const;
