@@ -138,6 +138,16 @@ export class NetworkMatcher {
 
   constructor(cidrs: readonly string[]) {
     for (const cidr of cidrs) {
+      // Stored ranges are canonical: an IPv4 one is read by hand (the verify path compiles a key's list
+      // whenever the key is read anew); anything else is checked in full.
+      const slash = cidr.indexOf('/');
+      const v4 = slash === -1 ? undefined : ipv4Number(cidr.slice(0, slash));
+      const bits = slash === -1 ? Number.NaN : Number(cidr.slice(slash + 1));
+      if (v4 !== undefined && Number.isInteger(bits) && bits >= 0 && bits <= 32) {
+        const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+        this.#v4.push([(v4 & mask) >>> 0, mask]);
+        continue;
+      }
       const parsed = parseCidr(cidr);
       if (!parsed.ok) continue;
       const [address, prefix] = ipaddr.parseCIDR(parsed.cidr);
@@ -169,13 +179,24 @@ export class NetworkMatcher {
 
 /** Matchers per stored list: the key cache hands out the same frozen key (and list) until it drops it. */
 const matchers = new WeakMap<readonly string[], NetworkMatcher>();
+/**
+ * And by their text: a key read again (the cache's entry lifetime, any change) is a new object with a new
+ * list, and many keys share a list; compiling it again each time showed in bench:verify. Bounded.
+ */
+const matchersByText = new Map<string, NetworkMatcher>();
+const MATCHERS_BY_TEXT_MAX = 10_000;
 
 export function matcherFor(networks: readonly string[]): NetworkMatcher {
   let matcher = matchers.get(networks);
+  if (matcher !== undefined) return matcher;
+  const text = networks.join(',');
+  matcher = matchersByText.get(text);
   if (matcher === undefined) {
     matcher = new NetworkMatcher(networks);
-    matchers.set(networks, matcher);
+    if (matchersByText.size >= MATCHERS_BY_TEXT_MAX) matchersByText.clear();
+    matchersByText.set(text, matcher);
   }
+  matchers.set(networks, matcher);
   return matcher;
 }
 
