@@ -1,3 +1,4 @@
+import type { StreamDeps } from './streams/model.js';
 import type { OutboxSignal } from './notifications.js';
 import type { Store } from './ports.js';
 import type { SecretHasher } from './secrets.js';
@@ -18,4 +19,6 @@ export interface DomainDeps {
   refusals?: RefusalSink;
   /** Wakes the notification worker after a change queued something (optional: tests may drive it). */
   outbox?: OutboxSignal;
+  /** Event streams for SIEMs (docs/streams.md): their transport and the key sealing webhook secrets; unset, streams are refused. */
+  streams?: StreamDeps;
 }
