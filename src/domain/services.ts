@@ -73,12 +73,14 @@ export function createServices(deps: DomainDeps) {
   return {
     /** Event streams for SIEMs (docs/streams.md): admin changes (audited) and the delivery worker's one step. */
     streams: {
-      add: (actorId: string, input: AddStreamInput) => addStream(deps, actorId, input),
+      /** `once`: the modal submission that asked; a replay of it adds nothing (answers 'replayed'). */
+      add: (actorId: string, input: AddStreamInput, options?: { once?: string }) => addStream(deps, actorId, input, options),
       verify: (actorId: string, id: string) => verifyStream(deps, actorId, id),
       pause: (actorId: string, id: string) => pauseStream(deps, actorId, id),
       resume: (actorId: string, id: string) => resumeStream(deps, actorId, id),
       delete: (actorId: string, id: string) => deleteStream(deps, actorId, id),
-      replay: (actorId: string, id: string, fromSeq: number) => replayStream(deps, actorId, id, fromSeq),
+      replay: (actorId: string, id: string, fromSeq: number, options?: { once?: string }) =>
+        replayStream(deps, actorId, id, fromSeq, options),
       list: (actorId: string) => listStreams(deps, actorId),
       /** For views only admins see (App Home's admin section). */
       statuses: () => streamStatuses(deps),

@@ -164,3 +164,10 @@ export async function streamsWorld(dialect: 'sqlite' | 'postgres'): Promise<Stre
     },
   };
 }
+
+/** The result of adding a stream without a replay marker (never 'replayed'). */
+export async function added<T>(result: Promise<T | 'replayed'>): Promise<T> {
+  const value = await result;
+  if (value === 'replayed') throw new Error('a first submission was taken for a replay');
+  return value;
+}

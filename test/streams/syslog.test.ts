@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChainLines } from '../../src/domain/streams/chain-file.js';
 import { dialects } from '../support/db.js';
 import { until } from '../support/wait.js';
-import { streamsWorld, type StreamsWorld } from './harness.js';
+import { added, streamsWorld, type StreamsWorld } from './harness.js';
 import { Rsyslog } from './rsyslog.js';
 
 /** RFC 5424: PRI, VERSION 1, TIMESTAMP, HOSTNAME, APP-NAME, PROCID, MSGID, STRUCTURED-DATA, MSG. */
@@ -26,12 +26,14 @@ describe.each(dialects)('event streams: syslog into a real rsyslog on %s', (dial
   });
 
   it('rsyslog receives every record once, each line valid RFC 5424 carrying seq; the verifier names a deleted line', async () => {
-    const { stream } = await world.services.streams.add('UADMIN', {
-      name: 'rsyslog',
-      kind: 'syslog',
-      url: `tcp://127.0.0.1:${rsyslog.port}`,
-      format: 'ocsf',
-    });
+    const { stream } = await added(
+      world.services.streams.add('UADMIN', {
+        name: 'rsyslog',
+        kind: 'syslog',
+        url: `tcp://127.0.0.1:${rsyslog.port}`,
+        format: 'ocsf',
+      }),
+    );
     expect(stream.state).toBe('active');
     world.startWorker();
     for (const name of ['a', 'b', 'c', 'd', 'e']) {
@@ -73,12 +75,14 @@ describe.each(dialects)('event streams: syslog into a real rsyslog on %s', (dial
   });
 
   it('Send test event reaches rsyslog marked as a test, outside the chain', async () => {
-    const { stream } = await world.services.streams.add('UADMIN', {
-      name: 'rsyslog',
-      kind: 'syslog',
-      url: `tcp://127.0.0.1:${rsyslog.port}`,
-      format: 'cloudevents',
-    });
+    const { stream } = await added(
+      world.services.streams.add('UADMIN', {
+        name: 'rsyslog',
+        kind: 'syslog',
+        url: `tcp://127.0.0.1:${rsyslog.port}`,
+        format: 'cloudevents',
+      }),
+    );
     expect(await world.services.streams.sendTest('UADMIN', stream.id)).toEqual({ kind: 'delivered' });
     await until(async () => rsyslog.lines().length >= 1, 'the test line');
     expect(rsyslog.lines()[0]).toMatch(/\[accesskey@32473 test="true"\]/);

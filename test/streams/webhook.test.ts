@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../support/db.js';
 import { until } from '../support/wait.js';
-import { streamsWorld, TestReceiver, type StreamsWorld } from './harness.js';
+import { added, streamsWorld, TestReceiver, type StreamsWorld } from './harness.js';
 
 /** One change streamed (`key.created`), and the key deleted again so the role's key limit never stops the test. */
 async function key(services: StreamsWorld['services'], name: string): Promise<void> {
@@ -22,9 +22,11 @@ describe.each(dialects)('event streams: signed webhooks on %s', (dialect) => {
   });
 
   async function addWebhook(format: 'json' | 'cloudevents' | 'cloudevents-batch' | 'ocsf' = 'cloudevents', actionPrefix?: string) {
-    const added = await world.services.streams.add('UADMIN', { name: 'siem', kind: 'webhook', url: receiver.url, format, actionPrefix });
-    receiver.secret = added.secret ?? undefined;
-    return added;
+    const result = await added(
+      world.services.streams.add('UADMIN', { name: 'siem', kind: 'webhook', url: receiver.url, format, actionPrefix }),
+    );
+    receiver.secret = result.secret ?? undefined;
+    return result;
   }
 
   it('a webhook that echoes the challenge is enabled; one that does not stays off and gets nothing', async () => {

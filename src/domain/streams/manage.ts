@@ -6,6 +6,7 @@ import { appendAudit } from '../audit.js';
 import type { DomainDeps } from '../deps.js';
 import type { AuditAction } from '../model.js';
 import type { Repos } from '../repo-ports.js';
+import { firstTime } from '../replays.js';
 import { requireAdmin, requireAdminIn } from '../users.js';
 import { testEvent } from './formats.js';
 import {
@@ -100,7 +101,12 @@ async function findOrRefuse(tx: { streams: Pick<Repos['streams'], 'findById'> },
  * `whsec_` secret (sealed at rest, returned once) and enabled only when it answers the challenge.
  * The new stream starts at the current chain head: its first event is its own `stream.created`.
  */
-export async function addStream(deps: DomainDeps, actorId: string, raw: AddStreamInput): Promise<AddStreamResult> {
+export async function addStream(
+  deps: DomainDeps,
+  actorId: string,
+  raw: AddStreamInput,
+  options: { once?: string } = {},
+): Promise<AddStreamResult | 'replayed'> {
   const sd = streamDeps(deps);
   const parsed = addStreamInputSchema.safeParse(raw);
   if (!parsed.success) throw new AppError('INVALID_INPUT', parsed.error.issues[0]?.message ?? 'Check the stream settings.');
@@ -116,6 +122,8 @@ export async function addStream(deps: DomainDeps, actorId: string, raw: AddStrea
   const sealed = secret === null ? null : sd.secrets.seal(secret);
   const stream = await deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
+    // A replay of the same submission (a Slack retry) adds nothing: the first one showed the secret.
+    if (!(await firstTime(tx, deps, actorId, options.once))) return undefined;
     const now = deps.now().toISOString();
     const head = await tx.audit.readHead();
     const created: AuditStream = {
@@ -141,6 +149,7 @@ export async function addStream(deps: DomainDeps, actorId: string, raw: AddStrea
     await auditStream(tx, deps, actorId, 'stream.created', created);
     return created;
   });
+  if (stream === undefined) return 'replayed';
   if (stream.kind !== 'webhook') return { stream, secret, challenge: null };
   const verified = await verifyStream(deps, actorId, stream.id);
   return { stream: verified.stream, secret, challenge: verified.challenge };
@@ -195,11 +204,18 @@ export async function deleteStream(deps: DomainDeps, actorId: string, id: string
 }
 
 /** Replay from seq N: everything from N on is sent again (the same event ids, so receivers can dedupe). */
-export async function replayStream(deps: DomainDeps, actorId: string, id: string, fromSeq: number): Promise<AuditStream> {
+export async function replayStream(
+  deps: DomainDeps,
+  actorId: string,
+  id: string,
+  fromSeq: number,
+  options: { once?: string } = {},
+): Promise<AuditStream> {
   if (!Number.isInteger(fromSeq) || fromSeq < 1) throw new AppError('INVALID_INPUT', 'Replay from a seq of 1 or more.');
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
     const stream = await findOrRefuse(tx, id);
+    if (!(await firstTime(tx, deps, actorId, options.once))) return stream;
     const head = await tx.audit.readHead();
     if (fromSeq > head.seq + 1) throw new AppError('INVALID_INPUT', `The audit log ends at #${head.seq}.`);
     await tx.streams.replayFrom(id, fromSeq, deps.now().toISOString());

@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACTION, INPUT } from '../../src/slack/ids.js';
+import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
+import { dialects } from '../support/db.js';
+import { dumpAllRows } from '../support/dump.js';
+import { TestReceiver } from '../streams/harness.js';
+
+describe.each(dialects)('`/accesskey admin streams` on %s', (dialect) => {
+  let t: TestApp;
+  let receiver: TestReceiver;
+  beforeEach(async () => {
+    t = await startTestApp({ dialect, env: { STREAM_SECRET_KEY: 'stream-secret-key-for-slack-tests-0123456789' } });
+    receiver = await TestReceiver.start();
+  });
+  afterEach(async () => {
+    await t.stop();
+    await receiver.stop();
+  });
+
+  async function openStreams() {
+    await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin streams' });
+    return t.slack.waitFor(() => t.slack.openViewFor(ADMIN), { message: 'streams modal' });
+  }
+
+  it('adds a webhook that passes its challenge, shows the secret once, pauses and deletes it; each change is audited', async () => {
+    const view = await openStreams();
+    expect(JSON.stringify(view.blocks)).toContain('No event streams yet');
+    const submitted = await t.slack.sendViewSubmission({
+      userId: ADMIN,
+      viewId: view.id,
+      inputs: {
+        [INPUT.streamName]: 'splunk-hec',
+        [INPUT.streamKind]: 'webhook',
+        [INPUT.streamUrl]: receiver.url,
+        [INPUT.streamFormat]: 'cloudevents-batch',
+        [INPUT.streamFilter]: 'key.',
+      },
+    });
+    const updated = JSON.stringify(submitted.body);
+    expect(t.slack.problems).toEqual([]);
+    expect(updated).toContain('answered the verification challenge');
+    const secret = /whsec_[A-Za-z0-9+/]+=*/.exec(updated)?.[0];
+    expect(secret).toBeDefined();
+    const [stream] = await t.app.services.streams.list(ADMIN);
+    expect(stream).toMatchObject({ name: 'splunk-hec', state: 'active', format: 'cloudevents-batch', actionPrefix: 'key.' });
+
+    // The secret went only into that one modal update: not the logs, not any stored row.
+    const payloads = t.slack.calls.filter((c) => JSON.stringify(c.args).includes(secret ?? 'none'));
+    expect(payloads).toEqual([]);
+    expect(t.logs.join('\n')).not.toContain('whsec_');
+    expect((await dumpAllRows(t.db)).text).not.toContain(secret?.slice(6, 30) ?? 'none');
+
+    const open = await t.slack.waitFor(() => {
+      const current = t.slack.openViewFor(ADMIN);
+      return JSON.stringify(current?.blocks ?? []).includes(ACTION.streamPause) ? current : undefined;
+    });
+    await t.slack.clickInView({ userId: ADMIN, viewId: open.id, actionId: ACTION.streamPause, value: stream?.id });
+    await t.slack.waitFor(() => JSON.stringify(t.slack.openViewFor(ADMIN)?.blocks ?? []).includes('paused; it resumes') || undefined);
+    expect((await t.app.services.streams.list(ADMIN))[0]?.state).toBe('paused');
+
+    await t.slack.clickInView({ userId: ADMIN, viewId: open.id, actionId: ACTION.streamDelete, value: stream?.id });
+    await t.slack.waitFor(() => JSON.stringify(t.slack.openViewFor(ADMIN)?.blocks ?? []).includes('Stream deleted') || undefined);
+    const actions = (await t.app.store.read.audit.search({ limit: 20 })).map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(['stream.created', 'stream.verified', 'stream.paused', 'stream.deleted']));
+    expect(JSON.stringify(await t.app.store.read.audit.search({ limit: 20 }))).not.toContain('whsec_');
+  });
+
+  it('a webhook that fails its challenge is added but stays off, with the reason shown', async () => {
+    receiver.challengeAnswer = 'wrong';
+    const view = await openStreams();
+    const submitted = await t.slack.sendViewSubmission({
+      userId: ADMIN,
+      viewId: view.id,
+      inputs: {
+        [INPUT.streamName]: 'broken',
+        [INPUT.streamKind]: 'webhook',
+        [INPUT.streamUrl]: receiver.url,
+        [INPUT.streamFormat]: 'json',
+      },
+    });
+    expect(JSON.stringify(submitted.body)).toContain('did not pass the verification challenge');
+    expect((await t.app.services.streams.list(ADMIN))[0]?.state).toBe('unverified');
+  });
+
+  it('refuses plain http beside the URL field, and the command to non-admins', async () => {
+    const view = await openStreams();
+    const submitted = await t.slack.sendViewSubmission({
+      userId: ADMIN,
+      viewId: view.id,
+      inputs: {
+        [INPUT.streamName]: 'x',
+        [INPUT.streamKind]: 'webhook',
+        [INPUT.streamUrl]: 'http://siem.example.com/hook',
+        [INPUT.streamFormat]: 'json',
+      },
+    });
+    expect(submitted.body).toMatchObject({ response_action: 'errors' });
+    expect(JSON.stringify(submitted.body)).toContain('https://');
+    const refused = await t.slack.sendSlashCommand({ userId: 'UBOB', text: 'admin streams' });
+    expect(JSON.stringify(refused.body)).toContain('Only admins');
+  });
+
+  it("App Home shows admins each stream's lag and last error", async () => {
+    await t.app.services.streams.add(ADMIN, { name: 'rsyslog', kind: 'syslog', url: 'tcp://127.0.0.1:9', format: 'ocsf' });
+    // One delivery attempt, as the worker makes it: nothing listens on port 9 (discard), so it fails.
+    const [claim] = await t.app.store.streamQueue.claim({ now: new Date(), leaseMs: 60_000, max: 1, exclude: [] });
+    if (claim === undefined) throw new Error('the stream was not due');
+    expect((await t.app.services.streams.deliver(claim, () => new Date())).kind).toBe('failed');
+    await t.slack.sendEvent({ type: 'app_home_opened', user: ADMIN, tab: 'home' });
+    const home = await t.slack.waitFor(() => t.slack.homeViewOf(ADMIN));
+    const text = JSON.stringify(home.blocks);
+    expect(text).toContain('Event streams');
+    expect(text).toContain('rsyslog');
+    expect(text).toMatch(/1 record behind/);
+    expect(text).toMatch(/failing \(1 attempt\)[^"]*ECONNREFUSED/);
+    await t.slack.sendEvent({ type: 'app_home_opened', user: 'UBOB', tab: 'home' });
+    const bobs = await t.slack.waitFor(() => t.slack.homeViewOf('UBOB'));
+    expect(JSON.stringify(bobs.blocks)).not.toContain('Event streams');
+  });
+});
