@@ -29,6 +29,9 @@ export class TestReceiver {
   secret: string | undefined;
   challengeAnswer: 'echo' | 'wrong' = 'echo';
   down = false;
+  /** Holds every delivery unanswered (a receiver that hangs) until `release()`. */
+  hang = false;
+  private readonly held: Array<() => void> = [];
   readonly accepted: ReceivedRequest[] = [];
   readonly badSignatures: string[] = [];
   refused = 0;
@@ -42,6 +45,10 @@ export class TestReceiver {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
+        if (receiver.hang && req.method === 'POST') {
+          receiver.held.push(() => res.writeHead(503).end());
+          return;
+        }
         const answer = receiver.handle(req.method ?? '', req.headers, body);
         res.writeHead(answer.status, { 'content-type': 'application/json' });
         res.end(answer.body);
@@ -108,7 +115,17 @@ export class TestReceiver {
     });
   }
 
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  release(): void {
+    this.hang = false;
+    for (const answer of this.held.splice(0)) answer();
+  }
+
   async stop(): Promise<void> {
+    this.release();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

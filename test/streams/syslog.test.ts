@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { createServer as createTlsServer, type Server } from 'node:tls';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -87,5 +90,87 @@ describe.each(dialects)('event streams: syslog into a real rsyslog on %s', (dial
     await until(async () => rsyslog.lines().length >= 1, 'the test line');
     expect(rsyslog.lines()[0]).toMatch(/\[accesskey@32473 test="true"\]/);
     expect(verifyChainLines(rsyslog.lines())).toMatchObject({ ok: true, records: 0 });
+  });
+});
+
+describe.each(dialects)('event streams: syslog over TLS with a CA of its own on %s', (dialect) => {
+  let world: StreamsWorld;
+  let dir: string;
+  let server: Server;
+  const frames: string[] = [];
+  beforeEach(async () => {
+    world = await streamsWorld(dialect);
+    dir = mkdtempSync(join(tmpdir(), 'syslog-tls-'));
+    // A throwaway self-signed certificate for 127.0.0.1: the stream trusts it only through its CA setting.
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]);
+    frames.length = 0;
+    server = createTlsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (socket) => {
+      let buffered = '';
+      socket.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        // RFC 6587 octet counting: "<length> <message>", one after another.
+        for (;;) {
+          const space = buffered.indexOf(' ');
+          const length = Number(buffered.slice(0, space));
+          if (space < 0 || Buffer.byteLength(buffered.slice(space + 1)) < length) break;
+          const rest = Buffer.from(buffered.slice(space + 1));
+          frames.push(rest.subarray(0, length).toString('utf8'));
+          buffered = rest.subarray(length).toString('utf8');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterEach(async () => {
+    await world.cleanup();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('delivers octet-counted RFC 5424 frames to a receiver whose certificate only the configured CA vouches for', async () => {
+    const port = (server.address() as AddressInfo).port;
+    const trusted = await added(
+      world.services.streams.add('UADMIN', {
+        name: 'tls',
+        kind: 'syslog',
+        url: `tls://127.0.0.1:${port}`,
+        format: 'json',
+        tlsCa: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+      }),
+    );
+    world.startWorker();
+    await world.services.keys.create('UALICE', { name: 'a', expiry: { kind: 'never' } });
+    const head = await world.db.store.read.audit.readHead();
+    await until(async () => frames.length >= head.seq - trusted.stream.cursorSeq, 'the frames over TLS');
+    expect(frames.every((frame) => RFC5424.test(frame))).toBe(true);
+    expect(verifyChainLines(frames)).toMatchObject({ ok: true, records: head.seq - trusted.stream.cursorSeq });
+
+    // Without the CA the same receiver is not trusted: the attempt fails and the backlog is kept.
+    const untrusted = await added(
+      world.services.streams.add('UADMIN', { name: 'no-ca', kind: 'syslog', url: `tls://127.0.0.1:${port}`, format: 'json' }),
+    );
+    await until(async () => {
+      const status = (await world.services.streams.list('UADMIN')).find((s) => s.id === untrusted.stream.id);
+      return status !== undefined && status.failures > 0 && status.lastError !== null && status;
+    }, 'the untrusted stream to fail');
+    const status = (await world.services.streams.list('UADMIN')).find((s) => s.id === untrusted.stream.id);
+    expect(status?.lastError).toMatch(/self[- ]signed|certificate/i);
+    expect(status?.lag).toBeGreaterThan(0);
   });
 });

@@ -97,6 +97,30 @@ describe.each(dialects)('event streams: signed webhooks on %s', (dialect) => {
     );
   });
 
+  it("a receiver that hangs delays no other stream, nor the security channel's queue", async () => {
+    const hanging = await TestReceiver.start();
+    try {
+      hanging.hang = true;
+      const stuck = await added(world.services.streams.add('UADMIN', { name: 'stuck', kind: 'webhook', url: hanging.url, format: 'json' }));
+      hanging.secret = stuck.secret ?? undefined;
+      await addWebhook('json', 'key.created');
+      world.startWorker();
+      await key(world.services, 'a');
+      await until(async () => hanging.heldCount >= 1, 'the hanging receiver to hold a delivery');
+      await key(world.services, 'b');
+      await key(world.services, 'c');
+      await until(async () => receiver.records().length >= 3, 'the healthy stream to get every change');
+      expect(hanging.heldCount).toBe(1);
+      // The Slack mirror's own queue took every record as it was written, whatever the streams do.
+      const head = await world.db.store.read.audit.readHead();
+      expect(await world.db.store.read.audit.highestQueuedSeq()).toBe(head.seq);
+      hanging.release();
+      await until(async () => hanging.records().some((r) => r.seq === head.seq), 'the stuck stream to catch up');
+    } finally {
+      await hanging.stop();
+    }
+  });
+
   it('a paused stream keeps its place and resumes where it stopped', async () => {
     const { stream } = await addWebhook('json');
     world.startWorker();
