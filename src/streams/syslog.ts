@@ -40,10 +40,11 @@ function open(stream: AuditStream, timeoutMs: number): Socket {
 }
 
 /**
- * One connection per attempt: every record as an octet-counted RFC 5424 frame, then a clean close.
- * TCP has no acknowledgement of its own, so a delivery counts once every byte was handed over and the
- * receiver closed or accepted the end of the stream; a reset or timeout before that fails the attempt
- * and the same records go again (at least once).
+ * One connection per attempt: every record as an octet-counted RFC 5424 frame, then our end of the
+ * connection closed. TCP has no acknowledgement of its own, so the attempt counts as delivered only
+ * once every byte was handed over and the receiver, having read to our end, closed its side too; a
+ * reset, an error or a timeout before that fails the attempt and the same records go again (at least
+ * once).
  */
 export function sendSyslog(delivery: StreamDelivery, options: { timeoutMs: number }): Promise<StreamSendOutcome> {
   const frames =
@@ -52,6 +53,8 @@ export function sendSyslog(delivery: StreamDelivery, options: { timeoutMs: numbe
       : delivery.records.map((record) => octetCounted(syslogMessage(delivery.stream, record))).join('');
   return new Promise((resolve) => {
     let settled = false;
+    let written = false;
+    let failure: string | undefined;
     const done = (outcome: StreamSendOutcome) => {
       if (settled) return;
       settled = true;
@@ -59,10 +62,20 @@ export function sendSyslog(delivery: StreamDelivery, options: { timeoutMs: numbe
       resolve(outcome);
     };
     const socket = open(delivery.stream, options.timeoutMs);
-    socket.on('error', (error) => done({ kind: 'failed', error: `${error.name}: ${error.message}` }));
+    socket.on('error', (error) => {
+      failure = `${error.name}: ${error.message}`;
+      done({ kind: 'failed', error: failure });
+    });
     socket.on('timeout', () => done({ kind: 'failed', error: 'the syslog receiver did not answer in time' }));
+    // Whatever the receiver says back is not ours to read; reading it lets its close arrive.
+    socket.on('data', () => undefined);
+    socket.on('close', () =>
+      done(written && failure === undefined ? { kind: 'delivered' } : { kind: 'failed', error: failure ?? 'the connection closed early' }),
+    );
     socket.once(delivery.stream.url.startsWith('tls:') ? 'secureConnect' : 'connect', () => {
-      socket.end(frames, () => done({ kind: 'delivered' }));
+      socket.end(frames, () => {
+        written = true;
+      });
     });
   });
 }

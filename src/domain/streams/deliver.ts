@@ -12,12 +12,18 @@ export interface StreamDeliveryTuning {
   backoffMs: number[];
   /** The security channel hears of a failing stream once, after this many consecutive failures. */
   alertAfterFailures: number;
+  /**
+   * An attempt starts no new request after this long (the rest waits for the next claim), so it ends
+   * well inside its lease and another replica never takes a stream that is still being sent.
+   */
+  attemptBudgetMs: number;
 }
 
 export const DEFAULT_STREAM_TUNING: StreamDeliveryTuning = {
   batchSize: 100,
   backoffMs: [1000, 2000, 5000, 10_000, 30_000, 60_000, 300_000],
   alertAfterFailures: 3,
+  attemptBudgetMs: 30_000,
 };
 
 export type StreamAttempt =

@@ -241,6 +241,7 @@ export async function sendTestEvent(deps: DomainDeps, actorId: string, id: strin
   const sd = streamDeps(deps);
   await requireAdmin(deps, actorId);
   const stream = await findOrRefuse(deps.store.read, id);
+  if (stream.state === 'unverified') throw new AppError('INVALID_INPUT', 'This webhook has not passed its verification challenge yet.');
   const sealed = await deps.store.streamQueue.sealedSecret(id);
   const at = deps.now().toISOString();
   return sd.transport.send({

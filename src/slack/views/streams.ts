@@ -47,7 +47,7 @@ function streamButtons(stream: StreamStatus): KnownBlock {
     ...(stream.state === 'unverified' ? [button(ACTION.streamVerify, 'Verify again', 'primary')] : []),
     ...(stream.state === 'active' ? [button(ACTION.streamPause, 'Pause')] : []),
     ...(stream.state === 'paused' ? [button(ACTION.streamResume, 'Resume', 'primary')] : []),
-    button(ACTION.streamTest, 'Send test event'),
+    ...(stream.state === 'unverified' ? [] : [button(ACTION.streamTest, 'Send test event')]),
     {
       ...button(ACTION.streamDelete, 'Delete', 'danger'),
       confirm: {
