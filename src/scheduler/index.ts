@@ -83,12 +83,13 @@ export function startStreamWorker(
   options: JobContext & { logger: Logger; now?: () => Date; tuning?: Partial<StreamWorkerTuning> },
 ): WorkerLoop {
   const logger = options.logger.child({ component: 'scheduler', job: 'event-streams' });
-  const worker = createStreamDelivery({ ...options, logger, now: options.now ?? (() => new Date()) });
-  const loop = startWorkerLoop({ name: 'event streams', logger, tick: () => worker.tick() });
+  let loop: WorkerLoop | undefined;
+  const worker = createStreamDelivery({ ...options, logger, now: options.now ?? (() => new Date()), wake: () => loop?.wake() });
+  loop = startWorkerLoop({ name: 'event streams', logger, tick: () => worker.tick() });
   return {
-    wake: () => loop.wake(),
+    wake: () => loop?.wake(),
     async stop() {
-      await loop.stop();
+      await loop?.stop();
       await worker.drain();
     },
   };

@@ -87,7 +87,8 @@ async function attempt(
     batch.filter((r) => matches(stream, r)),
   )) {
     const unitEnd = unit.at(-1)?.seq ?? cursor;
-    await queue.fixBatch({ ...claim, stream: { ...stream, cursorSeq: cursor } }, unitEnd);
+    // A single record needs no marker: a retry finds the same first match after the cursor anyway.
+    if (unit.length > 1) await queue.fixBatch({ ...claim, stream: { ...stream, cursorSeq: cursor } }, unitEnd);
     const outcome = await sd.transport.send({ stream, secret, records: unit });
     if (outcome.kind === 'failed') {
       const error = redactWebhookSecrets(lastErrorText(outcome.error));

@@ -20,7 +20,15 @@ export const DEFAULT_STREAM_WORKER: StreamWorkerTuning = { pollMs: 1000, leaseMs
  * without waiting for it, so a stream whose receiver hangs or is down delays no other stream, and the
  * Slack mirror (its own loop) is never touched. Replicas share the work through the leases.
  */
-export function createStreamDelivery(input: JobContext & { logger: Logger; now: () => Date; tuning?: Partial<StreamWorkerTuning> }) {
+export function createStreamDelivery(
+  input: JobContext & {
+    logger: Logger;
+    now: () => Date;
+    tuning?: Partial<StreamWorkerTuning>;
+    /** Called when an attempt that sent something ends: its stream may have more, so look again now. */
+    wake?: () => void;
+  },
+) {
   const tuning = { ...DEFAULT_STREAM_WORKER, ...input.tuning };
   const { services, ports, logger } = input;
   const inFlight = new Map<string, Promise<void>>();
@@ -32,6 +40,7 @@ export function createStreamDelivery(input: JobContext & { logger: Logger; now: 
       const claims = await ports.streamQueue.claim({ now: input.now(), leaseMs: tuning.leaseMs, max: room, exclude: [...inFlight.keys()] });
       for (const claim of claims) {
         const id = claim.stream.id;
+        let wakeSoon = false;
         const run = services.streams
           .deliver(claim, input.now, delivery === undefined ? undefined : { ...DEFAULT_STREAM_TUNING, ...delivery })
           .then((result) => {
@@ -41,13 +50,19 @@ export function createStreamDelivery(input: JobContext & { logger: Logger; now: 
                 failures: result.failures,
                 error: result.error,
               });
-            else if (result.kind === 'delivered' && result.records > 0)
+            else if (result.kind === 'delivered' && result.records > 0) {
               logger.info('event stream delivered', { stream: id, records: result.records, throughSeq: result.throughSeq });
+              // A backlog goes out batch after batch, not one batch per poll.
+              wakeSoon = true;
+            }
           })
           .catch((error: unknown) =>
             logger.error('event stream attempt crashed; the lease runs out and it is tried again', { stream: id, error }),
           )
-          .finally(() => inFlight.delete(id));
+          .finally(() => {
+            inFlight.delete(id);
+            if (wakeSoon) input.wake?.();
+          });
         inFlight.set(id, run);
       }
       return claims.length > 0 ? 0 : tuning.pollMs;
