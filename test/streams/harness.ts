@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { HTTP, type CloudEventV1 } from 'cloudevents';
 import { Webhook } from 'standardwebhooks';
 import { jobPorts } from '../../src/domain/background.js';
+import type { DomainDeps } from '../../src/domain/deps.js';
 import { createServices, type Services } from '../../src/domain/services.js';
 import { StreamSecretBox } from '../../src/domain/streams/secret-box.js';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -137,6 +138,8 @@ export interface StreamsWorld {
   clock: TestClock;
   logger: Logger;
   logLines: string[];
+  /** The services' dependencies, for a replica built differently (another sealing key). */
+  deps: DomainDeps;
   /** Starts a stream worker (a replica of its own when given another database handle's services). */
   startWorker(services?: Services, store?: TestDatabase['store']): WorkerLoop;
   /** Services over another pool of the same database: a second replica. */
@@ -170,6 +173,7 @@ export async function streamsWorld(dialect: 'sqlite' | 'postgres'): Promise<Stre
     clock: base.clock,
     logger,
     logLines,
+    deps,
     startWorker,
     async replica() {
       const { store } = await base.db.openAnother();

@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServices } from '../../src/domain/services.js';
+import { StreamSecretBox } from '../../src/domain/streams/secret-box.js';
+import { createStreamTransport } from '../../src/streams/index.js';
 import { dialects } from '../support/db.js';
 import { until } from '../support/wait.js';
 import { added, streamsWorld, TestReceiver, type StreamsWorld } from './harness.js';
@@ -191,6 +194,16 @@ describe.each(dialects)('event streams: signed webhooks on %s', (dialect) => {
     expect(await world.services.streams.list('UADMIN')).toEqual([]);
     const actions = (await world.db.store.read.audit.search({ limit: 20 })).map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(['stream.created', 'stream.verified', 'stream.replayed', 'stream.deleted']));
+  });
+
+  it('a secret sealed under another key fails the stream with a reason admins can act on, and nothing is sent', async () => {
+    await addWebhook('json');
+    const otherKey = new StreamSecretBox('another-stream-secret-key-0123456789abcdef');
+    const rekeyed = createServices({ ...world.deps, streams: { transport: createStreamTransport(), secrets: otherKey } });
+    world.startWorker(rekeyed);
+    await until(async () => (await world.services.streams.list('UADMIN'))[0]?.lastError, 'the stream to fail');
+    expect((await world.services.streams.list('UADMIN'))[0]?.lastError).toContain('STREAM_SECRET_KEY');
+    expect(receiver.accepted).toEqual([]);
   });
 
   it('refuses plain http to anything but loopback, and non-admins', async () => {

@@ -79,7 +79,13 @@ async function attempt(
   if (last === undefined) {
     return { kind: 'delivered', records: 0, throughSeq: stream.cursorSeq };
   }
-  const secret = claim.secretSealed === null ? null : sd.secrets.open(claim.secretSealed);
+  let secret: string | null = null;
+  try {
+    secret = claim.secretSealed === null ? null : sd.secrets.open(claim.secretSealed);
+  } catch {
+    // Sealed under another key: nothing can be signed until the key is restored or the stream re-added.
+    return failed(deps, claim, 'the signing secret cannot be opened (was STREAM_SECRET_KEY changed?)', now, tuning);
+  }
   let cursor = stream.cursorSeq;
   let sent = 0;
   for (const unit of unitsOf(
@@ -90,17 +96,7 @@ async function attempt(
     // A single record needs no marker: a retry finds the same first match after the cursor anyway.
     if (unit.length > 1) await queue.fixBatch({ ...claim, stream: { ...stream, cursorSeq: cursor } }, unitEnd);
     const outcome = await sd.transport.send({ stream, secret, records: unit });
-    if (outcome.kind === 'failed') {
-      const error = redactWebhookSecrets(lastErrorText(outcome.error));
-      const failures = await queue.fail(
-        claim,
-        error,
-        new Date(now().getTime() + backoffDelay(tuning.backoffMs, stream.failures + 1)),
-        now(),
-      );
-      if (failures >= tuning.alertAfterFailures) await alertFailing(deps, stream, error, failures);
-      return { kind: 'failed', failures, error };
-    }
+    if (outcome.kind === 'failed') return failed(deps, claim, outcome.error, now, tuning);
     const moved = await queue.complete({ ...claim, stream: { ...stream, cursorSeq: cursor } }, unitEnd, now());
     if (!moved) return { kind: 'superseded' };
     cursor = unitEnd;
@@ -111,6 +107,22 @@ async function attempt(
     return { kind: 'superseded' };
   if (stream.failingAlerted) await noteRecovered(deps, stream);
   return { kind: 'delivered', records: sent, throughSeq: last.seq };
+}
+
+/** Charges the attempt, keeps the backlog, backs off; the security channel hears of it once. */
+async function failed(
+  deps: DomainDeps,
+  claim: StreamClaim,
+  reason: string,
+  now: () => Date,
+  tuning: StreamDeliveryTuning,
+): Promise<StreamAttempt> {
+  const { stream } = claim;
+  const error = redactWebhookSecrets(lastErrorText(reason));
+  const retryAt = new Date(now().getTime() + backoffDelay(tuning.backoffMs, stream.failures + 1));
+  const failures = await deps.store.streamQueue.fail(claim, error, retryAt, now());
+  if (failures >= tuning.alertAfterFailures) await alertFailing(deps, stream, error, failures);
+  return { kind: 'failed', failures, error };
 }
 
 async function alertFailing(deps: DomainDeps, stream: AuditStream, error: string, failures: number): Promise<void> {
