@@ -65,6 +65,27 @@ describe.each(dialects)('`/accesskey admin streams` on %s', (dialect) => {
     expect(JSON.stringify(await t.app.store.read.audit.search({ limit: 20 }))).not.toContain('whsec_');
   });
 
+  it('Send test event reaches the receiver signed; Replay from seq N moves the stream back to N', async () => {
+    const result = await t.app.services.streams.add(ADMIN, { name: 'siem', kind: 'webhook', url: receiver.url, format: 'json' });
+    if (result === 'replayed') throw new Error('not a replay');
+    receiver.secret = result.secret ?? undefined;
+    const view = await openStreams();
+    await t.slack.clickInView({ userId: ADMIN, viewId: view.id, actionId: ACTION.streamTest, value: result.stream.id });
+    await t.slack.waitFor(() => JSON.stringify(t.slack.openViewFor(ADMIN)?.blocks ?? []).includes('test event was delivered') || undefined);
+    expect(receiver.accepted).toHaveLength(1);
+    expect(receiver.badSignatures).toEqual([]);
+
+    const current = await t.slack.waitFor(() => t.slack.openViewFor(ADMIN));
+    const replayed = await t.slack.sendViewSubmission({
+      userId: ADMIN,
+      viewId: current.id,
+      inputs: { [INPUT.streamReplayWhich]: result.stream.id, [INPUT.streamReplaySeq]: '1' },
+    });
+    expect(JSON.stringify(replayed.body)).toContain('from #1 again');
+    expect((await t.app.services.streams.list(ADMIN))[0]?.cursorSeq).toBe(0);
+    expect((await t.app.store.read.audit.search({ limit: 5 })).map((r) => r.action)).toContain('stream.replayed');
+  });
+
   it('a webhook that fails its challenge is added but stays off, with the reason shown', async () => {
     receiver.challengeAnswer = 'wrong';
     const view = await openStreams();

@@ -1,4 +1,4 @@
-import { hashAuditRecord } from '../audit.js';
+import { GENESIS_HASH, hashAuditRecord } from '../audit.js';
 import { auditActions, type AuditAction, type AuditRecord } from '../model.js';
 
 /**
@@ -110,6 +110,9 @@ export function verifyChainLines(lines: readonly string[]): FileVerdict {
       }
       const { hash, ...fields } = record;
       if (hashAuditRecord(fields) !== hash) return { ok: false, records: count, line: lineNo, seq: record.seq, problem: 'edited' };
+      // The chain's first record links to the genesis hash; any later one starts the file on trust.
+      if (previous === undefined && record.seq === 1 && record.prevHash !== GENESIS_HASH)
+        return { ok: false, records: count, line: lineNo, seq: record.seq, problem: 'relinked' };
       if (previous !== undefined) {
         if (record.seq !== previous.seq + 1) return { ok: false, records: count, line: lineNo, seq: previous.seq + 1, problem: 'missing' };
         if (record.prevHash !== previous.hash) return { ok: false, records: count, line: lineNo, seq: record.seq, problem: 'relinked' };
