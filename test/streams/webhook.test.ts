@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServices } from '../../src/domain/services.js';
+import { DEFAULT_STREAM_TUNING } from '../../src/domain/streams/deliver.js';
 import { StreamSecretBox } from '../../src/domain/streams/secret-box.js';
 import { createStreamTransport } from '../../src/streams/index.js';
 import { dialects } from '../support/db.js';
@@ -204,6 +205,25 @@ describe.each(dialects)('event streams: signed webhooks on %s', (dialect) => {
     await until(async () => (await world.services.streams.list('UADMIN'))[0]?.lastError, 'the stream to fail');
     expect((await world.services.streams.list('UADMIN'))[0]?.lastError).toContain('STREAM_SECRET_KEY');
     expect(receiver.accepted).toEqual([]);
+  });
+
+  it('an attempt past its time budget stops between records and leaves the rest for the next claim', async () => {
+    const { stream } = await addWebhook('json', 'key.');
+    await key(world.services, 'a');
+    const [claim] = await world.db.store.streamQueue.claim({ now: new Date(), leaseMs: 60_000, max: 1, exclude: [] });
+    if (claim === undefined) throw new Error('the stream was not due');
+    const attempt = await world.services.streams.deliver(claim, () => new Date(), {
+      ...DEFAULT_STREAM_TUNING,
+      attemptBudgetMs: -1,
+    });
+    expect(attempt).toMatchObject({ kind: 'delivered', records: 1 });
+    expect(receiver.records().map((r) => r.action)).toEqual(['key.created']);
+    const [after] = await world.services.streams.list('UADMIN');
+    expect(after?.cursorSeq).toBe(receiver.records()[0]?.seq);
+    expect(after?.id).toBe(stream.id);
+    // The lease was given back: the next claim takes it at once and sends the rest.
+    const [next] = await world.db.store.streamQueue.claim({ now: new Date(), leaseMs: 60_000, max: 1, exclude: [] });
+    expect(next?.stream.id).toBe(stream.id);
   });
 
   it('refuses plain http to anything but loopback, and non-admins', async () => {

@@ -88,10 +88,11 @@ async function attempt(
   }
   let cursor = stream.cursorSeq;
   let sent = 0;
-  for (const unit of unitsOf(
-    stream,
-    batch.filter((r) => matches(stream, r)),
-  )) {
+  const matching = batch.filter((r) => matches(stream, r));
+  const started = now().getTime();
+  for (const unit of unitsOf(stream, matching)) {
+    // The rest waits for the next claim: the attempt ends well inside its lease.
+    if (sent > 0 && now().getTime() - started > tuning.attemptBudgetMs) return { kind: 'delivered', records: sent, throughSeq: cursor };
     const unitEnd = unit.at(-1)?.seq ?? cursor;
     // A single record needs no marker: a retry finds the same first match after the cursor anyway.
     if (unit.length > 1) await queue.fixBatch({ ...claim, stream: { ...stream, cursorSeq: cursor } }, unitEnd);
