@@ -84,6 +84,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       ...(config.streamSecretKey === undefined
         ? {}
         : { streams: { transport: createStreamTransport(), secrets: new StreamSecretBox(config.streamSecretKey) } }),
+      apiAccessApprovals: config.approvals.apiAccess,
+      mfa: config.mfa === undefined ? undefined : { ...config.mfa, issuer: 'Access Key Bot' },
     };
     await checkPepper(deps);
     const services = createServices(deps);

@@ -13,6 +13,10 @@ export const VIEW = {
   denyRequest: 'deny_request_modal',
   /** `/accesskey admin streams` (docs/streams.md): the list, and the add / replay form. */
   streams: 'streams_modal',
+  /** Step-up (docs/admin-security.md): a current code before a deciding action; metadata names the action. */
+  stepUp: 'step_up_modal',
+  /** The first code, confirming a new TOTP enrolment. */
+  mfaConfirm: 'mfa_confirm_modal',
 } as const;
 
 export const ACTION = {
@@ -43,6 +47,8 @@ export const ACTION = {
   streamTest: 'stream_test',
   streamVerify: 'stream_verify',
   streamDelete: 'stream_delete',
+  /** In the enrolment DM: opens the modal for the first code. */
+  mfaConfirm: 'mfa_confirm',
 } as const;
 
 /**
@@ -66,6 +72,7 @@ export const BLOCK = {
   streamCa: 'stream_ca_block',
   streamReplayWhich: 'stream_replay_which_block',
   streamReplaySeq: 'stream_replay_seq_block',
+  mfaCode: 'mfa_code_block',
 } as const;
 
 export const INPUT = {
@@ -82,4 +89,5 @@ export const INPUT = {
   streamCa: 'stream_ca',
   streamReplayWhich: 'stream_replay_which',
   streamReplaySeq: 'stream_replay_seq',
+  mfaCode: 'mfa_code',
 } as const;

@@ -19,6 +19,9 @@ const WRONG_USE: Record<string, string> = {
   requests: 'requests extra',
   'verify-audit': 'verify-audit --deep',
   streams: 'streams --all',
+  'mfa enroll': 'mfa enroll now',
+  'mfa status': 'mfa status someone',
+  'mfa reset': 'mfa reset',
 };
 
 /** As shown: escaped for mrkdwn, then as it appears inside the JSON of the answer. */

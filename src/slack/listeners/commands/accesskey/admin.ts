@@ -4,6 +4,7 @@ import {
   parseExportSince,
   parseKeysFilter,
   parseNoArgs,
+  parseOptionalUser,
   parseRevoke,
   parseRoleCreate,
   parseRoleName,
@@ -22,6 +23,7 @@ import { assignRole, createRole, listRoles, previewRoleDeletion, previewRoleRemo
 import { setRolePolicy } from './admin/policy.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
 import { streamsCommand } from './admin/streams.js';
+import { mfaEnroll, mfaReset, mfaStatus } from './admin/mfa.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
 /**
@@ -133,6 +135,27 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: 'event streams for SIEMs: list, add, pause, delete, send a test event, replay',
     parse: parseNoArgs,
     run: streamsCommand,
+  }),
+  row({
+    verb: 'mfa enroll',
+    usage: '',
+    summary: 'set up step-up codes: a QR code in your DM, then a first code to confirm',
+    parse: parseNoArgs,
+    run: mfaEnroll,
+  }),
+  row({
+    verb: 'mfa status',
+    usage: '[@admin]',
+    summary: 'whether you (or another admin) are enrolled, and whether step-up is on',
+    parse: parseOptionalUser,
+    run: (args, { userId }) => mfaStatus(args, userId),
+  }),
+  row({
+    verb: 'mfa reset',
+    usage: '@admin',
+    summary: "remove another admin's enrolment (a lost phone); needs two admins when possible",
+    parse: parseUserArg,
+    run: (args, { userId }) => mfaReset(args, userId),
   }),
 ];
 
