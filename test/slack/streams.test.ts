@@ -139,3 +139,30 @@ describe.each(dialects)('`/accesskey admin streams` on %s', (dialect) => {
     expect(JSON.stringify(bobs.blocks)).not.toContain('Event streams');
   });
 });
+
+describe.each(dialects)('event streams in the running app on %s', (dialect) => {
+  it('the app started with background work runs the stream worker: a change reaches the stream', async () => {
+    const t = await startTestApp({ dialect, background: true, env: { STREAM_SECRET_KEY: 'stream-secret-key-for-slack-tests-0123456789' } });
+    const receiver = await TestReceiver.start();
+    try {
+      const result = await t.app.services.streams.add(ADMIN, {
+        name: 'siem',
+        kind: 'webhook',
+        url: receiver.url,
+        format: 'cloudevents',
+        actionPrefix: 'api_access.',
+      });
+      if (result === 'replayed') throw new Error('not a replay');
+      receiver.secret = result.secret ?? undefined;
+      await t.app.services.access.grant(ADMIN, 'UALICE');
+      await t.slack.waitFor(() => (receiver.records().some((r) => r.action === 'api_access.granted') ? true : undefined), {
+        message: 'the grant to reach the stream',
+      });
+      expect(receiver.badSignatures).toEqual([]);
+      expect(receiver.accepted[0]?.cloudEvents[0]?.type).toBe('com.accesskeybot.audit.api_access.granted');
+    } finally {
+      await t.stop();
+      await receiver.stop();
+    }
+  });
+});
