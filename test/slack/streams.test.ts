@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { TOTP, URI } from 'otpauth';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION, INPUT } from '../../src/slack/ids.js';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
+import { TestClock } from '../support/domain.js';
 import { dumpAllRows } from '../support/dump.js';
 import { TestReceiver } from '../streams/harness.js';
 
@@ -163,6 +166,49 @@ describe.each(dialects)('event streams in the running app on %s', (dialect) => {
     } finally {
       await t.stop();
       await receiver.stop();
+    }
+  });
+});
+
+describe.each(dialects)('the streams modal behind step-up codes on %s', (dialect) => {
+  it('with ADMIN_STEP_UP=on a code is asked first; a wrong one opens nothing, a right one turns into the streams modal', async () => {
+    const clock = new TestClock('2026-12-07T10:00:05.000Z');
+    const t = await startTestApp({
+      dialect,
+      clock,
+      env: {
+        ADMIN_STEP_UP: 'on',
+        MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        STREAM_SECRET_KEY: 'stream-secret-key-for-slack-tests-0123456789',
+      },
+    });
+    try {
+      const codeAt = (uri: string) => {
+        const totp = URI.parse(uri);
+        if (!(totp instanceof TOTP)) throw new Error('not TOTP');
+        return totp.generate({ timestamp: clock.now().getTime() });
+      };
+      await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin mfa enroll' });
+      const enrolModal = await t.slack.waitFor(() => t.slack.openViewFor(ADMIN));
+      const dm = () => t.slack.dmChannelOf(ADMIN) ?? 'none';
+      const message = await t.slack.waitFor(() => t.slack.messagesIn(dm()).find((m) => JSON.stringify(m.blocks).includes('otpauth://')));
+      const uri = /otpauth:\/\/[^`\s"]+/.exec(JSON.stringify(message.blocks))?.[0]?.replace(/&amp;/g, '&') ?? '';
+      await t.slack.sendViewSubmission({ userId: ADMIN, viewId: enrolModal.id, inputs: { [INPUT.mfaCode]: codeAt(uri) } });
+      await t.slack.waitFor(() => t.slack.messagesIn(dm()).some((m) => (m.text ?? '').includes('Step-up codes are set up')));
+      clock.advance(30_000);
+
+      await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin streams' });
+      const codeModal = await t.slack.waitFor(() => {
+        const open = t.slack.openViewFor(ADMIN);
+        return JSON.stringify(open?.blocks ?? []).includes('opening the event streams') ? open : undefined;
+      });
+      const wrong = await t.slack.sendViewSubmission({ userId: ADMIN, viewId: codeModal.id, inputs: { [INPUT.mfaCode]: '000000' } });
+      expect(JSON.stringify(wrong.body)).toContain('Nothing changed');
+      const right = await t.slack.sendViewSubmission({ userId: ADMIN, viewId: codeModal.id, inputs: { [INPUT.mfaCode]: codeAt(uri) } });
+      expect(right.body).toMatchObject({ response_action: 'update', view: { callback_id: 'streams_modal' } });
+      expect(t.slack.problems).toEqual([]);
+    } finally {
+      await t.stop();
     }
   });
 });
