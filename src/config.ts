@@ -91,6 +91,8 @@ const envSchema = z.object({
     // Everyone holds the default role from first contact: making it System Admin would make everyone an admin.
     .refine((name) => name.toLowerCase() !== 'system admin', 'cannot be System Admin (every user holds the default role)'),
   KEY_HASH_PEPPER: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  // Seals event streams' webhook secrets at rest (docs/streams.md); unset, KEY_HASH_PEPPER is used; neither: no streams.
+  STREAM_SECRET_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   // Background notifications (stale keys, approval reminders, secret file lifetime, outbox retention).
   STALE_KEY_AFTER: duration('90d'),
   STALE_KEY_AUTO_INACTIVE_AFTER: optionalString.pipe(z.string().optional()).transform((value, ctx) => {
@@ -173,6 +175,7 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
     tokenSigningSecret: env.TOKEN_SIGNING_SECRET,
     defaultRole: env.DEFAULT_ROLE,
     keyHashPepper: env.KEY_HASH_PEPPER,
+    streamSecretKey: env.STREAM_SECRET_KEY ?? env.KEY_HASH_PEPPER,
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY,
     notifications: {

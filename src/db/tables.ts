@@ -188,6 +188,31 @@ export interface AuthThrottleTable {
   expires_ms: number;
 }
 
+/** Event streams for SIEMs, each with its own cursor into audit_log (migration 2026-12-07T05-00). */
+export interface AuditStreamsTable {
+  id: string;
+  name: string;
+  kind: string;
+  url: string;
+  format: string;
+  action_prefix: string | null;
+  state: string;
+  secret_enc: string | null;
+  tls_ca: string | null;
+  cursor_seq: number;
+  batch_end_seq: number | null;
+  claimed_until: string | null;
+  claim_token: string | null;
+  failures: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  last_error_at: string | null;
+  failing_alerted: number;
+  last_delivered_at: string | null;
+  created_at: string;
+  created_by: string;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -204,6 +229,7 @@ export interface Database {
   notification_outbox: NotificationOutboxTable;
   stale_key_notices: StaleKeyNoticesTable;
   auth_throttle: AuthThrottleTable;
+  audit_streams: AuditStreamsTable;
   dual_control: DualControlTable;
   mfa_enrolments: MfaEnrolmentsTable;
 }

@@ -101,6 +101,15 @@ export const auditActions = [
   'key.deactivated_as_stale',
   'api_access.self_decision_refused',
   'secret_file.deleted',
+  // Event streams for SIEMs (docs/streams.md): admin changes, and a stream failing or recovering.
+  'stream.created',
+  'stream.verified',
+  'stream.paused',
+  'stream.resumed',
+  'stream.deleted',
+  'stream.replayed',
+  'stream.failing',
+  'stream.recovered',
   // Approvals that hold up (docs/admin-security.md): partial approvals, second-admin confirmations, step-up codes.
   'api_access.approval_recorded',
   'dual_control.recorded',

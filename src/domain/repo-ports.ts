@@ -1,5 +1,6 @@
 import type { Notification } from './notifications.js';
 import type { AccessKey, AccessRequest, AuditHead, AuditRecord, MfaEnrolment, Role, RolePolicy, User } from './model.js';
+import type { AuditStream, StreamState } from './streams/model.js';
 
 /**
  * What the domain needs from storage, one small interface per table. `src/db/repos/<table>.ts`
@@ -17,6 +18,7 @@ export interface Repos {
   processedRequests: ProcessedRequestsRepo;
   settings: SettingsRepo;
   notifications: NotificationsRepo;
+  streams: StreamsRepo;
   dualControl: DualControlRepo;
   mfa: MfaRepo;
 }
@@ -68,6 +70,7 @@ export const READ_METHODS = {
   ],
   audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
+  streams: ['findById', 'list'],
   dualControl: ['approversOf'],
   mfa: ['find'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
@@ -185,6 +188,21 @@ export interface AuditRepo {
   countPending(): Promise<number>;
   /** The highest seq in the mirror's queue (0 when empty): above the head, it is evidence of a cut tail. */
   highestQueuedSeq(): Promise<number>;
+}
+
+/** Event streams for SIEMs (`audit_streams`): the admin's changes, audited in the same transaction. */
+export interface StreamsRepo {
+  /** `secretSealed`: the webhook's encrypted signing secret (never read back through this repository). */
+  insert(stream: AuditStream, secretSealed: string | null): Promise<void>;
+  findById(id: string): Promise<AuditStream | undefined>;
+  list(): Promise<AuditStream[]>;
+  /** False when the stream is gone. Resuming makes it due at once. */
+  setState(id: string, state: StreamState, now: string): Promise<boolean>;
+  remove(id: string): Promise<boolean>;
+  /** Replay from `fromSeq`: the cursor moves to just before it, any batch in progress is dropped. */
+  replayFrom(id: string, fromSeq: number, now: string): Promise<boolean>;
+  /** Sets whether the security channel was told the stream is failing; true only for the call that changed it. */
+  markAlerted(id: string, alerted: boolean): Promise<boolean>;
 }
 
 /** The Slack interactions already acted on. */

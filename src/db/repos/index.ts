@@ -10,6 +10,7 @@ import * as notifications from './notifications.js';
 import * as processedRequests from './processed-requests.js';
 import * as roles from './roles.js';
 import * as settings from './settings.js';
+import * as streams from './streams.js';
 import * as users from './users.js';
 
 // Functions of the form (db, ...args) => result, as every table module exports them.
@@ -44,6 +45,15 @@ export function reposOver(db: Db): Repos {
     processedRequests: bind(db, processedRequests),
     settings: bind(db, settings),
     notifications: bind(db, notifications),
+    streams: bind(db, {
+      insert: streams.insert,
+      findById: streams.findById,
+      list: streams.list,
+      setState: streams.setState,
+      remove: streams.remove,
+      replayFrom: streams.replayFrom,
+      markAlerted: streams.markAlerted,
+    }),
     dualControl: bind(db, dualControl),
     mfa: bind(db, mfa),
   };
