@@ -78,6 +78,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       defaultRoleName: config.defaultRole,
       outbox: outboxSignal,
       refusals: recorder,
+      leakAction: config.leaks.action,
     };
     await checkPepper(deps);
     const services = createServices(deps);

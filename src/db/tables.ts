@@ -166,6 +166,22 @@ export interface AuthThrottleTable {
   expires_ms: number;
 }
 
+/** Leak response (migration 2026-12-07T01-00): one row per leaked key, its sightings and its card. */
+export interface KeyLeaksTable {
+  key_id: string;
+  sightings: number;
+  first_at: string;
+  last_at: string;
+  last_source: string;
+  last_location: string | null;
+  inactivated: number;
+  card_channel: string | null;
+  card_ts: string | null;
+  card_queued: number;
+  resolution: string | null;
+  resolved_by: string | null;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -182,4 +198,5 @@ export interface Database {
   notification_outbox: NotificationOutboxTable;
   stale_key_notices: StaleKeyNoticesTable;
   auth_throttle: AuthThrottleTable;
+  key_leaks: KeyLeaksTable;
 }

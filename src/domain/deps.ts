@@ -1,3 +1,4 @@
+import type { LeakAction } from './keys/leaked.js';
 import type { OutboxSignal } from './notifications.js';
 import type { Store } from './ports.js';
 import type { SecretHasher } from './secrets.js';
@@ -16,6 +17,8 @@ export interface DomainDeps {
    * here; unset, each is written.
    */
   refusals?: RefusalSink;
+  /** LEAK_ACTION (SPEC §12): what a leaked key's sighting does to it; unset means 'inactivate'. */
+  leakAction?: LeakAction;
   /** Wakes the notification worker after a change queued something (optional: tests may drive it). */
   outbox?: OutboxSignal;
 }

@@ -101,6 +101,10 @@ export const auditActions = [
   'key.deactivated_as_stale',
   'api_access.self_decision_refused',
   'secret_file.deleted',
+  // Leak response (SPEC §12): a sighting, and an admin's decision on its card.
+  'key.leaked',
+  'key.leak_kept_inactive',
+  'key.leak_false_positive',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -26,6 +26,8 @@ import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
 import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
 import { reportCompromised } from './keys/compromised.js';
+import { decideLeak, respondToLeak, UnknownLeakCounter, type LeakOutcome, type LeakSighting } from './keys/leaked.js';
+import type { LeakResolution } from './repo-ports.js';
 import { setRolePolicy, type PolicyChange } from './policy.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
@@ -55,6 +57,7 @@ async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>, queued = tru
  * nothing of Slack or SQL; each method is a domain function with its dependencies bound.
  */
 export function createServices(deps: DomainDeps) {
+  const unknownLeaks = new UnknownLeakCounter();
   return {
     users: {
       context: (userId: string) => userContext(deps, userId),
@@ -96,6 +99,18 @@ export function createServices(deps: DomainDeps) {
       forgetOldReplays: () => forgetOldReplays(deps),
       undoRotation: (actorId: string, result: RotateKeyResult) => undoRotation(deps, actorId, result),
       reportCompromised: (actorId: string, reference: string) => notifyAfter(deps, reportCompromised(deps, actorId, reference)),
+    },
+    /** Leak response (SPEC §12; docs/leak-response.md): Slack's watch, GitHub's and GitLab's intake, the card's buttons. */
+    leaks: {
+      /** One secret seen once; a well-formed secret no key has is only counted (`unknownBySource`). */
+      report: async (secret: string, sighting: LeakSighting): Promise<LeakOutcome> => {
+        const outcome = await notifyAfter(deps, respondToLeak(deps, secret, sighting));
+        if (outcome.kind === 'unknown') unknownLeaks.count(sighting.source);
+        return outcome;
+      },
+      decide: (actorId: string, input: { keyId: string; decision: LeakResolution }, options: { once?: string } = {}) =>
+        notifyAfter(deps, decideLeak(deps, actorId, input.keyId, input.decision, options.once)),
+      unknownBySource: (): Readonly<Record<LeakSighting['source'], number>> => ({ ...unknownLeaks.bySource }),
     },
     access: {
       grant: (actorId: string, userId: string) => notifyAfter(deps, grantApiAccess(deps, actorId, userId)),

@@ -35,7 +35,14 @@ export const ACTION = {
   cancel: 'cancel',
   /** value: key ID. "Keep" on a stale-key notice: restarts the key's stale clock. */
   keepKey: 'key_keep',
+  /** value: key ID. A leaked key's card (docs/leak-response.md): an admin confirms the leak, the key stays off. */
+  leakKeepInactive: 'leak_keep_inactive',
+  /** value: key ID. A leaked key's card: an admin calls it a false positive and the key works again (audited). */
+  leakFalsePositive: 'leak_false_positive',
 } as const;
+
+/** block_id prefix (`leak_card:<key ID>`) of a leaked key's card in the security channel. */
+export const LEAK_CARD_BLOCK = 'leak_card';
 
 /**
  * block_id prefix (`rotate_confirm:<key ID>`) of the `/accesskey rotate` question: its Rotate button

@@ -2,6 +2,7 @@ import { READ_METHODS, USAGE_METHODS, type ReadRepos, type Repos, type UsageRepo
 import * as accessRequests from './access-requests.js';
 import * as audit from './audit.js';
 import type { Db } from './db.js';
+import * as keyLeaks from './key-leaks.js';
 import * as keys from './keys.js';
 import * as memberships from './memberships.js';
 import * as notifications from './notifications.js';
@@ -42,6 +43,7 @@ export function reposOver(db: Db): Repos {
     processedRequests: bind(db, processedRequests),
     settings: bind(db, settings),
     notifications: bind(db, notifications),
+    leaks: bind(db, keyLeaks),
   };
 }
 
