@@ -101,7 +101,7 @@ describe.each(dialects)('the leak watch in Slack on %s', (dialect) => {
     await t.slack.sendEvent({ type: 'message', channel: GENERAL, user: 'U0BOT', bot_id: 'B0BOT', ts: '1700000000.000500', text: secret });
     const head = await t.app.store.read.audit.readHead();
     await post('1700000000.000600', { text: `unknown ${generateSecret()}` });
-    await until(() => t.app.services.leaks.unknownBySource().slack === 1, 'the unknown secret to be counted');
+    await until(async () => t.app.services.leaks.unknownBySource().slack === 1, 'the unknown secret to be counted');
     expect((await t.app.services.keys.verify(secret)).valid).toBe(true);
     expect(await t.app.store.read.audit.readHead()).toEqual(head);
     expect(await leakRecords()).toEqual([]);
