@@ -104,6 +104,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       tokenSigningSecret: config.tokenSigningSecret,
       trustProxy: config.trustProxy,
       metricsToken: config.metrics.token,
+      leakIntake: { githubKeysUrl: config.leaks.githubKeysUrl, intakeToken: config.leaks.intakeToken },
       port: config.port,
       host: config.host,
       metricsPort: config.metrics.port,

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { AppError } from '../../errors.js';
 import { appendAudit, auditOf } from '../audit.js';
 import type { DomainDeps } from '../deps.js';
 import { SYSTEM_ACTOR, type AccessKey, type Role } from '../model.js';
-import type { KeyLeak, LeakResolution, LeakSource, Repos } from '../ports.js';
+import type { KeyLeak, LeakResolution, LeakSource, ReadRepos, Repos } from '../ports.js';
 import { firstTime } from '../replays.js';
 import { isWellFormedSecret, redactSecrets, SecretHasher } from '../secrets.js';
 import { isExpired, iso } from '../time.js';
@@ -51,7 +52,11 @@ function safeLocation(text: string | undefined): string | null {
 }
 
 /** The key whose secret this is, by every hash scheme still valid; undefined for none (or one never delivered). */
-async function keyOfSecret(tx: Repos, deps: DomainDeps, secret: string): Promise<{ key: AccessKey; role: Role | undefined } | undefined> {
+async function keyOfSecret(
+  tx: Pick<ReadRepos, 'keys'>,
+  deps: DomainDeps,
+  secret: string,
+): Promise<{ key: AccessKey; role: Role | undefined } | undefined> {
   for (const candidate of deps.hasher.lookupHashes(secret)) {
     const found = await tx.keys.findWithRoleByHash(candidate.hash);
     if (found === undefined) continue;
@@ -76,11 +81,15 @@ async function queueCard(tx: Repos, deps: DomainDeps, leak: KeyLeak): Promise<vo
  */
 export async function respondToLeak(deps: DomainDeps, secret: string, sighting: LeakSighting): Promise<LeakOutcome> {
   if (!isWellFormedSecret(secret)) return { kind: 'not_a_secret' };
+  // Most well-formed strings scanners send are no key of ours: they cost one read, never the write lock.
+  if ((await keyOfSecret(deps.store.read, deps, secret)) === undefined) return { kind: 'unknown' };
+  // The marker names the sighting by a hash: a place (a URL) could itself carry a secret.
+  const sightingHash = createHash('sha256').update(sighting.sightingId).digest('hex').slice(0, 40);
   return deps.store.write(async (tx): Promise<LeakOutcome> => {
     const found = await keyOfSecret(tx, deps, secret);
     if (found === undefined) return { kind: 'unknown' };
     const { key, role } = found;
-    if (!(await firstTime(tx, deps, SYSTEM_ACTOR, `leak:${sighting.source}:${key.id}:${sighting.sightingId}`.slice(0, 900))))
+    if (!(await firstTime(tx, deps, SYSTEM_ACTOR, `leak:${sighting.source}:${key.id}:${sightingHash}`)))
       return { kind: 'replayed', keyId: key.id };
     const now = deps.now();
     const at = iso(now);
