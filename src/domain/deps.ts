@@ -1,4 +1,4 @@
-import type { LeakAction } from './keys/leaked.js';
+import type { LeakAction } from './leak-model.js';
 import type { OutboxSignal } from './notifications.js';
 import type { Store } from './ports.js';
 import type { SecretHasher } from './secrets.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DeliveryOutcome } from './delivery.js';
 import type { AccessRequest, AccessKey, Role } from './model.js';
-import type { KeyLeak } from './repo-ports.js';
+import type { KeyLeak } from './leak-model.js';
 
 /**
  * The user-facing notification outbox (docs/operations.md, "Background work"). Nothing a person is told in the

@@ -1,3 +1,4 @@
+import type { KeyLeak } from './leak-model.js';
 import type { Notification } from './notifications.js';
 import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, RolePolicy, User } from './model.js';
 
@@ -193,33 +194,11 @@ export interface AuditSearch {
   limit: number;
 }
 
-/** Where a leaked secret was found (SPEC §12). */
-export type LeakSource = 'slack' | 'github' | 'gitlab';
-/** An admin's decision on a leak's card: keep the key inactive, or a false positive (made active again). */
-export type LeakResolution = 'kept_inactive' | 'false_positive';
-
-/** One leaked key: how often its secret was seen, and its one card in the security channel. */
-export interface KeyLeak {
-  keyId: string;
-  sightings: number;
-  firstAt: string;
-  lastAt: string;
-  lastSource: LeakSource;
-  /** The last sighting's place: a Slack channel, a repository URL, a GitLab location. */
-  lastLocation: string | null;
-  /** The leak response made the key inactive (LEAK_ACTION=inactivate); false when it only alerted. */
-  inactivated: boolean;
-  cardChannel: string | null;
-  cardTs: string | null;
-  /** A post or update of the card waits in the notification outbox (one at a time). */
-  cardQueued: boolean;
-  resolution: LeakResolution | null;
-  resolvedBy: string | null;
-}
-
 /** `key_leaks`: read and written inside the audited transaction of the sighting or decision. */
 export interface KeyLeaksRepo {
   find(keyId: string): Promise<KeyLeak | undefined>;
   insert(leak: KeyLeak): Promise<void>;
   update(keyId: string, patch: Partial<Omit<KeyLeak, 'keyId' | 'firstAt'>>): Promise<void>;
 }
+
+export type { KeyLeak, LeakResolution, LeakSource } from './leak-model.js';

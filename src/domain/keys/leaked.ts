@@ -17,7 +17,7 @@ import { markKeyCompromised } from './compromised.js';
  * a `key.leaked` record says where it was seen (never the secret), and the notices go out through the
  * notification outbox after the commit.
  */
-export type LeakAction = 'inactivate' | 'notify';
+export type { LeakAction } from '../leak-model.js';
 
 export interface LeakSighting {
   source: LeakSource;
