@@ -58,6 +58,9 @@ async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>, queued = tru
  */
 export function createServices(deps: DomainDeps) {
   const unknownLeaks = new UnknownLeakCounter();
+  // Sightings take the audit lock one after another anyway; queued here, a burst of 50 messages holds one
+  // pooled connection at a time instead of 50 waiting for the lock.
+  let leakTurn: Promise<unknown> = Promise.resolve();
   return {
     users: {
       context: (userId: string) => userContext(deps, userId),
@@ -104,7 +107,10 @@ export function createServices(deps: DomainDeps) {
     leaks: {
       /** One secret seen once; a well-formed secret no key has is only counted (`unknownBySource`). */
       report: async (secret: string, sighting: LeakSighting): Promise<LeakOutcome> => {
-        const outcome = await notifyAfter(deps, respondToLeak(deps, secret, sighting));
+        const turn = leakTurn.then(() => respondToLeak(deps, secret, sighting));
+        // The next sighting waits for this one to end, however it ends (its failure is its caller's).
+        leakTurn = turn.catch((error: unknown) => error);
+        const outcome = await notifyAfter(deps, turn);
         if (outcome.kind === 'unknown') unknownLeaks.count(sighting.source);
         return outcome;
       },

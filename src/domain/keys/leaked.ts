@@ -9,6 +9,7 @@ import { isWellFormedSecret, redactSecrets, SecretHasher } from '../secrets.js';
 import { isExpired, iso } from '../time.js';
 import { contextIn, requireAdminIn } from '../users.js';
 import { markKeyCompromised } from './compromised.js';
+import { LEAK_WRITE_BUDGET_MS } from '../limits.js';
 
 /**
  * Leak response (SPEC §12; docs/leak-response.md): a secret seen in Slack, by GitHub's secret scanning or
@@ -85,89 +86,92 @@ export async function respondToLeak(deps: DomainDeps, secret: string, sighting: 
   if ((await keyOfSecret(deps.store.read, deps, secret)) === undefined) return { kind: 'unknown' };
   // The marker names the sighting by a hash: a place (a URL) could itself carry a secret.
   const sightingHash = createHash('sha256').update(sighting.sightingId).digest('hex').slice(0, 40);
-  return deps.store.write(async (tx): Promise<LeakOutcome> => {
-    const found = await keyOfSecret(tx, deps, secret);
-    if (found === undefined) return { kind: 'unknown' };
-    const { key, role } = found;
-    if (!(await firstTime(tx, deps, SYSTEM_ACTOR, `leak:${sighting.source}:${key.id}:${sightingHash}`)))
-      return { kind: 'replayed', keyId: key.id };
-    const now = deps.now();
-    const at = iso(now);
-    const location = safeLocation(sighting.channel ?? sighting.url);
-    const details = {
-      source: sighting.source,
-      channel: sighting.channel ?? null,
-      messageTs: sighting.ts ?? null,
-      poster: sighting.posterId ?? null,
-      url: safeLocation(sighting.url),
-    };
-    // A key its owner only switched off is stopped too: compromised, only an admin can switch it back on.
-    const stop = (deps.leakAction ?? 'inactivate') === 'inactivate' && (key.status === 'active' || key.status === 'inactive');
-    const previous = await tx.leaks.find(key.id);
-    const sightings = (previous?.sightings ?? 0) + 1;
-    if (stop) {
-      await markKeyCompromised(tx, deps, SYSTEM_ACTOR, key, role, {
-        action: 'key.leaked',
-        details: { ...details, leakAction: 'inactivated', sighting: sightings },
-      });
-    } else {
-      const leakAction = key.status === 'active' && !isExpired(key, now) ? 'notified' : 'already_inactive';
-      await appendAudit(
-        tx,
-        auditOf(SYSTEM_ACTOR, 'key.leaked', key, role, { ...details, previousStatus: key.status, leakAction, sighting: sightings }),
-        now,
-      );
-    }
-    let leak: KeyLeak;
-    if (previous === undefined) {
-      leak = {
-        keyId: key.id,
-        sightings,
-        firstAt: at,
-        lastAt: at,
-        lastSource: sighting.source,
-        lastLocation: location,
-        inactivated: stop,
-        cardChannel: null,
-        cardTs: null,
-        cardQueued: false,
-        resolution: null,
-        resolvedBy: null,
+  return deps.store.write(
+    async (tx): Promise<LeakOutcome> => {
+      const found = await keyOfSecret(tx, deps, secret);
+      if (found === undefined) return { kind: 'unknown' };
+      const { key, role } = found;
+      if (!(await firstTime(tx, deps, SYSTEM_ACTOR, `leak:${sighting.source}:${key.id}:${sightingHash}`)))
+        return { kind: 'replayed', keyId: key.id };
+      const now = deps.now();
+      const at = iso(now);
+      const location = safeLocation(sighting.channel ?? sighting.url);
+      const details = {
+        source: sighting.source,
+        channel: sighting.channel ?? null,
+        messageTs: sighting.ts ?? null,
+        poster: sighting.posterId ?? null,
+        url: safeLocation(sighting.url),
       };
-      await tx.leaks.insert(leak);
-    } else {
-      const patch = {
-        sightings,
-        lastAt: at,
-        lastSource: sighting.source,
-        lastLocation: location,
-        inactivated: previous.inactivated || stop,
-      };
-      await tx.leaks.update(key.id, patch);
-      leak = { ...previous, ...patch };
-    }
-    await queueCard(tx, deps, leak);
-    if (sighting.source === 'slack' && sighting.channel !== undefined && sighting.ts !== undefined) {
-      await tx.notifications.enqueue(
-        {
-          kind: 'key_leak.thread_reply',
+      // A key its owner only switched off is stopped too: compromised, only an admin can switch it back on.
+      const stop = (deps.leakAction ?? 'inactivate') === 'inactivate' && (key.status === 'active' || key.status === 'inactive');
+      const previous = await tx.leaks.find(key.id);
+      const sightings = (previous?.sightings ?? 0) + 1;
+      if (stop) {
+        await markKeyCompromised(tx, deps, SYSTEM_ACTOR, key, role, {
+          action: 'key.leaked',
+          details: { ...details, leakAction: 'inactivated', sighting: sightings },
+        });
+      } else {
+        const leakAction = key.status === 'active' && !isExpired(key, now) ? 'notified' : 'already_inactive';
+        await appendAudit(
+          tx,
+          auditOf(SYSTEM_ACTOR, 'key.leaked', key, role, { ...details, previousStatus: key.status, leakAction, sighting: sightings }),
+          now,
+        );
+      }
+      let leak: KeyLeak;
+      if (previous === undefined) {
+        leak = {
           keyId: key.id,
-          channel: sighting.channel,
-          ts: sighting.ts,
-          inactivated: stop || key.status !== 'active',
-        },
-        at,
-      );
-    }
-    // The owner (and whoever posted it) hear of a leak once, when it is first seen or when it stops the key.
-    if (previous === undefined || stop) {
-      const notice = { keyId: key.id, source: sighting.source, location, inactivated: stop || key.status !== 'active' };
-      await tx.notifications.enqueue({ kind: 'key_leak.dm', userId: key.ownerId, to: 'owner', ...notice }, at);
-      if (sighting.posterId !== undefined && sighting.posterId !== key.ownerId)
-        await tx.notifications.enqueue({ kind: 'key_leak.dm', userId: sighting.posterId, to: 'poster', ...notice }, at);
-    }
-    return { kind: 'leaked', keyId: key.id, inactivated: stop, sightings };
-  });
+          sightings,
+          firstAt: at,
+          lastAt: at,
+          lastSource: sighting.source,
+          lastLocation: location,
+          inactivated: stop,
+          cardChannel: null,
+          cardTs: null,
+          cardQueued: false,
+          resolution: null,
+          resolvedBy: null,
+        };
+        await tx.leaks.insert(leak);
+      } else {
+        const patch = {
+          sightings,
+          lastAt: at,
+          lastSource: sighting.source,
+          lastLocation: location,
+          inactivated: previous.inactivated || stop,
+        };
+        await tx.leaks.update(key.id, patch);
+        leak = { ...previous, ...patch };
+      }
+      await queueCard(tx, deps, leak);
+      if (sighting.source === 'slack' && sighting.channel !== undefined && sighting.ts !== undefined) {
+        await tx.notifications.enqueue(
+          {
+            kind: 'key_leak.thread_reply',
+            keyId: key.id,
+            channel: sighting.channel,
+            ts: sighting.ts,
+            inactivated: stop || key.status !== 'active',
+          },
+          at,
+        );
+      }
+      // The owner (and whoever posted it) hear of a leak once, when it is first seen or when it stops the key.
+      if (previous === undefined || stop) {
+        const notice = { keyId: key.id, source: sighting.source, location, inactivated: stop || key.status !== 'active' };
+        await tx.notifications.enqueue({ kind: 'key_leak.dm', userId: key.ownerId, to: 'owner', ...notice }, at);
+        if (sighting.posterId !== undefined && sighting.posterId !== key.ownerId)
+          await tx.notifications.enqueue({ kind: 'key_leak.dm', userId: sighting.posterId, to: 'poster', ...notice }, at);
+      }
+      return { kind: 'leaked', keyId: key.id, inactivated: stop, sightings };
+    },
+    { budgetMs: LEAK_WRITE_BUDGET_MS },
+  );
 }
 
 /**
