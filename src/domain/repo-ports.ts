@@ -42,6 +42,7 @@ export const READ_METHODS = {
     'countByStatus',
     'listUndelivered',
     'findRotatedTo',
+    'findExistingHashes',
   ],
   audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
@@ -146,6 +147,8 @@ export interface KeysRepo {
   findRotatedTo(successorId: string): Promise<AccessKey | undefined>;
   /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */
   markKept(id: string, at: string): Promise<void>;
+  /** Which of these hashes are some key's (the leak intake's batch lookup). */
+  findExistingHashes(hashes: readonly string[]): Promise<string[]>;
 }
 
 /** The hash-chained audit log and its head. */

@@ -68,19 +68,21 @@ export function githubScanningRoute(api: ApiContext, keys: GithubScanningKeys): 
       } catch {
         return ctx.error('invalid_request');
       }
-      const feedback: Array<{ token_hash: string; token_type: string; label: 'true_positive' | 'false_positive' }> = [];
-      for (const match of parsed) {
-        const outcome = await api.services.leaks.report(match.token, {
-          source: 'github',
-          sightingId: match.url === undefined || match.url === '' ? `${match.source ?? ''}:${sha256Hex(match.token)}` : match.url,
-          ...(match.url === undefined || match.url === '' ? {} : { url: match.url }),
-        });
-        feedback.push({
-          token_hash: sha256Hex(match.token),
-          token_type: match.type,
-          label: isTruePositive(outcome) ? 'true_positive' : 'false_positive',
-        });
-      }
+      const outcomes = await api.services.leaks.reportMany(
+        parsed.map((match) => ({
+          secret: match.token,
+          sighting: {
+            source: 'github' as const,
+            sightingId: match.url === undefined || match.url === '' ? `${match.source ?? ''}:${sha256Hex(match.token)}` : match.url,
+            ...(match.url === undefined || match.url === '' ? {} : { url: match.url }),
+          },
+        })),
+      );
+      const feedback = parsed.map((match, index) => ({
+        token_hash: sha256Hex(match.token),
+        token_type: match.type,
+        label: outcomes[index] !== undefined && isTruePositive(outcomes[index]) ? ('true_positive' as const) : ('false_positive' as const),
+      }));
       ctx.log('info', 'GitHub secret scanning report', {
         matches: parsed.length,
         ours: feedback.filter((f) => f.label === 'true_positive').length,
@@ -137,17 +139,20 @@ export function gitlabRevocationRoutes(api: ApiContext, intakeToken: string | un
       async handle(ctx) {
         const refused = refuse(ctx);
         if (refused !== undefined) return refused;
-        let ours = 0;
-        for (const entry of ctx.body) {
-          if (!(REVOCABLE_TYPES as readonly string[]).includes(entry.type)) continue;
-          // GitLab may report the same token again (another push, a retry): one sighting per token and location.
-          const outcome = await api.services.leaks.report(entry.token, {
-            source: 'gitlab',
-            sightingId: `${entry.location ?? ''}:${sha256Hex(entry.token)}`,
-            ...(entry.location === undefined ? {} : { url: entry.location }),
-          });
-          if (isTruePositive(outcome)) ours += 1;
-        }
+        // GitLab may report the same token again (another push, a retry): one sighting per token and location.
+        const outcomes = await api.services.leaks.reportMany(
+          ctx.body
+            .filter((entry) => (REVOCABLE_TYPES as readonly string[]).includes(entry.type))
+            .map((entry) => ({
+              secret: entry.token,
+              sighting: {
+                source: 'gitlab' as const,
+                sightingId: `${entry.location ?? ''}:${sha256Hex(entry.token)}`,
+                ...(entry.location === undefined ? {} : { url: entry.location }),
+              },
+            })),
+        );
+        const ours = outcomes.filter(isTruePositive).length;
         ctx.log('info', 'GitLab token revocation request', { tokens: ctx.body.length, ours });
         ctx.res.writeHead(204).end();
         return 'revoked';

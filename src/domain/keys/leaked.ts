@@ -69,6 +69,30 @@ async function keyOfSecret(
   return undefined;
 }
 
+/** Hashes per lookup in `secretsOfSomeKey`: well inside every dialect's limit on bound parameters. */
+const HASH_BATCH = 500;
+
+/**
+ * The secrets among `secrets` that may be some key's (well-formed, and a hash of them is stored), in one
+ * query per 500: a scanner's batch of 1,000 strangers costs two reads, not a thousand.
+ */
+export async function secretsOfSomeKey(deps: DomainDeps, secrets: readonly string[]): Promise<Set<string>> {
+  const byHash = new Map<string, string>();
+  for (const secret of secrets) {
+    if (!isWellFormedSecret(secret)) continue;
+    for (const candidate of deps.hasher.lookupHashes(secret)) byHash.set(candidate.hash, secret);
+  }
+  const hashes = [...byHash.keys()];
+  const found = new Set<string>();
+  for (let i = 0; i < hashes.length; i += HASH_BATCH) {
+    for (const hash of await deps.store.read.keys.findExistingHashes(hashes.slice(i, i + HASH_BATCH))) {
+      const secret = byHash.get(hash);
+      if (secret !== undefined) found.add(secret);
+    }
+  }
+  return found;
+}
+
 /** Queues the card's post or update unless one is already waiting (it will show the latest count when sent). */
 async function queueCard(tx: Repos, deps: DomainDeps, leak: KeyLeak): Promise<void> {
   if (leak.cardQueued) return;
