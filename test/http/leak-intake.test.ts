@@ -81,6 +81,25 @@ describe.each(dialects)('the leak intake routes on %s', (dialect) => {
     const [record] = await leaked(api, key.id);
     expect(record?.details).toMatchObject({ source: 'github', url: 'https://github.com/acme/app/blob/abc/config.yml' });
     expect(api.services.leaks.unknownBySource().github).toBe(1);
+    expect((await api.metrics()).text).toContain('akb_leak_unknown_secrets_total{source="github"} 1');
+  });
+
+  it('GitHub: a signed body that is not a list of matches is 400; keys that cannot be fetched are 503 and change nothing', async () => {
+    const current = scanningKey('k-current');
+    let serving = false;
+    const { api, keys } = await start(() => (serving ? [current.published] : [{ broken: true }]));
+    const key = await api.createKey('ci');
+    const body = JSON.stringify([{ token: key.secret, type: 'aks_secret', url: 'https://github.com/a/b', source: 'content' }]);
+    const unavailable = await api.postRaw('/scanning/github', body, signed(current, body));
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.headers.get('retry-after')).toBe('60');
+    expect((await api.services.keys.verify(key.secret)).valid).toBe(true);
+    serving = true;
+    api.clock.advance(60_000);
+    const notMatches = JSON.stringify({ token: key.secret });
+    expect((await api.postRaw('/scanning/github', notMatches, signed(current, notMatches))).status).toBe(400);
+    expect(keys.fetches()).toBe(2);
+    expect((await api.services.keys.verify(key.secret)).valid).toBe(true);
   });
 
   it('GitHub: missing, wrong or unknown signatures are 401 and change nothing', async () => {
