@@ -79,6 +79,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       outbox: outboxSignal,
       refusals: recorder,
       leakAction: config.leaks.action,
+      apiAccessApprovals: config.approvals.apiAccess,
+      mfa: config.mfa === undefined ? undefined : { ...config.mfa, issuer: 'Access Key Bot' },
     };
     await checkPepper(deps);
     const services = createServices(deps);

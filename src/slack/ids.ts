@@ -11,6 +11,10 @@ export const VIEW = {
   createKey: 'create_key_modal',
   extendKey: 'extend_key_modal',
   denyRequest: 'deny_request_modal',
+  /** Step-up (docs/admin-security.md): a current code before a deciding action; metadata names the action. */
+  stepUp: 'step_up_modal',
+  /** The first code, confirming a new TOTP enrolment. */
+  mfaConfirm: 'mfa_confirm_modal',
 } as const;
 
 export const ACTION = {
@@ -39,6 +43,8 @@ export const ACTION = {
   leakKeepInactive: 'leak_keep_inactive',
   /** value: key ID. A leaked key's card: an admin calls it a false positive and the key works again (audited). */
   leakFalsePositive: 'leak_false_positive',
+  /** In the enrolment DM: opens the modal for the first code. */
+  mfaConfirm: 'mfa_confirm',
 } as const;
 
 /** block_id prefix (`leak_card:<key ID>`) of a leaked key's card in the security channel. */
@@ -57,6 +63,7 @@ export const BLOCK = {
   slots: 'slots_block',
   extendChoice: 'extend_choice_block',
   denyReason: 'deny_reason_block',
+  mfaCode: 'mfa_code_block',
 } as const;
 
 export const INPUT = {
@@ -65,4 +72,5 @@ export const INPUT = {
   expiryAt: 'expiry_at',
   extendChoice: 'extend_choice',
   denyReason: 'deny_reason',
+  mfaCode: 'mfa_code',
 } as const;

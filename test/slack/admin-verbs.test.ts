@@ -18,6 +18,9 @@ const WRONG_USE: Record<string, string> = {
   'export-audit': 'export-audit extra',
   requests: 'requests extra',
   'verify-audit': 'verify-audit --deep',
+  'mfa enroll': 'mfa enroll now',
+  'mfa status': 'mfa status someone',
+  'mfa reset': 'mfa reset',
 };
 
 /** As shown: escaped for mrkdwn, then as it appears inside the JSON of the answer. */

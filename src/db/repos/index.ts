@@ -3,7 +3,9 @@ import * as accessRequests from './access-requests.js';
 import * as audit from './audit.js';
 import type { Db } from './db.js';
 import * as keyLeaks from './key-leaks.js';
+import * as dualControl from './dual-control.js';
 import * as keys from './keys.js';
+import * as mfa from './mfa.js';
 import * as memberships from './memberships.js';
 import * as notifications from './notifications.js';
 import * as processedRequests from './processed-requests.js';
@@ -44,6 +46,8 @@ export function reposOver(db: Db): Repos {
     settings: bind(db, settings),
     notifications: bind(db, notifications),
     leaks: bind(db, keyLeaks),
+    dualControl: bind(db, dualControl),
+    mfa: bind(db, mfa),
   };
 }
 

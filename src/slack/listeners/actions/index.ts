@@ -17,6 +17,7 @@ import { hideSecretButton } from './hide-secret.js';
 import { showKeyButton } from './show-key.js';
 import { keepKeyButton } from './keep-key.js';
 import { leakDecisionButton } from './leak-decision.js';
+import { mfaConfirmButton } from './mfa-confirm.js';
 
 export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.extendKey, extendKeyButton(ctx));
@@ -37,4 +38,5 @@ export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.reportCompromised, reportCompromisedButton(ctx), { onError: 'refresh-key' });
   app.action(ACTION.leakKeepInactive, leakDecisionButton(ctx, 'kept_inactive'));
   app.action(ACTION.leakFalsePositive, leakDecisionButton(ctx, 'false_positive'));
+  app.action(ACTION.mfaConfirm, mfaConfirmButton(ctx));
 }
