@@ -133,3 +133,24 @@ describe.each(dialects)('the leak watch in Slack on %s', (dialect) => {
     expect(record).toMatchObject({ action: 'key.leak_false_positive', actorId: ADMIN });
   });
 });
+
+describe.each(dialects)('the leak watch over Socket Mode on %s', (dialect) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await startTestApp({ dialect, socketMode: true });
+    await t.slack.waitForSocket();
+    t.slack.addChannel({ id: GENERAL, name: 'general' });
+    await t.app.services.access.grant(ADMIN, ALICE);
+  });
+  afterEach(async () => t.stop());
+
+  it('a secret pasted in a DM with the app stops the key too', async () => {
+    const created = await t.app.services.keys.create(ALICE, { name: 'svc', expiry: { kind: 'never' } });
+    if (!created.created) throw new Error('expected a new key');
+    const dm = t.slack.openDm(BOB);
+    await t.slack.sendEvent({ type: 'message', channel: dm, channel_type: 'im', user: BOB, ts: '1700000000.000900', text: created.secret });
+    expect(await until(async () => (await t.app.services.keys.verify(created.secret)).valid === false, 'the key to stop')).toBe(true);
+    const reply = await t.slack.waitFor(() => t.slack.messagesIn(dm).find((m) => m.threadTs === '1700000000.000900'));
+    expect(reply.text).toContain('Please delete the message');
+  });
+});
