@@ -84,6 +84,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       ...(config.streamSecretKey === undefined
         ? {}
         : { streams: { transport: createStreamTransport(), secrets: new StreamSecretBox(config.streamSecretKey) } }),
+      leakAction: config.leaks.action,
       apiAccessApprovals: config.approvals.apiAccess,
       mfa: config.mfa === undefined ? undefined : { ...config.mfa, issuer: 'Access Key Bot' },
     };
@@ -111,6 +112,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       tokenSigningSecret: config.tokenSigningSecret,
       trustProxy: config.trustProxy,
       metricsToken: config.metrics.token,
+      leakIntake: { githubKeysUrl: config.leaks.githubKeysUrl, intakeToken: config.leaks.intakeToken },
       port: config.port,
       host: config.host,
       metricsPort: config.metrics.port,

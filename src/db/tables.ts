@@ -213,6 +213,22 @@ export interface AuditStreamsTable {
   created_by: string;
 }
 
+/** Leak response (migration 2026-12-07T01-00): one row per leaked key, its sightings and its card. */
+export interface KeyLeaksTable {
+  key_id: string;
+  sightings: number;
+  first_at: string;
+  last_at: string;
+  last_source: string;
+  last_location: string | null;
+  inactivated: number;
+  card_channel: string | null;
+  card_ts: string | null;
+  card_queued: number;
+  resolution: string | null;
+  resolved_by: string | null;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -230,6 +246,7 @@ export interface Database {
   stale_key_notices: StaleKeyNoticesTable;
   auth_throttle: AuthThrottleTable;
   audit_streams: AuditStreamsTable;
+  key_leaks: KeyLeaksTable;
   dual_control: DualControlTable;
   mfa_enrolments: MfaEnrolmentsTable;
 }

@@ -110,6 +110,10 @@ export const auditActions = [
   'stream.replayed',
   'stream.failing',
   'stream.recovered',
+  // Leak response (SPEC §12): a sighting, and an admin's decision on its card.
+  'key.leaked',
+  'key.leak_kept_inactive',
+  'key.leak_false_positive',
   // Approvals that hold up (docs/admin-security.md): partial approvals, second-admin confirmations, step-up codes.
   'api_access.approval_recorded',
   'dual_control.recorded',

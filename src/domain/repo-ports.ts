@@ -1,3 +1,4 @@
+import type { KeyLeak } from './leak-model.js';
 import type { Notification } from './notifications.js';
 import type { AccessKey, AccessRequest, AuditHead, AuditRecord, MfaEnrolment, Role, RolePolicy, User } from './model.js';
 import type { AuditStream, StreamState } from './streams/model.js';
@@ -19,6 +20,7 @@ export interface Repos {
   settings: SettingsRepo;
   notifications: NotificationsRepo;
   streams: StreamsRepo;
+  leaks: KeyLeaksRepo;
   dualControl: DualControlRepo;
   mfa: MfaRepo;
 }
@@ -67,10 +69,12 @@ export const READ_METHODS = {
     'countByStatus',
     'listUndelivered',
     'findRotatedTo',
+    'findExistingHashes',
   ],
   audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
   streams: ['findById', 'list'],
+  leaks: ['find'],
   dualControl: ['approversOf'],
   mfa: ['find'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
@@ -173,6 +177,8 @@ export interface KeysRepo {
   findRotatedTo(successorId: string): Promise<AccessKey | undefined>;
   /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */
   markKept(id: string, at: string): Promise<void>;
+  /** Which of these hashes are some key's (the leak intake's batch lookup). */
+  findExistingHashes(hashes: readonly string[]): Promise<string[]>;
 }
 
 /** The hash-chained audit log and its head. */
@@ -237,3 +243,12 @@ export interface AuditSearch {
   beforeSeq?: number;
   limit: number;
 }
+
+/** `key_leaks`: read and written inside the audited transaction of the sighting or decision. */
+export interface KeyLeaksRepo {
+  find(keyId: string): Promise<KeyLeak | undefined>;
+  insert(leak: KeyLeak): Promise<void>;
+  update(keyId: string, patch: Partial<Omit<KeyLeak, 'keyId' | 'firstAt'>>): Promise<void>;
+}
+
+export type { KeyLeak, LeakResolution, LeakSource } from './leak-model.js';

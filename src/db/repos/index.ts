@@ -2,6 +2,7 @@ import { READ_METHODS, USAGE_METHODS, type ReadRepos, type Repos, type UsageRepo
 import * as accessRequests from './access-requests.js';
 import * as audit from './audit.js';
 import type { Db } from './db.js';
+import * as keyLeaks from './key-leaks.js';
 import * as dualControl from './dual-control.js';
 import * as keys from './keys.js';
 import * as mfa from './mfa.js';
@@ -54,6 +55,7 @@ export function reposOver(db: Db): Repos {
       replayFrom: streams.replayFrom,
       markAlerted: streams.markAlerted,
     }),
+    leaks: bind(db, keyLeaks),
     dualControl: bind(db, dualControl),
     mfa: bind(db, mfa),
   };

@@ -45,6 +45,9 @@ const ICON: Partial<Record<AuditAction, string>> = {
   'secret_file.deleted': ':put_litter_in_its_place:',
   'stream.failing': ':satellite_antenna:',
   'stream.recovered': ':satellite_antenna:',
+  'key.leaked': ':rotating_light:',
+  'key.leak_kept_inactive': ':lock:',
+  'key.leak_false_positive': ':arrow_forward:',
 };
 
 /**

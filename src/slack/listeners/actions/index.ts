@@ -17,6 +17,7 @@ import { hideSecretButton } from './hide-secret.js';
 import { showKeyButton } from './show-key.js';
 import { keepKeyButton } from './keep-key.js';
 import { streamButton } from './stream-button.js';
+import { leakDecisionButton } from './leak-decision.js';
 import { mfaConfirmButton } from './mfa-confirm.js';
 
 export function register(app: SlackListeners, ctx: ListenerContext): void {
@@ -38,5 +39,7 @@ export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.reportCompromised, reportCompromisedButton(ctx), { onError: 'refresh-key' });
   for (const id of [ACTION.streamPause, ACTION.streamResume, ACTION.streamTest, ACTION.streamVerify, ACTION.streamDelete])
     app.action(id, streamButton(ctx));
+  app.action(ACTION.leakKeepInactive, leakDecisionButton(ctx, 'kept_inactive'));
+  app.action(ACTION.leakFalsePositive, leakDecisionButton(ctx, 'false_positive'));
   app.action(ACTION.mfaConfirm, mfaConfirmButton(ctx));
 }
