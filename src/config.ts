@@ -102,6 +102,8 @@ const envSchema = z.object({
   ACCESS_REQUEST_REMIND_AFTER: duration('24h'),
   SECRET_FILE_TTL: duration('1h'),
   OUTBOX_RETENTION: duration('30d'),
+  // Per-key usage counters (docs/usage-analytics.md) older than this are deleted.
+  USAGE_RETENTION: duration('90d'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Where the app keeps the last audit chain head it saw (docs/operations.md, "Audit verification"); see auditWitnessFile.
   AUDIT_WITNESS_FILE: optionalString,
@@ -159,6 +161,7 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
     /** Default: next to the SQLite file; on PostgreSQL unset (the witness then lives in app_settings). */
     auditWitnessFile: env.AUDIT_WITNESS_FILE ?? (database.kind === 'sqlite' ? `${database.path}.audit-witness.json` : undefined),
     metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
+    usageRetentionMs: env.USAGE_RETENTION,
   };
 }
 

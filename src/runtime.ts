@@ -103,6 +103,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       tokenSigningSecret: config.tokenSigningSecret,
       trustProxy: config.trustProxy,
       metricsToken: config.metrics.token,
+      usageRetentionMs: config.usageRetentionMs,
       port: config.port,
       host: config.host,
       metricsPort: config.metrics.port,

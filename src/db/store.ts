@@ -13,6 +13,7 @@ import { KyselyNotificationOutbox } from './queues/notification-outbox.js';
 import { KyselyStaleKeyNotices } from './queues/stale-key-notices.js';
 import * as accessRequests from './repos/access-requests.js';
 import * as authThrottle from './repos/auth-throttle.js';
+import * as usageCounts from './repos/usage-counts.js';
 import { lockAuditHead } from './repos/audit.js';
 import { readReposOf, reposOver, usageReposOf } from './repos/index.js';
 import type { Database } from './tables.js';
@@ -175,6 +176,14 @@ export function createStore(connection: Connection): Store {
       hit: (...args) => backgroundStatement(connection, (db) => authThrottle.hit(db, ...args)),
       refund: (...args) => backgroundStatement(connection, (db) => authThrottle.refund(db, ...args)),
       prune: (nowMs) => backgroundStatement(connection, (db) => authThrottle.prune(db, nowMs)),
+    },
+    usageCounts: {
+      // Not audited and never able to revoke a key: outside the audit lock, like the throttle counters.
+      add: (cells) => backgroundTransaction(connection, (trx) => usageCounts.add(trx, cells)),
+      prune: (beforeHour) => backgroundStatement(connection, (db) => usageCounts.prune(db, beforeHour)),
+      hourlyTotals: (...args) => backgroundStatement(connection, (db) => usageCounts.hourlyTotals(db, ...args)),
+      labelTotals: (...args) => backgroundStatement(connection, (db) => usageCounts.labelTotals(db, ...args)),
+      seenLabelBefore: (...args) => backgroundStatement(connection, (db) => usageCounts.seenLabelBefore(db, ...args)),
     },
     async ping(): Promise<void> {
       try {

@@ -166,6 +166,16 @@ export interface AuthThrottleTable {
   expires_ms: number;
 }
 
+/** Per-key hourly usage counters (migration 2026-12-07T04-00). */
+export interface UsageCountsTable {
+  key_id: string;
+  hour: number;
+  dimension: string;
+  label: string;
+  outcome: string;
+  count: number;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -182,4 +192,5 @@ export interface Database {
   notification_outbox: NotificationOutboxTable;
   stale_key_notices: StaleKeyNoticesTable;
   auth_throttle: AuthThrottleTable;
+  usage_counts: UsageCountsTable;
 }

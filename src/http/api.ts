@@ -56,6 +56,8 @@ export interface IntegrationApiOptions {
   recorder?: UsageRecorder;
   /** Set: GET /metrics is also served among `routes` (the public port), behind this bearer token. */
   metricsToken?: string;
+  /** USAGE_RETENTION: per-key usage counters older than this are pruned on the flusher's beat (default 90 days). */
+  usageRetentionMs?: number;
 }
 
 export interface IntegrationApi {
@@ -118,6 +120,20 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     }
   };
 
+  const usageRetentionMs = options.usageRetentionMs ?? 90 * 86_400_000;
+  let lastUsagePruneMs = 0;
+  /** Old usage counters go at most once an hour (they are hourly rows); a failure only waits for the next beat. */
+  const pruneUsage = async (): Promise<void> => {
+    if (nowMs() - lastUsagePruneMs < 3_600_000) return;
+    lastUsagePruneMs = nowMs();
+    try {
+      await services.usage.pruneUsageCounts(usageRetentionMs);
+    } catch (error) {
+      lastUsagePruneMs = 0;
+      logger.warn('pruning old usage counters failed; the next flush tries again', { error });
+    }
+  };
+
   const intervalMs = options.flushIntervalMs ?? 10_000;
   // unref: a pending flush never keeps a stopping process alive; stop() does the final flush itself.
   const timer =
@@ -125,6 +141,7 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
       ? setInterval(() => {
           void flushUsage();
           void pruneThrottle();
+          void pruneUsage();
         }, intervalMs).unref()
       : undefined;
 
