@@ -16,11 +16,12 @@ import { createKey, slotsFor, type CreateKeyInput } from './keys/create.js';
 import { confirmDelivery, sweepUndeliveredKeys } from './keys/delivery.js';
 import { listKeys, showKey } from './keys/find.js';
 import { checkRotation, rotateKey, undoRotation, type RotateKeyResult, type RotateOptions } from './keys/rotate.js';
-import { verifyKey, verifyKeyCached } from './keys/verify.js';
+import { verifyKey, verifyKeyCached, type RefusedKeySink } from './keys/verify.js';
 import type { ViaKey } from './keys/via.js';
 import { forgetOldReplays } from './replays.js';
 import { authenticateKey, revalidateKey } from './integration.js';
 import { usageWriter } from './usage.js';
+import { usageReport } from './usage-report.js';
 import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
@@ -73,6 +74,8 @@ export function createServices(deps: DomainDeps) {
         ),
       list: (userId: string, options?: { allRoles?: boolean; via?: ViaKey }) => listKeys(deps, userId, options),
       show: (actorId: string, reference: string, options?: { via?: ViaKey }) => showKey(deps, actorId, reference, options?.via),
+      /** SPEC §15: a key's uses per day, top tags and networks, denials by reason (owner, or an admin). */
+      usage: (actorId: string, reference: string) => usageReport(deps, actorId, reference),
       // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).
       extend: (actorId: string, input: { reference: string; expiry: ExpiryChoice }, options?: ChangeOptions) =>
         extendKey(deps, actorId, input.reference, input.expiry, options),
@@ -81,9 +84,9 @@ export function createServices(deps: DomainDeps) {
       activate: (actorId: string, reference: string, options?: ChangeOptions) => activateKey(deps, actorId, reference, options),
       delete: (actorId: string, input: { reference: string; reason?: string }, options?: ChangeOptions) =>
         notifyAfter(deps, deleteKey(deps, actorId, input.reference, input.reason, options), options?.via !== undefined),
-      verify: (secret: unknown) => verifyKey(deps, secret),
+      verify: (secret: unknown, refused?: RefusedKeySink) => verifyKey(deps, secret, refused),
       /** verify's answer when it needs no I/O (malformed, or a cached key); undefined: call `verify`. */
-      verifyCached: (secret: unknown) => verifyKeyCached(deps, secret),
+      verifyCached: (secret: unknown, refused?: RefusedKeySink) => verifyKeyCached(deps, secret, refused),
       /** What `rotate` would do, or its refusal, without changing anything (the command asks first). */
       checkRotation: (actorId: string, reference: string) => checkRotation(deps, actorId, reference),
       rotate: (actorId: string, reference: string, options?: RotateOptions) => rotateKey(deps, actorId, reference, options),
@@ -151,7 +154,7 @@ export function createServices(deps: DomainDeps) {
     },
     /** The integration API (docs/http-api.md): login and token checks. */
     integration: {
-      authenticate: (keyId: string, secret: string) => authenticateKey(deps, keyId, secret),
+      authenticate: (keyId: string, secret: string, refused?: RefusedKeySink) => authenticateKey(deps, keyId, secret, refused),
       revalidate: (keyId: string) => revalidateKey(deps, keyId),
       /** Failed-attempt counters every replica shares. */
       throttleCounters: deps.store.throttle,

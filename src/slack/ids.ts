@@ -35,6 +35,8 @@ export const ACTION = {
   cancel: 'cancel',
   /** value: key ID. "Keep" on a stale-key notice: restarts the key's stale clock. */
   keepKey: 'key_keep',
+  /** value: key ID. Posts the key's usage report (chart and table; docs/usage-analytics.md). */
+  keyUsage: 'key_usage',
 } as const;
 
 /**

@@ -1,0 +1,118 @@
+import type { UsageReport } from '../../domain/usage-report.js';
+import { ACTION } from '../ids.js';
+import type { DataTableBlock, DataVisualizationBlock, KnownBlock, Message } from './blocks.js';
+import { escapeText, mrkdwn, plain } from './format.js';
+
+/**
+ * The usage report as one message (docs/usage-analytics.md): a `data_visualization` bar chart of uses
+ * per day by outcome and a `data_table` of top tags, top networks and denials by reason. Slack's limits
+ * (docs.slack.dev, data-visualization-block and data-table-block), kept here and checked by the emulator:
+ */
+export const CHART_LIMITS = {
+  titleChars: 50,
+  series: 6,
+  seriesNameChars: 20,
+  points: 20,
+  categoryChars: 20,
+  axisLabelChars: 50,
+  chartsPerMessage: 2,
+} as const;
+export const TABLE_LIMITS = { rows: 101, columns: 20, chars: 10_000, pageSizeMax: 100 } as const;
+
+const OUTCOME_NAMES: Record<string, string> = {
+  valid: 'Allowed',
+  inactive: 'Denied: inactive',
+  expired: 'Denied: expired',
+};
+const outcomeName = (outcome: string): string =>
+  (OUTCOME_NAMES[outcome] ?? `Denied: ${outcome.replace(/_/g, ' ')}`).slice(0, CHART_LIMITS.seriesNameChars);
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** `2026-12-07` → `Dec 7` (UTC, as the counters are). */
+export function dayLabel(date: string): string {
+  const [, month = '1', day = '1'] = date.split('-');
+  return `${MONTHS[Number(month) - 1] ?? month} ${Number(day)}`;
+}
+
+const truncate = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/** Up to six series: allowed, the four biggest denial reasons, and the rest of the denials together. */
+function chartOf(report: UsageReport): DataVisualizationBlock {
+  const categories = report.days.map((day) => dayLabel(day.date));
+  const shown = report.outcomes.slice(0, CHART_LIMITS.series - 1);
+  const rest = report.outcomes.slice(CHART_LIMITS.series - 1);
+  const series = shown.map((outcome) => ({
+    name: outcomeName(outcome),
+    data: report.days.map((day, i) => ({ label: categories[i] ?? day.date, value: day.byOutcome[outcome] ?? 0 })),
+  }));
+  if (rest.length > 0)
+    series.push({
+      name: 'Denied: other',
+      data: report.days.map((day, i) => ({
+        label: categories[i] ?? day.date,
+        value: rest.reduce((sum, outcome) => sum + (day.byOutcome[outcome] ?? 0), 0),
+      })),
+    });
+  // A key with no uses still gets a chart (of zeros): the picture says "nothing" at a glance.
+  if (series.length === 0) series.push({ name: 'Allowed', data: categories.map((label) => ({ label, value: 0 })) });
+  return {
+    type: 'data_visualization',
+    block_id: `usage_chart:${report.key.id}`,
+    title: truncate(`Uses per day: ${report.key.name}`, CHART_LIMITS.titleChars),
+    chart: { type: 'bar', series, axis_config: { categories, x_label: 'Day (UTC)', y_label: 'Uses' } },
+  };
+}
+
+type Cell = { type: 'raw_text'; text: string } | { type: 'raw_number'; value: number; text: string };
+const text = (value: string): Cell => ({ type: 'raw_text', text: value.length === 0 ? '—' : value });
+const number = (value: number): Cell => ({ type: 'raw_number', value, text: value.toLocaleString('en-US') });
+
+function tableOf(report: UsageReport): DataTableBlock {
+  const rows: Cell[][] = [];
+  for (const tag of report.topTags) rows.push([text('Tag'), text(tag.label), number(tag.count)]);
+  for (const network of report.topNetworks) rows.push([text('Network'), text(network.label), number(network.count)]);
+  for (const denial of report.denials) rows.push([text('Denied'), text(denial.reason.replace(/_/g, ' ')), number(denial.count)]);
+  if (rows.length === 0) rows.push([text('Uses'), text('none in the last 14 days'), number(0)]);
+  const header: Cell[] = [text('Kind'), text('Value'), text('Uses')];
+  // Within Slack's table limits: 100 body rows and 10,000 characters over all cells (tags are ≤ 64 each).
+  const kept: Cell[][] = [];
+  let chars = header.reduce((sum, cell) => sum + cell.text.length, 0);
+  for (const row of rows.slice(0, TABLE_LIMITS.rows - 1)) {
+    const rowChars = row.reduce((sum, cell) => sum + cell.text.length, 0);
+    if (chars + rowChars > TABLE_LIMITS.chars) break;
+    chars += rowChars;
+    kept.push(row);
+  }
+  return {
+    type: 'data_table',
+    block_id: `usage_table:${report.key.id}`,
+    caption: truncate(`Top tags, top networks and denials of ${report.key.name}, last 14 days`, 200),
+    page_size: Math.min(TABLE_LIMITS.pageSizeMax, Math.max(1, kept.length)),
+    row_header_column_index: 1,
+    rows: [header, ...kept],
+  };
+}
+
+export function usageMessage(report: UsageReport): Message {
+  const first = report.days[0]?.date ?? '';
+  const last = report.days[report.days.length - 1]?.date ?? '';
+  const denied = report.denials.reduce((sum, d) => sum + d.count, 0);
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      text: mrkdwn(
+        `*Usage of ${escapeText(report.key.name)}*  \`${report.key.id}\`\n${report.total.toLocaleString('en-US')} uses from ${dayLabel(first)} to ${dayLabel(last)} (UTC), ${denied.toLocaleString('en-US')} denied.`,
+      ),
+    },
+    chartOf(report),
+    tableOf(report),
+    {
+      type: 'context',
+      elements: [mrkdwn('Counts are written every few seconds; tags come from the `tags` of `POST /v1/keys/verify`.')],
+    },
+  ];
+  return { text: `Usage of ${escapeText(report.key.name)} (${report.key.id}): ${report.total} uses in 14 days`, blocks };
+}
+
+/** The Usage button on details and App Home. */
+export const usageButton = (keyId: string) => ({ type: 'button' as const, action_id: ACTION.keyUsage, text: plain('Usage'), value: keyId });
