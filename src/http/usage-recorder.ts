@@ -41,7 +41,7 @@ export interface UsageRecorderOptions {
    * be retried. Uses beyond it are dropped and counted in `droppedCounts`.
    */
   maxCountCells?: number;
-  /** Distinct networks, and distinct tags, per key between two flushes; more are counted as `(other)`. */
+  /** Distinct networks, and distinct tags, per key between two flushes (default 50); more are counted as `(other)`. */
   maxLabelsPerKey?: number;
 }
 
@@ -56,9 +56,9 @@ interface KeyTally {
   hour: number;
   /** outcome → uses */
   all: Map<UsageOutcome, number>;
-  /** `label \0 outcome` → uses */
-  network: Map<string, number>;
-  tag: Map<string, number>;
+  /** label → outcome → uses */
+  network: Map<string, Map<UsageOutcome, number>>;
+  tag: Map<string, Map<UsageOutcome, number>>;
 }
 
 interface PendingUse {
@@ -120,7 +120,7 @@ export class UsageRecorder implements RefusalSink {
     this.#maxFailureRecords = Math.max(2, options.maxFailureRecordsPerFlush ?? 20);
     this.#batchSize = options.batchSize ?? 200;
     this.#maxCells = options.maxCountCells ?? 50_000;
-    this.#maxLabels = options.maxLabelsPerKey ?? 20;
+    this.#maxLabels = options.maxLabelsPerKey ?? 50;
   }
 
   /** Counter cells held in memory now (tallies and retries): never more than twice `maxCountCells`. */
@@ -209,10 +209,18 @@ export class UsageRecorder implements RefusalSink {
     return true;
   }
 
-  #bumpLabel(map: Map<string, number>, label: string, outcome: UsageOutcome): void {
-    const cell = `${label}\u0000${outcome}`;
-    if (map.has(cell) || map.size < this.#maxLabels) this.#bump(map, cell);
-    else this.#bump(map, `${OTHER_LABEL}\u0000${outcome}`);
+  #bumpLabel(labels: Map<string, Map<UsageOutcome, number>>, label: string, outcome: UsageOutcome): void {
+    let outcomes = labels.get(label);
+    if (outcomes === undefined) {
+      // Beyond the key's allowance of distinct labels, they are counted together.
+      const name = labels.size < this.#maxLabels ? label : OTHER_LABEL;
+      outcomes = labels.get(name);
+      if (outcomes === undefined) {
+        outcomes = new Map();
+        labels.set(name, outcomes);
+      }
+    }
+    this.#bump(outcomes, outcome);
   }
 
   /** Takes every tally (and cells waiting for a retry) out of memory as cells to write. */
@@ -222,10 +230,8 @@ export class UsageRecorder implements RefusalSink {
     const push = (keyId: string, tally: KeyTally) => {
       for (const [outcome, count] of tally.all) cells.push({ keyId, hour: tally.hour, dimension: 'all', label: '', outcome, count });
       for (const dimension of ['network', 'tag'] as const) {
-        for (const [cell, count] of tally[dimension]) {
-          const split = cell.lastIndexOf('\u0000');
-          cells.push({ keyId, hour: tally.hour, dimension, label: cell.slice(0, split), outcome: cell.slice(split + 1), count });
-        }
+        for (const [label, outcomes] of tally[dimension])
+          for (const [outcome, count] of outcomes) cells.push({ keyId, hour: tally.hour, dimension, label, outcome, count });
       }
     };
     for (const [keyId, tally] of this.#sealed) push(keyId, tally);

@@ -1,7 +1,6 @@
 import type { UsageReport } from '../../domain/usage-report.js';
-import { ACTION } from '../ids.js';
 import type { DataTableBlock, DataVisualizationBlock, KnownBlock, Message } from './blocks.js';
-import { escapeText, mrkdwn, plain } from './format.js';
+import { escapeText, mrkdwn } from './format.js';
 
 /**
  * The usage report as one message (docs/usage-analytics.md): a `data_visualization` bar chart of uses
@@ -113,6 +112,3 @@ export function usageMessage(report: UsageReport): Message {
   ];
   return { text: `Usage of ${escapeText(report.key.name)} (${report.key.id}): ${report.total} uses in 14 days`, blocks };
 }
-
-/** The Usage button on details and App Home. */
-export const usageButton = (keyId: string) => ({ type: 'button' as const, action_id: ACTION.keyUsage, text: plain('Usage'), value: keyId });
