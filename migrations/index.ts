@@ -9,6 +9,7 @@ import * as notifications from './2026-12-01T02-00-notifications.js';
 import * as policies from './2026-12-01T03-00-policies.js';
 import * as loginThrottle from './2026-12-01T05-00-login-throttle.js';
 import * as rotationIndex from './2026-12-01T06-00-rotation-index.js';
+import * as usageAnomalies from './2026-12-07T04-00-usage-anomalies.js';
 import * as usageCounts from './2026-12-07T04-00-usage-counts.js';
 
 /**
@@ -27,5 +28,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T03-00-policies': policies,
   '2026-12-01T05-00-login-throttle': loginThrottle,
   '2026-12-01T06-00-rotation-index': rotationIndex,
+  '2026-12-07T04-00-usage-anomalies': usageAnomalies,
   '2026-12-07T04-00-usage-counts': usageCounts,
 };

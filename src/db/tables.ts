@@ -176,6 +176,14 @@ export interface UsageCountsTable {
   count: number;
 }
 
+/** Usage anomaly markers, one per key, kind and day (migration 2026-12-07T04-00). */
+export interface UsageAnomaliesTable {
+  key_id: string;
+  kind: string;
+  day: string;
+  at: string;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -193,4 +201,5 @@ export interface Database {
   stale_key_notices: StaleKeyNoticesTable;
   auth_throttle: AuthThrottleTable;
   usage_counts: UsageCountsTable;
+  usage_anomalies: UsageAnomaliesTable;
 }

@@ -101,6 +101,8 @@ export const auditActions = [
   'key.deactivated_as_stale',
   'api_access.self_decision_refused',
   'secret_file.deleted',
+  // Usage anomalies (docs/usage-analytics.md): a burst of denials, mirrored to the security channel.
+  'key.usage_anomaly',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -71,6 +71,20 @@ export const notificationSchema = z.discriminatedUnion('kind', [
   }),
   /** An admin reported someone else's key compromised: its owner is told, and offered Rotate. */
   z.object({ kind: z.literal('key_compromised.owner_dm'), keyId: z.string().min(1).max(100), reporterId: z.string().min(1).max(50) }),
+  /** A usage anomaly of the owner's key (docs/usage-analytics.md), with Usage and Make inactive. */
+  z.object({
+    kind: z.literal('usage.anomaly'),
+    keyId: z.string().min(1).max(100),
+    anomaly: z.enum(['new_network', 'spike', 'idle_return', 'denial_burst']),
+    day: z.string().max(10),
+    detail: z.object({
+      network: z.string().max(64).optional(),
+      count: z.number().int().nonnegative().optional(),
+      median: z.number().nonnegative().optional(),
+      idleDays: z.number().int().nonnegative().optional(),
+      hour: z.string().max(40).optional(),
+    }),
+  }),
 ]);
 
 export type Notification = z.infer<typeof notificationSchema>;
@@ -126,6 +140,7 @@ export type NotificationPayloads = OnePerKind<{
   'key_api.owner_dm': { notice: KeyApiNotice };
   'undelivered_key.dm': { notice: UndeliveredKeyNotice };
   'key_compromised.owner_dm': { key: AccessKey; role: Role | undefined; reporterId: string; now: string };
+  'usage.anomaly': Omit<NotificationOf<'usage.anomaly'>, 'kind' | 'keyId'> & { key: AccessKey; role: Role | undefined; now: string };
 }>;
 
 /** One kind's message (or, without `K`, any kind's): its payload with the kind beside it. */

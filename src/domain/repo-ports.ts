@@ -17,6 +17,7 @@ export interface Repos {
   processedRequests: ProcessedRequestsRepo;
   settings: SettingsRepo;
   notifications: NotificationsRepo;
+  usageAnomalies: UsageAnomaliesRepo;
 }
 
 /**
@@ -53,6 +54,9 @@ export const USAGE_METHODS = {
   ...READ_METHODS,
   keys: [...READ_METHODS.keys, 'touchLastUsed', 'touchUsedLastUsed'],
   audit: ['readHead', 'insert', 'writeHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
+  // A usage anomaly notice (docs/usage-analytics.md): a marker and the owner's DM, never a key change.
+  usageAnomalies: ['markOnce'],
+  notifications: ['enqueue'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
 
 type Picked<M extends { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> }> = {
@@ -174,6 +178,12 @@ export interface ProcessedRequestsRepo {
 export interface SettingsRepo {
   get(name: string): Promise<string | undefined>;
   set(name: string, value: string): Promise<void>;
+}
+
+/** Usage anomaly markers (docs/usage-analytics.md): one per key, kind and UTC day. */
+export interface UsageAnomaliesRepo {
+  /** Inserts the marker unless it exists; true when this call inserted it (and so tells the owner). */
+  markOnce(keyId: string, kind: string, day: string, at: string): Promise<boolean>;
 }
 
 export interface NotificationsRepo {

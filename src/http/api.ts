@@ -101,8 +101,10 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
 
   const flushUsage = async (flushOptions: { all?: boolean } = {}): Promise<FlushResult | undefined> => {
     try {
-      const result = await usage.flush(flushOptions);
-      if (result.firstUses > 0 || result.failureRecords > 0) logger.info('key usage written', { ...result });
+      const { anomalyError, ...result } = await usage.flush(flushOptions);
+      if (anomalyError !== undefined)
+        logger.warn('checking usage anomalies failed; the counters are written, the next flush checks again', { error: anomalyError });
+      if (result.firstUses > 0 || result.failureRecords > 0 || result.anomalies > 0) logger.info('key usage written', { ...result });
       return result;
     } catch (error) {
       metrics.flushFailures.inc();

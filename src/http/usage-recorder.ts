@@ -15,6 +15,8 @@ export interface UsageWriter {
   recordAuthFailures(windows: readonly AuthFailureWindow[]): Promise<number>;
   /** Adds per-key hourly counters (SPEC §15); replicas add up in the store. */
   recordUsageCounts(cells: readonly UsageCell[]): Promise<void>;
+  /** Tells usage anomalies in counters just written (once per key, kind and day); returns how many. */
+  checkUsageAnomalies(cells: readonly UsageCell[]): Promise<number>;
 }
 
 export interface UsageRecorderOptions {
@@ -49,6 +51,13 @@ export interface FlushResult extends KeyUsesWritten {
   failureRecords: number;
   /** Counter cells written (each adds to one row). */
   countCells: number;
+  /** Usage anomalies told to owners in this flush. */
+  anomalies: number;
+  /**
+   * Set when checking for anomalies failed: the counters are written and stay so (a retry would count
+   * them twice), so the failure is reported here for the caller to log, and the next flush checks again.
+   */
+  anomalyError?: unknown;
 }
 
 /** One key's counts for one hour, as they arrive between two flushes. */
@@ -242,7 +251,7 @@ export class UsageRecorder implements RefusalSink {
     return cells;
   }
 
-  async #flushCounts(): Promise<number> {
+  async #flushCounts(): Promise<UsageCell[]> {
     const cells = this.#takeCells();
     for (let start = 0; start < cells.length; start += COUNT_CELLS_PER_WRITE) {
       try {
@@ -256,7 +265,7 @@ export class UsageRecorder implements RefusalSink {
         throw error;
       }
     }
-    return cells.length;
+    return cells;
   }
 
   /** O(1), no I/O: aggregated per (endpoint, key ID, client) and window. */
@@ -336,12 +345,21 @@ export class UsageRecorder implements RefusalSink {
     // Forget spacing older than the spacing itself, so this map stays as small as the set of busy keys.
     for (const [keyId, at] of this.#lastWrittenMs) if (nowMs - at >= this.#spacingMs) this.#lastWrittenMs.delete(keyId);
 
-    const result: FlushResult = { written: 0, firstUses: 0, failureRecords: 0, countCells: 0 };
+    const result: FlushResult = { written: 0, firstUses: 0, failureRecords: 0, countCells: 0, anomalies: 0 };
     // Counters first: they are cheap upserts, and a failure here leaves last-used times for the retry too.
-    result.countCells = await this.#flushCounts().catch((error: unknown) => {
+    const cells = await this.#flushCounts().catch((error: unknown) => {
       for (const use of due) this.#restore(use);
       throw error;
     });
+    result.countCells = cells.length;
+    // Before last-used times move: a use after 30 days idle is judged against the last use before it.
+    if (cells.length > 0) {
+      try {
+        result.anomalies = await this.#usage.checkUsageAnomalies(cells);
+      } catch (error) {
+        result.anomalyError = error;
+      }
+    }
     for (let start = 0; start < due.length; start += this.#batchSize) {
       const batch = due.slice(start, start + this.#batchSize);
       try {

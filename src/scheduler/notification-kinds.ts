@@ -83,6 +83,12 @@ export const PREPARE: { [K in NotificationKind]: Preparer<K> } = {
       },
     };
   },
+  'usage.anomaly': async ({ kind, keyId, ...notice }, context) => {
+    // Told with the key as it is now; a key deleted since has nothing left to look at.
+    const key = await context.read.keys.findById(keyId);
+    if (key === undefined) return { cancel: 'key_deleted' };
+    return { message: { kind, ...notice, key, role: await context.read.roles.findById(key.roleId), now: context.now.toISOString() } };
+  },
 };
 
 /** Prepares any kind through its entry. */

@@ -135,4 +135,17 @@ describe.each(dialects)('usage in Slack on %s', (dialect) => {
     );
     expect(dm.text).toContain('Usage of ci');
   });
+
+  it('an anomaly reaches the owner as a DM with Usage and Make inactive, and Make inactive works from it', async () => {
+    const recorder = new UsageRecorder(t.app.services.usage);
+    for (let i = 0; i < 25; i++) recorder.recordDenial(keyId, '192.0.2.1', 'inactive');
+    expect((await recorder.flush()).anomalies).toBe(1);
+    const dm = await t.slack.waitFor(() =>
+      t.slack.messagesIn(t.slack.dmChannelOf(ALICE) ?? '').find((m) => JSON.stringify(m.blocks).includes(ACTION.keyUsage)),
+    );
+    expect(dm.text).toContain('Unusual use of your key ci');
+    expect(JSON.stringify(dm.blocks)).toContain('was refused 25 times in one hour');
+    expect(JSON.stringify(dm.blocks)).toContain(ACTION.deactivateKey);
+    expect(t.slack.problems).toEqual([]);
+  });
 });

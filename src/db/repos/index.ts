@@ -8,6 +8,7 @@ import * as notifications from './notifications.js';
 import * as processedRequests from './processed-requests.js';
 import * as roles from './roles.js';
 import * as settings from './settings.js';
+import * as usageAnomalies from './usage-anomalies.js';
 import * as users from './users.js';
 
 // Functions of the form (db, ...args) => result, as every table module exports them.
@@ -42,6 +43,7 @@ export function reposOver(db: Db): Repos {
     processedRequests: bind(db, processedRequests),
     settings: bind(db, settings),
     notifications: bind(db, notifications),
+    usageAnomalies: bind(db, usageAnomalies),
   };
 }
 

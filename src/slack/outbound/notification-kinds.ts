@@ -11,6 +11,7 @@ import {
 } from '../views/notifications.js';
 import { ownerNoticeMessage } from '../views/owner-notice.js';
 import { undeliveredKeyDm } from '../views/undelivered.js';
+import { usageAnomalyMessage } from '../views/usage.js';
 
 /** What to say and where; `SlackNotificationChannel` makes the calls and classifies their errors. */
 export type NotificationDelivery =
@@ -57,6 +58,10 @@ export const RENDER: { [K in NotificationKind]: Renderer<K> } = {
   'key_compromised.owner_dm': (m) => ({
     dm: m.key.ownerId,
     message: keyReportedCompromisedMessage(keyRow(m.key, m.role, new Date(m.now)), m.reporterId),
+  }),
+  'usage.anomaly': (m) => ({
+    dm: m.key.ownerId,
+    message: usageAnomalyMessage(keyRow(m.key, m.role, new Date(m.now)), m.anomaly, m.detail),
   }),
 };
 

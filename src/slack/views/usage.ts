@@ -1,6 +1,9 @@
+import { SPIKE_FACTOR, type Anomaly, type AnomalyKind } from '../../domain/usage-anomalies.js';
 import type { UsageReport } from '../../domain/usage-report.js';
-import type { DataTableBlock, DataVisualizationBlock, KnownBlock, Message } from './blocks.js';
-import { escapeText, mrkdwn } from './format.js';
+import { ACTION } from '../ids.js';
+import type { Button, DataTableBlock, DataVisualizationBlock, KnownBlock, Message } from './blocks.js';
+import { escapeText, mrkdwn, plain, slackDate } from './format.js';
+import { deactivateButton, type KeyRow } from './keys.js';
 
 /**
  * The usage report as one message (docs/usage-analytics.md): a `data_visualization` bar chart of uses
@@ -111,4 +114,31 @@ export function usageMessage(report: UsageReport): Message {
     },
   ];
   return { text: `Usage of ${escapeText(report.key.name)} (${report.key.id}): ${report.total} uses in 14 days`, blocks };
+}
+
+const ANOMALY_TEXT: Record<AnomalyKind, (detail: Anomaly['detail']) => string> = {
+  new_network: (d) => `was used from a network it has never been used from: \`${escapeText(d.network ?? '?')}\`.`,
+  spike: (d) =>
+    `was used ${d.count ?? 0} times in one hour${d.hour === undefined ? '' : ` (from ${slackDate(d.hour, '{time}')})`}, more than ${SPIKE_FACTOR} times its usual ${d.median ?? 0} an hour over the past week.`,
+  idle_return: (d) => `was used again after ${d.idleDays ?? 30} days without any use.`,
+  denial_burst: (d) =>
+    `was refused ${d.count ?? 0} times in one hour${d.hour === undefined ? '' : ` (from ${slackDate(d.hour, '{time}')})`}: something is still trying to use it.`,
+};
+
+/**
+ * A usage anomaly, told to the key's owner (at most once per key, kind and day): what happened, and
+ * the two things to do about it — look at the usage, or make the key inactive at once.
+ */
+export function usageAnomalyMessage(row: KeyRow, anomaly: AnomalyKind, detail: Anomaly['detail']): Message {
+  const what = `:mag: Your key *${escapeText(row.key.name)}* \`${row.key.id}\` ${ANOMALY_TEXT[anomaly](detail)}`;
+  const elements: Button[] = [{ type: 'button', action_id: ACTION.keyUsage, text: plain('Usage'), value: row.key.id, style: 'primary' }];
+  if (row.status === 'Active') elements.push(deactivateButton(row));
+  return {
+    text: `Unusual use of your key ${escapeText(row.key.name)} (${row.key.id})`,
+    blocks: [
+      { type: 'section', text: mrkdwn(what) },
+      { type: 'context', elements: [mrkdwn('If this was not you or your integration, make the key inactive now and rotate it.')] },
+      { type: 'actions', block_id: `anomaly:${row.key.id}`, elements },
+    ],
+  };
 }

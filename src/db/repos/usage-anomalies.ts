@@ -1,0 +1,12 @@
+import type { Db } from './db.js';
+
+/** `usage_anomalies`: the insert that returns the row is the one that tells the owner (once per key, kind, day). */
+export async function markOnce(db: Db, keyId: string, kind: string, day: string, at: string): Promise<boolean> {
+  const row = await db
+    .insertInto('usage_anomalies')
+    .values({ key_id: keyId, kind, day, at })
+    .onConflict((conflict) => conflict.columns(['key_id', 'kind', 'day']).doNothing())
+    .returning('key_id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
