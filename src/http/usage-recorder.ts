@@ -45,6 +45,8 @@ export interface UsageRecorderOptions {
   maxCountCells?: number;
   /** Distinct networks, and distinct tags, per key between two flushes (default 50); more are counted as `(other)`. */
   maxLabelsPerKey?: number;
+  /** false: no per-key hourly counters at all (`bench:verify` measures verify with counting on and off). */
+  counting?: boolean;
 }
 
 export interface FlushResult extends KeyUsesWritten {
@@ -107,6 +109,7 @@ export class UsageRecorder implements RefusalSink {
   #flushing: Promise<FlushResult> | undefined;
   readonly #maxCells: number;
   readonly #maxLabels: number;
+  readonly #counting: boolean;
   readonly #tallies = new Map<string, KeyTally>();
   /** Tallies of hours that ended before their key's next use, waiting for the next flush. */
   #sealed: Array<[string, KeyTally]> = [];
@@ -130,6 +133,7 @@ export class UsageRecorder implements RefusalSink {
     this.#batchSize = options.batchSize ?? 200;
     this.#maxCells = options.maxCountCells ?? 50_000;
     this.#maxLabels = options.maxLabelsPerKey ?? 50;
+    this.#counting = options.counting ?? true;
   }
 
   /** Counter cells held in memory now (tallies and retries): never more than twice `maxCountCells`. */
@@ -177,6 +181,7 @@ export class UsageRecorder implements RefusalSink {
   }
 
   #count(keyId: string, atMs: number, clientAddress: string | null, outcome: UsageOutcome, tags: readonly string[] | undefined): void {
+    if (!this.#counting) return;
     const hour = Math.floor(atMs / HOUR_MS);
     let tally = this.#tallies.get(keyId);
     if (tally !== undefined && tally.hour < hour) {
