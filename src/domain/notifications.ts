@@ -85,6 +85,13 @@ export const notificationSchema = z.discriminatedUnion('kind', [
       hour: z.string().max(40).optional(),
     }),
   }),
+  /** A rotated-out key still in use at the end of its grace: kept 24 h more, its owner asked. */
+  z.object({
+    kind: z.literal('rotation.grace_question'),
+    keyId: z.string().min(1).max(100),
+    previousExpiresAt: z.string().max(40),
+    usesSinceRotation: z.number().int().nonnegative(),
+  }),
 ]);
 
 export type Notification = z.infer<typeof notificationSchema>;
@@ -141,6 +148,11 @@ export type NotificationPayloads = OnePerKind<{
   'undelivered_key.dm': { notice: UndeliveredKeyNotice };
   'key_compromised.owner_dm': { key: AccessKey; role: Role | undefined; reporterId: string; now: string };
   'usage.anomaly': Omit<NotificationOf<'usage.anomaly'>, 'kind' | 'keyId'> & { key: AccessKey; role: Role | undefined; now: string };
+  'rotation.grace_question': Omit<NotificationOf<'rotation.grace_question'>, 'kind' | 'keyId'> & {
+    key: AccessKey;
+    role: Role | undefined;
+    now: string;
+  };
 }>;
 
 /** One kind's message (or, without `K`, any kind's): its payload with the kind beside it. */

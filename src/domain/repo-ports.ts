@@ -41,6 +41,7 @@ export const READ_METHODS = {
     'countByStatus',
     'listUndelivered',
     'findRotatedTo',
+    'listGraceEnding',
   ],
   audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
@@ -147,6 +148,8 @@ export interface KeysRepo {
   findRotatedTo(successorId: string): Promise<AccessKey | undefined>;
   /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */
   markKept(id: string, at: string): Promise<void>;
+  /** Rotated-out keys still active whose grace ends in (`after`, `until`], soonest first. */
+  listGraceEnding(after: string, until: string, limit: number): Promise<AccessKey[]>;
 }
 
 /** The hash-chained audit log and its head. */

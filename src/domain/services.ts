@@ -22,6 +22,7 @@ import { forgetOldReplays } from './replays.js';
 import { authenticateKey, revalidateKey } from './integration.js';
 import { usageWriter } from './usage.js';
 import { usageReport } from './usage-report.js';
+import { checkRotationGrace, decideRotationGrace, type GraceDecision } from './keys/rotation-grace.js';
 import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
@@ -76,6 +77,11 @@ export function createServices(deps: DomainDeps) {
       show: (actorId: string, reference: string, options?: { via?: ViaKey }) => showKey(deps, actorId, reference, options?.via),
       /** SPEC §15: a key's uses per day, top tags and networks, denials by reason (owner, or an admin). */
       usage: (actorId: string, reference: string) => usageReport(deps, actorId, reference),
+      /** The owner's answer to the rotation grace question (docs/usage-analytics.md). */
+      decideGrace: (actorId: string, reference: string, decision: GraceDecision, options?: { once?: string }) =>
+        decideRotationGrace(deps, actorId, reference, decision, options),
+      /** Rotated-out keys whose grace ends within the hour and that are still in use: kept 24 h more, owner asked. */
+      checkRotationGrace: () => checkRotationGrace(deps),
       // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).
       extend: (actorId: string, input: { reference: string; expiry: ExpiryChoice }, options?: ChangeOptions) =>
         extendKey(deps, actorId, input.reference, input.expiry, options),

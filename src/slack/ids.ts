@@ -37,6 +37,9 @@ export const ACTION = {
   keepKey: 'key_keep',
   /** value: key ID. Posts the key's usage report (chart and table; docs/usage-analytics.md). */
   keyUsage: 'key_usage',
+  /** value: key ID. The rotation grace question: keep the old key 24 h more, or expire it now. */
+  graceExtend: 'grace_extend',
+  graceExpire: 'grace_expire',
 } as const;
 
 /**

@@ -11,7 +11,7 @@ import {
 } from '../views/notifications.js';
 import { ownerNoticeMessage } from '../views/owner-notice.js';
 import { undeliveredKeyDm } from '../views/undelivered.js';
-import { usageAnomalyMessage } from '../views/usage.js';
+import { rotationGraceQuestion, usageAnomalyMessage } from '../views/usage.js';
 
 /** What to say and where; `SlackNotificationChannel` makes the calls and classifies their errors. */
 export type NotificationDelivery =
@@ -58,6 +58,10 @@ export const RENDER: { [K in NotificationKind]: Renderer<K> } = {
   'key_compromised.owner_dm': (m) => ({
     dm: m.key.ownerId,
     message: keyReportedCompromisedMessage(keyRow(m.key, m.role, new Date(m.now)), m.reporterId),
+  }),
+  'rotation.grace_question': (m) => ({
+    dm: m.key.ownerId,
+    message: rotationGraceQuestion(keyRow(m.key, m.role, new Date(m.now)), m.previousExpiresAt, m.usesSinceRotation),
   }),
   'usage.anomaly': (m) => ({
     dm: m.key.ownerId,

@@ -142,3 +142,46 @@ export function usageAnomalyMessage(row: KeyRow, anomaly: AnomalyKind, detail: A
     ],
   };
 }
+
+/**
+ * The old key of a rotation was still in use when its grace ended: it was kept 24 h more. Its owner
+ * sees how much it was used since the rotation and decides (without an answer it expires then).
+ */
+export function rotationGraceQuestion(row: KeyRow, previousExpiresAt: string, usesSinceRotation: number): Message {
+  const { key } = row;
+  const lastUse = key.lastUsedAt === null ? '' : `, the last ${slackDate(key.lastUsedAt)}`;
+  const successor = key.rotatedTo === null ? '' : ` Its successor is \`${key.rotatedTo}\`.`;
+  return {
+    text: `Your rotated key ${escapeText(key.name)} is still in use: kept until ${key.expiresAt ?? 'later'}`,
+    blocks: [
+      {
+        type: 'section',
+        text: mrkdwn(
+          `:hourglass_flowing_sand: Your old key *${escapeText(key.name)}* \`${key.id}\` was still in use when its grace period ended (${slackDate(previousExpiresAt)}): *${usesSinceRotation.toLocaleString('en-US')} uses* since the rotation${lastUse}.${successor}\nSo it was not cut off: it keeps working until ${key.expiresAt === null ? 'later' : slackDate(key.expiresAt)}, then expires unless you decide otherwise.`,
+        ),
+      },
+      {
+        type: 'actions',
+        block_id: `grace:${key.id}`,
+        elements: [
+          { type: 'button', action_id: ACTION.graceExtend, text: plain('Extend grace 24 h'), value: key.id, style: 'primary' },
+          {
+            type: 'button',
+            action_id: ACTION.graceExpire,
+            text: plain('Expire now'),
+            value: key.id,
+            style: 'danger',
+            confirm: {
+              title: plain('Expire the old key now?'),
+              text: mrkdwn(`Anything still using *${escapeText(key.name)}* stops working at once.`),
+              confirm: plain('Expire now'),
+              deny: plain('Cancel'),
+              style: 'danger',
+            },
+          },
+          { type: 'button', action_id: ACTION.keyUsage, text: plain('Usage'), value: key.id },
+        ],
+      },
+    ],
+  };
+}

@@ -17,6 +17,8 @@ import { hideSecretButton } from './hide-secret.js';
 import { showKeyButton } from './show-key.js';
 import { keepKeyButton } from './keep-key.js';
 import { keyUsageButton } from './key-usage.js';
+import { graceExpireButton } from './grace-expire.js';
+import { graceExtendButton } from './grace-extend.js';
 
 export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.extendKey, extendKeyButton(ctx));
@@ -36,4 +38,6 @@ export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.keepKey, keepKeyButton(ctx));
   app.action(ACTION.reportCompromised, reportCompromisedButton(ctx), { onError: 'refresh-key' });
   app.action(ACTION.keyUsage, keyUsageButton(ctx));
+  app.action(ACTION.graceExtend, graceExtendButton(ctx));
+  app.action(ACTION.graceExpire, graceExpireButton(ctx));
 }
