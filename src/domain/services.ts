@@ -78,8 +78,8 @@ export function createServices(deps: DomainDeps) {
       /** SPEC §15: a key's uses per day, top tags and networks, denials by reason (owner, or an admin). */
       usage: (actorId: string, reference: string) => usageReport(deps, actorId, reference),
       /** The owner's answer to the rotation grace question (docs/usage-analytics.md). */
-      decideGrace: (actorId: string, reference: string, decision: GraceDecision, options?: { once?: string }) =>
-        decideRotationGrace(deps, actorId, reference, decision, options),
+      decideGrace: (actorId: string, input: { reference: string; decision: GraceDecision }, options?: { once?: string }) =>
+        decideRotationGrace(deps, actorId, input.reference, input.decision, options),
       /** Rotated-out keys whose grace ends within the hour and that are still in use: kept 24 h more, owner asked. */
       checkRotationGrace: () => checkRotationGrace(deps),
       // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).

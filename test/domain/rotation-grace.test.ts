@@ -69,21 +69,25 @@ describe.each(dialects)('rotation grace that looks before it cuts, on %s', (dial
     await useOldKey(1);
     await services.keys.checkRotationGrace();
     const kept = Date.parse((await expiresAt()) ?? '');
-    const extended = await services.keys.decideGrace('UALICE', old.id, 'extend', { once: 'click-1' });
+    const extended = await services.keys.decideGrace('UALICE', { reference: old.id, decision: 'extend' }, { once: 'click-1' });
     expect(Date.parse(extended.expiresAt ?? '')).toBe(kept + DAY_MS);
     // The same click again (a replay) extends nothing more.
-    await services.keys.decideGrace('UALICE', old.id, 'extend', { once: 'click-1' });
+    await services.keys.decideGrace('UALICE', { reference: old.id, decision: 'extend' }, { once: 'click-1' });
     expect(Date.parse((await expiresAt()) ?? '')).toBe(kept + DAY_MS);
-    await expect(services.keys.decideGrace('UADMIN', old.id, 'expire')).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
+    await expect(services.keys.decideGrace('UADMIN', { reference: old.id, decision: 'expire' })).rejects.toMatchObject({
+      code: 'KEY_NOT_FOUND',
+    });
 
-    await services.keys.decideGrace('UALICE', old.id, 'expire', { once: 'click-2' });
+    await services.keys.decideGrace('UALICE', { reference: old.id, decision: 'expire' }, { once: 'click-2' });
     expect(await services.keys.verify(old.secret)).toMatchObject({ valid: false, code: 'EXPIRED' });
     expect((await actions()).slice(0, 3)).toEqual([
       'key.rotation_grace_ended',
       'key.rotation_grace_extended',
       'key.rotation_grace_extended',
     ]);
-    await expect(services.keys.decideGrace('UALICE', old.id, 'extend')).rejects.toMatchObject({ code: 'KEY_EXPIRED' });
+    await expect(services.keys.decideGrace('UALICE', { reference: old.id, decision: 'extend' })).rejects.toMatchObject({
+      code: 'KEY_EXPIRED',
+    });
     expect((await services.audit.verifyChain()).ok).toBe(true);
   });
 });

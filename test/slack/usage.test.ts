@@ -148,4 +148,28 @@ describe.each(dialects)('usage in Slack on %s', (dialect) => {
     expect(JSON.stringify(dm.blocks)).toContain(ACTION.deactivateKey);
     expect(t.slack.problems).toEqual([]);
   });
+
+  it('at the end of a rotation grace, an old key still in use is kept and its owner asked in a DM; Expire now cuts it', async () => {
+    const created = await t.app.services.keys.create(ALICE, { name: 'old-deploy', expiry: { kind: 'never' } });
+    if (!created.created) throw new Error('expected a new key');
+    await t.app.services.keys.rotate(ALICE, created.key.id);
+    t.clock.advance(24 * 3_600_000 - 20 * 60_000);
+    const at = t.clock.now();
+    await t.app.services.usage.recordKeyUses([
+      { keyId: created.key.id, at: at.toISOString(), clientAddress: '192.0.2.1', usedBefore: false },
+    ]);
+    await t.app.services.usage.recordUsageCounts([
+      { keyId: created.key.id, hour: Math.floor(at.getTime() / 3_600_000), dimension: 'all', label: '', outcome: 'valid', count: 7 },
+    ]);
+    expect(await t.app.services.keys.checkRotationGrace()).toBe(1);
+    const dm = await t.slack.waitFor(() =>
+      t.slack.messagesIn(t.slack.dmChannelOf(ALICE) ?? '').find((m) => JSON.stringify(m.blocks).includes(ACTION.graceExtend)),
+    );
+    expect(JSON.stringify(dm.blocks)).toContain('*7 uses* since the rotation');
+    expect(JSON.stringify(dm.blocks)).toContain(ACTION.graceExpire);
+    await t.slack.clickButton({ userId: ALICE, actionId: ACTION.graceExpire, value: created.key.id });
+    await t.slack.waitFor(() => t.slack.responseUrlPosts.find((p) => JSON.stringify(p.body).includes('has expired')));
+    expect(await t.app.services.keys.verify(created.secret)).toMatchObject({ valid: false, code: 'EXPIRED' });
+    expect(t.slack.problems).toEqual([]);
+  });
 });

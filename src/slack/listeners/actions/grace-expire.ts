@@ -9,7 +9,7 @@ export const graceExpireButton =
   async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickFacts(args);
-    const key = await ctx.services.keys.decideGrace(click.userId, click.value, 'expire', { once: click.once });
+    const key = await ctx.services.keys.decideGrace(click.userId, { reference: click.value, decision: 'expire' }, { once: click.once });
     const text = `*${escapeText(key.name)}* has expired: only its successor \`${key.rotatedTo ?? ''}\` works now.`;
     await tellClicker(args, ctx, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
   };

@@ -9,7 +9,7 @@ export const graceExtendButton =
   async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickFacts(args);
-    const key = await ctx.services.keys.decideGrace(click.userId, click.value, 'extend', { once: click.once });
+    const key = await ctx.services.keys.decideGrace(click.userId, { reference: click.value, decision: 'extend' }, { once: click.once });
     const text = key.expiresAt === null ? '' : `*${escapeText(key.name)}* keeps working until ${slackDate(key.expiresAt)}, then expires.`;
     await tellClicker(args, ctx, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
   };
