@@ -183,7 +183,7 @@ export function createStore(connection: Connection): Store {
       prune: (beforeHour) => backgroundStatement(connection, (db) => usageCounts.prune(db, beforeHour)),
       hourlyTotals: (...args) => backgroundStatement(connection, (db) => usageCounts.hourlyTotals(db, ...args)),
       labelTotals: (...args) => backgroundStatement(connection, (db) => usageCounts.labelTotals(db, ...args)),
-      seenLabelBefore: (...args) => backgroundStatement(connection, (db) => usageCounts.seenLabelBefore(db, ...args)),
+      labelTotalUpTo: (...args) => backgroundStatement(connection, (db) => usageCounts.labelTotalUpTo(db, ...args)),
     },
     async ping(): Promise<void> {
       try {

@@ -80,11 +80,12 @@ export async function findAnomalies(deps: UsageDeps, cells: readonly UsageCell[]
       if (idleMs >= IDLE_MS) found.push({ keyId, kind: 'idle_return', day, detail: { idleDays: Math.floor(idleMs / (24 * HOUR_MS)) } });
     }
 
-    // First use from a network never seen for this key before this hour (a key's very first use is not "new").
+    // First use from a network never seen for this key before (a key's very first use is not "new").
     for (const cell of valid) {
       if (cell.dimension !== 'network' || cell.label === UNKNOWN_NETWORK || cell.label === OTHER_LABEL) continue;
       if (key.lastUsedAt === null) continue;
-      if (await counts.seenLabelBefore(keyId, 'network', cell.label, cell.hour)) continue;
+      // Seen before: counted in an earlier hour, or earlier in this hour (more than this batch added).
+      if ((await counts.labelTotalUpTo(keyId, 'network', cell.label, cell.hour)) > cell.count) continue;
       found.push({ keyId, kind: 'new_network', day: dayOfHour(cell.hour), detail: { network: cell.label } });
       break;
     }

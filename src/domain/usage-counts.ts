@@ -49,8 +49,8 @@ export interface UsageCounts {
   hourlyTotals(keyId: string, fromHour: number, toHour: number): Promise<HourlyTotal[]>;
   /** One key's labels of a dimension in [fromHour, toHour), summed over outcomes, biggest first. */
   labelTotals(keyId: string, dimension: 'network' | 'tag', fromHour: number, toHour: number, limit: number): Promise<LabelTotal[]>;
-  /** Whether the key was seen from this network in an hour before `beforeHour` (and within retention). */
-  seenLabelBefore(keyId: string, dimension: 'network' | 'tag', label: string, beforeHour: number): Promise<boolean>;
+  /** The key's uses under this label in every hour up to and including `hour` (within retention). */
+  labelTotalUpTo(keyId: string, dimension: 'network' | 'tag', label: string, hour: number): Promise<number>;
 }
 
 export const hourOf = (ms: number): number => Math.floor(ms / HOUR_MS);

@@ -55,6 +55,16 @@ describe.each(dialects)('usage anomaly notices on %s', (dialect) => {
     expect((await notices()).map((n) => n.detail.network)).toEqual(['203.0.113.0/24', '2001:db8:5::/48']);
   });
 
+  it('a network seen earlier in the same hour, in an earlier flush, is not new', async () => {
+    const key = await h.createKey('ci');
+    await useFrom(key.secret, '198.51.100.1');
+    h.clock.advance(60_000);
+    await useFrom(key.secret, '198.51.100.1', 3);
+    h.clock.advance(60_000);
+    await useFrom(key.secret, '198.51.100.2');
+    expect(await notices()).toEqual([]);
+  });
+
   it('an hour above ten times the week’s hourly median is told as a spike', async () => {
     const key = await h.createKey('ci');
     h.clock.advance(8 * DAY);

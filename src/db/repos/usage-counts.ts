@@ -75,21 +75,15 @@ export async function labelTotals(
   return rows.map((row) => ({ label: row.label, count: Number(row.total) }));
 }
 
-export async function seenLabelBefore(
-  db: Db,
-  keyId: string,
-  dimension: 'network' | 'tag',
-  label: string,
-  beforeHour: number,
-): Promise<boolean> {
+/** The uses of one label of a key in every hour up to and including `hour` (within retention). */
+export async function labelTotalUpTo(db: Db, keyId: string, dimension: 'network' | 'tag', label: string, hour: number): Promise<number> {
   const row = await db
     .selectFrom('usage_counts')
-    .select('hour')
+    .select((eb) => eb.fn.sum<number | string>('count').as('total'))
     .where('key_id', '=', keyId)
     .where('dimension', '=', dimension)
     .where('label', '=', label)
-    .where('hour', '<', beforeHour)
-    .limit(1)
+    .where('hour', '<=', hour)
     .executeTakeFirst();
-  return row !== undefined;
+  return Number(row?.total ?? 0);
 }

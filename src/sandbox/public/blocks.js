@@ -611,7 +611,7 @@ function input(block, surface) {
  */
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-/** Series colours, distinct in hue and lightness so they differ without colour vision too. */
+/** Series colours, distinct in hue and lightness so they differ without colour vision too (the legend's are in style.css, `.bk-series-N`). */
 const SERIES_COLOURS = ['#2eb67d', '#e01e5a', '#ecb22e', '#36c5f0', '#4a154b', '#616061'];
 
 /**
@@ -692,12 +692,7 @@ function chartBlock(block) {
     drawing.append(svg('text', { x: (width + left) / 2, y: height - 4, 'text-anchor': 'middle', class: 'bk-chart-axis-label' }, xLabel));
   figure.append(drawing);
   const legend = series.map((s, i) =>
-    el(
-      'li',
-      {},
-      el('span', { class: 'bk-chart-swatch', style: `background:${SERIES_COLOURS[i % SERIES_COLOURS.length]}`, 'aria-hidden': 'true' }),
-      s.name,
-    ),
+    el('li', {}, el('span', { class: `bk-chart-swatch bk-series-${i % SERIES_COLOURS.length}`, 'aria-hidden': 'true' }), s.name),
   );
   figure.append(el('ul', { class: 'bk-chart-legend', 'aria-label': 'Legend' }, ...legend));
   return figure;
