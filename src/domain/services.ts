@@ -22,7 +22,8 @@ import { forgetOldReplays } from './replays.js';
 import { authenticateKey, revalidateKey } from './integration.js';
 import { usageWriter } from './usage.js';
 import { usageReport } from './usage-report.js';
-import { checkRotationGrace, decideRotationGrace, type GraceDecision } from './keys/rotation-grace.js';
+import type { AccessKey } from './model.js';
+import { checkRotationGrace, decideRotationGrace, usesSinceRotation, type GraceDecision } from './keys/rotation-grace.js';
 import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
@@ -82,6 +83,8 @@ export function createServices(deps: DomainDeps) {
         decideRotationGrace(deps, actorId, input.reference, input.decision, options),
       /** Rotated-out keys whose grace ends within the hour and that are still in use: kept 24 h more, owner asked. */
       checkRotationGrace: () => checkRotationGrace(deps),
+      /** A rotated-out key's valid uses since its grace began (shown on its details). */
+      usesSinceRotation: (key: AccessKey) => usesSinceRotation(deps, key),
       // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).
       extend: (actorId: string, input: { reference: string; expiry: ExpiryChoice }, options?: ChangeOptions) =>
         extendKey(deps, actorId, input.reference, input.expiry, options),

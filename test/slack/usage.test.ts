@@ -161,6 +161,9 @@ describe.each(dialects)('usage in Slack on %s', (dialect) => {
     await t.app.services.usage.recordUsageCounts([
       { keyId: created.key.id, hour: Math.floor(at.getTime() / 3_600_000), dimension: 'all', label: '', outcome: 'valid', count: 7 },
     ]);
+    // Its details say how much it is still used while the grace runs.
+    const details = await t.slack.sendSlashCommand({ userId: ALICE, text: `show ${created.key.id}` });
+    expect(JSON.stringify(details.body)).toContain('was used *7 times* since the rotation');
     expect(await t.app.services.keys.checkRotationGrace()).toBe(1);
     const dm = await t.slack.waitFor(() =>
       t.slack.messagesIn(t.slack.dmChannelOf(ALICE) ?? '').find((m) => JSON.stringify(m.blocks).includes(ACTION.graceExtend)),

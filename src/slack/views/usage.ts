@@ -1,3 +1,4 @@
+import type { AccessKey } from '../../domain/model.js';
 import { SPIKE_FACTOR, type Anomaly, type AnomalyKind } from '../../domain/usage-anomalies.js';
 import type { UsageReport } from '../../domain/usage-report.js';
 import { ACTION } from '../ids.js';
@@ -184,4 +185,10 @@ export function rotationGraceQuestion(row: KeyRow, previousExpiresAt: string, us
       },
     ],
   };
+}
+
+/** On a rotated-out key's details while its grace runs: how much it is still used, so its owner can look before it is cut. */
+export function graceNotice(key: AccessKey, usesSinceRotation: number, now: Date): string | undefined {
+  if (key.rotatedTo === null || key.expiresAt === null || Date.parse(key.expiresAt) <= now.getTime()) return undefined;
+  return `:hourglass_flowing_sand: Rotated to \`${key.rotatedTo}\`: it keeps working until ${slackDate(key.expiresAt)} and was used *${usesSinceRotation.toLocaleString('en-US')} times* since the rotation. Move what still uses it to the successor.`;
 }
