@@ -128,6 +128,14 @@ describe.each(dialects)('per-key usage counters on %s', (dialect) => {
     expect(small.droppedCounts).toBe(1);
   });
 
+  it('/metrics shows the counter cells held and the counts dropped', async () => {
+    const key = await h.createKey('ci');
+    await h.post(VERIFY, { key: key.secret, tags: ['a', 'b'] });
+    const text = (await h.metrics()).text;
+    expect(text).toMatch(/^akb_usage_count_cells 4$/m);
+    expect(text).toMatch(/^akb_usage_dropped_counts 0$/m);
+  });
+
   it('counters older than USAGE_RETENTION are pruned', async () => {
     const key = await h.createKey('ci');
     await h.post(VERIFY, { key: key.secret });
