@@ -43,7 +43,7 @@ export interface LabelTotal {
 export interface UsageCounts {
   /** Adds each cell's count to its row (an upsert per row, batched). */
   add(cells: readonly UsageCell[]): Promise<void>;
-  /** Deletes rows of hours before `beforeHour`; returns how many. */
+  /** Deletes rows of hours before `beforeHour` (and anomaly markers of days before it); returns how many counter rows. */
   prune(beforeHour: number): Promise<number>;
   /** The `all` rows of one key in [fromHour, toHour). */
   hourlyTotals(keyId: string, fromHour: number, toHour: number): Promise<HourlyTotal[]>;

@@ -143,7 +143,16 @@ describe.each(dialects)('per-key usage counters on %s', (dialect) => {
     h.clock.advance(10 * 24 * 3_600_000);
     await h.post(VERIFY, { key: key.secret });
     await h.api.flushUsage();
+    // An anomaly marker of the first day goes with its counters; today's stays.
+    const firstDay = new Date(h.clock.now().getTime() - 10 * 24 * 3_600_000).toISOString().slice(0, 10);
+    const today = h.clock.now().toISOString().slice(0, 10);
+    await h.store.writeUsage(async (tx) => {
+      await tx.usageAnomalies.markOnce(key.id, 'spike', firstDay, h.clock.now().toISOString());
+      await tx.usageAnomalies.markOnce(key.id, 'spike', today, h.clock.now().toISOString());
+    });
     expect(await h.services.usage.pruneUsageCounts(5 * 24 * 3_600_000)).toBe(2);
+    const markers = await h.db.connection.db.selectFrom('usage_anomalies').select('day').execute();
+    expect(markers.map((m) => m.day)).toEqual([today]);
     const rows = await h.store.usageCounts.hourlyTotals(key.id, 0, hourNow() + 1);
     expect(rows).toEqual([{ hour: hourNow(), outcome: 'valid', count: 1 }]);
   });

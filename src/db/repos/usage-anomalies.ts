@@ -10,3 +10,9 @@ export async function markOnce(db: Db, keyId: string, kind: string, day: string,
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** Markers of days before `beforeDay` (YYYY-MM-DD) go with the counters they were about (USAGE_RETENTION). */
+export async function prune(db: Db, beforeDay: string): Promise<number> {
+  const result = await db.deleteFrom('usage_anomalies').where('day', '<', beforeDay).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
