@@ -88,9 +88,12 @@ export const MAX_TAGS = 10;
 /** A tag: 1–64 characters of letters, digits and `_ . : / = - @`. */
 export const TAG_PATTERN = /^[A-Za-z0-9_.:/=@-]{1,64}$/;
 
+/** Most verify calls pass no tags: one shared answer, no allocation on the hot path. */
+const NO_TAGS = Object.freeze({ ok: true as const, tags: undefined });
+
 /** A verify call's `tags`: the list (duplicates kept once), or why it is refused (for a 400 answer). */
 export function parseTags(value: unknown): { ok: true; tags: readonly string[] | undefined } | { ok: false; problem: string } {
-  if (value === undefined) return { ok: true, tags: undefined };
+  if (value === undefined) return NO_TAGS;
   if (!Array.isArray(value)) return { ok: false, problem: '"tags" must be an array of strings' };
   if (value.length > MAX_TAGS) return { ok: false, problem: `"tags" may hold at most ${MAX_TAGS} entries (got ${value.length})` };
   const tags: string[] = [];
