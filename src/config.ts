@@ -104,6 +104,8 @@ const envSchema = z.object({
   ACCESS_REQUEST_REMIND_AFTER: duration('24h'),
   SECRET_FILE_TTL: duration('1h'),
   OUTBOX_RETENTION: duration('30d'),
+  // Per-key usage counters (docs/usage-analytics.md) older than this are deleted.
+  USAGE_RETENTION: duration('90d'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Where the app keeps the last audit chain head it saw (docs/operations.md, "Audit verification"); see auditWitnessFile.
   AUDIT_WITNESS_FILE: optionalString,
@@ -198,6 +200,7 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
     approvals: { apiAccess: env.API_ACCESS_APPROVALS },
     /** TOTP enrolment and step-up; undefined without MFA_ENCRYPTION_KEY (enrolment then says so). */
     mfa: env.MFA_ENCRYPTION_KEY === undefined ? undefined : { key: env.MFA_ENCRYPTION_KEY, stepUp: env.ADMIN_STEP_UP === 'on' },
+    usageRetentionMs: env.USAGE_RETENTION,
   };
 }
 

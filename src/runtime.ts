@@ -113,6 +113,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       trustProxy: config.trustProxy,
       metricsToken: config.metrics.token,
       leakIntake: { githubKeysUrl: config.leaks.githubKeysUrl, intakeToken: config.leaks.intakeToken },
+      usageRetentionMs: config.usageRetentionMs,
       port: config.port,
       host: config.host,
       metricsPort: config.metrics.port,

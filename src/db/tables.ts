@@ -229,6 +229,24 @@ export interface KeyLeaksTable {
   resolved_by: string | null;
 }
 
+/** Per-key hourly usage counters (migration 2026-12-07T04-00). */
+export interface UsageCountsTable {
+  key_id: string;
+  hour: number;
+  dimension: string;
+  label: string;
+  outcome: string;
+  count: number;
+}
+
+/** Usage anomaly markers, one per key, kind and day (migration 2026-12-07T04-00). */
+export interface UsageAnomaliesTable {
+  key_id: string;
+  kind: string;
+  day: string;
+  at: string;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -249,4 +267,6 @@ export interface Database {
   key_leaks: KeyLeaksTable;
   dual_control: DualControlTable;
   mfa_enrolments: MfaEnrolmentsTable;
+  usage_counts: UsageCountsTable;
+  usage_anomalies: UsageAnomaliesTable;
 }

@@ -120,6 +120,12 @@ export const auditActions = [
   'mfa.enrolled',
   'mfa.reset',
   'mfa.locked',
+  // Usage anomalies (docs/usage-analytics.md): a burst of denials, mirrored to the security channel.
+  'key.usage_anomaly',
+  // Rotation grace that looks before it cuts: kept for 24 h more because the old key was still in use,
+  // extended by its owner, or ended by its owner.
+  'key.rotation_grace_extended',
+  'key.rotation_grace_ended',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

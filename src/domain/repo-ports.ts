@@ -23,6 +23,7 @@ export interface Repos {
   leaks: KeyLeaksRepo;
   dualControl: DualControlRepo;
   mfa: MfaRepo;
+  usageAnomalies: UsageAnomaliesRepo;
 }
 
 /** Second-admin confirmations of sensitive changes (docs/admin-security.md): who agreed to what, once each. */
@@ -70,6 +71,7 @@ export const READ_METHODS = {
     'listUndelivered',
     'findRotatedTo',
     'findExistingHashes',
+    'listGraceEnding',
   ],
   audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
@@ -87,6 +89,9 @@ export const USAGE_METHODS = {
   ...READ_METHODS,
   keys: [...READ_METHODS.keys, 'touchLastUsed', 'touchUsedLastUsed'],
   audit: ['readHead', 'insert', 'writeHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
+  // A usage anomaly notice (docs/usage-analytics.md): a marker and the owner's DM, never a key change.
+  usageAnomalies: ['markOnce'],
+  notifications: ['enqueue'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
 
 type Picked<M extends { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> }> = {
@@ -179,6 +184,8 @@ export interface KeysRepo {
   markKept(id: string, at: string): Promise<void>;
   /** Which of these hashes are some key's (the leak intake's batch lookup). */
   findExistingHashes(hashes: readonly string[]): Promise<string[]>;
+  /** Rotated-out keys still active whose grace ends in (`after`, `until`], soonest first. */
+  listGraceEnding(after: string, until: string, limit: number): Promise<AccessKey[]>;
 }
 
 /** The hash-chained audit log and its head. */
@@ -227,6 +234,12 @@ export interface ProcessedRequestsRepo {
 export interface SettingsRepo {
   get(name: string): Promise<string | undefined>;
   set(name: string, value: string): Promise<void>;
+}
+
+/** Usage anomaly markers (docs/usage-analytics.md): one per key, kind and UTC day. */
+export interface UsageAnomaliesRepo {
+  /** Inserts the marker unless it exists; true when this call inserted it (and so tells the owner). */
+  markOnce(keyId: string, kind: string, day: string, at: string): Promise<boolean>;
 }
 
 export interface NotificationsRepo {

@@ -16,11 +16,14 @@ import { createKey, slotsFor, type CreateKeyInput } from './keys/create.js';
 import { confirmDelivery, sweepUndeliveredKeys } from './keys/delivery.js';
 import { listKeys, showKey } from './keys/find.js';
 import { checkRotation, rotateKey, undoRotation, type RotateKeyResult, type RotateOptions } from './keys/rotate.js';
-import { verifyKey, verifyKeyCached } from './keys/verify.js';
+import { verifyKey, verifyKeyCached, type RefusedKeySink } from './keys/verify.js';
 import type { ViaKey } from './keys/via.js';
 import { forgetOldReplays } from './replays.js';
 import { authenticateKey, revalidateKey } from './integration.js';
 import { usageWriter } from './usage.js';
+import { usageReport } from './usage-report.js';
+import type { AccessKey } from './model.js';
+import { checkRotationGrace, decideRotationGrace, usesSinceRotation, type GraceDecision } from './keys/rotation-grace.js';
 import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
@@ -125,6 +128,15 @@ export function createServices(deps: DomainDeps) {
         ),
       list: (userId: string, options?: { allRoles?: boolean; via?: ViaKey }) => listKeys(deps, userId, options),
       show: (actorId: string, reference: string, options?: { via?: ViaKey }) => showKey(deps, actorId, reference, options?.via),
+      /** SPEC §15: a key's uses per day, top tags and networks, denials by reason (owner, or an admin). */
+      usage: (actorId: string, reference: string) => usageReport(deps, actorId, reference),
+      /** The owner's answer to the rotation grace question (docs/usage-analytics.md). */
+      decideGrace: (actorId: string, input: { reference: string; decision: GraceDecision }, options?: { once?: string }) =>
+        decideRotationGrace(deps, actorId, input.reference, input.decision, options),
+      /** Rotated-out keys whose grace ends within the hour and that are still in use: kept 24 h more, owner asked. */
+      checkRotationGrace: () => checkRotationGrace(deps),
+      /** A rotated-out key's valid uses since its grace began (shown on its details). */
+      usesSinceRotation: (key: AccessKey) => usesSinceRotation(deps, key),
       // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).
       extend: (actorId: string, input: { reference: string; expiry: ExpiryChoice }, options?: ChangeOptions) =>
         extendKey(deps, actorId, input.reference, input.expiry, options),
@@ -133,9 +145,9 @@ export function createServices(deps: DomainDeps) {
       activate: (actorId: string, reference: string, options?: ChangeOptions) => activateKey(deps, actorId, reference, options),
       delete: (actorId: string, input: { reference: string; reason?: string }, options?: ChangeOptions) =>
         notifyAfter(deps, deleteKey(deps, actorId, input.reference, input.reason, options), options?.via !== undefined),
-      verify: (secret: unknown) => verifyKey(deps, secret),
+      verify: (secret: unknown, refused?: RefusedKeySink) => verifyKey(deps, secret, refused),
       /** verify's answer when it needs no I/O (malformed, or a cached key); undefined: call `verify`. */
-      verifyCached: (secret: unknown) => verifyKeyCached(deps, secret),
+      verifyCached: (secret: unknown, refused?: RefusedKeySink) => verifyKeyCached(deps, secret, refused),
       /** What `rotate` would do, or its refusal, without changing anything (the command asks first). */
       checkRotation: (actorId: string, reference: string) => checkRotation(deps, actorId, reference),
       rotate: (actorId: string, reference: string, options?: RotateOptions) => rotateKey(deps, actorId, reference, options),
@@ -232,7 +244,7 @@ export function createServices(deps: DomainDeps) {
     },
     /** The integration API (docs/http-api.md): login and token checks. */
     integration: {
-      authenticate: (keyId: string, secret: string) => authenticateKey(deps, keyId, secret),
+      authenticate: (keyId: string, secret: string, refused?: RefusedKeySink) => authenticateKey(deps, keyId, secret, refused),
       revalidate: (keyId: string) => revalidateKey(deps, keyId),
       /** Failed-attempt counters every replica shares. */
       throttleCounters: deps.store.throttle,

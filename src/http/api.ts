@@ -63,6 +63,8 @@ export interface IntegrationApiOptions {
    * (unset: GitHub's own), and LEAK_INTAKE_TOKEN, without which GitLab's revocation routes do not exist.
    */
   leakIntake?: { githubKeysUrl?: string; intakeToken?: string; fetch?: typeof fetch };
+  /** USAGE_RETENTION: per-key usage counters older than this are pruned on the flusher's beat (default 90 days). */
+  usageRetentionMs?: number;
 }
 
 export interface IntegrationApi {
@@ -112,8 +114,10 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
 
   const flushUsage = async (flushOptions: { all?: boolean } = {}): Promise<FlushResult | undefined> => {
     try {
-      const result = await usage.flush(flushOptions);
-      if (result.firstUses > 0 || result.failureRecords > 0) logger.info('key usage written', { ...result });
+      const { anomalyError, ...result } = await usage.flush(flushOptions);
+      if (anomalyError !== undefined)
+        logger.warn('checking usage anomalies failed; the counters are written, the next flush checks again', { error: anomalyError });
+      if (result.firstUses > 0 || result.failureRecords > 0 || result.anomalies > 0) logger.info('key usage written', { ...result });
       return result;
     } catch (error) {
       metrics.flushFailures.inc();
@@ -131,6 +135,20 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     }
   };
 
+  const usageRetentionMs = options.usageRetentionMs ?? 90 * 86_400_000;
+  let lastUsagePruneMs = 0;
+  /** Old usage counters go at most once an hour (they are hourly rows); a failure only waits for the next beat. */
+  const pruneUsage = async (): Promise<void> => {
+    if (nowMs() - lastUsagePruneMs < 3_600_000) return;
+    lastUsagePruneMs = nowMs();
+    try {
+      await services.usage.pruneUsageCounts(usageRetentionMs);
+    } catch (error) {
+      lastUsagePruneMs = 0;
+      logger.warn('pruning old usage counters failed; the next flush tries again', { error });
+    }
+  };
+
   const intervalMs = options.flushIntervalMs ?? 10_000;
   // unref: a pending flush never keeps a stopping process alive; stop() does the final flush itself.
   const timer =
@@ -138,6 +156,7 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
       ? setInterval(() => {
           void flushUsage();
           void pruneThrottle();
+          void pruneUsage();
         }, intervalMs).unref()
       : undefined;
 

@@ -27,6 +27,10 @@ export const httpErrors = {
     message:
       "We couldn't confirm whether that change was saved (the key store's connection was lost as it saved). Check with GET /access_keys before trying again.",
   },
+  invalid_tags: {
+    status: 400,
+    message: '"tags" must be an array of at most 10 strings, each 1–64 characters of letters, digits and _ . : / = - @.',
+  },
   login_unavailable: { status: 503, message: 'Token login is not configured on this server (TOKEN_SIGNING_SECRET is unset).' },
   // Leak intake (docs/leak-response.md).
   scanning_signature_invalid: { status: 401, message: 'The request is not signed by a current GitHub secret scanning key.' },

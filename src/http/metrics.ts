@@ -129,6 +129,22 @@ export function createApiMetrics(services: Services, usage: UsageRecorder): ApiM
       this.set(usage.droppedUses);
     },
   });
+  new Gauge({
+    name: 'akb_usage_count_cells',
+    help: 'Per-key hourly usage counter cells held in memory until the next flush (bounded: docs/usage-analytics.md).',
+    registers: [registry],
+    collect() {
+      this.set(usage.pendingCountCells);
+    },
+  });
+  new Gauge({
+    name: 'akb_usage_dropped_counts',
+    help: 'Uses not counted per key because the counter buffer was full (a flood of distinct tags or networks).',
+    registers: [registry],
+    collect() {
+      this.set(usage.droppedCounts);
+    },
+  });
 
   const metricsRoute = route({
     method: 'GET',

@@ -53,6 +53,11 @@ export const ACTION = {
   leakFalsePositive: 'leak_false_positive',
   /** In the enrolment DM: opens the modal for the first code. */
   mfaConfirm: 'mfa_confirm',
+  /** value: key ID. Posts the key's usage report (chart and table; docs/usage-analytics.md). */
+  keyUsage: 'key_usage',
+  /** value: key ID. The rotation grace question: keep the old key 24 h more, or expire it now. */
+  graceExtend: 'grace_extend',
+  graceExpire: 'grace_expire',
 } as const;
 
 /** block_id prefix (`leak_card:<key ID>`) of a leaked key's card in the security channel. */

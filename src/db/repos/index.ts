@@ -12,6 +12,7 @@ import * as processedRequests from './processed-requests.js';
 import * as roles from './roles.js';
 import * as settings from './settings.js';
 import * as streams from './streams.js';
+import * as usageAnomalies from './usage-anomalies.js';
 import * as users from './users.js';
 
 // Functions of the form (db, ...args) => result, as every table module exports them.
@@ -58,6 +59,7 @@ export function reposOver(db: Db): Repos {
     leaks: bind(db, keyLeaks),
     dualControl: bind(db, dualControl),
     mfa: bind(db, mfa),
+    usageAnomalies: bind(db, usageAnomalies),
   };
 }
 

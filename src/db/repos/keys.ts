@@ -247,3 +247,21 @@ export async function findExistingHashes(db: Db, hashes: readonly string[]): Pro
     .execute();
   return rows.map((row) => row.key_hash);
 }
+
+/**
+ * Rotated-out keys still active whose grace period ends in (`after`, `until`], soonest first (the
+ * rotation grace check, docs/usage-analytics.md). Uses the partial index on `rotated_to`.
+ */
+export async function listGraceEnding(db: Db, after: string, until: string, limit: number): Promise<AccessKey[]> {
+  const rows = await db
+    .selectFrom('access_keys')
+    .selectAll()
+    .where('rotated_to', 'is not', null)
+    .where('status', '=', 'active')
+    .where('expires_at', '>', after)
+    .where('expires_at', '<=', until)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toKey);
+}

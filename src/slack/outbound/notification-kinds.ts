@@ -13,6 +13,7 @@ import { ownerNoticeMessage } from '../views/owner-notice.js';
 import { undeliveredKeyDm } from '../views/undelivered.js';
 import { leakCard, leakDm, leakThreadReply } from '../views/leaks.js';
 import { isExpired } from '../../domain/time.js';
+import { rotationGraceQuestion, usageAnomalyMessage } from '../views/usage.js';
 
 /** What to say and where; `SlackNotificationChannel` makes the calls and classifies their errors. */
 export type NotificationDelivery =
@@ -75,6 +76,14 @@ export const RENDER: { [K in NotificationKind]: Renderer<K> } = {
     const { cardChannel, cardTs } = m.leak;
     return cardChannel !== null && cardTs !== null ? { update: { channel: cardChannel, ts: cardTs }, message } : { security: message };
   },
+  'rotation.grace_question': (m) => ({
+    dm: m.key.ownerId,
+    message: rotationGraceQuestion(keyRow(m.key, m.role, new Date(m.now)), m.previousExpiresAt, m.usesSinceRotation),
+  }),
+  'usage.anomaly': (m) => ({
+    dm: m.key.ownerId,
+    message: usageAnomalyMessage(keyRow(m.key, m.role, new Date(m.now)), m.anomaly, m.detail),
+  }),
 };
 
 /** Renders any kind through its entry. */
