@@ -99,8 +99,8 @@ export function createServices(deps: DomainDeps) {
       pause: (actorId: string, id: string) => pauseStream(deps, actorId, id),
       resume: (actorId: string, id: string) => resumeStream(deps, actorId, id),
       delete: (actorId: string, id: string) => deleteStream(deps, actorId, id),
-      replay: (actorId: string, id: string, fromSeq: number, options?: { once?: string }) =>
-        replayStream(deps, actorId, id, fromSeq, options),
+      replay: (actorId: string, input: { id: string; fromSeq: number }, options?: { once?: string }) =>
+        replayStream(deps, actorId, input.id, input.fromSeq, options),
       list: (actorId: string) => listStreams(deps, actorId),
       /** For views only admins see (App Home's admin section). */
       statuses: () => streamStatuses(deps),
