@@ -8,11 +8,14 @@ import { classifyFault, faultToAppError, withFaultRetries } from './faults.js';
 import { KEY_CHANGES_CHANNEL } from './key-change-listener.js';
 import { backgroundStatement, backgroundTransaction } from './background-tx.js';
 import { KyselyAuditOutbox, pruneAuditOutbox } from './queues/audit-outbox.js';
+import { KyselyStreamQueue } from './queues/audit-streams.js';
 import { KyselyExpiryWarnings } from './queues/expiry-warnings.js';
 import { KyselyNotificationOutbox } from './queues/notification-outbox.js';
 import { KyselyStaleKeyNotices } from './queues/stale-key-notices.js';
 import * as accessRequests from './repos/access-requests.js';
 import * as authThrottle from './repos/auth-throttle.js';
+import * as usageAnomalies from './repos/usage-anomalies.js';
+import * as usageCounts from './repos/usage-counts.js';
 import { lockAuditHead } from './repos/audit.js';
 import { readReposOf, reposOver, usageReposOf } from './repos/index.js';
 import type { Database } from './tables.js';
@@ -163,6 +166,7 @@ export function createStore(connection: Connection): Store {
     },
     settings: pooled.settings,
     auditOutbox: new KyselyAuditOutbox(connection),
+    streamQueue: new KyselyStreamQueue(connection),
     expiryWarnings: new KyselyExpiryWarnings(connection, writeInBackground),
     notifications: new KyselyNotificationOutbox(connection),
     staleKeys: new KyselyStaleKeyNotices(connection, writeInBackground),
@@ -175,6 +179,19 @@ export function createStore(connection: Connection): Store {
       hit: (...args) => backgroundStatement(connection, (db) => authThrottle.hit(db, ...args)),
       refund: (...args) => backgroundStatement(connection, (db) => authThrottle.refund(db, ...args)),
       prune: (nowMs) => backgroundStatement(connection, (db) => authThrottle.prune(db, nowMs)),
+    },
+    usageCounts: {
+      // Not audited and never able to revoke a key: outside the audit lock, like the throttle counters.
+      add: (cells) => backgroundTransaction(connection, (trx) => usageCounts.add(trx, cells)),
+      // Anomaly and grace markers of those days go too: nothing can fire again for a day that old.
+      prune: (beforeHour) =>
+        backgroundStatement(connection, async (db) => {
+          await usageAnomalies.prune(db, new Date(beforeHour * 3_600_000).toISOString().slice(0, 10));
+          return usageCounts.prune(db, beforeHour);
+        }),
+      hourlyTotals: (...args) => backgroundStatement(connection, (db) => usageCounts.hourlyTotals(db, ...args)),
+      labelTotals: (...args) => backgroundStatement(connection, (db) => usageCounts.labelTotals(db, ...args)),
+      labelTotalUpTo: (...args) => backgroundStatement(connection, (db) => usageCounts.labelTotalUpTo(db, ...args)),
     },
     async ping(): Promise<void> {
       try {

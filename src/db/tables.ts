@@ -199,6 +199,65 @@ export interface AuthThrottleTable {
   expires_ms: number;
 }
 
+/** Event streams for SIEMs, each with its own cursor into audit_log (migration 2026-12-07T05-00). */
+export interface AuditStreamsTable {
+  id: string;
+  name: string;
+  kind: string;
+  url: string;
+  format: string;
+  action_prefix: string | null;
+  state: string;
+  secret_enc: string | null;
+  tls_ca: string | null;
+  cursor_seq: number;
+  batch_end_seq: number | null;
+  claimed_until: string | null;
+  claim_token: string | null;
+  failures: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  last_error_at: string | null;
+  failing_alerted: number;
+  last_delivered_at: string | null;
+  created_at: string;
+  created_by: string;
+}
+
+/** Leak response (migration 2026-12-07T01-00): one row per leaked key, its sightings and its card. */
+export interface KeyLeaksTable {
+  key_id: string;
+  sightings: number;
+  first_at: string;
+  last_at: string;
+  last_source: string;
+  last_location: string | null;
+  inactivated: number;
+  card_channel: string | null;
+  card_ts: string | null;
+  card_queued: number;
+  resolution: string | null;
+  resolved_by: string | null;
+}
+
+/** Per-key hourly usage counters (migration 2026-12-07T04-00). */
+export interface UsageCountsTable {
+  key_id: string;
+  hour: number;
+  dimension: string;
+  label: string;
+  outcome: string;
+  count: number;
+}
+
+/** Usage anomaly markers, one per key, kind and day (migration 2026-12-07T04-00). */
+export interface UsageAnomaliesTable {
+  key_id: string;
+  kind: string;
+  day: string;
+  at: string;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -215,6 +274,10 @@ export interface Database {
   notification_outbox: NotificationOutboxTable;
   stale_key_notices: StaleKeyNoticesTable;
   auth_throttle: AuthThrottleTable;
+  audit_streams: AuditStreamsTable;
+  key_leaks: KeyLeaksTable;
   dual_control: DualControlTable;
   mfa_enrolments: MfaEnrolmentsTable;
+  usage_counts: UsageCountsTable;
+  usage_anomalies: UsageAnomaliesTable;
 }

@@ -116,12 +116,31 @@ export const auditActions = [
   'role.permissions_changed',
   'key.networks_changed',
   'key.network_outside_reported',
+  // Event streams for SIEMs (docs/streams.md): admin changes, and a stream failing or recovering.
+  'stream.created',
+  'stream.verified',
+  'stream.paused',
+  'stream.resumed',
+  'stream.deleted',
+  'stream.replayed',
+  'stream.failing',
+  'stream.recovered',
+  // Leak response (SPEC §12): a sighting, and an admin's decision on its card.
+  'key.leaked',
+  'key.leak_kept_inactive',
+  'key.leak_false_positive',
   // Approvals that hold up (docs/admin-security.md): partial approvals, second-admin confirmations, step-up codes.
   'api_access.approval_recorded',
   'dual_control.recorded',
   'mfa.enrolled',
   'mfa.reset',
   'mfa.locked',
+  // Usage anomalies (docs/usage-analytics.md): a burst of denials, mirrored to the security channel.
+  'key.usage_anomaly',
+  // Rotation grace that looks before it cuts: kept for 24 h more because the old key was still in use,
+  // extended by its owner, or ended by its owner.
+  'key.rotation_grace_extended',
+  'key.rotation_grace_ended',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

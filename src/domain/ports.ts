@@ -1,9 +1,11 @@
+import type { StreamQueue } from './streams/model.js';
 import type { AuditOutbox } from './audit-outbox.js';
 import type { ExpiryWarningStore } from './expiry-ports.js';
 import type { NotificationOutbox } from './notifications.js';
 import type { KeyWithRole, ReadRepos, Repos, SettingsRepo, UsageRepos } from './repo-ports.js';
 import type { StaleKeyStore } from './stale-key-ports.js';
 import type { ThrottleCounters } from './throttle-ports.js';
+import type { UsageCounts } from './usage-counts.js';
 
 // The per-table interfaces live in a leaf module (repo-ports.ts) so the other port files can use them
 // without an import cycle through this one; they are re-exported here, where the domain looks for them.
@@ -40,6 +42,8 @@ export interface Store {
   writeUsage<T>(fn: (tx: UsageRepos) => Promise<T>): Promise<T>;
   /** The security-channel mirror's queue (background work; short transactions of its own). */
   readonly auditOutbox: AuditOutbox;
+  /** Event streams' cursors into the audit log (background delivery; docs/streams.md). */
+  readonly streamQueue: StreamQueue;
   /** Expiry-warning markers and their DM queue. */
   readonly expiryWarnings: ExpiryWarningStore;
   /** The user-facing notification outbox. */
@@ -57,6 +61,8 @@ export interface Store {
   readonly settings: SettingsRepo;
   /** The integration API's failed-attempt counters, shared by every replica. */
   readonly throttle: ThrottleCounters;
+  /** Per-key hourly usage counters (SPEC §15), shared by every replica; outside the audit lock. */
+  readonly usageCounts: UsageCounts;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,5 +1,7 @@
+import type { KeyLeak } from './leak-model.js';
 import type { Notification } from './notifications.js';
 import type { AccessKey, AccessRequest, AuditHead, AuditRecord, MfaEnrolment, Role, RolePolicy, User } from './model.js';
+import type { AuditStream, StreamState } from './streams/model.js';
 
 /**
  * What the domain needs from storage, one small interface per table. `src/db/repos/<table>.ts`
@@ -17,8 +19,11 @@ export interface Repos {
   processedRequests: ProcessedRequestsRepo;
   settings: SettingsRepo;
   notifications: NotificationsRepo;
+  streams: StreamsRepo;
+  leaks: KeyLeaksRepo;
   dualControl: DualControlRepo;
   mfa: MfaRepo;
+  usageAnomalies: UsageAnomaliesRepo;
 }
 
 /** Second-admin confirmations of sensitive changes (docs/admin-security.md): who agreed to what, once each. */
@@ -65,9 +70,13 @@ export const READ_METHODS = {
     'countByStatus',
     'listUndelivered',
     'findRotatedTo',
+    'findExistingHashes',
+    'listGraceEnding',
   ],
   audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
+  streams: ['findById', 'list'],
+  leaks: ['find'],
   dualControl: ['approversOf'],
   mfa: ['find'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
@@ -79,9 +88,11 @@ export const READ_METHODS = {
 export const USAGE_METHODS = {
   ...READ_METHODS,
   keys: [...READ_METHODS.keys, 'touchLastUsed', 'touchUsedLastUsed'],
-  // A notice to a key's owner cannot make any key unusable (report-only networks, docs/least-privilege.md).
-  notifications: ['enqueueOnce'],
   audit: ['readHead', 'insert', 'writeHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
+  // A usage anomaly notice (docs/usage-analytics.md): a marker and the owner's DM, never a key change.
+  usageAnomalies: ['markOnce'],
+  // Report-only networks (docs/least-privilege.md): a notice once per key, network and hour.
+  notifications: ['enqueue', 'enqueueOnce'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
 
 type Picked<M extends { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> }> = {
@@ -176,6 +187,10 @@ export interface KeysRepo {
   markKept(id: string, at: string): Promise<void>;
   /** A key's network ranges (canonical CIDRs) and its report-only switch. */
   setNetworks(id: string, networks: readonly string[], reportOnly: boolean): Promise<void>;
+  /** Which of these hashes are some key's (the leak intake's batch lookup). */
+  findExistingHashes(hashes: readonly string[]): Promise<string[]>;
+  /** Rotated-out keys still active whose grace ends in (`after`, `until`], soonest first. */
+  listGraceEnding(after: string, until: string, limit: number): Promise<AccessKey[]>;
 }
 
 /** The hash-chained audit log and its head. */
@@ -191,6 +206,21 @@ export interface AuditRepo {
   countPending(): Promise<number>;
   /** The highest seq in the mirror's queue (0 when empty): above the head, it is evidence of a cut tail. */
   highestQueuedSeq(): Promise<number>;
+}
+
+/** Event streams for SIEMs (`audit_streams`): the admin's changes, audited in the same transaction. */
+export interface StreamsRepo {
+  /** `secretSealed`: the webhook's encrypted signing secret (never read back through this repository). */
+  insert(stream: AuditStream, secretSealed: string | null): Promise<void>;
+  findById(id: string): Promise<AuditStream | undefined>;
+  list(): Promise<AuditStream[]>;
+  /** False when the stream is gone. Resuming makes it due at once. */
+  setState(id: string, state: StreamState, now: string): Promise<boolean>;
+  remove(id: string): Promise<boolean>;
+  /** Replay from `fromSeq`: the cursor moves to just before it, any batch in progress is dropped. */
+  replayFrom(id: string, fromSeq: number, now: string): Promise<boolean>;
+  /** Sets whether the security channel was told the stream is failing; true only for the call that changed it. */
+  markAlerted(id: string, alerted: boolean): Promise<boolean>;
 }
 
 /** The Slack interactions already acted on. */
@@ -209,6 +239,12 @@ export interface ProcessedRequestsRepo {
 export interface SettingsRepo {
   get(name: string): Promise<string | undefined>;
   set(name: string, value: string): Promise<void>;
+}
+
+/** Usage anomaly markers (docs/usage-analytics.md): one per key, kind and UTC day. */
+export interface UsageAnomaliesRepo {
+  /** Inserts the marker unless it exists; true when this call inserted it (and so tells the owner). */
+  markOnce(keyId: string, kind: string, day: string, at: string): Promise<boolean>;
 }
 
 export interface NotificationsRepo {
@@ -230,3 +266,12 @@ export interface AuditSearch {
   beforeSeq?: number;
   limit: number;
 }
+
+/** `key_leaks`: read and written inside the audited transaction of the sighting or decision. */
+export interface KeyLeaksRepo {
+  find(keyId: string): Promise<KeyLeak | undefined>;
+  insert(leak: KeyLeak): Promise<void>;
+  update(keyId: string, patch: Partial<Omit<KeyLeak, 'keyId' | 'firstAt'>>): Promise<void>;
+}
+
+export type { KeyLeak, LeakResolution, LeakSource } from './leak-model.js';

@@ -14,6 +14,7 @@ import type { NotificationChannel } from '../domain/notifications.js';
 import { createNotificationSender, type NotificationSenderTuning } from './jobs/notification-sender.js';
 import { runOutboxPrune } from './jobs/outbox-prune.js';
 import { runStaleKeyCheck } from './jobs/stale-keys.js';
+import { createStreamDelivery, type StreamWorkerTuning } from './jobs/stream-delivery.js';
 
 /**
  * `services` and `ports` (src/scheduler/job-context.ts): the jobs call the services for use cases and
@@ -74,6 +75,26 @@ export function startNotificationWorker(
   return startWorkerLoop({ name: 'notification sender', logger, tick: (signal) => sender.tick(signal) });
 }
 
+/**
+ * The event streams' worker (docs/streams.md): leases streams behind the chain head and delivers each on
+ * its own. `now` is the wall clock (back-off, leases, signature timestamps).
+ */
+export function startStreamWorker(
+  options: JobContext & { logger: Logger; now?: () => Date; tuning?: Partial<StreamWorkerTuning> },
+): WorkerLoop {
+  const logger = options.logger.child({ component: 'scheduler', job: 'event-streams' });
+  let loop: WorkerLoop | undefined;
+  const worker = createStreamDelivery({ ...options, logger, now: options.now ?? (() => new Date()), wake: () => loop?.wake() });
+  loop = startWorkerLoop({ name: 'event streams', logger, tick: () => worker.tick() });
+  return {
+    wake: () => loop?.wake(),
+    async stop() {
+      await loop?.stop();
+      await worker.drain();
+    },
+  };
+}
+
 /** Stale keys, approval reminders and pruning; each failure is logged and left to the next run. */
 async function runPeriodicChecks(context: JobContext, logger: Logger, checks: PeriodicNotificationChecks): Promise<void> {
   let queued = 0;
@@ -85,6 +106,12 @@ async function runPeriodicChecks(context: JobContext, logger: Logger, checks: Pe
       autoInactiveAfterMs: checks.staleKeyAutoInactiveAfterMs,
     });
     queued += result.noticed + result.inactivated;
+  });
+  await runJob(logger, 'rotation-grace', async (log) => {
+    // Rotated-out keys still in use as their grace ends are kept 24 h more and their owners asked.
+    const asked = await context.services.keys.checkRotationGrace();
+    if (asked > 0) log.info('rotation grace kept for keys still in use', { count: asked });
+    queued += asked;
   });
   await runJob(logger, 'approval-reminders', async (log) => {
     const at = context.ports.now();

@@ -13,6 +13,8 @@ export const VIEW = {
   keyNetworks: 'key_networks_modal',
   extendKey: 'extend_key_modal',
   denyRequest: 'deny_request_modal',
+  /** `/accesskey admin streams` (docs/streams.md): the list, and the add / replay form. */
+  streams: 'streams_modal',
   /** Step-up (docs/admin-security.md): a current code before a deciding action; metadata names the action. */
   stepUp: 'step_up_modal',
   /** The first code, confirming a new TOTP enrolment. */
@@ -41,9 +43,27 @@ export const ACTION = {
   cancel: 'cancel',
   /** value: key ID. "Keep" on a stale-key notice: restarts the key's stale clock. */
   keepKey: 'key_keep',
+  /** value: stream ID. The buttons under a stream in the streams modal (one listener: actions/stream-button.ts). */
+  streamPause: 'stream_pause',
+  streamResume: 'stream_resume',
+  streamTest: 'stream_test',
+  streamVerify: 'stream_verify',
+  streamDelete: 'stream_delete',
+  /** value: key ID. A leaked key's card (docs/leak-response.md): an admin confirms the leak, the key stays off. */
+  leakKeepInactive: 'leak_keep_inactive',
+  /** value: key ID. A leaked key's card: an admin calls it a false positive and the key works again (audited). */
+  leakFalsePositive: 'leak_false_positive',
   /** In the enrolment DM: opens the modal for the first code. */
   mfaConfirm: 'mfa_confirm',
+  /** value: key ID. Posts the key's usage report (chart and table; docs/usage-analytics.md). */
+  keyUsage: 'key_usage',
+  /** value: key ID. The rotation grace question: keep the old key 24 h more, or expire it now. */
+  graceExtend: 'grace_extend',
+  graceExpire: 'grace_expire',
 } as const;
+
+/** block_id prefix (`leak_card:<key ID>`) of a leaked key's card in the security channel. */
+export const LEAK_CARD_BLOCK = 'leak_card';
 
 /**
  * block_id prefix (`rotate_confirm:<key ID>`) of the `/accesskey rotate` question: its Rotate button
@@ -62,6 +82,14 @@ export const BLOCK = {
   permissions: 'permissions_block',
   networks: 'networks_block',
   networkReportOnly: 'network_report_only_block',
+  streamName: 'stream_name_block',
+  streamKind: 'stream_kind_block',
+  streamUrl: 'stream_url_block',
+  streamFormat: 'stream_format_block',
+  streamFilter: 'stream_filter_block',
+  streamCa: 'stream_ca_block',
+  streamReplayWhich: 'stream_replay_which_block',
+  streamReplaySeq: 'stream_replay_seq_block',
   mfaCode: 'mfa_code_block',
 } as const;
 
@@ -74,5 +102,13 @@ export const INPUT = {
   permissions: 'permissions_input',
   networks: 'networks_input',
   networkReportOnly: 'network_report_only',
+  streamName: 'stream_name',
+  streamKind: 'stream_kind',
+  streamUrl: 'stream_url',
+  streamFormat: 'stream_format',
+  streamFilter: 'stream_filter',
+  streamCa: 'stream_ca',
+  streamReplayWhich: 'stream_replay_which',
+  streamReplaySeq: 'stream_replay_seq',
   mfaCode: 'mfa_code',
 } as const;

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
 import { makeServices } from '../support/domain.js';
+import { STALL_MS } from '../support/wait.js';
 
 /**
  * Reliability checklist G1: SIGKILL while keys are being created (and deleted), again and again. After
@@ -13,18 +14,22 @@ import { makeServices } from '../support/domain.js';
 const workerPath = fileURLToPath(new URL('../support/churn-worker.ts', import.meta.url));
 const KILLS = 12;
 
-/** Starts the worker, lets it churn for `runMs` after it is ready, SIGKILLs it; the key IDs it reported. */
+/**
+ * Starts the worker, lets it churn for `runMs` after its first create returned, SIGKILLs it; the key IDs
+ * it reported. Counting from the first create (not from "ready") makes every round kill a worker in the
+ * middle of its work however slow a loaded machine makes it.
+ */
 function churnThenKill(config: string, userId: string, runMs: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', workerPath, config, userId], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let timer: NodeJS.Timeout | undefined;
-    const giveUp = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const giveUp = setTimeout(() => child.kill('SIGKILL'), 2 * STALL_MS);
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       out += chunk;
-      if (timer === undefined && out.startsWith('ready\n')) timer = setTimeout(() => child.kill('SIGKILL'), runMs);
+      if (timer === undefined && /^created /m.test(out)) timer = setTimeout(() => child.kill('SIGKILL'), runMs);
     });
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('error', reject);
@@ -65,6 +70,6 @@ describe.each(dialects)('SIGKILL during creates on %s', (dialect) => {
       expect(await services.audit.verifyChain()).toMatchObject({ ok: true });
     }
     console.log(`${dialect}: ${KILLS} kills, ${reported.length} creates returned before them, all committed with their audit records`);
-    expect(reported.length).toBeGreaterThan(KILLS);
+    expect(reported.length).toBeGreaterThanOrEqual(KILLS);
   }, 180_000);
 });

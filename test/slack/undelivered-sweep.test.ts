@@ -9,7 +9,7 @@ import { ADMIN, APPROVALS_CHANNEL, AUDIT_CHANNEL, secretsIn } from '../support/a
 import { createTestDatabase, dialects, type TestDatabase } from '../support/db.js';
 import { TestClock } from '../support/domain.js';
 import { SlackEmulator } from '../support/slack-emulator/index.js';
-import { until } from '../support/wait.js';
+import { STALL_MS, until } from '../support/wait.js';
 
 const ALICE = 'UALICE';
 // node itself with tsx's loader, not the tsx CLI: the CLI runs the app in a grandchild, which SIGKILL would miss.
@@ -40,7 +40,8 @@ async function spawnApp(env: Record<string, string>): Promise<{ child: ChildProc
   });
   const lines = createInterface({ input: child.stdout ?? process.stdin });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the app process did not start within 20 s')), 20_000);
+    // Starting a process compiles the app first: on a loaded machine that alone can take tens of seconds.
+    const timer = setTimeout(() => reject(new Error(`the app process did not start within ${(2 * STALL_MS) / 1000} s`)), 2 * STALL_MS);
     child.once('exit', (code) => reject(new Error(`the app process exited early (${String(code)})`)));
     lines.on('line', (line) => {
       const parsed = JSON.parse(line) as { port?: number };

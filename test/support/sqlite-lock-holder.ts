@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { STALL_MS } from './wait.js';
 
 /** What the holder runs: take SQLite's write lock, say so, keep it until stdin closes. */
 const HOLDER = `
@@ -19,7 +20,8 @@ export async function holdSqliteWriteLock(path: string): Promise<{ release(): Pr
   const child = spawn(process.execPath, ['-e', HOLDER, path], { cwd: process.cwd(), stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the lock holder did not take the lock within 10 s')), 10_000);
+    // A limit only a stall can break: the holder is a process of its own, slow to start on a loaded machine.
+    const timer = setTimeout(() => reject(new Error(`the lock holder did not take the lock within ${STALL_MS / 1000} s`)), STALL_MS);
     child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('locked')) {
         clearTimeout(timer);

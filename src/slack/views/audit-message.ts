@@ -46,6 +46,11 @@ const ICON: Partial<Record<AuditAction, string>> = {
   'role.permissions_changed': ':lock:',
   'key.networks_changed': ':globe_with_meridians:',
   'key.network_outside_reported': ':warning:',
+  'stream.failing': ':satellite_antenna:',
+  'stream.recovered': ':satellite_antenna:',
+  'key.leaked': ':rotating_light:',
+  'key.leak_kept_inactive': ':lock:',
+  'key.leak_false_positive': ':arrow_forward:',
 };
 
 /**

@@ -16,7 +16,12 @@ import { extendKeyButton } from './extend-key.js';
 import { hideSecretButton } from './hide-secret.js';
 import { showKeyButton } from './show-key.js';
 import { keepKeyButton } from './keep-key.js';
+import { streamButton } from './stream-button.js';
+import { leakDecisionButton } from './leak-decision.js';
 import { mfaConfirmButton } from './mfa-confirm.js';
+import { keyUsageButton } from './key-usage.js';
+import { graceExpireButton } from './grace-expire.js';
+import { graceExtendButton } from './grace-extend.js';
 
 export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.extendKey, extendKeyButton(ctx));
@@ -35,5 +40,12 @@ export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.confirmRoleRemoval, confirmRoleRemovalButton(ctx), { onError: 'replace-message' });
   app.action(ACTION.keepKey, keepKeyButton(ctx));
   app.action(ACTION.reportCompromised, reportCompromisedButton(ctx), { onError: 'refresh-key' });
+  for (const id of [ACTION.streamPause, ACTION.streamResume, ACTION.streamTest, ACTION.streamVerify, ACTION.streamDelete])
+    app.action(id, streamButton(ctx));
+  app.action(ACTION.leakKeepInactive, leakDecisionButton(ctx, 'kept_inactive'));
+  app.action(ACTION.leakFalsePositive, leakDecisionButton(ctx, 'false_positive'));
   app.action(ACTION.mfaConfirm, mfaConfirmButton(ctx));
+  app.action(ACTION.keyUsage, keyUsageButton(ctx));
+  app.action(ACTION.graceExtend, graceExtendButton(ctx));
+  app.action(ACTION.graceExpire, graceExpireButton(ctx));
 }

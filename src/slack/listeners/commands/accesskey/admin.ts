@@ -24,6 +24,7 @@ import { assignRole, createRole, listRoles, previewRoleDeletion, previewRoleRemo
 import { setRolePolicy } from './admin/policy.js';
 import { rolePermissionsCommand } from './admin/permissions.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
+import { streamsCommand } from './admin/streams.js';
 import { mfaEnroll, mfaReset, mfaStatus } from './admin/mfa.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
@@ -136,6 +137,13 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: 'walk the audit hash chain and cross-check it with the security channel',
     parse: parseNoArgs,
     run: verifyAuditCommand,
+  }),
+  row({
+    verb: 'streams',
+    usage: '',
+    summary: 'event streams for SIEMs: list, add, pause, delete, send a test event, replay',
+    parse: parseNoArgs,
+    run: streamsCommand,
   }),
   row({
     verb: 'mfa enroll',
