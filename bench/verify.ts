@@ -282,6 +282,9 @@ async function main(): Promise<void> {
     const base = `http://127.0.0.1:${port}`;
     const validBodies = secrets.plain.map((key) => JSON.stringify({ key }));
     const restrictedBodies = secrets.restricted.map((key) => JSON.stringify({ key, ...RESTRICTED_ASK }));
+    // The same run without least privilege: keys without ranges or a chosen set, and the same `ip` (which
+    // usage counting reads either way), so the comparison is the checks alone.
+    const plainWithIpBodies = secrets.plain.map((key) => JSON.stringify({ key, ip: RESTRICTED_ASK.ip }));
     // With counting: what an integration that tags its calls sends (one tag, its end caller's address).
     const taggedBodies = secrets.plain.map((key, i) => JSON.stringify({ key, tags: [`endpoint=/e${i % 20}`], ip: `198.51.${i % 200}.7` }));
     // Right length and prefix, wrong checksum: the costliest malformed key (every cheap check runs).
@@ -296,9 +299,10 @@ async function main(): Promise<void> {
       };
       if (!answer.valid) throw new Error(`a seeded key was not valid: ${JSON.stringify(answer)}`);
     }
-    const [ceiling, valid, restricted, malformed, counted, uncounted] = await measureInTurns(child, base, [
+    const [ceiling, valid, plainWithIp, restricted, malformed, counted, uncounted] = await measureInTurns(child, base, [
       { path: '/bench/noop', bodies: validBodies },
       { path: '/v1/keys/verify', bodies: validBodies },
+      { path: '/v1/keys/verify', bodies: plainWithIpBodies },
       { path: '/v1/keys/verify', bodies: restrictedBodies },
       { path: '/v1/keys/verify', bodies: malformedBodies },
       { path: '/v1/keys/verify', bodies: taggedBodies },
@@ -307,6 +311,7 @@ async function main(): Promise<void> {
     if (
       ceiling === undefined ||
       valid === undefined ||
+      plainWithIp === undefined ||
       restricted === undefined ||
       malformed === undefined ||
       counted === undefined ||
@@ -321,6 +326,7 @@ async function main(): Promise<void> {
     );
     console.log(line('no-op route (ceiling)', ceiling));
     console.log(line('verify, valid keys', valid));
+    console.log(line('verify, plain keys + ip', plainWithIp));
     console.log(line('verify, permissions+ip', restricted));
     console.log(line('verify, malformed keys', malformed));
     console.log(line('verify, tagged, counted', counted));
@@ -332,13 +338,20 @@ async function main(): Promise<void> {
       `from CPU/req: valid / ceiling = ${(ceiling.serverMicros / valid.serverMicros).toFixed(2)}   malformed / valid = ${(valid.serverMicros / malformed.serverMicros).toFixed(2)}   (what the server can do per core, whatever else runs on the machine)`,
     );
     console.log(
-      `least privilege: restricted / plain = ${(restricted.requestsPerSecond / valid.requestsPerSecond).toFixed(2)} by req/s, ${(valid.serverMicros / restricted.serverMicros).toFixed(2)} by CPU/req (aim ≥ 0.95: a permission query and a network check on keys with ranges, against keys without)`,
+      `least privilege: restricted / plain (same ip) = ${(restricted.requestsPerSecond / plainWithIp.requestsPerSecond).toFixed(2)} by req/s, ${(plainWithIp.serverMicros / restricted.serverMicros).toFixed(2)} by CPU/req (aim ≥ 0.95: a permission query and a network check on keys with ranges, against keys without)`,
     );
     console.log(`total run time ${((Date.now() - started) / 1000).toFixed(1)} s`);
     console.log(
       `usage counting: counted / not counted = ${(counted.requestsPerSecond / uncounted.requestsPerSecond).toFixed(2)} by req/s, ${(uncounted.serverMicros / counted.serverMicros).toFixed(2)} by CPU/req (aim ≥ 0.95)`,
     );
-    const failures = ceiling.failures + valid.failures + restricted.failures + malformed.failures + counted.failures + uncounted.failures;
+    const failures =
+      ceiling.failures +
+      valid.failures +
+      plainWithIp.failures +
+      restricted.failures +
+      malformed.failures +
+      counted.failures +
+      uncounted.failures;
     // One line to compare runs by (docs/performance.md): throughput ratio, CPU-per-request ratio, p99, errors.
     console.log(
       `verify: valid/ceiling=${ratio.toFixed(2)} (cpu ${(ceiling.serverMicros / valid.serverMicros).toFixed(2)}) p99=${valid.p99.toFixed(2)} ms malformed/valid=${malformedRatio.toFixed(2)} counted/uncounted=${(uncounted.serverMicros / counted.serverMicros).toFixed(2)} (cpu) errors=${failures}`,
