@@ -9,6 +9,7 @@ import * as notifications from './2026-12-01T02-00-notifications.js';
 import * as policies from './2026-12-01T03-00-policies.js';
 import * as loginThrottle from './2026-12-01T05-00-login-throttle.js';
 import * as rotationIndex from './2026-12-01T06-00-rotation-index.js';
+import * as offboarding from './2026-12-07T02-00-offboarding.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T03-00-policies': policies,
   '2026-12-01T05-00-login-throttle': loginThrottle,
   '2026-12-01T06-00-rotation-index': rotationIndex,
+  '2026-12-07T02-00-offboarding': offboarding,
 };

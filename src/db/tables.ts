@@ -166,6 +166,36 @@ export interface AuthThrottleTable {
   expires_ms: number;
 }
 
+/** A person whose Slack account is deactivated (migration 2026-12-07T02-00): the offboarding's once-marker. */
+export interface DeactivatedUsersTable {
+  user_id: string;
+  deactivated_at: string;
+  offboarding_id: string;
+}
+
+/** One offboarding: the security channel's card (migration 2026-12-07T02-00). */
+export interface OffboardingsTable {
+  id: string;
+  user_id: string;
+  actor_id: string;
+  source: string;
+  created_at: string;
+}
+
+/** A key on an offboarding card and what an admin decided for it (null: not yet). */
+export interface OffboardingKeysTable {
+  offboarding_id: string;
+  key_id: string;
+  position: number;
+  key_name: string;
+  role_name: string | null;
+  last_used_at: string | null;
+  decision: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  new_owner_id: string | null;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -182,4 +212,7 @@ export interface Database {
   notification_outbox: NotificationOutboxTable;
   stale_key_notices: StaleKeyNoticesTable;
   auth_throttle: AuthThrottleTable;
+  deactivated_users: DeactivatedUsersTable;
+  offboardings: OffboardingsTable;
+  offboarding_keys: OffboardingKeysTable;
 }

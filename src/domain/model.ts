@@ -101,6 +101,10 @@ export const auditActions = [
   'key.deactivated_as_stale',
   'api_access.self_decision_refused',
   'secret_file.deleted',
+  // Keys follow people (docs/offboarding.md).
+  'key.inactivated_offboarding',
+  'key.transferred',
+  'key.kept_inactive',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -152,4 +156,30 @@ export interface AccessRequest {
   /** Where the approvals card was posted, to update it in place. */
   cardChannel: string | null;
   cardTs: string | null;
+}
+
+/** What an admin decided for a key on an offboarding card (docs/offboarding.md). */
+export type OffboardingDecision = 'transferred' | 'deleted' | 'kept_inactive';
+
+/** A key as an offboarding card lists it; name and role are kept, so a deleted key still shows. */
+export interface OffboardedKey {
+  keyId: string;
+  keyName: string;
+  roleName: string | null;
+  lastUsedAt: string | null;
+  decision: OffboardingDecision | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  newOwnerId: string | null;
+}
+
+/** A person's offboarding: whose, who or what started it, and their keys (docs/offboarding.md). */
+export interface Offboarding {
+  id: string;
+  userId: string;
+  actorId: string;
+  /** `event` (Slack's user_change), `reconcile` (the daily job), or what the caller said (a workflow step). */
+  source: string;
+  createdAt: string;
+  keys: OffboardedKey[];
 }

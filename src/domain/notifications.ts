@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeliveryOutcome } from './delivery.js';
-import type { AccessRequest, AccessKey, Role } from './model.js';
+import type { AccessRequest, AccessKey, Offboarding, Role } from './model.js';
 
 /**
  * The user-facing notification outbox (docs/operations.md, "Background work"). Nothing a person is told in the
@@ -71,6 +71,26 @@ export const notificationSchema = z.discriminatedUnion('kind', [
   }),
   /** An admin reported someone else's key compromised: its owner is told, and offered Rotate. */
   z.object({ kind: z.literal('key_compromised.owner_dm'), keyId: z.string().min(1).max(100), reporterId: z.string().min(1).max(50) }),
+  /** A person left: one card in the security channel listing their keys, with Transfer to… / Delete / Keep inactive each. */
+  z.object({ kind: z.literal('offboarding.card'), offboardingId: z.string().min(1).max(100) }),
+  /** The offboarding card shows each decision in place. */
+  z.object({
+    kind: z.literal('offboarding.card_update'),
+    offboardingId: z.string().min(1).max(100),
+    channel: z.string().min(1).max(50),
+    ts: z.string().min(1).max(50),
+  }),
+  /** A key changed hands: the new owner and (unless they left) the old one are told. */
+  z.object({
+    kind: z.literal('key.transferred_dm'),
+    recipientId: z.string().min(1).max(50),
+    keyId: z.string().min(1).max(100),
+    keyName: z.string().max(200),
+    roleName: z.string().max(200),
+    fromOwnerId: z.string().min(1).max(50),
+    toOwnerId: z.string().min(1).max(50),
+    actorId: z.string().min(1).max(50),
+  }),
 ]);
 
 export type Notification = z.infer<typeof notificationSchema>;
@@ -126,6 +146,9 @@ export type NotificationPayloads = OnePerKind<{
   'key_api.owner_dm': { notice: KeyApiNotice };
   'undelivered_key.dm': { notice: UndeliveredKeyNotice };
   'key_compromised.owner_dm': { key: AccessKey; role: Role | undefined; reporterId: string; now: string };
+  'offboarding.card': { offboarding: Offboarding };
+  'offboarding.card_update': { offboarding: Offboarding; channel: string; ts: string };
+  'key.transferred_dm': Omit<NotificationOf<'key.transferred_dm'>, 'kind'>;
 }>;
 
 /** One kind's message (or, without `K`, any kind's): its payload with the kind beside it. */

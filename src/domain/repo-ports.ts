@@ -1,5 +1,15 @@
 import type { Notification } from './notifications.js';
-import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, RolePolicy, User } from './model.js';
+import type {
+  AccessKey,
+  AccessRequest,
+  AuditHead,
+  AuditRecord,
+  Offboarding,
+  OffboardingDecision,
+  Role,
+  RolePolicy,
+  User,
+} from './model.js';
 
 /**
  * What the domain needs from storage, one small interface per table. `src/db/repos/<table>.ts`
@@ -17,6 +27,7 @@ export interface Repos {
   processedRequests: ProcessedRequestsRepo;
   settings: SettingsRepo;
   notifications: NotificationsRepo;
+  offboardings: OffboardingsRepo;
 }
 
 /**
@@ -43,6 +54,7 @@ export const READ_METHODS = {
   ],
   audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
+  offboardings: ['find', 'isDeactivated'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
 
 /**
@@ -143,6 +155,8 @@ export interface KeysRepo {
   findRotatedTo(successorId: string): Promise<AccessKey | undefined>;
   /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */
   markKept(id: string, at: string): Promise<void>;
+  /** A transfer (docs/offboarding.md): the key belongs to `ownerId` from now on. */
+  setOwner(id: string, ownerId: string): Promise<void>;
 }
 
 /** The hash-chained audit log and its head. */
@@ -189,4 +203,21 @@ export interface AuditSearch {
   /** Newest first, below this seq (for paging). */
   beforeSeq?: number;
   limit: number;
+}
+
+/** Offboardings (docs/offboarding.md): the deactivated-account markers, the cards and their decisions. */
+export interface OffboardingsRepo {
+  /** Marks the person deactivated; false when they already were (the caller then changes nothing). */
+  markDeactivated(userId: string, at: string, offboardingId: string): Promise<boolean>;
+  /** The account is active again: a later deactivation offboards afresh. Says whether it was marked. */
+  forgetDeactivated(userId: string): Promise<boolean>;
+  isDeactivated(userId: string): Promise<boolean>;
+  insert(offboarding: Offboarding): Promise<void>;
+  find(id: string): Promise<Offboarding | undefined>;
+  /** Records the decision for a key still undecided; false when it was decided before (nothing written). */
+  decide(
+    offboardingId: string,
+    keyId: string,
+    decision: { decision: OffboardingDecision; decidedBy: string; decidedAt: string; newOwnerId: string | null },
+  ): Promise<boolean>;
 }

@@ -24,6 +24,14 @@ import { usageWriter } from './usage.js';
 import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
+import {
+  actOnOffboardedKey,
+  forgetDeactivation,
+  offboardPerson,
+  transferKey,
+  type OffboardingAction,
+  type OffboardOptions,
+} from './offboarding.js';
 import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
 import { reportCompromised } from './keys/compromised.js';
 import { setRolePolicy, type PolicyChange } from './policy.js';
@@ -112,6 +120,22 @@ export function createServices(deps: DomainDeps) {
       listOpen: (actorId: string) => listOpenRequests(deps, actorId),
       checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
       expireRequests: () => notifyAfter(deps, expireAccessRequests(deps)),
+    },
+    /** docs/offboarding.md: every key of `userId` inactive, API access and open requests ended, one card; `{ count }` of keys made inactive. */
+    offboardPerson: (actorId: string, input: { userId: string }, options?: OffboardOptions) =>
+      offboardPerson(deps, actorId, input.userId, options),
+    offboarding: {
+      /** The account is active again: nothing comes back by itself; a later deactivation offboards afresh. */
+      reactivated: (userId: string) => forgetDeactivation(deps, userId),
+      /** `/accesskey admin transfer <key> @user`. */
+      transfer: (actorId: string, input: { reference: string; newOwnerId: string }, options?: { once?: string }) =>
+        transferKey(deps, actorId, input, options),
+      /** Transfer to… / Delete / Keep inactive on the card; `card` is updated in place. */
+      act: (
+        actorId: string,
+        input: { offboardingId: string; keyId: string; action: OffboardingAction },
+        options?: { once?: string; card?: { channel?: string; ts?: string } },
+      ) => actOnOffboardedKey(deps, actorId, input, options),
     },
     admin: {
       require: async (actorId: string): Promise<void> => {

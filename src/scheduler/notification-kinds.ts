@@ -83,6 +83,16 @@ export const PREPARE: { [K in NotificationKind]: Preparer<K> } = {
       },
     };
   },
+  'offboarding.card': async (n, context) => {
+    const offboarding = await context.read.offboardings.find(n.offboardingId);
+    return offboarding === undefined ? { cancel: 'offboarding_gone' } : { message: { kind: n.kind, offboarding } };
+  },
+  'offboarding.card_update': async (n, context) => {
+    const offboarding = await context.read.offboardings.find(n.offboardingId);
+    if (offboarding === undefined) return { cancel: 'offboarding_gone' };
+    return { message: { kind: n.kind, offboarding, channel: n.channel, ts: n.ts } };
+  },
+  'key.transferred_dm': async (n) => ({ message: n }),
 };
 
 /** Prepares any kind through its entry. */

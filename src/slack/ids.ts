@@ -35,7 +35,17 @@ export const ACTION = {
   cancel: 'cancel',
   /** value: key ID. "Keep" on a stale-key notice: restarts the key's stale clock. */
   keepKey: 'key_keep',
+  /**
+   * The offboarding card (docs/offboarding.md), per key: block_id `offboarding:<offboarding id>:<key ID>`.
+   * Transfer to… is a users_select; Delete and Keep inactive are buttons.
+   */
+  offboardingTransfer: 'offboarding_transfer',
+  offboardingDelete: 'offboarding_delete',
+  offboardingKeep: 'offboarding_keep',
 } as const;
+
+/** block_id prefix of an offboarding card's key (`offboarding:<offboarding id>:<key ID>`). */
+export const OFFBOARDING_BLOCK = 'offboarding';
 
 /**
  * block_id prefix (`rotate_confirm:<key ID>`) of the `/accesskey rotate` question: its Rotate button

@@ -5,6 +5,7 @@ import type { Db } from './db.js';
 import * as keys from './keys.js';
 import * as memberships from './memberships.js';
 import * as notifications from './notifications.js';
+import * as offboardings from './offboardings.js';
 import * as processedRequests from './processed-requests.js';
 import * as roles from './roles.js';
 import * as settings from './settings.js';
@@ -42,6 +43,7 @@ export function reposOver(db: Db): Repos {
     processedRequests: bind(db, processedRequests),
     settings: bind(db, settings),
     notifications: bind(db, notifications),
+    offboardings: bind(db, offboardings),
   };
 }
 

@@ -236,3 +236,7 @@ export async function findRotatedTo(db: Db, successorId: string): Promise<Access
 export async function markKept(db: Db, id: string, at: string): Promise<void> {
   await db.updateTable('access_keys').set({ kept_at: at }).where('id', '=', id).execute();
 }
+
+export async function setOwner(db: Db, id: string, ownerId: string): Promise<void> {
+  await db.updateTable('access_keys').set({ owner_id: ownerId }).where('id', '=', id).execute();
+}

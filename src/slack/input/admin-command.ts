@@ -97,6 +97,13 @@ export function parseRevoke(words: string[]): ParsedArgs<{ userId: string } | { 
   return ok(userId === undefined ? { key: subject } : { userId });
 }
 
+/** `transfer <key> @user`: the key by ID (or the admin's own key by name), then the new owner. */
+export function parseTransfer(words: string[]): ParsedArgs<{ key: string; userId: string }> {
+  const newOwner = parseUserRef(words.at(-1));
+  const key = words.slice(0, -1).join(' ');
+  return newOwner === undefined || key.length === 0 ? refused(NEED_MENTION) : ok({ key, userId: newOwner });
+}
+
 /** `role create <name words…> [max_keys]`. */
 export function parseRoleCreate(words: string[]): ParsedArgs<{ name: string; maxKeys: number }> {
   const last = words.at(-1);

@@ -31,6 +31,10 @@ export function createSlackOutbound(options: {
   return {
     auditChannel: new SlackAuditChannel(client('audit-mirror'), config.auditChannelId),
     warningDm: new SlackWarningDm(client('expiry-warnings')),
-    notifications: new SlackNotificationChannel(client('notifications'), config.approvalsChannelId ?? config.auditChannelId),
+    notifications: new SlackNotificationChannel(
+      client('notifications'),
+      config.approvalsChannelId ?? config.auditChannelId,
+      config.auditChannelId,
+    ),
   };
 }

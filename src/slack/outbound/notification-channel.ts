@@ -19,6 +19,8 @@ export class SlackNotificationChannel implements NotificationChannel {
   constructor(
     private readonly client: WebClient,
     private readonly approvalsChannelId: string,
+    /** The security channel (AUDIT_CHANNEL_ID): offboarding cards. */
+    private readonly securityChannelId: string = approvalsChannelId,
   ) {}
 
   private async post(channel: string, message: Message): Promise<DeliveryOutcome> {
@@ -48,6 +50,7 @@ export class SlackNotificationChannel implements NotificationChannel {
       return { kind: 'posted', channelId: '', ts: '' };
     }
     if ('approvals' in delivery) return this.post(this.approvalsChannelId, delivery.approvals);
+    if ('security' in delivery) return this.post(this.securityChannelId, delivery.security);
     if ('update' in delivery) {
       const { channel, ts } = delivery.update;
       const updated = await this.client.chat.update({ channel, ts, text: delivery.message.text, blocks: delivery.message.blocks });
@@ -63,7 +66,7 @@ export class SlackNotificationChannel implements NotificationChannel {
     let destinationErrors: ReadonlySet<string> = new Set();
     try {
       const delivery = await renderNotification(message, { permalink: (channel, ts) => this.permalink(channel, ts) });
-      if ('approvals' in delivery || 'update' in delivery) destinationErrors = CHANNEL_ERRORS;
+      if ('approvals' in delivery || 'security' in delivery || 'update' in delivery) destinationErrors = CHANNEL_ERRORS;
       return await this.deliver(delivery);
     } catch (error) {
       if (error instanceof WebAPIPlatformError && GONE_ERRORS.has(error.data.error)) return { kind: 'gone' };

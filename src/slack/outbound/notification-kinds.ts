@@ -9,6 +9,7 @@ import {
   staleKeyInactivatedMessage,
   staleKeyNoticeMessage,
 } from '../views/notifications.js';
+import { keyTransferredDm, offboardingCard } from '../views/offboarding.js';
 import { ownerNoticeMessage } from '../views/owner-notice.js';
 import { undeliveredKeyDm } from '../views/undelivered.js';
 
@@ -17,7 +18,9 @@ export type NotificationDelivery =
   | { dm: string; message: Message }
   /** A new message in the approvals channel. */
   | { approvals: Message }
-  /** A message of the approvals channel replaced in place. */
+  /** A new message in the security channel (AUDIT_CHANNEL_ID). */
+  | { security: Message }
+  /** A message of the approvals or security channel replaced in place. */
   | { update: { channel: string; ts: string }; message: Message }
   | { deleteFile: string };
 
@@ -58,6 +61,9 @@ export const RENDER: { [K in NotificationKind]: Renderer<K> } = {
     dm: m.key.ownerId,
     message: keyReportedCompromisedMessage(keyRow(m.key, m.role, new Date(m.now)), m.reporterId),
   }),
+  'offboarding.card': (m) => ({ security: offboardingCard(m.offboarding) }),
+  'offboarding.card_update': (m) => ({ update: { channel: m.channel, ts: m.ts }, message: offboardingCard(m.offboarding) }),
+  'key.transferred_dm': (m) => ({ dm: m.recipientId, message: keyTransferredDm(m) }),
 };
 
 /** Renders any kind through its entry. */

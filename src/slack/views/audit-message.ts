@@ -43,6 +43,9 @@ const ICON: Partial<Record<AuditAction, string>> = {
   'key.deactivated_as_stale': ':zzz:',
   'api_access.self_decision_refused': ':no_entry_sign:',
   'secret_file.deleted': ':put_litter_in_its_place:',
+  'key.inactivated_offboarding': ':wave:',
+  'key.transferred': ':arrow_right:',
+  'key.kept_inactive': ':white_circle:',
 };
 
 /**

@@ -16,6 +16,9 @@ import { extendKeyButton } from './extend-key.js';
 import { hideSecretButton } from './hide-secret.js';
 import { showKeyButton } from './show-key.js';
 import { keepKeyButton } from './keep-key.js';
+import { offboardingDeleteButton } from './offboarding-delete.js';
+import { offboardingKeepButton } from './offboarding-keep.js';
+import { offboardingTransferSelect } from './offboarding-transfer.js';
 
 export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.extendKey, extendKeyButton(ctx));
@@ -34,4 +37,7 @@ export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.confirmRoleRemoval, confirmRoleRemovalButton(ctx), { onError: 'replace-message' });
   app.action(ACTION.keepKey, keepKeyButton(ctx));
   app.action(ACTION.reportCompromised, reportCompromisedButton(ctx), { onError: 'refresh-key' });
+  app.action(ACTION.offboardingTransfer, offboardingTransferSelect(ctx));
+  app.action(ACTION.offboardingDelete, offboardingDeleteButton(ctx));
+  app.action(ACTION.offboardingKeep, offboardingKeepButton(ctx));
 }

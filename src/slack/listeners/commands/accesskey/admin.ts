@@ -8,6 +8,7 @@ import {
   parseRoleCreate,
   parseRoleName,
   parseRolePolicy,
+  parseTransfer,
   parseUserAndRole,
   parseUserArg,
   wordsOf,
@@ -20,6 +21,7 @@ import { exportAuditCsv, showAudit } from './admin/audit.js';
 import { listAllKeys, revokeKey } from './admin/keys.js';
 import { assignRole, createRole, listRoles, previewRoleDeletion, previewRoleRemoval } from './admin/roles.js';
 import { setRolePolicy } from './admin/policy.js';
+import { transferKey } from './admin/transfer.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
@@ -118,6 +120,13 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: 'open API-access requests with their age',
     parse: parseNoArgs,
     run: async (args) => openRequestsMessage(await args.ctx.services.access.listOpen(args.userId), args.ctx.now()),
+  }),
+  row({
+    verb: 'transfer',
+    usage: '<key ID> @user',
+    summary: 'give a key to someone who holds its role and API access (both are told)',
+    parse: parseTransfer,
+    run: (args, { key, userId }) => transferKey(args, key, userId),
   }),
   row({
     verb: 'verify-audit',
