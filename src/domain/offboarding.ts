@@ -129,26 +129,29 @@ async function transferIn(
   now: Date,
 ): Promise<AccessKey> {
   if (role === undefined) throw new AppError('ROLE_NOT_FOUND', `The role of *${key.name}* no longer exists, so it cannot be transferred.`);
-  if (newOwnerId === key.ownerId) throw new AppError('INVALID_INPUT', `<@${newOwnerId}> already owns *${key.name}*.`);
+  // Refusals speak of "the new owner": error texts are escaped, so a mention would show as code.
+  if (newOwnerId === key.ownerId) throw new AppError('INVALID_INPUT', `That person already owns *${key.name}*.`);
   if (await tx.offboardings.isDeactivated(newOwnerId))
-    throw new AppError('INVALID_INPUT', `<@${newOwnerId}>'s Slack account is deactivated; pick someone else.`);
+    throw new AppError('INVALID_INPUT', "The new owner's Slack account is deactivated; pick someone else.");
   const target = await contextIn(tx, deps, newOwnerId);
   if (!target.roles.some((r) => r.id === role.id))
     throw new AppError(
       'NOT_ROLE_MEMBER',
-      `<@${newOwnerId}> doesn't hold ${role.name}, the role of *${key.name}*. Assign it first (\`/accesskey admin role assign <@${newOwnerId}> ${role.name}\`) or pick someone who holds it.`,
+      `The new owner doesn't hold ${role.name}, the role of *${key.name}*. Assign it first (\`/accesskey admin role assign @user ${role.name}\`) or pick someone who holds it.`,
     );
+  // Not NO_API_ACCESS: that code offers the person asking a "Request API access" button, and here the admin asks.
   if (!target.hasApiAccess)
     throw new AppError(
-      'NO_API_ACCESS',
-      `<@${newOwnerId}> has no API access, so they cannot own a key. Grant it first (\`/accesskey admin grant <@${newOwnerId}>\`) or pick someone who has it.`,
+      'INVALID_INPUT',
+      'The new owner has no API access, so they cannot own a key. Grant it first (`/accesskey admin grant @user`) or pick someone who has it.',
+      { details: { rule: 'new_owner_api_access' } },
     );
   const slots = await slotsIn(tx, newOwnerId, role);
-  if (slots.used >= slots.max) throw limitReached(slots, `<@${newOwnerId}> must delete or rotate one first.`);
+  if (slots.used >= slots.max) throw limitReached(slots, 'the new owner must delete or rotate one first.');
   if ((await tx.keys.findByName(newOwnerId, role.id, key.name)).length > 0)
     throw new AppError(
       'DUPLICATE_NAME',
-      `<@${newOwnerId}> already has a key called "${key.name}" in ${role.name}; they must rename or delete theirs first.`,
+      `The new owner already has a key called "${key.name}" in ${role.name}; they must rename or delete theirs first.`,
     );
   const moved: AccessKey = { ...key, ownerId: newOwnerId };
   await tx.keys.setOwner(key.id, newOwnerId);
