@@ -3,6 +3,7 @@ import { ACTION } from '../../src/slack/ids.js';
 import { offboardingBlockId } from '../../src/slack/views/offboarding.js';
 import { ADMIN, AUDIT_CHANNEL, startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
+import { until } from '../support/wait.js';
 
 const ALICE = 'UALICE';
 const BOB = 'UBOB';
@@ -34,15 +35,20 @@ describe.each(dialects)('when someone leaves, through Slack, on %s', (dialect) =
 
   it('a deactivated account: keys refused at once, one card in the security channel, Slack retries change nothing', async () => {
     await deactivate(ALICE);
+    // Slack's events are acknowledged before the listener runs: the card is the sign it has.
+    const card = await t.slack.waitFor(() => cards()[0]);
     expect(await t.app.services.keys.verify(ci.secret)).toEqual({ valid: false, code: 'INACTIVE' });
     expect(await t.app.services.keys.verify(reports.secret)).toEqual({ valid: false, code: 'INACTIVE' });
-    const card = await t.slack.waitFor(() => cards()[0]);
     for (const part of ['<@UALICE>', 'ci', 'reports', 'Account Group Read Only', 'last used Never', ACTION.offboardingTransfer])
       expect(text(card.blocks)).toContain(part);
 
     // Slack's retry of the same event, and a profile change later, act on nothing.
     await deactivate(ALICE);
     await t.slack.sendEvent({ type: 'user_change', user: { id: BOB, name: 'bob', deleted: false } });
+    await t.app.services.users.context(CAROL);
+    await deactivate(CAROL);
+    // Carol had nothing; once her event is handled, Alice's retry (sent before it) has been too.
+    await until(async () => t.app.store.read.offboardings.isDeactivated(CAROL), 'the last event to be handled');
     const records = await t.app.services.audit.search({ limit: 100 });
     expect(records.filter((r) => r.action === 'key.inactivated_offboarding')).toHaveLength(2);
     expect(cards()).toHaveLength(1);
