@@ -10,6 +10,7 @@ import * as policies from './2026-12-01T03-00-policies.js';
 import * as loginThrottle from './2026-12-01T05-00-login-throttle.js';
 import * as rotationIndex from './2026-12-01T06-00-rotation-index.js';
 import * as offboarding from './2026-12-07T02-00-offboarding.js';
+import * as ownerReconcile from './2026-12-07T02-00-owner-reconcile.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T05-00-login-throttle': loginThrottle,
   '2026-12-01T06-00-rotation-index': rotationIndex,
   '2026-12-07T02-00-offboarding': offboarding,
+  '2026-12-07T02-00-owner-reconcile': ownerReconcile,
 };

@@ -10,6 +10,7 @@ import { backgroundStatement, backgroundTransaction } from './background-tx.js';
 import { KyselyAuditOutbox, pruneAuditOutbox } from './queues/audit-outbox.js';
 import { KyselyExpiryWarnings } from './queues/expiry-warnings.js';
 import { KyselyNotificationOutbox } from './queues/notification-outbox.js';
+import { KyselyOwnerReconcileRuns } from './queues/owner-reconcile.js';
 import { KyselyStaleKeyNotices } from './queues/stale-key-notices.js';
 import * as accessRequests from './repos/access-requests.js';
 import * as authThrottle from './repos/auth-throttle.js';
@@ -166,6 +167,7 @@ export function createStore(connection: Connection): Store {
     expiryWarnings: new KyselyExpiryWarnings(connection, writeInBackground),
     notifications: new KyselyNotificationOutbox(connection),
     staleKeys: new KyselyStaleKeyNotices(connection, writeInBackground),
+    ownerReconcile: new KyselyOwnerReconcileRuns(connection),
     queueReminders: (openSince, now, limit) =>
       backgroundTransaction(connection, (trx) =>
         accessRequests.queueReminders(trx, { openSince, now, limit, skipLocked: dialect === 'postgres' }),

@@ -196,6 +196,17 @@ export interface OffboardingKeysTable {
   new_owner_id: string | null;
 }
 
+/** One scheduled run of the owner reconcile (migration 2026-12-07T02-00-owner-reconcile). */
+export interface OwnerReconcileRunsTable {
+  id: string;
+  started_at: string;
+  claimed_until: string;
+  cursor: string | null;
+  checked: number;
+  offboarded: number;
+  finished_at: string | null;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -215,4 +226,5 @@ export interface Database {
   deactivated_users: DeactivatedUsersTable;
   offboardings: OffboardingsTable;
   offboarding_keys: OffboardingKeysTable;
+  owner_reconcile_runs: OwnerReconcileRunsTable;
 }
