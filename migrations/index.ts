@@ -11,6 +11,7 @@ import * as loginThrottle from './2026-12-01T05-00-login-throttle.js';
 import * as rotationIndex from './2026-12-01T06-00-rotation-index.js';
 import * as offboarding from './2026-12-07T02-00-offboarding.js';
 import * as ownerReconcile from './2026-12-07T02-00-owner-reconcile.js';
+import * as reviews from './2026-12-07T02-00-reviews.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T06-00-rotation-index': rotationIndex,
   '2026-12-07T02-00-offboarding': offboarding,
   '2026-12-07T02-00-owner-reconcile': ownerReconcile,
+  '2026-12-07T02-00-reviews': reviews,
 };

@@ -207,6 +207,33 @@ export interface OwnerReconcileRunsTable {
   finished_at: string | null;
 }
 
+/** An access-review campaign (migration 2026-12-07T02-00-reviews). */
+export interface ReviewCampaignsTable {
+  id: string;
+  created_by: string;
+  created_at: string;
+  role_name: string | null;
+  deadline_at: string;
+  remind_at: string;
+  default_decision: string;
+  reminded_at: string | null;
+  closed_at: string | null;
+}
+
+/** A key in a campaign's scope and its owner's answer (null until answered or defaulted). */
+export interface ReviewItemsTable {
+  campaign_id: string;
+  key_id: string;
+  key_name: string;
+  owner_id: string;
+  role_name: string | null;
+  decision: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  reason: string | null;
+  audit_seq: number | null;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -227,4 +254,6 @@ export interface Database {
   offboardings: OffboardingsTable;
   offboarding_keys: OffboardingKeysTable;
   owner_reconcile_runs: OwnerReconcileRunsTable;
+  review_campaigns: ReviewCampaignsTable;
+  review_items: ReviewItemsTable;
 }

@@ -105,6 +105,10 @@ export const auditActions = [
   'key.inactivated_offboarding',
   'key.transferred',
   'key.kept_inactive',
+  // Access reviews (docs/offboarding.md, "Access reviews").
+  'review.started',
+  'review.decided',
+  'review.closed',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -182,4 +186,36 @@ export interface Offboarding {
   source: string;
   createdAt: string;
   keys: OffboardedKey[];
+}
+
+/** An access-review answer: the owner's, or the campaign's default at its deadline. */
+export type ReviewDecision = 'keep' | 'inactivate' | 'delete';
+
+/** An access-review campaign (docs/offboarding.md, "Access reviews"). */
+export interface ReviewCampaign {
+  id: string;
+  createdBy: string;
+  createdAt: string;
+  /** Only this role's keys; null: every role. */
+  roleName: string | null;
+  deadlineAt: string;
+  /** Halfway to the deadline: owners with open keys are reminded once. */
+  remindAt: string;
+  defaultDecision: Exclude<ReviewDecision, 'delete'>;
+  remindedAt: string | null;
+  closedAt: string | null;
+}
+
+/** One key in a campaign and its answer; `auditSeq` is the `review.decided` record that covers it. */
+export interface ReviewItem {
+  campaignId: string;
+  keyId: string;
+  keyName: string;
+  ownerId: string;
+  roleName: string | null;
+  decision: ReviewDecision | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  reason: string | null;
+  auditSeq: number | null;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeliveryOutcome } from './delivery.js';
-import type { AccessRequest, AccessKey, Offboarding, Role } from './model.js';
+import type { AccessRequest, AccessKey, Offboarding, ReviewCampaign, ReviewItem, Role } from './model.js';
 
 /**
  * The user-facing notification outbox (docs/operations.md, "Background work"). Nothing a person is told in the
@@ -91,6 +91,10 @@ export const notificationSchema = z.discriminatedUnion('kind', [
     toOwnerId: z.string().min(1).max(50),
     actorId: z.string().min(1).max(50),
   }),
+  /** An access review asks a key's owner: Keep, Make inactive or Delete (one DM per key). */
+  z.object({ kind: z.literal('review.key_dm'), campaignId: z.string().min(1).max(100), keyId: z.string().min(1).max(100) }),
+  /** Halfway to a review's deadline: one reminder per owner with keys still open. */
+  z.object({ kind: z.literal('review.reminder'), campaignId: z.string().min(1).max(100), ownerId: z.string().min(1).max(50) }),
 ]);
 
 export type Notification = z.infer<typeof notificationSchema>;
@@ -149,6 +153,8 @@ export type NotificationPayloads = OnePerKind<{
   'offboarding.card': { offboarding: Offboarding };
   'offboarding.card_update': { offboarding: Offboarding; channel: string; ts: string };
   'key.transferred_dm': Omit<NotificationOf<'key.transferred_dm'>, 'kind'>;
+  'review.key_dm': { campaign: ReviewCampaign; item: ReviewItem; key: AccessKey; now: string };
+  'review.reminder': { campaign: ReviewCampaign; ownerId: string; open: ReviewItem[] };
 }>;
 
 /** One kind's message (or, without `K`, any kind's): its payload with the kind beside it. */

@@ -6,6 +6,9 @@ import type {
   AuditRecord,
   Offboarding,
   OffboardingDecision,
+  ReviewCampaign,
+  ReviewDecision,
+  ReviewItem,
   Role,
   RolePolicy,
   User,
@@ -28,6 +31,7 @@ export interface Repos {
   settings: SettingsRepo;
   notifications: NotificationsRepo;
   offboardings: OffboardingsRepo;
+  reviews: ReviewsRepo;
 }
 
 /**
@@ -55,6 +59,7 @@ export const READ_METHODS = {
   audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
   offboardings: ['find', 'isDeactivated'],
+  reviews: ['findCampaign', 'findItem', 'listCampaigns', 'items', 'openItemsOf', 'dueCampaigns'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
 
 /**
@@ -220,4 +225,29 @@ export interface OffboardingsRepo {
     keyId: string,
     decision: { decision: OffboardingDecision; decidedBy: string; decidedAt: string; newOwnerId: string | null },
   ): Promise<boolean>;
+}
+
+/** Access-review campaigns and their items (docs/offboarding.md, "Access reviews"). */
+export interface ReviewsRepo {
+  insertCampaign(campaign: ReviewCampaign, items: readonly ReviewItem[]): Promise<void>;
+  findCampaign(id: string): Promise<ReviewCampaign | undefined>;
+  findItem(campaignId: string, keyId: string): Promise<ReviewItem | undefined>;
+  /** Newest first. */
+  listCampaigns(limit: number): Promise<Array<ReviewCampaign & { answered: number; open: number }>>;
+  /** Every item of a campaign, by owner then key name. */
+  items(campaignId: string): Promise<ReviewItem[]>;
+  /** The open (undecided) items of one owner in a campaign. */
+  openItemsOf(campaignId: string, ownerId: string): Promise<ReviewItem[]>;
+  /** Records an answer for an undecided item; false when it was decided before (nothing written). */
+  decide(
+    campaignId: string,
+    keyId: string,
+    answer: { decision: ReviewDecision; decidedBy: string; decidedAt: string; reason: string | null; auditSeq: number },
+  ): Promise<boolean>;
+  /** Open campaigns whose reminder (`remind_at`) or deadline is at or before `nowIso`. */
+  dueCampaigns(nowIso: string, limit: number): Promise<ReviewCampaign[]>;
+  /** Marks the reminder sent; false when it was before. */
+  markReminded(id: string, at: string): Promise<boolean>;
+  /** Closes the campaign; false when it was closed before. */
+  markClosed(id: string, at: string): Promise<boolean>;
 }

@@ -24,6 +24,8 @@ import { usageWriter } from './usage.js';
 import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
+import { answerReview, exportReview, reviewStatus, runDueReviews, startReview, type StartReviewInput } from './reviews.js';
+import type { ReviewDecision } from './model.js';
 import {
   actOnOffboardedKey,
   forgetDeactivation,
@@ -136,6 +138,22 @@ export function createServices(deps: DomainDeps) {
         input: { offboardingId: string; keyId: string; action: OffboardingAction },
         options?: { once?: string; card?: { channel?: string; ts?: string } },
       ) => actOnOffboardedKey(deps, actorId, input, options),
+    },
+    /** Access-review campaigns (docs/offboarding.md, "Access reviews"). */
+    reviews: {
+      start: (actorId: string, input: StartReviewInput, options?: { once?: string }) => startReview(deps, actorId, input, options),
+      /** Keep / Make inactive / Delete from the owner's DM; `reason` is required to keep a System Admin key. */
+      answer: (
+        actorId: string,
+        input: { campaignId: string; keyId: string; decision: ReviewDecision; reason?: string },
+        options?: { once?: string },
+      ) => answerReview(deps, actorId, input, options),
+      /** Reminders at half time and defaults at the deadline, run with the expiry check. */
+      runDue: () => runDueReviews(deps),
+      /** One item as it stands (the Keep button asks whether a reason is needed before it opens the modal). */
+      item: (campaignId: string, keyId: string) => deps.store.read.reviews.findItem(campaignId, keyId),
+      status: (actorId: string) => reviewStatus(deps, actorId),
+      export: (actorId: string, campaignId: string) => exportReview(deps, actorId, campaignId),
     },
     admin: {
       require: async (actorId: string): Promise<void> => {

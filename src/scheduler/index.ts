@@ -96,6 +96,10 @@ async function runPeriodicChecks(context: JobContext, logger: Logger, checks: Pe
     if (reminded > 0) log.info('approval reminders queued', { count: reminded });
     queued += reminded;
   });
+  await runJob(logger, 'access-reviews', async (log) => {
+    const result = await context.services.reviews.runDue();
+    if (result.reminded + result.closed > 0) log.info('access reviews: reminders and deadlines', result);
+  });
   if (queued > 0) checks.wake?.();
   await runJob(logger, 'outbox-prune', (log) =>
     runOutboxPrune({ ports: context.ports, logger: log, retentionMs: checks.outboxRetentionMs }),

@@ -11,6 +11,8 @@ export const VIEW = {
   createKey: 'create_key_modal',
   extendKey: 'extend_key_modal',
   denyRequest: 'deny_request_modal',
+  /** Why a System Admin key is kept in an access review; private_metadata `<campaign id>:<key ID>|<channel>|<ts>`. */
+  reviewKeepReason: 'review_keep_reason_modal',
 } as const;
 
 export const ACTION = {
@@ -42,6 +44,13 @@ export const ACTION = {
   offboardingTransfer: 'offboarding_transfer',
   offboardingDelete: 'offboarding_delete',
   offboardingKeep: 'offboarding_keep',
+  /**
+   * An access review's DM (docs/offboarding.md), value `<campaign id>:<key ID>`. Keep on a System Admin
+   * key opens a modal asking why (`VIEW.reviewKeepReason`).
+   */
+  reviewKeep: 'review_keep',
+  reviewInactivate: 'review_inactivate',
+  reviewDelete: 'review_delete',
 } as const;
 
 /** block_id prefix of an offboarding card's key (`offboarding:<offboarding id>:<key ID>`). */
@@ -60,6 +69,7 @@ export const BLOCK = {
   slots: 'slots_block',
   extendChoice: 'extend_choice_block',
   denyReason: 'deny_reason_block',
+  reviewReason: 'review_reason_block',
 } as const;
 
 export const INPUT = {
@@ -68,4 +78,5 @@ export const INPUT = {
   expiryAt: 'expiry_at',
   extendChoice: 'extend_choice',
   denyReason: 'deny_reason',
+  reviewReason: 'review_reason',
 } as const;

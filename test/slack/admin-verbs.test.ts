@@ -19,6 +19,9 @@ const WRONG_USE: Record<string, string> = {
   requests: 'requests extra',
   'verify-audit': 'verify-audit --deep',
   transfer: 'transfer ak_0123456789abcdefXYZ',
+  'review start': 'review start deadline soon',
+  'review status': 'review status extra',
+  'review export': 'review export',
 };
 
 /** As shown: escaped for mrkdwn, then as it appears inside the JSON of the answer. */

@@ -7,6 +7,7 @@ import * as memberships from './memberships.js';
 import * as notifications from './notifications.js';
 import * as offboardings from './offboardings.js';
 import * as processedRequests from './processed-requests.js';
+import * as reviews from './reviews.js';
 import * as roles from './roles.js';
 import * as settings from './settings.js';
 import * as users from './users.js';
@@ -44,6 +45,7 @@ export function reposOver(db: Db): Repos {
     settings: bind(db, settings),
     notifications: bind(db, notifications),
     offboardings: bind(db, offboardings),
+    reviews: bind(db, reviews),
   };
 }
 

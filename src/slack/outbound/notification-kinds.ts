@@ -11,6 +11,7 @@ import {
 } from '../views/notifications.js';
 import { keyTransferredDm, offboardingCard } from '../views/offboarding.js';
 import { ownerNoticeMessage } from '../views/owner-notice.js';
+import { reviewKeyDm, reviewReminderDm } from '../views/reviews.js';
 import { undeliveredKeyDm } from '../views/undelivered.js';
 
 /** What to say and where; `SlackNotificationChannel` makes the calls and classifies their errors. */
@@ -64,6 +65,8 @@ export const RENDER: { [K in NotificationKind]: Renderer<K> } = {
   'offboarding.card': (m) => ({ security: offboardingCard(m.offboarding) }),
   'offboarding.card_update': (m) => ({ update: { channel: m.channel, ts: m.ts }, message: offboardingCard(m.offboarding) }),
   'key.transferred_dm': (m) => ({ dm: m.recipientId, message: keyTransferredDm(m) }),
+  'review.key_dm': (m) => ({ dm: m.key.ownerId, message: reviewKeyDm(m.campaign, m.item, m.key) }),
+  'review.reminder': (m) => ({ dm: m.ownerId, message: reviewReminderDm(m.campaign, m.open) }),
 };
 
 /** Renders any kind through its entry. */

@@ -19,6 +19,9 @@ import { keepKeyButton } from './keep-key.js';
 import { offboardingDeleteButton } from './offboarding-delete.js';
 import { offboardingKeepButton } from './offboarding-keep.js';
 import { offboardingTransferSelect } from './offboarding-transfer.js';
+import { reviewDeleteButton } from './review-delete.js';
+import { reviewInactivateButton } from './review-inactivate.js';
+import { reviewKeepButton } from './review-keep.js';
 
 export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.extendKey, extendKeyButton(ctx));
@@ -40,4 +43,7 @@ export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.offboardingTransfer, offboardingTransferSelect(ctx));
   app.action(ACTION.offboardingDelete, offboardingDeleteButton(ctx));
   app.action(ACTION.offboardingKeep, offboardingKeepButton(ctx));
+  app.action(ACTION.reviewKeep, reviewKeepButton(ctx));
+  app.action(ACTION.reviewInactivate, reviewInactivateButton(ctx));
+  app.action(ACTION.reviewDelete, reviewDeleteButton(ctx));
 }

@@ -4,9 +4,11 @@ import type { ListenerContext } from '../context.js';
 import { createKeyErrorField, createKeySubmission } from './create-key.js';
 import { denyRequestErrorField, denyRequestSubmission } from './deny-request.js';
 import { extendKeyErrorField, extendKeySubmission } from './extend-key.js';
+import { reviewKeepReasonErrorField, reviewKeepReasonSubmission } from './review-keep-reason.js';
 
 export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.view(VIEW.createKey, createKeySubmission(ctx), { fieldOf: createKeyErrorField });
   app.view(VIEW.extendKey, extendKeySubmission(ctx), { fieldOf: extendKeyErrorField });
   app.view(VIEW.denyRequest, denyRequestSubmission(ctx), { fieldOf: denyRequestErrorField });
+  app.view(VIEW.reviewKeepReason, reviewKeepReasonSubmission(ctx), { fieldOf: reviewKeepReasonErrorField });
 }

@@ -8,6 +8,8 @@ import {
   parseRoleCreate,
   parseRoleName,
   parseRolePolicy,
+  parseReviewId,
+  parseReviewStart,
   parseTransfer,
   parseUserAndRole,
   parseUserArg,
@@ -22,6 +24,7 @@ import { listAllKeys, revokeKey } from './admin/keys.js';
 import { assignRole, createRole, listRoles, previewRoleDeletion, previewRoleRemoval } from './admin/roles.js';
 import { setRolePolicy } from './admin/policy.js';
 import { transferKey } from './admin/transfer.js';
+import { exportReviewCsv, reviewStatus, startReview } from './admin/reviews.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
@@ -127,6 +130,22 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: 'give a key to someone who holds its role and API access (both are told)',
     parse: parseTransfer,
     run: (args, { key, userId }) => transferKey(args, key, userId),
+  }),
+  row({
+    verb: 'review start',
+    usage: '[role <name>] [deadline <duration>] [default inactivate|keep]',
+    summary:
+      'an access review: each owner is asked per key (Keep / Make inactive / Delete); the default applies at the deadline (14d unless set)',
+    parse: parseReviewStart,
+    run: startReview,
+  }),
+  row({ verb: 'review status', usage: '', summary: 'access reviews with answered / open keys', parse: parseNoArgs, run: reviewStatus }),
+  row({
+    verb: 'review export',
+    usage: '<review ID>',
+    summary: "a review's answers as CSV in your DM, each row with its audit record",
+    parse: parseReviewId,
+    run: (args, { campaignId }) => exportReviewCsv(args, campaignId),
   }),
   row({
     verb: 'verify-audit',
