@@ -3,7 +3,7 @@ import { appendAudit, auditOf } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { removeKey } from './keys/common.js';
 import { SYSTEM_ACTOR, SYSTEM_ADMIN_ROLE, type ReviewCampaign, type ReviewDecision, type ReviewItem } from './model.js';
-import type { Repos } from './ports.js';
+import type { ReadRepos, Repos } from './ports.js';
 import { firstTime } from './replays.js';
 import { randomBase62 } from './secrets.js';
 import { DAY_MS, iso, isExpired } from './time.js';
@@ -238,4 +238,48 @@ export async function exportReview(deps: DomainDeps, actorId: string, campaignId
     rows.push({ item, hash: record?.hash ?? null });
   }
   return { campaign, rows };
+}
+
+/** One row of a review export as `npm run audit:verify -- --review-csv` reads it back. */
+export interface ExportedReviewRow {
+  keyId: string;
+  decision: string;
+  reason: string;
+  auditSeq: string;
+  auditHash: string;
+}
+
+/**
+ * Checks a review export against the audit chain: every answered row must name a `review.decided`
+ * record of that key, with that decision and reason, whose hash is the one in the row. With the chain
+ * itself verified, a row that passes is vouched for by the chain; an edited row or record fails here.
+ */
+export async function checkReviewExport(
+  audit: Pick<ReadRepos['audit'], 'findBySeq'>,
+  rows: readonly ExportedReviewRow[],
+): Promise<{ ok: true; answered: number; open: number } | { ok: false; line: number; problem: string }> {
+  let answered = 0;
+  let open = 0;
+  for (const [index, row] of rows.entries()) {
+    // Line 1 is the header; a spreadsheet-safe cell may start with a quote (see the export).
+    const line = index + 2;
+    const cell = (value: string) => value.replace(/^'/, '');
+    if (row.auditSeq === '' && cell(row.decision) === 'open') {
+      open += 1;
+      continue;
+    }
+    const seq = Number(row.auditSeq);
+    const record = Number.isSafeInteger(seq) ? await audit.findBySeq(seq) : undefined;
+    if (record === undefined) return { ok: false, line, problem: `no audit record #${row.auditSeq}` };
+    if (record.hash !== row.auditHash) return { ok: false, line, problem: `the hash differs from audit record #${seq}` };
+    const reason = record.details.reason ?? null;
+    const same =
+      record.action === 'review.decided' &&
+      record.keyId === cell(row.keyId) &&
+      record.details.decision === cell(row.decision) &&
+      (reason === null ? row.reason === '' : cell(row.reason) === reason);
+    if (!same) return { ok: false, line, problem: `the row differs from audit record #${seq}` };
+    answered += 1;
+  }
+  return { ok: true, answered, open };
 }

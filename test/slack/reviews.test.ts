@@ -1,4 +1,6 @@
+import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkReviewExport } from '../../src/domain/reviews.js';
 import { ACTION, INPUT } from '../../src/slack/ids.js';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
@@ -62,5 +64,20 @@ describe.each(dialects)('access reviews through Slack on %s', (dialect) => {
     expect(csv).toContain(`${adminKey},root,UADMIN,System Admin,UADMIN,keep,`);
     expect(csv).toContain('break-glass automation');
     expect(csv).toContain(`${aliceKey},ci,UALICE,Account Group Read Only,UALICE,inactivate,`);
+
+    // What `npm run audit:verify -- --review-csv` does with the file: every row matches its audit record.
+    const rows = (parse(csv, { columns: true }) as Array<Record<string, string>>).map((r) => ({
+      keyId: r.key_id ?? '',
+      decision: r.decision ?? '',
+      reason: r.reason ?? '',
+      auditSeq: r.audit_seq ?? '',
+      auditHash: r.audit_hash ?? '',
+    }));
+    expect(await checkReviewExport(t.app.store.read.audit, rows)).toEqual({ ok: true, answered: 2, open: 0 });
+    const edited = rows.map((r) => (r.keyId === adminKey ? { ...r, reason: 'no reason at all' } : r));
+    expect(await checkReviewExport(t.app.store.read.audit, edited)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('differs'),
+    });
   });
 });
