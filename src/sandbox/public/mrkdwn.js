@@ -54,6 +54,11 @@ const EMOJI = {
   pushpin: '📌',
   no_entry_sign: '🚫',
   put_litter_in_its_place: '🚮',
+  alarm_clock: '⏰',
+  arrow_right: '➡️',
+  clipboard: '📋',
+  inbox_tray: '📥',
+  outbox_tray: '📤',
 };
 
 /**
