@@ -42,6 +42,9 @@ export async function offboardPerson(
   userId: string,
   options: OffboardOptions = {},
 ): Promise<OffboardResult> {
+  // Slack tells every app of every deactivation in the workspace: someone the app never saw is answered
+  // from a read, without taking the audit chain's lock.
+  if (actorId === SYSTEM_ACTOR && (await deps.store.read.users.find(userId)) === undefined) return { count: 0, offboardingId: null };
   const result = await deps.store.write(async (tx): Promise<OffboardResult> => {
     if (actorId !== SYSTEM_ACTOR) await requireAdminIn(tx, deps, actorId);
     const nothing: OffboardResult = { count: 0, offboardingId: null };
