@@ -80,4 +80,25 @@ describe.each(dialects)('access reviews through Slack on %s', (dialect) => {
       problem: expect.stringContaining('differs'),
     });
   });
+
+  it('a campaign survives a restart: its DM still answers, then loses its buttons, and the deadline applies the default', async () => {
+    const started = await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin review start deadline 2d default inactivate' });
+    const campaignId = text(started.body).match(/rev_[0-9A-Za-z]+/)?.[0] ?? '';
+    const aliceDm = await t.slack.waitFor(dmOf(ALICE, aliceKey));
+    await t.slack.waitFor(dmOf(ADMIN, adminKey));
+    await t.restart();
+
+    const press = { userId: ALICE, actionId: ACTION.reviewKeep, value: `${campaignId}:${aliceKey}`, message: aliceDm };
+    await t.slack.clickButton(press);
+    await t.slack.waitFor(() => (text(dmOf(ALICE, aliceKey)()?.blocks).includes('Kept') ? true : undefined));
+    // The answer replaced the DM: nothing is left to press twice.
+    expect(text(dmOf(ALICE, aliceKey)()?.blocks)).not.toContain(ACTION.reviewDelete);
+    expect((await t.app.store.read.keys.findById(aliceKey))?.status).toBe('active');
+
+    // Nobody answered for the admin's key: at the deadline it gets the default.
+    t.clock.advance(2 * 24 * 60 * 60 * 1000);
+    expect(await t.app.services.reviews.runDue()).toMatchObject({ closed: 1, defaulted: 1 });
+    expect((await t.app.store.read.keys.findById(adminKey))?.status).toBe('inactive');
+    expect((await t.app.store.read.keys.findById(aliceKey))?.status).toBe('active');
+  });
 });
