@@ -12,6 +12,7 @@ import * as rotationIndex from './2026-12-01T06-00-rotation-index.js';
 import * as offboarding from './2026-12-07T02-00-offboarding.js';
 import * as ownerReconcile from './2026-12-07T02-00-owner-reconcile.js';
 import * as reviews from './2026-12-07T02-00-reviews.js';
+import * as approvalsStepUp from './2026-12-07T06-00-approvals-step-up.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T02-00-offboarding': offboarding,
   '2026-12-07T02-00-owner-reconcile': ownerReconcile,
   '2026-12-07T02-00-reviews': reviews,
+  '2026-12-07T06-00-approvals-step-up': approvalsStepUp,
 };

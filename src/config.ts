@@ -122,7 +122,33 @@ const envSchema = z.object({
   METRICS_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(9464),
   METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  // Approvals that hold up (docs/admin-security.md).
+  API_ACCESS_APPROVALS: z.coerce.number({ error: 'must be a whole number from 1 to 5' }).int().min(1).max(5).default(1),
+  ADMIN_STEP_UP: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
+  MFA_ENCRYPTION_KEY: optionalString.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const key = mfaKeyOf(value);
+    if (key === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`); the value given is not',
+      });
+    return key;
+  }),
 });
+
+/** MFA_ENCRYPTION_KEY → its 32 bytes, or undefined when it is not exactly 32 bytes of canonical base64. */
+function mfaKeyOf(value: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(value)) return undefined;
+  const key = Buffer.from(value, 'base64');
+  return key.length === 32 && key.toString('base64') === value ? key : undefined;
+}
+
+/**
+ * The sandbox's MFA key when none is given: fixed, so enrolments survive a sandbox restart. Sandbox data
+ * is for trying things out and protects nothing; a real workspace must set its own key.
+ */
+const SANDBOX_MFA_KEY = Buffer.alloc(32, 's').toString('base64');
 
 const isBlank = (value: string | undefined) => value === undefined || value.trim() === '';
 
@@ -165,6 +191,9 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
     /** Default: next to the SQLite file; on PostgreSQL unset (the witness then lives in app_settings). */
     auditWitnessFile: env.AUDIT_WITNESS_FILE ?? (database.kind === 'sqlite' ? `${database.path}.audit-witness.json` : undefined),
     metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
+    approvals: { apiAccess: env.API_ACCESS_APPROVALS },
+    /** TOTP enrolment and step-up; undefined without MFA_ENCRYPTION_KEY (enrolment then says so). */
+    mfa: env.MFA_ENCRYPTION_KEY === undefined ? undefined : { key: env.MFA_ENCRYPTION_KEY, stepUp: env.ADMIN_STEP_UP === 'on' },
   };
 }
 
@@ -219,6 +248,7 @@ function sandboxEnvironment(env: Record<string, string | undefined>): Record<str
     // A free port unless one is asked for: a second sandbox (another PORT) must not trip over the first's
     // /metrics. The bound port is in the start-up log line.
     METRICS_PORT: isBlank(env.METRICS_PORT) ? '0' : env.METRICS_PORT,
+    MFA_ENCRYPTION_KEY: isBlank(env.MFA_ENCRYPTION_KEY) ? SANDBOX_MFA_KEY : env.MFA_ENCRYPTION_KEY,
   };
 }
 
@@ -259,6 +289,9 @@ export function loadConfig(rawEnv: Environment): Config {
   // Checked beside the schema (not as a refinement) so it is reported together with every other problem.
   if (isBlank(env.SLACK_APP_TOKEN) && isBlank(env.SLACK_SIGNING_SECRET)) {
     lines.push('  SLACK_SIGNING_SECRET is required in HTTP mode (set SLACK_APP_TOKEN for Socket Mode instead)');
+  }
+  if (env.ADMIN_STEP_UP?.trim() === 'on' && isBlank(env.MFA_ENCRYPTION_KEY)) {
+    lines.push('  MFA_ENCRYPTION_KEY is required when ADMIN_STEP_UP=on (32 random bytes in base64: `openssl rand -base64 32`)');
   }
   if (!parsed.success || lines.length > 0) throw invalid(lines);
   return toConfig(parsed.data, sandbox);

@@ -78,6 +78,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       defaultRoleName: config.defaultRole,
       outbox: outboxSignal,
       refusals: recorder,
+      apiAccessApprovals: config.approvals.apiAccess,
+      mfa: config.mfa === undefined ? undefined : { ...config.mfa, issuer: 'Access Key Bot' },
     };
     await checkPepper(deps);
     const services = createServices(deps);

@@ -124,6 +124,28 @@ export interface AccessRequestsTable {
   card_channel: string | null;
   card_ts: string | null;
   reminded_at?: string | null;
+  /** JSON array of {by, at} (migration 2026-12-07T06-00). */
+  approvals?: string | null;
+  approvals_required?: number;
+}
+
+/** Second-admin confirmations (migration 2026-12-07T06-00). */
+export interface DualControlTable {
+  subject: string;
+  approver_id: string;
+  at: string;
+}
+
+/** Admins' TOTP enrolments, the secret encrypted (migration 2026-12-07T06-00). */
+export interface MfaEnrolmentsTable {
+  user_id: string;
+  secret_enc: string;
+  status: string;
+  created_at: string;
+  confirmed_at: string | null;
+  last_step: number | string | bigint | null;
+  failures: number;
+  locked_until: string | null;
 }
 
 /** The user-facing notification outbox and stale-key markers (migration 2026-12-01T02-00). */
@@ -256,4 +278,6 @@ export interface Database {
   owner_reconcile_runs: OwnerReconcileRunsTable;
   review_campaigns: ReviewCampaignsTable;
   review_items: ReviewItemsTable;
+  dual_control: DualControlTable;
+  mfa_enrolments: MfaEnrolmentsTable;
 }

@@ -18,4 +18,17 @@ export interface DomainDeps {
   refusals?: RefusalSink;
   /** Wakes the notification worker after a change queued something (optional: tests may drive it). */
   outbox?: OutboxSignal;
+  /** SPEC §17: how many distinct admins must approve an API-access request (API_ACCESS_APPROVALS); unset: 1. */
+  apiAccessApprovals?: number;
+  /** TOTP enrolment and step-up codes (docs/admin-security.md); unset: enrolment answers "not configured". */
+  mfa?: MfaSettings;
+}
+
+export interface MfaSettings {
+  /** MFA_ENCRYPTION_KEY: the 32-byte AES-256-GCM key the TOTP secrets are stored under. */
+  key: Uint8Array;
+  /** ADMIN_STEP_UP=on: deciding actions ask for a current code first. */
+  stepUp: boolean;
+  /** The issuer an authenticator app shows beside the account. */
+  issuer: string;
 }

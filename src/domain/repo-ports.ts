@@ -4,6 +4,7 @@ import type {
   AccessRequest,
   AuditHead,
   AuditRecord,
+  MfaEnrolment,
   Offboarding,
   OffboardingDecision,
   ReviewCampaign,
@@ -32,6 +33,31 @@ export interface Repos {
   notifications: NotificationsRepo;
   offboardings: OffboardingsRepo;
   reviews: ReviewsRepo;
+  dualControl: DualControlRepo;
+  mfa: MfaRepo;
+}
+
+/** Second-admin confirmations of sensitive changes (docs/admin-security.md): who agreed to what, once each. */
+export interface DualControlRepo {
+  /** Records that `approverId` agreed to `subject`; false when they had already. */
+  record(subject: string, approverId: string, at: string): Promise<boolean>;
+  /** Who agreed to `subject`, oldest first. */
+  approversOf(subject: string): Promise<string[]>;
+  clear(subject: string): Promise<void>;
+  /** Drops agreements to `subject` made before `sinceIso` (lapsed). */
+  forgetBefore(subject: string, sinceIso: string): Promise<void>;
+}
+
+/** Admins' TOTP enrolments. */
+export interface MfaRepo {
+  find(userId: string): Promise<MfaEnrolment | undefined>;
+  /** Inserts, or replaces an existing enrolment of the user (a fresh enrolment starts over). */
+  put(enrolment: MfaEnrolment): Promise<void>;
+  update(
+    userId: string,
+    patch: Partial<Pick<MfaEnrolment, 'status' | 'confirmedAt' | 'lastStep' | 'failures' | 'lockedUntil'>>,
+  ): Promise<void>;
+  remove(userId: string): Promise<void>;
 }
 
 /**
@@ -60,6 +86,8 @@ export const READ_METHODS = {
   settings: ['get'],
   offboardings: ['find', 'isDeactivated'],
   reviews: ['findCampaign', 'findItem', 'listCampaigns', 'items', 'openItemsOf', 'dueCampaigns'],
+  dualControl: ['approversOf'],
+  mfa: ['find'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
 
 /**
@@ -111,7 +139,7 @@ export interface AccessRequestsRepo {
   findPending(userId: string): Promise<AccessRequest | undefined>;
   update(
     id: string,
-    patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>,
+    patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs' | 'approvals'>>,
   ): Promise<void>;
   listPendingExpiredBy(nowIso: string, limit: number): Promise<AccessRequest[]>;
   /** Pending requests not expired at `nowIso`, oldest first. */
@@ -181,6 +209,8 @@ export interface AuditRepo {
 
 /** The Slack interactions already acted on. */
 export interface ProcessedRequestsRepo {
+  /** Whether the interaction `id` was claimed before (without claiming it). */
+  seen(id: string): Promise<boolean>;
   /**
    * Records that the interaction `id` (a Slack view or button press) is being acted on, in the caller's
    * transaction. False when it was recorded before: the caller changes nothing (a replay).

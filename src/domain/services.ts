@@ -39,6 +39,7 @@ import { reportCompromised } from './keys/compromised.js';
 import { setRolePolicy, type PolicyChange } from './policy.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
+import { checkStepUp, confirmEnrolment, mfaStatus, resetMfa, startEnrolment, stepUpRequired } from './mfa.js';
 import { bootstrapAdmins, ensureBaselineRoles, requireAdmin, switchActiveRole, userContext } from './users.js';
 
 /** A user and one of their roles, as a role assignment or removal names them. */
@@ -120,7 +121,9 @@ export function createServices(deps: DomainDeps) {
         options: { once?: string; card?: { channel?: string; ts?: string } } = {},
       ) => notifyAfter(deps, decideAccessRequest(deps, actorId, input.requestId, input.decision, input.reason, options.once, options.card)),
       listOpen: (actorId: string) => listOpenRequests(deps, actorId),
-      checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
+      /** Before a modal opens (deny's reason, a step-up code): refusals are audited as `attempted`. */
+      checkDecider: (actorId: string, requestId: string, attempted?: 'approve' | 'deny') =>
+        checkDecider(deps, actorId, requestId, attempted),
       expireRequests: () => notifyAfter(deps, expireAccessRequests(deps)),
     },
     /** docs/offboarding.md: every key of `userId` inactive, API access and open requests ended, one card; `{ count }` of keys made inactive. */
@@ -216,6 +219,17 @@ export function createServices(deps: DomainDeps) {
       },
       checkTail: (witness: AuditWitness) => checkAuditTail(deps, witness),
       advanceWitness: (witness: AuditWitness) => advanceAuditWitness(deps, witness),
+    },
+    /** Admins' step-up codes (docs/admin-security.md); `once`: the modal submission (a replay changes nothing). */
+    mfa: {
+      startEnrolment: (actorId: string) => startEnrolment(deps, actorId),
+      confirmEnrolment: (actorId: string, code: string, options?: { once?: string }) =>
+        confirmEnrolment(deps, actorId, code, options?.once),
+      checkStepUp: (actorId: string, code: string, options?: { once?: string }) => checkStepUp(deps, actorId, code, options?.once),
+      status: (actorId: string, targetId?: string) => mfaStatus(deps, actorId, targetId),
+      reset: (actorId: string, targetId: string) => resetMfa(deps, actorId, targetId),
+      /** ADMIN_STEP_UP=on: deciding actions ask for a code first. */
+      stepUpRequired: () => stepUpRequired(deps),
     },
     /** The audited steps of the scheduler's jobs (src/scheduler/); their queues come as `JobPorts`. */
     background: backgroundSteps(deps),

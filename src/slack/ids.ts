@@ -13,6 +13,10 @@ export const VIEW = {
   denyRequest: 'deny_request_modal',
   /** Why a System Admin key is kept in an access review; private_metadata `<campaign id>:<key ID>|<channel>|<ts>`. */
   reviewKeepReason: 'review_keep_reason_modal',
+  /** Step-up (docs/admin-security.md): a current code before a deciding action; metadata names the action. */
+  stepUp: 'step_up_modal',
+  /** The first code, confirming a new TOTP enrolment. */
+  mfaConfirm: 'mfa_confirm_modal',
 } as const;
 
 export const ACTION = {
@@ -51,6 +55,8 @@ export const ACTION = {
   reviewKeep: 'review_keep',
   reviewInactivate: 'review_inactivate',
   reviewDelete: 'review_delete',
+  /** In the enrolment DM: opens the modal for the first code. */
+  mfaConfirm: 'mfa_confirm',
 } as const;
 
 /** block_id prefix of an offboarding card's key (`offboarding:<offboarding id>:<key ID>`). */
@@ -70,6 +76,7 @@ export const BLOCK = {
   extendChoice: 'extend_choice_block',
   denyReason: 'deny_reason_block',
   reviewReason: 'review_reason_block',
+  mfaCode: 'mfa_code_block',
 } as const;
 
 export const INPUT = {
@@ -79,4 +86,5 @@ export const INPUT = {
   extendChoice: 'extend_choice',
   denyReason: 'deny_reason',
   reviewReason: 'review_reason',
+  mfaCode: 'mfa_code',
 } as const;

@@ -168,12 +168,12 @@ describe('the sandbox page with the keyboard only', () => {
     // Ben asks for API access from another tab (the page's own endpoint, so Origin is the sandbox's): the
     // card lands in #key-approvals.
     const status = await page.evaluate(async () => {
-      const state = await (await fetch('/sandbox/state')).json();
-      const general = state.channels.find((c: { name: string }) => c.name === 'general');
+      const state = (await (await fetch('/sandbox/state')).json()) as { channels: { id: string; name: string }[] };
+      const general = state.channels.find((c) => c.name === 'general');
       const sent = await fetch('/sandbox/command', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ as: 'U0SANDBEN', channel: general.id, text: '/accesskey request-access for the sidebar test' }),
+        body: JSON.stringify({ as: 'U0SANDBEN', channel: general?.id, text: '/accesskey request-access for the sidebar test' }),
       });
       return sent.status;
     });

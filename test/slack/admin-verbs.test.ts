@@ -22,6 +22,9 @@ const WRONG_USE: Record<string, string> = {
   'review start': 'review start deadline soon',
   'review status': 'review status extra',
   'review export': 'review export',
+  'mfa enroll': 'mfa enroll now',
+  'mfa status': 'mfa status someone',
+  'mfa reset': 'mfa reset',
 };
 
 /** As shown: escaped for mrkdwn, then as it appears inside the JSON of the answer. */

@@ -2,7 +2,9 @@ import { READ_METHODS, USAGE_METHODS, type ReadRepos, type Repos, type UsageRepo
 import * as accessRequests from './access-requests.js';
 import * as audit from './audit.js';
 import type { Db } from './db.js';
+import * as dualControl from './dual-control.js';
 import * as keys from './keys.js';
+import * as mfa from './mfa.js';
 import * as memberships from './memberships.js';
 import * as notifications from './notifications.js';
 import * as offboardings from './offboardings.js';
@@ -46,6 +48,8 @@ export function reposOver(db: Db): Repos {
     notifications: bind(db, notifications),
     offboardings: bind(db, offboardings),
     reviews: bind(db, reviews),
+    dualControl: bind(db, dualControl),
+    mfa: bind(db, mfa),
   };
 }
 

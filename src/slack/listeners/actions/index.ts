@@ -22,6 +22,7 @@ import { offboardingTransferSelect } from './offboarding-transfer.js';
 import { reviewDeleteButton } from './review-delete.js';
 import { reviewInactivateButton } from './review-inactivate.js';
 import { reviewKeepButton } from './review-keep.js';
+import { mfaConfirmButton } from './mfa-confirm.js';
 
 export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.extendKey, extendKeyButton(ctx));
@@ -46,4 +47,5 @@ export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.reviewKeep, reviewKeepButton(ctx));
   app.action(ACTION.reviewInactivate, reviewInactivateButton(ctx));
   app.action(ACTION.reviewDelete, reviewDeleteButton(ctx));
+  app.action(ACTION.mfaConfirm, mfaConfirmButton(ctx));
 }

@@ -4,6 +4,7 @@ import {
   parseExportSince,
   parseKeysFilter,
   parseNoArgs,
+  parseOptionalUser,
   parseRevoke,
   parseRoleCreate,
   parseRoleName,
@@ -26,6 +27,7 @@ import { setRolePolicy } from './admin/policy.js';
 import { transferKey } from './admin/transfer.js';
 import { exportReviewCsv, reviewStatus, startReview } from './admin/reviews.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
+import { mfaEnroll, mfaReset, mfaStatus } from './admin/mfa.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
 /**
@@ -153,6 +155,27 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: 'walk the audit hash chain and cross-check it with the security channel',
     parse: parseNoArgs,
     run: verifyAuditCommand,
+  }),
+  row({
+    verb: 'mfa enroll',
+    usage: '',
+    summary: 'set up step-up codes: a QR code in your DM, then a first code to confirm',
+    parse: parseNoArgs,
+    run: mfaEnroll,
+  }),
+  row({
+    verb: 'mfa status',
+    usage: '[@admin]',
+    summary: 'whether you (or another admin) are enrolled, and whether step-up is on',
+    parse: parseOptionalUser,
+    run: (args, { userId }) => mfaStatus(args, userId),
+  }),
+  row({
+    verb: 'mfa reset',
+    usage: '@admin',
+    summary: "remove another admin's enrolment (a lost phone); needs two admins when possible",
+    parse: parseUserArg,
+    run: (args, { userId }) => mfaReset(args, userId),
   }),
 ];
 
