@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { TOTP, URI } from 'otpauth';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACTION } from '../../src/slack/ids.js';
+import { ACTION, INPUT } from '../../src/slack/ids.js';
 import { offboardingBlockId } from '../../src/slack/views/offboarding.js';
 import { ADMIN, AUDIT_CHANNEL, startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
+import { TestClock } from '../support/domain.js';
 import { until } from '../support/wait.js';
 
 const ALICE = 'UALICE';
@@ -109,5 +112,62 @@ describe.each(dialects)('when someone leaves, through Slack, on %s', (dialect) =
     const full = await t.slack.sendSlashCommand({ userId: ADMIN, text: `admin transfer ${reports.id} <@${BOB}|bob>` });
     expect(text(full.body)).toContain('Account Group Read Only: 2 of 2 keys used');
     expect((await t.app.store.read.keys.findById(reports.id))?.ownerId).toBe(ALICE);
+  });
+});
+
+describe.each(dialects)('the offboarding card with step-up codes on, on %s', (dialect) => {
+  let t: TestApp;
+  let clock: TestClock;
+  beforeEach(async () => {
+    clock = new TestClock('2026-12-07T10:00:05.000Z');
+    t = await startTestApp({ dialect, clock, env: { ADMIN_STEP_UP: 'on', MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
+  });
+  afterEach(async () => t.stop());
+
+  const codeAt = (uri: string) => {
+    const totp = URI.parse(uri);
+    if (!(totp instanceof TOTP)) throw new Error('not TOTP');
+    return totp.generate({ timestamp: clock.now().getTime() });
+  };
+
+  it('Delete asks the admin for a code first; only a right code deletes, and the card shows it', async () => {
+    await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin mfa enroll' });
+    const enrolModal = await t.slack.waitFor(() => t.slack.openViewFor(ADMIN));
+    const adminDm = () => t.slack.dmChannelOf(ADMIN) ?? 'none';
+    const enrolment = await t.slack.waitFor(() => t.slack.messagesIn(adminDm()).find((m) => text(m.blocks).includes('otpauth://')));
+    const uri = /otpauth:\/\/[^`\s"]+/.exec(text(enrolment.blocks))?.[0]?.replace(/&amp;/g, '&') ?? '';
+    await t.slack.sendViewSubmission({ userId: ADMIN, viewId: enrolModal.id, inputs: { [INPUT.mfaCode]: codeAt(uri) } });
+    await t.slack.waitFor(() => t.slack.messagesIn(adminDm()).some((m) => (m.text ?? '').includes('Step-up codes are set up')));
+    clock.advance(30_000);
+
+    // The grant itself is stepped too: given through the services here.
+    await t.app.services.access.grant(ADMIN, ALICE);
+    const created = await t.app.services.keys.create(ALICE, { name: 'ci', expiry: { kind: 'never' } });
+    if (!created.created) throw new Error('expected a new key');
+    await t.slack.sendEvent({ type: 'user_change', user: { id: ALICE, name: 'alice', deleted: true } });
+    const card = await t.slack.waitFor(() => t.slack.messagesIn(AUDIT_CHANNEL).find((m) => text(m.blocks).includes('Someone left')));
+    const offboardingId = text(card.blocks).match(/offboarding:(off_[0-9A-Za-z]+):/)?.[1] ?? '';
+
+    await t.slack.clickButton({
+      userId: ADMIN,
+      actionId: ACTION.offboardingDelete,
+      blockId: offboardingBlockId(offboardingId, created.key.id),
+      value: created.key.id,
+      message: card,
+    });
+    const modal = await t.slack.waitFor(() => t.slack.openViewFor(ADMIN));
+    expect(text(modal.blocks)).toContain(created.key.id);
+    expect(await t.app.store.read.keys.findById(created.key.id)).toBeDefined();
+    const wrong = await t.slack.sendViewSubmission({ userId: ADMIN, viewId: modal.id, inputs: { [INPUT.mfaCode]: '000000' } });
+    expect(text(wrong.body)).toContain('Nothing changed');
+    expect(await t.app.store.read.keys.findById(created.key.id)).toBeDefined();
+
+    await t.slack.sendViewSubmission({ userId: ADMIN, viewId: modal.id, inputs: { [INPUT.mfaCode]: codeAt(uri) } });
+    await t.slack.waitFor(() =>
+      text(t.slack.messagesIn(AUDIT_CHANNEL).find((m) => text(m.blocks).includes('Someone left'))?.blocks).includes('Deleted by')
+        ? true
+        : undefined,
+    );
+    expect(await t.app.store.read.keys.findById(created.key.id)).toBeUndefined();
   });
 });

@@ -2,8 +2,10 @@ import { stepped, type SteppedAction } from '../step-up.js';
 import { activateKeyAction } from './actions/activate-key.js';
 import { approveRequestAction } from './actions/approve-request.js';
 import { roleDeletionAction } from './actions/confirm-role-change.js';
+import { offboardingCardAction } from './actions/offboarding-card.js';
 import { grantAccessAction } from './commands/accesskey/admin/access.js';
 import { revokeKeyAction } from './commands/accesskey/admin/keys.js';
+import { transferKeyAction } from './commands/accesskey/admin/transfer.js';
 
 /**
  * Every action behind the step-up gate (src/slack/step-up.ts), found again by name when its code modal
@@ -16,4 +18,6 @@ export const STEPPED_ACTIONS: ReadonlyArray<SteppedAction<unknown>> = [
   stepped(revokeKeyAction),
   stepped(roleDeletionAction),
   stepped(activateKeyAction),
+  stepped(transferKeyAction),
+  stepped(offboardingCardAction),
 ];
