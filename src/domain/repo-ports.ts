@@ -228,6 +228,8 @@ export interface SettingsRepo {
 export interface NotificationsRepo {
   /** Queues a user-facing notification in the caller's transaction (docs/operations.md, "Background work"); `notBefore` delays it. */
   enqueue(notification: Notification, at: string, notBefore?: string): Promise<void>;
+  /** Queues many at once, in the order given (a review campaign's DMs). */
+  enqueueMany(notifications: readonly Notification[], at: string): Promise<void>;
 }
 
 export interface AuditSearch {
@@ -266,6 +268,8 @@ export interface ReviewsRepo {
   listCampaigns(limit: number): Promise<Array<ReviewCampaign & { answered: number; open: number }>>;
   /** Every item of a campaign, by owner then key name. */
   items(campaignId: string): Promise<ReviewItem[]>;
+  /** Up to `limit` open (undecided) items of a campaign. */
+  openItems(campaignId: string, limit: number): Promise<ReviewItem[]>;
   /** The open (undecided) items of one owner in a campaign. */
   openItemsOf(campaignId: string, ownerId: string): Promise<ReviewItem[]>;
   /** Records an answer for an undecided item; false when it was decided before (nothing written). */

@@ -15,6 +15,8 @@ export const DEFAULT_REVIEW_MS = 14 * DAY_MS;
 const MIN_REVIEW_MS = 60_000;
 const MAX_REVIEW_MS = 366 * DAY_MS;
 export const REVIEW_REASON_MAX = 500;
+/** A campaign's start writes a row and a queued DM per key in scope: more than an interactive request's 2 s. */
+const REVIEW_START_BUDGET_MS = 30_000;
 
 export interface StartReviewInput {
   roleName?: string;
@@ -36,53 +38,59 @@ export async function startReview(
   const durationMs = input.durationMs ?? DEFAULT_REVIEW_MS;
   if (durationMs < MIN_REVIEW_MS || durationMs > MAX_REVIEW_MS)
     throw new AppError('INVALID_INPUT', 'A review deadline must be between 1 minute and 366 days away, e.g. `deadline 14d`.');
-  const result = await deps.store.write(async (tx) => {
-    await requireAdminIn(tx, deps, actorId);
-    const role = input.roleName === undefined ? undefined : await roleNamed(tx, input.roleName);
-    const now = deps.now();
-    const campaign: ReviewCampaign = {
-      id: `rev_${randomBase62(12)}`,
-      createdBy: actorId,
-      createdAt: iso(now),
-      roleName: role?.name ?? null,
-      deadlineAt: iso(new Date(now.getTime() + durationMs)),
-      remindAt: iso(new Date(now.getTime() + Math.floor(durationMs / 2))),
-      defaultDecision: input.defaultDecision ?? 'inactivate',
-      remindedAt: null,
-      closedAt: null,
-    };
-    if (!(await firstTime(tx, deps, actorId, options.once))) return { campaign, keys: 0, replayed: true };
-    const roleNames = new Map((await tx.roles.list()).map((r) => [r.id, r.name]));
-    const keys = (await tx.keys.list(role === undefined ? {} : { roleId: role.id })).filter(
-      (k) => k.deliveredAt !== null && !isExpired(k, now) && k.status !== 'compromised',
-    );
-    const items: ReviewItem[] = keys.map((k) => ({
-      campaignId: campaign.id,
-      keyId: k.id,
-      keyName: k.name,
-      ownerId: k.ownerId,
-      roleName: roleNames.get(k.roleId) ?? null,
-      decision: null,
-      decidedBy: null,
-      decidedAt: null,
-      reason: null,
-      auditSeq: null,
-    }));
-    await tx.reviews.insertCampaign(campaign, items);
-    await appendAudit(
-      tx,
-      {
-        actorId,
-        action: 'review.started',
-        roleName: campaign.roleName,
-        details: { campaignId: campaign.id, keys: items.length, deadlineAt: campaign.deadlineAt, default: campaign.defaultDecision },
-      },
-      now,
-    );
-    for (const item of items)
-      await tx.notifications.enqueue({ kind: 'review.key_dm', campaignId: campaign.id, keyId: item.keyId }, iso(now));
-    return { campaign, keys: items.length, replayed: false };
-  });
+  const result = await deps.store.write(
+    async (tx) => {
+      await requireAdminIn(tx, deps, actorId);
+      const role = input.roleName === undefined ? undefined : await roleNamed(tx, input.roleName);
+      const now = deps.now();
+      const campaign: ReviewCampaign = {
+        id: `rev_${randomBase62(12)}`,
+        createdBy: actorId,
+        createdAt: iso(now),
+        roleName: role?.name ?? null,
+        deadlineAt: iso(new Date(now.getTime() + durationMs)),
+        remindAt: iso(new Date(now.getTime() + Math.floor(durationMs / 2))),
+        defaultDecision: input.defaultDecision ?? 'inactivate',
+        remindedAt: null,
+        closedAt: null,
+      };
+      if (!(await firstTime(tx, deps, actorId, options.once))) return { campaign, keys: 0, replayed: true };
+      const roleNames = new Map((await tx.roles.list()).map((r) => [r.id, r.name]));
+      const keys = (await tx.keys.list(role === undefined ? {} : { roleId: role.id })).filter(
+        (k) => k.deliveredAt !== null && !isExpired(k, now) && k.status !== 'compromised',
+      );
+      const items: ReviewItem[] = keys.map((k) => ({
+        campaignId: campaign.id,
+        keyId: k.id,
+        keyName: k.name,
+        ownerId: k.ownerId,
+        roleName: roleNames.get(k.roleId) ?? null,
+        decision: null,
+        decidedBy: null,
+        decidedAt: null,
+        reason: null,
+        auditSeq: null,
+      }));
+      await tx.reviews.insertCampaign(campaign, items);
+      await appendAudit(
+        tx,
+        {
+          actorId,
+          action: 'review.started',
+          roleName: campaign.roleName,
+          details: { campaignId: campaign.id, keys: items.length, deadlineAt: campaign.deadlineAt, default: campaign.defaultDecision },
+        },
+        now,
+      );
+      await tx.notifications.enqueueMany(
+        items.map((item) => ({ kind: 'review.key_dm', campaignId: campaign.id, keyId: item.keyId })),
+        iso(now),
+      );
+      return { campaign, keys: items.length, replayed: false };
+      // Thousands of keys are thousands of rows: the command acknowledges Slack first, so this may take longer.
+    },
+    { budgetMs: REVIEW_START_BUDGET_MS },
+  );
   if (result.keys > 0) deps.outbox?.wake();
   return result;
 }
@@ -156,7 +164,8 @@ export async function answerReview(
     const ctx = await contextIn(tx, deps, actorId);
     if (actorId !== item.ownerId && !ctx.isAdmin)
       throw new AppError('NOT_ADMIN', "Only the key's owner or an admin can answer its review.");
-    if (!(await firstTime(tx, deps, actorId, options.once)) || item.decision !== null || campaign.closedAt !== null)
+    const pastDeadline = campaign.closedAt !== null || campaign.deadlineAt <= iso(deps.now());
+    if (!(await firstTime(tx, deps, actorId, options.once)) || item.decision !== null || pastDeadline)
       return { outcome: 'already', item, campaign };
     if (input.decision === 'keep' && keepNeedsReason(item) && reason === undefined)
       throw new AppError('INVALID_INPUT', 'Keeping a System Admin key needs a written reason.', { details: { rule: 'reason_required' } });
@@ -176,32 +185,9 @@ export async function runDueReviews(deps: DomainDeps, limit = 20): Promise<{ rem
   const out = { reminded: 0, closed: 0, defaulted: 0 };
   for (const campaign of await deps.store.read.reviews.dueCampaigns(iso(now), limit)) {
     if (campaign.deadlineAt <= iso(now)) {
-      const defaulted = await deps.store.write(
-        async (tx) => {
-          if (!(await tx.reviews.markClosed(campaign.id, iso(now)))) return undefined;
-          let count = 0;
-          for (const item of await tx.reviews.items(campaign.id)) {
-            if (item.decision !== null) continue;
-            if (await applyDecision(tx, item, campaign.defaultDecision, SYSTEM_ACTOR, null, now, true)) count += 1;
-          }
-          await appendAudit(
-            tx,
-            {
-              actorId: SYSTEM_ACTOR,
-              action: 'review.closed',
-              roleName: campaign.roleName,
-              details: { campaignId: campaign.id, defaulted: count },
-            },
-            now,
-          );
-          return count;
-        },
-        { budgetMs: 30_000 },
-      );
-      if (defaulted !== undefined) {
-        out.closed += 1;
-        out.defaulted += defaulted;
-      }
+      const closed = await closeCampaign(deps, campaign, now);
+      out.defaulted += closed.defaulted;
+      if (closed.closed) out.closed += 1;
       continue;
     }
     const reminded = await deps.store.write(async (tx) => {
@@ -214,6 +200,53 @@ export async function runDueReviews(deps: DomainDeps, limit = 20): Promise<{ rem
   }
   if (out.reminded > 0) deps.outbox?.wake();
   return out;
+}
+
+/** Open items defaulted per transaction: each holds the audit chain's lock, so each stays short. */
+const DEFAULT_BATCH = 200;
+/** Batches per campaign per run; a bigger campaign is finished by the next runs. */
+const MAX_DEFAULT_BATCHES = 50;
+
+/**
+ * A campaign past its deadline: open items get the default in short batches (each under the audit lock,
+ * re-reading what is still open, so replicas running it together default each item once); the batch
+ * that finds nothing left closes the campaign (`closed_at`, `review.closed`). Answers after the deadline
+ * are refused meanwhile (see `answerReview`).
+ */
+async function closeCampaign(deps: DomainDeps, campaign: ReviewCampaign, now: Date): Promise<{ defaulted: number; closed: boolean }> {
+  let defaulted = 0;
+  for (let batch = 0; batch < MAX_DEFAULT_BATCHES; batch++) {
+    const step = await deps.store.write(
+      async (tx) => {
+        const current = await tx.reviews.findCampaign(campaign.id);
+        if (current === undefined || current.closedAt !== null) return { count: 0, done: true, closed: false };
+        const open = await tx.reviews.openItems(campaign.id, DEFAULT_BATCH);
+        let count = 0;
+        for (const item of open) {
+          if (await applyDecision(tx, item, campaign.defaultDecision, SYSTEM_ACTOR, null, now, true)) count += 1;
+        }
+        if (open.length === DEFAULT_BATCH) return { count, done: false, closed: false };
+        if (!(await tx.reviews.markClosed(campaign.id, iso(now)))) return { count, done: true, closed: false };
+        const all = await tx.reviews.items(campaign.id);
+        const byDefault = all.filter((i) => i.decidedBy === SYSTEM_ACTOR).length;
+        await appendAudit(
+          tx,
+          {
+            actorId: SYSTEM_ACTOR,
+            action: 'review.closed',
+            roleName: campaign.roleName,
+            details: { campaignId: campaign.id, keys: all.length, answered: all.length - byDefault, defaulted: byDefault },
+          },
+          now,
+        );
+        return { count, done: true, closed: true };
+      },
+      { budgetMs: 15_000 },
+    );
+    defaulted += step.count;
+    if (step.done) return { defaulted, closed: step.closed };
+  }
+  return { defaulted, closed: false };
 }
 
 /** `admin review status`: the latest campaigns, answered / open each. */

@@ -4,6 +4,7 @@ import type { DomainDeps } from '../../src/domain/deps.js';
 import { SYSTEM_ACTOR } from '../../src/domain/model.js';
 import type { Services } from '../../src/domain/services.js';
 import { isAppError } from '../../src/errors.js';
+import { bulkKeyId, insertKeysDirectly } from '../support/background.js';
 import { dialects, type TestDatabase } from '../support/db.js';
 import { DAY_MS, domainWithAlice, replicaOver, type TestClock } from '../support/domain.js';
 
@@ -148,5 +149,35 @@ describe.each(dialects)('access reviews on %s', (dialect) => {
     const { rows } = await services.reviews.export('UADMIN', campaign.id);
     expect(rows.map((r) => [r.item.decision, r.item.decidedBy])).toEqual(Array(4).fill(['keep', SYSTEM_ACTOR]));
     expect(rows.every((r) => r.hash !== null)).toBe(true);
+  });
+
+  it('a campaign bigger than one batch is defaulted in short transactions, closed once, and refuses answers past its deadline', async () => {
+    const role = await db.store.read.roles.findByName('Account Group Read Only');
+    const at = clock.now().toISOString();
+    const bulk = Array.from({ length: 450 }, (_, i) => ({
+      id: bulkKeyId(i),
+      ownerId: `UBULK${String(i % 90).padStart(4, '0')}`,
+      expiresAt: null,
+      createdAt: at,
+      deliveredAt: at,
+    }));
+    await insertKeysDirectly(db.connection, role?.id ?? '', bulk);
+    const { campaign, keys: inScope } = await services.reviews.start('UADMIN', { durationMs: DAY_MS });
+    expect(inScope).toBe(454);
+    clock.advance(DAY_MS);
+    // Past the deadline, before any run closed it: an answer changes nothing.
+    const late = await services.reviews.answer(ALICE, { campaignId: campaign.id, keyId: key('a1'), decision: 'keep' });
+    expect(late).toMatchObject({ outcome: 'already', item: { decision: null } });
+
+    const replica = replicaOver(deps, (await db.openAnother()).store);
+    const [one, two] = await Promise.all([services.reviews.runDue(), replica.reviews.runDue()]);
+    expect(one.defaulted + two.defaulted).toBe(454);
+    expect(one.closed + two.closed).toBe(1);
+    const closed = (await services.audit.search({ limit: 10 })).filter((r) => r.action === 'review.closed');
+    expect(closed.map((r) => r.details)).toEqual([{ campaignId: campaign.id, keys: 454, answered: 0, defaulted: 454 }]);
+    const records = await sql<{ n: number | string }>`select count(*) as n from audit_log where action = 'review.decided'`.execute(
+      db.connection.db,
+    );
+    expect(Number(records.rows[0]?.n)).toBe(454);
   });
 });

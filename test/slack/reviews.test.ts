@@ -25,15 +25,21 @@ describe.each(dialects)('access reviews through Slack on %s', (dialect) => {
   });
   afterEach(async () => t.stop());
 
+  /** Acknowledged at once; the answer follows through the command's response_url. */
+  async function startCampaign(options: string): Promise<string> {
+    const started = await t.slack.sendSlashCommand({ userId: ADMIN, text: `admin review start ${options}` });
+    const answer = await t.slack.waitFor(() => t.slack.responsesTo(started.responseUrl).find((p) => text(p.body).includes('rev_')));
+    expect(text(answer.body)).toContain('2 keys, each owner asked by DM');
+    return text(answer.body).match(/rev_[0-9A-Za-z]+/)?.[0] ?? '';
+  }
+
   const dmOf = (userId: string, keyId: string) => () => {
     const channel = t.slack.dmChannelOf(userId);
     return channel === undefined ? undefined : t.slack.messagesIn(channel).find((m) => text(m.blocks).includes(keyId));
   };
 
   it('each owner is asked per key; Make inactive answers in place; a System Admin key is kept only with a reason', async () => {
-    const started = await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin review start deadline 7d default inactivate' });
-    expect(text(started.body)).toContain('2 keys, each owner asked by DM');
-    const campaignId = text(started.body).match(/rev_[0-9A-Za-z]+/)?.[0] ?? '';
+    const campaignId = await startCampaign('deadline 7d default inactivate');
 
     const aliceDm = await t.slack.waitFor(dmOf(ALICE, aliceKey));
     for (const part of ['Access review', 'Last used', 'Created', 'Expires', 'Account Group Read Only'])
@@ -82,8 +88,7 @@ describe.each(dialects)('access reviews through Slack on %s', (dialect) => {
   });
 
   it('a campaign survives a restart: its DM still answers, then loses its buttons, and the deadline applies the default', async () => {
-    const started = await t.slack.sendSlashCommand({ userId: ADMIN, text: 'admin review start deadline 2d default inactivate' });
-    const campaignId = text(started.body).match(/rev_[0-9A-Za-z]+/)?.[0] ?? '';
+    const campaignId = await startCampaign('deadline 2d default inactivate');
     const aliceDm = await t.slack.waitFor(dmOf(ALICE, aliceKey));
     await t.slack.waitFor(dmOf(ADMIN, adminKey));
     await t.restart();

@@ -119,6 +119,18 @@ export async function items(db: Db, campaignId: string): Promise<ReviewItem[]> {
   return rows.map(toItem);
 }
 
+export async function openItems(db: Db, campaignId: string, limit: number): Promise<ReviewItem[]> {
+  const rows = await db
+    .selectFrom('review_items')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .where('decision', 'is', null)
+    .orderBy('key_id')
+    .limit(limit)
+    .execute();
+  return rows.map(toItem);
+}
+
 export async function openItemsOf(db: Db, campaignId: string, ownerId: string): Promise<ReviewItem[]> {
   const rows = await db
     .selectFrom('review_items')

@@ -11,6 +11,8 @@ import { neutralise } from './audit.js';
 
 /** `admin review start …` (docs/offboarding.md, "Access reviews"). */
 export async function startReview(args: SubcommandArgs, input: StartReviewInput): Promise<SubcommandResult> {
+  // A campaign over thousands of keys writes thousands of rows: Slack gets its acknowledgement first.
+  await args.ackNow();
   const result = await args.ctx.services.reviews.start(args.userId, input, { once: onceForCommand(args.triggerId) });
   const { campaign } = result;
   if (result.replayed) return noticeMessage('That review was already started; nothing changed.');
