@@ -32,6 +32,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('key_name', 'text', (c) => c.notNull())
     .addColumn('role_name', 'text')
     .addColumn('last_used_at', 'text')
+    .addColumn('last_used_ip', 'text')
     .addColumn('decision', 'text')
     .addColumn('decided_by', 'text')
     .addColumn('decided_at', 'text')

@@ -212,6 +212,8 @@ export interface OffboardingKeysTable {
   key_name: string;
   role_name: string | null;
   last_used_at: string | null;
+  /** The last client address that used the key: what uses it, as far as the app knows. */
+  last_used_ip: string | null;
   decision: string | null;
   decided_by: string | null;
   decided_at: string | null;

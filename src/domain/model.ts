@@ -201,6 +201,8 @@ export interface OffboardedKey {
   keyName: string;
   roleName: string | null;
   lastUsedAt: string | null;
+  /** The last client address that used it: what uses it, as far as the app knows. */
+  lastUsedIp: string | null;
   decision: OffboardingDecision | null;
   decidedBy: string | null;
   decidedAt: string | null;

@@ -74,6 +74,7 @@ export async function offboardPerson(
         keyName: key.name,
         roleName: role?.name ?? null,
         lastUsedAt: key.lastUsedAt,
+        lastUsedIp: key.lastUsedIp,
         decision: null,
         decidedBy: null,
         decidedAt: null,

@@ -37,12 +37,21 @@ describe.each(dialects)('when someone leaves, through Slack, on %s', (dialect) =
     t.slack.sendEvent({ type: 'user_change', user: { id: userId, name: userId.toLowerCase(), deleted: true } });
 
   it('a deactivated account: keys refused at once, one card in the security channel, Slack retries change nothing', async () => {
+    await t.app.store.writeUsage((tx) => tx.keys.touchLastUsed(ci.id, '2026-01-15T11:00:00.000Z', '203.0.113.7'));
     await deactivate(ALICE);
     // Slack's events are acknowledged before the listener runs: the card is the sign it has.
     const card = await t.slack.waitFor(() => cards()[0]);
     expect(await t.app.services.keys.verify(ci.secret)).toEqual({ valid: false, code: 'INACTIVE' });
     expect(await t.app.services.keys.verify(reports.secret)).toEqual({ valid: false, code: 'INACTIVE' });
-    for (const part of ['<@UALICE>', 'ci', 'reports', 'Account Group Read Only', 'last used Never', ACTION.offboardingTransfer])
+    for (const part of [
+      '<@UALICE>',
+      'ci',
+      'reports',
+      'Account Group Read Only',
+      'last used Never',
+      'from `203.0.113.7`',
+      ACTION.offboardingTransfer,
+    ])
       expect(text(card.blocks)).toContain(part);
 
     // Slack's retry of the same event, and a profile change later, act on nothing.

@@ -32,7 +32,8 @@ function decisionText(key: OffboardedKey): string {
 }
 
 function keyBlocks(offboarding: Offboarding, key: OffboardedKey): KnownBlock[] {
-  const line = `*${escapeText(key.keyName)}* \`${key.keyId}\` · ${escapeText(key.roleName ?? 'role deleted')} · last used ${lastUsedText(key.lastUsedAt)}`;
+  const from = key.lastUsedIp === null ? '' : ` from \`${escapeText(key.lastUsedIp.slice(0, 60))}\``;
+  const line = `*${escapeText(key.keyName)}* \`${key.keyId}\` · ${escapeText(key.roleName ?? 'role deleted')} · last used ${lastUsedText(key.lastUsedAt)}${from}`;
   if (key.decision !== null) return [{ type: 'section', text: mrkdwn(`${line}\n${decisionText(key)}`) }];
   return [
     { type: 'section', text: mrkdwn(line) },
