@@ -54,7 +54,10 @@ export async function offboardPerson(
     if (user === undefined) return nothing;
     const now = deps.now();
     const offboardingId = `off_${randomBase62(16)}`;
-    if (!(await tx.offboardings.markDeactivated(userId, iso(now), offboardingId))) return nothing;
+    // First time for this deactivation: the card lists every key. Marked before (a replay, another
+    // replica, or a reactivation Slack told us nothing of): only keys still active are ended and listed,
+    // so a replay finds nothing to do, and a key made since a missed reactivation is still stopped.
+    const fresh = await tx.offboardings.markDeactivated(userId, iso(now), offboardingId);
     const source = options.source ?? 'event';
     const keys: OffboardedKey[] = [];
     let count = 0;
@@ -63,8 +66,10 @@ export async function offboardPerson(
       (a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id),
     );
     for (const key of owned) {
+      const active = key.status === 'active';
+      if (!active && !fresh) continue;
       const role = await tx.roles.findById(key.roleId);
-      if (key.status === 'active') {
+      if (active) {
         await tx.keys.update(key.id, { status: 'inactive' });
         await appendAudit(tx, auditOf(actorId, 'key.inactivated_offboarding', key, role, { source }), now);
         count += 1;

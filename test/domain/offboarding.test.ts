@@ -121,6 +121,23 @@ describe.each(dialects)('keys follow people on %s', (dialect) => {
     expect(await queued('offboarding.card')).toHaveLength(2);
   });
 
+  it('after a reactivation Slack never told us of, a later deactivation still stops the keys made since', async () => {
+    await keyOf(ALICE, 'ci');
+    await services.offboardPerson(SYSTEM_ACTOR, { userId: ALICE });
+    // No reactivated(): the event was missed. Alice is given access again and makes a new key.
+    await services.access.grant('UADMIN', ALICE);
+    const later = await keyOf(ALICE, 'later');
+    const again = await services.offboardPerson(SYSTEM_ACTOR, { userId: ALICE }, { source: 'reconcile' });
+    expect(again.count).toBe(1);
+    expect(await services.keys.verify(later.secret)).toEqual({ valid: false, code: 'INACTIVE' });
+    expect((await services.users.context(ALICE)).hasApiAccess).toBe(false);
+    // A second card, listing only what changed.
+    const cards = await queued('offboarding.card');
+    expect(cards).toHaveLength(2);
+    const second = await db.store.read.offboardings.find(again.offboardingId ?? '');
+    expect(second?.keys.map((k) => k.keyName)).toEqual(['later']);
+  });
+
   it('a person offboarding someone must be an admin; an admin may', async () => {
     await keyOf(ALICE, 'ci');
     expect((await refusal(services.offboardPerson(BOB, { userId: ALICE }))).code).toBe('NOT_ADMIN');
