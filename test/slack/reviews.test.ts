@@ -100,8 +100,18 @@ describe.each(dialects)('access reviews through Slack on %s', (dialect) => {
     expect(text(dmOf(ALICE, aliceKey)()?.blocks)).not.toContain(ACTION.reviewDelete);
     expect((await t.app.store.read.keys.findById(aliceKey))?.status).toBe('active');
 
+    // Halfway: the admin, whose key is still open, is reminded once; Alice answered and is not.
+    t.clock.advance(24 * 60 * 60 * 1000);
+    expect(await t.app.services.reviews.runDue()).toMatchObject({ reminded: 1 });
+    const adminDm = t.slack.dmChannelOf(ADMIN) ?? '';
+    const reminder = await t.slack.waitFor(() =>
+      t.slack.messagesIn(adminDm).find((m) => text(m.blocks).includes('Access review reminder')),
+    );
+    expect(text(reminder.blocks)).toContain(adminKey);
+    expect(await t.app.services.reviews.runDue()).toMatchObject({ reminded: 0 });
+
     // Nobody answered for the admin's key: at the deadline it gets the default.
-    t.clock.advance(2 * 24 * 60 * 60 * 1000);
+    t.clock.advance(24 * 60 * 60 * 1000);
     expect(await t.app.services.reviews.runDue()).toMatchObject({ closed: 1, defaulted: 1 });
     expect((await t.app.store.read.keys.findById(adminKey))?.status).toBe('inactive');
     expect((await t.app.store.read.keys.findById(aliceKey))?.status).toBe('active');
