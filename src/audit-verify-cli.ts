@@ -7,6 +7,7 @@ import { createStore } from './db/store.js';
 import { describeVerification, verificationPassed, verifyAudit } from './domain/audit-verify.js';
 import type { ReadRepos } from './domain/ports.js';
 import { checkReviewExport } from './domain/reviews.js';
+import { describeFileVerdict, verifyChainLines } from './domain/streams/chain-file.js';
 import { AppError, isAppError } from './errors.js';
 import { mirrorHistoryWithToken } from './slack/outbound/audit-history.js';
 
@@ -17,8 +18,13 @@ import { mirrorHistoryWithToken } from './slack/outbound/audit-history.js';
  * record's seq is printed); 2 when a check could not run (no database, or Slack refused the history
  * read). It only reads: no migration, no writes. With `--review-csv <file>` it also checks an access
  * review export (`/accesskey admin review export`) row by row against the chain.
+ *
+ * `npm run audit:verify -- --file <jsonl>` checks what an event stream delivered (docs/streams.md), on
+ * its own: no database, no Slack. Same exit codes; the first gap or edit is named by seq and line.
  */
 async function main(): Promise<number> {
+  const fileFlag = process.argv.indexOf('--file');
+  if (fileFlag >= 0) return verifyFile(process.argv[fileFlag + 1]);
   const config = loadAuditVerifyConfig(await readEnvironment());
   // Opening a missing SQLite file would create an empty database and "verify" that.
   if (config.database.kind === 'sqlite' && !existsSync(config.database.path))
@@ -59,6 +65,16 @@ async function checkReviewCsv(audit: ReadRepos['audit'], path: string): Promise<
   if (verdict.ok) console.log(`Review export ${path}: ${verdict.answered} answered rows match the audit chain; ${verdict.open} open.`);
   else console.log(`Review export ${path}: line ${verdict.line}: ${verdict.problem}`);
   return verdict.ok;
+}
+
+function verifyFile(path: string | undefined): number {
+  if (path === undefined || path === '') throw new AppError('INVALID_INPUT', 'Usage: npm run audit:verify -- --file <received.jsonl>');
+  if (!existsSync(path)) throw new AppError('INVALID_INPUT', `No file at ${path}.`);
+  const verdict = verifyChainLines(readFileSync(path, 'utf8').split('\n'));
+  console.log(describeFileVerdict(verdict));
+  if (verdict.ok) return 0;
+  console.log(`FIRST BAD RECORD: ${verdict.seq === null ? `line ${verdict.line}` : `#${verdict.seq} (line ${verdict.line})`}`);
+  return 1;
 }
 
 main().then(

@@ -25,6 +25,8 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
     modules: ['domain', 'errors.ts', 'config.ts', 'logger.ts'],
     packages: ['@slack/bolt', '@slack/web-api', 'csv-stringify', 'zod', 'qrcode'],
   },
+  // Event streams' transport (signed webhooks, syslog): an outbound adapter like src/slack/outbound.
+  streams: { modules: ['domain'], packages: ['standardwebhooks'] },
   // The sandbox reaches the app only over Slack's protocol.
   sandbox: { modules: ['logger.ts', 'http-io.ts'], packages: ['busboy', 'ws', 'zod', 'otpauth'] },
 };

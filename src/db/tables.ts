@@ -258,6 +258,47 @@ export interface ReviewItemsTable {
   audit_seq: number | null;
 }
 
+/** Event streams for SIEMs, each with its own cursor into audit_log (migration 2026-12-07T05-00). */
+export interface AuditStreamsTable {
+  id: string;
+  name: string;
+  kind: string;
+  url: string;
+  format: string;
+  action_prefix: string | null;
+  state: string;
+  secret_enc: string | null;
+  tls_ca: string | null;
+  cursor_seq: number;
+  batch_end_seq: number | null;
+  claimed_until: string | null;
+  claim_token: string | null;
+  failures: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  last_error_at: string | null;
+  failing_alerted: number;
+  last_delivered_at: string | null;
+  created_at: string;
+  created_by: string;
+}
+
+/** Leak response (migration 2026-12-07T01-00): one row per leaked key, its sightings and its card. */
+export interface KeyLeaksTable {
+  key_id: string;
+  sightings: number;
+  first_at: string;
+  last_at: string;
+  last_source: string;
+  last_location: string | null;
+  inactivated: number;
+  card_channel: string | null;
+  card_ts: string | null;
+  card_queued: number;
+  resolution: string | null;
+  resolved_by: string | null;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -280,6 +321,8 @@ export interface Database {
   owner_reconcile_runs: OwnerReconcileRunsTable;
   review_campaigns: ReviewCampaignsTable;
   review_items: ReviewItemsTable;
+  audit_streams: AuditStreamsTable;
+  key_leaks: KeyLeaksTable;
   dual_control: DualControlTable;
   mfa_enrolments: MfaEnrolmentsTable;
 }

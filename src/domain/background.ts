@@ -1,3 +1,6 @@
+import type { StreamQueue } from './streams/model.js';
+import { recordLeakCard } from './keys/leaked.js';
+import type { LeakResolution } from './repo-ports.js';
 import { appendAudit, auditOf } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { EXPIRED_THRESHOLD, planWarnings, type DueKey, type Threshold } from './expiry.js';
@@ -146,6 +149,8 @@ export interface JobPorts {
   queueReminders(openSince: Date, now: Date, limit: number): Promise<number>;
   /** The security-channel mirror's queue (its own short transactions). */
   auditOutbox: AuditOutbox;
+  /** Event streams' cursors (the stream delivery worker leases streams through it). */
+  streamQueue: StreamQueue;
   /** Deletes audit_outbox rows posted before `cutoff` (OUTBOX_RETENTION); returns how many. */
   pruneAuditOutbox(cutoff: Date, limit: number): Promise<number>;
 }
@@ -161,6 +166,7 @@ export function jobPorts(store: Store, now: () => Date): JobPorts {
     ownerReconcile: store.ownerReconcile,
     queueReminders: (openSince, at, limit) => store.queueReminders(openSince, at, limit),
     auditOutbox: store.auditOutbox,
+    streamQueue: store.streamQueue,
     pruneAuditOutbox: (cutoff, limit) => store.pruneAuditOutbox(cutoff, limit),
   };
 }
@@ -174,5 +180,11 @@ export function backgroundSteps(deps: DomainDeps) {
     closeDueStaleNotice: (notice: StaleNotice) => closeDueNotice(deps, notice),
     recordSecretFileDeleted: (n: Extract<Notification, { kind: 'secret_file.delete' }>, alreadyGone: boolean) =>
       recordSecretFileDeleted(deps, n, alreadyGone),
+    /** A leaked key's card was posted or updated (or found gone): remember where, and queue the next update if it is behind. */
+    recordLeakCard: (
+      keyId: string,
+      card: { channel: string; ts: string } | null,
+      shown: { sightings: number; resolution: LeakResolution | null },
+    ) => recordLeakCard(deps, keyId, card, shown),
   };
 }

@@ -1,3 +1,5 @@
+import type { StreamDeps } from './streams/model.js';
+import type { LeakAction } from './leak-model.js';
 import type { OutboxSignal } from './notifications.js';
 import type { Store } from './ports.js';
 import type { SecretHasher } from './secrets.js';
@@ -16,8 +18,12 @@ export interface DomainDeps {
    * here; unset, each is written.
    */
   refusals?: RefusalSink;
+  /** LEAK_ACTION (SPEC §12): what a leaked key's sighting does to it; unset means 'inactivate'. */
+  leakAction?: LeakAction;
   /** Wakes the notification worker after a change queued something (optional: tests may drive it). */
   outbox?: OutboxSignal;
+  /** Event streams for SIEMs (docs/streams.md): their transport and the key sealing webhook secrets; unset, streams are refused. */
+  streams?: StreamDeps;
   /** SPEC §17: how many distinct admins must approve an API-access request (API_ACCESS_APPROVALS); unset: 1. */
   apiAccessApprovals?: number;
   /** TOTP enrolment and step-up codes (docs/admin-security.md); unset: enrolment answers "not configured". */

@@ -109,6 +109,19 @@ export const auditActions = [
   'review.started',
   'review.decided',
   'review.closed',
+  // Event streams for SIEMs (docs/streams.md): admin changes, and a stream failing or recovering.
+  'stream.created',
+  'stream.verified',
+  'stream.paused',
+  'stream.resumed',
+  'stream.deleted',
+  'stream.replayed',
+  'stream.failing',
+  'stream.recovered',
+  // Leak response (SPEC §12): a sighting, and an admin's decision on its card.
+  'key.leaked',
+  'key.leak_kept_inactive',
+  'key.leak_false_positive',
   // Approvals that hold up (docs/admin-security.md): partial approvals, second-admin confirmations, step-up codes.
   'api_access.approval_recorded',
   'dual_control.recorded',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DeliveryOutcome } from './delivery.js';
 import type { AccessRequest, AccessKey, Offboarding, ReviewCampaign, ReviewItem, Role } from './model.js';
+import type { KeyLeak } from './leak-model.js';
 
 /**
  * The user-facing notification outbox (docs/operations.md, "Background work"). Nothing a person is told in the
@@ -95,6 +96,26 @@ export const notificationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('review.key_dm'), campaignId: z.string().min(1).max(100), keyId: z.string().min(1).max(100) }),
   /** Halfway to a review's deadline: one reminder per owner with keys still open. */
   z.object({ kind: z.literal('review.reminder'), campaignId: z.string().min(1).max(100), ownerId: z.string().min(1).max(50) }),
+  /** Leak response (SPEC §12): a reply in the thread of the Slack message that held a key's secret (never quoting it). */
+  z.object({
+    kind: z.literal('key_leak.thread_reply'),
+    keyId: z.string().min(1).max(100),
+    channel: z.string().min(1).max(50),
+    ts: z.string().min(1).max(50),
+    inactivated: z.boolean(),
+  }),
+  /** Leak response: the key's owner, or whoever posted its secret, told by DM (with Rotate for the owner). */
+  z.object({
+    kind: z.literal('key_leak.dm'),
+    keyId: z.string().min(1).max(100),
+    userId: z.string().min(1).max(50),
+    to: z.enum(['owner', 'poster']),
+    source: z.enum(['slack', 'github', 'gitlab']),
+    location: z.string().max(500).nullable(),
+    inactivated: z.boolean(),
+  }),
+  /** Leak response: the key's one card in the security channel, posted or updated with the latest count. */
+  z.object({ kind: z.literal('key_leak.card'), keyId: z.string().min(1).max(100) }),
 ]);
 
 export type Notification = z.infer<typeof notificationSchema>;
@@ -155,6 +176,9 @@ export type NotificationPayloads = OnePerKind<{
   'key.transferred_dm': Omit<NotificationOf<'key.transferred_dm'>, 'kind'>;
   'review.key_dm': { campaign: ReviewCampaign; item: ReviewItem; key: AccessKey; now: string };
   'review.reminder': { campaign: ReviewCampaign; ownerId: string; open: ReviewItem[] };
+  'key_leak.thread_reply': Omit<NotificationOf<'key_leak.thread_reply'>, 'kind'>;
+  'key_leak.dm': Omit<NotificationOf<'key_leak.dm'>, 'kind' | 'keyId'> & { key: AccessKey; role: Role | undefined; now: string };
+  'key_leak.card': { key: AccessKey; role: Role | undefined; leak: KeyLeak; now: string };
 }>;
 
 /** One kind's message (or, without `K`, any kind's): its payload with the kind beside it. */

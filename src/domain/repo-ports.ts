@@ -1,3 +1,4 @@
+import type { KeyLeak } from './leak-model.js';
 import type { Notification } from './notifications.js';
 import type {
   AccessKey,
@@ -14,6 +15,7 @@ import type {
   RolePolicy,
   User,
 } from './model.js';
+import type { AuditStream, StreamState } from './streams/model.js';
 
 /**
  * What the domain needs from storage, one small interface per table. `src/db/repos/<table>.ts`
@@ -33,6 +35,8 @@ export interface Repos {
   notifications: NotificationsRepo;
   offboardings: OffboardingsRepo;
   reviews: ReviewsRepo;
+  streams: StreamsRepo;
+  leaks: KeyLeaksRepo;
   dualControl: DualControlRepo;
   mfa: MfaRepo;
 }
@@ -81,11 +85,14 @@ export const READ_METHODS = {
     'countByStatus',
     'listUndelivered',
     'findRotatedTo',
+    'findExistingHashes',
   ],
   audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
   offboardings: ['find', 'isDeactivated'],
   reviews: ['findCampaign', 'findItem', 'listCampaigns', 'items', 'openItemsOf', 'dueCampaigns'],
+  streams: ['findById', 'list'],
+  leaks: ['find'],
   dualControl: ['approversOf'],
   mfa: ['find'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
@@ -190,6 +197,8 @@ export interface KeysRepo {
   markKept(id: string, at: string): Promise<void>;
   /** A transfer (docs/offboarding.md): the key belongs to `ownerId` from now on. */
   setOwner(id: string, ownerId: string): Promise<void>;
+  /** Which of these hashes are some key's (the leak intake's batch lookup). */
+  findExistingHashes(hashes: readonly string[]): Promise<string[]>;
 }
 
 /** The hash-chained audit log and its head. */
@@ -205,6 +214,21 @@ export interface AuditRepo {
   countPending(): Promise<number>;
   /** The highest seq in the mirror's queue (0 when empty): above the head, it is evidence of a cut tail. */
   highestQueuedSeq(): Promise<number>;
+}
+
+/** Event streams for SIEMs (`audit_streams`): the admin's changes, audited in the same transaction. */
+export interface StreamsRepo {
+  /** `secretSealed`: the webhook's encrypted signing secret (never read back through this repository). */
+  insert(stream: AuditStream, secretSealed: string | null): Promise<void>;
+  findById(id: string): Promise<AuditStream | undefined>;
+  list(): Promise<AuditStream[]>;
+  /** False when the stream is gone. Resuming makes it due at once. */
+  setState(id: string, state: StreamState, now: string): Promise<boolean>;
+  remove(id: string): Promise<boolean>;
+  /** Replay from `fromSeq`: the cursor moves to just before it, any batch in progress is dropped. */
+  replayFrom(id: string, fromSeq: number, now: string): Promise<boolean>;
+  /** Sets whether the security channel was told the stream is failing; true only for the call that changed it. */
+  markAlerted(id: string, alerted: boolean): Promise<boolean>;
 }
 
 /** The Slack interactions already acted on. */
@@ -285,3 +309,11 @@ export interface ReviewsRepo {
   /** Closes the campaign; false when it was closed before. */
   markClosed(id: string, at: string): Promise<boolean>;
 }
+/** `key_leaks`: read and written inside the audited transaction of the sighting or decision. */
+export interface KeyLeaksRepo {
+  find(keyId: string): Promise<KeyLeak | undefined>;
+  insert(leak: KeyLeak): Promise<void>;
+  update(keyId: string, patch: Partial<Omit<KeyLeak, 'keyId' | 'firstAt'>>): Promise<void>;
+}
+
+export type { KeyLeak, LeakResolution, LeakSource } from './leak-model.js';

@@ -36,9 +36,27 @@ import {
 } from './offboarding.js';
 import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
 import { reportCompromised } from './keys/compromised.js';
+import { decideLeak, respondToLeak, secretsOfSomeKey, UnknownLeakCounter, type LeakOutcome, type LeakSighting } from './keys/leaked.js';
+import { isWellFormedSecret } from './secrets.js';
+import type { LeakResolution } from './repo-ports.js';
 import { setRolePolicy, type PolicyChange } from './policy.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
+import { deliverStream, type StreamDeliveryTuning } from './streams/deliver.js';
+import {
+  addStream,
+  deleteStream,
+  listStreams,
+  pauseStream,
+  replayStream,
+  resumeStream,
+  sendTestEvent,
+  streamStatuses,
+  verifyStream,
+  type AddStreamInput,
+} from './streams/manage.js';
+import type { StreamClaim } from './streams/model.js';
+import { AppError } from '../errors.js';
 import { checkStepUp, confirmEnrolment, mfaStatus, resetMfa, startEnrolment, stepUpRequired } from './mfa.js';
 import { bootstrapAdmins, ensureBaselineRoles, requireAdmin, switchActiveRole, userContext } from './users.js';
 
@@ -66,7 +84,40 @@ async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>, queued = tru
  * nothing of Slack or SQL; each method is a domain function with its dependencies bound.
  */
 export function createServices(deps: DomainDeps) {
+  const unknownLeaks = new UnknownLeakCounter();
+  // Sightings take the audit lock one after another anyway; queued here, a burst of 50 messages holds one
+  // pooled connection at a time instead of 50 waiting for the lock.
+  let leakTurn: Promise<unknown> = Promise.resolve();
+  /** One secret seen once; a well-formed secret no key has is only counted (`unknownBySource`). */
+  const report = async (secret: string, sighting: LeakSighting): Promise<LeakOutcome> => {
+    const turn = leakTurn.then(() => respondToLeak(deps, secret, sighting));
+    // The next sighting waits for this one to end, however it ends (its failure is its caller's).
+    leakTurn = turn.catch((error: unknown) => error);
+    const outcome = await notifyAfter(deps, turn);
+    if (outcome.kind === 'unknown') unknownLeaks.count(sighting.source);
+    return outcome;
+  };
   return {
+    /** Event streams for SIEMs (docs/streams.md): admin changes (audited) and the delivery worker's one step. */
+    streams: {
+      /** `once`: the modal submission that asked; a replay of it adds nothing (answers 'replayed'). */
+      add: (actorId: string, input: AddStreamInput, options?: { once?: string }) => addStream(deps, actorId, input, options),
+      verify: (actorId: string, id: string) => verifyStream(deps, actorId, id),
+      pause: (actorId: string, id: string) => pauseStream(deps, actorId, id),
+      resume: (actorId: string, id: string) => resumeStream(deps, actorId, id),
+      delete: (actorId: string, id: string) => deleteStream(deps, actorId, id),
+      replay: (actorId: string, id: string, fromSeq: number, options?: { once?: string }) =>
+        replayStream(deps, actorId, id, fromSeq, options),
+      list: (actorId: string) => listStreams(deps, actorId),
+      /** For views only admins see (App Home's admin section). */
+      statuses: () => streamStatuses(deps),
+      sendTest: (actorId: string, id: string) => sendTestEvent(deps, actorId, id),
+      /** One attempt of a leased stream; `now` is the wall clock (back-off, signatures). */
+      deliver: (claim: StreamClaim, now: () => Date, tuning?: StreamDeliveryTuning) => {
+        if (deps.streams === undefined) throw new AppError('CONFIG_INVALID', 'Event streams are not configured.');
+        return deliverStream(deps, deps.streams, claim, now, tuning);
+      },
+    },
     users: {
       context: (userId: string) => userContext(deps, userId),
       switchRole: (userId: string, roleName: string) => switchActiveRole(deps, userId, roleName),
@@ -107,6 +158,33 @@ export function createServices(deps: DomainDeps) {
       forgetOldReplays: () => forgetOldReplays(deps),
       undoRotation: (actorId: string, result: RotateKeyResult) => undoRotation(deps, actorId, result),
       reportCompromised: (actorId: string, reference: string) => notifyAfter(deps, reportCompromised(deps, actorId, reference)),
+    },
+    /** Leak response (SPEC §12; docs/leak-response.md): Slack's watch, GitHub's and GitLab's intake, the card's buttons. */
+    leaks: {
+      /** One secret seen once; a well-formed secret no key has is only counted (`unknownBySource`). */
+      report,
+      /**
+       * A scanner's batch (GitHub's up to 1,000): one lookup sorts out the strangers (counted), and only
+       * possible keys take the write path, one by one. Outcomes in the order given.
+       */
+      reportMany: async (sightings: ReadonlyArray<{ secret: string; sighting: LeakSighting }>): Promise<LeakOutcome[]> => {
+        const ours = await secretsOfSomeKey(
+          deps,
+          sightings.map((s) => s.secret),
+        );
+        const outcomes: LeakOutcome[] = [];
+        for (const { secret, sighting } of sightings) {
+          if (!isWellFormedSecret(secret)) outcomes.push({ kind: 'not_a_secret' });
+          else if (!ours.has(secret)) {
+            unknownLeaks.count(sighting.source);
+            outcomes.push({ kind: 'unknown' });
+          } else outcomes.push(await report(secret, sighting));
+        }
+        return outcomes;
+      },
+      decide: (actorId: string, input: { keyId: string; decision: LeakResolution }, options: { once?: string } = {}) =>
+        notifyAfter(deps, decideLeak(deps, actorId, input.keyId, input.decision, options.once)),
+      unknownBySource: (): Readonly<Record<LeakSighting['source'], number>> => ({ ...unknownLeaks.bySource }),
     },
     access: {
       grant: (actorId: string, userId: string) => notifyAfter(deps, grantApiAccess(deps, actorId, userId)),

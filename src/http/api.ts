@@ -12,6 +12,8 @@ import type { HttpObserver } from './server.js';
 import { FailureCounter, KnownClients, SharedThrottle, type ThrottleRule } from './throttle.js';
 import { TokenIssuer } from './tokens.js';
 import { verifyRoute } from './verify.js';
+import { githubScanningRoute, gitlabRevocationRoutes } from './leak-intake.js';
+import { GithubScanningKeys } from './scanning-keys.js';
 
 export interface ThrottleLimits {
   /** Failed logins and invalid tokens per client. */
@@ -56,6 +58,11 @@ export interface IntegrationApiOptions {
   recorder?: UsageRecorder;
   /** Set: GET /metrics is also served among `routes` (the public port), behind this bearer token. */
   metricsToken?: string;
+  /**
+   * The leak response's intake (docs/leak-response.md): GITHUB_SCANNING_KEYS_URL for POST /scanning/github
+   * (unset: GitHub's own), and LEAK_INTAKE_TOKEN, without which GitLab's revocation routes do not exist.
+   */
+  leakIntake?: { githubKeysUrl?: string; intakeToken?: string; fetch?: typeof fetch };
 }
 
 export interface IntegrationApi {
@@ -96,6 +103,12 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     verifyMisses: new FailureCounter(limits.verifyMissesPerClient, nowMs),
   };
   const metrics = createApiMetrics(services, usage);
+  const githubKeys = new GithubScanningKeys({
+    url: options.leakIntake?.githubKeysUrl ?? 'https://api.github.com/meta/public_keys/secret_scanning',
+    nowMs,
+    logger,
+    ...(options.leakIntake?.fetch === undefined ? {} : { fetch: options.leakIntake.fetch }),
+  });
 
   const flushUsage = async (flushOptions: { all?: boolean } = {}): Promise<FlushResult | undefined> => {
     try {
@@ -137,6 +150,9 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
       verifyRoute(api),
       // Prisma Cloud's key API (src/http/prisma-cloud/).
       ...prismaKeyRoutes(api),
+      // The leak response's intake from scanners (docs/leak-response.md).
+      githubScanningRoute(api, githubKeys),
+      ...gitlabRevocationRoutes(api, options.leakIntake?.intakeToken),
       ...(options.metricsToken === undefined ? [] : [bearerProtected(metrics.route, options.metricsToken)]),
     ],
     metricsRoute: metrics.route,

@@ -13,6 +13,8 @@ export const VIEW = {
   denyRequest: 'deny_request_modal',
   /** Why a System Admin key is kept in an access review; private_metadata `<campaign id>:<key ID>|<channel>|<ts>`. */
   reviewKeepReason: 'review_keep_reason_modal',
+  /** `/accesskey admin streams` (docs/streams.md): the list, and the add / replay form. */
+  streams: 'streams_modal',
   /** Step-up (docs/admin-security.md): a current code before a deciding action; metadata names the action. */
   stepUp: 'step_up_modal',
   /** The first code, confirming a new TOTP enrolment. */
@@ -55,12 +57,24 @@ export const ACTION = {
   reviewKeep: 'review_keep',
   reviewInactivate: 'review_inactivate',
   reviewDelete: 'review_delete',
+  /** value: stream ID. The buttons under a stream in the streams modal (one listener: actions/stream-button.ts). */
+  streamPause: 'stream_pause',
+  streamResume: 'stream_resume',
+  streamTest: 'stream_test',
+  streamVerify: 'stream_verify',
+  streamDelete: 'stream_delete',
+  /** value: key ID. A leaked key's card (docs/leak-response.md): an admin confirms the leak, the key stays off. */
+  leakKeepInactive: 'leak_keep_inactive',
+  /** value: key ID. A leaked key's card: an admin calls it a false positive and the key works again (audited). */
+  leakFalsePositive: 'leak_false_positive',
   /** In the enrolment DM: opens the modal for the first code. */
   mfaConfirm: 'mfa_confirm',
 } as const;
 
 /** block_id prefix of an offboarding card's key (`offboarding:<offboarding id>:<key ID>`). */
 export const OFFBOARDING_BLOCK = 'offboarding';
+/** block_id prefix (`leak_card:<key ID>`) of a leaked key's card in the security channel. */
+export const LEAK_CARD_BLOCK = 'leak_card';
 
 /**
  * block_id prefix (`rotate_confirm:<key ID>`) of the `/accesskey rotate` question: its Rotate button
@@ -76,6 +90,14 @@ export const BLOCK = {
   extendChoice: 'extend_choice_block',
   denyReason: 'deny_reason_block',
   reviewReason: 'review_reason_block',
+  streamName: 'stream_name_block',
+  streamKind: 'stream_kind_block',
+  streamUrl: 'stream_url_block',
+  streamFormat: 'stream_format_block',
+  streamFilter: 'stream_filter_block',
+  streamCa: 'stream_ca_block',
+  streamReplayWhich: 'stream_replay_which_block',
+  streamReplaySeq: 'stream_replay_seq_block',
   mfaCode: 'mfa_code_block',
 } as const;
 
@@ -86,5 +108,13 @@ export const INPUT = {
   extendChoice: 'extend_choice',
   denyReason: 'deny_reason',
   reviewReason: 'review_reason',
+  streamName: 'stream_name',
+  streamKind: 'stream_kind',
+  streamUrl: 'stream_url',
+  streamFormat: 'stream_format',
+  streamFilter: 'stream_filter',
+  streamCa: 'stream_ca',
+  streamReplayWhich: 'stream_replay_which',
+  streamReplaySeq: 'stream_replay_seq',
   mfaCode: 'mfa_code',
 } as const;

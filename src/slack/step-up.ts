@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { postToResponseUrl } from './delivery/response-url.js';
 import type { ListenerContext } from './listeners/context.js';
-import type { Message } from './views/blocks.js';
+import type { Message, ModalView } from './views/blocks.js';
 import { codeRefusal, stepUpModal } from './views/mfa.js';
 import { noticeMessage } from './views/messages.js';
 
@@ -30,6 +30,11 @@ export interface SteppedAction<P> {
    * `reply`: tells the admin where they asked (ephemerally), best effort.
    */
   run(ctx: ListenerContext, input: SteppedInput<P>): Promise<void>;
+  /**
+   * For an action whose outcome is a modal of its own (the event streams modal): once the code passes,
+   * the code modal turns into this view (`response_action: update`) and `run` is not called.
+   */
+  view?(ctx: ListenerContext, input: SteppedInput<P>): Promise<ModalView>;
 }
 
 export interface SteppedInput<P> {

@@ -180,7 +180,11 @@ describe('the sandbox page with the keyboard only', () => {
     expect(status).toBe(200);
     // The channel's link turns bold once the page has redrawn with the news; the focus is still on App Home.
     await expect.poll(() => page.getByRole('link', { name: 'key-approvals', exact: true }).getAttribute('class')).toContain('unread');
-    expect(await isFocused(home)).toBe(true);
+    const focused = await page.evaluate(() => {
+      const active = (globalThis as unknown as { document: { activeElement: { outerHTML?: string } | null } }).document.activeElement;
+      return active?.outerHTML?.slice(0, 200);
+    });
+    expect(await isFocused(home), `focus is on ${focused}`).toBe(true);
   });
 
   it('App Home opens from the keyboard, and a key is rotated from its button there', async () => {

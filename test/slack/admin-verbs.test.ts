@@ -22,6 +22,7 @@ const WRONG_USE: Record<string, string> = {
   'review start': 'review start deadline soon',
   'review status': 'review status extra',
   'review export': 'review export',
+  streams: 'streams --all',
   'mfa enroll': 'mfa enroll now',
   'mfa status': 'mfa status someone',
   'mfa reset': 'mfa reset',

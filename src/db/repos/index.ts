@@ -2,6 +2,7 @@ import { READ_METHODS, USAGE_METHODS, type ReadRepos, type Repos, type UsageRepo
 import * as accessRequests from './access-requests.js';
 import * as audit from './audit.js';
 import type { Db } from './db.js';
+import * as keyLeaks from './key-leaks.js';
 import * as dualControl from './dual-control.js';
 import * as keys from './keys.js';
 import * as mfa from './mfa.js';
@@ -12,6 +13,7 @@ import * as processedRequests from './processed-requests.js';
 import * as reviews from './reviews.js';
 import * as roles from './roles.js';
 import * as settings from './settings.js';
+import * as streams from './streams.js';
 import * as users from './users.js';
 
 // Functions of the form (db, ...args) => result, as every table module exports them.
@@ -48,6 +50,16 @@ export function reposOver(db: Db): Repos {
     notifications: bind(db, notifications),
     offboardings: bind(db, offboardings),
     reviews: bind(db, reviews),
+    streams: bind(db, {
+      insert: streams.insert,
+      findById: streams.findById,
+      list: streams.list,
+      setState: streams.setState,
+      remove: streams.remove,
+      replayFrom: streams.replayFrom,
+      markAlerted: streams.markAlerted,
+    }),
+    leaks: bind(db, keyLeaks),
     dualControl: bind(db, dualControl),
     mfa: bind(db, mfa),
   };

@@ -240,3 +240,14 @@ export async function markKept(db: Db, id: string, at: string): Promise<void> {
 export async function setOwner(db: Db, id: string, ownerId: string): Promise<void> {
   await db.updateTable('access_keys').set({ owner_id: ownerId }).where('id', '=', id).execute();
 }
+
+/** Which of these hashes belong to a key, in one indexed query (the leak intake sorts a batch this way). */
+export async function findExistingHashes(db: Db, hashes: readonly string[]): Promise<string[]> {
+  if (hashes.length === 0) return [];
+  const rows = await db
+    .selectFrom('access_keys')
+    .select('key_hash')
+    .where('key_hash', 'in', [...hashes])
+    .execute();
+  return rows.map((row) => row.key_hash);
+}

@@ -19,7 +19,7 @@ export class SlackNotificationChannel implements NotificationChannel {
   constructor(
     private readonly client: WebClient,
     private readonly approvalsChannelId: string,
-    /** The security channel (AUDIT_CHANNEL_ID): offboarding cards. */
+    /** AUDIT_CHANNEL_ID: a leaked key's card goes there. */
     private readonly securityChannelId: string = approvalsChannelId,
   ) {}
 
@@ -51,6 +51,18 @@ export class SlackNotificationChannel implements NotificationChannel {
     }
     if ('approvals' in delivery) return this.post(this.approvalsChannelId, delivery.approvals);
     if ('security' in delivery) return this.post(this.securityChannelId, delivery.security);
+    if ('thread' in delivery) {
+      const { channel, ts } = delivery.thread;
+      const posted = await this.client.chat.postMessage({
+        channel,
+        thread_ts: ts,
+        text: delivery.message.text,
+        blocks: delivery.message.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      return { kind: 'posted', channelId: posted.channel ?? channel, ts: posted.ts ?? '' };
+    }
     if ('update' in delivery) {
       const { channel, ts } = delivery.update;
       const updated = await this.client.chat.update({ channel, ts, text: delivery.message.text, blocks: delivery.message.blocks });
@@ -66,7 +78,7 @@ export class SlackNotificationChannel implements NotificationChannel {
     let destinationErrors: ReadonlySet<string> = new Set();
     try {
       const delivery = await renderNotification(message, { permalink: (channel, ts) => this.permalink(channel, ts) });
-      if ('approvals' in delivery || 'security' in delivery || 'update' in delivery) destinationErrors = CHANNEL_ERRORS;
+      if ('approvals' in delivery || 'update' in delivery || 'security' in delivery) destinationErrors = CHANNEL_ERRORS;
       return await this.deliver(delivery);
     } catch (error) {
       if (error instanceof WebAPIPlatformError && GONE_ERRORS.has(error.data.error)) return { kind: 'gone' };

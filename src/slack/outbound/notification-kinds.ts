@@ -13,17 +13,21 @@ import { keyTransferredDm, offboardingCard } from '../views/offboarding.js';
 import { ownerNoticeMessage } from '../views/owner-notice.js';
 import { reviewKeyDm, reviewReminderDm } from '../views/reviews.js';
 import { undeliveredKeyDm } from '../views/undelivered.js';
+import { leakCard, leakDm, leakThreadReply } from '../views/leaks.js';
+import { isExpired } from '../../domain/time.js';
 
 /** What to say and where; `SlackNotificationChannel` makes the calls and classifies their errors. */
 export type NotificationDelivery =
   | { dm: string; message: Message }
   /** A new message in the approvals channel. */
   | { approvals: Message }
-  /** A new message in the security channel (AUDIT_CHANNEL_ID). */
-  | { security: Message }
   /** A message of the approvals or security channel replaced in place. */
   | { update: { channel: string; ts: string }; message: Message }
-  | { deleteFile: string };
+  | { deleteFile: string }
+  /** A new message in the security channel (AUDIT_CHANNEL_ID). */
+  | { security: Message }
+  /** A reply in a message's thread. */
+  | { thread: { channel: string; ts: string }; message: Message };
 
 /** What a renderer may ask Slack while it words a message. */
 export interface RenderContext {
@@ -67,6 +71,17 @@ export const RENDER: { [K in NotificationKind]: Renderer<K> } = {
   'key.transferred_dm': (m) => ({ dm: m.recipientId, message: keyTransferredDm(m) }),
   'review.key_dm': (m) => ({ dm: m.key.ownerId, message: reviewKeyDm(m.campaign, m.item, m.key) }),
   'review.reminder': (m) => ({ dm: m.ownerId, message: reviewReminderDm(m.campaign, m.open) }),
+  'key_leak.thread_reply': (m) => ({ thread: { channel: m.channel, ts: m.ts }, message: leakThreadReply(m.inactivated) }),
+  'key_leak.dm': (m) => ({
+    dm: m.userId,
+    message: leakDm(keyRow(m.key, m.role, new Date(m.now)), m.to, m.source, m.location, m.inactivated),
+  }),
+  // The first send posts the card; later ones update it where it was posted.
+  'key_leak.card': (m) => {
+    const message = leakCard(m.key, m.role, m.leak, isExpired(m.key, new Date(m.now)));
+    const { cardChannel, cardTs } = m.leak;
+    return cardChannel !== null && cardTs !== null ? { update: { channel: cardChannel, ts: cardTs }, message } : { security: message };
+  },
 };
 
 /** Renders any kind through its entry. */

@@ -46,6 +46,11 @@ const ICON: Partial<Record<AuditAction, string>> = {
   'key.inactivated_offboarding': ':wave:',
   'key.transferred': ':arrow_right:',
   'key.kept_inactive': ':white_circle:',
+  'stream.failing': ':satellite_antenna:',
+  'stream.recovered': ':satellite_antenna:',
+  'key.leaked': ':rotating_light:',
+  'key.leak_kept_inactive': ':lock:',
+  'key.leak_false_positive': ':arrow_forward:',
 };
 
 /**

@@ -22,6 +22,8 @@ import { offboardingTransferSelect } from './offboarding-transfer.js';
 import { reviewDeleteButton } from './review-delete.js';
 import { reviewInactivateButton } from './review-inactivate.js';
 import { reviewKeepButton } from './review-keep.js';
+import { streamButton } from './stream-button.js';
+import { leakDecisionButton } from './leak-decision.js';
 import { mfaConfirmButton } from './mfa-confirm.js';
 
 export function register(app: SlackListeners, ctx: ListenerContext): void {
@@ -47,5 +49,9 @@ export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.reviewKeep, reviewKeepButton(ctx));
   app.action(ACTION.reviewInactivate, reviewInactivateButton(ctx));
   app.action(ACTION.reviewDelete, reviewDeleteButton(ctx));
+  for (const id of [ACTION.streamPause, ACTION.streamResume, ACTION.streamTest, ACTION.streamVerify, ACTION.streamDelete])
+    app.action(id, streamButton(ctx));
+  app.action(ACTION.leakKeepInactive, leakDecisionButton(ctx, 'kept_inactive'));
+  app.action(ACTION.leakFalsePositive, leakDecisionButton(ctx, 'false_positive'));
   app.action(ACTION.mfaConfirm, mfaConfirmButton(ctx));
 }

@@ -45,9 +45,15 @@ export function stepUpSubmission(ctx: ListenerContext) {
       await ack({ response_action: 'errors', errors: { [BLOCK.mfaCode]: codeRefusal(outcome) } });
       return;
     }
+    const input = { client, userId, payload: payload.data, once, reply: replyVia(ctx, metadata.data.r, userId) };
+    // An action that opens a modal of its own (the streams modal) takes the code modal's place.
+    if (action.view !== undefined && !outcome.replayed) {
+      await ack({ response_action: 'update', view: await action.view(ctx, input) });
+      return;
+    }
     await ack();
     // The first delivery of this submission ran the action already.
     if (outcome.replayed) return;
-    await action.run(ctx, { client, userId, payload: payload.data, once, reply: replyVia(ctx, metadata.data.r, userId) });
+    await action.run(ctx, input);
   };
 }

@@ -27,6 +27,7 @@ import { setRolePolicy } from './admin/policy.js';
 import { transferKey } from './admin/transfer.js';
 import { exportReviewCsv, reviewStatus, startReview } from './admin/reviews.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
+import { streamsCommand } from './admin/streams.js';
 import { mfaEnroll, mfaReset, mfaStatus } from './admin/mfa.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
@@ -155,6 +156,13 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: 'walk the audit hash chain and cross-check it with the security channel',
     parse: parseNoArgs,
     run: verifyAuditCommand,
+  }),
+  row({
+    verb: 'streams',
+    usage: '',
+    summary: 'event streams for SIEMs: list, add, pause, delete, send a test event, replay',
+    parse: parseNoArgs,
+    run: streamsCommand,
   }),
   row({
     verb: 'mfa enroll',
