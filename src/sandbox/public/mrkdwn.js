@@ -59,6 +59,9 @@ const EMOJI = {
   clipboard: '📋',
   inbox_tray: '📥',
   outbox_tray: '📤',
+  grey_question: '❔',
+  repeat: '🔁',
+  satellite_antenna: '📡',
 };
 
 /**
