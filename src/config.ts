@@ -70,6 +70,11 @@ const envSchema = z.object({
     .string()
     .default('*/15 * * * *')
     .refine((expression) => cron.validate(expression), 'must have 5 or 6 fields, e.g. */15 * * * *'),
+  /** docs/offboarding.md: the daily users.info check of every owner of a usable key. */
+  OWNER_RECONCILE_CRON: z
+    .string()
+    .default('17 3 * * *')
+    .refine((expression) => cron.validate(expression), 'must have 5 or 6 fields, e.g. 17 3 * * *'),
   EXPIRY_WARNING_DAYS: z
     .string()
     .default('7,1')
@@ -179,6 +184,7 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
     bootstrapAdmins: env.BOOTSTRAP_ADMINS,
     expiryCheckCron: env.EXPIRY_CHECK_CRON,
     expiryWarningDays: env.EXPIRY_WARNING_DAYS,
+    ownerReconcileCron: env.OWNER_RECONCILE_CRON,
     accessRequestTtlDays: env.ACCESS_REQUEST_TTL_DAYS,
     tokenSigningSecret: env.TOKEN_SIGNING_SECRET,
     defaultRole: env.DEFAULT_ROLE,

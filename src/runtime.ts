@@ -153,6 +153,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         expireAccessRequests: true,
         sweepUndelivered: true,
         periodic: { ...config.notifications, wake: () => notificationWorker.wake() },
+        ownerReconcile: { cron: config.ownerReconcileCron, directory: outbound.directory },
       });
       stops.push(() => scheduler.stop());
       if (deps.streams !== undefined) {

@@ -58,13 +58,15 @@ const actionBody = z.object({
 const submitBody = z.object({ as: userId, viewId: slackId, form: formValues.default({}) });
 const closeBody = z.object({ as: userId, viewId: slackId });
 const personBody = z.object({ as: userId });
+/** An admin deactivates or reactivates someone's account (Slack's admin pages), which Slack tells the app as `user_change`. */
+const accountBody = z.object({ as: userId, person: userId, deactivated: z.boolean() });
 
 /** The JSON the page renders: everything one person sees in one conversation, plus their surfaces. */
 interface PageState {
   team: string;
   botName: string;
   botUserId: string;
-  people: Array<{ id: string; name: string; realName: string; admin: boolean; dm: string }>;
+  people: Array<{ id: string; name: string; realName: string; admin: boolean; dm: string; deactivated: boolean }>;
   channels: Array<{ id: string; name: string }>;
   messages: Array<ReturnType<typeof messageForPage>>;
   modals: Array<SlackView & { errors: Record<string, string> | null }>;
@@ -307,6 +309,15 @@ export class Sandbox {
           const ack = await this.emulator.sendEvent({ type: 'app_home_opened', user: input.as });
           return { status: ack.status };
         });
+      case '/account':
+        return this.answer(res, accountBody, body, async (input) => {
+          if (!SANDBOX_PEOPLE.some((p) => p.id === input.as && p.admin))
+            throw new UserFacing('Only a workspace admin can deactivate accounts.');
+          if (input.person === input.as) throw new UserFacing('You cannot deactivate your own account here.');
+          if (!SANDBOX_PEOPLE.some((p) => p.id === input.person)) throw new UserFacing('There is no such person in the sandbox.');
+          const ack = await this.emulator.setUserDeleted(input.person, input.deactivated);
+          return { status: ack.status };
+        });
       case '/reset':
         return this.answer(res, z.object({}), body, async () => {
           if (this.resetting) return { status: 202 };
@@ -449,11 +460,24 @@ export class Sandbox {
     // named: App Home asks without one.
     const newest = visible.at(-1)?.ts;
     if (explicit !== null && newest !== undefined) this.markRead(person.id, channelId, newest);
+    const deactivated = new Set(
+      emulator
+        .users()
+        .filter((u) => u.deleted)
+        .map((u) => u.id),
+    );
     const state: PageState = {
       team: emulator.config.teamName,
       botName: emulator.config.botName,
       botUserId: emulator.config.botUserId,
-      people: SANDBOX_PEOPLE.map((p) => ({ id: p.id, name: p.name, realName: p.realName, admin: p.admin, dm: emulator.openDm(p.id) })),
+      people: SANDBOX_PEOPLE.map((p) => ({
+        id: p.id,
+        name: p.name,
+        realName: p.realName,
+        admin: p.admin,
+        dm: emulator.openDm(p.id),
+        deactivated: deactivated.has(p.id),
+      })),
       channels: named,
       messages: visible.map((m) => messageForPage(m, emulator)),
       modals: emulator.viewStackOf(person.id).map((view) => ({ ...view, errors: emulator.viewErrors(view.id) ?? null })),

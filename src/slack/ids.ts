@@ -11,6 +11,8 @@ export const VIEW = {
   createKey: 'create_key_modal',
   extendKey: 'extend_key_modal',
   denyRequest: 'deny_request_modal',
+  /** Why a System Admin key is kept in an access review; private_metadata `<campaign id>:<key ID>|<channel>|<ts>`. */
+  reviewKeepReason: 'review_keep_reason_modal',
   /** `/accesskey admin streams` (docs/streams.md): the list, and the add / replay form. */
   streams: 'streams_modal',
   /** Step-up (docs/admin-security.md): a current code before a deciding action; metadata names the action. */
@@ -41,6 +43,20 @@ export const ACTION = {
   cancel: 'cancel',
   /** value: key ID. "Keep" on a stale-key notice: restarts the key's stale clock. */
   keepKey: 'key_keep',
+  /**
+   * The offboarding card (docs/offboarding.md), per key: block_id `offboarding:<offboarding id>:<key ID>`.
+   * Transfer to… is a users_select; Delete and Keep inactive are buttons.
+   */
+  offboardingTransfer: 'offboarding_transfer',
+  offboardingDelete: 'offboarding_delete',
+  offboardingKeep: 'offboarding_keep',
+  /**
+   * An access review's DM (docs/offboarding.md), value `<campaign id>:<key ID>`. Keep on a System Admin
+   * key opens a modal asking why (`VIEW.reviewKeepReason`).
+   */
+  reviewKeep: 'review_keep',
+  reviewInactivate: 'review_inactivate',
+  reviewDelete: 'review_delete',
   /** value: stream ID. The buttons under a stream in the streams modal (one listener: actions/stream-button.ts). */
   streamPause: 'stream_pause',
   streamResume: 'stream_resume',
@@ -60,6 +76,8 @@ export const ACTION = {
   graceExpire: 'grace_expire',
 } as const;
 
+/** block_id prefix of an offboarding card's key (`offboarding:<offboarding id>:<key ID>`). */
+export const OFFBOARDING_BLOCK = 'offboarding';
 /** block_id prefix (`leak_card:<key ID>`) of a leaked key's card in the security channel. */
 export const LEAK_CARD_BLOCK = 'leak_card';
 
@@ -76,6 +94,7 @@ export const BLOCK = {
   slots: 'slots_block',
   extendChoice: 'extend_choice_block',
   denyReason: 'deny_reason_block',
+  reviewReason: 'review_reason_block',
   streamName: 'stream_name_block',
   streamKind: 'stream_kind_block',
   streamUrl: 'stream_url_block',
@@ -93,6 +112,7 @@ export const INPUT = {
   expiryAt: 'expiry_at',
   extendChoice: 'extend_choice',
   denyReason: 'deny_reason',
+  reviewReason: 'review_reason',
   streamName: 'stream_name',
   streamKind: 'stream_kind',
   streamUrl: 'stream_url',

@@ -7,6 +7,7 @@ import { IdMinter } from './ids.js';
 import { InboundSender, type Delivery } from './inbound.js';
 import { NO_INTERCEPTOR, type CallInterceptor } from './interceptor.js';
 import { collectStrings, cloneJson } from './json.js';
+import { userJson } from './methods/misc.js';
 import { mintTrigger } from './payloads.js';
 import { handleResponseUrl } from './response-url.js';
 import { SocketModeServer } from './socket-mode.js';
@@ -222,6 +223,17 @@ export class SlackEmulator {
 
   addChannel(input: AddChannelInput): EmulatedChannel {
     return this.store.addChannel(input);
+  }
+
+  /**
+   * An admin deactivates (or reactivates) an account, as in Slack's admin pages: `users.info` says
+   * `deleted` from now on, and the app gets a `user_change` event carrying the user as users.info does.
+   */
+  setUserDeleted(userId: string, deleted: boolean): Promise<AckResult> {
+    const user = this.store.users.get(userId);
+    if (user === undefined) throw new Error(`no user ${userId}`);
+    user.deleted = deleted;
+    return this.sendEvent({ type: 'user_change', user: userJson(user, this.ctx, false) });
   }
 
   /**

@@ -4,6 +4,8 @@ import type { AuditChannel } from '../../domain/audit-outbox.js';
 import type { WarningDm } from '../../domain/expiry-ports.js';
 import type { Logger } from '../../logger.js';
 import { SlackAuditChannel } from './audit-channel.js';
+import { SlackUserDirectory } from './directory.js';
+import type { UserDirectory } from '../../domain/owner-reconcile-ports.js';
 import { createBackgroundClient } from './client.js';
 import { SlackWarningDm } from './warning-dm.js';
 import { SlackNotificationChannel } from './notification-channel.js';
@@ -14,6 +16,8 @@ export interface SlackOutbound {
   warningDm: WarningDm;
   /** The user-facing notification outbox's Slack side. */
   notifications: NotificationChannel;
+  /** users.info for the owner reconcile. */
+  directory: UserDirectory;
 }
 
 /**
@@ -36,5 +40,6 @@ export function createSlackOutbound(options: {
       config.approvalsChannelId ?? config.auditChannelId,
       config.auditChannelId,
     ),
+    directory: new SlackUserDirectory(client('owner-reconcile')),
   };
 }

@@ -9,6 +9,9 @@ import {
   parseRoleCreate,
   parseRoleName,
   parseRolePolicy,
+  parseReviewId,
+  parseReviewStart,
+  parseTransfer,
   parseUserAndRole,
   parseUserArg,
   wordsOf,
@@ -21,6 +24,8 @@ import { exportAuditCsv, showAudit } from './admin/audit.js';
 import { listAllKeys, revokeKey } from './admin/keys.js';
 import { assignRole, createRole, listRoles, previewRoleDeletion, previewRoleRemoval } from './admin/roles.js';
 import { setRolePolicy } from './admin/policy.js';
+import { transferKey } from './admin/transfer.js';
+import { exportReviewCsv, reviewStatus, startReview } from './admin/reviews.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
 import { streamsCommand } from './admin/streams.js';
 import { mfaEnroll, mfaReset, mfaStatus } from './admin/mfa.js';
@@ -121,6 +126,29 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: 'open API-access requests with their age',
     parse: parseNoArgs,
     run: async (args) => openRequestsMessage(await args.ctx.services.access.listOpen(args.userId), args.ctx.now()),
+  }),
+  row({
+    verb: 'transfer',
+    usage: '<key ID> @user',
+    summary: 'give a key to someone who holds its role and API access (both are told)',
+    parse: parseTransfer,
+    run: (args, { key, userId }) => transferKey(args, key, userId),
+  }),
+  row({
+    verb: 'review start',
+    usage: '[role <name>] [deadline <duration>] [default inactivate|keep]',
+    summary:
+      'an access review: each owner is asked per key (Keep / Make inactive / Delete); the default applies at the deadline (14d unless set)',
+    parse: parseReviewStart,
+    run: startReview,
+  }),
+  row({ verb: 'review status', usage: '', summary: 'access reviews with answered / open keys', parse: parseNoArgs, run: reviewStatus }),
+  row({
+    verb: 'review export',
+    usage: '<review ID>',
+    summary: "a review's answers as CSV in your DM, each row with its audit record",
+    parse: parseReviewId,
+    run: (args, { campaignId }) => exportReviewCsv(args, campaignId),
   }),
   row({
     verb: 'verify-audit',
