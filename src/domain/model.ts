@@ -101,6 +101,12 @@ export const auditActions = [
   'key.deactivated_as_stale',
   'api_access.self_decision_refused',
   'secret_file.deleted',
+  // Offboarding (SPEC §13) and installations (SPEC §18).
+  'key.inactivated_offboarding',
+  'key.inactivated_uninstall',
+  'app.installed',
+  'app.uninstalled',
+  'settings.changed',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

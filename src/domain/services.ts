@@ -14,7 +14,7 @@ import type { DomainDeps } from './deps.js';
 import { activateKey, deactivateKey, deleteKey, extendKey, type ChangeOptions } from './keys/change.js';
 import { createKey, slotsFor, type CreateKeyInput } from './keys/create.js';
 import { confirmDelivery, sweepUndeliveredKeys } from './keys/delivery.js';
-import { listKeys, showKey } from './keys/find.js';
+import { keyStatusById, listKeys, showKey } from './keys/find.js';
 import { checkRotation, rotateKey, undoRotation, type RotateKeyResult, type RotateOptions } from './keys/rotate.js';
 import { verifyKey, verifyKeyCached } from './keys/verify.js';
 import type { ViaKey } from './keys/via.js';
@@ -24,6 +24,7 @@ import { usageWriter } from './usage.js';
 import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
+import { offboardPerson, type OffboardOptions } from './offboarding.js';
 import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
 import { reportCompromised } from './keys/compromised.js';
 import { setRolePolicy, type PolicyChange } from './policy.js';
@@ -73,6 +74,8 @@ export function createServices(deps: DomainDeps) {
         ),
       list: (userId: string, options?: { allRoles?: boolean; via?: ViaKey }) => listKeys(deps, userId, options),
       show: (actorId: string, reference: string, options?: { via?: ViaKey }) => showKey(deps, actorId, reference, options?.via),
+      /** Status and expiry by key ID only, for automations (workflow steps). */
+      statusById: (keyId: string) => keyStatusById(deps, keyId),
       // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).
       extend: (actorId: string, input: { reference: string; expiry: ExpiryChoice }, options?: ChangeOptions) =>
         extendKey(deps, actorId, input.reference, input.expiry, options),
@@ -113,6 +116,9 @@ export function createServices(deps: DomainDeps) {
       checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
       expireRequests: () => notifyAfter(deps, expireAccessRequests(deps)),
     },
+    /** SPEC §13: every active key of `userId` made inactive, audited; `{ count }` of keys changed. */
+    offboardPerson: (actorId: string, input: { userId: string }, options?: OffboardOptions) =>
+      offboardPerson(deps, actorId, input.userId, options),
     admin: {
       require: async (actorId: string): Promise<void> => {
         await requireAdmin(deps, actorId);

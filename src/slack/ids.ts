@@ -59,3 +59,10 @@ export const INPUT = {
   extendChoice: 'extend_choice',
   denyReason: 'deny_reason',
 } as const;
+
+/** Workflow Builder steps (manifest `functions`, SPEC §18): callback_id → the step. */
+export const FUNCTION = {
+  requestApiAccess: 'request_api_access',
+  deactivateUserKeys: 'deactivate_user_keys',
+  keyStatus: 'key_status',
+} as const;

@@ -12,6 +12,8 @@ export interface EmulatorContext {
   readonly clock: EmulatorClock;
   /** e.g. http://127.0.0.1:4100 (no trailing slash). */
   baseUrl(): string;
+  /** Set while a Web API call runs with a workflow step's token: the step's execution. */
+  readonly callerExecutionId?: string;
 }
 
 export type MethodHandler = (args: JsonObject, ctx: EmulatorContext) => JsonObject;

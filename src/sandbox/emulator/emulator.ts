@@ -26,6 +26,8 @@ import type {
   EmulatedUser,
   EmulatorConfig,
   EmulatorOptions,
+  FunctionExecutedInput,
+  FunctionExecution,
   InteractionAck,
   JsonObject,
   LateAck,
@@ -494,6 +496,16 @@ export class SlackEmulator {
 
   sendEvent(event: JsonObject): Promise<AckResult> {
     return this.afterDelivery(this.inbound.sendEvent(event));
+  }
+
+  /** Runs a workflow step of the app (`function_executed`); `functionExecution(id)` shows how it ended. */
+  sendFunctionExecuted(input: FunctionExecutedInput): Promise<AckResult & { execution: FunctionExecution }> {
+    return this.afterDelivery(this.inbound.sendFunctionExecuted(input));
+  }
+
+  /** A step execution: `state` running / completed (with `outputs`) / failed (with `error`). */
+  functionExecution(executionId: string): FunctionExecution | undefined {
+    return this.store.functionExecutions.get(executionId);
   }
 
   /** A hand-built request to the HTTP target, e.g. with a bad or missing signature. */

@@ -2,7 +2,7 @@ import type { EmulatorContext } from './context.js';
 import { cloneJson, type JsonObject } from './json.js';
 import { messageJson } from './methods/chat.js';
 import type { StateValues } from './elements.js';
-import type { EmulatedMessage, SlackView } from './types.js';
+import type { EmulatedMessage, FunctionExecutedInput, FunctionExecution, SlackView } from './types.js';
 
 /** Payload builders: field names and shapes from bolt-js's types and Slack's documented payloads. */
 
@@ -91,6 +91,8 @@ export function messageBlockActionsPayload(
   };
   // Assumption (README, "Assumptions and deliberate deviations"): ephemeral containers carry no `message`, so the app must not need it.
   if (message.kind === 'channel') payload.message = messageJson(message, ctx);
+  const execution = message.functionExecutionId === undefined ? undefined : ctx.store.functionExecutions.get(message.functionExecutionId);
+  if (execution !== undefined) Object.assign(payload, functionInteractionFields(ctx, execution, input.userId));
   return payload;
 }
 
@@ -151,5 +153,47 @@ export function eventEnvelope(ctx: EmulatorContext, event: JsonObject): JsonObje
     ],
     is_ext_shared_channel: false,
     event_context: ctx.ids.opaque(16),
+  };
+}
+
+/**
+ * What a click on a message a workflow step posted adds (block_actions payload reference, bolt-js
+ * `BlockAction`): `function_data` (execution_id, function.callback_id, inputs), the step's
+ * `bot_access_token`, and `interactivity` (interactor, interactivity_pointer).
+ */
+function functionInteractionFields(ctx: EmulatorContext, execution: FunctionExecution, userId: string): JsonObject {
+  return {
+    function_data: { execution_id: execution.id, function: { callback_id: execution.callbackId }, inputs: cloneJson(execution.inputs) },
+    bot_access_token: execution.token,
+    interactivity: { interactor: { id: userId, secret: ctx.ids.opaque(32) }, interactivity_pointer: ctx.ids.opaque(20) },
+  };
+}
+
+/**
+ * The `function_executed` event (docs.slack.dev/reference/events/function_executed): the step's
+ * definition as `function`, its `inputs`, `function_execution_id`, `workflow_execution_id`, `event_ts`
+ * (added by eventEnvelope) and the step's own `bot_access_token`.
+ */
+export function functionExecutedEvent(ctx: EmulatorContext, input: FunctionExecutedInput, execution: FunctionExecution): JsonObject {
+  const nowSec = Math.floor(ctx.clock.now() / 1000);
+  return {
+    type: 'function_executed',
+    function: {
+      id: ctx.ids.id('Fn'),
+      callback_id: input.callbackId,
+      title: input.title ?? input.callbackId,
+      description: input.description ?? '',
+      type: 'app',
+      input_parameters: cloneJson(input.inputParameters ?? []),
+      output_parameters: cloneJson(input.outputParameters ?? []),
+      app_id: ctx.config.appId,
+      date_created: nowSec,
+      date_updated: nowSec,
+      date_deleted: 0,
+    },
+    inputs: cloneJson(input.inputs),
+    function_execution_id: execution.id,
+    workflow_execution_id: execution.workflowExecutionId,
+    bot_access_token: execution.token,
   };
 }

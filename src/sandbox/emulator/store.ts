@@ -6,6 +6,7 @@ import type {
   EmulatedChannel,
   EmulatedMessage,
   EmulatedUser,
+  FunctionExecution,
   LateAck,
   MessageSource,
   ResponseUrlPost,
@@ -71,6 +72,7 @@ export interface NewMessage {
   metadata?: unknown;
   files?: string[];
   source: MessageSource;
+  functionExecutionId?: string;
 }
 
 /** All mutable emulator state. Web API handlers and inbound senders share one instance. */
@@ -88,6 +90,9 @@ export class Store {
   readonly triggers = new Map<string, TriggerRecord>();
   readonly responseUrls = new Map<string, ResponseUrlRecord>();
   readonly socketTickets = new Set<string>();
+  /** Workflow step executions by function_execution_id, and their tokens. */
+  readonly functionExecutions = new Map<string, FunctionExecution>();
+  readonly functionTokens = new Map<string, string>();
   readonly calls: ApiCall[] = [];
   readonly responseUrlPosts: ResponseUrlPost[] = [];
   /** Every body the app sent back as an ack, for allText(). */
@@ -206,6 +211,7 @@ export class Store {
       source: input.source,
       deleted: false,
       revisions: [],
+      ...(input.functionExecutionId === undefined ? {} : { functionExecutionId: input.functionExecutionId }),
     };
     this.messages.push(message);
     return message;

@@ -109,6 +109,41 @@ export interface EmulatedMessage {
   deleted: boolean;
   /** Earlier versions, oldest first (chat.update / replace_original). */
   revisions: MessageRevision[];
+  /** Posted with a workflow step's token: clicks on it carry `function_data` (Slack's function-originated messages). */
+  functionExecutionId?: string;
+}
+
+/** A workflow step parameter as Slack's `function_executed` event describes it (`function.input_parameters[]`). */
+export interface FunctionParameter {
+  name: string;
+  type: string;
+  title?: string;
+  description?: string;
+  is_required?: boolean;
+}
+
+/** What `sendFunctionExecuted` runs: the step's callback id and inputs, and its declared parameters. */
+export interface FunctionExecutedInput {
+  callbackId: string;
+  inputs: JsonObject;
+  title?: string;
+  description?: string;
+  inputParameters?: FunctionParameter[];
+  outputParameters?: FunctionParameter[];
+}
+
+/** One step execution: running until the app calls functions.completeSuccess or functions.completeError. */
+export interface FunctionExecution {
+  id: string;
+  workflowExecutionId: string;
+  callbackId: string;
+  inputs: JsonObject;
+  /** The step's own bot token (`bot_access_token`), accepted as a bot token by every method. */
+  token: string;
+  outputParameters: FunctionParameter[];
+  state: 'running' | 'completed' | 'failed';
+  outputs?: JsonObject;
+  error?: string;
 }
 
 export interface TextObject {

@@ -4,6 +4,7 @@ import { register as registerActions } from './actions/index.js';
 import { register as registerCommands } from './commands/index.js';
 import type { ListenerContext } from './context.js';
 import { register as registerEvents } from './events/index.js';
+import { register as registerFunctions } from './functions/index.js';
 import { listenerRegistry } from './registry.js';
 import { register as registerViews } from './views/index.js';
 
@@ -14,6 +15,7 @@ export function registerListeners(app: App, ctx: ListenerContext): void {
   registerViews(listeners, ctx);
   registerActions(listeners, ctx);
   registerEvents(listeners, ctx);
+  registerFunctions(listeners, ctx);
   app.error(async (error) => {
     // Listener errors never get here (the boundary answers them); this is Bolt's own middleware failing.
     ctx.logger.error('slack request failed outside a listener', { reference: newErrorReference(), error });
