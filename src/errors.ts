@@ -23,6 +23,7 @@ export const errorCodes = [
   'REQUEST_NOT_FOUND',
   'REQUEST_PENDING',
   'ALREADY_DECIDED',
+  'INSTALL_REFUSED',
   'SELF_DECISION',
   'DB_BUSY',
   'DB_UNAVAILABLE',

@@ -23,6 +23,11 @@ import { fileWitness } from './db/audit-witness-file.js';
 import { settingsWitness } from './domain/audit-verify.js';
 import { watchAuditTail } from './scheduler/jobs/audit-tail.js';
 
+function installMounts(slack: SlackRuntime): PathMount[] {
+  const install = slack.install;
+  return install === undefined ? [] : install.paths.map((prefix) => ({ prefix, listener: install.listener }));
+}
+
 export interface RunningApp {
   services: Services;
   /** The database behind the services (tests read state through it; entry points never do). */
@@ -108,13 +113,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       metricsPort: config.metrics.port,
       metricsHost: config.metrics.host,
       slackRequestListener: slack.requestListener,
-      mounts: options.mounts,
+      // OAuth install: /slack/install and /slack/oauth_redirect are Bolt's installer (docs/org-install.md).
+      mounts: [...(options.mounts ?? []), ...installMounts(slack)],
     });
     stops.push(() => http.stop());
     const { server, port, metricsPort } = http;
     await slack.start();
     stops.push(() => slack.stop());
-    const outbound = createSlackOutbound({ config, logger, clientOptions: options.slackClientOptions });
+    const outbound = createSlackOutbound({ config, logger, clientOptions: options.slackClientOptions, botToken: slack.botToken });
     // User-facing notifications (decision DMs, cards, role-deletion DMs, stale notices, secret-file deletion,
     // key API owner DMs, undelivered-key DMs, compromised-key DMs).
     // The jobs drive the store's queues and markers through the domain's ports; audited steps go through services.

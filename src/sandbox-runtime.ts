@@ -1,3 +1,4 @@
+import { AppError } from './errors.js';
 import { rm } from 'node:fs/promises';
 import type { RequestListener } from 'node:http';
 import { hostname } from 'node:os';
@@ -64,8 +65,11 @@ export async function startSandboxApp(config: Config, options: SandboxStartOptio
   const deletesDatabase = config.database.kind === 'sqlite' && (options.ownsDatabase ?? ownDatabase);
 
   let app: RunningApp | undefined;
+  const botToken = config.slack.botToken;
+  // The sandbox's configuration always makes one (config.ts, sandboxEnvironment).
+  if (botToken === undefined) throw new AppError('CONFIG_INVALID', 'The sandbox needs its own bot token.');
   const sandbox: Sandbox = await Sandbox.start({
-    botToken: config.slack.botToken,
+    botToken,
     signingSecret: config.slack.signingSecret ?? '',
     auditChannelId: config.auditChannelId,
     approvalsChannelId: config.approvalsChannelId,

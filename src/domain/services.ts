@@ -25,6 +25,7 @@ import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
 import { offboardPerson, type OffboardOptions } from './offboarding.js';
+import { findInstallation, removeInstallation, storeInstallation, type InstallationIdentity } from './installations.js';
 import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
 import { reportCompromised } from './keys/compromised.js';
 import { setRolePolicy, type PolicyChange } from './policy.js';
@@ -115,6 +116,16 @@ export function createServices(deps: DomainDeps) {
       listOpen: (actorId: string) => listOpenRequests(deps, actorId),
       checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
       expireRequests: () => notifyAfter(deps, expireAccessRequests(deps)),
+    },
+    /** The one Slack installation of an OAuth deployment (SPEC §18); tokens stay sealed here. */
+    installations: {
+      find: () => findInstallation(deps),
+      store: (identity: InstallationIdentity, sealed: string, installerId?: string) =>
+        storeInstallation(deps, identity, sealed, installerId),
+      remove: (
+        input: { reason: 'app_uninstalled' | 'tokens_revoked'; identity: Partial<InstallationIdentity> },
+        options?: { once?: string },
+      ) => removeInstallation(deps, input, options?.once),
     },
     /** SPEC §13: every active key of `userId` made inactive, audited; `{ count }` of keys changed. */
     offboardPerson: (actorId: string, input: { userId: string }, options?: OffboardOptions) =>

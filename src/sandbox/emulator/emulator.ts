@@ -9,6 +9,7 @@ import { NO_INTERCEPTOR, type CallInterceptor } from './interceptor.js';
 import { collectStrings, cloneJson } from './json.js';
 import { mintTrigger } from './payloads.js';
 import { handleResponseUrl } from './response-url.js';
+import { handleAuthorize } from './oauth-authorize.js';
 import { SocketModeServer } from './socket-mode.js';
 import { restoreSnapshot, takeSnapshot, type ConversationsSnapshot } from './snapshot.js';
 import { Store } from './store.js';
@@ -28,7 +29,9 @@ import type {
   EmulatorOptions,
   FunctionExecutedInput,
   FunctionExecution,
+  InstallTarget,
   InteractionAck,
+  IssuedToken,
   JsonObject,
   LateAck,
   RawRequest,
@@ -60,6 +63,11 @@ const DEFAULTS: EmulatorConfig = {
   ackTimeoutMs: 10_000,
   responseUrlMaxUses: 5,
   responseUrlTtlMs: 30 * 60 * 1000,
+  clientId: 'test-client-id',
+  clientSecret: 'test-client-secret',
+  tokenRotation: false,
+  tokenLifetimeSec: 43_200,
+  oauthRedirectUri: '',
 };
 
 /** How the emulator runs, beside what it emulates. */
@@ -102,6 +110,8 @@ export class SlackEmulator {
   private readonly changeListeners = new Set<ChangeListener>();
   private server: Server | undefined;
   private base = '';
+  /** Who approves the next install on the authorize page; the emulator's own workspace by default. */
+  private installTarget: InstallTarget;
 
   protected constructor(options: EmulatorOptions & EmulatorRuntimeOptions) {
     const { clock, interceptor, retention, onProblem, ...rest } = options;
@@ -120,6 +130,14 @@ export class SlackEmulator {
     this.socket = new SocketModeServer(this.ctx);
     this.inbound = new InboundSender(this.ctx, this.socket);
     this.store.addChannel(this.config.defaultChannel);
+    this.installTarget = {
+      teamId: this.config.teamId,
+      teamName: this.config.teamName,
+      enterpriseId: null,
+      enterpriseName: null,
+      isEnterpriseInstall: false,
+      userId: 'U0INSTALLER',
+    };
   }
 
   /** An emulator on its own loopback port (what the test suite uses). */
@@ -171,6 +189,7 @@ export class SlackEmulator {
     if (req.method === 'POST' && area === 'upload' && id !== undefined) return handleUpload(req, res, id, this.ctx, this.interceptor);
     if (req.method === 'POST' && area === 'response' && id !== undefined)
       return handleResponseUrl(req, res, id, this.ctx, this.interceptor);
+    if (req.method === 'GET' && area === 'oauth' && id === 'v2/authorize') return handleAuthorize(req, res, this.ctx, this.installTarget);
     sendText(res, 404, 'Not Found');
   }
 
@@ -496,6 +515,27 @@ export class SlackEmulator {
 
   sendEvent(event: JsonObject): Promise<AckResult> {
     return this.afterDelivery(this.inbound.sendEvent(event));
+  }
+
+  /** OAuth: the authorize page's Redirect URL when the app sends no redirect_uri (the app's settings on api.slack.com). */
+  useOAuthRedirect(url: string): void {
+    this.config.oauthRedirectUri = url;
+  }
+
+  /** OAuth: who approves the next install (another workspace, or an Enterprise org for an org-wide install). */
+  setInstallTarget(target: Partial<InstallTarget>): void {
+    this.installTarget = { ...this.installTarget, ...target };
+  }
+
+  /** Tokens issued by OAuth installs and refreshes (`expiresAt` on the emulator's clock). */
+  issuedTokens(): IssuedToken[] {
+    return [...this.store.issuedTokens.values()];
+  }
+
+  /** As Slack does on an uninstall: every issued token is revoked, then `app_uninstalled` is sent. */
+  async uninstallApp(): Promise<AckResult> {
+    for (const issued of this.store.issuedTokens.values()) issued.revoked = true;
+    return this.sendEvent({ type: 'app_uninstalled' });
   }
 
   /** Runs a workflow step of the app (`function_executed`); `functionExecution(id)` shows how it ended. */

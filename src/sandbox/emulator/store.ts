@@ -7,6 +7,8 @@ import type {
   EmulatedMessage,
   EmulatedUser,
   FunctionExecution,
+  InstallTarget,
+  IssuedToken,
   LateAck,
   MessageSource,
   ResponseUrlPost,
@@ -93,6 +95,10 @@ export class Store {
   /** Workflow step executions by function_execution_id, and their tokens. */
   readonly functionExecutions = new Map<string, FunctionExecution>();
   readonly functionTokens = new Map<string, string>();
+  /** OAuth: tokens issued by oauth.v2.access, refresh tokens, and authorization codes not yet exchanged. */
+  readonly issuedTokens = new Map<string, IssuedToken>();
+  readonly refreshTokens = new Map<string, InstallTarget>();
+  readonly oauthCodes = new Map<string, { target: InstallTarget; redirectUri: string | undefined; used: boolean }>();
   readonly calls: ApiCall[] = [];
   readonly responseUrlPosts: ResponseUrlPost[] = [];
   /** Every body the app sent back as an ack, for allText(). */

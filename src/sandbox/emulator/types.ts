@@ -32,6 +32,34 @@ export interface EmulatorOptions {
   /** response_url limits: 5 uses within 30 minutes. */
   responseUrlMaxUses?: number;
   responseUrlTtlMs?: number;
+  /** OAuth install (oauth.v2.access): the app's client id and secret. */
+  clientId?: string;
+  clientSecret?: string;
+  /** Token rotation on: installs answer `refresh_token` and `expires_in` (seconds), tokens expire. */
+  tokenRotation?: boolean;
+  tokenLifetimeSec?: number;
+  /** Where the authorize page sends the browser when the app names no redirect_uri (the app's configured Redirect URL). */
+  oauthRedirectUri?: string;
+}
+
+/** Who approves the next install on the authorize page: a workspace, or an Enterprise org (org-wide). */
+export interface InstallTarget {
+  teamId: string;
+  teamName: string;
+  enterpriseId: string | null;
+  enterpriseName: string | null;
+  isEnterpriseInstall: boolean;
+  /** The installing user. */
+  userId: string;
+}
+
+/** A token the emulator issued by OAuth (install or refresh). */
+export interface IssuedToken {
+  token: string;
+  target: InstallTarget;
+  /** Emulator-clock ms; undefined without token rotation. */
+  expiresAt: number | undefined;
+  revoked: boolean;
 }
 
 export type EmulatorConfig = Required<Omit<EmulatorOptions, 'clock'>>;

@@ -7,6 +7,7 @@ import { chatMethods } from './methods/chat.js';
 import { conversationMethods } from './methods/conversations.js';
 import { fileMethods } from './methods/files.js';
 import { functionMethods } from './methods/functions.js';
+import { oauthMethods } from './methods/oauth.js';
 import { miscMethods } from './methods/misc.js';
 import { viewMethods } from './methods/views.js';
 
@@ -18,6 +19,7 @@ export const METHODS: Record<string, MethodSpec> = {
   ...fileMethods,
   ...conversationMethods,
   ...functionMethods,
+  ...oauthMethods,
 };
 
 /** Arguments that web-api JSON-stringifies into form fields; we parse them back for checks and records. */
@@ -43,7 +45,14 @@ function bearer(req: IncomingMessage): string | undefined {
 }
 
 function authorize(token: string | undefined, spec: MethodSpec, ctx: EmulatorContext): JsonObject | undefined {
+  if (spec.token === 'none') return undefined;
   if (token === undefined || token === '') return fail('not_authed');
+  const issued = ctx.store.issuedTokens.get(token);
+  if (issued !== undefined) {
+    if (issued.revoked) return fail('token_revoked');
+    if (issued.expiresAt !== undefined && ctx.clock.now() >= issued.expiresAt) return fail('token_expired');
+    return spec.token === 'bot' ? undefined : fail('not_allowed_token_type');
+  }
   // A workflow step's token (`bot_access_token`) acts as the bot's.
   const kind =
     token === ctx.config.botToken || ctx.store.functionTokens.has(token) ? 'bot' : token === ctx.config.appToken ? 'app' : undefined;
@@ -97,7 +106,13 @@ export async function handleWebApi(
   } else {
     const token = typeof args.token === 'string' && args.token !== '' ? args.token : bearer(req);
     const execution = token === undefined ? undefined : ctx.store.functionTokens.get(token);
-    response = authorize(token, spec, ctx) ?? spec.handle(args, execution === undefined ? ctx : { ...ctx, callerExecutionId: execution });
+    const issued = token === undefined ? undefined : ctx.store.issuedTokens.get(token);
+    const callCtx: EmulatorContext = {
+      ...ctx,
+      ...(execution === undefined ? {} : { callerExecutionId: execution }),
+      ...(issued === undefined ? {} : { callerInstall: issued.target }),
+    };
+    response = authorize(token, spec, ctx) ?? spec.handle(args, callCtx);
   }
   record(200, response);
   await interceptor.after?.(method);

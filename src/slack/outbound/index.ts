@@ -24,10 +24,14 @@ export function createSlackOutbound(options: {
   config: Pick<Config, 'slack' | 'auditChannelId'> & Partial<Pick<Config, 'approvalsChannelId'>>;
   logger: Logger;
   clientOptions?: Partial<WebClientOptions>;
+  /** The installation's bot token (OAuth install, `SlackRuntime.botToken`); unset: SLACK_BOT_TOKEN. */
+  botToken?: () => Promise<string>;
 }): SlackOutbound {
   const { config, logger, clientOptions } = options;
-  const client = (name: string) =>
-    createBackgroundClient({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger, name, clientOptions });
+  const fixed = config.slack.botToken;
+  const token = options.botToken ?? (fixed === undefined ? undefined : async () => fixed);
+  if (token === undefined) throw new Error('the background workers need SLACK_BOT_TOKEN or an OAuth installation'); // config validation already says so
+  const client = (name: string) => createBackgroundClient({ token, apiUrl: config.slack.apiUrl, logger, name, clientOptions });
   return {
     auditChannel: new SlackAuditChannel(client('audit-mirror'), config.auditChannelId),
     warningDm: new SlackWarningDm(client('expiry-warnings')),
