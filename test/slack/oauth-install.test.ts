@@ -110,6 +110,48 @@ describe.each(dialects)('OAuth install on %s', (dialect) => {
   });
 });
 
+describe.each(dialects)('Org-wide install (Enterprise Grid) on %s', (dialect) => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.stop();
+    t = undefined;
+  });
+
+  it('serves every workspace of the org: a person sees the same keys from two workspaces, and a modal opens in each', async () => {
+    t = await startTestApp({ dialect, env: oauthEnv });
+    t.slack.addWorkspace({ id: 'T0002', name: 'Acme EU', domain: 'acme-eu' });
+    t.slack.setInstallTarget({ enterpriseId: 'E0001', enterpriseName: 'Acme Group', isEnterpriseInstall: true });
+    const installed = await installThroughBrowser(t);
+    expect(installed.status).toBe(200);
+    expect(installed.page).toContain('every workspace of Acme Group');
+    expect(await t.app.services.installations.find()).toEqual(
+      expect.objectContaining({ enterpriseId: 'E0001', isEnterpriseInstall: true }),
+    );
+    await t.app.services.access.grant(ADMIN, ALICE);
+    const key = await t.app.services.keys.create(ALICE, { name: 'deploy', expiry: { kind: 'never' } });
+    for (const team of ['T0001', 'T0002']) {
+      t.slack.useWorkspace(team);
+      const list = await t.slack.sendSlashCommand({ userId: ALICE, text: 'list' });
+      expect(list.payload).toEqual(expect.objectContaining({ team_id: team, enterprise_id: 'E0001', is_enterprise_install: 'true' }));
+      expect(JSON.stringify(list.body)).toContain(key.key.id);
+      await t.slack.sendSlashCommand({ userId: ALICE, text: `create from-${team}` });
+      await t.slack.waitFor(() => t?.slack.openViewFor(ALICE));
+      await t.slack.sendViewClosed({ userId: ALICE });
+    }
+  });
+
+  it('an install by an unrelated organisation is refused with a clear page', async () => {
+    t = await startTestApp({ dialect, env: oauthEnv });
+    t.slack.setInstallTarget({ enterpriseId: 'E0001', enterpriseName: 'Acme Group', isEnterpriseInstall: true });
+    expect((await installThroughBrowser(t)).status).toBe(200);
+    t.slack.setInstallTarget({ enterpriseId: 'E0OTHER', enterpriseName: 'Other Group', teamId: 'T0OTHER' });
+    const refused = await installThroughBrowser(t);
+    expect(refused.status).toBe(403);
+    expect(refused.page).toContain('already serves the Enterprise organisation E0001');
+    expect((await t.app.services.installations.find())?.enterpriseId).toBe('E0001');
+  });
+});
+
 describe('OAuth configuration', () => {
   it('a half-set OAuth configuration is a clear start-up error', () => {
     const error = configErrorOf({ ...minimalEnv, SLACK_BOT_TOKEN: '', SLACK_CLIENT_ID: 'id', SLACK_CLIENT_SECRET: 'secret' });

@@ -527,6 +527,19 @@ export class SlackEmulator {
     this.installTarget = { ...this.installTarget, ...target };
   }
 
+  /** Another workspace of the organisation (Enterprise Grid): users act in it after `useWorkspace(id)`. */
+  addWorkspace(workspace: { id: string; name: string; domain: string }): void {
+    this.store.workspaces.set(workspace.id, workspace);
+  }
+
+  /** The workspace the next commands, clicks and events come from; undefined: the emulator's own. */
+  useWorkspace(teamId: string | undefined): void {
+    if (teamId !== undefined && teamId !== this.config.teamId && !this.store.workspaces.has(teamId)) {
+      throw new Error(`no workspace ${teamId}: addWorkspace() it first`);
+    }
+    this.store.currentTeamId = teamId;
+  }
+
   /** Tokens issued by OAuth installs and refreshes (`expiresAt` on the emulator's clock). */
   issuedTokens(): IssuedToken[] {
     return [...this.store.issuedTokens.values()];

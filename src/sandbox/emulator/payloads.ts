@@ -12,13 +12,31 @@ export function mintTrigger(ctx: EmulatorContext, userId: string): string {
   return id;
 }
 
-export function userRef(ctx: EmulatorContext, userId: string): JsonObject {
-  const name = ctx.store.userName(userId);
-  return { id: userId, username: name, name, team_id: ctx.config.teamId };
+/**
+ * Where a user acts: the workspace (`useWorkspace`, else the emulator's own) and, after an OAuth install
+ * by an Enterprise org, that org; `orgWide` for an org-wide install, whose payloads carry
+ * `is_enterprise_install: true` and (interactions) `team: null`, as Slack documents.
+ */
+export function orgOf(ctx: EmulatorContext): { teamId: string; teamDomain: string; enterprise: JsonObject | null; orgWide: boolean } {
+  const teamId = ctx.store.currentTeamId ?? ctx.config.teamId;
+  const install = ctx.store.installation;
+  return {
+    teamId,
+    teamDomain: ctx.store.workspaces.get(teamId)?.domain ?? ctx.config.teamDomain,
+    enterprise: install?.enterpriseId == null ? null : { id: install.enterpriseId, name: install.enterpriseName ?? '' },
+    orgWide: install?.isEnterpriseInstall ?? false,
+  };
 }
 
-function teamRef(ctx: EmulatorContext): JsonObject {
-  return { id: ctx.config.teamId, domain: ctx.config.teamDomain };
+export function userRef(ctx: EmulatorContext, userId: string): JsonObject {
+  const name = ctx.store.userName(userId);
+  return { id: userId, username: name, name, team_id: orgOf(ctx).teamId };
+}
+
+function teamRef(ctx: EmulatorContext): JsonObject | null {
+  const org = orgOf(ctx);
+  if (org.orgWide) return null;
+  return { id: org.teamId, domain: org.teamDomain, ...(org.enterprise === null ? {} : { enterprise_id: org.enterprise.id }) };
 }
 
 function channelName(ctx: EmulatorContext, channelId: string): string {
@@ -35,10 +53,14 @@ export function slashCommandPayload(
   responseUrl: string,
   triggerId: string,
 ): Record<string, string> {
+  const org = orgOf(ctx);
+  const enterprise: Record<string, string> =
+    org.enterprise === null ? {} : { enterprise_id: String(org.enterprise.id), enterprise_name: String(org.enterprise.name) };
   return {
     token: ctx.config.verificationToken,
-    team_id: ctx.config.teamId,
-    team_domain: ctx.config.teamDomain,
+    team_id: org.teamId,
+    team_domain: org.teamDomain,
+    ...enterprise,
     channel_id: input.channelId,
     channel_name: channelName(ctx, input.channelId),
     user_id: input.userId,
@@ -46,7 +68,7 @@ export function slashCommandPayload(
     command: input.command,
     text: input.text,
     api_app_id: ctx.config.appId,
-    is_enterprise_install: 'false',
+    is_enterprise_install: String(org.orgWide),
     response_url: responseUrl,
     trigger_id: triggerId,
   };
@@ -59,8 +81,8 @@ function interactiveBase(ctx: EmulatorContext, type: string, userId: string): Js
     api_app_id: ctx.config.appId,
     token: ctx.config.verificationToken,
     team: teamRef(ctx),
-    enterprise: null,
-    is_enterprise_install: false,
+    enterprise: orgOf(ctx).enterprise,
+    is_enterprise_install: orgOf(ctx).orgWide,
   };
 }
 
@@ -129,7 +151,7 @@ export function viewClosedPayload(
   const base = interactiveBase(ctx, 'view_closed', input.userId);
   return {
     ...base,
-    user: { id: input.userId, name: ctx.store.userName(input.userId), team_id: ctx.config.teamId },
+    user: { id: input.userId, name: ctx.store.userName(input.userId), team_id: orgOf(ctx).teamId },
     view: viewJson(input.view, input.values),
     is_cleared: input.isCleared,
   };
@@ -138,18 +160,27 @@ export function viewClosedPayload(
 /** Events API envelope; the same object is the Socket Mode events_api payload. */
 export function eventEnvelope(ctx: EmulatorContext, event: JsonObject): JsonObject {
   const nowSec = ctx.clock.now() / 1000;
+  const org = orgOf(ctx);
+  const enterpriseId = org.enterprise === null ? null : org.enterprise.id;
   return {
     token: ctx.config.verificationToken,
-    team_id: ctx.config.teamId,
-    context_team_id: ctx.config.teamId,
-    context_enterprise_id: null,
+    team_id: org.teamId,
+    ...(enterpriseId === null ? {} : { enterprise_id: enterpriseId }),
+    context_team_id: org.teamId,
+    context_enterprise_id: enterpriseId,
     api_app_id: ctx.config.appId,
     event: { event_ts: nowSec.toFixed(6), ...event },
     type: 'event_callback',
     event_id: ctx.ids.id('Ev'),
     event_time: Math.floor(nowSec),
     authorizations: [
-      { enterprise_id: null, team_id: ctx.config.teamId, user_id: ctx.config.botUserId, is_bot: true, is_enterprise_install: false },
+      {
+        enterprise_id: enterpriseId,
+        team_id: org.orgWide ? null : org.teamId,
+        user_id: ctx.config.botUserId,
+        is_bot: true,
+        is_enterprise_install: org.orgWide,
+      },
     ],
     is_ext_shared_channel: false,
     event_context: ctx.ids.opaque(16),

@@ -99,6 +99,11 @@ export class Store {
   readonly issuedTokens = new Map<string, IssuedToken>();
   readonly refreshTokens = new Map<string, InstallTarget>();
   readonly oauthCodes = new Map<string, { target: InstallTarget; redirectUri: string | undefined; used: boolean }>();
+  /** The app's current OAuth installation (the last code exchanged): payloads then carry its organisation. */
+  installation: InstallTarget | undefined;
+  /** Workspaces of the organisation besides the emulator's own (id → name, domain), and the one users act in now. */
+  readonly workspaces = new Map<string, { id: string; name: string; domain: string }>();
+  currentTeamId: string | undefined;
   readonly calls: ApiCall[] = [];
   readonly responseUrlPosts: ResponseUrlPost[] = [];
   /** Every body the app sent back as an ack, for allText(). */

@@ -49,6 +49,7 @@ const oauthV2Access: MethodSpec = {
     const redirectUri = nonEmptyString(args.redirect_uri);
     if (grant.redirectUri !== undefined && redirectUri !== undefined && redirectUri !== grant.redirectUri) return fail('bad_redirect_uri');
     grant.used = true;
+    ctx.store.installation = grant.target;
     const body = mintToken(ctx, grant.target);
     // A bot-only install: the installing user, without a user token.
     body.authed_user = { id: grant.target.userId };
