@@ -25,6 +25,7 @@ import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
 import { offboardPerson, type OffboardOptions } from './offboarding.js';
+import { channelOverrides, setChannel, type ChannelPurpose } from './channel-settings.js';
 import { findInstallation, removeInstallation, storeInstallation, type InstallationIdentity } from './installations.js';
 import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
 import { reportCompromised } from './keys/compromised.js';
@@ -116,6 +117,11 @@ export function createServices(deps: DomainDeps) {
       listOpen: (actorId: string) => listOpenRequests(deps, actorId),
       checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
       expireRequests: () => notifyAfter(deps, expireAccessRequests(deps)),
+    },
+    /** Channels set by `/accesskey admin settings`, over the env defaults (SPEC §18). */
+    settings: {
+      channelOverrides: () => channelOverrides(deps),
+      setChannel: (actorId: string, purpose: ChannelPurpose, channelId: string | null) => setChannel(deps, actorId, purpose, channelId),
     },
     /** The one Slack installation of an OAuth deployment (SPEC §18); tokens stay sealed here. */
     installations: {

@@ -18,6 +18,7 @@ const WRONG_USE: Record<string, string> = {
   'export-audit': 'export-audit extra',
   requests: 'requests extra',
   'verify-audit': 'verify-audit --deep',
+  settings: 'settings audit',
 };
 
 /** As shown: escaped for mrkdwn, then as it appears inside the JSON of the answer. */

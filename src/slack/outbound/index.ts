@@ -8,6 +8,7 @@ import { createBackgroundClient } from './client.js';
 import { SlackWarningDm } from './warning-dm.js';
 import { SlackNotificationChannel } from './notification-channel.js';
 import type { NotificationChannel } from '../../domain/notifications.js';
+import type { ChannelSources } from '../channels.js';
 
 export interface SlackOutbound {
   auditChannel: AuditChannel;
@@ -26,6 +27,8 @@ export function createSlackOutbound(options: {
   clientOptions?: Partial<WebClientOptions>;
   /** The installation's bot token (OAuth install, `SlackRuntime.botToken`); unset: SLACK_BOT_TOKEN. */
   botToken?: () => Promise<string>;
+  /** The channels as `/accesskey admin settings` set them (`channelSources`); unset: the configured ones. */
+  channels?: ChannelSources;
 }): SlackOutbound {
   const { config, logger, clientOptions } = options;
   const fixed = config.slack.botToken;
@@ -33,8 +36,11 @@ export function createSlackOutbound(options: {
   if (token === undefined) throw new Error('the background workers need SLACK_BOT_TOKEN or an OAuth installation'); // config validation already says so
   const client = (name: string) => createBackgroundClient({ token, apiUrl: config.slack.apiUrl, logger, name, clientOptions });
   return {
-    auditChannel: new SlackAuditChannel(client('audit-mirror'), config.auditChannelId),
+    auditChannel: new SlackAuditChannel(client('audit-mirror'), options.channels?.audit ?? (async () => config.auditChannelId)),
     warningDm: new SlackWarningDm(client('expiry-warnings')),
-    notifications: new SlackNotificationChannel(client('notifications'), config.approvalsChannelId ?? config.auditChannelId),
+    notifications: new SlackNotificationChannel(
+      client('notifications'),
+      options.channels?.approvals ?? (async () => config.approvalsChannelId ?? config.auditChannelId),
+    ),
   };
 }

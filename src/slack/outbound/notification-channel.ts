@@ -18,7 +18,8 @@ const GONE_ERRORS = new Set(['message_not_found', 'file_not_found', 'file_delete
 export class SlackNotificationChannel implements NotificationChannel {
   constructor(
     private readonly client: WebClient,
-    private readonly approvalsChannelId: string,
+    /** APPROVALS_CHANNEL_ID, or the channel set by `/accesskey admin settings`. */
+    private readonly approvalsChannelOf: () => Promise<string>,
   ) {}
 
   private async post(channel: string, message: Message): Promise<DeliveryOutcome> {
@@ -47,7 +48,7 @@ export class SlackNotificationChannel implements NotificationChannel {
       await this.client.files.delete({ file: delivery.deleteFile });
       return { kind: 'posted', channelId: '', ts: '' };
     }
-    if ('approvals' in delivery) return this.post(this.approvalsChannelId, delivery.approvals);
+    if ('approvals' in delivery) return this.post(await this.approvalsChannelOf(), delivery.approvals);
     if ('update' in delivery) {
       const { channel, ts } = delivery.update;
       const updated = await this.client.chat.update({ channel, ts, text: delivery.message.text, blocks: delivery.message.blocks });

@@ -1,5 +1,6 @@
 import { isAppError } from '../../../errors.js';
 import { postRequestCard } from '../../approvals.js';
+import { channelSources } from '../../channels.js';
 import { parseRequestApiAccessInputs } from '../../input/functions.js';
 import type { ListenerContext } from '../context.js';
 import type { StepArgs, StepOutputs } from '../registry.js';
@@ -21,7 +22,7 @@ export const requestApiAccessStep =
         { reason: input.reason, ttlDays: ctx.config.accessRequestTtlDays },
         { once: `step:${args.event.function_execution_id}` },
       );
-      await postRequestCard(args.client, ctx.services, ctx.config.approvalsChannelId, request);
+      await postRequestCard(args.client, ctx.services, await channelSources(ctx.services, ctx.config).approvals(), request);
       return { request_id: request.id, status: request.status };
     } catch (error) {
       // Already waiting for an admin: the workflow gets that request, not an error.

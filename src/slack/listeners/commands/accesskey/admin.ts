@@ -8,6 +8,7 @@ import {
   parseRoleCreate,
   parseRoleName,
   parseRolePolicy,
+  parseSettings,
   parseUserAndRole,
   parseUserArg,
   wordsOf,
@@ -21,6 +22,7 @@ import { listAllKeys, revokeKey } from './admin/keys.js';
 import { assignRole, createRole, listRoles, previewRoleDeletion, previewRoleRemoval } from './admin/roles.js';
 import { setRolePolicy } from './admin/policy.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
+import { channelSettings } from './admin/settings.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
 /**
@@ -125,6 +127,13 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: 'walk the audit hash chain and cross-check it with the security channel',
     parse: parseNoArgs,
     run: verifyAuditCommand,
+  }),
+  row({
+    verb: 'settings',
+    usage: '[audit|approvals #channel|default]',
+    summary: 'where audit posts and access requests go (over AUDIT_CHANNEL_ID / APPROVALS_CHANNEL_ID)',
+    parse: parseSettings,
+    run: (args, { change }) => channelSettings(args, change),
   }),
 ];
 
