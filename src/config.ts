@@ -127,6 +127,8 @@ const envSchema = z.object({
     'must be 32 random bytes in base64 (openssl rand -base64 32)',
   ),
   // Where Slack sends the browser back after an install; unset: the Redirect URL set in the app's settings.
+  // The local sandbox: `oauth` makes it install the app through /slack/install (docs/org-install.md).
+  SANDBOX_INSTALL: z.enum(['token', 'oauth'], { error: 'must be token or oauth' }).default('token'),
   SLACK_REDIRECT_URI: optionalString.refine(
     (v) => v === undefined || /^https?:\/\//.test(v),
     'must be an http(s) URL ending in /slack/oauth_redirect',
@@ -230,9 +232,21 @@ const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SE
 function sandboxEnvironment(env: Record<string, string | undefined>): Record<string, string | undefined> {
   const fresh = () => randomBytes(24).toString('hex');
   const port = isBlank(env.PORT) ? '3000' : (env.PORT ?? '3000').trim();
+  // SANDBOX_INSTALL=oauth: no bot token; the page's Install button installs the app by OAuth, org-wide.
+  // The encryption key is fresh at every start, as are the emulator's tokens: install again after a restart.
+  const credentials =
+    env.SANDBOX_INSTALL?.trim() === 'oauth'
+      ? {
+          SLACK_BOT_TOKEN: undefined,
+          SLACK_CLIENT_ID: `sandbox-client-${fresh().slice(0, 12)}`,
+          SLACK_CLIENT_SECRET: fresh(),
+          SLACK_STATE_SECRET: fresh(),
+          INSTALLATION_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        }
+      : { SLACK_BOT_TOKEN: `xoxb-sandbox-${fresh()}` };
   return {
     ...env,
-    SLACK_BOT_TOKEN: `xoxb-sandbox-${fresh()}`,
+    ...credentials,
     SLACK_SIGNING_SECRET: fresh(),
     // Final once the port is bound (PORT=0 picks one): the sandbox starter rewrites it then.
     SLACK_API_URL: `http://127.0.0.1:${/^\d+$/.test(port) ? port : '3000'}${SANDBOX_PATH}/api/`,

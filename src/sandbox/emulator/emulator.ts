@@ -532,6 +532,15 @@ export class SlackEmulator {
     this.store.workspaces.set(workspace.id, workspace);
   }
 
+  /** Every workspace users can act in (the emulator's own first), and the one they act in now. */
+  workspaceList(): { workspaces: Array<{ id: string; name: string }>; current: string } {
+    const own = { id: this.config.teamId, name: this.config.teamName };
+    return {
+      workspaces: [own, ...[...this.store.workspaces.values()].map((w) => ({ id: w.id, name: w.name }))],
+      current: this.store.currentTeamId ?? own.id,
+    };
+  }
+
   /** The workspace the next commands, clicks and events come from; undefined: the emulator's own. */
   useWorkspace(teamId: string | undefined): void {
     if (teamId !== undefined && teamId !== this.config.teamId && !this.store.workspaces.has(teamId)) {
