@@ -99,6 +99,22 @@ describe.each(dialects)('OAuth install on %s', (dialect) => {
     expect((await app.app.services.audit.verifyChain()).ok).toBe(true);
   });
 
+  it('tokens_revoked removes the installation only when it names the bot', async () => {
+    const app = await start();
+    expect((await installThroughBrowser(app)).status).toBe(200);
+    await app.app.services.access.grant(ADMIN, ALICE);
+    const key = await app.app.services.keys.create(ALICE, { name: 'deploy', expiry: { kind: 'never' } });
+    await app.slack.sendEvent({ type: 'tokens_revoked', tokens: { oauth: ['U0INSTALLER'] } });
+    expect(await app.app.services.installations.find()).toBeDefined();
+    await app.slack.sendEvent({ type: 'tokens_revoked', tokens: { bot: ['U0BOT'] } });
+    await until(async () => (await app.app.services.installations.find()) === undefined, 'the installation is removed');
+    expect((await app.app.services.keys.show(ALICE, key.key.id)).key.status).toBe('inactive');
+    const uninstalled = (await app.app.services.audit.search({ limit: 50 })).filter((r) => r.action === 'app.uninstalled');
+    expect(uninstalled).toEqual([
+      expect.objectContaining({ details: expect.objectContaining({ reason: 'tokens_revoked', keysMadeInactive: 1 }) }),
+    ]);
+  });
+
   it('an install from another workspace is refused with a clear page and changes nothing', async () => {
     const app = await start();
     expect((await installThroughBrowser(app)).status).toBe(200);
