@@ -16,7 +16,8 @@ export interface Logger {
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const BEARER_LIKE = /\b(xox[abp]|xapp)-[0-9A-Za-z-]{6,}/g;
+// xoxe-: a rotating token's refresh token (its access token, xoxe.xoxb-…, is caught by xoxb-).
+const BEARER_LIKE = /\b(xox[abpe]|xapp)-[0-9A-Za-z-]{6,}/g;
 
 export function redact(text: string): string {
   return redactSecrets(text).replace(BEARER_LIKE, '$1-[REDACTED]');

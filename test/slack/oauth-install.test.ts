@@ -84,6 +84,15 @@ describe.each(dialects)('OAuth install on %s', (dialect) => {
     // The modal was opened with the new token: the first one answers token_expired now.
     expect(app.slack.callsTo('views.open').at(-1)?.response).toEqual(expect.objectContaining({ ok: true }));
     expect(first?.expiresAt).toBeLessThanOrEqual(Date.now() + 3600 * 1000);
+    // No token or refresh token in any log line, nor anywhere in the database in the clear.
+    const refreshTokens = app.slack.callsTo('oauth.v2.access').map((c) => String((c.response as { refresh_token?: string }).refresh_token));
+    const secrets = [...app.slack.issuedTokens().map((i) => i.token), ...refreshTokens];
+    const logs = app.logs.join('\n');
+    const dump = (await dumpAllRows(app.db)).text;
+    for (const secret of secrets) {
+      expect(logs).not.toContain(secret);
+      expect(dump).not.toContain(secret);
+    }
   });
 
   it('uninstalling removes the installation and makes every key inactive, with the audit kept and whole', async () => {
