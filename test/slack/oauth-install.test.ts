@@ -47,6 +47,10 @@ describe.each(dialects)('OAuth install on %s', (dialect) => {
 
   it('installs through /slack/install, keeps the tokens encrypted, and the app works with the installed token', async () => {
     const app = await start();
+    // Not installed yet: Slack's request is refused, logged as a warning, and nothing breaks.
+    await app.slack.sendSlashCommand({ userId: ADMIN, text: 'help' });
+    await until(async () => app.logs.some((l) => l.includes('slack request from a workspace this app is not installed in')), 'the warning');
+    expect(app.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
     const installed = await installThroughBrowser(app);
     expect(installed.status).toBe(200);
     expect(installed.page).toContain('Access Key Bot is installed');

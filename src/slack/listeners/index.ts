@@ -17,6 +17,12 @@ export function registerListeners(app: App, ctx: ListenerContext): void {
   registerEvents(listeners, ctx);
   registerFunctions(listeners, ctx);
   app.error(async (error) => {
+    // An OAuth deployment not installed yet, or a request from a workspace it does not serve: Bolt found
+    // no installation for it (docs/org-install.md). Expected, not a fault.
+    if (error.code === 'slack_bolt_authorization_error') {
+      ctx.logger.warn('slack request from a workspace this app is not installed in', { message: error.message });
+      return;
+    }
     // Listener errors never get here (the boundary answers them); this is Bolt's own middleware failing.
     ctx.logger.error('slack request failed outside a listener', { reference: newErrorReference(), error });
   });
