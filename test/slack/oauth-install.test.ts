@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { BOT_SCOPES } from '../../src/slack/installations.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configErrorOf, minimalEnv } from '../support/config.js';
 import { ADMIN, APPROVALS_CHANNEL, startTestApp, type TestApp, type TestAppOptions } from '../support/app.js';
@@ -182,6 +185,13 @@ describe.each(dialects)('Org-wide install (Enterprise Grid) on %s', (dialect) =>
 });
 
 describe('OAuth configuration', () => {
+  it("an install asks for exactly the manifest's bot scopes", () => {
+    const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as {
+      oauth_config: { scopes: { bot: string[] } };
+    };
+    expect([...BOT_SCOPES].sort()).toEqual([...manifest.oauth_config.scopes.bot].sort());
+  });
+
   it('a half-set OAuth configuration is a clear start-up error', () => {
     const error = configErrorOf({ ...minimalEnv, SLACK_BOT_TOKEN: '', SLACK_CLIENT_ID: 'id', SLACK_CLIENT_SECRET: 'secret' });
     expect(error).toContain('SLACK_STATE_SECRET, INSTALLATION_ENCRYPTION_KEY are required for an OAuth install');
