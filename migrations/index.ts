@@ -9,6 +9,8 @@ import * as notifications from './2026-12-01T02-00-notifications.js';
 import * as policies from './2026-12-01T03-00-policies.js';
 import * as loginThrottle from './2026-12-01T05-00-login-throttle.js';
 import * as rotationIndex from './2026-12-01T06-00-rotation-index.js';
+import * as auditStreams from './2026-12-07T05-00-audit-streams.js';
+import * as approvalsStepUp from './2026-12-07T06-00-approvals-step-up.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -26,4 +28,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T03-00-policies': policies,
   '2026-12-01T05-00-login-throttle': loginThrottle,
   '2026-12-01T06-00-rotation-index': rotationIndex,
+  '2026-12-07T05-00-audit-streams': auditStreams,
+  '2026-12-07T06-00-approvals-step-up': approvalsStepUp,
 };

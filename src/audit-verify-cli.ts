@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadAuditVerifyConfig, readEnvironment } from './config.js';
 import { connect } from './db/connect.js';
 import { createStore } from './db/store.js';
 import { describeVerification, verificationPassed, verifyAudit } from './domain/audit-verify.js';
+import { describeFileVerdict, verifyChainLines } from './domain/streams/chain-file.js';
 import { AppError, isAppError } from './errors.js';
 import { mirrorHistoryWithToken } from './slack/outbound/audit-history.js';
 
@@ -12,8 +13,13 @@ import { mirrorHistoryWithToken } from './slack/outbound/audit-history.js';
  * when everything checked holds; 1 when the chain or the cross-check found a problem (the first bad
  * record's seq is printed); 2 when a check could not run (no database, or Slack refused the history
  * read). It only reads: no migration, no writes.
+ *
+ * `npm run audit:verify -- --file <jsonl>` checks what an event stream delivered (docs/streams.md), on
+ * its own: no database, no Slack. Same exit codes; the first gap or edit is named by seq and line.
  */
 async function main(): Promise<number> {
+  const fileFlag = process.argv.indexOf('--file');
+  if (fileFlag >= 0) return verifyFile(process.argv[fileFlag + 1]);
   const config = loadAuditVerifyConfig(await readEnvironment());
   // Opening a missing SQLite file would create an empty database and "verify" that.
   if (config.database.kind === 'sqlite' && !existsSync(config.database.path))
@@ -32,6 +38,16 @@ async function main(): Promise<number> {
   } finally {
     await connection.db.destroy();
   }
+}
+
+function verifyFile(path: string | undefined): number {
+  if (path === undefined || path === '') throw new AppError('INVALID_INPUT', 'Usage: npm run audit:verify -- --file <received.jsonl>');
+  if (!existsSync(path)) throw new AppError('INVALID_INPUT', `No file at ${path}.`);
+  const verdict = verifyChainLines(readFileSync(path, 'utf8').split('\n'));
+  console.log(describeFileVerdict(verdict));
+  if (verdict.ok) return 0;
+  console.log(`FIRST BAD RECORD: ${verdict.seq === null ? `line ${verdict.line}` : `#${verdict.seq} (line ${verdict.line})`}`);
+  return 1;
 }
 
 main().then(

@@ -92,6 +92,8 @@ const envSchema = z.object({
     // Everyone holds the default role from first contact: making it System Admin would make everyone an admin.
     .refine((name) => name.toLowerCase() !== 'system admin', 'cannot be System Admin (every user holds the default role)'),
   KEY_HASH_PEPPER: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  // Seals event streams' webhook secrets at rest (docs/streams.md); unset, KEY_HASH_PEPPER is used; neither: no streams.
+  STREAM_SECRET_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   // Background notifications (stale keys, approval reminders, secret file lifetime, outbox retention).
   STALE_KEY_AFTER: duration('90d'),
   STALE_KEY_AUTO_INACTIVE_AFTER: optionalString.pipe(z.string().optional()).transform((value, ctx) => {
@@ -118,6 +120,19 @@ const envSchema = z.object({
   METRICS_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(9464),
   METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  // Approvals that hold up (docs/admin-security.md).
+  API_ACCESS_APPROVALS: z.coerce.number({ error: 'must be a whole number from 1 to 5' }).int().min(1).max(5).default(1),
+  ADMIN_STEP_UP: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
+  MFA_ENCRYPTION_KEY: optionalString.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const key = mfaKeyOf(value);
+    if (key === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`); the value given is not',
+      });
+    return key;
+  }),
   // OAuth install (docs/org-install.md): all four or none, HTTP mode only; checked together in loadConfig.
   SLACK_CLIENT_ID: optionalString,
   SLACK_CLIENT_SECRET: optionalString,
@@ -126,14 +141,27 @@ const envSchema = z.object({
     (v) => v === undefined || (/^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32),
     'must be 32 random bytes in base64 (openssl rand -base64 32)',
   ),
-  // Where Slack sends the browser back after an install; unset: the Redirect URL set in the app's settings.
   // The local sandbox: `oauth` makes it install the app through /slack/install (docs/org-install.md).
   SANDBOX_INSTALL: z.enum(['token', 'oauth'], { error: 'must be token or oauth' }).default('token'),
+  // Where Slack sends the browser back after an install; unset: the Redirect URL set in the app's settings.
   SLACK_REDIRECT_URI: optionalString.refine(
     (v) => v === undefined || /^https?:\/\//.test(v),
     'must be an http(s) URL ending in /slack/oauth_redirect',
   ),
 });
+
+/** MFA_ENCRYPTION_KEY → its 32 bytes, or undefined when it is not exactly 32 bytes of canonical base64. */
+function mfaKeyOf(value: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(value)) return undefined;
+  const key = Buffer.from(value, 'base64');
+  return key.length === 32 && key.toString('base64') === value ? key : undefined;
+}
+
+/**
+ * The sandbox's MFA key when none is given: fixed, so enrolments survive a sandbox restart. Sandbox data
+ * is for trying things out and protects nothing; a real workspace must set its own key.
+ */
+const SANDBOX_MFA_KEY = Buffer.alloc(32, 's').toString('base64');
 
 /** The four settings of an OAuth install; a deployment sets all of them or none. */
 export const OAUTH_VARIABLES = ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'INSTALLATION_ENCRYPTION_KEY'] as const;
@@ -181,6 +209,7 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
     tokenSigningSecret: env.TOKEN_SIGNING_SECRET,
     defaultRole: env.DEFAULT_ROLE,
     keyHashPepper: env.KEY_HASH_PEPPER,
+    streamSecretKey: env.STREAM_SECRET_KEY ?? env.KEY_HASH_PEPPER,
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY,
     notifications: {
@@ -193,6 +222,9 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
     /** Default: next to the SQLite file; on PostgreSQL unset (the witness then lives in app_settings). */
     auditWitnessFile: env.AUDIT_WITNESS_FILE ?? (database.kind === 'sqlite' ? `${database.path}.audit-witness.json` : undefined),
     metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
+    approvals: { apiAccess: env.API_ACCESS_APPROVALS },
+    /** TOTP enrolment and step-up; undefined without MFA_ENCRYPTION_KEY (enrolment then says so). */
+    mfa: env.MFA_ENCRYPTION_KEY === undefined ? undefined : { key: env.MFA_ENCRYPTION_KEY, stepUp: env.ADMIN_STEP_UP === 'on' },
   };
 }
 
@@ -259,6 +291,7 @@ function sandboxEnvironment(env: Record<string, string | undefined>): Record<str
     // A free port unless one is asked for: a second sandbox (another PORT) must not trip over the first's
     // /metrics. The bound port is in the start-up log line.
     METRICS_PORT: isBlank(env.METRICS_PORT) ? '0' : env.METRICS_PORT,
+    MFA_ENCRYPTION_KEY: isBlank(env.MFA_ENCRYPTION_KEY) ? SANDBOX_MFA_KEY : env.MFA_ENCRYPTION_KEY,
   };
 }
 
@@ -323,6 +356,9 @@ export function loadConfig(rawEnv: Environment): Config {
   // Checked beside the schema (not as a refinement) so it is reported together with every other problem.
   if (isBlank(env.SLACK_APP_TOKEN) && isBlank(env.SLACK_SIGNING_SECRET)) {
     lines.push('  SLACK_SIGNING_SECRET is required in HTTP mode (set SLACK_APP_TOKEN for Socket Mode instead)');
+  }
+  if (env.ADMIN_STEP_UP?.trim() === 'on' && isBlank(env.MFA_ENCRYPTION_KEY)) {
+    lines.push('  MFA_ENCRYPTION_KEY is required when ADMIN_STEP_UP=on (32 random bytes in base64: `openssl rand -base64 32`)');
   }
   lines.push(...oauthProblems(env));
   if (!parsed.success || lines.length > 0) throw invalid(lines);

@@ -14,7 +14,9 @@ import type { PathMount } from './http/server.js';
 import { UsageRecorder } from './http/usage-recorder.js';
 import { startHttp } from './http/wiring.js';
 import { createLogger, type Logger } from './logger.js';
-import { startNotificationWorker, startScheduler } from './scheduler/index.js';
+import { startNotificationWorker, startScheduler, startStreamWorker } from './scheduler/index.js';
+import { StreamSecretBox } from './domain/streams/secret-box.js';
+import { createStreamTransport } from './streams/index.js';
 import type { NotificationSenderTuning } from './scheduler/jobs/notification-sender.js';
 import { OutboxSignal } from './domain/notifications.js';
 import { createSlackApp, type SlackClientOverrides, type SlackRuntime } from './slack/app.js';
@@ -84,6 +86,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       defaultRoleName: config.defaultRole,
       outbox: outboxSignal,
       refusals: recorder,
+      // Event streams (docs/streams.md) need a key to seal webhook secrets; without one they are refused.
+      ...(config.streamSecretKey === undefined
+        ? {}
+        : { streams: { transport: createStreamTransport(), secrets: new StreamSecretBox(config.streamSecretKey) } }),
+      apiAccessApprovals: config.approvals.apiAccess,
+      mfa: config.mfa === undefined ? undefined : { ...config.mfa, issuer: 'Access Key Bot' },
     };
     await checkPepper(deps);
     const services = createServices(deps);
@@ -157,6 +165,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         periodic: { ...config.notifications, wake: () => notificationWorker.wake() },
       });
       stops.push(() => scheduler.stop());
+      if (deps.streams !== undefined) {
+        const streams = startStreamWorker({ services, ports, logger });
+        stops.push(() => streams.stop());
+      }
     }
 
     logger.info('access key bot started', {

@@ -14,7 +14,7 @@ const src = join(root, 'src');
 /** For each folder of src/: the other src/ modules and the packages it may import. `node:*` is always allowed. */
 const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   // The rules: no Slack, no SQL, no HTTP; only the shared error type.
-  domain: { modules: ['errors.ts'], packages: ['zod'] },
+  domain: { modules: ['errors.ts'], packages: ['zod', 'otpauth'] },
   // The only importer of kysely and the database drivers; migrations/ is the shared schema.
   db: { modules: ['domain', 'errors.ts', 'config.ts', '../migrations'], packages: ['kysely', 'better-sqlite3', 'pg'] },
   // Entry points beside each other: each calls the domain and never another entry point.
@@ -23,10 +23,12 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   scheduler: { modules: ['domain', 'logger.ts'], packages: ['node-cron'] },
   slack: {
     modules: ['domain', 'errors.ts', 'config.ts', 'logger.ts'],
-    packages: ['@slack/bolt', '@slack/web-api', 'csv-stringify', 'zod'],
+    packages: ['@slack/bolt', '@slack/web-api', 'csv-stringify', 'zod', 'qrcode'],
   },
+  // Event streams' transport (signed webhooks, syslog): an outbound adapter like src/slack/outbound.
+  streams: { modules: ['domain'], packages: ['standardwebhooks'] },
   // The sandbox reaches the app only over Slack's protocol.
-  sandbox: { modules: ['logger.ts', 'http-io.ts'], packages: ['busboy', 'ws', 'zod'] },
+  sandbox: { modules: ['logger.ts', 'http-io.ts'], packages: ['busboy', 'ws', 'zod', 'otpauth'] },
 };
 
 /** The file a relative specifier names (`./x.js` is `./x.ts` in the source tree), or undefined for a package. */

@@ -8,6 +8,7 @@ import { classifyFault, faultToAppError, withFaultRetries } from './faults.js';
 import { KEY_CHANGES_CHANNEL } from './key-change-listener.js';
 import { backgroundStatement, backgroundTransaction } from './background-tx.js';
 import { KyselyAuditOutbox, pruneAuditOutbox } from './queues/audit-outbox.js';
+import { KyselyStreamQueue } from './queues/audit-streams.js';
 import { KyselyExpiryWarnings } from './queues/expiry-warnings.js';
 import { KyselyNotificationOutbox } from './queues/notification-outbox.js';
 import { KyselyStaleKeyNotices } from './queues/stale-key-notices.js';
@@ -163,6 +164,7 @@ export function createStore(connection: Connection): Store {
     },
     settings: pooled.settings,
     auditOutbox: new KyselyAuditOutbox(connection),
+    streamQueue: new KyselyStreamQueue(connection),
     expiryWarnings: new KyselyExpiryWarnings(connection, writeInBackground),
     notifications: new KyselyNotificationOutbox(connection),
     staleKeys: new KyselyStaleKeyNotices(connection, writeInBackground),

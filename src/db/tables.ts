@@ -124,6 +124,28 @@ export interface AccessRequestsTable {
   card_channel: string | null;
   card_ts: string | null;
   reminded_at?: string | null;
+  /** JSON array of {by, at} (migration 2026-12-07T06-00). */
+  approvals?: string | null;
+  approvals_required?: number;
+}
+
+/** Second-admin confirmations (migration 2026-12-07T06-00). */
+export interface DualControlTable {
+  subject: string;
+  approver_id: string;
+  at: string;
+}
+
+/** Admins' TOTP enrolments, the secret encrypted (migration 2026-12-07T06-00). */
+export interface MfaEnrolmentsTable {
+  user_id: string;
+  secret_enc: string;
+  status: string;
+  created_at: string;
+  confirmed_at: string | null;
+  last_step: number | string | bigint | null;
+  failures: number;
+  locked_until: string | null;
 }
 
 /** The user-facing notification outbox and stale-key markers (migration 2026-12-01T02-00). */
@@ -166,6 +188,31 @@ export interface AuthThrottleTable {
   expires_ms: number;
 }
 
+/** Event streams for SIEMs, each with its own cursor into audit_log (migration 2026-12-07T05-00). */
+export interface AuditStreamsTable {
+  id: string;
+  name: string;
+  kind: string;
+  url: string;
+  format: string;
+  action_prefix: string | null;
+  state: string;
+  secret_enc: string | null;
+  tls_ca: string | null;
+  cursor_seq: number;
+  batch_end_seq: number | null;
+  claimed_until: string | null;
+  claim_token: string | null;
+  failures: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  last_error_at: string | null;
+  failing_alerted: number;
+  last_delivered_at: string | null;
+  created_at: string;
+  created_by: string;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -182,4 +229,7 @@ export interface Database {
   notification_outbox: NotificationOutboxTable;
   stale_key_notices: StaleKeyNoticesTable;
   auth_throttle: AuthThrottleTable;
+  audit_streams: AuditStreamsTable;
+  dual_control: DualControlTable;
+  mfa_enrolments: MfaEnrolmentsTable;
 }

@@ -9,6 +9,7 @@ import { DAY_MS, iso } from './time.js';
 import { firstTime } from './replays.js';
 import { contextIn, userContext } from './users.js';
 import { queueOutcomeNotices } from './request-outcomes.js';
+import { otherAdmins } from './dual-control.js';
 
 const REASON_MAX = 500;
 
@@ -69,6 +70,8 @@ export async function requestApiAccess(
       decisionReason: null,
       cardChannel: null,
       cardTs: null,
+      approvals: [],
+      approvalsRequired: Math.max(1, deps.apiAccessApprovals ?? 1),
     };
     await tx.accessRequests.insert(request);
     await appendAudit(
@@ -107,7 +110,20 @@ export type DecisionOutcome =
   /** It had expired; it is now marked so. */
   | { outcome: 'expired'; request: AccessRequest }
   /** The same interaction (`once`) was acted on before: a Slack retry or a replayed request. Nothing changed. */
-  | { outcome: 'replayed'; request: AccessRequest };
+  | { outcome: 'replayed'; request: AccessRequest }
+  /** This admin's approval counted; more distinct admins must approve (SPEC §17). */
+  | { outcome: 'recorded'; request: AccessRequest; required: number }
+  /** This admin had approved already: the same admin twice counts once. Nothing changed. */
+  | { outcome: 'already_approved'; request: AccessRequest; required: number };
+
+/**
+ * Distinct admins this request needs now: API_ACCESS_APPROVALS as it was when asked, but never more than
+ * the admins who may decide it (the requester never counts), so a small team is not stuck.
+ */
+async function approvalsNeeded(tx: Repos, request: AccessRequest): Promise<number> {
+  const deciders = (await otherAdmins(tx, request.userId)).length;
+  return Math.max(1, Math.min(request.approvalsRequired, deciders));
+}
 
 /**
  * An admin approves or denies. The pending → decided transition happens once under the write lock, so
@@ -143,22 +159,53 @@ export async function decideAccessRequest(
             cardTs: request.cardTs ?? card?.ts ?? null,
           }),
         };
+      const approvals = request.approvals.some((a) => a.by === actorId)
+        ? request.approvals
+        : [...request.approvals, { by: actorId, at: iso(now) }];
       if (decision === 'approve') {
+        const required = await approvalsNeeded(tx, request);
+        if (approvals === request.approvals) return { outcome: 'already_approved', request, required };
+        if (approvals.length < required) {
+          const partial: AccessRequest = {
+            ...request,
+            approvals,
+            cardChannel: request.cardChannel ?? card?.channel ?? null,
+            cardTs: request.cardTs ?? card?.ts ?? null,
+          };
+          await tx.accessRequests.update(request.id, { approvals });
+          await appendAudit(
+            tx,
+            {
+              actorId,
+              action: 'api_access.approval_recorded',
+              ownerId: request.userId,
+              details: { requestId: request.id, approvals: approvals.length, required, approvers: approvals.map((a) => a.by).join(',') },
+            },
+            now,
+          );
+          // The card shows "1 of 2 approved by …" in place; the requester hears only the final outcome.
+          await queueOutcomeNotices(tx, partial, iso(now), card, false);
+          return { outcome: 'recorded', request: partial, required };
+        }
         const target = await contextIn(tx, deps, request.userId);
         if (!target.user.apiAccess) await tx.users.update(request.userId, { apiAccess: true });
       }
+      // Whoever approved before a Deny is kept on the record too.
+      const approvers = (decision === 'approve' ? approvals : request.approvals).map((a) => a.by);
       const decided: AccessRequest = {
         ...request,
         status: decision === 'approve' ? 'approved' : 'denied',
         decidedAt: iso(now),
         decidedBy: actorId,
         decisionReason,
+        approvals: decision === 'approve' ? approvals : request.approvals,
       };
       await tx.accessRequests.update(request.id, {
         status: decided.status,
         decidedAt: decided.decidedAt,
         decidedBy: actorId,
         decisionReason,
+        approvals: decided.approvals,
       });
       await appendAudit(
         tx,
@@ -166,7 +213,7 @@ export async function decideAccessRequest(
           actorId,
           action: decision === 'approve' ? 'api_access.approved' : 'api_access.denied',
           ownerId: request.userId,
-          details: { requestId: request.id, reason: decisionReason },
+          details: { requestId: request.id, reason: decisionReason, approvers: approvers.join(',') },
         },
         now,
       );
@@ -201,16 +248,21 @@ async function auditRefusal(deps: DomainDeps, actorId: string, requestId: string
 }
 
 /** Before the deny modal opens: only an admin may go on (a refusal is audited), and only while pending. */
-export async function checkDecider(deps: DomainDeps, actorId: string, requestId: string): Promise<AccessRequest> {
+export async function checkDecider(
+  deps: DomainDeps,
+  actorId: string,
+  requestId: string,
+  attempted: 'approve' | 'deny' = 'deny',
+): Promise<AccessRequest> {
   const actor = await userContext(deps, actorId);
   if (!actor.isAdmin) {
-    await auditRefusal(deps, actorId, requestId, 'deny');
+    await auditRefusal(deps, actorId, requestId, attempted);
     throw new AppError('NOT_ADMIN', 'Only admins (holders of the System Admin role) can decide API-access requests.');
   }
   const request = await deps.store.read.accessRequests.find(requestId);
   if (request === undefined) throw new AppError('REQUEST_NOT_FOUND', 'That request no longer exists.');
   if (request.status === 'pending' && request.userId === actorId) {
-    await auditSelfDecision(deps, actorId, requestId, 'deny');
+    await auditSelfDecision(deps, actorId, requestId, attempted);
     throw new AppError('SELF_DECISION', SELF_DECISION);
   }
   return request;

@@ -1,3 +1,4 @@
+import type { StreamQueue } from './streams/model.js';
 import { appendAudit, auditOf } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { EXPIRED_THRESHOLD, planWarnings, type DueKey, type Threshold } from './expiry.js';
@@ -143,6 +144,8 @@ export interface JobPorts {
   queueReminders(openSince: Date, now: Date, limit: number): Promise<number>;
   /** The security-channel mirror's queue (its own short transactions). */
   auditOutbox: AuditOutbox;
+  /** Event streams' cursors (the stream delivery worker leases streams through it). */
+  streamQueue: StreamQueue;
   /** Deletes audit_outbox rows posted before `cutoff` (OUTBOX_RETENTION); returns how many. */
   pruneAuditOutbox(cutoff: Date, limit: number): Promise<number>;
 }
@@ -157,6 +160,7 @@ export function jobPorts(store: Store, now: () => Date): JobPorts {
     staleKeys: store.staleKeys,
     queueReminders: (openSince, at, limit) => store.queueReminders(openSince, at, limit),
     auditOutbox: store.auditOutbox,
+    streamQueue: store.streamQueue,
     pruneAuditOutbox: (cutoff, limit) => store.pruneAuditOutbox(cutoff, limit),
   };
 }

@@ -1,3 +1,4 @@
+import type { StreamDeps } from './streams/model.js';
 import type { OutboxSignal } from './notifications.js';
 import type { Store } from './ports.js';
 import type { SecretHasher } from './secrets.js';
@@ -18,4 +19,19 @@ export interface DomainDeps {
   refusals?: RefusalSink;
   /** Wakes the notification worker after a change queued something (optional: tests may drive it). */
   outbox?: OutboxSignal;
+  /** Event streams for SIEMs (docs/streams.md): their transport and the key sealing webhook secrets; unset, streams are refused. */
+  streams?: StreamDeps;
+  /** SPEC §17: how many distinct admins must approve an API-access request (API_ACCESS_APPROVALS); unset: 1. */
+  apiAccessApprovals?: number;
+  /** TOTP enrolment and step-up codes (docs/admin-security.md); unset: enrolment answers "not configured". */
+  mfa?: MfaSettings;
+}
+
+export interface MfaSettings {
+  /** MFA_ENCRYPTION_KEY: the 32-byte AES-256-GCM key the TOTP secrets are stored under. */
+  key: Uint8Array;
+  /** ADMIN_STEP_UP=on: deciding actions ask for a current code first. */
+  stepUp: boolean;
+  /** The issuer an authenticator app shows beside the account. */
+  issuer: string;
 }

@@ -101,6 +101,21 @@ export const auditActions = [
   'key.deactivated_as_stale',
   'api_access.self_decision_refused',
   'secret_file.deleted',
+  // Event streams for SIEMs (docs/streams.md): admin changes, and a stream failing or recovering.
+  'stream.created',
+  'stream.verified',
+  'stream.paused',
+  'stream.resumed',
+  'stream.deleted',
+  'stream.replayed',
+  'stream.failing',
+  'stream.recovered',
+  // Approvals that hold up (docs/admin-security.md): partial approvals, second-admin confirmations, step-up codes.
+  'api_access.approval_recorded',
+  'dual_control.recorded',
+  'mfa.enrolled',
+  'mfa.reset',
+  'mfa.locked',
   // Offboarding (SPEC §13) and installations (SPEC §18).
   'key.inactivated_offboarding',
   'key.inactivated_uninstall',
@@ -158,4 +173,28 @@ export interface AccessRequest {
   /** Where the approvals card was posted, to update it in place. */
   cardChannel: string | null;
   cardTs: string | null;
+  /** Distinct admins who pressed Approve so far, in order (SPEC §17: the two-person rule). */
+  approvals: RequestApproval[];
+  /** How many distinct admins must approve (API_ACCESS_APPROVALS when it was asked). */
+  approvalsRequired: number;
+}
+
+/** An admin's TOTP enrolment (docs/admin-security.md); the secret only ever encrypted. */
+export interface MfaEnrolment {
+  userId: string;
+  /** AES-256-GCM ciphertext of the base32 secret (src/domain/mfa-crypto.ts). */
+  secretEnc: string;
+  status: 'pending' | 'active';
+  createdAt: string;
+  confirmedAt: string | null;
+  /** The last TOTP time step accepted; a code of that step or before is a reuse. */
+  lastStep: number | null;
+  /** Wrong codes in a row. */
+  failures: number;
+  lockedUntil: string | null;
+}
+
+export interface RequestApproval {
+  by: string;
+  at: string;
 }

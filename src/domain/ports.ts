@@ -1,3 +1,4 @@
+import type { StreamQueue } from './streams/model.js';
 import type { AuditOutbox } from './audit-outbox.js';
 import type { ExpiryWarningStore } from './expiry-ports.js';
 import type { NotificationOutbox } from './notifications.js';
@@ -40,6 +41,8 @@ export interface Store {
   writeUsage<T>(fn: (tx: UsageRepos) => Promise<T>): Promise<T>;
   /** The security-channel mirror's queue (background work; short transactions of its own). */
   readonly auditOutbox: AuditOutbox;
+  /** Event streams' cursors into the audit log (background delivery; docs/streams.md). */
+  readonly streamQueue: StreamQueue;
   /** Expiry-warning markers and their DM queue. */
   readonly expiryWarnings: ExpiryWarningStore;
   /** The user-facing notification outbox. */

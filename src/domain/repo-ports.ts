@@ -1,5 +1,6 @@
 import type { Notification } from './notifications.js';
-import type { AccessKey, AccessRequest, AuditHead, AuditRecord, Role, RolePolicy, User } from './model.js';
+import type { AccessKey, AccessRequest, AuditHead, AuditRecord, MfaEnrolment, Role, RolePolicy, User } from './model.js';
+import type { AuditStream, StreamState } from './streams/model.js';
 
 /**
  * What the domain needs from storage, one small interface per table. `src/db/repos/<table>.ts`
@@ -17,6 +18,32 @@ export interface Repos {
   processedRequests: ProcessedRequestsRepo;
   settings: SettingsRepo;
   notifications: NotificationsRepo;
+  streams: StreamsRepo;
+  dualControl: DualControlRepo;
+  mfa: MfaRepo;
+}
+
+/** Second-admin confirmations of sensitive changes (docs/admin-security.md): who agreed to what, once each. */
+export interface DualControlRepo {
+  /** Records that `approverId` agreed to `subject`; false when they had already. */
+  record(subject: string, approverId: string, at: string): Promise<boolean>;
+  /** Who agreed to `subject`, oldest first. */
+  approversOf(subject: string): Promise<string[]>;
+  clear(subject: string): Promise<void>;
+  /** Drops agreements to `subject` made before `sinceIso` (lapsed). */
+  forgetBefore(subject: string, sinceIso: string): Promise<void>;
+}
+
+/** Admins' TOTP enrolments. */
+export interface MfaRepo {
+  find(userId: string): Promise<MfaEnrolment | undefined>;
+  /** Inserts, or replaces an existing enrolment of the user (a fresh enrolment starts over). */
+  put(enrolment: MfaEnrolment): Promise<void>;
+  update(
+    userId: string,
+    patch: Partial<Pick<MfaEnrolment, 'status' | 'confirmedAt' | 'lastStep' | 'failures' | 'lockedUntil'>>,
+  ): Promise<void>;
+  remove(userId: string): Promise<void>;
 }
 
 /**
@@ -43,6 +70,9 @@ export const READ_METHODS = {
   ],
   audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
+  streams: ['findById', 'list'],
+  dualControl: ['approversOf'],
+  mfa: ['find'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
 
 /**
@@ -94,7 +124,7 @@ export interface AccessRequestsRepo {
   findPending(userId: string): Promise<AccessRequest | undefined>;
   update(
     id: string,
-    patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>,
+    patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs' | 'approvals'>>,
   ): Promise<void>;
   listPendingExpiredBy(nowIso: string, limit: number): Promise<AccessRequest[]>;
   /** Pending requests not expired at `nowIso`, oldest first. */
@@ -160,8 +190,25 @@ export interface AuditRepo {
   highestQueuedSeq(): Promise<number>;
 }
 
+/** Event streams for SIEMs (`audit_streams`): the admin's changes, audited in the same transaction. */
+export interface StreamsRepo {
+  /** `secretSealed`: the webhook's encrypted signing secret (never read back through this repository). */
+  insert(stream: AuditStream, secretSealed: string | null): Promise<void>;
+  findById(id: string): Promise<AuditStream | undefined>;
+  list(): Promise<AuditStream[]>;
+  /** False when the stream is gone. Resuming makes it due at once. */
+  setState(id: string, state: StreamState, now: string): Promise<boolean>;
+  remove(id: string): Promise<boolean>;
+  /** Replay from `fromSeq`: the cursor moves to just before it, any batch in progress is dropped. */
+  replayFrom(id: string, fromSeq: number, now: string): Promise<boolean>;
+  /** Sets whether the security channel was told the stream is failing; true only for the call that changed it. */
+  markAlerted(id: string, alerted: boolean): Promise<boolean>;
+}
+
 /** The Slack interactions already acted on. */
 export interface ProcessedRequestsRepo {
+  /** Whether the interaction `id` was claimed before (without claiming it). */
+  seen(id: string): Promise<boolean>;
   /**
    * Records that the interaction `id` (a Slack view or button press) is being acted on, in the caller's
    * transaction. False when it was recorded before: the caller changes nothing (a replay).

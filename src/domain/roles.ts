@@ -5,6 +5,7 @@ import { approveOpenRequestsIn } from './request-outcomes.js';
 import type { DomainDeps } from './deps.js';
 import { removeKey } from './keys/common.js';
 import { firstTime } from './replays.js';
+import { agreeIn, otherAdmins } from './dual-control.js';
 import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from './model.js';
 import type { ReadRepos, Repos } from './ports.js';
 import { iso } from './time.js';
@@ -165,14 +166,38 @@ export async function assignRole(
   actorId: string,
   userId: string,
   roleName: string,
-): Promise<{ role: Role; changed: boolean }> {
+): Promise<{ role: Role; changed: boolean; awaiting?: { approvers: string[]; required: number } }> {
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
     const role = await roleNamed(tx, roleName);
     await contextIn(tx, deps, userId);
     if (await tx.memberships.has(userId, role.id)) return { role, changed: false };
+    let approvers: string | undefined;
+    if (role.name === SYSTEM_ADMIN_ROLE) {
+      // SPEC §17: making an admin takes two admins whenever two or more exist.
+      const required = (await otherAdmins(tx, userId)).length >= 2 ? 2 : 1;
+      const agreed = await agreeIn(
+        tx,
+        deps,
+        actorId,
+        { key: `assign_admin:${userId}`, describe: `System Admin for ${userId}`, ownerId: userId },
+        required,
+      );
+      if (!agreed.go) return { role, changed: false, awaiting: { approvers: agreed.approvers, required: agreed.required } };
+      approvers = agreed.approvers.join(',');
+    }
     await tx.memberships.add(userId, role.id, actorId, iso(deps.now()));
-    await appendAudit(tx, { actorId, action: 'role.assigned', ownerId: userId, roleName: role.name }, deps.now());
+    await appendAudit(
+      tx,
+      {
+        actorId,
+        action: 'role.assigned',
+        ownerId: userId,
+        roleName: role.name,
+        ...(approvers === undefined ? {} : { details: { approvers } }),
+      },
+      deps.now(),
+    );
     // System Admin includes API access (R1): the person's open requests are decided by it.
     if (role.name === SYSTEM_ADMIN_ROLE) await approveOpenRequestsIn(tx, deps, userId, actorId, 'system_admin');
     return { role, changed: true };

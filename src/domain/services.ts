@@ -32,6 +32,22 @@ import { reportCompromised } from './keys/compromised.js';
 import { setRolePolicy, type PolicyChange } from './policy.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
+import { deliverStream, type StreamDeliveryTuning } from './streams/deliver.js';
+import {
+  addStream,
+  deleteStream,
+  listStreams,
+  pauseStream,
+  replayStream,
+  resumeStream,
+  sendTestEvent,
+  streamStatuses,
+  verifyStream,
+  type AddStreamInput,
+} from './streams/manage.js';
+import type { StreamClaim } from './streams/model.js';
+import { AppError } from '../errors.js';
+import { checkStepUp, confirmEnrolment, mfaStatus, resetMfa, startEnrolment, stepUpRequired } from './mfa.js';
 import { bootstrapAdmins, ensureBaselineRoles, requireAdmin, switchActiveRole, userContext } from './users.js';
 
 /** A user and one of their roles, as a role assignment or removal names them. */
@@ -59,6 +75,26 @@ async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>, queued = tru
  */
 export function createServices(deps: DomainDeps) {
   return {
+    /** Event streams for SIEMs (docs/streams.md): admin changes (audited) and the delivery worker's one step. */
+    streams: {
+      /** `once`: the modal submission that asked; a replay of it adds nothing (answers 'replayed'). */
+      add: (actorId: string, input: AddStreamInput, options?: { once?: string }) => addStream(deps, actorId, input, options),
+      verify: (actorId: string, id: string) => verifyStream(deps, actorId, id),
+      pause: (actorId: string, id: string) => pauseStream(deps, actorId, id),
+      resume: (actorId: string, id: string) => resumeStream(deps, actorId, id),
+      delete: (actorId: string, id: string) => deleteStream(deps, actorId, id),
+      replay: (actorId: string, id: string, fromSeq: number, options?: { once?: string }) =>
+        replayStream(deps, actorId, id, fromSeq, options),
+      list: (actorId: string) => listStreams(deps, actorId),
+      /** For views only admins see (App Home's admin section). */
+      statuses: () => streamStatuses(deps),
+      sendTest: (actorId: string, id: string) => sendTestEvent(deps, actorId, id),
+      /** One attempt of a leased stream; `now` is the wall clock (back-off, signatures). */
+      deliver: (claim: StreamClaim, now: () => Date, tuning?: StreamDeliveryTuning) => {
+        if (deps.streams === undefined) throw new AppError('CONFIG_INVALID', 'Event streams are not configured.');
+        return deliverStream(deps, deps.streams, claim, now, tuning);
+      },
+    },
     users: {
       context: (userId: string) => userContext(deps, userId),
       switchRole: (userId: string, roleName: string) => switchActiveRole(deps, userId, roleName),
@@ -115,7 +151,9 @@ export function createServices(deps: DomainDeps) {
         options: { once?: string; card?: { channel?: string; ts?: string } } = {},
       ) => notifyAfter(deps, decideAccessRequest(deps, actorId, input.requestId, input.decision, input.reason, options.once, options.card)),
       listOpen: (actorId: string) => listOpenRequests(deps, actorId),
-      checkDecider: (actorId: string, requestId: string) => checkDecider(deps, actorId, requestId),
+      /** Before a modal opens (deny's reason, a step-up code): refusals are audited as `attempted`. */
+      checkDecider: (actorId: string, requestId: string, attempted?: 'approve' | 'deny') =>
+        checkDecider(deps, actorId, requestId, attempted),
       expireRequests: () => notifyAfter(deps, expireAccessRequests(deps)),
     },
     /** Channels set by `/accesskey admin settings`, over the env defaults (SPEC §18). */
@@ -197,6 +235,17 @@ export function createServices(deps: DomainDeps) {
       },
       checkTail: (witness: AuditWitness) => checkAuditTail(deps, witness),
       advanceWitness: (witness: AuditWitness) => advanceAuditWitness(deps, witness),
+    },
+    /** Admins' step-up codes (docs/admin-security.md); `once`: the modal submission (a replay changes nothing). */
+    mfa: {
+      startEnrolment: (actorId: string) => startEnrolment(deps, actorId),
+      confirmEnrolment: (actorId: string, code: string, options?: { once?: string }) =>
+        confirmEnrolment(deps, actorId, code, options?.once),
+      checkStepUp: (actorId: string, code: string, options?: { once?: string }) => checkStepUp(deps, actorId, code, options?.once),
+      status: (actorId: string, targetId?: string) => mfaStatus(deps, actorId, targetId),
+      reset: (actorId: string, targetId: string) => resetMfa(deps, actorId, targetId),
+      /** ADMIN_STEP_UP=on: deciding actions ask for a code first. */
+      stepUpRequired: () => stepUpRequired(deps),
     },
     /** The audited steps of the scheduler's jobs (src/scheduler/); their queues come as `JobPorts`. */
     background: backgroundSteps(deps),

@@ -44,12 +44,16 @@ export function sendJsonBody(res: ServerResponse, status: number, body: unknown)
   writeJson(res, status, body, { 'cache-control': 'no-store' });
 }
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 export function sendFile(res: ServerResponse, filename: string, bytes: Buffer): void {
   const safe = filename.replace(/[^A-Za-z0-9._-]/g, '_');
+  // A PNG is shown in the conversation, as Slack shows an image (the step-up QR code); anything else downloads.
+  const image = safe.endsWith('.png') && bytes.subarray(0, 8).equals(PNG_SIGNATURE);
   res.writeHead(200, {
-    'content-type': safe.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'application/octet-stream',
+    'content-type': safe.endsWith('.csv') ? 'text/csv; charset=utf-8' : image ? 'image/png' : 'application/octet-stream',
     'content-length': bytes.length,
-    'content-disposition': `attachment; filename="${safe}"`,
+    'content-disposition': `${image ? 'inline' : 'attachment'}; filename="${safe}"`,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
   });

@@ -8,6 +8,7 @@ import { readLimitedBody } from '../http-io.js';
 import { sendFile, sendJsonBody, serveStatic } from './http.js';
 import { ConversationsFile, type SavedConversations } from './saved-conversations.js';
 import { SANDBOX_ADMIN_IDS, SANDBOX_CHANNELS, SANDBOX_ORG, SANDBOX_PATH, SANDBOX_PEOPLE, SANDBOX_SECOND_WORKSPACE } from './workspace.js';
+import { currentCode, type SandboxCode } from './authenticator.js';
 
 export interface SandboxOptions {
   /** The app's own credentials (made at start by the configuration); the sandbox is "Slack" for them. */
@@ -82,6 +83,8 @@ interface PageState {
   since: string;
   /** Conversations with messages this person has not seen: how many, and how many mention them. */
   unread: Record<string, { messages: number; mentions: number }>;
+  /** Sandbox only: the acting person's current step-up code, from the enrolment link in their DM (authenticator.ts). */
+  authenticator: SandboxCode | null;
 }
 
 /** Slack's ts strings compared as the numbers they are. */
@@ -475,8 +478,18 @@ export class Sandbox {
       install: this.options.oauth !== undefined,
       since: since ?? '0.000000',
       unread: this.unreadFor(person.id, emulator.openDm(person.id), seen),
+      authenticator: this.codeFor(person.id),
     };
     sendJsonBody(res, 200, state);
+  }
+
+  private codeFor(personId: string): SandboxCode | null {
+    const dm = this.emulator.openDm(personId);
+    const texts = this.emulator
+      .messagesIn(dm)
+      .filter((m) => m.user === this.emulator.config.botUserId)
+      .map((m) => `${m.text} ${JSON.stringify(m.blocks)}`);
+    return currentCode(texts, Date.now()) ?? null;
   }
 
   private markRead(personId: string, channelId: string, ts: string): void {

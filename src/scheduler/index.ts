@@ -14,6 +14,7 @@ import type { NotificationChannel } from '../domain/notifications.js';
 import { createNotificationSender, type NotificationSenderTuning } from './jobs/notification-sender.js';
 import { runOutboxPrune } from './jobs/outbox-prune.js';
 import { runStaleKeyCheck } from './jobs/stale-keys.js';
+import { createStreamDelivery, type StreamWorkerTuning } from './jobs/stream-delivery.js';
 
 /**
  * `services` and `ports` (src/scheduler/job-context.ts): the jobs call the services for use cases and
@@ -72,6 +73,26 @@ export function startNotificationWorker(
     tuning: options.tuning,
   });
   return startWorkerLoop({ name: 'notification sender', logger, tick: (signal) => sender.tick(signal) });
+}
+
+/**
+ * The event streams' worker (docs/streams.md): leases streams behind the chain head and delivers each on
+ * its own. `now` is the wall clock (back-off, leases, signature timestamps).
+ */
+export function startStreamWorker(
+  options: JobContext & { logger: Logger; now?: () => Date; tuning?: Partial<StreamWorkerTuning> },
+): WorkerLoop {
+  const logger = options.logger.child({ component: 'scheduler', job: 'event-streams' });
+  let loop: WorkerLoop | undefined;
+  const worker = createStreamDelivery({ ...options, logger, now: options.now ?? (() => new Date()), wake: () => loop?.wake() });
+  loop = startWorkerLoop({ name: 'event streams', logger, tick: () => worker.tick() });
+  return {
+    wake: () => loop?.wake(),
+    async stop() {
+      await loop?.stop();
+      await worker.drain();
+    },
+  };
 }
 
 /** Stale keys, approval reminders and pruning; each failure is logged and left to the next run. */

@@ -11,6 +11,12 @@ export const VIEW = {
   createKey: 'create_key_modal',
   extendKey: 'extend_key_modal',
   denyRequest: 'deny_request_modal',
+  /** `/accesskey admin streams` (docs/streams.md): the list, and the add / replay form. */
+  streams: 'streams_modal',
+  /** Step-up (docs/admin-security.md): a current code before a deciding action; metadata names the action. */
+  stepUp: 'step_up_modal',
+  /** The first code, confirming a new TOTP enrolment. */
+  mfaConfirm: 'mfa_confirm_modal',
 } as const;
 
 export const ACTION = {
@@ -35,6 +41,14 @@ export const ACTION = {
   cancel: 'cancel',
   /** value: key ID. "Keep" on a stale-key notice: restarts the key's stale clock. */
   keepKey: 'key_keep',
+  /** value: stream ID. The buttons under a stream in the streams modal (one listener: actions/stream-button.ts). */
+  streamPause: 'stream_pause',
+  streamResume: 'stream_resume',
+  streamTest: 'stream_test',
+  streamVerify: 'stream_verify',
+  streamDelete: 'stream_delete',
+  /** In the enrolment DM: opens the modal for the first code. */
+  mfaConfirm: 'mfa_confirm',
 } as const;
 
 /**
@@ -50,6 +64,15 @@ export const BLOCK = {
   slots: 'slots_block',
   extendChoice: 'extend_choice_block',
   denyReason: 'deny_reason_block',
+  streamName: 'stream_name_block',
+  streamKind: 'stream_kind_block',
+  streamUrl: 'stream_url_block',
+  streamFormat: 'stream_format_block',
+  streamFilter: 'stream_filter_block',
+  streamCa: 'stream_ca_block',
+  streamReplayWhich: 'stream_replay_which_block',
+  streamReplaySeq: 'stream_replay_seq_block',
+  mfaCode: 'mfa_code_block',
 } as const;
 
 export const INPUT = {
@@ -58,6 +81,15 @@ export const INPUT = {
   expiryAt: 'expiry_at',
   extendChoice: 'extend_choice',
   denyReason: 'deny_reason',
+  streamName: 'stream_name',
+  streamKind: 'stream_kind',
+  streamUrl: 'stream_url',
+  streamFormat: 'stream_format',
+  streamFilter: 'stream_filter',
+  streamCa: 'stream_ca',
+  streamReplayWhich: 'stream_replay_which',
+  streamReplaySeq: 'stream_replay_seq',
+  mfaCode: 'mfa_code',
 } as const;
 
 /** Workflow Builder steps (manifest `functions`, SPEC §18): callback_id → the step. */

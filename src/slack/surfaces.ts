@@ -39,6 +39,7 @@ export async function publishHome(client: WebClient, surface: SurfaceContext, us
   const { ctx, keys } = await surface.services.keys.list(userId);
   const now = surface.now();
   const rows = keys.map((k) => keyRow(k.key, k.role, now));
+  const streams = ctx.isAdmin ? await surface.services.streams.statuses() : undefined;
   await client.views.publish({
     user_id: userId,
     view: homeView({
@@ -49,6 +50,7 @@ export async function publishHome(client: WebClient, surface: SurfaceContext, us
       hasApiAccess: ctx.hasApiAccess,
       rows,
       notice,
+      streams,
     }),
   });
 }

@@ -19,6 +19,8 @@ function request(id: string, userId: string, overrides: Partial<AccessRequest>):
     decisionReason: null,
     cardChannel: null,
     cardTs: null,
+    approvals: [],
+    approvalsRequired: 1,
     ...overrides,
   };
 }

@@ -98,6 +98,8 @@ describe('notification views', () => {
     decisionReason: null,
     cardChannel: 'C0APPROVE',
     cardTs: '1769940000.000100',
+    approvals: [],
+    approvalsRequired: 1,
   };
   it('the reminder links the card and the open-requests list escapes reasons, within Block Kit limits', () => {
     const reminder = requestReminderMessage(

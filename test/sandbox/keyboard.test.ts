@@ -168,19 +168,23 @@ describe('the sandbox page with the keyboard only', () => {
     // Ben asks for API access from another tab (the page's own endpoint, so Origin is the sandbox's): the
     // card lands in #key-approvals.
     const status = await page.evaluate(async () => {
-      const state = await (await fetch('/sandbox/state')).json();
-      const general = state.channels.find((c: { name: string }) => c.name === 'general');
+      const state = (await (await fetch('/sandbox/state')).json()) as { channels: { id: string; name: string }[] };
+      const general = state.channels.find((c) => c.name === 'general');
       const sent = await fetch('/sandbox/command', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ as: 'U0SANDBEN', channel: general.id, text: '/accesskey request-access for the sidebar test' }),
+        body: JSON.stringify({ as: 'U0SANDBEN', channel: general?.id, text: '/accesskey request-access for the sidebar test' }),
       });
       return sent.status;
     });
     expect(status).toBe(200);
     // The channel's link turns bold once the page has redrawn with the news; the focus is still on App Home.
     await expect.poll(() => page.getByRole('link', { name: 'key-approvals', exact: true }).getAttribute('class')).toContain('unread');
-    expect(await isFocused(home)).toBe(true);
+    const focused = await page.evaluate(() => {
+      const active = (globalThis as unknown as { document: { activeElement: { outerHTML?: string } | null } }).document.activeElement;
+      return active?.outerHTML?.slice(0, 200);
+    });
+    expect(await isFocused(home), `focus is on ${focused}`).toBe(true);
   });
 
   it('App Home opens from the keyboard, and a key is rotated from its button there', async () => {

@@ -18,6 +18,10 @@ const WRONG_USE: Record<string, string> = {
   'export-audit': 'export-audit extra',
   requests: 'requests extra',
   'verify-audit': 'verify-audit --deep',
+  streams: 'streams --all',
+  'mfa enroll': 'mfa enroll now',
+  'mfa status': 'mfa status someone',
+  'mfa reset': 'mfa reset',
   settings: 'settings audit',
 };
 

@@ -27,6 +27,10 @@ export interface ServicesOptions {
   pepper?: string;
   defaultRoleName?: string;
   admins?: string[];
+  /** API_ACCESS_APPROVALS (SPEC §17). */
+  apiAccessApprovals?: number;
+  /** TOTP enrolment and step-up settings. */
+  mfa?: DomainDeps['mfa'];
 }
 
 /** Services over a store, with baseline roles and (optionally) bootstrap admins, as start-up does. */
@@ -40,6 +44,8 @@ export async function makeServices(
     now: clock.now,
     hasher: new SecretHasher(options.pepper),
     defaultRoleName: options.defaultRoleName ?? 'Account Group Read Only',
+    apiAccessApprovals: options.apiAccessApprovals,
+    mfa: options.mfa,
   };
   const services = createServices(deps);
   await services.users.ensureBaselineRoles();

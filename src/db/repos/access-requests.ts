@@ -21,6 +21,8 @@ export async function insert(db: Db, request: AccessRequest): Promise<void> {
       decision_reason: request.decisionReason,
       card_channel: request.cardChannel,
       card_ts: request.cardTs,
+      approvals: JSON.stringify(request.approvals),
+      approvals_required: request.approvalsRequired,
     })
     .execute();
 }
@@ -44,7 +46,7 @@ export async function findPending(db: Db, userId: string): Promise<AccessRequest
 export async function update(
   db: Db,
   id: string,
-  patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs'>>,
+  patch: Partial<Pick<AccessRequest, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'cardChannel' | 'cardTs' | 'approvals'>>,
 ): Promise<void> {
   const values: Partial<Omit<AccessRequestsTable, 'id'>> = {};
   if (patch.status !== undefined) values.status = patch.status;
@@ -53,6 +55,7 @@ export async function update(
   if (patch.decisionReason !== undefined) values.decision_reason = patch.decisionReason;
   if (patch.cardChannel !== undefined) values.card_channel = patch.cardChannel;
   if (patch.cardTs !== undefined) values.card_ts = patch.cardTs;
+  if (patch.approvals !== undefined) values.approvals = JSON.stringify(patch.approvals);
   if (Object.keys(values).length === 0) return;
   await db.updateTable('access_requests').set(values).where('id', '=', id).execute();
 }

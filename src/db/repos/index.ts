@@ -2,12 +2,15 @@ import { READ_METHODS, USAGE_METHODS, type ReadRepos, type Repos, type UsageRepo
 import * as accessRequests from './access-requests.js';
 import * as audit from './audit.js';
 import type { Db } from './db.js';
+import * as dualControl from './dual-control.js';
 import * as keys from './keys.js';
+import * as mfa from './mfa.js';
 import * as memberships from './memberships.js';
 import * as notifications from './notifications.js';
 import * as processedRequests from './processed-requests.js';
 import * as roles from './roles.js';
 import * as settings from './settings.js';
+import * as streams from './streams.js';
 import * as users from './users.js';
 
 // Functions of the form (db, ...args) => result, as every table module exports them.
@@ -42,6 +45,17 @@ export function reposOver(db: Db): Repos {
     processedRequests: bind(db, processedRequests),
     settings: bind(db, settings),
     notifications: bind(db, notifications),
+    streams: bind(db, {
+      insert: streams.insert,
+      findById: streams.findById,
+      list: streams.list,
+      setState: streams.setState,
+      remove: streams.remove,
+      replayFrom: streams.replayFrom,
+      markAlerted: streams.markAlerted,
+    }),
+    dualControl: bind(db, dualControl),
+    mfa: bind(db, mfa),
   };
 }
 

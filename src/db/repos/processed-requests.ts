@@ -15,3 +15,7 @@ export async function forgetBefore(db: Db, at: string): Promise<number> {
   const result = await db.deleteFrom('processed_requests').where('at', '<', at).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+export async function seen(db: Db, id: string): Promise<boolean> {
+  return (await db.selectFrom('processed_requests').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}

@@ -3,6 +3,7 @@ import type {
   AccessKey,
   AccessRequest,
   AccessRequestStatus,
+  RequestApproval,
   AuditAction,
   AuditRecord,
   Role,
@@ -69,7 +70,21 @@ export const toAccessRequest = (row: Selectable<AccessRequestsTable>): AccessReq
   decisionReason: row.decision_reason,
   cardChannel: row.card_channel,
   cardTs: row.card_ts,
+  approvals: parseApprovals(row.approvals ?? null),
+  approvalsRequired: Number(row.approvals_required ?? 1),
 });
+
+/** The `approvals` column: a JSON array of {by, at}; anything else (a hand edit) reads as none. */
+function parseApprovals(text: string | null): RequestApproval[] {
+  if (text === null) return [];
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((entry: unknown) => {
+    if (typeof entry !== 'object' || entry === null) return [];
+    const { by, at } = entry as { by?: unknown; at?: unknown };
+    return typeof by === 'string' && typeof at === 'string' ? [{ by, at }] : [];
+  });
+}
 
 export const toAuditRecord = (row: Selectable<AuditLogTable>): AuditRecord => ({
   seq: Number(row.seq),

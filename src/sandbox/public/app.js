@@ -64,6 +64,7 @@ import { renderMrkdwn } from './mrkdwn.js';
  * @property {boolean} install
  * @property {string} since
  * @property {Record<string, { messages: number, mentions: number }>} unread
+ * @property {{ code: string, secondsLeft: number } | null} authenticator sandbox only: the acting person's current step-up code
  */
 
 /**
@@ -326,7 +327,21 @@ function renderSidebar(state) {
     ...(me === undefined ? [] : [conversationLink(state, me.dm, state.botName, '🔑')]),
     conversationLink(state, HOME, 'App Home', '🏠'),
   );
+  renderAuthenticator(state);
   if (focusKey?.startsWith('sidebar:') === true && focusKeyOf(document.activeElement) !== focusKey) refocus(focusKey);
+}
+
+/**
+ * Sandbox only: a stand-in for the phone, showing the acting person's current step-up code once they
+ * have the enrolment link in their DM, so the flow can be tried without an authenticator app.
+ * @param {PageState} state
+ */
+function renderAuthenticator(state) {
+  const panel = $('authenticator', HTMLElement);
+  panel.hidden = state.authenticator === null;
+  if (state.authenticator === null) return;
+  $('authenticator-code', HTMLElement).textContent = state.authenticator.code;
+  $('authenticator-left', HTMLElement).textContent = `next in ${state.authenticator.secondsLeft} s`;
 }
 
 /** @param {Element | null} node */
@@ -362,6 +377,9 @@ function timeOf(ts) {
 /** @param {SharedFile} file */
 function fileCard(file) {
   const href = `/sandbox/files/${encodeURIComponent(file.id)}?as=${encodeURIComponent(page.as ?? '')}`;
+  // Images are shown in the conversation, as in Slack (the step-up QR code).
+  if (file.filename.endsWith('.png'))
+    return el('figure', { class: 'file-image' }, el('img', { src: href, alt: file.title || file.filename, width: '200', height: '200' }));
   return el(
     'div',
     { class: 'file' },
@@ -795,6 +813,10 @@ function wire() {
     closeModalElement();
     go(conversation);
   });
+  // The sandbox authenticator's code moves on every 30 seconds; nothing else changes by the clock.
+  setInterval(() => {
+    if (page.state?.authenticator != null) refresh();
+  }, 5000);
   const events = new EventSource('/sandbox/events');
   events.addEventListener('change', () => refresh());
   events.addEventListener('reset', () => {

@@ -89,6 +89,12 @@ export function parseUserArg(words: string[]): ParsedArgs<{ userId: string }> {
   return userId === undefined || words.length !== 1 ? refused(NEED_MENTION) : ok({ userId });
 }
 
+/** `mfa status [@user]`: oneself unless someone is named. */
+export function parseOptionalUser(words: string[]): ParsedArgs<{ userId?: string }> {
+  if (words.length === 0) return ok({});
+  return parseUserArg(words);
+}
+
 /** `revoke @user` (API access) or `revoke <key ID>` (one key). */
 export function parseRevoke(words: string[]): ParsedArgs<{ userId: string } | { key: string }> {
   const [subject] = words;

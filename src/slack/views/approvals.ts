@@ -3,18 +3,28 @@ import { ACTION, BLOCK, INPUT, VIEW } from '../ids.js';
 import type { KnownBlock, Message, ModalView } from './blocks.js';
 import { escapeText, escapeTextKeepingMentions, mention, mrkdwn, plain, slackDate } from './format.js';
 
+/** Every admin who approved, in order (the decider last); a direct grant has the granter only. */
+function approvedBy(request: AccessRequest): string {
+  const ids = request.approvals.map((a) => a.by);
+  if (request.decidedBy !== null && !ids.includes(request.decidedBy)) ids.push(request.decidedBy);
+  return ids.map(mention).join(' and ') || mention('');
+}
+
 function decisionLine(request: AccessRequest): string {
   const when = request.decidedAt === null ? '' : ` ${slackDate(request.decidedAt)}`;
   switch (request.status) {
     case 'approved':
       // A reason only when access came another way (a direct grant, System Admin): the card says which.
-      return `:white_check_mark: *Approved* by ${mention(request.decidedBy ?? '')}${when}${request.decisionReason === null ? '' : `\n>${escapeText(request.decisionReason)}`}`;
+      return `:white_check_mark: *Approved* by ${approvedBy(request)}${when}${request.decisionReason === null ? '' : `\n>${escapeText(request.decisionReason)}`}`;
     case 'denied':
       return `:no_entry: *Denied* by ${mention(request.decidedBy ?? '')}${when}${request.decisionReason === null ? '' : `\n>${escapeText(request.decisionReason)}`}`;
     case 'expired':
       return `:hourglass: *Expired* without a decision${when}`;
     case 'pending':
-      return `Waiting for an admin · expires ${slackDate(request.expiresAt)}`;
+      // SPEC §17: "1 of 2 approved by @Ada", updated in place as admins approve.
+      if (request.approvals.length > 0)
+        return `:hourglass_flowing_sand: *${request.approvals.length} of ${Math.max(request.approvalsRequired, request.approvals.length + 1)} approved* by ${request.approvals.map((a) => mention(a.by)).join(', ')} · waiting for another admin · expires ${slackDate(request.expiresAt)}`;
+      return `Waiting for ${request.approvalsRequired > 1 ? `${request.approvalsRequired} admins` : 'an admin'} · expires ${slackDate(request.expiresAt)}`;
   }
 }
 

@@ -43,6 +43,8 @@ const ICON: Partial<Record<AuditAction, string>> = {
   'key.deactivated_as_stale': ':zzz:',
   'api_access.self_decision_refused': ':no_entry_sign:',
   'secret_file.deleted': ':put_litter_in_its_place:',
+  'stream.failing': ':satellite_antenna:',
+  'stream.recovered': ':satellite_antenna:',
   'key.inactivated_offboarding': ':wave:',
   'key.inactivated_uninstall': ':electric_plug:',
   'app.installed': ':package:',

@@ -16,6 +16,8 @@ import { extendKeyButton } from './extend-key.js';
 import { hideSecretButton } from './hide-secret.js';
 import { showKeyButton } from './show-key.js';
 import { keepKeyButton } from './keep-key.js';
+import { streamButton } from './stream-button.js';
+import { mfaConfirmButton } from './mfa-confirm.js';
 
 export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.extendKey, extendKeyButton(ctx));
@@ -34,4 +36,7 @@ export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.confirmRoleRemoval, confirmRoleRemovalButton(ctx), { onError: 'replace-message' });
   app.action(ACTION.keepKey, keepKeyButton(ctx));
   app.action(ACTION.reportCompromised, reportCompromisedButton(ctx), { onError: 'refresh-key' });
+  for (const id of [ACTION.streamPause, ACTION.streamResume, ACTION.streamTest, ACTION.streamVerify, ACTION.streamDelete])
+    app.action(id, streamButton(ctx));
+  app.action(ACTION.mfaConfirm, mfaConfirmButton(ctx));
 }

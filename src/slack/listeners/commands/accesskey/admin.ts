@@ -4,6 +4,7 @@ import {
   parseExportSince,
   parseKeysFilter,
   parseNoArgs,
+  parseOptionalUser,
   parseRevoke,
   parseRoleCreate,
   parseRoleName,
@@ -22,6 +23,8 @@ import { listAllKeys, revokeKey } from './admin/keys.js';
 import { assignRole, createRole, listRoles, previewRoleDeletion, previewRoleRemoval } from './admin/roles.js';
 import { setRolePolicy } from './admin/policy.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
+import { streamsCommand } from './admin/streams.js';
+import { mfaEnroll, mfaReset, mfaStatus } from './admin/mfa.js';
 import { channelSettings } from './admin/settings.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
@@ -127,6 +130,34 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: 'walk the audit hash chain and cross-check it with the security channel',
     parse: parseNoArgs,
     run: verifyAuditCommand,
+  }),
+  row({
+    verb: 'streams',
+    usage: '',
+    summary: 'event streams for SIEMs: list, add, pause, delete, send a test event, replay',
+    parse: parseNoArgs,
+    run: streamsCommand,
+  }),
+  row({
+    verb: 'mfa enroll',
+    usage: '',
+    summary: 'set up step-up codes: a QR code in your DM, then a first code to confirm',
+    parse: parseNoArgs,
+    run: mfaEnroll,
+  }),
+  row({
+    verb: 'mfa status',
+    usage: '[@admin]',
+    summary: 'whether you (or another admin) are enrolled, and whether step-up is on',
+    parse: parseOptionalUser,
+    run: (args, { userId }) => mfaStatus(args, userId),
+  }),
+  row({
+    verb: 'mfa reset',
+    usage: '@admin',
+    summary: "remove another admin's enrolment (a lost phone); needs two admins when possible",
+    parse: parseUserArg,
+    run: (args, { userId }) => mfaReset(args, userId),
   }),
   row({
     verb: 'settings',

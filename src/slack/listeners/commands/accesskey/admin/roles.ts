@@ -21,6 +21,10 @@ export async function previewRoleDeletion(args: SubcommandArgs, name: string): P
 
 export async function assignRole(args: SubcommandArgs, userId: string, role: string): Promise<SubcommandResult> {
   const result = await args.ctx.services.roles.assign(args.userId, { userId, roleName: role });
+  if (result.awaiting !== undefined)
+    return noticeMessage(
+      `:hourglass_flowing_sand: ${result.awaiting.approvers.length} of ${result.awaiting.required} admins agreed to make ${mention(userId)} a *${escapeText(result.role.name)}* (${result.awaiting.approvers.map(mention).join(', ')}). Another admin must run the same command within a day.`,
+    );
   return noticeMessage(
     result.changed
       ? `:white_check_mark: ${mention(userId)} now holds *${escapeText(result.role.name)}*.`
