@@ -70,20 +70,34 @@ function servicesOver(database: DatabaseConfig) {
   };
 }
 
-/** Child: the app's HTTP server with the integration API (as runtime.ts wires it), plus a no-op route. */
+/**
+ * Child: the app's HTTP server with the integration API (as runtime.ts wires it), plus a no-op route;
+ * and beside it, on a second port, the same API with per-key usage counting off (SPEC §11: counting
+ * must keep verify ≥ 0.95 × the same run without it). Both share one process, so CPU per request
+ * compares like with like.
+ */
 async function runServer(database: DatabaseConfig): Promise<void> {
   const { services } = servicesOver(database);
   const logger = createLogger({ level: 'error' });
   const api = createIntegrationApi({ services, now: () => new Date(), logger, tokenSigningSecret: undefined });
+  const apiWithoutCounting = createIntegrationApi({
+    services,
+    now: () => new Date(),
+    logger,
+    tokenSigningSecret: undefined,
+    usage: { counting: false },
+  });
   const noop = route({ method: 'POST', path: '/bench/noop', handle: async (ctx) => ctx.json(200, { valid: false, code: 'MALFORMED' }) });
   const server = createHttpServer({ routes: [...api.routes, noop], logger, observer: api.observer });
   const port = await listen(server, 0, '127.0.0.1');
+  const serverWithoutCounting = createHttpServer({ routes: apiWithoutCounting.routes, logger, observer: apiWithoutCounting.observer });
+  const portWithoutCounting = await listen(serverWithoutCounting, 0, '127.0.0.1');
   // Asked between runs: this process's CPU time (user + system, all its threads), in µs.
   process.on('message', () => {
     const { user, system } = process.cpuUsage();
     process.send?.({ cpuMicros: user + system });
   });
-  process.send?.({ port });
+  process.send?.({ port, portWithoutCounting });
   // A clean exit on SIGTERM, so an optional CPU profile is written.
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }
@@ -159,6 +173,8 @@ function serverCpu(server: ChildProcess): Promise<number> {
 }
 
 interface Load {
+  /** Undefined: the main server (usage counting on). */
+  base?: string;
   path: string;
   bodies: string[];
 }
@@ -170,7 +186,12 @@ interface Round {
 
 async function round(server: ChildProcess, base: string, load: Load, seconds: number): Promise<Round> {
   const before = await serverCpu(server);
-  const result = await autocannon({ url: base, connections: CONNECTIONS, duration: seconds, requests: cycling(load.path, load.bodies) });
+  const result = await autocannon({
+    url: load.base ?? base,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: cycling(load.path, load.bodies),
+  });
   return { result, cpuMicros: (await serverCpu(server)) - before };
 }
 
@@ -234,22 +255,27 @@ async function main(): Promise<void> {
       execArgv: profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
     });
     server = child;
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('message', (message: { port: number }) => resolve(message.port));
+    const { port, portWithoutCounting } = await new Promise<{ port: number; portWithoutCounting: number }>((resolve, reject) => {
+      child.once('message', (message: { port: number; portWithoutCounting: number }) => resolve(message));
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`the server exited with ${String(code)}`)));
     });
     const base = `http://127.0.0.1:${port}`;
     const validBodies = secrets.map((key) => JSON.stringify({ key }));
+    // With counting: what an integration that tags its calls sends (one tag, its end caller's address).
+    const taggedBodies = secrets.map((key, i) => JSON.stringify({ key, tags: [`endpoint=/e${i % 20}`], ip: `198.51.${i % 200}.7` }));
     // Right length and prefix, wrong checksum: the costliest malformed key (every cheap check runs).
     const malformedBodies = secrets.map((key) => JSON.stringify({ key: `${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}` }));
 
-    const [ceiling, valid, malformed] = await measureInTurns(child, base, [
+    const [ceiling, valid, malformed, counted, uncounted] = await measureInTurns(child, base, [
       { path: '/bench/noop', bodies: validBodies },
       { path: '/v1/keys/verify', bodies: validBodies },
       { path: '/v1/keys/verify', bodies: malformedBodies },
+      { path: '/v1/keys/verify', bodies: taggedBodies },
+      { base: `http://127.0.0.1:${portWithoutCounting}`, path: '/v1/keys/verify', bodies: taggedBodies },
     ]);
-    if (ceiling === undefined || valid === undefined || malformed === undefined) throw new Error('a load was not measured');
+    if (ceiling === undefined || valid === undefined || malformed === undefined || counted === undefined || uncounted === undefined)
+      throw new Error('a load was not measured');
 
     const ratio = valid.requestsPerSecond / ceiling.requestsPerSecond;
     const malformedRatio = malformed.requestsPerSecond / valid.requestsPerSecond;
@@ -259,6 +285,8 @@ async function main(): Promise<void> {
     console.log(line('no-op route (ceiling)', ceiling));
     console.log(line('verify, valid keys', valid));
     console.log(line('verify, malformed keys', malformed));
+    console.log(line('verify, tagged, counted', counted));
+    console.log(line('verify, tagged, no count', uncounted));
     console.log(
       `measured:     valid / ceiling = ${ratio.toFixed(2)} (aim ≥ 0.80 SQLite, 0.60 PostgreSQL)   p99 valid = ${valid.p99.toFixed(2)} ms (aim ≤ 5)   malformed / valid = ${malformedRatio.toFixed(2)} (aim ≥ 1.00: garbage never costs more than a real key)`,
     );
@@ -266,10 +294,13 @@ async function main(): Promise<void> {
       `from CPU/req: valid / ceiling = ${(ceiling.serverMicros / valid.serverMicros).toFixed(2)}   malformed / valid = ${(valid.serverMicros / malformed.serverMicros).toFixed(2)}   (what the server can do per core, whatever else runs on the machine)`,
     );
     console.log(`total run time ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const failures = ceiling.failures + valid.failures + malformed.failures;
+    console.log(
+      `usage counting: counted / not counted = ${(counted.requestsPerSecond / uncounted.requestsPerSecond).toFixed(2)} by req/s, ${(uncounted.serverMicros / counted.serverMicros).toFixed(2)} by CPU/req (aim ≥ 0.95)`,
+    );
+    const failures = ceiling.failures + valid.failures + malformed.failures + counted.failures + uncounted.failures;
     // One line to compare runs by (docs/performance.md): throughput ratio, CPU-per-request ratio, p99, errors.
     console.log(
-      `verify: valid/ceiling=${ratio.toFixed(2)} (cpu ${(ceiling.serverMicros / valid.serverMicros).toFixed(2)}) p99=${valid.p99.toFixed(2)} ms malformed/valid=${malformedRatio.toFixed(2)} errors=${failures}`,
+      `verify: valid/ceiling=${ratio.toFixed(2)} (cpu ${(ceiling.serverMicros / valid.serverMicros).toFixed(2)}) p99=${valid.p99.toFixed(2)} ms malformed/valid=${malformedRatio.toFixed(2)} counted/uncounted=${(uncounted.serverMicros / counted.serverMicros).toFixed(2)} (cpu) errors=${failures}`,
     );
     if (failures > 0) process.exitCode = 1;
   } finally {

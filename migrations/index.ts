@@ -10,7 +10,10 @@ import * as policies from './2026-12-01T03-00-policies.js';
 import * as loginThrottle from './2026-12-01T05-00-login-throttle.js';
 import * as rotationIndex from './2026-12-01T06-00-rotation-index.js';
 import * as auditStreams from './2026-12-07T05-00-audit-streams.js';
+import * as keyLeaks from './2026-12-07T01-00-key-leaks.js';
 import * as approvalsStepUp from './2026-12-07T06-00-approvals-step-up.js';
+import * as usageAnomalies from './2026-12-07T04-00-usage-anomalies.js';
+import * as usageCounts from './2026-12-07T04-00-usage-counts.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -29,5 +32,8 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T05-00-login-throttle': loginThrottle,
   '2026-12-01T06-00-rotation-index': rotationIndex,
   '2026-12-07T05-00-audit-streams': auditStreams,
+  '2026-12-07T01-00-key-leaks': keyLeaks,
   '2026-12-07T06-00-approvals-step-up': approvalsStepUp,
+  '2026-12-07T04-00-usage-anomalies': usageAnomalies,
+  '2026-12-07T04-00-usage-counts': usageCounts,
 };

@@ -105,6 +105,8 @@ const envSchema = z.object({
   ACCESS_REQUEST_REMIND_AFTER: duration('24h'),
   SECRET_FILE_TTL: duration('1h'),
   OUTBOX_RETENTION: duration('30d'),
+  // Per-key usage counters (docs/usage-analytics.md) older than this are deleted.
+  USAGE_RETENTION: duration('90d'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Where the app keeps the last audit chain head it saw (docs/operations.md, "Audit verification"); see auditWitnessFile.
   AUDIT_WITNESS_FILE: optionalString,
@@ -120,6 +122,12 @@ const envSchema = z.object({
   METRICS_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(9464),
   METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  // Leak response (docs/leak-response.md): what a leaked key's sighting does, and the scanners' intake.
+  LEAK_ACTION: z.enum(['inactivate', 'notify'], { error: 'must be inactivate or notify' }).default('inactivate'),
+  GITHUB_SCANNING_KEYS_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://api.github.com/meta/public_keys/secret_scanning'),
+  LEAK_INTAKE_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   // Approvals that hold up (docs/admin-security.md).
   API_ACCESS_APPROVALS: z.coerce.number({ error: 'must be a whole number from 1 to 5' }).int().min(1).max(5).default(1),
   ADMIN_STEP_UP: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
@@ -222,9 +230,11 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
     /** Default: next to the SQLite file; on PostgreSQL unset (the witness then lives in app_settings). */
     auditWitnessFile: env.AUDIT_WITNESS_FILE ?? (database.kind === 'sqlite' ? `${database.path}.audit-witness.json` : undefined),
     metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
+    leaks: { action: env.LEAK_ACTION, githubKeysUrl: env.GITHUB_SCANNING_KEYS_URL, intakeToken: env.LEAK_INTAKE_TOKEN },
     approvals: { apiAccess: env.API_ACCESS_APPROVALS },
     /** TOTP enrolment and step-up; undefined without MFA_ENCRYPTION_KEY (enrolment then says so). */
     mfa: env.MFA_ENCRYPTION_KEY === undefined ? undefined : { key: env.MFA_ENCRYPTION_KEY, stepUp: env.ADMIN_STEP_UP === 'on' },
+    usageRetentionMs: env.USAGE_RETENTION,
   };
 }
 

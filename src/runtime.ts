@@ -90,6 +90,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       ...(config.streamSecretKey === undefined
         ? {}
         : { streams: { transport: createStreamTransport(), secrets: new StreamSecretBox(config.streamSecretKey) } }),
+      leakAction: config.leaks.action,
       apiAccessApprovals: config.approvals.apiAccess,
       mfa: config.mfa === undefined ? undefined : { ...config.mfa, issuer: 'Access Key Bot' },
     };
@@ -117,6 +118,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       tokenSigningSecret: config.tokenSigningSecret,
       trustProxy: config.trustProxy,
       metricsToken: config.metrics.token,
+      leakIntake: { githubKeysUrl: config.leaks.githubKeysUrl, intakeToken: config.leaks.intakeToken },
+      usageRetentionMs: config.usageRetentionMs,
       port: config.port,
       host: config.host,
       metricsPort: config.metrics.port,

@@ -75,4 +75,21 @@ describe('configuration', () => {
       'TOKEN_SIGNING_SECRET must be at least 32 characters',
     );
   });
+  it("the leak response: inactivate by default, GitHub's keys, GitLab's routes off; wrong values are named", () => {
+    expect(loadConfig(minimalEnv).leaks).toEqual({
+      action: 'inactivate',
+      githubKeysUrl: 'https://api.github.com/meta/public_keys/secret_scanning',
+      intakeToken: undefined,
+    });
+    expect(loadConfig({ ...minimalEnv, LEAK_ACTION: 'notify' }).leaks.action).toBe('notify');
+    const message = configErrorOf({
+      ...minimalEnv,
+      LEAK_ACTION: 'delete',
+      LEAK_INTAKE_TOKEN: 'short',
+      GITHUB_SCANNING_KEYS_URL: 'ftp://x',
+    });
+    expect(message).toContain('LEAK_ACTION must be inactivate or notify');
+    expect(message).toContain('LEAK_INTAKE_TOKEN must be at least 32 characters');
+    expect(message).toContain('GITHUB_SCANNING_KEYS_URL must be an http(s) URL');
+  });
 });

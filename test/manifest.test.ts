@@ -35,7 +35,9 @@ describe('manifest.yml', () => {
       'commands',
       'files:write',
       'groups:history',
+      'im:history',
       'im:write',
+      'mpim:history',
       'users:read',
     ]);
     const settings = manifest.settings as {
@@ -45,6 +47,9 @@ describe('manifest.yml', () => {
     };
     expect(settings.interactivity.is_enabled).toBe(true);
     expect(settings.event_subscriptions.bot_events).toContain('app_home_opened');
+    // The leak watch (docs/leak-response.md): messages and edits in every kind of conversation.
+    for (const event of ['message.channels', 'message.groups', 'message.im', 'message.mpim'])
+      expect(settings.event_subscriptions.bot_events).toContain(event);
     expect(settings.socket_mode_enabled).toBe(true);
   });
 

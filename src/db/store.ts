@@ -14,6 +14,8 @@ import { KyselyNotificationOutbox } from './queues/notification-outbox.js';
 import { KyselyStaleKeyNotices } from './queues/stale-key-notices.js';
 import * as accessRequests from './repos/access-requests.js';
 import * as authThrottle from './repos/auth-throttle.js';
+import * as usageAnomalies from './repos/usage-anomalies.js';
+import * as usageCounts from './repos/usage-counts.js';
 import { lockAuditHead } from './repos/audit.js';
 import { readReposOf, reposOver, usageReposOf } from './repos/index.js';
 import type { Database } from './tables.js';
@@ -177,6 +179,19 @@ export function createStore(connection: Connection): Store {
       hit: (...args) => backgroundStatement(connection, (db) => authThrottle.hit(db, ...args)),
       refund: (...args) => backgroundStatement(connection, (db) => authThrottle.refund(db, ...args)),
       prune: (nowMs) => backgroundStatement(connection, (db) => authThrottle.prune(db, nowMs)),
+    },
+    usageCounts: {
+      // Not audited and never able to revoke a key: outside the audit lock, like the throttle counters.
+      add: (cells) => backgroundTransaction(connection, (trx) => usageCounts.add(trx, cells)),
+      // Anomaly and grace markers of those days go too: nothing can fire again for a day that old.
+      prune: (beforeHour) =>
+        backgroundStatement(connection, async (db) => {
+          await usageAnomalies.prune(db, new Date(beforeHour * 3_600_000).toISOString().slice(0, 10));
+          return usageCounts.prune(db, beforeHour);
+        }),
+      hourlyTotals: (...args) => backgroundStatement(connection, (db) => usageCounts.hourlyTotals(db, ...args)),
+      labelTotals: (...args) => backgroundStatement(connection, (db) => usageCounts.labelTotals(db, ...args)),
+      labelTotalUpTo: (...args) => backgroundStatement(connection, (db) => usageCounts.labelTotalUpTo(db, ...args)),
     },
     async ping(): Promise<void> {
       try {

@@ -213,6 +213,40 @@ export interface AuditStreamsTable {
   created_by: string;
 }
 
+/** Leak response (migration 2026-12-07T01-00): one row per leaked key, its sightings and its card. */
+export interface KeyLeaksTable {
+  key_id: string;
+  sightings: number;
+  first_at: string;
+  last_at: string;
+  last_source: string;
+  last_location: string | null;
+  inactivated: number;
+  card_channel: string | null;
+  card_ts: string | null;
+  card_queued: number;
+  resolution: string | null;
+  resolved_by: string | null;
+}
+
+/** Per-key hourly usage counters (migration 2026-12-07T04-00). */
+export interface UsageCountsTable {
+  key_id: string;
+  hour: number;
+  dimension: string;
+  label: string;
+  outcome: string;
+  count: number;
+}
+
+/** Usage anomaly markers, one per key, kind and day (migration 2026-12-07T04-00). */
+export interface UsageAnomaliesTable {
+  key_id: string;
+  kind: string;
+  day: string;
+  at: string;
+}
+
 export interface Database {
   access_requests: AccessRequestsTable;
   roles: RolesTable;
@@ -230,6 +264,9 @@ export interface Database {
   stale_key_notices: StaleKeyNoticesTable;
   auth_throttle: AuthThrottleTable;
   audit_streams: AuditStreamsTable;
+  key_leaks: KeyLeaksTable;
   dual_control: DualControlTable;
   mfa_enrolments: MfaEnrolmentsTable;
+  usage_counts: UsageCountsTable;
+  usage_anomalies: UsageAnomaliesTable;
 }

@@ -1,4 +1,6 @@
 import type { StreamQueue } from './streams/model.js';
+import { recordLeakCard } from './keys/leaked.js';
+import type { LeakResolution } from './repo-ports.js';
 import { appendAudit, auditOf } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import { EXPIRED_THRESHOLD, planWarnings, type DueKey, type Threshold } from './expiry.js';
@@ -174,5 +176,11 @@ export function backgroundSteps(deps: DomainDeps) {
     closeDueStaleNotice: (notice: StaleNotice) => closeDueNotice(deps, notice),
     recordSecretFileDeleted: (n: Extract<Notification, { kind: 'secret_file.delete' }>, alreadyGone: boolean) =>
       recordSecretFileDeleted(deps, n, alreadyGone),
+    /** A leaked key's card was posted or updated (or found gone): remember where, and queue the next update if it is behind. */
+    recordLeakCard: (
+      keyId: string,
+      card: { channel: string; ts: string } | null,
+      shown: { sightings: number; resolution: LeakResolution | null },
+    ) => recordLeakCard(deps, keyId, card, shown),
   };
 }

@@ -1,4 +1,5 @@
 import type { StreamDeps } from './streams/model.js';
+import type { LeakAction } from './leak-model.js';
 import type { OutboxSignal } from './notifications.js';
 import type { Store } from './ports.js';
 import type { SecretHasher } from './secrets.js';
@@ -17,6 +18,8 @@ export interface DomainDeps {
    * here; unset, each is written.
    */
   refusals?: RefusalSink;
+  /** LEAK_ACTION (SPEC §12): what a leaked key's sighting does to it; unset means 'inactivate'. */
+  leakAction?: LeakAction;
   /** Wakes the notification worker after a change queued something (optional: tests may drive it). */
   outbox?: OutboxSignal;
   /** Event streams for SIEMs (docs/streams.md): their transport and the key sealing webhook secrets; unset, streams are refused. */

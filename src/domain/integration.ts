@@ -1,5 +1,5 @@
 import type { DomainDeps } from './deps.js';
-import { verifyKey, type VerifyCode, type VerifyResult } from './keys/verify.js';
+import { verifyKey, type RefusedKeySink, type VerifyCode, type VerifyResult } from './keys/verify.js';
 import type { AccessKey, Role } from './model.js';
 import { KEY_ID_PATTERN } from './secrets.js';
 import { isExpired } from './time.js';
@@ -16,9 +16,9 @@ export type LoginResult = { ok: true; key: AccessKey; role: Role | undefined } |
  * The secret must verify (same checks and order as `verifyKey`: no hash and no I/O for a malformed one)
  * and must belong to the key ID given. A key ID that cannot exist is refused before anything else.
  */
-export async function authenticateKey(deps: DomainDeps, keyId: string, secret: string): Promise<LoginResult> {
+export async function authenticateKey(deps: DomainDeps, keyId: string, secret: string, refused?: RefusedKeySink): Promise<LoginResult> {
   if (!KEY_ID_PATTERN.test(keyId)) return { ok: false, reason: 'NOT_FOUND' };
-  const result = await verifyKey(deps, secret);
+  const result = await verifyKey(deps, secret, refused);
   if (!result.valid) return { ok: false, reason: result.code };
   // Key IDs are public, so comparing them need not be constant-time; the secret was compared by hash.
   if (result.key.id !== keyId) return { ok: false, reason: 'MISMATCH' };

@@ -16,3 +16,10 @@ export const ROLE_NAME_MAX_CHARS = 64;
  * wait for it meanwhile (it holds the audit lock), and are told to try again if it takes over 2 s.
  */
 export const ROLE_CHANGE_BUDGET_MS = 30_000;
+
+/**
+ * The database budget of one leak sighting (docs/leak-response.md). Slack's event was acknowledged
+ * before it runs and nobody waits on the answer, so a burst of sightings queued behind the audit lock
+ * must not be dropped after an interactive request's 2 s: a dropped sighting is a leaked key left working.
+ */
+export const LEAK_WRITE_BUDGET_MS = 15_000;

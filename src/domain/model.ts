@@ -110,12 +110,22 @@ export const auditActions = [
   'stream.replayed',
   'stream.failing',
   'stream.recovered',
+  // Leak response (SPEC §12): a sighting, and an admin's decision on its card.
+  'key.leaked',
+  'key.leak_kept_inactive',
+  'key.leak_false_positive',
   // Approvals that hold up (docs/admin-security.md): partial approvals, second-admin confirmations, step-up codes.
   'api_access.approval_recorded',
   'dual_control.recorded',
   'mfa.enrolled',
   'mfa.reset',
   'mfa.locked',
+  // Usage anomalies (docs/usage-analytics.md): a burst of denials, mirrored to the security channel.
+  'key.usage_anomaly',
+  // Rotation grace that looks before it cuts: kept for 24 h more because the old key was still in use,
+  // extended by its owner, or ended by its owner.
+  'key.rotation_grace_extended',
+  'key.rotation_grace_ended',
   // Offboarding (SPEC §13) and installations (SPEC §18).
   'key.inactivated_offboarding',
   'key.inactivated_uninstall',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DeliveryOutcome } from './delivery.js';
 import type { AccessRequest, AccessKey, Role } from './model.js';
+import type { KeyLeak } from './leak-model.js';
 
 /**
  * The user-facing notification outbox (docs/operations.md, "Background work"). Nothing a person is told in the
@@ -71,6 +72,47 @@ export const notificationSchema = z.discriminatedUnion('kind', [
   }),
   /** An admin reported someone else's key compromised: its owner is told, and offered Rotate. */
   z.object({ kind: z.literal('key_compromised.owner_dm'), keyId: z.string().min(1).max(100), reporterId: z.string().min(1).max(50) }),
+  /** Leak response (SPEC §12): a reply in the thread of the Slack message that held a key's secret (never quoting it). */
+  z.object({
+    kind: z.literal('key_leak.thread_reply'),
+    keyId: z.string().min(1).max(100),
+    channel: z.string().min(1).max(50),
+    ts: z.string().min(1).max(50),
+    inactivated: z.boolean(),
+  }),
+  /** Leak response: the key's owner, or whoever posted its secret, told by DM (with Rotate for the owner). */
+  z.object({
+    kind: z.literal('key_leak.dm'),
+    keyId: z.string().min(1).max(100),
+    userId: z.string().min(1).max(50),
+    to: z.enum(['owner', 'poster']),
+    source: z.enum(['slack', 'github', 'gitlab']),
+    location: z.string().max(500).nullable(),
+    inactivated: z.boolean(),
+  }),
+  /** Leak response: the key's one card in the security channel, posted or updated with the latest count. */
+  z.object({ kind: z.literal('key_leak.card'), keyId: z.string().min(1).max(100) }),
+  /** A usage anomaly of the owner's key (docs/usage-analytics.md), with Usage and Make inactive. */
+  z.object({
+    kind: z.literal('usage.anomaly'),
+    keyId: z.string().min(1).max(100),
+    anomaly: z.enum(['new_network', 'spike', 'idle_return', 'denial_burst']),
+    day: z.string().max(10),
+    detail: z.object({
+      network: z.string().max(64).optional(),
+      count: z.number().int().nonnegative().optional(),
+      median: z.number().nonnegative().optional(),
+      idleDays: z.number().int().nonnegative().optional(),
+      hour: z.string().max(40).optional(),
+    }),
+  }),
+  /** A rotated-out key still in use at the end of its grace: kept 24 h more, its owner asked. */
+  z.object({
+    kind: z.literal('rotation.grace_question'),
+    keyId: z.string().min(1).max(100),
+    previousExpiresAt: z.string().max(40),
+    usesSinceRotation: z.number().int().nonnegative(),
+  }),
 ]);
 
 export type Notification = z.infer<typeof notificationSchema>;
@@ -126,6 +168,15 @@ export type NotificationPayloads = OnePerKind<{
   'key_api.owner_dm': { notice: KeyApiNotice };
   'undelivered_key.dm': { notice: UndeliveredKeyNotice };
   'key_compromised.owner_dm': { key: AccessKey; role: Role | undefined; reporterId: string; now: string };
+  'key_leak.thread_reply': Omit<NotificationOf<'key_leak.thread_reply'>, 'kind'>;
+  'key_leak.dm': Omit<NotificationOf<'key_leak.dm'>, 'kind' | 'keyId'> & { key: AccessKey; role: Role | undefined; now: string };
+  'key_leak.card': { key: AccessKey; role: Role | undefined; leak: KeyLeak; now: string };
+  'usage.anomaly': Omit<NotificationOf<'usage.anomaly'>, 'kind' | 'keyId'> & { key: AccessKey; role: Role | undefined; now: string };
+  'rotation.grace_question': Omit<NotificationOf<'rotation.grace_question'>, 'kind' | 'keyId'> & {
+    key: AccessKey;
+    role: Role | undefined;
+    now: string;
+  };
 }>;
 
 /** One kind's message (or, without `K`, any kind's): its payload with the kind beside it. */

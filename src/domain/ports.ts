@@ -5,6 +5,7 @@ import type { NotificationOutbox } from './notifications.js';
 import type { KeyWithRole, ReadRepos, Repos, SettingsRepo, UsageRepos } from './repo-ports.js';
 import type { StaleKeyStore } from './stale-key-ports.js';
 import type { ThrottleCounters } from './throttle-ports.js';
+import type { UsageCounts } from './usage-counts.js';
 
 // The per-table interfaces live in a leaf module (repo-ports.ts) so the other port files can use them
 // without an import cycle through this one; they are re-exported here, where the domain looks for them.
@@ -60,6 +61,8 @@ export interface Store {
   readonly settings: SettingsRepo;
   /** The integration API's failed-attempt counters, shared by every replica. */
   readonly throttle: ThrottleCounters;
+  /** Per-key hourly usage counters (SPEC §15), shared by every replica; outside the audit lock. */
+  readonly usageCounts: UsageCounts;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

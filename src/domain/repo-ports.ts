@@ -1,3 +1,4 @@
+import type { KeyLeak } from './leak-model.js';
 import type { Notification } from './notifications.js';
 import type { AccessKey, AccessRequest, AuditHead, AuditRecord, MfaEnrolment, Role, RolePolicy, User } from './model.js';
 import type { AuditStream, StreamState } from './streams/model.js';
@@ -19,8 +20,10 @@ export interface Repos {
   settings: SettingsRepo;
   notifications: NotificationsRepo;
   streams: StreamsRepo;
+  leaks: KeyLeaksRepo;
   dualControl: DualControlRepo;
   mfa: MfaRepo;
+  usageAnomalies: UsageAnomaliesRepo;
 }
 
 /** Second-admin confirmations of sensitive changes (docs/admin-security.md): who agreed to what, once each. */
@@ -67,10 +70,13 @@ export const READ_METHODS = {
     'countByStatus',
     'listUndelivered',
     'findRotatedTo',
+    'findExistingHashes',
+    'listGraceEnding',
   ],
   audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
   streams: ['findById', 'list'],
+  leaks: ['find'],
   dualControl: ['approversOf'],
   mfa: ['find'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
@@ -83,6 +89,9 @@ export const USAGE_METHODS = {
   ...READ_METHODS,
   keys: [...READ_METHODS.keys, 'touchLastUsed', 'touchUsedLastUsed'],
   audit: ['readHead', 'insert', 'writeHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
+  // A usage anomaly notice (docs/usage-analytics.md): a marker and the owner's DM, never a key change.
+  usageAnomalies: ['markOnce'],
+  notifications: ['enqueue'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
 
 type Picked<M extends { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> }> = {
@@ -173,6 +182,10 @@ export interface KeysRepo {
   findRotatedTo(successorId: string): Promise<AccessKey | undefined>;
   /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */
   markKept(id: string, at: string): Promise<void>;
+  /** Which of these hashes are some key's (the leak intake's batch lookup). */
+  findExistingHashes(hashes: readonly string[]): Promise<string[]>;
+  /** Rotated-out keys still active whose grace ends in (`after`, `until`], soonest first. */
+  listGraceEnding(after: string, until: string, limit: number): Promise<AccessKey[]>;
 }
 
 /** The hash-chained audit log and its head. */
@@ -224,6 +237,12 @@ export interface SettingsRepo {
   remove(name: string): Promise<void>;
 }
 
+/** Usage anomaly markers (docs/usage-analytics.md): one per key, kind and UTC day. */
+export interface UsageAnomaliesRepo {
+  /** Inserts the marker unless it exists; true when this call inserted it (and so tells the owner). */
+  markOnce(keyId: string, kind: string, day: string, at: string): Promise<boolean>;
+}
+
 export interface NotificationsRepo {
   /** Queues a user-facing notification in the caller's transaction (docs/operations.md, "Background work"); `notBefore` delays it. */
   enqueue(notification: Notification, at: string, notBefore?: string): Promise<void>;
@@ -238,3 +257,12 @@ export interface AuditSearch {
   beforeSeq?: number;
   limit: number;
 }
+
+/** `key_leaks`: read and written inside the audited transaction of the sighting or decision. */
+export interface KeyLeaksRepo {
+  find(keyId: string): Promise<KeyLeak | undefined>;
+  insert(leak: KeyLeak): Promise<void>;
+  update(keyId: string, patch: Partial<Omit<KeyLeak, 'keyId' | 'firstAt'>>): Promise<void>;
+}
+
+export type { KeyLeak, LeakResolution, LeakSource } from './leak-model.js';

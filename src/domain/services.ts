@@ -16,11 +16,14 @@ import { createKey, slotsFor, type CreateKeyInput } from './keys/create.js';
 import { confirmDelivery, sweepUndeliveredKeys } from './keys/delivery.js';
 import { keyStatusById, listKeys, showKey } from './keys/find.js';
 import { checkRotation, rotateKey, undoRotation, type RotateKeyResult, type RotateOptions } from './keys/rotate.js';
-import { verifyKey, verifyKeyCached } from './keys/verify.js';
+import { verifyKey, verifyKeyCached, type RefusedKeySink } from './keys/verify.js';
 import type { ViaKey } from './keys/via.js';
 import { forgetOldReplays } from './replays.js';
 import { authenticateKey, revalidateKey } from './integration.js';
 import { usageWriter } from './usage.js';
+import { usageReport } from './usage-report.js';
+import type { AccessKey } from './model.js';
+import { checkRotationGrace, decideRotationGrace, usesSinceRotation, type GraceDecision } from './keys/rotation-grace.js';
 import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
@@ -29,6 +32,9 @@ import { channelOverrides, setChannel, type ChannelPurpose } from './channel-set
 import { findInstallation, removeInstallation, storeInstallation, type InstallationIdentity } from './installations.js';
 import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
 import { reportCompromised } from './keys/compromised.js';
+import { decideLeak, respondToLeak, secretsOfSomeKey, UnknownLeakCounter, type LeakOutcome, type LeakSighting } from './keys/leaked.js';
+import { isWellFormedSecret } from './secrets.js';
+import type { LeakResolution } from './repo-ports.js';
 import { setRolePolicy, type PolicyChange } from './policy.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
@@ -74,6 +80,19 @@ async function notifyAfter<T>(deps: DomainDeps, change: Promise<T>, queued = tru
  * nothing of Slack or SQL; each method is a domain function with its dependencies bound.
  */
 export function createServices(deps: DomainDeps) {
+  const unknownLeaks = new UnknownLeakCounter();
+  // Sightings take the audit lock one after another anyway; queued here, a burst of 50 messages holds one
+  // pooled connection at a time instead of 50 waiting for the lock.
+  let leakTurn: Promise<unknown> = Promise.resolve();
+  /** One secret seen once; a well-formed secret no key has is only counted (`unknownBySource`). */
+  const report = async (secret: string, sighting: LeakSighting): Promise<LeakOutcome> => {
+    const turn = leakTurn.then(() => respondToLeak(deps, secret, sighting));
+    // The next sighting waits for this one to end, however it ends (its failure is its caller's).
+    leakTurn = turn.catch((error: unknown) => error);
+    const outcome = await notifyAfter(deps, turn);
+    if (outcome.kind === 'unknown') unknownLeaks.count(sighting.source);
+    return outcome;
+  };
   return {
     /** Event streams for SIEMs (docs/streams.md): admin changes (audited) and the delivery worker's one step. */
     streams: {
@@ -83,8 +102,8 @@ export function createServices(deps: DomainDeps) {
       pause: (actorId: string, id: string) => pauseStream(deps, actorId, id),
       resume: (actorId: string, id: string) => resumeStream(deps, actorId, id),
       delete: (actorId: string, id: string) => deleteStream(deps, actorId, id),
-      replay: (actorId: string, id: string, fromSeq: number, options?: { once?: string }) =>
-        replayStream(deps, actorId, id, fromSeq, options),
+      replay: (actorId: string, input: { id: string; fromSeq: number }, options?: { once?: string }) =>
+        replayStream(deps, actorId, input.id, input.fromSeq, options),
       list: (actorId: string) => listStreams(deps, actorId),
       /** For views only admins see (App Home's admin section). */
       statuses: () => streamStatuses(deps),
@@ -112,6 +131,15 @@ export function createServices(deps: DomainDeps) {
         ),
       list: (userId: string, options?: { allRoles?: boolean; via?: ViaKey }) => listKeys(deps, userId, options),
       show: (actorId: string, reference: string, options?: { via?: ViaKey }) => showKey(deps, actorId, reference, options?.via),
+      /** SPEC §15: a key's uses per day, top tags and networks, denials by reason (owner, or an admin). */
+      usage: (actorId: string, reference: string) => usageReport(deps, actorId, reference),
+      /** The owner's answer to the rotation grace question (docs/usage-analytics.md). */
+      decideGrace: (actorId: string, input: { reference: string; decision: GraceDecision }, options?: { once?: string }) =>
+        decideRotationGrace(deps, actorId, input.reference, input.decision, options),
+      /** Rotated-out keys whose grace ends within the hour and that are still in use: kept 24 h more, owner asked. */
+      checkRotationGrace: () => checkRotationGrace(deps),
+      /** A rotated-out key's valid uses since its grace began (shown on its details). */
+      usesSinceRotation: (key: AccessKey) => usesSinceRotation(deps, key),
       /** Status and expiry by key ID only, for automations (workflow steps). */
       statusById: (keyId: string) => keyStatusById(deps, keyId),
       // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).
@@ -122,9 +150,9 @@ export function createServices(deps: DomainDeps) {
       activate: (actorId: string, reference: string, options?: ChangeOptions) => activateKey(deps, actorId, reference, options),
       delete: (actorId: string, input: { reference: string; reason?: string }, options?: ChangeOptions) =>
         notifyAfter(deps, deleteKey(deps, actorId, input.reference, input.reason, options), options?.via !== undefined),
-      verify: (secret: unknown) => verifyKey(deps, secret),
+      verify: (secret: unknown, refused?: RefusedKeySink) => verifyKey(deps, secret, refused),
       /** verify's answer when it needs no I/O (malformed, or a cached key); undefined: call `verify`. */
-      verifyCached: (secret: unknown) => verifyKeyCached(deps, secret),
+      verifyCached: (secret: unknown, refused?: RefusedKeySink) => verifyKeyCached(deps, secret, refused),
       /** What `rotate` would do, or its refusal, without changing anything (the command asks first). */
       checkRotation: (actorId: string, reference: string) => checkRotation(deps, actorId, reference),
       rotate: (actorId: string, reference: string, options?: RotateOptions) => rotateKey(deps, actorId, reference, options),
@@ -137,6 +165,33 @@ export function createServices(deps: DomainDeps) {
       forgetOldReplays: () => forgetOldReplays(deps),
       undoRotation: (actorId: string, result: RotateKeyResult) => undoRotation(deps, actorId, result),
       reportCompromised: (actorId: string, reference: string) => notifyAfter(deps, reportCompromised(deps, actorId, reference)),
+    },
+    /** Leak response (SPEC §12; docs/leak-response.md): Slack's watch, GitHub's and GitLab's intake, the card's buttons. */
+    leaks: {
+      /** One secret seen once; a well-formed secret no key has is only counted (`unknownBySource`). */
+      report,
+      /**
+       * A scanner's batch (GitHub's up to 1,000): one lookup sorts out the strangers (counted), and only
+       * possible keys take the write path, one by one. Outcomes in the order given.
+       */
+      reportMany: async (sightings: ReadonlyArray<{ secret: string; sighting: LeakSighting }>): Promise<LeakOutcome[]> => {
+        const ours = await secretsOfSomeKey(
+          deps,
+          sightings.map((s) => s.secret),
+        );
+        const outcomes: LeakOutcome[] = [];
+        for (const { secret, sighting } of sightings) {
+          if (!isWellFormedSecret(secret)) outcomes.push({ kind: 'not_a_secret' });
+          else if (!ours.has(secret)) {
+            unknownLeaks.count(sighting.source);
+            outcomes.push({ kind: 'unknown' });
+          } else outcomes.push(await report(secret, sighting));
+        }
+        return outcomes;
+      },
+      decide: (actorId: string, input: { keyId: string; decision: LeakResolution }, options: { once?: string } = {}) =>
+        notifyAfter(deps, decideLeak(deps, actorId, input.keyId, input.decision, options.once)),
+      unknownBySource: (): Readonly<Record<LeakSighting['source'], number>> => ({ ...unknownLeaks.bySource }),
     },
     access: {
       grant: (actorId: string, userId: string) => notifyAfter(deps, grantApiAccess(deps, actorId, userId)),
@@ -212,7 +267,7 @@ export function createServices(deps: DomainDeps) {
     },
     /** The integration API (docs/http-api.md): login and token checks. */
     integration: {
-      authenticate: (keyId: string, secret: string) => authenticateKey(deps, keyId, secret),
+      authenticate: (keyId: string, secret: string, refused?: RefusedKeySink) => authenticateKey(deps, keyId, secret, refused),
       revalidate: (keyId: string) => revalidateKey(deps, keyId),
       /** Failed-attempt counters every replica shares. */
       throttleCounters: deps.store.throttle,

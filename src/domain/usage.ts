@@ -3,6 +3,8 @@ import type { DomainDeps } from './deps.js';
 import { auditOf } from './audit.js';
 import type { AuditEvent } from './model.js';
 import type { RefusalKind } from './refusal-ports.js';
+import { hourOf, type UsageCell } from './usage-counts.js';
+import { findAnomalies, tellAnomalies } from './usage-anomalies.js';
 
 /**
  * Last-used tracking and aggregated failed-authentication audit for the integration API (docs/http-api.md).
@@ -22,6 +24,11 @@ export function usageWriter(deps: UsageDeps) {
     now: () => deps.now(),
     recordKeyUses: (uses: readonly KeyUse[]) => recordKeyUses(deps, uses),
     recordAuthFailures: (windows: readonly AuthFailureWindow[]) => recordAuthFailures(deps, windows),
+    recordUsageCounts: (cells: readonly UsageCell[]) => deps.store.usageCounts.add(cells),
+    /** Usage anomalies in counters just written, each told once per key, kind and day; returns how many were told. */
+    checkUsageAnomalies: async (cells: readonly UsageCell[]) => tellAnomalies(deps, await findAnomalies(deps, cells)),
+    /** Deletes counters older than `retentionMs` (USAGE_RETENTION); returns how many rows. */
+    pruneUsageCounts: (retentionMs: number) => deps.store.usageCounts.prune(hourOf(deps.now().getTime() - retentionMs)),
   };
 }
 

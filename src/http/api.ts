@@ -12,6 +12,8 @@ import type { HttpObserver } from './server.js';
 import { FailureCounter, KnownClients, SharedThrottle, type ThrottleRule } from './throttle.js';
 import { TokenIssuer } from './tokens.js';
 import { verifyRoute } from './verify.js';
+import { githubScanningRoute, gitlabRevocationRoutes } from './leak-intake.js';
+import { GithubScanningKeys } from './scanning-keys.js';
 
 export interface ThrottleLimits {
   /** Failed logins and invalid tokens per client. */
@@ -56,6 +58,13 @@ export interface IntegrationApiOptions {
   recorder?: UsageRecorder;
   /** Set: GET /metrics is also served among `routes` (the public port), behind this bearer token. */
   metricsToken?: string;
+  /**
+   * The leak response's intake (docs/leak-response.md): GITHUB_SCANNING_KEYS_URL for POST /scanning/github
+   * (unset: GitHub's own), and LEAK_INTAKE_TOKEN, without which GitLab's revocation routes do not exist.
+   */
+  leakIntake?: { githubKeysUrl?: string; intakeToken?: string; fetch?: typeof fetch };
+  /** USAGE_RETENTION: per-key usage counters older than this are pruned on the flusher's beat (default 90 days). */
+  usageRetentionMs?: number;
 }
 
 export interface IntegrationApi {
@@ -96,11 +105,19 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     verifyMisses: new FailureCounter(limits.verifyMissesPerClient, nowMs),
   };
   const metrics = createApiMetrics(services, usage);
+  const githubKeys = new GithubScanningKeys({
+    url: options.leakIntake?.githubKeysUrl ?? 'https://api.github.com/meta/public_keys/secret_scanning',
+    nowMs,
+    logger,
+    ...(options.leakIntake?.fetch === undefined ? {} : { fetch: options.leakIntake.fetch }),
+  });
 
   const flushUsage = async (flushOptions: { all?: boolean } = {}): Promise<FlushResult | undefined> => {
     try {
-      const result = await usage.flush(flushOptions);
-      if (result.firstUses > 0 || result.failureRecords > 0) logger.info('key usage written', { ...result });
+      const { anomalyError, ...result } = await usage.flush(flushOptions);
+      if (anomalyError !== undefined)
+        logger.warn('checking usage anomalies failed; the counters are written, the next flush checks again', { error: anomalyError });
+      if (result.firstUses > 0 || result.failureRecords > 0 || result.anomalies > 0) logger.info('key usage written', { ...result });
       return result;
     } catch (error) {
       metrics.flushFailures.inc();
@@ -118,6 +135,20 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     }
   };
 
+  const usageRetentionMs = options.usageRetentionMs ?? 90 * 86_400_000;
+  let lastUsagePruneMs = 0;
+  /** Old usage counters go at most once an hour (they are hourly rows); a failure only waits for the next beat. */
+  const pruneUsage = async (): Promise<void> => {
+    if (nowMs() - lastUsagePruneMs < 3_600_000) return;
+    lastUsagePruneMs = nowMs();
+    try {
+      await services.usage.pruneUsageCounts(usageRetentionMs);
+    } catch (error) {
+      lastUsagePruneMs = 0;
+      logger.warn('pruning old usage counters failed; the next flush tries again', { error });
+    }
+  };
+
   const intervalMs = options.flushIntervalMs ?? 10_000;
   // unref: a pending flush never keeps a stopping process alive; stop() does the final flush itself.
   const timer =
@@ -125,6 +156,7 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
       ? setInterval(() => {
           void flushUsage();
           void pruneThrottle();
+          void pruneUsage();
         }, intervalMs).unref()
       : undefined;
 
@@ -137,6 +169,9 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
       verifyRoute(api),
       // Prisma Cloud's key API (src/http/prisma-cloud/).
       ...prismaKeyRoutes(api),
+      // The leak response's intake from scanners (docs/leak-response.md).
+      githubScanningRoute(api, githubKeys),
+      ...gitlabRevocationRoutes(api, options.leakIntake?.intakeToken),
       ...(options.metricsToken === undefined ? [] : [bearerProtected(metrics.route, options.metricsToken)]),
     ],
     metricsRoute: metrics.route,

@@ -27,7 +27,19 @@ export const httpErrors = {
     message:
       "We couldn't confirm whether that change was saved (the key store's connection was lost as it saved). Check with GET /access_keys before trying again.",
   },
+  invalid_tags: {
+    status: 400,
+    message: '"tags" must be an array of at most 10 strings, each 1–64 characters of letters, digits and _ . : / = - @.',
+  },
   login_unavailable: { status: 503, message: 'Token login is not configured on this server (TOKEN_SIGNING_SECRET is unset).' },
+  // Leak intake (docs/leak-response.md).
+  scanning_signature_invalid: { status: 401, message: 'The request is not signed by a current GitHub secret scanning key.' },
+  scanning_keys_unavailable: {
+    status: 503,
+    message: "GitHub's secret scanning public keys could not be fetched, so the signature cannot be checked. Try again later.",
+  },
+  scanning_payload_too_large: { status: 413, message: 'The request body is larger than 1 MB (at most 1,000 matches per call).' },
+  leak_intake_unauthorized: { status: 401, message: 'Send the pre-shared LEAK_INTAKE_TOKEN in the Authorization header.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type HttpErrorCode = keyof typeof httpErrors;

@@ -6,7 +6,7 @@ import { clientAddress, throttleIdentity } from './client.js';
 import type { ApiContext } from './context.js';
 import { refuseBody, route, type Route } from './route.js';
 import { retryAfterSeconds } from './throttle.js';
-import { authenticateToken } from './token-auth.js';
+import { authenticateToken, failureReasons } from './token-auth.js';
 
 /** Prisma Cloud's login body: the access key ID as username, the secret key as password. */
 const LoginBody = z.object({
@@ -50,7 +50,9 @@ export function loginRoute(api: ApiContext): Route {
       const attempt = await api.authFailuresByClient.reserve(subject);
       if (!attempt.allowed) return ctx.error('too_many_requests', { 'retry-after': retryAfterSeconds(attempt.retryAfterMs) });
 
-      const result = await api.services.integration.authenticate(username, password);
+      const result = await api.services.integration.authenticate(username, password, (keyId, code) =>
+        api.usage.recordDenial(keyId, client, failureReasons[code]),
+      );
       if (!result.ok) {
         // The per-key lock only ever answers failures: whoever holds the real secret always gets in, so
         // a stranger who knows a (public) key ID cannot lock its integration out from anywhere.

@@ -103,6 +103,16 @@ export function createApiMetrics(services: Services, usage: UsageRecorder): ApiM
       this.set({ status: 'expired' }, counts.expired);
     },
   });
+  new Counter({
+    name: 'akb_leak_unknown_secrets_total',
+    help: 'Well-formed secrets seen by the leak response (Slack, GitHub, GitLab) that belong to no key, by source.',
+    labelNames: ['source'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [source, count] of Object.entries(services.leaks.unknownBySource())) this.inc({ source }, count);
+    },
+  });
   new Gauge({
     name: 'akb_usage_pending_keys',
     help: 'Keys whose latest use is held in memory, waiting for the next flush.',
@@ -117,6 +127,22 @@ export function createApiMetrics(services: Services, usage: UsageRecorder): ApiM
     registers: [registry],
     collect() {
       this.set(usage.droppedUses);
+    },
+  });
+  new Gauge({
+    name: 'akb_usage_count_cells',
+    help: 'Per-key hourly usage counter cells held in memory until the next flush (bounded: docs/usage-analytics.md).',
+    registers: [registry],
+    collect() {
+      this.set(usage.pendingCountCells);
+    },
+  });
+  new Gauge({
+    name: 'akb_usage_dropped_counts',
+    help: 'Uses not counted per key because the counter buffer was full (a flood of distinct tags or networks).',
+    registers: [registry],
+    collect() {
+      this.set(usage.droppedCounts);
     },
   });
 

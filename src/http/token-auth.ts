@@ -54,6 +54,7 @@ export async function authenticateToken(api: ApiContext, ctx: RequestContext<unk
   const state = await api.services.integration.revalidate(keyId);
   if (!state.valid) {
     // A genuine token whose key was turned off is not a guess: audited, but not counted as one.
+    if (state.code === 'INACTIVE' || state.code === 'EXPIRED') api.usage.recordDenial(keyId, client, failureReasons[state.code]);
     api.usage.recordFailure({
       endpoint: ctx.route,
       keyId: KEY_ID_PATTERN.test(keyId) ? keyId : null,

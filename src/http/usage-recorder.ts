@@ -1,6 +1,7 @@
 import { iso } from '../domain/time.js';
 import type { AuthFailure, AuthFailureReason, AuthFailureWindow, KeyUse, KeyUsesWritten } from '../domain/usage.js';
 import type { RefusalKind, RefusalSink, RefusalVerdict } from '../domain/refusal-ports.js';
+import { HOUR_MS, OTHER_LABEL, usageNetwork, type UsageCell, type UsageOutcome } from '../domain/usage-counts.js';
 
 /**
  * The in-memory write-behind buffer of the integration API (docs/integration.md): uses and failed
@@ -12,6 +13,10 @@ export interface UsageWriter {
   now(): Date;
   recordKeyUses(uses: readonly KeyUse[]): Promise<KeyUsesWritten>;
   recordAuthFailures(windows: readonly AuthFailureWindow[]): Promise<number>;
+  /** Adds per-key hourly counters (SPEC §15); replicas add up in the store. */
+  recordUsageCounts(cells: readonly UsageCell[]): Promise<void>;
+  /** Tells usage anomalies in counters just written (once per key, kind and day); returns how many. */
+  checkUsageAnomalies(cells: readonly UsageCell[]): Promise<number>;
 }
 
 export interface UsageRecorderOptions {
@@ -32,10 +37,39 @@ export interface UsageRecorderOptions {
    * progress: small writes keep that wait to a few milliseconds.
    */
   batchSize?: number;
+  /**
+   * Bound on the hourly counters held between flushes (docs/usage-analytics.md, "Memory"): at most this
+   * many (key, hour, dimension, label, outcome) cells, plus as many again waiting for a failed write to
+   * be retried. Uses beyond it are dropped and counted in `droppedCounts`.
+   */
+  maxCountCells?: number;
+  /** Distinct networks, and distinct tags, per key between two flushes (default 50); more are counted as `(other)`. */
+  maxLabelsPerKey?: number;
+  /** false: no per-key hourly counters at all (`bench:verify` measures verify with counting on and off). */
+  counting?: boolean;
 }
 
 export interface FlushResult extends KeyUsesWritten {
   failureRecords: number;
+  /** Counter cells written (each adds to one row). */
+  countCells: number;
+  /** Usage anomalies told to owners in this flush. */
+  anomalies: number;
+  /**
+   * Set when checking for anomalies failed: the counters are written and stay so (a retry would count
+   * them twice), so the failure is reported here for the caller to log, and the next flush checks again.
+   */
+  anomalyError?: unknown;
+}
+
+/** One key's counts for one hour, as they arrive between two flushes. */
+interface KeyTally {
+  hour: number;
+  /** outcome → uses */
+  all: Map<UsageOutcome, number>;
+  /** label → outcome → uses */
+  network: Map<string, Map<UsageOutcome, number>>;
+  tag: Map<string, Map<UsageOutcome, number>>;
 }
 
 interface PendingUse {
@@ -43,6 +77,9 @@ interface PendingUse {
   clientAddress: string | null;
   usedBefore: boolean;
 }
+
+/** Counter cells per write: one transaction of a few multi-row upserts. */
+const COUNT_CELLS_PER_WRITE = 2000;
 
 /** Failures from more distinct (endpoint, key, client) triples than memory allows share this bucket. */
 const OVERFLOW_CLIENT = 'other';
@@ -70,8 +107,21 @@ export class UsageRecorder implements RefusalSink {
   readonly #lastWrittenMs = new Map<string, number>();
   readonly #failures = new Map<string, AuthFailureWindow & { startMs: number }>();
   #flushing: Promise<FlushResult> | undefined;
+  readonly #maxCells: number;
+  readonly #maxLabels: number;
+  readonly #counting: boolean;
+  readonly #tallies = new Map<string, KeyTally>();
+  /** Tallies of hours that ended before their key's next use, waiting for the next flush. */
+  #sealed: Array<[string, KeyTally]> = [];
+  #cells = 0;
+  /** Cells whose write failed, retried first at the next flush (at most `maxCountCells`). */
+  #retryCells: UsageCell[] = [];
+  /** Address → network, so a busy caller's network is worked out once (cleared when full). */
+  readonly #networks = new Map<string, string>();
   /** Uses that could not be kept because too many keys were pending (a metric, never expected). */
   droppedUses = 0;
+  /** Counter increments dropped because the count buffer was full (a flood of distinct tags/networks). */
+  droppedCounts = 0;
 
   constructor(usage: UsageWriter, options: UsageRecorderOptions = {}) {
     this.#usage = usage;
@@ -81,6 +131,14 @@ export class UsageRecorder implements RefusalSink {
     this.#maxFailureWindows = options.maxFailureWindows ?? 10_000;
     this.#maxFailureRecords = Math.max(2, options.maxFailureRecordsPerFlush ?? 20);
     this.#batchSize = options.batchSize ?? 200;
+    this.#maxCells = options.maxCountCells ?? 50_000;
+    this.#maxLabels = options.maxLabelsPerKey ?? 50;
+    this.#counting = options.counting ?? true;
+  }
+
+  /** Counter cells held in memory now (tallies and retries): never more than twice `maxCountCells`. */
+  get pendingCountCells(): number {
+    return this.#cells + this.#retryCells.length;
   }
 
   get pendingKeys(): number {
@@ -95,8 +153,9 @@ export class UsageRecorder implements RefusalSink {
    * O(1), no I/O: called on the request path after a successful login or verify. `usedBefore`: the key
    * as read for this request already had a last use (see KeyUse).
    */
-  recordUse(keyId: string, clientAddress: string | null, usedBefore: boolean): void {
+  recordUse(keyId: string, clientAddress: string | null, usedBefore: boolean, tags?: readonly string[]): void {
     const atMs = this.#usage.now().getTime();
+    this.#count(keyId, atMs, clientAddress, 'valid', tags);
     const earlier = this.#pending.get(keyId);
     if (earlier === undefined) {
       if (this.#pending.size >= this.#maxPending) {
@@ -111,6 +170,107 @@ export class UsageRecorder implements RefusalSink {
       earlier.atMs = atMs;
       earlier.clientAddress = clientAddress;
     }
+  }
+
+  /**
+   * O(tags), no I/O: a refused use of a known key, counted by outcome (its reason: `inactive`,
+   * `expired`, …) for the key's usage report. Unknown keys are not counted per key.
+   */
+  recordDenial(keyId: string, clientAddress: string | null, outcome: UsageOutcome, tags?: readonly string[]): void {
+    this.#count(keyId, this.#usage.now().getTime(), clientAddress, outcome, tags);
+  }
+
+  #count(keyId: string, atMs: number, clientAddress: string | null, outcome: UsageOutcome, tags: readonly string[] | undefined): void {
+    if (!this.#counting) return;
+    const hour = Math.floor(atMs / HOUR_MS);
+    let tally = this.#tallies.get(keyId);
+    if (tally !== undefined && tally.hour < hour) {
+      this.#sealed.push([keyId, tally]);
+      tally = undefined;
+    }
+    if (tally === undefined) {
+      tally = { hour, all: new Map(), network: new Map(), tag: new Map() };
+      this.#tallies.set(keyId, tally);
+    }
+    this.#bump(tally.all, outcome);
+    this.#bumpLabel(tally.network, this.#networkOf(clientAddress), outcome);
+    if (tags !== undefined) for (const tag of tags) this.#bumpLabel(tally.tag, tag, outcome);
+  }
+
+  #networkOf(address: string | null): string {
+    if (address === null) return 'unknown';
+    let network = this.#networks.get(address);
+    if (network === undefined) {
+      if (this.#networks.size >= 4096) this.#networks.clear();
+      network = usageNetwork(address);
+      this.#networks.set(address, network);
+    }
+    return network;
+  }
+
+  #bump(map: Map<string, number>, cell: string): boolean {
+    const count = map.get(cell);
+    if (count !== undefined) {
+      map.set(cell, count + 1);
+      return true;
+    }
+    if (this.#cells >= this.#maxCells) {
+      this.droppedCounts += 1;
+      return false;
+    }
+    map.set(cell, 1);
+    this.#cells += 1;
+    return true;
+  }
+
+  #bumpLabel(labels: Map<string, Map<UsageOutcome, number>>, label: string, outcome: UsageOutcome): void {
+    let outcomes = labels.get(label);
+    if (outcomes === undefined) {
+      // Beyond the key's allowance of distinct labels, they are counted together.
+      const name = labels.size < this.#maxLabels ? label : OTHER_LABEL;
+      outcomes = labels.get(name);
+      if (outcomes === undefined) {
+        outcomes = new Map();
+        labels.set(name, outcomes);
+      }
+    }
+    this.#bump(outcomes, outcome);
+  }
+
+  /** Takes every tally (and cells waiting for a retry) out of memory as cells to write. */
+  #takeCells(): UsageCell[] {
+    const cells = this.#retryCells;
+    this.#retryCells = [];
+    const push = (keyId: string, tally: KeyTally) => {
+      for (const [outcome, count] of tally.all) cells.push({ keyId, hour: tally.hour, dimension: 'all', label: '', outcome, count });
+      for (const dimension of ['network', 'tag'] as const) {
+        for (const [label, outcomes] of tally[dimension])
+          for (const [outcome, count] of outcomes) cells.push({ keyId, hour: tally.hour, dimension, label, outcome, count });
+      }
+    };
+    for (const [keyId, tally] of this.#sealed) push(keyId, tally);
+    for (const [keyId, tally] of this.#tallies) push(keyId, tally);
+    this.#sealed = [];
+    this.#tallies.clear();
+    this.#cells = 0;
+    return cells;
+  }
+
+  async #flushCounts(): Promise<UsageCell[]> {
+    const cells = this.#takeCells();
+    for (let start = 0; start < cells.length; start += COUNT_CELLS_PER_WRITE) {
+      try {
+        await this.#usage.recordUsageCounts(cells.slice(start, start + COUNT_CELLS_PER_WRITE));
+      } catch (error) {
+        // Kept for the next flush (bounded: the oldest beyond the bound are dropped and counted).
+        const rest = cells.slice(start);
+        const over = Math.max(0, rest.length - this.#maxCells);
+        for (const cell of rest.slice(0, over)) this.droppedCounts += cell.count;
+        this.#retryCells = rest.slice(over);
+        throw error;
+      }
+    }
+    return cells;
   }
 
   /** O(1), no I/O: aggregated per (endpoint, key ID, client) and window. */
@@ -190,7 +350,21 @@ export class UsageRecorder implements RefusalSink {
     // Forget spacing older than the spacing itself, so this map stays as small as the set of busy keys.
     for (const [keyId, at] of this.#lastWrittenMs) if (nowMs - at >= this.#spacingMs) this.#lastWrittenMs.delete(keyId);
 
-    const result: FlushResult = { written: 0, firstUses: 0, failureRecords: 0 };
+    const result: FlushResult = { written: 0, firstUses: 0, failureRecords: 0, countCells: 0, anomalies: 0 };
+    // Counters first: they are cheap upserts, and a failure here leaves last-used times for the retry too.
+    const cells = await this.#flushCounts().catch((error: unknown) => {
+      for (const use of due) this.#restore(use);
+      throw error;
+    });
+    result.countCells = cells.length;
+    // Before last-used times move: a use after 30 days idle is judged against the last use before it.
+    if (cells.length > 0) {
+      try {
+        result.anomalies = await this.#usage.checkUsageAnomalies(cells);
+      } catch (error) {
+        result.anomalyError = error;
+      }
+    }
     for (let start = 0; start < due.length; start += this.#batchSize) {
       const batch = due.slice(start, start + this.#batchSize);
       try {

@@ -1,14 +1,21 @@
 import { z } from 'zod';
-import type { VerifyResult } from '../domain/keys/verify.js';
+import type { RefusedKeySink, VerifyResult } from '../domain/keys/verify.js';
 import type { AccessKey } from '../domain/model.js';
+import { parseTags } from '../domain/usage-counts.js';
 import { clientAddress, throttleIdentity } from './client.js';
+import { usageAddress } from './usage-address.js';
 import type { ApiContext } from './context.js';
 import { route, type Outcome, type RequestContext, type Route } from './route.js';
+import { errorBody } from './errors.js';
 import { retryAfterSeconds } from './throttle.js';
 import { failureReasons } from './token-auth.js';
 
-/** Anything else (missing, null, a number, an array, not an object) is a malformed key, not a bad request. */
-const VerifyBody = z.object({ key: z.string().optional() }).catch({});
+/**
+ * Anything else (missing, null, a number, an array, not an object) is a malformed key, not a bad request.
+ * `tags` (up to 10, for the key's usage report) and `ip` (the end caller's address, counted by network)
+ * are checked in the handler: bad tags are a 400 `invalid_tags`, an `ip` that is no address is ignored.
+ */
+const VerifyBody = z.object({ key: z.string().optional(), tags: z.unknown().optional(), ip: z.unknown().optional() }).catch({});
 type VerifyBody = z.infer<typeof VerifyBody>;
 
 /**
@@ -44,9 +51,9 @@ function validAnswer(result: Extract<VerifyResult, { valid: true }>): string {
 export function verifyRoute(api: ApiContext): Route {
   type Ctx = RequestContext<unknown, VerifyBody>;
 
-  function respond(ctx: Ctx, client: string, result: VerifyResult): Outcome {
+  function respond(ctx: Ctx, client: string, result: VerifyResult, tags: readonly string[] | undefined): Outcome {
     if (result.valid) {
-      api.usage.recordUse(result.key.id, client, result.key.lastUsedAt !== null);
+      api.usage.recordUse(result.key.id, usageAddress(client, ctx.body.ip), result.key.lastUsedAt !== null, tags);
       ctx.jsonText(200, validAnswer(result));
       return 'valid';
     }
@@ -65,12 +72,21 @@ export function verifyRoute(api: ApiContext): Route {
       const subject = throttleIdentity(client);
       const wait = api.verifyMisses.retryAfterMs(subject);
       if (wait > 0) return ctx.error('too_many_requests', { 'retry-after': retryAfterSeconds(wait) });
+      const parsed = parseTags(ctx.body.tags);
+      if (!parsed.ok) {
+        ctx.json(400, { ...errorBody('invalid_tags', ctx.requestId), message: parsed.problem });
+        return 'invalid_tags';
+      }
+      const { tags } = parsed;
+      // A refused known key is counted for its usage report (denials by reason); the answer is the same.
+      const refused: RefusedKeySink = (keyId, code) =>
+        api.usage.recordDenial(keyId, usageAddress(client, ctx.body.ip), failureReasons[code], tags);
       // A malformed key is answered from the string alone: no hash, no database, so garbage costs nothing.
       const secret = ctx.body.key;
-      const known = api.services.keys.verifyCached(secret);
+      const known = api.services.keys.verifyCached(secret, refused);
       if (known !== undefined) {
         if (known.valid === false && known.code === 'NOT_FOUND') api.verifyMisses.fail(subject);
-        return respond(ctx, client, known);
+        return respond(ctx, client, known, tags);
       }
       // Only a well-formed key gets here (a malformed one is answered from the cache path). Its miss is
       // counted before the awaited lookup, as /login does: a burst cannot all pass a check made before
@@ -78,10 +94,10 @@ export function verifyRoute(api: ApiContext): Route {
       const reservation = api.verifyMisses.reserve(subject);
       if (reservation === undefined)
         return ctx.error('too_many_requests', { 'retry-after': retryAfterSeconds(api.verifyMisses.retryAfterMs(subject)) });
-      return api.services.keys.verify(secret).then(
+      return api.services.keys.verify(secret, refused).then(
         (found) => {
           if (found.valid || found.code !== 'NOT_FOUND') reservation.refund();
-          return respond(ctx, client, found);
+          return respond(ctx, client, found, tags);
         },
         (error: unknown) => {
           // A failed lookup is no miss.

@@ -102,6 +102,8 @@ function mentions(message: EmulatedMessage, personId: string): boolean {
 function messageForPage(message: EmulatedMessage, emulator: SlackEmulator) {
   return {
     ts: message.ts,
+    // A person's own message shows who typed it; everything else is the app's.
+    author: message.source === 'user_message' ? message.user : null,
     ephemeral: message.kind === 'ephemeral',
     text: message.text,
     blocks: message.blocks,
@@ -392,11 +394,25 @@ export class Sandbox {
   private async runCommand(input: z.output<typeof commandBody>): Promise<{ status: number }> {
     const text = input.text.trim();
     const match = /^\/(\S+)\s*([\s\S]*)$/.exec(text);
-    if (match === null) throw new UserFacing(`Messages are not sent in the sandbox. Start with ${COMMAND}, e.g. ${COMMAND} help.`);
+    if (match === null) return this.postMessage(input.as, input.channel, text);
     if (`/${match[1] ?? ''}` !== COMMAND) throw new UserFacing(`/${match[1] ?? ''} is not a command here. Try ${COMMAND} help.`);
     if (!this.emulator.channels().some((c) => c.id === input.channel)) throw new UserFacing('That conversation does not exist.');
     const escaped = escapeCommandText(match[2] ?? '', { people: SANDBOX_PEOPLE, channels: Object.values(SANDBOX_CHANNELS) });
     const ack = await this.emulator.sendSlashCommand({ userId: input.as, channelId: input.channel, text: escaped });
+    return { status: ack.status };
+  }
+
+  /**
+   * A plain message: it appears in the conversation and reaches the app as Slack's `message` event, so
+   * a secret pasted into #general shows the leak response (docs/leak-response.md) end to end.
+   */
+  private async postMessage(as: string, channelId: string, text: string): Promise<{ status: number }> {
+    if (text === '') throw new UserFacing('Type a message or a command.');
+    if (!this.emulator.channels().some((c) => c.id === channelId)) throw new UserFacing('That conversation does not exist.');
+    // Slack's client escapes a message as it does a command's text (`&`, `<`, `>`, mentions).
+    const escaped = escapeCommandText(text, { people: SANDBOX_PEOPLE, channels: Object.values(SANDBOX_CHANNELS) });
+    const { ack } = await this.emulator.postUserMessage({ userId: as, channelId, text: escaped });
+    this.scheduleChange();
     return { status: ack.status };
   }
 

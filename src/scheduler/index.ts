@@ -107,6 +107,12 @@ async function runPeriodicChecks(context: JobContext, logger: Logger, checks: Pe
     });
     queued += result.noticed + result.inactivated;
   });
+  await runJob(logger, 'rotation-grace', async (log) => {
+    // Rotated-out keys still in use as their grace ends are kept 24 h more and their owners asked.
+    const asked = await context.services.keys.checkRotationGrace();
+    if (asked > 0) log.info('rotation grace kept for keys still in use', { count: asked });
+    queued += asked;
+  });
   await runJob(logger, 'approval-reminders', async (log) => {
     const at = context.ports.now();
     const reminded = await context.ports.queueReminders(new Date(at.getTime() - checks.accessRequestRemindAfterMs), at, 100);

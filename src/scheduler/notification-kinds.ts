@@ -83,6 +83,32 @@ export const PREPARE: { [K in NotificationKind]: Preparer<K> } = {
       },
     };
   },
+  // The thread reply names no key: it is said whatever became of the key since.
+  'key_leak.thread_reply': async ({ kind, ...reply }) => ({ message: { kind, ...reply } }),
+  'key_leak.dm': async ({ kind, keyId, ...notice }, context) => {
+    const key = await context.read.keys.findById(keyId);
+    if (key === undefined) return { cancel: 'key_deleted' };
+    return { message: { kind, ...notice, key, role: await context.read.roles.findById(key.roleId), now: context.now.toISOString() } };
+  },
+  'key_leak.card': async (n, context) => {
+    // The card shows the count and decision as they are when it is sent (updates in between are folded in).
+    const [key, leak] = await Promise.all([context.read.keys.findById(n.keyId), context.read.leaks.find(n.keyId)]);
+    if (key === undefined || leak === undefined) return { cancel: 'key_deleted' };
+    return { message: { kind: n.kind, key, leak, role: await context.read.roles.findById(key.roleId), now: context.now.toISOString() } };
+  },
+  'usage.anomaly': async ({ kind, keyId, ...notice }, context) => {
+    // Told with the key as it is now; a key deleted since has nothing left to look at.
+    const key = await context.read.keys.findById(keyId);
+    if (key === undefined) return { cancel: 'key_deleted' };
+    return { message: { kind, ...notice, key, role: await context.read.roles.findById(key.roleId), now: context.now.toISOString() } };
+  },
+  'rotation.grace_question': async ({ kind, keyId, ...notice }, context) => {
+    // Asked only while the question is still open: deleted, already expired or decided keys are not asked.
+    const key = await context.read.keys.findById(keyId);
+    if (key === undefined) return { cancel: 'key_deleted' };
+    if (key.expiresAt === null || Date.parse(key.expiresAt) <= context.now.getTime()) return { cancel: 'grace_over' };
+    return { message: { kind, ...notice, key, role: await context.read.roles.findById(key.roleId), now: context.now.toISOString() } };
+  },
 };
 
 /** Prepares any kind through its entry. */

@@ -47,9 +47,21 @@ export const ACTION = {
   streamTest: 'stream_test',
   streamVerify: 'stream_verify',
   streamDelete: 'stream_delete',
+  /** value: key ID. A leaked key's card (docs/leak-response.md): an admin confirms the leak, the key stays off. */
+  leakKeepInactive: 'leak_keep_inactive',
+  /** value: key ID. A leaked key's card: an admin calls it a false positive and the key works again (audited). */
+  leakFalsePositive: 'leak_false_positive',
   /** In the enrolment DM: opens the modal for the first code. */
   mfaConfirm: 'mfa_confirm',
+  /** value: key ID. Posts the key's usage report (chart and table; docs/usage-analytics.md). */
+  keyUsage: 'key_usage',
+  /** value: key ID. The rotation grace question: keep the old key 24 h more, or expire it now. */
+  graceExtend: 'grace_extend',
+  graceExpire: 'grace_expire',
 } as const;
+
+/** block_id prefix (`leak_card:<key ID>`) of a leaked key's card in the security channel. */
+export const LEAK_CARD_BLOCK = 'leak_card';
 
 /**
  * block_id prefix (`rotate_confirm:<key ID>`) of the `/accesskey rotate` question: its Rotate button

@@ -79,6 +79,12 @@ describe.each(dialects)('key cache and revocation on %s', (dialect) => {
     ['made inactive by its owner', (key) => services.keys.deactivate(OWNER, key.id), 'INACTIVE'],
     ['revoked by an admin', (key) => services.keys.deactivate(ADMIN, key.id), 'INACTIVE'],
     ['reported compromised', (key) => services.keys.reportCompromised(OWNER, key.id), 'INACTIVE'],
+    // The leak response (docs/leak-response.md): the same change, from a secret seen in Slack.
+    [
+      'leaked in Slack',
+      (key) => services.leaks.report(key.secret, { source: 'slack', sightingId: 'C1:1.0', channel: 'C1', ts: '1.0', posterId: 'UPOSTER' }),
+      'INACTIVE',
+    ],
     ['deleted', (key) => services.keys.delete(OWNER, { reference: key.id }), 'NOT_FOUND'],
     ["its owner's API access revoked", () => services.access.revoke(ADMIN, OWNER), 'INACTIVE'],
   ];

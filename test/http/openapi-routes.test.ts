@@ -15,7 +15,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 describe('docs/openapi.yaml against the route declarations', () => {
   let h: ApiHarness;
   beforeAll(async () => {
-    h = await startApi('sqlite');
+    // GitLab's revocation routes exist only with LEAK_INTAKE_TOKEN set (docs/leak-response.md).
+    h = await startApi('sqlite', { leakIntake: { intakeToken: 'openapi-test-intake-token-of-32-chars+' } });
   });
   afterAll(async () => h.close());
 

@@ -8,6 +8,7 @@ import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
 import { call, loginAs, type KeyReply } from './prisma-cloud-support.js';
 
 const ALICE = 'UALICE';
+const INTAKE_TOKEN = 'openapi-test-intake-token-of-32-chars+';
 const DOC_PATH = new URL('../../docs/openapi.yaml', import.meta.url);
 
 type Json = Record<string, unknown>;
@@ -26,7 +27,8 @@ describe('docs/openapi.yaml against the running app', () => {
   const covered = new Set<string>();
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // GitLab's revocation routes exist only with LEAK_INTAKE_TOKEN set (docs/leak-response.md).
+    t = await startTestApp({ env: { LEAK_INTAKE_TOKEN: INTAKE_TOKEN } });
     base = `http://127.0.0.1:${t.app.port}`;
     const validator = new Validator();
     const verdict = await validator.validate(parse(await readFile(DOC_PATH, 'utf8')) as Json);
@@ -116,6 +118,18 @@ describe('docs/openapi.yaml against the running app', () => {
     const throttled = await call(base, 'GET', '/user/me', { token, client: '192.0.2.99' });
     expect(throttled.status).toBe(429);
     conforms('GET', '/user/me', throttled);
+
+    // The leak response's intake (a signed GitHub call is tested in test/http/leak-intake.test.ts).
+    conforms('POST', '/scanning/github', await call(base, 'POST', '/scanning/github', { body: json([]) }));
+    const intake = async (method: string, path: string, body?: string, authorization = INTAKE_TOKEN) => {
+      const response = await fetch(base + path, { method, headers: { 'content-type': 'application/json', authorization }, body });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, text, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+    };
+    conforms('GET', '/v1/revocable_token_types', await intake('GET', '/v1/revocable_token_types'));
+    conforms('GET', '/v1/revocable_token_types', await intake('GET', '/v1/revocable_token_types', undefined, 'wrong'));
+    conforms('POST', '/v1/revoke_tokens', await intake('POST', '/v1/revoke_tokens', json([{ type: 'aks', token: 'aks_nope' }])));
+    conforms('POST', '/v1/revoke_tokens', await intake('POST', '/v1/revoke_tokens', json({ nope: 1 })));
 
     const documented = Object.entries(asObject(doc.paths)).flatMap(([path, item]) =>
       Object.keys(asObject(item))

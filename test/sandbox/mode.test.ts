@@ -107,8 +107,13 @@ describe('the running sandbox', () => {
     const stranger = await post('command', { as: 'U0NOBODY', channel: 'C0SANDGENERAL', text: '/accesskey help' });
     expect(stranger.status).toBe(400);
     expect(((await stranger.json()) as { error: string }).error).toContain('sandbox people');
+    const unknownCommand = await post('command', { as: 'U0SANDADA', channel: 'C0SANDGENERAL', text: '/deploy now' });
+    expect(((await unknownCommand.json()) as { error: string }).error).toContain('/accesskey');
+    // Plain text is no refusal: it is posted as the person's message and sent to the app as a message
+    // event (docs/leak-response.md).
     const chat = await post('command', { as: 'U0SANDADA', channel: 'C0SANDGENERAL', text: 'hello' });
-    expect(((await chat.json()) as { error: string }).error).toContain('/accesskey');
+    expect(chat.status).toBe(200);
+    expect((await state()).messages.some((m) => m.text === 'hello')).toBe(true);
     expect((await fetch(`${origin}/sandbox/static/..%2Fsandbox.ts`)).status).toBe(404);
   });
 

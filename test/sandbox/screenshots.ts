@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     // The secret, once (masked here).
     const ready = page.getByRole('listitem').filter({ hasText: 'ci-deploy is ready' });
     await ready.locator('code', { hasText: /^aks_/ }).waitFor();
+    const keyId = (await ready.locator('code', { hasText: /^ak_/ }).first().textContent()) ?? '';
     await maskSecrets(page);
     await snap(page, 'secret-message');
     await ready.getByRole('button', { name: "I've saved it — hide this" }).click();
@@ -96,6 +97,35 @@ async function main(): Promise<void> {
     await open(page, 'App Home');
     await page.getByRole('region', { name: 'App Home' }).getByRole('heading', { name: 'Your access keys' }).waitFor();
     await snap(page, 'app-home');
+
+    // A key's usage: two weeks of counters as the flusher writes them, then the report's chart and table.
+    const hourNow = Math.floor(Date.now() / 3_600_000);
+    const cells = [];
+    for (let day = 0; day < 14; day++) {
+      const hour = hourNow - (13 - day) * 24;
+      const uses = 400 + ((day * 137) % 300) + (day % 7 === 5 ? -300 : 0);
+      cells.push({ keyId, hour, dimension: 'all' as const, label: '', outcome: 'valid', count: uses });
+      if (day >= 10) cells.push({ keyId, hour, dimension: 'all' as const, label: '', outcome: 'inactive', count: 20 + day * 3 });
+      cells.push({ keyId, hour, dimension: 'network' as const, label: '198.51.100.0/24', outcome: 'valid', count: Math.floor(uses * 0.8) });
+      cells.push({ keyId, hour, dimension: 'network' as const, label: '2001:db8:42::/48', outcome: 'valid', count: Math.ceil(uses * 0.2) });
+      cells.push({ keyId, hour, dimension: 'tag' as const, label: 'endpoint=/v1/alerts', outcome: 'valid', count: Math.floor(uses * 0.6) });
+      cells.push({
+        keyId,
+        hour,
+        dimension: 'tag' as const,
+        label: 'endpoint=/v1/policies',
+        outcome: 'valid',
+        count: Math.floor(uses * 0.3),
+      });
+    }
+    await sandbox.running.app.store.usageCounts.add(cells);
+    await open(page, 'general');
+    await send(page, '/accesskey usage ci-deploy');
+    await page.getByRole('img', { name: 'Uses per day: ci-deploy' }).waitFor();
+    // Taller, so the report's heading, chart and table fit in one picture.
+    await page.setViewportSize({ width: 1280, height: 960 });
+    await page.getByText('Usage of ci-deploy').scrollIntoViewIfNeeded();
+    await snap(page, 'usage-report');
   } finally {
     await browser.close();
     await sandbox.stop();

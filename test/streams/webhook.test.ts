@@ -184,7 +184,7 @@ describe.each(dialects)('event streams: signed webhooks on %s', (dialect) => {
     await key(world.services, 'b');
     await until(async () => receiver.records().length >= 2, 'two events');
     const sent = receiver.records().map((r) => r.seq);
-    await world.services.streams.replay('UADMIN', stream.id, sent[0] ?? 0);
+    await world.services.streams.replay('UADMIN', { id: stream.id, fromSeq: sent[0] ?? 0 });
     await until(async () => receiver.records().length >= 4, 'the replay');
     expect(receiver.records().map((r) => r.seq)).toEqual([...sent, ...sent]);
     expect(receiver.accepted[2]?.id).toBe(receiver.accepted[0]?.id);

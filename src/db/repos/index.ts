@@ -2,6 +2,7 @@ import { READ_METHODS, USAGE_METHODS, type ReadRepos, type Repos, type UsageRepo
 import * as accessRequests from './access-requests.js';
 import * as audit from './audit.js';
 import type { Db } from './db.js';
+import * as keyLeaks from './key-leaks.js';
 import * as dualControl from './dual-control.js';
 import * as keys from './keys.js';
 import * as mfa from './mfa.js';
@@ -11,6 +12,7 @@ import * as processedRequests from './processed-requests.js';
 import * as roles from './roles.js';
 import * as settings from './settings.js';
 import * as streams from './streams.js';
+import * as usageAnomalies from './usage-anomalies.js';
 import * as users from './users.js';
 
 // Functions of the form (db, ...args) => result, as every table module exports them.
@@ -54,8 +56,10 @@ export function reposOver(db: Db): Repos {
       replayFrom: streams.replayFrom,
       markAlerted: streams.markAlerted,
     }),
+    leaks: bind(db, keyLeaks),
     dualControl: bind(db, dualControl),
     mfa: bind(db, mfa),
+    usageAnomalies: bind(db, usageAnomalies),
   };
 }
 

@@ -236,3 +236,32 @@ export async function findRotatedTo(db: Db, successorId: string): Promise<Access
 export async function markKept(db: Db, id: string, at: string): Promise<void> {
   await db.updateTable('access_keys').set({ kept_at: at }).where('id', '=', id).execute();
 }
+
+/** Which of these hashes belong to a key, in one indexed query (the leak intake sorts a batch this way). */
+export async function findExistingHashes(db: Db, hashes: readonly string[]): Promise<string[]> {
+  if (hashes.length === 0) return [];
+  const rows = await db
+    .selectFrom('access_keys')
+    .select('key_hash')
+    .where('key_hash', 'in', [...hashes])
+    .execute();
+  return rows.map((row) => row.key_hash);
+}
+
+/**
+ * Rotated-out keys still active whose grace period ends in (`after`, `until`], soonest first (the
+ * rotation grace check, docs/usage-analytics.md). Uses the partial index on `rotated_to`.
+ */
+export async function listGraceEnding(db: Db, after: string, until: string, limit: number): Promise<AccessKey[]> {
+  const rows = await db
+    .selectFrom('access_keys')
+    .selectAll()
+    .where('rotated_to', 'is not', null)
+    .where('status', '=', 'active')
+    .where('expires_at', '>', after)
+    .where('expires_at', '<=', until)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toKey);
+}

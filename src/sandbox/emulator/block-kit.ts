@@ -30,7 +30,111 @@ const KNOWN_BLOCK_TYPES = new Set([
   'table',
   'call',
   'context_actions',
+  'data_visualization',
+  'data_table',
 ]);
+
+/**
+ * Charts and data tables (docs.slack.dev/reference/block-kit/blocks/data-visualization-block and
+ * data-table-block, 2026): a chart's title ≤ 50 characters, 1–6 series (pie: segments) of 1–20 points
+ * whose labels are the axis categories (≤ 20 characters), series names ≤ 20, axis labels ≤ 50, at most
+ * two charts per message; a table's 2–101 rows (the first is the header, never rich_text) of 1–20 equal
+ * columns, at most 10,000 characters over all cells, page_size 1–100.
+ */
+const CHARTS_PER_MESSAGE = 2;
+const TABLE_MAX_CHARS = 10_000;
+
+function checkChart(c: Checker, pointer: string, block: JsonObject): void {
+  c.length(`${pointer}/title`, block.title, 50, true, 1);
+  const chart = block.chart;
+  if (!isObject(chart)) {
+    c.add(`${pointer}/chart`, 'missing required field');
+    return;
+  }
+  const cp = `${pointer}/chart`;
+  if (chart.type === 'pie') {
+    c.count(`${cp}/segments`, chart.segments, 6, 1).forEach((segment, i) => {
+      if (!isObject(segment) || typeof segment.value !== 'number') c.add(`${cp}/segments/${i}`, 'must be a {label, value} object');
+      else c.length(`${cp}/segments/${i}/label`, segment.label, 20, true, 1);
+    });
+    return;
+  }
+  if (chart.type !== 'bar' && chart.type !== 'area' && chart.type !== 'line') {
+    c.add(`${cp}/type`, 'must be one of pie, bar, area, line');
+    return;
+  }
+  const axis = chart.axis_config;
+  const categories = new Set<string>();
+  if (!isObject(axis)) c.add(`${cp}/axis_config`, 'missing required field');
+  else {
+    c.count(`${cp}/axis_config/categories`, axis.categories, 20, 1).forEach((category, i) => {
+      c.length(`${cp}/axis_config/categories/${i}`, category, 20, true, 1);
+      if (typeof category === 'string') categories.add(category);
+    });
+    c.length(`${cp}/axis_config/x_label`, axis.x_label, 50);
+    c.length(`${cp}/axis_config/y_label`, axis.y_label, 50);
+  }
+  const names = new Set<string>();
+  c.count(`${cp}/series`, chart.series, 6, 1).forEach((series, i) => {
+    const sp = `${cp}/series/${i}`;
+    if (!isObject(series)) {
+      c.add(sp, 'must be a data series object');
+      return;
+    }
+    c.length(`${sp}/name`, series.name, 20, true, 1);
+    if (typeof series.name === 'string') {
+      if (names.has(series.name)) c.add(`${sp}/name`, `duplicate series name: ${series.name}`);
+      names.add(series.name);
+    }
+    c.count(`${sp}/data`, series.data, 20, 1).forEach((point, j) => {
+      if (!isObject(point) || typeof point.value !== 'number' || !Number.isFinite(point.value)) {
+        c.add(`${sp}/data/${j}`, 'must be a {label, value} object with a numeric value');
+        return;
+      }
+      c.length(`${sp}/data/${j}/label`, point.label, 20, true, 1);
+      if (typeof point.label === 'string' && !categories.has(point.label))
+        c.add(`${sp}/data/${j}/label`, `must be one of axis_config.categories: ${point.label}`);
+    });
+  });
+}
+
+function checkDataTable(c: Checker, pointer: string, block: JsonObject): void {
+  if (typeof block.caption !== 'string' || block.caption.length === 0) c.add(`${pointer}/caption`, 'missing required field');
+  if (block.page_size !== undefined && (!Number.isInteger(block.page_size) || Number(block.page_size) < 1 || Number(block.page_size) > 100))
+    c.add(`${pointer}/page_size`, 'must be an integer from 1 to 100');
+  const rows = c.count(`${pointer}/rows`, block.rows, 101, 2);
+  let columns: number | undefined;
+  let chars = 0;
+  rows.forEach((row, i) => {
+    const rp = `${pointer}/rows/${i}`;
+    const cells = c.count(rp, row, 20, 1);
+    if (columns === undefined) columns = cells.length;
+    else if (cells.length !== columns) c.add(rp, `must have the same number of cells as the header (${columns})`);
+    cells.forEach((cell, j) => {
+      const cellPointer = `${rp}/${j}`;
+      if (!isObject(cell)) {
+        c.add(cellPointer, 'must be a raw_text, raw_number or rich_text cell');
+        return;
+      }
+      if (cell.type === 'raw_text') {
+        c.length(`${cellPointer}/text`, cell.text, TABLE_MAX_CHARS, true, 1);
+        if (typeof cell.text === 'string') chars += cell.text.length;
+      } else if (cell.type === 'raw_number') {
+        if (typeof cell.value !== 'number' || !Number.isFinite(cell.value)) c.add(`${cellPointer}/value`, 'must be a number');
+        c.length(`${cellPointer}/text`, cell.text, TABLE_MAX_CHARS, false, 1);
+        chars += typeof cell.text === 'string' ? cell.text.length : String(cell.value).length;
+      } else if (cell.type === 'rich_text') {
+        if (i === 0) c.add(`${cellPointer}/type`, 'header cells cannot be rich_text');
+        chars += JSON.stringify(cell.elements ?? []).length;
+      } else c.add(`${cellPointer}/type`, 'must be raw_text, raw_number or rich_text');
+    });
+  });
+  if (chars > TABLE_MAX_CHARS)
+    c.add(`${pointer}/rows`, `must hold no more than ${TABLE_MAX_CHARS} characters over all cells (holds ${chars})`);
+  const index = block.row_header_column_index;
+  if (index !== undefined && (!Number.isInteger(index) || Number(index) < 0 || (columns !== undefined && Number(index) >= columns)))
+    c.add(`${pointer}/row_header_column_index`, 'must be the index of one of the columns');
+}
 
 const SELECTS_WITH_OPTIONS = new Set(['static_select', 'multi_static_select']);
 const OPTION_LIST_LIMITS: Record<string, { min: number; max: number }> = {
@@ -255,6 +359,12 @@ function checkBlock(c: Checker, pointer: string, block: unknown): void {
     case 'markdown':
       c.length(`${pointer}/text`, block.text, 12000, true, 1);
       break;
+    case 'data_visualization':
+      checkChart(c, pointer, block);
+      break;
+    case 'data_table':
+      checkDataTable(c, pointer, block);
+      break;
     default:
       break;
   }
@@ -265,8 +375,11 @@ export function checkBlocks(blocks: unknown, surface: Surface, pointer: string):
   const c = new Checker();
   const list = c.count(pointer, blocks, BLOCK_LIMIT[surface]);
   const blockIds = new Set<string>();
+  let charts = 0;
   list.forEach((block, i) => {
     checkBlock(c, `${pointer}/${i}`, block);
+    if (isObject(block) && block.type === 'data_visualization' && ++charts > CHARTS_PER_MESSAGE)
+      c.add(`${pointer}/${i}`, `no more than ${CHARTS_PER_MESSAGE} data_visualization blocks per message`);
     if (isObject(block) && typeof block.block_id === 'string') {
       if (blockIds.has(block.block_id)) c.add(`${pointer}/${i}/block_id`, `duplicate block_id: ${block.block_id}`);
       blockIds.add(block.block_id);

@@ -517,6 +517,32 @@ export class SlackEmulator {
     return this.afterDelivery(this.inbound.sendEvent(event));
   }
 
+  /**
+   * A person types a message in a conversation: it appears there, and the app gets Slack's `message`
+   * event for it (as it would with the `message.*` subscriptions of its manifest).
+   */
+  async postUserMessage(input: { userId: string; channelId: string; text: string }): Promise<{ message: EmulatedMessage; ack: AckResult }> {
+    const channel = this.store.resolveChannel(input.channelId);
+    if (channel === undefined) throw new Error(`no conversation ${input.channelId}`);
+    const message = this.store.addMessage({
+      kind: 'channel',
+      channel: channel.id,
+      text: input.text,
+      blocks: [],
+      source: 'user_message',
+      user: input.userId,
+    });
+    const ack = await this.sendEvent({
+      type: 'message',
+      channel: channel.id,
+      channel_type: channel.isIm ? 'im' : 'channel',
+      user: input.userId,
+      text: input.text,
+      ts: message.ts,
+    });
+    return { message, ack };
+  }
+
   /** OAuth: the authorize page's Redirect URL when the app sends no redirect_uri (the app's settings on api.slack.com). */
   useOAuthRedirect(url: string): void {
     this.config.oauthRedirectUri = url;

@@ -8,7 +8,14 @@ import type { EmulatedChannel, EmulatedMessage } from './types.js';
  * their ids), the messages in them (approval cards, audit lines) and the files shared there (CSVs).
  * Ephemeral messages, modals, trigger_ids and response_urls are left out: Slack forgets those too.
  */
-const SOURCES = ['chat.postMessage', 'chat.postEphemeral', 'response_url', 'command_ack', 'files.completeUploadExternal'] as const;
+const SOURCES = [
+  'chat.postMessage',
+  'chat.postEphemeral',
+  'response_url',
+  'command_ack',
+  'files.completeUploadExternal',
+  'user_message',
+] as const;
 const ts = z.string().regex(/^\d{1,12}\.\d{6}$/);
 
 const channelSchema = z.object({

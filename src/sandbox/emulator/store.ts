@@ -74,6 +74,8 @@ export interface NewMessage {
   metadata?: unknown;
   files?: string[];
   source: MessageSource;
+  /** A person's message; unset, the bot's. */
+  user?: string;
   functionExecutionId?: string;
 }
 
@@ -211,7 +213,7 @@ export class Store {
       kind: input.kind,
       channel: input.channel,
       ts: this.ids.messageTs(),
-      user: this.botUserId,
+      user: input.user ?? this.botUserId,
       recipient: input.recipient,
       text: input.text,
       blocks: input.blocks,

@@ -110,7 +110,14 @@ export interface EmulatedChannel {
   imUser: string | undefined;
 }
 
-export type MessageSource = 'chat.postMessage' | 'chat.postEphemeral' | 'response_url' | 'command_ack' | 'files.completeUploadExternal';
+export type MessageSource =
+  | 'chat.postMessage'
+  | 'chat.postEphemeral'
+  | 'response_url'
+  | 'command_ack'
+  | 'files.completeUploadExternal'
+  /** A person's own message, typed in a conversation (delivered to the app as a `message` event). */
+  | 'user_message';
 
 export interface MessageRevision {
   text: string;
@@ -123,7 +130,7 @@ export interface EmulatedMessage {
   kind: 'channel' | 'ephemeral';
   channel: string;
   ts: string;
-  /** Author: the bot user. */
+  /** Author: the bot user, or the person who typed it (`source: 'user_message'`). */
   user: string;
   /** The only user who sees an ephemeral message. */
   recipient: string | undefined;

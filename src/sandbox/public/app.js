@@ -29,6 +29,7 @@ import { renderMrkdwn } from './mrkdwn.js';
 /**
  * @typedef {object} Message
  * @property {string} ts
+ * @property {string | null} author A person's id for their own message; null for the app's
  * @property {boolean} ephemeral
  * @property {string} text
  * @property {Block[]} blocks
@@ -399,6 +400,16 @@ function fileCard(file) {
 }
 
 /**
+ * Who wrote a message: the app, or the person who typed it.
+ * @param {PageState} state
+ * @param {Message} message
+ */
+function authorName(state, message) {
+  if (message.author === null) return state.botName;
+  return state.people.find((p) => p.id === message.author)?.realName ?? message.author;
+}
+
+/**
  * @param {PageState} state
  * @param {Message} message
  */
@@ -411,15 +422,15 @@ function renderMessage(state, message) {
   return el(
     'li',
     { class: `message${message.ephemeral ? ' ephemeral' : ''}` },
-    el('div', { class: 'avatar', 'aria-hidden': 'true', text: '🔑' }),
+    el('div', { class: 'avatar', 'aria-hidden': 'true', text: message.author === null ? '🔑' : '👤' }),
     el(
       'div',
       { class: 'message-body' },
       el(
         'div',
         { class: 'message-meta' },
-        el('span', { class: 'author', text: state.botName }),
-        el('span', { class: 'app-badge', text: 'APP' }),
+        el('span', { class: 'author', text: authorName(state, message) }),
+        message.author === null ? el('span', { class: 'app-badge', text: 'APP' }) : undefined,
         el('span', { class: 'time', text: timeOf(message.ts) }),
         message.edited ? el('span', { class: 'edited', text: '(edited)' }) : undefined,
       ),

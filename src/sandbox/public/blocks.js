@@ -596,6 +596,142 @@ function input(block, surface) {
 }
 
 /**
+ * Slack's chart block (data_visualization): a title and a pie, bar, area or line chart.
+ * @typedef {object} ChartBlock
+ * @property {string} title
+ * @property {{ type: string, series?: Array<{ name: string, data: Array<{ label: string, value: number }> }>, segments?: Array<{ label: string, value: number }>, axis_config?: { categories: string[], x_label?: string, y_label?: string } }} chart
+ */
+
+/**
+ * Slack's data table block: a caption and rows of cells, the first row the header.
+ * @typedef {object} DataTableBlock
+ * @property {string} caption
+ * @property {Array<Array<{ type: string, text?: string, value?: number }>>} rows
+ * @property {number} [row_header_column_index]
+ */
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+/** Series colours, distinct in hue and lightness so they differ without colour vision too (the legend's are in style.css, `.bk-series-N`). */
+const SERIES_COLOURS = ['#2eb67d', '#e01e5a', '#ecb22e', '#36c5f0', '#4a154b', '#616061'];
+
+/**
+ * @param {string} name
+ * @param {Record<string, string | number>} attributes
+ * @param {...(Node | string)} children
+ */
+function svg(name, attributes, ...children) {
+  const node = document.createElementNS(SVG_NS, name);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+  node.append(...children);
+  return node;
+}
+
+/**
+ * A bar chart (area and line charts are drawn as bars too) as SVG: bars grouped per category, a legend,
+ * the axis label. Screen readers get the title and a description of every value; each bar has a tooltip.
+ * @param {ChartBlock} block
+ */
+function chartBlock(block) {
+  const titleId = uid('chart-title');
+  const figure = el(
+    'figure',
+    { class: 'bk-block bk-chart' },
+    el('figcaption', { id: titleId, class: 'bk-chart-title', text: block.title }),
+  );
+  const chart = block.chart;
+  const series = chart.type === 'pie' ? [{ name: block.title, data: chart.segments ?? [] }] : (chart.series ?? []);
+  const categories = chart.axis_config?.categories ?? series[0]?.data.map((point) => point.label) ?? [];
+  const max = Math.max(1, ...series.flatMap((s) => s.data.map((point) => point.value)));
+  const width = 640;
+  const height = 240;
+  const left = 48;
+  const bottom = 40;
+  const plotHeight = height - bottom - 16;
+  const groupWidth = (width - left - 8) / Math.max(1, categories.length);
+  const barWidth = Math.max(2, (groupWidth - 6) / Math.max(1, series.length));
+  const summary = series.map((s) => `${s.name}: ${s.data.map((point) => `${point.label} ${point.value}`).join(', ')}`).join('. ');
+  const drawing = svg(
+    'svg',
+    {
+      role: 'img',
+      'aria-labelledby': titleId,
+      'aria-describedby': `${titleId}-desc`,
+      viewBox: `0 0 ${width} ${height}`,
+      class: 'bk-chart-svg',
+    },
+    svg('desc', { id: `${titleId}-desc` }, summary),
+    svg('line', { x1: left, y1: 16, x2: left, y2: 16 + plotHeight, class: 'bk-chart-axis' }),
+    svg('line', { x1: left, y1: 16 + plotHeight, x2: width - 8, y2: 16 + plotHeight, class: 'bk-chart-axis' }),
+    svg('text', { x: left - 6, y: 20, 'text-anchor': 'end', class: 'bk-chart-tick' }, String(max)),
+    svg('text', { x: left - 6, y: 16 + plotHeight, 'text-anchor': 'end', class: 'bk-chart-tick' }, '0'),
+  );
+  categories.forEach((category, c) => {
+    const x0 = left + 4 + c * groupWidth;
+    drawing.append(
+      svg('text', { x: x0 + groupWidth / 2, y: height - bottom + 16, 'text-anchor': 'middle', class: 'bk-chart-tick' }, category),
+    );
+    series.forEach((s, i) => {
+      const value = s.data.find((point) => point.label === category)?.value ?? 0;
+      const barHeight = (value / max) * plotHeight;
+      const attributes = {
+        x: x0 + i * barWidth,
+        y: 16 + plotHeight - barHeight,
+        width: Math.max(1, barWidth - 1),
+        height: barHeight,
+        fill: SERIES_COLOURS[i % SERIES_COLOURS.length] ?? '#616061',
+        class: 'bk-chart-bar',
+        'data-series': s.name,
+        'data-label': category,
+        'data-value': value,
+      };
+      drawing.append(svg('rect', attributes, svg('title', {}, `${category}, ${s.name}: ${value}`)));
+    });
+  });
+  const xLabel = chart.axis_config?.x_label;
+  if (xLabel)
+    drawing.append(svg('text', { x: (width + left) / 2, y: height - 4, 'text-anchor': 'middle', class: 'bk-chart-axis-label' }, xLabel));
+  figure.append(drawing);
+  const legend = series.map((s, i) =>
+    el('li', {}, el('span', { class: `bk-chart-swatch bk-series-${i % SERIES_COLOURS.length}`, 'aria-hidden': 'true' }), s.name),
+  );
+  figure.append(el('ul', { class: 'bk-chart-legend', 'aria-label': 'Legend' }, ...legend));
+  return figure;
+}
+
+/**
+ * A data table as an HTML table: its caption, column headers, and each row's header cell as a row header.
+ * @param {DataTableBlock} block
+ */
+function dataTableBlock(block) {
+  const [header = [], ...rows] = block.rows ?? [];
+  const rowHeader = block.row_header_column_index ?? 0;
+  /** @param {{ type: string, text?: string, value?: number }} cell */
+  const cellText = (cell) => cell.text ?? (cell.value === undefined ? '' : String(cell.value));
+  const body = rows.map((row) =>
+    el(
+      'tr',
+      {},
+      ...row.map((cell, i) =>
+        i === rowHeader
+          ? el('th', { scope: 'row', text: cellText(cell) })
+          : el('td', { class: cell.type === 'raw_number' ? 'bk-number' : undefined, text: cellText(cell) }),
+      ),
+    ),
+  );
+  return el(
+    'div',
+    { class: 'bk-block bk-data-table' },
+    el(
+      'table',
+      {},
+      el('caption', { text: block.caption }),
+      el('thead', {}, el('tr', {}, ...header.map((cell) => el('th', { scope: 'col', text: cellText(cell) })))),
+      el('tbody', {}, ...body),
+    ),
+  );
+}
+
+/**
  * Renders a list of blocks for one surface.
  * @param {Block[] | undefined} blocks
  * @param {Surface} surface
@@ -643,6 +779,12 @@ export function renderBlocks(blocks, surface) {
             block.title ? el('figcaption', { text: renderPlain(block.title) }) : undefined,
           ),
         );
+        break;
+      case 'data_visualization':
+        root.append(chartBlock(/** @type {ChartBlock} */ (/** @type {unknown} */ (block))));
+        break;
+      case 'data_table':
+        root.append(dataTableBlock(/** @type {DataTableBlock} */ (/** @type {unknown} */ (block))));
         break;
       default:
         root.append(el('div', { class: 'bk-block bk-unsupported', text: `[${block.type} block is not shown in the sandbox]` }));

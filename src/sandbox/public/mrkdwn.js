@@ -54,6 +54,7 @@ const EMOJI = {
   pushpin: '📌',
   no_entry_sign: '🚫',
   put_litter_in_its_place: '🚮',
+  mag: '🔍',
   // Installations and settings (docs/org-install.md).
   package: '📦',
   gear: '⚙️',

@@ -73,6 +73,11 @@ export function createNotificationSender(input: NotificationSenderInput): Notifi
     const outcome: DeliveryOutcome | { kind: 'gone' } = await input.channel.send(resolved.message);
     if (outcome.kind === 'posted' || outcome.kind === 'gone') {
       if (n.kind === 'secret_file.delete') await input.services.background.recordSecretFileDeleted(n, outcome.kind === 'gone');
+      if (resolved.message.kind === 'key_leak.card') {
+        const { leak } = resolved.message;
+        const card = outcome.kind === 'posted' && outcome.ts !== '' ? { channel: outcome.channelId, ts: outcome.ts } : null;
+        await input.services.background.recordLeakCard(leak.keyId, card, { sightings: leak.sightings, resolution: leak.resolution });
+      }
       await queue.complete(item.id, 'sent', ports.now(), outcome.kind === 'gone' ? 'already_gone' : undefined);
       return 'sent';
     }

@@ -1,5 +1,6 @@
 import { stepped, type SteppedAction } from '../step-up.js';
 import { activateKeyAction } from './actions/activate-key.js';
+import { leakFalsePositiveAction } from './actions/leak-decision.js';
 import { approveRequestAction } from './actions/approve-request.js';
 import { roleDeletionAction } from './actions/confirm-role-change.js';
 import { grantAccessAction } from './commands/accesskey/admin/access.js';
@@ -18,4 +19,5 @@ export const STEPPED_ACTIONS: ReadonlyArray<SteppedAction<unknown>> = [
   stepped(roleDeletionAction),
   stepped(activateKeyAction),
   stepped(openStreamsAction),
+  stepped(leakFalsePositiveAction),
 ];

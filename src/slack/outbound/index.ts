@@ -41,6 +41,7 @@ export function createSlackOutbound(options: {
     notifications: new SlackNotificationChannel(
       client('notifications'),
       options.channels?.approvals ?? (async () => config.approvalsChannelId ?? config.auditChannelId),
+      options.channels?.audit ?? (async () => config.auditChannelId),
     ),
   };
 }

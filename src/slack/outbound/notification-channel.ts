@@ -20,6 +20,8 @@ export class SlackNotificationChannel implements NotificationChannel {
     private readonly client: WebClient,
     /** APPROVALS_CHANNEL_ID, or the channel set by `/accesskey admin settings`. */
     private readonly approvalsChannelOf: () => Promise<string>,
+    /** AUDIT_CHANNEL_ID (or its setting): a leaked key's card goes there. */
+    private readonly securityChannelOf: () => Promise<string> = approvalsChannelOf,
   ) {}
 
   private async post(channel: string, message: Message): Promise<DeliveryOutcome> {
@@ -49,6 +51,19 @@ export class SlackNotificationChannel implements NotificationChannel {
       return { kind: 'posted', channelId: '', ts: '' };
     }
     if ('approvals' in delivery) return this.post(await this.approvalsChannelOf(), delivery.approvals);
+    if ('security' in delivery) return this.post(await this.securityChannelOf(), delivery.security);
+    if ('thread' in delivery) {
+      const { channel, ts } = delivery.thread;
+      const posted = await this.client.chat.postMessage({
+        channel,
+        thread_ts: ts,
+        text: delivery.message.text,
+        blocks: delivery.message.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      return { kind: 'posted', channelId: posted.channel ?? channel, ts: posted.ts ?? '' };
+    }
     if ('update' in delivery) {
       const { channel, ts } = delivery.update;
       const updated = await this.client.chat.update({ channel, ts, text: delivery.message.text, blocks: delivery.message.blocks });
@@ -64,7 +79,7 @@ export class SlackNotificationChannel implements NotificationChannel {
     let destinationErrors: ReadonlySet<string> = new Set();
     try {
       const delivery = await renderNotification(message, { permalink: (channel, ts) => this.permalink(channel, ts) });
-      if ('approvals' in delivery || 'update' in delivery) destinationErrors = CHANNEL_ERRORS;
+      if ('approvals' in delivery || 'update' in delivery || 'security' in delivery) destinationErrors = CHANNEL_ERRORS;
       return await this.deliver(delivery);
     } catch (error) {
       if (error instanceof WebAPIPlatformError && GONE_ERRORS.has(error.data.error)) return { kind: 'gone' };

@@ -11,6 +11,9 @@ import {
 } from '../views/notifications.js';
 import { ownerNoticeMessage } from '../views/owner-notice.js';
 import { undeliveredKeyDm } from '../views/undelivered.js';
+import { leakCard, leakDm, leakThreadReply } from '../views/leaks.js';
+import { isExpired } from '../../domain/time.js';
+import { rotationGraceQuestion, usageAnomalyMessage } from '../views/usage.js';
 
 /** What to say and where; `SlackNotificationChannel` makes the calls and classifies their errors. */
 export type NotificationDelivery =
@@ -19,7 +22,11 @@ export type NotificationDelivery =
   | { approvals: Message }
   /** A message of the approvals channel replaced in place. */
   | { update: { channel: string; ts: string }; message: Message }
-  | { deleteFile: string };
+  | { deleteFile: string }
+  /** A new message in the security channel (AUDIT_CHANNEL_ID). */
+  | { security: Message }
+  /** A reply in a message's thread. */
+  | { thread: { channel: string; ts: string }; message: Message };
 
 /** What a renderer may ask Slack while it words a message. */
 export interface RenderContext {
@@ -57,6 +64,25 @@ export const RENDER: { [K in NotificationKind]: Renderer<K> } = {
   'key_compromised.owner_dm': (m) => ({
     dm: m.key.ownerId,
     message: keyReportedCompromisedMessage(keyRow(m.key, m.role, new Date(m.now)), m.reporterId),
+  }),
+  'key_leak.thread_reply': (m) => ({ thread: { channel: m.channel, ts: m.ts }, message: leakThreadReply(m.inactivated) }),
+  'key_leak.dm': (m) => ({
+    dm: m.userId,
+    message: leakDm(keyRow(m.key, m.role, new Date(m.now)), m.to, m.source, m.location, m.inactivated),
+  }),
+  // The first send posts the card; later ones update it where it was posted.
+  'key_leak.card': (m) => {
+    const message = leakCard(m.key, m.role, m.leak, isExpired(m.key, new Date(m.now)));
+    const { cardChannel, cardTs } = m.leak;
+    return cardChannel !== null && cardTs !== null ? { update: { channel: cardChannel, ts: cardTs }, message } : { security: message };
+  },
+  'rotation.grace_question': (m) => ({
+    dm: m.key.ownerId,
+    message: rotationGraceQuestion(keyRow(m.key, m.role, new Date(m.now)), m.previousExpiresAt, m.usesSinceRotation),
+  }),
+  'usage.anomaly': (m) => ({
+    dm: m.key.ownerId,
+    message: usageAnomalyMessage(keyRow(m.key, m.role, new Date(m.now)), m.anomaly, m.detail),
   }),
 };
 

@@ -158,6 +158,9 @@ export function keyActions(row: KeyRow, surface: KeySurface): ActionsBlock {
   if (row.status === 'Inactive' && row.key.status !== 'revoked' && row.key.status !== 'compromised')
     elements.push({ type: 'button', action_id: ACTION.activateKey, text: plain('Make active'), value: row.key.id, style: 'primary' });
   if (row.key.status !== 'compromised') elements.push(compromisedButton(row.key));
+  // The usage report (docs/usage-analytics.md): on details and App Home, where one key is looked at.
+  if (surface === 'details' || surface === 'home')
+    elements.push({ type: 'button', action_id: ACTION.keyUsage, text: plain('Usage'), value: row.key.id });
   elements.push(deleteButton(row));
   return { type: 'actions', block_id: `${surface}:${row.key.id}`, elements };
 }

@@ -15,6 +15,7 @@ export function helpMessage(prefix?: string): Message {
     `\`${COMMAND} delete <key>\` — delete a key (asks first)`,
     `\`${COMMAND} rotate <key>\` — create a successor key (asks first); the old one keeps working for 24 hours, then expires`,
     `\`${COMMAND} compromised <key>\` — report a key compromised: it stops working at once and the security channel is alerted`,
+    `\`${COMMAND} usage <key>\` — a key's uses per day for 14 days, top tags and networks, denials`,
     `\`${COMMAND} role [name]\` — show your roles or switch the active one`,
     `\`${COMMAND} request-access [reason]\` — ask an admin for API access`,
     `\`${COMMAND} admin help\` — admin commands`,

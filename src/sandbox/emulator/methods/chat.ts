@@ -8,11 +8,12 @@ const UPDATE_MAX_TEXT = 4_000;
 
 /** A stored message as Slack returns it in API responses and interaction payloads. */
 export function messageJson(m: EmulatedMessage, ctx: EmulatorContext): JsonObject {
+  // A person's own message carries no bot_id or app_id, as in Slack.
+  const byPerson = m.source === 'user_message';
   const json: JsonObject = {
     type: 'message',
     user: m.user,
-    bot_id: ctx.config.botId,
-    app_id: ctx.config.appId,
+    ...(byPerson ? {} : { bot_id: ctx.config.botId, app_id: ctx.config.appId }),
     text: m.text,
     ts: m.ts,
     team: ctx.config.teamId,

@@ -17,7 +17,11 @@ import { hideSecretButton } from './hide-secret.js';
 import { showKeyButton } from './show-key.js';
 import { keepKeyButton } from './keep-key.js';
 import { streamButton } from './stream-button.js';
+import { leakDecisionButton } from './leak-decision.js';
 import { mfaConfirmButton } from './mfa-confirm.js';
+import { keyUsageButton } from './key-usage.js';
+import { graceExpireButton } from './grace-expire.js';
+import { graceExtendButton } from './grace-extend.js';
 
 export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.extendKey, extendKeyButton(ctx));
@@ -38,5 +42,10 @@ export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.reportCompromised, reportCompromisedButton(ctx), { onError: 'refresh-key' });
   for (const id of [ACTION.streamPause, ACTION.streamResume, ACTION.streamTest, ACTION.streamVerify, ACTION.streamDelete])
     app.action(id, streamButton(ctx));
+  app.action(ACTION.leakKeepInactive, leakDecisionButton(ctx, 'kept_inactive'));
+  app.action(ACTION.leakFalsePositive, leakDecisionButton(ctx, 'false_positive'));
   app.action(ACTION.mfaConfirm, mfaConfirmButton(ctx));
+  app.action(ACTION.keyUsage, keyUsageButton(ctx));
+  app.action(ACTION.graceExtend, graceExtendButton(ctx));
+  app.action(ACTION.graceExpire, graceExpireButton(ctx));
 }

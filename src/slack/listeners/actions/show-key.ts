@@ -1,5 +1,6 @@
 import { keyRow } from '../../surfaces.js';
 import { keyDetailsMessage } from '../../views/keys.js';
+import { graceNotice } from '../../views/usage.js';
 import { keyDetailsModal } from '../../views/modals.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
@@ -12,7 +13,8 @@ export const showKeyButton =
     await args.ack();
     const click = clickFacts(args);
     const view = await ctx.services.keys.show(click.userId, click.value);
-    const details = keyDetailsMessage(keyRow(view.key, view.role, ctx.now()));
+    const uses = view.key.rotatedTo === null ? 0 : await ctx.services.keys.usesSinceRotation(view.key);
+    const details = keyDetailsMessage(keyRow(view.key, view.role, ctx.now()), graceNotice(view.key, uses, ctx.now()));
     if (click.inHome) await args.client.views.open({ trigger_id: click.triggerId, view: keyDetailsModal(details.blocks) });
     else await tellClicker(args, ctx, details);
   };

@@ -14,6 +14,7 @@ import { roleSubcommand } from './accesskey/role.js';
 import { rotateSubcommand } from './accesskey/rotate.js';
 import { showSubcommand } from './accesskey/show.js';
 import { statusSubcommand } from './accesskey/status.js';
+import { usageSubcommand } from './accesskey/usage.js';
 import type { SubcommandArgs, SubcommandResult } from './accesskey/types.js';
 
 function route(args: SubcommandArgs, command: ParsedCommand): Promise<SubcommandResult> | SubcommandResult {
@@ -50,6 +51,8 @@ function route(args: SubcommandArgs, command: ParsedCommand): Promise<Subcommand
       return rotateSubcommand(args, command.key);
     case 'compromised':
       return compromisedSubcommand(args, command.key);
+    case 'usage':
+      return usageSubcommand(args, command.key);
   }
 }
 

@@ -31,7 +31,7 @@ export function streamsSubmission(ctx: ListenerContext) {
       return;
     }
     if (submission.kind === 'replay') {
-      const stream = await ctx.services.streams.replay(userId, submission.streamId, submission.fromSeq, { once });
+      const stream = await ctx.services.streams.replay(userId, { id: submission.streamId, fromSeq: submission.fromSeq }, { once });
       const streams = await ctx.services.streams.list(userId);
       const notice = `:repeat: *${escapeText(stream.name)}* will send everything from #${submission.fromSeq} again (same event ids).`;
       await ack({ response_action: 'update', view: streamsModal({ streams, notice }) });
