@@ -15,7 +15,17 @@ import type { Logger } from '../logger.js';
  */
 
 /** The bot scopes an install asks for: the same list as manifest.yml's `oauth_config.scopes.bot`. */
-export const BOT_SCOPES = ['commands', 'chat:write', 'im:write', 'files:write', 'users:read', 'channels:history', 'groups:history'];
+export const BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'im:write',
+  'files:write',
+  'users:read',
+  'channels:history',
+  'groups:history',
+  'im:history',
+  'mpim:history',
+];
 
 export const INSTALL_PATH = '/slack/install';
 export const REDIRECT_PATH = '/slack/oauth_redirect';

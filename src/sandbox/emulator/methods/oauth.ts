@@ -16,7 +16,8 @@ function mintToken(ctx: EmulatorContext, target: InstallTarget): JsonObject {
     app_id: ctx.config.appId,
     access_token: token,
     token_type: 'bot',
-    scope: 'commands,chat:write,im:write,files:write,users:read,channels:history,groups:history',
+    // The scopes the app asked for on the authorize page are not tracked: the manifest's, as a fresh install grants them.
+    scope: 'commands,chat:write,im:write,files:write,users:read,channels:history,groups:history,im:history,mpim:history',
     bot_user_id: ctx.config.botUserId,
     team: target.isEnterpriseInstall ? null : { id: target.teamId, name: target.teamName },
     enterprise: target.enterpriseId === null ? null : { id: target.enterpriseId, name: target.enterpriseName },
