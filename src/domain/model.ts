@@ -134,6 +134,11 @@ export const auditActions = [
   // extended by its owner, or ended by its owner.
   'key.rotation_grace_extended',
   'key.rotation_grace_ended',
+  // Installations and settings (SPEC §18).
+  'key.inactivated_uninstall',
+  'app.installed',
+  'app.uninstalled',
+  'settings.changed',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -254,6 +254,7 @@ export interface ProcessedRequestsRepo {
 export interface SettingsRepo {
   get(name: string): Promise<string | undefined>;
   set(name: string, value: string): Promise<void>;
+  remove(name: string): Promise<void>;
 }
 
 /** Usage anomaly markers (docs/usage-analytics.md): one per key, kind and UTC day. */

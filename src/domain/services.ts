@@ -14,7 +14,7 @@ import type { DomainDeps } from './deps.js';
 import { activateKey, deactivateKey, deleteKey, extendKey, type ChangeOptions } from './keys/change.js';
 import { createKey, slotsFor, type CreateKeyInput } from './keys/create.js';
 import { confirmDelivery, sweepUndeliveredKeys } from './keys/delivery.js';
-import { listKeys, showKey } from './keys/find.js';
+import { keyStatusById, listKeys, showKey } from './keys/find.js';
 import { checkRotation, rotateKey, undoRotation, type RotateKeyResult, type RotateOptions } from './keys/rotate.js';
 import { verifyKey, verifyKeyCached, type RefusedKeySink } from './keys/verify.js';
 import type { ViaKey } from './keys/via.js';
@@ -37,6 +37,8 @@ import {
   type OffboardingAction,
   type OffboardOptions,
 } from './offboarding.js';
+import { channelOverrides, setChannel, type ChannelPurpose } from './channel-settings.js';
+import { findInstallation, removeInstallation, storeInstallation, type InstallationIdentity } from './installations.js';
 import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
 import { reportCompromised } from './keys/compromised.js';
 import { decideLeak, respondToLeak, secretsOfSomeKey, UnknownLeakCounter, type LeakOutcome, type LeakSighting } from './keys/leaked.js';
@@ -147,6 +149,8 @@ export function createServices(deps: DomainDeps) {
       checkRotationGrace: () => checkRotationGrace(deps),
       /** A rotated-out key's valid uses since its grace began (shown on its details). */
       usesSinceRotation: (key: AccessKey) => usesSinceRotation(deps, key),
+      /** Status and expiry by key ID only, for automations (workflow steps). */
+      statusById: (keyId: string) => keyStatusById(deps, keyId),
       // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).
       extend: (actorId: string, input: { reference: string; expiry: ExpiryChoice }, options?: ChangeOptions) =>
         extendKey(deps, actorId, input.reference, input.expiry, options),
@@ -247,6 +251,21 @@ export function createServices(deps: DomainDeps) {
       item: (campaignId: string, keyId: string) => deps.store.read.reviews.findItem(campaignId, keyId),
       status: (actorId: string) => reviewStatus(deps, actorId),
       export: (actorId: string, campaignId: string) => exportReview(deps, actorId, campaignId),
+    },
+    /** Channels set by `/accesskey admin settings`, over the env defaults (SPEC §18). */
+    settings: {
+      channelOverrides: () => channelOverrides(deps),
+      setChannel: (actorId: string, purpose: ChannelPurpose, channelId: string | null) => setChannel(deps, actorId, purpose, channelId),
+    },
+    /** The one Slack installation of an OAuth deployment (SPEC §18); tokens stay sealed here. */
+    installations: {
+      find: () => findInstallation(deps),
+      store: (identity: InstallationIdentity, sealed: string, installerId?: string) =>
+        storeInstallation(deps, identity, sealed, installerId),
+      remove: (
+        input: { reason: 'app_uninstalled' | 'tokens_revoked'; identity: Partial<InstallationIdentity> },
+        options?: { once?: string },
+      ) => removeInstallation(deps, input, options?.once),
     },
     admin: {
       require: async (actorId: string): Promise<void> => {

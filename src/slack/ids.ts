@@ -123,3 +123,10 @@ export const INPUT = {
   streamReplaySeq: 'stream_replay_seq',
   mfaCode: 'mfa_code',
 } as const;
+
+/** Workflow Builder steps (manifest `functions`, SPEC §18): callback_id → the step. */
+export const FUNCTION = {
+  requestApiAccess: 'request_api_access',
+  deactivateUserKeys: 'deactivate_user_keys',
+  keyStatus: 'key_status',
+} as const;

@@ -26,6 +26,7 @@ const WRONG_USE: Record<string, string> = {
   'mfa enroll': 'mfa enroll now',
   'mfa status': 'mfa status someone',
   'mfa reset': 'mfa reset',
+  settings: 'settings audit',
 };
 
 /** As shown: escaped for mrkdwn, then as it appears inside the JSON of the answer. */

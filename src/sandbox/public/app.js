@@ -61,6 +61,9 @@ import { renderMrkdwn } from './mrkdwn.js';
  * @property {Array<View & { errors: Record<string, string> | null }>} modals
  * @property {View | null} home
  * @property {'everything' | 'slack'} resetClears
+ * @property {Array<{ id: string, name: string }>} workspaces
+ * @property {string} workspace
+ * @property {boolean} install
  * @property {string} since
  * @property {Record<string, { messages: number, mentions: number }>} unread
  * @property {{ code: string, secondsLeft: number } | null} authenticator sandbox only: the acting person's current step-up code
@@ -359,6 +362,14 @@ function renderSidebar(state) {
     select.replaceChildren(...state.people.map((p) => el('option', { value: p.id, text: personLabel(p) })));
   }
   select.value = page.as ?? '';
+  // The organisation's workspaces: commands and clicks come from the one chosen (an org-wide install serves both).
+  const workspaces = $('workspace-switch', HTMLSelectElement);
+  if (workspaces.options.length !== state.workspaces.length) {
+    workspaces.replaceChildren(...state.workspaces.map((w) => el('option', { value: w.id, text: w.name })));
+  }
+  workspaces.value = state.workspace;
+  // SANDBOX_INSTALL=oauth: the app starts uninstalled; Install goes through /slack/install as on Slack.
+  $('install', HTMLAnchorElement).hidden = !state.install;
   $('channels', HTMLUListElement).replaceChildren(...state.channels.map((c) => conversationLink(state, c.id, c.name, '#')));
   const me = state.people.find((p) => p.id === page.as);
   renderAccounts(state, me);
@@ -826,6 +837,11 @@ function wire() {
     // Refused (not a command, say) or the app was not there (restarting): the text comes back, to be
     // fixed or sent again.
     if (answer === undefined && message.value === '') message.value = text;
+    refresh();
+  });
+  $('workspace-switch', HTMLSelectElement).addEventListener('change', async (event) => {
+    const target = event.target instanceof HTMLSelectElement ? event.target.value : '';
+    await post('workspace', { team: target });
     refresh();
   });
   $('reset', HTMLButtonElement).addEventListener('click', async () => {

@@ -63,6 +63,9 @@ const EMOJI = {
   grey_question: '❔',
   repeat: '🔁',
   satellite_antenna: '📡',
+  // Installations and settings (docs/org-install.md).
+  package: '📦',
+  gear: '⚙️',
 };
 
 /**

@@ -223,3 +223,20 @@ export function parseExportSince(words: string[]): ParsedArgs<{ since?: string }
   if (rest.length > 0) return refused();
   return ok(since === undefined ? {} : { since });
 }
+
+const CHANNEL_REF = /^(?:<#([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>|([CGD][A-Z0-9]{2,}))$/;
+
+/** `settings` (show), `settings audit|approvals #channel` (set), `settings audit|approvals default` (back to the env). */
+export function parseSettings(words: string[]): ParsedArgs<{ change?: { purpose: 'audit' | 'approvals'; channelId: string | null } }> {
+  if (words.length === 0) return ok({});
+  const [purpose, target] = words;
+  if ((purpose !== 'audit' && purpose !== 'approvals') || target === undefined || words.length !== 2) {
+    return refused('Name the setting and a channel: `audit #security-audit` or `approvals default`.');
+  }
+  if (target === 'default') return ok({ change: { purpose, channelId: null } });
+  const match = CHANNEL_REF.exec(target);
+  const channelId = match?.[1] ?? match?.[2];
+  return channelId === undefined
+    ? refused('Name the channel with #channel (or its ID, C0123ABCD).')
+    : ok({ change: { purpose, channelId } });
+}

@@ -51,6 +51,10 @@ const ICON: Partial<Record<AuditAction, string>> = {
   'key.leaked': ':rotating_light:',
   'key.leak_kept_inactive': ':lock:',
   'key.leak_false_positive': ':arrow_forward:',
+  'key.inactivated_uninstall': ':electric_plug:',
+  'app.installed': ':package:',
+  'app.uninstalled': ':package:',
+  'settings.changed': ':gear:',
 };
 
 /**

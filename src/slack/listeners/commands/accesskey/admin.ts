@@ -12,6 +12,7 @@ import {
   parseReviewId,
   parseReviewStart,
   parseTransfer,
+  parseSettings,
   parseUserAndRole,
   parseUserArg,
   wordsOf,
@@ -29,6 +30,7 @@ import { exportReviewCsv, reviewStatus, startReview } from './admin/reviews.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
 import { streamsCommand } from './admin/streams.js';
 import { mfaEnroll, mfaReset, mfaStatus } from './admin/mfa.js';
+import { channelSettings } from './admin/settings.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
 /**
@@ -184,6 +186,13 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: "remove another admin's enrolment (a lost phone); needs two admins when possible",
     parse: parseUserArg,
     run: (args, { userId }) => mfaReset(args, userId),
+  }),
+  row({
+    verb: 'settings',
+    usage: '[audit|approvals #channel|default]',
+    summary: 'where audit posts and access requests go (over AUDIT_CHANNEL_ID / APPROVALS_CHANNEL_ID)',
+    parse: parseSettings,
+    run: (args, { change }) => channelSettings(args, change),
   }),
 ];
 
