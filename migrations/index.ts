@@ -10,6 +10,9 @@ import * as policies from './2026-12-01T03-00-policies.js';
 import * as loginThrottle from './2026-12-01T05-00-login-throttle.js';
 import * as rotationIndex from './2026-12-01T06-00-rotation-index.js';
 import * as leastPrivilege from './2026-12-07T03-00-least-privilege.js';
+import * as offboarding from './2026-12-07T02-00-offboarding.js';
+import * as ownerReconcile from './2026-12-07T02-00-owner-reconcile.js';
+import * as reviews from './2026-12-07T02-00-reviews.js';
 import * as auditStreams from './2026-12-07T05-00-audit-streams.js';
 import * as keyLeaks from './2026-12-07T01-00-key-leaks.js';
 import * as approvalsStepUp from './2026-12-07T06-00-approvals-step-up.js';
@@ -33,6 +36,9 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T05-00-login-throttle': loginThrottle,
   '2026-12-01T06-00-rotation-index': rotationIndex,
   '2026-12-07T03-00-least-privilege': leastPrivilege,
+  '2026-12-07T02-00-offboarding': offboarding,
+  '2026-12-07T02-00-owner-reconcile': ownerReconcile,
+  '2026-12-07T02-00-reviews': reviews,
   '2026-12-07T05-00-audit-streams': auditStreams,
   '2026-12-07T01-00-key-leaks': keyLeaks,
   '2026-12-07T06-00-approvals-step-up': approvalsStepUp,

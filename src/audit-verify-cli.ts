@@ -1,8 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
 import { loadAuditVerifyConfig, readEnvironment } from './config.js';
 import { connect } from './db/connect.js';
 import { createStore } from './db/store.js';
 import { describeVerification, verificationPassed, verifyAudit } from './domain/audit-verify.js';
+import type { ReadRepos } from './domain/ports.js';
+import { checkReviewExport } from './domain/reviews.js';
 import { describeFileVerdict, verifyChainLines } from './domain/streams/chain-file.js';
 import { AppError, isAppError } from './errors.js';
 import { mirrorHistoryWithToken } from './slack/outbound/audit-history.js';
@@ -12,7 +16,8 @@ import { mirrorHistoryWithToken } from './slack/outbound/audit-history.js';
  * set, cross-checks it against the record hashes the mirror posted to the security channel. Exit 0
  * when everything checked holds; 1 when the chain or the cross-check found a problem (the first bad
  * record's seq is printed); 2 when a check could not run (no database, or Slack refused the history
- * read). It only reads: no migration, no writes.
+ * read). It only reads: no migration, no writes. With `--review-csv <file>` it also checks an access
+ * review export (`/accesskey admin review export`) row by row against the chain.
  *
  * `npm run audit:verify -- --file <jsonl>` checks what an event stream delivered (docs/streams.md), on
  * its own: no database, no Slack. Same exit codes; the first gap or edit is named by seq and line.
@@ -33,11 +38,33 @@ async function main(): Promise<number> {
     if (!result.chain.ok) console.log(`FIRST BAD RECORD: #${result.chain.seq}`);
     else if (result.mirror?.firstMismatch !== undefined) console.log(`FIRST BAD RECORD: #${result.mirror.firstMismatch.seq}`);
     if (!verificationPassed(result)) return 1;
+    const reviewCsv = optionValue('--review-csv');
+    if (reviewCsv !== undefined && !(await checkReviewCsv(store.read.audit, reviewCsv))) return 1;
     // Asked for a cross-check that could not run (missing scope, bot not in the channel): not a pass.
     return result.mirrorError === undefined ? 0 : 2;
   } finally {
     await connection.db.destroy();
   }
+}
+
+function optionValue(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? undefined : process.argv[at + 1];
+}
+
+const reviewCsvRow = z
+  .object({ key_id: z.string(), decision: z.string(), reason: z.string(), audit_seq: z.string(), audit_hash: z.string() })
+  .transform((r) => ({ keyId: r.key_id, decision: r.decision, reason: r.reason, auditSeq: r.audit_seq, auditHash: r.audit_hash }));
+
+/** Each row of a review export against the audit record it names; prints the first that does not match. */
+async function checkReviewCsv(audit: ReadRepos['audit'], path: string): Promise<boolean> {
+  const rows = z.array(reviewCsvRow).safeParse(parse(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true }));
+  if (!rows.success)
+    throw new AppError('INVALID_INPUT', `${path} is not an access review export (key_id, decision, reason, audit_seq, audit_hash).`);
+  const verdict = await checkReviewExport(audit, rows.data);
+  if (verdict.ok) console.log(`Review export ${path}: ${verdict.answered} answered rows match the audit chain; ${verdict.open} open.`);
+  else console.log(`Review export ${path}: line ${verdict.line}: ${verdict.problem}`);
+  return verdict.ok;
 }
 
 function verifyFile(path: string | undefined): number {

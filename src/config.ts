@@ -46,7 +46,8 @@ const databaseUrl = z
   });
 
 const envSchema = z.object({
-  SLACK_BOT_TOKEN: z.string({ error: 'is required' }).regex(/^xoxb-/, 'must start with xoxb-'),
+  // Required unless the app is installed by OAuth (SLACK_CLIENT_ID…), which stores its tokens itself: checked in loadConfig.
+  SLACK_BOT_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('xoxb-'), 'must start with xoxb-'),
   SLACK_APP_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('xapp-'), 'must start with xapp-'),
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_API_URL: z
@@ -71,6 +72,11 @@ const envSchema = z.object({
     .string()
     .default('*/15 * * * *')
     .refine((expression) => cron.validate(expression), 'must have 5 or 6 fields, e.g. */15 * * * *'),
+  /** docs/offboarding.md: the daily users.info check of every owner of a usable key. */
+  OWNER_RECONCILE_CRON: z
+    .string()
+    .default('17 3 * * *')
+    .refine((expression) => cron.validate(expression), 'must have 5 or 6 fields, e.g. 17 3 * * *'),
   EXPIRY_WARNING_DAYS: z
     .string()
     .default('7,1')
@@ -149,6 +155,21 @@ const envSchema = z.object({
       });
     return key;
   }),
+  // OAuth install (docs/org-install.md): all four or none, HTTP mode only; checked together in loadConfig.
+  SLACK_CLIENT_ID: optionalString,
+  SLACK_CLIENT_SECRET: optionalString,
+  SLACK_STATE_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  INSTALLATION_ENCRYPTION_KEY: optionalString.refine(
+    (v) => v === undefined || (/^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32),
+    'must be 32 random bytes in base64 (openssl rand -base64 32)',
+  ),
+  // The local sandbox: `oauth` makes it install the app through /slack/install (docs/org-install.md).
+  SANDBOX_INSTALL: z.enum(['token', 'oauth'], { error: 'must be token or oauth' }).default('token'),
+  // Where Slack sends the browser back after an install; unset: the Redirect URL set in the app's settings.
+  SLACK_REDIRECT_URI: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\//.test(v),
+    'must be an http(s) URL ending in /slack/oauth_redirect',
+  ),
 });
 
 /** MFA_ENCRYPTION_KEY → its 32 bytes, or undefined when it is not exactly 32 bytes of canonical base64. */
@@ -163,6 +184,9 @@ function mfaKeyOf(value: string): Buffer | undefined {
  * is for trying things out and protects nothing; a real workspace must set its own key.
  */
 const SANDBOX_MFA_KEY = Buffer.alloc(32, 's').toString('base64');
+
+/** The four settings of an OAuth install; a deployment sets all of them or none. */
+export const OAUTH_VARIABLES = ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'INSTALLATION_ENCRYPTION_KEY'] as const;
 
 const isBlank = (value: string | undefined) => value === undefined || value.trim() === '';
 
@@ -180,6 +204,21 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
       signingSecret: env.SLACK_SIGNING_SECRET,
       apiUrl: env.SLACK_API_URL,
       socketMode: env.SLACK_APP_TOKEN !== undefined,
+      /** Set: installed by OAuth (docs/org-install.md), tokens kept encrypted in the database, not SLACK_BOT_TOKEN. */
+      ...(env.SLACK_CLIENT_ID !== undefined &&
+      env.SLACK_CLIENT_SECRET !== undefined &&
+      env.SLACK_STATE_SECRET !== undefined &&
+      env.INSTALLATION_ENCRYPTION_KEY !== undefined
+        ? {
+            oauth: {
+              clientId: env.SLACK_CLIENT_ID,
+              clientSecret: env.SLACK_CLIENT_SECRET,
+              stateSecret: env.SLACK_STATE_SECRET,
+              encryptionKey: Buffer.from(env.INSTALLATION_ENCRYPTION_KEY, 'base64'),
+              redirectUri: env.SLACK_REDIRECT_URI,
+            },
+          }
+        : {}),
     },
     port: env.PORT,
     database,
@@ -188,6 +227,7 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
     bootstrapAdmins: env.BOOTSTRAP_ADMINS,
     expiryCheckCron: env.EXPIRY_CHECK_CRON,
     expiryWarningDays: env.EXPIRY_WARNING_DAYS,
+    ownerReconcileCron: env.OWNER_RECONCILE_CRON,
     accessRequestTtlDays: env.ACCESS_REQUEST_TTL_DAYS,
     tokenSigningSecret: env.TOKEN_SIGNING_SECRET,
     defaultRole: env.DEFAULT_ROLE,
@@ -240,7 +280,7 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
   return { kind: 'sqlite', path };
 }
 
-const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'] as const;
+const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET'] as const;
 
 /**
  * Without any Slack variable the app runs against the local sandbox. Its tokens and secrets are made
@@ -250,9 +290,21 @@ const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SE
 function sandboxEnvironment(env: Record<string, string | undefined>): Record<string, string | undefined> {
   const fresh = () => randomBytes(24).toString('hex');
   const port = isBlank(env.PORT) ? '3000' : (env.PORT ?? '3000').trim();
+  // SANDBOX_INSTALL=oauth: no bot token; the page's Install button installs the app by OAuth, org-wide.
+  // The encryption key is fresh at every start, as are the emulator's tokens: install again after a restart.
+  const credentials =
+    env.SANDBOX_INSTALL?.trim() === 'oauth'
+      ? {
+          SLACK_BOT_TOKEN: undefined,
+          SLACK_CLIENT_ID: `sandbox-client-${fresh().slice(0, 12)}`,
+          SLACK_CLIENT_SECRET: fresh(),
+          SLACK_STATE_SECRET: fresh(),
+          INSTALLATION_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        }
+      : { SLACK_BOT_TOKEN: `xoxb-sandbox-${fresh()}` };
   return {
     ...env,
-    SLACK_BOT_TOKEN: `xoxb-sandbox-${fresh()}`,
+    ...credentials,
     SLACK_SIGNING_SECRET: fresh(),
     // Final once the port is bound (PORT=0 picks one): the sandbox starter rewrites it then.
     SLACK_API_URL: `http://127.0.0.1:${/^\d+$/.test(port) ? port : '3000'}${SANDBOX_PATH}/api/`,
@@ -270,6 +322,30 @@ function sandboxEnvironment(env: Record<string, string | undefined>): Record<str
 }
 
 type Environment = Record<string, string | undefined>;
+
+/** A half-set OAuth configuration, or OAuth beside Socket Mode, is a start-up error naming what is missing. */
+function oauthProblems(env: Environment): string[] {
+  const set = OAUTH_VARIABLES.filter((name) => !isBlank(env[name]));
+  if (set.length === 0) {
+    return isBlank(env.SLACK_BOT_TOKEN)
+      ? [
+          '  SLACK_BOT_TOKEN is required (or install by OAuth: set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET and INSTALLATION_ENCRYPTION_KEY)',
+        ]
+      : [];
+  }
+  const lines: string[] = [];
+  const missing = OAUTH_VARIABLES.filter((name) => isBlank(env[name]));
+  if (missing.length > 0) {
+    lines.push(
+      `  ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required for an OAuth install (${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set); set all four, or none to use SLACK_BOT_TOKEN`,
+    );
+  }
+  if (!isBlank(env.SLACK_APP_TOKEN))
+    lines.push('  SLACK_APP_TOKEN: an OAuth install runs in HTTP mode (/slack/install, /slack/oauth_redirect); unset SLACK_APP_TOKEN');
+  if (!isBlank(env.SLACK_BOT_TOKEN))
+    lines.push('  SLACK_BOT_TOKEN must be unset with an OAuth install (its tokens come from the installation)');
+  return lines;
+}
 
 /** One AppError naming every wrong variable, so an operator fixes them all in one go. */
 function invalid(lines: string[]): AppError {
@@ -310,6 +386,7 @@ export function loadConfig(rawEnv: Environment): Config {
   if (env.ADMIN_STEP_UP?.trim() === 'on' && isBlank(env.MFA_ENCRYPTION_KEY)) {
     lines.push('  MFA_ENCRYPTION_KEY is required when ADMIN_STEP_UP=on (32 random bytes in base64: `openssl rand -base64 32`)');
   }
+  lines.push(...oauthProblems(env));
   if (!parsed.success || lines.length > 0) throw invalid(lines);
   return toConfig(parsed.data, sandbox);
 }
@@ -319,7 +396,11 @@ export function loadDatabaseConfig(env: Environment): DatabaseConfig {
   return parseDatabaseUrl(parseEnvironment(z.object({ DATABASE_URL: databaseUrl }), env).DATABASE_URL);
 }
 
-const auditVerifySlack = envSchema.pick({ SLACK_BOT_TOKEN: true, AUDIT_CHANNEL_ID: true, SLACK_API_URL: true });
+const auditVerifySlack = z.object({
+  SLACK_BOT_TOKEN: z.string({ error: 'is required' }).regex(/^xoxb-/, 'must start with xoxb-'),
+  AUDIT_CHANNEL_ID: envSchema.shape.AUDIT_CHANNEL_ID,
+  SLACK_API_URL: envSchema.shape.SLACK_API_URL,
+});
 
 /**
  * `npm run audit:verify`: the database, plus (optionally) the bot token and security channel to

@@ -16,7 +16,8 @@ export interface Logger {
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const BEARER_LIKE = /\b(xox[abp]|xapp)-[0-9A-Za-z-]{6,}/g;
+// xoxe-: a rotating token's refresh token (its access token, xoxe.xoxb-…, is caught by xoxb-).
+const BEARER_LIKE = /\b(xox[abpe]|xapp)-[0-9A-Za-z-]{6,}/g;
 /** A TOTP secret in an `otpauth://` link (the step-up enrolment DM, docs/admin-security.md), however escaped. */
 const TOTP_SECRET = /(secret(?:=|%3D))[A-Za-z2-7=%]{8,}/gi;
 

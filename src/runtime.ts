@@ -21,9 +21,15 @@ import type { NotificationSenderTuning } from './scheduler/jobs/notification-sen
 import { OutboxSignal } from './domain/notifications.js';
 import { createSlackApp, type SlackClientOverrides, type SlackRuntime } from './slack/app.js';
 import { createSlackOutbound } from './slack/outbound/index.js';
+import { channelSources } from './slack/channels.js';
 import { fileWitness } from './db/audit-witness-file.js';
 import { settingsWitness } from './domain/audit-verify.js';
 import { watchAuditTail } from './scheduler/jobs/audit-tail.js';
+
+function installMounts(slack: SlackRuntime): PathMount[] {
+  const install = slack.install;
+  return install === undefined ? [] : install.paths.map((prefix) => ({ prefix, listener: install.listener }));
+}
 
 export interface RunningApp {
   services: Services;
@@ -120,13 +126,20 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       metricsPort: config.metrics.port,
       metricsHost: config.metrics.host,
       slackRequestListener: slack.requestListener,
-      mounts: options.mounts,
+      // OAuth install: /slack/install and /slack/oauth_redirect are Bolt's installer (docs/org-install.md).
+      mounts: [...(options.mounts ?? []), ...installMounts(slack)],
     });
     stops.push(() => http.stop());
     const { server, port, metricsPort } = http;
     await slack.start();
     stops.push(() => slack.stop());
-    const outbound = createSlackOutbound({ config, logger, clientOptions: options.slackClientOptions });
+    const outbound = createSlackOutbound({
+      config,
+      logger,
+      clientOptions: options.slackClientOptions,
+      botToken: slack.botToken,
+      channels: channelSources(services, config),
+    });
     // User-facing notifications (decision DMs, cards, role-deletion DMs, stale notices, secret-file deletion,
     // key API owner DMs, undelivered-key DMs, compromised-key DMs).
     // The jobs drive the store's queues and markers through the domain's ports; audited steps go through services.
@@ -154,6 +167,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         expireAccessRequests: true,
         sweepUndelivered: true,
         periodic: { ...config.notifications, wake: () => notificationWorker.wake() },
+        ownerReconcile: { cron: config.ownerReconcileCron, directory: outbound.directory },
       });
       stops.push(() => scheduler.stop());
       if (deps.streams !== undefined) {

@@ -1,3 +1,5 @@
+import { AppError } from './errors.js';
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { RequestListener } from 'node:http';
 import { hostname } from 'node:os';
@@ -64,8 +66,13 @@ export async function startSandboxApp(config: Config, options: SandboxStartOptio
   const deletesDatabase = config.database.kind === 'sqlite' && (options.ownsDatabase ?? ownDatabase);
 
   let app: RunningApp | undefined;
+  const oauth = config.slack.oauth;
+  // The sandbox's configuration makes one, unless the app installs by OAuth (SANDBOX_INSTALL=oauth).
+  const botToken = config.slack.botToken ?? (oauth === undefined ? undefined : `xoxb-sandbox-unused-${randomBytes(12).toString('hex')}`);
+  if (botToken === undefined) throw new AppError('CONFIG_INVALID', 'The sandbox needs its own bot token.');
   const sandbox: Sandbox = await Sandbox.start({
-    botToken: config.slack.botToken,
+    botToken,
+    ...(oauth === undefined ? {} : { oauth: { clientId: oauth.clientId, clientSecret: oauth.clientSecret } }),
     signingSecret: config.slack.signingSecret ?? '',
     auditChannelId: config.auditChannelId,
     approvalsChannelId: config.approvalsChannelId,

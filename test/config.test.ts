@@ -59,6 +59,12 @@ describe('configuration', () => {
     expect(loadConfig({ ...minimalEnv, EXPIRY_CHECK_CRON: '*/10 * * * * *' }).expiryCheckCron).toBe('*/10 * * * * *');
   });
 
+  it('OWNER_RECONCILE_CRON runs the owner reconcile daily unless set, and a wrong expression is named', () => {
+    expect(loadConfig(minimalEnv).ownerReconcileCron).toBe('17 3 * * *');
+    expect(loadConfig({ ...minimalEnv, OWNER_RECONCILE_CRON: '0 */6 * * *' }).ownerReconcileCron).toBe('0 */6 * * *');
+    expect(configErrorOf({ ...minimalEnv, OWNER_RECONCILE_CRON: 'daily' })).toContain('OWNER_RECONCILE_CRON must have 5 or 6 fields');
+  });
+
   it('an app token switches to Socket Mode, where no signing secret is needed', () => {
     const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', AUDIT_CHANNEL_ID: 'C0AUDIT' });
     expect(config.slack.socketMode).toBe(true);

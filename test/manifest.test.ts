@@ -52,4 +52,16 @@ describe('manifest.yml', () => {
       expect(settings.event_subscriptions.bot_events).toContain(event);
     expect(settings.socket_mode_enabled).toBe(true);
   });
+
+  it('is org-ready: org-wide installs, the uninstall events, and the three workflow steps run by this app', () => {
+    const settings = manifest.settings as {
+      org_deploy_enabled: boolean;
+      function_runtime: string;
+      event_subscriptions: { bot_events: string[] };
+    };
+    expect(settings.org_deploy_enabled).toBe(true);
+    expect(settings.function_runtime).toBe('remote');
+    expect(settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['app_uninstalled', 'tokens_revoked']));
+    expect(Object.keys(manifest.functions as object).sort()).toEqual(['deactivate_user_keys', 'key_status', 'request_api_access']);
+  });
 });

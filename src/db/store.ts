@@ -11,6 +11,7 @@ import { KyselyAuditOutbox, pruneAuditOutbox } from './queues/audit-outbox.js';
 import { KyselyStreamQueue } from './queues/audit-streams.js';
 import { KyselyExpiryWarnings } from './queues/expiry-warnings.js';
 import { KyselyNotificationOutbox } from './queues/notification-outbox.js';
+import { KyselyOwnerReconcileRuns } from './queues/owner-reconcile.js';
 import { KyselyStaleKeyNotices } from './queues/stale-key-notices.js';
 import * as accessRequests from './repos/access-requests.js';
 import * as authThrottle from './repos/auth-throttle.js';
@@ -170,6 +171,7 @@ export function createStore(connection: Connection): Store {
     expiryWarnings: new KyselyExpiryWarnings(connection, writeInBackground),
     notifications: new KyselyNotificationOutbox(connection),
     staleKeys: new KyselyStaleKeyNotices(connection, writeInBackground),
+    ownerReconcile: new KyselyOwnerReconcileRuns(connection),
     queueReminders: (openSince, now, limit) =>
       backgroundTransaction(connection, (trx) =>
         accessRequests.queueReminders(trx, { openSince, now, limit, skipLocked: dialect === 'postgres' }),

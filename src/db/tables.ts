@@ -199,6 +199,76 @@ export interface AuthThrottleTable {
   expires_ms: number;
 }
 
+/** A person whose Slack account is deactivated (migration 2026-12-07T02-00): the offboarding's once-marker. */
+export interface DeactivatedUsersTable {
+  user_id: string;
+  deactivated_at: string;
+  offboarding_id: string;
+}
+
+/** One offboarding: the security channel's card (migration 2026-12-07T02-00). */
+export interface OffboardingsTable {
+  id: string;
+  user_id: string;
+  actor_id: string;
+  source: string;
+  created_at: string;
+}
+
+/** A key on an offboarding card and what an admin decided for it (null: not yet). */
+export interface OffboardingKeysTable {
+  offboarding_id: string;
+  key_id: string;
+  position: number;
+  key_name: string;
+  role_name: string | null;
+  last_used_at: string | null;
+  /** The last client address that used the key: what uses it, as far as the app knows. */
+  last_used_ip: string | null;
+  decision: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  new_owner_id: string | null;
+}
+
+/** One scheduled run of the owner reconcile (migration 2026-12-07T02-00-owner-reconcile). */
+export interface OwnerReconcileRunsTable {
+  id: string;
+  started_at: string;
+  claimed_until: string;
+  cursor: string | null;
+  checked: number;
+  offboarded: number;
+  finished_at: string | null;
+}
+
+/** An access-review campaign (migration 2026-12-07T02-00-reviews). */
+export interface ReviewCampaignsTable {
+  id: string;
+  created_by: string;
+  created_at: string;
+  role_name: string | null;
+  deadline_at: string;
+  remind_at: string;
+  default_decision: string;
+  reminded_at: string | null;
+  closed_at: string | null;
+}
+
+/** A key in a campaign's scope and its owner's answer (null until answered or defaulted). */
+export interface ReviewItemsTable {
+  campaign_id: string;
+  key_id: string;
+  key_name: string;
+  owner_id: string;
+  role_name: string | null;
+  decision: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  reason: string | null;
+  audit_seq: number | null;
+}
+
 /** Event streams for SIEMs, each with its own cursor into audit_log (migration 2026-12-07T05-00). */
 export interface AuditStreamsTable {
   id: string;
@@ -274,6 +344,12 @@ export interface Database {
   notification_outbox: NotificationOutboxTable;
   stale_key_notices: StaleKeyNoticesTable;
   auth_throttle: AuthThrottleTable;
+  deactivated_users: DeactivatedUsersTable;
+  offboardings: OffboardingsTable;
+  offboarding_keys: OffboardingKeysTable;
+  owner_reconcile_runs: OwnerReconcileRunsTable;
+  review_campaigns: ReviewCampaignsTable;
+  review_items: ReviewItemsTable;
   audit_streams: AuditStreamsTable;
   key_leaks: KeyLeaksTable;
   dual_control: DualControlTable;

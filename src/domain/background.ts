@@ -11,6 +11,7 @@ import type { Notification, NotificationOutbox } from './notifications.js';
 import type { AuditOutbox } from './audit-outbox.js';
 import type { ReadRepos, Repos, Store } from './ports.js';
 import type { StaleKeyStore, StaleNotice } from './stale-key-ports.js';
+import type { OwnerReconcileStore } from './owner-reconcile-ports.js';
 
 /** What one marked batch of due keys came to. */
 export interface MarkedCounts {
@@ -142,6 +143,8 @@ export interface JobPorts {
   notifications: NotificationOutbox;
   /** Stale-key notices (docs/rules.md: stale keys). */
   staleKeys: StaleKeyStore;
+  /** The daily owner reconcile's run claims and cursors (docs/offboarding.md). */
+  ownerReconcile: OwnerReconcileStore;
   /** Queues approval reminders for requests open since before `openSince`; returns how many. */
   queueReminders(openSince: Date, now: Date, limit: number): Promise<number>;
   /** The security-channel mirror's queue (its own short transactions). */
@@ -160,6 +163,7 @@ export function jobPorts(store: Store, now: () => Date): JobPorts {
     expiryWarnings: store.expiryWarnings,
     notifications: store.notifications,
     staleKeys: store.staleKeys,
+    ownerReconcile: store.ownerReconcile,
     queueReminders: (openSince, at, limit) => store.queueReminders(openSince, at, limit),
     auditOutbox: store.auditOutbox,
     streamQueue: store.streamQueue,

@@ -116,6 +116,14 @@ export const auditActions = [
   'role.permissions_changed',
   'key.networks_changed',
   'key.network_outside_reported',
+  // Keys follow people (docs/offboarding.md).
+  'key.inactivated_offboarding',
+  'key.transferred',
+  'key.kept_inactive',
+  // Access reviews (docs/offboarding.md, "Access reviews").
+  'review.started',
+  'review.decided',
+  'review.closed',
   // Event streams for SIEMs (docs/streams.md): admin changes, and a stream failing or recovering.
   'stream.created',
   'stream.verified',
@@ -141,6 +149,11 @@ export const auditActions = [
   // extended by its owner, or ended by its owner.
   'key.rotation_grace_extended',
   'key.rotation_grace_ended',
+  // Installations and settings (SPEC §18).
+  'key.inactivated_uninstall',
+  'app.installed',
+  'app.uninstalled',
+  'settings.changed',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -216,4 +229,64 @@ export interface MfaEnrolment {
 export interface RequestApproval {
   by: string;
   at: string;
+}
+
+/** What an admin decided for a key on an offboarding card (docs/offboarding.md). */
+export type OffboardingDecision = 'transferred' | 'deleted' | 'kept_inactive';
+
+/** A key as an offboarding card lists it; name and role are kept, so a deleted key still shows. */
+export interface OffboardedKey {
+  keyId: string;
+  keyName: string;
+  roleName: string | null;
+  lastUsedAt: string | null;
+  /** The last client address that used it: what uses it, as far as the app knows. */
+  lastUsedIp: string | null;
+  decision: OffboardingDecision | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  newOwnerId: string | null;
+}
+
+/** A person's offboarding: whose, who or what started it, and their keys (docs/offboarding.md). */
+export interface Offboarding {
+  id: string;
+  userId: string;
+  actorId: string;
+  /** `event` (Slack's user_change), `reconcile` (the daily job), or what the caller said (a workflow step). */
+  source: string;
+  createdAt: string;
+  keys: OffboardedKey[];
+}
+
+/** An access-review answer: the owner's, or the campaign's default at its deadline. */
+export type ReviewDecision = 'keep' | 'inactivate' | 'delete';
+
+/** An access-review campaign (docs/offboarding.md, "Access reviews"). */
+export interface ReviewCampaign {
+  id: string;
+  createdBy: string;
+  createdAt: string;
+  /** Only this role's keys; null: every role. */
+  roleName: string | null;
+  deadlineAt: string;
+  /** Halfway to the deadline: owners with open keys are reminded once. */
+  remindAt: string;
+  defaultDecision: Exclude<ReviewDecision, 'delete'>;
+  remindedAt: string | null;
+  closedAt: string | null;
+}
+
+/** One key in a campaign and its answer; `auditSeq` is the `review.decided` record that covers it. */
+export interface ReviewItem {
+  campaignId: string;
+  keyId: string;
+  keyName: string;
+  ownerId: string;
+  roleName: string | null;
+  decision: ReviewDecision | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  reason: string | null;
+  auditSeq: number | null;
 }

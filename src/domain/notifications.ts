@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeliveryOutcome } from './delivery.js';
-import type { AccessRequest, AccessKey, Role } from './model.js';
+import type { AccessRequest, AccessKey, Offboarding, ReviewCampaign, ReviewItem, Role } from './model.js';
 import type { KeyLeak } from './leak-model.js';
 
 /**
@@ -81,6 +81,30 @@ export const notificationSchema = z.discriminatedUnion('kind', [
     network: z.string().max(60),
     at: z.string().max(40),
   }),
+  /** A person left: one card in the security channel listing their keys, with Transfer to… / Delete / Keep inactive each. */
+  z.object({ kind: z.literal('offboarding.card'), offboardingId: z.string().min(1).max(100) }),
+  /** The offboarding card shows each decision in place. */
+  z.object({
+    kind: z.literal('offboarding.card_update'),
+    offboardingId: z.string().min(1).max(100),
+    channel: z.string().min(1).max(50),
+    ts: z.string().min(1).max(50),
+  }),
+  /** A key changed hands: the new owner and (unless they left) the old one are told. */
+  z.object({
+    kind: z.literal('key.transferred_dm'),
+    recipientId: z.string().min(1).max(50),
+    keyId: z.string().min(1).max(100),
+    keyName: z.string().max(200),
+    roleName: z.string().max(200),
+    fromOwnerId: z.string().min(1).max(50),
+    toOwnerId: z.string().min(1).max(50),
+    actorId: z.string().min(1).max(50),
+  }),
+  /** An access review asks a key's owner: Keep, Make inactive or Delete (one DM per key). */
+  z.object({ kind: z.literal('review.key_dm'), campaignId: z.string().min(1).max(100), keyId: z.string().min(1).max(100) }),
+  /** Halfway to a review's deadline: one reminder per owner with keys still open. */
+  z.object({ kind: z.literal('review.reminder'), campaignId: z.string().min(1).max(100), ownerId: z.string().min(1).max(50) }),
   /** Leak response (SPEC §12): a reply in the thread of the Slack message that held a key's secret (never quoting it). */
   z.object({
     kind: z.literal('key_leak.thread_reply'),
@@ -178,6 +202,11 @@ export type NotificationPayloads = OnePerKind<{
   'undelivered_key.dm': { notice: UndeliveredKeyNotice };
   'key_compromised.owner_dm': { key: AccessKey; role: Role | undefined; reporterId: string; now: string };
   'key_network.outside_dm': { notice: Omit<Extract<Notification, { kind: 'key_network.outside_dm' }>, 'kind'> };
+  'offboarding.card': { offboarding: Offboarding };
+  'offboarding.card_update': { offboarding: Offboarding; channel: string; ts: string };
+  'key.transferred_dm': Omit<NotificationOf<'key.transferred_dm'>, 'kind'>;
+  'review.key_dm': { campaign: ReviewCampaign; item: ReviewItem; key: AccessKey; now: string };
+  'review.reminder': { campaign: ReviewCampaign; ownerId: string; open: ReviewItem[] };
   'key_leak.thread_reply': Omit<NotificationOf<'key_leak.thread_reply'>, 'kind'>;
   'key_leak.dm': Omit<NotificationOf<'key_leak.dm'>, 'kind' | 'keyId'> & { key: AccessKey; role: Role | undefined; now: string };
   'key_leak.card': { key: AccessKey; role: Role | undefined; leak: KeyLeak; now: string };

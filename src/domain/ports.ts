@@ -3,6 +3,7 @@ import type { AuditOutbox } from './audit-outbox.js';
 import type { ExpiryWarningStore } from './expiry-ports.js';
 import type { NotificationOutbox } from './notifications.js';
 import type { KeyWithRole, ReadRepos, Repos, SettingsRepo, UsageRepos } from './repo-ports.js';
+import type { OwnerReconcileStore } from './owner-reconcile-ports.js';
 import type { StaleKeyStore } from './stale-key-ports.js';
 import type { ThrottleCounters } from './throttle-ports.js';
 import type { UsageCounts } from './usage-counts.js';
@@ -50,6 +51,8 @@ export interface Store {
   readonly notifications: NotificationOutbox;
   /** Stale-key notice markers (their DMs go through the notification outbox). */
   readonly staleKeys: StaleKeyStore;
+  /** The daily owner reconcile's run claims and cursors (docs/offboarding.md). */
+  readonly ownerReconcile: OwnerReconcileStore;
   /**
    * Queues one reminder for each request open since before `openSince` and not reminded yet (a short
    * transaction of its own; each request is reminded once across replicas); returns how many.

@@ -1,6 +1,20 @@
 import type { KeyLeak } from './leak-model.js';
 import type { Notification } from './notifications.js';
-import type { AccessKey, AccessRequest, AuditHead, AuditRecord, MfaEnrolment, Role, RolePolicy, User } from './model.js';
+import type {
+  AccessKey,
+  AccessRequest,
+  AuditHead,
+  AuditRecord,
+  MfaEnrolment,
+  Offboarding,
+  OffboardingDecision,
+  ReviewCampaign,
+  ReviewDecision,
+  ReviewItem,
+  Role,
+  RolePolicy,
+  User,
+} from './model.js';
 import type { AuditStream, StreamState } from './streams/model.js';
 
 /**
@@ -19,6 +33,8 @@ export interface Repos {
   processedRequests: ProcessedRequestsRepo;
   settings: SettingsRepo;
   notifications: NotificationsRepo;
+  offboardings: OffboardingsRepo;
+  reviews: ReviewsRepo;
   streams: StreamsRepo;
   leaks: KeyLeaksRepo;
   dualControl: DualControlRepo;
@@ -75,6 +91,8 @@ export const READ_METHODS = {
   ],
   audit: ['readHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   settings: ['get'],
+  offboardings: ['find', 'isDeactivated'],
+  reviews: ['findCampaign', 'findItem', 'listCampaigns', 'items', 'openItemsOf', 'dueCampaigns'],
   streams: ['findById', 'list'],
   leaks: ['find'],
   dualControl: ['approversOf'],
@@ -187,6 +205,8 @@ export interface KeysRepo {
   markKept(id: string, at: string): Promise<void>;
   /** A key's network ranges (canonical CIDRs) and its report-only switch. */
   setNetworks(id: string, networks: readonly string[], reportOnly: boolean): Promise<void>;
+  /** A transfer (docs/offboarding.md): the key belongs to `ownerId` from now on. */
+  setOwner(id: string, ownerId: string): Promise<void>;
   /** Which of these hashes are some key's (the leak intake's batch lookup). */
   findExistingHashes(hashes: readonly string[]): Promise<string[]>;
   /** Rotated-out keys still active whose grace ends in (`after`, `until`], soonest first. */
@@ -239,6 +259,7 @@ export interface ProcessedRequestsRepo {
 export interface SettingsRepo {
   get(name: string): Promise<string | undefined>;
   set(name: string, value: string): Promise<void>;
+  remove(name: string): Promise<void>;
 }
 
 /** Usage anomaly markers (docs/usage-analytics.md): one per key, kind and UTC day. */
@@ -255,6 +276,8 @@ export interface NotificationsRepo {
    * whether it queued. For notices that must go out once per period (report-only networks).
    */
   enqueueOnce(id: string, notification: Notification, at: string): Promise<boolean>;
+  /** Queues many at once, in the order given (a review campaign's DMs). */
+  enqueueMany(notifications: readonly Notification[], at: string): Promise<void>;
 }
 
 export interface AuditSearch {
@@ -267,6 +290,49 @@ export interface AuditSearch {
   limit: number;
 }
 
+/** Offboardings (docs/offboarding.md): the deactivated-account markers, the cards and their decisions. */
+export interface OffboardingsRepo {
+  /** Marks the person deactivated; false when they already were (the caller then changes nothing). */
+  markDeactivated(userId: string, at: string, offboardingId: string): Promise<boolean>;
+  /** The account is active again: a later deactivation offboards afresh. Says whether it was marked. */
+  forgetDeactivated(userId: string): Promise<boolean>;
+  isDeactivated(userId: string): Promise<boolean>;
+  insert(offboarding: Offboarding): Promise<void>;
+  find(id: string): Promise<Offboarding | undefined>;
+  /** Records the decision for a key still undecided; false when it was decided before (nothing written). */
+  decide(
+    offboardingId: string,
+    keyId: string,
+    decision: { decision: OffboardingDecision; decidedBy: string; decidedAt: string; newOwnerId: string | null },
+  ): Promise<boolean>;
+}
+
+/** Access-review campaigns and their items (docs/offboarding.md, "Access reviews"). */
+export interface ReviewsRepo {
+  insertCampaign(campaign: ReviewCampaign, items: readonly ReviewItem[]): Promise<void>;
+  findCampaign(id: string): Promise<ReviewCampaign | undefined>;
+  findItem(campaignId: string, keyId: string): Promise<ReviewItem | undefined>;
+  /** Newest first. */
+  listCampaigns(limit: number): Promise<Array<ReviewCampaign & { answered: number; open: number }>>;
+  /** Every item of a campaign, by owner then key name. */
+  items(campaignId: string): Promise<ReviewItem[]>;
+  /** Up to `limit` open (undecided) items of a campaign. */
+  openItems(campaignId: string, limit: number): Promise<ReviewItem[]>;
+  /** The open (undecided) items of one owner in a campaign. */
+  openItemsOf(campaignId: string, ownerId: string): Promise<ReviewItem[]>;
+  /** Records an answer for an undecided item; false when it was decided before (nothing written). */
+  decide(
+    campaignId: string,
+    keyId: string,
+    answer: { decision: ReviewDecision; decidedBy: string; decidedAt: string; reason: string | null; auditSeq: number },
+  ): Promise<boolean>;
+  /** Open campaigns whose reminder (`remind_at`) or deadline is at or before `nowIso`. */
+  dueCampaigns(nowIso: string, limit: number): Promise<ReviewCampaign[]>;
+  /** Marks the reminder sent; false when it was before. */
+  markReminded(id: string, at: string): Promise<boolean>;
+  /** Closes the campaign; false when it was closed before. */
+  markClosed(id: string, at: string): Promise<boolean>;
+}
 /** `key_leaks`: read and written inside the audited transaction of the sighting or decision. */
 export interface KeyLeaksRepo {
   find(keyId: string): Promise<KeyLeak | undefined>;

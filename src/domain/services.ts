@@ -14,7 +14,7 @@ import type { DomainDeps } from './deps.js';
 import { activateKey, deactivateKey, deleteKey, extendKey, type ChangeOptions } from './keys/change.js';
 import { createKey, slotsFor, type CreateKeyInput } from './keys/create.js';
 import { confirmDelivery, sweepUndeliveredKeys } from './keys/delivery.js';
-import { listKeys, showKey } from './keys/find.js';
+import { keyStatusById, listKeys, showKey } from './keys/find.js';
 import { checkRotation, rotateKey, undoRotation, type RotateKeyResult, type RotateOptions } from './keys/rotate.js';
 import { verifyKey, verifyKeyCached, type RefusedKeySink } from './keys/verify.js';
 import type { ViaKey } from './keys/via.js';
@@ -27,6 +27,18 @@ import { checkRotationGrace, decideRotationGrace, usesSinceRotation, type GraceD
 import { iso } from './time.js';
 import type { AuditSearch } from './ports.js';
 import { keepKey } from './stale-keys.js';
+import { answerReview, exportReview, reviewStatus, runDueReviews, startReview, type StartReviewInput } from './reviews.js';
+import type { ReviewDecision } from './model.js';
+import {
+  actOnOffboardedKey,
+  forgetDeactivation,
+  offboardPerson,
+  transferKey,
+  type OffboardingAction,
+  type OffboardOptions,
+} from './offboarding.js';
+import { channelOverrides, setChannel, type ChannelPurpose } from './channel-settings.js';
+import { findInstallation, removeInstallation, storeInstallation, type InstallationIdentity } from './installations.js';
 import { checkAuditTail, advanceAuditWitness, verifyAudit, type AuditWitness, type MirrorHistory } from './audit-verify.js';
 import { reportCompromised } from './keys/compromised.js';
 import { decideLeak, respondToLeak, secretsOfSomeKey, UnknownLeakCounter, type LeakOutcome, type LeakSighting } from './keys/leaked.js';
@@ -143,6 +155,8 @@ export function createServices(deps: DomainDeps) {
       checkRotationGrace: () => checkRotationGrace(deps),
       /** A rotated-out key's valid uses since its grace began (shown on its details). */
       usesSinceRotation: (key: AccessKey) => usesSinceRotation(deps, key),
+      /** Status and expiry by key ID only, for automations (workflow steps). */
+      statusById: (keyId: string) => keyStatusById(deps, keyId),
       // `once`: the Slack interaction that asked (view or button press), a replay of it changes nothing; `via`: the calling key (key API).
       extend: (actorId: string, input: { reference: string; expiry: ExpiryChoice }, options?: ChangeOptions) =>
         extendKey(deps, actorId, input.reference, input.expiry, options),
@@ -217,6 +231,53 @@ export function createServices(deps: DomainDeps) {
       checkDecider: (actorId: string, requestId: string, attempted?: 'approve' | 'deny') =>
         checkDecider(deps, actorId, requestId, attempted),
       expireRequests: () => notifyAfter(deps, expireAccessRequests(deps)),
+    },
+    /** docs/offboarding.md: every key of `userId` inactive, API access and open requests ended, one card; `{ count }` of keys made inactive. */
+    offboardPerson: (actorId: string, input: { userId: string }, options?: OffboardOptions) =>
+      offboardPerson(deps, actorId, input.userId, options),
+    offboarding: {
+      /** The account is active again: nothing comes back by itself; a later deactivation offboards afresh. */
+      reactivated: (userId: string) => forgetDeactivation(deps, userId),
+      /** `/accesskey admin transfer <key> @user`. */
+      transfer: (actorId: string, input: { reference: string; newOwnerId: string }, options?: { once?: string }) =>
+        transferKey(deps, actorId, input, options),
+      /** Transfer to… / Delete / Keep inactive on the card; `card` is updated in place. */
+      act: (
+        actorId: string,
+        input: { offboardingId: string; keyId: string; action: OffboardingAction },
+        options?: { once?: string; card?: { channel?: string; ts?: string } },
+      ) => actOnOffboardedKey(deps, actorId, input, options),
+    },
+    /** Access-review campaigns (docs/offboarding.md, "Access reviews"). */
+    reviews: {
+      start: (actorId: string, input: StartReviewInput, options?: { once?: string }) => startReview(deps, actorId, input, options),
+      /** Keep / Make inactive / Delete from the owner's DM; `reason` is required to keep a System Admin key. */
+      answer: (
+        actorId: string,
+        input: { campaignId: string; keyId: string; decision: ReviewDecision; reason?: string },
+        options?: { once?: string },
+      ) => answerReview(deps, actorId, input, options),
+      /** Reminders at half time and defaults at the deadline, run with the expiry check. */
+      runDue: () => runDueReviews(deps),
+      /** One item as it stands (the Keep button asks whether a reason is needed before it opens the modal). */
+      item: (campaignId: string, keyId: string) => deps.store.read.reviews.findItem(campaignId, keyId),
+      status: (actorId: string) => reviewStatus(deps, actorId),
+      export: (actorId: string, campaignId: string) => exportReview(deps, actorId, campaignId),
+    },
+    /** Channels set by `/accesskey admin settings`, over the env defaults (SPEC §18). */
+    settings: {
+      channelOverrides: () => channelOverrides(deps),
+      setChannel: (actorId: string, purpose: ChannelPurpose, channelId: string | null) => setChannel(deps, actorId, purpose, channelId),
+    },
+    /** The one Slack installation of an OAuth deployment (SPEC §18); tokens stay sealed here. */
+    installations: {
+      find: () => findInstallation(deps),
+      store: (identity: InstallationIdentity, sealed: string, installerId?: string) =>
+        storeInstallation(deps, identity, sealed, installerId),
+      remove: (
+        input: { reason: 'app_uninstalled' | 'tokens_revoked'; identity: Partial<InstallationIdentity> },
+        options?: { once?: string },
+      ) => removeInstallation(deps, input, options?.once),
     },
     admin: {
       require: async (actorId: string): Promise<void> => {

@@ -7,7 +7,7 @@ import { hostRefusal, postRefusal } from './guard.js';
 import { readLimitedBody } from '../http-io.js';
 import { sendFile, sendJsonBody, serveStatic } from './http.js';
 import { ConversationsFile, type SavedConversations } from './saved-conversations.js';
-import { SANDBOX_CHANNELS, SANDBOX_PATH, SANDBOX_PEOPLE } from './workspace.js';
+import { SANDBOX_ADMIN_IDS, SANDBOX_CHANNELS, SANDBOX_ORG, SANDBOX_PATH, SANDBOX_PEOPLE, SANDBOX_SECOND_WORKSPACE } from './workspace.js';
 import { currentCode, type SandboxCode } from './authenticator.js';
 
 export interface SandboxOptions {
@@ -25,6 +25,11 @@ export interface SandboxOptions {
   conversationsFile?: string;
   /** Host names the page answers besides addresses and localhost (the operator's HOST, this machine's name). */
   hostNames?: readonly string[];
+  /**
+   * The app installs by OAuth (`SANDBOX_INSTALL=oauth`): its client id and secret. The page then offers
+   * **Install**, and the install is org-wide (`SANDBOX_ORG`), so both sandbox workspaces are served.
+   */
+  oauth?: { clientId: string; clientSecret: string };
 }
 
 const COMMAND = '/accesskey';
@@ -58,18 +63,24 @@ const actionBody = z.object({
 const submitBody = z.object({ as: userId, viewId: slackId, form: formValues.default({}) });
 const closeBody = z.object({ as: userId, viewId: slackId });
 const personBody = z.object({ as: userId });
+/** An admin deactivates or reactivates someone's account (Slack's admin pages), which Slack tells the app as `user_change`. */
+const accountBody = z.object({ as: userId, person: userId, deactivated: z.boolean() });
 
 /** The JSON the page renders: everything one person sees in one conversation, plus their surfaces. */
 interface PageState {
   team: string;
   botName: string;
   botUserId: string;
-  people: Array<{ id: string; name: string; realName: string; admin: boolean; dm: string }>;
+  people: Array<{ id: string; name: string; realName: string; admin: boolean; dm: string; deactivated: boolean }>;
   channels: Array<{ id: string; name: string }>;
   messages: Array<ReturnType<typeof messageForPage>>;
   modals: Array<SlackView & { errors: Record<string, string> | null }>;
   home: SlackView | null;
   resetClears: 'everything' | 'slack';
+  /** The sandbox's workspaces (one org) and the one the page acts in; `install`: the page offers Install (OAuth). */
+  workspaces: Array<{ id: string; name: string }>;
+  workspace: string;
+  install: boolean;
   /** Ephemerals before this ts belong to an earlier page load, and Slack drops them on reload. */
   since: string;
   /** Conversations with messages this person has not seen: how many, and how many mention them. */
@@ -116,6 +127,7 @@ export class Sandbox {
   private readonly streams = new Set<ServerResponse>();
   private eventsUrl: string | undefined;
   private page = '';
+  private appBase: string | undefined;
   private pending: NodeJS.Timeout | undefined;
   private resetting = false;
   /** Person → conversation → the newest ts they have seen. */
@@ -173,8 +185,10 @@ export class Sandbox {
   /** Where Slack's requests go (the app's own /slack/events), and where the page is. */
   connect(appBaseUrl: string): void {
     this.eventsUrl = `${appBaseUrl}/slack/events`;
+    this.appBase = appBaseUrl;
     this.page = `${appBaseUrl}${SANDBOX_PATH}`;
     this.emulator.useHttpTarget(this.eventsUrl);
+    this.emulator.useOAuthRedirect(`${appBaseUrl}/slack/oauth_redirect`);
   }
 
   /** A fresh, empty workspace (after a reset): same people, channels and credentials; nothing kept on disk. */
@@ -183,6 +197,7 @@ export class Sandbox {
     this.emulator = this.createEmulator(undefined);
     this.read = new Map();
     if (this.eventsUrl !== undefined) this.emulator.useHttpTarget(this.eventsUrl);
+    if (this.appBase !== undefined) this.emulator.useOAuthRedirect(`${this.appBase}/slack/oauth_redirect`);
     await this.file?.remove();
     this.broadcast('reset');
   }
@@ -214,6 +229,7 @@ export class Sandbox {
       teamDomain: 'sandbox',
       botName: 'Access Key Bot',
       defaultChannel: SANDBOX_CHANNELS.general,
+      ...(this.options.oauth === undefined ? {} : { clientId: this.options.oauth.clientId, clientSecret: this.options.oauth.clientSecret }),
       retention: 'bounded',
       onProblem: (problem) => logger.warn('sandbox: Slack would refuse this', { problem: problem.slice(0, 500) }),
     });
@@ -228,6 +244,14 @@ export class Sandbox {
       { id: this.options.approvalsChannelId, name: SANDBOX_CHANNELS.approvals.name },
     ];
     for (const channel of channels) if (channel.id !== SANDBOX_CHANNELS.general.id) emulator.addChannel(channel);
+    // A second workspace of the same organisation: the same people, channels and keys, seen from elsewhere.
+    emulator.addWorkspace(SANDBOX_SECOND_WORKSPACE);
+    emulator.setInstallTarget({
+      enterpriseId: SANDBOX_ORG.id,
+      enterpriseName: SANDBOX_ORG.name,
+      isEnterpriseInstall: true,
+      userId: SANDBOX_ADMIN_IDS[0] ?? 'U0SANDADA',
+    });
     emulator.onChange(() => this.scheduleChange());
     return emulator;
   }
@@ -302,9 +326,26 @@ export class Sandbox {
           const ack = await this.emulator.sendViewClosed({ userId: input.as, viewId: input.viewId });
           return { status: ack?.status ?? 200 };
         });
+      case '/workspace':
+        return this.answer(res, z.object({ team: z.string().max(20) }), body, async (input) => {
+          if (!this.emulator.workspaceList().workspaces.some((w) => w.id === input.team))
+            throw new UserFacing('That workspace does not exist.');
+          this.emulator.useWorkspace(input.team);
+          this.scheduleChange();
+          return { status: 200 };
+        });
       case '/home':
         return this.answer(res, personBody, body, async (input) => {
           const ack = await this.emulator.sendEvent({ type: 'app_home_opened', user: input.as });
+          return { status: ack.status };
+        });
+      case '/account':
+        return this.answer(res, accountBody, body, async (input) => {
+          if (!SANDBOX_PEOPLE.some((p) => p.id === input.as && p.admin))
+            throw new UserFacing('Only a workspace admin can deactivate accounts.');
+          if (input.person === input.as) throw new UserFacing('You cannot deactivate your own account here.');
+          if (!SANDBOX_PEOPLE.some((p) => p.id === input.person)) throw new UserFacing('There is no such person in the sandbox.');
+          const ack = await this.emulator.setUserDeleted(input.person, input.deactivated);
           return { status: ack.status };
         });
       case '/reset':
@@ -449,16 +490,32 @@ export class Sandbox {
     // named: App Home asks without one.
     const newest = visible.at(-1)?.ts;
     if (explicit !== null && newest !== undefined) this.markRead(person.id, channelId, newest);
+    const deactivated = new Set(
+      emulator
+        .users()
+        .filter((u) => u.deleted)
+        .map((u) => u.id),
+    );
     const state: PageState = {
       team: emulator.config.teamName,
       botName: emulator.config.botName,
       botUserId: emulator.config.botUserId,
-      people: SANDBOX_PEOPLE.map((p) => ({ id: p.id, name: p.name, realName: p.realName, admin: p.admin, dm: emulator.openDm(p.id) })),
+      people: SANDBOX_PEOPLE.map((p) => ({
+        id: p.id,
+        name: p.name,
+        realName: p.realName,
+        admin: p.admin,
+        dm: emulator.openDm(p.id),
+        deactivated: deactivated.has(p.id),
+      })),
       channels: named,
       messages: visible.map((m) => messageForPage(m, emulator)),
       modals: emulator.viewStackOf(person.id).map((view) => ({ ...view, errors: emulator.viewErrors(view.id) ?? null })),
       home: emulator.homeViewOf(person.id) ?? null,
       resetClears: this.options.resetClears,
+      workspaces: emulator.workspaceList().workspaces,
+      workspace: emulator.workspaceList().current,
+      install: this.options.oauth !== undefined,
       since: since ?? '0.000000',
       unread: this.unreadFor(person.id, emulator.openDm(person.id), seen),
       authenticator: this.codeFor(person.id),
@@ -511,7 +568,8 @@ export class Sandbox {
 }
 
 function isSlackEndpoint(path: string): boolean {
-  return path.startsWith('/api/') || path.startsWith('/upload/') || path.startsWith('/response/');
+  // `/oauth/v2/authorize`: the consent page the app's /slack/install sends the browser to.
+  return path.startsWith('/api/') || path.startsWith('/upload/') || path.startsWith('/response/') || path.startsWith('/oauth/');
 }
 
 /** A refusal worded for the person at the page. */

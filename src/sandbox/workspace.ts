@@ -32,3 +32,9 @@ export const SANDBOX_CONVERSATIONS_FILE = './data/sandbox.conversations.json';
 
 /** The sandbox's page and endpoints live under this path on the app's port. */
 export const SANDBOX_PATH = '/sandbox';
+
+/** A second workspace of the same organisation (Enterprise Grid), for trying an org-wide install. */
+export const SANDBOX_SECOND_WORKSPACE = { id: 'T0SANDBOX2', name: 'Sandbox EU', domain: 'sandbox-eu' } as const;
+
+/** The organisation both sandbox workspaces belong to; an OAuth install in the sandbox is org-wide. */
+export const SANDBOX_ORG = { id: 'E0SANDBOX', name: 'Sandbox Group' } as const;

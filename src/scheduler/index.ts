@@ -14,6 +14,8 @@ import type { NotificationChannel } from '../domain/notifications.js';
 import { createNotificationSender, type NotificationSenderTuning } from './jobs/notification-sender.js';
 import { runOutboxPrune } from './jobs/outbox-prune.js';
 import { runStaleKeyCheck } from './jobs/stale-keys.js';
+import type { UserDirectory } from '../domain/owner-reconcile-ports.js';
+import { runOwnerReconcile } from './jobs/owner-reconcile.js';
 import { createStreamDelivery, type StreamWorkerTuning } from './jobs/stream-delivery.js';
 
 /**
@@ -43,6 +45,8 @@ export interface SchedulerOptions extends JobContext {
   /** Run the expiry check once right away (catches up after downtime without waiting for the first tick). */
   checkOnStart?: boolean;
   tuning?: { mirror?: Partial<AuditMirrorTuning>; sender?: Partial<WarningSenderTuning> };
+  /** The daily owner reconcile (docs/offboarding.md) on OWNER_RECONCILE_CRON; off unless set. */
+  ownerReconcile?: { cron: string; directory: UserDirectory };
 }
 
 export interface PeriodicNotificationChecks {
@@ -118,6 +122,10 @@ async function runPeriodicChecks(context: JobContext, logger: Logger, checks: Pe
     const reminded = await context.ports.queueReminders(new Date(at.getTime() - checks.accessRequestRemindAfterMs), at, 100);
     if (reminded > 0) log.info('approval reminders queued', { count: reminded });
     queued += reminded;
+  });
+  await runJob(logger, 'access-reviews', async (log) => {
+    const result = await context.services.reviews.runDue();
+    if (result.reminded + result.closed > 0) log.info('access reviews: reminders and deadlines', result);
   });
   if (queued > 0) checks.wake?.();
   await runJob(logger, 'outbox-prune', (log) =>
@@ -227,11 +235,32 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   });
   if (options.checkOnStart !== false) void runCheck('start');
 
+  const reconcile = options.ownerReconcile;
+  let reconciling: Promise<unknown> | undefined;
+  const reconcileTask =
+    reconcile === undefined
+      ? undefined
+      : cron.schedule(
+          reconcile.cron,
+          // The scheduled instant names the run, the same on every replica: one of them claims it.
+          (context) => {
+            reconciling = runJob(logger, 'owner-reconcile', (log) =>
+              runOwnerReconcile({ services, ports, logger: log, directory: reconcile.directory, runId: context.date.toISOString() }),
+            );
+            return reconciling;
+          },
+          { name: 'owner-reconcile', noOverlap: true, logger: cronLogger(logger.child({ job: 'owner-reconcile' })) },
+        );
+
   return {
     runExpiryCheck: () => runCheck('manual'),
     async stop() {
       await task.stop();
       await task.destroy();
+      await reconcileTask?.stop();
+      await reconcileTask?.destroy();
+      // A run stopped halfway is resumed from its cursor by the next claim once its lease runs out.
+      await reconciling;
       await running;
       await Promise.all([mirrorLoop.stop(), senderLoop.stop(), sweepLoop?.stop()]);
     },

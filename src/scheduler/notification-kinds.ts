@@ -84,6 +84,32 @@ export const PREPARE: { [K in NotificationKind]: Preparer<K> } = {
       },
     };
   },
+  'offboarding.card': async (n, context) => {
+    const offboarding = await context.read.offboardings.find(n.offboardingId);
+    return offboarding === undefined ? { cancel: 'offboarding_gone' } : { message: { kind: n.kind, offboarding } };
+  },
+  'offboarding.card_update': async (n, context) => {
+    const offboarding = await context.read.offboardings.find(n.offboardingId);
+    if (offboarding === undefined) return { cancel: 'offboarding_gone' };
+    return { message: { kind: n.kind, offboarding, channel: n.channel, ts: n.ts } };
+  },
+  'key.transferred_dm': async (n) => ({ message: n }),
+  'review.key_dm': async (n, context) => {
+    const campaign = await context.read.reviews.findCampaign(n.campaignId);
+    const item = await context.read.reviews.findItem(n.campaignId, n.keyId);
+    if (campaign === undefined || item === undefined) return { cancel: 'review_gone' };
+    if (campaign.closedAt !== null || item.decision !== null) return { cancel: 'review_answered' };
+    const key = await context.read.keys.findById(n.keyId);
+    if (key === undefined) return { cancel: 'key_deleted' };
+    return { message: { kind: n.kind, campaign, item, key, now: context.now.toISOString() } };
+  },
+  'review.reminder': async (n, context) => {
+    const campaign = await context.read.reviews.findCampaign(n.campaignId);
+    if (campaign === undefined || campaign.closedAt !== null) return { cancel: 'review_closed' };
+    const open = await context.read.reviews.openItemsOf(n.campaignId, n.ownerId);
+    if (open.length === 0) return { cancel: 'review_answered' };
+    return { message: { kind: n.kind, campaign, ownerId: n.ownerId, open } };
+  },
   // The thread reply names no key: it is said whatever became of the key since.
   'key_leak.thread_reply': async ({ kind, ...reply }) => ({ message: { kind, ...reply } }),
   'key_leak.dm': async ({ kind, keyId, ...notice }, context) => {

@@ -9,12 +9,25 @@ import { boltLogger } from './bolt-logger.js';
 import { registerListeners } from './listeners/index.js';
 import { InFlight } from './in-flight.js';
 import { rejectFutureTimestamps } from './request-guard.js';
+import {
+  authorizationUrlFor,
+  BOT_SCOPES,
+  databaseInstallationStore,
+  INSTALL_PATH,
+  installedBotToken,
+  installPages,
+  REDIRECT_PATH,
+} from './installations.js';
 
 export interface SlackRuntime {
   app: App;
   client: WebClient;
   /** HTTP mode only: answers POST /slack/events (signature checked by Bolt). */
   requestListener?: RequestListener;
+  /** OAuth install only: Bolt's installer answering GET `paths` (/slack/install, /slack/oauth_redirect). */
+  install?: { paths: string[]; listener: RequestListener };
+  /** The bot token for background workers: SLACK_BOT_TOKEN, or the installation's (refreshed as it rotates). */
+  botToken: () => Promise<string>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -77,9 +90,48 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRun
 
   let app: App;
   let requestListener: RequestListener | undefined;
-  if (config.slack.socketMode) {
+  let install: SlackRuntime['install'];
+  let botToken: () => Promise<string>;
+  const fixedToken = config.slack.botToken;
+  const oauth = config.slack.oauth;
+  if (oauth !== undefined) {
+    // OAuth install (docs/org-install.md): Bolt's installer in its HTTPReceiver, our database as its store.
+    const signingSecret = config.slack.signingSecret;
+    if (signingSecret === undefined) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode'); // config validation already says so
+    const pages = installPages(logger);
+    const receiver = new HTTPReceiver({
+      signingSecret,
+      endpoints: '/slack/events',
+      logger: log,
+      clientId: oauth.clientId,
+      clientSecret: oauth.clientSecret,
+      stateSecret: oauth.stateSecret,
+      scopes: BOT_SCOPES,
+      installationStore: databaseInstallationStore(services, oauth.encryptionKey),
+      ...(oauth.redirectUri === undefined ? {} : { redirectUri: oauth.redirectUri }),
+      installerOptions: {
+        installPath: INSTALL_PATH,
+        redirectUriPath: REDIRECT_PATH,
+        // /slack/install goes straight to Slack's consent page.
+        directInstall: true,
+        authorizationUrl: authorizationUrlFor(config.slack.apiUrl),
+        // oauth.v2.access (install and token refresh) and auth.test go where every other call goes.
+        clientOptions,
+        callbackOptions: { success: pages.success, failure: pages.failure },
+      },
+    });
+    app = new App({ receiver, logger: log, clientOptions, deferInitialization: true, convoStore: false });
+    requestListener = rejectFutureTimestamps(receiver.requestListener);
+    install = { paths: [INSTALL_PATH, REDIRECT_PATH], listener: receiver.requestListener };
+    const installer = receiver.installer;
+    if (installer === undefined) throw new Error('Bolt built no installer from the OAuth settings');
+    botToken = installedBotToken(services, (query) => installer.authorize(query));
+  } else if (fixedToken === undefined) {
+    throw new AppError('CONFIG_INVALID', 'SLACK_BOT_TOKEN is required (or set the OAuth install settings).');
+  } else if (config.slack.socketMode) {
+    botToken = async () => fixedToken;
     app = new App({
-      token: config.slack.botToken,
+      token: fixedToken,
       appToken: config.slack.appToken,
       socketMode: true,
       logger: log,
@@ -90,9 +142,10 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRun
   } else {
     const signingSecret = config.slack.signingSecret;
     if (signingSecret === undefined) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode'); // config validation already says so
+    botToken = async () => fixedToken;
     const receiver = new HTTPReceiver({ signingSecret, endpoints: '/slack/events', logger: log });
     // convoStore: false — nothing here uses Bolt's conversation state, and its middleware ran on every request.
-    app = new App({ token: config.slack.botToken, receiver, logger: log, clientOptions, deferInitialization: true, convoStore: false });
+    app = new App({ token: fixedToken, receiver, logger: log, clientOptions, deferInitialization: true, convoStore: false });
     requestListener = rejectFutureTimestamps(receiver.requestListener);
   }
   await initOrExplain(app, config.slack.apiUrl);
@@ -103,6 +156,8 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRun
     app,
     client: app.client,
     requestListener,
+    install,
+    botToken,
     async start() {
       // HTTP mode is served by our own server; only Socket Mode has a connection to open.
       if (config.slack.socketMode) await app.start();

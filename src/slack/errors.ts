@@ -179,6 +179,11 @@ export function errorAnswers(ctx: ListenerContext) {
     event(name: string, error: unknown): void {
       describeError(error, logger, { event: name });
     },
+    /** A workflow step that failed ends with `functions.completeError`: Workflow Builder shows the text to the workflow's owner. */
+    async step(callbackId: string, args: { fail: (params: { error: string }) => Promise<unknown> }, error: unknown): Promise<void> {
+      const described = describeError(error, logger, { step: callbackId });
+      await args.fail({ error: described.plainText }).catch(unanswered(described, { step: callbackId }));
+    },
   };
 }
 

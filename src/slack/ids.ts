@@ -13,6 +13,8 @@ export const VIEW = {
   keyNetworks: 'key_networks_modal',
   extendKey: 'extend_key_modal',
   denyRequest: 'deny_request_modal',
+  /** Why a System Admin key is kept in an access review; private_metadata `<campaign id>:<key ID>|<channel>|<ts>`. */
+  reviewKeepReason: 'review_keep_reason_modal',
   /** `/accesskey admin streams` (docs/streams.md): the list, and the add / replay form. */
   streams: 'streams_modal',
   /** Step-up (docs/admin-security.md): a current code before a deciding action; metadata names the action. */
@@ -43,6 +45,20 @@ export const ACTION = {
   cancel: 'cancel',
   /** value: key ID. "Keep" on a stale-key notice: restarts the key's stale clock. */
   keepKey: 'key_keep',
+  /**
+   * The offboarding card (docs/offboarding.md), per key: block_id `offboarding:<offboarding id>:<key ID>`.
+   * Transfer to… is a users_select; Delete and Keep inactive are buttons.
+   */
+  offboardingTransfer: 'offboarding_transfer',
+  offboardingDelete: 'offboarding_delete',
+  offboardingKeep: 'offboarding_keep',
+  /**
+   * An access review's DM (docs/offboarding.md), value `<campaign id>:<key ID>`. Keep on a System Admin
+   * key opens a modal asking why (`VIEW.reviewKeepReason`).
+   */
+  reviewKeep: 'review_keep',
+  reviewInactivate: 'review_inactivate',
+  reviewDelete: 'review_delete',
   /** value: stream ID. The buttons under a stream in the streams modal (one listener: actions/stream-button.ts). */
   streamPause: 'stream_pause',
   streamResume: 'stream_resume',
@@ -62,6 +78,8 @@ export const ACTION = {
   graceExpire: 'grace_expire',
 } as const;
 
+/** block_id prefix of an offboarding card's key (`offboarding:<offboarding id>:<key ID>`). */
+export const OFFBOARDING_BLOCK = 'offboarding';
 /** block_id prefix (`leak_card:<key ID>`) of a leaked key's card in the security channel. */
 export const LEAK_CARD_BLOCK = 'leak_card';
 
@@ -82,6 +100,7 @@ export const BLOCK = {
   permissions: 'permissions_block',
   networks: 'networks_block',
   networkReportOnly: 'network_report_only_block',
+  reviewReason: 'review_reason_block',
   streamName: 'stream_name_block',
   streamKind: 'stream_kind_block',
   streamUrl: 'stream_url_block',
@@ -102,6 +121,7 @@ export const INPUT = {
   permissions: 'permissions_input',
   networks: 'networks_input',
   networkReportOnly: 'network_report_only',
+  reviewReason: 'review_reason',
   streamName: 'stream_name',
   streamKind: 'stream_kind',
   streamUrl: 'stream_url',
@@ -111,4 +131,11 @@ export const INPUT = {
   streamReplayWhich: 'stream_replay_which',
   streamReplaySeq: 'stream_replay_seq',
   mfaCode: 'mfa_code',
+} as const;
+
+/** Workflow Builder steps (manifest `functions`, SPEC §18): callback_id → the step. */
+export const FUNCTION = {
+  requestApiAccess: 'request_api_access',
+  deactivateUserKeys: 'deactivate_user_keys',
+  keyStatus: 'key_status',
 } as const;

@@ -19,10 +19,15 @@ const WRONG_USE: Record<string, string> = {
   'export-audit': 'export-audit extra',
   requests: 'requests extra',
   'verify-audit': 'verify-audit --deep',
+  transfer: 'transfer ak_0123456789abcdefXYZ',
+  'review start': 'review start deadline soon',
+  'review status': 'review status extra',
+  'review export': 'review export',
   streams: 'streams --all',
   'mfa enroll': 'mfa enroll now',
   'mfa status': 'mfa status someone',
   'mfa reset': 'mfa reset',
+  settings: 'settings audit',
 };
 
 /** As shown: escaped for mrkdwn, then as it appears inside the JSON of the answer. */

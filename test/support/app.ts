@@ -4,7 +4,7 @@ import type { NotificationSenderTuning } from '../../src/scheduler/jobs/notifica
 import { startApp, type RunningApp } from '../../src/runtime.js';
 import { createTestDatabase, type DialectName, type TestDatabase } from './db.js';
 import { TestClock } from './domain.js';
-import { SlackEmulator } from './slack-emulator/index.js';
+import { SlackEmulator, type EmulatorOptions } from './slack-emulator/index.js';
 import { STALL_MS } from './wait.js';
 
 export const AUDIT_CHANNEL = 'C0AUDIT';
@@ -35,6 +35,8 @@ export interface TestAppOptions {
   notificationTuning?: Partial<NotificationSenderTuning>;
   /** Rewrites the app's DATABASE_URL, e.g. to go through a fault-injecting proxy (`tcp-proxy.ts`). */
   databaseUrl?: (url: string) => string;
+  /** Extra emulator settings (OAuth token rotation, another workspace's ids). */
+  emulator?: EmulatorOptions;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   // Slack's 3-second limits (to ack, to use a trigger_id) are wall-clock bounds a busy test machine can
   // break by itself; here they are limits only a stall can break. That acks wait for nothing is shown by
   // order of events instead (test/slack/ack-time.test.ts).
-  const slack = await SlackEmulator.start({ ackDeadlineMs: STALL_MS, ackTimeoutMs: STALL_MS, triggerTtlMs: STALL_MS });
+  const slack = await SlackEmulator.start({ ackDeadlineMs: STALL_MS, ackTimeoutMs: STALL_MS, triggerTtlMs: STALL_MS, ...options.emulator });
   for (const id of [ADMIN, 'UALICE', 'UBOB', 'UCAROL', ...(options.users ?? [])]) slack.addUser({ id, name: id.slice(1).toLowerCase() });
   slack.addChannel({ id: AUDIT_CHANNEL, name: 'security-audit' });
   slack.addChannel({ id: APPROVALS_CHANNEL, name: 'key-approvals' });

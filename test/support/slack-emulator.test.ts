@@ -780,3 +780,115 @@ describe('a real Bolt 5 app in Socket Mode', () => {
     expect(ack.body).toEqual({ text: 'socket got again' });
   });
 });
+
+describe('workflow steps and OAuth, through a real WebClient', () => {
+  let slack: SlackEmulator;
+  let received: unknown[];
+  let server: Server;
+
+  beforeEach(async () => {
+    slack = await SlackEmulator.start({ tokenRotation: true, tokenLifetimeSec: 60 });
+    received = [];
+    // A stand-in app that acknowledges every event and keeps what it got.
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    slack.useHttpTarget(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`);
+  });
+
+  afterEach(async () => {
+    await slack.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it("sends function_executed with the fields of Slack's example, and ends it once by functions.completeSuccess", async () => {
+    const sent = await slack.sendFunctionExecuted({
+      callbackId: 'key_status',
+      inputs: { key_id: 'ak_1' },
+      outputParameters: [{ name: 'status', type: 'string', is_required: true }],
+    });
+    const event = (received[0] as { event: Record<string, unknown> }).event;
+    expect(Object.keys(event).sort()).toEqual(
+      ['bot_access_token', 'event_ts', 'function', 'function_execution_id', 'inputs', 'type', 'workflow_execution_id'].sort(),
+    );
+    expect(Object.keys(event.function as object).sort()).toEqual(
+      [
+        'app_id',
+        'callback_id',
+        'date_created',
+        'date_deleted',
+        'date_updated',
+        'description',
+        'id',
+        'input_parameters',
+        'output_parameters',
+        'title',
+        'type',
+      ].sort(),
+    );
+    const step = clientFor(slack, sent.execution.token);
+    await expect(step.functions.completeSuccess({ function_execution_id: sent.execution.id, outputs: {} })).rejects.toMatchObject({
+      data: { error: 'parameter_validation_failed' },
+    });
+    await step.functions.completeSuccess({ function_execution_id: sent.execution.id, outputs: { status: 'Active' } });
+    expect(slack.functionExecution(sent.execution.id)).toMatchObject({ state: 'completed', outputs: { status: 'Active' } });
+    await expect(step.functions.completeError({ function_execution_id: sent.execution.id, error: 'late' })).rejects.toMatchObject({
+      data: { error: 'execution_not_in_running_state' },
+    });
+    await expect(step.functions.completeError({ function_execution_id: 'Fx0NONE', error: 'x' })).rejects.toMatchObject({
+      data: { error: 'function_execution_not_found' },
+    });
+  });
+
+  it('oauth.v2.access exchanges a code once, refreshes a rotating token, and an expired token answers token_expired', async () => {
+    slack.useOAuthRedirect('http://127.0.0.1:1/slack/oauth_redirect');
+    const consent = await fetch(
+      `${slack.apiUrl.replace(/api\/$/, '')}oauth/v2/authorize?client_id=test-client-id&scope=commands&state=s1`,
+      {
+        redirect: 'manual',
+      },
+    );
+    const back = new URL(consent.headers.get('location') ?? '');
+    expect(back.searchParams.get('state')).toBe('s1');
+    const code = back.searchParams.get('code') ?? '';
+    const anonymous = new WebClient(undefined, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, logger: quietLogger() });
+    const installed = await anonymous.oauth.v2.access({ client_id: 'test-client-id', client_secret: 'test-client-secret', code });
+    expect(installed).toMatchObject({
+      ok: true,
+      token_type: 'bot',
+      bot_user_id: 'U0BOT',
+      team: { id: 'T0001' },
+      enterprise: null,
+      is_enterprise_install: false,
+      authed_user: { id: 'U0INSTALLER' },
+      expires_in: 60,
+    });
+    await expect(
+      anonymous.oauth.v2.access({ client_id: 'test-client-id', client_secret: 'test-client-secret', code }),
+    ).rejects.toMatchObject({
+      data: { error: 'code_already_used' },
+    });
+    await expect(anonymous.oauth.v2.access({ client_id: 'test-client-id', client_secret: 'wrong', code })).rejects.toMatchObject({
+      data: { error: 'bad_client_secret' },
+    });
+    const token = String(installed.access_token);
+    expect((await clientFor(slack, token).auth.test()).ok).toBe(true);
+    slack.advanceClock(61_000);
+    await expect(clientFor(slack, token).auth.test()).rejects.toMatchObject({ data: { error: 'token_expired' } });
+    const refreshed = await anonymous.oauth.v2.access({
+      client_id: 'test-client-id',
+      client_secret: 'test-client-secret',
+      grant_type: 'refresh_token',
+      refresh_token: String(installed.refresh_token),
+    });
+    expect((await clientFor(slack, String(refreshed.access_token)).auth.test()).ok).toBe(true);
+  });
+});

@@ -8,7 +8,9 @@ import * as keys from './keys.js';
 import * as mfa from './mfa.js';
 import * as memberships from './memberships.js';
 import * as notifications from './notifications.js';
+import * as offboardings from './offboardings.js';
 import * as processedRequests from './processed-requests.js';
+import * as reviews from './reviews.js';
 import * as roles from './roles.js';
 import * as settings from './settings.js';
 import * as streams from './streams.js';
@@ -47,6 +49,8 @@ export function reposOver(db: Db): Repos {
     processedRequests: bind(db, processedRequests),
     settings: bind(db, settings),
     notifications: bind(db, notifications),
+    offboardings: bind(db, offboardings),
+    reviews: bind(db, reviews),
     streams: bind(db, {
       insert: streams.insert,
       findById: streams.findById,

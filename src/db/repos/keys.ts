@@ -252,6 +252,10 @@ export async function markKept(db: Db, id: string, at: string): Promise<void> {
   await db.updateTable('access_keys').set({ kept_at: at }).where('id', '=', id).execute();
 }
 
+export async function setOwner(db: Db, id: string, ownerId: string): Promise<void> {
+  await db.updateTable('access_keys').set({ owner_id: ownerId }).where('id', '=', id).execute();
+}
+
 /** Which of these hashes belong to a key, in one indexed query (the leak intake sorts a batch this way). */
 export async function findExistingHashes(db: Db, hashes: readonly string[]): Promise<string[]> {
   if (hashes.length === 0) return [];

@@ -54,3 +54,29 @@ export async function enqueueOnce(db: Db, id: string, notification: Notification
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }
+
+/** Rows per insert statement: well under SQLite's 32,766 bound parameters (10 columns a row). */
+const ENQUEUE_CHUNK = 500;
+
+/** Queues many notifications in the caller's transaction, a few statements for thousands (a review campaign). */
+export async function enqueueMany(db: Db, notifications: readonly Notification[], at: string): Promise<void> {
+  for (let start = 0; start < notifications.length; start += ENQUEUE_CHUNK) {
+    await db
+      .insertInto('notification_outbox')
+      .values(
+        notifications.slice(start, start + ENQUEUE_CHUNK).map((notification) => ({
+          id: queueId(),
+          kind: notification.kind,
+          payload: JSON.stringify(notification),
+          state: 'pending',
+          created_at: at,
+          attempts: 0,
+          next_attempt_at: at,
+          claimed_until: null,
+          last_error: null,
+          done_at: null,
+        })),
+      )
+      .execute();
+  }
+}

@@ -14,3 +14,7 @@ export async function set(db: Db, name: string, value: string): Promise<void> {
     .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
     .execute();
 }
+
+export async function remove(db: Db, name: string): Promise<void> {
+  await db.deleteFrom('app_settings').where('name', '=', name).execute();
+}

@@ -1,11 +1,12 @@
 import { AppError } from '../../errors.js';
 import type { DomainDeps } from '../deps.js';
-import { SYSTEM_ADMIN_ROLE, type AccessKey, type Role } from '../model.js';
+import { SYSTEM_ADMIN_ROLE, type AccessKey, type KeyStatus, type Role } from '../model.js';
 import type { ViaKey } from './via.js';
 import type { ReadRepos } from '../ports.js';
 import { KEY_ID_PATTERN, containsSecret } from '../secrets.js';
 import { userContext, type UserContext } from '../users.js';
 import { KEY_NAME_MAX_CHARS } from '../limits.js';
+import { keyStatus } from '../time.js';
 
 /**
  * Through a key (docs/http-api.md, "Prisma-compatible key API"), its owner acts in the key's role only, and has admin powers only when that
@@ -82,4 +83,19 @@ export async function showKey(deps: DomainDeps, actorId: string, reference: stri
   const ctx = narrowToKey(await userContext(deps, actorId), via);
   const key = await findKeyFor(deps.store.read, ctx, reference, via);
   return { key, role: await deps.store.read.roles.findById(key.roleId) };
+}
+
+/**
+ * A key's status and expiry by key ID, for an automation that holds only the ID (a workflow step,
+ * SPEC §18): no name, owner or secret, so nothing more is told than what the ID already names.
+ */
+export async function keyStatusById(
+  deps: DomainDeps,
+  keyId: string,
+): Promise<{ keyId: string; status: KeyStatus; expiresAt: string | null }> {
+  const ref = keyId.trim();
+  if (containsSecret(ref)) throw new AppError('INVALID_INPUT', SECRET_AS_REFERENCE);
+  const key = KEY_ID_PATTERN.test(ref) ? await deps.store.read.keys.findById(ref) : undefined;
+  if (key === undefined) throw new AppError('KEY_NOT_FOUND', `No key has the ID "${ref.slice(0, 80)}".`);
+  return { keyId: key.id, status: keyStatus(key, deps.now()), expiresAt: key.expiresAt };
 }

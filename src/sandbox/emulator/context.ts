@@ -2,7 +2,7 @@ import type { EmulatorClock } from './clock.js';
 import type { IdMinter } from './ids.js';
 import type { JsonObject } from './json.js';
 import type { Store } from './store.js';
-import type { EmulatorConfig } from './types.js';
+import type { EmulatorConfig, InstallTarget } from './types.js';
 
 /** What every part of the emulator needs: configuration, state, ids and time. */
 export interface EmulatorContext {
@@ -12,13 +12,17 @@ export interface EmulatorContext {
   readonly clock: EmulatorClock;
   /** e.g. http://127.0.0.1:4100 (no trailing slash). */
   baseUrl(): string;
+  /** Set while a Web API call runs with a workflow step's token: the step's execution. */
+  readonly callerExecutionId?: string;
+  /** Set while a Web API call runs with a token issued by an OAuth install: whose install it is. */
+  readonly callerInstall?: InstallTarget;
 }
 
 export type MethodHandler = (args: JsonObject, ctx: EmulatorContext) => JsonObject;
 
 export interface MethodSpec {
-  /** Slack rejects a bot token on app-level methods and vice versa with not_allowed_token_type. */
-  token: 'bot' | 'app';
+  /** Slack rejects a bot token on app-level methods and vice versa with not_allowed_token_type; `none`: client id and secret instead (oauth.v2.access). */
+  token: 'bot' | 'app' | 'none';
   handle: MethodHandler;
 }
 

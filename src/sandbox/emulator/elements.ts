@@ -41,6 +41,16 @@ function optionPayload(option: JsonObject): JsonObject {
   return out;
 }
 
+/** Pickers whose choices are the workspace's people or conversations. */
+const WORKSPACE_PICKERS: ReadonlySet<string> = new Set([
+  'users_select',
+  'multi_users_select',
+  'conversations_select',
+  'multi_conversations_select',
+  'channels_select',
+  'multi_channels_select',
+]);
+
 function findOption(element: JsonObject, value: string): JsonObject {
   const option = allOptions(element).find((o) => o.value === value);
   if (option === undefined) {
@@ -53,6 +63,8 @@ function findOption(element: JsonObject, value: string): JsonObject {
 /** Whether an element matches a caller's `value` filter (a button's value, or one of its options). */
 export function elementOffers(element: JsonObject, value: string): boolean {
   if (element.type === 'button') return element.value === value;
+  // A people or conversation picker offers the whole workspace, not options listed in the element.
+  if (WORKSPACE_PICKERS.has(String(element.type))) return true;
   return allOptions(element).some((o) => o.value === value);
 }
 

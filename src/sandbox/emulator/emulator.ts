@@ -7,8 +7,10 @@ import { IdMinter } from './ids.js';
 import { InboundSender, type Delivery } from './inbound.js';
 import { NO_INTERCEPTOR, type CallInterceptor } from './interceptor.js';
 import { collectStrings, cloneJson } from './json.js';
+import { userJson } from './methods/misc.js';
 import { mintTrigger } from './payloads.js';
 import { handleResponseUrl } from './response-url.js';
+import { handleAuthorize } from './oauth-authorize.js';
 import { SocketModeServer } from './socket-mode.js';
 import { restoreSnapshot, takeSnapshot, type ConversationsSnapshot } from './snapshot.js';
 import { Store } from './store.js';
@@ -26,7 +28,11 @@ import type {
   EmulatedUser,
   EmulatorConfig,
   EmulatorOptions,
+  FunctionExecutedInput,
+  FunctionExecution,
+  InstallTarget,
   InteractionAck,
+  IssuedToken,
   JsonObject,
   LateAck,
   RawRequest,
@@ -58,6 +64,11 @@ const DEFAULTS: EmulatorConfig = {
   ackTimeoutMs: 10_000,
   responseUrlMaxUses: 5,
   responseUrlTtlMs: 30 * 60 * 1000,
+  clientId: 'test-client-id',
+  clientSecret: 'test-client-secret',
+  tokenRotation: false,
+  tokenLifetimeSec: 43_200,
+  oauthRedirectUri: '',
 };
 
 /** How the emulator runs, beside what it emulates. */
@@ -100,6 +111,8 @@ export class SlackEmulator {
   private readonly changeListeners = new Set<ChangeListener>();
   private server: Server | undefined;
   private base = '';
+  /** Who approves the next install on the authorize page; the emulator's own workspace by default. */
+  private installTarget: InstallTarget;
 
   protected constructor(options: EmulatorOptions & EmulatorRuntimeOptions) {
     const { clock, interceptor, retention, onProblem, ...rest } = options;
@@ -118,6 +131,14 @@ export class SlackEmulator {
     this.socket = new SocketModeServer(this.ctx);
     this.inbound = new InboundSender(this.ctx, this.socket);
     this.store.addChannel(this.config.defaultChannel);
+    this.installTarget = {
+      teamId: this.config.teamId,
+      teamName: this.config.teamName,
+      enterpriseId: null,
+      enterpriseName: null,
+      isEnterpriseInstall: false,
+      userId: 'U0INSTALLER',
+    };
   }
 
   /** An emulator on its own loopback port (what the test suite uses). */
@@ -169,6 +190,7 @@ export class SlackEmulator {
     if (req.method === 'POST' && area === 'upload' && id !== undefined) return handleUpload(req, res, id, this.ctx, this.interceptor);
     if (req.method === 'POST' && area === 'response' && id !== undefined)
       return handleResponseUrl(req, res, id, this.ctx, this.interceptor);
+    if (req.method === 'GET' && area === 'oauth' && id === 'v2/authorize') return handleAuthorize(req, res, this.ctx, this.installTarget);
     sendText(res, 404, 'Not Found');
   }
 
@@ -222,6 +244,17 @@ export class SlackEmulator {
 
   addChannel(input: AddChannelInput): EmulatedChannel {
     return this.store.addChannel(input);
+  }
+
+  /**
+   * An admin deactivates (or reactivates) an account, as in Slack's admin pages: `users.info` says
+   * `deleted` from now on, and the app gets a `user_change` event carrying the user as users.info does.
+   */
+  setUserDeleted(userId: string, deleted: boolean): Promise<AckResult> {
+    const user = this.store.users.get(userId);
+    if (user === undefined) throw new Error(`no user ${userId}`);
+    user.deleted = deleted;
+    return this.sendEvent({ type: 'user_change', user: userJson(user, this.ctx, false) });
   }
 
   /**
@@ -520,6 +553,59 @@ export class SlackEmulator {
       ts: message.ts,
     });
     return { message, ack };
+  }
+
+  /** OAuth: the authorize page's Redirect URL when the app sends no redirect_uri (the app's settings on api.slack.com). */
+  useOAuthRedirect(url: string): void {
+    this.config.oauthRedirectUri = url;
+  }
+
+  /** OAuth: who approves the next install (another workspace, or an Enterprise org for an org-wide install). */
+  setInstallTarget(target: Partial<InstallTarget>): void {
+    this.installTarget = { ...this.installTarget, ...target };
+  }
+
+  /** Another workspace of the organisation (Enterprise Grid): users act in it after `useWorkspace(id)`. */
+  addWorkspace(workspace: { id: string; name: string; domain: string }): void {
+    this.store.workspaces.set(workspace.id, workspace);
+  }
+
+  /** Every workspace users can act in (the emulator's own first), and the one they act in now. */
+  workspaceList(): { workspaces: Array<{ id: string; name: string }>; current: string } {
+    const own = { id: this.config.teamId, name: this.config.teamName };
+    return {
+      workspaces: [own, ...[...this.store.workspaces.values()].map((w) => ({ id: w.id, name: w.name }))],
+      current: this.store.currentTeamId ?? own.id,
+    };
+  }
+
+  /** The workspace the next commands, clicks and events come from; undefined: the emulator's own. */
+  useWorkspace(teamId: string | undefined): void {
+    if (teamId !== undefined && teamId !== this.config.teamId && !this.store.workspaces.has(teamId)) {
+      throw new Error(`no workspace ${teamId}: addWorkspace() it first`);
+    }
+    this.store.currentTeamId = teamId;
+  }
+
+  /** Tokens issued by OAuth installs and refreshes (`expiresAt` on the emulator's clock). */
+  issuedTokens(): IssuedToken[] {
+    return [...this.store.issuedTokens.values()];
+  }
+
+  /** As Slack does on an uninstall: every issued token is revoked, then `app_uninstalled` is sent. */
+  async uninstallApp(): Promise<AckResult> {
+    for (const issued of this.store.issuedTokens.values()) issued.revoked = true;
+    return this.sendEvent({ type: 'app_uninstalled' });
+  }
+
+  /** Runs a workflow step of the app (`function_executed`); `functionExecution(id)` shows how it ended. */
+  sendFunctionExecuted(input: FunctionExecutedInput): Promise<AckResult & { execution: FunctionExecution }> {
+    return this.afterDelivery(this.inbound.sendFunctionExecuted(input));
+  }
+
+  /** A step execution: `state` running / completed (with `outputs`) / failed (with `error`). */
+  functionExecution(executionId: string): FunctionExecution | undefined {
+    return this.store.functionExecutions.get(executionId);
   }
 
   /** A hand-built request to the HTTP target, e.g. with a bad or missing signature. */

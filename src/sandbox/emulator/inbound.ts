@@ -5,6 +5,7 @@ import { FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, postToApp, rawHeaders, signedAppH
 import type { JsonObject } from './json.js';
 import {
   eventEnvelope,
+  functionExecutedEvent,
   messageBlockActionsPayload,
   mintTrigger,
   slashCommandPayload,
@@ -21,6 +22,8 @@ import type {
   ClickInput,
   CommandAck,
   EmulatedMessage,
+  FunctionExecutedInput,
+  FunctionExecution,
   InteractionAck,
   RawRequest,
   RawResponse,
@@ -316,5 +319,25 @@ export class InboundSender {
       if (home !== undefined && full.view === undefined) full.view = home.view;
     }
     return this.deliver('events_api', eventEnvelope(this.ctx, full));
+  }
+
+  /**
+   * A workflow runs one of the app's steps: a new execution (running until the app completes it) and its
+   * `function_executed` event. The execution's token acts as a bot token until the emulator stops.
+   */
+  async sendFunctionExecuted(input: FunctionExecutedInput): Promise<AckResult & { execution: FunctionExecution }> {
+    const execution: FunctionExecution = {
+      id: this.ctx.ids.id('Fx'),
+      workflowExecutionId: this.ctx.ids.id('Wx'),
+      callbackId: input.callbackId,
+      inputs: input.inputs,
+      token: `xwfp-${this.ctx.ids.opaque(24)}`,
+      outputParameters: input.outputParameters ?? [],
+      state: 'running',
+    };
+    this.ctx.store.functionExecutions.set(execution.id, execution);
+    this.ctx.store.functionTokens.set(execution.token, execution.id);
+    const ack = await this.deliver('events_api', eventEnvelope(this.ctx, functionExecutedEvent(this.ctx, input, execution)));
+    return { ...ack, execution };
   }
 }

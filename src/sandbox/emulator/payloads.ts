@@ -2,7 +2,7 @@ import type { EmulatorContext } from './context.js';
 import { cloneJson, type JsonObject } from './json.js';
 import { messageJson } from './methods/chat.js';
 import type { StateValues } from './elements.js';
-import type { EmulatedMessage, SlackView } from './types.js';
+import type { EmulatedMessage, FunctionExecutedInput, FunctionExecution, SlackView } from './types.js';
 
 /** Payload builders: field names and shapes from bolt-js's types and Slack's documented payloads. */
 
@@ -12,13 +12,31 @@ export function mintTrigger(ctx: EmulatorContext, userId: string): string {
   return id;
 }
 
-export function userRef(ctx: EmulatorContext, userId: string): JsonObject {
-  const name = ctx.store.userName(userId);
-  return { id: userId, username: name, name, team_id: ctx.config.teamId };
+/**
+ * Where a user acts: the workspace (`useWorkspace`, else the emulator's own) and, after an OAuth install
+ * by an Enterprise org, that org; `orgWide` for an org-wide install, whose payloads carry
+ * `is_enterprise_install: true` and (interactions) `team: null`, as Slack documents.
+ */
+export function orgOf(ctx: EmulatorContext): { teamId: string; teamDomain: string; enterprise: JsonObject | null; orgWide: boolean } {
+  const teamId = ctx.store.currentTeamId ?? ctx.config.teamId;
+  const install = ctx.store.installation;
+  return {
+    teamId,
+    teamDomain: ctx.store.workspaces.get(teamId)?.domain ?? ctx.config.teamDomain,
+    enterprise: install?.enterpriseId == null ? null : { id: install.enterpriseId, name: install.enterpriseName ?? '' },
+    orgWide: install?.isEnterpriseInstall ?? false,
+  };
 }
 
-function teamRef(ctx: EmulatorContext): JsonObject {
-  return { id: ctx.config.teamId, domain: ctx.config.teamDomain };
+export function userRef(ctx: EmulatorContext, userId: string): JsonObject {
+  const name = ctx.store.userName(userId);
+  return { id: userId, username: name, name, team_id: orgOf(ctx).teamId };
+}
+
+function teamRef(ctx: EmulatorContext): JsonObject | null {
+  const org = orgOf(ctx);
+  if (org.orgWide) return null;
+  return { id: org.teamId, domain: org.teamDomain, ...(org.enterprise === null ? {} : { enterprise_id: org.enterprise.id }) };
 }
 
 function channelName(ctx: EmulatorContext, channelId: string): string {
@@ -35,10 +53,14 @@ export function slashCommandPayload(
   responseUrl: string,
   triggerId: string,
 ): Record<string, string> {
+  const org = orgOf(ctx);
+  const enterprise: Record<string, string> =
+    org.enterprise === null ? {} : { enterprise_id: String(org.enterprise.id), enterprise_name: String(org.enterprise.name) };
   return {
     token: ctx.config.verificationToken,
-    team_id: ctx.config.teamId,
-    team_domain: ctx.config.teamDomain,
+    team_id: org.teamId,
+    team_domain: org.teamDomain,
+    ...enterprise,
     channel_id: input.channelId,
     channel_name: channelName(ctx, input.channelId),
     user_id: input.userId,
@@ -46,7 +68,7 @@ export function slashCommandPayload(
     command: input.command,
     text: input.text,
     api_app_id: ctx.config.appId,
-    is_enterprise_install: 'false',
+    is_enterprise_install: String(org.orgWide),
     response_url: responseUrl,
     trigger_id: triggerId,
   };
@@ -59,8 +81,8 @@ function interactiveBase(ctx: EmulatorContext, type: string, userId: string): Js
     api_app_id: ctx.config.appId,
     token: ctx.config.verificationToken,
     team: teamRef(ctx),
-    enterprise: null,
-    is_enterprise_install: false,
+    enterprise: orgOf(ctx).enterprise,
+    is_enterprise_install: orgOf(ctx).orgWide,
   };
 }
 
@@ -91,6 +113,8 @@ export function messageBlockActionsPayload(
   };
   // Assumption (README, "Assumptions and deliberate deviations"): ephemeral containers carry no `message`, so the app must not need it.
   if (message.kind === 'channel') payload.message = messageJson(message, ctx);
+  const execution = message.functionExecutionId === undefined ? undefined : ctx.store.functionExecutions.get(message.functionExecutionId);
+  if (execution !== undefined) Object.assign(payload, functionInteractionFields(ctx, execution, input.userId));
   return payload;
 }
 
@@ -127,7 +151,7 @@ export function viewClosedPayload(
   const base = interactiveBase(ctx, 'view_closed', input.userId);
   return {
     ...base,
-    user: { id: input.userId, name: ctx.store.userName(input.userId), team_id: ctx.config.teamId },
+    user: { id: input.userId, name: ctx.store.userName(input.userId), team_id: orgOf(ctx).teamId },
     view: viewJson(input.view, input.values),
     is_cleared: input.isCleared,
   };
@@ -136,20 +160,71 @@ export function viewClosedPayload(
 /** Events API envelope; the same object is the Socket Mode events_api payload. */
 export function eventEnvelope(ctx: EmulatorContext, event: JsonObject): JsonObject {
   const nowSec = ctx.clock.now() / 1000;
+  const org = orgOf(ctx);
+  const enterpriseId = org.enterprise === null ? null : org.enterprise.id;
   return {
     token: ctx.config.verificationToken,
-    team_id: ctx.config.teamId,
-    context_team_id: ctx.config.teamId,
-    context_enterprise_id: null,
+    team_id: org.teamId,
+    ...(enterpriseId === null ? {} : { enterprise_id: enterpriseId }),
+    context_team_id: org.teamId,
+    context_enterprise_id: enterpriseId,
     api_app_id: ctx.config.appId,
     event: { event_ts: nowSec.toFixed(6), ...event },
     type: 'event_callback',
     event_id: ctx.ids.id('Ev'),
     event_time: Math.floor(nowSec),
     authorizations: [
-      { enterprise_id: null, team_id: ctx.config.teamId, user_id: ctx.config.botUserId, is_bot: true, is_enterprise_install: false },
+      {
+        enterprise_id: enterpriseId,
+        team_id: org.orgWide ? null : org.teamId,
+        user_id: ctx.config.botUserId,
+        is_bot: true,
+        is_enterprise_install: org.orgWide,
+      },
     ],
     is_ext_shared_channel: false,
     event_context: ctx.ids.opaque(16),
+  };
+}
+
+/**
+ * What a click on a message a workflow step posted adds (block_actions payload reference, bolt-js
+ * `BlockAction`): `function_data` (execution_id, function.callback_id, inputs), the step's
+ * `bot_access_token`, and `interactivity` (interactor, interactivity_pointer).
+ */
+function functionInteractionFields(ctx: EmulatorContext, execution: FunctionExecution, userId: string): JsonObject {
+  return {
+    function_data: { execution_id: execution.id, function: { callback_id: execution.callbackId }, inputs: cloneJson(execution.inputs) },
+    bot_access_token: execution.token,
+    interactivity: { interactor: { id: userId, secret: ctx.ids.opaque(32) }, interactivity_pointer: ctx.ids.opaque(20) },
+  };
+}
+
+/**
+ * The `function_executed` event (docs.slack.dev/reference/events/function_executed): the step's
+ * definition as `function`, its `inputs`, `function_execution_id`, `workflow_execution_id`, `event_ts`
+ * (added by eventEnvelope) and the step's own `bot_access_token`.
+ */
+export function functionExecutedEvent(ctx: EmulatorContext, input: FunctionExecutedInput, execution: FunctionExecution): JsonObject {
+  const nowSec = Math.floor(ctx.clock.now() / 1000);
+  return {
+    type: 'function_executed',
+    function: {
+      id: ctx.ids.id('Fn'),
+      callback_id: input.callbackId,
+      title: input.title ?? input.callbackId,
+      description: input.description ?? '',
+      type: 'app',
+      input_parameters: cloneJson(input.inputParameters ?? []),
+      output_parameters: cloneJson(input.outputParameters ?? []),
+      app_id: ctx.config.appId,
+      date_created: nowSec,
+      date_updated: nowSec,
+      date_deleted: 0,
+    },
+    inputs: cloneJson(input.inputs),
+    function_execution_id: execution.id,
+    workflow_execution_id: execution.workflowExecutionId,
+    bot_access_token: execution.token,
   };
 }

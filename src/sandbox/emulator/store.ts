@@ -6,6 +6,9 @@ import type {
   EmulatedChannel,
   EmulatedMessage,
   EmulatedUser,
+  FunctionExecution,
+  InstallTarget,
+  IssuedToken,
   LateAck,
   MessageSource,
   ResponseUrlPost,
@@ -73,6 +76,7 @@ export interface NewMessage {
   source: MessageSource;
   /** A person's message; unset, the bot's. */
   user?: string;
+  functionExecutionId?: string;
 }
 
 /** All mutable emulator state. Web API handlers and inbound senders share one instance. */
@@ -90,6 +94,18 @@ export class Store {
   readonly triggers = new Map<string, TriggerRecord>();
   readonly responseUrls = new Map<string, ResponseUrlRecord>();
   readonly socketTickets = new Set<string>();
+  /** Workflow step executions by function_execution_id, and their tokens. */
+  readonly functionExecutions = new Map<string, FunctionExecution>();
+  readonly functionTokens = new Map<string, string>();
+  /** OAuth: tokens issued by oauth.v2.access, refresh tokens, and authorization codes not yet exchanged. */
+  readonly issuedTokens = new Map<string, IssuedToken>();
+  readonly refreshTokens = new Map<string, InstallTarget>();
+  readonly oauthCodes = new Map<string, { target: InstallTarget; redirectUri: string | undefined; used: boolean }>();
+  /** The app's current OAuth installation (the last code exchanged): payloads then carry its organisation. */
+  installation: InstallTarget | undefined;
+  /** Workspaces of the organisation besides the emulator's own (id → name, domain), and the one users act in now. */
+  readonly workspaces = new Map<string, { id: string; name: string; domain: string }>();
+  currentTeamId: string | undefined;
   readonly calls: ApiCall[] = [];
   readonly responseUrlPosts: ResponseUrlPost[] = [];
   /** Every body the app sent back as an ack, for allText(). */
@@ -208,6 +224,7 @@ export class Store {
       source: input.source,
       deleted: false,
       revisions: [],
+      ...(input.functionExecutionId === undefined ? {} : { functionExecutionId: input.functionExecutionId }),
     };
     this.messages.push(message);
     return message;

@@ -32,6 +32,34 @@ export interface EmulatorOptions {
   /** response_url limits: 5 uses within 30 minutes. */
   responseUrlMaxUses?: number;
   responseUrlTtlMs?: number;
+  /** OAuth install (oauth.v2.access): the app's client id and secret. */
+  clientId?: string;
+  clientSecret?: string;
+  /** Token rotation on: installs answer `refresh_token` and `expires_in` (seconds), tokens expire. */
+  tokenRotation?: boolean;
+  tokenLifetimeSec?: number;
+  /** Where the authorize page sends the browser when the app names no redirect_uri (the app's configured Redirect URL). */
+  oauthRedirectUri?: string;
+}
+
+/** Who approves the next install on the authorize page: a workspace, or an Enterprise org (org-wide). */
+export interface InstallTarget {
+  teamId: string;
+  teamName: string;
+  enterpriseId: string | null;
+  enterpriseName: string | null;
+  isEnterpriseInstall: boolean;
+  /** The installing user. */
+  userId: string;
+}
+
+/** A token the emulator issued by OAuth (install or refresh). */
+export interface IssuedToken {
+  token: string;
+  target: InstallTarget;
+  /** Emulator-clock ms; undefined without token rotation. */
+  expiresAt: number | undefined;
+  revoked: boolean;
 }
 
 export type EmulatorConfig = Required<Omit<EmulatorOptions, 'clock'>>;
@@ -116,6 +144,41 @@ export interface EmulatedMessage {
   deleted: boolean;
   /** Earlier versions, oldest first (chat.update / replace_original). */
   revisions: MessageRevision[];
+  /** Posted with a workflow step's token: clicks on it carry `function_data` (Slack's function-originated messages). */
+  functionExecutionId?: string;
+}
+
+/** A workflow step parameter as Slack's `function_executed` event describes it (`function.input_parameters[]`). */
+export interface FunctionParameter {
+  name: string;
+  type: string;
+  title?: string;
+  description?: string;
+  is_required?: boolean;
+}
+
+/** What `sendFunctionExecuted` runs: the step's callback id and inputs, and its declared parameters. */
+export interface FunctionExecutedInput {
+  callbackId: string;
+  inputs: JsonObject;
+  title?: string;
+  description?: string;
+  inputParameters?: FunctionParameter[];
+  outputParameters?: FunctionParameter[];
+}
+
+/** One step execution: running until the app calls functions.completeSuccess or functions.completeError. */
+export interface FunctionExecution {
+  id: string;
+  workflowExecutionId: string;
+  callbackId: string;
+  inputs: JsonObject;
+  /** The step's own bot token (`bot_access_token`), accepted as a bot token by every method. */
+  token: string;
+  outputParameters: FunctionParameter[];
+  state: 'running' | 'completed' | 'failed';
+  outputs?: JsonObject;
+  error?: string;
 }
 
 export interface TextObject {

@@ -6,6 +6,8 @@ import { tryParseJson, type JsonObject } from './json.js';
 import { chatMethods } from './methods/chat.js';
 import { conversationMethods } from './methods/conversations.js';
 import { fileMethods } from './methods/files.js';
+import { functionMethods } from './methods/functions.js';
+import { oauthMethods } from './methods/oauth.js';
 import { miscMethods } from './methods/misc.js';
 import { viewMethods } from './methods/views.js';
 
@@ -16,10 +18,12 @@ export const METHODS: Record<string, MethodSpec> = {
   ...viewMethods,
   ...fileMethods,
   ...conversationMethods,
+  ...functionMethods,
+  ...oauthMethods,
 };
 
 /** Arguments that web-api JSON-stringifies into form fields; we parse them back for checks and records. */
-const JSON_ARGS = new Set(['blocks', 'attachments', 'view', 'files', 'metadata', 'unfurls']);
+const JSON_ARGS = new Set(['blocks', 'attachments', 'view', 'files', 'metadata', 'unfurls', 'outputs']);
 
 function decodeArgs(fields: JsonObject): JsonObject {
   const args: JsonObject = {};
@@ -41,8 +45,17 @@ function bearer(req: IncomingMessage): string | undefined {
 }
 
 function authorize(token: string | undefined, spec: MethodSpec, ctx: EmulatorContext): JsonObject | undefined {
+  if (spec.token === 'none') return undefined;
   if (token === undefined || token === '') return fail('not_authed');
-  const kind = token === ctx.config.botToken ? 'bot' : token === ctx.config.appToken ? 'app' : undefined;
+  const issued = ctx.store.issuedTokens.get(token);
+  if (issued !== undefined) {
+    if (issued.revoked) return fail('token_revoked');
+    if (issued.expiresAt !== undefined && ctx.clock.now() >= issued.expiresAt) return fail('token_expired');
+    return spec.token === 'bot' ? undefined : fail('not_allowed_token_type');
+  }
+  // A workflow step's token (`bot_access_token`) acts as the bot's.
+  const kind =
+    token === ctx.config.botToken || ctx.store.functionTokens.has(token) ? 'bot' : token === ctx.config.appToken ? 'app' : undefined;
   if (kind === undefined) return fail('invalid_auth');
   if (kind !== spec.token) return fail('not_allowed_token_type');
   return undefined;
@@ -92,7 +105,14 @@ export async function handleWebApi(
     response = fail('invalid_json');
   } else {
     const token = typeof args.token === 'string' && args.token !== '' ? args.token : bearer(req);
-    response = authorize(token, spec, ctx) ?? spec.handle(args, ctx);
+    const execution = token === undefined ? undefined : ctx.store.functionTokens.get(token);
+    const issued = token === undefined ? undefined : ctx.store.issuedTokens.get(token);
+    const callCtx: EmulatorContext = {
+      ...ctx,
+      ...(execution === undefined ? {} : { callerExecutionId: execution }),
+      ...(issued === undefined ? {} : { callerInstall: issued.target }),
+    };
+    response = authorize(token, spec, ctx) ?? spec.handle(args, callCtx);
   }
   record(200, response);
   await interceptor.after?.(method);

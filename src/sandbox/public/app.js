@@ -16,6 +16,7 @@ import { renderMrkdwn } from './mrkdwn.js';
  * @property {string} realName
  * @property {boolean} admin
  * @property {string} dm the id of their DM with the app
+ * @property {boolean} deactivated their Slack account is deactivated (a workspace admin did it)
  */
 
 /**
@@ -60,6 +61,9 @@ import { renderMrkdwn } from './mrkdwn.js';
  * @property {Array<View & { errors: Record<string, string> | null }>} modals
  * @property {View | null} home
  * @property {'everything' | 'slack'} resetClears
+ * @property {Array<{ id: string, name: string }>} workspaces
+ * @property {string} workspace
+ * @property {boolean} install
  * @property {string} since
  * @property {Record<string, { messages: number, mentions: number }>} unread
  * @property {{ code: string, secondsLeft: number } | null} authenticator sandbox only: the acting person's current step-up code
@@ -233,7 +237,53 @@ function ctx() {
 
 /** @param {Person} person */
 function personLabel(person) {
-  return person.admin ? `${person.realName} (admin)` : person.realName;
+  const label = person.admin ? `${person.realName} (admin)` : person.realName;
+  return person.deactivated ? `${label} (deactivated)` : label;
+}
+
+/**
+ * A workspace admin's account controls (Slack's admin pages): deactivating someone makes Slack send
+ * the app `user_change` with `deleted: true`, as it would.
+ * @param {PageState} state
+ * @param {Person | undefined} me
+ */
+function renderAccounts(state, me) {
+  const section = $('accounts', HTMLElement);
+  section.hidden = me?.admin !== true;
+  if (me?.admin !== true) return;
+  const focused = focusKeyOf(document.activeElement);
+  $('account-list', HTMLUListElement).replaceChildren(
+    ...state.people
+      .filter((p) => p.id !== me.id)
+      .map((p) => {
+        const verb = p.deactivated ? 'Reactivate' : 'Deactivate';
+        const button = el('button', {
+          type: 'button',
+          class: 'account-button',
+          text: `${verb} ${p.realName}`,
+          'data-focus-key': `account:${p.id}`,
+        });
+        button.addEventListener('click', async () => {
+          const sure = await confirm({
+            title: { type: 'plain_text', text: `${verb} ${p.realName}'s account?` },
+            text: {
+              type: 'mrkdwn',
+              text: p.deactivated
+                ? `${p.realName} can use Slack again. The app gives nothing back by itself.`
+                : `${p.realName} can no longer use Slack, and Slack tells the app (\`user_change\`).`,
+            },
+            confirm: { type: 'plain_text', text: verb },
+            deny: { type: 'plain_text', text: 'Cancel' },
+            style: p.deactivated ? 'primary' : 'danger',
+          });
+          if (!sure) return;
+          await post('account', { as: page.as, person: p.id, deactivated: !p.deactivated });
+          refresh();
+        });
+        return el('li', {}, button);
+      }),
+  );
+  if (focused?.startsWith('account:') === true) refocus(focused);
 }
 
 // ---- rendering ----------------------------------------------------------------------------------
@@ -307,12 +357,22 @@ function renderSidebar(state) {
   const focusKey = focusKeyOf(document.activeElement);
   $('team', HTMLElement).textContent = state.team;
   const select = $('acting-as', HTMLSelectElement);
-  if (select.options.length !== state.people.length) {
+  const labels = state.people.map(personLabel);
+  if (select.options.length !== state.people.length || [...select.options].some((o, i) => o.text !== labels[i])) {
     select.replaceChildren(...state.people.map((p) => el('option', { value: p.id, text: personLabel(p) })));
   }
   select.value = page.as ?? '';
+  // The organisation's workspaces: commands and clicks come from the one chosen (an org-wide install serves both).
+  const workspaces = $('workspace-switch', HTMLSelectElement);
+  if (workspaces.options.length !== state.workspaces.length) {
+    workspaces.replaceChildren(...state.workspaces.map((w) => el('option', { value: w.id, text: w.name })));
+  }
+  workspaces.value = state.workspace;
+  // SANDBOX_INSTALL=oauth: the app starts uninstalled; Install goes through /slack/install as on Slack.
+  $('install', HTMLAnchorElement).hidden = !state.install;
   $('channels', HTMLUListElement).replaceChildren(...state.channels.map((c) => conversationLink(state, c.id, c.name, '#')));
   const me = state.people.find((p) => p.id === page.as);
+  renderAccounts(state, me);
   $('apps', HTMLUListElement).replaceChildren(
     ...(me === undefined ? [] : [conversationLink(state, me.dm, state.botName, '🔑')]),
     conversationLink(state, HOME, 'App Home', '🏠'),
@@ -777,6 +837,11 @@ function wire() {
     // Refused (not a command, say) or the app was not there (restarting): the text comes back, to be
     // fixed or sent again.
     if (answer === undefined && message.value === '') message.value = text;
+    refresh();
+  });
+  $('workspace-switch', HTMLSelectElement).addEventListener('change', async (event) => {
+    const target = event.target instanceof HTMLSelectElement ? event.target.value : '';
+    await post('workspace', { team: target });
     refresh();
   });
   $('reset', HTMLButtonElement).addEventListener('click', async () => {

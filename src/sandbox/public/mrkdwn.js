@@ -55,6 +55,17 @@ const EMOJI = {
   no_entry_sign: '🚫',
   put_litter_in_its_place: '🚮',
   mag: '🔍',
+  alarm_clock: '⏰',
+  arrow_right: '➡️',
+  clipboard: '📋',
+  inbox_tray: '📥',
+  outbox_tray: '📤',
+  grey_question: '❔',
+  repeat: '🔁',
+  satellite_antenna: '📡',
+  // Installations and settings (docs/org-install.md).
+  package: '📦',
+  gear: '⚙️',
 };
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from '../../domain/duration.js';
 import type { PolicyChange } from '../../domain/policy.js';
 import { SLACK_USER_ID } from '../ids.js';
 
@@ -103,6 +104,49 @@ export function parseRevoke(words: string[]): ParsedArgs<{ userId: string } | { 
   return ok(userId === undefined ? { key: subject } : { userId });
 }
 
+/** `transfer <key> @user`: the key by ID (or the admin's own key by name), then the new owner. */
+export function parseTransfer(words: string[]): ParsedArgs<{ key: string; userId: string }> {
+  const newOwner = parseUserRef(words.at(-1));
+  const key = words.slice(0, -1).join(' ');
+  return newOwner === undefined || key.length === 0 ? refused(NEED_MENTION) : ok({ key, userId: newOwner });
+}
+
+const REVIEW_OPTIONS = new Set(['role', 'deadline', 'default']);
+
+/** `review start [role <name words…>] [deadline <duration>] [default inactivate|keep]`, in any order. */
+export function parseReviewStart(
+  words: string[],
+): ParsedArgs<{ roleName?: string; durationMs?: number; defaultDecision?: 'inactivate' | 'keep' }> {
+  const value: { roleName?: string; durationMs?: number; defaultDecision?: 'inactivate' | 'keep' } = {};
+  for (let i = 0; i < words.length; ) {
+    const option = (words[i] ?? '').toLowerCase();
+    if (!REVIEW_OPTIONS.has(option) || option in value) return refused();
+    let end = i + 1;
+    while (end < words.length && !REVIEW_OPTIONS.has((words[end] ?? '').toLowerCase())) end += 1;
+    const rest = words.slice(i + 1, end);
+    if (rest.length === 0) return refused(`\`${option}\` needs a value.`);
+    if (option === 'role') value.roleName = rest.join(' ');
+    else if (rest.length !== 1) return refused();
+    else if (option === 'deadline') {
+      const ms = parseDuration(rest[0] ?? '');
+      if (ms === undefined) return refused('A deadline is a whole number and a unit: `30m`, `12h`, `14d`.');
+      value.durationMs = ms;
+    } else {
+      const choice = (rest[0] ?? '').toLowerCase();
+      if (choice !== 'inactivate' && choice !== 'keep') return refused('The default is `inactivate` or `keep`.');
+      value.defaultDecision = choice;
+    }
+    i = end;
+  }
+  return ok(value);
+}
+
+/** `review export <campaign ID>`. */
+export function parseReviewId(words: string[]): ParsedArgs<{ campaignId: string }> {
+  const [id] = words;
+  return id === undefined || words.length !== 1 ? refused() : ok({ campaignId: id });
+}
+
 /** `role create <name words…> [max_keys]`. */
 export function parseRoleCreate(words: string[]): ParsedArgs<{ name: string; maxKeys: number }> {
   const last = words.at(-1);
@@ -198,4 +242,21 @@ export function parseExportSince(words: string[]): ParsedArgs<{ since?: string }
   const { rest, since } = parsed.value;
   if (rest.length > 0) return refused();
   return ok(since === undefined ? {} : { since });
+}
+
+const CHANNEL_REF = /^(?:<#([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>|([CGD][A-Z0-9]{2,}))$/;
+
+/** `settings` (show), `settings audit|approvals #channel` (set), `settings audit|approvals default` (back to the env). */
+export function parseSettings(words: string[]): ParsedArgs<{ change?: { purpose: 'audit' | 'approvals'; channelId: string | null } }> {
+  if (words.length === 0) return ok({});
+  const [purpose, target] = words;
+  if ((purpose !== 'audit' && purpose !== 'approvals') || target === undefined || words.length !== 2) {
+    return refused('Name the setting and a channel: `audit #security-audit` or `approvals default`.');
+  }
+  if (target === 'default') return ok({ change: { purpose, channelId: null } });
+  const match = CHANNEL_REF.exec(target);
+  const channelId = match?.[1] ?? match?.[2];
+  return channelId === undefined
+    ? refused('Name the channel with #channel (or its ID, C0123ABCD).')
+    : ok({ change: { purpose, channelId } });
 }

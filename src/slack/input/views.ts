@@ -157,3 +157,28 @@ export function parseDenyRequest(
     },
   };
 }
+
+const reviewKeepMetadata = z.object({
+  campaignId: z.string().regex(/^rev_[0-9A-Za-z]{1,40}$/),
+  keyId: z.string().min(1).max(100),
+  channel: z.string().max(50).optional(),
+  ts: z.string().max(50).optional(),
+});
+const reviewReasonState = z.object({
+  [BLOCK.reviewReason]: z.object({ [INPUT.reviewReason]: z.object({ value: z.string().max(500).nullish() }) }),
+});
+
+/** The access review's "why keep this System Admin key" modal: which item (and its DM), and the reason. */
+export function parseReviewKeepReason(
+  privateMetadata: string,
+  values: unknown,
+): Parsed<{ campaignId: string; keyId: string; dm: { channel?: string; ts?: string }; reason: string }> {
+  const meta = reviewKeepMetadata.safeParse(parseJson(privateMetadata));
+  if (!meta.success) return { ok: false, errors: { [BLOCK.reviewReason]: 'This form lost track of its review. Please press Keep again.' } };
+  const state = reviewReasonState.safeParse(values);
+  if (!state.success) return { ok: false, errors: { [BLOCK.reviewReason]: 'Keep the reason under 500 characters.' } };
+  const reason = (state.data[BLOCK.reviewReason][INPUT.reviewReason].value ?? '').trim();
+  if (reason === '') return { ok: false, errors: { [BLOCK.reviewReason]: 'Say why this System Admin key is still needed.' } };
+  const { campaignId, keyId, channel, ts } = meta.data;
+  return { ok: true, value: { campaignId, keyId, dm: { channel, ts }, reason } };
+}

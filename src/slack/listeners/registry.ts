@@ -16,6 +16,10 @@ import type { ListenerContext } from './context.js';
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 type EventArgs<E extends string> = SlackEventMiddlewareArgs<E> & AllMiddlewareArgs;
+/** A Workflow Builder step's execution (`function_executed`): `inputs`, `complete`, `fail`, a client holding the step's token. */
+export type StepArgs = EventArgs<'function_executed'>;
+/** A step's outputs, as its manifest entry declares them; never a secret. */
+export type StepOutputs = Record<string, string | number | boolean>;
 
 /** Bolt's registration calls, each wrapped by the error boundary; the `register` functions get this, not the App. */
 export interface SlackListeners {
@@ -28,6 +32,11 @@ export interface SlackListeners {
     options?: { fieldOf?: (error: AppError) => string | undefined },
   ): void;
   event<E extends string>(name: E, listener: (args: EventArgs<E>) => Promise<void>): void;
+  /**
+   * A workflow step by callback_id: the listener returns the step's outputs (`functions.completeSuccess`);
+   * a thrown error ends the step with `functions.completeError` and the error path's short text.
+   */
+  function(callbackId: string, listener: (args: StepArgs) => Promise<StepOutputs>): void;
 }
 
 /** An ack that remembers it was called (even if the call itself failed), so the boundary knows what is still open. */
@@ -102,6 +111,19 @@ export function listenerRegistry(app: App, ctx: ListenerContext): SlackListeners
         } catch (error) {
           answers.event(name, error);
         }
+      });
+    },
+    function(callbackId, listener) {
+      // Bolt acknowledges the event first (autoAcknowledge), so the work may take longer than Slack's 3 s.
+      app.function(callbackId, async (args) => {
+        let outputs: StepOutputs;
+        try {
+          outputs = await listener(args);
+        } catch (error) {
+          await answers.step(callbackId, args, error);
+          return;
+        }
+        await args.complete({ outputs });
       });
     },
   };

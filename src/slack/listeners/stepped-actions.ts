@@ -3,8 +3,10 @@ import { activateKeyAction } from './actions/activate-key.js';
 import { leakFalsePositiveAction } from './actions/leak-decision.js';
 import { approveRequestAction } from './actions/approve-request.js';
 import { roleDeletionAction } from './actions/confirm-role-change.js';
+import { offboardingCardAction } from './actions/offboarding-card.js';
 import { grantAccessAction } from './commands/accesskey/admin/access.js';
 import { revokeKeyAction } from './commands/accesskey/admin/keys.js';
+import { transferKeyAction } from './commands/accesskey/admin/transfer.js';
 import { openStreamsAction } from './commands/accesskey/admin/streams.js';
 
 /**
@@ -18,6 +20,8 @@ export const STEPPED_ACTIONS: ReadonlyArray<SteppedAction<unknown>> = [
   stepped(revokeKeyAction),
   stepped(roleDeletionAction),
   stepped(activateKeyAction),
+  stepped(transferKeyAction),
+  stepped(offboardingCardAction),
   stepped(openStreamsAction),
   stepped(leakFalsePositiveAction),
 ];

@@ -43,32 +43,35 @@ export class SlackAuditChannel implements AuditChannel {
 
   constructor(
     private readonly client: WebClient,
-    private readonly channelId: string,
+    /** AUDIT_CHANNEL_ID, or the channel set by `/accesskey admin settings`: read for every post. */
+    private readonly channelOf: () => Promise<string>,
   ) {}
 
   async post(records: readonly AuditRecord[]): Promise<AuditPostOutcome> {
     let found: { ts: string; blockIds: Set<string> };
+    let channelId: string;
     try {
-      found = await this.alreadyPosted(records);
+      channelId = await this.channelOf();
+      found = await this.alreadyPosted(records, channelId);
     } catch (error) {
       return outcomeOfError(error, CHANNEL_ERRORS);
     }
     const remaining = records.filter((record) => !found.blockIds.has(auditBlockId(record)));
     for (const record of records) if (found.blockIds.has(auditBlockId(record))) this.#inDoubt.delete(auditBlockId(record));
-    if (remaining.length === 0) return { kind: 'posted', channelId: this.channelId, ts: found.ts };
+    if (remaining.length === 0) return { kind: 'posted', channelId, ts: found.ts };
     const rendering = renderAuditMessage(remaining);
     if (!rendering.ok) return { kind: 'unrenderable', failures: rendering.failures };
     const startedAt = Date.now();
     try {
       const result = await this.client.chat.postMessage({
-        channel: this.channelId,
+        channel: channelId,
         text: rendering.message.text,
         blocks: rendering.message.blocks,
         unfurl_links: false,
         unfurl_media: false,
       });
       for (const record of remaining) this.#inDoubt.delete(auditBlockId(record));
-      return { kind: 'posted', channelId: result.channel ?? this.channelId, ts: result.ts ?? '' };
+      return { kind: 'posted', channelId: result.channel ?? channelId, ts: result.ts ?? '' };
     } catch (error) {
       const outcome = outcomeOfError(error, CHANNEL_ERRORS);
       if (outcome.kind === 'unavailable')
@@ -81,13 +84,13 @@ export class SlackAuditChannel implements AuditChannel {
   }
 
   /** Which of these records an earlier attempt in doubt did post, and in which message (the newest). */
-  private async alreadyPosted(records: readonly AuditRecord[]): Promise<{ ts: string; blockIds: Set<string> }> {
+  private async alreadyPosted(records: readonly AuditRecord[], channelId: string): Promise<{ ts: string; blockIds: Set<string> }> {
     const blockIds = new Set<string>();
     const since = Math.min(...records.map((record) => this.#inDoubt.get(auditBlockId(record)) ?? Number.POSITIVE_INFINITY));
     if (!Number.isFinite(since)) return { ts: '', blockIds };
     const self = await this.identity();
     const result = await this.client.conversations.history({
-      channel: this.channelId,
+      channel: channelId,
       oldest: ((since - LOOKBACK_SLACK_MS) / 1000).toFixed(6),
       limit: LOOKBACK_LIMIT,
     });

@@ -1,9 +1,11 @@
-import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { WebClient, WebClientOptions } from '@slack/web-api';
 import type { Logger } from '../../logger.js';
 import { boltLogger } from '../bolt-logger.js';
+import { InstalledWebClient } from '../installations.js';
 
 export interface BackgroundClientOptions {
-  token: string;
+  /** Looked up for every call: an OAuth installation's token rotates. */
+  token: () => Promise<string>;
   apiUrl: string;
   logger: Logger;
   /** Names the client in logs ("audit-mirror", "expiry-warnings"). */
@@ -21,7 +23,7 @@ export interface BackgroundClientOptions {
  *   row, instead of p-retry holding the call for half an hour.
  */
 export function createBackgroundClient(options: BackgroundClientOptions): WebClient {
-  return new WebClient(options.token, {
+  return new InstalledWebClient(options.token, {
     slackApiUrl: options.apiUrl,
     // A few seconds: a worker holding a lease must not wait on a Slack that never answers.
     timeout: 5_000,

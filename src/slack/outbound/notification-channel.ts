@@ -18,9 +18,10 @@ const GONE_ERRORS = new Set(['message_not_found', 'file_not_found', 'file_delete
 export class SlackNotificationChannel implements NotificationChannel {
   constructor(
     private readonly client: WebClient,
-    private readonly approvalsChannelId: string,
-    /** AUDIT_CHANNEL_ID: a leaked key's card goes there. */
-    private readonly securityChannelId: string = approvalsChannelId,
+    /** APPROVALS_CHANNEL_ID, or the channel set by `/accesskey admin settings`. */
+    private readonly approvalsChannelOf: () => Promise<string>,
+    /** AUDIT_CHANNEL_ID (or its setting): a leaked key's card goes there. */
+    private readonly securityChannelOf: () => Promise<string> = approvalsChannelOf,
   ) {}
 
   private async post(channel: string, message: Message): Promise<DeliveryOutcome> {
@@ -49,8 +50,8 @@ export class SlackNotificationChannel implements NotificationChannel {
       await this.client.files.delete({ file: delivery.deleteFile });
       return { kind: 'posted', channelId: '', ts: '' };
     }
-    if ('approvals' in delivery) return this.post(this.approvalsChannelId, delivery.approvals);
-    if ('security' in delivery) return this.post(this.securityChannelId, delivery.security);
+    if ('approvals' in delivery) return this.post(await this.approvalsChannelOf(), delivery.approvals);
+    if ('security' in delivery) return this.post(await this.securityChannelOf(), delivery.security);
     if ('thread' in delivery) {
       const { channel, ts } = delivery.thread;
       const posted = await this.client.chat.postMessage({

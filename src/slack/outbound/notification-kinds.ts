@@ -9,7 +9,9 @@ import {
   staleKeyInactivatedMessage,
   staleKeyNoticeMessage,
 } from '../views/notifications.js';
+import { keyTransferredDm, offboardingCard } from '../views/offboarding.js';
 import { ownerNoticeMessage } from '../views/owner-notice.js';
+import { reviewKeyDm, reviewReminderDm } from '../views/reviews.js';
 import { keyOutsideNetworkDm, undeliveredKeyDm } from '../views/undelivered.js';
 import { leakCard, leakDm, leakThreadReply } from '../views/leaks.js';
 import { isExpired } from '../../domain/time.js';
@@ -20,7 +22,7 @@ export type NotificationDelivery =
   | { dm: string; message: Message }
   /** A new message in the approvals channel. */
   | { approvals: Message }
-  /** A message of the approvals channel replaced in place. */
+  /** A message of the approvals or security channel replaced in place. */
   | { update: { channel: string; ts: string }; message: Message }
   | { deleteFile: string }
   /** A new message in the security channel (AUDIT_CHANNEL_ID). */
@@ -66,6 +68,11 @@ export const RENDER: { [K in NotificationKind]: Renderer<K> } = {
     dm: m.key.ownerId,
     message: keyReportedCompromisedMessage(keyRow(m.key, m.role, new Date(m.now)), m.reporterId),
   }),
+  'offboarding.card': (m) => ({ security: offboardingCard(m.offboarding) }),
+  'offboarding.card_update': (m) => ({ update: { channel: m.channel, ts: m.ts }, message: offboardingCard(m.offboarding) }),
+  'key.transferred_dm': (m) => ({ dm: m.recipientId, message: keyTransferredDm(m) }),
+  'review.key_dm': (m) => ({ dm: m.key.ownerId, message: reviewKeyDm(m.campaign, m.item, m.key) }),
+  'review.reminder': (m) => ({ dm: m.ownerId, message: reviewReminderDm(m.campaign, m.open) }),
   'key_leak.thread_reply': (m) => ({ thread: { channel: m.channel, ts: m.ts }, message: leakThreadReply(m.inactivated) }),
   'key_leak.dm': (m) => ({
     dm: m.userId,

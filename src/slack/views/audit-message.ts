@@ -46,11 +46,18 @@ const ICON: Partial<Record<AuditAction, string>> = {
   'role.permissions_changed': ':lock:',
   'key.networks_changed': ':globe_with_meridians:',
   'key.network_outside_reported': ':warning:',
+  'key.inactivated_offboarding': ':wave:',
+  'key.transferred': ':arrow_right:',
+  'key.kept_inactive': ':white_circle:',
   'stream.failing': ':satellite_antenna:',
   'stream.recovered': ':satellite_antenna:',
   'key.leaked': ':rotating_light:',
   'key.leak_kept_inactive': ':lock:',
   'key.leak_false_positive': ':arrow_forward:',
+  'key.inactivated_uninstall': ':electric_plug:',
+  'app.installed': ':package:',
+  'app.uninstalled': ':package:',
+  'settings.changed': ':gear:',
 };
 
 /**

@@ -46,6 +46,7 @@ const postMessage: MethodSpec = {
       threadTs: nonEmptyString(args.thread_ts),
       metadata: args.metadata,
       source: 'chat.postMessage',
+      functionExecutionId: ctx.callerExecutionId,
     });
     return ok({ channel: channel.id, ts: message.ts, message: messageJson(message, ctx) });
   },

@@ -43,15 +43,17 @@ function imJson(channel: EmulatedChannel, ctx: EmulatorContext): JsonObject {
 const authTest: MethodSpec = {
   token: 'bot',
   handle(_args, ctx) {
+    const install = ctx.callerInstall;
     return ok({
       url: `https://${ctx.config.teamDomain}.slack.com/`,
-      team: ctx.config.teamName,
+      team: install?.teamName ?? ctx.config.teamName,
       user: ctx.config.botName,
-      team_id: ctx.config.teamId,
+      team_id: install?.teamId ?? ctx.config.teamId,
       user_id: ctx.config.botUserId,
       bot_id: ctx.config.botId,
       app_id: ctx.config.appId,
-      is_enterprise_install: false,
+      ...(install?.enterpriseId == null ? {} : { enterprise_id: install.enterpriseId }),
+      is_enterprise_install: install?.isEnterpriseInstall ?? false,
     });
   },
 };

@@ -16,6 +16,12 @@ import { extendKeyButton } from './extend-key.js';
 import { hideSecretButton } from './hide-secret.js';
 import { showKeyButton } from './show-key.js';
 import { keepKeyButton } from './keep-key.js';
+import { offboardingDeleteButton } from './offboarding-delete.js';
+import { offboardingKeepButton } from './offboarding-keep.js';
+import { offboardingTransferSelect } from './offboarding-transfer.js';
+import { reviewDeleteButton } from './review-delete.js';
+import { reviewInactivateButton } from './review-inactivate.js';
+import { reviewKeepButton } from './review-keep.js';
 import { streamButton } from './stream-button.js';
 import { leakDecisionButton } from './leak-decision.js';
 import { mfaConfirmButton } from './mfa-confirm.js';
@@ -40,6 +46,12 @@ export function register(app: SlackListeners, ctx: ListenerContext): void {
   app.action(ACTION.confirmRoleRemoval, confirmRoleRemovalButton(ctx), { onError: 'replace-message' });
   app.action(ACTION.keepKey, keepKeyButton(ctx));
   app.action(ACTION.reportCompromised, reportCompromisedButton(ctx), { onError: 'refresh-key' });
+  app.action(ACTION.offboardingTransfer, offboardingTransferSelect(ctx));
+  app.action(ACTION.offboardingDelete, offboardingDeleteButton(ctx));
+  app.action(ACTION.offboardingKeep, offboardingKeepButton(ctx));
+  app.action(ACTION.reviewKeep, reviewKeepButton(ctx));
+  app.action(ACTION.reviewInactivate, reviewInactivateButton(ctx));
+  app.action(ACTION.reviewDelete, reviewDeleteButton(ctx));
   for (const id of [ACTION.streamPause, ACTION.streamResume, ACTION.streamTest, ACTION.streamVerify, ACTION.streamDelete])
     app.action(id, streamButton(ctx));
   app.action(ACTION.leakKeepInactive, leakDecisionButton(ctx, 'kept_inactive'));

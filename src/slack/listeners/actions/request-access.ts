@@ -1,4 +1,5 @@
 import { postRequestCard } from '../../approvals.js';
+import { channelSources } from '../../channels.js';
 import { noticeMessage } from '../../views/messages.js';
 import type { ListenerContext } from '../context.js';
 import { clickFacts, type ButtonArgs } from './button.js';
@@ -11,7 +12,7 @@ export const requestAccessButton =
     await args.ack();
     const click = clickFacts(args);
     const request = await ctx.services.access.request(click.userId, { ttlDays: ctx.config.accessRequestTtlDays }, { once: click.once });
-    await postRequestCard(args.client, ctx.services, ctx.config.approvalsChannelId, request);
+    await postRequestCard(args.client, ctx.services, await channelSources(ctx.services, ctx.config).approvals(), request);
     await tellClicker(
       args,
       ctx,

@@ -10,6 +10,10 @@ import {
   parseRoleName,
   parseRolePermissions,
   parseRolePolicy,
+  parseReviewId,
+  parseReviewStart,
+  parseTransfer,
+  parseSettings,
   parseUserAndRole,
   parseUserArg,
   wordsOf,
@@ -23,9 +27,12 @@ import { listAllKeys, revokeKey } from './admin/keys.js';
 import { assignRole, createRole, listRoles, previewRoleDeletion, previewRoleRemoval } from './admin/roles.js';
 import { setRolePolicy } from './admin/policy.js';
 import { rolePermissionsCommand } from './admin/permissions.js';
+import { transferKey } from './admin/transfer.js';
+import { exportReviewCsv, reviewStatus, startReview } from './admin/reviews.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
 import { streamsCommand } from './admin/streams.js';
 import { mfaEnroll, mfaReset, mfaStatus } from './admin/mfa.js';
+import { channelSettings } from './admin/settings.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
 
 /**
@@ -132,6 +139,29 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     run: async (args) => openRequestsMessage(await args.ctx.services.access.listOpen(args.userId), args.ctx.now()),
   }),
   row({
+    verb: 'transfer',
+    usage: '<key ID> @user',
+    summary: 'give a key to someone who holds its role and API access (both are told)',
+    parse: parseTransfer,
+    run: (args, { key, userId }) => transferKey(args, key, userId),
+  }),
+  row({
+    verb: 'review start',
+    usage: '[role <name>] [deadline <duration>] [default inactivate|keep]',
+    summary:
+      'an access review: each owner is asked per key (Keep / Make inactive / Delete); the default applies at the deadline (14d unless set)',
+    parse: parseReviewStart,
+    run: startReview,
+  }),
+  row({ verb: 'review status', usage: '', summary: 'access reviews with answered / open keys', parse: parseNoArgs, run: reviewStatus }),
+  row({
+    verb: 'review export',
+    usage: '<review ID>',
+    summary: "a review's answers as CSV in your DM, each row with its audit record",
+    parse: parseReviewId,
+    run: (args, { campaignId }) => exportReviewCsv(args, campaignId),
+  }),
+  row({
     verb: 'verify-audit',
     usage: '',
     summary: 'walk the audit hash chain and cross-check it with the security channel',
@@ -165,6 +195,13 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: "remove another admin's enrolment (a lost phone); needs two admins when possible",
     parse: parseUserArg,
     run: (args, { userId }) => mfaReset(args, userId),
+  }),
+  row({
+    verb: 'settings',
+    usage: '[audit|approvals #channel|default]',
+    summary: 'where audit posts and access requests go (over AUDIT_CHANNEL_ID / APPROVALS_CHANNEL_ID)',
+    parse: parseSettings,
+    run: (args, { change }) => channelSettings(args, change),
   }),
 ];
 

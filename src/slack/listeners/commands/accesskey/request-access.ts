@@ -1,4 +1,5 @@
 import { postRequestCard } from '../../../approvals.js';
+import { channelSources } from '../../../channels.js';
 import { onceForCommand } from '../../../replay.js';
 import { noticeMessage } from '../../../views/messages.js';
 import type { SubcommandArgs, SubcommandResult } from './types.js';
@@ -14,7 +15,7 @@ export async function requestAccessSubcommand(args: SubcommandArgs, reason: stri
   // Refusals (already has access, already asked) came back in the ack; Slack calls come after it.
   await args.ackNow();
   try {
-    await postRequestCard(args.client, services, config.approvalsChannelId, request);
+    await postRequestCard(args.client, services, await channelSources(services, config).approvals(), request);
   } catch (error) {
     logger.warn('could not post the approvals card', { error, requestId: request.id });
     return noticeMessage(

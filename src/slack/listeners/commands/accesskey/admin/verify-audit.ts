@@ -1,5 +1,6 @@
 import { describeVerification, verificationPassed } from '../../../../../domain/audit-verify.js';
 import { slackMirrorHistory } from '../../../../outbound/audit-history.js';
+import { channelSources } from '../../../../channels.js';
 import { escapeText } from '../../../../views/format.js';
 import { noticeMessage } from '../../../../views/messages.js';
 import type { SubcommandArgs, SubcommandResult } from '../types.js';
@@ -11,7 +12,10 @@ import type { SubcommandArgs, SubcommandResult } from '../types.js';
 export async function verifyAuditCommand(args: SubcommandArgs): Promise<SubcommandResult> {
   await args.ctx.services.admin.require(args.userId);
   await args.ackNow();
-  const result = await args.ctx.services.audit.verifyAsAdmin(args.userId, slackMirrorHistory(args.client, args.ctx.config.auditChannelId));
+  const result = await args.ctx.services.audit.verifyAsAdmin(
+    args.userId,
+    slackMirrorHistory(args.client, await channelSources(args.ctx.services, args.ctx.config).audit()),
+  );
   const icon = !verificationPassed(result) ? ':rotating_light:' : result.mirrorError === undefined ? ':white_check_mark:' : ':warning:';
   return noticeMessage(
     `${icon} *Audit verification*\n${describeVerification(result)
