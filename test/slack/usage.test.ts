@@ -114,7 +114,14 @@ describe.each(dialects)('usage in Slack on %s', (dialect) => {
   it('a secret-shaped tag stored before tags were checked is never shown in the table', async () => {
     const secret = `aks_${'A'.repeat(46)}`;
     await t.app.services.usage.recordUsageCounts([
-      { keyId, hour: Math.floor(t.clock.now().getTime() / 3_600_000), dimension: 'tag', label: `key=${secret}`, outcome: 'valid', count: 3 },
+      {
+        keyId,
+        hour: Math.floor(t.clock.now().getTime() / 3_600_000),
+        dimension: 'tag',
+        label: `key=${secret}`,
+        outcome: 'valid',
+        count: 3,
+      },
     ]);
     const reply = await t.slack.sendSlashCommand({ userId: ALICE, text: 'usage ci' });
     const table = blocksOf(reply.body).find((b) => b.type === 'data_table') as unknown as Table;
