@@ -8,6 +8,7 @@ import { firstTime } from '../replays.js';
 import { isWellFormedSecret, redactSecrets, SecretHasher } from '../secrets.js';
 import { isExpired, iso } from '../time.js';
 import { contextIn, requireAdminIn } from '../users.js';
+import { steppedUpIn } from '../mfa.js';
 import { markKeyCompromised } from './compromised.js';
 import { LEAK_WRITE_BUDGET_MS } from '../limits.js';
 
@@ -94,7 +95,7 @@ export async function secretsOfSomeKey(deps: DomainDeps, secrets: readonly strin
 }
 
 /** Queues the card's post or update unless one is already waiting (it will show the latest count when sent). */
-async function queueCard(tx: Repos, deps: DomainDeps, leak: KeyLeak): Promise<void> {
+export async function queueLeakCard(tx: Repos, deps: DomainDeps, leak: KeyLeak): Promise<void> {
   if (leak.cardQueued) return;
   await tx.leaks.update(leak.keyId, { cardQueued: true });
   await tx.notifications.enqueue({ kind: 'key_leak.card', keyId: leak.keyId }, iso(deps.now()));
@@ -172,7 +173,7 @@ export async function respondToLeak(deps: DomainDeps, secret: string, sighting: 
         await tx.leaks.update(key.id, patch);
         leak = { ...previous, ...patch };
       }
-      await queueCard(tx, deps, leak);
+      await queueLeakCard(tx, deps, leak);
       if (sighting.source === 'slack' && sighting.channel !== undefined && sighting.ts !== undefined) {
         await tx.notifications.enqueue(
           {
@@ -243,6 +244,11 @@ export async function decideLeak(
     const role = await tx.roles.findById(key.roleId);
     let updated = key;
     if (decision === 'false_positive') {
+      if (!(await steppedUpIn(tx, deps, once)))
+        throw new AppError(
+          'STEP_UP_REQUIRED',
+          `Making "${key.name}" active again needs a step-up code. Nothing changed: press the button again.`,
+        );
       if (isExpired(key, deps.now()))
         throw new AppError('KEY_EXPIRED', `"${key.name}" has expired, so it cannot be made active again. Extend its expiry first.`);
       const owner = await contextIn(tx, deps, key.ownerId);
@@ -260,7 +266,7 @@ export async function decideLeak(
       await appendAudit(tx, auditOf(actorId, action, updated, role, { previousStatus: key.status, sightings: leak.sightings }), deps.now());
     const resolved: KeyLeak = { ...leak, resolution: decision, resolvedBy: actorId };
     await tx.leaks.update(keyId, { resolution: decision, resolvedBy: actorId });
-    await queueCard(tx, deps, resolved);
+    await queueLeakCard(tx, deps, resolved);
     return { changed: true, key: updated, leak: { ...resolved, cardQueued: true } };
   });
 }
