@@ -163,12 +163,15 @@ export async function respondToLeak(deps: DomainDeps, secret: string, sighting: 
         };
         await tx.leaks.insert(leak);
       } else {
+        // A sighting after the leak was decided is a new incident: undecided again, so the card asks again.
+        const reopened = previous.resolution !== null;
         const patch = {
           sightings,
           lastAt: at,
           lastSource: sighting.source,
           lastLocation: location,
-          inactivated: previous.inactivated || stop,
+          inactivated: (previous.inactivated && !reopened) || stop,
+          ...(reopened ? { resolution: null, resolvedBy: null } : {}),
         };
         await tx.leaks.update(key.id, patch);
         leak = { ...previous, ...patch };
@@ -186,8 +189,9 @@ export async function respondToLeak(deps: DomainDeps, secret: string, sighting: 
           at,
         );
       }
-      // The owner (and whoever posted it) hear of a leak once, when it is first seen or when it stops the key.
-      if (previous === undefined || stop) {
+      // The owner (and whoever posted it) hear of a leak once, when it is first seen (or seen again after
+      // it was decided) or when it stops the key.
+      if (previous === undefined || previous.resolution !== null || stop) {
         const notice = { keyId: key.id, source: sighting.source, location, inactivated: stop || key.status !== 'active' };
         await tx.notifications.enqueue({ kind: 'key_leak.dm', userId: key.ownerId, to: 'owner', ...notice }, at);
         if (sighting.posterId !== undefined && sighting.posterId !== key.ownerId)
