@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { containsSecret } from './secrets.js';
+import { containsCredential } from './secrets.js';
 
 /**
  * Per-key usage counters (SPEC §15, docs/usage-analytics.md): every verify, login and key-API use is
@@ -102,7 +102,7 @@ export function parseTags(value: unknown): { ok: true; tags: readonly string[] |
     if (typeof tag !== 'string' || !TAG_PATTERN.test(tag))
       return { ok: false, problem: `"tags[${index}]" must be 1–64 characters of letters, digits and _ . : / = - @` };
     // A tag is stored and shown in Slack: a key's secret (`aks_…`, alone or as `key=aks_…`) never is.
-    if (containsSecret(tag)) return { ok: false, problem: `"tags[${index}]" looks like a secret key; never send secrets as tags` };
+    if (containsCredential(tag)) return { ok: false, problem: `"tags[${index}]" looks like a secret key; never send secrets as tags` };
     if (!tags.includes(tag)) tags.push(tag);
   }
   return { ok: true, tags };

@@ -5,7 +5,7 @@ import type { DomainDeps } from '../deps.js';
 import { SYSTEM_ACTOR, type AccessKey, type Role } from '../model.js';
 import type { KeyLeak, LeakResolution, LeakSource, ReadRepos, Repos } from '../ports.js';
 import { firstTime } from '../replays.js';
-import { isWellFormedSecret, redactSecrets, SecretHasher } from '../secrets.js';
+import { isWellFormedSecret, redactCredentials, SecretHasher } from '../secrets.js';
 import { isExpired, iso } from '../time.js';
 import { contextIn, requireAdminIn } from '../users.js';
 import { steppedUpIn } from '../mfa.js';
@@ -50,7 +50,7 @@ export type LeakOutcome =
 /** What an audit detail or a card may say about a place: no secret, and not a whole page of text. */
 function safeLocation(text: string | undefined): string | null {
   if (text === undefined || text.trim() === '') return null;
-  return redactSecrets(text.trim()).slice(0, 500);
+  return redactCredentials(text.trim()).slice(0, 500);
 }
 
 /** The key whose secret this is, by every hash scheme still valid; undefined for none (or one never delivered). */
