@@ -11,7 +11,7 @@ import { isExpired, resolveExpiry, type ExpiryChoice } from '../time.js';
 import { contextIn, type UserContext } from '../users.js';
 import { removeKey, viaDetail } from './common.js';
 import { findKeyFor, narrowToKey } from './find.js';
-import { queueLeakCard } from './leaked.js';
+import { queueLeakCard } from './leak-card.js';
 
 /** What a replay of a request is told when there is nothing left to show about it. */
 export const ALREADY_HANDLED = 'That request was already handled; nothing changed.';

@@ -3,13 +3,14 @@ import { AppError } from '../../errors.js';
 import { appendAudit, auditOf } from '../audit.js';
 import type { DomainDeps } from '../deps.js';
 import { SYSTEM_ACTOR, type AccessKey, type Role } from '../model.js';
-import type { KeyLeak, LeakResolution, LeakSource, ReadRepos, Repos } from '../ports.js';
+import type { KeyLeak, LeakResolution, LeakSource, ReadRepos } from '../ports.js';
 import { firstTime } from '../replays.js';
 import { isWellFormedSecret, redactCredentials, SecretHasher } from '../secrets.js';
 import { isExpired, iso } from '../time.js';
 import { contextIn, requireAdminIn } from '../users.js';
 import { steppedUpIn } from '../mfa.js';
 import { markKeyCompromised } from './compromised.js';
+import { queueLeakCard } from './leak-card.js';
 import { LEAK_WRITE_BUDGET_MS } from '../limits.js';
 
 /**
@@ -92,13 +93,6 @@ export async function secretsOfSomeKey(deps: DomainDeps, secrets: readonly strin
     }
   }
   return found;
-}
-
-/** Queues the card's post or update unless one is already waiting (it will show the latest count when sent). */
-export async function queueLeakCard(tx: Repos, deps: DomainDeps, leak: KeyLeak): Promise<void> {
-  if (leak.cardQueued) return;
-  await tx.leaks.update(leak.keyId, { cardQueued: true });
-  await tx.notifications.enqueue({ kind: 'key_leak.card', keyId: leak.keyId }, iso(deps.now()));
 }
 
 /**
