@@ -102,22 +102,40 @@ async function runServer(database: DatabaseConfig): Promise<void> {
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
-/** Seeds 100,000 active keys in bulk and returns a sample of their secrets. */
-async function seed(database: DatabaseConfig): Promise<string[]> {
+const ROLE_PERMISSIONS = ['alerts.read', 'alerts.write', 'compliance.read', 'policies.read', 'policies.write'];
+const KEY_PERMISSIONS = ['alerts.read', 'policies.read'];
+const KEY_NETWORKS = ['192.168.0.0/16', '172.16.0.0/12', '10.0.0.0/8', '2001:db8::/32'];
+/** What an integration of a restricted key sends beside the key: the caller's address and the query it needs. */
+const RESTRICTED_ASK = { ip: '10.20.30.40', permissions: 'alerts.read AND (policies.read OR policies.write)' };
+
+interface Seeded {
+  /** Keys without permissions or networks (verify as before). */
+  plain: string[];
+  /** Keys with a permission subset and four network ranges. */
+  restricted: string[];
+}
+
+/** Seeds 100,000 active keys in bulk (every other one restricted) and returns a sample of their secrets. */
+async function seed(database: DatabaseConfig): Promise<Seeded> {
   const { connection, services } = servicesOver(database);
   await migrateToLatest(connection.db);
   await services.users.ensureBaselineRoles();
   await services.users.bootstrapAdmins([OWNER]);
-  const roleId = (await services.users.context(OWNER)).activeRole?.id;
-  if (roleId === undefined) throw new Error('the bench user has no active role');
+  const role = (await services.users.context(OWNER)).activeRole;
+  if (role === null) throw new Error('the bench user has no active role');
+  const roleId = role.id;
+  // Least privilege (docs/least-privilege.md): the role holds permissions, and every other key carries
+  // a subset of them and network ranges, so one run compares verify with both checks and without.
+  await services.roles.changePermissions(OWNER, { name: role.name, change: { op: 'add', permissions: ROLE_PERMISSIONS } });
   const hasher = new SecretHasher(undefined);
-  const sampled: string[] = [];
+  const sampled: Seeded = { plain: [], restricted: [] };
   const createdAt = new Date().toISOString();
   // Inserted directly: 100,000 audited creates would take minutes and measure nothing here.
   const keys: BulkKey[] = [];
   for (let i = 0; i < KEYS; i++) {
     const secret = generateSecret();
-    if (i % (KEYS / SAMPLED) === 0) sampled.push(secret);
+    const restricted = i % 2 === 1;
+    if (i % (KEYS / SAMPLED) < 2) (restricted ? sampled.restricted : sampled.plain).push(secret);
     keys.push({
       id: generateKeyId(),
       name: `bench-${i}`,
@@ -133,6 +151,7 @@ async function seed(database: DatabaseConfig): Promise<string[]> {
       lastUsedIp: '127.0.0.1',
       // Only a delivered key authenticates; an undelivered one is NOT_FOUND (and throttled as a guess).
       deliveredAt: createdAt,
+      ...(restricted ? { permissions: KEY_PERMISSIONS, networks: KEY_NETWORKS } : {}),
     });
   }
   await insertKeysDirectly(connection, roleId, keys);
@@ -261,20 +280,43 @@ async function main(): Promise<void> {
       child.once('exit', (code) => reject(new Error(`the server exited with ${String(code)}`)));
     });
     const base = `http://127.0.0.1:${port}`;
-    const validBodies = secrets.map((key) => JSON.stringify({ key }));
+    const validBodies = secrets.plain.map((key) => JSON.stringify({ key }));
+    const restrictedBodies = secrets.restricted.map((key) => JSON.stringify({ key, ...RESTRICTED_ASK }));
+    // The same run without least privilege: keys without ranges or a chosen set, and the same `ip` (which
+    // usage counting reads either way), so the comparison is the checks alone.
+    const plainWithIpBodies = secrets.plain.map((key) => JSON.stringify({ key, ip: RESTRICTED_ASK.ip }));
     // With counting: what an integration that tags its calls sends (one tag, its end caller's address).
-    const taggedBodies = secrets.map((key, i) => JSON.stringify({ key, tags: [`endpoint=/e${i % 20}`], ip: `198.51.${i % 200}.7` }));
+    const taggedBodies = secrets.plain.map((key, i) => JSON.stringify({ key, tags: [`endpoint=/e${i % 20}`], ip: `198.51.${i % 200}.7` }));
     // Right length and prefix, wrong checksum: the costliest malformed key (every cheap check runs).
-    const malformedBodies = secrets.map((key) => JSON.stringify({ key: `${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}` }));
+    const malformedBodies = secrets.plain.map((key) => JSON.stringify({ key: `${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}` }));
 
-    const [ceiling, valid, malformed, counted, uncounted] = await measureInTurns(child, base, [
+    // Every restricted body must be a valid answer, or the comparison would measure refusals.
+    for (const body of [validBodies[0], restrictedBodies[0]]) {
+      const answer = (await (
+        await fetch(`${base}/v1/keys/verify`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+      ).json()) as {
+        valid: boolean;
+      };
+      if (!answer.valid) throw new Error(`a seeded key was not valid: ${JSON.stringify(answer)}`);
+    }
+    const [ceiling, valid, plainWithIp, restricted, malformed, counted, uncounted] = await measureInTurns(child, base, [
       { path: '/bench/noop', bodies: validBodies },
       { path: '/v1/keys/verify', bodies: validBodies },
+      { path: '/v1/keys/verify', bodies: plainWithIpBodies },
+      { path: '/v1/keys/verify', bodies: restrictedBodies },
       { path: '/v1/keys/verify', bodies: malformedBodies },
       { path: '/v1/keys/verify', bodies: taggedBodies },
       { base: `http://127.0.0.1:${portWithoutCounting}`, path: '/v1/keys/verify', bodies: taggedBodies },
     ]);
-    if (ceiling === undefined || valid === undefined || malformed === undefined || counted === undefined || uncounted === undefined)
+    if (
+      ceiling === undefined ||
+      valid === undefined ||
+      plainWithIp === undefined ||
+      restricted === undefined ||
+      malformed === undefined ||
+      counted === undefined ||
+      uncounted === undefined
+    )
       throw new Error('a load was not measured');
 
     const ratio = valid.requestsPerSecond / ceiling.requestsPerSecond;
@@ -284,6 +326,8 @@ async function main(): Promise<void> {
     );
     console.log(line('no-op route (ceiling)', ceiling));
     console.log(line('verify, valid keys', valid));
+    console.log(line('verify, plain keys + ip', plainWithIp));
+    console.log(line('verify, permissions+ip', restricted));
     console.log(line('verify, malformed keys', malformed));
     console.log(line('verify, tagged, counted', counted));
     console.log(line('verify, tagged, no count', uncounted));
@@ -293,11 +337,21 @@ async function main(): Promise<void> {
     console.log(
       `from CPU/req: valid / ceiling = ${(ceiling.serverMicros / valid.serverMicros).toFixed(2)}   malformed / valid = ${(valid.serverMicros / malformed.serverMicros).toFixed(2)}   (what the server can do per core, whatever else runs on the machine)`,
     );
+    console.log(
+      `least privilege: restricted / plain (same ip) = ${(restricted.requestsPerSecond / plainWithIp.requestsPerSecond).toFixed(2)} by req/s, ${(plainWithIp.serverMicros / restricted.serverMicros).toFixed(2)} by CPU/req (aim ≥ 0.95: a permission query and a network check on keys with ranges, against keys without)`,
+    );
     console.log(`total run time ${((Date.now() - started) / 1000).toFixed(1)} s`);
     console.log(
       `usage counting: counted / not counted = ${(counted.requestsPerSecond / uncounted.requestsPerSecond).toFixed(2)} by req/s, ${(uncounted.serverMicros / counted.serverMicros).toFixed(2)} by CPU/req (aim ≥ 0.95)`,
     );
-    const failures = ceiling.failures + valid.failures + malformed.failures + counted.failures + uncounted.failures;
+    const failures =
+      ceiling.failures +
+      valid.failures +
+      plainWithIp.failures +
+      restricted.failures +
+      malformed.failures +
+      counted.failures +
+      uncounted.failures;
     // One line to compare runs by (docs/performance.md): throughput ratio, CPU-per-request ratio, p99, errors.
     console.log(
       `verify: valid/ceiling=${ratio.toFixed(2)} (cpu ${(ceiling.serverMicros / valid.serverMicros).toFixed(2)}) p99=${valid.p99.toFixed(2)} ms malformed/valid=${malformedRatio.toFixed(2)} counted/uncounted=${(uncounted.serverMicros / counted.serverMicros).toFixed(2)} (cpu) errors=${failures}`,

@@ -9,6 +9,7 @@ import * as notifications from './2026-12-01T02-00-notifications.js';
 import * as policies from './2026-12-01T03-00-policies.js';
 import * as loginThrottle from './2026-12-01T05-00-login-throttle.js';
 import * as rotationIndex from './2026-12-01T06-00-rotation-index.js';
+import * as leastPrivilege from './2026-12-07T03-00-least-privilege.js';
 import * as offboarding from './2026-12-07T02-00-offboarding.js';
 import * as ownerReconcile from './2026-12-07T02-00-owner-reconcile.js';
 import * as reviews from './2026-12-07T02-00-reviews.js';
@@ -34,6 +35,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T03-00-policies': policies,
   '2026-12-01T05-00-login-throttle': loginThrottle,
   '2026-12-01T06-00-rotation-index': rotationIndex,
+  '2026-12-07T03-00-least-privilege': leastPrivilege,
   '2026-12-07T02-00-offboarding': offboarding,
   '2026-12-07T02-00-owner-reconcile': ownerReconcile,
   '2026-12-07T02-00-reviews': reviews,

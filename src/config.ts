@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
+import { parseNetworkList } from './domain/networks.js';
 import { AppError } from './errors.js';
 import { ROLE_NAME_MAX_CHARS } from './domain/limits.js';
 import { SANDBOX_ADMIN_IDS, SANDBOX_CHANNELS, SANDBOX_DATABASE_URL, SANDBOX_PATH } from './sandbox/workspace.js';
@@ -121,6 +122,14 @@ const envSchema = z.object({
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
     .default('false')
     .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  // The proxies whose X-Forwarded-For is believed (docs/least-privilege.md): comma-separated CIDRs.
+  TRUST_PROXY_CIDRS: optionalString.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const parsed = parseNetworkList(value, 100);
+    if (parsed.ok) return parsed.networks;
+    ctx.addIssue({ code: 'custom', message: `must be comma-separated CIDR ranges (${parsed.problems.join('; ')})` });
+    return z.NEVER;
+  }),
   // Unset: every interface, except in the sandbox, which only this machine should reach.
   HOST: optionalString.refine((v) => v === undefined || /^[0-9A-Za-z.:-]+$/.test(v), 'must be an address such as 127.0.0.1 or 0.0.0.0'),
   // /metrics is kept off the public PORT: its own port, on loopback unless METRICS_HOST says otherwise,
@@ -227,6 +236,7 @@ function toConfig(env: z.output<typeof envSchema>, sandbox: boolean) {
     streamSecretKey: env.STREAM_SECRET_KEY ?? env.KEY_HASH_PEPPER,
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY,
+    trustProxyCidrs: env.TRUST_PROXY_CIDRS,
     notifications: {
       staleKeyAfterMs: env.STALE_KEY_AFTER,
       staleKeyAutoInactiveAfterMs: env.STALE_KEY_AUTO_INACTIVE_AFTER,

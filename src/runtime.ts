@@ -117,6 +117,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger,
       tokenSigningSecret: config.tokenSigningSecret,
       trustProxy: config.trustProxy,
+      trustProxyCidrs: config.trustProxyCidrs,
       metricsToken: config.metrics.token,
       leakIntake: { githubKeysUrl: config.leaks.githubKeysUrl, intakeToken: config.leaks.intakeToken },
       usageRetentionMs: config.usageRetentionMs,

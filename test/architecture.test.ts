@@ -14,7 +14,7 @@ const src = join(root, 'src');
 /** For each folder of src/: the other src/ modules and the packages it may import. `node:*` is always allowed. */
 const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   // The rules: no Slack, no SQL, no HTTP; only the shared error type.
-  domain: { modules: ['errors.ts'], packages: ['zod', 'otpauth'] },
+  domain: { modules: ['errors.ts'], packages: ['zod', 'otpauth', 'ipaddr.js'] },
   // The only importer of kysely and the database drivers; migrations/ is the shared schema.
   db: { modules: ['domain', 'errors.ts', 'config.ts', '../migrations'], packages: ['kysely', 'better-sqlite3', 'pg'] },
   // Entry points beside each other: each calls the domain and never another entry point.

@@ -20,6 +20,18 @@ describe('configuration', () => {
     expect(configErrorOf({ ...minimalEnv, TRUST_PROXY: 'maybe' })).toContain('TRUST_PROXY must be true or false');
   });
 
+  it('TRUST_PROXY_CIDRS is a list of canonical ranges; a bad one is named', () => {
+    expect(loadConfig(minimalEnv).trustProxyCidrs).toBeUndefined();
+    expect(loadConfig({ ...minimalEnv, TRUST_PROXY_CIDRS: '10.0.0.0/8, 2001:db8::/32,192.0.2.1' }).trustProxyCidrs).toEqual([
+      '10.0.0.0/8',
+      '2001:db8::/32',
+      '192.0.2.1/32',
+    ]);
+    expect(configErrorOf({ ...minimalEnv, TRUST_PROXY_CIDRS: '10.0.0.0/33' })).toContain(
+      'TRUST_PROXY_CIDRS must be comma-separated CIDR ranges (`10.0.0.0/33`: the prefix must be 32 or less)',
+    );
+  });
+
   it('every missing or wrong variable is named in one error', () => {
     const message = configErrorOf({
       SLACK_BOT_TOKEN: 'xoxp-user',

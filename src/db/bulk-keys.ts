@@ -18,6 +18,9 @@ export interface BulkKey {
   lastUsedIp?: string | null;
   /** Only a delivered key authenticates (R6); unset, the key counts as undelivered. */
   deliveredAt?: string | null;
+  /** Least privilege (docs/least-privilege.md): unset, the role's whole set and any network. */
+  permissions?: readonly string[] | null;
+  networks?: readonly string[];
 }
 
 const USERS_PER_INSERT = 500;
@@ -78,6 +81,8 @@ async function insertOnce(connection: Connection, roleId: string, keys: readonly
               last_used_ip: k.lastUsedIp ?? null,
               request_id: null,
               delivered_at: k.deliveredAt ?? null,
+              permissions: k.permissions === undefined || k.permissions === null ? null : JSON.stringify(k.permissions),
+              networks: JSON.stringify(k.networks ?? []),
             };
           }),
         )

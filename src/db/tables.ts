@@ -1,3 +1,8 @@
+import type { ColumnType } from 'kysely';
+
+/** A column with a default in its migration: optional when inserting. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
 /** Row types as stored. Timestamps are ISO-8601 UTC strings; booleans are 0/1 (portable to SQLite). */
 export interface RolesTable {
   id: string;
@@ -9,6 +14,8 @@ export interface RolesTable {
   /** Lifetime policy (migration 2026-12-01T03-00): longest allowed expiry in days, and whether one is required. */
   policy_max_days: number | null;
   policy_expiry_required: number;
+  /** Permission strings, a sorted JSON array (migration 2026-12-07T03-00). */
+  permissions: Defaulted<string>;
 }
 
 export interface UsersTable {
@@ -45,6 +52,10 @@ export interface AccessKeysTable {
   delivered_at: string | null;
   /** When the owner last pressed Keep on a stale-key notice: the stale clock restarts there. */
   kept_at?: string | null;
+  /** Least privilege (migration 2026-12-07T03-00): JSON arrays; permissions null = the role's whole set. */
+  permissions: string | null;
+  networks: Defaulted<string>;
+  network_report_only: Defaulted<number>;
 }
 
 export interface AuditLogTable {

@@ -23,6 +23,8 @@ export interface Role {
   createdAt: string;
   /** Lifetime policy set by the security team (docs/usage.md, "Security-team controls"); absent fields mean no policy. */
   policy?: RolePolicy;
+  /** The role's permission strings, sorted (docs/least-privilege.md); a key holds at most these. */
+  permissions: readonly string[];
 }
 
 /** `maxDays`: a key's expiry may be at most this many days after the change that sets it. */
@@ -66,6 +68,15 @@ export interface AccessKey {
   rotatedTo: string | null;
   /** When its secret reached its owner; null until then, and only a delivered key authenticates. */
   deliveredAt: string | null;
+  /**
+   * The permissions chosen for the key, sorted; null = all of its role's (keys made through the Prisma
+   * API, and keys older than permissions). What it may do is always this ∩ the role's current set.
+   */
+  permissions: readonly string[] | null;
+  /** CIDR ranges (canonical, e.g. `10.0.0.0/8`) the key may be used from; empty = anywhere. */
+  networks: readonly string[];
+  /** A call from outside `networks` is let through and reported instead of refused. */
+  networkReportOnly: boolean;
 }
 
 export const auditActions = [
@@ -101,6 +112,10 @@ export const auditActions = [
   'key.deactivated_as_stale',
   'api_access.self_decision_refused',
   'secret_file.deleted',
+  // Least privilege (docs/least-privilege.md).
+  'role.permissions_changed',
+  'key.networks_changed',
+  'key.network_outside_reported',
   // Keys follow people (docs/offboarding.md).
   'key.inactivated_offboarding',
   'key.transferred',

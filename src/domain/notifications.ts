@@ -72,6 +72,15 @@ export const notificationSchema = z.discriminatedUnion('kind', [
   }),
   /** An admin reported someone else's key compromised: its owner is told, and offered Rotate. */
   z.object({ kind: z.literal('key_compromised.owner_dm'), keyId: z.string().min(1).max(100), reporterId: z.string().min(1).max(50) }),
+  /** A report-only key was used from outside its networks (docs/least-privilege.md): once per key, network and hour. */
+  z.object({
+    kind: z.literal('key_network.outside_dm'),
+    keyId: z.string().min(1).max(100),
+    ownerId: z.string().min(1).max(50),
+    keyName: z.string().max(200),
+    network: z.string().max(60),
+    at: z.string().max(40),
+  }),
   /** A person left: one card in the security channel listing their keys, with Transfer to… / Delete / Keep inactive each. */
   z.object({ kind: z.literal('offboarding.card'), offboardingId: z.string().min(1).max(100) }),
   /** The offboarding card shows each decision in place. */
@@ -192,6 +201,7 @@ export type NotificationPayloads = OnePerKind<{
   'key_api.owner_dm': { notice: KeyApiNotice };
   'undelivered_key.dm': { notice: UndeliveredKeyNotice };
   'key_compromised.owner_dm': { key: AccessKey; role: Role | undefined; reporterId: string; now: string };
+  'key_network.outside_dm': { notice: Omit<Extract<Notification, { kind: 'key_network.outside_dm' }>, 'kind'> };
   'offboarding.card': { offboarding: Offboarding };
   'offboarding.card_update': { offboarding: Offboarding; channel: string; ts: string };
   'key.transferred_dm': Omit<NotificationOf<'key.transferred_dm'>, 'kind'>;

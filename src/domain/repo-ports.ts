@@ -109,7 +109,8 @@ export const USAGE_METHODS = {
   audit: ['readHead', 'insert', 'writeHead', 'listAscending', 'search', 'findBySeq', 'countPending', 'highestQueuedSeq'],
   // A usage anomaly notice (docs/usage-analytics.md): a marker and the owner's DM, never a key change.
   usageAnomalies: ['markOnce'],
-  notifications: ['enqueue'],
+  // Report-only networks (docs/least-privilege.md): a notice once per key, network and hour.
+  notifications: ['enqueue', 'enqueueOnce'],
 } as const satisfies { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> };
 
 type Picked<M extends { [R in keyof Repos]?: ReadonlyArray<keyof Repos[R]> }> = {
@@ -134,6 +135,8 @@ export interface RolesRepo {
   remove(id: string): Promise<void>;
   /** Security-team controls (docs/usage.md, "Security-team controls"): a role's lifetime policy. */
   setPolicy(roleId: string, policy: RolePolicy): Promise<void>;
+  /** Least privilege: the role's whole permission set, sorted (docs/least-privilege.md). */
+  setPermissions(roleId: string, permissions: readonly string[]): Promise<void>;
 }
 
 /** Who holds which role. */
@@ -200,6 +203,8 @@ export interface KeysRepo {
   findRotatedTo(successorId: string): Promise<AccessKey | undefined>;
   /** "Keep" on a stale-key notice: the key's stale clock restarts at `at`. */
   markKept(id: string, at: string): Promise<void>;
+  /** A key's network ranges (canonical CIDRs) and its report-only switch. */
+  setNetworks(id: string, networks: readonly string[], reportOnly: boolean): Promise<void>;
   /** A transfer (docs/offboarding.md): the key belongs to `ownerId` from now on. */
   setOwner(id: string, ownerId: string): Promise<void>;
   /** Which of these hashes are some key's (the leak intake's batch lookup). */
@@ -266,6 +271,11 @@ export interface UsageAnomaliesRepo {
 export interface NotificationsRepo {
   /** Queues a user-facing notification in the caller's transaction (docs/operations.md, "Background work"); `notBefore` delays it. */
   enqueue(notification: Notification, at: string, notBefore?: string): Promise<void>;
+  /**
+   * Queues it under a fixed id unless a row with that id exists (from this replica or any other); says
+   * whether it queued. For notices that must go out once per period (report-only networks).
+   */
+  enqueueOnce(id: string, notification: Notification, at: string): Promise<boolean>;
   /** Queues many at once, in the order given (a review campaign's DMs). */
   enqueueMany(notifications: readonly Notification[], at: string): Promise<void>;
 }

@@ -42,7 +42,7 @@ export async function createRole(deps: DomainDeps, actorId: string, rawName: str
     throw new AppError('INVALID_INPUT', 'max_keys must be a whole number from 1 to 10.');
   return deps.store.write(async (tx) => {
     await requireAdminIn(tx, deps, actorId);
-    const role: Role = { id: newRoleId(), name, maxKeys, builtin: false, createdAt: iso(deps.now()) };
+    const role: Role = { id: newRoleId(), name, maxKeys, builtin: false, createdAt: iso(deps.now()), permissions: [] };
     if (!(await tx.roles.insertIfAbsent(role))) throw new AppError('ROLE_EXISTS', `A role called "${name}" already exists.`);
     await appendAudit(tx, { actorId, action: 'role.created', roleName: name, details: { maxKeys } }, deps.now());
     return role;

@@ -45,6 +45,8 @@ import { decideLeak, respondToLeak, secretsOfSomeKey, UnknownLeakCounter, type L
 import { isWellFormedSecret } from './secrets.js';
 import type { LeakResolution } from './repo-ports.js';
 import { setRolePolicy, type PolicyChange } from './policy.js';
+import { changeRolePermissions, rolePermissions, setKeyNetworks, type NetworksInput, type PermissionChange } from './least-privilege.js';
+import { reportOutsideNetwork } from './network-reports.js';
 import { assignRole, createRole, deleteRole, listRoles, previewRoleDeletion, previewRoleRemoval, removeRole } from './roles.js';
 import type { ExpiryChoice } from './time.js';
 import { deliverStream, type StreamDeliveryTuning } from './streams/deliver.js';
@@ -132,7 +134,11 @@ export function createServices(deps: DomainDeps) {
     keys: {
       slots: (userId: string) => slotsFor(deps, userId),
       // Through the key API (`via`), a change queues its owner's DM (docs/http-api.md).
-      create: (actorId: string, input: { name: string; expiry: ExpiryChoice }, options: CreateOptions = {}) =>
+      create: (
+        actorId: string,
+        input: Pick<CreateKeyInput, 'name' | 'expiry' | 'permissions' | 'networks' | 'networkReportOnly'>,
+        options: CreateOptions = {},
+      ) =>
         notifyAfter(
           deps,
           createKey(deps, { actorId, ...input, requestId: options.once, via: options.via, deliverLater: options.deliverLater }),
@@ -162,6 +168,12 @@ export function createServices(deps: DomainDeps) {
       delete: (actorId: string, input: { reference: string; reason?: string }, options?: ChangeOptions) =>
         notifyAfter(deps, deleteKey(deps, actorId, input.reference, input.reason, options), options?.via !== undefined),
       verify: (secret: unknown, refused?: RefusedKeySink) => verifyKey(deps, secret, refused),
+      /** `/accesskey networks <key>` (docs/least-privilege.md). */
+      setNetworks: (actorId: string, input: { reference: string } & NetworksInput, options?: ChangeOptions) =>
+        setKeyNetworks(deps, actorId, input.reference, input, options),
+      /** A report-only key used from outside its networks: one notice per key, network and hour. */
+      reportOutsideNetwork: (report: { keyId: string; network: string; address: string | null; hour: number }) =>
+        notifyAfter(deps, reportOutsideNetwork(deps, report)),
       /** verify's answer when it needs no I/O (malformed, or a cached key); undefined: call `verify`. */
       verifyCached: (secret: unknown, refused?: RefusedKeySink) => verifyKeyCached(deps, secret, refused),
       /** What `rotate` would do, or its refusal, without changing anything (the command asks first). */
@@ -294,6 +306,9 @@ export function createServices(deps: DomainDeps) {
       remove: (actorId: string, input: Membership, options?: { once?: string }) =>
         notifyAfter(deps, removeRole(deps, actorId, input.userId, input.roleName, options?.once)),
       setPolicy: (actorId: string, input: { name: string; change: PolicyChange }) => setRolePolicy(deps, actorId, input.name, input.change),
+      permissions: (actorId: string, name: string) => rolePermissions(deps, actorId, name),
+      changePermissions: (actorId: string, input: { name: string; change: PermissionChange }) =>
+        changeRolePermissions(deps, actorId, input.name, input.change),
     },
     notifications: {
       /** "Keep" on a stale-key notice (audited `key.kept`). */

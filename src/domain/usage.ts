@@ -94,7 +94,15 @@ export async function recordKeyUses(deps: UsageDeps, uses: readonly KeyUse[]): P
   return { written, firstUses };
 }
 
-export type AuthFailureReason = 'malformed' | 'not_found' | 'inactive' | 'expired' | 'mismatch' | 'invalid_token';
+export type AuthFailureReason =
+  | 'malformed'
+  | 'not_found'
+  | 'inactive'
+  | 'expired'
+  | 'mismatch'
+  | 'invalid_token'
+  | 'network_not_allowed'
+  | 'insufficient_permissions';
 
 export interface AuthFailure {
   endpoint: string;

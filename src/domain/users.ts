@@ -27,7 +27,14 @@ export async function ensureBaselineRoles(deps: DomainDeps): Promise<void> {
   }
   await deps.store.write(async (tx) => {
     for (const role of wanted) {
-      await tx.roles.insertIfAbsent({ id: newRoleId(), name: role.name, maxKeys: role.maxKeys, builtin: true, createdAt: at });
+      await tx.roles.insertIfAbsent({
+        id: newRoleId(),
+        name: role.name,
+        maxKeys: role.maxKeys,
+        builtin: true,
+        createdAt: at,
+        permissions: [],
+      });
     }
   });
 }

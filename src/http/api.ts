@@ -1,3 +1,5 @@
+import { NetworkReports } from './network-reports.js';
+import { trustedProxies } from './client-address.js';
 import type { Registry } from 'prom-client';
 import type { Services } from '../domain/services.js';
 import { UsageRecorder, type FlushResult, type UsageRecorderOptions } from './usage-recorder.js';
@@ -47,6 +49,11 @@ export interface IntegrationApiOptions {
    * that sets it; otherwise clients could pick their own address and dodge throttling.
    */
   trustProxy?: boolean;
+  /**
+   * The proxies (CIDRs) whose X-Forwarded-For is believed (client-address.ts); wins over `trustProxy`,
+   * which alone means loopback and private ranges. A forged header from anyone else is ignored.
+   */
+  trustProxyCidrs?: readonly string[];
   /** How often coalesced last-used times and auth failures are written; 0 = never by timer (tests). */
   flushIntervalMs?: number;
   limits?: Partial<ThrottleLimits>;
@@ -76,6 +83,8 @@ export interface IntegrationApi {
   observer: HttpObserver;
   registry: Registry;
   usage: UsageRecorder;
+  /** Report-only network notices in flight (tests wait on `settled()`). */
+  networkReports: NetworkReports;
   /** Writes what is due now (or everything); errors are logged and counted, never thrown. */
   flushUsage(options?: { all?: boolean }): Promise<FlushResult | undefined>;
   /** Stops the flusher and writes everything still pending. */
@@ -98,11 +107,12 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     now: options.now,
     usage,
     tokens: options.tokenSigningSecret === undefined ? undefined : new TokenIssuer(options.tokenSigningSecret, options.now),
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustedProxies(options.trustProxy, options.trustProxyCidrs),
     authFailuresByClient: new SharedThrottle('auth:client', limits.authPerClient, services.integration.throttleCounters, nowMs),
     authFailuresByKey: new SharedThrottle('auth:key', limits.authPerKey, services.integration.throttleCounters, nowMs),
     knownClients: new KnownClients(KNOWN_CLIENT_TTL_MS, nowMs),
     verifyMisses: new FailureCounter(limits.verifyMissesPerClient, nowMs),
+    networkReports: new NetworkReports(services, nowMs, logger),
   };
   const metrics = createApiMetrics(services, usage);
   const githubKeys = new GithubScanningKeys({
@@ -178,9 +188,11 @@ export function createIntegrationApi(options: IntegrationApiOptions): Integratio
     observer: metrics.observer,
     registry: metrics.registry,
     usage,
+    networkReports: api.networkReports,
     flushUsage,
     async stop() {
       if (timer !== undefined) clearInterval(timer);
+      await api.networkReports.settled();
       const result = await flushUsage({ all: true });
       if (result === undefined)
         logger.error('key usage could not be written at stop', {

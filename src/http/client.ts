@@ -1,27 +1,5 @@
-import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
-
-/** IPv4 clients on a dual-stack socket show up as `::ffff:1.2.3.4`; one client, one spelling. */
-function normalise(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-}
-
-/**
- * The client's address: the socket's peer, or — only when `trustProxy` is on — the address our own
- * reverse proxy appended to X-Forwarded-For (the right-most entry; entries to its left were written by
- * the client and can be forged). Anything that is not an IP address is ignored, so a header can never
- * smuggle text into logs, metrics or audit records.
- */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const header = req.headers['x-forwarded-for'];
-    const value = Array.isArray(header) ? header[header.length - 1] : header;
-    const last = value?.split(',').pop()?.trim();
-    if (last !== undefined && isIP(last) !== 0) return normalise(last);
-  }
-  const peer = req.socket.remoteAddress;
-  return peer === undefined ? 'unknown' : normalise(peer);
-}
+/** The caller's address lives in client-address.ts (shared with usage per network); re-exported for the routes. */
+export { clientAddress, type TrustedProxies } from './client-address.js';
 
 /** Expands an IPv6 address to its eight groups (no embedded IPv4 expected after `normalise`). */
 function ipv6Groups(address: string): string[] {

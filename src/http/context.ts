@@ -1,3 +1,5 @@
+import type { NetworkReports } from './network-reports.js';
+import type { TrustedProxies } from './client-address.js';
 import type { Services } from '../domain/services.js';
 import type { UsageRecorder } from './usage-recorder.js';
 import type { FailureCounter, KnownClients, SharedThrottle } from './throttle.js';
@@ -11,7 +13,8 @@ export interface ApiContext {
   usage: UsageRecorder;
   /** Undefined when TOKEN_SIGNING_SECRET is unset: /login and /auth_token/extend then answer 503. */
   tokens: TokenIssuer | undefined;
-  trustProxy: boolean;
+  /** Whose X-Forwarded-For is believed (client-address.ts). */
+  trustProxy: TrustedProxies;
   /** Failed logins and invalid tokens, per client (IPv4 address or IPv6 /64); shared by replicas. */
   authFailuresByClient: SharedThrottle;
   /** Failed logins per claimed key ID; shared by replicas. Known clients are not refused by it. */
@@ -19,4 +22,6 @@ export interface ApiContext {
   knownClients: KnownClients;
   /** Well-formed unknown keys sent to verify, per client (in memory, per replica). */
   verifyMisses: FailureCounter;
+  /** Report-only keys used from outside their networks (docs/least-privilege.md). */
+  networkReports: NetworkReports;
 }

@@ -7,12 +7,20 @@ import { isTransientFault, type AppError } from '../errors.js';
  */
 export const httpErrors = {
   invalid_request: { status: 400, message: 'The request body must be a JSON object with the documented fields.' },
+  invalid_permissions_query: {
+    status: 400,
+    message: 'The permissions query is not valid: permissions joined by AND and OR, with parentheses (docs/http-api.md).',
+  },
   secret_in_url: {
     status: 400,
     message: 'Never put a secret key in a URL: send it in the JSON body. Treat this key as exposed and rotate it.',
   },
   unauthorized: { status: 401, message: 'Invalid access key ID or secret key.' },
   invalid_token: { status: 401, message: 'The token is missing, invalid or expired, or its key is no longer usable. Log in again.' },
+  network_not_allowed: {
+    status: 401,
+    message: "This key may not be used from the caller's network (the key's allowed networks, docs/least-privilege.md).",
+  },
   metrics_token_required: { status: 401, message: 'GET /metrics on this port needs Authorization: Bearer <METRICS_TOKEN>.' },
   not_found: { status: 404, message: 'No such endpoint.' },
   method_not_allowed: { status: 405, message: 'That method is not allowed on this endpoint.' },

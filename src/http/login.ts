@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LoginFailure } from '../domain/integration.js';
+import { checkNetwork } from '../domain/keys/verify.js';
 import { KEY_ID_PATTERN } from '../domain/secrets.js';
 import type { AuthFailureReason } from '../domain/usage.js';
 import { clientAddress, throttleIdentity } from './client.js';
@@ -63,6 +64,14 @@ export function loginRoute(api: ApiContext): Route {
         if (keyRefused) return ctx.error('too_many_requests', { 'retry-after': retryAfterSeconds(keyAttempt.retryAfterMs) });
         return ctx.error('unauthorized');
       }
+      // Least privilege (docs/least-privilege.md): a key with networks logs in only from inside them, and
+      // is refused with the same single 401 (no hint that the secret was right). Counted as a failure.
+      const network = checkNetwork(result.key, client);
+      if (!network.allowed) {
+        api.usage.recordFailure({ endpoint: '/login', keyId: result.key.id, clientAddress: client, reason: 'network_not_allowed' });
+        return ctx.error('unauthorized');
+      }
+      if (network.report !== undefined) api.networkReports.report(result.key, network.report, client);
       await attempt.refund();
       api.knownClients.remember(result.key.id, subject);
       api.usage.recordUse(result.key.id, client, result.key.lastUsedAt !== null);

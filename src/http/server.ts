@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { asAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { clientAddress, throttleIdentity } from './client.js';
+import { trustedProxies } from './client-address.js';
 import { httpErrorForFault } from './errors.js';
 import { RequestContext, pathOf, route, statusOutcome, type Outcome, type Route } from './route.js';
 import { SlackGate, type SlackGateOptions } from './slack-gate.js';
@@ -49,6 +50,8 @@ export interface HttpServerOptions {
   slackGate?: Partial<SlackGateOptions>;
   /** The gate counts Slack's requests per client: behind our own proxy, the address it appended (client.ts). */
   trustProxy?: boolean;
+  /** The proxies whose X-Forwarded-For is believed (client-address.ts); wins over `trustProxy`. */
+  trustProxyCidrs?: readonly string[];
   /** Whole path prefixes handed to another listener (the local sandbox serves its page and API this way). */
   mounts?: PathMount[];
 }
@@ -146,8 +149,8 @@ function slackRoute(listener: RequestListener, gate: SlackGate): Route {
 export function createHttpServer(options: HttpServerOptions): Server {
   const routes = [...options.routes];
   if (options.slackRequestListener !== undefined) {
-    const trustProxy = options.trustProxy === true;
-    const gate = new SlackGate({ clientOf: (req) => throttleIdentity(clientAddress(req, trustProxy)), ...options.slackGate });
+    const trusted = trustedProxies(options.trustProxy, options.trustProxyCidrs);
+    const gate = new SlackGate({ clientOf: (req) => throttleIdentity(clientAddress(req, trusted)), ...options.slackGate });
     routes.push(slackRoute(options.slackRequestListener, gate));
   }
   const entries = buildTable(routes);

@@ -49,7 +49,7 @@ export const defaultSlackGateOptions: SlackGateOptions = {
   bodyMs: 2_000,
   maxSkewSeconds: 300,
   nowSeconds: () => Math.floor(Date.now() / 1000),
-  clientOf: (req) => throttleIdentity(clientAddress(req, false)),
+  clientOf: (req) => throttleIdentity(clientAddress(req, undefined)),
 };
 
 export type GateVerdict = { admitted: true; release: () => void } | { admitted: false; status: 401 | 411 | 413 | 503; reason: string };

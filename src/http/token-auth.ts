@@ -1,4 +1,4 @@
-import type { VerifyCode } from '../domain/keys/verify.js';
+import { checkNetwork, type VerifyCode } from '../domain/keys/verify.js';
 import type { AccessKey, Role } from '../domain/model.js';
 import { KEY_ID_PATTERN } from '../domain/secrets.js';
 import type { AuthFailureReason } from '../domain/usage.js';
@@ -64,6 +64,14 @@ export async function authenticateToken(api: ApiContext, ctx: RequestContext<unk
     ctx.error('invalid_token');
     return 'key_unusable';
   }
+  // Least privilege (docs/least-privilege.md): every token call is checked against the key's networks.
+  const network = checkNetwork(state.key, client);
+  if (!network.allowed) {
+    api.usage.recordFailure({ endpoint: ctx.route, keyId: state.key.id, clientAddress: client, reason: 'network_not_allowed' });
+    ctx.error('network_not_allowed');
+    return 'network_not_allowed';
+  }
+  if (network.report !== undefined) api.networkReports.report(state.key, network.report, client);
   api.usage.recordUse(state.key.id, client, state.key.lastUsedAt !== null);
   return { key: state.key, role: state.role, tokens };
 }

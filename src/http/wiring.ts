@@ -69,6 +69,7 @@ export async function startHttp(options: HttpWiringOptions): Promise<RunningHttp
       routes: api.routes,
       slackRequestListener,
       trustProxy: options.trustProxy,
+      trustProxyCidrs: options.trustProxyCidrs,
       logger: options.logger,
       observer: api.observer,
       mounts,

@@ -68,6 +68,7 @@ export const PREPARE: { [K in NotificationKind]: Preparer<K> } = {
   'secret_file.delete': async (n) => ({ message: n }),
   'key_api.owner_dm': async ({ kind, ...notice }, context) => ({ message: { kind, notice: { ...notice, at: context.queuedAt } } }),
   'undelivered_key.dm': async ({ kind, ...notice }) => ({ message: { kind, notice } }),
+  'key_network.outside_dm': async ({ kind, ...notice }) => ({ message: { kind, notice } }),
   'key_compromised.owner_dm': async (n, context) => {
     // Shown with the key's state now (and Rotate); gone or made active again by an admin: nothing left to tell.
     const key = await context.read.keys.findById(n.keyId);

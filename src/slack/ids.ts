@@ -9,6 +9,8 @@ export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
 export const VIEW = {
   createKey: 'create_key_modal',
+  /** `/accesskey networks <key>`: the key's ranges and report-only switch. */
+  keyNetworks: 'key_networks_modal',
   extendKey: 'extend_key_modal',
   denyRequest: 'deny_request_modal',
   /** Why a System Admin key is kept in an access review; private_metadata `<campaign id>:<key ID>|<channel>|<ts>`. */
@@ -94,6 +96,10 @@ export const BLOCK = {
   slots: 'slots_block',
   extendChoice: 'extend_choice_block',
   denyReason: 'deny_reason_block',
+  /** Least privilege (docs/least-privilege.md): one checkbox group per 10 permissions (Slack's limit), suffixed `_0`, `_1`, … */
+  permissions: 'permissions_block',
+  networks: 'networks_block',
+  networkReportOnly: 'network_report_only_block',
   reviewReason: 'review_reason_block',
   streamName: 'stream_name_block',
   streamKind: 'stream_kind_block',
@@ -112,6 +118,9 @@ export const INPUT = {
   expiryAt: 'expiry_at',
   extendChoice: 'extend_choice',
   denyReason: 'deny_reason',
+  permissions: 'permissions_input',
+  networks: 'networks_input',
+  networkReportOnly: 'network_report_only',
   reviewReason: 'review_reason',
   streamName: 'stream_name',
   streamKind: 'stream_kind',

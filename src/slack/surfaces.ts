@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AccessKey, Role } from '../domain/model.js';
 import type { ListenerContext } from './listeners/context.js';
 import { policyIssue } from '../domain/policy.js';
+import { effectivePermissions } from '../domain/permissions.js';
 import { isAppError } from '../errors.js';
 import { keyStatus } from '../domain/time.js';
 import { postToResponseUrl } from './delivery/response-url.js';
@@ -10,12 +11,18 @@ import { homeView } from './views/home.js';
 import { keyDetailsMessage, keyListMessage, type KeyRow, type KeySurface } from './views/keys.js';
 import { noticeMessage } from './views/messages.js';
 
-export function keyRow(key: AccessKey, role: Pick<Role, 'name' | 'policy'> | undefined, now: Date): KeyRow {
+export function keyRow(
+  key: AccessKey,
+  role: (Pick<Role, 'name' | 'policy'> & Partial<Pick<Role, 'permissions'>>) | undefined,
+  now: Date,
+): KeyRow {
   const issue = policyIssue(key, role, now);
   return {
     key,
     roleName: role?.name ?? '(deleted role)',
     status: keyStatus(key, now),
+    // What the key may do now: its chosen set within its role's current one (docs/least-privilege.md).
+    permissions: effectivePermissions(key.permissions, role?.permissions ?? []),
     ...(issue === undefined ? {} : { policyIssue: issue }),
   };
 }

@@ -17,7 +17,14 @@ describe.each(dialects)('POST /v1/keys/verify on %s', (dialect) => {
     const key = await h.createKey('ci');
     const reply = await h.post(VERIFY, { key: key.secret });
     expect(reply.status).toBe(200);
-    expect(reply.json).toEqual({ valid: true, keyId: key.id, role: 'Account Group Read Only', owner: ALICE, expiresAt: null });
+    expect(reply.json).toEqual({
+      valid: true,
+      keyId: key.id,
+      role: 'Account Group Read Only',
+      owner: ALICE,
+      expiresAt: null,
+      permissions: [],
+    });
   });
 
   it('a well-formed key that was never issued is NOT_FOUND, with status 200', async () => {
@@ -38,7 +45,14 @@ describe.each(dialects)('POST /v1/keys/verify on %s', (dialect) => {
   it('a key answered from the cache, without a query, is refused by the very next request after a change, and its answer follows every change', async () => {
     const key = await h.createKey('cached');
     const first = await h.post(VERIFY, { key: key.secret });
-    expect(first.json).toEqual({ valid: true, keyId: key.id, role: 'Account Group Read Only', owner: ALICE, expiresAt: null });
+    expect(first.json).toEqual({
+      valid: true,
+      keyId: key.id,
+      role: 'Account Group Read Only',
+      owner: ALICE,
+      expiresAt: null,
+      permissions: [],
+    });
     // Answered from the cache: no query, and the same answer (PostgreSQL trusts its cache once LISTEN is up).
     await until(async () => {
       const before = h.queries.count;
@@ -56,6 +70,7 @@ describe.each(dialects)('POST /v1/keys/verify on %s', (dialect) => {
       role: 'Account Group Read Only',
       owner: ALICE,
       expiresAt: expect.any(String),
+      permissions: [],
     });
     expect(extended.text).not.toBe(first.text);
     await h.post(VERIFY, { key: key.secret });

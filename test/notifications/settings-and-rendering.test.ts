@@ -136,6 +136,9 @@ describe('notification views', () => {
       requestId: null,
       rotatedTo: null,
       deliveredAt: '2025-10-01T00:00:00.000Z',
+      permissions: null,
+      networks: [],
+      networkReportOnly: false,
     };
     const message = staleKeyNoticeMessage({ key, roleName: 'Ops', status: 'Active' }, key.createdAt, '2026-02-08T10:00:00.000Z');
     const text = JSON.stringify(message);

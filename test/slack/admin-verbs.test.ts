@@ -13,6 +13,7 @@ const WRONG_USE: Record<string, string> = {
   'role assign': 'role assign nobody Ops',
   'role remove': 'role remove Ops',
   'role policy': 'role policy Ops',
+  'role permissions': 'role permissions Ops add',
   keys: 'keys --sort',
   audit: 'audit one two',
   'export-audit': 'export-audit extra',

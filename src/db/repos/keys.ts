@@ -15,6 +15,7 @@ type KeyAndRoleRow = Selectable<AccessKeysTable> & {
   role_max_keys: number | null;
   role_builtin: number | null;
   role_created_at: string | null;
+  role_permissions: string | null;
 };
 
 const keyAndRoleByHash = compiledOnce('keys.findWithRoleByHash', (db, keyHash: string) =>
@@ -29,6 +30,7 @@ const keyAndRoleByHash = compiledOnce('keys.findWithRoleByHash', (db, keyHash: s
       'roles.max_keys as role_max_keys',
       'roles.builtin as role_builtin',
       'roles.created_at as role_created_at',
+      'roles.permissions as role_permissions',
     ])
     .where('access_keys.key_hash', '=', keyHash),
 );
@@ -75,6 +77,9 @@ export async function insert(db: Db, key: AccessKey): Promise<void> {
       request_id: key.requestId,
       rotated_to: key.rotatedTo,
       delivered_at: key.deliveredAt,
+      permissions: key.permissions === null ? null : JSON.stringify(key.permissions),
+      networks: JSON.stringify(key.networks),
+      network_report_only: key.networkReportOnly ? 1 : 0,
     })
     .execute();
 }
@@ -174,7 +179,7 @@ export async function findWithRoleByHash(db: Db, keyHash: string): Promise<{ key
   const { rows } = await db.executeQuery<KeyAndRoleRow>(keyAndRoleByHash(db, keyHash));
   const row = rows[0];
   if (row === undefined) return undefined;
-  const { role_ref, role_name, role_name_lower, role_max_keys, role_builtin, role_created_at, ...key } = row;
+  const { role_ref, role_name, role_name_lower, role_max_keys, role_builtin, role_created_at, role_permissions, ...key } = row;
   const role =
     role_ref === null ||
     role_name === null ||
@@ -190,6 +195,7 @@ export async function findWithRoleByHash(db: Db, keyHash: string): Promise<{ key
           max_keys: role_max_keys,
           builtin: role_builtin,
           created_at: role_created_at,
+          permissions: role_permissions ?? '[]',
         });
   return { key: toKey(key), role };
 }
@@ -231,6 +237,15 @@ export async function listUndelivered(db: Db, createdBefore: string, limit: numb
 export async function findRotatedTo(db: Db, successorId: string): Promise<AccessKey | undefined> {
   const row = await db.selectFrom('access_keys').selectAll().where('rotated_to', '=', successorId).executeTakeFirst();
   return row && toKey(row);
+}
+
+/** A key's network ranges and report-only switch (`/accesskey networks`). */
+export async function setNetworks(db: Db, id: string, networks: readonly string[], reportOnly: boolean): Promise<void> {
+  await db
+    .updateTable('access_keys')
+    .set({ networks: JSON.stringify(networks), network_report_only: reportOnly ? 1 : 0 })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function markKept(db: Db, id: string, at: string): Promise<void> {

@@ -34,6 +34,27 @@ export async function enqueue(db: Db, notification: Notification, at: string, no
     .execute();
 }
 
+/** Queues one notification under `id` unless that id was ever queued (any replica); true when it queued. */
+export async function enqueueOnce(db: Db, id: string, notification: Notification, at: string): Promise<boolean> {
+  const result = await db
+    .insertInto('notification_outbox')
+    .values({
+      id,
+      kind: notification.kind,
+      payload: JSON.stringify(notification),
+      state: 'pending',
+      created_at: at,
+      attempts: 0,
+      next_attempt_at: at,
+      claimed_until: null,
+      last_error: null,
+      done_at: null,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
 /** Rows per insert statement: well under SQLite's 32,766 bound parameters (10 columns a row). */
 const ENQUEUE_CHUNK = 500;
 

@@ -30,6 +30,7 @@ export async function insertIfAbsent(db: Db, role: Role): Promise<boolean> {
       created_at: role.createdAt,
       policy_max_days: role.policy?.maxDays ?? null,
       policy_expiry_required: role.policy?.expiryRequired === true ? 1 : 0,
+      permissions: JSON.stringify(role.permissions),
     })
     .onConflict((oc) => oc.column('name_lower').doNothing())
     .executeTakeFirst();
@@ -44,6 +45,15 @@ export async function setPolicy(db: Db, roleId: string, policy: RolePolicy): Pro
   await db
     .updateTable('roles')
     .set({ policy_max_days: policy.maxDays, policy_expiry_required: policy.expiryRequired ? 1 : 0 })
+    .where('id', '=', roleId)
+    .execute();
+}
+
+/** The role's whole permission set (sorted); every key of the role is narrowed by it at its next verify. */
+export async function setPermissions(db: Db, roleId: string, permissions: readonly string[]): Promise<void> {
+  await db
+    .updateTable('roles')
+    .set({ permissions: JSON.stringify(permissions) })
     .where('id', '=', roleId)
     .execute();
 }

@@ -12,6 +12,20 @@ import type {
 } from '../../domain/model.js';
 import type { AccessKeysTable, AccessRequestsTable, AuditLogTable, RolesTable, UsersTable } from '../tables.js';
 
+/**
+ * A JSON array of strings as stored (permissions, networks); null stays null. Only this app writes these
+ * columns, always through `JSON.stringify` of a string array; anything else reads as empty (deny).
+ */
+export function parseStrings(text: string | null): string[] | null {
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Row → domain object, one per table; shared by the table modules that read each other's rows (joins). */
 
 type PolicyColumns = 'policy_max_days' | 'policy_expiry_required';
@@ -22,6 +36,7 @@ export const toRole = (row: Omit<Selectable<RolesTable>, PolicyColumns> & Partia
   maxKeys: Number(row.max_keys),
   builtin: Number(row.builtin) === 1,
   createdAt: row.created_at,
+  permissions: parseStrings(row.permissions) ?? [],
   ...(row.policy_expiry_required === undefined
     ? {}
     : {
@@ -56,6 +71,9 @@ export const toKey = (row: Selectable<AccessKeysTable>): AccessKey => ({
   requestId: row.request_id,
   rotatedTo: row.rotated_to,
   deliveredAt: row.delivered_at,
+  permissions: parseStrings(row.permissions),
+  networks: parseStrings(row.networks) ?? [],
+  networkReportOnly: Number(row.network_report_only) === 1,
 });
 
 export const toAccessRequest = (row: Selectable<AccessRequestsTable>): AccessRequest => ({

@@ -37,6 +37,10 @@ export function newKey(
     now: Date;
     requestId?: string;
     deliverLater?: boolean;
+    /** Least privilege (docs/least-privilege.md): absent = the role's whole set, any network. */
+    permissions?: readonly string[] | null;
+    networks?: readonly string[];
+    networkReportOnly?: boolean;
   },
 ): { key: AccessKey; secret: string } {
   const secret = generateSecret();
@@ -57,6 +61,9 @@ export function newKey(
     requestId: fields.requestId ?? null,
     rotatedTo: null,
     deliveredAt: fields.deliverLater === true ? null : iso(fields.now),
+    permissions: fields.permissions ?? null,
+    networks: fields.networks ?? [],
+    networkReportOnly: fields.networkReportOnly ?? false,
   };
   return { key, secret };
 }

@@ -9,6 +9,8 @@ import { contextIn, userContext, type UserContext } from '../users.js';
 import { limitReached, newKey, requireCreatableRole, slotsIn, validateKeyName, type Slots } from './common.js';
 import { confirmDelivery } from './delivery.js';
 import { narrowToKey } from './find.js';
+import { checkNetworks } from '../networks.js';
+import { parsePermissionList } from '../permissions.js';
 
 /** The active role's slots, for the create modal ("1 of 2") and the early refusal (R2). */
 export async function slotsFor(deps: DomainDeps, userId: string): Promise<Slots & { ctx: UserContext }> {
@@ -31,6 +33,13 @@ export interface CreateKeyInput {
    * it the caller returns the secret in its own answer, and the key is delivered as it commits.
    */
   deliverLater?: boolean;
+  /**
+   * Least privilege (docs/least-privilege.md): the permissions chosen, each one the role's (absent = the
+   * role's whole set, as through the Prisma API); networks as canonical CIDRs (absent = anywhere).
+   */
+  permissions?: string[];
+  networks?: string[];
+  networkReportOnly?: boolean;
 }
 
 export type CreateKeyResult =
@@ -72,6 +81,8 @@ async function writeKey(deps: DomainDeps, input: CreateKeyInput): Promise<Create
   const name = validateKeyName(input.name);
   const now = deps.now();
   const expiresAt = resolveExpiry(input.expiry, now);
+  const permissions = input.permissions === undefined ? null : parsePermissionList(input.permissions);
+  if (input.networks !== undefined) checkNetworks(input.networks);
   return deps.store.write(async (tx) => {
     if (input.requestId !== undefined) {
       const earlier = await tx.keys.findByRequestId(input.requestId);
@@ -87,6 +98,11 @@ async function writeKey(deps: DomainDeps, input: CreateKeyInput): Promise<Create
     const used = slots.used;
     if (used >= role.maxKeys) throw limitReached(slots);
     assertExpiryAllowed(role, expiresAt, now);
+    const foreign = permissions?.find((permission) => !role.permissions.includes(permission));
+    if (foreign !== undefined)
+      throw new AppError('INVALID_INPUT', `\`${foreign}\` is not a permission of ${role.name} (any more); pick from its current ones.`, {
+        details: { field: 'permissions' },
+      });
     if ((await tx.keys.findByName(input.actorId, role.id, name)).length > 0) {
       throw new AppError('DUPLICATE_NAME', `You already have a key called "${name}" in ${role.name}. Pick another name.`);
     }
@@ -98,13 +114,22 @@ async function writeKey(deps: DomainDeps, input: CreateKeyInput): Promise<Create
       now,
       requestId: input.requestId,
       deliverLater: input.deliverLater,
+      permissions,
+      networks: input.networks,
+      networkReportOnly: input.networkReportOnly,
     });
     await tx.keys.insert(key);
     // Through the key API, the response that carries the secret is its delivery (R6).
     const viaDetails: Record<string, string> = input.via === undefined ? {} : { via: input.via.keyId, delivery: 'api_response' };
     await appendAudit(
       tx,
-      auditOf(input.actorId, 'key.created', key, role, { slotsUsed: used + 1, maxKeys: role.maxKeys, ...viaDetails }),
+      auditOf(input.actorId, 'key.created', key, role, {
+        slotsUsed: used + 1,
+        maxKeys: role.maxKeys,
+        ...viaDetails,
+        ...(permissions === null ? {} : { permissions: permissions.join(' ') }),
+        ...(key.networks.length === 0 ? {} : { networks: key.networks.join(' '), networkReportOnly: key.networkReportOnly }),
+      }),
       now,
     );
     if (input.via !== undefined) await queueKeyApiNotice(tx, 'key_created', key, role, input.via, input.actorId, now);

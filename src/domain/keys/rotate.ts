@@ -167,6 +167,10 @@ export async function rotateKey(
       expiresAt: successorExpiry,
       now,
       deliverLater: options.deliverLater,
+      // A successor does what its predecessor did, from where it did (docs/least-privilege.md): never more.
+      permissions: old.permissions,
+      networks: old.networks,
+      networkReportOnly: old.networkReportOnly,
     });
     await tx.keys.insert(successor);
     await appendAudit(tx, auditOf(actorId, 'key.created', successor, role, { rotatedFrom: old.id }), now);

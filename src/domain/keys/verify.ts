@@ -3,6 +3,8 @@ import type { AccessKey, Role } from '../model.js';
 import type { KeyWithRole } from '../ports.js';
 import { SecretHasher, isWellFormedSecret } from '../secrets.js';
 import { isExpired } from '../time.js';
+import { matcherFor, reportingNetwork } from '../networks.js';
+import { effectivePermissions, evaluatePermissionQuery, type PermissionQuery } from '../permissions.js';
 
 export type VerifyCode = 'MALFORMED' | 'NOT_FOUND' | 'INACTIVE' | 'EXPIRED';
 export type VerifyResult = { valid: true; key: AccessKey; role: Role | undefined } | { valid: false; code: VerifyCode };
@@ -66,4 +68,55 @@ export async function verifyKey(deps: DomainDeps, secret: unknown, refused?: Ref
     if (verdict !== undefined) return verdict;
   }
   return NOT_FOUND;
+}
+
+// ---- least privilege (docs/least-privilege.md) -----------------------------------------------------------
+
+/** Why a usable key is still refused for this call. */
+export type AccessCode = 'INSUFFICIENT_PERMISSIONS' | 'NETWORK_NOT_ALLOWED';
+
+/**
+ * A key's effective permissions (its chosen set ∩ its role's current set), worked out once per key
+ * object: the key cache hands out the same frozen key until a change drops it, so a cached verify adds
+ * a WeakMap lookup, never a query. A key read from the database is a new object with a fresh answer.
+ */
+const effective = new WeakMap<AccessKey, { list: readonly string[]; set: ReadonlySet<string> }>();
+
+function effectiveOf(key: AccessKey, role: Role | undefined): { list: readonly string[]; set: ReadonlySet<string> } {
+  let known = effective.get(key);
+  if (known === undefined) {
+    const list = Object.freeze([...effectivePermissions(key.permissions, role?.permissions ?? [])]);
+    known = { list, set: new Set(list) };
+    effective.set(key, known);
+  }
+  return known;
+}
+
+export function keyPermissions(key: AccessKey, role: Role | undefined): readonly string[] {
+  return effectiveOf(key, role).list;
+}
+
+/** Whether the key's effective permissions satisfy `query`. */
+export function satisfies(key: AccessKey, role: Role | undefined, query: PermissionQuery): boolean {
+  return evaluatePermissionQuery(query, effectiveOf(key, role).set);
+}
+
+export type NetworkVerdict =
+  | { allowed: true; report?: undefined }
+  | { allowed: false }
+  /** Report-only key called from outside: let through, and `report` names the caller's network. */
+  | { allowed: true; report: string };
+
+const ALLOWED: NetworkVerdict = Object.freeze({ allowed: true });
+const DENIED: NetworkVerdict = Object.freeze({ allowed: false });
+
+/**
+ * A key with ranges is usable only from an address inside one of them; no address (verify without
+ * `ip`) is outside: it fails closed. A report-only key lets the call through, naming the network to report.
+ */
+export function checkNetwork(key: AccessKey, address: string | undefined): NetworkVerdict {
+  if (key.networks.length === 0) return ALLOWED;
+  if (address !== undefined && matcherFor(key.networks).allows(address)) return ALLOWED;
+  if (!key.networkReportOnly) return DENIED;
+  return { allowed: true, report: address === undefined ? 'no address' : (reportingNetwork(address) ?? 'not an address') };
 }

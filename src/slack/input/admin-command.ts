@@ -192,6 +192,26 @@ export function parseRolePolicy(words: string[]): ParsedArgs<{ role: string; cha
   return change.ok ? ok({ role, change: change.value }) : change;
 }
 
+/**
+ * `role permissions <role words…>` (show) / `… add|remove <perm…>` (change). The operation is the first
+ * `add`/`remove` after at least one role word; permissions are then the words after it (commas allowed).
+ */
+export function parseRolePermissions(
+  words: string[],
+): ParsedArgs<{ role: string; change?: { op: 'add' | 'remove'; permissions: string[] } }> {
+  if (words.length === 0) return refused();
+  const at = words.findIndex((word, i) => i > 0 && (word.toLowerCase() === 'add' || word.toLowerCase() === 'remove'));
+  if (at === -1) return ok({ role: words.join(' ') });
+  const op = (words[at] ?? '').toLowerCase() === 'add' ? 'add' : 'remove';
+  const permissions = words
+    .slice(at + 1)
+    .flatMap((word) => word.split(','))
+    .map((word) => word.trim())
+    .filter((word) => word !== '');
+  if (permissions.length === 0) return refused(`Name the permissions to ${op}, like \`alerts.read policies.write\`.`);
+  return ok({ role: words.slice(0, at).join(' '), change: { op, permissions } });
+}
+
 /** `keys [@user] [--page N]`. */
 export function parseKeysFilter(words: string[]): ParsedArgs<{ userId?: string; page: number }> {
   const parsed = options(words, ['--page']);

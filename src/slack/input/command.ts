@@ -8,13 +8,13 @@ export type ParsedCommand =
   | { kind: 'help'; unknown?: string }
   | { kind: 'create'; name?: string }
   | { kind: 'list'; allRoles: boolean }
-  | { kind: 'show' | 'extend' | 'deactivate' | 'activate' | 'delete' | 'rotate' | 'compromised' | 'usage'; key: string }
+  | { kind: 'show' | 'extend' | 'deactivate' | 'activate' | 'delete' | 'rotate' | 'compromised' | 'usage' | 'networks'; key: string }
   | { kind: 'role'; name?: string }
   | { kind: 'request-access'; reason?: string }
   | { kind: 'admin'; text: string }
   | { kind: 'invalid'; message: string };
 
-const KEY_COMMANDS = ['show', 'extend', 'deactivate', 'activate', 'delete', 'rotate', 'compromised', 'usage'] as const;
+const KEY_COMMANDS = ['show', 'extend', 'deactivate', 'activate', 'delete', 'rotate', 'compromised', 'usage', 'networks'] as const;
 const ALIASES: Record<string, string> = {
   ls: 'list',
   new: 'create',

@@ -3,6 +3,7 @@ import type { ExpiryChoice } from '../../domain/time.js';
 import { BLOCK, INPUT } from '../ids.js';
 import { EXTEND_CHOICES } from '../views/modals.js';
 import { KEY_NAME_MAX_CHARS } from '../../domain/limits.js';
+import { parseNetworkList } from '../../domain/networks.js';
 
 /** Per-block error texts, as `response_action: "errors"` wants them. */
 export type BlockErrors = Record<string, string>;
@@ -31,8 +32,49 @@ function pickedInstant(values: z.infer<typeof stateValues>): Date | undefined {
   return seconds === null || seconds === undefined ? undefined : new Date(seconds * 1000);
 }
 
-/** The create modal's state → name and R5 expiry choice, or errors on the offending blocks. */
-export function parseCreateKeyState(raw: unknown, now: Date): Parsed<{ name: string; expiry: ExpiryChoice }> {
+/** What the create and networks modals say about networks (docs/least-privilege.md). */
+export interface NetworkChoice {
+  networks: string[];
+  reportOnly: boolean;
+}
+
+/** The networks field (checked, canonical) and the report-only box; problems go under the field, all of them. */
+function networkChoice(values: z.infer<typeof stateValues>, errors: BlockErrors): NetworkChoice {
+  const text = field(values, BLOCK.networks, INPUT.networks, textValue)?.value ?? '';
+  const parsed = parseNetworkList(text);
+  if (!parsed.ok) errors[BLOCK.networks] = parsed.problems.join('; ').slice(0, 1900);
+  const reportOnly = (field(values, BLOCK.networkReportOnly, INPUT.networkReportOnly, selectedOptions)?.selected_options ?? []).some(
+    (o) => o.value === 'on',
+  );
+  return { networks: parsed.ok ? parsed.networks : [], reportOnly };
+}
+
+/** The ticked permissions of every permission group (block `permissions_block_<n>`, action `permissions_input_<n>`). */
+function ticked(values: z.infer<typeof stateValues>): string[] {
+  const prefix = `${BLOCK.permissions}_`;
+  return Object.keys(values)
+    .filter((blockId) => blockId.startsWith(prefix))
+    .flatMap((blockId) => {
+      const group = blockId.slice(prefix.length);
+      return field(values, blockId, `${INPUT.permissions}_${group}`, selectedOptions)?.selected_options ?? [];
+    })
+    .map((option) => option.value);
+}
+
+/** `/accesskey networks <key>`: the modal's state → networks, or errors under the field. */
+export function parseNetworksState(raw: unknown): Parsed<NetworkChoice> {
+  const values = stateValues.safeParse(raw);
+  if (!values.success) return { ok: false, errors: { [BLOCK.networks]: 'The form could not be read. Please open it again.' } };
+  const errors: BlockErrors = {};
+  const choice = networkChoice(values.data, errors);
+  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, value: choice };
+}
+
+/** The create modal's state → name, R5 expiry choice, permissions and networks, or errors on the offending blocks. */
+export function parseCreateKeyState(
+  raw: unknown,
+  now: Date,
+): Parsed<{ name: string; expiry: ExpiryChoice; permissions: string[] } & NetworkChoice> {
   const values = stateValues.safeParse(raw);
   if (!values.success) return { ok: false, errors: { [BLOCK.name]: 'The form could not be read. Please open it again.' } };
   const name = field(values.data, BLOCK.name, INPUT.name, textValue)?.value ?? '';
@@ -46,9 +88,10 @@ export function parseCreateKeyState(raw: unknown, now: Date): Parsed<{ name: str
   if (at !== undefined && !expiryOn)
     errors[BLOCK.expiryAt] = 'Tick "Set key expiry" to use this date, or clear it for a key that never expires.';
   else if (at !== undefined && at.getTime() <= now.getTime()) errors[BLOCK.expiryAt] = 'The expiry must be in the future.';
+  const networks = networkChoice(values.data, errors);
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   const expiry: ExpiryChoice = !expiryOn ? { kind: 'never' } : at === undefined ? { kind: 'default' } : { kind: 'at', at };
-  return { ok: true, value: { name, expiry } };
+  return { ok: true, value: { name, expiry, permissions: ticked(values.data), ...networks } };
 }
 
 export function parseExtendKeyState(raw: unknown, now: Date): Parsed<ExpiryChoice> {

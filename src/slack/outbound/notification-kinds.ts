@@ -12,7 +12,7 @@ import {
 import { keyTransferredDm, offboardingCard } from '../views/offboarding.js';
 import { ownerNoticeMessage } from '../views/owner-notice.js';
 import { reviewKeyDm, reviewReminderDm } from '../views/reviews.js';
-import { undeliveredKeyDm } from '../views/undelivered.js';
+import { keyOutsideNetworkDm, undeliveredKeyDm } from '../views/undelivered.js';
 import { leakCard, leakDm, leakThreadReply } from '../views/leaks.js';
 import { isExpired } from '../../domain/time.js';
 import { rotationGraceQuestion, usageAnomalyMessage } from '../views/usage.js';
@@ -63,6 +63,7 @@ export const RENDER: { [K in NotificationKind]: Renderer<K> } = {
   'secret_file.delete': (m) => ({ deleteFile: m.fileId }),
   'key_api.owner_dm': (m) => ({ dm: m.notice.ownerId, message: ownerNoticeMessage(m.notice) }),
   'undelivered_key.dm': (m) => ({ dm: m.notice.ownerId, message: undeliveredKeyDm(m.notice) }),
+  'key_network.outside_dm': (m) => ({ dm: m.notice.ownerId, message: keyOutsideNetworkDm(m.notice) }),
   'key_compromised.owner_dm': (m) => ({
     dm: m.key.ownerId,
     message: keyReportedCompromisedMessage(keyRow(m.key, m.role, new Date(m.now)), m.reporterId),

@@ -32,7 +32,9 @@ export function rolesMessage(roles: Array<Role & { members: number }>): Message 
   const lines = roles.map((r) => {
     const policy = policyOf(r);
     const policyText = hasPolicy(policy) ? ` · policy: ${describePolicy(policy)}` : '';
-    return `• *${escapeText(r.name)}* — up to ${plural(r.maxKeys, 'key')} per user · ${plural(r.members, 'member')}${r.builtin ? ' · built-in' : ''}${policyText}`;
+    // A count only: one section holds every role (`role permissions <role>` lists them).
+    const permissionsText = r.permissions.length === 0 ? '' : ` · ${plural(r.permissions.length, 'permission')}`;
+    return `• *${escapeText(r.name)}* — up to ${plural(r.maxKeys, 'key')} per user · ${plural(r.members, 'member')}${r.builtin ? ' · built-in' : ''}${policyText}${permissionsText}`;
   });
   return { text: plural(roles.length, 'role'), blocks: [{ type: 'section', text: mrkdwn(`*Roles*\n${lines.join('\n')}`) }] };
 }

@@ -74,3 +74,17 @@ export function sectionsOf(lines: string[], maxSections = 20): Array<{ type: 'se
   if (current !== '') sections.push(current);
   return sections.slice(0, maxSections).map((text) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text } }));
 }
+
+/** A key's effective permissions for a field (Slack caps a field at 2,000 characters). */
+export function permissionsText(permissions: readonly string[]): string {
+  if (permissions.length === 0) return 'None';
+  const text = permissions.map((p) => `\`${p}\``).join(' ');
+  return text.length <= 1900 ? text : `${text.slice(0, 1900)}…`;
+}
+
+/** Where a key may be used from: "Anywhere", or its ranges (and whether calls outside are only reported). */
+export function networksText(key: { networks: readonly string[]; networkReportOnly: boolean }): string {
+  if (key.networks.length === 0) return 'Anywhere';
+  const ranges = key.networks.map((n) => `\`${n}\``).join(' ');
+  return key.networkReportOnly ? `${ranges} (report only)` : ranges;
+}

@@ -3,7 +3,18 @@ import { ACTION, ROTATE_CONFIRM_BLOCK } from '../ids.js';
 import { ROTATION_GRACE_MS } from '../../domain/keys/rotate.js';
 import { describeAge } from '../../domain/duration.js';
 import type { ActionsBlock, Button, KnownBlock, Message } from './blocks.js';
-import { escapeText, expiryText, lastUsedText, mention, mrkdwn, plain, slackDate, statusEmoji } from './format.js';
+import {
+  escapeText,
+  expiryText,
+  lastUsedText,
+  mention,
+  mrkdwn,
+  networksText,
+  permissionsText,
+  plain,
+  slackDate,
+  statusEmoji,
+} from './format.js';
 import { plural } from '../../domain/text.js';
 import { slotsText } from '../../domain/keys/common.js';
 
@@ -14,6 +25,8 @@ export interface KeyRow {
   status: KeyStatus;
   /** Set when the key is outside its role's lifetime policy (made before the policy): shown, never fixed silently. */
   policyIssue?: string;
+  /** Its effective permissions (chosen ∩ role's current); absent where a view does not show them. */
+  permissions?: readonly string[];
 }
 
 /** Keys per message: each takes three blocks and a message holds 50. */
@@ -176,6 +189,14 @@ export function statusText(row: KeyRow): string {
 /** The flag on a key outside its role's lifetime policy. */
 export const policyFlag = (issue: string): string => `*:warning: Out of policy*\n${escapeText(issue)}`;
 
+/** Permissions and networks of a key (docs/least-privilege.md), as two fields. */
+function leastPrivilegeFields(row: KeyRow) {
+  return [
+    ...(row.permissions === undefined ? [] : [mrkdwn(`*Permissions*\n${permissionsText(row.permissions)}`)]),
+    mrkdwn(`*Networks*\n${networksText(row.key)}`),
+  ];
+}
+
 /** The facts of R7: name, ID, role, status, created (when, by whom), expires, last used. */
 export function keyFields(row: KeyRow, options: { showRole?: boolean; showOwner?: boolean } = {}) {
   const fields = [
@@ -185,6 +206,7 @@ export function keyFields(row: KeyRow, options: { showRole?: boolean; showOwner?
     mrkdwn(`*Last used*\n${lastUsedText(row.key.lastUsedAt)}`),
   ];
   if (row.policyIssue !== undefined) fields.push(mrkdwn(policyFlag(row.policyIssue)));
+  fields.push(...leastPrivilegeFields(row));
   if (options.showRole) fields.push(mrkdwn(`*Role*\n${escapeText(row.roleName)}`));
   if (options.showOwner) fields.push(mrkdwn(`*Owner*\n${mention(row.key.ownerId)}`));
   return fields;
@@ -243,6 +265,7 @@ export function keyDetailsMessage(row: KeyRow, notice?: string): Message {
           mrkdwn(`*Last used*\n${lastUsedText(row.key.lastUsedAt)}`),
           mrkdwn(`*Secret*\n\`${row.key.secretStart}…\` (never shown again)`),
           ...(row.policyIssue === undefined ? [] : [mrkdwn(policyFlag(row.policyIssue))]),
+          ...leastPrivilegeFields(row),
         ],
       },
       keyActions(row, 'details'),

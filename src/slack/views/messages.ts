@@ -11,6 +11,7 @@ export function helpMessage(prefix?: string): Message {
     `\`${COMMAND} list [--all-roles]\` — your keys, with buttons to change expiry, rotate, make inactive, report compromised or delete`,
     `\`${COMMAND} show <key>\` — details of one key (by name or ID)`,
     `\`${COMMAND} extend <key>\` — change when a key expires`,
+    `\`${COMMAND} networks <key>\` — the IP ranges a key may be used from (or report only)`,
     `\`${COMMAND} deactivate <key>\` / \`activate <key>\` — make a key inactive or active again`,
     `\`${COMMAND} delete <key>\` — delete a key (asks first)`,
     `\`${COMMAND} rotate <key>\` — create a successor key (asks first); the old one keeps working for 24 hours, then expires`,

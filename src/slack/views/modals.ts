@@ -6,6 +6,7 @@ import type { KnownBlock, ModalView } from './blocks.js';
 import { escapeText, expiryText, mrkdwn, plain } from './format.js';
 import { KEY_NAME_MAX_CHARS } from '../../domain/limits.js';
 import { slotsText } from '../../domain/keys/common.js';
+import { MAX_KEY_NETWORKS } from '../../domain/networks.js';
 
 export interface CreateModalInput {
   roleName: string;
@@ -18,6 +19,8 @@ export interface CreateModalInput {
   /** The role's lifetime policy (docs/usage.md, "Security-team controls") and the time the modal opens, to pre-fill the longest allowed expiry. */
   policy?: RolePolicy;
   now?: Date;
+  /** The role's permissions, offered as checkboxes, all ticked (docs/least-privilege.md). */
+  permissions?: readonly string[];
 }
 
 /**
@@ -114,10 +117,108 @@ export function createKeyModal(input: CreateModalInput): ModalView {
             policy.latest,
             policy.dateRequired,
           ),
+      ...permissionBlocks(input.permissions ?? []),
+      ...networkBlocks([], false),
       {
         type: 'context',
         elements: [mrkdwn('The secret is shown once, here in Slack and as a CSV in your DM with me. Nobody can view it again.')],
       },
+    ],
+  };
+}
+
+/** Slack allows 10 options per checkbox group: a role's permissions come in groups of 10, all ticked. */
+export const PERMISSIONS_PER_GROUP = 10;
+
+function permissionBlocks(permissions: readonly string[]): KnownBlock[] {
+  if (permissions.length === 0)
+    return [
+      {
+        type: 'context',
+        elements: [
+          mrkdwn(
+            'This role has no permissions yet, so the key carries none (an admin adds them with `/accesskey admin role permissions`).',
+          ),
+        ],
+      },
+    ];
+  const blocks: KnownBlock[] = [];
+  for (let i = 0; i < permissions.length; i += PERMISSIONS_PER_GROUP) {
+    const options = permissions
+      .slice(i, i + PERMISSIONS_PER_GROUP)
+      .map((permission) => ({ text: plain(permission, 75), value: permission }));
+    blocks.push({
+      type: 'input',
+      block_id: `${BLOCK.permissions}_${i / PERMISSIONS_PER_GROUP}`,
+      optional: true,
+      label: plain(i === 0 ? 'Permissions' : 'More permissions', 2000),
+      ...(i === 0 ? { hint: plain("Untick what this key doesn't need. It never gets more than its role holds.", 2000) } : {}),
+      element: { type: 'checkboxes', action_id: `${INPUT.permissions}_${i / PERMISSIONS_PER_GROUP}`, options, initial_options: options },
+    });
+  }
+  return blocks;
+}
+
+/** The networks field and its report-only switch, in the create modal and the networks modal. */
+function networkBlocks(networks: readonly string[], reportOnly: boolean): KnownBlock[] {
+  const reportOption = {
+    text: plain('Report only'),
+    value: 'on',
+    description: plain('Let calls from outside through, and tell you and the security channel (once per network per hour).'),
+  };
+  return [
+    {
+      type: 'input',
+      block_id: BLOCK.networks,
+      optional: true,
+      label: plain('Allowed networks', 2000),
+      hint: plain(
+        `Up to ${MAX_KEY_NETWORKS} IPv4/IPv6 ranges, one per line or comma-separated (10.0.0.0/8, 2001:db8::/32). Empty: from anywhere.`,
+        2000,
+      ),
+      element: {
+        type: 'plain_text_input',
+        action_id: INPUT.networks,
+        multiline: true,
+        max_length: 2000,
+        ...(networks.length === 0 ? {} : { initial_value: networks.join('\n') }),
+      },
+    },
+    {
+      type: 'input',
+      block_id: BLOCK.networkReportOnly,
+      optional: true,
+      label: plain('Outside these networks', 2000),
+      element: {
+        type: 'checkboxes',
+        action_id: INPUT.networkReportOnly,
+        options: [reportOption],
+        ...(reportOnly ? { initial_options: [reportOption] } : {}),
+      },
+    },
+  ];
+}
+
+export interface NetworksModalInput {
+  keyName: string;
+  keyId: string;
+  networks: readonly string[];
+  reportOnly: boolean;
+  privateMetadata: string;
+}
+
+/** `/accesskey networks <key>`: where the key may be used from. */
+export function keyNetworksModal(input: NetworksModalInput): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW.keyNetworks,
+    title: plain('Key networks', 24),
+    submit: plain('Save', 24),
+    close: plain('Cancel', 24),
+    private_metadata: input.privateMetadata,
+    blocks: [
+      { type: 'section', text: mrkdwn(`*${escapeText(input.keyName)}* \`${input.keyId}\``) },
+      ...networkBlocks(input.networks, input.reportOnly),
     ],
   };
 }

@@ -27,6 +27,7 @@ export const createKeyButton =
         privateMetadata: JSON.stringify(origin),
         policy: slots.role.policy,
         now: ctx.now(),
+        permissions: slots.role.permissions,
       }),
     });
   };

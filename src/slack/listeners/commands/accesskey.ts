@@ -8,6 +8,7 @@ import { compromisedSubcommand } from './accesskey/compromised.js';
 import { createSubcommand } from './accesskey/create.js';
 import { deleteSubcommand } from './accesskey/delete.js';
 import { extendSubcommand } from './accesskey/extend.js';
+import { networksSubcommand } from './accesskey/networks.js';
 import { listSubcommand } from './accesskey/list.js';
 import { requestAccessSubcommand } from './accesskey/request-access.js';
 import { roleSubcommand } from './accesskey/role.js';
@@ -51,6 +52,8 @@ function route(args: SubcommandArgs, command: ParsedCommand): Promise<Subcommand
       return rotateSubcommand(args, command.key);
     case 'compromised':
       return compromisedSubcommand(args, command.key);
+    case 'networks':
+      return networksSubcommand(args, command.key);
     case 'usage':
       return usageSubcommand(args, command.key);
   }

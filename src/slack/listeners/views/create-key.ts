@@ -14,7 +14,8 @@ import type { ListenerContext } from '../context.js';
 const BLOCK_FOR_CODE: Partial<Record<ErrorCode, string>> = { INVALID_EXPIRY: BLOCK.expiryAt, POLICY_VIOLATION: BLOCK.expiryAt };
 
 /** Where the error boundary shows a refusal of this modal: by the field it is about, else by the name. */
-export const createKeyErrorField = (error: AppError): string => BLOCK_FOR_CODE[error.code] ?? BLOCK.name;
+export const createKeyErrorField = (error: AppError): string =>
+  error.details.field === 'permissions' ? `${BLOCK.permissions}_0` : (BLOCK_FOR_CODE[error.code] ?? BLOCK.name);
 
 /**
  * Validates and creates before acknowledging, so every refusal (a past date, a duplicate name, the
@@ -36,7 +37,13 @@ export function createKeySubmission(ctx: ListenerContext) {
     // so the error boundary shows it inside the still-open modal (createKeyErrorField).
     const result = await services.keys.create(
       userId,
-      { name: parsed.value.name, expiry: parsed.value.expiry },
+      {
+        name: parsed.value.name,
+        expiry: parsed.value.expiry,
+        permissions: parsed.value.permissions,
+        networks: parsed.value.networks,
+        networkReportOnly: parsed.value.reportOnly,
+      },
       { once: view.id, deliverLater: true },
     );
     // The key is committed: a failed ack (a dropped socket) must not stop its secret from going out.

@@ -8,6 +8,7 @@ import {
   parseRevoke,
   parseRoleCreate,
   parseRoleName,
+  parseRolePermissions,
   parseRolePolicy,
   parseReviewId,
   parseReviewStart,
@@ -25,6 +26,7 @@ import { exportAuditCsv, showAudit } from './admin/audit.js';
 import { listAllKeys, revokeKey } from './admin/keys.js';
 import { assignRole, createRole, listRoles, previewRoleDeletion, previewRoleRemoval } from './admin/roles.js';
 import { setRolePolicy } from './admin/policy.js';
+import { rolePermissionsCommand } from './admin/permissions.js';
 import { transferKey } from './admin/transfer.js';
 import { exportReviewCsv, reviewStatus, startReview } from './admin/reviews.js';
 import { verifyAuditCommand } from './admin/verify-audit.js';
@@ -100,6 +102,13 @@ export const ADMIN_VERBS: ReadonlyArray<AdminVerb<unknown>> = [
     summary: 'lifetime policy for new and extended keys',
     parse: parseRolePolicy,
     run: (args, { role, change }) => setRolePolicy(args, role, change),
+  }),
+  row({
+    verb: 'role permissions',
+    usage: '<role> [add|remove <permission>…]',
+    summary: "show or change a role's permissions (every key of the role is narrowed at once)",
+    parse: parseRolePermissions,
+    run: (args, input) => rolePermissionsCommand(args, input.role, input.change),
   }),
   row({
     verb: 'keys',

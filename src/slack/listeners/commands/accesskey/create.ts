@@ -18,6 +18,7 @@ export async function createSubcommand(args: SubcommandArgs, name: string | unde
     privateMetadata: JSON.stringify(origin),
     policy: slots.role.policy,
     now: args.ctx.now(),
+    permissions: slots.role.permissions,
   });
   await args.ackNow();
   await args.client.views.open({ trigger_id: args.triggerId, view });
