@@ -112,7 +112,8 @@ const envSchema = z.object({
   SECRET_FILE_TTL: duration('1h'),
   OUTBOX_RETENTION: duration('30d'),
   // Per-key usage counters (docs/usage-analytics.md) older than this are deleted.
-  USAGE_RETENTION: duration('90d'),
+  // At least the 14 days the usage report shows (docs/usage-analytics.md); less would empty its chart.
+  USAGE_RETENTION: duration('90d').refine((ms) => ms >= 14 * 86_400_000, 'must be at least 14d, the days the usage report shows'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Where the app keeps the last audit chain head it saw (docs/operations.md, "Audit verification"); see auditWitnessFile.
   AUDIT_WITNESS_FILE: optionalString,

@@ -28,6 +28,7 @@ export const errorCodes = [
   'MFA_NOT_CONFIGURED',
   'MFA_NOT_ENROLLED',
   'MFA_LOCKED',
+  'STEP_UP_REQUIRED',
   'DB_BUSY',
   'DB_UNAVAILABLE',
   'AUDIT_UNAVAILABLE',

@@ -1,4 +1,4 @@
-import { redactSecrets } from './domain/secrets.js';
+import { redactSecrets, redactWebhookSecrets } from './domain/secrets.js';
 
 /**
  * Structured JSON-lines logger. Every line passes through `redact`, so even a secret that slipped into an
@@ -22,7 +22,7 @@ const BEARER_LIKE = /\b(xox[abpe]|xapp)-[0-9A-Za-z-]{6,}/g;
 const TOTP_SECRET = /(secret(?:=|%3D))[A-Za-z2-7=%]{8,}/gi;
 
 export function redact(text: string): string {
-  return redactSecrets(text).replace(BEARER_LIKE, '$1-[REDACTED]').replace(TOTP_SECRET, '$1[REDACTED]');
+  return redactWebhookSecrets(redactSecrets(text)).replace(BEARER_LIKE, '$1-[REDACTED]').replace(TOTP_SECRET, '$1[REDACTED]');
 }
 
 function describeError(error: unknown): unknown {

@@ -93,6 +93,12 @@ describe('configuration', () => {
       'TOKEN_SIGNING_SECRET must be at least 32 characters',
     );
   });
+  it('USAGE_RETENTION shorter than the 14 days of the usage report is named', () => {
+    expect(configErrorOf({ ...minimalEnv, USAGE_RETENTION: '13d' })).toContain('USAGE_RETENTION must be at least 14d');
+    expect(configErrorOf({ ...minimalEnv, USAGE_RETENTION: '12h' })).toContain('USAGE_RETENTION must be at least 14d');
+    expect(loadConfig({ ...minimalEnv, USAGE_RETENTION: '14d' }).usageRetentionMs).toBe(14 * 86_400_000);
+  });
+
   it("the leak response: inactivate by default, GitHub's keys, GitLab's routes off; wrong values are named", () => {
     expect(loadConfig(minimalEnv).leaks).toEqual({
       action: 'inactivate',

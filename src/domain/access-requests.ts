@@ -3,7 +3,7 @@ import { appendAudit } from './audit.js';
 import type { DomainDeps } from './deps.js';
 import type { AccessRequest } from './model.js';
 import type { Repos } from './ports.js';
-import { containsSecret, randomBase62 } from './secrets.js';
+import { containsCredential, randomBase62 } from './secrets.js';
 import { hasVisibleText } from './visible-text.js';
 import { DAY_MS, iso } from './time.js';
 import { firstTime } from './replays.js';
@@ -19,7 +19,7 @@ const REASON_MAX = 500;
  */
 function cleanReason(raw: string | undefined): string | null {
   const reason = raw?.trim() ?? '';
-  if (containsSecret(reason))
+  if (containsCredential(reason))
     throw new AppError('INVALID_INPUT', 'That reason looks like it contains a secret key. Never paste secrets into Slack; leave it out.');
   return hasVisibleText(reason) ? reason : null;
 }

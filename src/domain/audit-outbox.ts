@@ -81,9 +81,13 @@ export function takeForNextMessage(attempts: readonly number[], max: number): nu
 
 /**
  * Records the security channel must see before any backlog, each in a message of its own: a key
- * reported compromised, and an audit chain that does not continue from what the app last saw.
+ * reported compromised or seen leaked, and an audit chain that does not continue from what the app last saw.
  */
-export const PRIORITY_AUDIT_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>(['key.reported_compromised', 'audit.tail_mismatch']);
+export const PRIORITY_AUDIT_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>([
+  'key.reported_compromised',
+  'key.leaked',
+  'audit.tail_mismatch',
+]);
 
 export function isPriorityAudit(action: AuditAction): boolean {
   return PRIORITY_AUDIT_ACTIONS.has(action);

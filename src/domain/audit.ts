@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SYSTEM_ACTOR, type AccessKey, type AuditAction, type AuditEvent, type AuditHead, type AuditRecord, type Role } from './model.js';
 import type { ReadRepos, Repos } from './ports.js';
-import { containsSecret } from './secrets.js';
+import { containsCredential } from './secrets.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -44,9 +44,9 @@ export function auditOf(
   };
 }
 
-/** Refuses anything that looks like a secret: no code path may put one into the append-only log. */
+/** Refuses anything that looks like a secret (a key's, a webhook's, a TOTP link): no code path may put one into the append-only log. */
 function assertNoSecret(event: AuditEvent): void {
-  if (containsSecret(JSON.stringify(event))) throw new Error('refusing to write a secret-like value into the audit log');
+  if (containsCredential(JSON.stringify(event))) throw new Error('refusing to write a secret-like value into the audit log');
 }
 
 /**

@@ -100,7 +100,7 @@ async function checkCode(
     const enrolment = await tx.mfa.find(actorId);
     if (enrolment === undefined || (expected === 'active' && enrolment.status !== 'active'))
       throw new AppError('MFA_NOT_ENROLLED', 'You have no confirmed step-up enrolment. Enrol with `/accesskey admin mfa enroll`.');
-    const replayMark = once === undefined ? undefined : `${once}:code`;
+    const replayMark = once === undefined ? undefined : stepUpMark(once);
     // A replayed submission of the one that succeeded: the code now reads as used, but nothing is wrong.
     if (replayMark !== undefined && (await tx.processedRequests.seen(replayMark))) return { ok: true, replayed: true };
     if (expected === 'pending' && enrolment.status === 'active')
@@ -174,6 +174,19 @@ export async function mfaStatus(deps: DomainDeps, actorId: string, targetId = ac
 
 /** Whether deciding actions must pass a code first (ADMIN_STEP_UP=on). */
 export const stepUpRequired = (deps: DomainDeps): boolean => deps.mfa?.stepUp === true;
+
+/** The mark a passing code leaves for the interaction (`once`) it was asked for. */
+const stepUpMark = (once: string): string => `${once}:code`;
+
+/**
+ * The proof a deciding change checks in its own transaction: step-up is off, or a code passed for this
+ * very interaction (the code modal's submission, whose `once` the stepped action runs with). A change
+ * that was never stepped up — a press whose key turned compromised meanwhile — has no such mark.
+ */
+export async function steppedUpIn(tx: Pick<Repos, 'processedRequests'>, deps: DomainDeps, once: string | undefined): Promise<boolean> {
+  if (!stepUpRequired(deps)) return true;
+  return once !== undefined && (await tx.processedRequests.seen(stepUpMark(once)));
+}
 
 /**
  * `/accesskey admin mfa reset @admin`: removes another admin's enrolment (a lost phone) so they enrol

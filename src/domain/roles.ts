@@ -11,7 +11,7 @@ import type { ReadRepos, Repos } from './ports.js';
 import { iso } from './time.js';
 import { contextIn, newRoleId, requireAdmin, requireAdminIn, roleNamed } from './users.js';
 import { ROLE_CHANGE_BUDGET_MS, ROLE_NAME_MAX_CHARS } from './limits.js';
-import { containsSecret } from './secrets.js';
+import { containsCredential } from './secrets.js';
 import { hasVisibleText } from './visible-text.js';
 
 /** A replay of a confirmation already acted on (a Slack retry, a replayed request): nothing changes. */
@@ -24,7 +24,8 @@ export function validateRoleName(raw: string): string {
     throw new AppError('INVALID_INPUT', `A role name needs 1–${ROLE_NAME_MAX_CHARS} characters, without control characters or < > & @.`);
   }
   // The audit log refuses secrets outright; refused here, it is a clear answer instead of a fault.
-  if (containsSecret(name)) throw new AppError('INVALID_INPUT', 'That role name looks like a secret key. Never paste secrets into names.');
+  if (containsCredential(name))
+    throw new AppError('INVALID_INPUT', 'That role name looks like a secret key. Never paste secrets into names.');
   return name;
 }
 

@@ -28,6 +28,31 @@ const SECRET_FRAGMENT = /aks_[0-9A-Za-z]{8,}/g;
 export function redactSecrets(text: string): string {
   return text.replace(SECRET_FRAGMENT, 'aks_[REDACTED]');
 }
+
+// A webhook's signing secret as Standard Webhooks writes it (event streams, src/domain/streams/secret-box.ts).
+const WEBHOOK_SECRET_ANYWHERE = /whsec_[A-Za-z0-9+/=]{8,}/;
+const WEBHOOK_SECRETS = /whsec_[A-Za-z0-9+/=]{8,}/g;
+/** Text with every webhook signing secret cut out (error texts and logs never keep one). */
+export function redactWebhookSecrets(text: string): string {
+  return text.replace(WEBHOOK_SECRETS, 'whsec_[REDACTED]');
+}
+// A TOTP enrolment link carries the step-up secret (docs/admin-security.md), however it is escaped.
+const TOTP_LINK = /otpauth(?::|%3A)(?:\/|%2F){2}/i;
+
+/**
+ * True when text carries any credential this app deals in: a key's secret, a webhook signing secret
+ * or a TOTP enrolment link. What the audit log, which is append-only and mirrored, refuses outright.
+ */
+export function containsCredential(text: string): boolean {
+  return containsSecret(text) || WEBHOOK_SECRET_ANYWHERE.test(text) || TOTP_LINK.test(text);
+}
+
+const TOTP_LINKS = /otpauth(?::|%3A)(?:\/|%2F){2}\S*/gi;
+/** Text with every credential `containsCredential` knows cut out: for places (URLs) that are kept and shown. */
+export function redactCredentials(text: string): string {
+  return redactWebhookSecrets(redactSecrets(text)).replace(TOTP_LINKS, '[TOTP link removed]');
+}
+
 export const KEY_ID_PATTERN = /^ak_[0-9A-Za-z]{16,64}$/;
 /** How much of a secret may be shown to tell keys apart: the prefix and four random characters. */
 const SECRET_START_LENGTH = SECRET_PREFIX.length + 4;

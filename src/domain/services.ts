@@ -162,7 +162,9 @@ export function createServices(deps: DomainDeps) {
         extendKey(deps, actorId, input.reference, input.expiry, options),
       deactivate: (actorId: string, reference: string, options?: ChangeOptions) =>
         notifyAfter(deps, deactivateKey(deps, actorId, reference, options), options?.via !== undefined),
-      activate: (actorId: string, reference: string, options?: ChangeOptions) => activateKey(deps, actorId, reference, options),
+      // Switching a leaked key back on may queue its card's update.
+      activate: (actorId: string, reference: string, options?: ChangeOptions) =>
+        notifyAfter(deps, activateKey(deps, actorId, reference, options)),
       delete: (actorId: string, input: { reference: string; reason?: string }, options?: ChangeOptions) =>
         notifyAfter(deps, deleteKey(deps, actorId, input.reference, input.reason, options), options?.via !== undefined),
       verify: (secret: unknown, refused?: RefusedKeySink) => verifyKey(deps, secret, refused),

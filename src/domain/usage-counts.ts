@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { containsCredential } from './secrets.js';
 
 /**
  * Per-key usage counters (SPEC §15, docs/usage-analytics.md): every verify, login and key-API use is
@@ -85,7 +86,7 @@ export function usageNetwork(address: string): string {
 
 /** At most this many tags per call. */
 export const MAX_TAGS = 10;
-/** A tag: 1–64 characters of letters, digits and `_ . : / = - @`. */
+/** A tag: 1–64 characters of letters, digits and `_ . : / = - @`, and never a secret (see parseTags). */
 export const TAG_PATTERN = /^[A-Za-z0-9_.:/=@-]{1,64}$/;
 
 /** Most verify calls pass no tags: one shared answer, no allocation on the hot path. */
@@ -100,6 +101,8 @@ export function parseTags(value: unknown): { ok: true; tags: readonly string[] |
   for (const [index, tag] of value.entries()) {
     if (typeof tag !== 'string' || !TAG_PATTERN.test(tag))
       return { ok: false, problem: `"tags[${index}]" must be 1–64 characters of letters, digits and _ . : / = - @` };
+    // A tag is stored and shown in Slack: a key's secret (`aks_…`, alone or as `key=aks_…`) never is.
+    if (containsCredential(tag)) return { ok: false, problem: `"tags[${index}]" looks like a secret key; never send secrets as tags` };
     if (!tags.includes(tag)) tags.push(tag);
   }
   return { ok: true, tags };

@@ -134,6 +134,8 @@ export const PREPARE: { [K in NotificationKind]: Preparer<K> } = {
     const key = await context.read.keys.findById(keyId);
     if (key === undefined) return { cancel: 'key_deleted' };
     if (key.expiresAt === null || Date.parse(key.expiresAt) <= context.now.getTime()) return { cancel: 'grace_over' };
+    // Made inactive, revoked or compromised meanwhile: there is no grace left to decide.
+    if (key.status !== 'active') return { cancel: 'key_inactive' };
     return { message: { kind, ...notice, key, role: await context.read.roles.findById(key.roleId), now: context.now.toISOString() } };
   },
 };

@@ -55,6 +55,30 @@ describe('security-team records in the audit channel', () => {
     expect(checkBlocks(message.blocks, 'message', '/blocks')).toEqual([]);
   });
 
+  it('a leaked key gets a :rotating_light: header naming key, owner, role and where it was seen', () => {
+    const message = rendered(
+      record({
+        action: 'key.leaked',
+        actorId: 'system',
+        details: { source: 'github', url: 'https://github.com/acme/app/blob/abc/.env', leakAction: 'inactivated', sighting: 1 },
+      }),
+    );
+    expect(message.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: ':rotating_light: Access key secret leaked', emoji: true },
+    });
+    const text = JSON.stringify(message.blocks);
+    for (const part of [
+      'ak_0123456789abcdefABCD',
+      '*Owner*\\n<@UALICE>',
+      'by GitHub secret scanning',
+      'https://github.com/acme/app/blob/abc/.env',
+    ])
+      expect(text).toContain(part);
+    expect(message.text).toMatch(/^:rotating_light: Audit #12/);
+    expect(checkBlocks(message.blocks, 'message', '/blocks')).toEqual([]);
+  });
+
   it('a key never used says so in the alert', () => {
     const text = JSON.stringify(
       rendered(record({ action: 'key.reported_compromised', details: { lastUsedAt: null, lastUsedFrom: null } })).blocks,

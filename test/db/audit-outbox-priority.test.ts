@@ -23,4 +23,18 @@ describe.each(dialects)('the audit outbox priority on %s', (dialect) => {
     expect(seqs(await claimAt(start))).toEqual([6]);
     expect(seqs(await claimAt(start + 1500))).toEqual([1, 2, 3, 4, 5, 7, 8]);
   });
+
+  it('a leaked-key record behind a backlog is claimed first, alone', async () => {
+    await appendAuditBurst(db.store, 3);
+    await db.store.write((tx) =>
+      appendAudit(
+        tx,
+        { actorId: 'system', action: 'key.leaked', keyId: 'ak_x', ownerId: 'UALICE', details: { source: 'slack' } },
+        new Date(),
+      ),
+    );
+    const start = Date.now();
+    expect(seqs(await claimAt(start))).toEqual([4]);
+    expect(seqs(await claimAt(start + 1500))).toEqual([1, 2, 3]);
+  });
 });

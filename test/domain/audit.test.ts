@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendAudit } from '../../src/domain/audit.js';
 import type { Services } from '../../src/domain/services.js';
+import { newWebhookSecret } from '../../src/domain/streams/secret-box.js';
 import { dialects, type TestDatabase } from '../support/db.js';
 import { domainWithAlice } from '../support/domain.js';
 
@@ -56,6 +58,25 @@ describe.each(dialects)('the audit hash chain on %s', (dialect) => {
     expect(String((error as Error).message)).toMatch(/nothing was changed/);
     expect(await db.store.read.keys.countAll({ ownerId: 'UALICE' })).toBe(before);
     expect((await services.keys.list('UALICE')).keys.map((k) => k.key.name)).toEqual(['a']);
+  });
+
+  it('refuses a webhook signing secret or a TOTP enrolment link in a record, and writes nothing', async () => {
+    const before = await services.audit.verifyChain();
+    for (const value of [
+      newWebhookSecret(),
+      'otpauth://totp/Access%20Key%20Bot:UALICE?secret=JBSWY3DPEHPK3PXP&issuer=Access%20Key%20Bot',
+      'otpauth%3A%2F%2Ftotp%2Fx%3Fsecret%3DJBSWY3DPEHPK3PXP',
+    ]) {
+      const write = db.store.write((tx) =>
+        appendAudit(tx, { actorId: 'UALICE', action: 'stream.created', details: { name: value } }, new Date()),
+      );
+      const error = await write.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(String((error as Error | undefined)?.cause)).toMatch(/refusing to write a secret-like value/);
+    }
+    expect(await services.audit.verifyChain()).toEqual(before);
   });
 
   it('each record is queued for the security channel in the same transaction', async () => {

@@ -159,6 +159,30 @@ describe.each(dialects)('the leak response on %s', (dialect) => {
     expect((await services.leaks.decide('UADMIN', { keyId: key.id, decision: 'false_positive' }, { once: 'press-1' })).replayed).toBe(true);
   });
 
+  it("an admin's activate decides the open leak as a false positive and queues the card's update", async () => {
+    const { key, secret } = await aliceKey();
+    await services.leaks.report(secret, inSlack('4.4'));
+    await services.background.recordLeakCard(key.id, { channel: 'CAUDIT', ts: '1.1' }, { sightings: 1, resolution: null });
+    const cardsBefore = (await queued()).filter((n) => n.kind === 'key_leak.card').length;
+    expect((await services.keys.activate('UADMIN', key.id)).changed).toBe(true);
+    expect(await db.store.read.leaks.find(key.id)).toMatchObject({ resolution: 'false_positive', resolvedBy: 'UADMIN', cardQueued: true });
+    expect((await queued()).filter((n) => n.kind === 'key_leak.card')).toHaveLength(cardsBefore + 1);
+    // Decided: the card's buttons change nothing more.
+    expect((await services.leaks.decide('UADMIN', { keyId: key.id, decision: 'kept_inactive' })).changed).toBe(false);
+  });
+
+  it('a sighting after a false positive is a new incident: undecided, the key stopped again, decidable again', async () => {
+    const { key, secret } = await aliceKey();
+    await services.leaks.report(secret, inSlack('5.5'));
+    await services.leaks.decide('UADMIN', { keyId: key.id, decision: 'false_positive' });
+    expect((await services.keys.verify(secret)).valid).toBe(true);
+    expect(await services.leaks.report(secret, inSlack('5.6'))).toMatchObject({ kind: 'leaked', inactivated: true, sightings: 2 });
+    expect(await db.store.read.leaks.find(key.id)).toMatchObject({ resolution: null, resolvedBy: null, inactivated: true, sightings: 2 });
+    expect((await services.keys.verify(secret)).valid).toBe(false);
+    expect((await services.leaks.decide('UADMIN', { keyId: key.id, decision: 'kept_inactive' })).changed).toBe(true);
+    expect(await db.store.read.leaks.find(key.id)).toMatchObject({ resolution: 'kept_inactive', resolvedBy: 'UADMIN' });
+  });
+
   it('a key its owner already rotated away or an admin revoked is not changed again, but the sighting is recorded', async () => {
     const { key, secret } = await aliceKey();
     await services.admin.revokeKey('UADMIN', key.id);

@@ -115,6 +115,32 @@ describe.each(dialects)('step-up codes (SPEC §17), on %s', (dialect) => {
     expect(await services.mfa.reset(ADA, BEN)).toMatchObject({ done: true });
   });
 
+  it('a compromised key is made active again only with a code passed for that very interaction; the leak is then decided', async () => {
+    await setUp();
+    const uri = await enrolled(ADA);
+    await services.access.grant(ADA, BEN);
+    const created = await services.keys.create(BEN, { name: 'svc', expiry: { kind: 'never' } });
+    if (!created.created) throw new Error('expected a new key');
+    await services.leaks.report(created.secret, {
+      source: 'github',
+      sightingId: 'https://example.test/commit/1',
+      url: 'https://example.test/commit/1',
+    });
+    // A press that found the key still active (no code asked) reaches the domain after the leak landed.
+    await expect(services.keys.activate(ADA, created.key.id, { once: 'click:1' })).rejects.toMatchObject({ code: 'STEP_UP_REQUIRED' });
+    await expect(services.keys.activate(ADA, created.key.id)).rejects.toMatchObject({ code: 'STEP_UP_REQUIRED' });
+    await expect(
+      services.leaks.decide(ADA, { keyId: created.key.id, decision: 'false_positive' }, { once: 'click:2' }),
+    ).rejects.toMatchObject({
+      code: 'STEP_UP_REQUIRED',
+    });
+    expect((await services.keys.verify(created.secret)).valid).toBe(false);
+    expect(await services.mfa.checkStepUp(ADA, codeAt(uri, clock), { once: 'view:V9' })).toEqual({ ok: true, replayed: false });
+    expect((await services.keys.activate(ADA, created.key.id, { once: 'view:V9' })).changed).toBe(true);
+    expect((await services.keys.verify(created.secret)).valid).toBe(true);
+    expect(await db.store.read.leaks.find(created.key.id)).toMatchObject({ resolution: 'false_positive', resolvedBy: ADA });
+  });
+
   it('encryption: every call uses a fresh IV; a tampered value does not decrypt', () => {
     const a = encryptSecret(KEY, ADA, 'JBSWY3DPEHPK3PXP');
     expect(a).not.toBe(encryptSecret(KEY, ADA, 'JBSWY3DPEHPK3PXP'));

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hourOf } from '../../src/domain/usage-counts.js';
 import type { Services } from '../../src/domain/services.js';
+import { prepareNotification } from '../../src/scheduler/notification-kinds.js';
 import { dialects, type TestDatabase } from '../support/db.js';
-import { DAY_MS, domainWithAlice, type TestClock } from '../support/domain.js';
+import { DAY_MS, domainWithAlice, jobsOver, type TestClock } from '../support/domain.js';
 
 const MINUTE = 60_000;
 
@@ -89,5 +90,55 @@ describe.each(dialects)('rotation grace that looks before it cuts, on %s', (dial
       code: 'KEY_EXPIRED',
     });
     expect((await services.audit.verifyChain()).ok).toBe(true);
+  });
+
+  it('a key made inactive during its grace: the queued question is cancelled and Extend is refused', async () => {
+    clock.advance(DAY_MS - 30 * MINUTE);
+    await useOldKey(1);
+    expect(await services.keys.checkRotationGrace()).toBe(1);
+    await services.keys.deactivate('UALICE', old.id);
+    const [question] = await questions();
+    const prepared = await prepareNotification(question as Parameters<typeof prepareNotification>[0], {
+      read: jobsOver(db.store, clock.now).ports.read,
+      now: clock.now(),
+      queuedAt: clock.now().toISOString(),
+      staleKeyAutoInactiveAfterMs: undefined,
+    });
+    expect(prepared).toEqual({ cancel: 'key_inactive' });
+    const before = await expiresAt();
+    await expect(services.keys.decideGrace('UALICE', { reference: old.id, decision: 'extend' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('is inactive'),
+    });
+    expect(await expiresAt()).toBe(before);
+  });
+
+  it('keeping and extending stop at 7 days after the rotation', async () => {
+    const rotatedAt = clock.now().getTime();
+    const limit = new Date(rotatedAt + 7 * DAY_MS).toISOString();
+    // Used every day before each grace end: kept each time, never past the limit.
+    for (let day = 0; day < 8; day++) {
+      const end = Date.parse((await expiresAt()) ?? '');
+      if (end - 30 * MINUTE <= clock.now().getTime()) break;
+      clock.set(new Date(end - 30 * MINUTE));
+      await useOldKey(1);
+      await services.keys.checkRotationGrace();
+    }
+    expect(await expiresAt()).toBe(limit);
+    await expect(services.keys.decideGrace('UALICE', { reference: old.id, decision: 'extend' })).rejects.toMatchObject({
+      code: 'POLICY_VIOLATION',
+    });
+    expect(await expiresAt()).toBe(limit);
+    clock.set(new Date(Date.parse(limit)));
+    expect(await services.keys.verify(old.secret)).toMatchObject({ valid: false, code: 'EXPIRED' });
+  });
+
+  it("the owner's Extend is capped at 7 days after the rotation", async () => {
+    const rotatedAt = clock.now().getTime();
+    for (let i = 0; i < 6; i++) await services.keys.decideGrace('UALICE', { reference: old.id, decision: 'extend' }, { once: `c${i}` });
+    expect(await expiresAt()).toBe(new Date(rotatedAt + 7 * DAY_MS).toISOString());
+    await expect(services.keys.decideGrace('UALICE', { reference: old.id, decision: 'extend' })).rejects.toMatchObject({
+      code: 'POLICY_VIOLATION',
+    });
   });
 });

@@ -51,6 +51,22 @@ describe('stream formats', () => {
     expect(created?.time).toBe(Date.parse('2026-12-07T10:00:00.000Z'));
   });
 
+  it('OCSF: a leaked key maps as a compromised one (API Activity, High); a step-up lock is High too', () => {
+    const [leaked, locked] = chain([
+      {
+        actorId: 'system',
+        action: 'key.leaked',
+        keyId: 'ak_0123456789abcdefABCD',
+        keyName: 'ci',
+        ownerId: 'UALICE',
+        details: { source: 'github' },
+      },
+      { actorId: 'UADMIN', action: 'mfa.locked', ownerId: 'UADMIN', details: { failures: 5 } },
+    ]).map(ocsfEvent);
+    expect(leaked).toMatchObject({ class_uid: 6003, activity_id: 99, type_uid: 600399, severity_id: 4 });
+    expect(locked).toMatchObject({ class_uid: 6003, severity_id: 4 });
+  });
+
   it('CloudEvents: id, type, source and the chain as extension attributes', () => {
     const event = cloudEvent(records[0] as AuditRecord);
     expect(event).toMatchObject({

@@ -293,6 +293,17 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       const undo = await own.status(alices.id, 'true');
       expect([undo.status, redlockCode(undo)]).toEqual([403, 'unauthorized_to_use_access_keys']);
     });
+
+    it("no key, not even a System Admin's, makes a compromised or leaked key active again", async () => {
+      const alices = await h.createKey('alices');
+      await h.services.keys.reportCompromised(ALICE, alices.id);
+      const adminApi = as(await loginAs(h.base, await adminKeyInSystemAdmin(h)));
+      const refused = await adminApi.status(alices.id, 'true');
+      expect([refused.status, redlockCode(refused)]).toEqual([403, 'unauthorized_to_use_access_keys']);
+      expect(refused.body).toMatchObject({ message: expect.stringContaining('only an admin in Slack') });
+      expect((await h.store.read.keys.findById(alices.id))?.status).toBe('compromised');
+      expect(await audit('key.activated')).toEqual([]);
+    });
   });
 
   describe('DELETE /access_keys/{id}', () => {

@@ -82,6 +82,19 @@ describe.each(dialects)('per-key usage counters on %s', (dialect) => {
     expect(await totals(key.id)).toEqual({});
   });
 
+  it('a tag holding a secret is a 400 invalid_tags and never stored', async () => {
+    const key = await h.createKey('ci');
+    for (const tag of [key.secret, `key=${key.secret}`]) {
+      const reply = await h.post(VERIFY, { key: key.secret, tags: ['env=prod', tag] });
+      expect(reply.status).toBe(400);
+      expect(reply.json).toMatchObject({ error: 'invalid_tags', message: expect.stringContaining('"tags[1]" looks like a secret') });
+      expect(JSON.stringify(reply.json)).not.toContain(key.secret);
+    }
+    await h.api.flushUsage();
+    expect(await labels(key.id, 'tag')).toEqual([]);
+    expect(await totals(key.id)).toEqual({});
+  });
+
   it('login and the key API count their uses too', async () => {
     const key = await h.createKey('ci');
     const login = await h.post('/login', { username: key.id, password: key.secret });

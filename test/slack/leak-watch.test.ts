@@ -132,6 +132,26 @@ describe.each(dialects)('the leak watch in Slack on %s', (dialect) => {
     const [record] = await t.app.services.audit.search({ keyId, limit: 1 });
     expect(record).toMatchObject({ action: 'key.leak_false_positive', actorId: ADMIN });
   });
+
+  it('sighted again after a false positive, the card asks again with its buttons', async () => {
+    await post('1700000000.000800', { text: secret });
+    const first = await t.slack.waitFor(card);
+    await t.slack.clickButton({ userId: ADMIN, actionId: ACTION.leakFalsePositive, value: keyId, message: first });
+    await t.slack.waitFor(() => {
+      const found = card();
+      return found !== undefined && text(found.blocks).includes('marked a false positive') ? found : undefined;
+    });
+    await post('1700000000.000801', { text: secret });
+    const reopened = await t.slack.waitFor(() => {
+      const found = card();
+      return found !== undefined && text(found.blocks).includes('Seen 2 times') && text(found.blocks).includes(ACTION.leakKeepInactive)
+        ? found
+        : undefined;
+    });
+    expect(text(reopened.blocks)).toContain(ACTION.leakFalsePositive);
+    expect(text(reopened.blocks)).not.toContain('marked a false positive');
+    expect((await t.app.services.keys.verify(secret)).valid).toBe(false);
+  });
 });
 
 describe.each(dialects)('the leak watch over Socket Mode on %s', (dialect) => {

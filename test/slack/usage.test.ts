@@ -111,6 +111,24 @@ describe.each(dialects)('usage in Slack on %s', (dialect) => {
     expect(t.slack.problems).toEqual([]);
   });
 
+  it('a secret-shaped tag stored before tags were checked is never shown in the table', async () => {
+    const secret = `aks_${'A'.repeat(46)}`;
+    await t.app.services.usage.recordUsageCounts([
+      {
+        keyId,
+        hour: Math.floor(t.clock.now().getTime() / 3_600_000),
+        dimension: 'tag',
+        label: `key=${secret}`,
+        outcome: 'valid',
+        count: 3,
+      },
+    ]);
+    const reply = await t.slack.sendSlashCommand({ userId: ALICE, text: 'usage ci' });
+    const table = blocksOf(reply.body).find((b) => b.type === 'data_table') as unknown as Table;
+    expect(table.rows.slice(1).map((row) => [row[0]?.text, row[1]?.text, row[2]?.value])).toContainEqual(['Tag', 'key=aks_[REDACTED]', 3]);
+    expect(JSON.stringify(reply.body)).not.toContain(secret);
+  });
+
   it('an admin sees any key by ID; anyone else is told the key is not theirs', async () => {
     const admin = await t.slack.sendSlashCommand({ userId: ADMIN, text: `usage ${keyId}` });
     expect(blocksOf(admin.body).some((b) => b.type === 'data_visualization')).toBe(true);

@@ -4,12 +4,14 @@ import type { DomainDeps } from '../deps.js';
 import type { AccessKey, Role } from '../model.js';
 import { queueKeyApiNotice, type ViaKey } from './via.js';
 import type { Repos } from '../ports.js';
+import { steppedUpIn } from '../mfa.js';
 import { assertExpiryAllowed } from '../policy.js';
 import { firstTime } from '../replays.js';
 import { isExpired, resolveExpiry, type ExpiryChoice } from '../time.js';
 import { contextIn, type UserContext } from '../users.js';
 import { removeKey, viaDetail } from './common.js';
 import { findKeyFor, narrowToKey } from './find.js';
+import { queueLeakCard } from './leak-card.js';
 
 /** What a replay of a request is told when there is nothing left to show about it. */
 export const ALREADY_HANDLED = 'That request was already handled; nothing changed.';
@@ -131,10 +133,24 @@ export async function activateKey(deps: DomainDeps, actorId: string, reference: 
           `An admin revoked "${key.name}", so only an admin can make it active again. Create a new key, or ask an admin.`,
         );
       }
+      if (key.status === 'compromised' && via !== undefined) {
+        // A key API caller holds a key, never a step-up code: a leaked or stolen admin key must not undo a leak.
+        throw new AppError(
+          'NOT_ADMIN',
+          `"${key.name}" was reported compromised or leaked: only an admin in Slack can make it active again, never the key API.`,
+        );
+      }
       if (key.status === 'compromised' && !ctx.isAdmin) {
         throw new AppError(
           'NOT_ADMIN',
           `"${key.name}" was reported compromised, so only an admin can make it active again. Rotate it or create a new key instead.`,
+        );
+      }
+      // Checked here, in the change's transaction: a key that turned compromised after the caller looked still asks for a code.
+      if (key.status === 'compromised' && !(await steppedUpIn(tx, deps, options.once))) {
+        throw new AppError(
+          'STEP_UP_REQUIRED',
+          `"${key.name}" is now marked compromised, so making it active again needs a step-up code. Nothing changed: ask again to be asked for a code.`,
         );
       }
       const owner = key.ownerId === actorId ? ctx : await contextIn(tx, deps, key.ownerId);
@@ -149,6 +165,12 @@ export async function activateKey(deps: DomainDeps, actorId: string, reference: 
       const updated: AccessKey = { ...key, status: 'active' };
       await tx.keys.update(key.id, { status: 'active' });
       await appendAudit(tx, auditOf(actorId, 'key.activated', updated, role, viaDetail(via)), deps.now());
+      // An admin switching a leaked key back on has decided its leak: the card says so and loses its buttons.
+      const leak = key.status === 'compromised' ? await tx.leaks.find(key.id) : undefined;
+      if (leak !== undefined && leak.resolution === null) {
+        await tx.leaks.update(key.id, { resolution: 'false_positive', resolvedBy: actorId });
+        await queueLeakCard(tx, deps, { ...leak, resolution: 'false_positive', resolvedBy: actorId });
+      }
       return { key: updated, role, changed: true };
     },
     options,

@@ -4,7 +4,7 @@ import type { DomainDeps } from '../deps.js';
 import type { AccessKey, AuditAction, Role } from '../model.js';
 import type { ViaKey } from './via.js';
 import type { ReadRepos, Repos } from '../ports.js';
-import { containsSecret, generateKeyId, generateSecret, secretStart } from '../secrets.js';
+import { containsCredential, generateKeyId, generateSecret, secretStart } from '../secrets.js';
 import { iso } from '../time.js';
 import type { UserContext } from '../users.js';
 import { KEY_NAME_MAX_CHARS } from '../limits.js';
@@ -22,7 +22,7 @@ export function validateKeyName(raw: string): string {
     throw new AppError('INVALID_NAME', `A key name can be at most ${KEY_NAME_MAX_CHARS} characters.`, { details: { rule: 'length' } });
   if (FORBIDDEN_IN_NAME.test(name)) throw new AppError('INVALID_NAME', 'A key name cannot contain control or invisible characters.');
   if (!hasVisibleText(name)) throw new AppError('INVALID_NAME', 'A key name needs at least one visible character.');
-  if (containsSecret(name)) throw new AppError('INVALID_NAME', 'That name looks like a secret key. Never paste secrets into names.');
+  if (containsCredential(name)) throw new AppError('INVALID_NAME', 'That name looks like a secret key. Never paste secrets into names.');
   return name;
 }
 

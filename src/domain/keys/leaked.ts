@@ -3,12 +3,14 @@ import { AppError } from '../../errors.js';
 import { appendAudit, auditOf } from '../audit.js';
 import type { DomainDeps } from '../deps.js';
 import { SYSTEM_ACTOR, type AccessKey, type Role } from '../model.js';
-import type { KeyLeak, LeakResolution, LeakSource, ReadRepos, Repos } from '../ports.js';
+import type { KeyLeak, LeakResolution, LeakSource, ReadRepos } from '../ports.js';
 import { firstTime } from '../replays.js';
-import { isWellFormedSecret, redactSecrets, SecretHasher } from '../secrets.js';
+import { isWellFormedSecret, redactCredentials, SecretHasher } from '../secrets.js';
 import { isExpired, iso } from '../time.js';
 import { contextIn, requireAdminIn } from '../users.js';
+import { steppedUpIn } from '../mfa.js';
 import { markKeyCompromised } from './compromised.js';
+import { queueLeakCard } from './leak-card.js';
 import { LEAK_WRITE_BUDGET_MS } from '../limits.js';
 
 /**
@@ -49,7 +51,7 @@ export type LeakOutcome =
 /** What an audit detail or a card may say about a place: no secret, and not a whole page of text. */
 function safeLocation(text: string | undefined): string | null {
   if (text === undefined || text.trim() === '') return null;
-  return redactSecrets(text.trim()).slice(0, 500);
+  return redactCredentials(text.trim()).slice(0, 500);
 }
 
 /** The key whose secret this is, by every hash scheme still valid; undefined for none (or one never delivered). */
@@ -91,13 +93,6 @@ export async function secretsOfSomeKey(deps: DomainDeps, secrets: readonly strin
     }
   }
   return found;
-}
-
-/** Queues the card's post or update unless one is already waiting (it will show the latest count when sent). */
-async function queueCard(tx: Repos, deps: DomainDeps, leak: KeyLeak): Promise<void> {
-  if (leak.cardQueued) return;
-  await tx.leaks.update(leak.keyId, { cardQueued: true });
-  await tx.notifications.enqueue({ kind: 'key_leak.card', keyId: leak.keyId }, iso(deps.now()));
 }
 
 /**
@@ -162,17 +157,20 @@ export async function respondToLeak(deps: DomainDeps, secret: string, sighting: 
         };
         await tx.leaks.insert(leak);
       } else {
+        // A sighting after the leak was decided is a new incident: undecided again, so the card asks again.
+        const reopened = previous.resolution !== null;
         const patch = {
           sightings,
           lastAt: at,
           lastSource: sighting.source,
           lastLocation: location,
-          inactivated: previous.inactivated || stop,
+          inactivated: (previous.inactivated && !reopened) || stop,
+          ...(reopened ? { resolution: null, resolvedBy: null } : {}),
         };
         await tx.leaks.update(key.id, patch);
         leak = { ...previous, ...patch };
       }
-      await queueCard(tx, deps, leak);
+      await queueLeakCard(tx, deps, leak);
       if (sighting.source === 'slack' && sighting.channel !== undefined && sighting.ts !== undefined) {
         await tx.notifications.enqueue(
           {
@@ -185,8 +183,9 @@ export async function respondToLeak(deps: DomainDeps, secret: string, sighting: 
           at,
         );
       }
-      // The owner (and whoever posted it) hear of a leak once, when it is first seen or when it stops the key.
-      if (previous === undefined || stop) {
+      // The owner (and whoever posted it) hear of a leak once, when it is first seen (or seen again after
+      // it was decided) or when it stops the key.
+      if (previous === undefined || previous.resolution !== null || stop) {
         const notice = { keyId: key.id, source: sighting.source, location, inactivated: stop || key.status !== 'active' };
         await tx.notifications.enqueue({ kind: 'key_leak.dm', userId: key.ownerId, to: 'owner', ...notice }, at);
         if (sighting.posterId !== undefined && sighting.posterId !== key.ownerId)
@@ -243,6 +242,11 @@ export async function decideLeak(
     const role = await tx.roles.findById(key.roleId);
     let updated = key;
     if (decision === 'false_positive') {
+      if (!(await steppedUpIn(tx, deps, once)))
+        throw new AppError(
+          'STEP_UP_REQUIRED',
+          `Making "${key.name}" active again needs a step-up code. Nothing changed: press the button again.`,
+        );
       if (isExpired(key, deps.now()))
         throw new AppError('KEY_EXPIRED', `"${key.name}" has expired, so it cannot be made active again. Extend its expiry first.`);
       const owner = await contextIn(tx, deps, key.ownerId);
@@ -260,7 +264,7 @@ export async function decideLeak(
       await appendAudit(tx, auditOf(actorId, action, updated, role, { previousStatus: key.status, sightings: leak.sightings }), deps.now());
     const resolved: KeyLeak = { ...leak, resolution: decision, resolvedBy: actorId };
     await tx.leaks.update(keyId, { resolution: decision, resolvedBy: actorId });
-    await queueCard(tx, deps, resolved);
+    await queueLeakCard(tx, deps, resolved);
     return { changed: true, key: updated, leak: { ...resolved, cardQueued: true } };
   });
 }

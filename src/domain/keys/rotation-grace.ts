@@ -2,6 +2,7 @@ import { AppError } from '../../errors.js';
 import { appendAudit, auditOf } from '../audit.js';
 import type { DomainDeps } from '../deps.js';
 import { SYSTEM_ACTOR, type AccessKey } from '../model.js';
+import type { Repos } from '../ports.js';
 import { firstTime } from '../replays.js';
 import { DAY_MS, isExpired, iso } from '../time.js';
 import { HOUR_MS, hourOf } from '../usage-counts.js';
@@ -22,6 +23,14 @@ export const GRACE_LOOKAHEAD_MS = HOUR_MS;
 export const RECENT_USE_MS = HOUR_MS;
 /** What not cutting (and each Extend) adds. */
 export const GRACE_EXTENSION_MS = DAY_MS;
+/** However often it is kept or extended, a rotated-out key expires at most this long after the rotation. */
+export const MAX_GRACE_AFTER_ROTATION_MS = 7 * DAY_MS;
+
+/** The latest a rotated-out key may expire: 7 days after its successor was made (the rotation). */
+async function graceLimit(tx: Pick<Repos, 'keys'>, key: AccessKey): Promise<number | undefined> {
+  const successor = key.rotatedTo === null ? undefined : await tx.keys.findById(key.rotatedTo);
+  return successor === undefined ? undefined : Date.parse(successor.createdAt) + MAX_GRACE_AFTER_ROTATION_MS;
+}
 
 /** Marker kind in `usage_anomalies` (one per key and grace end): each grace end is looked at once across replicas. */
 const GRACE_MARKER = 'rotation_grace';
@@ -48,8 +57,11 @@ export async function checkRotationGrace(deps: DomainDeps, limit = 100): Promise
       const fresh = await tx.keys.findById(key.id);
       // Changed since it was listed (deleted, made inactive, extended): nothing to decide here.
       if (fresh === undefined || fresh.expiresAt !== graceEnd || fresh.status !== 'active' || fresh.rotatedTo === null) return false;
+      // At the 7-day limit (or with the successor gone) the grace ends as set.
+      const limit = await graceLimit(tx, fresh);
+      if (limit === undefined || Date.parse(graceEnd) >= limit) return false;
       if (!(await tx.usageAnomalies.markOnce(key.id, GRACE_MARKER, graceEnd, iso(now)))) return false;
-      const expiresAt = iso(new Date(Date.parse(graceEnd) + GRACE_EXTENSION_MS));
+      const expiresAt = iso(new Date(Math.min(Date.parse(graceEnd) + GRACE_EXTENSION_MS, limit)));
       await tx.keys.update(key.id, { expiresAt });
       const role = await tx.roles.findById(key.roleId);
       await appendAudit(
@@ -96,8 +108,22 @@ export async function decideRotationGrace(
       throw new AppError('INVALID_INPUT', `"${key.name}" is not in a rotation's grace period.`);
     if (isExpired(key, now)) throw new AppError('KEY_EXPIRED', `"${key.name}" has already expired; its successor is ${key.rotatedTo}.`);
     if (!(await firstTime(tx, deps, actorId, options.once))) return key;
-    const expiresAt =
-      decision === 'expire' ? iso(now) : iso(new Date(Math.max(Date.parse(key.expiresAt), now.getTime()) + GRACE_EXTENSION_MS));
+    let expiresAt = iso(now);
+    if (decision === 'extend') {
+      // A key made inactive, revoked or reported compromised stays off: no grace to extend.
+      if (key.status !== 'active')
+        throw new AppError(
+          'INVALID_INPUT',
+          `"${key.name}" is ${key.status}, so its grace cannot be extended. Use its successor ${key.rotatedTo}.`,
+        );
+      const limit = await graceLimit(tx, key);
+      if (limit === undefined || Date.parse(key.expiresAt) >= limit)
+        throw new AppError(
+          'POLICY_VIOLATION',
+          `"${key.name}" already works until 7 days after its rotation, the longest a grace lasts. Move to its successor ${key.rotatedTo}.`,
+        );
+      expiresAt = iso(new Date(Math.min(Math.max(Date.parse(key.expiresAt), now.getTime()) + GRACE_EXTENSION_MS, limit)));
+    }
     await tx.keys.update(key.id, { expiresAt });
     const changed: AccessKey = { ...key, expiresAt };
     const role = await tx.roles.findById(key.roleId);

@@ -78,12 +78,18 @@ function entityActivity(action: AuditAction): number | undefined {
   if (action === 'key.created' || action === 'role.created' || action === 'stream.created') return CREATE;
   if (action.startsWith('key.deleted') || action === 'role.deleted' || action === 'stream.deleted') return DELETE;
   if (action === 'api_access.granted' || action === 'api_access.revoked') return UPDATE;
-  if (action === 'key.first_used' || action === 'key.reported_compromised') return undefined;
+  if (action === 'key.first_used' || action === 'key.reported_compromised' || action === 'key.leaked') return undefined;
   if (action.startsWith('key.') || action.startsWith('role.') || action.startsWith('stream.')) return UPDATE;
   return undefined;
 }
 
-const HIGH_SEVERITY: ReadonlySet<AuditAction> = new Set<AuditAction>(['key.reported_compromised', 'audit.tail_mismatch', 'stream.failing']);
+const HIGH_SEVERITY: ReadonlySet<AuditAction> = new Set<AuditAction>([
+  'key.reported_compromised',
+  'key.leaked',
+  'mfa.locked',
+  'audit.tail_mismatch',
+  'stream.failing',
+]);
 
 function entityOf(record: AuditRecord): { uid: string; name?: string; type: string } {
   if (record.keyId !== null) return { uid: record.keyId, ...(record.keyName === null ? {} : { name: record.keyName }), type: 'API Key' };
@@ -95,7 +101,7 @@ function entityOf(record: AuditRecord): { uid: string; name?: string; type: stri
 /**
  * OCSF 1.3.0. Mapped: `time` (epoch ms of `at`), `actor.user.uid` (actor), `entity` (key id/name,
  * role, stream or user), `user.uid` (the key's owner), `api.operation` (the action), `activity_id`,
- * `type_uid`, `severity_id` (4 for a compromised key, a broken audit tail or a failing stream),
+ * `type_uid`, `severity_id` (4 for a compromised or leaked key, a step-up lock, a broken audit tail or a failing stream),
  * `status_id` (2 for `auth.failed`), `metadata.uid` (event id) and `metadata.sequence` (seq). The whole
  * record with its chain is in `unmapped.accesskey_audit`.
  */

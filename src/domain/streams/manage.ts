@@ -7,6 +7,7 @@ import type { DomainDeps } from '../deps.js';
 import type { AuditAction } from '../model.js';
 import type { Repos } from '../repo-ports.js';
 import { firstTime } from '../replays.js';
+import { containsCredential } from '../secrets.js';
 import { requireAdmin, requireAdminIn } from '../users.js';
 import { testEvent } from './formats.js';
 import {
@@ -53,7 +54,12 @@ export function checkStreamUrl(kind: AuditStream['kind'], raw: string): URL {
 export const streamTarget = (url: URL): string => `${url.protocol}//${url.host}`;
 
 export const addStreamInputSchema = z.object({
-  name: z.string().trim().min(1, 'Give the stream a name.').max(80, 'Keep the name under 80 characters.'),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'Give the stream a name.')
+    .max(80, 'Keep the name under 80 characters.')
+    .refine((name) => !containsCredential(name), 'That name looks like a secret. Never paste secrets into names.'),
   kind: z.enum(streamKinds),
   url: z.string().trim().min(1, 'Give the URL.').max(2000, 'That URL is too long.'),
   format: z.enum(streamFormats),

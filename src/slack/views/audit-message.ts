@@ -125,6 +125,35 @@ function alertBlocks(record: AuditRecord): KnownBlock[] {
       },
     ];
   }
+  if (record.action === 'key.leaked') {
+    const source = str(record.details.source);
+    const where = LEAK_SOURCE_TEXT[source ?? ''] ?? 'somewhere';
+    const place = str(record.details.url) ?? str(record.details.channel);
+    const stopped = record.details.leakAction === 'inactivated';
+    return [
+      { type: 'header', text: { type: 'plain_text', text: ':rotating_light: Access key secret leaked', emoji: true } },
+      {
+        type: 'section',
+        fields: [
+          { type: 'mrkdwn', text: `*Key*\n\`${escapeText(record.keyId ?? '?')}\` “${escapeText(clip(record.keyName ?? '', 80))}”` },
+          { type: 'mrkdwn', text: `*Owner*\n${person(record.ownerId)}` },
+          { type: 'mrkdwn', text: `*Role*\n${escapeText(clip(record.roleName ?? '(none)', 80))}` },
+          { type: 'mrkdwn', text: `*Seen*\n${where}${place === null ? '' : `: \`${escapeText(clip(place, 200))}\``}` },
+        ],
+      },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: stopped
+              ? 'The key is inactive from now on; an admin decides on the leak card (Keep inactive, or False positive — reactivate).'
+              : 'The key was not stopped by this sighting (LEAK_ACTION=notify, or it was off already); see the leak card.',
+          },
+        ],
+      },
+    ];
+  }
   if (record.action === 'audit.tail_mismatch') {
     return [
       {
@@ -145,6 +174,12 @@ function alertBlocks(record: AuditRecord): KnownBlock[] {
   }
   return [];
 }
+
+const LEAK_SOURCE_TEXT: Record<string, string> = {
+  slack: 'in Slack',
+  github: 'by GitHub secret scanning',
+  gitlab: 'by GitLab secret detection',
+};
 
 const person = (id: string | null): string => (id === null ? 'nobody' : id === 'system' ? 'system' : mention(id));
 

@@ -1,4 +1,5 @@
 import type { AccessKey } from '../../domain/model.js';
+import { redactSecrets } from '../../domain/secrets.js';
 import { SPIKE_FACTOR, type Anomaly, type AnomalyKind } from '../../domain/usage-anomalies.js';
 import type { UsageReport } from '../../domain/usage-report.js';
 import { ACTION } from '../ids.js';
@@ -72,7 +73,8 @@ const number = (value: number): Cell => ({ type: 'raw_number', value, text: valu
 
 function tableOf(report: UsageReport): DataTableBlock {
   const rows: Cell[][] = [];
-  for (const tag of report.topTags) rows.push([text('Tag'), text(tag.label), number(tag.count)]);
+  // Tags are refused when secret-shaped (parseTags); rows stored before that rule still never show one.
+  for (const tag of report.topTags) rows.push([text('Tag'), text(redactSecrets(tag.label)), number(tag.count)]);
   for (const network of report.topNetworks) rows.push([text('Network'), text(network.label), number(network.count)]);
   for (const denial of report.denials) rows.push([text('Denied'), text(denial.reason.replace(/_/g, ' ')), number(denial.count)]);
   if (rows.length === 0) rows.push([text('Uses'), text('none in the last 14 days'), number(0)]);
