@@ -675,8 +675,7 @@ function renderModal(state) {
     // A new modal starts at its first field, as in Slack. (showModal alone may pick the body itself: a
     // body tall enough to scroll is focusable in Chromium.)
     htmlElements(body, 'input, select, textarea')[0]?.focus();
-  }
-  else if (focusIds !== undefined) {
+  } else if (focusIds !== undefined) {
     const again = htmlElements(body, '[data-action-id]').find(
       (n) => n.dataset.blockId === focusIds[0] && n.dataset.actionId === focusIds[1],
     );
