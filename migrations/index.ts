@@ -12,6 +12,7 @@ import * as rotationIndex from './2026-12-01T06-00-rotation-index.js';
 import * as auditStreams from './2026-12-07T05-00-audit-streams.js';
 import * as keyLeaks from './2026-12-07T01-00-key-leaks.js';
 import * as approvalsStepUp from './2026-12-07T06-00-approvals-step-up.js';
+import * as staleClockIndex from './2026-12-07T13-50-stale-clock-index.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T05-00-audit-streams': auditStreams,
   '2026-12-07T01-00-key-leaks': keyLeaks,
   '2026-12-07T06-00-approvals-step-up': approvalsStepUp,
+  '2026-12-07T13-50-stale-clock-index': staleClockIndex,
 };

@@ -8,7 +8,8 @@ import { reposOver } from '../repos/index.js';
 import { enqueue } from '../repos/notifications.js';
 
 /**
- * When a key's stale clock started: its last use, or its creation if never used, or the owner's last
+ * When a key's stale clock started (access_keys_stale_clock_idx indexes exactly this expression: change
+ * both together): its last use, or its creation if never used, or the owner's last
  * "Keep" if that is later. ISO-8601 UTC strings compare in time order, so CASE and comparisons work the
  * same on SQLite and PostgreSQL.
  */
@@ -26,8 +27,9 @@ export class KyselyStaleKeyNotices implements StaleKeyStore {
 
   /**
    * Active, unexpired, unrotated keys whose stale clock started at or before `cutoff` and that have no
-   * notice for that clock start yet. A scan of active keys (no index serves a computed clock), bounded
-   * by `limit`; the marker probe uses its unique index.
+   * notice for that clock start yet, oldest clock first. A range read of access_keys_stale_clock_idx
+   * (an index on CLOCK_FROM, then the id: this order), never a scan of every key (SPEC §11: none at
+   * start-up); the marker probe uses its unique index.
    */
   async findStaleUnnoticed(cutoff: Date, now: Date, limit: number): Promise<StaleCandidate[]> {
     const cutoffIso = cutoff.toISOString();
@@ -49,6 +51,7 @@ export class KyselyStaleKeyNotices implements StaleKeyStore {
             ),
           ),
         )
+        .orderBy(CLOCK_FROM)
         .orderBy('k.id')
         .limit(limit)
         .execute(),
