@@ -1,7 +1,7 @@
 /**
  * `npm run bench:memory` — the idle app's resident memory over a SQLite database holding 1,000,000 keys
  * (SPEC §11: ≤ 150 MB, no table scan at start-up). The parent seeds the database (src/db/bulk-keys.ts),
- * then starts the app in a child process exactly as `npm start` does in HTTP mode, background jobs on
+ * then starts the app in a child process as `npm start` does (its node flags) in HTTP mode, background jobs on
  * (the start-up expiry check, stale keys, reminders, pruning, the undelivered sweep, the audit mirror and
  * tail), against a local stand-in for Slack's Web API that answers every call with `ok`. Once the
  * child's RSS has stopped moving it prints one line: the RSS and the key count.
@@ -9,7 +9,8 @@
  * BENCH_MEMORY_DATABASE=<file>: seed that file once and reuse it on later runs (it is kept).
  * BENCH_MEMORY_MODE=sandbox: the sandbox instead (no Slack settings; its stand-in runs in the app).
  * BENCH_HEAP_SNAPSHOT=<dir>: the child writes a heap snapshot there once settled.
- * BENCH_MEMORY_DETAIL=1: a second line with process.memoryUsage()'s parts.
+ * BENCH_MEMORY_DETAIL=1: where the RSS is (V8's spaces, resident memory by mapping, RSS each second).
+ * BENCH_MEMORY_IDLE_S=<s>: the idle window (default 40 s). NODE_OPTIONS is passed on, for trying flags.
  */
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -44,7 +45,21 @@ const SAMPLE_MS = 1000;
  * app, whose RSS saws up and down with V8's collections: the figure is the highest sample of that window.
  */
 const SETTLE_MS = 20_000;
-const IDLE_MS = 40_000;
+const IDLE_MS = Number(process.env.BENCH_MEMORY_IDLE_S ?? 40) * 1000;
+
+/**
+ * The node flags `npm start` runs the app with (package.json's start script), so the child is the
+ * production process: the V8 young generation's cap in particular decides a good part of the RSS.
+ */
+function startFlags(): string[] {
+  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts?: { start?: string } };
+  const flags = /\bnode ((?:--\S+ )*)dist\/src\/main\.js/.exec(packageJson.scripts?.start ?? '')?.[1];
+  if (flags === undefined) throw new Error('package.json: the start script no longer runs node … dist/src/main.js');
+  return flags
+    .trim()
+    .split(' ')
+    .filter((flag) => flag !== '');
+}
 
 interface Usage {
   rss: number;
@@ -230,7 +245,12 @@ async function main(): Promise<void> {
           }),
     };
     // The child's cwd is the temporary directory, so no .env of the checkout is read.
-    const child = fork(fileURLToPath(import.meta.url), [APP_FLAG], { env, cwd: dir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), [APP_FLAG], {
+      env,
+      cwd: dir,
+      execArgv: startFlags(),
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const ask = <T extends ChildMessage>(what: string, pick: (m: ChildMessage) => T | undefined): Promise<T> =>
       new Promise((resolve, reject) => {
         const onMessage = (message: ChildMessage) => {
