@@ -31,6 +31,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startApp } from '../src/runtime.js';
 import type { DatabaseConfig } from '../src/config.js';
+import { startFlags } from './node-flags.js';
 
 const KEYS = 1_000_000;
 /** Keys per seeding transaction (the seeder holds one batch in memory). */
@@ -46,20 +47,6 @@ const SAMPLE_MS = 1000;
  */
 const SETTLE_MS = 20_000;
 const IDLE_MS = Number(process.env.BENCH_MEMORY_IDLE_S ?? 40) * 1000;
-
-/**
- * The node flags `npm start` runs the app with (package.json's start script), so the child is the
- * production process: the V8 young generation's cap in particular decides a good part of the RSS.
- */
-function startFlags(): string[] {
-  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts?: { start?: string } };
-  const flags = /\bnode ((?:--\S+ )*)dist\/src\/main\.js/.exec(packageJson.scripts?.start ?? '')?.[1];
-  if (flags === undefined) throw new Error('package.json: the start script no longer runs node … dist/src/main.js');
-  return flags
-    .trim()
-    .split(' ')
-    .filter((flag) => flag !== '');
-}
 
 interface Usage {
   rss: number;
