@@ -26,6 +26,7 @@ import { loadConfig } from '../src/config.js';
 import { startApp } from '../src/runtime.js';
 import { SlackEmulator, signedHeaders } from '../src/sandbox/emulator/index.js';
 import { createLogger } from '../src/logger.js';
+import { startFlags } from './node-flags.js';
 
 const SIGNING_SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench';
@@ -200,10 +201,13 @@ async function firstReply(port: number, request: AutocannonRequest | undefined):
 
 function startServer(args: ServerArgs): Promise<{ child: ChildProcess; port: number }> {
   const profileDir = process.env.BENCH_CPU_PROF;
-  const execArgv =
-    profileDir !== undefined && (args.kind === 'ours' || process.env.BENCH_CPU_PROF_BARE === '1')
+  // Every server runs with npm start's node flags (bench/node-flags.ts), as ours does in production.
+  const execArgv = [
+    ...startFlags(),
+    ...(profileDir !== undefined && (args.kind === 'ours' || process.env.BENCH_CPU_PROF_BARE === '1')
       ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
-      : [];
+      : []),
+  ];
   const child = fork(fileURLToPath(import.meta.url), ['--server', JSON.stringify(args)], { execArgv });
   return new Promise((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));

@@ -25,6 +25,7 @@ import { createHttpServer, listen } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import type { DatabaseConfig } from '../src/config.js';
 import pg from 'pg';
+import { startFlags } from './node-flags.js';
 
 async function adminQuery(url: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
@@ -271,7 +272,8 @@ async function main(): Promise<void> {
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server (open it in Chrome DevTools).
     const profileDir = process.env.BENCH_CPU_PROF;
     const child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG, JSON.stringify(database)], {
-      execArgv: profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+      // The server runs with npm start's node flags (bench/node-flags.ts), as in production.
+      execArgv: [...startFlags(), ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])],
     });
     server = child;
     const { port, portWithoutCounting } = await new Promise<{ port: number; portWithoutCounting: number }>((resolve, reject) => {

@@ -18,6 +18,7 @@ import * as keyLeaks from './2026-12-07T01-00-key-leaks.js';
 import * as approvalsStepUp from './2026-12-07T06-00-approvals-step-up.js';
 import * as usageAnomalies from './2026-12-07T04-00-usage-anomalies.js';
 import * as usageCounts from './2026-12-07T04-00-usage-counts.js';
+import * as staleClockIndex from './2026-12-07T13-50-stale-clock-index.js';
 
 /**
  * Every migration, by name. Names sort in the order they must run (timestamp first). Listed here rather
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T06-00-approvals-step-up': approvalsStepUp,
   '2026-12-07T04-00-usage-anomalies': usageAnomalies,
   '2026-12-07T04-00-usage-counts': usageCounts,
+  '2026-12-07T13-50-stale-clock-index': staleClockIndex,
 };

@@ -2,15 +2,16 @@ import { loadConfig, readEnvironment } from './config.js';
 import { isAppError } from './errors.js';
 import { createLogger } from './logger.js';
 import { startApp } from './runtime.js';
-import { startSandboxApp } from './sandbox-runtime.js';
 
 /** Process entry: nothing runs at import time elsewhere; SIGTERM/SIGINT stop cleanly. */
 async function main(): Promise<void> {
   const config = loadConfig(await readEnvironment());
   const logger = createLogger({ level: config.logLevel });
   // No Slack settings at all: the local sandbox stands in for Slack (README, "The two commands").
+  // The sandbox (its Slack stand-in and page) is loaded only when it runs: about 9 MB of resident memory
+  // a production process does not need (docs/performance.md, "Memory").
   const app = config.sandbox
-    ? await startSandboxApp(config, {
+    ? await (await import('./sandbox-runtime.js')).startSandboxApp(config, {
         logger,
         onFatal: (error) => {
           console.error(`Access Key Bot sandbox could not restart after a reset: ${String(error)}`);

@@ -21,6 +21,10 @@ import type { KeyWithRole } from '../domain/ports.js';
  * - while the change feed is not trusted (PostgreSQL: not LISTENing, or its heartbeat is late) the
  *   cache is empty and bypassed;
  * - every entry lives at most `ttlMs`, the last safety net.
+ *
+ * Memory: an entry is about 1.7 KB (the key's and its role's fields), so a full cache is some 330 MB.
+ * Expired entries are dropped by a timer (oldest first, one timer only while entries are kept), so an
+ * app that stops receiving verifies holds none of that a minute later (docs/performance.md, "Memory").
  */
 
 /**
@@ -45,6 +49,7 @@ interface Entry {
 
 export const KEY_CACHE_MAX_ENTRIES = 200_000;
 export const KEY_CACHE_TTL_MS = 60_000;
+const SWEEP_MIN_WAIT_MS = 1000;
 
 export class KeyCache {
   readonly #entries = new Map<string, Entry>();
@@ -56,6 +61,8 @@ export class KeyCache {
   /** Bumped by every drop; a lookup stores its result only if no drop happened meanwhile. */
   #generation = 0;
   #epoch: number | undefined;
+  /** Set while entries are kept: fires when the oldest expires (unref'd, so it never holds the process). */
+  #sweepTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: KeyCacheOptions = {}) {
     this.#maxEntries = options.maxEntries ?? KEY_CACHE_MAX_ENTRIES;
@@ -77,6 +84,8 @@ export class KeyCache {
     this.#generation += 1;
     this.#entries.clear();
     this.#inFlight.clear();
+    clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
   }
 
   /**
@@ -130,7 +139,32 @@ export class KeyCache {
       }),
       storedAt: this.#now(),
     });
+    this.#scheduleSweep();
     return found;
+  }
+
+  /**
+   * Entries are stored in time order (a key is stored only when absent), so the expired ones are at the
+   * front of the Map: dropping them stops at the first live one. Then the timer waits for that one.
+   */
+  #sweep(): void {
+    this.#sweepTimer = undefined;
+    const now = this.#now();
+    for (const [keyHash, entry] of this.#entries) {
+      if (now - entry.storedAt < this.#ttlMs) break;
+      this.#entries.delete(keyHash);
+    }
+    this.#scheduleSweep();
+  }
+
+  #scheduleSweep(): void {
+    if (this.#sweepTimer !== undefined) return;
+    const oldest = this.#entries.values().next();
+    if (oldest.done === true) return;
+    // At least a second apart, whatever the clock does (a test's fixed clock never lets one expire).
+    const wait = Math.max(SWEEP_MIN_WAIT_MS, this.#ttlMs - (this.#now() - oldest.value.storedAt));
+    this.#sweepTimer = setTimeout(() => this.#sweep(), wait);
+    this.#sweepTimer.unref();
   }
 
   /** The entry within its lifetime; an older one is dropped. */

@@ -1,18 +1,49 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Repos } from '../../domain/ports.js';
 import type { StaleCandidate, StaleKeyStore, StaleNotice, StaleNotices } from '../../domain/stale-key-ports.js';
 import { type AuditedWrite, backgroundStatement, backgroundTransaction } from '../background-tx.js';
 import type { Connection } from '../connect.js';
 import { reposOver } from '../repos/index.js';
+import type { Database } from '../tables.js';
 import { enqueue } from '../repos/notifications.js';
 
 /**
- * When a key's stale clock started: its last use, or its creation if never used, or the owner's last
+ * When a key's stale clock started (access_keys_stale_clock_idx indexes exactly this expression: change
+ * both together): its last use, or its creation if never used, or the owner's last
  * "Keep" if that is later. ISO-8601 UTC strings compare in time order, so CASE and comparisons work the
  * same on SQLite and PostgreSQL.
  */
 const CLOCK_FROM = sql<string>`case when k.kept_at is not null and k.kept_at > coalesce(k.last_used_at, k.created_at) then k.kept_at else coalesce(k.last_used_at, k.created_at) end`;
+
+/**
+ * The stale-key check's read (findStaleUnnoticed): active, unexpired, unrotated keys whose clock started at
+ * or before `cutoff` with no notice for that clock start, oldest clock first. Ordered by CLOCK_FROM and the
+ * id so both databases read it from access_keys_stale_clock_idx instead of every key (a test checks the plan).
+ */
+export function staleUnnoticedQuery(db: Kysely<Database>, cutoff: Date, now: Date, limit: number) {
+  const cutoffIso = cutoff.toISOString();
+  return db
+    .selectFrom('access_keys as k')
+    .select(['k.id', 'k.name', 'k.owner_id', 'k.role_id', CLOCK_FROM.as('clock_from')])
+    .where('k.status', '=', 'active')
+    .where('k.rotated_to', 'is', null)
+    .where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now.toISOString())]))
+    .where(CLOCK_FROM, '<=', cutoffIso)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('stale_key_notices as n')
+            .select(sql<number>`1`.as('one'))
+            .whereRef('n.key_id', '=', 'k.id')
+            .where('n.clock_from', '=', CLOCK_FROM),
+        ),
+      ),
+    )
+    .orderBy(CLOCK_FROM)
+    .orderBy('k.id')
+    .limit(limit);
+}
 
 /**
  * `stale_key_notices`: one marker per (key, stale clock start), whose insert queues the owner's DM in the
@@ -26,33 +57,12 @@ export class KyselyStaleKeyNotices implements StaleKeyStore {
 
   /**
    * Active, unexpired, unrotated keys whose stale clock started at or before `cutoff` and that have no
-   * notice for that clock start yet. A scan of active keys (no index serves a computed clock), bounded
-   * by `limit`; the marker probe uses its unique index.
+   * notice for that clock start yet, oldest clock first. A range read of access_keys_stale_clock_idx
+   * (an index on CLOCK_FROM, then the id: this order), never a scan of every key (SPEC §11: none at
+   * start-up); the marker probe uses its unique index.
    */
   async findStaleUnnoticed(cutoff: Date, now: Date, limit: number): Promise<StaleCandidate[]> {
-    const cutoffIso = cutoff.toISOString();
-    const rows = await backgroundStatement(this.connection, (db) =>
-      db
-        .selectFrom('access_keys as k')
-        .select(['k.id', 'k.name', 'k.owner_id', 'k.role_id', CLOCK_FROM.as('clock_from')])
-        .where('k.status', '=', 'active')
-        .where('k.rotated_to', 'is', null)
-        .where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now.toISOString())]))
-        .where(CLOCK_FROM, '<=', cutoffIso)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('stale_key_notices as n')
-                .select(sql<number>`1`.as('one'))
-                .whereRef('n.key_id', '=', 'k.id')
-                .where('n.clock_from', '=', CLOCK_FROM),
-            ),
-          ),
-        )
-        .orderBy('k.id')
-        .limit(limit)
-        .execute(),
-    );
+    const rows = await backgroundStatement(this.connection, (db) => staleUnnoticedQuery(db, cutoff, now, limit).execute());
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
