@@ -9,7 +9,14 @@ import type { KeyWithRole } from '../../src/domain/ports.js';
  * an idle app. The cache's own clock decides what expired; timers are faked so nothing waits.
  */
 const TTL_MS = 60_000;
-const role: Role = { id: 'role_1', name: 'Account Group Read Only', maxKeys: 5, builtin: true, createdAt: '2026-12-07T00:00:00.000Z' };
+const role: Role = {
+  id: 'role_1',
+  name: 'Account Group Read Only',
+  maxKeys: 5,
+  builtin: true,
+  createdAt: '2026-12-07T00:00:00.000Z',
+  permissions: [],
+};
 
 function usable(keyHash: string): KeyWithRole {
   const key: AccessKey = {
@@ -29,6 +36,9 @@ function usable(keyHash: string): KeyWithRole {
     requestId: null,
     rotatedTo: null,
     deliveredAt: '2026-12-07T00:00:00.000Z',
+    permissions: null,
+    networks: [],
+    networkReportOnly: false,
   };
   return { key, role };
 }
