@@ -16,7 +16,7 @@ import type { IntegrationApi, IntegrationApiOptions } from '../../src/http/api.j
 import { startHttp } from '../../src/http/wiring.js';
 import { createMemoryLogger } from '../../src/logger.js';
 import { createTestDatabase, type DialectName, type TestDatabase } from '../support/db.js';
-import { makeServices, type TestClock } from '../support/domain.js';
+import { makeServices, type ServicesOptions, type TestClock } from '../support/domain.js';
 
 export const TOKEN_SECRET = 'http-test-token-signing-secret-32chars+';
 export const ADMIN = 'UADMIN';
@@ -88,11 +88,12 @@ async function toReply(response: Response): Promise<Reply> {
 export async function startApi(
   dialect: DialectName,
   options: Partial<Omit<IntegrationApiOptions, 'services' | 'logger' | 'now'>> = {},
+  servicesOptions: Pick<ServicesOptions, 'mfa'> = {},
 ): Promise<ApiHarness> {
   const db = await createTestDatabase(dialect);
   const queries = new QueryLog();
   const store = createStore({ ...db.connection, db: db.connection.db.withPlugin(queries) });
-  const { services, clock } = await makeServices(store, { admins: [ADMIN] });
+  const { services, clock } = await makeServices(store, { admins: [ADMIN], ...servicesOptions });
   for (const user of [ALICE, BOB]) await services.access.grant(ADMIN, user);
   const logger = createMemoryLogger();
   // The same wiring as runtime.ts (src/http/wiring.ts): /metrics on its own loopback port.

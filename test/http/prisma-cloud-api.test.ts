@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyId } from '../../src/domain/secrets.js';
@@ -294,13 +295,17 @@ describe.each(dialects)('Prisma-compatible key API on %s', (dialect) => {
       expect([undo.status, redlockCode(undo)]).toEqual([403, 'unauthorized_to_use_access_keys']);
     });
 
-    it("no key, not even a System Admin's, makes a compromised or leaked key active again", async () => {
+    it("with step-up on, no key, not even a System Admin's, makes a compromised or leaked key active again", async () => {
+      // Undoing a compromise then needs a code (SPEC §17), which a key API caller cannot give. Without
+      // step-up an admin's key may (test/reliability/compromised-surfaces.test.ts).
+      await h.close();
+      h = await startApi(dialect, {}, { mfa: { key: randomBytes(32), stepUp: true, issuer: 'Access Key Bot' } });
       const alices = await h.createKey('alices');
       await h.services.keys.reportCompromised(ALICE, alices.id);
       const adminApi = as(await loginAs(h.base, await adminKeyInSystemAdmin(h)));
       const refused = await adminApi.status(alices.id, 'true');
       expect([refused.status, redlockCode(refused)]).toEqual([403, 'unauthorized_to_use_access_keys']);
-      expect(refused.body).toMatchObject({ message: expect.stringContaining('only an admin in Slack') });
+      expect(refused.body).toMatchObject({ message: expect.stringContaining('only an admin in Slack, with a code') });
       expect((await h.store.read.keys.findById(alices.id))?.status).toBe('compromised');
       expect(await audit('key.activated')).toEqual([]);
     });

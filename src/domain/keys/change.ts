@@ -4,7 +4,7 @@ import type { DomainDeps } from '../deps.js';
 import type { AccessKey, Role } from '../model.js';
 import { queueKeyApiNotice, type ViaKey } from './via.js';
 import type { Repos } from '../ports.js';
-import { steppedUpIn } from '../mfa.js';
+import { steppedUpIn, stepUpRequired } from '../mfa.js';
 import { assertExpiryAllowed } from '../policy.js';
 import { firstTime } from '../replays.js';
 import { isExpired, resolveExpiry, type ExpiryChoice } from '../time.js';
@@ -133,11 +133,12 @@ export async function activateKey(deps: DomainDeps, actorId: string, reference: 
           `An admin revoked "${key.name}", so only an admin can make it active again. Create a new key, or ask an admin.`,
         );
       }
-      if (key.status === 'compromised' && via !== undefined) {
-        // A key API caller holds a key, never a step-up code: a leaked or stolen admin key must not undo a leak.
+      if (key.status === 'compromised' && via !== undefined && stepUpRequired(deps)) {
+        // With step-up on, undoing a compromise needs a code (SPEC §17), and a key API caller holds a key,
+        // never a code: a leaked admin key must not undo a leak. Without step-up, an admin's key may (R8).
         throw new AppError(
           'NOT_ADMIN',
-          `"${key.name}" was reported compromised or leaked: only an admin in Slack can make it active again, never the key API.`,
+          `"${key.name}" was reported compromised or leaked, and step-up is on: only an admin in Slack, with a code, can make it active again.`,
         );
       }
       if (key.status === 'compromised' && !ctx.isAdmin) {

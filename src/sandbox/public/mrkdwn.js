@@ -63,6 +63,7 @@ const EMOJI = {
   grey_question: '❔',
   repeat: '🔁',
   satellite_antenna: '📡',
+  globe_with_meridians: '🌐',
   // Installations and settings (docs/org-install.md).
   package: '📦',
   gear: '⚙️',
