@@ -250,9 +250,13 @@ describe('a flood of unsigned 1 MB posts to /slack/events (the real app in HTTP 
     console.info(
       `flood: statuses ${JSON.stringify(Object.fromEntries(statuses))}; held heap+buffers grew ${grownMb.toFixed(1)} MB (rss ${((during.rss - before.rss) / 1024 / 1024).toFixed(1)} MB); verify during the flood n=${latencies.length} p50 ${percentile(latencies, 0.5).toFixed(2)} ms p99 ${p99.toFixed(2)} ms; without it p50 ${percentile(quiet, 0.5).toFixed(2)} ms p99 ${quietP99.toFixed(2)} ms`,
     );
-    // The unsigned half is refused from the headers alone (401); of the forged half only what fits the
-    // gate's budget for large bodies (6 MB) is read — and waits for its last byte — the rest is told 503.
-    expect(statuses.get('unsigned:401')).toBe(100);
+    // The unsigned half is refused from the headers alone (401, then the connection is closed); of the
+    // forged half only what fits the gate's budget for large bodies (6 MB) is read — and waits for its last
+    // byte — the rest is told 503. A client still sending when the server closes may get a TCP reset
+    // before it reads the 401 (seen once in 100 on a loaded machine): refused all the same, never held.
+    expect(statuses.get('unsigned:pending')).toBeUndefined();
+    expect((statuses.get('unsigned:401') ?? 0) + (statuses.get('unsigned:closed') ?? 0)).toBe(100);
+    expect(statuses.get('unsigned:401') ?? 0).toBeGreaterThan(0);
     // Admitted ones the server cut at its 2 s body deadline free their slot; on a slow machine a late
     // arrival may take it, so the budget holds at any moment (pending), not over the whole flood.
     expect(statuses.get('forged:pending') ?? 0).toBeLessThanOrEqual(6);
