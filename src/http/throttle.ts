@@ -18,7 +18,10 @@ export interface ThrottleRule {
 
 interface Window {
   startMs: number;
+  /** Misses counted in this window, the undecided ones (`pending`) included. */
   count: number;
+  /** Reserved attempts whose lookup has not answered yet: misses only if they turn out to be. */
+  pending: number;
 }
 
 export class FailureCounter {
@@ -33,10 +36,24 @@ export class FailureCounter {
     this.#maxEntries = maxEntries;
   }
 
-  /** 0 when the subject may try; otherwise how long until it may. */
+  /** 0 when the subject may try; otherwise how long until it may. Undecided attempts count. */
   retryAfterMs(subject: string): number {
+    return this.#waitFor(subject, this.#windows.get(subject)?.count ?? 0);
+  }
+
+  /**
+   * 0 unless the subject has used up the window with misses that are certain. A request that needs no
+   * lookup (verify's cached key) asks this: 60 lookups of valid keys still in flight from one gateway
+   * (a cold cache on PostgreSQL) must not make its cached keys answer 429.
+   */
+  lockedForMs(subject: string): number {
     const window = this.#windows.get(subject);
-    if (window === undefined || window.count < this.#rule.limit) return 0;
+    return this.#waitFor(subject, window === undefined ? 0 : window.count - window.pending);
+  }
+
+  #waitFor(subject: string, counted: number): number {
+    const window = this.#windows.get(subject);
+    if (window === undefined || counted < this.#rule.limit) return 0;
     const left = window.startMs + this.#rule.windowMs - this.#nowMs();
     if (left > 0) return left;
     this.#windows.delete(subject);
@@ -50,20 +67,22 @@ export class FailureCounter {
   /**
    * Counts one attempt before the awaited lookup that tells whether it failed, or refuses it (undefined)
    * when the window is full: concurrent attempts each take a slot first, so no more than the limit are
-   * ever judged, however long the lookups take. `refund` takes the attempt back (it was no miss).
+   * ever judged, however long the lookups take. `refund` takes the attempt back (it was no miss);
+   * `confirm` says it was one. One of the two must follow, once.
    */
-  reserve(subject: string): { refund(): void } | undefined {
+  reserve(subject: string): { refund(): void; confirm(): void } | undefined {
     if (this.retryAfterMs(subject) > 0) return undefined;
     const window = this.#count(subject);
+    window.pending += 1;
     let held = true;
-    return {
-      refund: () => {
-        // A window that ended meanwhile was replaced: nothing of it is left to take back.
-        if (!held || this.#windows.get(subject) !== window) return;
-        held = false;
-        window.count = Math.max(0, window.count - 1);
-      },
+    const settle = (miss: boolean) => {
+      // A window that ended meanwhile was replaced: nothing of it is left to settle.
+      if (!held || this.#windows.get(subject) !== window) return;
+      held = false;
+      window.pending = Math.max(0, window.pending - 1);
+      if (!miss) window.count = Math.max(0, window.count - 1);
     };
+    return { refund: () => settle(false), confirm: () => settle(true) };
   }
 
   #count(subject: string): Window {
@@ -75,7 +94,7 @@ export class FailureCounter {
     }
     this.#windows.delete(subject);
     if (this.#windows.size >= this.#maxEntries) this.#evict(now);
-    const fresh = { startMs: now, count: 1 };
+    const fresh = { startMs: now, count: 1, pending: 0 };
     this.#windows.set(subject, fresh);
     return fresh;
   }

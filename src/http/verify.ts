@@ -125,7 +125,9 @@ export function verifyRoute(api: ApiContext): Route {
     handle(ctx) {
       const client = clientAddress(ctx.req, api.trustProxy);
       const subject = throttleIdentity(client);
-      const wait = api.verifyMisses.retryAfterMs(subject);
+      // Only certain misses lock a client out here: its lookups still in flight (which may be valid keys)
+      // do not stop a cached key being answered. A new lookup is still refused below while they fill the window.
+      const wait = api.verifyMisses.lockedForMs(subject);
       if (wait > 0) return ctx.error('too_many_requests', { 'retry-after': retryAfterSeconds(wait) });
       const parsed = parseTags(ctx.body.tags);
       if (!parsed.ok) {
@@ -153,11 +155,15 @@ export function verifyRoute(api: ApiContext): Route {
       // counted before the awaited lookup, as /login does: a burst cannot all pass a check made before
       // any of it was counted, however slow the database (on PostgreSQL every lookup is a round trip).
       const reservation = api.verifyMisses.reserve(subject);
-      if (reservation === undefined)
-        return ctx.error('too_many_requests', { 'retry-after': retryAfterSeconds(api.verifyMisses.retryAfterMs(subject)) });
+      if (reservation === undefined) {
+        // Full of lookups still in flight, not of misses: they answer in milliseconds, so "try again" soon.
+        const locked = api.verifyMisses.lockedForMs(subject);
+        return ctx.error('too_many_requests', { 'retry-after': locked > 0 ? retryAfterSeconds(locked) : '1' });
+      }
       return api.services.keys.verify(secret, refused).then(
         (found) => {
           if (found.valid || found.code !== 'NOT_FOUND') reservation.refund();
+          else reservation.confirm();
           return respond(ctx, client, found, asked);
         },
         (error: unknown) => {

@@ -75,3 +75,49 @@ describe.each(dialects)('a concurrent burst of unknown keys to verify on %s', (d
     expect((await h.post(VERIFY, { key: generateSecret() }, client)).status).toBe(429);
   });
 });
+
+/**
+ * Only PostgreSQL has lookups in flight to hold: on SQLite a lookup answers within its request's turn, so
+ * there is never a moment with undecided misses (the test above covers SQLite's counting).
+ */
+describe.each(dialects.filter((dialect) => dialect === 'postgres'))('lookups in flight on %s', (dialect) => {
+  let h: ApiHarness;
+  beforeEach(async () => {
+    h = await startApi(dialect);
+  });
+  afterEach(async () => h.close());
+
+  it('a cached key is answered while the limit’s worth of the same client’s lookups are undecided', async () => {
+    const key = await h.createKey('gateway');
+    const gateway = { 'x-forwarded-for': '203.0.113.52' };
+    // Read until the key cache holds it (its first use is a write, which drops the cache once): answering
+    // it then needs no lookup.
+    await until(async () => {
+      expect((await h.post(VERIFY, { key: key.secret }, gateway)).json.valid).toBe(true);
+      return h.db.connection.keyCache.size === 1;
+    }, 'the key in the key cache');
+    const release = await holdKeyLookups(h.db);
+    let undecided: Promise<Reply[]> | undefined;
+    let refused: Reply | undefined;
+    try {
+      // A cold start's worth of lookups from one gateway, held: every slot of the window is undecided.
+      undecided = Promise.all(Array.from({ length: LIMIT }, () => h.post(VERIFY, { key: generateSecret() }, gateway)));
+      // A new lookup must wait for a slot (429, retry in a second) …
+      await until(async () => {
+        refused = await h.post(VERIFY, { key: generateSecret() }, gateway);
+        return refused.status === 429;
+      }, 'a further lookup refused while the window is full of undecided ones');
+      expect(refused?.headers.get('retry-after')).toBe('1');
+      // … but the cached key is answered: undecided lookups are no misses yet.
+      const cached = await h.post(VERIFY, { key: key.secret }, gateway);
+      expect(cached.status).toBe(200);
+      expect(cached.json.valid).toBe(true);
+    } finally {
+      await release();
+    }
+    await undecided;
+    // Once misses are certain (missing on until locked, bounded), the client is locked out, cached key included.
+    for (let i = 0; i < LIMIT && (await h.post(VERIFY, { key: generateSecret() }, gateway)).status !== 429; i++);
+    expect((await h.post(VERIFY, { key: key.secret }, gateway)).status).toBe(429);
+  });
+});
