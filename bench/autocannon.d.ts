@@ -10,9 +10,16 @@ declare module 'autocannon' {
     body?: string | Buffer;
     setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
   }
+  /** One connection's client (reconnects keep the same one). */
+  export interface Client {
+    /** Replaces the requests this connection cycles through (each is encoded once, per connection). */
+    setRequests(requests: Request[]): void;
+  }
   export interface Options {
     url: string;
     connections?: number;
+    /** Called once per connection, as its client is made. */
+    setupClient?: (client: Client) => void;
     duration?: number;
     pipelining?: number;
     headers?: Record<string, string>;
