@@ -10,28 +10,22 @@
  * and the kernel's accept-queue overflows meanwhile.
  *
  * What bounds throughput at 1,000 connections: CPU, on a machine the server shares with its load
- * generator. Smoke runs (2 shared cores, load average 3–4 from other work, 10,000 keys, 1–2 s rounds):
- * the server spent 56–77 µs per verify at 1,000 connections and 47–84 µs over one (no clear extra cost
- * per request from 1,000 sockets), autocannon 39–59 µs; together ~100 µs a request on 2 cores, and
- * neither process reached a full core, the machine's other work taking the rest. So the ceiling is the
- * server's share of a core, not its connection handling; and one connection already keeps both processes
- * busy (a loopback round trip is ~80–130 µs), so 1,000/1 moved between 0.72 and 2.05 in those runs and is
- * best read with the CPU per request beside it.
+ * generator. On a quiet 2-core VM (docs/performance.md) the server spent 56 µs per verify at 1,000
+ * connections against 84 µs over one (a busy server reads many requests per wake-up), autocannon about
+ * 40–50 µs; together they fill the two cores, the server using about one. So the ceiling is the server's
+ * core, not its connection handling.
  *
  * src/http/server.ts for 1,000 loopback connections: no `maxConnections`, no per-client connection cap,
  * no `maxRequestsPerSocket`, so none is refused; `headersTimeout`/`requestTimeout` (8 s, checked every
- * 0.5 s) and `keepAliveTimeout` (5 s) touch only slow or idle connections, not these. What slows them is
- * `listen()` without a backlog: Node's default of 511 (net.core.somaxconn caps it) is less than 1,000
- * connects at once, and while the server is busy answering the connections already up, the accept queue
- * overflows; each dropped handshake is retried by the client after 1 s, then 2 s more (seen: 624
- * overflows and 138 SYN retransmits in one run, its last connection first answered ~2.1 s into a round;
- * the same with a bare node:http server, so it is the backlog, not the handler). Even without overflows
- * the last connections were first answered 0.5–1 s into a round (1,000 clients made and connected at
- * once), so rounds shorter than ~2 s show connections with no answer at all. Once all are up, none is
- * starved: the slowest connection got 0.67–0.72 of the median's answers per second. Beside it, on PostgreSQL only: the verify-miss reservation
- * (src/http/verify.ts) counts every cache miss as a possible miss until its lookup returns, so over 60
- * cold lookups in flight from one address answer 429 even for valid keys (200 concurrent cold verifies
- * of valid keys: 59 got 429); on SQLite a lookup ends in the tick it starts, so it never shows here.
+ * 0.5 s) and `keepAliveTimeout` (5 s) touch only slow or idle connections. Until `listen()` passed a
+ * backlog (LISTEN_BACKLOG), Node's default of 511 overflowed when 1,000 clients connected at once while the
+ * server was busy: each dropped handshake was retried after 1 s, then 2 s more (302 to 624 overflows a
+ * run). Since, none. Connections made all at once are still first answered over the round's first
+ * seconds (1,000 clients made and connected in one burst), so a connection can have no answer in a short
+ * round; once all are up, none is starved (per-connection answers per second are printed). Verify's
+ * miss reservation used to answer 429 to cached valid keys while 60 cold lookups from the same address
+ * were in flight on PostgreSQL (200 concurrent cold verifies: 59 × 429); only certain misses lock a
+ * client out now (src/http/throttle.ts).
  *
  * Descriptors: each process holds its 1,000 sockets (this one the clients', the child the server's), so
  * each needs ~1,000 + a margin. Node raises its soft limit to the hard one at start-up, so `ulimit -Hn`
@@ -46,6 +40,7 @@ import { join } from 'node:path';
 import autocannon, { type Request as AutocannonRequest, type Result } from 'autocannon';
 import type { DatabaseConfig } from '../src/config.js';
 import { startFlags } from './node-flags.js';
+import { LISTEN_BACKLOG } from '../src/http/server.js';
 import {
   envNumber,
   median,
@@ -346,7 +341,7 @@ async function main(): Promise<void> {
       `once all ${MANY.toLocaleString('en')} were answered (${steady.rounds} of ${ROUNDS} rounds long enough to tell): answers/s per connection min ${steady.min.toFixed(1)} median ${steady.median.toFixed(1)} max ${steady.max.toFixed(1)}   ${many.roundsNotAllUp > 0 ? `STARVED: in ${many.roundsNotAllUp} round(s) some connection got no answer at all` : steady.rounds === 0 ? 'rounds too short to tell' : steady.min > 0 ? 'none starved' : 'STARVED: a connection got no answer once all were up'}`,
     );
     console.log(
-      `kernel, during the ${MANY.toLocaleString('en')}-connection rounds (warm-up included; machine-wide): ${many.tcp === undefined ? 'n/a' : `${many.tcp.listenOverflows} accept-queue overflows, ${many.tcp.synRetransmits} SYN retransmits`} (listen() backlog 511 by default, net.core.somaxconn ${somaxconn()})`,
+      `kernel, during the ${MANY.toLocaleString('en')}-connection rounds (warm-up included; machine-wide): ${many.tcp === undefined ? 'n/a' : `${many.tcp.listenOverflows} accept-queue overflows, ${many.tcp.synRetransmits} SYN retransmits`} (listen() backlog ${LISTEN_BACKLOG}, capped by net.core.somaxconn ${somaxconn()})`,
     );
     const ratio = many.requestsPerSecond / one.requestsPerSecond;
     const tail = many.p99 / many.p50;
