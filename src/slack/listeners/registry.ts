@@ -1,8 +1,7 @@
 import type {
   AllMiddlewareArgs,
+  AnyMiddlewareArgs,
   App,
-  BlockAction,
-  ButtonAction,
   SlackCommandMiddlewareArgs,
   SlackEventMiddlewareArgs,
   SlackViewMiddlewareArgs,
@@ -52,26 +51,54 @@ function tracked<T>(ack: (response?: T) => Promise<void>) {
 }
 
 /**
- * Where every listener is registered, each inside the one error path (`../errors.ts`). Buttons and
- * modals are routed here by id: Bolt runs each registered listener's matchers on every request (a slash
- * command too), which cost about as much as the rest of Bolt; with one entry for every button and one
- * for every modal instead of nineteen, every ack is cheaper. An id nobody registered is left unanswered,
- * as Bolt leaves a request no listener matched.
+ * Where every listener is registered, each inside the one error path (`../errors.ts`).
+ *
+ * Commands, buttons, modal submissions and events are routed here by name, from one global middleware
+ * that does not call `next()` for what it routes. Bolt runs every registered listener's middleware on
+ * every request (each a copy of the listener arguments per step and a promise), about 6 µs per listener
+ * per request on the bench machine: eleven listeners cost a slash command's ack more than the app's own
+ * plumbing (docs/performance.md, "the ack"). Only the workflow steps stay Bolt listeners, since Bolt's
+ * CustomFunction gives them the step's token and `complete`/`fail`; requests for them, and anything
+ * nobody registered, go on through `next()`. An id nobody registered is left unanswered, as Bolt leaves
+ * a request no listener matched.
  */
 export function listenerRegistry(app: App, ctx: ListenerContext): SlackListeners {
   const answers = errorAnswers(ctx);
+  const commands = new Map<string, (args: CommandArgs) => Promise<void>>();
   const actions = new Map<string, (args: ButtonArgs) => Promise<void>>();
   const views = new Map<string, (args: ViewArgs) => Promise<void>>();
-  const dispatchAction = async (args: ButtonArgs): Promise<void> => {
-    await actions.get(args.action.action_id)?.(args);
-  };
-  const dispatchView = async (args: ViewArgs): Promise<void> => {
-    await views.get(args.view.callback_id)?.(args);
-  };
+  const events = new Map<string, (args: EventArgs<string>) => Promise<void>>();
+
+  app.use(async (args) => {
+    const route = routeOf(args);
+    if (route === undefined) {
+      await args.next();
+      return;
+    }
+    if (route.kind === 'command') {
+      const listener = commands.get(route.args.command.command);
+      if (listener === undefined) await args.next();
+      else await listener(route.args);
+      return;
+    }
+    if (route.kind === 'action') {
+      // Every block_actions payload is ours to route (an id nobody registered stays unanswered).
+      await actions.get(route.args.action.action_id)?.(route.args);
+      return;
+    }
+    if (route.kind === 'view') {
+      await views.get(route.args.view.callback_id)?.(route.args);
+      return;
+    }
+    const listener = events.get(route.args.event.type);
+    if (listener === undefined) await args.next();
+    else await listener(route.args);
+  });
 
   return {
     command(name, listener) {
-      app.command(name, async (args) => {
+      if (commands.has(name)) throw new Error(`two listeners for command ${name}`);
+      commands.set(name, async (args) => {
         const ack = tracked(args.ack);
         try {
           await listener({ ...args, ack: ack.ack });
@@ -90,7 +117,6 @@ export function listenerRegistry(app: App, ctx: ListenerContext): SlackListeners
           await answers.click({ args, error, acked: ack.done }, options.onError ?? 'reply');
         }
       });
-      if (actions.size === 1) app.action<BlockAction<ButtonAction>>({ type: 'block_actions' }, dispatchAction);
     },
     view(callbackId, listener, options = {}) {
       if (views.has(callbackId)) throw new Error(`two listeners for view ${callbackId}`);
@@ -102,12 +128,14 @@ export function listenerRegistry(app: App, ctx: ListenerContext): SlackListeners
           await answers.submission({ args, error, acked: ack.done }, options.fieldOf);
         }
       });
-      if (views.size === 1) app.view<ViewSubmitAction>({ type: 'view_submission' }, dispatchView);
     },
     event(name, listener) {
-      app.event(name, async (args) => {
+      if (name === FUNCTION_EXECUTED) throw new Error('workflow steps are registered with function(), not event()');
+      if (events.has(name)) throw new Error(`two listeners for event ${name}`);
+      events.set(name, async (args) => {
         try {
-          await listener(args);
+          // Registered under this name, so the payload is this event's (routeOf matched its type).
+          await listener(args as EventArgs<typeof name>);
         } catch (error) {
           answers.event(name, error);
         }
@@ -127,4 +155,27 @@ export function listenerRegistry(app: App, ctx: ListenerContext): SlackListeners
       });
     },
   };
+}
+
+const FUNCTION_EXECUTED = 'function_executed';
+
+type Routed =
+  | { kind: 'command'; args: CommandArgs }
+  | { kind: 'action'; args: ButtonArgs }
+  | { kind: 'view'; args: ViewArgs }
+  | { kind: 'event'; args: EventArgs<string> };
+
+/**
+ * What the router takes, told by the payload as Bolt's own matchers tell it (`onlyCommands`,
+ * `onlyActions` with `type: 'block_actions'`, `onlyViewActions` with `type: 'view_submission'`,
+ * `onlyEvents`); a workflow step's event, and every other kind, is left to Bolt's listeners.
+ */
+function routeOf(args: AnyMiddlewareArgs & AllMiddlewareArgs): Routed | undefined {
+  if ('command' in args) return { kind: 'command', args };
+  // The listeners were typed for buttons; the few selects (offboarding's "Transfer to…") read their own
+  // field, as they did when Bolt's `{ type: 'block_actions' }` listener handed them over the same way.
+  if ('action' in args && args.body.type === 'block_actions') return { kind: 'action', args: args as unknown as ButtonArgs };
+  if ('view' in args && args.body.type === 'view_submission') return { kind: 'view', args: args as ViewArgs };
+  if ('event' in args && args.event.type !== FUNCTION_EXECUTED) return { kind: 'event', args };
+  return undefined;
 }
