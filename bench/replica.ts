@@ -114,6 +114,29 @@ function servicesOver(database: DatabaseConfig) {
  * (src/db/bulk-keys.ts; 100,000 audited creates would take minutes and measure nothing). Returns the
  * secrets of `sampled` of them, spread evenly over the table.
  */
+/**
+ * One seeded key, active and delivered, as the benches insert them in bulk (`insertKeysDirectly`):
+ * 100,000 audited creates would take minutes and measure nothing.
+ */
+export function benchKeyRow(hasher: SecretHasher, secret: string, index: number, ownerId: string, createdAt: string): BulkKey {
+  return {
+    id: generateKeyId(),
+    name: `bench-${index}`,
+    ownerId,
+    keyHash: hasher.hash(secret),
+    hashVersion: hasher.version,
+    secretStart: secretStart(secret),
+    expiresAt: null,
+    createdAt,
+    // In steady use: a first use is audited (a hash-chained record each), right once per key, but it
+    // would turn the bench into one of first uses.
+    lastUsedAt: createdAt,
+    lastUsedIp: '127.0.0.1',
+    // Only a delivered key authenticates; an undelivered one is NOT_FOUND (and throttled as a guess).
+    deliveredAt: createdAt,
+  };
+}
+
 export async function seedKeys(database: DatabaseConfig, count: number, sampled: number): Promise<string[]> {
   const { connection, services } = servicesOver(database);
   try {
@@ -131,22 +154,7 @@ export async function seedKeys(database: DatabaseConfig, count: number, sampled:
     for (let i = 0; i < count; i++) {
       const secret = generateSecret();
       if (i % every === 0 && secrets.length < sampled) secrets.push(secret);
-      keys.push({
-        id: generateKeyId(),
-        name: `bench-${i}`,
-        ownerId: BULK_OWNER,
-        keyHash: hasher.hash(secret),
-        hashVersion: hasher.version,
-        secretStart: secretStart(secret),
-        expiresAt: null,
-        createdAt,
-        // In steady use: a first use is audited (a hash-chained record each), right once per key, but it
-        // would turn the bench into one of first uses.
-        lastUsedAt: createdAt,
-        lastUsedIp: '127.0.0.1',
-        // Only a delivered key authenticates; an undelivered one is NOT_FOUND (and throttled as a guess).
-        deliveredAt: createdAt,
-      });
+      keys.push(benchKeyRow(hasher, secret, i, BULK_OWNER, createdAt));
     }
     await insertKeysDirectly(connection, role.id, keys);
     return secrets;

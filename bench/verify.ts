@@ -17,7 +17,7 @@ import { insertKeysDirectly, type BulkKey } from '../src/db/bulk-keys.js';
 import { connect } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createStore } from '../src/db/store.js';
-import { SecretHasher, generateKeyId, generateSecret, secretStart } from '../src/domain/secrets.js';
+import { SecretHasher, generateSecret } from '../src/domain/secrets.js';
 import { createServices } from '../src/domain/services.js';
 import { createIntegrationApi } from '../src/http/api.js';
 import { route } from '../src/http/route.js';
@@ -27,6 +27,7 @@ import type { DatabaseConfig } from '../src/config.js';
 import pg from 'pg';
 import { z } from 'zod';
 import { startFlags } from './node-flags.js';
+import { benchKeyRow, median } from './replica.js';
 
 async function adminQuery(url: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
@@ -147,23 +148,8 @@ async function seed(database: DatabaseConfig): Promise<Seeded> {
     const secret = generateSecret();
     const restricted = i % 2 === 1;
     if (i % (KEYS / SAMPLED) < 2) (restricted ? sampled.restricted : sampled.plain).push(secret);
-    keys.push({
-      id: generateKeyId(),
-      name: `bench-${i}`,
-      ownerId: OWNER,
-      keyHash: hasher.hash(secret),
-      hashVersion: hasher.version,
-      secretStart: secretStart(secret),
-      expiresAt: null,
-      createdAt,
-      // Keys in steady use: a first use is audited (a hash-chained record each), which is right once
-      // per key but would turn this into a benchmark of thousands of first uses in ten seconds.
-      lastUsedAt: createdAt,
-      lastUsedIp: '127.0.0.1',
-      // Only a delivered key authenticates; an undelivered one is NOT_FOUND (and throttled as a guess).
-      deliveredAt: createdAt,
-      ...(restricted ? { permissions: KEY_PERMISSIONS, networks: KEY_NETWORKS } : {}),
-    });
+    const row = benchKeyRow(hasher, secret, i, OWNER, createdAt);
+    keys.push(restricted ? { ...row, permissions: KEY_PERMISSIONS, networks: KEY_NETWORKS } : row);
   }
   await insertKeysDirectly(connection, roleId, keys);
   await connection.db.destroy();
@@ -226,12 +212,6 @@ async function round(server: ChildProcess, base: string, load: Load, seconds: nu
   });
   return { result, cpuMicros: (await serverCpu(server)) - before };
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
 
 function summarise(rounds: Round[], roundSeconds = ROUND_SECONDS): Measured {
   const results = rounds.map((r) => r.result);

@@ -38,7 +38,8 @@ export class FailureCounter {
 
   /** 0 when the subject may try; otherwise how long until it may. Undecided attempts count. */
   retryAfterMs(subject: string): number {
-    return this.#waitFor(subject, this.#windows.get(subject)?.count ?? 0);
+    const window = this.#windows.get(subject);
+    return this.#waitFor(subject, window, window?.count ?? 0);
   }
 
   /**
@@ -48,11 +49,11 @@ export class FailureCounter {
    */
   lockedForMs(subject: string): number {
     const window = this.#windows.get(subject);
-    return this.#waitFor(subject, window === undefined ? 0 : window.count - window.pending);
+    return this.#waitFor(subject, window, window === undefined ? 0 : window.count - window.pending);
   }
 
-  #waitFor(subject: string, counted: number): number {
-    const window = this.#windows.get(subject);
+  /** How long `window` still refuses, once `counted` of its attempts reach the limit; an ended one is dropped. */
+  #waitFor(subject: string, window: Window | undefined, counted: number): number {
     if (window === undefined || counted < this.#rule.limit) return 0;
     const left = window.startMs + this.#rule.windowMs - this.#nowMs();
     if (left > 0) return left;
@@ -76,8 +77,9 @@ export class FailureCounter {
     window.pending += 1;
     let held = true;
     const settle = (miss: boolean) => {
-      // A window that ended meanwhile was replaced: nothing of it is left to settle.
-      if (!held || this.#windows.get(subject) !== window) return;
+      // Settling the attempt's own window: one that ended meanwhile is replaced by a new object (or
+      // refuses nothing any more), so what this changes in it is never read again.
+      if (!held) return;
       held = false;
       window.pending = Math.max(0, window.pending - 1);
       if (!miss) window.count = Math.max(0, window.count - 1);

@@ -30,16 +30,28 @@ describe('FailureCounter: reserved attempts are undecided until confirmed or ref
   it('settling twice counts once, and a settled attempt of an ended window changes nothing', () => {
     let now = 0;
     const counter = new FailureCounter(RULE, () => now);
-    const first = counter.reserve('c');
-    first?.refund();
-    first?.refund();
-    first?.confirm();
-    expect(counter.retryAfterMs('c')).toBe(0);
-    const misses = [counter.reserve('c'), counter.reserve('c'), counter.reserve('c')];
-    now += 60_000;
-    for (const miss of misses) miss?.confirm();
-    // A new window: the old one's attempts neither count nor block.
+    const a = counter.reserve('c');
+    const b = counter.reserve('c');
+    a?.confirm();
+    // Already settled: neither takes the miss back nor settles it again.
+    a?.confirm();
+    a?.refund();
+    const c = counter.reserve('c');
+    expect(c).toBeDefined();
+    // Three counted (a certain, b and c undecided): the window is full.
+    expect(counter.retryAfterMs('c')).toBeGreaterThan(0);
+    b?.confirm();
+    // Two certain, c still undecided: not locked out yet.
     expect(counter.lockedForMs('c')).toBe(0);
-    expect(counter.reserve('c')).toBeDefined();
+    c?.refund();
+    expect(counter.retryAfterMs('c')).toBe(0);
+    const late = counter.reserve('c');
+    expect(late).toBeDefined();
+    now += 60_000;
+    // A new window, filled: the old one's attempts neither block it nor free a slot in it.
+    const fresh = [counter.reserve('c'), counter.reserve('c'), counter.reserve('c')];
+    expect(fresh.every((reservation) => reservation !== undefined)).toBe(true);
+    late?.refund();
+    expect(counter.reserve('c')).toBeUndefined();
   });
 });
